@@ -1,0 +1,1 @@
+"""Statement Room desktop client: domain, encrypted store, documents, services, GUI and CLI."""

@@ -1,0 +1,304 @@
+"""The `statement-room` command: the GUI by default (GUI issue), subcommands for the rest.
+
+Passwords never come from the command line (it is visible to other users and kept in shell
+history): they come from $STATEMENT_ROOM_PASSWORD (new ones from
+$STATEMENT_ROOM_NEW_PASSWORD) or an interactive prompt. The officer logging in is named by
+certificate number with --officer or $STATEMENT_ROOM_OFFICER. A refused operation prints a
+translated message and exits 1; anything else is a bug and exits 70 with its traceback on
+stderr (never written to disk, where it could leak personal data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.domain.model import Officer, Role
+from desktop.i18n import LANGUAGES, set_language
+from desktop.store.keys import (
+    generate_escrow_keypair,
+    load_escrow_private_key,
+    load_escrow_public_key,
+)
+from desktop.store.store import Store, StorePaths, create_store, recover, unlock
+
+HOME_ENV = "STATEMENT_ROOM_HOME"
+PASSWORD_ENV = "STATEMENT_ROOM_PASSWORD"
+NEW_PASSWORD_ENV = "STATEMENT_ROOM_NEW_PASSWORD"
+OFFICER_ENV = "STATEMENT_ROOM_OFFICER"
+EXIT_REFUSED = 1
+EXIT_BUG = 70
+
+
+def default_workdir() -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("statement-room", appauthor=False))
+
+
+def _secret(env: str, prompt: str, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserError(_("No password given: set {env} or run in a terminal.").format(env=env))
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass(_("Repeat: ")) != value:
+        raise UserError(_("The passwords do not match."))
+    return value
+
+
+def _officer_login(args: argparse.Namespace) -> str:
+    login = args.officer or os.environ.get(OFFICER_ENV)
+    if login:
+        return str(login)
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserError(
+            _("Name the officer with --officer or {env}.").format(env=OFFICER_ENV)
+        )
+    return input(_("Enforcement certificate number: ")).strip()
+
+
+def _login(args: argparse.Namespace, check_anchor: bool = True) -> Store:
+    return unlock(
+        StorePaths(args.workdir), _officer_login(args), _secret(PASSWORD_ENV, _("Password: ")),
+        check_anchor=check_anchor,
+    )
+
+
+def _emit(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.services.demo import run_demo
+
+    quiet = args.json
+    result = run_demo(args.workdir, (lambda _line: None) if quiet else print)
+    if not quiet:
+        from desktop.services.demo import DEMO_PASSWORD
+
+        password = "$" + PASSWORD_ENV if os.environ.get(PASSWORD_ENV) else DEMO_PASSWORD
+        print(_("Demo finished. Try: STATEMENT_ROOM_OFFICER={officer} "
+                "STATEMENT_ROOM_PASSWORD={password} statement-room search --workdir {workdir} "
+                "人行道").format(officer=result["officer"], password=password,
+                                workdir=args.workdir))
+    _emit(args, result)
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    escrow = load_escrow_public_key(args.escrow_public_key.read_bytes()) if (
+        args.escrow_public_key) else None
+    password = _secret(PASSWORD_ENV, _("New password: "), confirm=True)
+    admin = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
+                    unit=args.unit, role=Role.ADMIN)
+    store = create_store(StorePaths(args.workdir), admin, password, escrow=escrow)
+    store.close()
+    print(_("Store created at {path}.").format(path=args.workdir))
+    return 0
+
+
+def cmd_officer_add(args: argparse.Namespace) -> int:
+    store = _login(args)
+    try:
+        officer = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
+                          unit=args.unit, role=Role(args.role))
+        store.add_officer(officer, _secret(NEW_PASSWORD_ENV, _("Password for the new officer: "),
+                                           confirm=True))
+    finally:
+        store.close()
+    print(_("Officer {name} added.").format(name=args.name))
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    store = _login(args)
+    try:
+        store.change_password(os.environ.get(PASSWORD_ENV) or _secret(
+            PASSWORD_ENV, _("Current password: ")),
+            _secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
+    finally:
+        store.close()
+    print(_("Password changed."))
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    try:
+        private = load_escrow_private_key(args.escrow_key.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UserError(_("Cannot read the escrow private key {path}.").format(
+            path=args.escrow_key)) from exc
+    officer = recover(StorePaths(args.workdir), private, args.certificate,
+                      _secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
+    print(_("Officer {name} can log in with the new password.").format(name=officer.name))
+    return 0
+
+
+def cmd_escrow_keygen(args: argparse.Namespace) -> int:
+    private_pem, public_pem = generate_escrow_keypair()
+    args.out.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = args.out / "escrow-private.pem", args.out / "escrow-public.pem"
+    if private_path.exists():
+        raise UserError(_("{path} exists; refusing to overwrite a key.").format(path=private_path))
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_pem)
+    public_path.write_bytes(public_pem)
+    print(_("Escrow key pair written: keep {private} at HQ, give {public} to each store.").format(
+        private=private_path, public=public_path))
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from desktop.services.audit_trail import verify
+
+    store = _login(args, check_anchor=False)
+    try:
+        report = verify(store)
+    finally:
+        store.close(sign=False)
+    _emit(args, {"ok": report.ok, "size": report.size, "tree_heads": report.heads_checked,
+                 "revisions": report.revisions_checked,
+                 "problems": [p.message for p in sorted(report.problems,
+                                                        key=lambda p: p.position)]})
+    if report.ok:
+        if not args.json:
+            print(_("Audit trail intact: {size} events, {heads} signed tree heads, {revisions} "
+                    "turn revisions checked{anchor}.").format(
+                size=report.size, heads=report.heads_checked,
+                revisions=report.revisions_checked,
+                anchor=_(", consistent with the anchor") if report.anchored else ""))
+        return 0
+    first = report.first_problem()
+    print(_("Audit trail check FAILED: {problem}").format(problem=first), file=sys.stderr)
+    for problem in sorted(report.problems, key=lambda p: p.position)[1:10]:
+        print("  - " + problem.message, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from desktop.services.search import search_statements
+    from desktop.store.search import highlight
+
+    store = _login(args)
+    try:
+        hits = search_statements(store, args.query, args.limit)
+    finally:
+        store.close()
+    if args.json:
+        _emit(args, {"query": args.query, "hits": [
+            {"statement": h.statement_id, "source": h.source, "snippet": h.snippet,
+             "spans": [list(s) for s in h.spans], "score": h.score} for h in hits]})
+        return 0
+    if not hits:
+        print(_("No statement contains {query!r}.").format(query=args.query))
+    for index, hit in enumerate(hits, 1):
+        print(f"{index:>3}. {hit.statement_id}  {highlight(hit.snippet, hit.spans)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statement-room", description=_("Electronic statement room (电子笔录室)."))
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
+    sub = parser.add_subparsers(dest="command")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
+                parent: Any = sub, login: bool = False) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--workdir", type=Path, default=None,
+                       help=_("store directory (default: ${env} or the user data directory)")
+                       .format(env=HOME_ENV))
+        if login:
+            p.add_argument("--officer", help=_("certificate number of the officer logging in"))
+        return p
+
+    demo = command("demo", cmd_demo, _("run the headless end-to-end demo"))
+    demo.add_argument("--json", action="store_true", help=_("end with one JSON line"))
+    init = command("init", cmd_init, _("create a new store with its first administrator"))
+    init.add_argument("--name", required=True)
+    init.add_argument("--certificate", required=True)
+    init.add_argument("--unit", required=True)
+    init.add_argument("--escrow-public-key", type=Path)
+    officer = sub.add_parser("officer", help=_("manage officers")).add_subparsers(
+        dest="officer_command", required=True)
+    add = command("add", cmd_officer_add, _("add an officer"), officer, login=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--certificate", required=True)
+    add.add_argument("--unit", required=True)
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICER.value)
+    command("password", cmd_password, _("change your password"), login=True)
+    rec = command("recover", cmd_recover, _("set a new password using HQ's escrow key"))
+    rec.add_argument("--escrow-key", type=Path, required=True)
+    rec.add_argument("--certificate", required=True)
+    escrow = sub.add_parser("escrow", help=_("HQ escrow keys")).add_subparsers(
+        dest="escrow_command", required=True)
+    keygen = escrow.add_parser("keygen", help=_("create an escrow key pair"))
+    keygen.set_defaults(handler=cmd_escrow_keygen)
+    keygen.add_argument("--out", type=Path, required=True)
+    audit_cmd = sub.add_parser("audit", help=_("the audit trail")).add_subparsers(
+        dest="audit_command", required=True)
+    verify = command("verify", cmd_audit_verify, _("verify the audit trail"), audit_cmd,
+                     login=True)
+    verify.add_argument("--json", action="store_true")
+    search = command("search", cmd_search, _("search statements"), login=True)
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(_peek_language(arguments))
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    if hasattr(args, "workdir") and args.workdir is None:
+        args.workdir = default_workdir()
+    try:
+        return int(args.handler(args))
+    except UserError as exc:
+        print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(_("Interrupted; everything shown as saved is kept."), file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(_("This is a bug in Statement Room. Nothing shown as saved was lost; please "
+                "report the text above."), file=sys.stderr)
+        return EXIT_BUG
+
+
+def _peek_language(arguments: list[str]) -> str | None:
+    """Set the language before argparse builds its (translated) help texts."""
+    for index, arg in enumerate(arguments):
+        if arg == "--lang" and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

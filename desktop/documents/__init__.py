@@ -1,0 +1,1 @@
+"""Statement documents: PDF rendering, signing and verification (later issue)."""

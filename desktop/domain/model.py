@@ -1,0 +1,223 @@
+"""The entities of an enforcement interview, as immutable values.
+
+Officer, Party, Case, Statement, Turn, EvidenceItem and AuditEvent are frozen dataclasses:
+the store loads snapshots of them and services pass them around; changes are made by the
+store under the rules in `rules.py`, never by mutating a loaded value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What an officer may do: interview, review cases legally (法制审核), or administer."""
+
+    OFFICER = "officer"
+    LEGAL_REVIEWER = "legal_reviewer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: str
+    name: str
+    certificate_no: str  # 执法证号: the enforcement certificate number
+    unit: str
+    role: Role = Role.OFFICER
+
+
+class IdKind(StrEnum):
+    """Kinds of identity document a party can show."""
+
+    RESIDENT_ID = "resident_id"  # 居民身份证
+    HMT_RESIDENCE = "hmt_residence"  # 港澳台居民居住证
+    FOREIGNER_PERMANENT = "foreigner_permanent"  # 外国人永久居留身份证
+    PASSPORT = "passport"
+    TRAVEL_PERMIT = "travel_permit"  # 往来港澳/台湾通行证 and similar
+    OTHER = "other"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Party:
+    """The person interviewed (当事人 / 被询问人), ideally as read from their ID card."""
+
+    id: str
+    id_kind: IdKind
+    id_number: str
+    name: str
+    sex: Sex = Sex.UNKNOWN
+    nation: str = ""
+    birth_date: date | None = None
+    address: str = ""
+    authority: str = ""  # issuing authority
+    valid_from: date | None = None
+    valid_until: date | None = None  # None: long-term (长期)
+    phone: str = ""
+    workplace: str = ""
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    number: str  # 案件编号
+    cause: str  # 案由
+    matter: str  # 执法事项
+    place: str
+    status: CaseStatus = CaseStatus.OPEN
+
+
+class StatementKind(StrEnum):
+    INQUIRY = "inquiry"  # 询问笔录
+    INSPECTION = "inspection"  # 现场检查(勘验)笔录
+    DEFENCE = "defence"  # 陈述申辩笔录
+    HEARING = "hearing"  # 听证笔录
+    ADDENDUM = "addendum"  # 补充笔录
+
+
+class StatementState(StrEnum):
+    """Lifecycle: draft -> read_back -> signed -> sealed (synced comes with the sync issue)."""
+
+    DRAFT = "draft"
+    READ_BACK = "read_back"
+    SIGNED = "signed"
+    SEALED = "sealed"
+
+
+class TurnKind(StrEnum):
+    QUESTION = "question"  # 问
+    ANSWER = "answer"  # 答
+    NOTE = "note"  # recorder's note, e.g. "(当事人沉默)"
+
+
+class OpeningItem(StrEnum):
+    """Template questions the law requires before anything else; tracked by tag."""
+
+    IDENTIFICATION = "identification"  # officers identify themselves, show certificates
+    RIGHTS_NOTICE = "rights_notice"  # rights and the duty to answer truthfully
+    RECUSAL = "recusal"  # 你是否申请回避?
+    UNDERSTOOD = "understood"  # whether the interviewee understood
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question, answer or note; `revision` counts saved edits, starting at 1."""
+
+    id: str
+    statement_id: str
+    seq: int
+    kind: TurnKind
+    text: str
+    recorded_at: datetime
+    revision: int = 1
+    tag: OpeningItem | None = None
+
+
+@dataclass(frozen=True)
+class TurnRevision:
+    """One saved version of a turn's text; every revision is kept."""
+
+    turn_id: str
+    revision: int
+    text: str
+    saved_at: datetime
+    saved_by: str
+
+
+@dataclass(frozen=True)
+class SignatureRefusal:
+    """The interviewee refused to sign: recorded on the statement, with a witness."""
+
+    reason: str
+    witness_name: str
+    recorded_at: datetime
+    witness_id_number: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    case_id: str
+    kind: StatementKind
+    place: str
+    started_at: datetime
+    interviewer_ids: tuple[str, str]
+    recorder_id: str
+    interviewee_id: str
+    state: StatementState = StatementState.DRAFT
+    ended_at: datetime | None = None
+    turns: tuple[Turn, ...] = ()
+    addendum_of: str | None = None
+    refusal: SignatureRefusal | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A file collected as evidence; filled in by the evidence issue."""
+
+    id: str
+    case_id: str
+    kind: str
+    size: int
+    sha256: str
+    source: str
+    sm3: str = ""
+    original_name: str = ""
+    imported_at: datetime | None = None
+
+
+class Action(StrEnum):
+    """Every kind of audit event; the names are part of the stored record format."""
+
+    STORE_CREATED = "store.created"
+    OFFICER_ADDED = "officer.added"
+    LOGIN = "login"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_LOCKED_OUT = "login.locked_out"
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password.changed"
+    STORE_RECOVERED = "store.recovered"
+    ESCROW_SET = "escrow.set"
+    CASE_CREATED = "case.created"
+    PARTY_RECORDED = "party.recorded"
+    STATEMENT_CREATED = "statement.created"
+    STATEMENT_UPDATED = "statement.updated"
+    TURN_SAVED = "turn.saved"
+    STATE_CHANGED = "statement.state"
+    REFUSAL_RECORDED = "statement.refusal"
+    SEARCH = "search"
+    AUDIT_VERIFIED = "audit.verified"
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One entry of the tamper-evident trail: who did what to which record, and how it ended.
+
+    `details` holds only identifiers and hashes, never personal data, so an event can be shown
+    to a court or to HQ on its own.
+    """
+
+    action: str
+    actor: str | None
+    subject: str | None
+    outcome: Outcome = Outcome.OK
+    details: dict[str, str | int | bool | None] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Use cases that compose the domain, the store, hardware and documents."""

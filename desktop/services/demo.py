@@ -1,0 +1,144 @@
+"""The headless end-to-end demo on embedded defaults (`statement-room demo`).
+
+It creates (or reopens) a store, two demo officers, a case of sidewalk parking, the party,
+an inquiry statement with the template's opening questions and a few answers, searches it,
+signs the audit tree head and verifies the whole trail. Every name and number is synthetic
+(administrative code 110101, valid check digit). Later issues extend the same run with the
+ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.domain.model import (
+    Case,
+    IdKind,
+    Officer,
+    OpeningItem,
+    Party,
+    Role,
+    Sex,
+    StatementKind,
+    TurnKind,
+)
+from desktop.services import audit_trail, interview, records
+from desktop.services.search import search_statements
+from desktop.store.search import highlight
+from desktop.store import cases, officers
+from desktop.store.statements import count_statements
+from desktop.store.store import Store, StorePaths, create_store, unlock
+
+DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; $STATEMENT_ROOM_PASSWORD overrides
+UNIT = "示例区综合行政执法局城北中队"
+DEMO_OFFICERS = (
+    Officer(id="", name="周建国", certificate_no="33070021001", unit=UNIT, role=Role.ADMIN),
+    Officer(id="", name="吴丽华", certificate_no="33070021002", unit=UNIT),
+)
+DEMO_PARTY = Party(
+    id="", id_kind=IdKind.RESIDENT_ID, id_number="110101199003071233", name="陈晓东",
+    sex=Sex.MALE, nation="汉", birth_date=date(1990, 3, 7),
+    address="北京市东城区示例胡同1号", authority="北京市公安局东城分局",
+    valid_from=date(2020, 5, 1), valid_until=date(2040, 5, 1), phone="13800000000",
+    workplace="示例区人民路便民药店",
+)
+OPENING_ANSWERS = {
+    OpeningItem.IDENTIFICATION: "看清楚了。",
+    OpeningItem.RIGHTS_NOTICE: "听清楚了。",
+    OpeningItem.RECUSAL: "不申请回避。",
+}
+QA = (
+    ("请你讲一下你的基本情况。", "我叫陈晓东，在人民路开了一家便民药店，电话13800000000。"),
+    ("今天上午9时许，车牌号为浙G12345的小型轿车停放在人民路人行道上，这辆车是谁停的？",
+     "是我停的，我当时去旁边的银行办事，大概停了十分钟。"),
+    ("你知道在人行道上停放机动车是违法行为吗？", "知道，当时比较着急，以后不会再停在人行道上了。"),
+    ("你还有什么需要补充的吗？", "没有了。"),
+)
+SEARCHES = ("人行道", "药")
+
+
+def demo_password() -> str:
+    return os.environ.get("STATEMENT_ROOM_PASSWORD") or DEMO_PASSWORD
+
+
+def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
+    password = demo_password()
+    if paths.exists():
+        store = unlock(paths, DEMO_OFFICERS[0].certificate_no, password)
+        team = [officers.find_by_certificate(store.conn, o.certificate_no) for o in DEMO_OFFICERS]
+        if any(o is None for o in team):
+            store.close(sign=False)
+            raise UserError(_("The directory holds a store that is not a demo store."))
+        return store, [o for o in team if o is not None]
+    admin = Officer(**{**DEMO_OFFICERS[0].__dict__, "id": new_id()})
+    store = create_store(paths, admin, password)
+    second = Officer(**{**DEMO_OFFICERS[1].__dict__, "id": new_id()})
+    store.add_officer(second, password)
+    return store, [admin, second]
+
+
+def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    """Run the scripted demo in `workdir`; `say` receives progress lines for people."""
+    paths = StorePaths(workdir)
+    store, team = _open_demo_store(paths)
+    try:
+        say(_("Store opened at {path}").format(path=paths.database))
+        number = f"示综执立〔2026〕{len(cases.list_cases(store.conn)) + 1:04d}号"
+        case = records.create_case(store, Case(
+            id=new_id(), number=number, cause="机动车人行道违法停放",
+            matter="在人行道上违法停放机动车", place="示例区人民路与解放路交叉口"))
+        party = records.record_party(store, Party(**{**DEMO_PARTY.__dict__, "id": new_id()}))
+        statement = interview.open_statement(
+            store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
+            place="城北中队询问室一", interviewers=(team[0].id, team[1].id),
+            recorder_id=team[1].id)
+        for turn in statement.turns:
+            if turn.tag in OPENING_ANSWERS:
+                answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, "")
+                interview.save_turn(store, answer.id, OPENING_ANSWERS[turn.tag])
+        for question, answer_text in QA:
+            interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
+            answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
+            interview.save_turn(store, answer.id, answer_text)  # autosave while typing
+        statement = interview.start_read_back(store, statement.id)
+        say(_("Case {case}: statement with {count} turns, now in read-back").format(
+            case=case.number, count=len(statement.turns)))
+        hits = {}
+        for query in SEARCHES:
+            found = search_statements(store, query)
+            hits[query] = len(found)
+            if found:
+                say(_("Search {query!r}: {count} statement(s), e.g. {snippet}").format(
+                    query=query, count=len(found), snippet=highlight(found[0].snippet, found[0].spans)))
+        head = store.sign_tree_head()
+        say(_("Audit tree head signed: {size} events, root {root}").format(
+            size=head.head.tree_size, root=head.head.root_hash.hex()[:16]))
+        report = audit_trail.verify(store)
+        if not report.ok:
+            raise UserError(report.first_problem() or "")
+        say(_("Audit trail verified: {size} events, {heads} tree heads").format(
+            size=report.size, heads=report.heads_checked))
+        result: dict[str, Any] = {
+            "ok": True,
+            "store": str(paths.database),
+            "statements": count_statements(store.conn),
+            "audit_size": report.size,
+            "case": case.id,
+            "statement": statement.id,
+            "statement_state": statement.state.value,
+            "search_hits": hits,
+            "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
+            "officer": team[0].certificate_no,
+        }
+    except BaseException:
+        store.close(sign=False)
+        raise
+    store.close()
+    return result

@@ -1,0 +1,100 @@
+"""Interview use cases: open a statement from its template, autosave turns, read back, sign.
+
+Each function is one durable transaction: when it returns, the change and its audit leaf
+are on disk, and the caller (GUI or CLI) may show it as saved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from desktop.domain.ids import new_id
+from desktop.domain.model import (
+    Officer,
+    SignatureRefusal,
+    Statement,
+    StatementKind,
+    StatementState,
+    Turn,
+    TurnKind,
+    TurnRevision,
+)
+from desktop.services.templates import load_template
+from desktop.store import officers
+from desktop.store import statements as repo
+from desktop.store.store import Store
+
+
+def open_statement(
+    store: Store,
+    *,
+    case_id: str,
+    interviewee_id: str,
+    kind: StatementKind,
+    place: str,
+    interviewers: tuple[str, str],
+    recorder_id: str,
+    addendum_of: str | None = None,
+    started_at: datetime | None = None,
+) -> Statement:
+    """Create a draft statement with the template's opening questions already inserted."""
+    template = load_template(kind)
+    with store.transaction() as tx:
+        first: Officer = officers.get_officer(tx.conn, interviewers[0])
+        second: Officer = officers.get_officer(tx.conn, interviewers[1])
+        statement = Statement(
+            id=new_id(), case_id=case_id, kind=kind, place=place,
+            started_at=started_at or tx.at, interviewer_ids=interviewers,
+            recorder_id=recorder_id, interviewee_id=interviewee_id, addendum_of=addendum_of,
+        )
+        repo.create_statement(tx, statement)
+        for question in template.render_opening(
+            unit=first.unit, interviewer1=first.name, interviewer2=second.name,
+            certificate1=first.certificate_no, certificate2=second.certificate_no,
+            place=place,
+        ):
+            repo.add_turn(tx, statement.id, TurnKind.QUESTION, question.text, question.tag)
+        return repo.get_statement(tx.conn, statement.id)
+
+
+def add_turn(store: Store, statement_id: str, kind: TurnKind, text: str) -> Turn:
+    with store.transaction() as tx:
+        return repo.add_turn(tx, statement_id, kind, text)
+
+
+def save_turn(store: Store, turn_id: str, text: str) -> int:
+    """Autosave: the new text is durable (with its audit leaf) when this returns."""
+    with store.transaction() as tx:
+        return repo.save_turn(tx, turn_id, text)
+
+
+def history(store: Store, turn_id: str) -> list[TurnRevision]:
+    return repo.revisions(store.conn, turn_id)
+
+
+def get(store: Store, statement_id: str) -> Statement:
+    return repo.get_statement(store.conn, statement_id)
+
+
+def start_read_back(store: Store, statement_id: str) -> Statement:
+    with store.transaction() as tx:
+        return repo.change_state(tx, statement_id, StatementState.READ_BACK)
+
+
+def return_to_draft(store: Store, statement_id: str) -> Statement:
+    """The interviewee asked for a correction during read-back."""
+    with store.transaction() as tx:
+        return repo.change_state(tx, statement_id, StatementState.DRAFT)
+
+
+def sign(
+    store: Store, statement_id: str, refusal: SignatureRefusal | None = None
+) -> Statement:
+    """The interviewee signed (or refused, with a witness); the statement is now immutable."""
+    with store.transaction() as tx:
+        return repo.change_state(tx, statement_id, StatementState.SIGNED, refusal)
+
+
+def seal(store: Store, statement_id: str) -> Statement:
+    with store.transaction() as tx:
+        return repo.change_state(tx, statement_id, StatementState.SEALED)

@@ -1,0 +1,16 @@
+"""Searching statements as an officer does it: the search is recorded (never its words)."""
+
+from __future__ import annotations
+
+from desktop.domain.model import Action
+from desktop.store import search
+from desktop.store.search import SearchHit
+from desktop.store.store import Store
+
+
+def search_statements(store: Store, query: str, limit: int = 20) -> list[SearchHit]:
+    hits = search.search(store.conn, query, limit)
+    with store.transaction() as tx:
+        # The query may hold a name: the trail keeps only that a search happened.
+        tx.audit(Action.SEARCH, None, characters=len(query), hits=len(hits))
+    return hits

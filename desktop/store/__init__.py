@@ -1,0 +1,1 @@
+"""Encrypted local store: SQLCipher database, key hierarchy, migrations, audit log and search."""

@@ -1,0 +1,255 @@
+"""The tamper-evident audit trail: an RFC 9162 Merkle log kept inside the encrypted store.
+
+Every security- or evidence-relevant event becomes one leaf, appended in the same transaction
+as the change it records, so a change and its trace commit or vanish together. A leaf is the
+canonical JSON of the event, including its own index, so records cannot be reordered. The
+right edge of the tree (a `CompactRange`) is kept in `meta`, which makes an append O(1)
+amortised hashing and gives the root at any moment without reading the leaves. The device's
+Ed25519 key, kept in the store, signs tree heads at session end (and at every sync later);
+inclusion and consistency proofs come from the stored leaf hashes.
+
+Events carry identifiers and content hashes only, never personal data, so one event with its
+inclusion proof can be shown to a court or HQ on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from desktop.domain.ids import new_id
+from desktop.domain.model import AuditEvent
+from desktop.store.connection import Connection
+from sync.protocol.canonical import canonical_json
+from sync.protocol.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
+from sync.protocol.treehead import SignedTreeHead, TreeHead, key_id_for, sign_tree_head
+
+FRONTIER_KEY = "audit_frontier"
+AUDIT_KEY_PURPOSE = "audit"
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One stored leaf, as read back from the log."""
+
+    idx: int
+    id: str
+    at: str
+    actor: str | None
+    action: str
+    subject: str | None
+    outcome: str
+    details: str  # canonical JSON text
+    leaf_hash: bytes
+
+    def leaf_data(self) -> bytes:
+        return leaf_data(
+            self.idx, self.id, self.at, self.actor, self.action, self.subject, self.outcome,
+            self.details,
+        )
+
+    def describe(self) -> str:
+        return f"#{self.idx} {self.action} {self.at}"
+
+
+def leaf_data(
+    idx: int,
+    event_id: str,
+    at: str,
+    actor: str | None,
+    action: str,
+    subject: str | None,
+    outcome: str,
+    details: str,
+) -> bytes:
+    """The exact bytes hashed into the tree for one event."""
+    return canonical_json(
+        {
+            "v": 1,
+            "idx": idx,
+            "id": event_id,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "outcome": outcome,
+            "details": json.loads(details),
+        }
+    )
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of a text as UTF-8: how audit details refer to content without holding it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _frontier(conn: Connection) -> CompactRange:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FRONTIER_KEY,)).fetchone()
+    return CompactRange() if row is None else CompactRange.from_bytes(bytes(row[0]))
+
+
+def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
+    """Append one event inside the caller's transaction; return its leaf index."""
+    frontier = _frontier(conn)
+    idx = frontier.size
+    event_id = new_id()
+    at_text = at.isoformat(timespec="milliseconds")
+    details = canonical_json(event.details).decode("utf-8")
+    digest = leaf_hash(
+        leaf_data(idx, event_id, at_text, event.actor, event.action, event.subject,
+                  event.outcome.value, details)
+    )
+    conn.execute(
+        "INSERT INTO audit_log (idx, id, at, actor, action, subject, outcome, details, leaf_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (idx, event_id, at_text, event.actor, event.action, event.subject, event.outcome.value,
+         details, digest),
+    )
+    frontier.append(digest)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (FRONTIER_KEY, frontier.to_bytes()),
+    )
+    return idx
+
+
+def size(conn: Connection) -> int:
+    return _frontier(conn).size
+
+
+def root(conn: Connection) -> bytes:
+    return _frontier(conn).root()
+
+
+def records(conn: Connection, start: int = 0, stop: int | None = None) -> list[AuditRecord]:
+    sql = (
+        "SELECT idx, id, at, actor, action, subject, outcome, details, leaf_hash FROM audit_log"
+        " WHERE idx >= ? AND idx < ? ORDER BY idx"
+    )
+    rows = conn.execute(sql, (start, stop if stop is not None else 2**62)).fetchall()
+    return [AuditRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bytes(r[8])) for r in rows]
+
+
+def events_about(conn: Connection, subject: str) -> list[AuditRecord]:
+    sql = (
+        "SELECT idx, id, at, actor, action, subject, outcome, details, leaf_hash FROM audit_log"
+        " WHERE subject = ? ORDER BY idx"
+    )
+    rows = conn.execute(sql, (subject,)).fetchall()
+    return [AuditRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bytes(r[8])) for r in rows]
+
+
+def _leaf_hashes(conn: Connection, tree_size: int) -> list[bytes]:
+    rows = conn.execute(
+        "SELECT leaf_hash FROM audit_log WHERE idx < ? ORDER BY idx", (tree_size,)
+    ).fetchall()
+    if len(rows) != tree_size:
+        raise ValueError(f"the log holds {len(rows)} leaves, not {tree_size}")
+    return [bytes(r[0]) for r in rows]
+
+
+def prove_inclusion(conn: Connection, idx: int, tree_size: int) -> list[bytes]:
+    return inclusion_proof(_leaf_hashes(conn, tree_size), idx)
+
+
+def prove_consistency(conn: Connection, old_size: int, new_size: int) -> list[bytes]:
+    return consistency_proof(_leaf_hashes(conn, new_size), old_size)
+
+
+# Device key -------------------------------------------------------------------------------
+
+
+def create_device_key(conn: Connection, at: datetime) -> str:
+    """Generate the Ed25519 key that signs this store's tree heads; return its key id."""
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key()
+    key_id = key_id_for(public)
+    conn.execute(
+        "INSERT INTO device_keys (key_id, purpose, private_key, public_key, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            key_id,
+            AUDIT_KEY_PURPOSE,
+            private.private_bytes(
+                serialization.Encoding.Raw,
+                serialization.PrivateFormat.Raw,
+                serialization.NoEncryption(),
+            ),
+            public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+            at.isoformat(timespec="milliseconds"),
+        ),
+    )
+    return key_id
+
+
+def device_private_key(conn: Connection) -> Ed25519PrivateKey:
+    row = conn.execute(
+        "SELECT private_key FROM device_keys WHERE purpose = ? ORDER BY created_at DESC LIMIT 1",
+        (AUDIT_KEY_PURPOSE,),
+    ).fetchone()
+    if row is None:
+        raise LookupError("the store has no audit device key")
+    return Ed25519PrivateKey.from_private_bytes(bytes(row[0]))
+
+
+def device_public_keys(conn: Connection) -> dict[str, Ed25519PublicKey]:
+    rows = conn.execute(
+        "SELECT key_id, public_key FROM device_keys WHERE purpose = ?", (AUDIT_KEY_PURPOSE,)
+    ).fetchall()
+    return {str(r[0]): Ed25519PublicKey.from_public_bytes(bytes(r[1])) for r in rows}
+
+
+# Tree heads -------------------------------------------------------------------------------
+
+
+def sign_head(conn: Connection, log_id: str, at: datetime) -> SignedTreeHead:
+    """Sign the current tree head inside the caller's transaction and keep it."""
+    frontier = _frontier(conn)
+    existing = conn.execute(
+        "SELECT tree_size FROM tree_heads WHERE tree_size = ?", (frontier.size,)
+    ).fetchone()
+    if existing is not None:
+        head = latest_head(conn, log_id)
+        assert head is not None
+        return head
+    head = TreeHead(
+        tree_size=frontier.size,
+        root_hash=frontier.root(),
+        timestamp_ms=int(at.timestamp() * 1000),
+        log_id=log_id,
+    )
+    signed = sign_tree_head(head, device_private_key(conn))
+    conn.execute(
+        "INSERT INTO tree_heads (tree_size, root_hash, timestamp_ms, key_id, signature)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (head.tree_size, head.root_hash, head.timestamp_ms, signed.key_id, signed.signature),
+    )
+    return signed
+
+
+def heads(conn: Connection, log_id: str) -> list[SignedTreeHead]:
+    rows = conn.execute(
+        "SELECT tree_size, root_hash, timestamp_ms, key_id, signature FROM tree_heads"
+        " ORDER BY tree_size"
+    ).fetchall()
+    return [
+        SignedTreeHead(
+            head=TreeHead(
+                tree_size=int(r[0]), root_hash=bytes(r[1]), timestamp_ms=int(r[2]), log_id=log_id
+            ),
+            key_id=str(r[3]),
+            signature=bytes(r[4]),
+        )
+        for r in rows
+    ]
+
+
+def latest_head(conn: Connection, log_id: str) -> SignedTreeHead | None:
+    all_heads = heads(conn, log_id)
+    return all_heads[-1] if all_heads else None

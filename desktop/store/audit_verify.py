@@ -1,0 +1,172 @@
+"""Recompute the audit trail from the stored records and name the first inconsistency.
+
+Checks, in order of the log: leaf indexes are contiguous (a deleted record leaves a gap);
+every record hashes to its stored leaf hash (an edited record); every signed tree head has a
+valid device signature and matches the root recomputed at its size (records edited together
+with their hashes, or deleted from the end); the log extends the anchor kept outside the
+store (the store replaced by an older copy); and the statements agree with the log: every
+turn revision's text hashes to what its `turn.saved` event recorded, no recorded revision is
+missing, and each statement's state is the last state the log recorded for it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from gettext import gettext as _
+
+from desktop.store import audit
+from desktop.store.anchor import Anchor
+from desktop.store.connection import Connection, guarded
+from desktop.store.store import rollback_message
+from sync.protocol.merkle import CompactRange, leaf_hash
+from sync.protocol.treehead import SignedTreeHead
+
+
+@dataclass(frozen=True)
+class Problem:
+    position: int  # leaf index the problem is found at; problems are reported in log order
+    message: str
+
+
+@dataclass
+class TrailReport:
+    size: int = 0
+    heads_checked: int = 0
+    revisions_checked: int = 0
+    anchored: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def first_problem(self) -> str | None:
+        if not self.problems:
+            return None
+        return min(self.problems, key=lambda p: p.position).message
+
+
+def _label(record: audit.AuditRecord) -> str:
+    return _("audit record #{index} ({action}, {time})").format(
+        index=record.idx, action=record.action, time=record.at
+    )
+
+
+def verify_trail(conn: Connection, log_id: str, anchor: Anchor | None) -> TrailReport:
+    with guarded():
+        records = audit.records(conn)
+        heads = audit.heads(conn, log_id)
+        keys = audit.device_public_keys(conn)
+        report = TrailReport(size=len(records))
+        _check_log(records, heads, keys, anchor, report)
+        _check_statements(conn, records, report)
+    return report
+
+
+def _check_log(
+    records: list[audit.AuditRecord],
+    heads: list[SignedTreeHead],
+    keys: dict[str, object],
+    anchor: Anchor | None,
+    report: TrailReport,
+) -> None:
+    checkpoints: dict[int, list[tuple[str, SignedTreeHead | Anchor]]] = {}
+    for head in heads:
+        checkpoints.setdefault(head.head.tree_size, []).append(("head", head))
+    if anchor is not None:
+        report.anchored = True
+        if not anchor.is_authentic():
+            report.problems.append(Problem(0, _("The anchor's tree head signature is invalid.")))
+        elif anchor.head.key_id not in keys:
+            report.problems.append(Problem(0, _(
+                "The store's device key is not the key that signed the anchored tree head: "
+                "the store has been replaced.")))
+        if anchor.head.head.tree_size > len(records):
+            report.problems.append(Problem(len(records), rollback_message(len(records), anchor)))
+        else:
+            checkpoints.setdefault(anchor.head.head.tree_size, []).append(("anchor", anchor))
+
+    frontier = CompactRange()
+    last_good = 0
+    for position in range(len(records) + 1):
+        for kind, item in checkpoints.get(position, []):
+            head = item.head if isinstance(item, Anchor) else item
+            if kind == "head":
+                key = keys.get(head.key_id)
+                report.heads_checked += 1
+                if key is None or not head.verify(key):  # type: ignore[arg-type]
+                    report.problems.append(Problem(position, _(
+                        "The tree head of size {size} has an invalid signature.").format(
+                            size=position)))
+                    continue
+            if head.head.root_hash != frontier.root():
+                what = (_("the tree head kept outside the store") if kind == "anchor"
+                        else _("the tree head signed for size {size}").format(size=position))
+                report.problems.append(Problem(last_good, _(
+                    "Audit records #{first} to #{last} do not match {what}: records in that "
+                    "range were altered or removed.").format(
+                        first=last_good, last=max(last_good, position - 1), what=what)))
+            else:
+                last_good = position
+        if position == len(records):
+            break
+        record = records[position]
+        if record.idx != position:
+            report.problems.append(Problem(position, _(
+                "Audit record #{index} is missing (the next record is #{found}).").format(
+                    index=position, found=record.idx)))
+            return
+        digest = leaf_hash(record.leaf_data())
+        if digest != record.leaf_hash:
+            report.problems.append(Problem(position, _(
+                "{record} has been altered: its content no longer matches its hash.").format(
+                    record=_label(record))))
+        frontier.append(digest)
+    for size in sorted(checkpoints):
+        if size > len(records):
+            report.problems.append(Problem(len(records), _(
+                "The tree head of size {size} covers audit records that are missing: the log "
+                "holds only {held}.").format(size=size, held=len(records))))
+
+
+def _check_statements(
+    conn: Connection, records: list[audit.AuditRecord], report: TrailReport
+) -> None:
+    saved: dict[tuple[str, int], tuple[audit.AuditRecord, str]] = {}
+    last_state: dict[str, str] = {}
+    for record in records:
+        details = json.loads(record.details)
+        if record.action == "turn.saved" and record.subject:
+            saved[(record.subject, int(details["revision"]))] = (record, str(details["sha256"]))
+        elif record.action == "statement.state" and record.subject:
+            last_state[record.subject] = str(details["to_state"])
+    rows = conn.execute(
+        "SELECT turn_id, revision, text FROM turn_revisions ORDER BY turn_id, revision"
+    ).fetchall()
+    stored: set[tuple[str, int]] = set()
+    for turn_id, revision, text in rows:
+        report.revisions_checked += 1
+        key = (str(turn_id), int(revision))
+        stored.add(key)
+        if key not in saved:
+            report.problems.append(Problem(report.size, _(
+                "Turn {turn} revision {revision} has no audit record: it was written behind "
+                "the program's back.").format(turn=turn_id, revision=revision)))
+            continue
+        record, digest = saved[key]
+        if audit.text_digest(str(text)) != digest:
+            report.problems.append(Problem(record.idx, _(
+                "The text of turn {turn} revision {revision} was changed after {record} "
+                "recorded it.").format(turn=turn_id, revision=revision, record=_label(record))))
+    for key, (record, _digest) in saved.items():
+        if key not in stored:
+            report.problems.append(Problem(record.idx, _(
+                "Turn {turn} revision {revision}, recorded by {record}, is missing from the "
+                "store.").format(turn=key[0], revision=key[1], record=_label(record))))
+    for statement_id, state in conn.execute("SELECT id, state FROM statements").fetchall():
+        expected = last_state.get(str(statement_id), "draft")
+        if state != expected:
+            report.problems.append(Problem(report.size, _(
+                "Statement {statement} is marked {state}, but the audit trail last recorded "
+                "{expected}.").format(statement=statement_id, state=state, expected=expected)))

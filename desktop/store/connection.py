@@ -1,0 +1,177 @@
+"""Open the SQLCipher store in one place: key, check, pragmas, migrations, error mapping.
+
+Everything that touches the database file goes through `open_database`, so the key is set
+before anything else, the durability and security pragmas are never forgotten, and the
+schema is always current. SQLCipher errors are turned into `UserError`s with messages an
+officer can act on (a damaged file, a full disk), never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from gettext import gettext as _
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from desktop.domain.errors import RuleViolation, UserError
+
+Connection = Any  # sqlcipher3 ships no type information; this alias documents intent.
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StoreDamaged(UserError):
+    """The file fails SQLCipher's page authentication or is not a store at all."""
+
+
+class StoreFull(UserError):
+    """The disk is full; the transaction was rolled back and nothing saved was lost."""
+
+
+class StoreBusy(UserError):
+    """Another program holds the store."""
+
+
+def damaged_message() -> str:
+    return _(
+        "The store file is damaged or has been altered (it fails its integrity check). "
+        "Nothing further was written. Restore it from a backup or contact HQ."
+    )
+
+
+_DAMAGE_SIGNS = ("malformed", "not a database", "corrupt", "hmac", "encrypted")
+
+
+def translate_error(exc: Exception) -> UserError | None:
+    """Map a SQLCipher exception to the UserError an officer should see; None for a bug."""
+    text = str(exc)
+    if isinstance(exc, sqlcipher3.IntegrityError) and "immutable:" in text:
+        return RuleViolation(
+            _("The record is signed or append-only and cannot be changed ({detail}).").format(
+                detail=text.split("immutable:", 1)[1].strip()
+            )
+        )
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreFull(_("The disk is full. Nothing was saved; free some space and try again."))
+    if "locked" in text or "busy" in text:
+        return StoreBusy(_("The store is in use by another program. Close it and try again."))
+    if any(sign in text.lower() for sign in _DAMAGE_SIGNS):
+        return StoreDamaged(damaged_message())
+    return None
+
+
+@contextlib.contextmanager
+def guarded() -> Iterator[None]:
+    """Run database work, turning SQLCipher failures into UserErrors."""
+    try:
+        yield
+    except sqlcipher3.DatabaseError as exc:
+        translated = translate_error(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("desktop.store.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _name, _sql in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001.. without gaps: {numbers}")
+    return found
+
+
+SCHEMA_VERSION = len(_migrations())
+
+
+def migrate(conn: Connection) -> int:
+    """Apply pending numbered migrations, each in its own transaction; return the version."""
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if current > SCHEMA_VERSION:
+        raise UserError(
+            _("The store was written by a newer version of Statement Room; please update.")
+        )
+    for number, _name, sql in _migrations():
+        if number <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would commit our transaction first; run statement by statement.
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into complete statements (trigger bodies contain semicolons)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlcipher3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise RuntimeError("incomplete SQL statement at the end of a migration")
+    return statements
+
+
+def open_database(path: Path, data_key: bytes, *, create: bool = False) -> Connection:
+    """Open (or create) the encrypted store at `path` with the raw 256-bit data key."""
+    if len(data_key) != 32:
+        raise ValueError("the data key must be 32 bytes")
+    if not create and not path.exists():
+        raise UserError(_("No store was found at {path}.").format(path=path))
+    if create and not path.exists():
+        # Create the file owner-only before SQLite does; its WAL and SHM inherit the mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        # The key must be the first statement. Only hex from bytes.hex() goes in here.
+        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        # SQLCipher logs HMAC failures to stderr by default; we report them ourselves.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        with guarded():
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreBusy(_("The store could not switch to write-ahead logging."))
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA cache_size = -32768")
+            migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """Run SQLCipher's page HMAC check and SQLite's integrity check; empty means clean."""
+    problems: list[str] = []
+    with guarded():
+        for (row,) in conn.execute("PRAGMA cipher_integrity_check").fetchall():
+            problems.append(str(row))
+        result = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    if result != ["ok"]:
+        problems.extend(result)
+    return problems

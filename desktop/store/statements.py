@@ -1,0 +1,239 @@
+"""Statements and their turns: autosave with full revision history, and the lifecycle.
+
+Saving a turn is one durable transaction holding the new revision, its search-index update
+and its audit leaf (with the SHA-256 of the text, so the verifier can tell if a stored text
+was changed behind the program's back). Domain rules are checked here; the schema's triggers
+enforce immutability once signed, whatever the caller does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from gettext import gettext as _
+
+from desktop.domain import rules
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.domain.model import (
+    Action,
+    OpeningItem,
+    SignatureRefusal,
+    Statement,
+    StatementKind,
+    StatementState,
+    Turn,
+    TurnKind,
+    TurnRevision,
+)
+from desktop.store import search
+from desktop.store.audit import text_digest
+from desktop.store.connection import Connection
+from desktop.store.officers import get_officer
+from desktop.store.tx import Tx
+from sync.protocol.canonical import canonical_json
+
+_STATEMENT_COLUMNS = (
+    "id, case_id, kind, place, started_at, ended_at, interviewer1_id, interviewer2_id,"
+    " recorder_id, interviewee_id, state, addendum_of, refusal_reason, refusal_witness,"
+    " refusal_witness_id, refusal_at"
+)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def create_statement(tx: Tx, statement: Statement) -> None:
+    """Open a new draft statement after checking the interviewers and any addendum target."""
+    first, second = (get_officer(tx.conn, oid) for oid in statement.interviewer_ids)
+    rules.check_interviewers(first, second)
+    get_officer(tx.conn, statement.recorder_id)
+    target = get_statement(tx.conn, statement.addendum_of) if statement.addendum_of else None
+    rules.check_addendum_target(statement.kind, target)
+    tx.conn.execute(
+        f"INSERT INTO statements ({_STATEMENT_COLUMNS}, created_at)"
+        " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'draft', ?, NULL, NULL, NULL, NULL, ?)",
+        (statement.id, statement.case_id, statement.kind.value, statement.place,
+         statement.started_at.isoformat(), first.id, second.id, statement.recorder_id,
+         statement.interviewee_id, statement.addendum_of, tx.at.isoformat()),
+    )
+    tx.audit(Action.STATEMENT_CREATED, statement.id, case=statement.case_id,
+             kind=statement.kind.value, addendum_of=statement.addendum_of)
+
+
+def _state(conn: Connection, statement_id: str) -> StatementState:
+    row = conn.execute("SELECT state FROM statements WHERE id = ?", (statement_id,)).fetchone()
+    if row is None:
+        raise UserError(_("No such statement."))
+    return StatementState(row[0])
+
+
+def add_turn(
+    tx: Tx, statement_id: str, kind: TurnKind, text: str, tag: OpeningItem | None = None
+) -> Turn:
+    """Append a question, answer or note; its first revision is saved at once."""
+    rules.check_editable(_state(tx.conn, statement_id))
+    row = tx.conn.execute(
+        "SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE statement_id = ?", (statement_id,)
+    ).fetchone()
+    turn = Turn(id=new_id(), statement_id=statement_id, seq=int(row[0]), kind=kind, text=text,
+                recorded_at=tx.at, revision=1, tag=tag)
+    tx.conn.execute(
+        "INSERT INTO turns (id, statement_id, seq, kind, tag, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (turn.id, statement_id, turn.seq, kind.value, tag.value if tag else None,
+         tx.at.isoformat()),
+    )
+    _insert_revision(tx, turn.id, statement_id, 1, None, text)
+    return turn
+
+
+def save_turn(tx: Tx, turn_id: str, text: str) -> int:
+    """Autosave a turn's text as a new revision; return the revision now current."""
+    row = tx.conn.execute(
+        "SELECT t.statement_id, s.state, r.revision, r.text FROM turns AS t"
+        " JOIN statements AS s ON s.id = t.statement_id"
+        " JOIN turn_revisions AS r ON r.turn_id = t.id"
+        " WHERE t.id = ? ORDER BY r.revision DESC LIMIT 1",
+        (turn_id,),
+    ).fetchone()
+    if row is None:
+        raise UserError(_("No such turn."))
+    statement_id, state, revision, old_text = row
+    rules.check_editable(StatementState(state))
+    if old_text == text:
+        return int(revision)
+    _insert_revision(tx, turn_id, statement_id, int(revision) + 1, old_text, text)
+    return int(revision) + 1
+
+
+def _insert_revision(
+    tx: Tx, turn_id: str, statement_id: str, revision: int, old_text: str | None, text: str
+) -> None:
+    if tx.actor is None:
+        raise UserError(_("Log in to edit a statement."))
+    tx.conn.execute(
+        "INSERT INTO turn_revisions (turn_id, revision, text, saved_at, saved_by)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (turn_id, revision, text, tx.at.isoformat(), tx.actor),
+    )
+    search.set_document(tx.conn, "turn", turn_id, old_text, text)
+    tx.audit(Action.TURN_SAVED, turn_id, statement=statement_id, revision=revision,
+             sha256=text_digest(text))
+
+
+def revisions(conn: Connection, turn_id: str) -> list[TurnRevision]:
+    rows = conn.execute(
+        "SELECT turn_id, revision, text, saved_at, saved_by FROM turn_revisions"
+        " WHERE turn_id = ? ORDER BY revision",
+        (turn_id,),
+    ).fetchall()
+    return [TurnRevision(r[0], int(r[1]), r[2], datetime.fromisoformat(r[3]), r[4]) for r in rows]
+
+
+def get_statement(conn: Connection, statement_id: str) -> Statement:
+    row = conn.execute(
+        f"SELECT {_STATEMENT_COLUMNS} FROM statements WHERE id = ?", (statement_id,)
+    ).fetchone()
+    if row is None:
+        raise UserError(_("No such statement."))
+    turn_rows = conn.execute(
+        "SELECT id, statement_id, seq, kind, text, recorded_at, revision, tag FROM current_turns"
+        " WHERE statement_id = ? ORDER BY seq",
+        (statement_id,),
+    ).fetchall()
+    turns = tuple(
+        Turn(id=t[0], statement_id=t[1], seq=int(t[2]), kind=TurnKind(t[3]), text=t[4],
+             recorded_at=datetime.fromisoformat(t[5]), revision=int(t[6]),
+             tag=OpeningItem(t[7]) if t[7] else None)
+        for t in turn_rows
+    )
+    refusal = None
+    if row[12] is not None:
+        refusal = SignatureRefusal(reason=row[12], witness_name=row[13],
+                                   witness_id_number=row[14] or "",
+                                   recorded_at=datetime.fromisoformat(row[15]))
+    return Statement(
+        id=row[0], case_id=row[1], kind=StatementKind(row[2]), place=row[3],
+        started_at=datetime.fromisoformat(row[4]), ended_at=_dt(row[5]),
+        interviewer_ids=(row[6], row[7]), recorder_id=row[8], interviewee_id=row[9],
+        state=StatementState(row[10]), addendum_of=row[11], turns=turns, refusal=refusal,
+    )
+
+
+def list_statements(conn: Connection, case_id: str | None = None) -> list[str]:
+    if case_id is None:
+        rows = conn.execute("SELECT id FROM statements ORDER BY created_at").fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT id FROM statements WHERE case_id = ? ORDER BY created_at", (case_id,)
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def count_statements(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM statements").fetchone()[0])
+
+
+def change_state(
+    tx: Tx, statement_id: str, target: StatementState, refusal: SignatureRefusal | None = None
+) -> Statement:
+    """Move a statement through its lifecycle under the domain rules."""
+    statement = get_statement(tx.conn, statement_id)
+    rules.check_transition(statement, target)
+    ended_at = statement.ended_at
+    if target is StatementState.READ_BACK:
+        ended_at = tx.at  # the interview proper ends when the read-back starts
+    if target is StatementState.SIGNED and refusal is not None:
+        rules.check_refusal(refusal)
+        tx.conn.execute(
+            "UPDATE statements SET refusal_reason = ?, refusal_witness = ?,"
+            " refusal_witness_id = ?, refusal_at = ? WHERE id = ?",
+            (refusal.reason, refusal.witness_name, refusal.witness_id_number,
+             refusal.recorded_at.isoformat(), statement_id),
+        )
+        tx.audit(Action.REFUSAL_RECORDED, statement_id,
+                 witness_sha256=text_digest(refusal.witness_name))
+    tx.conn.execute(
+        "UPDATE statements SET state = ?, ended_at = ? WHERE id = ?",
+        (target.value, ended_at.isoformat() if ended_at else None, statement_id),
+    )
+    tx.audit(Action.STATE_CHANGED, statement_id, from_state=statement.state.value,
+             to_state=target.value)
+    updated = get_statement(tx.conn, statement_id)
+    if target is StatementState.SEALED:
+        _enqueue_for_sync(tx, updated)
+    return updated
+
+
+def content_digest(statement: Statement) -> str:
+    """SHA-256 over the canonical content of a statement: what was signed, as data."""
+    body = {
+        "id": statement.id,
+        "case": statement.case_id,
+        "kind": statement.kind.value,
+        "place": statement.place,
+        "started_at": statement.started_at.isoformat(),
+        "ended_at": statement.ended_at.isoformat() if statement.ended_at else None,
+        "interviewers": list(statement.interviewer_ids),
+        "recorder": statement.recorder_id,
+        "interviewee": statement.interviewee_id,
+        "addendum_of": statement.addendum_of,
+        "turns": [
+            {"id": t.id, "seq": t.seq, "kind": t.kind.value, "tag": t.tag.value if t.tag else None,
+             "revision": t.revision, "text": t.text}
+            for t in statement.turns
+        ],
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _enqueue_for_sync(tx: Tx, statement: Statement) -> None:
+    """Transactional outbox: the sealed record is announced in the same commit."""
+    row = tx.conn.execute("SELECT coalesce(max(device_seq), 0) + 1 FROM outbox").fetchone()
+    digest = content_digest(statement)
+    tx.conn.execute(
+        "INSERT INTO outbox (op_id, device_seq, kind, entity_id, sha256, size, priority, state,"
+        " created_at) VALUES (?, ?, 'record', ?, ?, ?, 1, 'queued', ?)",
+        (new_id(), int(row[0]), statement.id, digest, len(statement.turns), tx.at.isoformat()),
+    )

@@ -1,0 +1,1 @@
+"""Device protocols, drivers and faithful emulators (no Qt, no desktop import)."""

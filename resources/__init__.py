@@ -1,0 +1,1 @@
+"""Package data: fonts, statement templates, question library and translation catalogs."""
