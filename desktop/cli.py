@@ -114,26 +114,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    store = _login(args)
-    try:
+    with _login(args) as store:
         officer = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
                           unit=args.unit, role=Role(args.role))
         store.add_officer(officer, _secret(NEW_PASSWORD_ENV, _("Password for the new officer: "),
                                            confirm=True))
-    finally:
-        store.close()
     print(_("Officer {name} added.").format(name=args.name))
     return 0
 
 
 def cmd_password(args: argparse.Namespace) -> int:
-    store = _login(args)
-    try:
-        store.change_password(os.environ.get(PASSWORD_ENV) or _secret(
-            PASSWORD_ENV, _("Current password: ")),
-            _secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
-    finally:
-        store.close()
+    current = _secret(PASSWORD_ENV, _("Current password: "))
+    with unlock(StorePaths(args.workdir), _officer_login(args), current) as store:
+        store.change_password(current, _secret(NEW_PASSWORD_ENV, _("New password: "),
+                                               confirm=True))
     print(_("Password changed."))
     return 0
 
@@ -168,11 +162,8 @@ def cmd_escrow_keygen(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from desktop.services.audit_trail import verify
 
-    store = _login(args, check_anchor=False)
-    try:
+    with _login(args, check_anchor=False) as store:
         report = verify(store)
-    finally:
-        store.close(sign=False)
     _emit(args, {"ok": report.ok, "size": report.size, "tree_heads": report.heads_checked,
                  "revisions": report.revisions_checked,
                  "problems": [p.message for p in sorted(report.problems,
@@ -196,11 +187,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from desktop.services.search import search_statements
     from desktop.store.search import highlight
 
-    store = _login(args)
-    try:
+    with _login(args) as store:
         hits = search_statements(store, args.query, args.limit)
-    finally:
-        store.close()
     if args.json:
         _emit(args, {"query": args.query, "hits": [
             {"statement": h.statement_id, "source": h.source, "snippet": h.snippet,

@@ -13,8 +13,8 @@ from gettext import gettext as _
 
 from desktop.domain.errors import RuleViolation
 from desktop.domain.model import (
-    OpeningItem,
     Officer,
+    OpeningItem,
     SignatureRefusal,
     Statement,
     StatementKind,
@@ -34,9 +34,8 @@ TRANSITIONS: dict[StatementState, frozenset[StatementState]] = {
 
 def check_interviewers(first: Officer, second: Officer) -> None:
     """Two distinct officers, each with an enforcement certificate number."""
-    if first.id == second.id or (
-        first.certificate_no.strip() and first.certificate_no.strip() == second.certificate_no.strip()
-    ):
+    same_certificate = first.certificate_no.strip() == second.certificate_no.strip()
+    if first.id == second.id or (first.certificate_no.strip() and same_certificate):
         raise RuleViolation(_("A statement needs two different interviewers."))
     for officer in (first, second):
         if not officer.certificate_no.strip():
@@ -58,25 +57,22 @@ def check_editable(state: StatementState) -> None:
 
 
 def check_opening_complete(statement: Statement) -> None:
-    """The rights notice was given and the recusal question was answered."""
-    tags = {turn.tag for turn in statement.turns if turn.text.strip()}
-    if OpeningItem.RIGHTS_NOTICE not in tags:
-        raise RuleViolation(_("The rights notice has not been recorded yet."))
-    if not recusal_answered(statement):
+    """The rights notice was given and acknowledged, and the recusal question was answered."""
+    if not opening_answered(statement, OpeningItem.RIGHTS_NOTICE):
+        raise RuleViolation(
+            _("The interviewee's acknowledgement of the rights notice has not been recorded yet.")
+        )
+    if not opening_answered(statement, OpeningItem.RECUSAL):
         raise RuleViolation(_("The interviewee's answer to the recusal question is missing."))
 
 
-def recusal_answered(statement: Statement) -> bool:
-    """True when a non-empty answer follows the recusal question."""
-    turns = sorted(statement.turns, key=lambda t: t.seq)
-    for index, turn in enumerate(turns):
-        if turn.tag is OpeningItem.RECUSAL and turn.kind is TurnKind.QUESTION:
-            for later in turns[index + 1 :]:
-                if later.kind is TurnKind.QUESTION:
-                    break
-                if later.kind is TurnKind.ANSWER and later.text.strip():
-                    return True
-    return False
+def opening_answered(statement: Statement, item: OpeningItem) -> bool:
+    """True when the opening question `item` was asked and its tagged answer is not empty."""
+    asked = any(t.tag is item and t.kind is TurnKind.QUESTION and t.text.strip()
+                for t in statement.turns)
+    answered = any(t.tag is item and t.kind is TurnKind.ANSWER and t.text.strip()
+                   for t in statement.turns)
+    return asked and answered
 
 
 def check_transition(statement: Statement, target: StatementState) -> None:

@@ -31,8 +31,8 @@ from desktop.domain.model import (
 )
 from desktop.services import audit_trail, interview, records
 from desktop.services.search import search_statements
-from desktop.store.search import highlight
 from desktop.store import cases, officers
+from desktop.store.search import highlight
 from desktop.store.statements import count_statements
 from desktop.store.store import Store, StorePaths, create_store, unlock
 
@@ -88,7 +88,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Run the scripted demo in `workdir`; `say` receives progress lines for people."""
     paths = StorePaths(workdir)
     store, team = _open_demo_store(paths)
-    try:
+    with store:
         say(_("Store opened at {path}").format(path=paths.database))
         number = f"示综执立〔2026〕{len(cases.list_cases(store.conn)) + 1:04d}号"
         case = records.create_case(store, Case(
@@ -100,9 +100,8 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             place="城北中队询问室一", interviewers=(team[0].id, team[1].id),
             recorder_id=team[1].id)
         for turn in statement.turns:
-            if turn.tag in OPENING_ANSWERS:
-                answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, "")
-                interview.save_turn(store, answer.id, OPENING_ANSWERS[turn.tag])
+            if turn.kind is TurnKind.ANSWER and turn.tag in OPENING_ANSWERS:
+                interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
         for question, answer_text in QA:
             interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
             answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
@@ -115,8 +114,9 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             found = search_statements(store, query)
             hits[query] = len(found)
             if found:
+                example = highlight(found[0].snippet, found[0].spans)
                 say(_("Search {query!r}: {count} statement(s), e.g. {snippet}").format(
-                    query=query, count=len(found), snippet=highlight(found[0].snippet, found[0].spans)))
+                    query=query, count=len(found), snippet=example))
         head = store.sign_tree_head()
         say(_("Audit tree head signed: {size} events, root {root}").format(
             size=head.head.tree_size, root=head.head.root_hash.hex()[:16]))
@@ -137,8 +137,4 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
             "officer": team[0].certificate_no,
         }
-    except BaseException:
-        store.close(sign=False)
-        raise
-    store.close()
     return result

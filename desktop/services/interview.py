@@ -37,7 +37,11 @@ def open_statement(
     addendum_of: str | None = None,
     started_at: datetime | None = None,
 ) -> Statement:
-    """Create a draft statement with the template's opening questions already inserted."""
+    """Create a draft statement with the template's opening questions already inserted.
+
+    Each opening question is followed by an empty answer turn carrying the same tag, which
+    the recorder fills in; read-back is refused until the required ones are answered.
+    """
     template = load_template(kind)
     with store.transaction() as tx:
         first: Officer = officers.get_officer(tx.conn, interviewers[0])
@@ -54,6 +58,7 @@ def open_statement(
             place=place,
         ):
             repo.add_turn(tx, statement.id, TurnKind.QUESTION, question.text, question.tag)
+            repo.add_turn(tx, statement.id, TurnKind.ANSWER, "", question.tag)
         return repo.get_statement(tx.conn, statement.id)
 
 

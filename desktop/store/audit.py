@@ -215,9 +215,9 @@ def sign_head(conn: Connection, log_id: str, at: datetime) -> SignedTreeHead:
         "SELECT tree_size FROM tree_heads WHERE tree_size = ?", (frontier.size,)
     ).fetchone()
     if existing is not None:
-        head = latest_head(conn, log_id)
-        assert head is not None
-        return head
+        latest = latest_head(conn, log_id)
+        assert latest is not None
+        return latest
     head = TreeHead(
         tree_size=frontier.size,
         root_hash=frontier.root(),

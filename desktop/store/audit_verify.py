@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from gettext import gettext as _
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from desktop.store import audit
 from desktop.store.anchor import Anchor
 from desktop.store.connection import Connection, guarded
@@ -67,7 +69,7 @@ def verify_trail(conn: Connection, log_id: str, anchor: Anchor | None) -> TrailR
 def _check_log(
     records: list[audit.AuditRecord],
     heads: list[SignedTreeHead],
-    keys: dict[str, object],
+    keys: dict[str, Ed25519PublicKey],
     anchor: Anchor | None,
     report: TrailReport,
 ) -> None:
@@ -95,7 +97,7 @@ def _check_log(
             if kind == "head":
                 key = keys.get(head.key_id)
                 report.heads_checked += 1
-                if key is None or not head.verify(key):  # type: ignore[arg-type]
+                if key is None or not head.verify(key):
                     report.problems.append(Problem(position, _(
                         "The tree head of size {size} has an invalid signature.").format(
                             size=position)))

@@ -59,6 +59,10 @@ def translate_error(exc: Exception) -> UserError | None:
         )
     if "disk is full" in text or "database or disk is full" in text:
         return StoreFull(_("The disk is full. Nothing was saved; free some space and try again."))
+    if "readonly" in text or "read-only" in text:
+        return StoreDamaged(_(
+            "The store cannot be written: the file is read-only or damaged. Nothing further "
+            "was written."))
     if "locked" in text or "busy" in text:
         return StoreBusy(_("The store is in use by another program. Close it and try again."))
     if any(sign in text.lower() for sign in _DAMAGE_SIGNS):

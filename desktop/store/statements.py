@@ -80,7 +80,8 @@ def add_turn(
     turn = Turn(id=new_id(), statement_id=statement_id, seq=int(row[0]), kind=kind, text=text,
                 recorded_at=tx.at, revision=1, tag=tag)
     tx.conn.execute(
-        "INSERT INTO turns (id, statement_id, seq, kind, tag, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO turns (id, statement_id, seq, kind, tag, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (turn.id, statement_id, turn.seq, kind.value, tag.value if tag else None,
          tx.at.isoformat()),
     )

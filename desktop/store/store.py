@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from gettext import gettext as _
@@ -189,6 +188,18 @@ class Store:
             with contextlib.suppress(Exception):
                 self.conn.execute("PRAGMA optimize")
             self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # The session already failed: close without letting a second error (say, a damaged
+        # file refusing the logout record) hide the first one.
+        with contextlib.suppress(Exception):
+            self.close(sign=False)
 
 
 def create_store(
@@ -376,7 +387,8 @@ def recover(
         wrap = wrap_with_password(data_key, new_password, officer.id.encode(), params)
         new_entry = OfficerKey(officer.id, key_file.login_digest(officer.certificate_no), wrap)
         with transaction(conn, clock, None) as tx:
-            tx.audit(Action.STORE_RECOVERED, officer.id, escrow_key_id=key_file.escrow.escrow_key_id)
+            tx.audit(Action.STORE_RECOVERED, officer.id,
+                     escrow_key_id=key_file.escrow.escrow_key_id)
         save_key_file(paths.key_file, key_file.with_officer(new_entry))
     finally:
         conn.close()

@@ -1,0 +1,64 @@
+"""The headless demo as README runs it, and what a user sees on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.helpers import last_json, run_cli
+
+LOGIN = {"STATEMENT_ROOM_OFFICER": "33070021001", "STATEMENT_ROOM_PASSWORD": "Demo2026pass"}
+
+
+def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    first = run_cli("demo", "--workdir", str(workdir), "--json")
+    assert first.returncode == 0, first.stderr
+    result = last_json(first.stdout)
+    assert result["ok"] is True
+    assert result["store"] == str(workdir / "store.db")
+    assert result["statements"] == 1
+    assert result["audit_size"] >= 20
+    assert result["search_hits"] == {"人行道": 1, "药": 1}
+    again = last_json(run_cli("demo", "--workdir", str(workdir), "--json").stdout)
+    assert again["statements"] == 2
+    assert again["audit_size"] > result["audit_size"]
+
+    verify = run_cli("audit", "verify", "--workdir", str(workdir), env=LOGIN)
+    assert verify.returncode == 0, verify.stderr
+    assert "Audit trail intact" in verify.stdout and "consistent with the anchor" in verify.stdout
+
+    search = run_cli("search", "--workdir", str(workdir), "人行道", "--json", env=LOGIN)
+    hits = last_json(search.stdout)["hits"]
+    assert len(hits) == 2
+    for hit in hits:
+        start, end = hit["spans"][0]
+        assert hit["snippet"][start:end] == "人行道"
+
+
+def test_demo_prints_chinese_by_default(tmp_path: Path) -> None:
+    run = run_cli("demo", "--workdir", str(tmp_path / "d"), env={"STATEMENT_ROOM_LANG": ""})
+    assert run.returncode == 0, run.stderr
+    assert "审计" in run.stdout
+
+
+def test_wrong_password_is_a_clear_message(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    assert run_cli("demo", "--workdir", str(workdir), "--json").returncode == 0
+    run = run_cli("search", "--workdir", str(workdir), "药", env={
+        "STATEMENT_ROOM_OFFICER": "33070021001", "STATEMENT_ROOM_PASSWORD": "Wrong2026pass"})
+    assert run.returncode == 1
+    assert "Wrong certificate number or password" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_password_without_terminal_is_explained(tmp_path: Path) -> None:
+    run = run_cli("search", "--workdir", str(tmp_path), "--officer", "X", "药")
+    assert run.returncode == 1
+    assert "STATEMENT_ROOM_PASSWORD" in run.stderr
+
+
+def test_no_store_is_explained(tmp_path: Path) -> None:
+    run = run_cli("audit", "verify", "--workdir", str(tmp_path / "none"), env=LOGIN)
+    assert run.returncode == 1
+    assert "No store was found" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -1,0 +1,110 @@
+"""Shared fixtures: a real SQLCipher store in a temporary directory, with synthetic people.
+
+Tests run in English (assertions read naturally); tests of the Chinese interface switch the
+language themselves. Qt runs offscreen. The clock is a settable fake, so lockout and idle
+tests need no sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.domain.ids import new_id
+from desktop.domain.model import (
+    Case,
+    IdKind,
+    Officer,
+    Party,
+    Role,
+    Sex,
+    Statement,
+    StatementKind,
+)
+from desktop.i18n import set_language
+from desktop.services import interview, records
+from desktop.store.store import Store, StorePaths, create_store
+
+PASSWORD = "Test2026password"
+SECOND_PASSWORD = "Second2026password"
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_officer(name: str, certificate: str, role: Role = Role.OFFICER) -> Officer:
+    return Officer(id=new_id(), name=name, certificate_no=certificate,
+                   unit="示例区综合行政执法局测试中队", role=role)
+
+
+def make_party(name: str = "测试人甲", id_number: str = "110101199003071233") -> Party:
+    return Party(id=new_id(), id_kind=IdKind.RESIDENT_ID, id_number=id_number, name=name,
+                 sex=Sex.MALE, nation="汉", birth_date=date(1990, 3, 7),
+                 address="北京市东城区测试路8号", authority="北京市公安局东城分局",
+                 phone="13900000001", workplace="测试商店")
+
+
+@dataclass
+class World:
+    """A store with two officers, a case, a party and a draft inquiry statement."""
+
+    paths: StorePaths
+    store: Store
+    admin: Officer
+    second: Officer
+    case: Case
+    party: Party
+    statement: Statement
+
+
+@pytest.fixture
+def world(tmp_path: Path, clock: FakeClock) -> Iterator[World]:
+    paths = StorePaths(tmp_path / "store")
+    admin = make_officer("测试管理员", "TEST0001", Role.ADMIN)
+    second = make_officer("测试队员", "TEST0002")
+    store = create_store(paths, admin, PASSWORD, clock=clock)
+    store.add_officer(second, SECOND_PASSWORD)
+    case = records.create_case(store, Case(id=new_id(), number="测试〔2026〕1号",
+                                           cause="人行道违法停放机动车", matter="违停",
+                                           place="测试路口"))
+    party = records.record_party(store, make_party())
+    statement = interview.open_statement(
+        store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
+        place="询问室", interviewers=(admin.id, second.id), recorder_id=second.id)
+    w = World(paths, store, admin, second, case, party, statement)
+    yield w
+    try:
+        w.store.conn.execute("SELECT 1")
+    except Exception:
+        return  # the test closed or replaced the store itself
+    w.store.conn.close()

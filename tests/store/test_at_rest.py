@@ -1,0 +1,66 @@
+"""Nothing personal reaches the disk in clear: store, WAL, key file and anchor."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop.domain.model import TurnKind
+from desktop.services import interview
+from desktop.services.demo import DEMO_OFFICERS, DEMO_PARTY, DEMO_PASSWORD, QA, run_demo
+from desktop.store.store import StorePaths, unlock
+
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gbk")
+
+
+def needles() -> list[str]:
+    words = [DEMO_PARTY.name, DEMO_PARTY.id_number, DEMO_PARTY.phone, DEMO_PARTY.address,
+             DEMO_PARTY.workplace, DEMO_OFFICERS[0].name, DEMO_OFFICERS[1].name,
+             "机动车人行道违法停放"]
+    words += [answer for _question, answer in QA]
+    return words
+
+
+def scan(directory: Path, words: list[str]) -> list[str]:
+    found = []
+    for path in directory.iterdir():
+        data = path.read_bytes()
+        for word in words:
+            for encoding in ENCODINGS:
+                if word.encode(encoding) in data:
+                    found.append(f"{word!r} in {encoding} in {path.name}")
+    return found
+
+
+def test_no_plaintext_in_any_file_including_the_wal(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    run_demo(workdir, lambda _line: None)
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    secret = "证人称当事人把电动自行车停在盲道上"
+    statement_id = store.conn.execute("SELECT id FROM statements").fetchone()[0]
+    store.conn.execute("PRAGMA wal_autocheckpoint = 0")  # keep the new frames in the WAL
+    interview.return_to_draft(store, statement_id)
+    turn = interview.add_turn(store, statement_id, TurnKind.ANSWER, secret[:3])
+    for end in range(4, len(secret) + 1):
+        interview.save_turn(store, turn.id, secret[:end])
+    wal = workdir / "store.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    assert scan(workdir, [*needles(), secret]) == []
+    store.close()
+    assert scan(workdir, [*needles(), secret]) == []
+
+
+def test_store_files_are_owner_only(tmp_path: Path) -> None:
+    run_demo(tmp_path / "d", lambda _line: None)
+    for name in ("store.db", "keys.json", "anchor.json"):
+        assert (tmp_path / "d" / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_stdlib_sqlite3_cannot_read_the_store(tmp_path: Path) -> None:
+    run_demo(tmp_path / "d", lambda _line: None)
+    conn = sqlite3.connect(tmp_path / "d" / "store.db")
+    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn.close()
