@@ -56,7 +56,7 @@ def _secret(env: str, prompt: str, confirm: bool = False) -> str:
     if not sys.stdin or not sys.stdin.isatty():
         raise UserError(_("No password given: set {env} or run in a terminal.").format(env=env))
     value = getpass.getpass(prompt)
-    if confirm and getpass.getpass(_("Repeat: ")) != value:
+    if confirm and getpass.getpass(_("Repeat the password: ")) != value:
         raise UserError(_("The passwords do not match."))
     return value
 
@@ -93,10 +93,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from desktop.services.demo import DEMO_PASSWORD
 
         password = "$" + PASSWORD_ENV if os.environ.get(PASSWORD_ENV) else DEMO_PASSWORD
-        print(_("Demo finished. Try: STATEMENT_ROOM_OFFICER={officer} "
-                "STATEMENT_ROOM_PASSWORD={password} statement-room search --workdir {workdir} "
-                "人行道").format(officer=result["officer"], password=password,
-                                workdir=args.workdir))
+        print(_("Demo finished. To search the demo store yourself, run:"))
+        print(f"  {OFFICER_ENV}={result['officer']} {PASSWORD_ENV}={password} "
+              f"statement-room search --workdir {args.workdir} 人行道")
     _emit(args, result)
     return 0
 
@@ -195,7 +194,7 @@ def cmd_search(args: argparse.Namespace) -> int:
              "spans": [list(s) for s in h.spans], "score": h.score} for h in hits]})
         return 0
     if not hits:
-        print(_("No statement contains {query!r}.").format(query=args.query))
+        print(_("No statement contains 「{query}」.").format(query=args.query))
     for index, hit in enumerate(hits, 1):
         print(f"{index:>3}. {hit.statement_id}  {highlight(hit.snippet, hit.spans)}")
     return 0
@@ -203,7 +202,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="statement-room", description=_("Electronic statement room (电子笔录室)."))
+        prog="statement-room", description=_("Electronic statement room."))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
     sub = parser.add_subparsers(dest="command")
 

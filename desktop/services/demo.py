@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from datetime import date
 from gettext import gettext as _
+from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
@@ -115,8 +116,9 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             hits[query] = len(found)
             if found:
                 example = highlight(found[0].snippet, found[0].spans)
-                say(_("Search {query!r}: {count} statement(s), e.g. {snippet}").format(
-                    query=query, count=len(found), snippet=example))
+                say(ngettext("Search 「{query}」: {count} statement, e.g. {snippet}",
+                             "Search 「{query}」: {count} statements, e.g. {snippet}",
+                             len(found)).format(query=query, count=len(found), snippet=example))
         head = store.sign_tree_head()
         say(_("Audit tree head signed: {size} events, root {root}").format(
             size=head.head.tree_size, root=head.head.root_hash.hex()[:16]))

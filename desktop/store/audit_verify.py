@@ -17,6 +17,8 @@ from gettext import gettext as _
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from desktop.domain.model import StatementState
+from desktop.domain.rules import state_label
 from desktop.store import audit
 from desktop.store.anchor import Anchor
 from desktop.store.connection import Connection, guarded
@@ -153,8 +155,8 @@ def _check_statements(
         stored.add(key)
         if key not in saved:
             report.problems.append(Problem(report.size, _(
-                "Turn {turn} revision {revision} has no audit record: it was written behind "
-                "the program's back.").format(turn=turn_id, revision=revision)))
+                "Turn {turn} revision {revision} has no audit record: it was written "
+                "outside Statement Room.").format(turn=turn_id, revision=revision)))
             continue
         record, digest = saved[key]
         if audit.text_digest(str(text)) != digest:
@@ -171,4 +173,12 @@ def _check_statements(
         if state != expected:
             report.problems.append(Problem(report.size, _(
                 "Statement {statement} is marked {state}, but the audit trail last recorded "
-                "{expected}.").format(statement=statement_id, state=state, expected=expected)))
+                "{expected}.").format(statement=statement_id, state=_state_name(state),
+                                      expected=_state_name(expected))))
+
+
+def _state_name(value: str) -> str:
+    try:
+        return state_label(StatementState(value))
+    except ValueError:  # an invented state, written behind the program's back
+        return value

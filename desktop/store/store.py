@@ -302,12 +302,14 @@ def unlock(
             until = policy.locked_until(entry.failures, entry.last_failure)
             if until is not None:
                 raise AccountLocked(_lock_message(until, now)) from exc
-            left = policy.max_failures - entry.failures
-            raise WrongCredentials(
-                _("Wrong certificate number or password. {count} attempt(s) left before "
-                  "the account is locked.").format(count=left)
-            ) from exc
-        raise WrongCredentials(_("Wrong certificate number or password.")) from exc
+        # One message whether or not the login exists, so nobody can probe which
+        # certificate numbers are registered.
+        raise WrongCredentials(
+            _("Wrong certificate number or password. After {count} failed attempts in a row "
+              "the account is locked for {minutes} minutes.").format(
+                count=policy.max_failures,
+                minutes=int(policy.lock_duration.total_seconds() // 60))
+        ) from exc
     conn = open_database(paths.database, data_key)
     try:
         with guarded():

@@ -140,7 +140,8 @@ def test_statement_state_changed_behind_the_program_is_named(workdir: Path) -> N
     conn.close()
     code, message = verify(workdir)
     assert code == 1
-    assert f"Statement {statement_id} is marked sealed" in message
+    assert f"Statement {statement_id} is marked sealed, but the audit trail last recorded " \
+        "read-back" in message
 
 
 def test_store_replaced_by_an_older_copy_is_caught(tmp_path: Path) -> None:
