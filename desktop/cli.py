@@ -101,8 +101,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    escrow = load_escrow_public_key(args.escrow_public_key.read_bytes()) if (
-        args.escrow_public_key) else None
+    escrow = None
+    if args.escrow_public_key:
+        try:
+            escrow = load_escrow_public_key(args.escrow_public_key.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise UserError(_("Cannot read the escrow public key {path}.").format(
+                path=args.escrow_public_key)) from exc
     password = _secret(PASSWORD_ENV, _("New password: "), confirm=True)
     admin = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
                     unit=args.unit, role=Role.ADMIN)
