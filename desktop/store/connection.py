@@ -162,6 +162,9 @@ def open_database(path: Path, data_key: bytes, *, create: bool = False) -> Conne
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA cache_size = -32768")
+            # Sorts and temporary tables would otherwise be able to spill decrypted rows to
+            # temp files; keep them in memory.
+            conn.execute("PRAGMA temp_store = MEMORY")
             migrate(conn)
     except BaseException:
         conn.close()
