@@ -7,7 +7,9 @@ triggers that would refuse them, as an attacker would.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +45,19 @@ def workdir(pristine: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def raw_connection(workdir: Path) -> Any:
+@contextlib.contextmanager
+def raw_connection(workdir: Path) -> Iterator[Any]:
+    """A connection holding the real data key, as an insider with the password would have."""
     paths = StorePaths(workdir)
     key_file = load_key_file(paths.key_file)
     entry = key_file.find(DEMO_OFFICERS[0].certificate_no)
     assert entry is not None
     key = unwrap_with_password(entry.wrap, DEMO_PASSWORD, entry.officer_id.encode())
-    return open_database(paths.database, key)
+    conn = open_database(paths.database, key)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def verify(workdir: Path) -> tuple[int, str]:
@@ -75,69 +83,65 @@ def test_flipped_byte_in_the_store_file_is_reported(workdir: Path, where: str) -
 
 
 def test_altered_audit_record_is_named(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE idx = 7")
-    conn.close()
+    with raw_connection(workdir) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE idx = 7")
     code, message = verify(workdir)
     assert code == 1
     assert "audit record #7" in message and "has been altered" in message
 
 
 def test_altered_record_with_recomputed_hash_is_caught_by_the_tree_head(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    record = audit.records(conn, 7, 8)[0]
-    forged = leaf_hash(leaf_data(record.idx, record.id, record.at, "someone-else",
-                                 record.action, record.subject, record.outcome, record.details))
-    conn.execute("UPDATE audit_log SET actor = 'someone-else', leaf_hash = ? WHERE idx = 7",
-                 (forged,))
-    conn.close()
+    with raw_connection(workdir) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        record = audit.records(conn, 7, 8)[0]
+        forged = leaf_hash(leaf_data(record.idx, record.id, record.at, "someone-else",
+                                     record.action, record.subject, record.outcome, record.details))
+        conn.execute("UPDATE audit_log SET actor = 'someone-else', leaf_hash = ? WHERE idx = 7",
+                     (forged,))
     code, message = verify(workdir)
     assert code == 1
     assert "Audit records #0 to #" in message and "do not match" in message
 
 
 def test_deleted_audit_record_is_named(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    conn.execute("DELETE FROM audit_log WHERE idx = 5")
-    conn.close()
+    with raw_connection(workdir) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        conn.execute("DELETE FROM audit_log WHERE idx = 5")
     code, message = verify(workdir)
     assert code == 1
     assert "Audit record #5 is missing" in message
 
 
 def test_records_deleted_from_the_end_are_caught(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    size = audit.size(conn)
-    conn.execute("DELETE FROM audit_log WHERE idx >= ?", (size - 3,))
-    conn.close()
+    with raw_connection(workdir) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        size = audit.size(conn)
+        conn.execute("DELETE FROM audit_log WHERE idx >= ?", (size - 3,))
     code, message = verify(workdir)
     assert code == 1
-    assert "missing" in message or "older copy" in message
+    # The verifying login appends at the index the log's frontier expects, leaving a gap.
+    assert f"Audit record #{size - 3} is missing (the next record is #{size})" in message
+    assert "replaced by an older copy" in message
 
 
 def test_answer_text_changed_behind_the_program_is_named(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    turn_id, revision = conn.execute(
-        "SELECT turn_id, max(revision) FROM turn_revisions WHERE text LIKE '%银行%'"
-    ).fetchone()
-    conn.execute("DROP TRIGGER turn_revisions_no_update")
-    conn.execute("UPDATE turn_revisions SET text = '不是我停的。'"
-                 " WHERE turn_id = ? AND revision = ?", (turn_id, revision))
-    conn.close()
+    with raw_connection(workdir) as conn:
+        turn_id, revision = conn.execute(
+            "SELECT turn_id, max(revision) FROM turn_revisions WHERE text LIKE '%银行%'"
+        ).fetchone()
+        conn.execute("DROP TRIGGER turn_revisions_no_update")
+        conn.execute("UPDATE turn_revisions SET text = '不是我停的。'"
+                     " WHERE turn_id = ? AND revision = ?", (turn_id, revision))
     code, message = verify(workdir)
     assert code == 1
     assert f"The text of turn {turn_id} revision {revision} was changed" in message
 
 
 def test_statement_state_changed_behind_the_program_is_named(workdir: Path) -> None:
-    conn = raw_connection(workdir)
-    statement_id = conn.execute("SELECT id FROM statements LIMIT 1").fetchone()[0]
-    conn.execute("UPDATE statements SET state = 'sealed' WHERE id = ?", (statement_id,))
-    conn.close()
+    with raw_connection(workdir) as conn:
+        statement_id = conn.execute("SELECT id FROM statements LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE statements SET state = 'sealed' WHERE id = ?", (statement_id,))
     code, message = verify(workdir)
     assert code == 1
     assert f"Statement {statement_id} is marked sealed, but the audit trail last recorded " \
