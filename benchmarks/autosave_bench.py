@@ -169,6 +169,7 @@ def open_anchor(path: Path, like: dict[str, Any]) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute(f"PRAGMA cache_size = {int(like['cache_size'])}")
     conn.execute(f"PRAGMA secure_delete = {int(like['secure_delete'])}")
+    conn.execute(f"PRAGMA temp_store = {int(like['temp_store'])}")
     migrate(conn)
     return conn
 

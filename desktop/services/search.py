@@ -9,8 +9,10 @@ from desktop.store.store import Store
 
 
 def search_statements(store: Store, query: str, limit: int = 20) -> list[SearchHit]:
-    hits = search.search(store.conn, query, limit)
+    """Index what autosave left stale, search, and record the search, in one transaction."""
     with store.transaction() as tx:
+        search.refresh(tx.conn)
+        hits = search.search(tx.conn, query, limit)
         # The query may hold a name: the trail keeps only that a search happened.
         tx.audit(Action.SEARCH, None, characters=len(query), hits=len(hits))
     return hits

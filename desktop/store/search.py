@@ -156,11 +156,59 @@ def rebuild_index(conn: Connection) -> int:
         for doc, text in rows:
             conn.execute(_INSERT, (-doc, tokenize(text)))
             count += 1
+        conn.execute(
+            "UPDATE search_docs SET indexed_revision = (SELECT max(revision) FROM turn_revisions"
+            " WHERE turn_id = search_docs.ref_id) WHERE source = 'turn'"
+        )
+        conn.execute("DELETE FROM search_queue")
     return count
 
 
+def mark_stale(conn: Connection, turn_id: str) -> None:
+    """Note, in the caller's (autosave) transaction, that a turn's text changed.
+
+    Re-tokenising a whole answer on every keystroke-save was most of an autosave's cost; the
+    mark is one row, and `refresh` indexes each stale turn once, at its latest text.
+    """
+    conn.execute("INSERT OR IGNORE INTO search_queue (turn_id) VALUES (?)", (turn_id,))
+
+
+def refresh(conn: Connection) -> int:
+    """Bring stale turns up to date in the caller's transaction; return how many."""
+    with guarded():
+        stale = conn.execute(
+            "SELECT q.turn_id, d.indexed_revision FROM search_queue AS q"
+            " LEFT JOIN search_docs AS d ON d.source = 'turn' AND d.ref_id = q.turn_id"
+        ).fetchall()
+        for turn_id, indexed_revision in stale:
+            revision, text = conn.execute(
+                "SELECT revision, text FROM turn_revisions WHERE turn_id = ?"
+                " ORDER BY revision DESC LIMIT 1",
+                (turn_id,),
+            ).fetchone()
+            old_text = None
+            if indexed_revision is not None:
+                old_text = conn.execute(
+                    "SELECT text FROM turn_revisions WHERE turn_id = ? AND revision = ?",
+                    (turn_id, indexed_revision),
+                ).fetchone()[0]
+            set_document(conn, "turn", turn_id, old_text, text)
+            conn.execute(
+                "UPDATE search_docs SET indexed_revision = ? WHERE source = 'turn' AND ref_id = ?",
+                (revision, turn_id),
+            )
+            conn.execute("DELETE FROM search_queue WHERE turn_id = ?", (turn_id,))
+    return len(stale)
+
+
 def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
-    """Return up to `limit` statements containing `query`, best first (see module doc)."""
+    """Return up to `limit` statements containing `query`, best first (see module doc).
+
+    The index must be fresh: call `refresh` first (the search service does both in one
+    transaction). A stale index would silently miss the latest answers, so it is refused.
+    """
+    if conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None:
+        raise RuntimeError("the search index has stale turns: call refresh() first")
     phrase = match_expression(query)
     if phrase is None or limit <= 0:
         return []

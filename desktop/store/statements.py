@@ -1,7 +1,7 @@
 """Statements and their turns: autosave with full revision history, and the lifecycle.
 
-Saving a turn is one durable transaction holding the new revision, its search-index update
-and its audit leaf (with the SHA-256 of the text, so the verifier can tell if a stored text
+Saving a turn is one durable transaction holding the new revision, a mark that its search
+entry is stale (the index catches up before the next search), and its audit leaf (with the SHA-256 of the text, so the verifier can tell if a stored text
 was changed behind the program's back). Domain rules are checked here; the schema's triggers
 enforce immutability once signed, whatever the caller does.
 """
@@ -85,7 +85,7 @@ def add_turn(
         (turn.id, statement_id, turn.seq, kind.value, tag.value if tag else None,
          tx.at.isoformat()),
     )
-    _insert_revision(tx, turn.id, statement_id, 1, None, text)
+    _insert_revision(tx, turn.id, statement_id, 1, text)
     return turn
 
 
@@ -104,13 +104,11 @@ def save_turn(tx: Tx, turn_id: str, text: str) -> int:
     rules.check_editable(StatementState(state))
     if old_text == text:
         return int(revision)
-    _insert_revision(tx, turn_id, statement_id, int(revision) + 1, old_text, text)
+    _insert_revision(tx, turn_id, statement_id, int(revision) + 1, text)
     return int(revision) + 1
 
 
-def _insert_revision(
-    tx: Tx, turn_id: str, statement_id: str, revision: int, old_text: str | None, text: str
-) -> None:
+def _insert_revision(tx: Tx, turn_id: str, statement_id: str, revision: int, text: str) -> None:
     if tx.actor is None:
         raise UserError(_("Log in to edit a statement."))
     tx.conn.execute(
@@ -118,7 +116,7 @@ def _insert_revision(
         " VALUES (?, ?, ?, ?, ?)",
         (turn_id, revision, text, tx.at.isoformat(), tx.actor),
     )
-    search.set_document(tx.conn, "turn", turn_id, old_text, text)
+    search.mark_stale(tx.conn, turn_id)
     tx.audit(Action.TURN_SAVED, turn_id, statement=statement_id, revision=revision,
              sha256=text_digest(text))
 

@@ -22,7 +22,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
-from desktop.store import audit, officers
+from desktop.store import audit, officers, search
 from desktop.store.anchor import Anchor, read_anchor, write_anchor
 from desktop.store.connection import Connection, guarded, open_database
 from desktop.store.keyfile import (
@@ -181,6 +181,7 @@ class Store:
         """End the session: record the logout and sign the tree head (session end)."""
         try:
             with self.transaction() as tx:
+                search.refresh(tx.conn)  # keep the next session's first search quick
                 tx.audit(Action.LOGOUT, self.officer.id)
             if sign:
                 self.sign_tree_head()
