@@ -1,9 +1,10 @@
 """Statements and their turns: autosave with full revision history, and the lifecycle.
 
 Saving a turn is one durable transaction holding the new revision, a mark that its search
-entry is stale (the index catches up before the next search), and its audit leaf (with the SHA-256 of the text, so the verifier can tell if a stored text
-was changed behind the program's back). Domain rules are checked here; the schema's triggers
-enforce immutability once signed, whatever the caller does.
+entry is stale (the index catches up before the next search), and its audit leaf with the
+SHA-256 of the text, so the verifier can tell if a stored text was changed outside the
+program. Domain rules are checked here; the schema's triggers enforce immutability once
+signed, whatever the caller does.
 """
 
 from __future__ import annotations
