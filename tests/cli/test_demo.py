@@ -62,3 +62,11 @@ def test_no_store_is_explained(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "No store was found" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_workdir_defaults_to_statement_room_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run = run_cli("demo", "--json", env={"STATEMENT_ROOM_HOME": str(home)})
+    assert run.returncode == 0, run.stderr
+    assert last_json(run.stdout)["store"] == str(home / "store.db")
+    assert (home / "keys.json").exists()
