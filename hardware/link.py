@@ -1,0 +1,97 @@
+"""The byte link between a driver and a device, and the shape of every device emulator.
+
+Drivers talk to a pyserial `Serial` (real port, `socket://`, `loop://` or an `emu-*://`
+in-process emulator). Emulators are written once against `Link`, a two-method byte pipe, and
+can then be served in-process (a `PipeLink` pair behind a pyserial URL handler) or on a real
+pseudo-terminal (`hardware.pty`), so tests exercise real bytes over a real tty.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Protocol
+
+
+class Link(Protocol):
+    """One end of a byte stream."""
+
+    def read(self, size: int, timeout: float | None) -> bytes:
+        """Up to `size` bytes; waits up to `timeout` seconds for the first; b"" on timeout."""
+        ...
+
+    def write(self, data: bytes) -> None: ...
+
+
+class Emulator(Protocol):
+    """A device model that serves one link until `stop` is set."""
+
+    def serve(self, link: Link, stop: threading.Event) -> None: ...
+
+
+class PipeLink:
+    """One end of an in-memory, thread-safe byte pipe (see `pipe_pair`)."""
+
+    def __init__(self, incoming: _Buffer, outgoing: _Buffer) -> None:
+        self._incoming = incoming
+        self._outgoing = outgoing
+
+    def read(self, size: int, timeout: float | None) -> bytes:
+        return self._incoming.take(size, timeout)
+
+    def write(self, data: bytes) -> None:
+        self._outgoing.put(data)
+
+    def waiting(self) -> int:
+        return self._incoming.size()
+
+    def close(self) -> None:
+        self._incoming.close()
+        self._outgoing.close()
+
+
+class _Buffer:
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._closed = False
+        self._ready = threading.Condition()
+
+    def put(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._ready:
+            if self._closed:
+                return
+            self._chunks.append(bytes(data))
+            self._size += len(data)
+            self._ready.notify_all()
+
+    def take(self, size: int, timeout: float | None) -> bytes:
+        with self._ready:
+            if not self._ready.wait_for(lambda: self._size > 0 or self._closed, timeout):
+                return b""
+            out = bytearray()
+            while self._chunks and len(out) < size:
+                chunk = self._chunks.popleft()
+                need = size - len(out)
+                out += chunk[:need]
+                if len(chunk) > need:
+                    self._chunks.appendleft(chunk[need:])
+            self._size -= len(out)
+            return bytes(out)
+
+    def size(self) -> int:
+        with self._ready:
+            return self._size
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+
+def pipe_pair() -> tuple[PipeLink, PipeLink]:
+    """Two connected ends: what one writes, the other reads."""
+    a_to_b, b_to_a = _Buffer(), _Buffer()
+    return PipeLink(b_to_a, a_to_b), PipeLink(a_to_b, b_to_a)
