@@ -261,22 +261,12 @@ def append_breakdown(events: list[AuditEvent], size: int) -> dict[str, float]:
         )
         for i, e in enumerate(sample)
     ]
-    direct = [
-        canonical_json(
-            {
-                "v": 1,
-                "idx": size + i,
-                "id": ids[i],
-                "at": at_text,
-                "actor": e.actor,
-                "action": e.action,
-                "subject": e.subject,
-                "outcome": e.outcome.value,
-                "details": e.details,
-            }
-        )
-        for i, e in enumerate(sample)
-    ]
+    def leaf_object(i: int, e: AuditEvent) -> dict[str, object]:
+        return {"v": 1, "idx": size + i, "id": ids[i], "at": at_text, "actor": e.actor,
+                "action": e.action, "subject": e.subject, "outcome": e.outcome.value,
+                "details": e.details}
+
+    direct = [canonical_json(leaf_object(i, e)) for i, e in enumerate(sample)]
     if data != direct:
         raise RuntimeError("leaf_data differs from canonical JSON of the event")
     hashes = [leaf_hash(d) for d in data]
@@ -297,20 +287,7 @@ def append_breakdown(events: list[AuditEvent], size: int) -> dict[str, float]:
             for i, e in enumerate(sample)
         ],
         "leaf_data_without_json_round_trip": lambda: [
-            canonical_json(
-                {
-                    "v": 1,
-                    "idx": size + i,
-                    "id": ids[i],
-                    "at": at_text,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject": e.subject,
-                    "outcome": e.outcome.value,
-                    "details": e.details,
-                }
-            )
-            for i, e in enumerate(sample)
+            canonical_json(leaf_object(i, e)) for i, e in enumerate(sample)
         ],
         "leaf_hash": lambda: [leaf_hash(d) for d in data],
         "frontier_decode_append_encode": frontier_round_trip,
