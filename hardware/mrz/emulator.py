@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -184,12 +185,37 @@ def corrupt_lines(lines: tuple[str, ...], layout: Layout) -> tuple[str, ...]:
 class MrzReaderEmulator:
     """Serves one link; `insert` queues a document that is then sent once, framed."""
 
-    def __init__(self, framing: Framing = Framing.DESKO, *, noise_seed: int = 0) -> None:
+    def __init__(
+        self, framing: Framing = Framing.DESKO, *, noise_seed: int = 0, repeat: float = 0.0
+    ) -> None:
         self.framing = framing
+        # Swipe the last document again every `repeat` seconds (0: once). A reader that
+        # opens its port later flushes what arrived before, as a real one would; an
+        # officer would swipe again, and so does the emulator.
+        self.repeat = repeat
         self._slot: queue.Queue[tuple[tuple[str, ...], Layout, Fault]] = queue.Queue()
         self._rng = random.Random(noise_seed)  # noqa: S311 - reproducible line noise
         self._lock = threading.Lock()
         self.sent = 0  # documents fully written; read it to know the reader has them
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> MrzReaderEmulator:
+        """Build from URL query options: framing, doc (td1/td2/td3/permit, inserted at once), seed.
+
+        `emu-mrz://?doc=td3` behaves like a reader with a passport already swiped, which is
+        what a command-line read or a first try of the program needs.
+        """
+        known = {"framing", "doc", "seed", "repeat"}
+        unknown = set(params) - known
+        if unknown:
+            raise ValueError(f"unknown emu-mrz option(s): {', '.join(sorted(unknown))}")
+        emulator = cls(Framing(params.get("framing", Framing.DESKO.value)),
+                       repeat=float(params.get("repeat", "0")))
+        if "doc" in params:
+            name = params["doc"].lower()
+            layout: Layout | str = "permit" if name == "permit" else Layout(name.upper())
+            emulator.insert(synthetic_document(layout, int(params.get("seed", "0"))))
+        return emulator
 
     def insert(
         self,
@@ -230,3 +256,5 @@ class MrzReaderEmulator:
             link.write(self.frame(lines, layout, fault))
             with self._lock:
                 self.sent += 1
+            if self.repeat > 0 and not stop.wait(self.repeat) and self._slot.empty():
+                self._slot.put((lines, layout, fault))

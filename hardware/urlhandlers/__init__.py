@@ -29,6 +29,7 @@ from hardware.urlhandlers.base import (
     PACKAGE,
     EmulatorFactory,
     EmulatorSerial,
+    build_emulator,
     register_emulator,
     registered_schemes,
     url_params,
@@ -36,6 +37,7 @@ from hardware.urlhandlers.base import (
 
 __all__ = [
     "EmulatorFactory",
+    "build_emulator",
     "EmulatorSerial",
     "lazy_factory",
     "register_emulator",

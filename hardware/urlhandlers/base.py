@@ -52,6 +52,15 @@ def register_emulator(scheme: str, factory: EmulatorFactory) -> None:
         serial.protocol_handler_packages.append(PACKAGE)
 
 
+def build_emulator(scheme: str, params: Mapping[str, str]) -> Emulator:
+    """The emulator `<scheme>://?params` would open, for serving it elsewhere (a pty)."""
+    with _lock:
+        factory = _factories.get(scheme.lower())
+    if factory is None:
+        raise ValueError(f"no emulator is registered for {scheme}://")
+    return factory(params)
+
+
 def registered_schemes() -> list[str]:
     with _lock:
         return sorted(_factories)

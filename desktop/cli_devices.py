@@ -1,0 +1,138 @@
+"""The device subcommands of `statement-room`: `devices list|read-id|read-mrz` and `emulate`.
+
+Wherever a port is asked for, a device path (`/dev/ttyUSB0`, `COM3`, a pseudo-terminal such
+as `/dev/pts/5`) works as well as a URL (`socket://…`, `emu-idcard://`, …). Device errors
+arrive as the hardware layer's typed errors and leave as translated `UserError`s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from gettext import gettext as _
+from typing import Any
+
+from desktop.domain.errors import UserError
+from hardware.discovery import list_candidate_ports, probe
+from hardware.idcard.errors import IdCardError
+from hardware.mrz import Framing, MrzError
+from hardware.mrz.reader import MrzReader
+from hardware.pty import serve_on_pty
+from hardware.transport import PortError, open_port
+from hardware.urlhandlers import build_emulator
+
+EMULATED = ("idcard", "mrz", "gnss")
+
+
+@contextlib.contextmanager
+def device_errors() -> Iterator[None]:
+    """Turn the hardware layer's typed errors into messages for the officer."""
+    try:
+        yield
+    except (PortError, IdCardError, MrzError) as exc:
+        raise UserError(exc.message) from exc
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=str), flush=True)
+
+
+def cmd_devices_list(args: argparse.Namespace) -> int:
+    ports = list_candidate_ports()
+    rows = []
+    for port in ports:
+        found = None
+        if args.probe:
+            with contextlib.suppress(PortError):
+                kind = probe(port.device)
+                found = kind.value if kind else None
+        rows.append({"device": port.device, "description": port.description,
+                     "vid": port.vid, "pid": port.pid, "bridge": port.bridge,
+                     "hint": port.hint.value if port.hint else None, "answers_as": found})
+    if args.json:
+        _print_json({"ports": rows})
+        return 0
+    if not rows:
+        print(_("No serial ports found. A pseudo-terminal or URL can still be given with "
+                "--port (for example emu-idcard://)."))
+    for row in rows:
+        extra = f"  [{row['bridge']}]" if row["bridge"] else ""
+        answer = f"  -> {row['answers_as']}" if row["answers_as"] else ""
+        print(f"{row['device']}  {row['description']}{extra}{answer}")
+    return 0
+
+
+def mrz_json(record: Any) -> dict[str, Any]:
+    return {
+        "layout": str(record.layout), "document_type": record.document_type,
+        "issuing_state": record.issuing_state, "surname": record.surname,
+        "given_names": record.given_names, "document_number": record.document_number,
+        "nationality": record.nationality, "birth_date": record.birth_date,
+        "sex": record.sex, "expiry_date": record.expiry_date, "valid": record.valid,
+        "checks": record.checks.as_dict(), "warnings": [str(w) for w in record.warnings],
+    }
+
+
+def cmd_read_mrz(args: argparse.Namespace) -> int:
+    with device_errors():
+        port = open_port(args.port, timeout=0.1)
+        try:
+            record = MrzReader(port, Framing(args.framing)).read_document(args.timeout)
+        finally:
+            port.close()
+    result = mrz_json(record)
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    if not record.valid:
+        print(_("Warning: check digits failed for {fields}.").format(
+            fields=", ".join(record.checks.failed())), file=sys.stderr)
+    return 0
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    params = dict(option.split("=", 1) for option in args.option)
+    try:
+        emulator = build_emulator(f"emu-{args.kind}", params)
+    except ValueError as exc:
+        raise UserError(_("Bad emulator option: {detail}").format(detail=exc)) from exc
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: done.set())
+    with serve_on_pty(emulator) as server:
+        print(server.path, flush=True)  # first line: the path a driver opens
+        print(_("Emulated {kind} device on {path}; Ctrl+C stops it.").format(
+            kind=args.kind, path=server.path), file=sys.stderr, flush=True)
+        done.wait()
+    return 0
+
+
+def register(sub: Any, command: Any) -> None:
+    """Add the device subcommands to the main parser (`command` adds --workdir etc.)."""
+    devices = sub.add_parser("devices", help=_("ID-card, MRZ and GNSS devices")).add_subparsers(
+        dest="devices_command", required=True)
+    listing = devices.add_parser("list", help=_("list serial ports that may be devices"))
+    listing.set_defaults(handler=cmd_devices_list)
+    listing.add_argument("--probe", action="store_true",
+                         help=_("ask each port which device answers"))
+    listing.add_argument("--json", action="store_true")
+    mrz = devices.add_parser("read-mrz", help=_("read one document from an MRZ reader"))
+    mrz.set_defaults(handler=cmd_read_mrz)
+    mrz.add_argument("--port", required=True, help=_("device path or URL"))
+    mrz.add_argument("--framing", choices=[f.value for f in Framing], default=Framing.DESKO.value)
+    mrz.add_argument("--timeout", type=float, default=30.0)
+    mrz.add_argument("--json", action="store_true")
+    emulate = sub.add_parser("emulate", help=_("serve an emulated device on a pseudo-terminal"))
+    emulate.set_defaults(handler=cmd_emulate)
+    emulate.add_argument("kind", choices=EMULATED)
+    emulate.add_argument("--pty", action="store_true", default=True,
+                         help=_("serve on a pseudo-terminal (the default)"))
+    emulate.add_argument("-o", "--option", action="append", default=[],
+                         help=_("emulator option KEY=VALUE, as in the emu-KIND:// URL"))

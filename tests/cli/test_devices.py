@@ -1,0 +1,83 @@
+"""The device commands from the command line: emulators on real pseudo-terminals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from tests.cli.helpers import ROOT, last_json, run_cli
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX")
+
+
+@contextmanager
+def emulator(kind: str, *options: str) -> Iterator[str]:
+    """Run `statement-room emulate KIND` and yield the pty path it prints first."""
+    args = [sys.executable, "-m", "desktop", "--lang", "en", "emulate", kind, "--pty"]
+    for option in options:
+        args += ["-o", option]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        path = process.stdout.readline().strip()
+        assert path.startswith("/dev/"), process.stderr.read() if process.stderr else ""
+        yield path
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_read_mrz_from_an_emulated_reader_on_a_pty() -> None:
+    with emulator("mrz", "doc=td3", "seed=7", "framing=3m", "repeat=0.3") as path:
+        run = run_cli("devices", "read-mrz", "--port", path, "--framing", "3m", "--json",
+                      "--timeout", "20")
+    assert run.returncode == 0, run.stderr
+    record = last_json(run.stdout)
+    assert record["layout"] == "TD3"
+    assert record["valid"] is True
+    assert set(record["checks"]) >= {"document_number", "birth_date", "expiry_date"}
+
+
+def test_gnss_emulator_streams_nmea_on_its_pty() -> None:
+    from hardware.gnss.nmea import NmeaReader
+    from hardware.transport import open_port
+
+    with emulator("gnss", "rate=50", "n=20") as path:
+        port = open_port(path, timeout=0.2)
+        reader = NmeaReader()
+        fixes = []
+        try:
+            for _ in range(100):
+                fixes += reader.feed(port.read(256))
+                if len(fixes) >= 3:
+                    break
+        finally:
+            port.close()
+    assert len(fixes) >= 3
+    assert all(28 < fix.lat < 30 and 119 < fix.lon < 121 for fix in fixes)
+
+
+def test_bad_emulator_option_is_explained() -> None:
+    run = run_cli("emulate", "gnss", "-o", "colour=blue")
+    assert run.returncode == 1
+    assert "Bad emulator option" in run.stderr
+
+
+def test_missing_device_is_explained() -> None:
+    run = run_cli("devices", "read-mrz", "--port", "/dev/ttyDOESNOTEXIST", "--timeout", "1")
+    assert run.returncode == 1
+    assert "No device at /dev/ttyDOESNOTEXIST" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_devices_list_runs() -> None:
+    run = run_cli("devices", "list", "--json")
+    assert run.returncode == 0, run.stderr
+    assert isinstance(last_json(run.stdout)["ports"], list)
