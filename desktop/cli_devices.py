@@ -18,8 +18,10 @@ from gettext import gettext as _
 from typing import Any
 
 from desktop.domain.errors import UserError
+from desktop.services.identity import read_identity
 from hardware.discovery import list_candidate_ports, probe
 from hardware.idcard.errors import IdCardError
+from hardware.idcard.payload import IdCardRead
 from hardware.mrz import Framing, MrzError
 from hardware.mrz.reader import MrzReader
 from hardware.pty import serve_on_pty
@@ -27,6 +29,7 @@ from hardware.transport import PortError, open_port
 from hardware.urlhandlers import build_emulator
 
 EMULATED = ("idcard", "mrz", "gnss")
+DEFAULT_OPTIONS = {"idcard": {"card": "resident"}, "mrz": {"doc": "td3", "repeat": "3"}}
 
 
 @contextlib.contextmanager
@@ -97,8 +100,36 @@ def cmd_read_mrz(args: argparse.Namespace) -> int:
     return 0
 
 
+def identity_json(card: IdCardRead) -> dict[str, Any]:
+    record = card.record
+    return {
+        "kind": record.kind.name.lower(), "name": record.name,
+        "english_name": record.english_name, "sex": record.sex_name,
+        "nation": record.nation_name, "birth_date": record.birth_date,
+        "id_number": record.id_number, "address": record.address,
+        "authority": record.authority, "valid_from": record.valid_from,
+        "valid_until": record.valid_until or "长期", "photo_sha256": card.photo_sha256,
+        "warnings": list(record.warnings),
+    }
+
+
+def cmd_read_id(args: argparse.Namespace) -> int:
+    result = identity_json(read_identity(args.port, wait=args.timeout))
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    for warning in result["warnings"]:
+        print(_("Warning: {warning}").format(warning=warning), file=sys.stderr)
+    return 0
+
+
 def cmd_emulate(args: argparse.Namespace) -> int:
     params = dict(option.split("=", 1) for option in args.option)
+    # Served for people trying the program: a card on the reader, a document swiped
+    # every few seconds, unless options say otherwise.
+    params.update({**DEFAULT_OPTIONS.get(args.kind, {}), **params})
     try:
         emulator = build_emulator(f"emu-{args.kind}", params)
     except ValueError as exc:
@@ -123,6 +154,12 @@ def register(sub: Any, command: Any) -> None:
     listing.add_argument("--probe", action="store_true",
                          help=_("ask each port which device answers"))
     listing.add_argument("--json", action="store_true")
+    read_id = devices.add_parser("read-id", help=_("read the ID card on an ID-card reader"))
+    read_id.set_defaults(handler=cmd_read_id)
+    read_id.add_argument("--port", required=True, help=_("device path or URL"))
+    read_id.add_argument("--timeout", type=float, default=10.0,
+                         help=_("seconds to wait for a card"))
+    read_id.add_argument("--json", action="store_true")
     mrz = devices.add_parser("read-mrz", help=_("read one document from an MRZ reader"))
     mrz.set_defaults(handler=cmd_read_mrz)
     mrz.add_argument("--port", required=True, help=_("device path or URL"))

@@ -193,6 +193,7 @@ class Action(StrEnum):
     ESCROW_SET = "escrow.set"
     CASE_CREATED = "case.created"
     PARTY_RECORDED = "party.recorded"
+    ID_CARD_READ = "identity.card_read"
     STATEMENT_CREATED = "statement.created"
     STATEMENT_UPDATED = "statement.updated"
     TURN_SAVED = "turn.saved"

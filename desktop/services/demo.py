@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
 from gettext import gettext as _
 from gettext import ngettext
 from pathlib import Path
@@ -21,16 +20,14 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
     Case,
-    IdKind,
     Officer,
     OpeningItem,
-    Party,
     Role,
-    Sex,
     StatementKind,
     TurnKind,
 )
 from desktop.services import audit_trail, interview, records
+from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
 from desktop.store.search import highlight
@@ -43,20 +40,18 @@ DEMO_OFFICERS = (
     Officer(id="", name="周建国", certificate_no="33070021001", unit=UNIT, role=Role.ADMIN),
     Officer(id="", name="吴丽华", certificate_no="33070021002", unit=UNIT),
 )
-DEMO_PARTY = Party(
-    id="", id_kind=IdKind.RESIDENT_ID, id_number="110101199003071233", name="陈晓东",
-    sex=Sex.MALE, nation="汉", birth_date=date(1990, 3, 7),
-    address="北京市东城区示例胡同1号", authority="北京市公安局东城分局",
-    valid_from=date(2020, 5, 1), valid_until=date(2040, 5, 1), phone="13800000000",
-    workplace="示例区人民路便民药店",
-)
+# The interviewee comes from the emulated ID-card reader, through the same code path a real
+# reader on /dev/ttyUSB0 uses; phone and workplace are what the officer adds by hand.
+DEMO_READER = "emu-idcard://?card=resident&seed=20261127"
+DEMO_PHONE = "13800000000"
+DEMO_WORKPLACE = "示例区人民路便民药店"
 OPENING_ANSWERS = {
     OpeningItem.IDENTIFICATION: "看清楚了。",
     OpeningItem.RIGHTS_NOTICE: "听清楚了。",
     OpeningItem.RECUSAL: "不申请回避。",
 }
 QA = (
-    ("请你讲一下你的基本情况。", "我叫陈晓东，在人民路开了一家便民药店，电话13800000000。"),
+    ("请你讲一下你的基本情况。", "我叫{name}，在人民路开了一家便民药店，电话13800000000。"),
     ("今天上午9时许，车牌号为浙G12345的小型轿车停放在人民路人行道上，这辆车是谁停的？",
      "是我停的，我当时去旁边的银行办事，大概停了十分钟。"),
     ("你知道在人行道上停放机动车是违法行为吗？", "知道，当时比较着急，以后不会再停在人行道上了。"),
@@ -95,7 +90,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
         case = records.create_case(store, Case(
             id=new_id(), number=number, cause="机动车人行道违法停放",
             matter="在人行道上违法停放机动车", place="示例区人民路与解放路交叉口"))
-        party = records.record_party(store, Party(**{**DEMO_PARTY.__dict__, "id": new_id()}))
+        party = record_card_party(store, read_identity(DEMO_READER), phone=DEMO_PHONE,
+                                  workplace=DEMO_WORKPLACE)
+        say(_("Identity read from the ID-card reader {url}: {kind}").format(
+            url=DEMO_READER, kind=party.id_kind.value))
         statement = interview.open_statement(
             store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
             place="城北中队询问室一", interviewers=(team[0].id, team[1].id),
@@ -105,6 +103,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
                 interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
         for question, answer_text in QA:
             interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
+            answer_text = answer_text.format(name=party.name)
             answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
             interview.save_turn(store, answer.id, answer_text)  # autosave while typing
         statement = interview.start_read_back(store, statement.id)
@@ -138,5 +137,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
             "officer": team[0].certificate_no,
+            "party": party.id,
+            "identity_source": DEMO_READER,
         }
     return result

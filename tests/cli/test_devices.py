@@ -81,3 +81,41 @@ def test_devices_list_runs() -> None:
     run = run_cli("devices", "list", "--json")
     assert run.returncode == 0, run.stderr
     assert isinstance(last_json(run.stdout)["ports"], list)
+
+
+def test_read_id_from_an_emulated_reader_on_a_pty() -> None:
+    with emulator("idcard", "card=resident", "seed=11") as path:
+        run = run_cli("devices", "read-id", "--port", path, "--json", "--timeout", "10")
+        assert run.returncode == 0, run.stderr
+        identity = last_json(run.stdout)
+        for key in ("kind", "name", "sex", "birth_date", "id_number", "address", "authority",
+                    "valid_from", "valid_until", "warnings"):
+            assert key in identity
+        assert identity["kind"] == "resident"
+        assert identity["id_number"].startswith("110101")
+        assert identity["warnings"] == []
+        # Read again at once: the reader wants the card lifted and placed again.
+        again = run_cli("devices", "read-id", "--port", path, "--timeout", "0.5")
+        assert again.returncode == 1
+        assert "lift" in again.stderr.lower() or "place" in again.stderr.lower()
+
+
+def test_reader_port_opened_and_closed_repeatedly_leaks_nothing() -> None:
+    from desktop.domain.errors import UserError
+    from desktop.services.identity import read_identity
+
+    with emulator("idcard", "card=hmt", "seed=2") as path:
+        fds = len(os.listdir("/proc/self/fd"))
+        first = read_identity(path, wait=5)
+        for _ in range(30):
+            # The same card again without lifting it: refused, and the port is released.
+            with pytest.raises(UserError, match=r"(?i)place"):
+                read_identity(path, wait=0)
+        assert len(os.listdir("/proc/self/fd")) == fds
+    assert first.record.kind.name == "HMT_RESIDENCE"
+
+
+def test_no_card_is_a_clear_message() -> None:
+    run = run_cli("devices", "read-id", "--port", "emu-idcard://", "--timeout", "0.3")
+    assert run.returncode == 1
+    assert "No card on the reader" in run.stderr

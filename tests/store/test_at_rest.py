@@ -9,17 +9,27 @@ import pytest
 
 from desktop.domain.model import TurnKind
 from desktop.services import interview
-from desktop.services.demo import DEMO_OFFICERS, DEMO_PARTY, DEMO_PASSWORD, QA, run_demo
+from desktop.services.demo import DEMO_OFFICERS, DEMO_PASSWORD, run_demo
+from desktop.store.cases import get_party
 from desktop.store.store import StorePaths, unlock
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gbk")
 
 
-def needles() -> list[str]:
-    words = [DEMO_PARTY.name, DEMO_PARTY.id_number, DEMO_PARTY.phone, DEMO_PARTY.address,
-             DEMO_PARTY.workplace, DEMO_OFFICERS[0].name, DEMO_OFFICERS[1].name,
-             "机动车人行道违法停放"]
-    words += [answer for _question, answer in QA]
+def needles(workdir: Path) -> list[str]:
+    """Everything personal the demo stored, read back through the store itself."""
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    try:
+        party_id = store.conn.execute("SELECT interviewee_id FROM statements").fetchone()[0]
+        party = get_party(store.conn, party_id)
+        answers = [row[0] for row in store.conn.execute(
+            "SELECT text FROM turn_revisions WHERE length(text) > 8").fetchall()]
+    finally:
+        store.close(sign=False)
+    words = [party.name, party.id_number, party.phone, party.address, party.workplace,
+             party.authority, DEMO_OFFICERS[0].name, DEMO_OFFICERS[1].name,
+             "机动车人行道违法停放", *answers]
+    assert party.name and party.id_number.startswith("110101") and len(answers) > 5
     return words
 
 
@@ -37,6 +47,7 @@ def scan(directory: Path, words: list[str]) -> list[str]:
 def test_no_plaintext_in_any_file_including_the_wal(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
     run_demo(workdir, lambda _line: None)
+    words = needles(workdir)
     store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
     secret = "证人称当事人把电动自行车停在盲道上"
     statement_id = store.conn.execute("SELECT id FROM statements").fetchone()[0]
@@ -47,9 +58,9 @@ def test_no_plaintext_in_any_file_including_the_wal(tmp_path: Path) -> None:
         interview.save_turn(store, turn.id, secret[:end])
     wal = workdir / "store.db-wal"
     assert wal.exists() and wal.stat().st_size > 0
-    assert scan(workdir, [*needles(), secret]) == []
+    assert scan(workdir, [*words, secret]) == []
     store.close()
-    assert scan(workdir, [*needles(), secret]) == []
+    assert scan(workdir, [*words, secret]) == []
 
 
 def test_store_files_are_owner_only(tmp_path: Path) -> None:
