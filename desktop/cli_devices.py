@@ -104,7 +104,8 @@ def identity_json(card: IdCardRead) -> dict[str, Any]:
     record = card.record
     return {
         "kind": record.kind.name.lower(), "name": record.name,
-        "english_name": record.english_name, "sex": record.sex_name,
+        "english_name": record.english_name, "nationality": record.nationality,
+        "sex": record.sex_name,
         "nation": record.nation_name, "birth_date": record.birth_date,
         "id_number": record.id_number, "address": record.address,
         "authority": record.authority, "valid_from": record.valid_from,
@@ -169,7 +170,8 @@ def register(sub: Any, command: Any) -> None:
     emulate = sub.add_parser("emulate", help=_("serve an emulated device on a pseudo-terminal"))
     emulate.set_defaults(handler=cmd_emulate)
     emulate.add_argument("kind", choices=EMULATED)
-    emulate.add_argument("--pty", action="store_true", default=True,
-                         help=_("serve on a pseudo-terminal (the default)"))
+    # A pseudo-terminal is the only way it serves; --pty is accepted to say so explicitly.
+    emulate.add_argument("--pty", action="store_true",
+                         help=_("serve on a pseudo-terminal (always; accepted for clarity)"))
     emulate.add_argument("-o", "--option", action="append", default=[],
                          help=_("emulator option KEY=VALUE, as in the emu-KIND:// URL"))
