@@ -37,8 +37,8 @@ from hardware.urlhandlers.base import (
 
 __all__ = [
     "EmulatorFactory",
-    "build_emulator",
     "EmulatorSerial",
+    "build_emulator",
     "lazy_factory",
     "register_emulator",
     "registered_schemes",
