@@ -1,0 +1,132 @@
+"""Who signs: the `Signer` interface and its software-key implementation.
+
+Callers of `signing.py` hold a `Signer` and never learn whether the key lives in a PKCS#12
+file, a UKey (GM/T 0016 SKF) or a remote SM2 signing service: all they see is the name to
+show, the certificate, and a pyHanko signer to hand to the PDF machinery. `SoftwareSigner`
+loads a key from PKCS#12 bytes or PEM key + certificate (+ chain). Key bytes and passphrases
+are never logged, printed or kept beyond construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from gettext import gettext as _
+from typing import Any, Protocol, runtime_checkable
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from desktop.domain.errors import UserError
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """A signing identity, whatever holds its key."""
+
+    @property
+    def signing_name(self) -> str:
+        """The name shown in stamps and reports (the certificate's CN)."""
+        ...
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The signing certificate."""
+        ...
+
+    def pyhanko_signer(self) -> Any:
+        """A `pyhanko.sign.signers.Signer` that produces the CMS signature."""
+        ...
+
+
+def common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def to_asn1_certificate(certificate: x509.Certificate) -> Any:
+    """The same certificate as asn1crypto (what pyHanko works with)."""
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def to_asn1_key(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> Any:
+    return asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+
+
+def certificate_store(certs: Sequence[x509.Certificate]) -> Any:
+    """A pyHanko certificate registry holding `certs`."""
+    store: Any = SimpleCertificateStore
+    return store.from_certs([to_asn1_certificate(c) for c in certs])
+
+
+def _spki(public_key: Any) -> bytes:
+    return bytes(public_key.public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+class SoftwareSigner:
+    """A key held in memory, loaded from PKCS#12 or PEM."""
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+                 certificate: x509.Certificate,
+                 chain: Sequence[x509.Certificate] = ()) -> None:
+        if _spki(key.public_key()) != _spki(certificate.public_key()):
+            raise UserError(_("The signing key does not belong to its certificate."))
+        registry = certificate_store(chain)
+        self._certificate = certificate
+        self._chain = tuple(chain)
+        self._signer = signers.SimpleSigner(
+            signing_cert=to_asn1_certificate(certificate), signing_key=to_asn1_key(key),
+            cert_registry=registry)
+
+    def __repr__(self) -> str:
+        return f"SoftwareSigner({self.signing_name!r})"
+
+    @classmethod
+    def from_pkcs12(cls, data: bytes, passphrase: bytes | None = None,
+                    chain: Sequence[x509.Certificate] = ()) -> SoftwareSigner:
+        try:
+            key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+        except (ValueError, TypeError) as exc:
+            raise UserError(_("The key file could not be opened: wrong password or not a "
+                              "PKCS#12 file.")) from exc
+        if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise UserError(_("The key file holds no usable EC or RSA key with a certificate."))
+        return cls(key, cert, [*extra, *chain])
+
+    @classmethod
+    def from_pem(cls, key_pem: bytes, cert_pem: bytes, chain_pem: bytes = b"",
+                 passphrase: bytes | None = None) -> SoftwareSigner:
+        try:
+            key = serialization.load_pem_private_key(key_pem, passphrase)
+            cert = x509.load_pem_x509_certificate(cert_pem)
+            chain = x509.load_pem_x509_certificates(chain_pem) if chain_pem.strip() else []
+        except (ValueError, TypeError) as exc:
+            raise UserError(_("The key or certificate could not be read (PEM expected).")) \
+                from exc
+        if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise UserError(_("Only EC and RSA signing keys are supported."))
+        return cls(key, cert, chain)
+
+    @property
+    def signing_name(self) -> str:
+        return common_name(self._certificate)
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._certificate
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return self._chain
+
+    def pyhanko_signer(self) -> Any:
+        return self._signer
