@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 import traceback
@@ -263,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_peek_language(arguments))
+    # Libraries (pyHanko, fontTools) log notes an officer cannot act on; show only errors,
+    # on stderr and never in a file (a log could hold personal data).
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(arguments)
     if getattr(args, "handler", None) is None:

@@ -12,6 +12,7 @@ production: the PKCS#12 password is a constant.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,8 +137,14 @@ def _write(directory: Path, stem: str, name: str, key: PrivateKey, cert: x509.Ce
 
 
 def write_test_pki(directory: Path, *, root_name: str = "Statement Room Test Root CA",
-                   password: bytes = PKCS12_PASSWORD) -> TestPki:
-    """Generate a complete test PKI into `directory` (created if missing)."""
+                   password: bytes = PKCS12_PASSWORD,
+                   officers: Sequence[tuple[str, str, str]] = TEST_OFFICERS,
+                   unit: str = TEST_UNIT) -> TestPki:
+    """Generate a complete test PKI into `directory` (created if missing).
+
+    `officers` are (name, enforcement certificate number, file stem): the demo issues
+    certificates for its own officers so each signs under their own name.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     root_key = ec.generate_private_key(ec.SECP384R1())
     root_subject = _name(root_name)
@@ -151,9 +158,9 @@ def write_test_pki(directory: Path, *, root_name: str = "Statement Room Test Roo
         cert = _build(_name(common_name, serial), own, root_subject, root_key, ca=False, eku=eku)
         return _write(directory, stem, common_name, own, cert, [root_cert], password)
 
-    officers = tuple(issue(stem, name, number) for name, number, stem in TEST_OFFICERS)
+    issued = tuple(issue(stem, name, number) for name, number, stem in officers)
     device = issue("device", "电子笔录室终端 110101-01", "SR-110101-01")
-    seal = issue("seal", TEST_UNIT + "执法专用章")
+    seal = issue("seal", unit + "执法专用章")
     tsa = issue("tsa", "Statement Room Test TSA",
                 key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
                 eku=[ExtendedKeyUsageOID.TIME_STAMPING])
@@ -168,4 +175,4 @@ def write_test_pki(directory: Path, *, root_name: str = "Statement Room Test Roo
     )
     crl_path = directory / "root.crl.pem"
     crl_path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
-    return TestPki(directory, root, officers, device, seal, tsa, crl, crl_path, password)
+    return TestPki(directory, root, issued, device, seal, tsa, crl, crl_path, password)

@@ -12,6 +12,7 @@ put images or signature fields exactly there. All fixed wording is in
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import tomllib
@@ -78,6 +79,15 @@ class StatementDocument:
     title: str
     content_digest: str
     declaration: str | None = None  # read-back declaration; None leaves room for handwriting
+
+
+def page_digest(qr_payload_text: str) -> str:
+    """What the party's signature on a page is bound to: the page's QR payload hashed.
+
+    The payload holds the statement id, the content digest and "page/pages", so a signature
+    captured for one page of one version of the statement fits no other.
+    """
+    return hashlib.sha256(qr_payload_text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ class Action(StrEnum):
     TURN_SAVED = "turn.saved"
     STATE_CHANGED = "statement.state"
     REFUSAL_RECORDED = "statement.refusal"
+    SIGNING_KEY_SET = "signing_key.set"
+    DOCUMENT_SIGNED = "document.signed"
+    DOCUMENT_EXPORTED = "document.exported"
     SEARCH = "search"
     AUDIT_VERIFIED = "audit.verified"
 

@@ -16,6 +16,10 @@ from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
+from cryptography.x509 import load_pem_x509_certificate
+
+from desktop.documents.capture import PageSignature, ReadBackSignatures, synthetic_signature
+from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
@@ -26,12 +30,14 @@ from desktop.domain.model import (
     StatementKind,
     TurnKind,
 )
-from desktop.services import audit_trail, interview, records
+from desktop.services import audit_trail, interview, records, signing
+from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
 from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
+from desktop.store.documents import has_signing_key
 from desktop.store.search import highlight
-from desktop.store.statements import count_statements
+from desktop.store.statements import count_statements, get_statement
 from desktop.store.store import Store, StorePaths, create_store, unlock
 
 DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; $STATEMENT_ROOM_PASSWORD overrides
@@ -58,6 +64,7 @@ QA = (
     ("你还有什么需要补充的吗？", "没有了。"),
 )
 SEARCHES = ("人行道", "药")
+DECLARATION = "以上笔录我看过，和我说的相符。"
 
 
 def demo_password() -> str:
@@ -78,6 +85,19 @@ def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
     second = Officer(**{**DEMO_OFFICERS[1].__dict__, "id": new_id()})
     store.add_officer(second, password)
     return store, [admin, second]
+
+
+def _sign_demo_statement(
+    store: Store, statement_id: str, team: list[Officer], export_dir: Path
+) -> signing.SignedStatement:
+    """Read-back as the demo plays it: the party signs every page, then officers and seal."""
+    if not has_signing_key(store.conn, "device"):
+        install_demo_keys(store, team, export_dir)
+    rendered = signing.prepare(store, statement_id, DECLARATION)
+    signatures = ReadBackSignatures(
+        PageSignature(page, synthetic_signature(page, digest, seed=page))
+        for page, digest in enumerate(signing.page_digests(rendered)))
+    return signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION)
 
 
 def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
@@ -109,6 +129,15 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
         statement = interview.start_read_back(store, statement.id)
         say(_("Case {case}: statement with {count} turns, now in read-back").format(
             case=case.number, count=len(statement.turns)))
+        signed = _sign_demo_statement(store, statement.id, team, paths.workdir / "exports")
+        pdf_path = signing.export_document(
+            store, statement.id, paths.workdir / "exports" / f"{statement.id}.pdf")
+        pdf_report = verify_pdf(signed.pdf, [load_pem_x509_certificate(
+            (paths.workdir / "exports" / TRUST_ROOT_NAME).read_bytes())])
+        if not pdf_report.bottom_line:
+            raise UserError("; ".join(pdf_report.reasons))
+        say(_("Signed and sealed: {pages} page(s), {count} signatures verified, {path}").format(
+            pages=signed.pages, count=len(pdf_report.signatures), path=pdf_path))
         hits = {}
         for query in SEARCHES:
             found = search_statements(store, query)
@@ -133,7 +162,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "audit_size": report.size,
             "case": case.id,
             "statement": statement.id,
-            "statement_state": statement.state.value,
+            "statement_state": get_statement(store.conn, statement.id).state.value,
+            "pdf": str(pdf_path),
+            "pdf_sha256": signed.sha256,
+            "trust_root": str(paths.workdir / "exports" / TRUST_ROOT_NAME),
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
             "officer": team[0].certificate_no,

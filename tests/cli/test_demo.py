@@ -19,6 +19,12 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
     assert result["statements"] == 1
     assert result["audit_size"] >= 20
     assert result["search_hits"] == {"人行道": 1, "药": 1}
+    assert result["statement_state"] == "sealed"
+    pdf = Path(result["pdf"])
+    verify_pdf = run_cli("verify", str(pdf), "--trust", result["trust_root"])
+    assert verify_pdf.returncode == 0, verify_pdf.stderr
+    untrusted = run_cli("verify", str(pdf))  # no trust root given: signatures not trusted
+    assert untrusted.returncode != 0
     again = last_json(run_cli("demo", "--workdir", str(workdir), "--json").stdout)
     assert again["statements"] == 2
     assert again["audit_size"] > result["audit_size"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.domain.model import TurnKind
+from desktop.domain.model import StatementKind, TurnKind
 from desktop.services import interview
 from desktop.services.demo import DEMO_OFFICERS, DEMO_PASSWORD, run_demo
 from desktop.store.cases import get_party
@@ -35,7 +35,9 @@ def needles(workdir: Path) -> list[str]:
 
 def scan(directory: Path, words: list[str]) -> list[str]:
     found = []
-    for path in directory.iterdir():
+    # exports/ holds what the officer deliberately exported (the signed PDF is the document
+    # itself, with the party's details on it); everything else must be ciphertext.
+    for path in (p for p in directory.iterdir() if p.is_file()):
         data = path.read_bytes()
         for word in words:
             for encoding in ENCODINGS:
@@ -50,10 +52,14 @@ def test_no_plaintext_in_any_file_including_the_wal(tmp_path: Path) -> None:
     words = needles(workdir)
     store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
     secret = "证人称当事人把电动自行车停在盲道上"
-    statement_id = store.conn.execute("SELECT id FROM statements").fetchone()[0]
+    sealed = interview.get(store, store.conn.execute("SELECT id FROM statements").fetchone()[0])
     store.conn.execute("PRAGMA wal_autocheckpoint = 0")  # keep the new frames in the WAL
-    interview.return_to_draft(store, statement_id)
-    turn = interview.add_turn(store, statement_id, TurnKind.ANSWER, secret[:3])
+    # The demo's statement is sealed; a second interview of the same party takes new answers.
+    draft = interview.open_statement(
+        store, case_id=sealed.case_id, interviewee_id=sealed.interviewee_id,
+        kind=StatementKind.INQUIRY, place=sealed.place, interviewers=sealed.interviewer_ids,
+        recorder_id=sealed.recorder_id)
+    turn = interview.add_turn(store, draft.id, TurnKind.ANSWER, secret[:3])
     for end in range(4, len(secret) + 1):
         interview.save_turn(store, turn.id, secret[:end])
     wal = workdir / "store.db-wal"

@@ -139,13 +139,15 @@ def test_answer_text_changed_behind_the_program_is_named(workdir: Path) -> None:
 
 
 def test_statement_state_changed_behind_the_program_is_named(workdir: Path) -> None:
+    # Reverting a sealed statement to draft (to edit it) needs the trigger gone first.
     with raw_connection(workdir) as conn:
         statement_id = conn.execute("SELECT id FROM statements LIMIT 1").fetchone()[0]
-        conn.execute("UPDATE statements SET state = 'sealed' WHERE id = ?", (statement_id,))
+        conn.execute("DROP TRIGGER statements_signed_frozen")
+        conn.execute("UPDATE statements SET state = 'draft' WHERE id = ?", (statement_id,))
     code, message = verify(workdir)
     assert code == 1
-    assert f"Statement {statement_id} is marked sealed, but the audit trail last recorded " \
-        "read-back" in message
+    assert f"Statement {statement_id} is marked draft, but the audit trail last recorded " \
+        "sealed" in message
 
 
 def test_store_replaced_by_an_older_copy_is_caught(tmp_path: Path) -> None:

@@ -1,0 +1,154 @@
+"""Signing a statement after read-back: the PDF the party saw, their signatures, the seal.
+
+`sign_statement` renders the statement, certifies it with the statement room's device key
+(pre-creating a field for every signer), places the party's handwriting on every page (or
+records the refusal with its witness), has the interviewers and the recorder sign with their
+own keys, and lets the unit seal lock the document. Only when the whole PDF is built does
+one transaction move the statement to signed and sealed and keep the PDF in the store, so a
+failure half-way leaves the statement in read-back with nothing half-signed kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from desktop.documents.capture import ReadBackSignatures, render_png
+from desktop.documents.render import (
+    RenderedStatement,
+    StatementDocument,
+    page_digest,
+    render_statement,
+)
+from desktop.documents.signer import SoftwareSigner
+from desktop.documents.signing import (
+    INTERVIEWER1_FIELD,
+    INTERVIEWER2_FIELD,
+    RECORDER_FIELD,
+    SEAL_FIELD,
+    WITNESS_FIELD,
+    FieldSpec,
+    certify,
+    sign_field,
+)
+from desktop.documents.stamps import text_stamp_png
+from desktop.domain.errors import RuleViolation, UserError
+from desktop.domain.model import Action, Officer, StatementState
+from desktop.services.templates import load_template
+from desktop.store import cases, documents, officers
+from desktop.store import statements as repo
+from desktop.store.files import atomic_write_bytes
+from desktop.store.store import Store
+
+SIGNATURE_DPI = 200
+
+
+@dataclass(frozen=True)
+class SignedStatement:
+    pdf: bytes
+    sha256: str
+    pages: int
+
+
+def officer_role(officer_id: str) -> str:
+    return f"officer:{officer_id}"
+
+
+def _signer(store: Store, role: str) -> SoftwareSigner:
+    return SoftwareSigner.from_pem(*documents.signing_key(store.conn, role))
+
+
+def _box(name: str, page: int, x: float, y: float, w: float, h: float,
+         locks: bool = False) -> FieldSpec:
+    return FieldSpec(name, page, round(x), round(y), round(x + w), round(y + h), locks)
+
+
+def prepare(store: Store, statement_id: str, declaration: str | None = None) -> RenderedStatement:
+    """The document as the party reads it back: rendered pages and their digests."""
+    statement = repo.get_statement(store.conn, statement_id)
+    first, second = (officers.get_officer(store.conn, oid) for oid in statement.interviewer_ids)
+    recorder = officers.get_officer(store.conn, statement.recorder_id)
+    document = StatementDocument(
+        statement=statement, case=cases.get_case(store.conn, statement.case_id),
+        party=cases.get_party(store.conn, statement.interviewee_id), interviewer1=first,
+        interviewer2=second, recorder=recorder, unit=first.unit,
+        title=load_template(statement.kind).title,
+        content_digest=repo.content_digest(statement), declaration=declaration)
+    return render_statement(document)
+
+
+def page_digests(rendered: RenderedStatement) -> list[str]:
+    return [page_digest(payload) for payload in rendered.qr_payloads]
+
+
+def sign_statement(
+    store: Store,
+    statement_id: str,
+    signatures: ReadBackSignatures,
+    *,
+    declaration: str | None = None,
+    timestamper: Any = None,
+) -> SignedStatement:
+    """Sign and seal a statement in read-back; keep the signed PDF in the store."""
+    statement = repo.get_statement(store.conn, statement_id)
+    if statement.state is not StatementState.READ_BACK:
+        raise RuleViolation(_("Only a statement in read-back can be signed."))
+    rendered = prepare(store, statement_id, declaration)
+    digests = page_digests(rendered)
+    if signatures.refusal is None:
+        missing = signatures.missing_pages(rendered.page_count)
+        if missing:
+            raise UserError(_("The interviewee has not signed page(s) {pages}.").format(
+                pages=", ".join(str(p + 1) for p in missing)))
+        stale = signatures.stale_pages(digests)
+        if stale:
+            raise UserError(_("Page(s) {pages} changed after they were signed; sign them "
+                              "again.").format(pages=", ".join(str(p + 1) for p in stale)))
+    boxes = rendered.signature_boxes
+    specs = [_box(f"Party{page + 1}", page, x, y, w, h) for page, x, y, w, h in boxes["party"]]
+    for name, field in ((INTERVIEWER1_FIELD, "interviewer1"),
+                        (INTERVIEWER2_FIELD, "interviewer2"),
+                        (RECORDER_FIELD, "recorder"), (WITNESS_FIELD, "witness")):
+        specs.append(_box(name, *boxes[field][0]))
+    specs.append(_box(SEAL_FIELD, *boxes["seal"][0], locks=True))
+
+    device = _signer(store, "device")
+    pdf = certify(rendered.pdf, specs, device, timestamper=timestamper,
+                  reason="笔录生成", location=statement.place)
+    if signatures.refusal is None:
+        for page_signature in signatures.signatures:
+            png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
+            pdf = sign_field(pdf, f"Party{page_signature.page_index + 1}", device,
+                             image_png=png, timestamper=timestamper, reason="被询问人签名")
+    day = store.clock().strftime("%Y-%m-%d %H:%M")
+    roles = ((INTERVIEWER1_FIELD, "interviewer1", statement.interviewer_ids[0], "询问人"),
+             (INTERVIEWER2_FIELD, "interviewer2", statement.interviewer_ids[1], "询问人"),
+             (RECORDER_FIELD, "recorder", statement.recorder_id, "记录人"))
+    for field_name, box_name, officer_id, label in roles:
+        officer: Officer = officers.get_officer(store.conn, officer_id)
+        _page, _x, _y, w, h = boxes[box_name][0]
+        stamp = text_stamp_png([officer.name, day], w, h)
+        pdf = sign_field(pdf, field_name, _signer(store, officer_role(officer_id)),
+                         image_png=stamp, timestamper=timestamper, reason=label + "签名")
+    unit = officers.get_officer(store.conn, statement.interviewer_ids[0]).unit
+    _page, _x, _y, w, h = boxes["seal"][0]
+    seal = text_stamp_png([unit[:8], unit[8:], day[:10]], w, h, seal=True)
+    pdf = sign_field(pdf, SEAL_FIELD, _signer(store, "seal"), image_png=seal,
+                     timestamper=timestamper, lock=True, reason="单位盖章")
+    with store.transaction() as tx:
+        repo.change_state(tx, statement_id, StatementState.SIGNED, signatures.refusal)
+        digest = documents.keep_signed_document(tx, statement_id, pdf, rendered.page_count)
+        repo.change_state(tx, statement_id, StatementState.SEALED)
+    return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count)
+
+
+def export_document(store: Store, statement_id: str, path: Path) -> Path:
+    """Write the signed PDF out (a deliberate export: it is the document itself)."""
+    pdf = documents.signed_document(store.conn, statement_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, pdf)
+    with store.transaction() as tx:
+        tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=path.name)
+    return path

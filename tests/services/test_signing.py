@@ -1,0 +1,105 @@
+"""Signing after read-back: every page signed by the party, officers, seal; kept and checked."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.x509 import load_pem_x509_certificate
+
+from desktop.documents.capture import PageSignature, ReadBackSignatures, synthetic_signature
+from desktop.documents.verify import verify_pdf
+from desktop.domain.errors import RuleViolation, UserError
+from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
+from desktop.services import interview, signing
+from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
+from desktop.store import audit, documents
+from tests.conftest import World
+
+
+def ready_for_signing(world: World, tmp_path: Path) -> Path:
+    for turn in world.statement.turns:
+        if turn.kind is TurnKind.ANSWER:
+            interview.save_turn(world.store, turn.id, "明白。不申请回避。")
+    interview.add_turn(world.store, world.statement.id, TurnKind.QUESTION, "车是你停的吗？")
+    interview.add_turn(world.store, world.statement.id, TurnKind.ANSWER, "是我停的。" * 200)
+    interview.start_read_back(world.store, world.statement.id)
+    return install_demo_keys(world.store, [world.admin, world.second], tmp_path)
+
+
+def all_pages_signed(world: World) -> ReadBackSignatures:
+    rendered = signing.prepare(world.store, world.statement.id)
+    return ReadBackSignatures(
+        PageSignature(page, synthetic_signature(page, digest, seed=page))
+        for page, digest in enumerate(signing.page_digests(rendered)))
+
+
+def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Path) -> None:
+    root_path = ready_for_signing(world, tmp_path)
+    signed = signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    assert signed.pages >= 2
+    statement = interview.get(world.store, world.statement.id)
+    assert statement.state is StatementState.SEALED
+    assert documents.signed_document(world.store.conn, statement.id) == signed.pdf
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    assert report.bottom_line, report.reasons
+    names = {s.field_name for s in report.signatures}
+    assert {f"Party{p + 1}" for p in range(signed.pages)} <= names
+    assert {"Interviewer1", "Interviewer2", "Recorder", "Seal"} <= names
+    actions = [r.action for r in audit.events_about(world.store.conn, statement.id)]
+    assert actions[-3:] == ["statement.state", "document.signed", "statement.state"]
+    with pytest.raises(Exception, match="immutable"):
+        world.store.conn.execute("UPDATE statement_documents SET pdf = x'00'")
+    exported = signing.export_document(world.store, statement.id, tmp_path / "out.pdf")
+    pdfsig = shutil.which("pdfsig")
+    assert pdfsig, "poppler-utils is required (CI installs it)"
+    output = subprocess.run([pdfsig, str(exported)], capture_output=True, text=True,
+                            check=False).stdout
+    assert output.count("Signature is Valid.") == len(report.signatures)
+
+
+def test_every_page_must_be_signed(world: World, tmp_path: Path) -> None:
+    ready_for_signing(world, tmp_path)
+    partial = ReadBackSignatures(list(all_pages_signed(world).signatures)[:1])
+    with pytest.raises(UserError, match="has not signed page"):
+        signing.sign_statement(world.store, world.statement.id, partial)
+    assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
+
+
+def test_a_signature_for_another_version_of_the_page_is_refused(
+    world: World, tmp_path: Path
+) -> None:
+    ready_for_signing(world, tmp_path)
+    stale = ReadBackSignatures([PageSignature(0, synthetic_signature(0, "ab" * 32, seed=1))])
+    with pytest.raises(UserError, match="changed after they were signed|has not signed"):
+        signing.sign_statement(world.store, world.statement.id, stale)
+
+
+def test_refusal_to_sign_is_recorded_and_the_document_still_sealed(
+    world: World, tmp_path: Path
+) -> None:
+    root_path = ready_for_signing(world, tmp_path)
+    refused = ReadBackSignatures()
+    refused.record_refusal(SignatureRefusal("当事人拒绝签名", "见证人丙", world.store.clock()))
+    signed = signing.sign_statement(world.store, world.statement.id, refused)
+    statement = interview.get(world.store, world.statement.id)
+    assert statement.state is StatementState.SEALED
+    assert statement.refusal is not None
+    assert statement.refusal.witness_name == "见证人丙"
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    assert report.bottom_line, report.reasons
+    assert not any(s.field_name.startswith("Party") for s in report.signatures)
+
+
+def test_only_read_back_statements_are_signed(world: World) -> None:
+    with pytest.raises(RuleViolation, match="read-back"):
+        signing.sign_statement(world.store, world.statement.id, ReadBackSignatures())
+
+
+def test_trust_root_is_exported_by_name(world: World, tmp_path: Path) -> None:
+    path = install_demo_keys(world.store, [world.admin, world.second], tmp_path)
+    assert path.name == TRUST_ROOT_NAME
+    assert b"BEGIN CERTIFICATE" in path.read_bytes()
+    assert b"PRIVATE" not in path.read_bytes()
