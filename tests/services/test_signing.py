@@ -73,7 +73,7 @@ def test_a_signature_for_another_version_of_the_page_is_refused(
 ) -> None:
     ready_for_signing(world, tmp_path)
     stale = ReadBackSignatures([PageSignature(0, synthetic_signature(0, "ab" * 32, seed=1))])
-    with pytest.raises(UserError, match="changed after they were signed|has not signed"):
+    with pytest.raises(UserError, match=r"changed after they were signed|has not signed"):
         signing.sign_statement(world.store, world.statement.id, stale)
 
 
