@@ -25,7 +25,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
@@ -42,6 +42,11 @@ WITNESS_FIELD = "Witness"
 SEAL_FIELD = "Seal"
 MD_ALGORITHM = "sha256"
 FONT_FILE = "WenQuanYiMicroHei.ttf"
+
+
+def http_timestamper(url: str) -> Any:
+    """An RFC 3161 client for the TSA at `url` (pyHanko's HTTP client)."""
+    return timestamps.HTTPTimeStamper(url)
 
 
 class TimestampUnavailable(UserError):

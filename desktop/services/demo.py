@@ -97,7 +97,8 @@ def _sign_demo_statement(
     signatures = ReadBackSignatures(
         PageSignature(page, synthetic_signature(page, digest, seed=page))
         for page, digest in enumerate(signing.page_digests(rendered)))
-    return signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION)
+    return signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION,
+                                  timestamper=signing.configured_timestamper())
 
 
 def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
@@ -165,6 +166,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "statement_state": get_statement(store.conn, statement.id).state.value,
             "pdf": str(pdf_path),
             "pdf_sha256": signed.sha256,
+            "pdf_timestamped": signed.timestamped,
             "trust_root": str(paths.workdir / "exports" / TRUST_ROOT_NAME),
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},

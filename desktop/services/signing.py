@@ -10,6 +10,7 @@ failure half-way leaves the statement in read-back with nothing half-signed kept
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from gettext import gettext as _
 from pathlib import Path
@@ -30,7 +31,9 @@ from desktop.documents.signing import (
     SEAL_FIELD,
     WITNESS_FIELD,
     FieldSpec,
+    TimestampUnavailable,
     certify,
+    http_timestamper,
     sign_field,
 )
 from desktop.documents.stamps import text_stamp_png
@@ -43,6 +46,13 @@ from desktop.store.files import atomic_write_bytes
 from desktop.store.store import Store
 
 SIGNATURE_DPI = 200
+TSA_ENV = "STATEMENT_ROOM_TSA_URL"
+
+
+def configured_timestamper() -> Any:
+    """The TSA named by $STATEMENT_ROOM_TSA_URL (B-T signatures), or None (B-B)."""
+    url = os.environ.get(TSA_ENV, "").strip()
+    return http_timestamper(url) if url else None
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class SignedStatement:
     pdf: bytes
     sha256: str
     pages: int
+    timestamped: bool = False
 
 
 def officer_role(officer_id: str) -> str:
@@ -115,8 +126,13 @@ def sign_statement(
     specs.append(_box(SEAL_FIELD, *boxes["seal"][0], locks=True))
 
     device = _signer(store, "device")
-    pdf = certify(rendered.pdf, specs, device, timestamper=timestamper,
-                  reason="笔录生成", location=statement.place)
+    try:
+        pdf = certify(rendered.pdf, specs, device, timestamper=timestamper,
+                      reason="笔录生成", location=statement.place)
+    except TimestampUnavailable:
+        # Offline: sign B-B throughout; HQ adds a document timestamp at sync (DESIGN §5).
+        timestamper = None
+        pdf = certify(rendered.pdf, specs, device, reason="笔录生成", location=statement.place)
     if signatures.refusal is None:
         for page_signature in signatures.signatures:
             png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
@@ -141,7 +157,8 @@ def sign_statement(
         repo.change_state(tx, statement_id, StatementState.SIGNED, signatures.refusal)
         digest = documents.keep_signed_document(tx, statement_id, pdf, rendered.page_count)
         repo.change_state(tx, statement_id, StatementState.SEALED)
-    return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count)
+    return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count,
+                           timestamped=timestamper is not None)
 
 
 def export_document(store: Store, statement_id: str, path: Path) -> Path:

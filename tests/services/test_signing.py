@@ -103,3 +103,38 @@ def test_trust_root_is_exported_by_name(world: World, tmp_path: Path) -> None:
     assert path.name == TRUST_ROOT_NAME
     assert b"BEGIN CERTIFICATE" in path.read_bytes()
     assert b"PRIVATE" not in path.read_bytes()
+
+
+def test_configured_tsa_timestamps_every_signature_over_http(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.documents.pki import write_test_pki
+    from desktop.documents.tsa import LoopbackTsa
+
+    root_path = ready_for_signing(world, tmp_path / "demo")
+    tsa_pki = write_test_pki(tmp_path / "tsa", root_name="Test TSA Root")
+    with LoopbackTsa(tsa_pki.tsa.certificate, tsa_pki.tsa_key,
+                     [tsa_pki.root.certificate]) as tsa:
+        monkeypatch.setenv(signing.TSA_ENV, tsa.url)
+        signed = signing.sign_statement(world.store, world.statement.id,
+                                        all_pages_signed(world),
+                                        timestamper=signing.configured_timestamper())
+        assert tsa.requests > 0
+    assert signed.timestamped
+    roots = [load_pem_x509_certificate(root_path.read_bytes()), tsa_pki.root.certificate]
+    report = verify_pdf(signed.pdf, roots)
+    assert report.bottom_line, report.reasons
+    assert all(s.timestamped for s in report.signatures)
+
+
+def test_unreachable_tsa_falls_back_to_b_b(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root_path = ready_for_signing(world, tmp_path)
+    monkeypatch.setenv(signing.TSA_ENV, "http://127.0.0.1:9/tsr")  # nothing listens there
+    signed = signing.sign_statement(world.store, world.statement.id, all_pages_signed(world),
+                                    timestamper=signing.configured_timestamper())
+    assert not signed.timestamped
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    assert report.bottom_line, report.reasons
+    assert not any(s.timestamped for s in report.signatures)
