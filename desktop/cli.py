@@ -74,10 +74,12 @@ def _officer_login(args: argparse.Namespace) -> str:
     return input(_("Enforcement certificate number: ")).strip()
 
 
-def _login(args: argparse.Namespace, check_anchor: bool = True) -> Store:
+def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
+                    workdir: Path | None = None) -> Store:
+    """Unlock the store for the officer named by --officer/$STATEMENT_ROOM_OFFICER."""
     return unlock(
-        StorePaths(args.workdir), _officer_login(args), _secret(PASSWORD_ENV, _("Password: ")),
-        check_anchor=check_anchor,
+        StorePaths(workdir or args.workdir), _officer_login(args),
+        _secret(PASSWORD_ENV, _("Password: ")), check_anchor=check_anchor,
     )
 
 
@@ -120,7 +122,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    with _login(args) as store:
+    with login_from_args(args) as store:
         officer = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
                           unit=args.unit, role=Role(args.role))
         store.add_officer(officer, _secret(NEW_PASSWORD_ENV, _("Password for the new officer: "),
@@ -168,7 +170,7 @@ def cmd_escrow_keygen(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from desktop.services.audit_trail import verify
 
-    with _login(args, check_anchor=False) as store:
+    with login_from_args(args, check_anchor=False) as store:
         report = verify(store)
     _emit(args, {"ok": report.ok, "size": report.size, "tree_heads": report.heads_checked,
                  "revisions": report.revisions_checked,
@@ -193,7 +195,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from desktop.services.search import search_statements
     from desktop.store.search import highlight
 
-    with _login(args) as store:
+    with login_from_args(args) as store:
         hits = search_statements(store, args.query, args.limit)
     if args.json:
         _emit(args, {"query": args.query, "hits": [

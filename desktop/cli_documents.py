@@ -20,6 +20,7 @@ from cryptography import x509
 
 from desktop.documents.verify import SignatureReport, VerificationReport, verify_pdf
 from desktop.domain.errors import UserError
+from desktop.store.documents import find_record
 
 EXIT_OK = 0
 EXIT_DOES_NOT_HOLD = 3
@@ -96,18 +97,40 @@ def _print_report(report: VerificationReport) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     data = _read(args.file)
     report = verify_pdf(data, _load_certificates(args.trust), _load_crls(args.crl))
-    # TODO(store cross-check): with --workdir, also compare the file's hash and signer list
-    # with the statement record in the local store. Not implemented yet; the option is not
-    # offered until it is, so nobody mistakes this check for that one.
+    record_problem = None
+    record: dict[str, Any] | None = None
+    if args.record_workdir is not None:
+        record, record_problem = _check_record(args, data)
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, default=str), flush=True)
+        result = report.as_json()
+        if record is not None:
+            result["record"] = record
+        print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
     else:
         _print_report(report)
-    if report.bottom_line:
+        if record is not None and record_problem is None:
+            print(_("Record: this is the document kept for statement {statement}{extra}.").format(
+                statement=record["statement"],
+                extra="" if record["exact"] else _(", with later incremental updates")))
+    if report.bottom_line and record_problem is None:
         return EXIT_OK
-    for reason in report.reasons:
+    for reason in [*report.reasons, *([record_problem] if record_problem else [])]:
         print(reason, file=sys.stderr)
     return EXIT_DOES_NOT_HOLD
+
+
+def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any], str | None]:
+    """Compare the file with the signed PDF kept in the store at --workdir."""
+    from desktop.cli import login_from_args  # the CLI's one way to log in
+
+    with login_from_args(args, workdir=args.record_workdir) as store:
+        found = find_record(store.conn, data)
+    if found is None:
+        return {"statement": None, "exact": False}, _(
+            "The file is not a document kept in this store (not the signed copy of any "
+            "statement, nor that copy with updates appended).")
+    statement_id, exact = found
+    return {"statement": statement_id, "exact": exact}, None
 
 
 def register(sub: Any) -> None:
@@ -120,3 +143,6 @@ def register(sub: Any) -> None:
     verify.add_argument("--crl", type=Path, action="append", default=[], metavar="CRL.pem",
                         help=_("certificate revocation list (repeatable)"))
     verify.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    verify.add_argument("--workdir", dest="record_workdir", type=Path, default=None,
+                        help=_("also check the file against the record in this store"))
+    verify.add_argument("--officer", help=_("certificate number of the officer logging in"))

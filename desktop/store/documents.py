@@ -62,3 +62,24 @@ def signed_document(conn: Connection, statement_id: str) -> bytes:
     if row is None:
         raise UserError(_("This statement has no signed document yet."))
     return bytes(row[0])
+
+
+def find_record(conn: Connection, pdf: bytes) -> tuple[str, bool] | None:
+    """The statement whose kept PDF this is: (statement id, exact copy?), or None.
+
+    Not exact means the kept PDF is a strict prefix of `pdf`: the same document with
+    incremental updates appended (say, HQ's validation data); whether those updates are
+    acceptable is the signature check's verdict on modifications.
+    """
+    digest = hashlib.sha256(pdf).hexdigest()
+    row = conn.execute(
+        "SELECT statement_id FROM statement_documents WHERE sha256 = ?", (digest,)
+    ).fetchone()
+    if row is not None:
+        return str(row[0]), True
+    for statement_id, kept in conn.execute(
+        "SELECT statement_id, pdf FROM statement_documents"
+    ).fetchall():
+        if len(pdf) > len(kept) and pdf.startswith(bytes(kept)):
+            return str(statement_id), False
+    return None

@@ -76,3 +76,16 @@ def test_workdir_defaults_to_statement_room_home(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert last_json(run.stdout)["store"] == str(home / "store.db")
     assert (home / "keys.json").exists()
+
+
+def test_verify_against_the_record_in_the_store(tmp_path: Path) -> None:
+    first = last_json(run_cli("demo", "--workdir", str(tmp_path / "a"), "--json").stdout)
+    other = last_json(run_cli("demo", "--workdir", str(tmp_path / "b"), "--json").stdout)
+    ok = run_cli("verify", first["pdf"], "--trust", first["trust_root"], "--workdir",
+                 str(tmp_path / "a"), "--json", env=LOGIN)
+    assert ok.returncode == 0, ok.stderr
+    assert last_json(ok.stdout)["record"] == {"statement": first["statement"], "exact": True}
+    foreign = run_cli("verify", other["pdf"], "--trust", other["trust_root"], "--workdir",
+                      str(tmp_path / "a"), env=LOGIN)
+    assert foreign.returncode != 0
+    assert "not a document kept in this store" in foreign.stderr
