@@ -32,6 +32,7 @@ from desktop.domain.model import (
 )
 from desktop.services import audit_trail, interview, records, signing
 from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
+from desktop.services.export import export_package
 from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
@@ -139,6 +140,9 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             raise UserError("; ".join(pdf_report.reasons))
         say(_("Signed and sealed: {pages} page(s), {count} signatures verified, {path}").format(
             pages=signed.pages, count=len(pdf_report.signatures), path=pdf_path))
+        package = export_package(
+            store, statement.id, paths.workdir / "exports" / f"{statement.id}-court.zip")
+        say(_("Court package: {path}").format(path=package.path))
         hits = {}
         for query in SEARCHES:
             found = search_statements(store, query)
@@ -167,6 +171,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "pdf": str(pdf_path),
             "pdf_sha256": signed.sha256,
             "pdf_timestamped": signed.timestamped,
+            "package": str(package.path),
             "trust_root": str(paths.workdir / "exports" / TRUST_ROOT_NAME),
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},

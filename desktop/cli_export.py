@@ -1,0 +1,52 @@
+"""The `export` subcommand of `statement-room`: a sealed statement as a court package.
+
+    statement-room export --workdir DIR --statement ID --out PKG.zip [--json]
+
+writes a BagIt zip (see `desktop.documents.package`) holding the signed PDF, the statement's
+audit events with inclusion proofs against a freshly signed tree head, SHA-256 and SM3
+manifests and the stand-alone `verify_package.py`. The command prints the package's SHA-256
+and the verifier's SHA-256 (to publish, so a court can check its copy of the verifier).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args  # the CLI's one way to log in
+    from desktop.services.export import export_package
+
+    with login_from_args(args) as store:
+        result = export_package(store, args.statement, args.out)
+    if args.json:
+        print(json.dumps({
+            "ok": True, "package": str(result.path), "sha256": result.sha256,
+            "size": result.size, "events": result.events, "tree_size": result.tree_size,
+            "verifier_sha256": result.verifier_sha256,
+        }, ensure_ascii=False), flush=True)
+        return 0
+    print(_("Court package written to {path} ({events} audit events, SHA-256 {sha256}).").format(
+        path=result.path, events=result.events, sha256=result.sha256))
+    print(_("Check it offline with `python3 verify_package.py` in the extracted folder; the "
+            "verifier's SHA-256 is {sha256}.").format(sha256=result.verifier_sha256))
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the `export` subcommand to the main parser's subparsers."""
+    export = sub.add_parser("export", help=_("export a sealed statement as a court package"))
+    export.set_defaults(handler=cmd_export)
+    export.add_argument("--workdir", type=Path, default=None,
+                        help=_("store directory (default: ${env} or the user data directory)")
+                        .format(env="STATEMENT_ROOM_HOME"))
+    export.add_argument("--officer", help=_("certificate number of the officer logging in"))
+    export.add_argument("--statement", required=True, metavar="ID",
+                        help=_("the statement to export"))
+    export.add_argument("--out", type=Path, required=True, metavar="PKG.zip",
+                        help=_("where to write the package"))
+    export.add_argument("--json", action="store_true", help=_("end with one JSON line"))
