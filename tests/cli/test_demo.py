@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from tests.cli.helpers import last_json, run_cli
@@ -25,6 +27,13 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
     assert verify_pdf.returncode == 0, verify_pdf.stderr
     untrusted = run_cli("verify", str(pdf))  # no trust root given: signatures not trusted
     assert untrusted.returncode != 0
+    pdfsig = shutil.which("pdfsig")
+    assert pdfsig, "poppler-utils is required (CI installs it)"
+    report = subprocess.run([pdfsig, str(pdf)], capture_output=True, text=True, check=False)
+    signatures = report.stdout.count("Signature Validation:")
+    assert signatures >= 6
+    assert report.stdout.count("Signature is Valid.") == signatures
+    assert Path(result["package"]).is_file()
     again = last_json(run_cli("demo", "--workdir", str(workdir), "--json").stdout)
     assert again["statements"] == 2
     assert again["audit_size"] > result["audit_size"]
