@@ -23,8 +23,8 @@ from desktop.documents.capture import (
     capture_digest,
     capture_record,
     render_png,
-    synthetic_signature,
 )
+from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal
 from desktop.i18n import set_language

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
 
-from desktop.documents.capture import PageSignature, ReadBackSignatures, synthetic_signature
+from desktop.documents.capture import PageSignature, ReadBackSignatures
+from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
