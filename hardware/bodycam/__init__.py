@@ -1,0 +1,7 @@
+"""Body-worn recorders (执法记录仪) per GA/T 947: identity record, errors, file names, driver.
+
+`identity` encodes the ZFY_INFO record (both layouts, GBK), `errors` names every `iRet` failure,
+`filenames` parses media names per vendor preset, `emulator` is an in-process recorder with a
+synthetic mass-storage volume, and `driver` is the GA/T 947.4-shaped driver interface with its
+vendor adapters. Nothing here imports Qt or the desktop application.
+"""
