@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 from tests.cli.helpers import last_json, run_cli
+from tests.poppler import poppler_tool
 
 LOGIN = {"STATEMENT_ROOM_OFFICER": "33070021001", "STATEMENT_ROOM_PASSWORD": "Demo2026pass"}
+
 
 
 def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
@@ -27,8 +28,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
     assert verify_pdf.returncode == 0, verify_pdf.stderr
     untrusted = run_cli("verify", str(pdf))  # no trust root given: signatures not trusted
     assert untrusted.returncode != 0
-    pdfsig = shutil.which("pdfsig")
-    assert pdfsig, "poppler-utils is required (CI installs it)"
+    pdfsig = poppler_tool("pdfsig")
     report = subprocess.run([pdfsig, str(pdf)], capture_output=True, text=True, check=False)
     signatures = report.stdout.count("Signature Validation:")
     assert signatures >= 6

@@ -7,7 +7,6 @@ poppler (pdftotext, pdffonts, pdftoppm), which CI installs.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
@@ -51,6 +50,7 @@ from desktop.domain.model import (
     TurnKind,
 )
 from desktop.store.statements import content_digest
+from tests.poppler import poppler_tool
 
 CST = timezone(timedelta(hours=8))
 START = datetime(2026, 11, 27, 9, 0, tzinfo=CST)
@@ -76,6 +76,7 @@ PHRASES = [
     "以后我会注意遵守规定，把车停到指定的停车位或者公共停车场里，不再占用人行道。",
     "问我是否知道当天停车的具体位置，我记得是在和平路与解放路交叉口东北角约50米处……",
 ]
+
 
 
 def long_answer(n: int, length: int = 1600) -> str:
@@ -154,11 +155,7 @@ def long_document() -> StatementDocument:
 # --- poppler ---------------------------------------------------------------------------------
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} (poppler-utils) is not installed; install poppler-utils to run "
-                    "the PDF checks")
-    return path
+    return poppler_tool(name)
 
 
 def run(args: list[str], pdf: bytes, tmp_path: Path) -> str:

@@ -9,7 +9,6 @@ seal (B-T), which locks the document.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,9 +29,11 @@ from desktop.documents.signing import (
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from tests.documents.conftest import PAGES, SignedStatement, field_specs
+from tests.poppler import poppler_tool
 
 EXPECTED_SIGNATURES = ["Certification", *(f"Party{p + 1}" for p in range(PAGES)),
                        "Interviewer1", "Interviewer2", "Recorder", "Seal"]
+
 
 
 def test_signed_statement_holds_for_pyhanko(signed_statement: SignedStatement,
@@ -74,12 +75,12 @@ def test_signed_statement_keeps_the_empty_witness_field_and_the_chinese_text(
 
 
 def _pdfsig(path: Path) -> str:
-    run = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False,
+    run = subprocess.run([poppler_tool("pdfsig"), str(path)], capture_output=True, text=True,
+                         check=False,
                          timeout=60)
     return run.stdout + run.stderr
 
 
-@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils not installed")
 def test_poppler_pdfsig_accepts_every_signature(signed_statement: SignedStatement,
                                                 tmp_path: Path) -> None:
     path = tmp_path / "statement.pdf"

@@ -11,7 +11,6 @@ import argparse
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +27,10 @@ from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from tests.documents.conftest import SignedStatement, field_specs
+from tests.poppler import poppler_tool
 
 generic: Any = _generic  # pyHanko's PDF object model is untyped
+
 
 
 def flip_one_byte(data: bytes) -> bytes:
@@ -184,7 +185,6 @@ def test_cli_json(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
     assert result["reasons"]
 
 
-@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils not installed")
 def test_what_poppler_pdfsig_sees_of_the_tampering(files: dict[str, Path]) -> None:
     """pdfsig catches changed bytes, but not an appended update (it has no diff analysis).
 
@@ -193,7 +193,7 @@ def test_what_poppler_pdfsig_sees_of_the_tampering(files: dict[str, Path]) -> No
     is why our own verification relies on pyHanko's modification analysis.
     """
     def pdfsig(path: Path) -> str:
-        return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True,
+        return subprocess.run([poppler_tool("pdfsig"), str(path)], capture_output=True, text=True,
                               check=False, timeout=60).stdout
 
     flipped = pdfsig(files["flipped"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from desktop.services import interview, signing
 from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
 from desktop.store import audit, documents
 from tests.conftest import World
+from tests.poppler import poppler_tool
 
 
 def ready_for_signing(world: World, tmp_path: Path) -> Path:
@@ -54,8 +54,7 @@ def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Pa
     with pytest.raises(Exception, match="immutable"):
         world.store.conn.execute("UPDATE statement_documents SET pdf = x'00'")
     exported = signing.export_document(world.store, statement.id, tmp_path / "out.pdf")
-    pdfsig = shutil.which("pdfsig")
-    assert pdfsig, "poppler-utils is required (CI installs it)"
+    pdfsig = poppler_tool("pdfsig")
     output = subprocess.run([pdfsig, str(exported)], capture_output=True, text=True,
                             check=False).stdout
     assert output.count("Signature is Valid.") == len(report.signatures)
