@@ -27,12 +27,14 @@ from desktop.domain.model import (
     Case,
     Officer,
     OpeningItem,
+    Party,
     Role,
+    Statement,
     StatementKind,
     TurnKind,
 )
 from desktop.services import audit_trail, interview, records, signing
-from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
+from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.services.export import export_package
 from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
@@ -89,18 +91,63 @@ def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
     return store, [admin, second]
 
 
-def _sign_demo_statement(
-    store: Store, statement_id: str, team: list[Officer], export_dir: Path
-) -> signing.SignedStatement:
-    """Read-back as the demo plays it: the party signs every page, then officers and seal."""
+def _interview(store: Store, team: list[Officer]) -> tuple[Case, Party, Statement]:
+    """A case, the interviewee from the ID-card reader, and the statement up to read-back."""
+    number = f"示综执立〔2026〕{len(cases.list_cases(store.conn)) + 1:04d}号"
+    case = records.create_case(store, Case(
+        id=new_id(), number=number, cause="机动车人行道违法停放",
+        matter="在人行道上违法停放机动车", place="示例区人民路与解放路交叉口"))
+    party = record_card_party(store, read_identity(DEMO_READER), phone=DEMO_PHONE,
+                              workplace=DEMO_WORKPLACE)
+    statement = interview.open_statement(
+        store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
+        place="城北中队询问室一", interviewers=(team[0].id, team[1].id), recorder_id=team[1].id)
+    for turn in statement.turns:
+        if turn.kind is TurnKind.ANSWER and turn.tag in OPENING_ANSWERS:
+            interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
+    for question, answer_text in QA:
+        interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
+        answer_text = answer_text.format(name=party.name)
+        answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
+        interview.save_turn(store, answer.id, answer_text)  # autosave while typing
+    return case, party, interview.start_read_back(store, statement.id)
+
+
+def _sign_and_export(
+    store: Store, statement_id: str, team: list[Officer], exports: Path
+) -> dict[str, Any]:
+    """Read-back as the demo plays it: the party signs every page, then officers and seal;
+    the PDF, the court package and the (public) trust root are exported and checked."""
     if not has_signing_key(store.conn, "device"):
-        install_demo_keys(store, team, export_dir)
+        install_demo_keys(store, team)
     rendered = signing.prepare(store, statement_id, DECLARATION)
     signatures = ReadBackSignatures(
         PageSignature(page, synthetic_signature(page, digest, seed=page))
         for page, digest in enumerate(signing.page_digests(rendered)))
-    return signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION,
-                                  timestamper=signing.configured_timestamper())
+    signed = signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION,
+                                    timestamper=signing.configured_timestamper())
+    pdf_path = signing.export_document(store, statement_id, exports / f"{statement_id}.pdf")
+    root_path = export_trust_root(store, exports)
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    if not report.bottom_line:
+        raise UserError("; ".join(report.reasons))
+    package = export_package(store, statement_id, exports / f"{statement_id}-court.zip")
+    return {"pdf": str(pdf_path), "pdf_sha256": signed.sha256, "pages": signed.pages,
+            "signatures": len(report.signatures), "pdf_timestamped": signed.timestamped,
+            "package": str(package.path), "trust_root": str(root_path)}
+
+
+def _search(store: Store, say: Callable[[str], None]) -> dict[str, int]:
+    hits = {}
+    for query in SEARCHES:
+        found = search_statements(store, query)
+        hits[query] = len(found)
+        if found:
+            example = highlight(found[0].snippet, found[0].spans)
+            say(ngettext("Search 「{query}」: {count} statement, e.g. {snippet}",
+                         "Search 「{query}」: {count} statements, e.g. {snippet}",
+                         len(found)).format(query=query, count=len(found), snippet=example))
+    return hits
 
 
 def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
@@ -109,50 +156,15 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
     store, team = _open_demo_store(paths)
     with store:
         say(_("Store opened at {path}").format(path=paths.database))
-        number = f"示综执立〔2026〕{len(cases.list_cases(store.conn)) + 1:04d}号"
-        case = records.create_case(store, Case(
-            id=new_id(), number=number, cause="机动车人行道违法停放",
-            matter="在人行道上违法停放机动车", place="示例区人民路与解放路交叉口"))
-        party = record_card_party(store, read_identity(DEMO_READER), phone=DEMO_PHONE,
-                                  workplace=DEMO_WORKPLACE)
-        say(_("Identity read from the ID-card reader {url}: {kind}").format(
-            url=DEMO_READER, kind=party.id_kind.value))
-        statement = interview.open_statement(
-            store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
-            place="城北中队询问室一", interviewers=(team[0].id, team[1].id),
-            recorder_id=team[1].id)
-        for turn in statement.turns:
-            if turn.kind is TurnKind.ANSWER and turn.tag in OPENING_ANSWERS:
-                interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
-        for question, answer_text in QA:
-            interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
-            answer_text = answer_text.format(name=party.name)
-            answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
-            interview.save_turn(store, answer.id, answer_text)  # autosave while typing
-        statement = interview.start_read_back(store, statement.id)
+        case, party, statement = _interview(store, team)
+        say(_("Identity read from the ID-card reader {url}").format(url=DEMO_READER))
         say(_("Case {case}: statement with {count} turns, now in read-back").format(
             case=case.number, count=len(statement.turns)))
-        signed = _sign_demo_statement(store, statement.id, team, paths.workdir / "exports")
-        pdf_path = signing.export_document(
-            store, statement.id, paths.workdir / "exports" / f"{statement.id}.pdf")
-        pdf_report = verify_pdf(signed.pdf, [load_pem_x509_certificate(
-            (paths.workdir / "exports" / TRUST_ROOT_NAME).read_bytes())])
-        if not pdf_report.bottom_line:
-            raise UserError("; ".join(pdf_report.reasons))
+        exported = _sign_and_export(store, statement.id, team, workdir / "exports")
         say(_("Signed and sealed: {pages} page(s), {count} signatures verified, {path}").format(
-            pages=signed.pages, count=len(pdf_report.signatures), path=pdf_path))
-        package = export_package(
-            store, statement.id, paths.workdir / "exports" / f"{statement.id}-court.zip")
-        say(_("Court package: {path}").format(path=package.path))
-        hits = {}
-        for query in SEARCHES:
-            found = search_statements(store, query)
-            hits[query] = len(found)
-            if found:
-                example = highlight(found[0].snippet, found[0].spans)
-                say(ngettext("Search 「{query}」: {count} statement, e.g. {snippet}",
-                             "Search 「{query}」: {count} statements, e.g. {snippet}",
-                             len(found)).format(query=query, count=len(found), snippet=example))
+            pages=exported["pages"], count=exported["signatures"], path=exported["pdf"]))
+        say(_("Court package: {path}").format(path=exported["package"]))
+        hits = _search(store, say)
         head = store.sign_tree_head()
         say(_("Audit tree head signed: {size} events, root {root}").format(
             size=head.head.tree_size, root=head.head.root_hash.hex()[:16]))
@@ -161,7 +173,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             raise UserError(report.first_problem() or "")
         say(_("Audit trail verified: {size} events, {heads} tree heads").format(
             size=report.size, heads=report.heads_checked))
-        result: dict[str, Any] = {
+        return {
             "ok": True,
             "store": str(paths.database),
             "statements": count_statements(store.conn),
@@ -169,15 +181,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "case": case.id,
             "statement": statement.id,
             "statement_state": get_statement(store.conn, statement.id).state.value,
-            "pdf": str(pdf_path),
-            "pdf_sha256": signed.sha256,
-            "pdf_timestamped": signed.timestamped,
-            "package": str(package.path),
-            "trust_root": str(paths.workdir / "exports" / TRUST_ROOT_NAME),
+            **{k: v for k, v in exported.items() if k not in ("pages", "signatures")},
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
             "officer": team[0].certificate_no,
             "party": party.id,
             "identity_source": DEMO_READER,
         }
-    return result

@@ -32,8 +32,8 @@ def _pem(identity: PkiIdentity, chain: bytes) -> tuple[bytes, bytes, bytes]:
     return key, identity.certificate.public_bytes(serialization.Encoding.PEM), chain
 
 
-def install_demo_keys(store: Store, team: Sequence[Officer], export_dir: Path) -> Path:
-    """Give the device, the seal and every officer of `team` a key; return the root's path."""
+def install_demo_keys(store: Store, team: Sequence[Officer]) -> None:
+    """Give the device, the seal and every officer of `team` a key, inside the store."""
     with tempfile.TemporaryDirectory(prefix="sr-demo-pki-") as scratch:
         pki = write_test_pki(
             Path(scratch), password=PKCS12_PASSWORD, unit=team[0].unit,
@@ -44,7 +44,12 @@ def install_demo_keys(store: Store, team: Sequence[Officer], export_dir: Path) -
         documents.put_signing_key(tx, "seal", *_pem(pki.seal, root_pem))
         for officer, identity in zip(team, pki.officers, strict=True):
             documents.put_signing_key(tx, officer_role(officer.id), *_pem(identity, root_pem))
+
+
+def export_trust_root(store: Store, export_dir: Path) -> Path:
+    """Write the root that issued the device key (public; from the chain kept in the store)."""
+    _key, _cert, chain_pem = documents.signing_key(store.conn, "device")
     export_dir.mkdir(parents=True, exist_ok=True)
     root_path = export_dir / TRUST_ROOT_NAME
-    atomic_write_bytes(root_path, root_pem)
+    atomic_write_bytes(root_path, chain_pem)
     return root_path

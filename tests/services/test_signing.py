@@ -14,7 +14,7 @@ from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
 from desktop.services import interview, signing
-from desktop.services.demo_pki import TRUST_ROOT_NAME, install_demo_keys
+from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root, install_demo_keys
 from desktop.store import audit, documents
 from tests.conftest import World
 from tests.poppler import poppler_tool
@@ -27,7 +27,8 @@ def ready_for_signing(world: World, tmp_path: Path) -> Path:
     interview.add_turn(world.store, world.statement.id, TurnKind.QUESTION, "车是你停的吗？")
     interview.add_turn(world.store, world.statement.id, TurnKind.ANSWER, "是我停的。" * 200)
     interview.start_read_back(world.store, world.statement.id)
-    return install_demo_keys(world.store, [world.admin, world.second], tmp_path)
+    install_demo_keys(world.store, [world.admin, world.second])
+    return export_trust_root(world.store, tmp_path)
 
 
 def all_pages_signed(world: World) -> ReadBackSignatures:
@@ -99,7 +100,8 @@ def test_only_read_back_statements_are_signed(world: World) -> None:
 
 
 def test_trust_root_is_exported_by_name(world: World, tmp_path: Path) -> None:
-    path = install_demo_keys(world.store, [world.admin, world.second], tmp_path)
+    install_demo_keys(world.store, [world.admin, world.second])
+    path = export_trust_root(world.store, tmp_path)
     assert path.name == TRUST_ROOT_NAME
     assert b"BEGIN CERTIFICATE" in path.read_bytes()
     assert b"PRIVATE" not in path.read_bytes()
