@@ -22,7 +22,7 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from desktop import cli_devices, cli_documents, cli_export
+from desktop import cli_devices, cli_documents, cli_evidence, cli_export
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
@@ -257,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_devices.register(sub, command)
     cli_documents.register(sub)
     cli_export.register(sub)
+    cli_evidence.register(sub)
     search = command("search", cmd_search, _("search statements"), login=True)
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)

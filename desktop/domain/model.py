@@ -202,6 +202,9 @@ class Action(StrEnum):
     SIGNING_KEY_SET = "signing_key.set"
     DOCUMENT_SIGNED = "document.signed"
     DOCUMENT_EXPORTED = "document.exported"
+    EVIDENCE_IMPORTED = "evidence.imported"
+    EVIDENCE_VERIFIED = "evidence.verified"
+    EVIDENCE_EXPORTED = "evidence.exported"
     SEARCH = "search"
     AUDIT_VERIFIED = "audit.verified"
 

@@ -22,7 +22,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
-from desktop.store import audit, officers, search
+from desktop.store import audit, evidence, officers, search
 from desktop.store.anchor import Anchor, read_anchor, write_anchor
 from desktop.store.connection import Connection, guarded, open_database
 from desktop.store.keyfile import (
@@ -115,6 +115,10 @@ class Store:
     @property
     def escrow_configured(self) -> bool:
         return self._key_file.escrow is not None
+
+    def vault_key(self) -> bytes:
+        """The evidence vault's master key, derived from the data key and never stored."""
+        return evidence.vault_master_key(self._data_key)
 
     def transaction(self) -> contextlib.AbstractContextManager[Tx]:
         """One durable transaction acting as the logged-in officer."""

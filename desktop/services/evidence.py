@@ -1,0 +1,284 @@
+"""Evidence files: import into the encrypted vault, verify the vault, export a file.
+
+Import reads each file once (SHA-256, optionally SM3, and encryption in one pass), then reads
+the stored blob back (decrypt and re-hash) before anything is recorded; the record and its
+audit event go into one transaction per file, so every recorded item has a verified blob.
+File names are untrusted: symbolic links and anything that is not a regular file are skipped
+and reported, never followed; names that are not UTF-8 are kept with their bytes escaped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from gettext import gettext as _
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.domain.model import Action, Outcome
+from desktop.store import cases
+from desktop.store import evidence as records
+from desktop.store.evidence import EvidenceRecord
+from desktop.store.files import fsync_directory
+from desktop.store.store import Store
+from desktop.store.vault_stream import (
+    VaultIntegrityError,
+    decrypt_to,
+    encrypt_file,
+    verify_blob,
+)
+from hardware.bodycam.filenames import StartSource, kind_for_extension, parse_name
+
+_DOCUMENT_EXTENSIONS = frozenset(
+    {"pdf", "doc", "docx", "odt", "txt", "rtf", "xls", "xlsx", "ods", "csv"}
+)
+_DISPLAY_MAX = 1024  # characters of a hostile name or path kept for display
+
+
+@dataclass(frozen=True)
+class ImportedItem:
+    id: str
+    original_name: str
+    sha256: str
+    size: int
+    kind: str
+    duplicate: bool = False  # already in this case: reported, not recorded again
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    name: str  # printable form of the path (non-UTF-8 bytes escaped)
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    items: list[ImportedItem] = field(default_factory=list)  # newly recorded
+    duplicates: list[ImportedItem] = field(default_factory=list)
+    skipped: list[SkippedEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EvidenceProblem:
+    item_id: str
+    original_name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    checked: int
+    problems: tuple[EvidenceProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sha256: str
+    size: int
+
+
+def printable(name: str | bytes | os.PathLike[str]) -> str:
+    """A file name or path as storable, printable text: undecodable bytes become \\xNN."""
+    raw = os.fsencode(name)
+    text = raw.decode("utf-8", "backslashreplace")
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return text if len(text) <= _DISPLAY_MAX else text[: _DISPLAY_MAX - 1] + "…"
+
+
+def evidence_kind(name: str) -> str:
+    media = kind_for_extension(name)
+    if media is not None:
+        return media.value
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in _DOCUMENT_EXTENSIONS:
+        return "document"
+    return "other"
+
+
+def _walk(root: Path, skipped: list[SkippedEntry], exclude: Path) -> Iterator[Path]:
+    """Regular files under `root` in a stable order; everything else goes to `skipped`."""
+    try:
+        with os.scandir(root) as scan:
+            entries = sorted(scan, key=lambda e: os.fsencode(e.name))
+    except OSError as exc:
+        skipped.append(SkippedEntry(printable(root), _("cannot read the folder ({error})")
+                                    .format(error=exc.strerror or type(exc).__name__)))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_symlink():
+                skipped.append(SkippedEntry(printable(path), _("symbolic link (not followed)")))
+            elif entry.is_dir(follow_symlinks=False):
+                if path.resolve() == exclude:
+                    skipped.append(SkippedEntry(printable(path), _("the store's own folder")))
+                else:
+                    yield from _walk(path, skipped, exclude)
+            elif entry.is_file(follow_symlinks=False):
+                yield path
+            else:
+                skipped.append(SkippedEntry(printable(path), _("not a regular file")))
+        except OSError as exc:
+            skipped.append(SkippedEntry(printable(path), _("cannot read it ({error})")
+                                        .format(error=exc.strerror or type(exc).__name__)))
+
+
+def _open_regular(path: Path) -> int:
+    """Open without following a symbolic link and check it is (still) a regular file."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IsADirectoryError(0, "not a regular file")
+    return fd
+
+
+def import_path(
+    store: Store,
+    case_id: str,
+    path: Path,
+    *,
+    statement_id: str | None = None,
+    sm3: bool = False,
+) -> ImportReport:
+    """Import a file, or every regular file under a folder (recursively, in name order)."""
+    cases.get_case(store.conn, case_id)  # refuses an unknown case before any work
+    report = ImportReport()
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise UserError(_("Cannot read {path}.").format(path=printable(path))) from exc
+    vault = records.vault_directory(store.paths.workdir)
+    if stat.S_ISLNK(info.st_mode):
+        report.skipped.append(SkippedEntry(printable(path), _("symbolic link (not followed)")))
+        return report
+    if stat.S_ISDIR(info.st_mode):
+        files: Iterator[Path] = _walk(path, report.skipped, store.paths.workdir.resolve())
+    elif stat.S_ISREG(info.st_mode):
+        files = iter([path])
+    else:
+        report.skipped.append(SkippedEntry(printable(path), _("not a regular file")))
+        return report
+    key = store.vault_key()
+    for file in files:
+        _import_one(store, case_id, file, statement_id, sm3, key, vault, report)
+    return report
+
+
+def _import_one(
+    store: Store, case_id: str, file: Path, statement_id: str | None, sm3: bool, key: bytes,
+    vault: Path, report: ImportReport,
+) -> None:
+    name = printable(file.name)
+    try:
+        fd = _open_regular(file)
+    except OSError as exc:
+        report.skipped.append(SkippedEntry(printable(file), _("cannot read it ({error})")
+                                           .format(error=exc.strerror or type(exc).__name__)))
+        return
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        mtime = os.fstat(handle.fileno()).st_mtime
+        try:
+            blob = encrypt_file(handle, vault, key, sm3=sm3)
+        except VaultIntegrityError:
+            raise
+        except UserError as exc:  # the file changed while it was read
+            report.skipped.append(SkippedEntry(printable(file), str(exc)))
+            return
+    existing = records.find_in_case(store.conn, case_id, blob.sha256)
+    if existing is not None:
+        report.duplicates.append(ImportedItem(existing.id, name, blob.sha256, blob.size,
+                                              existing.kind, duplicate=True))
+        return
+    verify_blob(blob.path, key, blob.sha256)  # read back before recording anything
+    parsed = parse_name(os.fsencode(file.name), mtime=mtime)
+    kind = evidence_kind(parsed.raw)
+    captured = parsed.start.isoformat() if parsed.start_source is StartSource.NAME and \
+        parsed.start is not None else None
+    item_id = new_id()
+    with store.transaction() as tx:
+        record = records.record_item(
+            tx, item_id=item_id, case_id=case_id, statement_id=statement_id,
+            sha256=blob.sha256, sm3=blob.sm3, size=blob.size, kind=kind, source="folder",
+            original_name=name, original_path=printable(file.absolute()),
+            captured_at=captured, device_serial=parsed.serial,
+            officer_number=parsed.officer_number, marked=parsed.important,
+        )
+    report.items.append(ImportedItem(record.id, name, record.sha256, record.size, record.kind))
+
+
+def _problem(item: EvidenceRecord, problem: str) -> EvidenceProblem:
+    return EvidenceProblem(item.id, item.original_name, _(
+        "Evidence item {id} ({name}) failed verification: {problem}").format(
+            id=item.id, name=item.original_name, problem=problem))
+
+
+def verify_all(store: Store) -> VerifyReport:
+    """Decrypt and re-hash every evidence item's blob; name every item that fails."""
+    key = store.vault_key()
+    items = records.all_items(store.conn)
+    problems: list[EvidenceProblem] = []
+    for item in items:
+        blob = records.blob_path(store.paths.workdir, item.sha256)
+        if not blob.is_file():
+            problems.append(_problem(item, _("its vault file is missing.")))
+            continue
+        try:
+            verify_blob(blob, key, item.sha256)
+        except VaultIntegrityError as exc:
+            problems.append(_problem(item, str(exc)))
+        except OSError as exc:
+            problems.append(_problem(item, _("its vault file cannot be read ({error}).")
+                                     .format(error=exc.strerror or type(exc).__name__)))
+    with store.transaction() as tx:
+        tx.audit(Action.EVIDENCE_VERIFIED, None, Outcome.OK if not problems else Outcome.FAILED,
+                 checked=len(items), failed=len(problems),
+                 failed_items=",".join(p.item_id for p in problems) or None)
+    return VerifyReport(len(items), tuple(problems))
+
+
+def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
+    """Write the original bytes of an item to `out` (temporary file, checked, then renamed)."""
+    item = records.get_item(store.conn, item_id)
+    if out.exists() or out.is_symlink():
+        raise UserError(_("{path} already exists; choose another file name.").format(
+            path=printable(out)))
+    blob = records.blob_path(store.paths.workdir, item.sha256)
+    if not blob.is_file():
+        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+    directory = out.parent
+    tmp = directory / f".{out.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)
+    except OSError as exc:
+        raise UserError(_("Cannot write to {path}.").format(path=printable(directory))) from exc
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            digest = decrypt_to(blob, store.vault_key(), sink)
+            sink.flush()
+            os.fsync(sink.fileno())
+        if digest != item.sha256:
+            raise VaultIntegrityError(_(
+                "Evidence item {id} decrypted to content that does not match its recorded "
+                "SHA-256; nothing was exported.").format(id=item.id))
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_directory(directory)
+    with store.transaction() as tx:
+        tx.audit(Action.EVIDENCE_EXPORTED, item.id, sha256=item.sha256, size=item.size)
+    return ExportResult(out, item.sha256, item.size)

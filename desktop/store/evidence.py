@@ -1,0 +1,165 @@
+"""Evidence records in the store and the key and place of the media vault.
+
+The bytes of an evidence file live encrypted in the vault (`<workdir>/vault/<sha256>.sr1`,
+format in `vault_stream.py`) under a master key derived from the store's data key; the record
+here says what the file is: its hashes, size, kind, where it came from and, for body-worn
+recorder files, what the file name says about device, officer and time. Names and paths are
+kept only here, inside the encrypted database. Migration 0005 makes every record immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from gettext import gettext as _
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from desktop.domain.errors import UserError
+from desktop.domain.model import Action
+from desktop.store.connection import Connection
+from desktop.store.tx import Tx
+from desktop.store.vault_stream import SUFFIX
+
+VAULT_DIRECTORY = "vault"
+VAULT_KEY_INFO = b"statement-room vault master v1"
+KINDS = ("video", "photo", "audio", "document", "other")
+SOURCES = ("folder", "bodycam")
+
+_COLUMNS = (
+    "id, case_id, statement_id, sha256, sm3, size, kind, source, original_name, original_path,"
+    " captured_at, imported_at, imported_by, device_serial, officer_number, marked"
+)
+
+
+def vault_master_key(data_key: bytes) -> bytes:
+    """The vault's master key: HKDF-SHA256 of the store's data key, bound to its purpose."""
+    if len(data_key) < 32:
+        raise ValueError("the store data key must be at least 32 bytes")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=VAULT_KEY_INFO).derive(data_key)
+
+
+def vault_directory(workdir: Path) -> Path:
+    return workdir / VAULT_DIRECTORY
+
+
+def blob_path(workdir: Path, sha256: str) -> Path:
+    """Where the blob holding the plaintext with this SHA-256 lives."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError("not a lowercase hex SHA-256")
+    return vault_directory(workdir) / f"{sha256}{SUFFIX}"
+
+
+def name_digest(name: str) -> str:
+    """SHA-256 of a file name's bytes, for the audit log (which never holds the name)."""
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    id: str
+    case_id: str
+    statement_id: str | None
+    sha256: str
+    sm3: str | None
+    size: int
+    kind: str
+    source: str
+    original_name: str
+    original_path: str
+    captured_at: str | None
+    imported_at: datetime
+    imported_by: str
+    device_serial: str | None
+    officer_number: str | None
+    marked: bool
+
+
+def _record(row: tuple[object, ...]) -> EvidenceRecord:
+    return EvidenceRecord(
+        id=str(row[0]), case_id=str(row[1]),
+        statement_id=None if row[2] is None else str(row[2]), sha256=str(row[3]),
+        sm3=None if row[4] is None else str(row[4]), size=int(str(row[5])), kind=str(row[6]),
+        source=str(row[7]), original_name=str(row[8]), original_path=str(row[9]),
+        captured_at=None if row[10] is None else str(row[10]),
+        imported_at=datetime.fromisoformat(str(row[11])), imported_by=str(row[12]),
+        device_serial=None if row[13] is None else str(row[13]),
+        officer_number=None if row[14] is None else str(row[14]), marked=bool(row[15]),
+    )
+
+
+def record_item(
+    tx: Tx,
+    *,
+    item_id: str,
+    case_id: str,
+    sha256: str,
+    size: int,
+    kind: str,
+    source: str,
+    original_name: str,
+    original_path: str,
+    statement_id: str | None = None,
+    sm3: str | None = None,
+    captured_at: str | None = None,
+    device_serial: str | None = None,
+    officer_number: str | None = None,
+    marked: bool = False,
+) -> EvidenceRecord:
+    """Record one stored evidence file and its audit event (hashes, size, kind; no name)."""
+    if kind not in KINDS or source not in SOURCES:
+        raise ValueError(f"unknown evidence kind {kind!r} or source {source!r}")
+    if tx.actor is None:
+        raise UserError(_("Log in to import evidence."))
+    if statement_id is not None:
+        row = tx.conn.execute("SELECT case_id FROM statements WHERE id = ?",
+                              (statement_id,)).fetchone()
+        if row is None or row[0] != case_id:
+            raise UserError(_("That statement does not belong to this case."))
+    tx.conn.execute(
+        f"INSERT INTO evidence_items ({_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, case_id, statement_id, sha256, sm3, size, kind, source, original_name,
+         original_path, captured_at, tx.at.isoformat(), tx.actor, device_serial,
+         officer_number, int(marked)),
+    )
+    tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
+             kind=kind, source=source, name_sha256=name_digest(original_name))
+    return get_item(tx.conn, item_id)
+
+
+def find_in_case(conn: Connection, case_id: str, sha256: str) -> EvidenceRecord | None:
+    """The record of this content in this case, if it was already imported."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id = ? AND sha256 = ?",
+        (case_id, sha256),
+    ).fetchone()
+    return None if row is None else _record(tuple(row))
+
+
+def items_for_case(conn: Connection, case_id: str) -> list[EvidenceRecord]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id = ? ORDER BY imported_at, id",
+        (case_id,),
+    ).fetchall()
+    return [_record(tuple(r)) for r in rows]
+
+
+def all_items(conn: Connection) -> list[EvidenceRecord]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items ORDER BY imported_at, id"
+    ).fetchall()
+    return [_record(tuple(r)) for r in rows]
+
+
+def get_item(conn: Connection, item_id: str) -> EvidenceRecord:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE id = ?", (item_id,)
+    ).fetchone()
+    if row is None:
+        raise UserError(_("No evidence item {id}.").format(id=item_id))
+    return _record(tuple(row))
