@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere
 
-from desktop.store.vault_stream import verify_blob  # noqa: E402
+from desktop.store.vault_read import verify_blob  # noqa: E402
 
 MIB = 1 << 20
 

@@ -26,12 +26,8 @@ from desktop.store import evidence as records
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.files import fsync_directory
 from desktop.store.store import Store
-from desktop.store.vault_stream import (
-    VaultIntegrityError,
-    decrypt_to,
-    encrypt_file,
-    verify_blob,
-)
+from desktop.store.vault_read import decrypt_to, verify_blob
+from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
 from hardware.bodycam.filenames import StartSource, kind_for_extension, parse_name
 
 _DOCUMENT_EXTENSIONS = frozenset(

@@ -34,7 +34,7 @@ thread when asked) and to an AES-GCM + write thread; both hashlib and `cryptogra
 GIL on large buffers, so the stages overlap. Memory is bounded by the ring. The blob is written
 under a ``.tmp-`` name, fsynced, renamed to ``<sha256>.sr1`` and the directory fsynced: a crash
 leaves at most a temporary file (see `sweep_temporaries`), never a partial blob under a content
-address.
+address. Reading blobs back lives in `vault_read`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import BinaryIO
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -102,6 +101,18 @@ class _Header:
     key_id: bytes
     salt: bytes
     nonce_prefix: bytes
+
+
+def _parse_header(raw: bytes) -> _Header:
+    _magic, _version, flags, segment_size, plaintext_len, kid, salt, prefix = _HEADER.unpack(raw)
+    return _Header(
+        raw=raw,
+        segment_size=segment_size,
+        plaintext_len=plaintext_len if flags & _FLAG_LENGTH else None,
+        key_id=kid,
+        salt=salt,
+        nonce_prefix=prefix,
+    )
 
 
 def key_id(master_key: bytes) -> bytes:
@@ -373,214 +384,6 @@ def _pipeline(
     if errors:
         raise errors[0]
     return sha.hexdigest(), (sm3_hash.finalize().hex() if sm3_hash is not None else None), total
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading
-
-
-def _parse_header(raw: bytes) -> _Header:
-    _magic, _version, flags, segment_size, plaintext_len, kid, salt, prefix = _HEADER.unpack(raw)
-    return _Header(
-        raw=raw,
-        segment_size=segment_size,
-        plaintext_len=plaintext_len if flags & _FLAG_LENGTH else None,
-        key_id=kid,
-        salt=salt,
-        nonce_prefix=prefix,
-    )
-
-
-def _fail(blob: Path, problem: str) -> VaultIntegrityError:
-    return VaultIntegrityError(
-        _("Evidence file {name} failed its integrity check: {problem}").format(
-            name=blob.name, problem=problem
-        )
-    )
-
-
-def _read_header(blob: Path, handle: BinaryIO, master_key: bytes) -> tuple[_Header, AESGCM]:
-    preamble = handle.read(PREAMBLE_SIZE)
-    if len(preamble) < PREAMBLE_SIZE:
-        raise _fail(blob, _("bad header: the file is too short to be a vault blob."))
-    raw = preamble[:HEADER_SIZE]
-    magic, version, flags = raw[:4], raw[4], raw[5]
-    if magic != MAGIC:
-        raise _fail(blob, _("bad header: this is not a vault blob."))
-    if version != VERSION:
-        raise _fail(blob, _("bad header: unsupported format version {version}.").format(
-            version=version))
-    header = _parse_header(raw)
-    if flags & ~_FLAG_LENGTH or not 1 <= header.segment_size <= MAX_SEGMENT_SIZE:
-        raise _fail(blob, _("bad header: invalid parameters."))
-    if not hmac.compare_digest(header.key_id, key_id(master_key)):
-        raise _fail(blob, _("it was encrypted with a different key (or its key identifier is "
-                            "damaged)."))
-    aead, mac_key = _derive(master_key, raw, header.salt)
-    expected_tag = hmac.new(mac_key, raw, hashlib.sha256).digest()
-    if not hmac.compare_digest(expected_tag, preamble[HEADER_SIZE:]):
-        raise _fail(blob, _("bad header: the header failed authentication."))
-    return header, aead
-
-
-def _diagnose(
-    blob: Path, aead: AESGCM, header: _Header, data: memoryview, index: int, last: bool,
-    scratch: memoryview, file_size: int,
-) -> VaultIntegrityError:
-    """Explain why segment `index` failed (only on the failure path, so cost is irrelevant)."""
-    n = len(data) - TAG_SIZE
-
-    def opens(counter: int, flag: bool) -> bool:
-        if n < 0:
-            return False
-        try:
-            aead.decrypt_into(_nonce(header.nonce_prefix, counter, flag), data, header.raw,
-                              scratch[:n])
-        except InvalidTag:
-            return False
-        return True
-
-    if last and opens(index, False):
-        return _fail(blob, _("truncated: the blob ends after segment {index}, before its final "
-                             "segment.").format(index=index))
-    if not last and opens(index, True):
-        return _fail(blob, _("trailing data after the final segment {index}.").format(
-            index=index))
-    # Reordered segments: find which position this segment was written for.
-    stride = header.segment_size + TAG_SIZE
-    limit = min(_MAX_SEGMENTS, (file_size - PREAMBLE_SIZE) // stride + 2, 1 << 16)
-    for counter in range(limit):
-        if counter != index and (opens(counter, False) or opens(counter, True)):
-            return _fail(blob, _("segments are out of order: segment {index} holds the data of "
-                                 "segment {other}.").format(index=index, other=counter))
-    if last:
-        return _fail(blob, _("the final segment {index} failed authentication (damaged or "
-                             "truncated).").format(index=index))
-    return _fail(blob, _("segment {index} failed authentication (damaged).").format(index=index))
-
-
-def _decrypt(
-    blob: Path, master_key: bytes, write: Callable[[memoryview], object] | None
-) -> str:
-    _check_master_key(master_key)
-    with blob.open("rb", buffering=0) as handle:
-        header, aead = _read_header(blob, handle, master_key)
-        file_size = os.fstat(handle.fileno()).st_size
-        seg = header.segment_size
-        if header.plaintext_len is not None:
-            expected = blob_size(header.plaintext_len, seg)
-            if file_size < expected:
-                raise _fail(blob, _("truncated: {missing} bytes are missing.").format(
-                    missing=expected - file_size))
-            if file_size > expected:
-                raise _fail(blob, _("trailing data: {extra} unexpected bytes after the final "
-                                    "segment.").format(extra=file_size - expected))
-        return _decrypt_segments(blob, handle, header, aead, file_size, write)
-
-
-_PLAIN_RING = 4  # plaintext buffers between the decrypting reader and the hash+write thread
-
-
-def _decrypt_segments(
-    blob: Path,
-    handle: BinaryIO,
-    header: _Header,
-    aead: AESGCM,
-    file_size: int,
-    write: Callable[[memoryview], object] | None,
-) -> str:
-    """Reader + AES-GCM in this thread ‖ SHA-256 + sink writes in a worker, in constant memory.
-
-    Memory: two ciphertext buffers (current + look-ahead) and a small ring of plaintext ones.
-    """
-    seg = header.segment_size
-    stride = seg + TAG_SIZE
-    bufs = [memoryview(bytearray(stride)), memoryview(bytearray(stride))]
-    plains = [memoryview(bytearray(seg)) for _ in range(_PLAIN_RING)]
-    free: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(_PLAIN_RING):
-        free.put(i)
-    work: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
-    sha = hashlib.sha256()
-    errors: list[BaseException] = []
-    abort = threading.Event()
-
-    def consume() -> None:
-        while (item := work.get()) is not None:
-            i, n = item
-            try:
-                if not abort.is_set():
-                    sha.update(plains[i][:n])
-                    if write is not None:
-                        _sink_write_all(write, plains[i][:n])
-            except BaseException as exc:  # surfaced by the reader after the join
-                errors.append(exc)
-                abort.set()
-            finally:
-                free.put(i)
-
-    worker = threading.Thread(target=consume, name="vault-decrypt-sink", daemon=True)
-    worker.start()
-    try:
-        cur = 0
-        cur_n = _fill(handle, bufs[cur])
-        index = 0
-        while not abort.is_set():
-            last = cur_n < stride
-            nxt_n = 0
-            if not last:
-                nxt_n = _fill(handle, bufs[1 - cur])
-                last = nxt_n == 0
-            data = bufs[cur][:cur_n]
-            n = cur_n - TAG_SIZE
-            if n < 0:
-                raise _fail(blob, _("truncated: segment {index} is incomplete.").format(
-                    index=index))
-            slot = free.get()
-            try:
-                aead.decrypt_into(_nonce(header.nonce_prefix, index, last), data, header.raw,
-                                  plains[slot][:n])
-            except InvalidTag:
-                raise _diagnose(blob, aead, header, data, index, last, plains[slot],
-                                file_size) from None
-            work.put((slot, n))  # only authenticated plaintext ever reaches the sink
-            if last:
-                break
-            index += 1
-            cur, cur_n = 1 - cur, nxt_n
-    finally:
-        work.put(None)
-        worker.join()
-    if errors:
-        raise errors[0]
-    return sha.hexdigest()
-
-
-def _sink_write_all(write: Callable[[memoryview], object], view: memoryview) -> None:
-    # Raw sinks may accept fewer bytes than offered; buffered ones return len or None.
-    while view:
-        written = write(view)
-        if not isinstance(written, int) or written >= len(view):
-            return
-        if written <= 0:
-            raise OSError("the output accepted no bytes")
-        view = view[written:]
-
-
-def decrypt_to(blob_path: Path, master_key: bytes, sink: BinaryIO) -> str:
-    """Stream the plaintext of `blob_path` into `sink`; return its SHA-256 (hex).
-
-    Every segment is authenticated before its plaintext is written, but a failure can come
-    after earlier segments were written: on `VaultIntegrityError` discard what `sink` got.
-    """
-    return _decrypt(blob_path, master_key, sink.write)
-
-
-def verify_blob(blob_path: Path, master_key: bytes, expected_sha256: str) -> None:
-    """Check that `blob_path` decrypts completely and its plaintext has `expected_sha256`."""
-    actual = _decrypt(blob_path, master_key, None)
-    if not hmac.compare_digest(actual, expected_sha256.lower()):
-        raise _fail(blob_path, _("its content does not match the recorded SHA-256."))
 
 
 def sweep_temporaries(target_dir: Path, *, min_age_seconds: float = 0.0) -> int:

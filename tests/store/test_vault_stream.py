@@ -16,15 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.domain.errors import UserError
+from desktop.store.vault_read import decrypt_to, verify_blob
 from desktop.store.vault_stream import (
     PREAMBLE_SIZE,
     TAG_SIZE,
     VaultIntegrityError,
     blob_size,
-    decrypt_to,
     encrypt_file,
     sweep_temporaries,
-    verify_blob,
 )
 
 MIB = 1 << 20
