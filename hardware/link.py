@@ -9,6 +9,7 @@ pseudo-terminal (`hardware.pty`), so tests exercise real bytes over a real tty.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Protocol
 
@@ -95,3 +96,41 @@ def pipe_pair() -> tuple[PipeLink, PipeLink]:
     """Two connected ends: what one writes, the other reads."""
     a_to_b, b_to_a = _Buffer(), _Buffer()
     return PipeLink(b_to_a, a_to_b), PipeLink(a_to_b, b_to_a)
+
+
+class LinkPort:
+    """A `Link` end dressed as a pyserial `Serial`, for drivers talking to in-process emulators.
+
+    `read(n)` has pyserial's semantics: it blocks until `n` bytes arrived or `timeout` seconds
+    passed, and returns what it has. `written` records every write, for tests that check what
+    a driver sent.
+    """
+
+    def __init__(self, link: PipeLink, timeout: float | None = 1.0) -> None:
+        self._link = link
+        self.timeout = timeout
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.written.append(bytes(data))
+        self._link.write(data)
+        return len(data)
+
+    def read(self, size: int = 1) -> bytes:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        out = bytearray()
+        while len(out) < size:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            chunk = self._link.read(size - len(out), remaining)
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
+
+    @property
+    def in_waiting(self) -> int:
+        return self._link.waiting()
+
+    def reset_input_buffer(self) -> None:
+        while self._link.read(65536, 0):
+            pass

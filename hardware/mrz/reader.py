@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
-from hardware.link import Link
 from hardware.mrz.errors import MrzError, MrzReaderError, MrzTimeoutError
 from hardware.mrz.framing import Framing, WedgeDecoder, decoder_for
 from hardware.mrz.parser import MrzRecord, parse
@@ -24,22 +23,6 @@ class SerialLike(Protocol):
     """The part of `serial.Serial` the driver needs (`in_waiting` is used when present)."""
 
     def read(self, size: int = 1) -> bytes: ...
-
-
-class LinkPort:
-    """A `Link` end dressed as a pyserial port, for in-process emulators and tests."""
-
-    def __init__(self, link: Link, timeout: float | None = 0.1) -> None:
-        self._link = link
-        self.timeout = timeout
-
-    def read(self, size: int = 1) -> bytes:
-        return self._link.read(size, self.timeout)
-
-    @property
-    def in_waiting(self) -> int:
-        waiting = getattr(self._link, "waiting", None)
-        return int(waiting()) if callable(waiting) else 0
 
 
 class MrzReader:

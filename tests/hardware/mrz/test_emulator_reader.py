@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from hardware.link import Emulator, pipe_pair
+from hardware.link import Emulator, LinkPort, pipe_pair
 from hardware.mrz.emulator import Fault, MrzReaderEmulator, SyntheticDocument, synthetic_document
 from hardware.mrz.errors import MrzLayoutError, MrzReaderError, MrzTimeoutError
 from hardware.mrz.framing import Framing
 from hardware.mrz.parser import Layout
-from hardware.mrz.reader import LinkPort, MrzReader
+from hardware.mrz.reader import MrzReader
 
 TODAY = date(2026, 1, 1)
 # Generous: only a bound so a broken test fails instead of hanging.
