@@ -52,8 +52,17 @@ class SyntheticDocument:
     sex: str
     expiry_date: date
     optional_data: str
-    lines: tuple[str, ...]
     cn_permit: bool = False
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The MRZ lines, composed from the fields with correct check digits."""
+        return compose(
+            self.layout, document_type=self.document_type, issuing_state=self.issuing_state,
+            surname=self.surname, given_names=self.given_names,
+            document_number=self.document_number, nationality=self.nationality,
+            birth_date=self.birth_date, sex=self.sex or FILLER, expiry_date=self.expiry_date,
+            optional_data=self.optional_data)
 
     @property
     def text(self) -> str:
@@ -142,20 +151,6 @@ def synthetic_document(layout: Layout | str, seed: int) -> SyntheticDocument:
             Layout.MRVB: "V",
         }[lay]
         state = "UTO"
-    nationality = state
-    lines = compose(
-        lay,
-        document_type=doc_type,
-        issuing_state=state,
-        surname=surname,
-        given_names=given,
-        document_number=number,
-        nationality=nationality,
-        birth_date=birth,
-        sex=sex,
-        expiry_date=expiry,
-        optional_data=optional,
-    )
     return SyntheticDocument(
         layout=lay,
         document_type=doc_type,
@@ -163,12 +158,11 @@ def synthetic_document(layout: Layout | str, seed: int) -> SyntheticDocument:
         surname=surname,
         given_names=given,
         document_number=number,
-        nationality=nationality,
+        nationality=state,
         birth_date=birth,
         sex="" if sex == FILLER else sex,
         expiry_date=expiry,
         optional_data=optional,
-        lines=lines,
         cn_permit=permit,
     )
 
