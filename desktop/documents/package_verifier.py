@@ -142,7 +142,12 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def verify_inclusion(
     leaf: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
-    """RFC 9162 section 2.1.3.2: does `proof` place `leaf` at `index` under `root`?"""
+    """RFC 9162 section 2.1.3.2: does `proof` place `leaf` at `index` under `root`?
+
+    Deliberately a second implementation of `sync.protocol.merkle.verify_inclusion`: this
+    file must run with nothing of Statement Room installed. tests/documents/test_package.py
+    checks that the two agree on every index of trees up to 39 leaves.
+    """
     if not 0 <= index < tree_size:
         return False
     if len(leaf) != 32 or len(root) != 32 or any(len(p) != 32 for p in proof):
