@@ -127,10 +127,14 @@ def cmd_read_id(args: argparse.Namespace) -> int:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
-    params = dict(option.split("=", 1) for option in args.option)
+    malformed = [option for option in args.option if "=" not in option]
+    if malformed:
+        raise UserError(_("Bad emulator option: {detail}").format(
+            detail=_("{option} is not KEY=VALUE").format(option=malformed[0])))
+    given = dict(option.split("=", 1) for option in args.option)
     # Served for people trying the program: a card on the reader, a document swiped
     # every few seconds, unless options say otherwise.
-    params.update({**DEFAULT_OPTIONS.get(args.kind, {}), **params})
+    params = {**DEFAULT_OPTIONS.get(args.kind, {}), **given}
     try:
         emulator = build_emulator(f"emu-{args.kind}", params)
     except ValueError as exc:

@@ -68,6 +68,10 @@ def test_bad_emulator_option_is_explained() -> None:
     run = run_cli("emulate", "gnss", "-o", "colour=blue")
     assert run.returncode == 1
     assert "Bad emulator option" in run.stderr
+    malformed = run_cli("emulate", "gnss", "-o", "rate")
+    assert malformed.returncode == 1
+    assert "rate is not KEY=VALUE" in malformed.stderr
+    assert "Traceback" not in malformed.stderr
 
 
 def test_missing_device_is_explained() -> None:
