@@ -205,6 +205,11 @@ class Action(StrEnum):
     EVIDENCE_IMPORTED = "evidence.imported"
     EVIDENCE_VERIFIED = "evidence.verified"
     EVIDENCE_EXPORTED = "evidence.exported"
+    EVIDENCE_FILED = "evidence.filed"
+    DOCKING_STARTED = "docking.started"
+    DOCKING_RESUMED = "docking.resumed"
+    DOCKING_CERTIFIED = "docking.certified"
+    ORIGINAL_DELETED = "docking.original_deleted"
     SEARCH = "search"
     AUDIT_VERIFIED = "audit.verified"
 

@@ -10,10 +10,12 @@ kept only here, inside the encrypted database. Migration 0005 makes every record
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -23,6 +25,7 @@ from desktop.domain.model import Action
 from desktop.store.connection import Connection
 from desktop.store.tx import Tx
 from desktop.store.vault_stream import SUFFIX
+from sync.protocol.canonical import canonical_json
 
 VAULT_DIRECTORY = "vault"
 VAULT_KEY_INFO = b"statement-room vault master v1"
@@ -31,7 +34,8 @@ SOURCES = ("folder", "bodycam")
 
 _COLUMNS = (
     "id, case_id, statement_id, sha256, sm3, size, kind, source, original_name, original_path,"
-    " captured_at, imported_at, imported_by, device_serial, officer_number, marked"
+    " captured_at, imported_at, imported_by, device_serial, officer_number, marked, docking_id,"
+    " device_path, device_mtime, custody"
 )
 
 
@@ -62,7 +66,7 @@ def name_digest(name: str) -> str:
 @dataclass(frozen=True)
 class EvidenceRecord:
     id: str
-    case_id: str
+    case_id: str | None  # None: not yet filed under a case
     statement_id: str | None
     sha256: str
     sm3: str | None
@@ -77,11 +81,20 @@ class EvidenceRecord:
     device_serial: str | None
     officer_number: str | None
     marked: bool
+    docking_id: str | None = None
+    device_path: str | None = None  # relative to the recorder's volume, printable
+    device_mtime: str | None = None
+    custody: str = "{}"  # canonical JSON: clock offset, corrected time, GPS track
+
+    @property
+    def custody_details(self) -> dict[str, Any]:
+        value = json.loads(self.custody)
+        return value if isinstance(value, dict) else {}
 
 
 def _record(row: tuple[object, ...]) -> EvidenceRecord:
     return EvidenceRecord(
-        id=str(row[0]), case_id=str(row[1]),
+        id=str(row[0]), case_id=None if row[1] is None else str(row[1]),
         statement_id=None if row[2] is None else str(row[2]), sha256=str(row[3]),
         sm3=None if row[4] is None else str(row[4]), size=int(str(row[5])), kind=str(row[6]),
         source=str(row[7]), original_name=str(row[8]), original_path=str(row[9]),
@@ -89,14 +102,20 @@ def _record(row: tuple[object, ...]) -> EvidenceRecord:
         imported_at=datetime.fromisoformat(str(row[11])), imported_by=str(row[12]),
         device_serial=None if row[13] is None else str(row[13]),
         officer_number=None if row[14] is None else str(row[14]), marked=bool(row[15]),
+        docking_id=_text(row[16]), device_path=_text(row[17]), device_mtime=_text(row[18]),
+        custody=str(row[19]),
     )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def record_item(
     tx: Tx,
     *,
     item_id: str,
-    case_id: str,
+    case_id: str | None,
     sha256: str,
     size: int,
     kind: str,
@@ -109,33 +128,63 @@ def record_item(
     device_serial: str | None = None,
     officer_number: str | None = None,
     marked: bool = False,
+    docking_id: str | None = None,
+    device_path: str | None = None,
+    device_mtime: str | None = None,
+    custody: dict[str, Any] | None = None,
 ) -> EvidenceRecord:
     """Record one stored evidence file and its audit event (hashes, size, kind; no name)."""
     if kind not in KINDS or source not in SOURCES:
         raise ValueError(f"unknown evidence kind {kind!r} or source {source!r}")
     if tx.actor is None:
         raise UserError(_("Log in to import evidence."))
-    if statement_id is not None:
-        row = tx.conn.execute("SELECT case_id FROM statements WHERE id = ?",
-                              (statement_id,)).fetchone()
-        if row is None or row[0] != case_id:
-            raise UserError(_("That statement does not belong to this case."))
+    check_statement_in_case(tx.conn, case_id, statement_id)
     tx.conn.execute(
         f"INSERT INTO evidence_items ({_COLUMNS})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (item_id, case_id, statement_id, sha256, sm3, size, kind, source, original_name,
          original_path, captured_at, tx.at.isoformat(), tx.actor, device_serial,
-         officer_number, int(marked)),
+         officer_number, int(marked), docking_id, device_path, device_mtime,
+         canonical_json(custody or {}).decode("utf-8")),
     )
     tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
-             kind=kind, source=source, name_sha256=name_digest(original_name))
+             kind=kind, source=source, name_sha256=name_digest(original_name),
+             docking=docking_id)
     return get_item(tx.conn, item_id)
 
 
-def find_in_case(conn: Connection, case_id: str, sha256: str) -> EvidenceRecord | None:
-    """The record of this content in this case, if it was already imported."""
+def check_statement_in_case(conn: Connection, case_id: str | None,
+                            statement_id: str | None) -> None:
+    if statement_id is None:
+        return
+    row = conn.execute("SELECT case_id FROM statements WHERE id = ?", (statement_id,)).fetchone()
+    if row is None or case_id is None or row[0] != case_id:
+        raise UserError(_("That statement does not belong to this case."))
+
+
+def file_item(
+    tx: Tx, item_id: str, case_id: str, statement_id: str | None = None
+) -> EvidenceRecord:
+    """File unfiled evidence under a case (and optionally a statement of it), once."""
+    item = get_item(tx.conn, item_id)
+    if item.case_id is not None:
+        if item.case_id == case_id and item.statement_id == statement_id:
+            return item
+        raise UserError(_("Evidence item {id} is already filed under another case.").format(
+            id=item_id))
+    check_statement_in_case(tx.conn, case_id, statement_id)
+    if find_in_case(tx.conn, case_id, item.sha256) is not None:
+        raise UserError(_("This case already holds the same file."))
+    tx.conn.execute("UPDATE evidence_items SET case_id = ?, statement_id = ? WHERE id = ?",
+                    (case_id, statement_id, item_id))
+    tx.audit(Action.EVIDENCE_FILED, item_id, case_id=case_id, statement_id=statement_id)
+    return get_item(tx.conn, item_id)
+
+
+def find_in_case(conn: Connection, case_id: str | None, sha256: str) -> EvidenceRecord | None:
+    """The record of this content in this case (or among unfiled evidence), if imported."""
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id = ? AND sha256 = ?",
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id IS ? AND sha256 = ?",
         (case_id, sha256),
     ).fetchone()
     return None if row is None else _record(tuple(row))
@@ -154,6 +203,29 @@ def all_items(conn: Connection) -> list[EvidenceRecord]:
         f"SELECT {_COLUMNS} FROM evidence_items ORDER BY imported_at, id"
     ).fetchall()
     return [_record(tuple(r)) for r in rows]
+
+
+def items_for_docking(conn: Connection, docking_id: str) -> list[EvidenceRecord]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE docking_id = ? ORDER BY imported_at, id",
+        (docking_id,),
+    ).fetchall()
+    return [_record(tuple(r)) for r in rows]
+
+
+def find_device_file(conn: Connection, device_serial: str, device_path: str, size: int,
+                     device_mtime: str) -> EvidenceRecord | None:
+    """A file already taken from this recorder: same path, size and time on the device.
+
+    Recorders write a file once, so this recognises it on a resumed or later docking without
+    reading it again.
+    """
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE device_serial = ? AND device_path = ?"
+        " AND size = ? AND device_mtime = ? ORDER BY imported_at LIMIT 1",
+        (device_serial, device_path, size, device_mtime),
+    ).fetchone()
+    return None if row is None else _record(tuple(row))
 
 
 def get_item(conn: Connection, item_id: str) -> EvidenceRecord:

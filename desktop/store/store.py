@@ -43,6 +43,7 @@ from desktop.store.keys import (
     wrap_with_password,
 )
 from desktop.store.tx import Clock, Tx, system_clock, transaction
+from desktop.store.vault_stream import sweep_temporaries
 from sync.protocol.treehead import SignedTreeHead
 
 ANCHOR_ENV = "STATEMENT_ROOM_ANCHOR"
@@ -330,6 +331,8 @@ def unlock(
     key_file = replace(key_file.with_officer(replace(entry, failures=0, last_failure=None)),
                        pending=())
     save_key_file(paths.key_file, key_file)
+    # An import killed half-way leaves at most a temporary blob; clear the orphans now.
+    sweep_temporaries(evidence.vault_directory(paths.workdir), orphans_only=True)
     return Store(paths, conn, key_file, data_key, officer, clock)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.store.vault_stream import (
@@ -227,9 +228,17 @@ def decrypt_to(blob_path: Path, master_key: bytes, sink: BinaryIO) -> str:
     return _decrypt(blob_path, master_key, sink.write)
 
 
-def verify_blob(blob_path: Path, master_key: bytes, expected_sha256: str) -> None:
-    """Check that `blob_path` decrypts completely and its plaintext has `expected_sha256`."""
-    actual = _decrypt(blob_path, master_key, None)
+def verify_blob(
+    blob_path: Path, master_key: bytes, expected_sha256: str, *, sm3: bool = False
+) -> str | None:
+    """Check that `blob_path` decrypts completely and its plaintext has `expected_sha256`.
+
+    With `sm3`, the plaintext's SM3 digest is computed in the same pass and returned (SM3 is
+    several times slower than SHA-256 here, so it belongs to this pass, not to ingest).
+    """
+    sm3_hash = hashes.Hash(hashes.SM3()) if sm3 else None
+    actual = _decrypt(blob_path, master_key, None if sm3_hash is None else sm3_hash.update)
     if not hmac.compare_digest(actual, expected_sha256.lower()):
         raise _fail(blob_path, _("its content does not match the recorded SHA-256."))
+    return None if sm3_hash is None else sm3_hash.finalize().hex()
 

@@ -76,6 +76,7 @@ HEADER_SIZE = _HEADER.size  # 65
 HEADER_TAG_SIZE = 32
 PREAMBLE_SIZE = HEADER_SIZE + HEADER_TAG_SIZE
 _MAX_SEGMENTS = 1 << 32  # the counter is a uint32
+_ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
 
 Progress = Callable[[int, int | None], None]
@@ -236,7 +237,8 @@ def _encrypt_handle(
     header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
 
     target_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target_dir / f"{TEMP_PREFIX}{secrets.token_hex(8)}{SUFFIX}"
+    # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
+    tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         try:
@@ -386,10 +388,33 @@ def _pipeline(
     return sha.hexdigest(), (sm3_hash.finalize().hex() if sm3_hash is not None else None), total
 
 
-def sweep_temporaries(target_dir: Path, *, min_age_seconds: float = 0.0) -> int:
+def _owner_alive(name: str) -> bool:
+    """Whether the process that named this temporary file is still running."""
+    pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False  # an older or foreign name: nobody claims it
+    pid = int(pid_text)
+    if os.name != "posix":  # pragma: no cover - os.kill would terminate it on Windows
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: spare it
+    return True
+
+
+def sweep_temporaries(
+    target_dir: Path, *, min_age_seconds: float = 0.0, orphans_only: bool = False
+) -> int:
     """Delete temporary files left by interrupted ingests; return how many were removed.
 
-    Run when no ingest is in progress, or pass `min_age_seconds` to spare recent ones.
+    With `orphans_only`, a temporary file whose writing process is still alive is spared
+    (this is what opening a store does, since another window may be importing right now);
+    `min_age_seconds` spares recent ones as well.
     """
     if not target_dir.is_dir():
         return 0
@@ -399,7 +424,11 @@ def sweep_temporaries(target_dir: Path, *, min_age_seconds: float = 0.0) -> int:
         if not entry.name.startswith(TEMP_PREFIX):
             continue
         with contextlib.suppress(FileNotFoundError):
-            if now - entry.stat().st_mtime < min_age_seconds:
+            age = now - entry.stat().st_mtime
+            if age < min_age_seconds:
+                continue
+            # A day-old temporary is abandoned even if its pid has been reused since.
+            if orphans_only and age < _ORPHAN_AFTER_S and _owner_alive(entry.name):
                 continue
             entry.unlink()
             removed += 1
