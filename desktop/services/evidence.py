@@ -101,7 +101,9 @@ def evidence_kind(name: str) -> str:
     return "other"
 
 
-def _walk(root: Path, skipped: list[SkippedEntry], exclude: Path) -> Iterator[Path]:
+def regular_files(
+    root: Path, skipped: list[SkippedEntry], exclude: Path | None = None
+) -> Iterator[Path]:
     """Regular files under `root` in a stable order; everything else goes to `skipped`."""
     try:
         with os.scandir(root) as scan:
@@ -116,10 +118,10 @@ def _walk(root: Path, skipped: list[SkippedEntry], exclude: Path) -> Iterator[Pa
             if entry.is_symlink():
                 skipped.append(SkippedEntry(printable(path), _("symbolic link (not followed)")))
             elif entry.is_dir(follow_symlinks=False):
-                if path.resolve() == exclude:
+                if exclude is not None and path.resolve() == exclude:
                     skipped.append(SkippedEntry(printable(path), _("the store's own folder")))
                 else:
-                    yield from _walk(path, skipped, exclude)
+                    yield from regular_files(path, skipped, exclude)
             elif entry.is_file(follow_symlinks=False):
                 yield path
             else:
@@ -129,7 +131,7 @@ def _walk(root: Path, skipped: list[SkippedEntry], exclude: Path) -> Iterator[Pa
                                         .format(error=exc.strerror or type(exc).__name__)))
 
 
-def _open_regular(path: Path) -> int:
+def open_regular(path: Path) -> int:
     """Open without following a symbolic link and check it is (still) a regular file."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     flags |= getattr(os, "O_BINARY", 0)
@@ -142,14 +144,19 @@ def _open_regular(path: Path) -> int:
 
 def import_path(
     store: Store,
-    case_id: str,
+    case_id: str | None,
     path: Path,
     *,
     statement_id: str | None = None,
     sm3: bool = False,
 ) -> ImportReport:
-    """Import a file, or every regular file under a folder (recursively, in name order)."""
-    cases.get_case(store.conn, case_id)  # refuses an unknown case before any work
+    """Import a file, or every regular file under a folder (recursively, in name order).
+
+    Without `case_id` the evidence is kept unfiled until `file_item` puts it under a case.
+    """
+    if case_id is not None:  # without a case the files are kept unfiled, to be filed later
+        cases.get_case(store.conn, case_id)  # refuses an unknown case before any work
+    records.check_statement_in_case(store.conn, case_id, statement_id)
     report = ImportReport()
     try:
         info = path.lstat()
@@ -160,7 +167,7 @@ def import_path(
         report.skipped.append(SkippedEntry(printable(path), _("symbolic link (not followed)")))
         return report
     if stat.S_ISDIR(info.st_mode):
-        files: Iterator[Path] = _walk(path, report.skipped, store.paths.workdir.resolve())
+        files: Iterator[Path] = regular_files(path, report.skipped, store.paths.workdir.resolve())
     elif stat.S_ISREG(info.st_mode):
         files = iter([path])
     else:
@@ -173,12 +180,12 @@ def import_path(
 
 
 def _import_one(
-    store: Store, case_id: str, file: Path, statement_id: str | None, sm3: bool, key: bytes,
+    store: Store, case_id: str | None, file: Path, statement_id: str | None, sm3: bool, key: bytes,
     vault: Path, report: ImportReport,
 ) -> None:
     name = printable(file.name)
     try:
-        fd = _open_regular(file)
+        fd = open_regular(file)
     except OSError as exc:
         report.skipped.append(SkippedEntry(printable(file), _("cannot read it ({error})")
                                            .format(error=exc.strerror or type(exc).__name__)))
@@ -186,7 +193,7 @@ def _import_one(
     with os.fdopen(fd, "rb", buffering=0) as handle:
         mtime = os.fstat(handle.fileno()).st_mtime
         try:
-            blob = encrypt_file(handle, vault, key, sm3=sm3)
+            blob = encrypt_file(handle, vault, key)
         except VaultIntegrityError:
             raise
         except UserError as exc:  # the file changed while it was read
@@ -197,7 +204,8 @@ def _import_one(
         report.duplicates.append(ImportedItem(existing.id, name, blob.sha256, blob.size,
                                               existing.kind, duplicate=True))
         return
-    verify_blob(blob.path, key, blob.sha256)  # read back before recording anything
+    # Read back before recording anything; SM3, when asked for, is computed in this pass.
+    sm3_hex = verify_blob(blob.path, key, blob.sha256, sm3=sm3)
     parsed = parse_name(os.fsencode(file.name), mtime=mtime)
     kind = evidence_kind(parsed.raw)
     captured = parsed.start.isoformat() if parsed.start_source is StartSource.NAME and \
@@ -206,7 +214,7 @@ def _import_one(
     with store.transaction() as tx:
         record = records.record_item(
             tx, item_id=item_id, case_id=case_id, statement_id=statement_id,
-            sha256=blob.sha256, sm3=blob.sm3, size=blob.size, kind=kind, source="folder",
+            sha256=blob.sha256, sm3=sm3_hex, size=blob.size, kind=kind, source="folder",
             original_name=name, original_path=printable(file.absolute()),
             captured_at=captured, device_serial=parsed.serial,
             officer_number=parsed.officer_number, marked=parsed.important,
@@ -278,3 +286,11 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
     with store.transaction() as tx:
         tx.audit(Action.EVIDENCE_EXPORTED, item.id, sha256=item.sha256, size=item.size)
     return ExportResult(out, item.sha256, item.size)
+
+
+def file_item(store: Store, item_id: str, case_id: str,
+              statement_id: str | None = None) -> EvidenceRecord:
+    """File unfiled evidence (a docking at the end of a shift, say) under a case, once."""
+    cases.get_case(store.conn, case_id)
+    with store.transaction() as tx:
+        return records.file_item(tx, item_id, case_id, statement_id)

@@ -226,7 +226,8 @@ def test_cli_import_verify_export(world: World, tmp_path: Path,
     assert isinstance(items, list)
     assert [(i["original_name"], i["size"]) for i in items] == [("a.jpg", len(MARKER) + 1),
                                                                  ("b.wav", len(MARKER) + 1)]
-    assert set(items[0]) == {"id", "original_name", "sha256", "size"}
+    assert set(items[0]) == {"id", "original_name", "sha256", "size", "kind", "status"}
+    assert {i["status"] for i in items} == {"stored"}
     assert len(out["skipped"]) == 1  # type: ignore[arg-type]
 
     code, out = run("evidence", "verify", "--workdir", workdir, "--json")
