@@ -7,7 +7,8 @@ path) and lock it again. Every failure is a `BodycamError` subclass.
 
 A `VendorAdapter` holds what differs per vendor: identity field widths (`RecordLayout`), GBK,
 password length, the device's time zone, file-name presets and whether the device can report
-its time. Two drivers exist:
+its time. Two drivers live here (a third, `AmbaDriver` for the `@Cmd;len;arg;#` byte protocol,
+in `amba`):
 
 - `EmulatorDriver` talks in-process to a `BodycamEmulator` through its DLL-like Python API
   (`ok` + `iRet` replies), exercising the same error mapping a DLL binding needs;
@@ -56,12 +57,14 @@ __all__ = [
     "EmulatorDriver",
     "VendorAdapter",
     "VendorDllDriver",
+    "host_utc",
 ]
 
 HostClock = Callable[[], datetime]
 
 
-def _host_utc() -> datetime:
+def host_utc() -> datetime:
+    """The host's clock, aware and in UTC (drivers take it injected, so tests pin it)."""
     return datetime.now(UTC)
 
 
@@ -142,7 +145,7 @@ class ClockReading:
 class BodycamDriver(ABC):
     """A docked recorder (GA/T 947.4 function set). Call `connect` first."""
 
-    def __init__(self, adapter: VendorAdapter, host_clock: HostClock = _host_utc) -> None:
+    def __init__(self, adapter: VendorAdapter, host_clock: HostClock = host_utc) -> None:
         self.adapter = adapter
         self.host_clock = host_clock
 
@@ -165,6 +168,12 @@ class BodycamDriver(ABC):
     @abstractmethod
     def read_time(self) -> ClockReading:
         """The device clock against the host clock (`BC_GetDevTime`-style)."""
+
+    def _clock_reading(self, host: datetime, text: str) -> ClockReading:
+        """Compare the device's `text` time with the host time `host` it was read against."""
+        device = self.adapter.parse_device_time(text)
+        correct = self.adapter.device_local(host).replace(microsecond=0)
+        return ClockReading(host, device, (device - correct).total_seconds())
 
     @abstractmethod
     def _push_time(self, local: datetime) -> None:
@@ -200,7 +209,7 @@ class EmulatorDriver(BodycamDriver):
         self,
         emulator: BodycamEmulator,
         adapter: VendorAdapter = ADAPTERS["gat947"],
-        host_clock: HostClock = _host_utc,
+        host_clock: HostClock = host_utc,
     ) -> None:
         super().__init__(adapter, host_clock)
         self.emulator = emulator
@@ -251,9 +260,7 @@ class EmulatorDriver(BodycamDriver):
         text = self._value(self.emulator.get_dev_time(self._pwd()))
         if not isinstance(text, str):
             raise MalformedReplyError()
-        device = self.adapter.parse_device_time(text)
-        correct = self.adapter.device_local(host).replace(microsecond=0)
-        return ClockReading(host, device, (device - correct).total_seconds())
+        return self._clock_reading(host, text)
 
     def _push_time(self, local: datetime) -> None:
         self._value(self.emulator.sync_dev_time(self._pwd(), local))
@@ -312,7 +319,7 @@ class VendorDllDriver(BodycamDriver):
         self,
         library: str | None,
         adapter: VendorAdapter = ADAPTERS["gat947"],
-        host_clock: HostClock = _host_utc,
+        host_clock: HostClock = host_utc,
         loader: Callable[[str], Any] = ctypes.CDLL,
     ) -> None:
         super().__init__(adapter, host_clock)
