@@ -5,10 +5,16 @@ clock offset from the host clock, battery, resolution, mass-storage mode) and an
 standard call the way a vendor DLL does: an `ok` flag (1/0) plus an `iRet` code (§2.4),
 packed in a `Reply`. Wrong passwords answer `0` with `CHECK_PWD_FAILED`.
 
-`set_msdc` materialises the "volume": a directory under a given temp root with tiny,
+`set_msdc` shows the "volume": a directory `bodycam-<serial>` under the given root with tiny,
 deterministic MP4/JPG/WAV files named by a vendor preset, some marked important, an NMEA
 sidecar next to one video, and, when asked, hostile entries (a very long name, a non-UTF-8
-name, a dot file and a symlink pointing outside the volume). `lock` makes it disappear again.
+name, a dot file and a symlink pointing outside the volume). The directory stands for the
+device's internal storage, so it persists as a real device's does across dockings:
+`lock_storage` only hides it (mass storage off, a "removed" event; the files stay in the root),
+and the next `set_msdc`, of this or of a later emulator on the same root, shows the same
+directory again, files an importer deleted still gone. Only a root without it gets a freshly
+filled volume.
+
 The clock is injected, so nothing depends on the wall clock.
 """
 
@@ -16,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import struct
+import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +58,8 @@ CHINA_STANDARD_TIME = timedelta(hours=8)
 DEFAULT_PASSWORD = "000000"  # the SDK samples' default (§2.2)
 DEFAULT_RECORDED_AT = datetime(2026, 1, 5, 9, 0, 0)  # device-local wall time of the first file
 VOLUME_DIR = "DCIM"
+DEFAULT_MP4_SIZE = 256  # payload bytes per synthetic video: tiny unless a test asks for more
+MAX_MP4_SIZE = 1 << 30  # a typo in `size=` should not fill the disk
 
 
 def _host_utc() -> datetime:
@@ -92,13 +100,9 @@ DEFAULT_MEDIA = (
 
 
 def _payload(seed: str, size: int) -> bytes:
-    out = bytearray()
-    counter = 0
     base = seed.encode("ascii", "replace")
-    while len(out) < size:
-        out += base + counter.to_bytes(4, "big")
-        counter += 1
-    return bytes(out[:size])
+    count = -(-size // (len(base) + 4))  # enough seed+counter blocks to cover `size`
+    return b"".join(base + i.to_bytes(4, "big") for i in range(count))[:size]
 
 
 def synthetic_mp4(seed: str, size: int = 256) -> bytes:
@@ -165,6 +169,7 @@ class BodycamEmulator:
         layout: RecordLayout = C_LAYOUT,
         volume_root: Path | None = None,
         media: tuple[MediaSpec, ...] = DEFAULT_MEDIA,
+        mp4_size: int = DEFAULT_MP4_SIZE,
         recorded_at: datetime = DEFAULT_RECORDED_AT,
         hostile: bool = False,
         connect_fails: bool = False,
@@ -182,6 +187,9 @@ class BodycamEmulator:
         self.layout = layout
         self.volume_root = volume_root
         self.media = media
+        if not 0 <= mp4_size <= MAX_MP4_SIZE:
+            raise ValueError(f"MP4 payload size must be 0..{MAX_MP4_SIZE} bytes")
+        self.mp4_size = mp4_size
         self.recorded_at = recorded_at
         self.hostile = hostile
         self.connect_fails = connect_fails
@@ -197,9 +205,14 @@ class BodycamEmulator:
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> BodycamEmulator:
         """From URL query options: serial, officer, name, unit, unitname, pwd, offset,
-        battery, width, height, root, hostile."""
+        battery, width, height, root, hostile, size.
+
+        `size` is the payload bytes of each synthetic MP4. Without `root` the storage goes to a
+        fresh temporary directory (left in place, like a device's storage), so `ATH` works out
+        of the box for an emulator opened by URL or served by `statement-room emulate`.
+        """
         known = {"serial", "officer", "name", "unit", "unitname", "pwd", "offset", "battery",
-                 "width", "height", "root", "hostile"}  # fmt: skip
+                 "width", "height", "root", "hostile", "size"}  # fmt: skip
         unknown = set(params) - known
         if unknown:
             raise ValueError(f"unknown emu-bodycam option(s): {', '.join(sorted(unknown))}")
@@ -210,15 +223,17 @@ class BodycamEmulator:
             params.get("unitname", d.unit_name),
         )  # fmt: skip
         encode_identity(identity)  # validate early
-        root = params.get("root")
-        return cls(
+        emulator = cls(
             identity, password=params.get("pwd", DEFAULT_PASSWORD),
             clock_offset=float(params.get("offset", "0")),
             battery=int(params.get("battery", "80")),
             resolution=(int(params.get("width", "1920")), int(params.get("height", "1080"))),
-            volume_root=Path(root) if root else None,
+            mp4_size=int(params.get("size", str(DEFAULT_MP4_SIZE))),
             hostile=params.get("hostile", "0").lower() in ("1", "true", "yes"),
         )  # fmt: skip
+        # The temporary root is made last, so a bad option leaves nothing behind.
+        emulator.volume_root = Path(params.get("root") or tempfile.mkdtemp(prefix="emu-bodycam-"))
+        return emulator
 
     def serve(self, link: Link, stop: threading.Event) -> None:
         """No byte-level transport yet: real recorders are reached through vendor DLLs."""
@@ -239,7 +254,8 @@ class BodycamEmulator:
 
     # ------------------------------------------------------------------ §2.2 calls
 
-    def _checked(self, name: str, pwd: str) -> Reply | None:
+    def check(self, name: str, pwd: str) -> Reply | None:
+        """Record the call `name`; the failure reply if not connected or `pwd` is wrong."""
         self.calls.append(name)
         if not self.connected:
             return Reply(0, IRet.CONNECT_FAILED)
@@ -266,13 +282,13 @@ class BodycamEmulator:
         return Reply(1, IRet.CONNECT_SUCCESS, self.id_code)
 
     def get_zfy_info(self, pwd: str) -> Reply:
-        failed = self._checked("GetZFYInfo", pwd)
+        failed = self.check("GetZFYInfo", pwd)
         if failed:
             return failed
         return Reply(1, IRet.CHECK_PWD_SUCCESS, encode_identity(self.identity, self.layout))
 
     def write_zfy_info(self, record: bytes, pwd: str) -> Reply:
-        failed = self._checked("WriteZFYInfo", pwd)
+        failed = self.check("WriteZFYInfo", pwd)
         if failed:
             return failed
         try:
@@ -283,14 +299,14 @@ class BodycamEmulator:
 
     def get_dev_time(self, pwd: str) -> Reply:
         """`BC_GetDevTime`-style: `YYYYMMDDhhmmss`."""
-        failed = self._checked("GetDevTime", pwd)
+        failed = self.check("GetDevTime", pwd)
         if failed:
             return failed
         return Reply(1, IRet.CHECK_PWD_SUCCESS, self.device_time().strftime("%Y%m%d%H%M%S"))
 
     def sync_dev_time(self, pwd: str, pc_time: datetime | None = None) -> Reply:
         """The DLL pushes the PC time (`yyyy-MM-dd HH:mm:ss`, whole seconds)."""
-        failed = self._checked("SyncDevTime", pwd)
+        failed = self.check("SyncDevTime", pwd)
         if failed:
             return failed
         local = self._local_now()
@@ -301,16 +317,16 @@ class BodycamEmulator:
         return Reply(1, IRet.SET_SYSTEMTIME_SUCCESS)
 
     def read_resolution(self, pwd: str) -> Reply:
-        failed = self._checked("ReadDeviceResolution", pwd)
+        failed = self.check("ReadDeviceResolution", pwd)
         return failed or Reply(1, IRet.CHECK_PWD_SUCCESS, self.resolution)
 
     def read_battery(self, pwd: str) -> Reply:
-        failed = self._checked("ReadDeviceBatteryDumpEnergy", pwd)
+        failed = self.check("ReadDeviceBatteryDumpEnergy", pwd)
         return failed or Reply(1, IRet.CHECK_PWD_SUCCESS, self.battery)
 
     def set_msdc(self, pwd: str) -> Reply:
         """Unlock mass storage: the volume appears; its path is the reply value."""
-        failed = self._checked("SetMSDC", pwd)
+        failed = self.check("SetMSDC", pwd)
         if failed:
             return failed
         if self.msdc_fails or self.volume_root is None:
@@ -326,13 +342,11 @@ class BodycamEmulator:
         return Reply(1, IRet.MSDC_SUCCESS, volume)
 
     def lock_storage(self) -> Reply:
-        """Leave disk mode (unplug): the volume disappears."""
+        """Leave disk mode (unplug): the volume is no longer shown; the device keeps its files."""
         self.calls.append("Lock")
         with self._lock:
             removed = self.volume
-            if removed is not None:
-                shutil.rmtree(removed, ignore_errors=True)  # never follows the symlink
-                self.volume = None
+            self.volume = None
             self.msdc_enabled = False
         if removed is not None and self.on_volume is not None:
             self.on_volume("removed", removed)
@@ -348,19 +362,21 @@ class BodycamEmulator:
 
     def expected_files(self) -> dict[str, bytes]:
         """Relative path (under the volume) -> content of every regular media file."""
-        files: dict[str, bytes] = {}
+        return dict(self._media_files())
+
+    def _media_files(self) -> Iterator[tuple[str, bytes]]:
+        # One file at a time, so a large `mp4_size` never holds the whole volume in memory.
         for spec in self.media:
             name = self.media_name(spec)
             rel = f"{VOLUME_DIR}/{name}"
             if spec.ext == "MP4":
-                files[rel] = synthetic_mp4(name)
+                yield rel, synthetic_mp4(name, self.mp4_size)
             elif spec.ext == "JPG":
-                files[rel] = synthetic_jpeg(name)
+                yield rel, synthetic_jpeg(name)
             else:
-                files[rel] = synthetic_wav(name)
+                yield rel, synthetic_wav(name)
             if spec.gps:
-                files[rel.rsplit(".", 1)[0] + ".NMEA"] = self._sidecar(spec)
-        return files
+                yield rel.rsplit(".", 1)[0] + ".NMEA", self._sidecar(spec)
 
     def _sidecar(self, spec: MediaSpec) -> bytes:
         start = (self.recorded_at + timedelta(seconds=spec.offset_s)).replace(tzinfo=UTC)
@@ -371,13 +387,14 @@ class BodycamEmulator:
         return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
     def _materialise(self, root: Path) -> Path:
+        """The volume: reused as the device left it, or created and filled when new."""
         volume = root / f"bodycam-{self.identity.serial}"
-        if volume.exists():
-            shutil.rmtree(volume)
+        if volume.is_dir():  # this device's storage from an earlier docking: as it was left
+            return volume
         (volume / VOLUME_DIR).mkdir(parents=True)
         base = self.recorded_at.replace(tzinfo=UTC).timestamp()
         stamps = {Path(self.media_name(spec)).stem: base + spec.offset_s for spec in self.media}
-        for rel, data in self.expected_files().items():
+        for rel, data in self._media_files():
             path = volume / rel
             path.write_bytes(data)
             stamp = stamps[path.stem]

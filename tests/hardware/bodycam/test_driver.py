@@ -146,8 +146,8 @@ def test_unlock_and_lock(tmp_path: Path, clock: FakeClock) -> None:
     assert sum(p.important for p in parsed) == 2
     assert len(list((volume / "DCIM").glob("*.NMEA"))) == 1
     driver.lock_storage()
-    assert not volume.exists()
-    assert driver.unlock_storage().is_dir()  # unlockable again in the same session
+    assert not emulator.msdc_enabled
+    assert driver.unlock_storage() == volume  # unlockable again in the same session
 
 
 def test_unlock_fails(tmp_path: Path, clock: FakeClock) -> None:

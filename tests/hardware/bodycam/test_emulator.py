@@ -102,13 +102,15 @@ def test_mtimes_follow_recording_times(tmp_path: Path) -> None:
     assert os.stat(first).st_mtime == datetime(2026, 1, 5, 9, tzinfo=UTC).timestamp()
 
 
-def test_lock_removes_volume(tmp_path: Path) -> None:
+def test_lock_hides_volume_but_the_device_keeps_its_files(tmp_path: Path) -> None:
     emulator = make(tmp_path)
     volume = emulator.set_msdc("000000").value
     assert isinstance(volume, Path)
     emulator.lock_storage()
-    assert not volume.exists()
     assert not emulator.msdc_enabled
+    assert emulator.volume is None
+    assert (volume / "DCIM").is_dir()  # internal storage persists across dockings
+    assert emulator.set_msdc("000000").value == volume
 
 
 def test_hostile_entries(tmp_path: Path) -> None:
