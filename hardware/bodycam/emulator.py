@@ -15,6 +15,8 @@ and the next `set_msdc`, of this or of a later emulator on the same root, shows 
 directory again, files an importer deleted still gone. Only a root without it gets a freshly
 filled volume.
 
+`serve` speaks the Amba-style `@Cmd;len;arg;#` byte protocol (`hardware.bodycam.amba`) over a
+`Link`, so drivers reach the same state machine through a pty, a socket or `emu-bodycam://`.
 The clock is injected, so nothing depends on the wall clock.
 """
 
@@ -236,8 +238,11 @@ class BodycamEmulator:
         return emulator
 
     def serve(self, link: Link, stop: threading.Event) -> None:
-        """No byte-level transport yet: real recorders are reached through vendor DLLs."""
-        raise BodycamError("emu-bodycam has no byte protocol yet; use the in-process API")
+        """Answer Amba-style `@Cmd;len;arg;#` requests on `link` until `stop` is set."""
+        # Imported here: amba's driver half imports driver.py, which imports this module.
+        from hardware.bodycam.amba import AmbaDevice
+
+        AmbaDevice(self).serve(link, stop)
 
     # ------------------------------------------------------------------ clock
 
