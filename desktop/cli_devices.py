@@ -1,5 +1,8 @@
 """The device subcommands of `statement-room`: `devices list|read-id|read-mrz` and `emulate`.
 
+`emulate KIND` serves an emulated ID-card reader, MRZ reader, GNSS receiver or body-worn
+recorder on a pseudo-terminal and prints its path as the first line of stdout.
+
 Wherever a port is asked for, a device path (`/dev/ttyUSB0`, `COM3`, a pseudo-terminal such
 as `/dev/pts/5`) works as well as a URL (`socket://…`, `emu-idcard://`, …). Device errors
 arrive as the hardware layer's typed errors and leave as translated `UserError`s.
@@ -19,6 +22,7 @@ from typing import Any
 
 from desktop.domain.errors import UserError
 from desktop.services.identity import read_identity
+from hardware.bodycam.emulator import BodycamEmulator
 from hardware.discovery import list_candidate_ports, probe
 from hardware.idcard.errors import IdCardError
 from hardware.idcard.payload import IdCardRead
@@ -28,7 +32,7 @@ from hardware.pty import serve_on_pty
 from hardware.transport import PortError, open_port
 from hardware.urlhandlers import build_emulator
 
-EMULATED = ("idcard", "mrz", "gnss")
+EMULATED = ("idcard", "mrz", "gnss", "bodycam")
 DEFAULT_OPTIONS = {"idcard": {"card": "resident"}, "mrz": {"doc": "td3", "repeat": "3"}}
 
 
@@ -144,6 +148,10 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_args: done.set())
     with serve_on_pty(emulator) as server:
         print(server.path, flush=True)  # first line: the path a driver opens
+        if isinstance(emulator, BodycamEmulator) and emulator.volume_root is not None:
+            # Without -o root=DIR it is a new temporary directory: say where the files are.
+            print(_("The recorder's storage is in {root}.").format(root=emulator.volume_root),
+                  file=sys.stderr, flush=True)
         print(_("Emulated {kind} device on {path}; Ctrl+C stops it.").format(
             kind=args.kind, path=server.path), file=sys.stderr, flush=True)
         done.wait()
