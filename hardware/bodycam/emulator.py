@@ -171,7 +171,7 @@ class BodycamEmulator:
         layout: RecordLayout = C_LAYOUT,
         volume_root: Path | None = None,
         media: tuple[MediaSpec, ...] = DEFAULT_MEDIA,
-        mp4_size: int = DEFAULT_MP4_SIZE,
+        media_size: int = DEFAULT_MP4_SIZE,
         recorded_at: datetime = DEFAULT_RECORDED_AT,
         hostile: bool = False,
         connect_fails: bool = False,
@@ -189,9 +189,9 @@ class BodycamEmulator:
         self.layout = layout
         self.volume_root = volume_root
         self.media = media
-        if not 0 <= mp4_size <= MAX_MP4_SIZE:
+        if not 0 <= media_size <= MAX_MP4_SIZE:
             raise ValueError(f"MP4 payload size must be 0..{MAX_MP4_SIZE} bytes")
-        self.mp4_size = mp4_size
+        self.media_size = media_size
         self.recorded_at = recorded_at
         self.hostile = hostile
         self.connect_fails = connect_fails
@@ -230,7 +230,7 @@ class BodycamEmulator:
             clock_offset=float(params.get("offset", "0")),
             battery=int(params.get("battery", "80")),
             resolution=(int(params.get("width", "1920")), int(params.get("height", "1080"))),
-            mp4_size=int(params.get("size", str(DEFAULT_MP4_SIZE))),
+            media_size=int(params.get("size", str(DEFAULT_MP4_SIZE))),
             hostile=params.get("hostile", "0").lower() in ("1", "true", "yes"),
         )  # fmt: skip
         # The temporary root is made last, so a bad option leaves nothing behind.
@@ -370,12 +370,12 @@ class BodycamEmulator:
         return dict(self._media_files())
 
     def _media_files(self) -> Iterator[tuple[str, bytes]]:
-        # One file at a time, so a large `mp4_size` never holds the whole volume in memory.
+        # One file at a time, so a large `media_size` never holds the whole volume in memory.
         for spec in self.media:
             name = self.media_name(spec)
             rel = f"{VOLUME_DIR}/{name}"
             if spec.ext == "MP4":
-                yield rel, synthetic_mp4(name, self.mp4_size)
+                yield rel, synthetic_mp4(name, self.media_size)
             elif spec.ext == "JPG":
                 yield rel, synthetic_jpeg(name)
             else:
