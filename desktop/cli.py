@@ -76,9 +76,18 @@ def _officer_login(args: argparse.Namespace) -> str:
 
 def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
                     workdir: Path | None = None) -> Store:
-    """Unlock the store for the officer named by --officer/$STATEMENT_ROOM_OFFICER."""
+    """Unlock the store for the officer named by --officer/$STATEMENT_ROOM_OFFICER.
+
+    On a store the demo made, nobody named means the demo officer with the demo password.
+    """
+    from desktop.services.demo import demo_login
+
+    directory = workdir or args.workdir
+    demo = demo_login(directory)
+    if demo is not None and not (args.officer or os.environ.get(OFFICER_ENV)):
+        return unlock(StorePaths(directory), *demo, check_anchor=check_anchor)
     return unlock(
-        StorePaths(workdir or args.workdir), _officer_login(args),
+        StorePaths(directory), _officer_login(args),
         _secret(PASSWORD_ENV, _("Password: ")), check_anchor=check_anchor,
     )
 

@@ -1,7 +1,7 @@
 """The `evidence` subcommand of `statement-room`: import, verify and export evidence files.
 
-    statement-room evidence import --workdir DIR --case CASE_ID --path P [--statement ID] [--sm3]
-                                   [--json]
+    statement-room evidence import --workdir DIR (--path P | --bodycam URL) [--case CASE_ID]
+                                   [--statement ID] [--sm3] [--delete-originals] [--json]
     statement-room evidence verify --workdir DIR [--json]
     statement-room evidence export --workdir DIR ID --out FILE [--json]
 
@@ -12,12 +12,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop.domain.errors import UserError
+from desktop.services.evidence import ImportedItem, SkippedEntry
+from hardware.bodycam.errors import BodycamError
+from hardware.transport import PortError
+
+DEVICE_PASSWORD_ENV = "STATEMENT_ROOM_DEVICE_PASSWORD"
+
+
+def _item_json(item: ImportedItem, status: str) -> dict[str, Any]:
+    return {"id": item.id, "original_name": item.original_name, "sha256": item.sha256,
+            "size": item.size, "kind": item.kind, "status": status}
+
+
+def _print_items(stored: list[ImportedItem], already: list[ImportedItem],
+                 duplicates: list[ImportedItem], skipped: list[SkippedEntry]) -> None:
+    for item in stored:
+        print(_("Imported {name} ({size} bytes, SHA-256 {sha256}) as {id}.").format(
+            name=item.original_name, size=item.size, sha256=item.sha256, id=item.id))
+    for item in already:
+        print(_("Already in the vault from this recorder: {name} (item {id}).").format(
+            name=item.original_name, id=item.id))
+    for item in duplicates:
+        print(_("Already in this case: {name} (item {id}).").format(
+            name=item.original_name, id=item.id))
+    for entry in skipped:
+        print(_("Skipped {name}: {reason}").format(name=entry.name, reason=entry.reason))
+    print(_("{count} files imported, {duplicates} already present, {skipped} skipped.")
+          .format(count=len(stored), duplicates=len(already) + len(duplicates),
+                  skipped=len(skipped)))
+
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.bodycam is not None:
+        return _import_bodycam(args)
     from desktop.cli import login_from_args  # the CLI's one way to log in
     from desktop.services.evidence import import_path
 
@@ -25,25 +58,74 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_path(store, args.case, args.path, statement_id=args.statement,
                              sm3=args.sm3)
     if not args.json:
-        for item in report.items:
-            print(_("Imported {name} ({size} bytes, SHA-256 {sha256}) as {id}.").format(
-                name=item.original_name, size=item.size, sha256=item.sha256, id=item.id))
-        for item in report.duplicates:
-            print(_("Already in this case: {name} (item {id}).").format(
-                name=item.original_name, id=item.id))
-        for entry in report.skipped:
-            print(_("Skipped {name}: {reason}").format(name=entry.name, reason=entry.reason))
-        print(_("{count} files imported, {duplicates} already present, {skipped} skipped.")
-              .format(count=len(report.items), duplicates=len(report.duplicates),
-                      skipped=len(report.skipped)))
+        _print_items(report.items, [], report.duplicates, report.skipped)
         return 0
     print(json.dumps({
         "ok": True,
-        "items": [{"id": i.id, "original_name": i.original_name, "sha256": i.sha256,
-                   "size": i.size} for i in report.items],
-        "duplicates": [{"id": i.id, "original_name": i.original_name, "sha256": i.sha256,
-                        "size": i.size} for i in report.duplicates],
+        "items": [_item_json(i, "stored") for i in report.items]
+        + [_item_json(i, "duplicate") for i in report.duplicates],
         "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
+    }, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _import_bodycam(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.services.dock import DEFAULT_DEVICE_PASSWORD, DockPolicy, DockProgress, dock
+    from hardware.bodycam import open_bodycam
+
+    policy = DockPolicy(
+        device_password=os.environ.get(DEVICE_PASSWORD_ENV) or DEFAULT_DEVICE_PASSWORD,
+        sm3=args.sm3, delete_originals=args.delete_originals,
+        sync_clock=not args.no_clock_sync)
+
+    shown: set[int] = set()
+
+    def show(p: DockProgress) -> None:
+        if not args.json and p.file_index and p.file_index not in shown:
+            shown.add(p.file_index)
+            print(_("[{index}/{count}] {name}").format(index=p.file_index, count=p.file_count,
+                                                      name=p.file_name), flush=True)
+
+    with login_from_args(args) as store:
+        try:
+            driver = open_bodycam(args.bodycam)
+        except PortError as exc:
+            raise UserError(str(exc)) from exc
+        try:
+            report = dock(store, driver, case_id=args.case, statement_id=args.statement,
+                          policy=policy, progress=show)
+        except BodycamError as exc:
+            raise UserError(str(exc)) from exc
+    docking = report.docking
+    if not args.json:
+        _print_items(report.items, report.already, [], report.skipped)
+        if docking.clock_offset_s is not None:
+            print(_("Recorder {serial} (officer {officer}): its clock was {offset:+.0f} s off "
+                    "and has been set right.").format(serial=docking.device_serial,
+                    officer=docking.officer_number, offset=docking.clock_offset_s))
+        for path in report.deleted:
+            print(_("Deleted from the recorder after verification: {path}").format(path=path))
+        for entry in report.not_deleted:
+            print(_("Kept on the recorder: {name}: {reason}").format(name=entry.name,
+                                                                     reason=entry.reason))
+        print(_("Ingest certificate of docking {id}: SHA-256 {sha256}.").format(
+            id=docking.id, sha256=docking.certificate_sha256))
+        return 0
+    print(json.dumps({
+        "ok": True,
+        "docking": docking.id,
+        "resumed": report.resumed,
+        "device_serial": docking.device_serial,
+        "officer_number": docking.officer_number,
+        "clock_offset_ms": None if docking.clock_offset_s is None
+        else round(docking.clock_offset_s * 1000),
+        "certificate_sha256": docking.certificate_sha256,
+        "items": [_item_json(i, "stored") for i in report.items]
+        + [_item_json(i, "already_stored") for i in report.already],
+        "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
+        "deleted": report.deleted,
+        "not_deleted": [{"name": s.name, "reason": s.reason} for s in report.not_deleted],
     }, ensure_ascii=False), flush=True)
     return 0
 
@@ -102,9 +184,20 @@ def register(sub: Any) -> None:
     imp = actions.add_parser("import", help=_("encrypt a file or folder into the case's evidence"))
     imp.set_defaults(handler=cmd_import)
     _common(imp)
-    imp.add_argument("--case", required=True, metavar="CASE_ID", help=_("the case"))
-    imp.add_argument("--path", type=Path, required=True, metavar="PATH",
-                     help=_("a file, or a folder imported recursively"))
+    imp.add_argument("--case", default=None, metavar="CASE_ID",
+                     help=_("the case (without it the files are kept unfiled)"))
+    source = imp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--path", type=Path, metavar="PATH",
+                        help=_("a file, or a folder imported recursively"))
+    source.add_argument("--bodycam", metavar="URL",
+                        help=_("dock a body-worn recorder at this port or URL "
+                               "(device password from ${env}, default the factory one)")
+                        .format(env=DEVICE_PASSWORD_ENV))
+    imp.add_argument("--delete-originals", action="store_true",
+                     help=_("with --bodycam: delete each file from the recorder once its vault "
+                            "copy is verified"))
+    imp.add_argument("--no-clock-sync", action="store_true",
+                     help=_("with --bodycam: record the recorder's clock but do not set it"))
     imp.add_argument("--statement", default=None, metavar="ID",
                      help=_("link the files to this statement of the case"))
     imp.add_argument("--sm3", action="store_true", help=_("also compute SM3 digests"))

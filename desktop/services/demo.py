@@ -10,7 +10,9 @@ ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from gettext import gettext as _
 from gettext import ngettext
 from pathlib import Path
@@ -35,14 +37,17 @@ from desktop.domain.model import (
 )
 from desktop.services import audit_trail, interview, records, signing
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
+from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
 from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
 from desktop.store.documents import has_signing_key
+from desktop.store.files import atomic_write_bytes
 from desktop.store.search import highlight
 from desktop.store.statements import count_statements, get_statement
 from desktop.store.store import Store, StorePaths, create_store, unlock
+from hardware.bodycam import open_bodycam
 
 DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; $STATEMENT_ROOM_PASSWORD overrides
 UNIT = "示例区综合行政执法局城北中队"
@@ -67,12 +72,27 @@ QA = (
     ("你知道在人行道上停放机动车是违法行为吗？", "知道，当时比较着急，以后不会再停在人行道上了。"),
     ("你还有什么需要补充的吗？", "没有了。"),
 )
+DEMO_RECORDER_OFFSET_S = -37  # the emulated recorder's clock runs 37 s slow until docked
 SEARCHES = ("人行道", "药")
 DECLARATION = "以上笔录我看过，和我说的相符。"
 
 
+DEMO_MARKER = "DEMO-STORE.txt"
+
+
 def demo_password() -> str:
     return os.environ.get("STATEMENT_ROOM_PASSWORD") or DEMO_PASSWORD
+
+
+def demo_login(workdir: Path) -> tuple[str, str] | None:
+    """(certificate number, password) to try on a store the demo made, else None.
+
+    The marker grants nothing by itself: these credentials work only because the demo set
+    them, and they are printed by the demo and written in the README anyway.
+    """
+    if not (workdir / DEMO_MARKER).is_file():
+        return None
+    return DEMO_OFFICERS[0].certificate_no, demo_password()
 
 
 def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
@@ -83,12 +103,22 @@ def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
         if any(o is None for o in team):
             store.close(sign=False)
             raise UserError(_("The directory holds a store that is not a demo store."))
+        _mark_demo(paths)
         return store, [o for o in team if o is not None]
     admin = Officer(**{**DEMO_OFFICERS[0].__dict__, "id": new_id()})
     store = create_store(paths, admin, password)
     second = Officer(**{**DEMO_OFFICERS[1].__dict__, "id": new_id()})
     store.add_officer(second, password)
+    _mark_demo(paths)
     return store, [admin, second]
+
+
+def _mark_demo(paths: StorePaths) -> None:
+    if not (paths.workdir / DEMO_MARKER).exists():
+        atomic_write_bytes(paths.workdir / DEMO_MARKER, _(
+            "This store was made by `statement-room demo` with synthetic data and a public "
+            "password. Commands on it log in as the demo officer unless told otherwise.\n"
+        ).encode("utf-8"))
 
 
 def _interview(store: Store, team: list[Officer]) -> tuple[Case, Party, Statement]:
@@ -137,6 +167,20 @@ def _sign_and_export(
             "package": str(package.path), "trust_root": str(root_path)}
 
 
+def _dock_recorder(store: Store, case_id: str, statement_id: str) -> DockReport:
+    """Dock an emulated recorder over its byte protocol and file its footage with the case.
+
+    Its storage is a scratch folder of synthetic footage, emptied by the docking itself (the
+    delete-after-verify policy) and removed afterwards; each run records new footage.
+    """
+    recorded = datetime.now(UTC) + timedelta(hours=8) - timedelta(hours=2)  # Beijing, 2 h ago
+    with tempfile.TemporaryDirectory(prefix="demo-recorder-") as root:
+        url = (f"emu-bodycam://?root={root}&recorded={recorded:%Y%m%d%H%M%S}"
+               f"&offset={DEMO_RECORDER_OFFSET_S}")
+        return dock(store, open_bodycam(url), case_id=case_id, statement_id=statement_id,
+                    policy=DockPolicy(delete_originals=True))
+
+
 def _search(store: Store, say: Callable[[str], None]) -> dict[str, int]:
     hits = {}
     for query in SEARCHES:
@@ -164,6 +208,11 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
         say(_("Signed and sealed: {pages} page(s), {count} signatures verified, {path}").format(
             pages=exported["pages"], count=exported["signatures"], path=exported["pdf"]))
         say(_("Court package: {path}").format(path=exported["package"]))
+        docked = _dock_recorder(store, case.id, statement.id)
+        say(_("Body-worn recorder {serial} docked (its clock was {offset:+.0f} s off): {count} "
+              "files in the vault, ingest certificate {sha256}").format(
+                  serial=docked.docking.device_serial, offset=docked.docking.clock_offset_s or 0,
+                  count=len(docked.items), sha256=(docked.docking.certificate_sha256 or "")[:16]))
         hits = _search(store, say)
         head = store.sign_tree_head()
         say(_("Audit tree head signed: {size} events, root {root}").format(
@@ -182,6 +231,8 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "statement": statement.id,
             "statement_state": get_statement(store.conn, statement.id).state.value,
             **{k: v for k, v in exported.items() if k not in ("pages", "signatures")},
+            "evidence": len(docked.items),
+            "docking": docked.docking.id,
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},
             "officer": team[0].certificate_no,

@@ -173,7 +173,7 @@ def file_item(
         raise UserError(_("Evidence item {id} is already filed under another case.").format(
             id=item_id))
     check_statement_in_case(tx.conn, case_id, statement_id)
-    if find_in_case(tx.conn, case_id, item.sha256) is not None:
+    if item.device_path is None and find_in_case(tx.conn, case_id, item.sha256) is not None:
         raise UserError(_("This case already holds the same file."))
     tx.conn.execute("UPDATE evidence_items SET case_id = ?, statement_id = ? WHERE id = ?",
                     (case_id, statement_id, item_id))
@@ -182,9 +182,13 @@ def file_item(
 
 
 def find_in_case(conn: Connection, case_id: str | None, sha256: str) -> EvidenceRecord | None:
-    """The record of this content in this case (or among unfiled evidence), if imported."""
+    """The folder-imported record of this content in this case (or unfiled), if any.
+
+    Files taken from a recorder are not deduplicated this way: each keeps its own custody.
+    """
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id IS ? AND sha256 = ?",
+        f"SELECT {_COLUMNS} FROM evidence_items WHERE case_id IS ? AND sha256 = ?"
+        " AND device_path IS NULL",
         (case_id, sha256),
     ).fetchone()
     return None if row is None else _record(tuple(row))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import struct
 import tempfile
 import threading
@@ -207,14 +208,16 @@ class BodycamEmulator:
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> BodycamEmulator:
         """From URL query options: serial, officer, name, unit, unitname, pwd, offset,
-        battery, width, height, root, hostile, size.
+        battery, width, height, root, hostile, size, recorded.
 
-        `size` is the payload bytes of each synthetic MP4. Without `root` the storage goes to a
-        fresh temporary directory (left in place, like a device's storage), so `ATH` works out
-        of the box for an emulator opened by URL or served by `statement-room emulate`.
+        `size` is the payload bytes of each synthetic MP4; `recorded` (YYYYMMDDhhmmss, the
+        device's local time) is when its first file was recorded. Without `root` the storage
+        goes to a fresh temporary directory (left in place, like a device's storage), so `ATH`
+        works out of the box for an emulator opened by URL or served by `statement-room
+        emulate`.
         """
         known = {"serial", "officer", "name", "unit", "unitname", "pwd", "offset", "battery",
-                 "width", "height", "root", "hostile", "size"}  # fmt: skip
+                 "width", "height", "root", "hostile", "size", "recorded"}  # fmt: skip
         unknown = set(params) - known
         if unknown:
             raise ValueError(f"unknown emu-bodycam option(s): {', '.join(sorted(unknown))}")
@@ -231,6 +234,8 @@ class BodycamEmulator:
             battery=int(params.get("battery", "80")),
             resolution=(int(params.get("width", "1920")), int(params.get("height", "1080"))),
             media_size=int(params.get("size", str(DEFAULT_MP4_SIZE))),
+            recorded_at=datetime.strptime(params["recorded"], "%Y%m%d%H%M%S")
+            if "recorded" in params else DEFAULT_RECORDED_AT,
             hostile=params.get("hostile", "0").lower() in ("1", "true", "yes"),
         )  # fmt: skip
         # The temporary root is made last, so a bad option leaves nothing behind.
@@ -396,6 +401,11 @@ class BodycamEmulator:
         volume = root / f"bodycam-{self.identity.serial}"
         if volume.is_dir():  # this device's storage from an earlier docking: as it was left
             return volume
+        # Filled aside and renamed into place, so a process killed while filling never leaves
+        # a half-filled device behind (that would look like files deleted from it).
+        final = volume
+        volume = root / f".filling-{self.identity.serial}-{os.getpid()}"
+        shutil.rmtree(volume, ignore_errors=True)
         (volume / VOLUME_DIR).mkdir(parents=True)
         base = self.recorded_at.replace(tzinfo=UTC).timestamp()
         stamps = {Path(self.media_name(spec)).stem: base + spec.offset_s for spec in self.media}
@@ -406,7 +416,11 @@ class BodycamEmulator:
             os.utime(path, (stamp, stamp))
         if self.hostile:
             self._hostile_entries(root, volume / VOLUME_DIR)
-        return volume
+        try:
+            os.rename(volume, final)
+        except OSError:  # another instance filled it first: theirs is the device's storage
+            shutil.rmtree(volume, ignore_errors=True)
+        return final
 
     def _hostile_entries(self, root: Path, folder: Path) -> None:
         (folder / ("L" * 240 + ".MP4")).write_bytes(synthetic_mp4("long"))

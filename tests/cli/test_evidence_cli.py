@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from pathlib import Path
 
 from tests.cli.helpers import last_json, run_cli
@@ -46,3 +47,44 @@ def test_import_verify_export_round_trip(tmp_path: Path) -> None:
 
     audit = run_cli("audit", "verify", "--workdir", str(workdir), env=LOGIN)
     assert audit.returncode == 0, audit.stderr
+
+
+def test_dock_a_recorder_on_the_demo_store_then_export_byte_identical(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    demo = last_json(run_cli("demo", "--workdir", str(workdir), "--json").stdout)
+    assert demo["evidence"] == 7  # the demo docked its own recorder into the case
+    root = tmp_path / "recorder"
+    url = f"emu-bodycam://?root={root}&offset=-90&size=300000"
+    # No officer named: on a store the demo made, the demo officer logs in.
+    run = run_cli("evidence", "import", "--workdir", str(workdir), "--bodycam", url, "--json")
+    assert run.returncode == 0, run.stderr
+    result = last_json(run.stdout)
+    assert result["device_serial"] == "1234567" and abs(result["clock_offset_ms"] + 90_000) < 3000
+    items = result["items"]
+    device = root / "bodycam-1234567"
+    originals = {p.name: p for p in device.rglob("*") if p.is_file()}
+    assert sorted(i["original_name"] for i in items) == sorted(originals)
+    for item in items:
+        out = tmp_path / "out" / item["original_name"]
+        out.parent.mkdir(exist_ok=True)
+        export = run_cli("evidence", "export", "--workdir", str(workdir), item["id"], "--out",
+                         str(out))
+        assert export.returncode == 0, export.stderr
+        assert out.read_bytes() == originals[item["original_name"]].read_bytes()
+        sha = subprocess.run(["sha256sum", str(out)], capture_output=True, text=True,
+                             check=True).stdout.split()[0]
+        assert sha == item["sha256"]
+
+    again = last_json(run_cli("evidence", "import", "--workdir", str(workdir), "--bodycam", url,
+                              "--json").stdout)
+    assert {i["status"] for i in again["items"]} == {"already_stored"}
+    assert sorted(i["id"] for i in again["items"]) == sorted(i["id"] for i in items)
+
+
+def test_import_needs_exactly_one_source(tmp_path: Path) -> None:
+    run = run_cli("evidence", "import", "--workdir", str(tmp_path), "--path", "x", "--bodycam",
+                  "emu-bodycam://")
+    assert run.returncode == 2 and "not allowed with argument" in run.stderr
+    bad = run_cli("evidence", "import", "--workdir", str(tmp_path / "nowhere"), "--bodycam",
+                  "emu-bodycam://", env=LOGIN)
+    assert bad.returncode == 1 and "No store was found" in bad.stderr

@@ -78,7 +78,7 @@ CREATE TABLE evidence_items_v6 (
     device_mtime   TEXT,
     custody        TEXT NOT NULL DEFAULT '{}',
     CHECK (statement_id IS NULL OR case_id IS NOT NULL),
-    UNIQUE (case_id, sha256)
+    CHECK ((device_path IS NULL) = (docking_id IS NULL))
 ) STRICT;
 
 INSERT INTO evidence_items_v6 (id, case_id, statement_id, sha256, sm3, size, kind, source,
@@ -93,10 +93,17 @@ ALTER TABLE evidence_items_v6 RENAME TO evidence_items;
 
 CREATE INDEX evidence_items_case ON evidence_items (case_id);
 CREATE INDEX evidence_items_docking ON evidence_items (docking_id);
--- Files already taken from a recorder are recognised without reading them again.
-CREATE INDEX evidence_items_device_file ON evidence_items (device_serial, device_path);
--- Unfiled evidence is deduplicated by content too (NULLs never collide in UNIQUE).
-CREATE UNIQUE INDEX evidence_items_unfiled ON evidence_items (sha256) WHERE case_id IS NULL;
+-- A file imported from a folder is held once per case (and once among unfiled evidence:
+-- NULLs never collide in UNIQUE, hence the second index). A file taken from a recorder is its
+-- own item wherever its bytes also came from, since its custody differs; it is taken once,
+-- and recognised on a later docking without being read again.
+CREATE UNIQUE INDEX evidence_items_folder_case ON evidence_items (case_id, sha256)
+    WHERE device_path IS NULL;
+CREATE UNIQUE INDEX evidence_items_folder_unfiled ON evidence_items (sha256)
+    WHERE device_path IS NULL AND case_id IS NULL;
+CREATE UNIQUE INDEX evidence_items_device_file
+    ON evidence_items (device_serial, device_path, size, device_mtime)
+    WHERE device_path IS NOT NULL;
 
 CREATE TRIGGER evidence_items_no_delete BEFORE DELETE ON evidence_items
 BEGIN SELECT RAISE(ABORT, 'immutable: an evidence record is never deleted'); END;
