@@ -1,0 +1,109 @@
+"""What every window of the application shares: the store, the background, ports, settings.
+
+`AppContext` is created once by `app`. `store` is the unlocked store of the officer logged in
+(None before login); windows never touch it on the GUI thread but pass functions that use it
+to `ctx.bg.run(...)`, which runs them on the store thread. Device ports and settings hold no
+personal data and are kept in `<workdir>/settings.json`; with `--demo-devices` every port
+starts on an in-process emulator so a new user can try everything without hardware.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from desktop.store.files import atomic_write_bytes
+from desktop.store.store import Store, StorePaths
+from desktop.store.tx import Clock, system_clock
+from desktop.ui.background import Background
+
+T = TypeVar("T")
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass
+class DevicePorts:
+    """The port or URL of each device; empty means not configured."""
+
+    idcard: str = ""
+    mrz: str = ""
+    bodycam: str = ""
+    gnss: str = ""
+
+
+DEMO_PORTS = DevicePorts(
+    idcard="emu-idcard://?card=resident",
+    mrz="emu-mrz://?doc=td3&repeat=1",
+    bodycam="emu-bodycam://?offset=-90",
+    gnss="emu-gnss://?rate=1",
+)
+
+
+@dataclass
+class Settings:
+    idle_lock_minutes: int = 10
+    long_interview_hours: float = 12.0
+    delete_originals: bool = False  # after a docking, delete verified files from the recorder
+    sm3: bool = False  # also compute SM3 digests of evidence
+    device_password: str = "000000"  # the recorders' factory password unless configured
+    language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
+    ports: DevicePorts = field(default_factory=DevicePorts)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        known = {f.name for f in fields(cls)} - {"ports"}
+        values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
+        ports = raw.get("ports") if isinstance(raw.get("ports"), dict) else {}
+        port_names = {f.name for f in fields(DevicePorts)}
+        try:
+            return cls(**values, ports=DevicePorts(**{k: str(v) for k, v in ports.items()
+                                                      if k in port_names}))
+        except TypeError:
+            return cls()
+
+    def save(self, path: Path) -> None:
+        atomic_write_bytes(path, json.dumps(asdict(self), ensure_ascii=False,
+                                            indent=2).encode("utf-8"))
+
+
+class AppContext:
+    """The application's shared state; see the module docstring."""
+
+    def __init__(self, paths: StorePaths, bg: Background, *, demo_devices: bool = False,
+                 clock: Clock = system_clock) -> None:
+        self.paths = paths
+        self.bg = bg
+        self.clock = clock
+        self.demo_devices = demo_devices
+        self.settings = Settings.load(paths.workdir / SETTINGS_FILE)
+        if demo_devices:
+            self.settings.ports = DevicePorts(**asdict(DEMO_PORTS))
+        self.store: Store | None = None
+
+    def save_settings(self) -> None:
+        if self.paths.workdir.is_dir():
+            self.settings.save(self.paths.workdir / SETTINGS_FILE)
+
+    @property
+    def ports(self) -> DevicePorts:
+        return self.settings.ports
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("no officer is logged in")
+        return self.store
+
+    def run(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Run `fn(store)` on the store thread; callbacks on the GUI thread."""
+        store = self.require_store()
+        self.bg.run(lambda: fn(store), on_done, on_error)

@@ -1,0 +1,32 @@
+"""Fixtures for the GUI tests: a real store (the `world` of tests/conftest.py) behind an
+`AppContext` whose background runs synchronously, so tests need neither sleeps nor threads.
+
+Qt runs offscreen (tests/conftest.py sets QT_QPA_PLATFORM); `qtbot` comes from pytest-qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.store.store import Store
+from desktop.ui.background import Background
+from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
+from tests.conftest import World
+
+
+@pytest.fixture
+def ui_ctx(world: World, qtbot: QtBot) -> Iterator[AppContext]:
+    """The world's store, logged in as its admin, with emulated devices on every port."""
+    bg = Background(synchronous=True)
+    ctx = AppContext(world.paths, bg, demo_devices=True, clock=world.store.clock)
+    ctx.settings.ports = DevicePorts(**DEMO_PORTS.__dict__)
+    ctx.store = world.store
+    yield ctx
+    bg.shutdown()
+
+
+def store_of(ctx: AppContext) -> Store:
+    return ctx.require_store()
