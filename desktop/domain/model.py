@@ -188,6 +188,8 @@ class Action(StrEnum):
     LOGIN_FAILED = "login.failed"
     LOGIN_LOCKED_OUT = "login.locked_out"
     LOGOUT = "logout"
+    SESSION_LOCKED = "session.locked"
+    SESSION_RESUMED = "session.resumed"
     PASSWORD_CHANGED = "password.changed"
     STORE_RECOVERED = "store.recovered"
     ESCROW_SET = "escrow.set"

@@ -162,6 +162,41 @@ class Store:
         save_key_file(self.paths.key_file, key_file)
         self._key_file = key_file
 
+    def lock_session(self) -> None:
+        """The screen locked (idle, or the officer stepped away); work stays open."""
+        with self.transaction() as tx:
+            tx.audit(Action.SESSION_LOCKED, self.officer.id)
+
+    def resume_session(self, password: str, policy: LockoutPolicy | None = None) -> None:
+        """Unlock the screen for the same officer; failures count toward the lockout."""
+        policy = policy or LockoutPolicy()
+        key_file = load_key_file(self.paths.key_file)
+        entry = key_file.by_officer(self.officer.id)
+        if entry is None:
+            raise UserError(_("This officer has no key entry."))
+        now = self.clock()
+        if entry.last_failure is not None:
+            until = policy.locked_until(entry.failures, entry.last_failure)
+            if until is not None and now < until:
+                raise AccountLocked(_lock_message(until, now))
+        try:
+            unwrap_with_password(entry.wrap, password, self.officer.id.encode())
+        except UnwrapError as exc:
+            entry = replace(entry, failures=entry.failures + 1, last_failure=now)
+            self._key_file = key_file.with_officer(entry)
+            save_key_file(self.paths.key_file, self._key_file)
+            with self.transaction() as tx:
+                tx.audit(Action.SESSION_RESUMED, self.officer.id, Outcome.DENIED)
+            until = policy.locked_until(entry.failures, now)
+            if until is not None:
+                raise AccountLocked(_lock_message(until, now)) from exc
+            raise WrongCredentials(_("Wrong password.")) from exc
+        if entry.failures:
+            self._key_file = key_file.with_officer(replace(entry, failures=0, last_failure=None))
+            save_key_file(self.paths.key_file, self._key_file)
+        with self.transaction() as tx:
+            tx.audit(Action.SESSION_RESUMED, self.officer.id)
+
     def set_escrow(self, public_key: X25519PublicKey) -> None:
         """Wrap the data key to HQ's escrow key so the store can be recovered."""
         if self.officer.role is not Role.ADMIN:
