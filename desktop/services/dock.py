@@ -51,11 +51,13 @@ from desktop.store.evidence import EvidenceRecord
 from desktop.store.store import Store
 from desktop.store.vault_read import verify_blob
 from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
+from hardware.bodycam.amba import open_bodycam
 from hardware.bodycam.driver import BodycamDriver, ClockReading
 from hardware.bodycam.errors import BodycamError
 from hardware.bodycam.filenames import StartSource, parse_name
 from hardware.bodycam.identity import IdentityRecord
 from hardware.gnss.nmea import NmeaError, Rmc, parse_sentence
+from hardware.transport import PortError
 
 DEFAULT_DEVICE_PASSWORD = "000000"  # the vendors' factory default (GA/T 947.4 SDK samples)
 SIDECAR_EXTENSIONS = frozenset({"nmea", "gps", "log"})
@@ -166,6 +168,31 @@ def dock(
     finally:
         with contextlib.suppress(BodycamError):
             driver.disconnect()
+
+
+def dock_port(
+    store: Store,
+    url: str,
+    *,
+    case_id: str | None = None,
+    statement_id: str | None = None,
+    policy: DockPolicy | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> DockReport:
+    """Dock the recorder at a port or URL; port and device failures become `UserError`."""
+    if not url.strip():
+        raise UserError(_("No port is configured for the body-worn recorder; set one in the "
+                          "device settings."))
+    try:
+        driver = open_bodycam(url.strip())
+    except PortError as exc:
+        raise UserError(exc.message) from exc
+    try:
+        return dock(store, driver, case_id=case_id, statement_id=statement_id, policy=policy,
+                    progress=progress, cancel=cancel)
+    except BodycamError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _read_clock(

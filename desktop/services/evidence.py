@@ -10,6 +10,8 @@ and reported, never followed; names that are not UTF-8 are kept with their bytes
 from __future__ import annotations
 
 import contextlib
+import hmac
+import io
 import os
 import secrets
 import stat
@@ -21,8 +23,9 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Outcome
-from desktop.store import cases
+from desktop.store import cases, dockings
 from desktop.store import evidence as records
+from desktop.store.dockings import Docking
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.files import fsync_directory
 from desktop.store.store import Store
@@ -294,3 +297,41 @@ def file_item(store: Store, item_id: str, case_id: str,
     cases.get_case(store.conn, case_id)
     with store.transaction() as tx:
         return records.file_item(tx, item_id, case_id, statement_id)
+
+
+MAX_IN_MEMORY = 64 << 20  # a photo shown on screen; larger items are exported instead
+
+
+def case_items(store: Store, case_id: str) -> list[EvidenceRecord]:
+    """The evidence filed under a case, oldest import first."""
+    cases.get_case(store.conn, case_id)
+    return records.items_for_case(store.conn, case_id)
+
+
+def item_with_docking(store: Store, item_id: str) -> tuple[EvidenceRecord, Docking | None]:
+    """An item and, for a recorder file, the docking that took it (clock, certificate)."""
+    item = records.get_item(store.conn, item_id)
+    docking = None if item.docking_id is None else dockings.get_docking(store.conn,
+                                                                        item.docking_id)
+    return item, docking
+
+
+def read_item(store: Store, item_id: str, *, limit: int = MAX_IN_MEMORY) -> bytes:
+    """The plaintext of a small item, decrypted into memory only (never a temporary file).
+
+    The bytes are returned only when their SHA-256 is the recorded one.
+    """
+    item = records.get_item(store.conn, item_id)
+    if item.size > limit:
+        raise UserError(_("Evidence item {name} is too large to show here; export it "
+                          "instead.").format(name=item.original_name))
+    blob = records.blob_path(store.paths.workdir, item.sha256)
+    if not blob.is_file():
+        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+    sink = io.BytesIO()
+    digest = decrypt_to(blob, store.vault_key(), sink)
+    if not hmac.compare_digest(digest, item.sha256):
+        raise VaultIntegrityError(_(
+            "Evidence item {id} decrypted to content that does not match its recorded "
+            "SHA-256.").format(id=item.id))
+    return sink.getvalue()
