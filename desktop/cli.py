@@ -218,10 +218,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    """No subcommand: the desktop application."""
+    try:
+        from desktop.ui.app import run_gui
+    except ImportError as exc:  # e.g. Qt's system libraries are missing
+        raise UserError(_("The window cannot start: {error}. The subcommands still work; "
+                          "see `statement-room --help`.").format(error=exc)) from exc
+    return run_gui(args.workdir, demo_devices=args.demo_devices, language=args.lang)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statement-room", description=_("Electronic statement room."))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help=_("store directory (default: ${env} or the user data directory)")
+                        .format(env=HOME_ENV))
+    parser.add_argument("--demo-devices", action="store_true",
+                        help=_("start the window with every device on an emulator"))
     sub = parser.add_subparsers(dest="command")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
@@ -283,8 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(arguments)
     if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return 2
+        args.handler = cmd_gui
     if hasattr(args, "workdir") and args.workdir is None:
         args.workdir = default_workdir()
     try:

@@ -1,9 +1,13 @@
-"""Cases and parties as officers create them (one durable transaction each)."""
+"""Cases and parties as officers create them (one durable transaction each), and the
+overview of cases the main window lists."""
 
 from __future__ import annotations
 
-from desktop.domain.model import Case, Party
-from desktop.store import cases
+from dataclasses import dataclass
+from datetime import datetime
+
+from desktop.domain.model import Case, Party, StatementKind, StatementState
+from desktop.store import cases, statements
 from desktop.store.store import Store
 
 
@@ -17,3 +21,41 @@ def record_party(store: Store, party: Party, source: str = "manual") -> Party:
     with store.transaction() as tx:
         cases.record_party(tx, party, source)
         return cases.get_party(tx.conn, party.id)
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    """One line of a case's statement list."""
+
+    id: str
+    kind: StatementKind
+    state: StatementState
+    party_name: str
+    started_at: datetime
+    turns: int
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case: Case
+    statements: tuple[StatementSummary, ...]
+    evidence: int
+
+
+def case_summaries(store: Store) -> list[CaseSummary]:
+    """Every case, newest first, with its statements and how much evidence it holds."""
+    conn = store.conn
+    evidence_counts = {str(r[0]): int(r[1]) for r in conn.execute(
+        "SELECT case_id, count(*) FROM evidence_items WHERE case_id IS NOT NULL"
+        " GROUP BY case_id")}
+    summaries = []
+    for case in cases.list_cases(conn):
+        rows = []
+        for statement_id in statements.list_statements(conn, case.id):
+            statement = statements.get_statement(conn, statement_id)
+            party = cases.get_party(conn, statement.interviewee_id)
+            rows.append(StatementSummary(statement.id, statement.kind, statement.state,
+                                         party.name, statement.started_at,
+                                         len(statement.turns)))
+        summaries.append(CaseSummary(case, tuple(rows), evidence_counts.get(case.id, 0)))
+    return summaries

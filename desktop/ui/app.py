@@ -1,0 +1,116 @@
+"""Starting the GUI: the Qt application, the bundled Chinese font, the language, the windows.
+
+`run_gui` is what `statement-room` with no subcommand calls. It shows the first-run setup
+when the working directory holds no store, the login otherwise, then the main window.
+`--demo-devices` puts every device on an in-process emulator, and on a new machine it offers
+the demo store, so a new user can try everything without hardware. The application font is
+the bundled WenQuanYi Micro Hei, so Chinese renders the same on every machine (and under the
+offscreen platform, which has no system fonts). Qt's high-DPI scaling is on by default in
+Qt 6. Switching the language rebuilds the main window; the work itself lives in the store.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog
+
+from desktop.i18n import set_language
+from desktop.store.store import Store, StorePaths
+from desktop.ui.background import Background
+from desktop.ui.context import AppContext
+
+APP_NAME = "Statement Room"
+FONT_FILE = "WenQuanYiMicroHei.ttf"
+
+
+def install_font(app: QGuiApplication) -> str | None:
+    """Register the bundled CJK font and make it the application font; its family name."""
+    path = Path(str(resources.files("resources") / "fonts" / FONT_FILE))
+    font_id = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        return None
+    font = QFont(families[0])
+    font.setPointSizeF(max(app.font().pointSizeF(), 10.0))
+    app.setFont(font)
+    return families[0]
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("statement-room")
+    install_font(app)
+    return app
+
+
+class Launcher:
+    """Setup or login, then the main window; rebuilds the window when the language changes."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.window: object | None = None
+        self.start_dialog: QDialog | None = None
+
+    def start(self) -> QDialog:
+        from desktop.ui.start import LoginDialog, SetupDialog
+
+        if self.ctx.paths.exists():
+            login = LoginDialog(self.ctx)
+            login.logged_in.connect(self.logged_in)
+            dialog: QDialog = login
+        else:
+            setup = SetupDialog(self.ctx)
+            setup.created.connect(self.logged_in)
+            dialog = setup
+        self.start_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def logged_in(self, store: Store) -> None:
+        self.ctx.store = store
+        self.show_main()
+
+    def show_main(self) -> None:
+        from desktop.ui.main_window import MainWindow
+
+        window = MainWindow(self.ctx)
+        window.language_changed.connect(self.change_language)
+        window.show()
+        self.window = window
+
+    def change_language(self, language: str) -> None:
+        from desktop.ui.main_window import MainWindow
+
+        old = self.window
+        self.ctx.settings.language = language
+        self.ctx.save_settings()
+        set_language(language)
+        if isinstance(old, MainWindow):
+            old.closing_for_rebuild = True
+            old.close()
+            old.deleteLater()
+        self.show_main()
+
+
+def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None = None) -> int:
+    """Run the application until its last window closes; the exit status."""
+    app = create_application()
+    bg = Background(app)
+    ctx = AppContext(StorePaths(workdir), bg, demo_devices=demo_devices)
+    set_language(language or ctx.settings.language or None)
+    launcher = Launcher(ctx)
+    launcher.start()
+    try:
+        return app.exec()
+    finally:
+        if ctx.store is not None:
+            bg.call(ctx.store.close)
+        bg.shutdown()

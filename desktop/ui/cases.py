@@ -1,0 +1,277 @@
+"""The case list with search, a new-case form, and the view of one case.
+
+`CaseListPanel` lists every case (number, cause, how many statements and evidence files) and
+filters it as the officer types. Case numbers and causes match directly; the words of any
+statement match through the store's exact-substring Chinese index. `NewCaseDialog` records a
+case. `CaseView` shows one case with its statements (state, party, turns): 新建笔录 starts one
+and a double click opens one. The case's evidence panel goes below them.
+"""
+
+from __future__ import annotations
+
+from gettext import gettext as _
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.ids import new_id
+from desktop.domain.model import Case, StatementKind, StatementState
+from desktop.services import records
+from desktop.services.records import CaseSummary
+from desktop.services.search import search_statements
+from desktop.ui.context import AppContext
+
+STATE_NAMES = {
+    StatementState.DRAFT: lambda: _("draft"),
+    StatementState.READ_BACK: lambda: _("read-back"),
+    StatementState.SIGNED: lambda: _("signed"),
+    StatementState.SEALED: lambda: _("sealed"),
+}
+
+
+KIND_NAMES = {
+    StatementKind.INQUIRY: lambda: _("inquiry"),
+    StatementKind.INSPECTION: lambda: _("on-site inspection"),
+    StatementKind.DEFENCE: lambda: _("statement and defence"),
+    StatementKind.HEARING: lambda: _("hearing"),
+    StatementKind.ADDENDUM: lambda: _("addendum"),
+}
+
+
+def kind_name(kind: StatementKind) -> str:
+    name = KIND_NAMES.get(kind)
+    return name() if name else kind.value
+
+
+def state_name(state: StatementState) -> str:
+    name = STATE_NAMES.get(state)
+    return name() if name else state.value
+
+
+class CaseListPanel(QWidget):
+    """Cases, newest first; typing filters them (statement text included)."""
+
+    case_selected = Signal(str)
+    new_case_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.summaries: list[CaseSummary] = []
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search cases and statements…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.list = QListWidget()
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.new_button = QPushButton(_("New case"))
+        self.new_button.clicked.connect(self.new_case_requested)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.new_button)
+
+    def refresh(self, select: str | None = None) -> None:
+        keep = select or self.current_case_id()
+        self.ctx.run(records.case_summaries, lambda s: self._loaded(s, keep))
+
+    def current_case_id(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _loaded(self, summaries: list[CaseSummary], select: str | None) -> None:
+        self.summaries = summaries
+        self._show(summaries, {}, select)
+
+    def _show(self, summaries: list[CaseSummary], snippets: dict[str, str],
+              select: str | None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for summary in summaries:
+            case = summary.case
+            text = _("{number}\n{cause} · {statements} statements · {evidence} evidence files"
+                     ).format(number=case.number, cause=case.cause,
+                              statements=len(summary.statements), evidence=summary.evidence)
+            if case.id in snippets:
+                text += "\n" + snippets[case.id]
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, case.id)
+            self.list.addItem(item)
+            if case.id == select:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self.hint.setText(_("No case yet: create one with “New case”.") if not summaries
+                          and not self.search.text() else "")
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        current = self.current_case_id()
+        if current is not None:
+            self.case_selected.emit(current)
+
+    def _filter(self, text: str) -> None:
+        query = text.strip()
+        if not query:
+            self._show(self.summaries, {}, self.current_case_id())
+            return
+        direct = [s for s in self.summaries
+                  if query in s.case.number or query in s.case.cause or query in s.case.matter
+                  or any(query in st.party_name for st in s.statements)]
+        by_statement = {st.id: s for s in self.summaries for st in s.statements}
+
+        def found(hits: list[object]) -> None:
+            if self.search.text().strip() != query:
+                return  # the officer typed on; a newer search is coming
+            snippets: dict[str, str] = {}
+            matched = list(direct)
+            for hit in hits:
+                summary = by_statement.get(getattr(hit, "statement_id", ""))
+                if summary is None:
+                    continue
+                snippets.setdefault(summary.case.id, "…" + str(getattr(hit, "snippet", "")))
+                if summary not in matched:
+                    matched.append(summary)
+            self._show(matched, snippets, self.current_case_id())
+
+        self.ctx.run(lambda store: list(search_statements(store, query)), found,
+                     lambda _exc: self._show(direct, {}, self.current_case_id()))
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.case_selected.emit(str(current.data(Qt.ItemDataRole.UserRole)))
+
+
+class NewCaseDialog(QDialog):
+    """Record a new case: number, cause, enforcement matter, place."""
+
+    created = Signal(object)  # Case
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("New case"))
+        self.setMinimumWidth(480)
+        self.number = QLineEdit()
+        self.number.setPlaceholderText(_("e.g. 示综执立〔2026〕0001号"))
+        self.cause = QLineEdit()
+        self.matter = QLineEdit()
+        self.place = QLineEdit()
+        form = QFormLayout()
+        form.addRow(_("Case number"), self.number)
+        form.addRow(_("Cause"), self.cause)
+        form.addRow(_("Enforcement matter"), self.matter)
+        form.addRow(_("Place"), self.place)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        values = [w.text().strip() for w in (self.number, self.cause, self.matter, self.place)]
+        if not all(values):
+            self.error.setText(_("Fill in every field."))
+            self.error.show()
+            return
+        case = Case(id=new_id(), number=values[0], cause=values[1], matter=values[2],
+                    place=values[3])
+        self.ctx.run(lambda store: records.create_case(store, case), self._created,
+                     self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.setText(str(exc))
+        self.error.show()
+
+    def _created(self, case: Case) -> None:
+        self.created.emit(case)
+        self.accept()
+
+
+class CaseView(QWidget):
+    """One case: its details, its statements and (below) its evidence."""
+
+    open_statement = Signal(str, str)  # case id, statement id
+    new_statement = Signal(str)  # case id
+
+    def __init__(self, ctx: AppContext, summary: CaseSummary, evidence: QWidget | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.summary = summary
+        case = summary.case
+        title = QLabel(f"<b>{case.number}</b>")
+        title.setTextFormat(Qt.TextFormat.RichText)
+        details = QLabel(_("Cause: {cause}    Matter: {matter}    Place: {place}").format(
+            cause=case.cause, matter=case.matter, place=case.place))
+        details.setWordWrap(True)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([_("Party"), _("Kind"), _("State"), _("Started"),
+                                              _("Turns")])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        for row, statement in enumerate(summary.statements):
+            self.table.insertRow(row)
+            values = [statement.party_name, kind_name(statement.kind), state_name(statement.state),
+                      statement.started_at.strftime("%Y-%m-%d %H:%M"), str(statement.turns)]
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, statement.id)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.cellDoubleClicked.connect(self._open_row)
+        self.new_button = QPushButton(_("New statement"))
+        self.new_button.clicked.connect(lambda: self.new_statement.emit(case.id))
+        self.open_button = QPushButton(_("Open statement"))
+        self.open_button.clicked.connect(lambda: self._open_row(self.table.currentRow(), 0))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(title)
+        top_layout.addWidget(details)
+        top_layout.addWidget(QLabel(_("Statements")))
+        top_layout.addWidget(self.table, 1)
+        top_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        if evidence is not None:
+            splitter.addWidget(evidence)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def _open_row(self, row: int, _column: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.open_statement.emit(self.summary.case.id,
+                                     str(item.data(Qt.ItemDataRole.UserRole)))

@@ -1,0 +1,300 @@
+"""The main window: cases on the left, the open case and statements in tabs, devices below.
+
+The menus hold what is not done every minute: verifying a PDF (or drop one anywhere on the
+window), locking the screen, settings and the language. Statements open as tabs: the
+interview workspace, and then read-back and signing. The window owns the idle lock. When it
+fires, every pending autosave is made durable first, then the content is hidden behind the
+password prompt. Closing the window does the same flush before the store is closed and the
+session's tree head is signed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop.domain.security import IdleLockPolicy
+from desktop.i18n import LANGUAGES
+from desktop.services.records import CaseSummary
+from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
+from desktop.ui.context import AppContext
+from desktop.ui.devices import DeviceBar
+from desktop.ui.idle_lock import IdleLock, LockDialog
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+class MainWindow(QMainWindow):
+    """See the module docstring."""
+
+    language_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.closing_for_rebuild = False
+        store = ctx.require_store()
+        ctx.bg.error_parent = self
+        self.setWindowTitle(_("Statement Room — {name} ({unit})").format(
+            name=store.officer.name, unit=store.officer.unit))
+        self.setMinimumSize(1024, 640)
+        self.resize(1366, 768)
+        self.setAcceptDrops(True)
+
+        self.cases = CaseListPanel(ctx)
+        self.cases.case_selected.connect(self.show_case)
+        self.cases.new_case_requested.connect(self.new_case)
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.case_tab = QLabel(_("Choose a case on the left, or create one."))
+        self.case_tab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tabs.addTab(self.case_tab, _("Case"))
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        splitter = QSplitter()
+        splitter.addWidget(self.cases)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([320, 1040])
+        self.setCentralWidget(splitter)
+
+        self.devices = DeviceBar(ctx)
+        self.statusBar().addPermanentWidget(self.devices)
+        self.officer_label = QLabel(_("Logged in: {name}").format(name=store.officer.name))
+        self.statusBar().addWidget(self.officer_label)
+        self.summaries: dict[str, CaseSummary] = {}
+        self.workspaces: dict[str, Any] = {}  # statement id -> InterviewWorkspace
+        self._build_menus()
+
+        self.idle = IdleLock(ctx.clock, ctx.settings.idle_lock_minutes, self)
+        self.idle.lock_requested.connect(self.lock)
+        self.idle.start()
+        self.cases.refresh()
+
+    # ------------------------------------------------------------------ menus
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self._action(file_menu, _("New case…"), self.new_case, QKeySequence.StandardKey.New)
+        self._action(file_menu, _("Verify a PDF…"), self.verify_pdf_dialog,
+                     QKeySequence.StandardKey.Open)
+        self._action(file_menu, _("Lock the screen"), self.lock, QKeySequence("Ctrl+L"))
+        file_menu.addSeparator()
+        self._action(file_menu, _("Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        settings = self.menuBar().addMenu(_("&Settings"))
+        self._action(settings, _("Idle lock after…"), self.set_idle_minutes)
+        self._action(settings, _("Long-interview alert after…"), self.set_long_hours)
+        delete = self._action(settings, _("Delete recorder files after verified import"),
+                              lambda: None)
+        delete.setCheckable(True)
+        delete.setChecked(self.ctx.settings.delete_originals)
+        delete.toggled.connect(self._set_delete)
+        sm3 = self._action(settings, _("Also compute SM3 digests of evidence"), lambda: None)
+        sm3.setCheckable(True)
+        sm3.setChecked(self.ctx.settings.sm3)
+        sm3.toggled.connect(self._set_sm3)
+
+        language = self.menuBar().addMenu(_("&Language"))
+        group = QActionGroup(self)
+        current = self.ctx.settings.language or _current_language()
+        for code in LANGUAGES:
+            action = QAction(LANGUAGE_NAMES.get(code, code), self, checkable=True)
+            action.setChecked(code == current)
+            action.triggered.connect(lambda _checked=False, c=code: self.language_changed.emit(c))
+            group.addAction(action)
+            language.addAction(action)
+
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        self._action(help_menu, _("About Statement Room"), self.about)
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _set_delete(self, on: bool) -> None:
+        self.ctx.settings.delete_originals = on
+        self.ctx.save_settings()
+
+    def _set_sm3(self, on: bool) -> None:
+        self.ctx.settings.sm3 = on
+        self.ctx.save_settings()
+
+    def set_idle_minutes(self) -> None:
+        minutes, ok = QInputDialog.getInt(self, _("Idle lock"), _("Lock the screen after this "
+                                          "many idle minutes:"),
+                                          self.ctx.settings.idle_lock_minutes, 1, 30)
+        if ok:
+            self.ctx.settings.idle_lock_minutes = minutes
+            self.ctx.save_settings()
+            self.idle.policy = IdleLockPolicy(timedelta(minutes=minutes))
+
+    def set_long_hours(self) -> None:
+        hours, ok = QInputDialog.getDouble(self, _("Long interview"), _(
+            "Alert when an interview has run this many hours:"),
+            self.ctx.settings.long_interview_hours, 0.5, 48.0, 1)
+        if ok:
+            self.ctx.settings.long_interview_hours = hours
+            self.ctx.save_settings()
+
+    def about(self) -> None:
+        QMessageBox.about(self, _("About Statement Room"), _(
+            "Statement Room (电子笔录室): interview statements, evidence and audit for "
+            "administrative law enforcement. Everything is kept encrypted on this computer."))
+
+    # ------------------------------------------------------------------ cases
+
+    def new_case(self) -> None:
+        dialog = NewCaseDialog(self.ctx, self)
+        dialog.created.connect(lambda case: self.cases.refresh(select=case.id))
+        self.new_case_dialog = dialog
+        dialog.open()
+
+    def show_case(self, case_id: str) -> None:
+        summary = next((s for s in self.cases.summaries if s.case.id == case_id), None)
+        if summary is None:
+            return
+        from desktop.ui.evidence import EvidencePanel
+
+        view = CaseView(self.ctx, summary, EvidencePanel(self.ctx, case_id))
+        view.open_statement.connect(self.open_statement)
+        view.new_statement.connect(lambda cid: self.open_statement(cid, None))
+        index = self.tabs.indexOf(self.case_tab)
+        self.tabs.removeTab(index)
+        self.case_tab.deleteLater()
+        self.case_tab = view
+        self.tabs.insertTab(0, view, summary.case.number)
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.tabs.setCurrentIndex(0)
+
+    def open_statement(self, case_id: str, statement_id: str | None) -> None:
+        if statement_id is not None and statement_id in self.workspaces:
+            self.tabs.setCurrentWidget(self.workspaces[statement_id])
+            return
+        from desktop.ui.interview import InterviewWorkspace
+
+        workspace = InterviewWorkspace(self.ctx, case_id, statement_id)
+        title = _("New statement") if statement_id is None else _("Statement")
+        index = self.tabs.addTab(workspace, title)
+        workspace.title_changed.connect(
+            lambda text, w=workspace: self.tabs.setTabText(self.tabs.indexOf(w), text))
+        workspace.read_back_requested.connect(self.read_back)
+        if statement_id is not None:
+            self.workspaces[statement_id] = workspace
+        self.tabs.setCurrentIndex(index)
+
+    def read_back(self, statement_id: str) -> None:
+        from desktop.ui.readback import ReadBackFlow
+
+        flow = ReadBackFlow(self.ctx, statement_id, self)
+        flow.signed.connect(lambda _sid: self.cases.refresh())
+        flow.returned_to_draft.connect(lambda _sid: self.cases.refresh())
+        flow.show()
+        self.read_back_flow = flow
+
+    def close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.case_tab:
+            return
+        if hasattr(widget, "flush"):
+            widget.flush()
+        for key, value in list(self.workspaces.items()):
+            if value is widget:
+                del self.workspaces[key]
+        self.tabs.removeTab(index)
+        widget.deleteLater()
+        self.cases.refresh()
+
+    # ------------------------------------------------------------------ verify
+
+    def verify_pdf_dialog(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Verify a PDF"), "",
+                                                    _("PDF files (*.pdf)"))
+        if path:
+            self.verify(Path(path))
+
+    def verify(self, path: Path) -> None:
+        from desktop.ui.verify_view import VerifyDialog
+
+        dialog = VerifyDialog(self.ctx, path, self)
+        dialog.show()
+        self.verify_dialog = dialog
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from desktop.ui.verify_view import pdf_paths_from_drop
+
+        if pdf_paths_from_drop(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from desktop.ui.verify_view import pdf_paths_from_drop
+
+        for path in pdf_paths_from_drop(event.mimeData()):
+            self.verify(path)
+        event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ lock and close
+
+    def flush(self) -> None:
+        """Every autosave submitted so far is durable when this returns."""
+        for workspace in self.workspaces.values():
+            workspace.flush()
+        self.ctx.bg.drain()
+
+    def lock(self) -> None:
+        self.flush()
+        self.idle.locked = True
+        self.centralWidget().hide()
+        self.ctx.run(lambda store: store.lock_session())
+        dialog = LockDialog(self.ctx, self)
+        self.lock_dialog = dialog
+        dialog.accepted.connect(self._unlocked)
+        dialog.open()
+
+    def _unlocked(self) -> None:
+        self.centralWidget().show()
+        self.idle.unlocked()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.flush()
+        self.idle.stop()
+        self.devices.timer.stop()
+        if not self.closing_for_rebuild:
+            store = self.ctx.store
+            if store is not None:
+                self.ctx.bg.call(store.close)
+                self.ctx.store = None
+        event.accept()
+
+
+def _current_language() -> str:
+    import os
+
+    return os.environ.get("LANGUAGE", "zh_CN").split(":")[0]

@@ -1,0 +1,82 @@
+"""The main window: case list and search, a new case, devices, the idle lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.ui.context import AppContext
+from desktop.ui.main_window import MainWindow
+from tests.conftest import PASSWORD, FakeClock, World
+
+
+def _case_texts(window: MainWindow) -> list[str]:
+    return [window.cases.list.item(i).text() for i in range(window.cases.list.count())]
+
+
+def _window(ui_ctx: AppContext, qtbot: QtBot) -> MainWindow:
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.closing_for_rebuild = True  # the world fixture closes the store itself
+    window.show()
+    return window
+
+
+def test_cases_are_listed_searched_and_created(ui_ctx: AppContext, world: World,
+                                                qtbot: QtBot) -> None:
+    window = _window(ui_ctx, qtbot)
+    assert any(world.case.number in t for t in _case_texts(window))
+    assert window.tabs.tabText(0) == world.case.number  # the newest case is opened
+
+    window.new_case()
+    dialog = window.new_case_dialog
+    dialog.number.setText("测试〔2026〕77号")
+    dialog.cause.setText("占道经营")
+    dialog.matter.setText("擅自占用道路经营")
+    dialog.place.setText("测试街12号")
+    dialog.submit()
+    assert any("测试〔2026〕77号" in t for t in _case_texts(window))
+    assert window.cases.current_case_id() != world.case.id
+
+    # (Chinese arrives through an input method, so text is set, not typed key by key.)
+    window.cases.search.setText("占道")
+    assert len(_case_texts(window)) == 1 and "测试〔2026〕77号" in _case_texts(window)[0]
+    window.cases.search.clear()
+    window.cases.search.setText("回避")  # words of the statement, not of the case
+    texts = _case_texts(window)
+    assert len(texts) == 1 and world.case.number in texts[0]
+
+
+def test_device_bar_shows_the_emulated_devices(ui_ctx: AppContext, qtbot: QtBot) -> None:
+    window = _window(ui_ctx, qtbot)
+    labels = [b.text() for b in window.devices.buttons.values()]
+    assert labels == ["● ID-card reader: connected", "● MRZ reader: connected",
+                      "● Body-worn recorder: connected", "● GNSS receiver: connected"]
+    ui_ctx.settings.ports.idcard = "/dev/nonexistent-reader"
+    window.devices.refresh()
+    assert window.devices.buttons["idcard"].text() == "○ ID-card reader: not connected"
+    assert window.devices.online.text() == "Offline: sync is not set up yet"
+
+
+def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, world: World,
+                                                          clock: FakeClock,
+                                                          qtbot: QtBot) -> None:
+    window = _window(ui_ctx, qtbot)
+    clock.advance(minutes=9)
+    window.idle.check()
+    assert window.centralWidget().isVisible()
+    clock.advance(minutes=2)
+    window.idle.check()
+    assert not window.centralWidget().isVisible()
+    lock = window.lock_dialog
+    assert world.store.officer.name in lock.message.text()
+    qtbot.keyClicks(lock.password, "not my password")
+    qtbot.keyClick(lock.password, Qt.Key.Key_Return)
+    assert lock.error.text() == "Wrong password."
+    assert not window.centralWidget().isVisible()
+    qtbot.keyClicks(lock.password, PASSWORD)
+    qtbot.keyClick(lock.password, Qt.Key.Key_Return)
+    assert window.centralWidget().isVisible()
+    actions = [str(r[0]) for r in world.store.conn.execute(
+        "SELECT action FROM audit_log WHERE action LIKE 'session.%'")]
+    assert actions == ["session.locked", "session.resumed", "session.resumed"]
