@@ -107,8 +107,8 @@ class PortChooser(QDialog):
         self.port.addItem(_("{url}  (emulator)").format(url=getattr(DEMO_PORTS, slot.key)),
                           getattr(DEMO_PORTS, slot.key))
         self.port.setCurrentText(current)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
         test = QPushButton(_("Test"))
         test.clicked.connect(self.test)
         row = QHBoxLayout()
@@ -121,7 +121,7 @@ class PortChooser(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Choose a port, or type a device path or URL:")))
         layout.addLayout(row)
-        layout.addWidget(self.result)
+        layout.addWidget(self.verdict)
         layout.addWidget(buttons)
 
     def chosen(self) -> str:
@@ -132,9 +132,9 @@ class PortChooser(QDialog):
 
     def test(self) -> None:
         port = self.chosen()
-        self.result.setText(_("Testing {port}…").format(port=port))
+        self.verdict.setText(_("Testing {port}…").format(port=port))
         self.ctx.bg.run(lambda: test_port(self.slot, port, self.ctx.settings.device_password),
-                        self.result.setText, lambda exc: self.result.setText(str(exc)), io=True)
+                        self.verdict.setText, lambda exc: self.verdict.setText(str(exc)), io=True)
 
 
 class DeviceBar(QWidget):
