@@ -80,7 +80,7 @@ def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
 
     On a store the demo made, nobody named means the demo officer with the demo password.
     """
-    from desktop.services.demo import demo_login
+    from desktop.services.demo_login import demo_login
 
     directory = workdir or args.workdir
     demo = demo_login(directory)
@@ -103,7 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     quiet = args.json
     result = run_demo(args.workdir, (lambda _line: None) if quiet else print)
     if not quiet:
-        from desktop.services.demo import DEMO_PASSWORD
+        from desktop.services.demo_login import DEMO_PASSWORD
 
         password = "$" + PASSWORD_ENV if os.environ.get(PASSWORD_ENV) else DEMO_PASSWORD
         print(_("Demo finished. To search the demo store yourself, run:"))

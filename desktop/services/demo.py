@@ -9,7 +9,6 @@ ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,12 +29,16 @@ from desktop.domain.model import (
     Officer,
     OpeningItem,
     Party,
-    Role,
     Statement,
     StatementKind,
     TurnKind,
 )
 from desktop.services import audit_trail, interview, records, signing
+from desktop.services.demo_login import (
+    DEMO_MARKER,
+    DEMO_OFFICERS,
+    demo_password,
+)
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
@@ -49,12 +52,6 @@ from desktop.store.statements import count_statements, get_statement
 from desktop.store.store import Store, StorePaths, create_store, unlock
 from hardware.bodycam import open_bodycam
 
-DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; $STATEMENT_ROOM_PASSWORD overrides
-UNIT = "示例区综合行政执法局城北中队"
-DEMO_OFFICERS = (
-    Officer(id="", name="周建国", certificate_no="33070021001", unit=UNIT, role=Role.ADMIN),
-    Officer(id="", name="吴丽华", certificate_no="33070021002", unit=UNIT),
-)
 # The interviewee comes from the emulated ID-card reader, through the same code path a real
 # reader on /dev/ttyUSB0 uses; phone and workplace are what the officer adds by hand.
 DEMO_READER = "emu-idcard://?card=resident&seed=20261127"
@@ -75,24 +72,6 @@ QA = (
 DEMO_RECORDER_OFFSET_S = -37  # the emulated recorder's clock runs 37 s slow until docked
 SEARCHES = ("人行道", "药")
 DECLARATION = "以上笔录我看过，和我说的相符。"
-
-
-DEMO_MARKER = "DEMO-STORE.txt"
-
-
-def demo_password() -> str:
-    return os.environ.get("STATEMENT_ROOM_PASSWORD") or DEMO_PASSWORD
-
-
-def demo_login(workdir: Path) -> tuple[str, str] | None:
-    """(certificate number, password) to try on a store the demo made, else None.
-
-    The marker grants nothing by itself: these credentials work only because the demo set
-    them, and they are printed by the demo and written in the README anyway.
-    """
-    if not (workdir / DEMO_MARKER).is_file():
-        return None
-    return DEMO_OFFICERS[0].certificate_no, demo_password()
 
 
 def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
-from desktop.services.demo import demo_login, run_demo
+from desktop.services.demo_login import demo_login
 from desktop.store.keys import load_escrow_public_key
 from desktop.store.store import Store, create_store, unlock
 from desktop.ui.context import AppContext
@@ -134,6 +134,8 @@ class SetupDialog(QDialog):
         workdir, clock = self.ctx.paths.workdir, self.ctx.clock
 
         def create() -> Store:
+            from desktop.services.demo import run_demo  # heavy (documents); only when asked
+
             run_demo(workdir, lambda _line: None)
             login = demo_login(workdir)
             assert login is not None
