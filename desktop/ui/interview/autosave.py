@@ -1,0 +1,140 @@
+"""Autosave of turns: every change is saved on the store thread, coalesced per turn.
+
+At most one save per turn is in flight; when it returns and the text shown changed in the
+meantime, the newer text is saved at once. A turn is reported saved only when the store
+acknowledged exactly the text shown (services commit before returning, so acknowledged text
+is durable; architecture.md "A save, from keypress to disk"). `saved(turn_id, text)` is
+emitted at that moment; `state_changed(turn_id)` whenever the indicator must be redrawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from gettext import gettext as _
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.services import interview
+from desktop.ui.context import AppContext
+
+
+class SaveState(Enum):
+    SAVED = "saved"
+    SAVING = "saving"
+    UNSAVED = "unsaved"
+
+
+@dataclass(frozen=True)
+class TurnStatus:
+    state: SaveState
+    at: datetime | None = None  # when the store acknowledged the text shown
+    error: str = ""
+
+
+class Autosaver(QObject):
+    """Saves turns of one statement; `text_of(turn_id)` returns the text shown now."""
+
+    state_changed = Signal(str)
+    saved = Signal(str, str)
+
+    def __init__(self, ctx: AppContext, text_of: Callable[[str], str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._text_of = text_of
+        self.enabled = True  # off only in the typing benchmark's anchor run
+        self._acked: dict[str, str] = {}
+        self._acked_at: dict[str, datetime | None] = {}
+        self._flight: dict[str, str] = {}
+        self._errors: dict[str, str] = {}
+        self._maybe_dirty: set[str] = set()
+        self._last_at: datetime | None = None
+
+    def track(self, turn_id: str, stored_text: str, at: datetime | None = None) -> None:
+        """A turn as loaded from (or just added to) the store: its text is already durable."""
+        self._acked[turn_id] = stored_text
+        self._acked_at[turn_id] = at
+
+    def changed(self, turn_id: str) -> None:
+        """The text of `turn_id` changed in its editor."""
+        self._errors.pop(turn_id, None)
+        self._maybe_dirty.add(turn_id)
+        if self.enabled and turn_id not in self._flight:
+            self._submit(turn_id)
+        self.state_changed.emit(turn_id)
+
+    def status(self, turn_id: str) -> TurnStatus:
+        if turn_id in self._errors:
+            return TurnStatus(SaveState.UNSAVED, error=self._errors[turn_id])
+        if turn_id in self._flight:
+            return TurnStatus(SaveState.SAVING)
+        if self._acked.get(turn_id) == self._text_of(turn_id):
+            return TurnStatus(SaveState.SAVED, self._acked_at.get(turn_id))
+        return TurnStatus(SaveState.UNSAVED)
+
+    def overall(self) -> TurnStatus:
+        """Saved only when every turn is; otherwise saving, or unsaved with the first error."""
+        if self._errors:
+            return TurnStatus(SaveState.UNSAVED, error=next(iter(self._errors.values())))
+        if self._flight:
+            return TurnStatus(SaveState.SAVING)
+        if self.dirty():
+            return TurnStatus(SaveState.UNSAVED)
+        return TurnStatus(SaveState.SAVED, self._last_at)
+
+    def busy(self) -> bool:
+        """A save is in flight or a changed turn waits for one."""
+        return bool(self._flight) or bool(self.dirty())
+
+    def dirty(self) -> list[str]:
+        """Turns whose text shown differs from what the store acknowledged (cheap: only
+        turns changed since they were last found clean are compared)."""
+        clean = {t for t in self._maybe_dirty if self._acked.get(t) == self._text_of(t)}
+        self._maybe_dirty -= clean
+        return sorted(self._maybe_dirty)
+
+    def kick(self) -> None:
+        """Submit a save for every changed turn that has none in flight (before flushing)."""
+        for turn_id in self.dirty():
+            if turn_id not in self._flight:
+                self._submit(turn_id)
+
+    def _submit(self, turn_id: str) -> None:
+        text = self._text_of(turn_id)
+        if text == self._acked.get(turn_id):
+            return
+        self._flight[turn_id] = text
+        try:
+            self._ctx.run(lambda store: interview.save_turn(store, turn_id, text),
+                          lambda _revision: self._done(turn_id, text),
+                          lambda exc: self._failed(turn_id, exc))
+        except RuntimeError as exc:  # no store: the session is locked
+            self._failed(turn_id, exc)
+
+    def _done(self, turn_id: str, text: str) -> None:
+        self._flight.pop(turn_id, None)
+        self._acked[turn_id] = text
+        self._acked_at[turn_id] = self._last_at = self._ctx.clock()
+        if self._text_of(turn_id) != text and self.enabled:
+            self._submit(turn_id)
+        elif self._text_of(turn_id) == text:
+            self.saved.emit(turn_id, text)
+        self.state_changed.emit(turn_id)
+
+    def _failed(self, turn_id: str, exc: BaseException) -> None:
+        self._flight.pop(turn_id, None)
+        self._errors[turn_id] = str(exc) or _("The text could not be saved.")
+        self.state_changed.emit(turn_id)
+
+
+def status_text(status: TurnStatus) -> str:
+    if status.state is SaveState.SAVING:
+        return _("Saving…")
+    if status.state is SaveState.UNSAVED:
+        return _("Not saved")
+    if status.at is None:
+        return _("Saved")
+    return _("Saved {time}").format(time=status.at.strftime("%H:%M:%S"))

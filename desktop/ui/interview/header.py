@@ -1,0 +1,282 @@
+"""The header stage: who is interviewed, what kind of statement, where, and by whom.
+
+The identity comes from the ID card with one click (read on a device thread, recorded with
+`record_card_party` when the statement starts, together with the phone and workplace the card
+cannot hold), from a document's MRZ, or typed and checked (`check_manual_party`: an ID number
+with a wrong check digit is refused with its message shown inline). Start records the party
+and opens the statement from its template in two store-thread transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from gettext import gettext as _
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.domain.model import IdKind, Officer, Party, Sex, Statement, StatementKind
+from desktop.services import interview
+from desktop.services.identity import party_from_card, read_identity, record_card_party
+from desktop.store.store import Store
+from desktop.ui.context import AppContext
+from desktop.ui.interview.labels import (
+    STARTABLE_KINDS,
+    id_kind_label,
+    kind_label,
+    officer_label,
+    sex_label,
+)
+from hardware.idcard.payload import IdCardRead
+
+CARD_WAIT_SECONDS = 10.0
+MRZ_WAIT_SECONDS = 30.0
+
+
+def _combo(items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    for text, data in items:
+        combo.addItem(text, data)
+    return combo
+
+
+class HeaderForm(QWidget):
+    """Emits `started(statement, party)` once the statement exists in the store."""
+
+    started = Signal(object, object)
+
+    def __init__(self, ctx: AppContext, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._case_id = case_id
+        self._card: IdCardRead | None = None
+        self._mrz: Party | None = None
+        outer = QVBoxLayout(self)
+
+        who = QGroupBox(_("Interviewee"), self)
+        who_layout = QVBoxLayout(who)
+        buttons = QHBoxLayout()
+        self.read_card_button = QPushButton(_("Read ID card"))
+        self.read_mrz_button = QPushButton(_("Read document (MRZ)"))
+        self.manual_button = QPushButton(_("Enter manually"))
+        for button in (self.read_card_button, self.read_mrz_button, self.manual_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        who_layout.addLayout(buttons)
+        self.device_status = QLabel("")
+        self.device_status.setWordWrap(True)
+        who_layout.addWidget(self.device_status)
+        form = QFormLayout()
+        self.id_kind = _combo([(id_kind_label(k), k) for k in IdKind])
+        self.id_number = QLineEdit()
+        self.name = QLineEdit()
+        self.sex = _combo([(sex_label(s), s) for s in Sex])
+        self.nation = QLineEdit()
+        self.birth_date = QLineEdit()
+        self.birth_date.setReadOnly(True)
+        self.birth_date.setPlaceholderText(_("From the card or the ID number"))
+        self.address = QLineEdit()
+        self.phone = QLineEdit()
+        self.workplace = QLineEdit()
+        form.addRow(_("Document:"), self.id_kind)
+        form.addRow(_("ID number:"), self.id_number)
+        form.addRow(_("Name:"), self.name)
+        form.addRow(_("Sex:"), self.sex)
+        form.addRow(_("Nation:"), self.nation)
+        form.addRow(_("Birth date:"), self.birth_date)
+        form.addRow(_("Address:"), self.address)
+        form.addRow(_("Phone:"), self.phone)
+        form.addRow(_("Workplace:"), self.workplace)
+        who_layout.addLayout(form)
+        outer.addWidget(who)
+
+        what = QGroupBox(_("Statement"), self)
+        what_form = QFormLayout(what)
+        self.kind = _combo([(kind_label(k), k) for k in STARTABLE_KINDS])
+        self.place = QLineEdit()
+        self.place.setPlaceholderText(_("For example: interview room 1"))
+        self.interviewer1 = QComboBox()
+        self.interviewer2 = QComboBox()
+        self.recorder = QComboBox()
+        what_form.addRow(_("Kind:"), self.kind)
+        what_form.addRow(_("Place:"), self.place)
+        what_form.addRow(_("First interviewer:"), self.interviewer1)
+        what_form.addRow(_("Second interviewer:"), self.interviewer2)
+        what_form.addRow(_("Recorder:"), self.recorder)
+        outer.addWidget(what)
+
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.error)
+        start_row = QHBoxLayout()
+        start_row.addStretch(1)
+        self.start_button = QPushButton(_("Start"))
+        self.start_button.setDefault(True)
+        start_row.addWidget(self.start_button)
+        outer.addLayout(start_row)
+        outer.addStretch(1)
+
+        self.read_card_button.clicked.connect(self.read_card)
+        self.read_mrz_button.clicked.connect(self.read_mrz)
+        self.manual_button.clicked.connect(self.enter_manually)
+        self.start_button.clicked.connect(self.start)
+        self._identity_fields = (self.id_number, self.name, self.nation, self.address)
+        ctx.run(lambda store: (interview.list_officers(store), store.officer.id),
+                self._officers_loaded)
+
+    # --- officers -------------------------------------------------------------------------
+    def _officers_loaded(self, result: tuple[list[Officer], str]) -> None:
+        officers, me = result
+        for combo in (self.interviewer1, self.interviewer2, self.recorder):
+            combo.clear()
+            for officer in officers:
+                combo.addItem(officer_label(officer), officer.id)
+        ids = [o.id for o in officers]
+        others = [i for i in ids if i != me]
+        if me in ids:
+            self.interviewer1.setCurrentIndex(ids.index(me))
+        if others:
+            self.interviewer2.setCurrentIndex(ids.index(others[0]))
+            self.recorder.setCurrentIndex(ids.index(others[0]))
+
+    # --- identity -------------------------------------------------------------------------
+    def _set_identity_read_only(self, read_only: bool) -> None:
+        for field in self._identity_fields:
+            field.setReadOnly(read_only)
+        self.id_kind.setEnabled(not read_only)
+        self.sex.setEnabled(not read_only)
+
+    def _show_party(self, party: Party) -> None:
+        self.id_kind.setCurrentIndex(self.id_kind.findData(party.id_kind.value))
+        self.id_number.setText(party.id_number)
+        self.name.setText(party.name)
+        self.sex.setCurrentIndex(self.sex.findData(party.sex.value))
+        self.nation.setText(party.nation)
+        self.birth_date.setText(party.birth_date.isoformat() if party.birth_date else "")
+        self.address.setText(party.address)
+
+    def read_card(self) -> None:
+        port = self._ctx.ports.idcard
+        if not port:
+            self.error.setText(_("No ID-card reader is configured; set its port in settings."))
+            return
+        self.read_card_button.setEnabled(False)
+        self.device_status.setText(_("Reading the ID card… place it on the reader."))
+        self.error.clear()
+        self._ctx.bg.run(lambda: read_identity(port, wait=CARD_WAIT_SECONDS),
+                         self._card_read, self._device_failed, io=True)
+
+    def _card_read(self, card: IdCardRead) -> None:
+        self.read_card_button.setEnabled(True)
+        try:
+            party = party_from_card(card)
+        except UserError as exc:
+            self._device_failed(exc)
+            return
+        self._card, self._mrz = card, None
+        self._show_party(party)
+        self._set_identity_read_only(True)
+        self.device_status.setText(_("ID card read: {name}.").format(name=party.name))
+        self.phone.setFocus()
+
+    def read_mrz(self) -> None:
+        port = self._ctx.ports.mrz
+        if not port:
+            self.error.setText(_("No MRZ reader is configured; set its port in settings."))
+            return
+        self.read_mrz_button.setEnabled(False)
+        self.device_status.setText(_("Waiting for the document… swipe it through the reader."))
+        self.error.clear()
+        self._ctx.bg.run(lambda: interview.read_mrz_party(port, MRZ_WAIT_SECONDS),
+                         self._mrz_read, self._device_failed, io=True)
+
+    def _mrz_read(self, party: Party) -> None:
+        self.read_mrz_button.setEnabled(True)
+        self._card, self._mrz = None, party
+        self._show_party(party)
+        self._set_identity_read_only(True)
+        self.device_status.setText(_("Document read: {name}.").format(name=party.name))
+        self.phone.setFocus()
+
+    def _device_failed(self, exc: BaseException) -> None:
+        self.read_card_button.setEnabled(True)
+        self.read_mrz_button.setEnabled(True)
+        self.device_status.clear()
+        self.error.setText(str(exc))
+
+    def enter_manually(self) -> None:
+        self._card = self._mrz = None
+        for field in (*self._identity_fields, self.birth_date):
+            field.clear()
+        self._set_identity_read_only(False)
+        self.device_status.setText(_("Type the identity as shown on the document."))
+        self.id_number.setFocus()
+
+    def manual_party(self) -> Party:
+        return Party(id=new_id(), id_kind=IdKind(self.id_kind.currentData()),
+                     id_number=self.id_number.text(), name=self.name.text(),
+                     sex=Sex(self.sex.currentData()), nation=self.nation.text().strip(),
+                     address=self.address.text().strip(), phone=self.phone.text().strip(),
+                     workplace=self.workplace.text().strip())
+
+    # --- start ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.error.clear()
+        try:
+            record = self._party_recorder()
+            place = self.place.text().strip()
+            if not place:
+                raise UserError(_("Enter the place of the interview."))
+            first, second = self.interviewer1.currentData(), self.interviewer2.currentData()
+            recorder = self.recorder.currentData()
+            if first is None or second is None or recorder is None:
+                raise UserError(_("Choose two interviewers and a recorder."))
+        except UserError as exc:
+            self.error.setText(str(exc))
+            return
+        kind = StatementKind(self.kind.currentData())
+        case_id = self._case_id
+
+        def work(store: Store) -> tuple[Statement, Party]:
+            party = record(store)
+            statement = interview.open_statement(
+                store, case_id=case_id, interviewee_id=party.id, kind=kind, place=place,
+                interviewers=(first, second), recorder_id=recorder)
+            return statement, party
+
+        self.start_button.setEnabled(False)
+        self._ctx.run(work, self._started, self._start_failed)
+
+    def _party_recorder(self) -> Callable[[Store], Party]:
+        phone, workplace = self.phone.text().strip(), self.workplace.text().strip()
+        card, mrz = self._card, self._mrz
+        if card is not None:
+            return lambda store: record_card_party(store, card, phone=phone, workplace=workplace)
+        if mrz is not None:
+            party = replace(mrz, phone=phone, workplace=workplace)
+            return lambda store: interview.record_mrz_party(store, party)
+        checked = interview.check_manual_party(self.manual_party())  # refuses inline at once
+        self._show_party(checked)
+        return lambda store: interview.record_manual_party(store, checked)
+
+    def _started(self, result: tuple[Statement, Party]) -> None:
+        self.started.emit(*result)
+
+    def _start_failed(self, exc: BaseException) -> None:
+        self.start_button.setEnabled(True)
+        self.error.setText(str(exc))

@@ -1,0 +1,64 @@
+"""User-facing names of the domain's enumerations and small formatting helpers.
+
+Every string goes through gettext with an English msgid; the Chinese catalog translates them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from gettext import gettext as _
+
+from desktop.domain.model import IdKind, Officer, OpeningItem, Sex, StatementKind, TurnKind
+
+# Kinds an officer can start from the header; an addendum starts from a signed statement.
+STARTABLE_KINDS = (StatementKind.INQUIRY, StatementKind.INSPECTION, StatementKind.DEFENCE,
+                   StatementKind.HEARING)
+# The opening items read-back requires (domain rule check_opening_complete).
+REQUIRED_OPENING = (OpeningItem.RIGHTS_NOTICE, OpeningItem.RECUSAL)
+
+
+def kind_label(kind: StatementKind) -> str:
+    return {
+        StatementKind.INQUIRY: _("Inquiry"),
+        StatementKind.INSPECTION: _("On-site inspection"),
+        StatementKind.DEFENCE: _("Statement and defence"),
+        StatementKind.HEARING: _("Hearing"),
+        StatementKind.ADDENDUM: _("Addendum"),
+    }[kind]
+
+
+def id_kind_label(kind: IdKind) -> str:
+    return {
+        IdKind.RESIDENT_ID: _("Resident ID card"),
+        IdKind.HMT_RESIDENCE: _("HK/Macau/Taiwan residence permit"),
+        IdKind.FOREIGNER_PERMANENT: _("Foreigner permanent residence card"),
+        IdKind.PASSPORT: _("Passport"),
+        IdKind.TRAVEL_PERMIT: _("Travel permit"),
+        IdKind.OTHER: _("Other document"),
+    }[kind]
+
+
+def sex_label(sex: Sex) -> str:
+    return {Sex.MALE: _("Male"), Sex.FEMALE: _("Female"), Sex.UNKNOWN: _("Unknown")}[sex]
+
+
+def turn_label(kind: TurnKind) -> str:
+    return {TurnKind.QUESTION: _("Q"), TurnKind.ANSWER: _("A"), TurnKind.NOTE: _("Note")}[kind]
+
+
+def opening_label(item: OpeningItem) -> str:
+    return {
+        OpeningItem.IDENTIFICATION: _("Officers identified"),
+        OpeningItem.RIGHTS_NOTICE: _("Rights and duties notice"),
+        OpeningItem.RECUSAL: _("Recusal"),
+        OpeningItem.UNDERSTOOD: _("Understood"),
+    }[item]
+
+
+def officer_label(officer: Officer) -> str:
+    return _("{name} ({certificate})").format(name=officer.name,
+                                               certificate=officer.certificate_no)
+
+
+def clock_time(at: datetime) -> str:
+    return at.strftime("%H:%M:%S")

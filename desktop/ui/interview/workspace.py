@@ -1,0 +1,337 @@
+"""The interview workspace: header stage, then the question-and-answer editor of a statement.
+
+Without a statement id it starts with `HeaderForm`; with one (or once started) it loads the
+statement on the store thread and shows its turns. Every change is autosaved (`Autosaver`);
+Enter moves on (creating the next answer after a question, the next question after an
+answer), the opening checklist shows what read-back will require, a banner warns when the
+interview runs long, and "Proceed to read-back" asks the service to start read-back.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from gettext import gettext as _
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.model import Party, Statement, StatementState, Turn, TurnKind
+from desktop.services import interview
+from desktop.ui.context import AppContext
+from desktop.ui.interview.autosave import Autosaver, SaveState, status_text
+from desktop.ui.interview.editor import TurnList
+from desktop.ui.interview.header import HeaderForm
+from desktop.ui.interview.history import HistoryDialog
+from desktop.ui.interview.labels import REQUIRED_OPENING, clock_time, kind_label, opening_label
+from desktop.ui.interview.phrases import Phrase, load_phrases, phrase_for_key
+from desktop.ui.interview.turns import TurnRow
+
+DURATION_CHECK_MS = 60_000
+_WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"
+_ERROR_STYLE = "color: #b00020;"
+
+
+class InterviewWorkspace(QWidget):
+    """One statement being taken; see the module docstring."""
+
+    read_back_requested = Signal(str)
+    title_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, case_id: str, statement_id: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._case_id = case_id
+        self._statement: Statement | None = None
+        self._rows: dict[str, TurnRow] = {}
+        self._adding = False
+        self.autosaver = Autosaver(ctx, lambda turn_id: self._rows[turn_id].text(), self)
+        self.autosaver.state_changed.connect(self._turn_state_changed)
+        self._stack = QStackedLayout(self)
+        self.header: HeaderForm | None = None
+        self._build_interview_page()
+        self.duration_timer = QTimer(self)
+        self.duration_timer.setInterval(DURATION_CHECK_MS)
+        self.duration_timer.timeout.connect(self.check_duration)
+        if statement_id is None:
+            self.header = HeaderForm(ctx, case_id, self)
+            self.header.started.connect(self._started)
+            self._stack.insertWidget(0, self.header)
+            self._stack.setCurrentWidget(self.header)
+        else:
+            self._stack.setCurrentWidget(self.page)
+            ctx.run(lambda store: interview.describe(store, statement_id),
+                    lambda header: self._show(header.statement, header.party),
+                    self._show_error)
+
+    # --- public API -----------------------------------------------------------------------
+    @property
+    def statement_id(self) -> str | None:
+        return self._statement.id if self._statement else None
+
+    def flush(self) -> None:
+        """Return when every change shown is durable (or has failed with a message shown)."""
+        for _round in range(1000):
+            self.autosaver.kick()
+            self._ctx.bg.drain()
+            if self.autosaver.overall().state is not SaveState.SAVING and (
+                    not self.autosaver.busy() or self.autosaver.overall().error):
+                return
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build_interview_page(self) -> None:
+        self.page = QWidget(self)
+        layout = QVBoxLayout(self.page)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(_WARN_STYLE)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(_ERROR_STYLE)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.page)
+        self.turns = TurnList(splitter)
+        side = QWidget(splitter)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        checklist = QGroupBox(_("Required before read-back"), side)
+        check_layout = QVBoxLayout(checklist)
+        self.checklist = {item: QLabel("") for item in REQUIRED_OPENING}
+        for label in self.checklist.values():
+            label.setWordWrap(True)
+            check_layout.addWidget(label)
+        side_layout.addWidget(checklist)
+        phrases = QGroupBox(_("Common questions"), side)
+        phrase_layout = QVBoxLayout(phrases)
+        self.phrase_list = QListWidget(phrases)
+        self.phrase_list.setWordWrap(True)
+        for phrase in load_phrases():
+            shortcut = _("Ctrl+{key}").format(key=phrase.key) + "  " if phrase.key else ""
+            item = QListWidgetItem(shortcut + phrase.label)
+            item.setToolTip(phrase.text)
+            item.setData(Qt.ItemDataRole.UserRole, phrase)
+            self.phrase_list.addItem(item)
+        self.phrase_list.itemActivated.connect(
+            lambda item: self.insert_phrase(item.data(Qt.ItemDataRole.UserRole)))
+        phrase_layout.addWidget(self.phrase_list)
+        side_layout.addWidget(phrases, 1)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+
+        bottom = QHBoxLayout()
+        self.overall = QLabel("")
+        bottom.addWidget(self.overall, 1)
+        self.read_back_button = QPushButton(_("Proceed to read-back"))
+        self.read_back_button.clicked.connect(self.request_read_back)
+        bottom.addWidget(self.read_back_button)
+        layout.addLayout(bottom)
+        self._stack.addWidget(self.page)
+        history = QShortcut(QKeySequence("Ctrl+H"), self.page)
+        history.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        history.activated.connect(self._history_of_current)
+
+    # --- loading --------------------------------------------------------------------------
+    def _started(self, statement: Statement, party: Party) -> None:
+        self._stack.setCurrentWidget(self.page)
+        if self.header is not None:
+            self.header.hide()
+        self._show(statement, party)
+
+    def _show(self, statement: Statement, party: Party) -> None:
+        self._statement = statement
+        started = statement.started_at.strftime("%Y-%m-%d %H:%M")
+        self.info.setText(_("{name} · {kind} · {place} · started {started}").format(
+            name=party.name, kind=kind_label(statement.kind), place=statement.place,
+            started=started))
+        for turn in statement.turns:
+            self._add_row(turn)
+        editable = statement.state is StatementState.DRAFT
+        for row in self._rows.values():
+            row.set_read_only(not editable)
+        if not editable:
+            self._show_message(_("This statement is no longer a draft; it cannot be edited."))
+        self._refresh_checklist()
+        self._refresh_overall()
+        self.title_changed.emit(_("{name} – {kind}").format(name=party.name,
+                                                            kind=kind_label(statement.kind)))
+        if editable:
+            self.duration_timer.start()
+            self.check_duration()
+            first_empty = next((i for i, r in enumerate(self.turns.rows) if not r.text()),
+                               len(self.turns.rows) - 1)
+            self.turns.focus(first_empty)
+
+    def _add_row(self, turn: Turn) -> TurnRow:
+        row = self.turns.add(turn)
+        self._rows[turn.id] = row
+        self.autosaver.track(turn.id, turn.text)
+        editor = row.editor
+        editor.textChanged.connect(lambda turn_id=turn.id: self.autosaver.changed(turn_id))
+        editor.commit.connect(lambda r=row: self._commit(r))
+        editor.navigate.connect(lambda step, r=row: self.turns.focus(
+            self.turns.index_of(r) + step))
+        editor.phrase.connect(self._phrase_key)
+        row.history_requested.connect(self.show_history)
+        return row
+
+    def _show_error(self, exc: BaseException) -> None:
+        self._show_message(str(exc))
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # --- typing ---------------------------------------------------------------------------
+    def _commit(self, row: TurnRow) -> None:
+        """Enter: go to the next turn, creating it when this is the last one."""
+        index = self.turns.index_of(row)
+        if index < len(self.turns.rows) - 1:
+            self.turns.focus(index + 1)
+            return
+        if self._adding or not row.text().strip() or self._statement is None:
+            return
+        kind = TurnKind.ANSWER if row.turn.kind is TurnKind.QUESTION else TurnKind.QUESTION
+        statement_id = self._statement.id
+        self._adding = True
+        self._ctx.run(lambda store: interview.add_turn(store, statement_id, kind, ""),
+                      self._turn_added, self._add_failed)
+
+    def _turn_added(self, turn: Turn) -> None:
+        self._adding = False
+        self._add_row(turn)
+        self.turns.focus(len(self.turns.rows) - 1)
+        self._refresh_overall()
+
+    def _add_failed(self, exc: BaseException) -> None:
+        self._adding = False
+        self._show_error(exc)
+
+    def _phrase_key(self, key: str) -> None:
+        phrase = phrase_for_key(key)
+        if phrase is not None:
+            self.insert_phrase(phrase)
+
+    def insert_phrase(self, phrase: Phrase) -> None:
+        """Insert a common question at the cursor of the current turn."""
+        row = self.turns.current_row()
+        if row is None or row.editor.isReadOnly():
+            return
+        row.editor.insertPlainText(phrase.text)
+        row.editor.setFocus()
+
+    # --- saved state and checklist --------------------------------------------------------
+    def _turn_state_changed(self, turn_id: str) -> None:
+        row = self._rows.get(turn_id)
+        if row is None:
+            return
+        row.show_status(self.autosaver.status(turn_id))
+        if row.turn.tag in REQUIRED_OPENING:
+            self._refresh_checklist()
+        self._refresh_overall()
+
+    def _refresh_overall(self) -> None:
+        status = self.autosaver.overall()
+        text = status_text(status)
+        if status.error:
+            text = _("Not saved: {reason}").format(reason=status.error)
+        self.overall.setText(text)
+        self.overall.setStyleSheet(_ERROR_STYLE if status.state is SaveState.UNSAVED else "")
+
+    def opening_missing(self) -> list[str]:
+        """Labels of the required opening items whose answer is still empty."""
+        missing = []
+        for item in REQUIRED_OPENING:
+            answers = [r for r in self.turns.rows
+                       if r.turn.tag is item and r.turn.kind is TurnKind.ANSWER]
+            if not any(r.text().strip() for r in answers):
+                missing.append(opening_label(item))
+        return missing
+
+    def _refresh_checklist(self) -> None:
+        missing = self.opening_missing()
+        for item, label in self.checklist.items():
+            name = opening_label(item)
+            if name in missing:
+                label.setText("✗ " + _("{item}: answer missing").format(item=name))
+            else:
+                label.setText("✓ " + _("{item}: answered").format(item=name))
+
+    # --- history, duration, read-back -----------------------------------------------------
+    def _history_of_current(self) -> None:
+        row = self.turns.current_row()
+        if row is not None:
+            self.show_history(row.turn_id)
+
+    def show_history(self, turn_id: str) -> None:
+        self.flush()
+        self._ctx.run(
+            lambda store: (interview.history(store, turn_id),
+                           {o.id: o for o in interview.list_officers(store)}),
+            lambda result: self._open_history(*result), self._show_error)
+
+    def _open_history(self, revisions: list, officers: dict) -> None:
+        self.history_dialog = HistoryDialog(revisions, officers, self)
+        self.history_dialog.setModal(True)
+        self.history_dialog.show()
+
+    def check_duration(self) -> None:
+        """Show the long-interview banner once the interview has run past the setting."""
+        if self._statement is None or self._statement.state is not StatementState.DRAFT:
+            return
+        hours = float(self._ctx.settings.long_interview_hours)
+        elapsed = self._ctx.clock() - self._statement.started_at
+        if hours > 0 and elapsed >= timedelta(hours=hours):
+            self.banner.setText(_(
+                "This interview started at {started} and has lasted more than {hours} hours. "
+                "Consider a break, and record rest and meal times in the statement.").format(
+                started=clock_time(self._statement.started_at), hours=f"{hours:g}"))
+            self.banner.show()
+
+    def request_read_back(self) -> None:
+        if self._statement is None:
+            return
+        statement_id = self._statement.id
+        if self._statement.state is StatementState.READ_BACK:
+            self.read_back_requested.emit(statement_id)
+            return
+        self._show_message("")
+        self.flush()
+        if self.autosaver.busy():
+            self._show_message(_("Some text is not saved yet; read-back waits until it is."))
+            return
+        self.read_back_button.setEnabled(False)
+        self._ctx.run(lambda store: interview.start_read_back(store, statement_id),
+                      self._read_back_started, self._read_back_refused)
+
+    def _read_back_started(self, statement: Statement) -> None:
+        self._statement = statement
+        self.read_back_button.setEnabled(True)
+        self.duration_timer.stop()
+        self.banner.hide()
+        for row in self._rows.values():
+            row.set_read_only(True)
+        self.read_back_requested.emit(statement.id)
+
+    def _read_back_refused(self, exc: BaseException) -> None:
+        self.read_back_button.setEnabled(True)
+        self._show_error(exc)
