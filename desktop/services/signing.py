@@ -169,3 +169,31 @@ def export_document(store: Store, statement_id: str, path: Path) -> Path:
     with store.transaction() as tx:
         tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=path.name)
     return path
+
+
+def signing_team(store: Store, statement_id: str) -> list[Officer]:
+    """The officers who sign a statement: both interviewers and the recorder, once each."""
+    statement = repo.get_statement(store.conn, statement_id)
+    team: list[Officer] = []
+    for officer_id in (*statement.interviewer_ids, statement.recorder_id):
+        if all(o.id != officer_id for o in team):
+            team.append(officers.get_officer(store.conn, officer_id))
+    return team
+
+
+def missing_signing_keys(store: Store, statement_id: str) -> list[str]:
+    """Who cannot sign the statement yet for want of a key, in words for people.
+
+    Empty when the statement room's device key, the unit seal and every officer of
+    `signing_team` have a key in the store.
+    """
+    missing: list[str] = []
+    if not documents.has_signing_key(store.conn, "device"):
+        missing.append(_("the statement room's device key"))
+    for officer in signing_team(store, statement_id):
+        if not documents.has_signing_key(store.conn, officer_role(officer.id)):
+            missing.append(_("officer {name} ({certificate})").format(
+                name=officer.name, certificate=officer.certificate_no))
+    if not documents.has_signing_key(store.conn, "seal"):
+        missing.append(_("the unit seal"))
+    return missing
