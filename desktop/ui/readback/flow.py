@@ -1,0 +1,385 @@
+"""The officer's read-back dialog: declaration, party window, refusal, correction, signing.
+
+Opened on a statement already in read-back. It prepares the document with the declaration
+the interviewee dictated (`signing.prepare`, on the store thread, with the page images
+rendered there too), shows the pages, and opens the interviewee's window (`PartyWindow`)
+where every page is signed. From here the officer can record a refusal to sign with its
+witness, return the statement to draft when the interviewee asks for a correction, and,
+once every page is signed (or the refusal recorded), have the officers sign and the unit
+seal it (`signing.sign_statement`). The signed pages then replace the working view.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from gettext import gettext as _
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.documents.capture import ReadBackSignatures
+from desktop.documents.render import RenderedStatement, wording
+from desktop.domain.errors import RuleViolation, UserError
+from desktop.domain.model import SignatureRefusal, StatementState
+from desktop.services import interview, signing
+from desktop.services.demo_pki import install_demo_keys
+from desktop.store.store import Store
+from desktop.ui.context import AppContext
+from desktop.ui.readback.pages import PageViewer, render_pages
+from desktop.ui.readback.party_window import PartyWindow, place_party_window
+from desktop.ui.readback.preview import SignedPreview
+from desktop.ui.readback.refusal import RefusalDialog
+from desktop.ui.readback.session import ReadBackSession
+
+Prepared = tuple[RenderedStatement, list[str], list[QImage]]
+Signed = tuple[signing.SignedStatement, list[QImage]]
+
+
+def declaration_presets() -> list[str]:
+    """The declaration as read by the interviewee, and as read aloud to them (template)."""
+    text = str(wording()["closing"]["declaration_default"])
+    choice = re.search(r"我看过（或([^）]*)）", text)
+    if choice is None:
+        return [text]
+    return [text.replace(choice.group(0), "我看过"), text.replace(choice.group(0),
+                                                                 choice.group(1))]
+
+
+def ask(parent: QWidget, text: str) -> bool:
+    answer = QMessageBox.question(parent, _("Read-back"), text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _prepare(store: Store, statement_id: str, declaration: str) -> Prepared:
+    if interview.get(store, statement_id).state is not StatementState.READ_BACK:
+        raise RuleViolation(_("Only a statement in read-back can be signed."))
+    rendered = signing.prepare(store, statement_id, declaration)
+    return rendered, signing.page_digests(rendered), render_pages(rendered.pdf)
+
+
+class ReadBackFlow(QDialog):
+    """See the module docstring."""
+
+    signed = Signal(str)
+    returned_to_draft = Signal(str)
+
+    def __init__(self, ctx: AppContext, statement_id: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.statement_id = statement_id
+        self.session = ReadBackSession(statement_id)
+        self.party_window: PartyWindow | None = None
+        self.refusal_dialog: RefusalDialog | None = None
+        self.preview: SignedPreview | None = None
+        self.ask: Callable[[str], bool] = lambda text: ask(self, text)
+        self._busy = False
+        self._done = False
+        self.setWindowTitle(_("Read-back and signing"))
+        self.viewer = PageViewer()
+        self.presets = declaration_presets()
+        self.declaration_mode = QComboBox()
+        self.declaration_mode.addItems([_("The interviewee read the statement"),
+                                        _("The statement was read aloud to the interviewee")]
+                                       [:len(self.presets)])
+        self.declaration = QPlainTextEdit(self.presets[0])
+        self.declaration.setTabChangesFocus(True)
+        self.declaration.setMaximumHeight(70)
+        self.apply_button = QPushButton(_("Apply to the document"))
+        self.pages = QListWidget()
+        self.show_button = QPushButton(_("Show the pages to the interviewee"))
+        self.refuse_button = QPushButton(_("Interviewee refuses to sign…"))
+        self.withdraw_button = QPushButton(_("Withdraw the refusal"))
+        self.correction_button = QPushButton(_("Interviewee asks for a correction"))
+        self.sign_button = QPushButton(_("Officers sign and seal"))
+        self.close_button = QPushButton(_("Close"))
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.declaration_mode.currentIndexChanged.connect(
+            lambda i: self.declaration.setPlainText(self.presets[i]))
+        self.apply_button.clicked.connect(self.prepare)
+        self.pages.currentRowChanged.connect(self.viewer.show_page)
+        self.show_button.clicked.connect(self.show_to_party)
+        self.refuse_button.clicked.connect(self.ask_refusal)
+        self.withdraw_button.clicked.connect(self.withdraw_refusal)
+        self.correction_button.clicked.connect(self.return_to_draft)
+        self.sign_button.clicked.connect(self.sign_and_seal)
+        self.close_button.clicked.connect(self.reject)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._work_area())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+        self._fit_screen()
+        self._refresh()
+        self.prepare()
+
+    def _work_area(self) -> QWidget:
+        declaration = QGroupBox(_("Declaration dictated by the interviewee"))
+        box = QVBoxLayout(declaration)
+        box.addWidget(self.declaration_mode)
+        box.addWidget(self.declaration)
+        box.addWidget(self.apply_button)
+        pages = QGroupBox(_("Pages to be signed"))
+        QVBoxLayout(pages).addWidget(self.pages)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.addWidget(declaration)
+        column.addWidget(pages, 1)
+        for button in (self.show_button, self.refuse_button, self.withdraw_button,
+                       self.correction_button):
+            column.addWidget(button)
+        column.addWidget(self.status)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        row.addWidget(self.sign_button)
+        column.addLayout(row)
+        splitter = QSplitter()
+        splitter.addWidget(self.viewer)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        order = [self.declaration_mode, self.declaration, self.apply_button, self.pages,
+                 self.show_button, self.refuse_button, self.withdraw_button,
+                 self.correction_button, self.close_button, self.sign_button,
+                 self.viewer.previous_button, self.viewer.next_button]
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
+        return splitter
+
+    def _fit_screen(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        width, height = 1200, 720
+        if available is not None and not available.isEmpty():
+            width, height = min(width, available.width() - 40), min(height,
+                                                                     available.height() - 60)
+        self.resize(max(width, 800), max(height, 560))
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, UserError):
+            self._say(str(exc))
+
+    def _refresh(self) -> None:
+        session, idle = self.session, not self._busy and not self._done
+        refused = session.signatures.refusal is not None
+        ready = session.rendered is not None
+        for button in (self.apply_button, self.correction_button):
+            button.setEnabled(idle)
+        self.show_button.setEnabled(idle and ready and not refused)
+        self.refuse_button.setEnabled(idle and ready and not refused)
+        self.withdraw_button.setVisible(refused)
+        self.withdraw_button.setEnabled(idle)
+        self.sign_button.setEnabled(idle and ready)
+        self.declaration.setEnabled(idle and not refused)
+        self.declaration_mode.setEnabled(idle and not refused)
+        row = self.pages.currentRow()
+        self.pages.clear()
+        for index in range(session.page_count):
+            signature = session.signatures.get(index)
+            if refused:
+                text = _("Page {page}: refused to sign").format(page=index + 1)
+            elif signature is None:
+                text = _("Page {page}: not signed yet").format(page=index + 1)
+            elif signature.fingerprint is not None:
+                text = _("Page {page}: signed, with fingerprint").format(page=index + 1)
+            else:
+                text = _("Page {page}: signed").format(page=index + 1)
+            self.pages.addItem(text)
+        if 0 <= row < self.pages.count():
+            self.pages.setCurrentRow(row)
+
+    # --- preparing the document ---------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Render the document with the declaration as written in the editor."""
+        declaration = self.declaration.toPlainText().strip()
+        if not declaration:
+            self._say(_("Write down the declaration the interviewee dictated (for example: "
+                        "{example}).").format(example=self.presets[0]))
+            return
+        self._set_busy(True)
+        self.ctx.run(lambda store: _prepare(store, self.statement_id, declaration),
+                     lambda prepared: self._prepared(prepared, declaration), self._failed)
+
+    def _prepared(self, prepared: Prepared, declaration: str) -> None:
+        rendered, digests, images = prepared
+        first_time = self.session.rendered is None
+        dropped = self.session.replace_document(rendered, digests, images, declaration)
+        self.viewer.set_pages(images, self.viewer.current)
+        self._set_busy(False)
+        if dropped:
+            self._say(_("The document changed; page(s) {pages} must be signed again.").format(
+                pages=", ".join(str(p + 1) for p in dropped)))
+        else:
+            self._say(_("The document has {pages} page(s). The interviewee signs every page."
+                        ).format(pages=rendered.page_count))
+        if self.party_window is not None:
+            self.party_window.reload()
+        if first_time:
+            self.show_to_party()
+
+    # --- the interviewee's window ---------------------------------------------------------------
+
+    def show_to_party(self) -> None:
+        if self.session.rendered is None or self.session.signatures.refusal is not None:
+            return
+        if self.party_window is None:
+            self.party_window = PartyWindow(self.session)
+            self.party_window.signatures_changed.connect(lambda _page: self._refresh())
+            self.party_window.all_signed.connect(self._all_signed)
+        else:
+            self.party_window.reload()
+        place_party_window(self.party_window, self)
+
+    def _all_signed(self) -> None:
+        self._refresh()
+        self._say(_("Every page is signed. The officers can now sign and seal the statement."))
+        self.sign_button.setFocus()
+
+    def _close_party_window(self) -> None:
+        if self.party_window is not None:
+            self.party_window.hide()
+
+    # --- refusal and correction ---------------------------------------------------------------
+
+    def ask_refusal(self) -> None:
+        self.refusal_dialog = RefusalDialog(self.ctx.clock, self)
+        dialog = self.refusal_dialog
+        dialog.accepted.connect(lambda: self.record_refusal(dialog.refusal))
+        dialog.open()
+
+    def record_refusal(self, refusal: SignatureRefusal | None) -> None:
+        if refusal is None:
+            return
+        if self.session.signatures.signatures:
+            if not self.ask(_("Some pages are already signed. Clear those signatures and "
+                              "record the refusal to sign?")):
+                return
+            self.session.clear_signatures()
+        try:
+            self.session.signatures.record_refusal(refusal)
+        except UserError as exc:
+            self._say(str(exc))
+            return
+        self._close_party_window()
+        self._refresh()
+        self._say(_("Refusal to sign recorded, witnessed by {witness}. The officers can now "
+                    "sign and seal the statement.").format(witness=refusal.witness_name))
+
+    def withdraw_refusal(self) -> None:
+        self.session.signatures.withdraw_refusal()
+        self._refresh()
+        self._say("")
+
+    def return_to_draft(self) -> None:
+        """The interviewee asks for a correction: back to draft, signatures discarded."""
+        if self.session.signatures.signatures and not self.ask(_(
+                "Return the statement to draft for a correction? The signatures captured so "
+                "far are discarded; after the correction every page is signed again.")):
+            return
+        self._set_busy(True)
+        self.ctx.run(lambda store: interview.return_to_draft(store, self.statement_id),
+                     lambda _statement: self._returned(), self._failed)
+
+    def _returned(self) -> None:
+        self._done = True
+        self.session.signatures = ReadBackSignatures()
+        self._close_party_window()
+        self._set_busy(False)
+        self.returned_to_draft.emit(self.statement_id)
+        self.accept()
+
+    # --- officers and seal --------------------------------------------------------------------
+
+    def sign_and_seal(self) -> None:
+        session = self.session
+        if self._busy or self._done or session.rendered is None:
+            return
+        refusal = session.signatures.refusal
+        if refusal is None:
+            if self.declaration.toPlainText().strip() != (session.declaration or ""):
+                self._say(_("The declaration was changed: apply it to the document so the "
+                            "interviewee sees it before signing."))
+                return
+            missing = session.missing_pages()
+            if missing:
+                self._say(_("The interviewee has not signed page(s) {pages}.").format(
+                    pages=", ".join(str(p + 1) for p in missing)))
+                if self.party_window is not None:
+                    self.party_window.go_to(missing[0])
+                return
+        signatures = session.signatures
+        declaration = None if refusal is not None else session.declaration
+        demo = self.ctx.demo_devices
+
+        def work(store: Store) -> Signed:
+            missing_keys = signing.missing_signing_keys(store, self.statement_id)
+            if missing_keys and not demo:
+                raise UserError(_(
+                    "The statement cannot be signed: no signing key for {who}. Ask the "
+                    "administrator to import the unit's signing keys; the signatures "
+                    "captured stay here while this window is open.").format(
+                        who=", ".join(missing_keys)))
+            if missing_keys:
+                install_demo_keys(store, signing.signing_team(store, self.statement_id))
+            signed = signing.sign_statement(store, self.statement_id, signatures,
+                                            declaration=declaration,
+                                            timestamper=signing.configured_timestamper())
+            return signed, render_pages(signed.pdf)
+
+        self._close_party_window()
+        self._say(_("The officers sign and the unit seal is applied…"))
+        self._set_busy(True)
+        self.ctx.run(work, self._signed, self._failed)
+
+    def _signed(self, result: Signed) -> None:
+        _signed, images = result
+        self._done = True
+        self._set_busy(False)
+        self.preview = SignedPreview(self.ctx, self.statement_id, images)
+        self.preview.closed.connect(self.accept)
+        self.stack.addWidget(self.preview)
+        self.stack.setCurrentWidget(self.preview)
+        self.setWindowTitle(_("Signed statement"))
+        self.preview.export_button.setFocus()
+        self.signed.emit(self.statement_id)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._close_party_window()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self._close_party_window()
+        if self.party_window is not None:
+            self.party_window.deleteLater()
+            self.party_window = None
+        super().done(result)

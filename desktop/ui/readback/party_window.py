@@ -1,0 +1,228 @@
+"""The interviewee's window: each page to be signed, with the signature pad beside it.
+
+It shows exactly the pages of the prepared PDF (the images in the shared session), one at a
+time, with "Page X of Y", the pad, an optional fingerprint import and the buttons to confirm
+the signature of this page or sign it again. A page cannot be left for the next one before
+it is signed: the window says so in plain words. Each confirmed signature becomes a
+`PageSignature` bound to the page's digest. `place_party_window` puts the window full
+screen on a second screen when there is one, full screen otherwise, and simply shows it
+under the offscreen platform (tests).
+"""
+
+from __future__ import annotations
+
+import itertools
+from gettext import gettext as _
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.documents.capture import PageSignature
+from desktop.domain.errors import UserError
+from desktop.ui.readback.fingerprint import FingerprintImport
+from desktop.ui.readback.pages import PageViewer, page_label
+from desktop.ui.readback.session import ReadBackSession
+from desktop.ui.readback.signature_pad import SignaturePadPanel
+
+
+class PartyWindow(QWidget):
+    """See the module docstring. `signatures_changed(index)` when a page is signed or cleared."""
+
+    signatures_changed = Signal(int)
+    all_signed = Signal()
+    handed_back = Signal()
+
+    def __init__(self, session: ReadBackSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.session = session
+        self.setWindowTitle(_("Read-back: read and sign every page"))
+        self.viewer = PageViewer()
+        self.viewer.previous_button.hide()
+        self.viewer.next_button.hide()
+        self.viewer.page_changed.connect(self._page_shown)
+        self.position = QLabel()
+        big = QFont(self.position.font())
+        big.setPointSizeF(big.pointSizeF() * 1.4)
+        big.setBold(True)
+        self.position.setFont(big)
+        self.instructions = QLabel(_(
+            "Read this page carefully. If it records what you said, sign your name in the box "
+            "below and confirm. If something is wrong, tell the officer before signing."))
+        self.instructions.setWordWrap(True)
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.pad_panel = SignaturePadPanel()
+        self.fingerprint = FingerprintImport()
+        self.fingerprint.failed.connect(self._say)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.previous_button = QPushButton(_("Previous page"))
+        self.next_button = QPushButton(_("Next page"))
+        self.confirm_button = QPushButton(_("Confirm signature of this page"))
+        self.confirm_button.setDefault(True)
+        self.resign_button = QPushButton(_("Sign this page again"))
+        self.hand_back_button = QPushButton(_("Hand back to the officer"))
+        self.previous_button.clicked.connect(lambda: self.go_to(self.viewer.current - 1))
+        self.next_button.clicked.connect(self.next_page)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.resign_button.clicked.connect(self.sign_again)
+        self.hand_back_button.clicked.connect(self._hand_back)
+        self._build()
+        self.reload()
+
+    def _build(self) -> None:
+        signing = QGroupBox(_("Your signature"))
+        box = QVBoxLayout(signing)
+        box.addWidget(self.position)
+        box.addWidget(self.instructions)
+        box.addWidget(self.pad_panel, 1)
+        box.addWidget(self.fingerprint)
+        box.addWidget(self.state)
+        box.addWidget(self.message)
+        actions = QHBoxLayout()
+        actions.addWidget(self.resign_button)
+        actions.addStretch(1)
+        actions.addWidget(self.confirm_button)
+        box.addLayout(actions)
+        navigation = QHBoxLayout()
+        navigation.addWidget(self.previous_button)
+        navigation.addWidget(self.next_button)
+        navigation.addStretch(1)
+        navigation.addWidget(self.hand_back_button)
+        box.addLayout(navigation)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.viewer)
+        splitter.addWidget(signing)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        order = [self.pad_panel.pad, self.pad_panel.undo_button, self.pad_panel.clear_button,
+                 self.fingerprint.import_button, self.fingerprint.remove_button,
+                 self.resign_button, self.confirm_button, self.previous_button,
+                 self.next_button, self.hand_back_button]
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
+
+    # --- pages --------------------------------------------------------------------------------
+
+    @property
+    def page_count(self) -> int:
+        return len(self.viewer.images)
+
+    @property
+    def current_page(self) -> int:
+        return self.viewer.current
+
+    def reload(self) -> None:
+        """Show the session's (possibly new) pages, at the first page still to be signed."""
+        missing = self.session.missing_pages()
+        start = missing[0] if missing else 0
+        self.viewer.set_pages(self.session.images, start)
+        self._page_shown(self.viewer.current)
+
+    def go_to(self, index: int) -> None:
+        if 0 <= index < self.page_count:
+            self.viewer.show_page(index)
+            self._page_shown(index)
+
+    def next_page(self) -> None:
+        page = self.viewer.current
+        if not self.session.is_signed(page):
+            self._say(_("Please sign page {page} in the box and confirm before going on to "
+                        "the next page.").format(page=page + 1))
+            return
+        self.go_to(page + 1)
+
+    def _page_shown(self, index: int) -> None:
+        self.message.clear()
+        self.pad_panel.pad.clear()
+        if not 0 <= index < self.page_count:
+            return
+        self.position.setText(page_label(index, self.page_count))
+        signature = self.session.signatures.get(index)
+        signed = signature is not None
+        self.fingerprint.set_page(index, self.session.digests[index],
+                                  signature.fingerprint if signature is not None else None)
+        self.pad_panel.setEnabled(not signed)
+        self.fingerprint.setEnabled(not signed)
+        self.confirm_button.setVisible(not signed)
+        self.resign_button.setVisible(signed)
+        self.state.setText(_("This page is signed.") if signed else "")
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < self.page_count - 1)
+        if not signed:
+            self.pad_panel.pad.setFocus()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    # --- signing ------------------------------------------------------------------------------
+
+    def confirm(self) -> None:
+        """Bind the pad's strokes (and fingerprint) to the page shown, then go on."""
+        page = self.viewer.current
+        if not 0 <= page < self.page_count or self.session.is_signed(page):
+            return
+        if self.pad_panel.pad.is_empty():
+            self._say(_("Please sign page {page} in the box before continuing.").format(
+                page=page + 1))
+            return
+        try:
+            capture = self.pad_panel.pad.capture(page, self.session.digests[page])
+            self.session.signatures.add(PageSignature(page, capture, self.fingerprint.image))
+        except UserError as exc:
+            self._say(str(exc))
+            return
+        self.signatures_changed.emit(page)
+        missing = self.session.missing_pages()
+        if not missing:
+            self._page_shown(page)
+            self.state.setText(_("All pages are signed. Thank you. Please hand the pen back "
+                                 "to the officer."))
+            self.all_signed.emit()
+            return
+        later = [p for p in missing if p > page]
+        self.go_to(later[0] if later else missing[0])
+
+    def sign_again(self) -> None:
+        page = self.viewer.current
+        if self.session.is_signed(page):
+            self.session.signatures.remove(page)
+            self.signatures_changed.emit(page)
+            self._page_shown(page)
+
+    def _hand_back(self) -> None:
+        self.hide()
+        self.handed_back.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.handed_back.emit()
+        super().closeEvent(event)
+
+
+def place_party_window(window: QWidget, officer_window: QWidget | None) -> None:
+    """Full screen on another screen than the officer's, else full screen; offscreen: shown."""
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        window.show()
+        return
+    screens = QGuiApplication.screens()
+    if len(screens) > 1:
+        current = officer_window.screen() if officer_window is not None else None
+        target = next((s for s in screens if s is not current), screens[-1])
+        window.setScreen(target)
+        window.setGeometry(target.availableGeometry())
+    window.showFullScreen()
+    window.raise_()
+    window.activateWindow()

@@ -1,0 +1,64 @@
+"""Fixtures for the read-back GUI tests: a statement in read-back with demo signing keys,
+and helpers that write on the signature pad with real mouse events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.model import TurnKind
+from desktop.services import interview
+from desktop.services.demo_pki import export_trust_root, install_demo_keys
+from desktop.ui.context import AppContext
+from desktop.ui.readback import ReadBackFlow
+from desktop.ui.readback.signature_pad import SignaturePad
+from tests.conftest import World
+
+
+def in_read_back(world: World, long: bool = True) -> None:
+    """Answer the opening questions, add a long answer (several pages), start read-back."""
+    for turn in world.statement.turns:
+        if turn.kind is TurnKind.ANSWER:
+            interview.save_turn(world.store, turn.id, "明白。不申请回避。")
+    interview.add_turn(world.store, world.statement.id, TurnKind.QUESTION, "车是你停的吗？")
+    answer = "是我停的，我去银行办事，停了大约十分钟。" * (60 if long else 1)
+    interview.add_turn(world.store, world.statement.id, TurnKind.ANSWER, answer)
+    interview.start_read_back(world.store, world.statement.id)
+
+
+@pytest.fixture
+def keyed(world: World, tmp_path: Path) -> Path:
+    """Statement in read-back, demo keys installed like the demo; returns the trust root."""
+    in_read_back(world)
+    install_demo_keys(world.store, [world.admin, world.second])
+    return export_trust_root(world.store, tmp_path / "trust")
+
+
+@pytest.fixture
+def open_flow(
+    ui_ctx: AppContext, world: World, keyed: Path, qtbot: QtBot
+) -> Iterator[ReadBackFlow]:
+    """The officer's dialog on the statement of `keyed`, confirmations answered yes."""
+    flow = ReadBackFlow(ui_ctx, world.statement.id)
+    qtbot.addWidget(flow)
+    flow.ask = lambda _text: True
+    flow.show()
+    yield flow
+    if flow.party_window is not None:
+        flow.party_window.close()
+
+
+def write_on(qtbot: QtBot, pad: SignaturePad, strokes: int = 2) -> None:
+    """Draw `strokes` short zig-zag strokes with the mouse inside the pad's surface."""
+    surface = pad.surface()
+    for n in range(strokes):
+        y = int(surface.top() + surface.height() * (0.3 + 0.2 * n))
+        x0 = int(surface.left() + surface.width() * 0.1)
+        qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(x0, y))
+        for step in range(1, 8):
+            qtbot.mouseMove(pad, QPoint(x0 + step * 15, y + (6 if step % 2 else -6)))
+        qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(x0 + 120, y))
