@@ -7,6 +7,7 @@ stage text and the summary are read from the widgets as the officer would see th
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services.dock import DockProgress, DockStage
 from desktop.store import dockings
 from desktop.store import evidence as records
+from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.evidence import DockDialog
 from tests.conftest import World
@@ -134,3 +136,27 @@ def test_a_missing_port_is_a_clear_failure(
     assert dialog.stage_label.text() == "Docking failed."
     assert "No port is configured for the body-worn recorder" in dialog.summary.toPlainText()
     assert dialog.start_button.text() == "Dock again (resume)"
+
+
+def test_docking_on_the_real_store_thread(
+    world: World, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """With a threaded background the progress arrives queued and the GUI stays live."""
+    bg = Background()
+    ctx = AppContext(world.paths, bg, clock=world.store.clock)
+    ctx.store = world.store
+    recorder_at(ctx, tmp_path)
+    dialog = DockDialog(ctx, world.case.id)
+    qtbot.addWidget(dialog)
+    threads: set[bool] = set()
+    dialog.progressed.connect(
+        lambda _p: threads.add(threading.current_thread() is threading.main_thread()))
+    try:
+        with qtbot.waitSignal(dialog.docked, timeout=60_000):
+            dialog.start_button.click()
+            assert dialog.running and dialog.cancel_button.isEnabled()
+        assert threads == {True}  # every progress slot ran on the GUI thread
+        assert summary_count(dialog, "Stored now") == SEVEN
+        assert dialog.overall_bar.value() == dialog.overall_bar.maximum()
+    finally:
+        bg.shutdown()

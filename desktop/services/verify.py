@@ -1,0 +1,110 @@
+"""Verifying a signed statement PDF for people: trust roots, the verdict, the stored copy.
+
+`check_document` runs `desktop.documents.verify.verify_pdf` against the given trust roots and,
+when a store is open, compares the file with the signed copies the store keeps (the exact
+copy, or that copy with incremental updates appended, such as HQ's validation data). The
+store's own trust root is the root of the chain of its device signing key, the certificate
+that `demo_pki.export_trust_root` writes for `statement-room verify --trust`. Certificates
+the user adds are read as PEM (one or more) or DER, and refused with a clear message
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from gettext import gettext as _
+from pathlib import Path
+
+from cryptography import x509
+
+from desktop.documents.verify import VerificationReport, verify_pdf
+from desktop.domain.errors import UserError
+from desktop.store import documents
+from desktop.store.store import Store
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """How the file compares with the signed PDFs the store keeps."""
+
+    statement_id: str | None  # None: not a document kept in this store
+    exact: bool = False  # byte-identical to the kept copy (else: kept copy + updates)
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    report: VerificationReport
+    stored: StoredCopy | None  # None: no store was consulted
+    trust_roots: tuple[str, ...]  # subjects of the roots the signatures were checked against
+
+    @property
+    def bottom_line(self) -> bool:
+        return self.report.bottom_line
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(_("Cannot read {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from exc
+
+
+def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:
+    """Certificates from PEM (one or more per file) or DER files."""
+    certs: list[x509.Certificate] = []
+    for path in paths:
+        data = read_file(path)
+        try:
+            certs.extend(x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
+                         else [x509.load_der_x509_certificate(data)])
+        except ValueError as exc:
+            raise UserError(_("{path} is not a certificate (PEM or DER).").format(
+                path=path)) from exc
+    return certs
+
+
+def store_trust_roots(store: Store) -> list[x509.Certificate]:
+    """The self-signed root(s) of the store's device key chain; none without a device key."""
+    if not documents.has_signing_key(store.conn, "device"):
+        return []
+    _key, _cert, chain_pem = documents.signing_key(store.conn, "device")
+    try:
+        chain = x509.load_pem_x509_certificates(chain_pem)
+    except ValueError:
+        return []
+    roots = [c for c in chain if c.issuer == c.subject]
+    return roots or chain
+
+
+def subject_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def stored_copy(store: Store, data: bytes) -> StoredCopy:
+    found = documents.find_record(store.conn, data)
+    if found is None:
+        return StoredCopy(None)
+    return StoredCopy(found[0], found[1])
+
+
+def check_document(
+    data: bytes,
+    extra_roots: Sequence[x509.Certificate] = (),
+    store: Store | None = None,
+) -> DocumentCheck:
+    """Verify `data` against the store's root (if a store is open) and `extra_roots`."""
+    roots = [*(store_trust_roots(store) if store is not None else []), *extra_roots]
+    report = verify_pdf(data, roots)
+    stored = stored_copy(store, data) if store is not None else None
+    return DocumentCheck(report, stored, tuple(subject_name(c) for c in roots))
+
+
+def check_file(
+    path: Path,
+    extra_roots: Sequence[x509.Certificate] = (),
+    store: Store | None = None,
+) -> DocumentCheck:
+    return check_document(read_file(path), extra_roots, store)
