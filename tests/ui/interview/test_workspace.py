@@ -16,8 +16,8 @@ from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.interview.phrases import phrase_for_key
 from tests.conftest import FakeClock, World
-from tests.ui.interview.keys import type_text
 from tests.ui.conftest import store_of
+from tests.ui.interview.keys import type_text
 
 
 def workspace(qtbot: QtBot, ctx: AppContext, world: World,
