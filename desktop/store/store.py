@@ -10,11 +10,9 @@ store with HQ's escrow private key and gives an officer a new password.
 from __future__ import annotations
 
 import contextlib
-import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from gettext import gettext as _
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
@@ -42,11 +40,13 @@ from desktop.store.keys import (
     wrap_for_escrow,
     wrap_with_password,
 )
+from desktop.store.paths import ANCHOR_ENV, StorePaths
 from desktop.store.tx import Clock, Tx, system_clock, transaction
 from desktop.store.vault_stream import sweep_temporaries
 from sync.protocol.treehead import SignedTreeHead
 
-ANCHOR_ENV = "STATEMENT_ROOM_ANCHOR"
+__all__ = ["ANCHOR_ENV", "AccountLocked", "Store", "StorePaths", "WrongCredentials",
+           "create_store", "recover", "unlock"]
 
 
 class WrongCredentials(UserError):
@@ -59,32 +59,6 @@ class AccountLocked(UserError):
 
 class StoreRolledBack(UserError):
     """The store is older than the tree head anchored outside it."""
-
-
-@dataclass(frozen=True)
-class StorePaths:
-    """Where one store's files live: database, key file and tree-head anchor."""
-
-    workdir: Path
-
-    @property
-    def database(self) -> Path:
-        return self.workdir / "store.db"
-
-    @property
-    def key_file(self) -> Path:
-        return self.workdir / "keys.json"
-
-    @property
-    def anchor(self) -> Path:
-        return self.workdir / "anchor.json"
-
-    def anchor_mirrors(self) -> list[Path]:
-        extra = os.environ.get(ANCHOR_ENV)
-        return [self.anchor, *([Path(extra)] if extra else [])]
-
-    def exists(self) -> bool:
-        return self.key_file.exists() or self.database.exists()
 
 
 class Store:

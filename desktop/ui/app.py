@@ -14,14 +14,18 @@ from __future__ import annotations
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog
 
 from desktop.i18n import set_language
-from desktop.store.store import Store, StorePaths
+from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from desktop.store.store import Store
 
 APP_NAME = "Statement Room"
 FONT_FILE = "WenQuanYiMicroHei.ttf"

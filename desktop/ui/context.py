@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from desktop.store.files import atomic_write_bytes
-from desktop.store.store import Store, StorePaths
-from desktop.store.tx import Clock, system_clock
+from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
+
+if TYPE_CHECKING:  # the store stack loads at login, not at start-up
+    from desktop.store.store import Store
+
+Clock = Callable[[], datetime]
 
 T = TypeVar("T")
 SETTINGS_FILE = "settings.json"
@@ -71,6 +75,8 @@ class Settings:
             return cls()
 
     def save(self, path: Path) -> None:
+        from desktop.store.files import atomic_write_bytes
+
         atomic_write_bytes(path, json.dumps(asdict(self), ensure_ascii=False,
                                             indent=2).encode("utf-8"))
 
@@ -79,10 +85,11 @@ class AppContext:
     """The application's shared state; see the module docstring."""
 
     def __init__(self, paths: StorePaths, bg: Background, *, demo_devices: bool = False,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock | None = None) -> None:
         self.paths = paths
         self.bg = bg
-        self.clock = clock
+        # The store's clock (local time with its UTC offset), without loading the store here.
+        self.clock: Clock = clock or (lambda: datetime.now().astimezone())
         self.demo_devices = demo_devices
         self.settings = Settings.load(paths.workdir / SETTINGS_FILE)
         if demo_devices:

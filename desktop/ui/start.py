@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from gettext import gettext as _
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,9 +35,10 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
 from desktop.services.demo_login import demo_login
-from desktop.store.keys import load_escrow_public_key
-from desktop.store.store import Store, create_store, unlock
 from desktop.ui.context import AppContext
+
+if TYPE_CHECKING:  # the store stack loads when it is used, keeping start-up quick
+    from desktop.store.store import Store
 
 
 def _password_field() -> QLineEdit:
@@ -135,6 +137,7 @@ class SetupDialog(QDialog):
 
         def create() -> Store:
             from desktop.services.demo import run_demo  # heavy (documents); only when asked
+            from desktop.store.store import unlock
 
             run_demo(workdir, lambda _line: None)
             login = demo_login(workdir)
@@ -168,6 +171,9 @@ class SetupDialog(QDialog):
         if password != self.admin_repeat.text():
             self.show_error(_("The passwords do not match."))
             return
+        from desktop.store.keys import load_escrow_public_key
+        from desktop.store.store import create_store
+
         escrow = None
         if self.escrow_path.text().strip():
             try:
@@ -260,6 +266,8 @@ class LoginDialog(QDialog):
         if not login or not password:
             self.show_error(_("Enter your certificate number and password."))
             return
+        from desktop.store.store import unlock
+
         paths, clock = self.ctx.paths, self.ctx.clock
         self.login_button.setEnabled(False)
         self.error.hide()
