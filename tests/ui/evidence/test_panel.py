@@ -173,3 +173,13 @@ def test_verify_vault_reports_success_and_names_a_damaged_item(
     assert "1 of 2 evidence items FAILED verification:" in text
     assert damaged.id in text and "file0.txt" in text
     assert panel.verify_button.isEnabled()
+
+
+def test_fits_a_1366_by_768_screen(ui_ctx: AppContext, world: World, qtbot: QtBot) -> None:
+    panel = panel_for(ui_ctx, world, qtbot)
+    dialog = DockDialog(ui_ctx, world.case.id)
+    qtbot.addWidget(dialog)
+    for widget in (panel, dialog):
+        hint = widget.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 700
+    assert dialog.width() <= 1366 and dialog.height() <= 700
