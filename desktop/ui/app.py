@@ -107,6 +107,11 @@ class Launcher:
 def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None = None) -> int:
     """Run the application until its last window closes; the exit status."""
     app = create_application()
+    # A bug in a slot must not take the officer's window down: show it, keep running (the
+    # traceback goes to stderr only; a crash file could hold personal data).
+    from desktop.ui.background import report_error
+
+    sys.excepthook = lambda _type, exc, _tb: report_error(exc)
     bg = Background(app)
     ctx = AppContext(StorePaths(workdir), bg, demo_devices=demo_devices)
     set_language(language or ctx.settings.language or None)
