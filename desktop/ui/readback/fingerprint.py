@@ -35,7 +35,7 @@ def fingerprint_png(data: bytes) -> bytes:
     out = QByteArray()
     buffer = QBuffer(out)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # stub wants bytes
     buffer.close()
     return bytes(out.data())
 

@@ -12,7 +12,6 @@ seal it (`signing.sign_statement`). The signed pages then replace the working vi
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 from gettext import gettext as _
 
@@ -35,9 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.documents.capture import ReadBackSignatures
-from desktop.documents.render import RenderedStatement, wording
-from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import SignatureRefusal, StatementState
+from desktop.domain.errors import UserError
+from desktop.domain.model import SignatureRefusal
 from desktop.services import interview, signing
 from desktop.services.demo_pki import install_demo_keys
 from desktop.store.store import Store
@@ -46,32 +44,19 @@ from desktop.ui.readback.pages import PageViewer, render_pages
 from desktop.ui.readback.party_window import PartyWindow, place_party_window
 from desktop.ui.readback.preview import SignedPreview
 from desktop.ui.readback.refusal import RefusalDialog
-from desktop.ui.readback.session import ReadBackSession
+from desktop.ui.readback.session import (
+    Prepared,
+    ReadBackSession,
+    declaration_presets,
+    prepare_pages,
+)
 
-Prepared = tuple[RenderedStatement, list[str], list[QImage]]
 Signed = tuple[signing.SignedStatement, list[QImage]]
-
-
-def declaration_presets() -> list[str]:
-    """The declaration as read by the interviewee, and as read aloud to them (template)."""
-    text = str(wording()["closing"]["declaration_default"])
-    choice = re.search(r"我看过（或([^）]*)）", text)
-    if choice is None:
-        return [text]
-    return [text.replace(choice.group(0), "我看过"), text.replace(choice.group(0),
-                                                                 choice.group(1))]
 
 
 def ask(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(parent, _("Read-back"), text)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def _prepare(store: Store, statement_id: str, declaration: str) -> Prepared:
-    if interview.get(store, statement_id).state is not StatementState.READ_BACK:
-        raise RuleViolation(_("Only a statement in read-back can be signed."))
-    rendered = signing.prepare(store, statement_id, declaration)
-    return rendered, signing.page_digests(rendered), render_pages(rendered.pdf)
 
 
 class ReadBackFlow(QDialog):
@@ -126,6 +111,8 @@ class ReadBackFlow(QDialog):
         self.stack.addWidget(self._work_area())
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)  # Enter never signs nor returns to draft by accident
         self._fit_screen()
         self._refresh()
         self.prepare()
@@ -227,7 +214,7 @@ class ReadBackFlow(QDialog):
                         "{example}).").format(example=self.presets[0]))
             return
         self._set_busy(True)
-        self.ctx.run(lambda store: _prepare(store, self.statement_id, declaration),
+        self.ctx.run(lambda store: prepare_pages(store, self.statement_id, declaration),
                      lambda prepared: self._prepared(prepared, declaration), self._failed)
 
     def _prepared(self, prepared: Prepared, declaration: str) -> None:
@@ -256,6 +243,7 @@ class ReadBackFlow(QDialog):
             self.party_window = PartyWindow(self.session)
             self.party_window.signatures_changed.connect(lambda _page: self._refresh())
             self.party_window.all_signed.connect(self._all_signed)
+            self.party_window.handed_back.connect(self._handed_back)
         else:
             self.party_window.reload()
         place_party_window(self.party_window, self)
@@ -264,6 +252,10 @@ class ReadBackFlow(QDialog):
         self._refresh()
         self._say(_("Every page is signed. The officers can now sign and seal the statement."))
         self.sign_button.setFocus()
+
+    def _handed_back(self) -> None:
+        self.raise_()
+        self.activateWindow()
 
     def _close_party_window(self) -> None:
         if self.party_window is not None:
@@ -372,6 +364,14 @@ class ReadBackFlow(QDialog):
         self.setWindowTitle(_("Signed statement"))
         self.preview.export_button.setFocus()
         self.signed.emit(self.statement_id)
+
+    def reject(self) -> None:
+        """Close without signing; the statement stays in read-back (asks if pages are signed)."""
+        if (not self._done and self.session.signatures.signatures
+                and not self.ask(_("Close the read-back? The signatures captured so far are "
+                                   "discarded and the statement stays in read-back."))):
+            return
+        super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._close_party_window()

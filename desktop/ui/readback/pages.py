@@ -123,10 +123,10 @@ class PageViewer(QWidget):
         self._images: list[QImage] = []
         self._index = 0
         self.view = PageView()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.scroll.setWidget(self.view)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll_area.setWidget(self.view)
         self.previous_button = QPushButton(_("Previous page"))
         self.next_button = QPushButton(_("Next page"))
         self.position = QLabel()
@@ -139,7 +139,7 @@ class PageViewer(QWidget):
         navigation.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(navigation)
         self._refresh()
 
@@ -163,7 +163,7 @@ class PageViewer(QWidget):
         changed = index != self._index
         self._index = index
         self.view.set_image(self._images[index])
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         self._refresh()
         if changed:
             self.page_changed.emit(index)

@@ -4,17 +4,46 @@ The prepared document (`RenderedStatement`), its page digests and page images, t
 declaration it was rendered with, and the signatures captured so far
 (`ReadBackSignatures`). When the document is prepared again (the declaration changed),
 `replace_document` drops every signature whose page changed or disappeared and says which.
+`prepare_pages` (run on the store thread) prepares the document and renders its pages;
+`declaration_presets` derives the two usual declarations from the template's wording.
 No widgets here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from gettext import gettext as _
 
 from PySide6.QtGui import QImage
 
 from desktop.documents.capture import ReadBackSignatures
-from desktop.documents.render import RenderedStatement
+from desktop.documents.render import RenderedStatement, wording
+from desktop.domain.errors import RuleViolation
+from desktop.domain.model import StatementState
+from desktop.services import interview, signing
+from desktop.store.store import Store
+from desktop.ui.readback.pages import render_pages
+
+Prepared = tuple[RenderedStatement, list[str], list[QImage]]
+
+
+def declaration_presets() -> list[str]:
+    """The declaration as read by the interviewee, and as read aloud to them (template)."""
+    text = str(wording()["closing"]["declaration_default"])
+    choice = re.search(r"我看过（或([^）]*)）", text)
+    if choice is None:
+        return [text]
+    return [text.replace(choice.group(0), "我看过"), text.replace(choice.group(0),
+                                                                 choice.group(1))]
+
+
+def prepare_pages(store: Store, statement_id: str, declaration: str) -> Prepared:
+    """The document prepared for read-back, its page digests and page images."""
+    if interview.get(store, statement_id).state is not StatementState.READ_BACK:
+        raise RuleViolation(_("Only a statement in read-back can be signed."))
+    rendered = signing.prepare(store, statement_id, declaration)
+    return rendered, signing.page_digests(rendered), render_pages(rendered.pdf)
 
 
 @dataclass

@@ -168,7 +168,12 @@ def test_a_correction_returns_the_statement_to_draft(
     write_on(qtbot, party.pad_panel.pad)
     qtbot.mouseClick(party.confirm_button, LEFT)
     asked: list[str] = []
-    open_flow.ask = lambda text: asked.append(text) or True
+
+    def agree(text: str) -> bool:
+        asked.append(text)
+        return True
+
+    open_flow.ask = agree
     with qtbot.waitSignal(open_flow.returned_to_draft) as signal:
         qtbot.mouseClick(open_flow.correction_button, LEFT)
     assert signal.args == [world.statement.id]
@@ -186,6 +191,7 @@ def test_missing_signing_keys_are_reported(
     ui_ctx.demo_devices = False
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
+    flow.ask = lambda _text: True
     sign_every_page(qtbot, flow)
     qtbot.mouseClick(flow.sign_button, LEFT)
     text = flow.status.text()
@@ -204,6 +210,7 @@ def test_demo_mode_installs_demo_keys(ui_ctx: AppContext, world: World, qtbot: Q
     in_read_back(world, long=False)
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
+    flow.ask = lambda _text: True
     sign_every_page(qtbot, flow)
     with qtbot.waitSignal(flow.signed, timeout=60_000):
         qtbot.mouseClick(flow.sign_button, LEFT)
