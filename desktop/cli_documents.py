@@ -20,37 +20,16 @@ from cryptography import x509
 
 from desktop.documents.verify import SignatureReport, VerificationReport, verify_pdf
 from desktop.domain.errors import UserError
-from desktop.store.documents import find_record
+from desktop.services.verify import load_certificates, read_file, stored_copy
 
 EXIT_OK = 0
 EXIT_DOES_NOT_HOLD = 3
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(_("Cannot read {path}: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from exc
-
-
-def _load_certificates(paths: list[Path]) -> list[x509.Certificate]:
-    certs: list[x509.Certificate] = []
-    for path in paths:
-        data = _read(path)
-        try:
-            certs.extend(x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
-                         else [x509.load_der_x509_certificate(data)])
-        except ValueError as exc:
-            raise UserError(_("{path} is not a certificate (PEM or DER).").format(
-                path=path)) from exc
-    return certs
-
-
 def _load_crls(paths: list[Path]) -> list[x509.CertificateRevocationList]:
     crls: list[x509.CertificateRevocationList] = []
     for path in paths:
-        data = _read(path)
+        data = read_file(path)
         try:
             crls.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
                         else x509.load_der_x509_crl(data))
@@ -95,8 +74,8 @@ def _print_report(report: VerificationReport) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    data = _read(args.file)
-    report = verify_pdf(data, _load_certificates(args.trust), _load_crls(args.crl))
+    data = read_file(args.file)
+    report = verify_pdf(data, load_certificates(args.trust), _load_crls(args.crl))
     record_problem = None
     record: dict[str, Any] | None = None
     if args.record_workdir is not None:
@@ -124,13 +103,12 @@ def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any]
     from desktop.cli import login_from_args  # the CLI's one way to log in
 
     with login_from_args(args, workdir=args.record_workdir) as store:
-        found = find_record(store.conn, data)
-    if found is None:
+        found = stored_copy(store, data)
+    if found.statement_id is None:
         return {"statement": None, "exact": False}, _(
             "The file is not a document kept in this store (not the signed copy of any "
             "statement, nor that copy with updates appended).")
-    statement_id, exact = found
-    return {"statement": statement_id, "exact": exact}, None
+    return {"statement": found.statement_id, "exact": found.exact}, None
 
 
 def register(sub: Any) -> None:
