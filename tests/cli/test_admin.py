@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import last_json, run_cli
 
 ADMIN = {"STATEMENT_ROOM_OFFICER": "ADM-001", "STATEMENT_ROOM_PASSWORD": "Admin2026password"}
@@ -72,7 +74,18 @@ def test_init_with_a_bad_escrow_key_is_explained(tmp_path: Path) -> None:
     assert not (tmp_path / "s").exists()
 
 
-def test_no_subcommand_shows_help() -> None:
-    run = run_cli()
-    assert run.returncode == 2
-    assert "demo" in run.stdout and "audit" in run.stdout
+def test_help_lists_the_subcommands_and_the_window_options() -> None:
+    run = run_cli("--help")
+    assert run.returncode == 0
+    assert "demo" in run.stdout and "audit" in run.stdout and "--demo-devices" in run.stdout
+
+
+def test_no_subcommand_starts_the_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desktop.ui.app
+    from desktop import cli
+
+    started: list[tuple[Path, bool, str | None]] = []
+    monkeypatch.setattr(desktop.ui.app, "run_gui", lambda workdir, *, demo_devices, language:
+                        started.append((workdir, demo_devices, language)) or 0)
+    assert cli.main(["--lang", "en", "--workdir", str(tmp_path), "--demo-devices"]) == 0
+    assert started == [(tmp_path, True, "en")]
