@@ -11,7 +11,7 @@ failure half-way leaves the statement in read-back with nothing half-signed kept
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from desktop.documents.signing import (
 )
 from desktop.documents.stamps import text_stamp_png
 from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import Action, Officer, StatementState
+from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
 from desktop.services.templates import load_template
 from desktop.store import cases, documents, officers
 from desktop.store import statements as repo
@@ -76,9 +76,18 @@ def _box(name: str, page: int, x: float, y: float, w: float, h: float,
     return FieldSpec(name, page, round(x), round(y), round(x + w), round(y + h), locks)
 
 
-def prepare(store: Store, statement_id: str, declaration: str | None = None) -> RenderedStatement:
-    """The document as the party reads it back: rendered pages and their digests."""
+def prepare(
+    store: Store, statement_id: str, declaration: str | None = None,
+    refusal: SignatureRefusal | None = None,
+) -> RenderedStatement:
+    """The document as the party reads it back: rendered pages and their digests.
+
+    With `refusal`, the document is the one that is signed when the party refused: the
+    refusal, its reason and the witness are printed where the party would have signed.
+    """
     statement = repo.get_statement(store.conn, statement_id)
+    if refusal is not None:
+        statement = replace(statement, refusal=refusal)
     first, second = (officers.get_officer(store.conn, oid) for oid in statement.interviewer_ids)
     recorder = officers.get_officer(store.conn, statement.recorder_id)
     document = StatementDocument(
@@ -106,7 +115,7 @@ def sign_statement(
     statement = repo.get_statement(store.conn, statement_id)
     if statement.state is not StatementState.READ_BACK:
         raise RuleViolation(_("Only a statement in read-back can be signed."))
-    rendered = prepare(store, statement_id, declaration)
+    rendered = prepare(store, statement_id, declaration, signatures.refusal)
     digests = page_digests(rendered)
     if signatures.refusal is None:
         missing = signatures.missing_pages(rendered.page_count)

@@ -92,6 +92,11 @@ def test_refusal_to_sign_is_recorded_and_the_document_still_sealed(
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     assert report.bottom_line, report.reasons
     assert not any(s.field_name.startswith("Party") for s in report.signatures)
+    # The signed document itself says so: the refusal, its reason and the witness.
+    text = subprocess.run([poppler_tool("pdftotext"), "-", "-"], input=signed.pdf,
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    flat = "".join(text.split())
+    assert "当事人拒绝签名" in flat and "见证人丙" in flat
 
 
 def test_only_read_back_statements_are_signed(world: World) -> None:
