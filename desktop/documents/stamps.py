@@ -45,3 +45,25 @@ def text_stamp_png(lines: list[str], width_pt: float, height_pt: float,
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def with_fingerprint_png(signature_png: bytes, fingerprint_png: bytes) -> bytes:
+    """The party's signature with their fingerprint beside it, as one transparent PNG.
+
+    The fingerprint is scaled to the signature's height (keeping its proportions) and placed
+    on the right, as it is pressed next to the name on a paper statement.
+    """
+    with Image.open(io.BytesIO(signature_png)) as raw_signature, \
+            Image.open(io.BytesIO(fingerprint_png)) as raw_print:
+        signature = raw_signature.convert("RGBA")
+        print_image = raw_print.convert("RGBA")
+    height = signature.height
+    width = max(1, round(print_image.width * height / max(1, print_image.height)))
+    print_image = print_image.resize((width, height), Image.Resampling.LANCZOS)
+    gap = max(1, height // 10)
+    canvas = Image.new("RGBA", (signature.width + gap + width, height), (255, 255, 255, 0))
+    canvas.paste(signature, (0, 0), signature)
+    canvas.paste(print_image, (signature.width + gap, 0), print_image)
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=False)
+    return out.getvalue()

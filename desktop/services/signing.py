@@ -36,7 +36,7 @@ from desktop.documents.signing import (
     http_timestamper,
     sign_field,
 )
-from desktop.documents.stamps import text_stamp_png
+from desktop.documents.stamps import text_stamp_png, with_fingerprint_png
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
 from desktop.services.templates import load_template
@@ -145,6 +145,8 @@ def sign_statement(
     if signatures.refusal is None:
         for page_signature in signatures.signatures:
             png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
+            if page_signature.fingerprint is not None:
+                png = with_fingerprint_png(png, page_signature.fingerprint.png)
             pdf = sign_field(pdf, f"Party{page_signature.page_index + 1}", device,
                              image_png=png, timestamper=timestamper, reason="被询问人签名")
     day = store.clock().strftime("%Y-%m-%d %H:%M")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
+from PIL import Image
 
-from desktop.documents.capture import PageSignature, ReadBackSignatures
+from desktop.documents.capture import (
+    FingerprintImage,
+    PageSignature,
+    ReadBackSignatures,
+    render_png,
+)
+from desktop.documents.stamps import with_fingerprint_png
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
@@ -145,3 +153,26 @@ def test_unreachable_tsa_falls_back_to_b_b(
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     assert report.bottom_line, report.reasons
     assert not any(s.timestamped for s in report.signatures)
+
+
+def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: Path) -> None:
+    ready_for_signing(world, tmp_path)
+    rendered = signing.prepare(world.store, world.statement.id)
+    digests = signing.page_digests(rendered)
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), (120, 40, 40)).save(buffer, format="PNG")
+    fingerprint = FingerprintImage(0, digests[0], buffer.getvalue(), "测试指纹仪")
+    pages = [PageSignature(page, synthetic_signature(page, digest, seed=page),
+                           fingerprint if page == 0 else None)
+             for page, digest in enumerate(digests)]
+    signed = signing.sign_statement(world.store, world.statement.id, ReadBackSignatures(pages))
+
+    plain = render_png(pages[0].capture, dpi=signing.SIGNATURE_DPI)
+    with Image.open(io.BytesIO(with_fingerprint_png(plain, fingerprint.png))) as both, \
+            Image.open(io.BytesIO(plain)) as alone:
+        expected, without = both.size, alone.size
+    listing = subprocess.run([poppler_tool("pdfimages"), "-list", "-"], input=signed.pdf,
+                             capture_output=True, check=True).stdout.decode()
+    sizes = {(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])}
+    assert expected in sizes  # page 1's box holds signature and fingerprint
+    assert expected[0] > without[0] and expected[1] == without[1]
