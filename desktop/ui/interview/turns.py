@@ -153,8 +153,11 @@ class TurnRow(QFrame):
         return self.editor.toPlainText()
 
     def show_status(self, status: TurnStatus) -> None:
-        self.state_label.setText(status_text(status))
-        self.state_label.setToolTip(status.error)
+        text = status_text(status)
+        if self.state_label.text() != text:
+            self.state_label.setText(text)
+        if self.state_label.toolTip() != status.error:
+            self.state_label.setToolTip(status.error)
 
     def set_read_only(self, read_only: bool) -> None:
         self.editor.setReadOnly(read_only)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from gettext import gettext as _
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -136,6 +136,9 @@ class InterviewWorkspace(QWidget):
         side_layout.addWidget(phrases, 1)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        self._sized = False
         layout.addWidget(splitter, 1)
 
         bottom = QHBoxLayout()
@@ -149,6 +152,13 @@ class InterviewWorkspace(QWidget):
         history = QShortcut(QKeySequence("Ctrl+H"), self.page)
         history.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         history.activated.connect(self._history_of_current)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # the turns get three quarters of the width, whatever the DPI
+            self._sized = True
+            width = max(self.splitter.width(), self.width())
+            self.splitter.setSizes([width * 3 // 4, width - width * 3 // 4])
 
     # --- loading --------------------------------------------------------------------------
     def _started(self, statement: Statement, party: Party) -> None:
@@ -254,8 +264,11 @@ class InterviewWorkspace(QWidget):
         text = status_text(status)
         if status.error:
             text = _("Not saved: {reason}").format(reason=status.error)
-        self.overall.setText(text)
-        self.overall.setStyleSheet(_ERROR_STYLE if status.state is SaveState.UNSAVED else "")
+        style = _ERROR_STYLE if status.state is SaveState.UNSAVED else ""
+        if self.overall.text() != text:
+            self.overall.setText(text)
+        if self.overall.styleSheet() != style:  # re-polishing on every key is costly
+            self.overall.setStyleSheet(style)
 
     def opening_missing(self) -> list[str]:
         """Labels of the required opening items whose answer is still empty."""

@@ -1,0 +1,179 @@
+"""Benchmark keypress-to-repaint latency in the interview editor, autosave on against off.
+
+Measured: in a statement of 200 turns shown in a real `InterviewWorkspace` (real SQLCipher
+store in a temporary directory, the real asynchronous `Background` with its store thread),
+the time from sending one key event to the last turn's editor until that editor's viewport
+receives its next paint event (an event filter catches `QEvent.Paint`), over N keys.
+
+Anchor, in the same run and the same window: the same keys with autosave switched off
+(`Autosaver.enabled = False`; the editor, the indicator refresh and the checklist still run).
+Blocks alternate in ABBA order so machine drift lands on both. With autosave on, every key
+submits a save (coalesced per turn) whose commit runs on the store thread while the GUI
+thread keeps repainting; the ratio is what autosave costs the typist.
+
+    python3 benchmarks/typing_bench.py [--keys N] [--block B] [--smoke]
+
+Prints one JSON object on its last line; `meets_target` (ratio <= 1.2 at p50 and p95) is
+information for people, the exit code only says the benchmark ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.domain.ids import new_id
+from desktop.domain.model import Case, IdKind, Officer, Party, Role, StatementKind, TurnKind
+from desktop.services import interview, records
+from desktop.store.store import StorePaths, create_store
+from desktop.ui.background import Background
+from desktop.ui.context import AppContext
+from desktop.ui.interview import InterviewWorkspace
+from tests.ui.interview.keys import type_text
+from tests.ui.interview.pyside_guard import pin_singletons
+
+TARGET_RATIO = 1.2
+TURNS = 200
+PASSWORD = "Bench2026password"
+TYPED = "我驾驶车牌号为浙A3K9Q2的小型轿车停在解放路小区东门的人行道上停了大约二十分钟"
+
+
+class PaintWatch(QObject):
+    """Records the time of the next paint event of the watched viewport."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted_at: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint and self.painted_at is None:
+            self.painted_at = time.perf_counter()
+        return False
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = max(0, math.ceil(q * len(ordered)) - 1)
+    return ordered[index]
+
+
+def build_statement(root: Path) -> tuple[StorePaths, str, str, object]:
+    paths = StorePaths(root / "store")
+    admin = Officer(new_id(), "基准管理员", "BENCH001", "示例区综合行政执法局", Role.ADMIN)
+    second = Officer(new_id(), "基准队员", "BENCH002", "示例区综合行政执法局")
+    store = create_store(paths, admin, PASSWORD)
+    store.add_officer(second, PASSWORD + "2")
+    case = records.create_case(store, Case(new_id(), "基准〔2026〕1号", "人行道违法停放机动车",
+                                           "违停", "解放路"))
+    party = records.record_party(store, Party(new_id(), IdKind.RESIDENT_ID,
+                                              "110101199003071233", "基准人"))
+    statement = interview.open_statement(
+        store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
+        place="询问室", interviewers=(admin.id, second.id), recorder_id=second.id)
+    for seq in range(len(statement.turns), TURNS):
+        kind = TurnKind.QUESTION if seq % 2 == 0 else TurnKind.ANSWER
+        interview.add_turn(store, statement.id, kind, TYPED[: 10 + seq % 30])
+    return paths, case.id, statement.id, store
+
+
+def measure(app: QApplication, ws: InterviewWorkspace, keys: int, autosave: bool,
+            offset: int) -> list[float]:
+    ws.flush()
+    ws.autosaver.enabled = autosave
+    row = ws.turns.rows[-1]
+    editor = row.editor
+    watch = PaintWatch()
+    editor.viewport().installEventFilter(watch)
+    samples = []
+    try:
+        for i in range(keys):
+            app.processEvents()  # settle: nothing pending before the key
+            watch.painted_at = None
+            start = time.perf_counter()
+            type_text(editor, TYPED[(offset + i) % len(TYPED)])
+            deadline = start + 5.0
+            while watch.painted_at is None:
+                app.processEvents()
+                if time.perf_counter() > deadline:
+                    raise RuntimeError("the editor was not repainted after a key")
+            samples.append((watch.painted_at - start) * 1000)
+    finally:
+        editor.viewport().removeEventFilter(watch)
+    ws.flush()
+    return samples
+
+
+def summary(samples: list[float]) -> dict[str, float | int]:
+    return {"p50_ms": round(percentile(samples, 0.50), 3),
+            "p95_ms": round(percentile(samples, 0.95), 3), "n": len(samples)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=2000, help="keys per mode")
+    parser.add_argument("--block", type=int, default=250, help="keys per ABBA block")
+    parser.add_argument("--smoke", action="store_true", help="100 keys per mode, seconds")
+    args = parser.parse_args()
+    if args.smoke:
+        args.keys, args.block = 100, 25
+    pin_singletons()  # PySide6 6.12 on Python 3.11 leaks references to None (see the module)
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    with tempfile.TemporaryDirectory(prefix="typing-bench-") as tmp:
+        paths, case_id, statement_id, store = build_statement(Path(tmp))
+        bg = Background()
+        ctx = AppContext(paths, bg)
+        ctx.store = store  # type: ignore[assignment]
+        ws = InterviewWorkspace(ctx, case_id, statement_id)
+        ws.resize(1366, 768)
+        ws.show()
+        while len(ws.turns.rows) < TURNS or not ws.windowHandle().isExposed():
+            app.processEvents()
+        for _settle in range(20):  # lay out 200 rows, then scroll the last into view
+            app.processEvents()
+            ws.turns.focus(len(ws.turns.rows) - 1)
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        order = [True, False, False, True]
+        done = 0
+        while done < args.keys:
+            block = min(args.block, args.keys - done)
+            for mode in order:
+                samples[mode] += measure(app, ws, block, mode, done)
+            done += block
+        saved = interview.get(store, statement_id).turns[-1].text  # type: ignore[arg-type]
+        shown = ws.turns.rows[-1].text()
+        ws.autosaver.enabled = True
+        ws.close()
+        bg.shutdown()
+        store.close()  # type: ignore[attr-defined]
+    on, off = summary(samples[True]), summary(samples[False])
+    ratio_p50 = on["p50_ms"] / off["p50_ms"]
+    ratio_p95 = on["p95_ms"] / off["p95_ms"]
+    report = {
+        "benchmark": "typing_keypress_to_repaint",
+        "turns": TURNS, "keys_per_mode": on["n"], "block": args.block,
+        "autosave_on": on, "autosave_off": off,
+        "ratio_p50": round(ratio_p50, 3), "ratio_p95": round(ratio_p95, 3),
+        "target_ratio": TARGET_RATIO,
+        "meets_target": ratio_p50 <= TARGET_RATIO and ratio_p95 <= TARGET_RATIO,
+        "last_turn_saved_equals_shown": saved == shown or not saved,
+        "platform": os.environ.get("QT_QPA_PLATFORM", ""),
+    }
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
