@@ -42,7 +42,6 @@ from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
 from tests.ui.interview.keys import type_text
-from tests.ui.interview.pyside_guard import pin_singletons
 
 TARGET_RATIO = 1.2
 TURNS = 200
@@ -128,7 +127,6 @@ def main() -> int:
     args = parser.parse_args()
     if args.smoke:
         args.keys, args.block = 100, 25
-    pin_singletons()  # PySide6 6.12 on Python 3.11 leaks references to None (see the module)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="typing-bench-") as tmp:

@@ -28,7 +28,6 @@ from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.interview.autosave import SaveState
 from tests.conftest import PASSWORD
 from tests.ui.interview.keys import type_text
-from tests.ui.interview.pyside_guard import pin_singletons
 
 PIECES = ["我把车停在", "人行道上", "大约十分钟", "我知道不对", "以后不会了", "abc", "123"]
 
@@ -36,7 +35,6 @@ PIECES = ["我把车停在", "人行道上", "大约十分钟", "我知道不对
 def main() -> None:
     workdir, case_id, statement_id, seed = sys.argv[1:5]
     rng = random.Random(int(seed))
-    pin_singletons()  # see pyside_guard.py: PySide6 6.12 on Python 3.11
     app = QApplication([])
     paths = StorePaths(Path(workdir))
     bg = Background()  # the real asynchronous one: a store thread, callbacks queued back
