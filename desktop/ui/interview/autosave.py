@@ -1,7 +1,11 @@
 """Autosave of turns: every change is saved on the store thread, coalesced per turn.
 
-At most one save per turn is in flight; when it returns and the text shown changed in the
-meantime, the newer text is saved at once. A turn is reported saved only when the store
+Keystrokes that come quickly are gathered: a save starts once typing pauses for `delay_ms`
+(250 ms), and at least every `max_wait_ms` (2 s) during a long burst, so a commit does not
+compete with every keystroke's repaint and the history is not one revision per key. Enter,
+moving to another turn, read-back, locking and closing save at once (`kick`). At most one
+save per turn is in flight; when it returns and the text shown changed in the meantime,
+the newer text is saved next. A turn is reported saved only when the store
 acknowledged exactly the text shown (services commit before returning, so acknowledged text
 is durable; architecture.md "A save, from keypress to disk"). `saved(turn_id, text)` is
 emitted at that moment; `state_changed(turn_id)` whenever the indicator must be redrawn.
@@ -9,16 +13,20 @@ emitted at that moment; `state_changed(turn_id)` whenever the indicator must be 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from gettext import gettext as _
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.services import interview
 from desktop.ui.context import AppContext
+
+DEFAULT_DELAY_MS = 250
+DEFAULT_MAX_WAIT_MS = 2000
 
 
 class SaveState(Enum):
@@ -52,6 +60,13 @@ class Autosaver(QObject):
         self._errors: dict[str, str] = {}
         self._maybe_dirty: set[str] = set()
         self._last_at: datetime | None = None
+        # Tests run the store inline and want every change saved at once.
+        self.delay_ms = 0 if ctx.bg.synchronous else DEFAULT_DELAY_MS
+        self.max_wait_ms = DEFAULT_MAX_WAIT_MS
+        self._pending_since: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.kick)
 
     def track(self, turn_id: str, stored_text: str, at: datetime | None = None) -> None:
         """A turn as loaded from (or just added to) the store: its text is already durable."""
@@ -62,9 +77,22 @@ class Autosaver(QObject):
         """The text of `turn_id` changed in its editor."""
         self._errors.pop(turn_id, None)
         self._maybe_dirty.add(turn_id)
-        if self.enabled and turn_id not in self._flight:
-            self._submit(turn_id)
+        if self.enabled:
+            self._schedule(turn_id)
         self.state_changed.emit(turn_id)
+
+    def _schedule(self, turn_id: str) -> None:
+        if self.delay_ms <= 0:
+            if turn_id not in self._flight:
+                self._submit(turn_id)
+            return
+        now = time.monotonic()
+        if self._pending_since is None:
+            self._pending_since = now
+        if (now - self._pending_since) * 1000 >= self.max_wait_ms:
+            self.kick()
+        else:
+            self._timer.start(self.delay_ms)
 
     def status(self, turn_id: str) -> TurnStatus:
         if turn_id in self._errors:
@@ -73,13 +101,15 @@ class Autosaver(QObject):
             return TurnStatus(SaveState.SAVING)
         if self._acked.get(turn_id) == self._text_of(turn_id):
             return TurnStatus(SaveState.SAVED, self._acked_at.get(turn_id))
+        if self._timer.isActive():
+            return TurnStatus(SaveState.SAVING)  # a save is scheduled for when typing pauses
         return TurnStatus(SaveState.UNSAVED)
 
     def overall(self) -> TurnStatus:
         """Saved only when every turn is; otherwise saving, or unsaved with the first error."""
         if self._errors:
             return TurnStatus(SaveState.UNSAVED, error=next(iter(self._errors.values())))
-        if self._flight:
+        if self._flight or (self._timer.isActive() and self.dirty()):
             return TurnStatus(SaveState.SAVING)
         if self.dirty():
             return TurnStatus(SaveState.UNSAVED)
@@ -97,7 +127,9 @@ class Autosaver(QObject):
         return sorted(self._maybe_dirty)
 
     def kick(self) -> None:
-        """Submit a save for every changed turn that has none in flight (before flushing)."""
+        """Submit a save now for every changed turn that has none in flight."""
+        self._timer.stop()
+        self._pending_since = None
         for turn_id in self.dirty():
             if turn_id not in self._flight:
                 self._submit(turn_id)
@@ -119,7 +151,10 @@ class Autosaver(QObject):
         self._acked[turn_id] = text
         self._acked_at[turn_id] = self._last_at = self._ctx.clock()
         if self._text_of(turn_id) != text and self.enabled:
-            self._submit(turn_id)
+            if self.delay_ms <= 0:
+                self._submit(turn_id)
+            elif not self._timer.isActive():
+                self._timer.start(self.delay_ms)
         elif self._text_of(turn_id) == text:
             self.saved.emit(turn_id, text)
         self.state_changed.emit(turn_id)

@@ -198,8 +198,8 @@ class InterviewWorkspace(QWidget):
         editor = row.editor
         editor.textChanged.connect(lambda turn_id=turn.id: self.autosaver.changed(turn_id))
         editor.commit.connect(lambda r=row: self._commit(r))
-        editor.navigate.connect(lambda step, r=row: self.turns.focus(
-            self.turns.index_of(r) + step))
+        editor.navigate.connect(lambda step, r=row: (self.autosaver.kick(), self.turns.focus(
+            self.turns.index_of(r) + step)))
         editor.phrase.connect(self._phrase_key)
         row.history_requested.connect(self.show_history)
         return row
@@ -214,6 +214,7 @@ class InterviewWorkspace(QWidget):
     # --- typing ---------------------------------------------------------------------------
     def _commit(self, row: TurnRow) -> None:
         """Enter: go to the next turn, creating it when this is the last one."""
+        self.autosaver.kick()  # a finished turn is saved at once, not when typing pauses
         index = self.turns.index_of(row)
         if index < len(self.turns.rows) - 1:
             self.turns.focus(index + 1)
