@@ -266,6 +266,8 @@ def _layout(doc: StatementDocument) -> list[Page]:
         flow.paragraph(text, HEADER_SIZE, HEADER_LEADING)
     flow.space(8.0)
     for turn in sorted(doc.statement.turns, key=lambda t: t.seq):
+        if turn.kind is TurnKind.QUESTION and not turn.text.strip():
+            continue  # a question opened and never asked (Enter after the last answer)
         flow.paragraph(_turn_text(turn.kind, turn.text), BODY_SIZE, BODY_LEADING,
                        space_before=4.0)
     flow.space(12.0)

@@ -391,3 +391,11 @@ def test_an_overlong_declaration_still_stays_inside_the_frame(tmp_path: Path) ->
     assert squash(declaration) in squash(body_text(ws))
     last = out.page_count - 1
     assert all(out.signature_boxes[name][0][0] == last for name in BOX_NAMES[1:])
+
+
+def test_a_question_opened_but_never_asked_is_not_printed(tmp_path: Path) -> None:
+    doc = make_document([("车是你停的吗？", "是我停的。"), ("", "")])
+    text = run(["pdftotext", "-enc", "UTF-8"], render_statement(doc).pdf, tmp_path)
+    lines = [line.strip() for line in text.splitlines()]
+    assert "问：" not in lines  # the empty question after the last answer
+    assert lines.count("答：") == 1  # an empty answer stays visible: nothing was said
