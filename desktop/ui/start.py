@@ -79,7 +79,7 @@ class SetupDialog(QDialog):
         self.admin_repeat = _password_field()
         admin_box = QGroupBox(_("First administrator"))
         admin_form = QFormLayout(admin_box)
-        admin_form.addRow(_("Name"), self.admin_name)
+        admin_form.addRow(_("Full name"), self.admin_name)
         admin_form.addRow(_("Enforcement certificate number"), self.admin_certificate)
         admin_form.addRow(_("Password"), self.admin_password)
         admin_form.addRow(_("Repeat the password"), self.admin_repeat)
@@ -91,7 +91,7 @@ class SetupDialog(QDialog):
         second_box = QGroupBox(_("Second officer (optional)"))
         second_form = QFormLayout(second_box)
         second_form.addRow(self.add_second)
-        second_form.addRow(_("Name"), self.second_name)
+        second_form.addRow(_("Full name"), self.second_name)
         second_form.addRow(_("Enforcement certificate number"), self.second_certificate)
         second_form.addRow(_("Password"), self.second_password)
         for widget in (self.second_name, self.second_certificate, self.second_password):
@@ -260,7 +260,7 @@ class LoginDialog(QDialog):
     def submit(self) -> None:
         login = self.certificate.text().strip()
         password = self.password.text()
-        if login and not password and self.certificate.hasFocus():
+        if login and not password:
             self.password.setFocus()  # Enter after the certificate number moves on
             return
         if not login or not password:
