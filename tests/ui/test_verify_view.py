@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from pytestqt.qtbot import QtBot
 
@@ -168,11 +168,11 @@ def test_dropping_a_pdf_on_the_area_opens_a_dialog(
     area.dropEvent(ignored)
     assert area.dialogs == []
     assert not ignored.isAccepted()
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     area.dragEnterEvent(enter)
     assert enter.isAccepted()
-    refused = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, remote,
+    refused = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, remote,
                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     area.dragEnterEvent(refused)
     assert not refused.isAccepted()
