@@ -9,6 +9,7 @@ and a double click opens one. The case's evidence panel goes below them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from gettext import gettext as _
 
 from PySide6.QtCore import Qt, Signal
@@ -73,11 +74,14 @@ class CaseListPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.summaries: list[CaseSummary] = []
+        self._shown_once = False
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search cases and statements…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # long causes wrap instead of scrolling sideways
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentItemChanged.connect(self._current_changed)
         self.new_button = QPushButton(_("New case"))
         self.new_button.clicked.connect(self.new_case_requested)
@@ -90,9 +94,16 @@ class CaseListPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.new_button)
 
-    def refresh(self, select: str | None = None) -> None:
+    def refresh(self, select: str | None = None,
+                on_done: Callable[[], None] | None = None) -> None:
         keep = select or self.current_case_id()
-        self.ctx.run(records.case_summaries, lambda s: self._loaded(s, keep))
+
+        def loaded(summaries: list[CaseSummary]) -> None:
+            self._loaded(summaries, keep)
+            if on_done is not None:
+                on_done()
+
+        self.ctx.run(records.case_summaries, loaded)
 
     def current_case_id(self) -> str | None:
         item = self.list.currentItem()
@@ -100,10 +111,14 @@ class CaseListPanel(QWidget):
 
     def _loaded(self, summaries: list[CaseSummary], select: str | None) -> None:
         self.summaries = summaries
-        self._show(summaries, {}, select)
+        if self.search.text().strip():
+            self._filter(self.search.text())  # keep what the officer is searching for
+        else:
+            self._show(summaries, {}, select)
 
     def _show(self, summaries: list[CaseSummary], snippets: dict[str, str],
               select: str | None) -> None:
+        before = self.current_case_id()
         self.list.blockSignals(True)
         self.list.clear()
         for summary in summaries:
@@ -124,8 +139,9 @@ class CaseListPanel(QWidget):
         if self.list.currentItem() is None and self.list.count():
             self.list.setCurrentRow(0)
         current = self.current_case_id()
-        if current is not None:
-            self.case_selected.emit(current)
+        if current is not None and (current != before or not self._shown_once):
+            self._shown_once = True
+            self.case_selected.emit(current)  # not on a mere refresh of the same case
 
     def _filter(self, text: str) -> None:
         query = text.strip()
@@ -235,7 +251,8 @@ class CaseView(QWidget):
                                               _("Turns")])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, self.table.horizontalHeader().ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         for row, statement in enumerate(summary.statements):
             self.table.insertRow(row)
@@ -245,7 +262,8 @@ class CaseView(QWidget):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, statement.id)
                 self.table.setItem(row, column, item)
-        self.table.resizeColumnsToContents()
+        for column in range(1, 5):
+            self.table.resizeColumnToContents(column)
         self.table.cellDoubleClicked.connect(self._open_row)
         self.new_button = QPushButton(_("New statement"))
         self.new_button.clicked.connect(lambda: self.new_statement.emit(case.id))

@@ -183,7 +183,10 @@ class MainWindow(QMainWindow):
             return
         from desktop.ui.evidence import EvidencePanel
 
-        view = CaseView(self.ctx, summary, EvidencePanel(self.ctx, case_id))
+        evidence = EvidencePanel(self.ctx, case_id)
+        evidence.changed.connect(self.cases.refresh)  # the list counts evidence per case
+        evidence.refresh()
+        view = CaseView(self.ctx, summary, evidence)
         view.open_statement.connect(self.open_statement)
         view.new_statement.connect(lambda cid: self.open_statement(cid, None))
         index = self.tabs.indexOf(self.case_tab)
@@ -214,10 +217,16 @@ class MainWindow(QMainWindow):
         from desktop.ui.readback import ReadBackFlow
 
         flow = ReadBackFlow(self.ctx, statement_id, self)
-        flow.signed.connect(lambda _sid: self.cases.refresh())
+        flow.signed.connect(lambda _sid: self._refresh_case())
         flow.returned_to_draft.connect(lambda _sid: self.cases.refresh())
         flow.show()
         self.read_back_flow = flow
+
+    def _refresh_case(self) -> None:
+        """A statement changed state: list and case view show it."""
+        case_id = self.cases.current_case_id()
+        if case_id is not None:
+            self.cases.refresh(on_done=lambda: self.show_case(case_id))
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

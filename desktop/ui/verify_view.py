@@ -141,7 +141,10 @@ class VerifyDialog(QDialog):
         self.add_root_button.clicked.connect(self._ask_root)
         self.close_button.clicked.connect(self.accept)
         em = self.fontMetrics().horizontalAdvance("M")
-        self.resize(em * 70, self.fontMetrics().height() * 28)
+        # Wide enough for every column of the signature table; never wider than the screen.
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width = em * 100 if screen is None else min(em * 100, screen.width() - 40)
+        self.resize(width, self.fontMetrics().height() * 28)
         self.run_check()
 
     # -- running -----------------------------------------------------------------------------

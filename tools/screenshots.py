@@ -1,0 +1,225 @@
+"""Screenshots of every main screen, in Chinese and English, for docs/screenshots/.
+
+Run under a virtual X server at the smallest screen the program must serve:
+
+    xvfb-run -s "-screen 0 1366x768x24" python3 tools/screenshots.py
+
+It builds a demo store (synthetic people), then walks through the program as an officer
+would: first-run setup, login, the main window with a case, the interview workspace (from
+the ID card, then questions and answers), read-back (the officer's dialog and the party's
+page), the signed statement, docking a body-worn recorder, the evidence with its custody,
+and the verification report. Each screen is a grab of the whole X screen, so dialogs are
+shown over their windows as an officer sees them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.i18n import set_language
+from desktop.services import interview, signing
+from desktop.services.demo import run_demo
+from desktop.services.demo_login import demo_login
+from desktop.store.paths import StorePaths
+from desktop.store.store import unlock
+from desktop.ui.app import create_application
+from desktop.ui.background import Background
+from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
+from desktop.ui.main_window import MainWindow
+from desktop.ui.start import LoginDialog, SetupDialog
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def settle(rounds: int = 20) -> None:
+    for _ in range(rounds):
+        QApplication.processEvents()
+
+
+def shoot(name: str, language: str) -> Path:
+    settle()
+    screen = QGuiApplication.primaryScreen()
+    path = OUT / f"{language}-{name}.png"
+    screen.grabWindow(0).save(str(path))
+    print(path)
+    return path
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     char))
+
+
+def scribble(pad: QWidget, seed: int) -> None:
+    """A few pen strokes across the pad, like a hurried signature."""
+    area = pad.surface().toRect() if hasattr(pad.surface(), "toRect") else pad.surface()
+    left, top = area.left() + area.width() * 0.15, area.top() + area.height() * 0.35
+    for stroke in range(3):
+        y = top + stroke * area.height() * 0.15
+        points = [QPoint(int(left + step * area.width() * 0.05 + stroke * 30),
+                         int(y + ((step * 7 + seed) % 5 - 2) * 6)) for step in range(12)]
+        events = ([(QEvent.Type.MouseButtonPress, points[0])]
+                  + [(QEvent.Type.MouseMove, p) for p in points[1:]]
+                  + [(QEvent.Type.MouseButtonRelease, points[-1])])
+        for kind, point in events:
+            button = Qt.MouseButton.LeftButton
+            buttons = Qt.MouseButton.NoButton if kind is QEvent.Type.MouseButtonRelease \
+                else button
+            QApplication.sendEvent(pad, QMouseEvent(kind, point.toPointF(),
+                                                    pad.mapToGlobal(point).toPointF(),
+                                                    button, buttons,
+                                                    Qt.KeyboardModifier.NoModifier))
+
+
+def walk(language: str, demo_root: Path, scratch: Path) -> None:
+    set_language(language)
+    app = create_application()
+    assert isinstance(app, QApplication)
+
+    def context(workdir: Path) -> AppContext:
+        ctx = AppContext(StorePaths(workdir), Background(synchronous=True), demo_devices=True)
+        ctx.settings.ports = DevicePorts(**{**DEMO_PORTS.__dict__,
+                                            "bodycam": f"emu-bodycam://?root={scratch}/cam"
+                                                       f"-{language}&offset=-90"})
+        return ctx
+
+    setup = SetupDialog(context(scratch / f"new-{language}"))
+    setup.unit.setText("示例区综合行政执法局城北中队")
+    setup.admin_name.setText("周建国")
+    setup.admin_certificate.setText("33070021001")
+    setup.show()
+    shoot("1-setup", language)
+    setup.close()
+
+    ctx = context(demo_root)
+    login = LoginDialog(ctx)
+    login.certificate.setText("33070021001")
+    login.show()
+    shoot("2-login", language)
+    login.close()
+
+    credentials = demo_login(demo_root)
+    assert credentials is not None
+    ctx.store = unlock(ctx.paths, *credentials)
+    window = MainWindow(ctx)
+    window.closing_for_rebuild = True  # the store is closed at the end of the walk
+    window.showMaximized()
+    shoot("3-main-window", language)
+
+    # A new statement: the header from the ID card.
+    view = window.tabs.widget(0)
+    view.new_button.click()
+    workspace = window.tabs.currentWidget()
+    workspace.header.read_card_button.click()
+    workspace.header.place.setText("城北中队询问室二")
+    workspace.header.phone.setText("13800000000")
+    shoot("4-interview-header", language)
+    workspace.header.start_button.click()
+    settle()
+    answers = ["看清楚了。", "听清楚了。", "不申请回避。"]
+    rows = [r for r in workspace.turns.rows if r.kind_label.text() not in ("Q:", "问：")]
+    for row, answer in zip(rows, answers, strict=False):
+        row.editor.setFocus()
+        type_text(row.editor, answer)
+    workspace.turns.focus(len(workspace.turns.rows) - 1)
+    row = workspace.turns.rows[-1]
+    QApplication.sendEvent(row.editor, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return,
+                                                 Qt.KeyboardModifier.NoModifier))
+    store = ctx.require_store()
+    statement_id = workspace.statement_id
+    for text in ("你在人民路摆摊经营多久了？", "今天是第一次，大概摆了一个小时。"):
+        editor = workspace.turns.rows[-1].editor
+        type_text(editor, text)
+        QApplication.sendEvent(editor, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return,
+                                                 Qt.KeyboardModifier.NoModifier))
+    workspace.flush()
+    shoot("5-interview", language)
+
+    # Read-back: the officer's dialog, then the party's page on their screen.
+    workspace.read_back_button.click()
+    settle()
+    flow = window.read_back_flow
+    flow.ask = lambda _text: True
+    flow.resize(1200, 720)
+    if flow.party_window is not None:
+        flow.party_window.hide()  # (it is on the party's screen, not the officer's)
+    shoot("6-read-back", language)
+    flow.show_button.click()
+    party = flow.party_window
+    # Without a window manager (Xvfb) full screen is only a request: make it so.
+    party.setGeometry(QGuiApplication.primaryScreen().geometry())
+    party.raise_()
+    party.activateWindow()
+    settle()
+    scribble(party.pad_panel.pad, 1)
+    shoot("7-party-signs", language)
+    for page in range(party.page_count):
+        party.go_to(page)
+        scribble(party.pad_panel.pad, page)
+        party.confirm_button.click()
+        settle(5)
+    flow.raise_()
+    flow.sign_button.click()
+    settle()
+    if flow.preview is None:
+        raise SystemExit(f"signing did not finish: {flow.status.text()} / "
+                         f"{party.message.text()}")
+    shoot("8-signed", language)
+    flow.close()
+
+    # Evidence: dock the recorder, then the evidence list with custody.
+    window.show_case(view.summary.case.id)
+    from desktop.ui.evidence import EvidencePanel
+
+    panel = window.tabs.widget(0).findChild(EvidencePanel)
+    panel.dock_button.click()
+    dock = panel.dock_dialog
+    dock.start_button.click()
+    settle()
+    shoot("9-docking", language)
+    dock.close()
+    panel.refresh()
+    panel.table.selectRow(0)
+    shoot("10-evidence", language)
+
+    pdf = signing.export_document(store, statement_id, scratch / f"signed-{language}.pdf")
+    window.verify(pdf)
+    settle()
+    shoot("11-verify", language)
+    window.verify_dialog.close()
+    interview.get(store, statement_id)  # still readable: nothing was closed under us
+    window.close()
+    ctx.require_store().close()
+    ctx.bg.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--languages", nargs="+", default=["zh_CN", "en"])
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="screens-"))
+    try:
+        demo_root = scratch / "demo"
+        set_language("zh_CN")
+        run_demo(demo_root, lambda _line: None)
+        for language in args.languages:
+            walk(language, demo_root, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
