@@ -41,9 +41,14 @@ from desktop.ui.start import LoginDialog, SetupDialog
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
+BACKGROUNDS: list[Background] = []
+
+
 def settle(rounds: int = 20) -> None:
     for _ in range(rounds):
         QApplication.processEvents()
+        for bg in BACKGROUNDS:
+            bg.drain()  # with --threads: wait for the store and device threads
 
 
 def shoot(name: str, language: str) -> Path:
@@ -83,13 +88,15 @@ def scribble(pad: QWidget, seed: int) -> None:
                                                     Qt.KeyboardModifier.NoModifier))
 
 
-def walk(language: str, demo_root: Path, scratch: Path) -> None:
+def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -> None:
     set_language(language)
     app = create_application()
     assert isinstance(app, QApplication)
 
     def context(workdir: Path) -> AppContext:
-        ctx = AppContext(StorePaths(workdir), Background(synchronous=True), demo_devices=True)
+        bg = Background(synchronous=not threads)
+        BACKGROUNDS.append(bg)
+        ctx = AppContext(StorePaths(workdir), bg, demo_devices=True)
         ctx.settings.ports = DevicePorts(**{**DEMO_PORTS.__dict__,
                                             "bodycam": f"emu-bodycam://?root={scratch}/cam"
                                                        f"-{language}&offset=-90"})
@@ -123,6 +130,7 @@ def walk(language: str, demo_root: Path, scratch: Path) -> None:
     view.new_button.click()
     workspace = window.tabs.currentWidget()
     workspace.header.read_card_button.click()
+    settle()
     workspace.header.place.setText("城北中队询问室二")
     workspace.header.phone.setText("13800000000")
     shoot("4-interview-header", language)
@@ -208,6 +216,8 @@ def walk(language: str, demo_root: Path, scratch: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--languages", nargs="+", default=["zh_CN", "en"])
+    parser.add_argument("--threads", action="store_true",
+                        help="run the store and devices on their threads, as the program does")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="screens-"))
@@ -216,7 +226,7 @@ def main() -> None:
         set_language("zh_CN")
         run_demo(demo_root, lambda _line: None)
         for language in args.languages:
-            walk(language, demo_root, scratch)
+            walk(language, demo_root, scratch, args.threads)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

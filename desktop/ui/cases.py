@@ -31,37 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.ids import new_id
-from desktop.domain.model import Case, StatementKind, StatementState
+from desktop.domain.model import Case
 from desktop.services import records
 from desktop.services.records import CaseSummary
 from desktop.services.search import search_statements
 from desktop.ui.context import AppContext
-
-STATE_NAMES = {
-    StatementState.DRAFT: lambda: _("draft"),
-    StatementState.READ_BACK: lambda: _("read-back"),
-    StatementState.SIGNED: lambda: _("signed"),
-    StatementState.SEALED: lambda: _("sealed"),
-}
-
-
-KIND_NAMES = {
-    StatementKind.INQUIRY: lambda: _("inquiry"),
-    StatementKind.INSPECTION: lambda: _("on-site inspection"),
-    StatementKind.DEFENCE: lambda: _("statement and defence"),
-    StatementKind.HEARING: lambda: _("hearing"),
-    StatementKind.ADDENDUM: lambda: _("addendum"),
-}
-
-
-def kind_name(kind: StatementKind) -> str:
-    name = KIND_NAMES.get(kind)
-    return name() if name else kind.value
-
-
-def state_name(state: StatementState) -> str:
-    name = STATE_NAMES.get(state)
-    return name() if name else state.value
+from desktop.ui.labels import kind_label, state_label
 
 
 class CaseListPanel(QWidget):
@@ -256,7 +231,8 @@ class CaseView(QWidget):
         self.table.verticalHeader().hide()
         for row, statement in enumerate(summary.statements):
             self.table.insertRow(row)
-            values = [statement.party_name, kind_name(statement.kind), state_name(statement.state),
+            values = [statement.party_name, kind_label(statement.kind),
+                      state_label(statement.state),
                       statement.started_at.strftime("%Y-%m-%d %H:%M"), str(statement.turns)]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)

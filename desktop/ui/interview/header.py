@@ -33,7 +33,7 @@ from desktop.services import interview
 from desktop.services.identity import party_from_card, read_identity, record_card_party
 from desktop.store.store import Store
 from desktop.ui.context import AppContext
-from desktop.ui.interview.labels import (
+from desktop.ui.labels import (
     STARTABLE_KINDS,
     id_kind_label,
     kind_label,

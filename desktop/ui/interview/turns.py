@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.model import Turn, TurnKind
 from desktop.ui.interview.autosave import SaveState, TurnStatus, status_text
-from desktop.ui.interview.labels import clock_time, opening_label, turn_label
+from desktop.ui.labels import clock_time, opening_label, turn_label
 
 _PHRASE_KEYS = {getattr(Qt.Key, f"Key_{n}"): str(n) for n in range(1, 10)}
 

@@ -34,9 +34,9 @@ from desktop.ui.interview.autosave import Autosaver, SaveState, status_text
 from desktop.ui.interview.editor import TurnList
 from desktop.ui.interview.header import HeaderForm
 from desktop.ui.interview.history import HistoryDialog
-from desktop.ui.interview.labels import REQUIRED_OPENING, clock_time, kind_label, opening_label
 from desktop.ui.interview.phrases import Phrase, load_phrases, phrase_for_key
 from desktop.ui.interview.turns import TurnRow
+from desktop.ui.labels import REQUIRED_OPENING, clock_time, kind_label, opening_label
 
 DURATION_CHECK_MS = 60_000
 _WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"

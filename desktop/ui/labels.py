@@ -1,4 +1,5 @@
-"""User-facing names of the domain's enumerations and small formatting helpers.
+"""User-facing names of the domain's enumerations and small formatting helpers, shared by
+every screen (one name per thing: the case view and the workspace say the same).
 
 Every string goes through gettext with an English msgid; the Chinese catalog translates them.
 """
@@ -8,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from gettext import gettext as _
 
-from desktop.domain.model import IdKind, Officer, OpeningItem, Sex, StatementKind, TurnKind
+from desktop.domain.model import (
+    IdKind,
+    Officer,
+    OpeningItem,
+    Sex,
+    StatementKind,
+    StatementState,
+    TurnKind,
+)
 
 # Kinds an officer can start from the header; an addendum starts from a signed statement.
 STARTABLE_KINDS = (StatementKind.INQUIRY, StatementKind.INSPECTION, StatementKind.DEFENCE,
@@ -25,6 +34,15 @@ def kind_label(kind: StatementKind) -> str:
         StatementKind.HEARING: _("Hearing"),
         StatementKind.ADDENDUM: _("Addendum"),
     }[kind]
+
+
+def state_label(state: StatementState) -> str:
+    return {
+        StatementState.DRAFT: _("draft"),
+        StatementState.READ_BACK: _("read-back"),
+        StatementState.SIGNED: _("signed"),
+        StatementState.SEALED: _("sealed"),
+    }.get(state, state.value)
 
 
 def id_kind_label(kind: IdKind) -> str:
