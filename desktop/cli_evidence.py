@@ -17,10 +17,7 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from desktop.domain.errors import UserError
 from desktop.services.evidence import ImportedItem, SkippedEntry
-from hardware.bodycam.errors import BodycamError
-from hardware.transport import PortError
 
 DEVICE_PASSWORD_ENV = "STATEMENT_ROOM_DEVICE_PASSWORD"
 
@@ -71,8 +68,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_bodycam(args: argparse.Namespace) -> int:
     from desktop.cli import login_from_args
-    from desktop.services.dock import DEFAULT_DEVICE_PASSWORD, DockPolicy, DockProgress, dock
-    from hardware.bodycam import open_bodycam
+    from desktop.services.dock import DEFAULT_DEVICE_PASSWORD, DockPolicy, DockProgress, dock_port
 
     policy = DockPolicy(
         device_password=os.environ.get(DEVICE_PASSWORD_ENV) or DEFAULT_DEVICE_PASSWORD,
@@ -88,15 +84,8 @@ def _import_bodycam(args: argparse.Namespace) -> int:
                                                       name=p.file_name), flush=True)
 
     with login_from_args(args) as store:
-        try:
-            driver = open_bodycam(args.bodycam)
-        except PortError as exc:
-            raise UserError(str(exc)) from exc
-        try:
-            report = dock(store, driver, case_id=args.case, statement_id=args.statement,
-                          policy=policy, progress=show)
-        except BodycamError as exc:
-            raise UserError(str(exc)) from exc
+        report = dock_port(store, args.bodycam, case_id=args.case, statement_id=args.statement,
+                           policy=policy, progress=show)
     docking = report.docking
     if not args.json:
         _print_items(report.items, report.already, [], report.skipped)
