@@ -16,26 +16,11 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-
 from desktop.documents.verify import SignatureReport, VerificationReport, verify_pdf
-from desktop.domain.errors import UserError
-from desktop.services.verify import load_certificates, read_file, stored_copy
+from desktop.services.verify import load_certificates, load_crls, read_file, stored_copy
 
 EXIT_OK = 0
 EXIT_DOES_NOT_HOLD = 3
-
-
-def _load_crls(paths: list[Path]) -> list[x509.CertificateRevocationList]:
-    crls: list[x509.CertificateRevocationList] = []
-    for path in paths:
-        data = read_file(path)
-        try:
-            crls.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
-                        else x509.load_der_x509_crl(data))
-        except ValueError as exc:
-            raise UserError(_("{path} is not a CRL (PEM or DER).").format(path=path)) from exc
-    return crls
 
 
 def _yes(value: bool | None) -> str:
@@ -75,7 +60,7 @@ def _print_report(report: VerificationReport) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     data = read_file(args.file)
-    report = verify_pdf(data, load_certificates(args.trust), _load_crls(args.crl))
+    report = verify_pdf(data, load_certificates(args.trust), load_crls(args.crl))
     record_problem = None
     record: dict[str, Any] | None = None
     if args.record_workdir is not None:

@@ -65,6 +65,19 @@ def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:
     return certs
 
 
+def load_crls(paths: Iterable[Path]) -> list[x509.CertificateRevocationList]:
+    """Certificate revocation lists from PEM or DER files."""
+    crls: list[x509.CertificateRevocationList] = []
+    for path in paths:
+        data = read_file(path)
+        try:
+            crls.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
+                        else x509.load_der_x509_crl(data))
+        except ValueError as exc:
+            raise UserError(_("{path} is not a CRL (PEM or DER).").format(path=path)) from exc
+    return crls
+
+
 def store_trust_roots(store: Store) -> list[x509.Certificate]:
     """The self-signed root(s) of the store's device key chain; none without a device key."""
     if not documents.has_signing_key(store.conn, "device"):
