@@ -220,6 +220,12 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     """No subcommand: the desktop application."""
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        # Qt would abort the process without a word; say what is wrong instead.
+        raise UserError(_("No display was found, so the window cannot open. Run it in a "
+                          "desktop session, or use the subcommands (see `statement-room "
+                          "--help`)."))
     try:
         from desktop.ui.app import run_gui
     except ImportError as exc:  # e.g. Qt's system libraries are missing

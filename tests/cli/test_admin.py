@@ -80,6 +80,13 @@ def test_help_lists_the_subcommands_and_the_window_options() -> None:
     assert "demo" in run.stdout and "audit" in run.stdout and "--demo-devices" in run.stdout
 
 
+def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path) -> None:
+    run = run_cli("--workdir", str(tmp_path), env={"DISPLAY": "", "WAYLAND_DISPLAY": "",
+                                                    "QT_QPA_PLATFORM": ""})
+    assert run.returncode == 1
+    assert "No display was found" in run.stderr
+
+
 def test_no_subcommand_starts_the_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import desktop.ui.app
     from desktop import cli
