@@ -210,7 +210,9 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     interview.get(store, statement_id)  # still readable: nothing was closed under us
     window.close()
     ctx.require_store().close()
-    ctx.bg.shutdown()
+    for bg in BACKGROUNDS:
+        bg.shutdown()
+    BACKGROUNDS.clear()
 
 
 def main() -> None:
