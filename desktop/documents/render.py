@@ -54,6 +54,7 @@ from desktop.documents.layout import (
 from desktop.domain.model import Case, Officer, Party, Statement, TurnKind
 
 BOX_NAMES = ("party", "interviewer1", "interviewer2", "recorder", "witness", "seal")
+DECLARATION_BOX = "declaration"  # only when the declaration is left for handwriting
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 # The signature block of the last page (offsets from its top, in points).
@@ -63,6 +64,9 @@ _SIG_W, _SIG_H = 112.0, 40.0
 _COL2 = 186.0
 _SEAL = 116.0
 _GRID_H = 6.0 + 2 * _ROW_H + 24.0
+# Ruled lines left for the handwritten declaration: 80 pt (28 mm), room for two lines of
+# handwriting of about 14 mm each, as on paper forms.
+_WRITE_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,10 @@ class RenderedStatement:
     text frame (56.69, 134)-(538.59, 785.20). 'interviewer1', 'interviewer2', 'recorder' and
     'witness' (112 x 40 each, a 2 x 2 grid) and 'seal' (116 x 116, right of the grid) are on
     the last page, in the signature block after the declaration; their height on the page
-    depends on the content. `qr_payloads[i]` is what page i's QR code encodes.
+    depends on the content. When the declaration is left for handwriting
+    (`StatementDocument.declaration` empty), 'declaration' is the ruled write space above the
+    grid on the last page (the frame's width, four lines high); otherwise there is no such
+    key. `qr_payloads[i]` is what page i's QR code encodes.
     """
 
     pdf: bytes
@@ -186,13 +193,13 @@ def _closing(doc: StatementDocument, flow: Flow) -> None:
     """Declaration, refusal and the signature block, kept together on the last page."""
     c, roles = wording()["closing"], _roles(doc)
     lines: list[tuple[str, str]] = [(c["declaration_label"].format(**roles), "body")]
-    if doc.declaration:
+    if doc.declaration and doc.declaration.strip():
         lines += [(t, "body") for t in wrap(doc.declaration, BODY_SIZE, FRAME.w)]
         write_space = 0.0
     else:
         lines += [(t, "hint") for t in wrap(c["declaration_hint"].format(**roles),
                                             SMALL_SIZE, FRAME.w)]
-        write_space = 2 * BODY_LEADING
+        write_space = _WRITE_LINES * BODY_LEADING
     refusal = doc.statement.refusal
     refusal_lines = [] if refusal is None else wrap(
         c["refusal"].format(interviewee=roles["interviewee"], reason=refusal.reason,
@@ -213,9 +220,13 @@ def _closing(doc: StatementDocument, flow: Flow) -> None:
             page.texts.append(TextItem(FRAME.x, baseline_in(y, size, BODY_LEADING), text, size,
                                        style))
             y -= BODY_LEADING
-        for n in range(int(write_space // BODY_LEADING)):  # ruled lines for handwriting
+        rules = int(write_space // BODY_LEADING)
+        for n in range(rules):  # ruled lines for handwriting
             rule_y = y - (n + 1) * BODY_LEADING + 3.0
             page.rules.append((FRAME.x, rule_y, FRAME.right, rule_y))
+        if rules:  # where the handwritten declaration goes: the ruled lines, hint excluded
+            page.boxes[DECLARATION_BOX] = Rect(FRAME.x, y - write_space + 1.0, FRAME.w,
+                                               write_space - 2.0)
         y -= write_space
         for text in refusal_lines:
             page.texts.append(TextItem(FRAME.x, baseline_in(y, BODY_SIZE, BODY_LEADING), text,
@@ -372,8 +383,9 @@ def render_statement(doc: StatementDocument) -> RenderedStatement:
             canvas.line(x1, y1, x2, y2)
         canvas.restoreState()
         for name, box in page.boxes.items():
-            _draw_box(canvas, box, dashed=name == "seal")
-            boxes[name].append((index, box.x, box.y, box.w, box.h))
+            if name != DECLARATION_BOX:  # the ruled lines already show where to write
+                _draw_box(canvas, box, dashed=name == "seal")
+            boxes.setdefault(name, []).append((index, box.x, box.y, box.w, box.h))
         canvas.showPage()
     canvas.save()
     return RenderedStatement(buf.getvalue(), boxes, len(pages), tuple(payloads))

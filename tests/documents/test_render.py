@@ -20,6 +20,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 
 from desktop.documents import render as render_module
 from desktop.documents.layout import (
+    BODY_LEADING,
     FRAME,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -31,6 +32,7 @@ from desktop.documents.layout import (
 )
 from desktop.documents.render import (
     BOX_NAMES,
+    DECLARATION_BOX,
     RenderedStatement,
     StatementDocument,
     qr_payload,
@@ -399,3 +401,31 @@ def test_a_question_opened_but_never_asked_is_not_printed(tmp_path: Path) -> Non
     lines = [line.strip() for line in text.splitlines()]
     assert "问：" not in lines  # the empty question after the last answer
     assert lines.count("答：") == 1  # an empty answer stays visible: nothing was said
+
+
+def test_a_handwritten_declaration_gets_its_box_on_the_last_page(tmp_path: Path) -> None:
+    doc = three_page_document()
+    out = render_statement(doc)
+    last = out.page_count - 1
+    assert set(out.signature_boxes) == {*BOX_NAMES, DECLARATION_BOX}
+    [(page, x, y, w, h)] = out.signature_boxes[DECLARATION_BOX]
+    box = Rect(x, y, w, h)
+    assert page == last
+    assert FRAME.contains(box) and w == pytest.approx(FRAME.w)
+    assert h >= 3 * BODY_LEADING  # two lines of handwriting, not a single printed line
+    ws = words(out.pdf, tmp_path)
+    hint = [w for w in ws if w.page == last and "亲笔书写" in w.text]
+    assert hint and all(word.rect.y >= box.top for word in hint)  # the hint is above it
+    for word in ws:
+        assert not (word.page == last and word.rect.intersects(box)), word
+    for name in BOX_NAMES[1:]:
+        [(other_page, ox, oy, ow, oh)] = out.signature_boxes[name]
+        assert other_page == last and not box.intersects(Rect(ox, oy, ow, oh)), name
+        assert oy + oh < box.y  # the officers' grid comes after the declaration
+
+
+@pytest.mark.parametrize("declaration", ["以上笔录我看过，和我说的相符。", "   "])
+def test_the_declaration_box_exists_only_when_it_is_handwritten(declaration: str) -> None:
+    out = render_statement(make_document([("车是你停的吗？", "是我停的。")],
+                                         declaration=declaration))
+    assert (DECLARATION_BOX in out.signature_boxes) == (not declaration.strip())
