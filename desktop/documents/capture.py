@@ -9,7 +9,8 @@ module, which
 - renders them to a transparent print-resolution PNG (`render_png`), deterministically, so
   the same strokes always give the same bytes (for one Pillow/zlib version),
 - binds strokes, picture and the page they were drawn on in one SHA-256 (`capture_digest`),
-- collects a whole document's signatures or the recorded refusal to sign
+- collects a whole document's signatures, the declaration the interviewee wrote by hand
+  ("以上笔录我看过，和我说的相符", on the last page), or the recorded refusal to sign
   (`ReadBackSignatures`).
 
 Coordinates are quantized before anything is rendered or hashed: micrometres for x, y and
@@ -38,7 +39,10 @@ from sync.protocol.canonical import MAX_SAFE_INTEGER, canonical_json
 
 __all__ = [
     "CAPTURE_FORMAT",
+    "DECLARATION",
+    "DECLARATION_FORMAT",
     "DEFAULT_DPI",
+    "SIGNATURE",
     "FingerprintImage",
     "PageSignature",
     "ReadBackSignatures",
@@ -52,6 +56,13 @@ __all__ = [
 
 # Identifies the digest encoding; change it (v2) if the record layout ever changes.
 CAPTURE_FORMAT = "statement-room/signature-capture/v1"
+# What a capture is for: a page signature, or the handwritten read-back declaration. The
+# record layout is the same; only its "format" differs, so a page signature's strokes can
+# never pass for the declaration (or the reverse), and page signature digests are unchanged.
+SIGNATURE = "signature"
+DECLARATION = "declaration"
+DECLARATION_FORMAT = "statement-room/declaration-capture/v1"
+_FORMATS = {SIGNATURE: CAPTURE_FORMAT, DECLARATION: DECLARATION_FORMAT}
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_DPI = 300
@@ -168,7 +179,8 @@ class SignatureCapture:
 
     `page_digest` is the hex SHA-256 of the page content the interviewee saw when signing;
     `width_mm` x `height_mm` is the signing surface every point lies on; `device` names the
-    pad (model and serial, or "mouse" for the fallback).
+    pad (model and serial, or "mouse" for the fallback). `purpose` is `SIGNATURE` (the name
+    signed on a page) or `DECLARATION` (the read-back declaration written by hand).
     """
 
     page_index: int
@@ -177,9 +189,12 @@ class SignatureCapture:
     height_mm: float
     strokes: tuple[Stroke, ...]
     device: str
+    purpose: str = SIGNATURE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strokes", tuple(self.strokes))
+        if self.purpose not in _FORMATS:
+            raise UserError(_("A capture is either a signature or a handwritten declaration."))
         _check_page(self.page_index, self.page_digest)
         _check_label(
             self.device,
@@ -235,10 +250,11 @@ def capture_record(capture: SignatureCapture) -> dict[str, object]:
     """The capture as integers only: the exact data `capture_digest` covers.
 
     Positions and the surface size are in micrometres, pressure in thousandths, each stroke a
-    list of `[t_ms, x_um, y_um, pressure_milli]`. Storage can keep this next to the PNG.
+    list of `[t_ms, x_um, y_um, pressure_milli]`. Storage can keep this next to the PNG. The
+    format is `CAPTURE_FORMAT` for a page signature, `DECLARATION_FORMAT` for the declaration.
     """
     return {
-        "format": CAPTURE_FORMAT,
+        "format": _FORMATS[capture.purpose],
         "page_index": capture.page_index,
         "page_digest": capture.page_digest,
         "width_um": _um(capture.width_mm),
@@ -412,7 +428,7 @@ class PageSignature:
     fingerprint: FingerprintImage | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.capture, SignatureCapture):
+        if not isinstance(self.capture, SignatureCapture) or self.capture.purpose != SIGNATURE:
             raise UserError(_("A page signature needs a captured signature."))
         if self.capture.page_index != self.page_index:
             raise UserError(
@@ -441,20 +457,58 @@ class ReadBackSignatures:
     """The signatures of a whole document, page by page, or the recorded refusal to sign.
 
     The GUI adds a `PageSignature` as each page is signed; a page signed badly is removed
-    and signed again. A refusal (with a witness, `rules.check_refusal`) replaces the
-    signatures: it can be recorded only while no page is signed, and no page can be signed
-    after it, until it is withdrawn. Pages are numbered from 0 here; messages count from 1.
+    and signed again. When the declaration is written by hand, its capture (purpose
+    `DECLARATION`, bound to the last page's digest) is kept as `declaration`. A refusal (with
+    a witness, `rules.check_refusal`) replaces the signatures and the declaration: it can be
+    recorded only while nothing is signed or written, and nothing can be signed after it,
+    until it is withdrawn. Pages are numbered from 0 here; messages count from 1.
     """
 
-    def __init__(self, signatures: Iterable[PageSignature] = ()) -> None:
+    def __init__(self, signatures: Iterable[PageSignature] = (),
+                 declaration: SignatureCapture | None = None) -> None:
         self._pages: dict[int, PageSignature] = {}
         self._refusal: SignatureRefusal | None = None
+        self._declaration: SignatureCapture | None = None
         for signature in signatures:
             self.add(signature)
+        if declaration is not None:
+            self.set_declaration(declaration)
 
     @property
     def refusal(self) -> SignatureRefusal | None:
         return self._refusal
+
+    @property
+    def declaration(self) -> SignatureCapture | None:
+        """The declaration written by hand on the last page, if any."""
+        return self._declaration
+
+    def set_declaration(self, capture: SignatureCapture) -> None:
+        """Keep the handwritten declaration (written once; clear it to write it again)."""
+        if not isinstance(capture, SignatureCapture) or capture.purpose != DECLARATION:
+            raise UserError(_("The handwritten declaration needs a captured declaration."))
+        if self._refusal is not None:
+            raise UserError(
+                _("The interviewee's refusal to sign is recorded; withdraw it before adding"
+                  " signatures.")
+            )
+        if self._declaration is not None:
+            raise UserError(
+                _("The declaration is already written; clear it before writing it again.")
+            )
+        self._declaration = capture
+
+    def clear_declaration(self) -> None:
+        """Drop the handwritten declaration so it can be written again (no-op if none)."""
+        self._declaration = None
+
+    def declaration_stale(self, page_digests: Sequence[str]) -> bool:
+        """The declaration was written for another page or version than the last page."""
+        declaration = self._declaration
+        if declaration is None:
+            return False
+        return (not page_digests or declaration.page_index != len(page_digests) - 1
+                or declaration.page_digest != page_digests[-1])
 
     @property
     def signatures(self) -> tuple[PageSignature, ...]:
@@ -489,6 +543,11 @@ class ReadBackSignatures:
         if not isinstance(refusal, SignatureRefusal):
             raise UserError(_("A refusal to sign must be recorded with a witness."))
         check_refusal(refusal)
+        if self._declaration is not None:
+            raise UserError(
+                _("The interviewee has already written the declaration; clear it before"
+                  " recording a refusal to sign.")
+            )
         if self._pages:
             raise UserError(
                 _("Some pages are already signed; clear their signatures before recording a"
@@ -519,10 +578,17 @@ class ReadBackSignatures:
             if index >= len(page_digests) or page_digests[index] != signature.page_digest
         )
 
-    def complete(self, page_count: int) -> bool:
-        """Every page 0..page_count-1 is signed and nothing else, or a refusal is recorded."""
+    def complete(self, page_count: int, *, declaration: bool = False) -> bool:
+        """Every page 0..page_count-1 is signed and nothing else, or a refusal is recorded.
+
+        With `declaration=True` the handwritten declaration must be there too, on the last
+        page.
+        """
         if self._refusal is not None:
             return True
+        if declaration and (self._declaration is None
+                            or self._declaration.page_index != page_count - 1):
+            return False
         return not self.missing_pages(page_count) and not self.extra_pages(page_count)
 
 

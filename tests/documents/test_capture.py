@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from desktop.documents.capture import (
+    CAPTURE_FORMAT,
+    DECLARATION,
+    DECLARATION_FORMAT,
     FingerprintImage,
     PageSignature,
     ReadBackSignatures,
@@ -339,6 +342,67 @@ def test_refusal_requires_a_witness_and_replaces_signatures() -> None:
     signatures.add(signed(0))
     with pytest.raises(UserError, match="already signed"):
         signatures.record_refusal(refusal)
+
+
+# --- the handwritten declaration -------------------------------------------------------------
+
+
+def declaration(page: int = 1, digest: str = PAGE) -> SignatureCapture:
+    return replace(simple_capture(page, digest), width_mm=180.0, purpose=DECLARATION)
+
+
+def test_the_declaration_is_a_capture_of_its_own_kind() -> None:
+    written = declaration()
+    assert capture_record(written)["format"] == DECLARATION_FORMAT
+    assert capture_record(simple_capture())["format"] == CAPTURE_FORMAT
+    png = render_png(written)
+    # the same strokes as a page signature give another digest: neither passes for the other
+    as_signature = replace(written, purpose="signature")
+    assert capture_digest(written, png) != capture_digest(as_signature, png)
+    with pytest.raises(UserError, match=r"^A page signature needs a captured signature\.$"):
+        PageSignature(page_index=1, capture=written)
+    with pytest.raises(UserError, match="either a signature or a handwritten declaration"):
+        replace(written, purpose="initials")
+    with pytest.raises(UserError, match="nothing was drawn"):
+        replace(written, strokes=())
+    with pytest.raises(UserError, match="leaves the 180 x 40 mm signing surface"):
+        replace(written, height_mm=40.0, strokes=(Stroke((point(0, 10, 45),)),))
+    signatures = ReadBackSignatures()
+    with pytest.raises(UserError, match="needs a captured declaration"):
+        signatures.set_declaration(simple_capture(1))
+    assert signatures.declaration is None
+
+
+def test_the_declaration_is_bound_to_the_last_page() -> None:
+    signatures = ReadBackSignatures([signed(0), signed(1)])
+    assert signatures.complete(2) and not signatures.complete(2, declaration=True)
+    signatures.set_declaration(declaration(page=1))
+    assert signatures.complete(2, declaration=True)
+    assert not signatures.declaration_stale([PAGE, PAGE])
+    assert signatures.declaration_stale([PAGE, OTHER_PAGE])  # the last page changed
+    assert signatures.declaration_stale([PAGE, PAGE, PAGE])  # no longer the last page
+    assert not signatures.complete(3, declaration=True)
+    with pytest.raises(UserError, match="already written; clear it"):
+        signatures.set_declaration(declaration(page=1))
+    signatures.clear_declaration()
+    assert signatures.declaration is None and not signatures.declaration_stale([PAGE])
+    wrong_page = ReadBackSignatures([signed(0), signed(1)], declaration(page=0))
+    assert wrong_page.declaration_stale([PAGE, PAGE])
+    assert not wrong_page.complete(2, declaration=True)
+
+
+def test_a_refusal_excludes_the_declaration() -> None:
+    refusal = SignatureRefusal(reason="不认可笔录内容", witness_name="见证人乙", recorded_at=NOW)
+    signatures = ReadBackSignatures(declaration=declaration(page=0))
+    with pytest.raises(UserError, match="already written the declaration"):
+        signatures.record_refusal(refusal)
+    assert signatures.refusal is None
+    signatures.clear_declaration()
+    signatures.record_refusal(refusal)
+    with pytest.raises(UserError, match="refusal to sign is recorded"):
+        signatures.set_declaration(declaration(page=0))
+    assert signatures.declaration is None
+    assert signatures.complete(1, declaration=True)
 
 
 # --- synthetic signatures --------------------------------------------------------------------
