@@ -1,11 +1,13 @@
 """Signing a statement after read-back: the PDF the party saw, their signatures, the seal.
 
 `sign_statement` renders the statement, certifies it with the statement room's device key
-(pre-creating a field for every signer), places the party's handwriting on every page (or
-records the refusal with its witness), has the interviewers and the recorder sign with their
-own keys, and lets the unit seal lock the document. Only when the whole PDF is built does
-one transaction move the statement to signed and sealed and keep the PDF in the store, so a
-failure half-way leaves the statement in read-back with nothing half-signed kept.
+(pre-creating a field for every signer), places the party's handwriting on every page and,
+when the declaration was left for handwriting, the declaration they wrote by hand in its
+ruled space on the last page (or records the refusal with its witness), has the
+interviewers and the recorder sign with their own keys, and lets the unit seal lock the
+document. Only when the whole PDF is built does one transaction move the statement to
+signed and sealed and keep the PDF in the store, so a failure half-way leaves the
+statement in read-back with nothing half-signed kept.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from desktop.documents.capture import ReadBackSignatures, render_png
 from desktop.documents.render import (
+    DECLARATION_BOX,
     RenderedStatement,
     StatementDocument,
     page_digest,
@@ -46,6 +49,7 @@ from desktop.store.files import atomic_write_bytes
 from desktop.store.store import Store
 
 SIGNATURE_DPI = 200
+DECLARATION_FIELD = "Declaration"
 TSA_ENV = "STATEMENT_ROOM_TSA_URL"
 
 
@@ -111,13 +115,26 @@ def sign_statement(
     declaration: str | None = None,
     timestamper: Any = None,
 ) -> SignedStatement:
-    """Sign and seal a statement in read-back; keep the signed PDF in the store."""
+    """Sign and seal a statement in read-back; keep the signed PDF in the store.
+
+    With a typed `declaration` it is printed in the document. Without one the document
+    leaves the declaration to be written by hand, and `signatures.declaration` (written on
+    the last page as the party saw it) is signed into that space as field "Declaration",
+    right after the party's page signatures. A refusal to sign needs neither.
+    """
     statement = repo.get_statement(store.conn, statement_id)
     if statement.state is not StatementState.READ_BACK:
         raise RuleViolation(_("Only a statement in read-back can be signed."))
     rendered = prepare(store, statement_id, declaration, signatures.refusal)
     digests = page_digests(rendered)
+    boxes = rendered.signature_boxes
+    handwritten = signatures.refusal is None and bool(boxes.get(DECLARATION_BOX))
     if signatures.refusal is None:
+        if signatures.declaration is not None and (declaration or "").strip():
+            raise UserError(_("The declaration is both typed and handwritten; keep only one "
+                              "of them."))
+        if signatures.declaration is not None and not handwritten:
+            raise UserError(_("The document has no space for the handwritten declaration."))
         missing = signatures.missing_pages(rendered.page_count)
         if missing:
             raise UserError(_("The interviewee has not signed page(s) {pages}.").format(
@@ -126,8 +143,14 @@ def sign_statement(
         if stale:
             raise UserError(_("Page(s) {pages} changed after they were signed; sign them "
                               "again.").format(pages=", ".join(str(p + 1) for p in stale)))
-    boxes = rendered.signature_boxes
+        if handwritten and signatures.declaration is None:
+            raise UserError(_("The interviewee has not written the declaration."))
+        if handwritten and signatures.declaration_stale(digests):
+            raise UserError(_("The declaration was written on another version of the last "
+                              "page; it must be written again."))
     specs = [_box(f"Party{page + 1}", page, x, y, w, h) for page, x, y, w, h in boxes["party"]]
+    if handwritten:
+        specs.append(_box(DECLARATION_FIELD, *boxes[DECLARATION_BOX][0]))
     for name, field in ((INTERVIEWER1_FIELD, "interviewer1"),
                         (INTERVIEWER2_FIELD, "interviewer2"),
                         (RECORDER_FIELD, "recorder"), (WITNESS_FIELD, "witness")):
@@ -149,6 +172,10 @@ def sign_statement(
                 png = with_fingerprint_png(png, page_signature.fingerprint.png)
             pdf = sign_field(pdf, f"Party{page_signature.page_index + 1}", device,
                              image_png=png, timestamper=timestamper, reason="被询问人签名")
+    if handwritten and signatures.declaration is not None:
+        png = render_png(signatures.declaration, dpi=SIGNATURE_DPI)
+        pdf = sign_field(pdf, DECLARATION_FIELD, device, image_png=png,
+                         timestamper=timestamper, reason="被询问人手写确认意见")
     day = store.clock().strftime("%Y-%m-%d %H:%M")
     roles = ((INTERVIEWER1_FIELD, "interviewer1", statement.interviewer_ids[0], "询问人"),
              (INTERVIEWER2_FIELD, "interviewer2", statement.interviewer_ids[1], "询问人"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,11 @@ from cryptography.x509 import load_pem_x509_certificate
 from PIL import Image
 
 from desktop.documents.capture import (
+    DECLARATION,
     FingerprintImage,
     PageSignature,
     ReadBackSignatures,
+    SignatureCapture,
     render_png,
 )
 from desktop.documents.stamps import with_fingerprint_png
@@ -39,11 +42,25 @@ def ready_for_signing(world: World, tmp_path: Path) -> Path:
     return export_trust_root(world.store, tmp_path)
 
 
+def handwritten(digests: list[str], seed: int = 99) -> SignatureCapture:
+    """The declaration written by hand on the last page (synthetic strokes)."""
+    last = len(digests) - 1
+    return replace(synthetic_signature(last, digests[last], seed=seed), purpose=DECLARATION)
+
+
 def all_pages_signed(world: World) -> ReadBackSignatures:
-    rendered = signing.prepare(world.store, world.statement.id)
+    """Every page signed and, the document leaving it for handwriting, the declaration."""
+    digests = signing.page_digests(signing.prepare(world.store, world.statement.id))
     return ReadBackSignatures(
-        PageSignature(page, synthetic_signature(page, digest, seed=page))
-        for page, digest in enumerate(signing.page_digests(rendered)))
+        (PageSignature(page, synthetic_signature(page, digest, seed=page))
+         for page, digest in enumerate(digests)), declaration=handwritten(digests))
+
+
+def pdfsig_lines(pdf: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "signed-for-pdfsig.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run([poppler_tool("pdfsig"), str(path)], capture_output=True, text=True,
+                          check=False).stdout.splitlines()
 
 
 def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Path) -> None:
@@ -165,7 +182,8 @@ def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: P
     pages = [PageSignature(page, synthetic_signature(page, digest, seed=page),
                            fingerprint if page == 0 else None)
              for page, digest in enumerate(digests)]
-    signed = signing.sign_statement(world.store, world.statement.id, ReadBackSignatures(pages))
+    signed = signing.sign_statement(world.store, world.statement.id,
+                                    ReadBackSignatures(pages, handwritten(digests)))
 
     plain = render_png(pages[0].capture, dpi=signing.SIGNATURE_DPI)
     with Image.open(io.BytesIO(with_fingerprint_png(plain, fingerprint.png))) as both, \
@@ -176,3 +194,76 @@ def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: P
     sizes = {(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])}
     assert expected in sizes  # page 1's box holds signature and fingerprint
     assert expected[0] > without[0] and expected[1] == without[1]
+
+
+def test_the_handwritten_declaration_is_signed_into_its_space(
+    world: World, tmp_path: Path
+) -> None:
+    root_path = ready_for_signing(world, tmp_path)
+    rendered = signing.prepare(world.store, world.statement.id)
+    last = rendered.page_count - 1
+    [(page, x, y, w, h)] = rendered.signature_boxes["declaration"]
+    assert page == last
+    signatures = all_pages_signed(world)
+    signed = signing.sign_statement(world.store, world.statement.id, signatures)
+    assert interview.get(world.store, world.statement.id).state is StatementState.SEALED
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    assert report.bottom_line, report.reasons
+    names = [s.field_name for s in report.signatures]
+    assert "Declaration" in names
+    # signed right after the party's pages, before the officers
+    assert names.index("Declaration") == names.index(f"Party{signed.pages}") + 1
+    assert names.index("Declaration") < names.index("Interviewer1")
+    lines = pdfsig_lines(signed.pdf, tmp_path)
+    validations = [line.split(":", 1)[1].strip() for line in lines
+                   if "Signature Validation:" in line]
+    assert validations == ["Signature is Valid."] * len(report.signatures)
+    assert any("Declaration" in line for line in lines)
+    # The field lies over the ruled write space of the last page, with the strokes drawn.
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    reader = PdfFileReader(io.BytesIO(signed.pdf))
+    [field] = [f for f in reader.embedded_signatures if f.field_name == "Declaration"]
+    rect = [float(v) for v in field.sig_field["/Rect"]]
+    assert rect == [round(x), round(y), round(x + w), round(y + h)]
+    assert field.sig_object["/Reason"] == "被询问人手写确认意见"
+    assert signatures.declaration is not None
+    declaration_png = render_png(signatures.declaration, dpi=signing.SIGNATURE_DPI)
+    with Image.open(io.BytesIO(declaration_png)) as image:
+        size = image.size
+    listing = subprocess.run([poppler_tool("pdfimages"), "-list", "-f", str(last + 1), "-l",
+                              str(last + 1), "-"], input=signed.pdf, capture_output=True,
+                             check=True).stdout.decode()
+    sizes = {(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])}
+    assert size in sizes
+
+
+def test_a_missing_handwritten_declaration_is_refused(world: World, tmp_path: Path) -> None:
+    ready_for_signing(world, tmp_path)
+    digests = signing.page_digests(signing.prepare(world.store, world.statement.id))
+    pages = [PageSignature(page, synthetic_signature(page, digest, seed=page))
+             for page, digest in enumerate(digests)]
+    with pytest.raises(UserError, match=r"^The interviewee has not written the declaration\.$"):
+        signing.sign_statement(world.store, world.statement.id, ReadBackSignatures(pages))
+    stale = ReadBackSignatures(pages, replace(handwritten(digests), page_digest="ab" * 32))
+    with pytest.raises(UserError, match="another version of the last page"):
+        signing.sign_statement(world.store, world.statement.id, stale)
+    with pytest.raises(UserError, match="both typed and handwritten"):
+        signing.sign_statement(world.store, world.statement.id,
+                               ReadBackSignatures(pages, handwritten(digests)),
+                               declaration="以上笔录我看过，和我说的相符。")
+    assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
+
+
+def test_a_typed_declaration_needs_no_handwriting(world: World, tmp_path: Path) -> None:
+    root_path = ready_for_signing(world, tmp_path)
+    typed = "以上笔录我看过，和我说的相符。"
+    rendered = signing.prepare(world.store, world.statement.id, typed)
+    assert "declaration" not in rendered.signature_boxes
+    signatures = ReadBackSignatures(
+        PageSignature(page, synthetic_signature(page, digest, seed=page))
+        for page, digest in enumerate(signing.page_digests(rendered)))
+    signed = signing.sign_statement(world.store, world.statement.id, signatures,
+                                    declaration=typed)
+    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    assert report.bottom_line, report.reasons
+    assert "Declaration" not in {s.field_name for s in report.signatures}
