@@ -1,12 +1,14 @@
 """The officer's read-back dialog: declaration, party window, refusal, correction, signing.
 
 Opened on a statement already in read-back. It prepares the document with the declaration
-the interviewee dictated (`signing.prepare`, on the store thread, with the page images
+the interviewee dictated, or with the ruled space where they write it by hand ("Handwritten
+by the interviewee") (`signing.prepare`, on the store thread, with the page images
 rendered there too), shows the pages, and opens the interviewee's window (`PartyWindow`)
-where every page is signed. From here the officer can record a refusal to sign with its
-witness, return the statement to draft when the interviewee asks for a correction, and,
-once every page is signed (or the refusal recorded), have the officers sign and the unit
-seal it (`signing.sign_statement`). The signed pages then replace the working view.
+where every page is signed and, if so chosen, the declaration written. From here the
+officer can record a refusal to sign with its witness, return the statement to draft when
+the interviewee asks for a correction, and, once every page is signed and the declaration
+written (or the refusal recorded), have the officers sign and the unit seal it
+(`signing.sign_statement`). The signed pages then replace the working view.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class ReadBackFlow(QDialog):
         self.declaration_mode.addItems([_("The interviewee read the statement"),
                                         _("The statement was read aloud to the interviewee")]
                                        [:len(self.presets)])
+        self.handwritten_index = self.declaration_mode.count()
+        self.declaration_mode.addItem(_("Handwritten by the interviewee"))
         self.declaration = QPlainTextEdit(self.presets[0])
         self.declaration.setTabChangesFocus(True)
         self.declaration.setMaximumHeight(70)
@@ -97,10 +101,10 @@ class ReadBackFlow(QDialog):
         self.close_button = QPushButton(_("Close"))
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.declaration_mode.currentIndexChanged.connect(
-            lambda i: self.declaration.setPlainText(self.presets[i]))
+        self.declaration_mode.currentIndexChanged.connect(self._mode_chosen)
         self.apply_button.clicked.connect(self.prepare)
-        self.pages.currentRowChanged.connect(self.viewer.show_page)
+        self.pages.currentRowChanged.connect(
+            lambda row: self.viewer.show_page(min(row, self.session.page_count - 1)))
         self.show_button.clicked.connect(self.show_to_party)
         self.refuse_button.clicked.connect(self.ask_refusal)
         self.withdraw_button.clicked.connect(self.withdraw_refusal)
@@ -118,7 +122,7 @@ class ReadBackFlow(QDialog):
         self.prepare()
 
     def _work_area(self) -> QWidget:
-        declaration = QGroupBox(_("Declaration dictated by the interviewee"))
+        declaration = QGroupBox(_("Declaration of the interviewee"))
         box = QVBoxLayout(declaration)
         box.addWidget(self.declaration_mode)
         box.addWidget(self.declaration)
@@ -186,7 +190,7 @@ class ReadBackFlow(QDialog):
         self.withdraw_button.setVisible(refused)
         self.withdraw_button.setEnabled(idle)
         self.sign_button.setEnabled(idle and ready)
-        self.declaration.setEnabled(idle and not refused)
+        self.declaration.setEnabled(idle and not refused and not self.handwritten_chosen)
         self.declaration_mode.setEnabled(idle and not refused)
         row = self.pages.currentRow()
         self.pages.clear()
@@ -201,15 +205,38 @@ class ReadBackFlow(QDialog):
             else:
                 text = _("Page {page}: signed").format(page=index + 1)
             self.pages.addItem(text)
+        if session.handwritten and session.page_count:
+            if refused:
+                text = _("Declaration: refused to sign")
+            elif session.signatures.declaration is None:
+                text = _("Declaration: not written yet")
+            else:
+                text = _("Declaration: written by hand")
+            self.pages.addItem(text)
         if 0 <= row < self.pages.count():
             self.pages.setCurrentRow(row)
 
     # --- preparing the document ---------------------------------------------------------------
 
+    @property
+    def handwritten_chosen(self) -> bool:
+        """The interviewee writes the declaration by hand (not typed by the officer)."""
+        return self.declaration_mode.currentIndex() == self.handwritten_index
+
+    def _mode_chosen(self, index: int) -> None:
+        self.declaration.setPlainText("" if index >= len(self.presets) else self.presets[index])
+        self._refresh()
+        if self.handwritten_chosen:
+            self._say(_("The interviewee writes the declaration by hand after signing the "
+                        "pages. Apply it to the document."))
+
     def prepare(self) -> None:
-        """Render the document with the declaration as written in the editor."""
-        declaration = self.declaration.toPlainText().strip()
-        if not declaration:
+        """Render the document with the declaration as written in the editor, or with the
+        space where the interviewee writes it by hand."""
+        declaration: str | None = self.declaration.toPlainText().strip()
+        if self.handwritten_chosen:
+            declaration = None
+        elif not declaration:
             self._say(_("Write down the declaration the interviewee dictated (for example: "
                         "{example}).").format(example=self.presets[0]))
             return
@@ -217,15 +244,23 @@ class ReadBackFlow(QDialog):
         self.ctx.run(lambda store: prepare_pages(store, self.statement_id, declaration),
                      lambda prepared: self._prepared(prepared, declaration), self._failed)
 
-    def _prepared(self, prepared: Prepared, declaration: str) -> None:
+    def _prepared(self, prepared: Prepared, declaration: str | None) -> None:
         rendered, digests, images = prepared
         first_time = self.session.rendered is None
+        written = self.session.signatures.declaration is not None
         dropped = self.session.replace_document(rendered, digests, images, declaration)
+        lost = written and self.session.signatures.declaration is None
         self.viewer.set_pages(images, self.viewer.current)
         self._set_busy(False)
         if dropped:
             self._say(_("The document changed; page(s) {pages} must be signed again.").format(
                 pages=", ".join(str(p + 1) for p in dropped)))
+        elif lost and self.session.handwritten:
+            self._say(_("The document changed; the declaration must be written again."))
+        elif self.session.handwritten:
+            self._say(_("The document has {pages} page(s). The interviewee signs every page, "
+                        "then writes the declaration by hand.").format(
+                            pages=rendered.page_count))
         else:
             self._say(_("The document has {pages} page(s). The interviewee signs every page."
                         ).format(pages=rendered.page_count))
@@ -250,7 +285,12 @@ class ReadBackFlow(QDialog):
 
     def _all_signed(self) -> None:
         self._refresh()
-        self._say(_("Every page is signed. The officers can now sign and seal the statement."))
+        if self.session.handwritten:
+            self._say(_("Every page is signed and the declaration is written. The officers "
+                        "can now sign and seal the statement."))
+        else:
+            self._say(_("Every page is signed. The officers can now sign and seal the "
+                        "statement."))
         self.sign_button.setFocus()
 
     def _handed_back(self) -> None:
@@ -272,7 +312,7 @@ class ReadBackFlow(QDialog):
     def record_refusal(self, refusal: SignatureRefusal | None) -> None:
         if refusal is None:
             return
-        if self.session.signatures.signatures:
+        if self.session.anything_signed():
             if not self.ask(_("Some pages are already signed. Clear those signatures and "
                               "record the refusal to sign?")):
                 return
@@ -294,7 +334,7 @@ class ReadBackFlow(QDialog):
 
     def return_to_draft(self) -> None:
         """The interviewee asks for a correction: back to draft, signatures discarded."""
-        if self.session.signatures.signatures and not self.ask(_(
+        if self.session.anything_signed() and not self.ask(_(
                 "Return the statement to draft for a correction? The signatures captured so "
                 "far are discarded; after the correction every page is signed again.")):
             return
@@ -328,6 +368,11 @@ class ReadBackFlow(QDialog):
                     pages=", ".join(str(p + 1) for p in missing)))
                 if self.party_window is not None:
                     self.party_window.go_to(missing[0])
+                return
+            if session.declaration_missing():
+                self._say(_("The interviewee has not written the declaration."))
+                if self.party_window is not None:
+                    self.party_window.show_declaration_step()
                 return
         signatures = session.signatures
         declaration = None if refusal is not None else session.declaration
@@ -367,7 +412,7 @@ class ReadBackFlow(QDialog):
 
     def reject(self) -> None:
         """Close without signing; the statement stays in read-back (asks if pages are signed)."""
-        if (not self._done and self.session.signatures.signatures
+        if (not self._done and self.session.anything_signed()
                 and not self.ask(_("Close the read-back? The signatures captured so far are "
                                    "discarded and the statement stays in read-back."))):
             return

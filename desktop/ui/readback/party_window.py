@@ -4,7 +4,10 @@ It shows exactly the pages of the prepared PDF (the images in the shared session
 time, with "Page X of Y", the pad, an optional fingerprint import and the buttons to confirm
 the signature of this page or sign it again. A page cannot be left for the next one before
 it is signed: the window says so in plain words. Each confirmed signature becomes a
-`PageSignature` bound to the page's digest. `place_party_window` puts the window full
+`PageSignature` bound to the page's digest. When the declaration is to be written by hand,
+the last step (after every page is signed) shows the last page beside a wider pad where the
+interviewee writes "以上笔录我看过，和我说的相符" and confirms; the capture is bound to the
+last page's digest. `place_party_window` puts the window full
 screen on a second screen when there is one, full screen otherwise, and simply shows it
 under the offscreen platform (tests).
 """
@@ -22,16 +25,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.documents.capture import PageSignature
+from desktop.documents.capture import DECLARATION, PageSignature
 from desktop.domain.errors import UserError
 from desktop.ui.readback.fingerprint import FingerprintImport
 from desktop.ui.readback.pages import PageViewer, page_label
-from desktop.ui.readback.session import ReadBackSession
-from desktop.ui.readback.signature_pad import SignaturePadPanel
+from desktop.ui.readback.session import ReadBackSession, declaration_presets
+from desktop.ui.readback.signature_pad import (
+    DECLARATION_HEIGHT_MM,
+    DECLARATION_WIDTH_MM,
+    SignaturePadPanel,
+)
 
 
 class PartyWindow(QWidget):
@@ -72,6 +80,9 @@ class PartyWindow(QWidget):
         self.confirm_button.setDefault(True)
         self.resign_button = QPushButton(_("Sign this page again"))
         self.hand_back_button = QPushButton(_("Hand back to the officer"))
+        self.declaration_button = QPushButton(_("Write the declaration"))
+        self._declaration_widgets()
+        self.declaration_button.clicked.connect(self.show_declaration_step)
         self.previous_button.clicked.connect(lambda: self.go_to(self.viewer.current - 1))
         self.next_button.clicked.connect(self.next_page)
         self.confirm_button.clicked.connect(self.confirm)
@@ -98,11 +109,16 @@ class PartyWindow(QWidget):
         navigation.addWidget(self.previous_button)
         navigation.addWidget(self.next_button)
         navigation.addStretch(1)
+        navigation.addWidget(self.declaration_button)
         navigation.addWidget(self.hand_back_button)
         box.addLayout(navigation)
+        self.page_step = signing
+        self.steps = QStackedWidget()
+        self.steps.addWidget(signing)
+        self.steps.addWidget(self.declaration_step)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.viewer)
-        splitter.addWidget(signing)
+        splitter.addWidget(self.steps)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
@@ -115,6 +131,50 @@ class PartyWindow(QWidget):
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
 
+    def _declaration_widgets(self) -> None:
+        """The last step when the declaration is written by hand: pad, confirm, write again."""
+        self.declaration_step = QGroupBox(_("Your declaration"))
+        self.declaration_title = QLabel(_("Last step: write your declaration by hand"))
+        self.declaration_title.setFont(self.position.font())
+        self.declaration_title.setWordWrap(True)
+        read, aloud = (declaration_presets() * 2)[:2]
+        self.declaration_instructions = QLabel(_(
+            "In the box below, write by hand: {declaration} If the statement was read aloud "
+            "to you, write: {read_aloud} Then confirm.").format(declaration=read,
+                                                                read_aloud=aloud))
+        self.declaration_instructions.setWordWrap(True)
+        self.declaration_pad_panel = SignaturePadPanel(width_mm=DECLARATION_WIDTH_MM,
+                                                       height_mm=DECLARATION_HEIGHT_MM)
+        self.declaration_state = QLabel()
+        self.declaration_state.setWordWrap(True)
+        self.declaration_message = QLabel()
+        self.declaration_message.setWordWrap(True)
+        self.declaration_message.setStyleSheet("color: #b00020;")
+        self.declaration_confirm_button = QPushButton(_("Confirm the declaration"))
+        self.declaration_rewrite_button = QPushButton(_("Write the declaration again"))
+        self.declaration_back_button = QPushButton(_("Back to the pages"))
+        self.declaration_hand_back_button = QPushButton(_("Hand back to the officer"))
+        self.declaration_confirm_button.clicked.connect(self.confirm_declaration)
+        self.declaration_rewrite_button.clicked.connect(self.write_declaration_again)
+        self.declaration_back_button.clicked.connect(self._back_to_pages)
+        self.declaration_hand_back_button.clicked.connect(self._hand_back)
+        box = QVBoxLayout(self.declaration_step)
+        box.addWidget(self.declaration_title)
+        box.addWidget(self.declaration_instructions)
+        box.addWidget(self.declaration_pad_panel, 1)
+        box.addWidget(self.declaration_state)
+        box.addWidget(self.declaration_message)
+        actions = QHBoxLayout()
+        actions.addWidget(self.declaration_rewrite_button)
+        actions.addStretch(1)
+        actions.addWidget(self.declaration_confirm_button)
+        box.addLayout(actions)
+        navigation = QHBoxLayout()
+        navigation.addWidget(self.declaration_back_button)
+        navigation.addStretch(1)
+        navigation.addWidget(self.declaration_hand_back_button)
+        box.addLayout(navigation)
+
     # --- pages --------------------------------------------------------------------------------
 
     @property
@@ -126,10 +186,17 @@ class PartyWindow(QWidget):
         return self.viewer.current
 
     def reload(self) -> None:
-        """Show the session's (possibly new) pages, at the first page still to be signed."""
+        """Show the session's (possibly new) pages, at the first page still to be signed.
+
+        Every page signed and the declaration to be written by hand: the declaration step.
+        """
         missing = self.session.missing_pages()
         start = missing[0] if missing else 0
         self.viewer.set_pages(self.session.images, start)
+        if not missing and self.session.handwritten and self.page_count:
+            self.show_declaration_step()
+            return
+        self.steps.setCurrentWidget(self.page_step)
         self._page_shown(self.viewer.current)
 
     def go_to(self, index: int) -> None:
@@ -162,6 +229,8 @@ class PartyWindow(QWidget):
         self.state.setText(_("This page is signed.") if signed else "")
         self.previous_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < self.page_count - 1)
+        self.declaration_button.setVisible(self.session.handwritten
+                                           and not self.session.missing_pages())
         if not signed:
             self.pad_panel.pad.setFocus()
 
@@ -187,6 +256,9 @@ class PartyWindow(QWidget):
             return
         self.signatures_changed.emit(page)
         missing = self.session.missing_pages()
+        if not missing and self.session.handwritten:
+            self.show_declaration_step()
+            return
         if not missing:
             self._page_shown(page)
             self.state.setText(_("All pages are signed. Thank you. Please hand the pen back "
@@ -202,6 +274,68 @@ class PartyWindow(QWidget):
             self.session.signatures.remove(page)
             self.signatures_changed.emit(page)
             self._page_shown(page)
+
+    # --- the handwritten declaration ----------------------------------------------------------
+
+    @property
+    def in_declaration_step(self) -> bool:
+        return self.steps.currentWidget() is self.declaration_step
+
+    def show_declaration_step(self) -> None:
+        """The last page beside the declaration pad (or what was written, once confirmed)."""
+        if not self.session.handwritten or not self.page_count:
+            return
+        last = self.page_count - 1
+        self.viewer.show_page(last)
+        self.position.setText(page_label(last, self.page_count))
+        self.steps.setCurrentWidget(self.declaration_step)
+        self._declaration_shown()
+
+    def _declaration_shown(self) -> None:
+        written = self.session.signatures.declaration is not None
+        self.declaration_message.clear()
+        self.declaration_pad_panel.pad.clear()
+        self.declaration_pad_panel.setEnabled(not written)
+        self.declaration_confirm_button.setVisible(not written)
+        self.declaration_rewrite_button.setVisible(written)
+        if written:
+            self.declaration_state.setText(_(
+                "All pages are signed and your declaration is written. Thank you. Please hand "
+                "the pen back to the officer."))
+        else:
+            self.declaration_state.setText(_("Every page is signed. Now write the declaration."))
+            self.declaration_pad_panel.pad.setFocus()
+
+    def confirm_declaration(self) -> None:
+        """Bind the declaration pad's strokes to the last page; then all is signed."""
+        if not self.session.declaration_missing() or not self.page_count:
+            return
+        pad = self.declaration_pad_panel.pad
+        if pad.is_empty():
+            self.declaration_message.setText(_(
+                "Please write the declaration in the box before confirming."))
+            return
+        last = self.page_count - 1
+        try:
+            self.session.signatures.set_declaration(
+                pad.capture(last, self.session.digests[last], DECLARATION))
+        except UserError as exc:
+            self.declaration_message.setText(str(exc))
+            return
+        self.signatures_changed.emit(last)
+        self._declaration_shown()
+        if self.session.complete():
+            self.all_signed.emit()
+
+    def write_declaration_again(self) -> None:
+        if self.session.signatures.declaration is not None:
+            self.session.signatures.clear_declaration()
+            self.signatures_changed.emit(self.page_count - 1)
+        self._declaration_shown()
+
+    def _back_to_pages(self) -> None:
+        self.steps.setCurrentWidget(self.page_step)
+        self._page_shown(self.viewer.current)
 
     def _hand_back(self) -> None:
         self.hide()

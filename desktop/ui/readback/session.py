@@ -1,9 +1,11 @@
 """What the officer's dialog and the party's window share during one read-back.
 
 The prepared document (`RenderedStatement`), its page digests and page images, the
-declaration it was rendered with, and the signatures captured so far
-(`ReadBackSignatures`). When the document is prepared again (the declaration changed),
-`replace_document` drops every signature whose page changed or disappeared and says which.
+declaration it was rendered with (None: the interviewee writes it by hand on the last page,
+`handwritten`), and the signatures captured so far (`ReadBackSignatures`, with the
+handwritten declaration). When the document is prepared again (the declaration changed),
+`replace_document` drops every signature whose page changed or disappeared and says which,
+and the handwritten declaration when the last page changed or it is no longer wanted.
 `prepare_pages` (run on the store thread) prepares the document and renders its pages;
 `declaration_presets` derives the two usual declarations from the template's wording.
 No widgets here.
@@ -18,7 +20,7 @@ from gettext import gettext as _
 from PySide6.QtGui import QImage
 
 from desktop.documents.capture import ReadBackSignatures
-from desktop.documents.render import RenderedStatement, wording
+from desktop.documents.render import DECLARATION_BOX, RenderedStatement, wording
 from desktop.domain.errors import RuleViolation
 from desktop.domain.model import StatementState
 from desktop.services import interview, signing
@@ -38,8 +40,11 @@ def declaration_presets() -> list[str]:
                                                                  choice.group(1))]
 
 
-def prepare_pages(store: Store, statement_id: str, declaration: str) -> Prepared:
-    """The document prepared for read-back, its page digests and page images."""
+def prepare_pages(store: Store, statement_id: str, declaration: str | None) -> Prepared:
+    """The document prepared for read-back, its page digests and page images.
+
+    With `declaration` None the document leaves the declaration to be written by hand.
+    """
     if interview.get(store, statement_id).state is not StatementState.READ_BACK:
         raise RuleViolation(_("Only a statement in read-back can be signed."))
     rendered = signing.prepare(store, statement_id, declaration)
@@ -59,6 +64,17 @@ class ReadBackSession:
     def page_count(self) -> int:
         return self.rendered.page_count if self.rendered is not None else 0
 
+    @property
+    def handwritten(self) -> bool:
+        """The document leaves the declaration to be written by hand on its last page."""
+        return self.rendered is not None and bool(
+            self.rendered.signature_boxes.get(DECLARATION_BOX))
+
+    def declaration_missing(self) -> bool:
+        """The interviewee still has to write the declaration by hand."""
+        return (self.handwritten and self.signatures.refusal is None
+                and self.signatures.declaration is None)
+
     def is_signed(self, page_index: int) -> bool:
         return self.signatures.get(page_index) is not None
 
@@ -68,7 +84,8 @@ class ReadBackSession:
         return self.signatures.missing_pages(self.page_count)
 
     def complete(self) -> bool:
-        return self.rendered is not None and self.signatures.complete(self.page_count)
+        return self.rendered is not None and self.signatures.complete(
+            self.page_count, declaration=self.handwritten)
 
     def replace_document(self, rendered: RenderedStatement, digests: list[str],
                          images: list[QImage], declaration: str | None) -> list[int]:
@@ -77,6 +94,9 @@ class ReadBackSession:
                          | set(self.signatures.extra_pages(rendered.page_count)))
         for page in dropped:
             self.signatures.remove(page)
+        if (self.signatures.declaration_stale(digests)
+                or not rendered.signature_boxes.get(DECLARATION_BOX)):
+            self.signatures.clear_declaration()
         self.rendered, self.digests, self.images = rendered, list(digests), list(images)
         self.declaration = declaration
         return dropped
@@ -84,3 +104,8 @@ class ReadBackSession:
     def clear_signatures(self) -> None:
         for signature in self.signatures.signatures:
             self.signatures.remove(signature.page_index)
+        self.signatures.clear_declaration()
+
+    def anything_signed(self) -> bool:
+        """Some page is signed or the declaration is written."""
+        return bool(self.signatures.signatures) or self.signatures.declaration is not None

@@ -3,10 +3,13 @@
 A signature pad that acts as a digitizer delivers `QTabletEvent`s (with pressure); without
 one the mouse (or a touch screen's synthesized mouse) draws at a pressure of 0.5. Every
 sample becomes `(t_ms, x_mm, y_mm, pressure)`: time since the pad started (or was last
-cleared), position on a `SURFACE_WIDTH_MM` x `SURFACE_HEIGHT_MM` surface. The surface is
+cleared), position on a `SURFACE_WIDTH_MM` x `SURFACE_HEIGHT_MM` surface (or the size the
+pad is made with, e.g. `DECLARATION_WIDTH_MM` x `DECLARATION_HEIGHT_MM` for the
+handwritten declaration, two lines of writing). The surface is
 the largest rectangle of that aspect ratio centred in the widget, so the logical widget size
 (not device pixels) decides the scale and a resize never distorts the writing.
-`capture(page_index, page_digest)` hands the strokes to `desktop.documents.capture`.
+`capture(page_index, page_digest, purpose)` hands the strokes to
+`desktop.documents.capture`.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop.documents.capture import SignatureCapture, Stroke, StrokePoint
+from desktop.documents.capture import SIGNATURE, SignatureCapture, Stroke, StrokePoint
 
 SURFACE_WIDTH_MM = 150.0  # a typical signature pad's active area (e.g. Hanvon ESP series)
 SURFACE_HEIGHT_MM = 60.0
+DECLARATION_WIDTH_MM = 180.0  # "以上笔录我看过，和我说的相符" in one or two lines
+DECLARATION_HEIGHT_MM = 40.0
 MOUSE_PRESSURE = 0.5
 MOUSE_DEVICE = "mouse"
 TABLET_DEVICE = "pen tablet"
@@ -40,8 +45,10 @@ class SignaturePad(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, width_mm: float = SURFACE_WIDTH_MM,
+                 height_mm: float = SURFACE_HEIGHT_MM) -> None:
         super().__init__(parent)
+        self.width_mm, self.height_mm = width_mm, height_mm
         self._strokes: list[list[Sample]] = []
         self._current: list[Sample] | None = None
         self._tablet_used = ""
@@ -61,7 +68,7 @@ class SignaturePad(QWidget):
 
     def surface(self) -> QRectF:
         """The signing surface in widget coordinates (aspect of the stated size, centred)."""
-        aspect = SURFACE_WIDTH_MM / SURFACE_HEIGHT_MM
+        aspect = self.width_mm / self.height_mm
         width, height = float(self.width()), float(self.height())
         if width / max(height, 1.0) > aspect:
             width = height * aspect
@@ -71,14 +78,14 @@ class SignaturePad(QWidget):
 
     def to_mm(self, point: QPointF) -> tuple[float, float]:
         rect = self.surface()
-        x = (point.x() - rect.left()) / rect.width() * SURFACE_WIDTH_MM
-        y = (point.y() - rect.top()) / rect.height() * SURFACE_HEIGHT_MM
-        return min(max(x, 0.0), SURFACE_WIDTH_MM), min(max(y, 0.0), SURFACE_HEIGHT_MM)
+        x = (point.x() - rect.left()) / rect.width() * self.width_mm
+        y = (point.y() - rect.top()) / rect.height() * self.height_mm
+        return min(max(x, 0.0), self.width_mm), min(max(y, 0.0), self.height_mm)
 
     def _to_widget(self, x_mm: float, y_mm: float) -> QPointF:
         rect = self.surface()
-        return QPointF(rect.left() + x_mm / SURFACE_WIDTH_MM * rect.width(),
-                       rect.top() + y_mm / SURFACE_HEIGHT_MM * rect.height())
+        return QPointF(rect.left() + x_mm / self.width_mm * rect.width(),
+                       rect.top() + y_mm / self.height_mm * rect.height())
 
     # --- strokes ------------------------------------------------------------------------------
 
@@ -130,13 +137,14 @@ class SignaturePad(QWidget):
             self.update()
             self.changed.emit()
 
-    def capture(self, page_index: int, page_digest: str) -> SignatureCapture:
+    def capture(self, page_index: int, page_digest: str,
+                purpose: str = SIGNATURE) -> SignatureCapture:
         """The strokes as a capture bound to one page (raises UserError if empty)."""
         strokes = tuple(Stroke(tuple(StrokePoint(t, x, y, p) for t, x, y, p in stroke))
                         for stroke in self._strokes if stroke)
         return SignatureCapture(page_index=page_index, page_digest=page_digest,
-                                width_mm=SURFACE_WIDTH_MM, height_mm=SURFACE_HEIGHT_MM,
-                                strokes=strokes, device=self.device)
+                                width_mm=self.width_mm, height_mm=self.height_mm,
+                                strokes=strokes, device=self.device, purpose=purpose)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -178,7 +186,7 @@ class SignaturePad(QWidget):
         baseline = surface.top() + surface.height() * 0.8
         painter.drawLine(QPointF(surface.left() + 12, baseline),
                          QPointF(surface.right() - 12, baseline))
-        px_per_mm = surface.width() / SURFACE_WIDTH_MM
+        px_per_mm = surface.width() / self.width_mm
         ink = QColor(16, 24, 64)
         for stroke in self._strokes:
             for before, after in zip(stroke, stroke[1:] or stroke, strict=False):
@@ -193,9 +201,10 @@ class SignaturePad(QWidget):
 class SignaturePadPanel(QWidget):
     """The pad with its Undo and Clear buttons."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, width_mm: float = SURFACE_WIDTH_MM,
+                 height_mm: float = SURFACE_HEIGHT_MM) -> None:
         super().__init__(parent)
-        self.pad = SignaturePad()
+        self.pad = SignaturePad(width_mm=width_mm, height_mm=height_mm)
         self.undo_button = QPushButton(_("Undo stroke"))
         self.clear_button = QPushButton(_("Clear"))
         self.undo_button.clicked.connect(self.pad.undo)
