@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
 from desktop.services.evidence import ImportedItem, SkippedEntry
-
-DEVICE_PASSWORD_ENV = "STATEMENT_ROOM_DEVICE_PASSWORD"
 
 
 def _item_json(item: ImportedItem, status: str) -> dict[str, Any]:
@@ -68,10 +65,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_bodycam(args: argparse.Namespace) -> int:
     from desktop.cli import login_from_args
-    from desktop.services.dock import DEFAULT_DEVICE_PASSWORD, DockPolicy, DockProgress, dock_port
+    from desktop.services.dock import (
+        DockPolicy,
+        DockProgress,
+        configured_device_password,
+        dock_port,
+    )
 
     policy = DockPolicy(
-        device_password=os.environ.get(DEVICE_PASSWORD_ENV) or DEFAULT_DEVICE_PASSWORD,
+        device_password=configured_device_password(),
         sm3=args.sm3, delete_originals=args.delete_originals,
         sync_clock=not args.no_clock_sync)
 
@@ -181,7 +183,7 @@ def register(sub: Any) -> None:
     source.add_argument("--bodycam", metavar="URL",
                         help=_("dock a body-worn recorder at this port or URL "
                                "(device password from ${env}, default the factory one)")
-                        .format(env=DEVICE_PASSWORD_ENV))
+                        .format(env="STATEMENT_ROOM_DEVICE_PASSWORD"))
     imp.add_argument("--delete-originals", action="store_true",
                      help=_("with --bodycam: delete each file from the recorder once its vault "
                             "copy is verified"))

@@ -60,9 +60,15 @@ from hardware.gnss.nmea import NmeaError, Rmc, parse_sentence
 from hardware.transport import PortError
 
 DEFAULT_DEVICE_PASSWORD = "000000"  # the vendors' factory default (GA/T 947.4 SDK samples)
+DEVICE_PASSWORD_ENV = "STATEMENT_ROOM_DEVICE_PASSWORD"
 SIDECAR_EXTENSIONS = frozenset({"nmea", "gps", "log"})
 MAX_SIDECAR_BYTES = 8 << 20
 MAX_TRACK_POINTS = 20_000
+
+
+def configured_device_password() -> str:
+    """The recorders' password: ${DEVICE_PASSWORD_ENV}, else the factory default."""
+    return os.environ.get(DEVICE_PASSWORD_ENV) or DEFAULT_DEVICE_PASSWORD
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,6 @@ class Settings:
     long_interview_hours: float = 12.0
     delete_originals: bool = False  # after a docking, delete verified files from the recorder
     sm3: bool = False  # also compute SM3 digests of evidence
-    device_password: str = "000000"  # the recorders' factory password unless configured
     language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
     ports: DevicePorts = field(default_factory=DevicePorts)
 
@@ -103,6 +102,13 @@ class AppContext:
     @property
     def ports(self) -> DevicePorts:
         return self.settings.ports
+
+    @property
+    def device_password(self) -> str:
+        """The recorders' password (a credential: from the environment, never in settings)."""
+        from desktop.services.dock import configured_device_password
+
+        return configured_device_password()
 
     def require_store(self) -> Store:
         if self.store is None:

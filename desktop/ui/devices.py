@@ -133,7 +133,7 @@ class PortChooser(QDialog):
     def test(self) -> None:
         port = self.chosen()
         self.verdict.setText(_("Testing {port}…").format(port=port))
-        self.ctx.bg.run(lambda: test_port(self.slot, port, self.ctx.settings.device_password),
+        self.ctx.bg.run(lambda: test_port(self.slot, port, self.ctx.device_password),
                         self.verdict.setText, lambda exc: self.verdict.setText(str(exc)), io=True)
 
 

@@ -155,7 +155,7 @@ class DockDialog(QDialog):
 
     def policy(self) -> DockPolicy:
         settings = self.ctx.settings
-        return DockPolicy(device_password=settings.device_password, sm3=settings.sm3,
+        return DockPolicy(device_password=self.ctx.device_password, sm3=settings.sm3,
                           delete_originals=settings.delete_originals)
 
     def start(self) -> None:
