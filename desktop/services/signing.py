@@ -18,7 +18,13 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from desktop.documents.capture import ReadBackSignatures, render_png
+from desktop.documents.capture import (
+    ReadBackSignatures,
+    SignatureCapture,
+    capture_digest,
+    capture_record,
+    render_png,
+)
 from desktop.documents.render import (
     DECLARATION_BOX,
     RenderedStatement,
@@ -47,6 +53,7 @@ from desktop.store import cases, documents, officers
 from desktop.store import statements as repo
 from desktop.store.files import atomic_write_bytes
 from desktop.store.store import Store
+from sync.protocol.canonical import canonical_json
 
 SIGNATURE_DPI = 200
 DECLARATION_FIELD = "Declaration"
@@ -165,15 +172,21 @@ def sign_statement(
         # Offline: sign B-B throughout; HQ adds a document timestamp at sync (DESIGN §5).
         timestamper = None
         pdf = certify(rendered.pdf, specs, device, reason="笔录生成", location=statement.place)
+    captures: list[tuple[str, int, SignatureCapture, bytes, bytes | None]] = []
     if signatures.refusal is None:
         for page_signature in signatures.signatures:
-            png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
-            if page_signature.fingerprint is not None:
-                png = with_fingerprint_png(png, page_signature.fingerprint.png)
+            strokes_png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
+            fingerprint = page_signature.fingerprint
+            captures.append(("signature", page_signature.page_index, page_signature.capture,
+                             strokes_png, fingerprint.png if fingerprint else None))
+            png = strokes_png if fingerprint is None else \
+                with_fingerprint_png(strokes_png, fingerprint.png)
             pdf = sign_field(pdf, f"Party{page_signature.page_index + 1}", device,
                              image_png=png, timestamper=timestamper, reason="被询问人签名")
     if handwritten and signatures.declaration is not None:
         png = render_png(signatures.declaration, dpi=SIGNATURE_DPI)
+        captures.append(("declaration", signatures.declaration.page_index,
+                         signatures.declaration, png, None))
         pdf = sign_field(pdf, DECLARATION_FIELD, device, image_png=png,
                          timestamper=timestamper, reason="被询问人手写确认意见")
     day = store.clock().strftime("%Y-%m-%d %H:%M")
@@ -194,6 +207,10 @@ def sign_statement(
     with store.transaction() as tx:
         repo.change_state(tx, statement_id, StatementState.SIGNED, signatures.refusal)
         digest = documents.keep_signed_document(tx, statement_id, pdf, rendered.page_count)
+        for purpose, page_index, capture, strokes_png, fingerprint_png in captures:
+            documents.keep_capture(tx, statement_id, purpose, page_index,
+                                   canonical_json(capture_record(capture)), strokes_png,
+                                   fingerprint_png, capture_digest(capture, strokes_png))
         repo.change_state(tx, statement_id, StatementState.SEALED)
     return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count,
                            timestamped=timestamper is not None)

@@ -83,3 +83,24 @@ def find_record(conn: Connection, pdf: bytes) -> tuple[str, bool] | None:
         if len(pdf) > len(kept) and pdf.startswith(bytes(kept)):
             return str(statement_id), False
     return None
+
+
+def keep_capture(
+    tx: Tx, statement_id: str, purpose: str, page_index: int, record: bytes, png: bytes,
+    fingerprint: bytes | None, digest: str,
+) -> None:
+    """Keep one pen capture (canonical JSON of its strokes) behind a signed statement."""
+    tx.conn.execute(
+        "INSERT INTO signature_captures (statement_id, purpose, page_index, record, png,"
+        " fingerprint, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (statement_id, purpose, page_index, record, png, fingerprint, digest),
+    )
+
+
+def capture_digests(conn: Connection, statement_id: str) -> dict[tuple[str, int], str]:
+    """(purpose, page index) -> capture digest of every capture kept for the statement."""
+    rows = conn.execute(
+        "SELECT purpose, page_index, digest FROM signature_captures WHERE statement_id = ?",
+        (statement_id,),
+    ).fetchall()
+    return {(str(r[0]), int(r[1])): str(r[2]) for r in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from desktop.documents.capture import (
     PageSignature,
     ReadBackSignatures,
     SignatureCapture,
+    capture_digest,
     render_png,
 )
 from desktop.documents.stamps import with_fingerprint_png
@@ -267,3 +269,25 @@ def test_a_typed_declaration_needs_no_handwriting(world: World, tmp_path: Path) 
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     assert report.bottom_line, report.reasons
     assert "Declaration" not in {s.field_name for s in report.signatures}
+
+
+def test_the_pen_captures_are_kept_with_the_signed_statement(world: World,
+                                                             tmp_path: Path) -> None:
+    ready_for_signing(world, tmp_path)
+    signatures = all_pages_signed(world)
+    signing.sign_statement(world.store, world.statement.id, signatures)
+    kept = documents.capture_digests(world.store.conn, world.statement.id)
+    expected = {("signature", s.page_index): capture_digest(
+        s.capture, render_png(s.capture, dpi=signing.SIGNATURE_DPI))
+        for s in signatures.signatures}
+    declaration = signatures.declaration
+    assert declaration is not None
+    expected[("declaration", declaration.page_index)] = capture_digest(
+        declaration, render_png(declaration, dpi=signing.SIGNATURE_DPI))
+    assert kept == expected
+    row = world.store.conn.execute(
+        "SELECT record FROM signature_captures WHERE statement_id = ? AND purpose = 'signature'"
+        " AND page_index = 0", (world.statement.id,)).fetchone()
+    assert json.loads(bytes(row[0]))["page_digest"] == signatures.signatures[0].page_digest
+    with pytest.raises(Exception, match="immutable"):
+        world.store.conn.execute("DELETE FROM signature_captures")
