@@ -190,6 +190,7 @@ class Action(StrEnum):
     LOGOUT = "logout"
     SESSION_LOCKED = "session.locked"
     SESSION_RESUMED = "session.resumed"
+    SETTING_CHANGED = "setting.changed"
     PASSWORD_CHANGED = "password.changed"
     STORE_RECOVERED = "store.recovered"
     ESCROW_SET = "escrow.set"

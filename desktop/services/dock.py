@@ -199,6 +199,10 @@ def dock_port(
                     progress=progress, cancel=cancel)
     except BodycamError as exc:
         raise UserError(str(exc)) from exc
+    except OSError as exc:  # e.g. the recorder was unplugged while its files were read
+        raise UserError(_("The recorder's storage could not be read ({error}). Files stored "
+                          "so far are kept; dock the recorder again to resume.").format(
+                              error=exc.strerror or type(exc).__name__)) from exc
 
 
 def _read_clock(

@@ -281,11 +281,16 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
                 "Evidence item {id} decrypted to content that does not match its recorded "
                 "SHA-256; nothing was exported.").format(id=item.id))
         os.replace(tmp, out)
+        fsync_directory(directory)
+    except OSError as exc:  # the target filled up or went away while writing
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(_("Cannot write to {path} ({error}); nothing was exported.").format(
+            path=printable(out), error=exc.strerror or type(exc).__name__)) from exc
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_directory(directory)
     with store.transaction() as tx:
         tx.audit(Action.EVIDENCE_EXPORTED, item.id, sha256=item.sha256, size=item.size)
     return ExportResult(out, item.sha256, item.size)

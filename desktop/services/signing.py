@@ -219,8 +219,12 @@ def sign_statement(
 def export_document(store: Store, statement_id: str, path: Path) -> Path:
     """Write the signed PDF out (a deliberate export: it is the document itself)."""
     pdf = documents.signed_document(store.conn, statement_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, pdf)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, pdf)
+    except OSError as exc:  # a read-only stick, no permission, a full disk
+        raise UserError(_("Cannot write to {path} ({error}).").format(
+            path=path, error=exc.strerror or type(exc).__name__)) from exc
     with store.transaction() as tx:
         tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=path.name)
     return path

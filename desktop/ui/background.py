@@ -17,11 +17,11 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from gettext import gettext as _
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.domain.errors import UserError
@@ -104,9 +104,11 @@ class Background(QObject):
         """Wait for everything submitted so far and deliver its callbacks (closing, tests)."""
         if self.synchronous:
             return
-        self._store.submit(lambda: None).result()
-        while self._pending:
-            QApplication.processEvents()
+        marker = self._store.submit(lambda: None)
+        # Keep the window alive meanwhile (a docking can hold the store thread for minutes).
+        while not marker.done() or self._pending:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            wait([marker], timeout=0.02)
 
     def shutdown(self) -> None:
         self.drain()

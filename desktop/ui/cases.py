@@ -9,6 +9,7 @@ and a double click opens one. The case's evidence panel goes below them.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from gettext import gettext as _
 
@@ -216,7 +217,7 @@ class CaseView(QWidget):
         self.ctx = ctx
         self.summary = summary
         case = summary.case
-        title = QLabel(f"<b>{case.number}</b>")
+        title = QLabel(f"<b>{html.escape(case.number)}</b>")  # typed by an officer
         title.setTextFormat(Qt.TextFormat.RichText)
         details = QLabel(_("Cause: {cause}    Matter: {matter}    Place: {place}").format(
             cause=case.cause, matter=case.matter, place=case.place))

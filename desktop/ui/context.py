@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
+from gettext import gettext as _
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from desktop.domain.errors import UserError
 from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
 
@@ -91,13 +93,18 @@ class AppContext:
         self.clock: Clock = clock or (lambda: datetime.now().astimezone())
         self.demo_devices = demo_devices
         self.settings = Settings.load(paths.workdir / SETTINGS_FILE)
-        if demo_devices:
+        self._configured_ports = self.settings.ports
+        if demo_devices:  # for this session only: settings.json keeps the real ports
             self.settings.ports = DevicePorts(**asdict(DEMO_PORTS))
         self.store: Store | None = None
 
     def save_settings(self) -> None:
-        if self.paths.workdir.is_dir():
-            self.settings.save(self.paths.workdir / SETTINGS_FILE)
+        if not self.paths.workdir.is_dir():
+            return
+        settings = self.settings
+        if self.demo_devices:
+            settings = replace(settings, ports=self._configured_ports)
+        settings.save(self.paths.workdir / SETTINGS_FILE)
 
     @property
     def ports(self) -> DevicePorts:
@@ -112,7 +119,7 @@ class AppContext:
 
     def require_store(self) -> Store:
         if self.store is None:
-            raise RuntimeError("no officer is logged in")
+            raise UserError(_("No officer is logged in."))
         return self.store
 
     def run(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,

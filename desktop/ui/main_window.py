@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -32,9 +33,11 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
+from desktop.domain.model import Action
 from desktop.domain.security import IdleLockPolicy
 from desktop.i18n import LANGUAGES
 from desktop.services.records import CaseSummary
@@ -73,8 +76,17 @@ class MainWindow(QMainWindow):
         self.case_tab.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tabs.addTab(self.case_tab, _("Case"))
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        # A visible place to verify a PDF (dropping one anywhere on the window works too).
+        from desktop.ui.verify_view import VerifyDropArea
+
+        self.drop_area = VerifyDropArea(ctx)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.cases, 1)
+        left_layout.addWidget(self.drop_area)
         splitter = QSplitter()
-        splitter.addWidget(self.cases)
+        splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 1040])
@@ -123,7 +135,7 @@ class MainWindow(QMainWindow):
         for code in LANGUAGES:
             action = QAction(LANGUAGE_NAMES.get(code, code), self, checkable=True)
             action.setChecked(code == current)
-            action.triggered.connect(lambda _checked=False, c=code: self.language_changed.emit(c))
+            action.triggered.connect(lambda _checked=False, c=code: self.switch_language(c))
             group.addAction(action)
             language.addAction(action)
 
@@ -139,13 +151,26 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def switch_language(self, language: str) -> None:
+        flow = getattr(self, "read_back_flow", None)
+        if flow is not None and flow.isVisible():
+            # The window is rebuilt for a language; a read-back's captures live in its dialog.
+            QMessageBox.information(self, _("Language"), _(
+                "Finish or close the read-back first; then switch the language."))
+            return
+        self.language_changed.emit(language)
+
     def _set_delete(self, on: bool) -> None:
-        self.ctx.settings.delete_originals = on
-        self.ctx.save_settings()
+        self._change_setting("delete_originals", on)
 
     def _set_sm3(self, on: bool) -> None:
-        self.ctx.settings.sm3 = on
+        self._change_setting("sm3", on)
+
+    def _change_setting(self, name: str, value: bool) -> None:
+        """Evidence policies decide what leaves a recorder: each change is audited."""
+        setattr(self.ctx.settings, name, value)
         self.ctx.save_settings()
+        self.ctx.run(lambda store: _audit_setting(store, name, value))
 
     def set_idle_minutes(self) -> None:
         minutes, ok = QInputDialog.getInt(self, _("Idle lock"), _("Lock the screen after this "
@@ -278,9 +303,15 @@ class MainWindow(QMainWindow):
         self.ctx.bg.drain()
 
     def lock(self) -> None:
-        self.flush()
+        # Hide first: the party's data must leave the screen even while a long docking still
+        # holds the store thread. Every window goes: read-back, the party's own screen, …
         self.idle.locked = True
         self.centralWidget().hide()
+        self.hidden_for_lock = [w for w in QApplication.topLevelWidgets()
+                                if w.isVisible() and w is not self]
+        for window in self.hidden_for_lock:
+            window.hide()
+        self.flush()
         self.ctx.run(lambda store: store.lock_session())
         dialog = LockDialog(self.ctx, self)
         self.lock_dialog = dialog
@@ -289,6 +320,9 @@ class MainWindow(QMainWindow):
 
     def _unlocked(self) -> None:
         self.centralWidget().show()
+        for window in getattr(self, "hidden_for_lock", []):
+            window.show()
+        self.hidden_for_lock = []
         self.idle.unlocked()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -301,6 +335,11 @@ class MainWindow(QMainWindow):
                 self.ctx.bg.call(store.close)
                 self.ctx.store = None
         event.accept()
+
+
+def _audit_setting(store: Any, name: str, value: bool) -> None:
+    with store.transaction() as tx:
+        tx.audit(Action.SETTING_CHANGED, name, value=value)
 
 
 def _current_language() -> str:

@@ -213,3 +213,38 @@ def test_wrong_device_password_records_nothing(world: World, tmp_path: Path) -> 
         docking_service.dock(world.store, EmulatorDriver(emulator), case_id=world.case.id)
     assert dockings.all_dockings(world.store.conn) == []
     assert records.all_items(world.store.conn) == []
+
+
+def test_a_recorder_unplugged_mid_docking_loses_nothing_and_docks_again(world: World,
+                                                                   tmp_path: Path) -> None:
+    root = tmp_path / "device"
+    url = f"emu-bodycam://?root={root}"
+    volume = root / "bodycam-1234567"
+    hidden = tmp_path / "unplugged"
+
+    def unplug_after_two(p: DockProgress) -> None:
+        if p.stage is DockStage.COPYING and p.file_index == 3 and volume.exists():
+            volume.rename(hidden)  # the disk disappears under the import
+
+    first = docking_service.dock_port(world.store, url, case_id=world.case.id,
+                                      progress=unplug_after_two)
+    assert len(first.items) == 2
+    # The files that vanished are named with the reason, in the report and the certificate.
+    assert len(first.skipped) == 5
+    assert all("cannot read it" in s.reason for s in first.skipped)
+    manifest = dockings.verify_certificate(world.store.conn, first.docking)
+    assert len(manifest["skipped"]) == 5
+    hidden.rename(volume)  # plugged in again
+    again = docking_service.dock_port(world.store, url, case_id=world.case.id)
+    assert len(again.items) == 5 and len(again.already) == 2
+    stored = records.items_for_case(world.store.conn, world.case.id)
+    assert len({r.device_path for r in stored}) == len(stored) == 7
+
+
+def test_an_unwritable_export_target_is_a_message(world: World, tmp_path: Path) -> None:
+    emulator = recorder(tmp_path / "device")
+    report = docking_service.dock(world.store, EmulatorDriver(emulator), case_id=world.case.id)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"x")
+    with pytest.raises(UserError, match="Cannot write to"):
+        evidence.export_item(world.store, report.items[0].id, blocker / "out.mp4")

@@ -291,3 +291,12 @@ def test_the_pen_captures_are_kept_with_the_signed_statement(world: World,
     assert json.loads(bytes(row[0]))["page_digest"] == signatures.signatures[0].page_digest
     with pytest.raises(Exception, match="immutable"):
         world.store.conn.execute("DELETE FROM signature_captures")
+
+
+def test_exporting_to_an_unwritable_place_is_a_message(world: World, tmp_path: Path) -> None:
+    ready_for_signing(world, tmp_path)
+    signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"x")
+    with pytest.raises(UserError, match="Cannot write to"):
+        signing.export_document(world.store, world.statement.id, blocker / "signed.pdf")

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import StatementState
 from desktop.services import interview, signing
+from desktop.services.demo_pki import install_demo_keys
 from desktop.services.identity import party_from_card, read_identity
 from desktop.ui.background import Background
 from desktop.ui.cases import CaseView
@@ -111,6 +112,9 @@ def test_login_case_interview_read_back_sign_verify_dock(world: World, tmp_path:
     assert [t.text for t in stored.turns[-3:]] == ["你在这里摆摊多久了？", "大概一个小时。", ""]
 
     # --- read-back: every page signed on the pad, then officers and seal ------------------
+    # (The unit's signing keys: this test store gets the demo's, as an administrator would
+    # import the unit's own.)
+    install_demo_keys(ctx.require_store(), [world.admin, world.second])
     qtbot.mouseClick(ws.read_back_button, LEFT)
     flow = window.read_back_flow
     flow.ask = lambda _text: True

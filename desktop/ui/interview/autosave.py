@@ -22,6 +22,7 @@ from gettext import gettext as _
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.domain.errors import UserError
 from desktop.services import interview
 from desktop.ui.context import AppContext
 
@@ -143,7 +144,7 @@ class Autosaver(QObject):
             self._ctx.run(lambda store: interview.save_turn(store, turn_id, text),
                           lambda _revision: self._done(turn_id, text),
                           lambda exc: self._failed(turn_id, exc))
-        except RuntimeError as exc:  # no store: the session is locked
+        except UserError as exc:  # no store: nobody is logged in any more
             self._failed(turn_id, exc)
 
     def _done(self, turn_id: str, text: str) -> None:

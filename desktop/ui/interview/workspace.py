@@ -334,6 +334,8 @@ class InterviewWorkspace(QWidget):
             self._show_message(_("Some text is not saved yet; read-back waits until it is."))
             return
         self.read_back_button.setEnabled(False)
+        for row in self._rows.values():  # nothing typed now could be saved after the change
+            row.set_read_only(True)
         self._ctx.run(lambda store: interview.start_read_back(store, statement_id),
                       self._read_back_started, self._read_back_refused)
 
@@ -348,4 +350,6 @@ class InterviewWorkspace(QWidget):
 
     def _read_back_refused(self, exc: BaseException) -> None:
         self.read_back_button.setEnabled(True)
+        for row in self._rows.values():
+            row.set_read_only(False)
         self._show_error(exc)

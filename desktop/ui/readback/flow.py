@@ -39,6 +39,7 @@ from desktop.documents.capture import ReadBackSignatures
 from desktop.domain.errors import UserError
 from desktop.domain.model import SignatureRefusal
 from desktop.services import interview, signing
+from desktop.services.demo_login import demo_login
 from desktop.services.demo_pki import install_demo_keys
 from desktop.store.store import Store
 from desktop.ui.context import AppContext
@@ -376,7 +377,8 @@ class ReadBackFlow(QDialog):
                 return
         signatures = session.signatures
         declaration = None if refusal is not None else session.declaration
-        demo = self.ctx.demo_devices
+        # Throw-away test keys only ever go into the demo's own store, never a real one.
+        demo = demo_login(self.ctx.paths.workdir) is not None
 
         def work(store: Store) -> Signed:
             missing_keys = signing.missing_signing_keys(store, self.statement_id)

@@ -204,7 +204,9 @@ def test_missing_signing_keys_are_reported(
     flow.party_window.close()
 
 
-def test_demo_mode_installs_demo_keys(ui_ctx: AppContext, world: World, qtbot: QtBot) -> None:
+def test_only_the_demo_store_gets_demo_keys(ui_ctx: AppContext, world: World,
+                                            qtbot: QtBot) -> None:
+    from desktop.services.demo_login import DEMO_MARKER
     from tests.ui.readback.conftest import in_read_back
 
     in_read_back(world, long=False)
@@ -212,6 +214,13 @@ def test_demo_mode_installs_demo_keys(ui_ctx: AppContext, world: World, qtbot: Q
     qtbot.addWidget(flow)
     flow.ask = lambda _text: True
     sign_every_page(qtbot, flow)
+    # A real store, even with emulated devices: throw-away keys must never sign its records.
+    qtbot.mouseClick(flow.sign_button, LEFT)
+    assert flow.status.text().startswith("The statement cannot be signed: no signing key")
+    assert not documents.has_signing_key(world.store.conn, "seal")
+    assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
+
+    (world.paths.workdir / DEMO_MARKER).write_text("demo store\n", encoding="utf-8")
     with qtbot.waitSignal(flow.signed, timeout=60_000):
         qtbot.mouseClick(flow.sign_button, LEFT)
     assert interview.get(world.store, world.statement.id).state is StatementState.SEALED
