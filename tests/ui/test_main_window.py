@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.context import AppContext
@@ -62,12 +63,16 @@ def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, wor
                                                           clock: FakeClock,
                                                           qtbot: QtBot) -> None:
     window = _window(ui_ctx, qtbot)
+    party_screen = QLabel("被询问人：测试人甲")  # stands for any other open window
+    qtbot.addWidget(party_screen)
+    party_screen.show()
     clock.advance(minutes=9)
     window.idle.check()
     assert window.centralWidget().isVisible()
     clock.advance(minutes=2)
     window.idle.check()
     assert not window.centralWidget().isVisible()
+    assert not party_screen.isVisible()  # nothing of the party stays on the screen
     lock = window.lock_dialog
     assert world.store.officer.name in lock.message.text()
     qtbot.keyClicks(lock.password, "not my password")
@@ -76,7 +81,7 @@ def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, wor
     assert not window.centralWidget().isVisible()
     qtbot.keyClicks(lock.password, PASSWORD)
     qtbot.keyClick(lock.password, Qt.Key.Key_Return)
-    assert window.centralWidget().isVisible()
+    assert window.centralWidget().isVisible() and party_screen.isVisible()
     actions = [str(r[0]) for r in world.store.conn.execute(
         "SELECT action FROM audit_log WHERE action LIKE 'session.%'")]
     assert actions == ["session.locked", "session.resumed", "session.resumed"]
