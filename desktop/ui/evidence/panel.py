@@ -131,13 +131,15 @@ class EvidencePanel(QWidget):
 
     # -- the list ----------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the case's evidence from the store (keeps the selection when it can)."""
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the case's evidence from the store; select `select`, else keep the
+        selection when it can (the reload is asynchronous, so selecting happens after it)."""
         case_id = self.case_id
-        self.ctx.run(lambda store: case_items(store, case_id), self._show_items)
+        self.ctx.run(lambda store: case_items(store, case_id),
+                     lambda items: self._show_items(items, select))
 
-    def _show_items(self, items: list[EvidenceRecord]) -> None:
-        keep = self.selected_id()
+    def _show_items(self, items: list[EvidenceRecord], select: str | None = None) -> None:
+        keep = select or self.selected_id()
         self.items = items
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(items))
@@ -237,9 +239,7 @@ class EvidencePanel(QWidget):
         lines += [_("Skipped {name}: {reason}").format(name=s.name, reason=s.reason)
                   for s in report.skipped]
         self.status.setText("\n".join(lines))
-        self.refresh()
-        if report.items:
-            self.select(report.items[-1].id)
+        self.refresh(select=report.items[-1].id if report.items else None)
 
     def _failed(self, exc: BaseException) -> None:
         self.import_button.setEnabled(True)
