@@ -1,5 +1,6 @@
-"""The Amba-style `@Cmd;len;arg;#` ASCII protocol of body-worn recorders (§2.5, §2.8): codec,
-device side for the emulator, `AmbaDriver`, and `open_bodycam`.
+"""The Amba-style `@Cmd;len;arg;#` ASCII protocol of body-worn recorders (§2.5, §2.8): the
+driver side, `AmbaDriver` and `open_bodycam`. The frames are in `amba_codec`, the device side
+the emulator serves is in `amba_device`.
 
 Derived: login/date/time/device-id/storage commands are from public code; the others are our
 documented extensions until a vendor SDK confirms them.
@@ -43,15 +44,23 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
 from typing import Protocol
 
+from hardware.bodycam.amba_codec import (
+    LOGIN_ARG,
+    READ_SLICE,
+    UNKNOWN_COMMAND,
+    Answer,
+    AnswerDecoder,
+    FrameError,
+    ReplyTimeoutError,
+    encode_request,
+)
 from hardware.bodycam.driver import (
     ADAPTERS,
     BodycamDriver,
@@ -60,11 +69,8 @@ from hardware.bodycam.driver import (
     VendorAdapter,
     host_utc,
 )
-from hardware.bodycam.emulator import BodycamEmulator, Reply
 from hardware.bodycam.errors import (
-    BodycamError,
     ConnectFailedError,
-    IRet,
     MalformedReplyError,
     NotConnectedError,
     StorageError,
@@ -73,330 +79,11 @@ from hardware.bodycam.errors import (
     error_for_iret,
 )
 from hardware.bodycam.identity import IdentityRecord
-from hardware.link import Link
 from hardware.transport import open_port
 
-__all__ = [
-    "LOGIN_ARG",
-    "MAX_FRAME",
-    "UNKNOWN_COMMAND",
-    "AmbaDevice",
-    "AmbaDriver",
-    "Answer",
-    "AnswerDecoder",
-    "FrameError",
-    "ReplyTimeoutError",
-    "Request",
-    "RequestDecoder",
-    "encode_answer",
-    "encode_refusal",
-    "encode_request",
-    "open_bodycam",
-]
+__all__ = ["AmbaDriver", "open_bodycam"]
 
 log = logging.getLogger(__name__)
-
-MAX_FRAME = 4096  # bytes from `@` to `#`; a record in hex or a volume path fits easily
-MAX_CMD = 8  # the known commands have 3 letters; a little room for vendor ones
-MAX_LEN_DIGITS = 9  # longer length fields are rejected before being read as a number
-LOGIN_ARG = b"00000000"  # the only login argument public code shows
-UNKNOWN_COMMAND = 0  # our iRet for a command the device does not know (§2.4 has no 0)
-READ_SLICE = 0.05  # driver and device re-check their deadline / stop flag this often
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class FrameError(MalformedReplyError):
-    """A malformed or oversized frame (on the device side: a request); `detail` is for logs."""
-
-    def __init__(self, message: str | None = None, detail: str = "") -> None:
-        self.detail = detail
-        super().__init__(message)
-
-    @classmethod
-    def default_message(cls) -> str:
-        return _("The body-worn recorder sent a malformed frame.")
-
-
-class ReplyTimeoutError(BodycamError):
-    @classmethod
-    def default_message(cls) -> str:
-        return _("The body-worn recorder did not answer. Check the cable and the port.")
-
-
-# --------------------------------------------------------------------------- codec
-
-
-@dataclass(frozen=True)
-class Request:
-    cmd: str
-    arg: bytes = b""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A reply frame: `ok` False means NG and `data` holds the decimal iRet."""
-
-    cmd: str
-    ok: bool
-    data: bytes = b""
-
-
-def _frame(cmd: str, fields: list[bytes], payload: bytes) -> bytes:
-    if not (0 < len(cmd) <= MAX_CMD and cmd.isascii() and cmd.isalnum()):
-        raise ValueError(f"bad Amba command name {cmd!r}")
-    head = b";".join([b"@" + cmd.encode("ascii"), *fields, str(len(payload)).encode("ascii")])
-    frame = head + b";" + payload + b";#"
-    if len(frame) > MAX_FRAME:
-        raise ValueError(f"Amba frame of {len(frame)} bytes exceeds {MAX_FRAME}")
-    return frame
-
-
-def encode_request(cmd: str, arg: bytes = b"") -> bytes:
-    """`@<cmd>;<len>;<arg>;#`."""
-    return _frame(cmd, [], arg)
-
-
-def encode_answer(cmd: str, data: bytes = b"") -> bytes:
-    """`@<cmd>;OK;<len>;<data>;#`."""
-    return _frame(cmd, [b"OK"], data)
-
-
-def encode_refusal(cmd: str, iret: int) -> bytes:
-    """`@<cmd>;NG;<len>;<iRet>;#`."""
-    return _frame(cmd, [b"NG"], str(int(iret)).encode("ascii"))
-
-
-class _FrameDecoder:
-    """Splits a byte stream into frames; subclasses say whether an OK/NG field is present."""
-
-    has_status = False
-
-    def __init__(self, max_frame: int = MAX_FRAME) -> None:
-        self.max_frame = max_frame
-        self._buf = bytearray()
-
-    def feed(self, data: bytes) -> None:
-        self._buf += data
-
-    @property
-    def partial(self) -> bool:
-        """Part of a frame is buffered (garbage alone does not count)."""
-        return b"@" in self._buf
-
-    def discard(self) -> None:
-        self._buf.clear()
-
-    def _reject(self, message: str, detail: str) -> FrameError:
-        del self._buf[:1]  # drop this `@`: the next pop resynchronises on the next one
-        return FrameError(message, detail)
-
-    def _field(self, pos: int, limit: int) -> tuple[bytes | None, int]:
-        """The bytes from `pos` to the next `;` (None: not all here yet) and what follows."""
-        end = self._buf.find(b";", pos, pos + limit + 1)
-        if end < 0:
-            if len(self._buf) > pos + limit:
-                raise self._reject(_("The body-worn recorder sent a malformed frame."),
-                                   f"field at {pos} longer than {limit}: {bytes(self._buf[:64])!r}")
-            return None, pos
-        return bytes(self._buf[pos:end]), end + 1
-
-    def _pop_fields(self) -> tuple[str, bytes | None, bytes] | None:
-        start = self._buf.find(b"@")
-        if start < 0:
-            self._buf.clear()  # nothing but noise
-            return None
-        del self._buf[:start]
-        cmd, pos = self._field(1, MAX_CMD)
-        if cmd is None:
-            return None
-        if not (cmd.isascii() and cmd.isalnum()):
-            raise self._reject(_("The body-worn recorder sent a malformed frame."),
-                               f"bad command {cmd!r}")
-        status: bytes | None = None
-        if self.has_status:
-            status, pos = self._field(pos, 2)
-            if status is None:
-                return None
-            if status not in (b"OK", b"NG"):
-                raise self._reject(_("The body-worn recorder sent a malformed frame."),
-                                   f"bad status {status!r}")
-        length, pos = self._field(pos, MAX_LEN_DIGITS)
-        if length is None:
-            return None
-        if not (length.isascii() and length.isdigit()):
-            raise self._reject(_("The body-worn recorder sent a malformed frame."),
-                               f"bad length {length!r}")
-        end = pos + int(length)
-        if end + 2 > self.max_frame:
-            raise self._reject(_("The body-worn recorder sent a frame that is too long."),
-                               f"frame of {end + 2} bytes")
-        if len(self._buf) < end + 2:
-            return None
-        if self._buf[end:end + 2] != b";#":
-            raise self._reject(_("The body-worn recorder sent a malformed frame."),
-                               f"length {int(length)} does not end at ';#'")
-        payload = bytes(self._buf[pos:end])
-        del self._buf[:end + 2]
-        return cmd.decode("ascii"), status, payload
-
-
-class RequestDecoder(_FrameDecoder):
-    """Requests from a byte stream (the device side)."""
-
-    def pop(self) -> Request | None:
-        """The next complete request, None if none yet; `FrameError` for a bad one."""
-        fields = self._pop_fields()
-        return None if fields is None else Request(fields[0], fields[2])
-
-
-class AnswerDecoder(_FrameDecoder):
-    """Replies from a byte stream (the driver side)."""
-
-    has_status = True
-
-    def pop(self) -> Answer | None:
-        """The next complete reply, None if none yet; `FrameError` for a bad one."""
-        fields = self._pop_fields()
-        return None if fields is None else Answer(fields[0], fields[1] == b"OK", fields[2])
-
-
-# --------------------------------------------------------------------------- device side
-
-
-def _digits_time(text: str, fmt: str, lengths: tuple[int, ...]) -> datetime | None:
-    """`text` parsed with `fmt` if it is all digits of an allowed length, else None."""
-    if len(text) not in lengths or not (text.isascii() and text.isdigit()):
-        return None
-    try:
-        return datetime.strptime(text, fmt)
-    except ValueError:
-        return None
-
-
-class AmbaDevice:
-    """Answers Amba requests with a `BodycamEmulator`'s state machine (one session per link)."""
-
-    def __init__(self, emulator: BodycamEmulator, *, inter_byte_timeout: float = 0.5) -> None:
-        self.emulator = emulator
-        self.inter_byte_timeout = inter_byte_timeout
-        self.password: str | None = None  # accepted in this session; Sdt/Stm rely on it
-        self._handlers: dict[str, Callable[[str], tuple[Reply, bytes]]] = {
-            "Ver": self._login, "Bye": self._bye, "Gdv": self._get_identity,
-            "Wdv": self._write_identity, "Gtm": self._get_time, "Sdt": self._set_date,
-            "Stm": self._set_time, "Bat": self._battery, "Res": self._resolution,
-            "ATH": self._storage, "Lck": self._lock,
-        }  # fmt: skip
-
-    def serve(self, link: Link, stop: threading.Event) -> None:
-        """Answer requests on `link` until `stop` is set; noise and bad frames are skipped."""
-        decoder = RequestDecoder()
-        while not stop.is_set():
-            in_frame = decoder.partial
-            wait = self.inter_byte_timeout if in_frame else READ_SLICE
-            started = time.monotonic()
-            chunk = link.read(4096, wait)
-            if not chunk:
-                if in_frame:
-                    decoder.discard()  # a frame cut short: its sender has given up on it
-                elif time.monotonic() - started < wait / 2:
-                    stop.wait(wait)  # a closed link returns at once; do not spin
-                continue
-            decoder.feed(chunk)
-            while not stop.is_set():
-                try:
-                    request = decoder.pop()
-                except FrameError as exc:
-                    log.debug("ignoring a malformed request: %s", exc.detail)
-                    continue
-                if request is None:
-                    break
-                link.write(self.answer(request))
-
-    def answer(self, request: Request) -> bytes:
-        """The reply frame for one request."""
-        handler = self._handlers.get(request.cmd)
-        if handler is None:
-            return encode_refusal(request.cmd, UNKNOWN_COMMAND)
-        # A non-ASCII password can never match; "replace" keeps it from matching by accident.
-        reply, data = handler(request.arg.decode("ascii", "replace"))
-        if reply.ok != 1:
-            return encode_refusal(request.cmd, reply.iret)
-        return encode_answer(request.cmd, data)
-
-    def _with_password(self, reply: Reply, pwd: str) -> Reply:
-        if reply.ok == 1:
-            self.password = pwd
-        elif reply.iret == IRet.CHECK_PWD_FAILED:
-            self.password = None
-        return reply
-
-    def _login(self, _arg: str) -> tuple[Reply, bytes]:
-        self.password = None
-        reply = self.emulator.init_device()
-        return reply, str(reply.value or "").encode("ascii")
-
-    def _bye(self, _arg: str) -> tuple[Reply, bytes]:
-        self.password = None
-        return self.emulator.uninit_device(), b""
-
-    def _get_identity(self, pwd: str) -> tuple[Reply, bytes]:
-        reply = self._with_password(self.emulator.get_zfy_info(pwd), pwd)
-        value = reply.value if isinstance(reply.value, bytes) else b""
-        return reply, value.hex().upper().encode("ascii")
-
-    def _write_identity(self, arg: str) -> tuple[Reply, bytes]:
-        pwd, _sep, text = arg.partition(",")
-        try:
-            record = bytes.fromhex(text)
-        except ValueError:
-            record = b""  # refused by the record check, after the password check
-        return self._with_password(self.emulator.write_zfy_info(record, pwd), pwd), b""
-
-    def _get_time(self, pwd: str) -> tuple[Reply, bytes]:
-        reply = self._with_password(self.emulator.get_dev_time(pwd), pwd)
-        return reply, str(reply.value or "").encode("ascii")
-
-    def _set_clock(self, name: str, parsed: datetime | None,
-                   fields: tuple[str, ...]) -> tuple[Reply, bytes]:
-        pwd = self.password or ""  # "" never matches: CHECK_PWD_FAILED without a session
-        if parsed is None:  # session faults first, as for every other command
-            return self.emulator.check(name, pwd) or Reply(0, IRet.SET_SYSTEMTIME_FAILED), b""
-        # Setting only the date keeps the time of day, as a device's own clock menu does.
-        target = self.emulator.device_time().replace(
-            **{field: getattr(parsed, field) for field in fields})
-        return self.emulator.sync_dev_time(pwd, target), b""
-
-    def _set_date(self, arg: str) -> tuple[Reply, bytes]:
-        parsed = _digits_time(arg, "%Y%m%d", (8,))
-        return self._set_clock("SetDate", parsed, ("year", "month", "day"))
-
-    def _set_time(self, arg: str) -> tuple[Reply, bytes]:
-        # HHmmss00: the last two digits (hundredths) are below the clock's resolution.
-        parsed = _digits_time(arg[:6], "%H%M%S", (6,)) if len(arg) in (6, 8) else None
-        return self._set_clock("SetTime", parsed, ("hour", "minute", "second"))
-
-    def _battery(self, pwd: str) -> tuple[Reply, bytes]:
-        reply = self._with_password(self.emulator.read_battery(pwd), pwd)
-        return reply, str(reply.value).encode("ascii")
-
-    def _resolution(self, pwd: str) -> tuple[Reply, bytes]:
-        reply = self._with_password(self.emulator.read_resolution(pwd), pwd)
-        if not isinstance(reply.value, tuple):
-            return reply, b""
-        return reply, f"{reply.value[0]}x{reply.value[1]}".encode("ascii")
-
-    def _storage(self, pwd: str) -> tuple[Reply, bytes]:
-        reply = self._with_password(self.emulator.set_msdc(pwd), pwd)
-        value = reply.value
-        return reply, os.fsencode(value) if isinstance(value, Path) else b""
-
-    def _lock(self, _arg: str) -> tuple[Reply, bytes]:
-        return self.emulator.lock_storage(), b""
-
-
-# --------------------------------------------------------------------------- driver side
 
 
 class SerialPort(Protocol):

@@ -245,7 +245,7 @@ class BodycamEmulator:
     def serve(self, link: Link, stop: threading.Event) -> None:
         """Answer Amba-style `@Cmd;len;arg;#` requests on `link` until `stop` is set."""
         # Imported here: amba's driver half imports driver.py, which imports this module.
-        from hardware.bodycam.amba import AmbaDevice
+        from hardware.bodycam.amba_device import AmbaDevice
 
         AmbaDevice(self).serve(link, stop)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.bodycam.amba import (
+from hardware.bodycam.amba_codec import (
     MAX_FRAME,
     Answer,
     AnswerDecoder,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hardware.bodycam import AmbaDriver, open_bodycam
-from hardware.bodycam.amba import FrameError, ReplyTimeoutError
+from hardware.bodycam.amba_codec import FrameError, ReplyTimeoutError
 from hardware.bodycam.emulator import BodycamEmulator
 from hardware.bodycam.errors import (
     IRet,
