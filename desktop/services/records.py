@@ -48,14 +48,10 @@ def case_summaries(store: Store) -> list[CaseSummary]:
     evidence_counts = {str(r[0]): int(r[1]) for r in conn.execute(
         "SELECT case_id, count(*) FROM evidence_items WHERE case_id IS NOT NULL"
         " GROUP BY case_id")}
-    summaries = []
-    for case in cases.list_cases(conn):
-        rows = []
-        for statement_id in statements.list_statements(conn, case.id):
-            statement = statements.get_statement(conn, statement_id)
-            party = cases.get_party(conn, statement.interviewee_id)
-            rows.append(StatementSummary(statement.id, statement.kind, statement.state,
-                                         party.name, statement.started_at,
-                                         len(statement.turns)))
-        summaries.append(CaseSummary(case, tuple(rows), evidence_counts.get(case.id, 0)))
-    return summaries
+    by_case: dict[str, list[StatementSummary]] = {}
+    for case_id, statement_id, kind, state, party, started, turns in \
+            statements.summary_rows(conn):
+        by_case.setdefault(case_id, []).append(StatementSummary(
+            statement_id, StatementKind(kind), StatementState(state), party, started, turns))
+    return [CaseSummary(case, tuple(by_case.get(case.id, ())), evidence_counts.get(case.id, 0))
+            for case in cases.list_cases(conn)]

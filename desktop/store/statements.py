@@ -237,3 +237,16 @@ def _enqueue_for_sync(tx: Tx, statement: Statement) -> None:
         " created_at) VALUES (?, ?, 'record', ?, ?, ?, 1, 'queued', ?)",
         (new_id(), int(row[0]), statement.id, digest, len(statement.turns), tx.at.isoformat()),
     )
+
+
+def summary_rows(conn: Connection) -> list[tuple[str, str, str, str, str, datetime, int]]:
+    """(case id, statement id, kind, state, party name, started at, turns) of every statement,
+    oldest first: what a case list shows, in one query instead of loading every turn."""
+    rows = conn.execute(
+        "SELECT s.case_id, s.id, s.kind, s.state, p.name, s.started_at,"
+        " (SELECT count(*) FROM turns t WHERE t.statement_id = s.id)"
+        " FROM statements s JOIN parties p ON p.id = s.interviewee_id"
+        " ORDER BY s.created_at"
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
+             datetime.fromisoformat(str(r[5])), int(r[6])) for r in rows]
