@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
-from tests.cli.helpers import ROOT, last_json, run_cli
+from tests.cli.helpers import emulated, last_json, run_cli
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX")
 
 
-@contextmanager
-def emulator(kind: str, *options: str) -> Iterator[str]:
-    """Run `statement-room emulate KIND` and yield the pty path it prints first."""
-    args = [sys.executable, "-m", "desktop", "--lang", "en", "emulate", kind, "--pty"]
-    for option in options:
-        args += ["-o", option]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    try:
-        assert process.stdout is not None
-        path = process.stdout.readline().strip()
-        assert path.startswith("/dev/"), process.stderr.read() if process.stderr else ""
-        yield path
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-
-
 def test_read_mrz_from_an_emulated_reader_on_a_pty() -> None:
-    with emulator("mrz", "doc=td3", "seed=7", "framing=3m", "repeat=0.3") as path:
+    with emulated("mrz", "doc=td3", "seed=7", "framing=3m", "repeat=0.3") as path:
         run = run_cli("devices", "read-mrz", "--port", path, "--framing", "3m", "--json",
                       "--timeout", "20")
     assert run.returncode == 0, run.stderr
@@ -49,7 +26,7 @@ def test_gnss_emulator_streams_nmea_on_its_pty() -> None:
     from hardware.gnss.nmea import NmeaReader
     from hardware.transport import open_port
 
-    with emulator("gnss", "rate=50", "n=20") as path:
+    with emulated("gnss", "rate=50", "n=20") as path:
         port = open_port(path, timeout=0.2)
         reader = NmeaReader()
         fixes = []
@@ -88,7 +65,7 @@ def test_devices_list_runs() -> None:
 
 
 def test_read_id_from_an_emulated_reader_on_a_pty() -> None:
-    with emulator("idcard", "card=resident", "seed=11") as path:
+    with emulated("idcard", "card=resident", "seed=11") as path:
         run = run_cli("devices", "read-id", "--port", path, "--json", "--timeout", "10")
         assert run.returncode == 0, run.stderr
         identity = last_json(run.stdout)
@@ -109,7 +86,7 @@ def test_reader_port_opened_and_closed_repeatedly_leaks_nothing() -> None:
     from desktop.domain.errors import UserError
     from desktop.services.identity import read_identity
 
-    with emulator("idcard", "card=hmt", "seed=2") as path:
+    with emulated("idcard", "card=hmt", "seed=2") as path:
         fds = len(os.listdir("/proc/self/fd"))
         first = read_identity(path, wait=5)
         for _ in range(30):

@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,35 +14,14 @@ import pytest
 from hardware.bodycam import open_bodycam
 from hardware.bodycam.errors import WrongPasswordError
 from hardware.bodycam.identity import IdentityRecord
-from tests.cli.helpers import ROOT
+from tests.cli.helpers import ROOT, emulated
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX")
 
 
-@contextmanager
-def bodycam(*options: str, stderr: list[str]) -> Iterator[str]:
-    """Run the emulator, yield its pty path; its stderr lands in `stderr` after it stops."""
-    args = [sys.executable, "-m", "desktop", "--lang", "en", "emulate", "bodycam"]
-    for option in options:
-        args += ["-o", option]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEMENT_ROOM_")}
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout is not None
-        path = process.stdout.readline().strip()
-        assert path.startswith("/dev/"), process.stderr.read() if process.stderr else ""
-        yield path
-    finally:
-        process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=10)
-        stderr.append(err)
-        assert process.returncode == 0, err
-
-
 def test_driver_reads_the_identity_from_the_emulate_command(tmp_path: Path) -> None:
     stderr: list[str] = []
-    with bodycam(f"root={tmp_path}", "serial=7654321", "officer=654321", "name=李四",
+    with emulated("bodycam", f"root={tmp_path}", "serial=7654321", "officer=654321", "name=李四",
                  "offset=-125", "pwd=135790", stderr=stderr) as path:
         driver = open_bodycam(path)
         try:
@@ -67,7 +43,7 @@ def test_driver_reads_the_identity_from_the_emulate_command(tmp_path: Path) -> N
 
 def test_works_without_options_in_a_temporary_root() -> None:
     stderr: list[str] = []
-    with bodycam(stderr=stderr) as path:
+    with emulated("bodycam", stderr=stderr) as path:
         driver = open_bodycam(path)
         try:
             driver.connect("000000")
