@@ -62,3 +62,23 @@ def write_on(qtbot: QtBot, pad: SignaturePad, strokes: int = 2) -> None:
         for step in range(1, 8):
             qtbot.mouseMove(pad, QPoint(x0 + step * 15, y + (6 if step % 2 else -6)))
         qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(x0 + 120, y))
+
+
+def sign_first_page(qtbot: QtBot, flow: ReadBackFlow) -> None:
+    """The interviewee signs page 1 on the pad and confirms it."""
+    party = flow.party_window
+    assert party is not None
+    write_on(qtbot, party.pad_panel.pad)
+    qtbot.mouseClick(party.confirm_button, Qt.MouseButton.LeftButton)
+
+
+def answer_questions(flow: ReadBackFlow, answer: bool) -> list[str]:
+    """Make the flow's confirmations answer `answer`; returns the questions as they come."""
+    asked: list[str] = []
+
+    def ask(text: str) -> bool:
+        asked.append(text)
+        return answer
+
+    flow.ask = ask
+    return asked

@@ -19,7 +19,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.pages import page_count
 from tests.conftest import World
-from tests.ui.readback.conftest import write_on
+from tests.ui.readback.conftest import answer_questions, sign_first_page, write_on
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -163,17 +163,8 @@ def test_refusal_with_a_witness_is_signed_and_sealed(
 def test_a_correction_returns_the_statement_to_draft(
     open_flow: ReadBackFlow, world: World, qtbot: QtBot
 ) -> None:
-    party = open_flow.party_window
-    assert party is not None
-    write_on(qtbot, party.pad_panel.pad)
-    qtbot.mouseClick(party.confirm_button, LEFT)
-    asked: list[str] = []
-
-    def agree(text: str) -> bool:
-        asked.append(text)
-        return True
-
-    open_flow.ask = agree
+    sign_first_page(qtbot, open_flow)
+    asked = answer_questions(open_flow, True)
     with qtbot.waitSignal(open_flow.returned_to_draft) as signal:
         qtbot.mouseClick(open_flow.correction_button, LEFT)
     assert signal.args == [world.statement.id]

@@ -16,7 +16,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.session import declaration_presets
 from tests.conftest import World
-from tests.ui.readback.conftest import write_on
+from tests.ui.readback.conftest import answer_questions, sign_first_page, write_on
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -144,17 +144,8 @@ def test_both_windows_fit_a_1366_by_768_screen(open_flow: ReadBackFlow) -> None:
 
 
 def test_closing_with_signed_pages_asks_first(open_flow: ReadBackFlow, qtbot: QtBot) -> None:
-    party = open_flow.party_window
-    assert party is not None
-    write_on(qtbot, party.pad_panel.pad)
-    qtbot.mouseClick(party.confirm_button, LEFT)
-    asked: list[str] = []
-
-    def refuse(text: str) -> bool:
-        asked.append(text)
-        return False
-
-    open_flow.ask = refuse
+    sign_first_page(qtbot, open_flow)
+    asked = answer_questions(open_flow, False)
     qtbot.mouseClick(open_flow.close_button, LEFT)
     assert asked and open_flow.isVisible()
     open_flow.ask = lambda _text: True
