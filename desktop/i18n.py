@@ -33,3 +33,9 @@ def set_language(language: str | None = None) -> str:
     gettext.textdomain(DOMAIN)
     os.environ["LANGUAGE"] = chosen
     return chosen
+
+
+def current_language() -> str:
+    """The language `set_language` chose for this process."""
+    chosen = os.environ.get("LANGUAGE", DEFAULT_LANGUAGE).split(":")[0]
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE

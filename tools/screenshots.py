@@ -27,7 +27,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.i18n import set_language
-from desktop.services import interview, signing
+from desktop.services import signing
 from desktop.services.demo import run_demo
 from desktop.services.demo_login import demo_login
 from desktop.store.paths import StorePaths
@@ -207,7 +207,6 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     settle()
     shoot("11-verify", language)
     window.verify_dialog.close()
-    interview.get(store, statement_id)  # still readable: nothing was closed under us
     window.close()
     ctx.require_store().close()
     for bg in BACKGROUNDS:

@@ -36,6 +36,7 @@ from desktop.domain.model import Case
 from desktop.services import records
 from desktop.services.records import CaseSummary
 from desktop.services.search import search_statements
+from desktop.store.search import SearchHit
 from desktop.ui.context import AppContext
 from desktop.ui.labels import kind_label, state_label
 
@@ -129,16 +130,16 @@ class CaseListPanel(QWidget):
                   or any(query in st.party_name for st in s.statements)]
         by_statement = {st.id: s for s in self.summaries for st in s.statements}
 
-        def found(hits: list[object]) -> None:
+        def found(hits: list[SearchHit]) -> None:
             if self.search.text().strip() != query:
                 return  # the officer typed on; a newer search is coming
             snippets: dict[str, str] = {}
             matched = list(direct)
             for hit in hits:
-                summary = by_statement.get(getattr(hit, "statement_id", ""))
+                summary = by_statement.get(hit.statement_id)
                 if summary is None:
                     continue
-                snippets.setdefault(summary.case.id, "…" + str(getattr(hit, "snippet", "")))
+                snippets.setdefault(summary.case.id, "…" + hit.snippet)
                 if summary not in matched:
                     matched.append(summary)
             self._show(matched, snippets, self.current_case_id())

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.model import Action
 from desktop.domain.security import IdleLockPolicy
-from desktop.i18n import LANGUAGES
+from desktop.i18n import LANGUAGES, current_language
 from desktop.services.records import CaseSummary
 from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
 from desktop.ui.context import AppContext
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
 
         language = self.menuBar().addMenu(_("&Language"))
         group = QActionGroup(self)
-        current = self.ctx.settings.language or _current_language()
+        current = self.ctx.settings.language or current_language()
         for code in LANGUAGES:
             action = QAction(LANGUAGE_NAMES.get(code, code), self, checkable=True)
             action.setChecked(code == current)
@@ -340,9 +340,3 @@ class MainWindow(QMainWindow):
 def _audit_setting(store: Any, name: str, value: bool) -> None:
     with store.transaction() as tx:
         tx.audit(Action.SETTING_CHANGED, name, value=value)
-
-
-def _current_language() -> str:
-    import os
-
-    return os.environ.get("LANGUAGE", "zh_CN").split(":")[0]
