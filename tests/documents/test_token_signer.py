@@ -1,0 +1,247 @@
+"""An officer signs with a key on a real PKCS#11 token (SoftHSM2), checked by pyHanko and pdfsig.
+
+The device certifies the statement with its software key; interviewer 1 fills their field
+with the key on the token. Wrong PIN, absent token, missing key and a certificate that does
+not belong to the key are refused with typed, translated errors; the key cannot be read off
+the token; the PIN is not kept anywhere in the signer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pkcs11
+import pytest
+from pkcs11 import Attribute, ObjectClass
+from pkcs11 import exceptions as p11_errors
+
+from desktop.documents.pki import TestPki
+from desktop.documents.signer import Signer, SoftwareSigner
+from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field
+from desktop.documents.token_signer import (
+    TokenCertificateMismatch,
+    TokenError,
+    TokenKeyNotFound,
+    TokenModuleError,
+    TokenNotFound,
+    TokenPinIncorrect,
+    TokenRef,
+    TokenSigner,
+    find_token_keys,
+    open_token_signer,
+)
+from desktop.documents.verify import verify_pdf
+from tests.documents.conftest import field_specs
+from tests.documents.softhsm import SoftHsm, make_tokens
+from tests.poppler import poppler_tool
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory, pki: TestPki) -> Iterator[SoftHsm]:
+    """Two SoftHSM2 tokens in a temp dir (see tests/documents/softhsm.py); SOFTHSM2_CONF set."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOFTHSM2_CONF", os.environ.get("SOFTHSM2_CONF", ""))  # restored after
+        yield make_tokens(tmp_path_factory.mktemp("softhsm"), pki)
+
+
+@pytest.fixture(scope="session")
+def officer_ref(softhsm: SoftHsm) -> TokenRef:
+    return TokenRef(module_path=softhsm.module_path, token_label=softhsm.officer_token,
+                    key_id=softhsm.key_id.hex())
+
+
+@pytest.fixture(scope="session")
+def certified_pdf(unsigned_pdf: bytes, pki: TestPki) -> bytes:
+    device = SoftwareSigner.from_pkcs12(pki.device.p12_path.read_bytes(), pki.p12_password)
+    return certify(unsigned_pdf, field_specs(), device, reason="笔录生成", location="询问室1")
+
+
+@pytest.fixture(scope="session")
+def token_signed_pdf(certified_pdf: bytes, officer_ref: TokenRef, softhsm: SoftHsm,
+                     pki: TestPki) -> bytes:
+    with open_token_signer(officer_ref, softhsm.user_pin, (pki.root.certificate,)) as signer:
+        assert isinstance(signer, Signer)
+        return sign_field(certified_pdf, INTERVIEWER1_FIELD, signer,
+                          text="询问人：%(signer)s\n时间：%(ts)s")
+
+
+def test_an_officer_signs_with_the_key_on_the_token(token_signed_pdf: bytes,
+                                                    pki: TestPki) -> None:
+    report = verify_pdf(token_signed_pdf, [pki.root.certificate])
+    assert report.bottom_line, report.reasons
+    assert len(report.signatures) == 2
+    assert report.signatures[1].signer == pki.officers[0].name
+
+
+def test_poppler_pdfsig_accepts_the_token_signature(token_signed_pdf: bytes,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "token-signed.pdf"
+    path.write_bytes(token_signed_pdf)
+    run = subprocess.run([poppler_tool("pdfsig"), str(path)], capture_output=True, text=True,
+                         check=False, timeout=60)
+    output = run.stdout + run.stderr
+    validations = re.findall(r"Signature Validation: (.*)", output)
+    assert validations == ["Signature is Valid.", "Signature is Valid."], output
+    # Our root is private, so NSS reports the issuer as untrusted; the signature is valid.
+    trust = re.findall(r"Certificate Validation: (.*)", output)
+    assert all(t in {"Certificate issuer isn't Trusted.", "Certificate is Trusted."}
+               for t in trust), trust
+    assert "张建国" in output
+
+
+def test_the_signer_names_its_token_and_certificate(officer_ref: TokenRef, softhsm: SoftHsm,
+                                                    pki: TestPki) -> None:
+    signer = open_token_signer(officer_ref, softhsm.user_pin)
+    try:
+        assert signer.token_label == softhsm.officer_token
+        assert re.fullmatch(r"[0-9a-f]{16}", signer.token_serial), signer.token_serial
+        assert signer.certificate == pki.officers[0].certificate
+        assert signer.signing_name == pki.officers[0].name
+    finally:
+        signer.close()
+    assert signer.closed
+    with pytest.raises(TokenError, match="closed"):
+        signer.pyhanko_signer()
+    signer.close()  # twice is harmless
+
+
+def test_a_wrong_pin_is_refused_and_nothing_is_signed(officer_ref: TokenRef,
+                                                       certified_pdf: bytes) -> None:
+    with pytest.raises(TokenPinIncorrect, match="Wrong token PIN"):
+        open_token_signer(officer_ref, "0000-wrong")
+    # The right PIN still works afterwards (SoftHSM does not lock; a UKey counts tries).
+
+
+def test_an_absent_token_is_refused(officer_ref: TokenRef, softhsm: SoftHsm) -> None:
+    ref = TokenRef(module_path=officer_ref.module_path, token_label="NO-SUCH-UKEY",
+                   key_id=officer_ref.key_id)
+    with pytest.raises(TokenNotFound, match=r"NO-SUCH-UKEY.*not inserted"):
+        open_token_signer(ref, softhsm.user_pin)
+    ref = TokenRef(module_path=officer_ref.module_path, token_serial="0000000000000000",
+                   key_id=officer_ref.key_id)
+    with pytest.raises(TokenNotFound):
+        open_token_signer(ref, softhsm.user_pin)
+
+
+def test_a_missing_or_broken_module_is_refused(tmp_path: Path, softhsm: SoftHsm) -> None:
+    ref = TokenRef(module_path=str(tmp_path / "libvendor-ukey.so"), token_label="X",
+                   key_id="01")
+    with pytest.raises(TokenModuleError, match="not found"):
+        open_token_signer(ref, softhsm.user_pin)
+    broken = tmp_path / "libbroken.so"
+    broken.write_bytes(b"not a shared object")
+    with pytest.raises(TokenModuleError, match="could not be loaded"):
+        find_token_keys(str(broken))
+
+
+def test_a_key_not_on_the_token_is_refused(officer_ref: TokenRef, softhsm: SoftHsm) -> None:
+    ref = TokenRef(module_path=officer_ref.module_path, token_label=softhsm.officer_token,
+                   key_id="99")
+    with pytest.raises(TokenKeyNotFound, match="not on the token"):
+        open_token_signer(ref, softhsm.user_pin)
+
+
+def test_a_certificate_that_is_not_the_keys_is_refused(softhsm: SoftHsm,
+                                                       officer_ref: TokenRef) -> None:
+    ref = TokenRef(module_path=softhsm.module_path, token_label=softhsm.mismatch_token,
+                   key_id=softhsm.key_id.hex())
+    with pytest.raises(TokenCertificateMismatch, match="does not belong"):
+        open_token_signer(ref, softhsm.user_pin)
+    swapped = TokenRef(**{**officer_ref.to_json(), "cert_sha256": "00" * 32})
+    with pytest.raises(TokenCertificateMismatch, match="not the one that was imported"):
+        open_token_signer(swapped, softhsm.user_pin)
+
+
+def test_the_private_key_cannot_be_read_off_the_token(softhsm: SoftHsm) -> None:
+    token = pkcs11.lib(softhsm.module_path).get_token(token_label=softhsm.officer_token)
+    with token.open(user_pin=softhsm.user_pin) as session:
+        key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=softhsm.key_id)
+        assert key[Attribute.EXTRACTABLE] is False
+        assert key[Attribute.SENSITIVE] is True
+        with pytest.raises(p11_errors.AttributeSensitive):
+            key[Attribute.VALUE]
+
+
+def _strings(value: Any, seen: set[int], depth: int = 0) -> Iterator[str]:
+    """Every str/bytes reachable from `value` through attributes and containers."""
+    if id(value) in seen or depth > 6:
+        return
+    seen.add(id(value))
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, bytes | bytearray):
+        yield bytes(value).decode("latin-1")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, seen, depth + 1)
+            yield from _strings(item, seen, depth + 1)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _strings(item, seen, depth + 1)
+    elif hasattr(value, "__dict__") or hasattr(value, "__slots__"):
+        for name in getattr(value, "__dict__", {}):
+            yield from _strings(getattr(value, name, None), seen, depth + 1)
+        for name in getattr(type(value), "__slots__", ()):
+            yield from _strings(getattr(value, name, None), seen, depth + 1)
+
+
+def test_the_pin_is_not_kept_or_logged(officer_ref: TokenRef, softhsm: SoftHsm,
+                                       certified_pdf: bytes,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with open_token_signer(officer_ref, softhsm.user_pin) as signer:
+        sign_field(certified_pdf, INTERVIEWER1_FIELD, signer, text="询问人：%(signer)s")
+        strings = list(_strings(signer, set()))
+        assert strings  # the walk reached the signer's state
+        assert not [s for s in strings if softhsm.user_pin in s]
+        assert softhsm.user_pin not in repr(signer)
+    assert softhsm.user_pin not in caplog.text
+
+
+def test_find_token_keys_lists_keys_for_import(softhsm: SoftHsm, officer_ref: TokenRef,
+                                               pki: TestPki, certified_pdf: bytes) -> None:
+    listed = find_token_keys(softhsm.module_path, token_label=softhsm.officer_token)
+    assert [k.signing_name for k in listed] == [pki.officers[0].name]
+    assert not listed[0].private_key_seen
+    keys = find_token_keys(softhsm.module_path, softhsm.user_pin,
+                           token_label=softhsm.officer_token)
+    assert len(keys) == 1 and keys[0].private_key_seen
+    ref = keys[0].ref
+    assert ref.key_id == officer_ref.key_id and ref.key_label == softhsm.key_label
+    assert ref.cert_sha256 is not None and ref.token_serial
+    # The reference survives JSON and opens the same key again; it holds no PIN.
+    stored = json.dumps(ref.to_json())
+    assert softhsm.user_pin not in stored
+    again = TokenRef.from_json(json.loads(stored))
+    assert again == ref
+    with open_token_signer(again, softhsm.user_pin) as signer:
+        data = sign_field(certified_pdf, INTERVIEWER1_FIELD, signer)
+    assert verify_pdf(data, [pki.root.certificate]).bottom_line
+    with pytest.raises(TokenPinIncorrect):
+        find_token_keys(softhsm.module_path, "0000-wrong", token_label=softhsm.officer_token)
+    with pytest.raises(TokenNotFound):
+        find_token_keys(softhsm.module_path, token_label="NO-SUCH-UKEY")
+
+
+def test_a_token_signer_is_a_signer(officer_ref: TokenRef, softhsm: SoftHsm) -> None:
+    with open_token_signer(officer_ref, softhsm.user_pin) as signer:
+        assert isinstance(signer, TokenSigner) and isinstance(signer, Signer)
+
+
+def test_a_locked_pin_is_its_own_error() -> None:
+    # SoftHSM2 never locks a PIN, so the mapping of CKR_PIN_LOCKED is checked on a stub token.
+    from desktop.documents import token_signer
+
+    class LockedToken:
+        def open(self, **_kwargs: object) -> None:
+            raise p11_errors.PinLocked()
+
+    with pytest.raises(token_signer.TokenPinLocked, match="locked"):
+        token_signer._login(LockedToken(), "1234")
