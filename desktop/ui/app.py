@@ -6,7 +6,8 @@ when the working directory holds no store, the login otherwise, then the main wi
 the demo store, so a new user can try everything without hardware. The application font is
 the bundled WenQuanYi Micro Hei, so Chinese renders the same on every machine (and under the
 offscreen platform, which has no system fonts). Qt's high-DPI scaling is on by default in
-Qt 6. Switching the language rebuilds the main window; the work itself lives in the store.
+Qt 6. Switching the language rebuilds the main window; the work itself lives in the store, and
+a screen lock outlives the rebuild.
 """
 
 from __future__ import annotations
@@ -102,6 +103,15 @@ class Launcher:
             old.close()
             old.deleteLater()
         self.show_main()
+        # The main window refuses a switch while locked; if one happens anyway, the lock
+        # holds: the new window is covered as it is shown, the prompt speaks the language.
+        from desktop.ui.idle_lock import active_lock
+
+        lock = active_lock()
+        if lock is not None:
+            lock.dialog.retranslate()
+            lock.dialog.raise_()
+            lock.dialog.activateWindow()
 
 
 def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None = None) -> int:

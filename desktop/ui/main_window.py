@@ -3,9 +3,12 @@
 The menus hold what is not done every minute: verifying a PDF (or drop one anywhere on the
 window), locking the screen, settings and the language. Statements open as tabs: the
 interview workspace, and then read-back and signing. The window owns the idle lock. When it
-fires, every pending autosave is made durable first, then the content is hidden behind the
-password prompt. Closing the window does the same flush before the store is closed and the
-session's tree head is signed.
+fires, or the officer locks the screen, every window of the application is covered first
+(`idle_lock.ScreenLock`: menus, actions, shortcuts and drops off, no input but to the password
+prompt), then every pending autosave is made durable and the prompt is shown. The lock
+outlives a rebuild of the window (a language switch is refused while locked, and a window
+built during a lock starts locked). Closing the window does the same flush before the store
+is closed and the session's tree head is signed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -44,7 +46,7 @@ from desktop.services.records import CaseSummary
 from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
 from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
-from desktop.ui.idle_lock import IdleLock, LockDialog
+from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -58,6 +60,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.closing_for_rebuild = False
+        self.locked = False
+        self.lock_dialog: LockDialog | None = None
+        self.screen_lock: ScreenLock | None = None
         store = ctx.require_store()
         ctx.bg.error_parent = self
         self.setWindowTitle(_("Statement Room — {name} ({unit})").format(
@@ -101,7 +106,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.idle = IdleLock(ctx.clock, ctx.settings.idle_lock_minutes, self)
-        self.idle.lock_requested.connect(self.lock)
+        self.idle.lock_requested.connect(lambda: self.lock(LockReason.IDLE))
         self.idle.start()
         self.cases.refresh()
 
@@ -112,7 +117,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("New case…"), self.new_case, QKeySequence.StandardKey.New)
         self._action(file_menu, _("Verify a PDF…"), self.verify_pdf_dialog,
                      QKeySequence.StandardKey.Open)
-        self._action(file_menu, _("Lock the screen"), self.lock, QKeySequence("Ctrl+L"))
+        self._action(file_menu, _("Lock the screen"), lambda: self.lock(LockReason.MANUAL),
+                     QKeySequence("Ctrl+L"))
         file_menu.addSeparator()
         self._action(file_menu, _("Quit"), self.close, QKeySequence.StandardKey.Quit)
 
@@ -152,6 +158,8 @@ class MainWindow(QMainWindow):
         return action
 
     def switch_language(self, language: str) -> None:
+        if screen_locked():  # its action is disabled; this is the second line of defence
+            return
         flow = getattr(self, "read_back_flow", None)
         if flow is not None and flow.isVisible():
             # The window is rebuilt for a language; a read-back's captures live in its dialog.
@@ -284,12 +292,17 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         from desktop.ui.verify_view import pdf_paths_from_drop
 
-        if pdf_paths_from_drop(event.mimeData()):
+        if screen_locked():
+            event.ignore()
+        elif pdf_paths_from_drop(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         from desktop.ui.verify_view import pdf_paths_from_drop
 
+        if screen_locked():
+            event.ignore()
+            return
         for path in pdf_paths_from_drop(event.mimeData()):
             self.verify(path)
         event.acceptProposedAction()
@@ -302,28 +315,30 @@ class MainWindow(QMainWindow):
             workspace.flush()
         self.ctx.bg.drain()
 
-    def lock(self) -> None:
-        # Hide first: the party's data must leave the screen even while a long docking still
-        # holds the store thread. Every window goes: read-back, the party's own screen, …
-        self.idle.locked = True
-        self.centralWidget().hide()
-        self.hidden_for_lock = [w for w in QApplication.topLevelWidgets()
-                                if w.isVisible() and w is not self]
-        for window in self.hidden_for_lock:
-            window.hide()
+    def lock(self, reason: LockReason = LockReason.MANUAL) -> None:
+        """Cover every window, make the autosaves durable, audit, ask for the password."""
+        if screen_locked():
+            return
+        dialog = LockDialog(self.ctx, reason, self.idle.minutes)
+        self.lock_dialog = dialog
+        self.screen_lock = ScreenLock(dialog)
+        # Cover first: the party's data must leave the screen even while a long docking
+        # still holds the store thread. Every window goes: read-back, the party's screen, …
+        self.screen_lock.engage()
         self.flush()
         self.ctx.run(lambda store: store.lock_session())
-        dialog = LockDialog(self.ctx, self)
-        self.lock_dialog = dialog
-        dialog.accepted.connect(self._unlocked)
-        dialog.open()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
-    def _unlocked(self) -> None:
-        self.centralWidget().show()
-        for window in getattr(self, "hidden_for_lock", []):
-            window.show()
-        self.hidden_for_lock = []
-        self.idle.unlocked()
+    def set_locked(self, locked: bool) -> None:
+        """Called by the `ScreenLock`: hide the content (or show it again after unlocking)."""
+        self.locked = locked
+        self.centralWidget().setVisible(not locked)
+        if locked:
+            self.idle.locked = True
+        else:
+            self.idle.unlocked()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
