@@ -7,7 +7,7 @@ user adds are read on a device thread and the check runs again. The report shows
 bottom line and its reasons, then per signature the signer, the signing time, the timestamp,
 intact / valid / trusted, coverage and the modification level. `pdf_paths_from_drop` picks
 local PDF files out of a drag, for the main window's handlers; `VerifyDropArea` is a small
-drop target that opens a dialog per dropped PDF.
+drop target that opens a dialog per dropped PDF. Both refuse drops while the screen is locked.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop.documents.verify import SignatureReport
 from desktop.services.verify import DocumentCheck, check_file, load_certificates
 from desktop.ui.context import AppContext
+from desktop.ui.idle_lock import screen_locked
 
 
 def pdf_paths_from_drop(mime: QMimeData) -> list[Path]:
@@ -295,17 +296,19 @@ class VerifyDropArea(QFrame):
         return list(self._open)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if pdf_paths_from_drop(event.mimeData()):
+        if not screen_locked() and pdf_paths_from_drop(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if pdf_paths_from_drop(event.mimeData()):
+        if not screen_locked() and pdf_paths_from_drop(event.mimeData()):
             event.acceptProposedAction()
+        else:
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = pdf_paths_from_drop(event.mimeData())
+        paths = [] if screen_locked() else pdf_paths_from_drop(event.mimeData())
         if not paths:
             event.ignore()
             return
