@@ -7,7 +7,8 @@ it is signed: the window says so in plain words. Each confirmed signature become
 `PageSignature` bound to the page's digest. When the declaration is to be written by hand,
 the last step (after every page is signed) shows the last page beside a wider pad where the
 interviewee writes "以上笔录我看过，和我说的相符" and confirms; the capture is bound to the
-last page's digest. `place_party_window` puts the window full
+last page's digest. While the officer's screen is locked (`set_locked`), the window shows only
+a plain "locked" screen, none of the pages. `place_party_window` puts the window full
 screen on a second screen when there is one, full screen otherwise, and simply shows it
 under the offscreen platform (tests).
 """
@@ -122,14 +123,31 @@ class PartyWindow(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        # While the screen is locked, a plain page replaces everything (pages, signatures).
+        self.locked_page = QLabel(_("The screen is locked. Please wait for the officer."))
+        self.locked_page.setObjectName("locked")
+        self.locked_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.locked_page.setWordWrap(True)
+        self.locked_page.setFont(self.position.font())
+        self.cover = QStackedWidget()
+        self.cover.addWidget(splitter)
+        self.cover.addWidget(self.locked_page)
+        self.content = splitter
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.cover)
         order = [self.pad_panel.pad, self.pad_panel.undo_button, self.pad_panel.clear_button,
                  self.fingerprint.import_button, self.fingerprint.remove_button,
                  self.resign_button, self.confirm_button, self.previous_button,
                  self.next_button, self.hand_back_button]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
+
+    def set_locked(self, locked: bool) -> None:
+        """Show the plain locked page instead of the pages (the screen lock calls this)."""
+        self.cover.setCurrentWidget(self.locked_page if locked else self.content)
+
+    def is_locked(self) -> bool:
+        return self.cover.currentWidget() is self.locked_page
 
     def _declaration_widgets(self) -> None:
         """The last step when the declaration is written by hand: pad, confirm, write again."""
