@@ -1,12 +1,14 @@
-"""A throw-away test PKI for tests and the demo, made with `cryptography` only.
+"""A throw-away test PKI for tests and the demo, made by the unit CA code (`unit_ca`).
 
-It issues a P-384 root CA; P-256 officer certificates (CN = the officer's name, the
-enforcement certificate number in `serialNumber`); the statement-room device certificate,
-which signs on behalf of the party (parties have no certificate); the unit seal certificate;
-an RSA-2048 TSA certificate with the critical EKU timeStamping (pyHanko's DummyTimeStamper
-is RSA-only); and an empty CRL. `write_test_pki(dir)` writes PEM and PKCS#12 files and
-returns them, loaded, in a `TestPki`. Every name in it is synthetic. Never use it in
-production: the PKCS#12 password is a constant.
+It is a caller of `desktop.documents.unit_ca`, as `statement-room ca` is: a P-384 unit root
+(O = the unit given; the demo passes its configured unit); P-256 officer certificates (CN =
+the officer's name, the enforcement certificate number in `serialNumber`); the statement-room
+device certificate, which signs on behalf of the party (parties have no certificate); the
+unit seal certificate; and, made here because it is special, an RSA-2048 TSA certificate with
+the critical EKU timeStamping (pyHanko's DummyTimeStamper is RSA-only); and an empty CRL.
+`write_test_pki(dir)` writes PEM and PKCS#12 files and returns them, loaded, in a `TestPki`.
+Every name in it is synthetic. Never use it in production: the PKCS#12 password is a
+constant.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from desktop.documents import unit_ca
+from desktop.documents.signer import common_name
 
 PKCS12_PASSWORD = b"statement-room-test"
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -72,51 +77,34 @@ class TestPki:
         return self.tsa.key
 
 
-def _name(common_name: str, serial_number: str | None = None) -> x509.Name:
-    attributes = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, TEST_UNIT),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ]
-    if serial_number is not None:
-        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
-    return x509.Name(attributes)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _build(subject: x509.Name, key: PrivateKey, issuer: x509.Name, issuer_key: PrivateKey,
-           *, ca: bool, eku: list[x509.ObjectIdentifier] | None = None,
-           years: int = 5) -> x509.Certificate:
-    now = _now()
-    builder = (
+def _tsa(root: unit_ca.CaIdentity, unit: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """The TSA stays special: RSA (pyHanko's dummy timestamper) with EKU timeStamping."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    certificate = (
         x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
+        .subject_name(x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Statement Room Test TSA")]))
+        .issuer_name(root.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365 * years))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None),
-                       critical=True)
+        .not_valid_after(now + dt.timedelta(days=365 * 5))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                        critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+            root_ski.value), critical=False)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                     False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                       critical=True)
+        .sign(root.key, hashes.SHA384())
     )
-    if ca:
-        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
-    else:
-        usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
-    builder = builder.add_extension(usage, critical=True)
-    if eku:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=True)
-    algorithm = hashes.SHA384() if isinstance(issuer_key, ec.EllipticCurvePrivateKey) else (
-        hashes.SHA256())
-    return builder.sign(issuer_key, algorithm)
+    return key, certificate
 
 
 def _write(directory: Path, stem: str, name: str, key: PrivateKey, cert: x509.Certificate,
@@ -146,33 +134,33 @@ def write_test_pki(directory: Path, *, root_name: str = "Statement Room Test Roo
     certificates for its own officers so each signs under their own name.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    root_key = ec.generate_private_key(ec.SECP384R1())
-    root_subject = _name(root_name)
-    root_cert = _build(root_subject, root_key, root_subject, root_key, ca=True, years=10)
-    root = _write(directory, "root", root_name, root_key, root_cert, [], password)
+    root_ca = unit_ca.create_unit_root(unit, years=10, common_name=root_name)
+    root_cert = root_ca.certificate
+    root = _write(directory, "root", root_name, root_ca.key, root_cert, [], password)
 
-    def issue(stem: str, common_name: str, serial: str | None = None, *,
-              key: PrivateKey | None = None,
-              eku: list[x509.ObjectIdentifier] | None = None) -> PkiIdentity:
-        own = key if key is not None else ec.generate_private_key(ec.SECP256R1())
-        cert = _build(_name(common_name, serial), own, root_subject, root_key, ca=False, eku=eku)
-        return _write(directory, stem, common_name, own, cert, [root_cert], password)
+    def write(stem: str, issued: unit_ca.Issued) -> PkiIdentity:
+        return _write(directory, stem, common_name(issued.certificate), issued.key,
+                      issued.certificate, [root_cert], password)
 
-    issued = tuple(issue(stem, name, number) for name, number, stem in officers)
-    device = issue("device", "电子笔录室终端 110101-01", "SR-110101-01")
-    seal = issue("seal", unit + "执法专用章")
-    tsa = issue("tsa", "Statement Room Test TSA",
-                key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
-                eku=[ExtendedKeyUsageOID.TIME_STAMPING])
-    now = _now()
+    identities = tuple(
+        write(stem, unit_ca.issue(root_ca, "officer", name=name, unit=unit,
+                                  certificate_no=number))
+        for name, number, stem in officers)
+    device = write("device", unit_ca.issue(root_ca, "device", name="110101-01", unit=unit,
+                                           certificate_no="SR-110101-01"))
+    seal = write("seal", unit_ca.issue(root_ca, "seal", unit=unit))
+    tsa_key, tsa_cert = _tsa(root_ca, unit)
+    tsa = _write(directory, "tsa", common_name(tsa_cert), tsa_key, tsa_cert, [root_cert],
+                 password)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     crl = (
         x509.CertificateRevocationListBuilder()
-        .issuer_name(root_subject)
+        .issuer_name(root_cert.subject)
         .last_update(now - dt.timedelta(hours=1))
         .next_update(now + dt.timedelta(days=30))
         .add_extension(x509.CRLNumber(1), critical=False)
-        .sign(root_key, hashes.SHA384())
+        .sign(root_ca.key, hashes.SHA384())
     )
     crl_path = directory / "root.crl.pem"
     crl_path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
-    return TestPki(directory, root, issued, device, seal, tsa, crl, crl_path, password)
+    return TestPki(directory, root, identities, device, seal, tsa, crl, crl_path, password)

@@ -1,0 +1,323 @@
+"""A unit's own certificate authority, for a unit that has no bureau CA (decision 0015).
+
+`create_unit_root` makes a P-384 root (subject C=CN, O=<unit>, CN="<unit> 电子笔录签名根证书";
+CA with pathlen 0, keyCertSign + cRLSign). `issue` gives an officer, the unit seal or a
+statement-room device a P-256 key and a certificate under that root. Every subject names the
+unit actually configured (O=<unit>); officers carry their enforcement certificate number in
+`serialNumber`, devices their serial. Each end-entity certificate has keyUsage
+digitalSignature + nonRepudiation (critical), SKI/AKI, and a private non-critical
+extension that names its role, so an importer can tell an officer's certificate from the
+seal's or a device's:
+
+    ROLE_EXTENSION = 2.25.28683661531268330255528533512285135431.1   (under a UUID OID, X.667)
+    value: DER UTF8String "officer" | "seal" | "device"
+
+Officer and seal certificates carry it; a device certificate is told by its absence, its CN
+prefix "电子笔录室终端 " and serialNumber: with any extra extension (this one or a
+certificatePolicies OID) in the device certificate, poppler 22.12's pdfsig (NSS) reported
+"Unknown issue with Certificate" for the timestamped certification signature (decision 0015).
+Not an extendedKeyUsage: a private EKU makes NSS and Adobe refuse a certificate for signing.
+
+The root key is exported for the administrator to keep offline as a small JSON file: the
+PKCS#8 key sealed with AES-256-GCM under an Argon2id key (t=3, 256 MiB, p=4) derived from the
+passphrase (`desktop.store.keys.wrap_with_password`), the root certificate alongside, bound
+as associated data. PKCS#8 `BestAvailableEncryption` (PBKDF2, few rounds) and PKCS#12
+(PBKDF2 only) are cheap to guess on GPUs; Argon2id is memory-hard. `pkcs12_for` writes the
+per-person .p12 (AES-256-CBC, PBKDF2-SHA256 with many rounds): that format is what other
+tools and tokens import.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from gettext import gettext as _
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from desktop.domain.errors import UserError
+from desktop.store.keys import (
+    KdfParams,
+    PasswordWrap,
+    UnwrapError,
+    unwrap_with_password,
+    wrap_with_password,
+)
+
+Kind = Literal["officer", "seal", "device"]
+KINDS: tuple[Kind, ...] = ("officer", "seal", "device")
+OID_ARC = "2.25.28683661531268330255528533512285135431"
+ROLE_EXTENSION = x509.ObjectIdentifier(OID_ARC + ".1")
+SEAL_SUFFIX = "执法专用章"
+DEVICE_PREFIX = "电子笔录室终端 "
+ROOT_SUFFIX = " 电子笔录签名根证书"
+ROOT_KEY_FORMAT = "statement-room-ca-root-key"
+# Argon2id for the offline root key: the store's parameters are the floor, 256 MiB the default.
+ROOT_KEY_KDF = KdfParams(iterations=3, memory_kib=256 * 1024, lanes=4)
+P12_KDF_ROUNDS = 600_000
+
+
+@dataclass(frozen=True)
+class CaIdentity:
+    """A unit root: its key and self-signed certificate."""
+
+    unit: str
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+
+    def __repr__(self) -> str:  # never show key material
+        return f"CaIdentity({self.unit!r})"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An end-entity key with its certificate and the chain above it (root last)."""
+
+    kind: Kind
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+    def __repr__(self) -> str:
+        return f"Issued({self.kind!r}, {self.certificate.subject.rfc4514_string()!r})"
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.replace(microsecond=0)
+
+
+def _subject(unit: str, common_name: str, serial_number: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
+    if serial_number is not None:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
+    return x509.Name(attributes)
+
+
+def _text(value: str | None, what: str) -> str:
+    if value is None or not value.strip():
+        raise UserError(_("A certificate needs {what}.").format(what=what))
+    if len(value) > 64:
+        raise UserError(_("{what} is longer than a certificate allows (64 characters).")
+                        .format(what=what))
+    return value.strip()
+
+
+def create_unit_root(unit: str, *, years: int = 20, now: dt.datetime | None = None,
+                     common_name: str | None = None) -> CaIdentity:
+    """A new P-384 root for `unit`, valid `years` from `now` (two days back, for skew)."""
+    unit = _text(unit, _("the unit's name"))
+    moment = _now(now)
+    key = ec.generate_private_key(ec.SECP384R1())
+    name = _subject(unit, _text(common_name or unit + ROOT_SUFFIX, _("a common name")))
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(moment - dt.timedelta(days=2))
+        .not_valid_after(moment + dt.timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                     False), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                       critical=False)
+        .sign(key, hashes.SHA384())
+    )
+    return CaIdentity(unit, key, certificate)
+
+
+def issue(root: CaIdentity, kind: Kind, *, name: str | None = None, unit: str,
+          certificate_no: str | None = None, years: int = 5,
+          now: dt.datetime | None = None) -> Issued:
+    """A P-256 key and certificate for an officer, the unit seal or a device.
+
+    officer: CN=`name`, serialNumber=`certificate_no` (the enforcement certificate number);
+    seal: CN=<unit>执法专用章 (`name` overrides it); device: CN="电子笔录室终端 `name`",
+    serialNumber=`certificate_no` or `name`. The validity never outlasts the root's.
+    """
+    if kind not in KINDS:
+        raise UserError(_("Unknown certificate kind {kind}: officer, seal or device.")
+                        .format(kind=kind))
+    unit = _text(unit, _("the unit's name"))
+    if kind == "officer":
+        subject = _subject(unit, _text(name, _("the officer's name")),
+                           _text(certificate_no, _("the enforcement certificate number")))
+    elif kind == "seal":
+        subject = _subject(unit, _text(name or unit + SEAL_SUFFIX, _("a common name")))
+    else:
+        serial = _text(name, _("the device's serial"))
+        subject = _subject(unit, DEVICE_PREFIX + serial, _text(certificate_no or serial,
+                                                                _("the device's serial")))
+    moment = _now(now)
+    not_after = min(moment + dt.timedelta(days=365 * years),
+                    root.certificate.not_valid_after_utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(root.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(moment - dt.timedelta(days=2))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                     False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+            root_ski.value), critical=False)
+    )
+    if kind != "device":  # see the module docstring
+        builder = builder.add_extension(role_extension(kind), critical=False)
+    certificate = builder.sign(root.key, hashes.SHA384())
+    return Issued(kind, key, certificate, (root.certificate,))
+
+
+def _utf8_string(text: bytes) -> bytes:
+    if len(text) >= 128:
+        raise ValueError("role name too long")
+    return bytes([0x0C, len(text)]) + text
+
+
+def role_extension(kind: str) -> x509.UnrecognizedExtension:
+    """The private extension that says a certificate is an officer's, the seal's or a device's."""
+    return x509.UnrecognizedExtension(ROLE_EXTENSION, _utf8_string(kind.encode("ascii")))
+
+
+def certificate_role(certificate: x509.Certificate) -> str | None:
+    """The role written by `issue`, or None if the certificate carries no role extension.
+
+    A present but unreadable role is returned as "?" so that it never matches a real role.
+    """
+    try:
+        extension = certificate.extensions.get_extension_for_oid(ROLE_EXTENSION)
+    except x509.ExtensionNotFound:
+        return None
+    value = extension.value
+    raw = value.value if isinstance(value, x509.UnrecognizedExtension) else b""
+    if len(raw) < 2 or raw[0] != 0x0C or raw[1] != len(raw) - 2:
+        return "?"
+    try:
+        return raw[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        return "?"
+
+
+def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
+    """Whether `key` is the private half of `certificate`'s public key."""
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    return bool(key.public_key().public_bytes(der, spki)
+                == certificate.public_key().public_bytes(der, spki))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _context(certificate: x509.Certificate) -> bytes:
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return b"ca-root|" + hashlib.sha256(der).hexdigest().encode("ascii")
+
+
+def _passphrase(passphrase: bytes) -> str:
+    try:
+        text = passphrase.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(_("The passphrase is not valid UTF-8 text.")) from exc
+    if not text:
+        raise UserError(_("The passphrase is empty."))
+    return text
+
+
+def export_root_key(root: CaIdentity, passphrase: bytes, *,
+                    params: KdfParams = ROOT_KEY_KDF) -> bytes:
+    """The root key sealed under `passphrase` (Argon2id + AES-256-GCM), with its certificate."""
+    if params.iterations < _floor()[0] or params.memory_kib < _floor()[1]:
+        raise UserError(_("These Argon2 parameters are weaker than the project allows."))
+    der = root.key.private_bytes(serialization.Encoding.DER,
+                                 serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+    wrap = wrap_with_password(der, _passphrase(passphrase), _context(root.certificate), params)
+    document = {
+        "format": ROOT_KEY_FORMAT, "version": 1, "unit": root.unit,
+        "kdf": "argon2id", **params.to_json(), "cipher": "aes-256-gcm",
+        "salt": _b64(wrap.salt), "nonce": _b64(wrap.nonce),
+        "ciphertext": _b64(wrap.ciphertext),
+        "certificate": root.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _floor() -> tuple[int, int, int]:
+    floor = KdfParams()
+    return floor.iterations, floor.memory_kib, floor.lanes
+
+
+def load_root_key(data: bytes, passphrase: bytes) -> CaIdentity:
+    """Open a file written by `export_root_key`; a wrong passphrase is a `UserError`."""
+    unreadable = UserError(_("This is not a unit root key file, or it is damaged."))
+    try:
+        document = json.loads(data.decode("utf-8"))
+        if document.get("format") != ROOT_KEY_FORMAT or document.get("version") != 1 or \
+                document.get("kdf") != "argon2id" or document.get("cipher") != "aes-256-gcm":
+            raise unreadable
+        params = KdfParams(iterations=int(document["t"]), memory_kib=int(document["m"]),
+                           lanes=int(document["p"]))
+        certificate = x509.load_pem_x509_certificate(document["certificate"].encode("ascii"))
+        wrap = PasswordWrap(base64.b64decode(document["salt"], validate=True),
+                            base64.b64decode(document["nonce"], validate=True),
+                            base64.b64decode(document["ciphertext"], validate=True), params)
+        unit = str(document["unit"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise unreadable from exc
+    lanes_ok = 1 <= params.lanes <= 64 and params.memory_kib <= 4 * 1024 * 1024
+    if not lanes_ok or params.iterations < _floor()[0] or params.memory_kib < _floor()[1] \
+            or params.iterations > 100:
+        raise UserError(_("The root key file asks for Argon2 parameters outside what the "
+                          "project writes; it may have been tampered with."))
+    try:
+        der = unwrap_with_password(wrap, _passphrase(passphrase), _context(certificate))
+    except UnwrapError as exc:
+        raise UserError(_("The passphrase does not open the root key (or the file was "
+                          "altered).")) from exc
+    key = serialization.load_der_private_key(der, None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not key_matches(key, certificate):
+        raise unreadable
+    return CaIdentity(unit, key, certificate)
+
+
+def pkcs12_for(issued: Issued, chain: Sequence[x509.Certificate], passphrase: bytes, *,
+               rounds: int = P12_KDF_ROUNDS) -> bytes:
+    """A .p12 (key, certificate, `chain`) under AES-256 and PBKDF2-SHA256 with `rounds`."""
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(rounds)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(passphrase)
+    )
+    _passphrase(passphrase)
+    names = issued.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    label = str(names[0].value).encode("utf-8") if names else issued.kind.encode("ascii")
+    return pkcs12.serialize_key_and_certificates(
+        label, issued.key, issued.certificate, list(chain) or None, encryption)
