@@ -207,6 +207,11 @@ def _valid(obj: Any) -> bool:
     return obj is not None and shiboken6.isValid(obj)
 
 
+def _key(obj: QObject) -> int:
+    """The C++ address: a Python wrapper's id() can change or be reused, this cannot."""
+    return int(shiboken6.getCppPointer(obj)[0])
+
+
 class ScreenLock(QObject):
     """Holds the whole application behind `dialog` until it is accepted; see the module doc.
 
@@ -239,9 +244,9 @@ class ScreenLock(QObject):
 
     def cover(self, window: QWidget) -> None:
         """Lock `window` (a top-level): its own locked state or hidden; actions, drops off."""
-        if not _valid(window) or self._inside_dialog(window) or id(window) in self._seen:
+        if not _valid(window) or self._inside_dialog(window) or _key(window) in self._seen:
             return
-        self._seen.add(id(window))
+        self._seen.add(_key(window))
         set_locked = getattr(window, "set_locked", None)
         if callable(set_locked):
             set_locked(True)
@@ -309,11 +314,11 @@ class ScreenLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
-            if not self._inside_dialog(watched) and id(watched) not in self._seen:
+            if not self._inside_dialog(watched) and _key(watched) not in self._seen:
                 if callable(getattr(watched, "set_locked", None)):
                     self.cover(watched)
                 else:  # hide it once it is shown (hiding inside its show event is unsafe)
-                    self._seen.add(id(watched))
+                    self._seen.add(_key(watched))
                     self._disable_inputs(watched)
                     QTimer.singleShot(0, lambda w=watched: self._hide_late(w))
             return False
