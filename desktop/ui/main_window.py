@@ -47,6 +47,7 @@ from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
 from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
+from desktop.ui.keys_page import is_admin, open_keys_page
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -134,6 +135,9 @@ class MainWindow(QMainWindow):
         sm3.setCheckable(True)
         sm3.setChecked(self.ctx.settings.sm3)
         sm3.toggled.connect(self._set_sm3)
+        settings.addSeparator()
+        keys_action = self._action(settings, _("Signing keys…"), self.show_keys_page)
+        keys_action.setVisible(is_admin(self.ctx))  # the page refuses anyone else too
 
         language = self.menuBar().addMenu(_("&Language"))
         group = QActionGroup(self)
@@ -196,6 +200,10 @@ class MainWindow(QMainWindow):
         if ok:
             self.ctx.settings.long_interview_hours = hours
             self.ctx.save_settings()
+
+    def show_keys_page(self) -> None:
+        """The administrators' page for the unit's signing keys and trust roots."""
+        self.keys_page = open_keys_page(self.ctx, self)
 
     def about(self) -> None:
         QMessageBox.about(self, _("About Statement Room"), _(
