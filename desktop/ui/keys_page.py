@@ -235,6 +235,7 @@ class KeysPage(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.data: KeysData | None = None
+        self._busy = False
         self.import_dialog: ImportDialog | None = None
         # Replaceable by tests; each asks the person at the screen.
         self.choose_file: Callable[[str], str] = self._choose_file
@@ -323,9 +324,10 @@ class KeysPage(QDialog):
             report_error(exc, self)
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
         for button in (self.add_root_button, self.import_button):
             button.setEnabled(not busy)
-        self.retire_button.setEnabled(not busy and self.selected() is not None)
+        self._selection_changed()
 
     def refresh(self) -> None:
         self.ctx.run(load_keys, self._show, self._failed)
@@ -368,7 +370,8 @@ class KeysPage(QDialog):
 
     def _selection_changed(self) -> None:
         listing = self.selected()
-        self.retire_button.setEnabled(listing is not None and listing.identity.active)
+        self.retire_button.setEnabled(not self._busy and listing is not None
+                                      and listing.identity.active)
 
     # --- trust roots ----------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import StatementState
 from desktop.services import interview, signing
-from desktop.services.demo_pki import install_demo_keys
 from desktop.services.identity import party_from_card, read_identity
 from desktop.ui.background import Background
 from desktop.ui.cases import CaseView
@@ -26,9 +25,9 @@ from desktop.ui.evidence import EvidencePanel
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.main_window import MainWindow
 from desktop.ui.start import LoginDialog
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, World, provision_world_keys
 from tests.ui.interview.keys import type_text
-from tests.ui.readback.conftest import write_on
+from tests.ui.readback.conftest import officers_sign, write_on
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -111,10 +110,10 @@ def test_login_case_interview_read_back_sign_verify_dock(world: World, tmp_path:
     stored = interview.get(ctx.require_store(), statement_id)
     assert [t.text for t in stored.turns[-3:]] == ["你在这里摆摊多久了？", "大概一个小时。", ""]
 
-    # --- read-back: every page signed on the pad, then officers and seal ------------------
-    # (The unit's signing keys: this test store gets the demo's, as an administrator would
-    # import the unit's own.)
-    install_demo_keys(ctx.require_store(), [world.admin, world.second])
+    # --- read-back: every page signed on the pad, then each officer and the seal ----------
+    # (The unit's signing keys, imported as an administrator does: each officer's under their
+    # own password, the seal under the administrator's, its custodian.)
+    provision_world_keys(world)
     qtbot.mouseClick(ws.read_back_button, LEFT)
     flow = window.read_back_flow
     flow.ask = lambda _text: True
@@ -125,8 +124,7 @@ def test_login_case_interview_read_back_sign_verify_dock(world: World, tmp_path:
         write_on(qtbot, party.pad_panel.pad)
         qtbot.mouseClick(party.confirm_button, LEFT)
     assert party.state.text().startswith("All pages are signed.")
-    with qtbot.waitSignal(flow.signed, timeout=60_000):
-        qtbot.mouseClick(flow.sign_button, LEFT)
+    officers_sign(qtbot, flow, world)
     assert flow.windowTitle() == "Signed statement"
     assert interview.get(ctx.require_store(), statement_id).state is StatementState.SEALED
     summary = next(s for s in window.cases.summaries if s.case.id == case_id)

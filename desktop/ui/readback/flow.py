@@ -7,8 +7,11 @@ rendered there too), shows the pages, and opens the interviewee's window (`Party
 where every page is signed and, if so chosen, the declaration written. From here the
 officer can record a refusal to sign with its witness, return the statement to draft when
 the interviewee asks for a correction, and, once every page is signed and the declaration
-written (or the refusal recorded), have the officers sign and the unit seal it
-(`signing.sign_statement`). The signed pages then replace the working view.
+written (or the refusal recorded), the officers sign in turn, each with their own password
+or token PIN, and a seal custodian applies the unit seal (`OfficerSigningPanel`; unlocked and
+signed on the store thread with `signing.sign_statement`). A refused credential is shown
+beside its officer and keeps everything the interviewee signed. The signed pages then
+replace the working view.
 """
 
 from __future__ import annotations
@@ -39,10 +42,17 @@ from desktop.documents.capture import ReadBackSignatures
 from desktop.domain.errors import UserError
 from desktop.domain.model import SignatureRefusal
 from desktop.services import interview, signing
-from desktop.services.demo_login import demo_login
-from desktop.services.demo_pki import install_demo_keys
 from desktop.store.store import Store
+from desktop.ui.background import report_error
 from desktop.ui.context import AppContext
+from desktop.ui.readback.officer_signing import (
+    Credentials,
+    OfficerSigningPanel,
+    Roster,
+    SignerRefused,
+    load_roster,
+    unlock_in_turn,
+)
 from desktop.ui.readback.pages import PageViewer, render_pages
 from desktop.ui.readback.party_window import PartyWindow, place_party_window
 from desktop.ui.readback.preview import SignedPreview
@@ -77,6 +87,7 @@ class ReadBackFlow(QDialog):
         self.party_window: PartyWindow | None = None
         self.refusal_dialog: RefusalDialog | None = None
         self.preview: SignedPreview | None = None
+        self.officer_panel: OfficerSigningPanel | None = None
         self.ask: Callable[[str], bool] = lambda text: ask(self, text)
         self._busy = False
         self._done = False
@@ -113,7 +124,8 @@ class ReadBackFlow(QDialog):
         self.sign_button.clicked.connect(self.sign_and_seal)
         self.close_button.clicked.connect(self.reject)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self._work_area())
+        self.work_area = self._work_area()
+        self.stack.addWidget(self.work_area)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
         for button in self.findChildren(QPushButton):
@@ -179,6 +191,8 @@ class ReadBackFlow(QDialog):
         self._set_busy(False)
         if isinstance(exc, UserError):
             self._say(str(exc))
+        else:
+            report_error(exc, self)
 
     def _refresh(self) -> None:
         session, idle = self.session, not self._busy and not self._done
@@ -375,30 +389,78 @@ class ReadBackFlow(QDialog):
                 if self.party_window is not None:
                     self.party_window.show_declaration_step()
                 return
-        signatures = session.signatures
-        declaration = None if refusal is not None else session.declaration
-        # Throw-away test keys only ever go into the demo's own store, never a real one.
-        demo = demo_login(self.ctx.paths.workdir) is not None
+        self._say(_("Looking up who signs…"))
+        self._set_busy(True)
+        self.ctx.run(lambda store: load_roster(store, self.statement_id), self._roster_loaded,
+                     self._failed)
+
+    def _roster_loaded(self, roster: Roster) -> None:
+        self._set_busy(False)
+        if roster.missing:
+            self._say(_(
+                "The statement cannot be signed: no signing key for {who}. An administrator "
+                "imports them on the key-management page (Settings → Signing keys); the "
+                "signatures captured stay here while this window is open.").format(
+                    who=", ".join(roster.missing)))
+            return
+        self._close_party_window()
+        last = self.session.page_count - 1
+        panel = OfficerSigningPanel(roster, last, self.session.digests[last])
+        panel.submitted.connect(self.officers_sign)
+        panel.back.connect(self._back_from_officers)
+        if self.officer_panel is not None:
+            self.stack.removeWidget(self.officer_panel)
+            self.officer_panel.deleteLater()
+        self.officer_panel = panel
+        self.stack.addWidget(panel)
+        self.stack.setCurrentWidget(panel)
+        self._say(_("The officers sign in turn, then the seal custodian applies the seal."))
+        panel.first_field().setFocus()
+
+    def _back_from_officers(self) -> None:
+        self.stack.setCurrentWidget(self.work_area)
+        self._say(_("Not signed yet: the interviewee's signatures are kept."))
+
+    def officers_sign(self, credentials: Credentials) -> None:
+        """Unlock each officer's key with their own secret and sign, on the store thread."""
+        panel = self.officer_panel
+        if panel is None or self._busy or self._done:
+            credentials.forget()
+            return
+        signatures = self.session.signatures
+        declaration = None if signatures.refusal is not None else self.session.declaration
 
         def work(store: Store) -> Signed:
-            missing_keys = signing.missing_signing_keys(store, self.statement_id)
-            if missing_keys and not demo:
-                raise UserError(_(
-                    "The statement cannot be signed: no signing key for {who}. Ask the "
-                    "administrator to import the unit's signing keys; the signatures "
-                    "captured stay here while this window is open.").format(
-                        who=", ".join(missing_keys)))
-            if missing_keys:
-                install_demo_keys(store, signing.signing_team(store, self.statement_id))
-            signed = signing.sign_statement(store, self.statement_id, signatures,
-                                            declaration=declaration,
-                                            timestamper=signing.configured_timestamper())
+            try:
+                team = unlock_in_turn(store, self.statement_id, credentials)
+            finally:
+                credentials.forget()
+            try:
+                signed = signing.sign_statement(store, self.statement_id, signatures,
+                                                team=team, declaration=declaration,
+                                                timestamper=signing.configured_timestamper())
+            finally:
+                team.close()
             return signed, render_pages(signed.pdf)
 
-        self._close_party_window()
-        self._say(_("The officers sign and the unit seal is applied…"))
+        panel.say(_("The officers sign and the unit seal is applied…"))
+        panel.set_busy(True)
         self._set_busy(True)
-        self.ctx.run(work, self._signed, self._failed)
+        self.ctx.run(work, self._signed, self._signing_failed)
+
+    def _signing_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        panel = self.officer_panel
+        if panel is None:
+            return
+        panel.set_busy(False)
+        panel.say(_("Nothing was signed; the interviewee's signatures are kept."))
+        if isinstance(exc, SignerRefused):
+            panel.show_refusal(exc.slot, str(exc))
+        elif isinstance(exc, UserError):
+            panel.say(str(exc))
+        else:
+            report_error(exc, self)
 
     def _signed(self, result: Signed) -> None:
         _signed, images = result

@@ -1,5 +1,7 @@
-"""Fixtures for the read-back GUI tests: a statement in read-back with demo signing keys,
-and helpers that write on the signature pad with real mouse events."""
+"""Fixtures for the read-back GUI tests: a statement in read-back with the unit's signing
+keys imported the real way (each officer's key under their own password, the administrator
+keeping the seal), and helpers that write on the signature pad with real mouse events and
+have each officer type their own password."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import TurnKind
 from desktop.services import interview
-from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
+from desktop.ui.readback.officer_signing import OfficerSigningPanel
 from desktop.ui.readback.signature_pad import SignaturePad
-from tests.conftest import World
+from tests.conftest import World, provision_world_keys
 
 
 def in_read_back(world: World, long: bool = True) -> None:
@@ -32,10 +34,13 @@ def in_read_back(world: World, long: bool = True) -> None:
 
 @pytest.fixture
 def keyed(world: World, tmp_path: Path) -> Path:
-    """Statement in read-back, demo keys installed like the demo; returns the trust root."""
+    """Statement in read-back, the unit's keys imported; returns the unit root (PEM file)."""
     in_read_back(world)
-    install_demo_keys(world.store, [world.admin, world.second])
-    return export_trust_root(world.store, tmp_path / "trust")
+    unit = provision_world_keys(world)
+    root = tmp_path / "trust" / "unit-root.pem"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    root.write_bytes(unit.root_pem)
+    return root
 
 
 @pytest.fixture
@@ -82,3 +87,33 @@ def answer_questions(flow: ReadBackFlow, answer: bool) -> list[str]:
 
     flow.ask = ask
     return asked
+
+
+def officer_panel(qtbot: QtBot, flow: ReadBackFlow) -> OfficerSigningPanel:
+    """Press "Officers sign and seal" and return the officers' panel it shows."""
+    qtbot.mouseClick(flow.sign_button, Qt.MouseButton.LeftButton)
+    panel = flow.officer_panel
+    assert panel is not None and flow.stack.currentWidget() is panel, flow.status.text()
+    return panel
+
+
+def type_secrets(qtbot: QtBot, panel: OfficerSigningPanel, world: World,
+                 secrets: dict[str, str] | None = None, seal: str | None = None) -> None:
+    """Each officer types their password in their own row (by default their own one), and
+    the administrator, the seal custodian, types theirs for the seal."""
+    assert world.unit_keys is not None
+    secrets = secrets or world.unit_keys.passwords
+    for row in panel.rows:
+        row.secret.clear()
+        qtbot.keyClicks(row.secret, secrets[row.seat.officer.id])
+    panel.custodian_secret.clear()
+    qtbot.keyClicks(panel.custodian_secret,
+                    seal if seal is not None else world.unit_keys.passwords[world.admin.id])
+
+
+def officers_sign(qtbot: QtBot, flow: ReadBackFlow, world: World) -> None:
+    """From the read-back: every officer authenticates, the seal is applied, all signed."""
+    panel = officer_panel(qtbot, flow)
+    type_secrets(qtbot, panel, world)
+    with qtbot.waitSignal(flow.signed, timeout=60_000):
+        qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)

@@ -18,7 +18,7 @@ from desktop.store import documents
 from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.signature_pad import DECLARATION_HEIGHT_MM, DECLARATION_WIDTH_MM
 from tests.conftest import World
-from tests.ui.readback.conftest import write_on
+from tests.ui.readback.conftest import officers_sign, write_on
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -89,8 +89,7 @@ def test_the_interviewee_writes_the_declaration_by_hand_and_it_is_sealed(
     assert flow.status.text() == ("Every page is signed and the declaration is written. The "
                                   "officers can now sign and seal the statement.")
 
-    with qtbot.waitSignal(flow.signed, timeout=60_000):
-        qtbot.mouseClick(flow.sign_button, LEFT)
+    officers_sign(qtbot, flow, world)
     assert interview.get(world.store, world.statement.id).state is StatementState.SEALED
     pdf = documents.signed_document(world.store.conn, world.statement.id)
     report = verify_pdf(pdf, [load_pem_x509_certificate(keyed.read_bytes())])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from desktop.domain.model import StatementKind
 from desktop.services import interview, signing
-from desktop.services.demo_pki import install_demo_keys
-from tests.conftest import World, make_officer
+from tests.conftest import World, make_officer, provision_world_keys
 
 
 def test_signing_team_names_each_officer_once(world: World) -> None:
@@ -29,5 +28,5 @@ def test_missing_signing_keys_in_words_then_none(world: World) -> None:
     assert signing.missing_signing_keys(world.store, world.statement.id) == [
         "the statement room's device key", "officer 测试管理员 (TEST0001)",
         "officer 测试队员 (TEST0002)", "the unit seal"]
-    install_demo_keys(world.store, signing.signing_team(world.store, world.statement.id))
+    provision_world_keys(world)
     assert signing.missing_signing_keys(world.store, world.statement.id) == []
