@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.app import Launcher
@@ -379,3 +379,17 @@ def test_the_party_screen_shows_nothing_while_locked(
     finally:
         party.close()
         flow.hide()
+
+
+def test_a_window_that_opens_during_the_lock_is_covered(
+    ui_ctx: AppContext, world: World, qtbot: QtBot
+) -> None:
+    window = _window(ui_ctx, qtbot)
+    dialog = lock_by_shortcut(window, qtbot)
+    late = QLabel("被询问人：测试人甲 110101199003071233")  # e.g. a background callback's box
+    qtbot.addWidget(late)
+    late.show()
+    qtbot.waitUntil(lambda: not late.isVisible())
+    assert dialog.isVisible()
+    unlock(dialog, qtbot)
+    assert late.isVisible()  # the work is where it was
