@@ -7,9 +7,11 @@ Run under a virtual X server at the smallest screen the program must serve:
 It builds a demo store (synthetic people), then walks through the program as an officer
 would: first-run setup, login, the main window with a case, the interview workspace (from
 the ID card, then questions and answers), read-back (the officer's dialog and the party's
-page), the signed statement, docking a body-worn recorder, the evidence with its custody,
-and the verification report. Each screen is a grab of the whole X screen, so dialogs are
-shown over their windows as an officer sees them.
+page), each officer signing with their own password, the signed statement, docking a
+body-worn recorder, the evidence with its custody, the verification report, and the
+administrators' signing keys. Each screen is a grab of the whole X screen, so dialogs are
+shown over their windows as an officer sees them. `--only 7b-officers-sign 12-keys` walks
+the same way but writes only the screens named.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.i18n import set_language
 from desktop.services import signing
 from desktop.services.demo import run_demo
-from desktop.services.demo_login import demo_login
+from desktop.services.demo_login import demo_login, demo_password
 from desktop.store.paths import StorePaths
 from desktop.store.store import unlock
 from desktop.ui.app import create_application
 from desktop.ui.background import Background
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
+from desktop.ui.keys_page import open_keys_page
 from desktop.ui.main_window import MainWindow
 from desktop.ui.start import LoginDialog, SetupDialog
 
@@ -42,6 +45,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
 BACKGROUNDS: list[Background] = []
+ONLY: set[str] = set()  # with --only: the screens to write, the walk goes through them all
 
 
 def settle(rounds: int = 20) -> None:
@@ -55,6 +59,8 @@ def shoot(name: str, language: str) -> Path:
     settle()
     screen = QGuiApplication.primaryScreen()
     path = OUT / f"{language}-{name}.png"
+    if ONLY and name not in ONLY:
+        return path
     screen.grabWindow(0).save(str(path))
     print(path)
     return path
@@ -181,6 +187,20 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     flow.raise_()
     flow.sign_button.click()
     settle()
+    # Each officer types their own password (the demo's officers share the public one); the
+    # first also signs by hand; the administrator applies the seal.
+    officers = flow.officer_panel
+    if officers is None:
+        raise SystemExit(f"no officers' step: {flow.status.text()}")
+    officers.rows[0].hand_button.click()
+    settle(5)
+    scribble(officers.rows[0].pad_panel.pad, 3)
+    for row in officers.rows:
+        type_text(row.secret, demo_password())
+    type_text(officers.custodian_secret, demo_password())
+    shoot("7b-officers-sign", language)
+    officers.sign_button.click()
+    settle()
     if flow.preview is None:
         raise SystemExit(f"signing did not finish: {flow.status.text()} / "
                          f"{party.message.text()}")
@@ -207,6 +227,13 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     settle()
     shoot("11-verify", language)
     window.verify_dialog.close()
+
+    keys_page = open_keys_page(ctx, window)
+    assert keys_page is not None
+    settle()
+    keys_page.keys_table.selectRow(1)
+    shoot("12-keys", language)
+    keys_page.close()
     window.close()
     ctx.require_store().close()
     for bg in BACKGROUNDS:
@@ -217,9 +244,12 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--languages", nargs="+", default=["zh_CN", "en"])
+    parser.add_argument("--only", nargs="+", default=[], metavar="SCREEN",
+                        help="write only these screens (e.g. 7b-officers-sign 12-keys)")
     parser.add_argument("--threads", action="store_true",
                         help="run the store and devices on their threads, as the program does")
     args = parser.parse_args()
+    ONLY.update(args.only)
     OUT.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="screens-"))
     try:

@@ -74,6 +74,10 @@ def _day(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def _date(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
 @dataclass(frozen=True)
 class KeysData:
     """What the page shows, read on the store thread."""
@@ -338,15 +342,17 @@ class KeysPage(QDialog):
         for row, listing in enumerate(data.keys):
             identity = listing.identity
             holders = ", ".join(listing.holders) if listing.holders else "—"
+            serial = listing.serial if len(listing.serial) <= 16 else listing.serial[:16] + "…"
             cells = [role_label(identity.role), holders, kind_label(identity.kind),
-                     listing.subject, listing.serial, _day(listing.not_before),
-                     _day(listing.not_after), status_label(identity.status),
+                     listing.subject, serial, _date(listing.not_before),
+                     _date(listing.not_after), status_label(identity.status),
                      " → ".join(listing.chain)]
+            tips = {3: _("SHA-256 fingerprint: {fingerprint}").format(
+                        fingerprint=listing.fingerprint),
+                    4: listing.serial, 5: _day(listing.not_before), 6: _day(listing.not_after)}
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text if column != 3 else
-                                _("SHA-256 fingerprint: {fingerprint}").format(
-                                    fingerprint=listing.fingerprint))
+                item.setToolTip(tips.get(column, text))
                 if not identity.active:
                     item.setForeground(self.palette().placeholderText())
                 self.keys_table.setItem(row, column, item)
