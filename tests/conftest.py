@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,6 +86,7 @@ class World:
     case: Case
     party: Party
     statement: Statement
+    unit_keys: UnitKeys | None = None  # set by provision_world_keys
 
 
 @pytest.fixture
@@ -108,3 +110,71 @@ def world(tmp_path: Path, clock: FakeClock) -> Iterator[World]:
     except Exception:
         return  # the test closed or replaced the store itself
     w.store.conn.close()
+
+
+# ------------------------------------------------------------------ a real unit's keys
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A synthetic test PKI (desktop.documents.pki.TestPki), shared by the session."""
+    from desktop.documents.pki import write_test_pki
+
+    return write_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory, pki: Any) -> Iterator[Any]:
+    """Two SoftHSM2 tokens in a temp dir (tests/documents/softhsm.py); SOFTHSM2_CONF set.
+
+    SoftHSM reads its configuration once per process, so one set serves the whole session.
+    """
+    from tests.documents.softhsm import make_tokens
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOFTHSM2_CONF", os.environ.get("SOFTHSM2_CONF", ""))  # restored after
+        yield make_tokens(tmp_path_factory.mktemp("softhsm"), pki)
+
+
+@dataclass
+class UnitKeys:
+    """The unit root of a store's keys, and how each officer unlocks their own signer."""
+
+    root: object  # desktop.documents.unit_ca.CaIdentity
+    root_pem: bytes
+    passwords: dict[str, str]
+
+
+def provision_world_keys(world: World) -> UnitKeys:
+    """What a unit without a CA does (`ca init`, `ca issue`, `keys add-root`, `keys import`):
+    a unit root, the device's and seal's keys (the administrator keeps the seal) and each
+    officer's key, wrapped under that officer's own password."""
+    from cryptography.hazmat.primitives import serialization
+
+    from desktop.documents import unit_ca
+    from desktop.services import keys
+
+    root = unit_ca.create_unit_root(world.admin.unit)
+    passwords = {world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD}
+    keys.provision_from_unit_root(world.store, root, [world.admin, world.second], passwords,
+                                  custodian_id=world.admin.id, device_serial="SR-TEST-01",
+                                  p12_rounds=2048)
+    world.unit_keys = UnitKeys(root, root.certificate.public_bytes(serialization.Encoding.PEM),
+                               passwords)
+    return world.unit_keys
+
+
+def sign_as_team(world: World, signatures: object, statement_id: str | None = None,
+                 **kwargs: object) -> Any:
+    """`sign_statement` with every officer authenticating with their own password and the
+    administrator applying the seal (keys from `provision_world_keys`)."""
+    from desktop.services import signing
+
+    assert world.unit_keys is not None, "provision_world_keys(world) first"
+    statement_id = statement_id or world.statement.id
+    team = signing.unlock_team(world.store, statement_id, world.unit_keys.passwords,
+                               custodian_id=world.admin.id)
+    try:
+        return signing.sign_statement(world.store, statement_id, signatures, team=team,
+                                      **kwargs)  # type: ignore[arg-type]
+    finally:
+        team.close()

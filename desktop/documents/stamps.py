@@ -67,3 +67,26 @@ def with_fingerprint_png(signature_png: bytes, fingerprint_png: bytes) -> bytes:
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=False)
     return out.getvalue()
+
+
+def officer_stamp_png(lines: list[str], width_pt: float, height_pt: float,
+                      handwriting_png: bytes | None = None) -> bytes:
+    """An officer's box: who signed, with which certificate and when; optionally in hand.
+
+    With `handwriting_png` (the officer's own signature from the pad) the handwriting takes
+    the left half of the box and the printed lines the right half, as Chinese statement rooms
+    print them; without it the lines fill the box.
+    """
+    if handwriting_png is None:
+        return text_stamp_png(lines, width_pt, height_pt)
+    text = Image.open(io.BytesIO(text_stamp_png(lines, width_pt / 2, height_pt))).convert("RGBA")
+    width, height = round(width_pt / 72 * DPI), round(height_pt / 72 * DPI)
+    with Image.open(io.BytesIO(handwriting_png)) as raw:
+        hand = raw.convert("RGBA")
+    hand.thumbnail((width - text.width, height), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    canvas.paste(hand, ((width - text.width - hand.width) // 2, (height - hand.height) // 2), hand)
+    canvas.paste(text, (width - text.width, 0), text)
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=True)
+    return out.getvalue()

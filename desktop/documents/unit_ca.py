@@ -99,7 +99,23 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return moment.replace(microsecond=0)
 
 
+CN_MAX_BYTES = 64  # what `cryptography` enforces for commonName (UTF-8 bytes, not characters)
+
+
+def _common_name(unit: str, name: str) -> str:
+    """`name`, or, when "<unit>…" is too long for a commonName, the part after the unit
+    (the unit is in O= anyway): 14 hanzi of unit plus a suffix already exceed 64 bytes."""
+    if len(name.encode("utf-8")) <= CN_MAX_BYTES:
+        return name
+    short = name[len(unit):].strip() if name.startswith(unit) else name
+    if not short or len(short.encode("utf-8")) > CN_MAX_BYTES:
+        raise UserError(_("{what} is longer than a certificate allows (64 characters).")
+                        .format(what=name))
+    return short
+
+
 def _subject(unit: str, common_name: str, serial_number: str | None = None) -> x509.Name:
+    common_name = _common_name(unit, common_name)
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),

@@ -203,6 +203,11 @@ class Action(StrEnum):
     STATE_CHANGED = "statement.state"
     REFUSAL_RECORDED = "statement.refusal"
     SIGNING_KEY_SET = "signing_key.set"
+    SIGNING_KEY_RETIRED = "signing_key.retired"
+    TRUST_ROOT_ADDED = "trust_root.added"
+    SEAL_CUSTODIAN_ADDED = "signing_key.custodian_added"
+    SIGNER_AUTH_FAILED = "signer.auth_failed"
+    SIGNATURE_APPLIED = "document.signature"
     DOCUMENT_SIGNED = "document.signed"
     DOCUMENT_EXPORTED = "document.exported"
     EVIDENCE_IMPORTED = "evidence.imported"
@@ -215,6 +220,10 @@ class Action(StrEnum):
     ORIGINAL_DELETED = "docking.original_deleted"
     SEARCH = "search"
     AUDIT_VERIFIED = "audit.verified"
+    LOGIN_WHILE_LOCKED = "login.while_locked"
+    LOGIN_EVENTS_DROPPED = "login.events_dropped"
+    OFFICER_UNLOCKED = "officer.unlocked"
+    PASSWORD_RESET = "password.reset"
 
 
 class Outcome(StrEnum):

@@ -45,8 +45,8 @@ from desktop.services.export import export_package
 from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
-from desktop.store.documents import has_signing_key
 from desktop.store.files import atomic_write_bytes
+from desktop.store.meta import is_demo_store, mark_demo_store
 from desktop.store.search import highlight
 from desktop.store.statements import count_statements, get_statement
 from desktop.store.store import Store, StorePaths, create_store, unlock
@@ -82,17 +82,22 @@ def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
         if any(o is None for o in team):
             store.close(sign=False)
             raise UserError(_("The directory holds a store that is not a demo store."))
-        _mark_demo(paths)
+        _mark_demo(store, paths)
         return store, [o for o in team if o is not None]
     admin = Officer(**{**DEMO_OFFICERS[0].__dict__, "id": new_id()})
     store = create_store(paths, admin, password)
     second = Officer(**{**DEMO_OFFICERS[1].__dict__, "id": new_id()})
     store.add_officer(second, password)
-    _mark_demo(paths)
+    _mark_demo(store, paths)
     return store, [admin, second]
 
 
-def _mark_demo(paths: StorePaths) -> None:
+def _mark_demo(store: Store, paths: StorePaths) -> None:
+    """Flag the store as the demo's inside it (what decides about demo keys) and leave the
+    marker file that offers the public demo login."""
+    if not is_demo_store(store.conn):
+        with store.transaction() as tx:
+            mark_demo_store(tx)
     if not (paths.workdir / DEMO_MARKER).exists():
         atomic_write_bytes(paths.workdir / DEMO_MARKER, _(
             "This store was made by `statement-room demo` with synthetic data and a public "
@@ -127,14 +132,21 @@ def _sign_and_export(
 ) -> dict[str, Any]:
     """Read-back as the demo plays it: the party signs every page, then officers and seal;
     the PDF, the court package and the (public) trust root are exported and checked."""
-    if not has_signing_key(store.conn, "device"):
-        install_demo_keys(store, team)
+    passwords = {officer.id: demo_password() for officer in team}
+    if signing.missing_signing_keys(store, statement_id):
+        install_demo_keys(store, team, passwords)
     rendered = signing.prepare(store, statement_id, DECLARATION)
     signatures = ReadBackSignatures(
         PageSignature(page, synthetic_signature(page, digest, seed=page))
         for page, digest in enumerate(signing.page_digests(rendered)))
-    signed = signing.sign_statement(store, statement_id, signatures, declaration=DECLARATION,
-                                    timestamper=signing.configured_timestamper())
+    # Each officer authenticates for their own signature; the administrator keeps the seal.
+    signing_team = signing.unlock_team(store, statement_id, passwords, custodian_id=team[0].id)
+    try:
+        signed = signing.sign_statement(store, statement_id, signatures, team=signing_team,
+                                        declaration=DECLARATION,
+                                        timestamper=signing.configured_timestamper())
+    finally:
+        signing_team.close()
     pdf_path = signing.export_document(store, statement_id, exports / f"{statement_id}.pdf")
     root_path = export_trust_root(store, exports)
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])

@@ -1,55 +1,58 @@
-"""Signing keys for the demo store: a synthetic test PKI whose keys go into the store.
+"""Signing keys for the demo store, made and imported the way a unit without a CA does it.
 
-A real deployment imports officer, device and seal keys issued by the bureau's CA (or uses a
-UKey). The demo generates a throw-away PKI instead: certificates are written to a temporary
-folder by the generator, their PEM is moved into the encrypted store, and the folder is
-removed at once. Only the root certificate (public) is exported, so `statement-room verify
---trust` can check the demo's PDF.
+The demo plays the administrator of a unit with no CA of its own: it creates the unit root
+(`desktop.documents.unit_ca`, the code behind `statement-room ca init`), issues PKCS#12 files
+for the device, the seal and each officer, adds the root to the store's trust roots and
+imports every file through `desktop.services.keys`, each officer typing their own (public,
+synthetic) password, the administrator being the seal's custodian. Nothing is special-cased:
+signing then needs each officer's password, as on a real store.
+
+Only a store flagged as the demo's inside its encrypted database accepts these throw-away
+keys; the root's private key is never written anywhere. Only the root certificate (public)
+is exported, so `statement-room verify --trust` can check the demo's PDF.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from gettext import gettext as _
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
-from desktop.documents.pki import PKCS12_PASSWORD, PkiIdentity, write_test_pki
+from desktop.documents import unit_ca
+from desktop.domain.errors import UserError
 from desktop.domain.model import Officer
-from desktop.services.signing import officer_role
-from desktop.store import documents
+from desktop.services import keys
+from desktop.store import signing_keys
 from desktop.store.files import atomic_write_bytes
+from desktop.store.meta import is_demo_store
 from desktop.store.store import Store
 
 TRUST_ROOT_NAME = "demo-trust-root.pem"
+DEVICE_SERIAL = "SR-110101-01"
+# The demo's PKCS#12 files live only in memory for the moment of the import: a light KDF.
+_P12_ROUNDS = 2048
 
 
-def _pem(identity: PkiIdentity, chain: bytes) -> tuple[bytes, bytes, bytes]:
-    key = identity.key.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
-    return key, identity.certificate.public_bytes(serialization.Encoding.PEM), chain
+def install_demo_keys(store: Store, team: Sequence[Officer],
+                      passwords: Mapping[str, str]) -> None:
+    """Give the device, the seal (custodian: `team[0]`) and every officer of `team` a key.
 
-
-def install_demo_keys(store: Store, team: Sequence[Officer]) -> None:
-    """Give the device, the seal and every officer of `team` a key, inside the store."""
-    with tempfile.TemporaryDirectory(prefix="sr-demo-pki-") as scratch:
-        pki = write_test_pki(
-            Path(scratch), password=PKCS12_PASSWORD, unit=team[0].unit,
-            officers=[(o.name, o.certificate_no, f"officer{i}") for i, o in enumerate(team)])
-    root_pem = pki.root.certificate.public_bytes(serialization.Encoding.PEM)
-    with store.transaction() as tx:
-        documents.put_signing_key(tx, "device", *_pem(pki.device, root_pem))
-        documents.put_signing_key(tx, "seal", *_pem(pki.seal, root_pem))
-        for officer, identity in zip(team, pki.officers, strict=True):
-            documents.put_signing_key(tx, officer_role(officer.id), *_pem(identity, root_pem))
+    `passwords` maps officer id -> that officer's login password (each wraps their own key).
+    """
+    if not is_demo_store(store.conn):
+        raise UserError(_("Throw-away demo keys go only into the demo's own store; import the "
+                          "unit's keys instead (statement-room keys import)."))
+    root = unit_ca.create_unit_root(team[0].unit)
+    keys.provision_from_unit_root(store, root, team, passwords, custodian_id=team[0].id,
+                                  device_serial=DEVICE_SERIAL, p12_rounds=_P12_ROUNDS)
 
 
 def export_trust_root(store: Store, export_dir: Path) -> Path:
-    """Write the root that issued the device key (public; from the chain kept in the store)."""
-    _key, _cert, chain_pem = documents.signing_key(store.conn, "device")
+    """Write the store's trust root(s) (public certificates) for `verify --trust`."""
+    roots = signing_keys.trust_roots(store.conn)
+    if not roots:
+        raise UserError(_("The store has no trust root to export."))
     export_dir.mkdir(parents=True, exist_ok=True)
     root_path = export_dir / TRUST_ROOT_NAME
-    atomic_write_bytes(root_path, chain_pem)
+    atomic_write_bytes(root_path, b"".join(root.cert_pem for root in roots))
     return root_path

@@ -5,7 +5,10 @@
 when the declaration was left for handwriting, the declaration they wrote by hand in its
 ruled space on the last page (or records the refusal with its witness), has the
 interviewers and the recorder sign with their own keys, and lets the unit seal lock the
-document. Only when the whole PDF is built does one transaction move the statement to
+document. Each officer's key and the seal come in a `SigningTeam` of signers that their own
+officers unlocked with their password or token PIN (`desktop.services.keys`): being logged
+in signs nothing. Every signature's event in the audit trail says who authenticated, how
+and when. Only when the whole PDF is built does one transaction move the statement to
 signed and sealed and keep the PDF in the store, so a failure half-way leaves the
 statement in read-back with nothing half-signed kept.
 """
@@ -13,6 +16,7 @@ statement in read-back with nothing half-signed kept.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from gettext import gettext as _
 from pathlib import Path
@@ -32,7 +36,6 @@ from desktop.documents.render import (
     page_digest,
     render_statement,
 )
-from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import (
     INTERVIEWER1_FIELD,
     INTERVIEWER2_FIELD,
@@ -45,11 +48,13 @@ from desktop.documents.signing import (
     http_timestamper,
     sign_field,
 )
-from desktop.documents.stamps import text_stamp_png, with_fingerprint_png
+from desktop.documents.stamps import officer_stamp_png, text_stamp_png, with_fingerprint_png
 from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
+from desktop.domain.model import Action, Officer, SignatureRefusal, Statement, StatementState
+from desktop.services import keys
+from desktop.services.keys import AuthenticatedSigner
 from desktop.services.templates import load_template
-from desktop.store import cases, documents, officers
+from desktop.store import cases, documents, officers, signing_keys
 from desktop.store import statements as repo
 from desktop.store.files import atomic_write_bytes
 from desktop.store.store import Store
@@ -74,12 +79,73 @@ class SignedStatement:
     timestamped: bool = False
 
 
-def officer_role(officer_id: str) -> str:
-    return f"officer:{officer_id}"
+@dataclass(frozen=True)
+class SigningTeam:
+    """The signers of one statement, each unlocked by its own officer's credential.
+
+    `officers` maps officer id -> that officer's signer (the interviewers and the recorder);
+    `seal` is the unit seal, unlocked by a seal custodian.
+    """
+
+    officers: Mapping[str, AuthenticatedSigner]
+    seal: AuthenticatedSigner
+
+    def close(self) -> None:
+        for signer in (*self.officers.values(), self.seal):
+            signer.close()
 
 
-def _signer(store: Store, role: str) -> SoftwareSigner:
-    return SoftwareSigner.from_pem(*documents.signing_key(store.conn, role))
+def _officer_fields(statement: Statement) -> tuple[tuple[str, str, str, str], ...]:
+    """(PDF field, layout box, officer id, label) of each officer's signature."""
+    return ((INTERVIEWER1_FIELD, "interviewer1", statement.interviewer_ids[0], "询问人"),
+            (INTERVIEWER2_FIELD, "interviewer2", statement.interviewer_ids[1], "询问人"),
+            (RECORDER_FIELD, "recorder", statement.recorder_id, "记录人"))
+
+
+def unlock_team(store: Store, statement_id: str, secrets: Mapping[str, str], *,
+                custodian_id: str) -> SigningTeam:
+    """Unlock each signer of a statement with its own officer's password or token PIN.
+
+    `secrets` maps officer id -> that officer's secret, for the interviewers, the recorder and
+    the seal custodian `custodian_id`. A wrong one refuses the whole team (counted toward that
+    officer's lockout); signers already opened are closed again.
+    """
+    statement = repo.get_statement(store.conn, statement_id)
+    opened: dict[str, AuthenticatedSigner] = {}
+    try:
+        for officer in signing_team(store, statement_id):
+            if officer.id not in secrets:
+                raise UserError(_("{name} has not authenticated to sign.").format(
+                    name=officer.name))
+            opened[officer.id] = keys.unlock_signer(store, officer.id, secrets[officer.id])
+        if custodian_id not in secrets:
+            raise UserError(_("The seal custodian has not authenticated."))
+        team = SigningTeam(opened, keys.unlock_seal(store, custodian_id, secrets[custodian_id]))
+        check_team(store, statement, team)
+        return team
+    except BaseException:
+        for signer in opened.values():
+            signer.close()
+        raise
+
+
+def check_team(store: Store, statement: Statement, team: SigningTeam) -> None:
+    """Refuse unless every officer of the statement signs with their own, unlocked key and
+    the seal was opened by one of its custodians; all of them still current."""
+    for _field, _box, officer_id, _label in _officer_fields(statement):
+        signer = team.officers.get(officer_id)
+        officer = officers.get_officer(store.conn, officer_id)
+        if signer is None:
+            raise UserError(_("{name} has not authenticated to sign.").format(name=officer.name))
+        current = signing_keys.active_identity(store.conn, signing_keys.OFFICER, officer_id)
+        if (signer.auth.officer_id != officer_id or current is None
+                or signer.identity.id != current.id):
+            raise UserError(_("The signature offered for {name} is not {name}'s own current "
+                              "key.").format(name=officer.name))
+    seal = signing_keys.active_identity(store.conn, signing_keys.SEAL)
+    if (seal is None or team.seal.identity.id != seal.id
+            or team.seal.auth.officer_id not in signing_keys.holders(store.conn, seal.id)):
+        raise UserError(_("The unit seal must be applied by one of its custodians."))
 
 
 def _box(name: str, page: int, x: float, y: float, w: float, h: float,
@@ -119,6 +185,7 @@ def sign_statement(
     statement_id: str,
     signatures: ReadBackSignatures,
     *,
+    team: SigningTeam,
     declaration: str | None = None,
     timestamper: Any = None,
 ) -> SignedStatement:
@@ -127,11 +194,13 @@ def sign_statement(
     With a typed `declaration` it is printed in the document. Without one the document
     leaves the declaration to be written by hand, and `signatures.declaration` (written on
     the last page as the party saw it) is signed into that space as field "Declaration",
-    right after the party's page signatures. A refusal to sign needs neither.
+    right after the party's page signatures. A refusal to sign needs neither. `team` holds
+    the officers' and the seal's signers, each unlocked by its own officer (`check_team`).
     """
     statement = repo.get_statement(store.conn, statement_id)
     if statement.state is not StatementState.READ_BACK:
         raise RuleViolation(_("Only a statement in read-back can be signed."))
+    check_team(store, statement, team)
     rendered = prepare(store, statement_id, declaration, signatures.refusal)
     digests = page_digests(rendered)
     boxes = rendered.signature_boxes
@@ -164,7 +233,7 @@ def sign_statement(
         specs.append(_box(name, *boxes[field][0]))
     specs.append(_box(SEAL_FIELD, *boxes["seal"][0], locks=True))
 
-    device = _signer(store, "device")
+    device = keys.device_signer(store)
     try:
         pdf = certify(rendered.pdf, specs, device, timestamper=timestamper,
                       reason="笔录生成", location=statement.place)
@@ -190,20 +259,24 @@ def sign_statement(
         pdf = sign_field(pdf, DECLARATION_FIELD, device, image_png=png,
                          timestamper=timestamper, reason="被询问人手写确认意见")
     day = store.clock().strftime("%Y-%m-%d %H:%M")
-    roles = ((INTERVIEWER1_FIELD, "interviewer1", statement.interviewer_ids[0], "询问人"),
-             (INTERVIEWER2_FIELD, "interviewer2", statement.interviewer_ids[1], "询问人"),
-             (RECORDER_FIELD, "recorder", statement.recorder_id, "记录人"))
-    for field_name, box_name, officer_id, label in roles:
+    applied: list[tuple[str, AuthenticatedSigner]] = []
+    for field_name, box_name, officer_id, label in _officer_fields(statement):
+        signer = team.officers[officer_id]
         officer: Officer = officers.get_officer(store.conn, officer_id)
         _page, _x, _y, w, h = boxes[box_name][0]
-        stamp = text_stamp_png([officer.name, day], w, h)
-        pdf = sign_field(pdf, field_name, _signer(store, officer_role(officer_id)),
-                         image_png=stamp, timestamper=timestamper, reason=label + "签名")
+        cert = signer.signer.certificate
+        stamp = officer_stamp_png(
+            [officer.name, "证书 " + format(cert.serial_number, "X")[:16], day], w, h,
+            signer.handwriting_png)
+        pdf = sign_field(pdf, field_name, signer.signer, image_png=stamp,
+                         timestamper=timestamper, reason=label + "签名")
+        applied.append((field_name, signer))
     unit = officers.get_officer(store.conn, statement.interviewer_ids[0]).unit
     _page, _x, _y, w, h = boxes["seal"][0]
     seal = text_stamp_png([unit[:8], unit[8:], day[:10]], w, h, seal=True)
-    pdf = sign_field(pdf, SEAL_FIELD, _signer(store, "seal"), image_png=seal,
+    pdf = sign_field(pdf, SEAL_FIELD, team.seal.signer, image_png=seal,
                      timestamper=timestamper, lock=True, reason="单位盖章")
+    applied.append((SEAL_FIELD, team.seal))
     with store.transaction() as tx:
         repo.change_state(tx, statement_id, StatementState.SIGNED, signatures.refusal)
         digest = documents.keep_signed_document(tx, statement_id, pdf, rendered.page_count)
@@ -211,6 +284,9 @@ def sign_statement(
             documents.keep_capture(tx, statement_id, purpose, page_index,
                                    canonical_json(capture_record(capture)), strokes_png,
                                    fingerprint_png, capture_digest(capture, strokes_png))
+        for field_name, signer in applied:
+            tx.audit(Action.SIGNATURE_APPLIED, statement_id, field=field_name,
+                     **signer.audit_details())
         repo.change_state(tx, statement_id, StatementState.SEALED)
     return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count,
                            timestamped=timestamper is not None)
@@ -243,16 +319,7 @@ def signing_team(store: Store, statement_id: str) -> list[Officer]:
 def missing_signing_keys(store: Store, statement_id: str) -> list[str]:
     """Who cannot sign the statement yet for want of a key, in words for people.
 
-    Empty when the statement room's device key, the unit seal and every officer of
-    `signing_team` have a key in the store.
+    Empty when the statement room's device key, the unit seal (with a custodian) and every
+    officer of `signing_team` have a current key.
     """
-    missing: list[str] = []
-    if not documents.has_signing_key(store.conn, "device"):
-        missing.append(_("the statement room's device key"))
-    for officer in signing_team(store, statement_id):
-        if not documents.has_signing_key(store.conn, officer_role(officer.id)):
-            missing.append(_("officer {name} ({certificate})").format(
-                name=officer.name, certificate=officer.certificate_no))
-    if not documents.has_signing_key(store.conn, "seal"):
-        missing.append(_("the unit seal"))
-    return missing
+    return keys.missing_keys(store, [o.id for o in signing_team(store, statement_id)])

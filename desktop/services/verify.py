@@ -20,7 +20,7 @@ from cryptography import x509
 
 from desktop.documents.verify import VerificationReport, verify_pdf
 from desktop.domain.errors import UserError
-from desktop.store import documents
+from desktop.store import documents, signing_keys
 from desktop.store.store import Store
 
 
@@ -79,16 +79,18 @@ def load_crls(paths: Iterable[Path]) -> list[x509.CertificateRevocationList]:
 
 
 def store_trust_roots(store: Store) -> list[x509.Certificate]:
-    """The self-signed root(s) of the store's device key chain; none without a device key."""
-    if not documents.has_signing_key(store.conn, "device"):
-        return []
-    _key, _cert, chain_pem = documents.signing_key(store.conn, "device")
-    try:
-        chain = x509.load_pem_x509_certificates(chain_pem)
-    except ValueError:
-        return []
-    roots = [c for c in chain if c.issuer == c.subject]
-    return roots or chain
+    """The roots the unit trusts (added by an administrator), plus, for a store from before
+    trust roots were kept, the self-signed root of its device key's chain."""
+    roots = [x509.load_pem_x509_certificate(r.cert_pem)
+             for r in signing_keys.trust_roots(store.conn)]
+    device = signing_keys.active_identity(store.conn, signing_keys.DEVICE)
+    if device is not None:
+        try:
+            chain = x509.load_pem_x509_certificates(device.chain_pem)
+        except ValueError:
+            chain = []
+        roots.extend(c for c in chain if c.issuer == c.subject and c not in roots)
+    return roots
 
 
 def subject_name(cert: x509.Certificate) -> str:

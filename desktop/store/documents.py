@@ -1,9 +1,7 @@
-"""Signing keys and signed statement documents, kept inside the encrypted store.
+"""Signed statement documents and the party's pen captures, kept inside the encrypted store.
 
-Software keys (PEM) are only ever decrypted into memory by SQLCipher and handed to the
-documents layer's `SoftwareSigner` by the service that signs; they never touch disk in
-clear. The signed PDF of a statement is stored once, with its SHA-256, and the triggers of
-migration 0004 keep it unchanged for good.
+(Signing keys live in `signing_keys`.) The signed PDF of a statement is stored once, with
+its SHA-256, and the triggers of migration 0004 keep it unchanged for good.
 """
 
 from __future__ import annotations
@@ -15,33 +13,6 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
 from desktop.store.tx import Tx
-
-
-def put_signing_key(tx: Tx, role: str, key_pem: bytes, cert_pem: bytes, chain_pem: bytes) -> None:
-    """Keep (or replace) the software key for `role` ('device', 'seal', 'officer:<id>')."""
-    tx.conn.execute(
-        "INSERT INTO signing_keys (role, kind, key_pem, cert_pem, chain_pem, created_at)"
-        " VALUES (?, 'software', ?, ?, ?, ?) ON CONFLICT (role) DO UPDATE SET"
-        " key_pem = excluded.key_pem, cert_pem = excluded.cert_pem,"
-        " chain_pem = excluded.chain_pem, created_at = excluded.created_at",
-        (role, key_pem, cert_pem, chain_pem, tx.at.isoformat()),
-    )
-    fingerprint = hashlib.sha256(cert_pem).hexdigest()
-    tx.audit(Action.SIGNING_KEY_SET, role, certificate_sha256=fingerprint)
-
-
-def signing_key(conn: Connection, role: str) -> tuple[bytes, bytes, bytes]:
-    """(key PEM, certificate PEM, chain PEM) for `role`."""
-    row = conn.execute(
-        "SELECT key_pem, cert_pem, chain_pem FROM signing_keys WHERE role = ?", (role,)
-    ).fetchone()
-    if row is None:
-        raise UserError(_("No signing key is set up for {role}.").format(role=role))
-    return bytes(row[0]), bytes(row[1]), bytes(row[2])
-
-
-def has_signing_key(conn: Connection, role: str) -> bool:
-    return conn.execute("SELECT 1 FROM signing_keys WHERE role = ?", (role,)).fetchone() is not None
 
 
 def keep_signed_document(tx: Tx, statement_id: str, pdf: bytes, pages: int) -> str:

@@ -46,11 +46,6 @@ def font_file() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return write_test_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="session")
 def other_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
     """A second PKI whose root nobody trusts."""
     return write_test_pki(tmp_path_factory.mktemp("other-pki"), root_name="Untrusted Root")

@@ -26,13 +26,13 @@ from desktop.documents.package import (
 )
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
-from desktop.services import export, signing
+from desktop.services import export
 from desktop.store import audit, documents
 from sync.protocol import merkle
 from sync.protocol.canonical import canonical_json
 from sync.protocol.treehead import TreeHead, sign_tree_head
 from tests.cli.helpers import last_json, run_cli
-from tests.conftest import World
+from tests.conftest import World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
 LOGIN = {"STATEMENT_ROOM_OFFICER": "33070021001", "STATEMENT_ROOM_PASSWORD": "Demo2026pass"}
@@ -70,7 +70,7 @@ def failure(members: dict[str, bytes]) -> str:
 @pytest.fixture
 def sealed(world: World, tmp_path: Path) -> World:
     ready_for_signing(world, tmp_path / "pki")
-    signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    sign_as_team(world, all_pages_signed(world))
     return world
 
 

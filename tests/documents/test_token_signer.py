@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -39,16 +38,8 @@ from desktop.documents.token_signer import (
 )
 from desktop.documents.verify import verify_pdf
 from tests.documents.conftest import field_specs
-from tests.documents.softhsm import SoftHsm, make_tokens
+from tests.documents.softhsm import SoftHsm
 from tests.poppler import poppler_tool
-
-
-@pytest.fixture(scope="session")
-def softhsm(tmp_path_factory: pytest.TempPathFactory, pki: TestPki) -> Iterator[SoftHsm]:
-    """Two SoftHSM2 tokens in a temp dir (see tests/documents/softhsm.py); SOFTHSM2_CONF set."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOFTHSM2_CONF", os.environ.get("SOFTHSM2_CONF", ""))  # restored after
-        yield make_tokens(tmp_path_factory.mktemp("softhsm"), pki)
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,9 @@ from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
 from desktop.services import interview, signing
-from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root, install_demo_keys
+from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root
 from desktop.store import audit, documents
-from tests.conftest import World
+from tests.conftest import World, provision_world_keys, sign_as_team
 from tests.poppler import poppler_tool
 
 
@@ -40,7 +40,7 @@ def ready_for_signing(world: World, tmp_path: Path) -> Path:
     interview.add_turn(world.store, world.statement.id, TurnKind.QUESTION, "车是你停的吗？")
     interview.add_turn(world.store, world.statement.id, TurnKind.ANSWER, "是我停的。" * 200)
     interview.start_read_back(world.store, world.statement.id)
-    install_demo_keys(world.store, [world.admin, world.second])
+    provision_world_keys(world)
     return export_trust_root(world.store, tmp_path)
 
 
@@ -67,7 +67,7 @@ def pdfsig_lines(pdf: bytes, tmp_path: Path) -> list[str]:
 
 def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Path) -> None:
     root_path = ready_for_signing(world, tmp_path)
-    signed = signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    signed = sign_as_team(world, all_pages_signed(world))
     assert signed.pages >= 2
     statement = interview.get(world.store, world.statement.id)
     assert statement.state is StatementState.SEALED
@@ -78,7 +78,8 @@ def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Pa
     assert {f"Party{p + 1}" for p in range(signed.pages)} <= names
     assert {"Interviewer1", "Interviewer2", "Recorder", "Seal"} <= names
     actions = [r.action for r in audit.events_about(world.store.conn, statement.id)]
-    assert actions[-3:] == ["statement.state", "document.signed", "statement.state"]
+    assert actions[-7:] == ["statement.state", "document.signed", *["document.signature"] * 4,
+                            "statement.state"]
     with pytest.raises(Exception, match="immutable"):
         world.store.conn.execute("UPDATE statement_documents SET pdf = x'00'")
     exported = signing.export_document(world.store, statement.id, tmp_path / "out.pdf")
@@ -92,7 +93,7 @@ def test_every_page_must_be_signed(world: World, tmp_path: Path) -> None:
     ready_for_signing(world, tmp_path)
     partial = ReadBackSignatures(list(all_pages_signed(world).signatures)[:1])
     with pytest.raises(UserError, match="has not signed page"):
-        signing.sign_statement(world.store, world.statement.id, partial)
+        sign_as_team(world, partial)
     assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
 
 
@@ -102,7 +103,7 @@ def test_a_signature_for_another_version_of_the_page_is_refused(
     ready_for_signing(world, tmp_path)
     stale = ReadBackSignatures([PageSignature(0, synthetic_signature(0, "ab" * 32, seed=1))])
     with pytest.raises(UserError, match=r"changed after they were signed|has not signed"):
-        signing.sign_statement(world.store, world.statement.id, stale)
+        sign_as_team(world, stale)
 
 
 def test_refusal_to_sign_is_recorded_and_the_document_still_sealed(
@@ -111,7 +112,7 @@ def test_refusal_to_sign_is_recorded_and_the_document_still_sealed(
     root_path = ready_for_signing(world, tmp_path)
     refused = ReadBackSignatures()
     refused.record_refusal(SignatureRefusal("当事人拒绝签名", "见证人丙", world.store.clock()))
-    signed = signing.sign_statement(world.store, world.statement.id, refused)
+    signed = sign_as_team(world, refused)
     statement = interview.get(world.store, world.statement.id)
     assert statement.state is StatementState.SEALED
     assert statement.refusal is not None
@@ -127,12 +128,13 @@ def test_refusal_to_sign_is_recorded_and_the_document_still_sealed(
 
 
 def test_only_read_back_statements_are_signed(world: World) -> None:
+    provision_world_keys(world)
     with pytest.raises(RuleViolation, match="read-back"):
-        signing.sign_statement(world.store, world.statement.id, ReadBackSignatures())
+        sign_as_team(world, ReadBackSignatures())
 
 
 def test_trust_root_is_exported_by_name(world: World, tmp_path: Path) -> None:
-    install_demo_keys(world.store, [world.admin, world.second])
+    provision_world_keys(world)
     path = export_trust_root(world.store, tmp_path)
     assert path.name == TRUST_ROOT_NAME
     assert b"BEGIN CERTIFICATE" in path.read_bytes()
@@ -150,7 +152,7 @@ def test_configured_tsa_timestamps_every_signature_over_http(
     with LoopbackTsa(tsa_pki.tsa.certificate, tsa_pki.tsa_key,
                      [tsa_pki.root.certificate]) as tsa:
         monkeypatch.setenv(signing.TSA_ENV, tsa.url)
-        signed = signing.sign_statement(world.store, world.statement.id,
+        signed = sign_as_team(world,
                                         all_pages_signed(world),
                                         timestamper=signing.configured_timestamper())
         assert tsa.requests > 0
@@ -166,7 +168,7 @@ def test_unreachable_tsa_falls_back_to_b_b(
 ) -> None:
     root_path = ready_for_signing(world, tmp_path)
     monkeypatch.setenv(signing.TSA_ENV, "http://127.0.0.1:9/tsr")  # nothing listens there
-    signed = signing.sign_statement(world.store, world.statement.id, all_pages_signed(world),
+    signed = sign_as_team(world, all_pages_signed(world),
                                     timestamper=signing.configured_timestamper())
     assert not signed.timestamped
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
@@ -184,7 +186,7 @@ def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: P
     pages = [PageSignature(page, synthetic_signature(page, digest, seed=page),
                            fingerprint if page == 0 else None)
              for page, digest in enumerate(digests)]
-    signed = signing.sign_statement(world.store, world.statement.id,
+    signed = sign_as_team(world,
                                     ReadBackSignatures(pages, handwritten(digests)))
 
     plain = render_png(pages[0].capture, dpi=signing.SIGNATURE_DPI)
@@ -207,7 +209,7 @@ def test_the_handwritten_declaration_is_signed_into_its_space(
     [(page, x, y, w, h)] = rendered.signature_boxes["declaration"]
     assert page == last
     signatures = all_pages_signed(world)
-    signed = signing.sign_statement(world.store, world.statement.id, signatures)
+    signed = sign_as_team(world, signatures)
     assert interview.get(world.store, world.statement.id).state is StatementState.SEALED
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     assert report.bottom_line, report.reasons
@@ -245,12 +247,12 @@ def test_a_missing_handwritten_declaration_is_refused(world: World, tmp_path: Pa
     pages = [PageSignature(page, synthetic_signature(page, digest, seed=page))
              for page, digest in enumerate(digests)]
     with pytest.raises(UserError, match=r"^The interviewee has not written the declaration\.$"):
-        signing.sign_statement(world.store, world.statement.id, ReadBackSignatures(pages))
+        sign_as_team(world, ReadBackSignatures(pages))
     stale = ReadBackSignatures(pages, replace(handwritten(digests), page_digest="ab" * 32))
     with pytest.raises(UserError, match="another version of the last page"):
-        signing.sign_statement(world.store, world.statement.id, stale)
+        sign_as_team(world, stale)
     with pytest.raises(UserError, match="both typed and handwritten"):
-        signing.sign_statement(world.store, world.statement.id,
+        sign_as_team(world,
                                ReadBackSignatures(pages, handwritten(digests)),
                                declaration="以上笔录我看过，和我说的相符。")
     assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
@@ -264,7 +266,7 @@ def test_a_typed_declaration_needs_no_handwriting(world: World, tmp_path: Path) 
     signatures = ReadBackSignatures(
         PageSignature(page, synthetic_signature(page, digest, seed=page))
         for page, digest in enumerate(signing.page_digests(rendered)))
-    signed = signing.sign_statement(world.store, world.statement.id, signatures,
+    signed = sign_as_team(world, signatures,
                                     declaration=typed)
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     assert report.bottom_line, report.reasons
@@ -275,7 +277,7 @@ def test_the_pen_captures_are_kept_with_the_signed_statement(world: World,
                                                              tmp_path: Path) -> None:
     ready_for_signing(world, tmp_path)
     signatures = all_pages_signed(world)
-    signing.sign_statement(world.store, world.statement.id, signatures)
+    sign_as_team(world, signatures)
     kept = documents.capture_digests(world.store.conn, world.statement.id)
     expected = {("signature", s.page_index): capture_digest(
         s.capture, render_png(s.capture, dpi=signing.SIGNATURE_DPI))
@@ -295,7 +297,7 @@ def test_the_pen_captures_are_kept_with_the_signed_statement(world: World,
 
 def test_exporting_to_an_unwritable_place_is_a_message(world: World, tmp_path: Path) -> None:
     ready_for_signing(world, tmp_path)
-    signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    sign_as_team(world, all_pages_signed(world))
     blocker = tmp_path / "a-file"
     blocker.write_bytes(b"x")
     with pytest.raises(UserError, match="Cannot write to"):

@@ -19,7 +19,7 @@ from desktop.services import signing
 from desktop.services.verify import check_document, load_certificates, store_trust_roots
 from desktop.ui.context import AppContext
 from desktop.ui.verify_view import VerifyDialog, VerifyDropArea, pdf_paths_from_drop
-from tests.conftest import World
+from tests.conftest import World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
 HOLDS = "Bottom line: every signature holds and nothing unexplained was modified."
@@ -30,7 +30,7 @@ FAILS = "Bottom line: the document does NOT hold."
 def signed(world: World, tmp_path: Path) -> tuple[Path, Path, str]:
     """(exported signed PDF, exported trust root, statement id)."""
     root = ready_for_signing(world, tmp_path / "root")
-    signing.sign_statement(world.store, world.statement.id, all_pages_signed(world))
+    sign_as_team(world, all_pages_signed(world))
     pdf = signing.export_document(world.store, world.statement.id, tmp_path / "statement.pdf")
     return pdf, root, world.statement.id
 

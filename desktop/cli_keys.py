@@ -1,0 +1,245 @@
+"""The `keys` and `statement sign` subcommands: a real unit's keys, and signing in turn.
+
+    statement-room keys add-root FILE.pem            trust the unit's (or bureau's) root
+    statement-room keys import --role device|seal|officer --p12 FILE [--for CERT]
+                               [--custodian CERT ...]
+    statement-room keys import-token --for CERT --module LIB.so [--token-label L]
+                               [--key-label K]
+    statement-room keys list [--json]
+    statement-room keys retire ID-OR-FINGERPRINT
+    statement-room statement sign --statement ID --refused REASON --witness NAME
+                               --custodian CERT
+
+Administrators manage keys. Whoever's key is imported or used types their own secret: the
+officer of an officer's key, each custodian of the seal. Secrets never go on the command line:
+each comes from $STATEMENT_ROOM_SECRET_<certificate number> (for scripts and tests) or a
+prompt naming the officer; a PKCS#12 passphrase from $STATEMENT_ROOM_P12_PASSPHRASE or a
+prompt. `statement sign` signs a statement whose interviewee refused to sign (no pen needed);
+the pages signed by hand are signed in the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import datetime
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from desktop.domain.errors import UserError
+from desktop.domain.model import Officer
+
+P12_PASSPHRASE_ENV = "STATEMENT_ROOM_P12_PASSPHRASE"
+SECRET_ENV_PREFIX = "STATEMENT_ROOM_SECRET_"
+
+
+def secret_env(certificate_no: str) -> str:
+    """The variable that may hold one officer's password or PIN, for scripts and tests."""
+    return SECRET_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
+
+
+def officer_secret(officer: Officer) -> str:
+    """The named officer's own password (or token PIN), from their variable or a prompt."""
+    from desktop.cli import _secret
+
+    return _secret(secret_env(officer.certificate_no),
+                   _("Password or token PIN of {name} ({certificate}): ").format(
+                       name=officer.name, certificate=officer.certificate_no))
+
+
+def _officer(store: Any, certificate_no: str) -> Officer:
+    from desktop.store import officers
+
+    officer = officers.find_by_certificate(store.conn, certificate_no)
+    if officer is None:
+        raise UserError(_("No officer with certificate number {number}.").format(
+            number=certificate_no))
+    return officer
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(_("Cannot read {path} ({error}).").format(
+            path=path, error=exc.strerror or type(exc).__name__)) from exc
+
+
+def cmd_add_root(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.services import keys
+
+    with login_from_args(args) as store:
+        root = keys.add_trust_root(store, _read(args.file))
+    print(_("Trusted root: {subject} (SHA-256 {fingerprint}).").format(
+        subject=root.subject, fingerprint=root.fingerprint))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.cli import _secret, login_from_args
+    from desktop.services import keys
+
+    data = _read(args.p12)
+    with login_from_args(args) as store:
+        passphrase = _secret(P12_PASSPHRASE_ENV, _("Passphrase of the PKCS#12 file: "))
+        holders: list[Officer] = []
+        officer_id = None
+        if args.role == "officer":
+            if not args.for_officer:
+                raise UserError(_("Name the officer whose key this is with --for."))
+            holders = [_officer(store, args.for_officer)]
+            officer_id = holders[0].id
+        elif args.role == "seal":
+            if not args.custodian:
+                raise UserError(_("Name the seal's custodian(s) with --custodian."))
+            holders = [_officer(store, number) for number in args.custodian]
+        passwords = {officer.id: officer_secret(officer) for officer in holders}
+        identity = keys.import_pkcs12(store, data, passphrase.encode("utf-8"), role=args.role,
+                                      officer_id=officer_id, holder_passwords=passwords)
+        listing = next(k for k in keys.list_keys(store) if k.identity.id == identity.id)
+    print(_("Imported {role} key {subject}, valid until {until}, fingerprint {fingerprint}.")
+          .format(role=args.role, subject=listing.subject,
+                  until=listing.not_after.date().isoformat(), fingerprint=listing.fingerprint))
+    return 0
+
+
+def cmd_import_token(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.documents import token_signer
+    from desktop.services import keys
+
+    with login_from_args(args) as store:
+        officer = _officer(store, args.for_officer)
+        found = token_signer.find_token_keys(args.module)
+        chosen = [k for k in found
+                  if (args.token_label is None or k.ref.token_label == args.token_label)
+                  and (args.key_label is None or k.ref.key_label == args.key_label)]
+        if len(chosen) != 1:
+            raise UserError(_("{count} signing keys with a certificate match on the token(s); "
+                              "name one with --token-label and --key-label.").format(
+                count=len(chosen)))
+        identity = keys.import_token_key(store, officer.id, chosen[0].ref.to_json(),
+                                         chosen[0].certificate)
+    print(_("Registered the token key of {name}; the PIN is asked at each signing.").format(
+        name=officer.name))
+    print(identity.id)
+    return 0
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.services import keys
+    from desktop.store import officers
+
+    with login_from_args(args) as store:
+        listings = keys.list_keys(store)
+        roots = keys.trust_root_certificates(store)
+        names = {o.id: o.name for o in officers.list_officers(store.conn)}
+    rows = [{"id": k.identity.id, "role": k.identity.role, "kind": k.identity.kind,
+             "officer": names.get(k.identity.officer_id or "", None), "subject": k.subject,
+             "serial": k.serial, "fingerprint": k.fingerprint, "status": k.identity.status,
+             "not_before": _when(k.not_before), "not_after": _when(k.not_after),
+             "holders": list(k.holders), "chain": list(k.chain),
+             "retired_at": _when(k.identity.retired_at)} for k in listings]
+    if args.json:
+        print(json.dumps({"keys": rows, "trust_roots": [keys.fingerprint(r) for r in roots]},
+                         ensure_ascii=False), flush=True)
+        return 0
+    for row in rows:
+        holder = f" [{', '.join(row['holders'])}]" if row["holders"] else ""
+        print(f"{row['status']:8} {row['role']:8} {row['kind']:8} {row['subject']}{holder}  "
+              f"{str(row['not_after'])[:10]}  {row['fingerprint'][:16]}  "
+              f"{' → '.join(row['chain'])}")
+    if not rows:
+        print(_("No signing keys yet."))
+    return 0
+
+
+def cmd_retire(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.services import keys
+
+    with login_from_args(args) as store:
+        retired = keys.retire_identity(store, args.identity)
+    print(_("Retired; documents signed with it still verify ({role}, {id}).").format(
+        role=retired.role, id=retired.id))
+    return 0
+
+
+def cmd_statement_sign(args: argparse.Namespace) -> int:
+    from desktop.cli import login_from_args
+    from desktop.documents.capture import ReadBackSignatures
+    from desktop.domain.model import SignatureRefusal
+    from desktop.services import signing
+
+    with login_from_args(args) as store:
+        custodian = _officer(store, args.custodian)
+        refusal = SignatureRefusal(reason=args.refused, witness_name=args.witness,
+                                   recorded_at=store.clock(),
+                                   witness_id_number=args.witness_id or "")
+        secrets = {o.id: officer_secret(o) for o in signing.signing_team(store, args.statement)}
+        if custodian.id not in secrets:
+            secrets[custodian.id] = officer_secret(custodian)
+        team = signing.unlock_team(store, args.statement, secrets, custodian_id=custodian.id)
+        try:
+            signatures = ReadBackSignatures()
+            signatures.record_refusal(refusal)
+            signed = signing.sign_statement(store, args.statement, signatures, team=team,
+                                            timestamper=signing.configured_timestamper())
+        finally:
+            team.close()
+    if args.json:
+        print(json.dumps({"ok": True, "sha256": signed.sha256, "pages": signed.pages},
+                         ensure_ascii=False), flush=True)
+    else:
+        print(_("Signed and sealed: {pages} page(s), SHA-256 {sha256}.").format(
+            pages=signed.pages, sha256=signed.sha256))
+    return 0
+
+
+def register(sub: Any, command: Any) -> None:
+    """Add `keys …` and `statement sign` to the main parser (`command` adds --workdir etc.)."""
+    keys_cmd = sub.add_parser("keys", help=_("the unit's signing keys")).add_subparsers(
+        dest="keys_command", required=True)
+    root = command("add-root", cmd_add_root, _("trust the unit's root certificate"), keys_cmd,
+                   login=True)
+    root.add_argument("file", type=Path)
+    imp = command("import", cmd_import, _("import a key from a PKCS#12 file"), keys_cmd,
+                  login=True)
+    imp.add_argument("--role", choices=("device", "seal", "officer"), required=True)
+    imp.add_argument("--p12", type=Path, required=True)
+    imp.add_argument("--for", dest="for_officer", metavar="CERT",
+                     help=_("the officer whose key it is"))
+    imp.add_argument("--custodian", action="append", metavar="CERT",
+                     help=_("a custodian of the seal (repeat for more)"))
+    token = command("import-token", cmd_import_token,
+                    _("register an officer's key on a hardware token"), keys_cmd, login=True)
+    token.add_argument("--for", dest="for_officer", metavar="CERT", required=True)
+    token.add_argument("--module", required=True, help=_("the token's PKCS#11 library"))
+    token.add_argument("--token-label")
+    token.add_argument("--key-label")
+    listing = command("list", cmd_list, _("list signing keys and trust roots"), keys_cmd,
+                      login=True)
+    listing.add_argument("--json", action="store_true")
+    retire = command("retire", cmd_retire, _("retire a signing key"), keys_cmd, login=True)
+    retire.add_argument("identity", metavar="ID")
+    statement = sub.add_parser("statement", help=_("statements")).add_subparsers(
+        dest="statement_command", required=True)
+    sign = command("sign", cmd_statement_sign,
+                   _("sign and seal a statement the interviewee refused to sign"), statement,
+                   login=True)
+    sign.add_argument("--statement", required=True, metavar="ID")
+    sign.add_argument("--refused", required=True, metavar="REASON",
+                      help=_("what the interviewee said when refusing"))
+    sign.add_argument("--witness", required=True, help=_("the witness of the refusal"))
+    sign.add_argument("--witness-id", help=_("the witness's ID number"))
+    sign.add_argument("--custodian", required=True, metavar="CERT",
+                      help=_("the seal custodian who applies the seal"))
+    sign.add_argument("--json", action="store_true")
