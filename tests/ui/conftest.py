@@ -28,5 +28,16 @@ def ui_ctx(world: World, qtbot: QtBot) -> Iterator[AppContext]:
     bg.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def no_screen_lock_left() -> Iterator[None]:
+    """The screen lock holds the whole application: one a test left must not hold the next."""
+    yield
+    from desktop.ui.idle_lock import active_lock
+
+    lock = active_lock()
+    if lock is not None:
+        lock.release()
+
+
 def store_of(ctx: AppContext) -> Store:
     return ctx.require_store()

@@ -13,7 +13,6 @@ after it).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.app import Launcher
 from desktop.ui.context import SETTINGS_FILE, AppContext
-from desktop.ui.idle_lock import LockDialog, active_lock, screen_locked
+from desktop.ui.idle_lock import LockDialog, screen_locked
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.interview.turns import TurnEditor
 from desktop.ui.main_window import MainWindow
@@ -34,15 +33,6 @@ from tests.conftest import PASSWORD, FakeClock, World
 from tests.ui.interview.keys import type_text
 
 # --------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture(autouse=True)
-def no_lock_left() -> Iterator[None]:
-    """A test that fails while locked must not leave the lock on the next one."""
-    yield
-    lock = active_lock()
-    if lock is not None:
-        lock.release()
 
 
 def _window(ui_ctx: AppContext, qtbot: QtBot) -> MainWindow:
