@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -164,3 +165,33 @@ def test_service_refusals_are_shown_not_crashed(
     assert page.status.text() == (f"Import cancelled: {world.second.name} did not enter their "
                                   "password.")
     assert page.keys_table.rowCount() == 0
+
+
+def test_the_settings_menu_offers_the_page_to_administrators_only(
+    ui_ctx: AppContext, world: World, qtbot: QtBot
+) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    def keys_action(ctx: AppContext) -> tuple[MainWindow, QAction]:
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.closing_for_rebuild = True  # the stores are closed by the test
+        [action] = [a for a in window.actions() if a.text() == "Signing keys…"]
+        return window, action
+
+    window, action = keys_action(ui_ctx)
+    assert action.isVisible()
+    action.trigger()
+    assert isinstance(window.keys_page, KeysPage) and window.keys_page.isVisible()
+    window.keys_page.close()
+
+    store = unlock(world.paths, world.second.certificate_no, SECOND_PASSWORD,
+                   clock=world.store.clock)
+    ctx = AppContext(world.paths, Background(synchronous=True), clock=world.store.clock)
+    ctx.store = store
+    try:
+        _window, hidden = keys_action(ctx)
+        assert not hidden.isVisible()
+    finally:
+        store.close()
+        ctx.bg.shutdown()
