@@ -13,22 +13,27 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_pem_x509_certificate
 from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.documents.stamps import DPI as STAMP_DPI
+from desktop.documents.token_signer import TokenRef
 from desktop.documents.verify import verify_pdf
-from desktop.domain.model import Action, StatementState
-from desktop.services import interview, signing
+from desktop.domain.ids import new_id
+from desktop.domain.model import Action, Officer, StatementKind, StatementState
+from desktop.services import interview, keys, signing
 from desktop.store import audit, documents
+from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.officer_signing import OfficerSigningPanel, Roster, Seat
-from tests.conftest import PASSWORD, SECOND_PASSWORD, World
+from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
 from tests.poppler import poppler_tool
-from tests.ui.readback.conftest import officer_panel, type_secrets, write_on
+from tests.ui.readback.conftest import in_read_back, officer_panel, type_secrets, write_on
 from tests.ui.readback.test_flow import sign_every_page
 
 LEFT = Qt.MouseButton.LeftButton
@@ -205,3 +210,51 @@ def test_a_key_on_a_token_asks_for_its_pin(world: World, qtbot: QtBot) -> None:
                                    world.second.id: "123456"}
     assert PASSWORD not in repr(credentials) and "123456" not in repr(credentials)
     assert not any(r.secret.text() for r in panel.rows)
+
+
+def test_an_officer_with_a_token_signs_with_its_pin(
+    ui_ctx: AppContext, world: World, qtbot: QtBot, pki: Any, softhsm: Any
+) -> None:
+    """The first interviewer's key is on a SoftHSM2 token: their row asks for the token's
+    PIN, a wrong PIN is refused beside them, the right one signs through PKCS#11."""
+    unit_keys = provision_world_keys(world)
+    token_officer = Officer(id=new_id(), name=pki.officers[0].name,
+                            certificate_no="11010120230001", unit=world.admin.unit)
+    world.store.add_officer(token_officer, "Token2026password")
+    pki_root = pki.root.certificate.public_bytes(serialization.Encoding.PEM)
+    keys.add_trust_root(world.store, pki_root)
+    ref = TokenRef(module_path=softhsm.module_path, token_label=softhsm.officer_token,
+                   key_id=softhsm.key_id.hex())
+    keys.import_token_key(world.store, token_officer.id, ref.to_json(),
+                          pki.officers[0].certificate)
+    world.statement = interview.open_statement(
+        world.store, case_id=world.case.id, interviewee_id=world.party.id,
+        kind=StatementKind.INQUIRY, place="询问室",
+        interviewers=(token_officer.id, world.second.id), recorder_id=world.second.id)
+    in_read_back(world, long=False)
+    flow = ReadBackFlow(ui_ctx, world.statement.id)
+    qtbot.addWidget(flow)
+    flow.ask = lambda _text: True
+    sign_every_page(qtbot, flow)
+    panel = officer_panel(qtbot, flow)
+    token_row, second_row = panel.rows
+    assert token_row.seat.officer.id == token_officer.id and token_row.seat.token
+    assert (token_row.secret_label.text(), second_row.secret_label.text()) == (
+        "Token PIN", "Password")
+    secrets = {token_officer.id: "0000", world.second.id: SECOND_PASSWORD}
+    type_secrets(qtbot, panel, world, secrets)
+    qtbot.mouseClick(panel.sign_button, LEFT)
+    assert token_row.error.text().startswith("Wrong token PIN"), token_row.error.text()
+    still_in_read_back(flow, world, flow.session.page_count)
+
+    type_secrets(qtbot, panel, world, {**secrets, token_officer.id: softhsm.user_pin})
+    with qtbot.waitSignal(flow.signed, timeout=60_000):
+        qtbot.mouseClick(panel.sign_button, LEFT)
+    pdf = documents.signed_document(world.store.conn, world.statement.id)
+    report = verify_pdf(pdf, [load_pem_x509_certificate(unit_keys.root_pem),
+                              pki.root.certificate])
+    assert report.bottom_line, report.reasons
+    assert {s.field_name: s.signer for s in report.signatures}["Interviewer1"] == \
+        token_officer.name
+    if flow.party_window is not None:
+        flow.party_window.close()
