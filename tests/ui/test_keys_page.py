@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -23,7 +24,7 @@ from desktop.store.store import unlock
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.keys_page import KeysPage, open_keys_page
-from tests.conftest import SECOND_PASSWORD, World
+from tests.conftest import PASSWORD, SECOND_PASSWORD, World
 
 P12_PASS = "p12-Passphrase-2026"
 
@@ -195,3 +196,41 @@ def test_the_settings_menu_offers_the_page_to_administrators_only(
     finally:
         store.close()
         ctx.bg.shutdown()
+
+
+def test_the_seal_is_imported_for_custodians_who_each_type_their_password(
+    page: KeysPage, world: World, root: tuple[unit_ca.CaIdentity, Path], tmp_path: Path
+) -> None:
+    unit_root, root_path = root
+    page.choose_file = lambda _title: str(root_path)
+    page.add_root_button.click()
+    seal = tmp_path / "seal.p12"
+    seal.write_bytes(unit_ca.pkcs12_for(unit_ca.issue(unit_root, "seal", unit=world.admin.unit),
+                                        [unit_root.certificate], P12_PASS.encode(),
+                                        rounds=2048))
+    passwords = {world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD}
+    asked: list[str] = []
+
+    def ask_password(officer: Officer) -> str:
+        asked.append(officer.id)
+        return passwords[officer.id]
+
+    page.ask_password = ask_password
+    page.choose_file = lambda _title: str(seal)
+    page.import_button.click()
+    dialog = page.import_dialog
+    assert dialog is not None
+    dialog._browse()
+    dialog.passphrase.setText(P12_PASS)
+    dialog.role.setCurrentIndex(dialog.role.findData("seal"))
+    assert dialog.officer.isHidden() and not dialog.custodians.isHidden()
+    dialog.accept()
+    assert dialog.message.text() == "Tick at least one seal custodian."
+    for row in range(dialog.custodians.count()):
+        dialog.custodians.item(row).setCheckState(Qt.CheckState.Checked)
+    dialog.accept()
+    assert sorted(asked) == sorted(passwords)  # each custodian typed their own
+    assert page.status.text() == "Imported: Unit seal."
+    role, holders, *_rest = cells(page, 0)
+    assert role == "Unit seal"
+    assert sorted(holders.split(", ")) == sorted([world.admin.name, world.second.name])
