@@ -28,9 +28,24 @@ class UnwrapError(Exception):
     """The wrapped key did not open: wrong password, wrong escrow key, or altered key file."""
 
 
+class WeakKdfParams(ValueError):
+    """Argon2id parameters below the floor, or not parameters at all (a tampered key file)."""
+
+
+# Ceilings only stop a damaged file from asking for absurd work (a 4 TiB allocation would
+# crash the login instead of giving a clear message); they are far above anything we write.
+_MAX_ITERATIONS = 64
+_MAX_MEMORY_KIB = 4 * 1024 * 1024
+_MAX_LANES = 64
+
+
 @dataclass(frozen=True)
 class KdfParams:
-    """Argon2id cost; RFC 9106's second recommendation (t=3, 64 MiB, p=4), ~120 ms here."""
+    """Argon2id cost; RFC 9106's second recommendation (t=3, 64 MiB, p=4), 160–360 ms here.
+
+    The defaults are also the floor: a key file asking for less is refused (decision 13), so
+    someone who can rewrite keys.json cannot make a guess or a recovery cheaper.
+    """
 
     iterations: int = 3
     memory_kib: int = 64 * 1024
@@ -40,8 +55,33 @@ class KdfParams:
         return {"t": self.iterations, "m": self.memory_kib, "p": self.lanes}
 
     @classmethod
-    def from_json(cls, data: dict[str, int]) -> KdfParams:
-        return cls(iterations=int(data["t"]), memory_kib=int(data["m"]), lanes=int(data["p"]))
+    def from_json(cls, data: object) -> KdfParams:
+        """Parse and check stored parameters; anything odd raises WeakKdfParams."""
+        if not isinstance(data, dict):
+            raise WeakKdfParams("KDF parameters are not an object")
+        values = [data.get(name) for name in ("t", "m", "p")]
+        ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(ints) != 3:
+            raise WeakKdfParams("KDF parameters missing or not integers")
+        params = cls(iterations=ints[0], memory_kib=ints[1], lanes=ints[2])
+        params.check()
+        return params
+
+    def check(self) -> None:
+        """Refuse parameters below the floor or beyond the sanity ceilings."""
+        floor = KdfParams()
+        if (self.iterations < floor.iterations or self.memory_kib < floor.memory_kib
+                or self.lanes < floor.lanes):
+            raise WeakKdfParams("KDF parameters below the floor")
+        if (self.iterations > _MAX_ITERATIONS or self.memory_kib > _MAX_MEMORY_KIB
+                or self.lanes > _MAX_LANES):
+            raise WeakKdfParams("KDF parameters beyond the ceiling")
+
+    def at_least_floor(self) -> KdfParams:
+        """These parameters raised to the floor wherever they fall short."""
+        floor = KdfParams()
+        return KdfParams(max(self.iterations, floor.iterations),
+                         max(self.memory_kib, floor.memory_kib), max(self.lanes, floor.lanes))
 
 
 @dataclass(frozen=True)
@@ -64,7 +104,8 @@ def new_data_key() -> bytes:
     return os.urandom(DATA_KEY_BYTES)
 
 
-def _password_kek(password: str, salt: bytes, params: KdfParams) -> bytes:
+def password_kek(password: str, salt: bytes, params: KdfParams) -> bytes:
+    """The Argon2id key-encryption key for a password (also used by the escrow key file)."""
     kdf = Argon2id(
         salt=salt,
         length=32,
@@ -78,17 +119,21 @@ def _password_kek(password: str, salt: bytes, params: KdfParams) -> bytes:
 def wrap_with_password(
     data_key: bytes, password: str, context: bytes, params: KdfParams | None = None
 ) -> PasswordWrap:
-    """Wrap the data key for one officer; `context` (officer id) is bound as associated data."""
-    params = params or KdfParams()
+    """Wrap the data key for one officer; `context` (officer id) is bound as associated data.
+
+    New wraps never go below the floor, whatever `params` says (a recovery must not copy a
+    tampered file's cheap parameters).
+    """
+    params = (params or KdfParams()).at_least_floor()
     salt = os.urandom(16)
     nonce = os.urandom(12)
-    kek = _password_kek(password, salt, params)
+    kek = password_kek(password, salt, params)
     ciphertext = AESGCM(kek).encrypt(nonce, data_key, b"pw|" + context)
     return PasswordWrap(salt=salt, nonce=nonce, ciphertext=ciphertext, params=params)
 
 
 def unwrap_with_password(wrap: PasswordWrap, password: str, context: bytes) -> bytes:
-    kek = _password_kek(password, wrap.salt, wrap.params)
+    kek = password_kek(password, wrap.salt, wrap.params)
     try:
         return AESGCM(kek).decrypt(wrap.nonce, wrap.ciphertext, b"pw|" + context)
     except InvalidTag as exc:
@@ -161,3 +206,9 @@ def generate_escrow_keypair() -> tuple[bytes, bytes]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return private_pem, public_pem
+
+
+def spend_unwrap_cost(password: str, params: KdfParams) -> None:
+    """Do the work of an unwrap that has nothing to open (an unknown certificate number), so
+    the answer takes as long as for a registered officer."""
+    password_kek(password, os.urandom(16), params)

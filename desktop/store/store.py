@@ -1,9 +1,10 @@
 """The store as an officer uses it: create, unlock (with lockout), recover, and sign off.
 
 `create_store` makes the data key, the key file and the encrypted database with its device
-key and first (admin) officer. `unlock` checks the lockout, unwraps the data key with the
-officer's password, opens the database, moves login failures queued in the key file into the
-audit log, and returns a `Store`: one connection owned by one session. `recover` opens a
+key and first (admin) officer. `unlock` records the attempt, unwraps the data key with the
+officer's password (desktop.store.lockout: count before checking, fail closed), opens the
+database, moves login failures queued in the key file into the audit log, and returns a
+`Store`: one connection owned by one session. `recover` (desktop.store.recovery) opens a
 store with HQ's escrow private key and gives an officer a new password.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from gettext import gettext as _
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
@@ -30,31 +31,34 @@ from desktop.store.keyfile import (
     load_key_file,
     new_key_file,
     save_key_file,
+    update_key_file,
 )
 from desktop.store.keys import (
     KdfParams,
     UnwrapError,
     new_data_key,
-    unwrap_with_escrow,
     unwrap_with_password,
     wrap_for_escrow,
     wrap_with_password,
 )
+from desktop.store.lockout import (
+    AccountLocked,
+    AttemptNotRecorded,
+    WrongCredentials,
+    begin_attempt,
+    check_attempt,
+    refusal,
+    settle_attempt,
+)
+from desktop.store.lockout import lock_message as _lock_message
 from desktop.store.paths import ANCHOR_ENV, StorePaths
+from desktop.store.recovery import recover
 from desktop.store.tx import Clock, Tx, system_clock, transaction
 from desktop.store.vault_stream import sweep_temporaries
 from sync.protocol.treehead import SignedTreeHead
 
-__all__ = ["ANCHOR_ENV", "AccountLocked", "Store", "StorePaths", "WrongCredentials",
-           "create_store", "recover", "unlock"]
-
-
-class WrongCredentials(UserError):
-    """Unknown login or wrong password (one message for both)."""
-
-
-class AccountLocked(UserError):
-    """Too many consecutive failures: this officer must wait."""
+__all__ = ["ANCHOR_ENV", "AccountLocked", "AttemptNotRecorded", "Store", "StorePaths",
+           "WrongCredentials", "_lock_message", "create_store", "recover", "unlock"]
 
 
 class StoreRolledBack(UserError):
@@ -79,6 +83,9 @@ class Store:
         self._data_key = data_key
         self.officer = officer
         self.clock = clock
+        # Failed attempts on this officer's login since their previous login (shown to them:
+        # "5 failed attempts since your last login"); set by `unlock`.
+        self.failed_attempts_since_login = 0
 
     def __repr__(self) -> str:  # never show key material
         return f"Store({self.paths.workdir}, officer={self.officer.id})"
@@ -107,13 +114,15 @@ class Store:
             raise UserError(_("Only an administrator can add officers."))
         check_password_strength(password)
         wrap = wrap_with_password(self._data_key, password, officer.id.encode(), kdf)
-        key_file = self._key_file.with_officer(
-            OfficerKey(officer.id, self._key_file.login_digest(officer.certificate_no), wrap)
-        )
-        with self.transaction() as tx:
-            officers.add_officer(tx, officer)
-        save_key_file(self.paths.key_file, key_file)
-        self._key_file = key_file
+
+        def change(key_file: KeyFile) -> tuple[KeyFile, KeyFile]:
+            key_file = key_file.with_officer(
+                OfficerKey(officer.id, key_file.login_digest(officer.certificate_no), wrap))
+            with self.transaction() as tx:
+                officers.add_officer(tx, officer)
+            return key_file, key_file
+
+        self._key_file = update_key_file(self.paths.key_file, change)
 
     def change_password(self, old_password: str, new_password: str) -> None:
         """Re-wrap the data key under a new password; nothing is re-encrypted."""
@@ -127,14 +136,61 @@ class Store:
                 tx.audit(Action.PASSWORD_CHANGED, self.officer.id, Outcome.DENIED)
             raise WrongCredentials(_("The current password is wrong.")) from exc
         check_password_strength(new_password)
-        wrap = wrap_with_password(
-            self._data_key, new_password, self.officer.id.encode(), entry.wrap.params
-        )
-        key_file = self._key_file.with_officer(replace(entry, wrap=wrap))
-        with self.transaction() as tx:
-            tx.audit(Action.PASSWORD_CHANGED, self.officer.id)
-        save_key_file(self.paths.key_file, key_file)
-        self._key_file = key_file
+        self._rewrap(self.officer.id, new_password, Action.PASSWORD_CHANGED)
+
+    def _rewrap(self, officer_id: str, new_password: str, action: Action) -> None:
+        # Always the default (floor) parameters: never copy what a tampered file asked for.
+        wrap = wrap_with_password(self._data_key, new_password, officer_id.encode())
+
+        def change(key_file: KeyFile) -> tuple[KeyFile, KeyFile]:
+            entry = key_file.by_officer(officer_id)
+            if entry is None:
+                raise UserError(_("This officer has no key entry."))
+            key_file = key_file.with_officer(replace(entry, wrap=wrap, failures=0,
+                                                     last_failure=None))
+            with self.transaction() as tx:
+                tx.audit(action, officer_id)
+            return key_file, key_file
+
+        self._key_file = update_key_file(self.paths.key_file, change)
+
+    def _require_admin_over(self, officer_id: str) -> Officer:
+        if self.officer.role is not Role.ADMIN:
+            raise UserError(_("Only an administrator can unlock officers or reset passwords."))
+        with guarded():
+            return officers.get_officer(self.conn, officer_id)
+
+    def unlock_officer(self, officer_id: str) -> None:
+        """Clear another officer's lockout now (admins only; audited)."""
+        self._require_admin_over(officer_id)
+
+        def change(key_file: KeyFile) -> tuple[KeyFile, KeyFile]:
+            entry = key_file.by_officer(officer_id)
+            if entry is None:
+                raise UserError(_("This officer has no key entry."))
+            key_file = key_file.with_officer(replace(entry, failures=0, last_failure=None))
+            with self.transaction() as tx:
+                tx.audit(Action.OFFICER_UNLOCKED, officer_id, failures=entry.failures)
+            return key_file, key_file
+
+        self._key_file = update_key_file(self.paths.key_file, change)
+
+    def reset_password(self, officer_id: str, new_password: str) -> None:
+        """Give an officer who forgot their password a new one, without escrow (admins only).
+
+        The administrator's session holds the data key, so it is simply wrapped again under
+        the new password; the lockout is cleared too, and the reset is audited. Anything
+        wrapped under the *old* password alone cannot come back this way: per-officer signing
+        keys (desktop/store/signing_keys.py) are lost with it, and the officer imports their
+        PKCS#12 file again (decision 13).
+        """
+        self._require_admin_over(officer_id)
+        check_password_strength(new_password)
+        # HOOK(signing keys): the officer's signing-key wraps under the old password are now
+        # unusable; the signing-key code should drop them here (or tell the administrator)
+        # so the officer is asked to re-import. Not done by the key file, which knows nothing
+        # of signing keys.
+        self._rewrap(officer_id, new_password, Action.PASSWORD_RESET)
 
     def lock_session(self) -> None:
         """The screen locked (idle, or the officer stepped away); work stays open."""
@@ -142,32 +198,24 @@ class Store:
             tx.audit(Action.SESSION_LOCKED, self.officer.id)
 
     def resume_session(self, password: str, policy: LockoutPolicy | None = None) -> None:
-        """Unlock the screen for the same officer; failures count toward the lockout."""
+        """Unlock the screen for the same officer; failures count toward the lockout.
+
+        The attempt is counted in the key file before the password is checked, like a login.
+        """
         policy = policy or LockoutPolicy()
-        key_file = load_key_file(self.paths.key_file)
-        entry = key_file.by_officer(self.officer.id)
-        if entry is None:
-            raise UserError(_("This officer has no key entry."))
         now = self.clock()
-        if entry.last_failure is not None:
-            until = policy.locked_until(entry.failures, entry.last_failure)
-            if until is not None and now < until:
-                raise AccountLocked(_lock_message(until, now))
         try:
-            unwrap_with_password(entry.wrap, password, self.officer.id.encode())
-        except UnwrapError as exc:
-            entry = replace(entry, failures=entry.failures + 1, last_failure=now)
-            self._key_file = key_file.with_officer(entry)
-            save_key_file(self.paths.key_file, self._key_file)
+            attempt = begin_attempt(self.paths.key_file, now, policy,
+                                    officer_id=self.officer.id, queue_events=False)
+        except AccountLocked:
+            with self.transaction() as tx:
+                tx.audit(Action.SESSION_RESUMED, self.officer.id, Outcome.DENIED, locked=True)
+            raise
+        if check_attempt(attempt, password) is None:
             with self.transaction() as tx:
                 tx.audit(Action.SESSION_RESUMED, self.officer.id, Outcome.DENIED)
-            until = policy.locked_until(entry.failures, now)
-            if until is not None:
-                raise AccountLocked(_lock_message(until, now)) from exc
-            raise WrongCredentials(_("Wrong password.")) from exc
-        if entry.failures:
-            self._key_file = key_file.with_officer(replace(entry, failures=0, last_failure=None))
-            save_key_file(self.paths.key_file, self._key_file)
+            raise refusal(attempt, policy, now, screen=True)
+        settle_attempt(self.paths.key_file, attempt)
         with self.transaction() as tx:
             tx.audit(Action.SESSION_RESUMED, self.officer.id)
 
@@ -176,11 +224,13 @@ class Store:
         if self.officer.role is not Role.ADMIN:
             raise UserError(_("Only an administrator can set the escrow key."))
         wrap = wrap_for_escrow(self._data_key, public_key, self.store_id.encode())
-        key_file = replace(self._key_file, escrow=wrap)
-        with self.transaction() as tx:
-            tx.audit(Action.ESCROW_SET, self.store_id, escrow_key_id=wrap.escrow_key_id)
-        save_key_file(self.paths.key_file, key_file)
-        self._key_file = key_file
+
+        def change(key_file: KeyFile) -> tuple[KeyFile, KeyFile]:
+            with self.transaction() as tx:
+                tx.audit(Action.ESCROW_SET, self.store_id, escrow_key_id=wrap.escrow_key_id)
+            return replace(key_file, escrow=wrap), replace(key_file, escrow=wrap)
+
+        self._key_file = update_key_file(self.paths.key_file, change)
 
     def sign_tree_head(self) -> SignedTreeHead:
         """Sign the audit log's current head and anchor it outside the store."""
@@ -263,31 +313,6 @@ def create_store(
     return store
 
 
-def _record_failure(
-    paths: StorePaths, key_file: KeyFile, entry: OfficerKey | None, now: datetime,
-    policy: LockoutPolicy,
-) -> KeyFile:
-    officer_id = entry.officer_id if entry else None
-    key_file = key_file.with_pending(PendingEvent(now, Action.LOGIN_FAILED.value, officer_id))
-    if entry is not None:
-        entry = replace(entry, failures=entry.failures + 1, last_failure=now)
-        key_file = key_file.with_officer(entry)
-        if policy.locked_until(entry.failures, now) is not None:
-            key_file = key_file.with_pending(
-                PendingEvent(now, Action.LOGIN_LOCKED_OUT.value, officer_id)
-            )
-    save_key_file(paths.key_file, key_file)
-    return key_file
-
-
-def _lock_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, int((until - now).total_seconds() + 59) // 60)
-    return _(
-        "Too many failed logins: this officer is locked until {time} "
-        "(about {minutes} min). Ask an administrator if you forgot the password."
-    ).format(time=until.strftime("%H:%M"), minutes=minutes)
-
-
 def unlock(
     paths: StorePaths,
     login: str,
@@ -297,64 +322,62 @@ def unlock(
     policy: LockoutPolicy | None = None,
     check_anchor: bool = True,
 ) -> Store:
-    """Log an officer in: lockout check, unwrap the data key, open and check the store."""
+    """Log an officer in: record the attempt, unwrap the data key, open and check the store."""
     policy = policy or LockoutPolicy()
-    key_file = load_key_file(paths.key_file)
     now = clock()
-    entry = key_file.find(login)
-    if entry is not None and entry.last_failure is not None:
-        until = policy.locked_until(entry.failures, entry.last_failure)
-        if until is not None and now < until:
-            raise AccountLocked(_lock_message(until, now))
-    try:
-        if entry is None:
-            raise UnwrapError("unknown login")
-        data_key = unwrap_with_password(entry.wrap, password, entry.officer_id.encode())
-    except UnwrapError as exc:
-        key_file = _record_failure(paths, key_file, entry, now, policy)
-        entry = key_file.find(login)
-        if entry is not None and entry.last_failure is not None:
-            until = policy.locked_until(entry.failures, entry.last_failure)
-            if until is not None:
-                raise AccountLocked(_lock_message(until, now)) from exc
-        # One message whether or not the login exists, so nobody can probe which
-        # certificate numbers are registered.
-        raise WrongCredentials(
-            _("Wrong certificate number or password. After {count} failed attempts in a row "
-              "the account is locked for {minutes} minutes.").format(
-                count=policy.max_failures,
-                minutes=int(policy.lock_duration.total_seconds() // 60))
-        ) from exc
+    attempt = begin_attempt(paths.key_file, now, policy, login=login)
+    data_key = check_attempt(attempt, password)
+    if data_key is None or attempt.officer is None:
+        raise refusal(attempt, policy, now)
+    entry = attempt.officer
     conn = open_database(paths.database, data_key)
     try:
         with guarded():
             officer = officers.get_officer(conn, entry.officer_id)
             if check_anchor:
                 _check_not_rolled_back(paths, conn)
-        with transaction(conn, clock, officer.id) as tx:
-            _flush_pending(tx, key_file.pending)
-            tx.audit(Action.LOGIN, officer.id)
+
+        def flush(key_file: KeyFile, since: int) -> None:
+            with transaction(conn, clock, officer.id) as tx:
+                _flush_pending(tx, key_file.pending, key_file.dropped)
+                tx.audit(Action.LOGIN, officer.id, failed_attempts=since)
+
+        try:
+            since = settle_attempt(paths.key_file, attempt, flush)
+        except UserError as exc:  # the key file went unwritable between the two steps
+            raise AttemptNotRecorded(exc.message) from exc
     except BaseException:
         conn.close()
         raise
-    key_file = replace(key_file.with_officer(replace(entry, failures=0, last_failure=None)),
-                       pending=())
-    save_key_file(paths.key_file, key_file)
+    key_file = load_key_file(paths.key_file)
     # An import killed half-way leaves at most a temporary blob; clear the orphans now.
     sweep_temporaries(evidence.vault_directory(paths.workdir), orphans_only=True)
-    return Store(paths, conn, key_file, data_key, officer, clock)
+    store = Store(paths, conn, key_file, data_key, officer, clock)
+    store.failed_attempts_since_login = since
+    return store
 
 
-def _flush_pending(tx: Tx, pending: tuple[PendingEvent, ...]) -> None:
-    """Move login events queued while the store was locked into the audit log, once each."""
+def _flush_pending(tx: Tx, pending: tuple[PendingEvent, ...], dropped: int) -> None:
+    """Move login events queued while the store was locked into the audit log, once each.
+
+    A crash between this commit and the key file's save leaves them queued; the attempt id
+    (or, for files from before it existed, the time) finds the ones already moved.
+    """
     for event in pending:
         happened = event.at.isoformat(timespec="milliseconds")
+        marker = (f'%"attempt":"{event.attempt}"%' if event.attempt
+                  else f'%"happened_at":"{happened}"%')
         already = tx.conn.execute(
             "SELECT 1 FROM audit_log WHERE action = ? AND subject IS ? AND details LIKE ?",
-            (event.action, event.officer_id, f'%"happened_at":"{happened}"%'),
+            (event.action, event.officer_id, marker),
         ).fetchone()
         if already is None:
-            tx.audit(Action(event.action), event.officer_id, Outcome.DENIED, happened_at=happened)
+            extra = {"attempt": event.attempt} if event.attempt else {}
+            tx.audit(Action(event.action), event.officer_id, Outcome.DENIED,
+                     happened_at=happened, **extra)
+    if dropped:
+        # The queue is capped; the count of what it could not hold is never lost.
+        tx.audit(Action.LOGIN_EVENTS_DROPPED, None, Outcome.DENIED, count=dropped)
 
 
 def _check_not_rolled_back(paths: StorePaths, conn: Connection) -> None:
@@ -373,42 +396,3 @@ def rollback_message(held: int, anchor: Anchor) -> str:
         "tree head signed at {time} and kept outside the store covers {expected}."
     ).format(held=held, time=signed_at.strftime("%Y-%m-%d %H:%M:%S"),
              expected=anchor.head.head.tree_size)
-
-
-def recover(
-    paths: StorePaths,
-    escrow_private_key: X25519PrivateKey,
-    certificate_no: str,
-    new_password: str,
-    *,
-    clock: Clock = system_clock,
-) -> Officer:
-    """Open the store with HQ's escrow key and set a new password for one officer."""
-    key_file = load_key_file(paths.key_file)
-    if key_file.escrow is None:
-        raise UserError(_("This store has no escrow key; it cannot be recovered this way."))
-    try:
-        data_key = unwrap_with_escrow(key_file.escrow, escrow_private_key,
-                                      key_file.store_id.encode())
-    except UnwrapError as exc:
-        raise UserError(_("The escrow key does not belong to this store.")) from exc
-    check_password_strength(new_password)
-    conn = open_database(paths.database, data_key)
-    try:
-        with guarded():
-            officer = officers.find_by_certificate(conn, certificate_no)
-        if officer is None:
-            raise UserError(
-                _("No officer with certificate number {number}.").format(number=certificate_no)
-            )
-        entry = key_file.by_officer(officer.id)
-        params = entry.wrap.params if entry else KdfParams()
-        wrap = wrap_with_password(data_key, new_password, officer.id.encode(), params)
-        new_entry = OfficerKey(officer.id, key_file.login_digest(officer.certificate_no), wrap)
-        with transaction(conn, clock, None) as tx:
-            tx.audit(Action.STORE_RECOVERED, officer.id,
-                     escrow_key_id=key_file.escrow.escrow_key_id)
-        save_key_file(paths.key_file, key_file.with_officer(new_entry))
-    finally:
-        conn.close()
-    return officer

@@ -50,9 +50,11 @@ def test_five_failures_lock_for_ten_minutes_across_restarts(
     world: World, clock: FakeClock
 ) -> None:
     world.store.close()
-    for _attempt in range(4):
-        with pytest.raises(WrongCredentials, match="After 5 failed attempts"):
+    for remaining in (4, 3, 2):
+        with pytest.raises(WrongCredentials, match=f"{remaining} more failed attempts lock"):
             unlock(world.paths, "TEST0002", "Wrong2026password", clock=clock)
+    with pytest.raises(WrongCredentials, match="1 more failed attempt locks"):
+        unlock(world.paths, "TEST0002", "Wrong2026password", clock=clock)
     with pytest.raises(AccountLocked, match="locked until"):
         unlock(world.paths, "TEST0002", "Wrong2026password", clock=clock)
     # The right password does not help while locked; the state lives in the key file, so a
@@ -65,19 +67,24 @@ def test_five_failures_lock_for_ten_minutes_across_restarts(
     clock.advance(minutes=1, seconds=1)
     store = unlock(world.paths, "TEST0002", SECOND_PASSWORD, clock=clock)
     try:
+        # Five wrong passwords and one attempt refused while locked, all told to the officer.
+        assert store.failed_attempts_since_login == 6
         records = audit.records(store.conn)
-        failed = [r for r in records if r.action == "login.failed" and r.subject == world.second.id]
-        locked = [r for r in records if r.action == "login.locked_out"]
-        assert len(failed) == 5
-        assert len(locked) == 1
-        assert all(r.outcome == "denied" for r in failed)
+        mine = [r for r in records if r.subject == world.second.id]
+        failed = [r for r in mine if r.action == "login.failed"]
+        locked = [r for r in mine if r.action == "login.locked_out"]
+        refused = [r for r in mine if r.action == "login.while_locked"]
+        assert (len(failed), len(locked), len(refused)) == (5, 1, 1)
+        assert all(r.outcome == "denied" for r in failed + locked + refused)
     finally:
         store.close()
     # A success resets the count: four new failures do not lock.
     for _ in range(4):
         with pytest.raises(WrongCredentials):
             unlock(world.paths, "TEST0002", "Wrong2026password", clock=clock)
-    unlock(world.paths, "TEST0002", SECOND_PASSWORD, clock=clock).close()
+    store = unlock(world.paths, "TEST0002", SECOND_PASSWORD, clock=clock)
+    assert store.failed_attempts_since_login == 4
+    store.close()
 
 
 def test_failed_logins_are_moved_into_the_audit_log_once(world: World, clock: FakeClock) -> None:
