@@ -19,6 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from gettext import gettext as _
+from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +27,22 @@ from desktop import cli_devices, cli_documents, cli_evidence, cli_export
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
+from desktop.domain.security import check_password_strength
 from desktop.i18n import LANGUAGES, set_language
-from desktop.store.keys import (
-    generate_escrow_keypair,
-    load_escrow_private_key,
-    load_escrow_public_key,
+from desktop.store import officers
+from desktop.store.escrow_file import (
+    encrypt_escrow_private_key,
+    is_encrypted_escrow_file,
+    load_escrow_key_file,
 )
+from desktop.store.keys import load_escrow_public_key
 from desktop.store.store import Store, StorePaths, create_store, recover, unlock
 
 HOME_ENV = "STATEMENT_ROOM_HOME"
 PASSWORD_ENV = "STATEMENT_ROOM_PASSWORD"
 NEW_PASSWORD_ENV = "STATEMENT_ROOM_NEW_PASSWORD"
 OFFICER_ENV = "STATEMENT_ROOM_OFFICER"
+ESCROW_PASSPHRASE_ENV = "STATEMENT_ROOM_ESCROW_PASSPHRASE"
 EXIT_REFUSED = 1
 EXIT_BUG = 70
 
@@ -74,6 +79,17 @@ def _officer_login(args: argparse.Namespace) -> str:
     return input(_("Enforcement certificate number: ")).strip()
 
 
+def report_failed_attempts(store: Store) -> Store:
+    """Tell the officer (on stderr, so --json output stays clean) about guesses since their
+    last login: they are the one who can tell whether it was them."""
+    count = store.failed_attempts_since_login
+    if count:
+        print(ngettext("{count} failed attempt since your last login.",
+                       "{count} failed attempts since your last login.", count)
+              .format(count=count), file=sys.stderr)
+    return store
+
+
 def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
                     workdir: Path | None = None) -> Store:
     """Unlock the store for the officer named by --officer/$STATEMENT_ROOM_OFFICER.
@@ -85,11 +101,12 @@ def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
     directory = workdir or args.workdir
     demo = demo_login(directory)
     if demo is not None and not (args.officer or os.environ.get(OFFICER_ENV)):
-        return unlock(StorePaths(directory), *demo, check_anchor=check_anchor)
-    return unlock(
+        return report_failed_attempts(
+            unlock(StorePaths(directory), *demo, check_anchor=check_anchor))
+    return report_failed_attempts(unlock(
         StorePaths(directory), _officer_login(args),
         _secret(PASSWORD_ENV, _("Password: ")), check_anchor=check_anchor,
-    )
+    ))
 
 
 def _emit(args: argparse.Namespace, result: dict[str, Any]) -> None:
@@ -142,19 +159,53 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
 
 def cmd_password(args: argparse.Namespace) -> int:
     current = _secret(PASSWORD_ENV, _("Current password: "))
-    with unlock(StorePaths(args.workdir), _officer_login(args), current) as store:
+    with report_failed_attempts(
+            unlock(StorePaths(args.workdir), _officer_login(args), current)) as store:
         store.change_password(current, _secret(NEW_PASSWORD_ENV, _("New password: "),
                                                confirm=True))
     print(_("Password changed."))
     return 0
 
 
+def _target_officer(store: Store, certificate: str) -> Officer:
+    officer = officers.find_by_certificate(store.conn, certificate)
+    if officer is None:
+        raise UserError(_("No officer with certificate number {number}.").format(
+            number=certificate))
+    return officer
+
+
+def cmd_officer_unlock(args: argparse.Namespace) -> int:
+    with login_from_args(args) as store:
+        officer = _target_officer(store, args.certificate)
+        store.unlock_officer(officer.id)
+    print(_("Officer {name} can log in again.").format(name=officer.name))
+    return 0
+
+
+def cmd_officer_reset_password(args: argparse.Namespace) -> int:
+    with login_from_args(args) as store:
+        officer = _target_officer(store, args.certificate)
+        store.reset_password(officer.id, _secret(
+            NEW_PASSWORD_ENV, _("New password for {name}: ").format(name=officer.name),
+            confirm=True))
+    print(_("Officer {name} can log in with the new password.").format(name=officer.name))
+    return 0
+
+
 def cmd_recover(args: argparse.Namespace) -> int:
     try:
-        private = load_escrow_private_key(args.escrow_key.read_bytes())
-    except (OSError, ValueError) as exc:
+        data = args.escrow_key.read_bytes()
+    except OSError as exc:
         raise UserError(_("Cannot read the escrow private key {path}.").format(
             path=args.escrow_key)) from exc
+    passphrase = (_secret(ESCROW_PASSPHRASE_ENV, _("Escrow key passphrase: "))
+                  if is_encrypted_escrow_file(data) else None)
+    try:
+        private = load_escrow_key_file(data, passphrase)
+    except UserError as exc:
+        raise UserError(_("Cannot read the escrow private key {path}: {reason}").format(
+            path=args.escrow_key, reason=exc.message)) from exc
     officer = recover(StorePaths(args.workdir), private, args.certificate,
                       _secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
     print(_("Officer {name} can log in with the new password.").format(name=officer.name))
@@ -162,14 +213,25 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_escrow_keygen(args: argparse.Namespace) -> int:
-    private_pem, public_pem = generate_escrow_keypair()
-    args.out.mkdir(parents=True, exist_ok=True)
-    private_path, public_path = args.out / "escrow-private.pem", args.out / "escrow-public.pem"
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    private_path, public_path = args.out / "escrow-private.key", args.out / "escrow-public.pem"
     if private_path.exists():
         raise UserError(_("{path} exists; refusing to overwrite a key.").format(path=private_path))
+    passphrase = _secret(ESCROW_PASSPHRASE_ENV, _("Passphrase for the escrow private key: "),
+                         confirm=True)
+    check_password_strength(passphrase)
+    private = X25519PrivateKey.generate()
+    encrypted = encrypt_escrow_private_key(private, passphrase)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    args.out.mkdir(parents=True, exist_ok=True)
     fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(private_pem)
+        handle.write(encrypted)
+        handle.flush()
+        os.fsync(handle.fileno())
     public_path.write_bytes(public_pem)
     print(_("Escrow key pair written: keep {private} at HQ, give {public} to each store.").format(
         private=private_path, public=public_path))
@@ -271,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", required=True)
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICER.value)
     command("password", cmd_password, _("change your password"), login=True)
+    unlock_cmd = command("unlock", cmd_officer_unlock,
+                         _("clear an officer's lockout (administrators)"), officer, login=True)
+    unlock_cmd.add_argument("certificate", help=_("certificate number of the locked officer"))
+    reset = command("reset-password", cmd_officer_reset_password,
+                    _("give an officer a new password (administrators)"), officer, login=True)
+    reset.add_argument("certificate", help=_("certificate number of the officer"))
     rec = command("recover", cmd_recover, _("set a new password using HQ's escrow key"))
     rec.add_argument("--escrow-key", type=Path, required=True)
     rec.add_argument("--certificate", required=True)

@@ -13,10 +13,12 @@ ADMIN = {"STATEMENT_ROOM_OFFICER": "ADM-001", "STATEMENT_ROOM_PASSWORD": "Admin2
 
 def test_init_add_officer_change_password_and_recover_with_escrow(tmp_path: Path) -> None:
     store, keys = tmp_path / "store", tmp_path / "hq"
-    keygen = run_cli("escrow", "keygen", "--out", str(keys))
+    passphrase = {"STATEMENT_ROOM_ESCROW_PASSPHRASE": "Escrow2026passphrase"}
+    keygen = run_cli("escrow", "keygen", "--out", str(keys), env=passphrase)
     assert keygen.returncode == 0, keygen.stderr
-    assert (keys / "escrow-private.pem").stat().st_mode & 0o077 == 0
-    assert run_cli("escrow", "keygen", "--out", str(keys)).returncode == 1  # never overwrite
+    assert (keys / "escrow-private.key").stat().st_mode & 0o077 == 0
+    # never overwrite
+    assert run_cli("escrow", "keygen", "--out", str(keys), env=passphrase).returncode == 1
 
     init = run_cli("init", "--workdir", str(store), "--name", "管理员甲", "--certificate",
                    "ADM-001", "--unit", "测试中队", "--escrow-public-key",
@@ -41,8 +43,8 @@ def test_init_add_officer_change_password_and_recover_with_escrow(tmp_path: Path
 
     # Every password forgotten: HQ's escrow private key sets a new one.
     recover = run_cli("recover", "--workdir", str(store), "--escrow-key",
-                      str(keys / "escrow-private.pem"), "--certificate", "OFF-002",
-                      env={"STATEMENT_ROOM_NEW_PASSWORD": "Recovered2026pw"})
+                      str(keys / "escrow-private.key"), "--certificate", "OFF-002",
+                      env={"STATEMENT_ROOM_NEW_PASSWORD": "Recovered2026pw", **passphrase})
     assert recover.returncode == 0, recover.stderr
     assert "队员乙" in recover.stdout
     recovered = {"STATEMENT_ROOM_OFFICER": "OFF-002",
