@@ -170,10 +170,6 @@ def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def _wrap_context(identity_id: str, officer_id: str) -> bytes:
-    return f"sign|{identity_id}|{officer_id}".encode()
-
-
 # --- imports ---
 
 def _open_pkcs12(data: bytes, passphrase: bytes | None) -> tuple[
@@ -243,7 +239,7 @@ def import_pkcs12(store: Store, data: bytes, passphrase: bytes | None, *, role: 
         token_ref=None, status="active", created_at=store.clock(), retired_at=None)
     secret = _pkcs8(key)
     wraps = {holder_id: wrap_with_password(secret, password,
-                                           _wrap_context(identity.id, holder_id))
+                                           repo.wrap_context(identity.id, holder_id))
              for holder_id, password in holder_passwords.items()}
     device_pem = key.private_bytes(PEM, serialization.PrivateFormat.PKCS8,
                                    serialization.NoEncryption()) if role == DEVICE else None
@@ -379,7 +375,7 @@ def _unlock(store: Store, identity: SigningIdentity, officer_id: str, secret: st
 
     def open_key(_attempt: object) -> bytes:
         try:
-            return unwrap_with_password(wrap, secret, _wrap_context(identity.id, officer_id))
+            return unwrap_with_password(wrap, secret, repo.wrap_context(identity.id, officer_id))
         except UnwrapError as exc:
             raise officer_auth.CredentialRejected() from exc
 
@@ -442,7 +438,9 @@ def missing_keys(store: Store, officer_ids: Sequence[str]) -> list[str]:
     if device is None or repo.device_key_pem(store.conn, device.id) is None:
         missing.append(_("the statement room's device key"))
     for officer_id in dict.fromkeys(officer_ids):
-        if repo.active_identity(store.conn, OFFICER, officer_id) is None:
+        identity = repo.active_identity(store.conn, OFFICER, officer_id)
+        if identity is None or (identity.kind == "software" and repo.wrap_for(
+                store.conn, identity.id, officer_id) is None):
             officer = officers.get_officer(store.conn, officer_id)
             missing.append(_("officer {name} ({certificate})").format(
                 name=officer.name, certificate=officer.certificate_no))

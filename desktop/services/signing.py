@@ -102,25 +102,51 @@ def _officer_fields(statement: Statement) -> tuple[tuple[str, str, str, str], ..
             (RECORDER_FIELD, "recorder", statement.recorder_id, "记录人"))
 
 
+SEAL_SLOT = "seal"  # `SignerRefused.slot` when the seal custodian's credential failed
+
+
+class SignerRefused(UserError):
+    """One signer's credential did not open their key; `slot` says whose: the officer's id,
+    or `SEAL_SLOT` for the seal custodian (so a window can show it beside the right person)."""
+
+    def __init__(self, slot: str, message: str) -> None:
+        super().__init__(message)
+        self.slot = slot
+
+
 def unlock_team(store: Store, statement_id: str, secrets: Mapping[str, str], *,
-                custodian_id: str) -> SigningTeam:
+                custodian_id: str, seal_secret: str | None = None,
+                handwriting: Mapping[str, bytes] | None = None) -> SigningTeam:
     """Unlock each signer of a statement with its own officer's password or token PIN.
 
-    `secrets` maps officer id -> that officer's secret, for the interviewers, the recorder and
-    the seal custodian `custodian_id`. A wrong one refuses the whole team (counted toward that
-    officer's lockout); signers already opened are closed again.
+    `secrets` maps officer id -> that officer's secret, for the interviewers and the
+    recorder; the seal opens with `seal_secret` of `custodian_id` (default: their entry in
+    `secrets`, for a custodian who also signs with the same password). `handwriting` maps
+    officer id -> that officer's handwritten signature (PNG), printed in their box. The
+    first refusal stops, counted toward that officer's lockout, as a `SignerRefused` naming
+    whose credential it was; signers already opened are closed again.
     """
     statement = repo.get_statement(store.conn, statement_id)
     opened: dict[str, AuthenticatedSigner] = {}
     try:
         for officer in signing_team(store, statement_id):
-            if officer.id not in secrets:
-                raise UserError(_("{name} has not authenticated to sign.").format(
-                    name=officer.name))
-            opened[officer.id] = keys.unlock_signer(store, officer.id, secrets[officer.id])
-        if custodian_id not in secrets:
-            raise UserError(_("The seal custodian has not authenticated."))
-        team = SigningTeam(opened, keys.unlock_seal(store, custodian_id, secrets[custodian_id]))
+            secret = secrets.get(officer.id, "")
+            if not secret:
+                raise SignerRefused(officer.id, _("{name} has not authenticated to sign.")
+                                    .format(name=officer.name))
+            try:
+                opened[officer.id] = keys.unlock_signer(store, officer.id, secret)
+            except UserError as exc:
+                raise SignerRefused(officer.id, exc.message) from exc
+            opened[officer.id].handwriting_png = (handwriting or {}).get(officer.id)
+        seal_secret = seal_secret if seal_secret is not None else secrets.get(custodian_id)
+        if not seal_secret:
+            raise SignerRefused(SEAL_SLOT, _("The seal custodian has not authenticated."))
+        try:
+            seal = keys.unlock_seal(store, custodian_id, seal_secret)
+        except UserError as exc:
+            raise SignerRefused(SEAL_SLOT, exc.message) from exc
+        team = SigningTeam(opened, seal)
         check_team(store, statement, team)
         return team
     except BaseException:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Officer
 from desktop.domain.security import check_password_strength
-from desktop.store import officers
+from desktop.store import officers, signing_keys
 from desktop.store.connection import guarded, open_database
 from desktop.store.keyfile import KeyFile, OfficerKey, load_key_file, update_key_file
 from desktop.store.keys import UnwrapError, unwrap_with_escrow, wrap_with_password
@@ -58,7 +58,10 @@ def recover(
             new_entry = (OfficerKey(officer.id, digest, wrap) if entry is None
                          else replace(entry, wrap=wrap, failures=0, last_failure=None))
             with transaction(conn, clock, None) as tx:
-                tx.audit(Action.STORE_RECOVERED, officer.id, escrow_key_id=escrow.escrow_key_id)
+                # Keys wrapped under the lost password are gone with it: imported again.
+                dropped = signing_keys.drop_wraps_of_officer(tx, officer.id)
+                tx.audit(Action.STORE_RECOVERED, officer.id, escrow_key_id=escrow.escrow_key_id,
+                         signing_keys_dropped=dropped)
             return current.with_officer(new_entry), None
 
         update_key_file(paths.key_file, change)

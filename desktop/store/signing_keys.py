@@ -15,7 +15,12 @@ from datetime import datetime
 
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
-from desktop.store.keys import KdfParams, PasswordWrap
+from desktop.store.keys import (
+    KdfParams,
+    PasswordWrap,
+    unwrap_with_password,
+    wrap_with_password,
+)
 from desktop.store.tx import Tx
 
 DEVICE = "device"
@@ -140,6 +145,25 @@ def device_key_pem(conn: Connection, identity_id: str) -> bytes | None:
     row = conn.execute("SELECT device_key_pem FROM signing_identities WHERE id = ?",
                        (identity_id,)).fetchone()
     return None if row is None or row[0] is None else bytes(row[0])
+
+
+def wrap_context(identity_id: str, officer_id: str) -> bytes:
+    """What a key wrap is bound to (AES-GCM associated data): this identity, this officer."""
+    return f"sign|{identity_id}|{officer_id}".encode()
+
+
+def rewrap_for_officer(tx: Tx, officer_id: str, old_password: str, new_password: str) -> int:
+    """An officer changed their password: wrap their keys (their own, the seal's) again.
+
+    Raises `UnwrapError` if a wrap does not open with `old_password`; nothing is changed then
+    (the caller's transaction rolls back). Returns how many keys were re-wrapped.
+    """
+    wraps = wraps_of_officer(tx.conn, officer_id)
+    for identity_id, wrap in wraps:
+        context = wrap_context(identity_id, officer_id)
+        secret = unwrap_with_password(wrap, old_password, context)
+        put_wrap(tx, identity_id, officer_id, wrap_with_password(secret, new_password, context))
+    return len(wraps)
 
 
 def put_wrap(tx: Tx, identity_id: str, officer_id: str, wrap: PasswordWrap) -> None:

@@ -21,7 +21,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
-from desktop.store import audit, evidence, officers, search
+from desktop.store import audit, evidence, officers, search, signing_keys
 from desktop.store.anchor import Anchor, read_anchor, write_anchor
 from desktop.store.connection import Connection, guarded, open_database
 from desktop.store.keyfile import (
@@ -136,9 +136,15 @@ class Store:
                 tx.audit(Action.PASSWORD_CHANGED, self.officer.id, Outcome.DENIED)
             raise WrongCredentials(_("The current password is wrong.")) from exc
         check_password_strength(new_password)
-        self._rewrap(self.officer.id, new_password, Action.PASSWORD_CHANGED)
+        self._rewrap(self.officer.id, new_password, Action.PASSWORD_CHANGED, old_password)
 
-    def _rewrap(self, officer_id: str, new_password: str, action: Action) -> None:
+    def _rewrap(self, officer_id: str, new_password: str, action: Action,
+                old_password: str | None = None) -> None:
+        """Wrap the data key under `new_password`, and the officer's signing keys with it:
+        re-wrapped when the old password is known, dropped after a reset (whoever reset it
+        never knew the old one, so those keys are imported again). The signing keys change in
+        the transaction that commits before the key file is written, under the key file's
+        lock."""
         # Always the default (floor) parameters: never copy what a tampered file asked for.
         wrap = wrap_with_password(self._data_key, new_password, officer_id.encode())
 
@@ -149,7 +155,13 @@ class Store:
             key_file = key_file.with_officer(replace(entry, wrap=wrap, failures=0,
                                                      last_failure=None))
             with self.transaction() as tx:
-                tx.audit(action, officer_id)
+                if old_password is not None:
+                    rewrapped = signing_keys.rewrap_for_officer(tx, officer_id, old_password,
+                                                                new_password)
+                    tx.audit(action, officer_id, signing_keys_rewrapped=rewrapped)
+                else:
+                    dropped = signing_keys.drop_wraps_of_officer(tx, officer_id)
+                    tx.audit(action, officer_id, signing_keys_dropped=dropped)
             return key_file, key_file
 
         self._key_file = update_key_file(self.paths.key_file, change)
@@ -181,15 +193,11 @@ class Store:
         The administrator's session holds the data key, so it is simply wrapped again under
         the new password; the lockout is cleared too, and the reset is audited. Anything
         wrapped under the *old* password alone cannot come back this way: per-officer signing
-        keys (desktop/store/signing_keys.py) are lost with it, and the officer imports their
-        PKCS#12 file again (decision 13).
+        keys (desktop/store/signing_keys.py) are dropped with it, and an administrator imports
+        the officer's PKCS#12 file again (decision 13).
         """
         self._require_admin_over(officer_id)
         check_password_strength(new_password)
-        # HOOK(signing keys): the officer's signing-key wraps under the old password are now
-        # unusable; the signing-key code should drop them here (or tell the administrator)
-        # so the officer is asked to re-import. Not done by the key file, which knows nothing
-        # of signing keys.
         self._rewrap(officer_id, new_password, Action.PASSWORD_RESET)
 
     def lock_session(self) -> None:

@@ -230,3 +230,28 @@ def test_certificates_name_the_unit_configured(world: World) -> None:
         cert = load_pem_x509_certificate(listing.identity.cert_pem)
         org = cert.subject.get_attributes_for_oid(unit_ca.NameOID.ORGANIZATION_NAME)
         assert org[0].value == world.admin.unit
+
+
+def test_a_password_change_rewraps_the_officer_s_keys_and_a_reset_drops_them(
+    world: World
+) -> None:
+    provision_world_keys(world)
+    session = unlock(world.paths, world.second.certificate_no, SECOND_PASSWORD,
+                     clock=world.store.clock)
+    try:
+        session.change_password(SECOND_PASSWORD, "Changed2026secret")
+        with pytest.raises(WrongCredentials):
+            keys.unlock_signer(session, world.second.id, SECOND_PASSWORD)
+        assert keys.unlock_signer(session, world.second.id, "Changed2026secret").signer
+    finally:
+        session.close(sign=False)
+    assert keys.missing_keys(world.store, [world.second.id]) == []
+    # A reset by an administrator cannot know the old password: the key must be imported again.
+    world.store.reset_password(world.second.id, "Reset2026password")
+    with pytest.raises(UserError, match="reset since"):
+        keys.unlock_signer(world.store, world.second.id, "Reset2026password")
+    assert keys.missing_keys(world.store, [world.second.id]) == [
+        f"officer {world.second.name} ({world.second.certificate_no})"]
+    # The seal custodian's reset takes the seal with it, for the same reason.
+    world.store.reset_password(world.admin.id, "AdminReset2026pw")
+    assert keys.seal_custodians(world.store) == []

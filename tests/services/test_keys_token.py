@@ -52,10 +52,12 @@ def test_an_officer_signs_with_the_key_on_a_token(world: World, pki: Any, sofths
     interview.start_read_back(world.store, statement.id)
     world.statement = interview.get(world.store, statement.id)
 
-    with pytest.raises(WrongCredentials, match="Wrong token PIN"):
+    with pytest.raises(signing.SignerRefused, match="Wrong token PIN") as refused:
         signing.unlock_team(world.store, statement.id,
                             {token_officer.id: "0000", world.second.id: SECOND_PASSWORD,
                              world.admin.id: PASSWORD}, custodian_id=world.admin.id)
+    assert refused.value.slot == token_officer.id
+    assert isinstance(refused.value.__cause__, WrongCredentials)  # counted like a login
     team = signing.unlock_team(world.store, statement.id,
                                {token_officer.id: softhsm.user_pin,
                                 world.second.id: SECOND_PASSWORD, world.admin.id: PASSWORD},

@@ -45,7 +45,8 @@ from desktop.store import statements as statements_repo
 from desktop.store.store import Store
 from desktop.ui.readback.signature_pad import SignaturePadPanel
 
-SEAL_SLOT = "seal"  # the key of the seal custodian's row in errors
+SEAL_SLOT = signing.SEAL_SLOT  # the key of the seal custodian's row in errors
+SignerRefused = signing.SignerRefused
 HAND_WIDTH_MM = 90.0  # an officer's handwritten name: a short line
 HAND_HEIGHT_MM = 30.0
 HANDWRITING_DPI = 200
@@ -105,45 +106,15 @@ class Credentials:
         self.custodian_secret = ""
 
 
-class SignerRefused(UserError):
-    """One signer's credential did not open their key; `slot` is the officer id or SEAL_SLOT."""
-
-    def __init__(self, slot: str, message: str) -> None:
-        super().__init__(message)
-        self.slot = slot
-
-
 def unlock_in_turn(store: Store, statement_id: str,
                    credentials: Credentials) -> signing.SigningTeam:
-    """Open each officer's key with that officer's own secret, in order, then the seal with
-    the custodian's; the first refusal stops (counted toward that officer's lockout) and
-    names whose it was. Signers already opened are closed again."""
-    opened: dict[str, keys.AuthenticatedSigner] = {}
-    try:
-        for officer in signing.signing_team(store, statement_id):
-            secret = credentials.secrets.get(officer.id, "")
-            if not secret:
-                raise SignerRefused(officer.id, _("Enter {name}'s own password.").format(
-                    name=officer.name))
-            try:
-                opened[officer.id] = keys.unlock_signer(store, officer.id, secret)
-            except UserError as exc:
-                raise SignerRefused(officer.id, str(exc)) from exc
-        if not credentials.custodian_secret:
-            raise SignerRefused(SEAL_SLOT, _("The seal custodian enters their own password."))
-        try:
-            seal = keys.unlock_seal(store, credentials.custodian_id,
-                                    credentials.custodian_secret)
-        except UserError as exc:
-            raise SignerRefused(SEAL_SLOT, str(exc)) from exc
-        for officer_id, capture in credentials.handwriting.items():
-            if officer_id in opened:
-                opened[officer_id].handwriting_png = render_png(capture, dpi=HANDWRITING_DPI)
-        return signing.SigningTeam(opened, seal)
-    except BaseException:
-        for signer in opened.values():
-            signer.close()
-        raise
+    """The service's `unlock_team` with what the rows hold (handwriting drawn to PNG here)."""
+    handwriting = {officer_id: render_png(capture, dpi=HANDWRITING_DPI)
+                   for officer_id, capture in credentials.handwriting.items()}
+    return signing.unlock_team(store, statement_id, credentials.secrets,
+                               custodian_id=credentials.custodian_id,
+                               seal_secret=credentials.custodian_secret,
+                               handwriting=handwriting)
 
 
 # --- the widgets ---------------------------------------------------------------------------
