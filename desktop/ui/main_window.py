@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from gettext import gettext as _
+from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.devices)
         self.officer_label = QLabel(_("Logged in: {name}").format(name=store.officer.name))
         self.statusBar().addWidget(self.officer_label)
+        # Guesses at this officer's password since their last login: they are the one who
+        # can tell whether it was them (each guess is in the audit log).
+        failed = store.failed_attempts_since_login
+        self.failed_logins_label = QLabel(ngettext(
+            "{count} failed attempt since your last login", "{count} failed attempts since your "
+            "last login", failed).format(count=failed))
+        self.failed_logins_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.failed_logins_label.setVisible(failed > 0)
+        self.statusBar().addWidget(self.failed_logins_label)
         self.summaries: dict[str, CaseSummary] = {}
         self.workspaces: dict[str, Any] = {}  # statement id -> InterviewWorkspace
         self._build_menus()

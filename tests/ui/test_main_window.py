@@ -85,3 +85,30 @@ def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, wor
     actions = [str(r[0]) for r in world.store.conn.execute(
         "SELECT action FROM audit_log WHERE action LIKE 'session.%'")]
     assert actions == ["session.locked", "session.resumed", "session.resumed"]
+
+
+def test_failed_attempts_since_the_last_login_are_shown(ui_ctx: AppContext, world: World,
+                                                        qtbot: QtBot) -> None:
+    import pytest
+
+    from desktop.domain.errors import UserError
+    from desktop.store.store import unlock
+    from tests.conftest import SECOND_PASSWORD
+
+    for _ in range(3):
+        with pytest.raises(UserError):
+            unlock(world.paths, world.second.certificate_no, "Wrong2026guess",
+                   clock=world.store.clock)
+    second = unlock(world.paths, world.second.certificate_no, SECOND_PASSWORD,
+                    clock=world.store.clock)
+    try:
+        ui_ctx.store = second
+        window = _window(ui_ctx, qtbot)
+        assert window.failed_logins_label.isVisible()
+        assert window.failed_logins_label.text() == "3 failed attempts since your last login"
+        window.close()
+    finally:
+        ui_ctx.store = world.store
+        second.close(sign=False)
+    quiet = _window(ui_ctx, qtbot)
+    assert not quiet.failed_logins_label.isVisible()
