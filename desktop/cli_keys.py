@@ -113,7 +113,7 @@ def cmd_import_token(args: argparse.Namespace) -> int:
 
     with login_from_args(args) as store:
         officer = _officer(store, args.for_officer)
-        found = token_signer.find_token_keys(args.module)
+        found = token_signer.find_token_keys(args.module, token_label=args.token_label)
         chosen = [k for k in found
                   if (args.token_label is None or k.ref.token_label == args.token_label)
                   and (args.key_label is None or k.ref.key_label == args.key_label)]

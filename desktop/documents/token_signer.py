@@ -349,7 +349,12 @@ def find_token_keys(module_path: str, pin: str | None = None, *,
         raise TokenNotFound(_("No signing token is inserted. Insert it and try again."))
     found: list[TokenKey] = []
     for token in tokens:
-        session = _login(token, pin)
+        try:
+            session = _login(token, pin)
+        except TokenNotFound:
+            if token_label is not None:
+                raise
+            continue  # an empty (uninitialised) slot, or a card that is not a signing token
         try:
             certs = list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}))
             for cert_obj in certs:  # one search at a time per session
