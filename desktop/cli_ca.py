@@ -18,9 +18,6 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
-from desktop.documents import unit_ca
 from desktop.domain.errors import UserError
 
 CA_PASSPHRASE_ENV = "STATEMENT_ROOM_CA_PASSPHRASE"
@@ -56,6 +53,11 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def cmd_ca_init(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    from desktop.documents import unit_ca  # the crypto stack loads only when a command runs
+    from desktop.services import ca_root
+
     out: Path = args.out
     for name in (ROOT_CERT, ROOT_KEY):
         if (out / name).exists():
@@ -63,7 +65,7 @@ def cmd_ca_init(args: argparse.Namespace) -> int:
                 path=out / name))
     passphrase = _passphrase(CA_PASSPHRASE_ENV, _("Passphrase for the root key: "), True)
     root = unit_ca.create_unit_root(args.unit, years=args.years)
-    sealed = unit_ca.export_root_key(root, passphrase)
+    sealed = ca_root.export_root_key(root, passphrase)
     out.mkdir(parents=True, exist_ok=True)
     _write_new(out / ROOT_KEY, sealed)
     _write_new(out / ROOT_CERT, root.certificate.public_bytes(serialization.Encoding.PEM))
@@ -74,6 +76,9 @@ def cmd_ca_init(args: argparse.Namespace) -> int:
 
 
 def cmd_ca_issue(args: argparse.Namespace) -> int:
+    from desktop.documents import unit_ca
+    from desktop.services import ca_root
+
     key_path: Path = args.root / ROOT_KEY
     try:
         data = key_path.read_bytes()
@@ -81,7 +86,7 @@ def cmd_ca_issue(args: argparse.Namespace) -> int:
         raise UserError(_("Cannot read the root key {path}.").format(path=key_path)) from exc
     if args.out.exists():
         raise UserError(_("{path} exists; refusing to overwrite it.").format(path=args.out))
-    root = unit_ca.load_root_key(
+    root = ca_root.load_root_key(
         data, _passphrase(CA_PASSPHRASE_ENV, _("Passphrase for the root key: "), False))
     issued = unit_ca.issue(root, args.kind, name=args.name, unit=args.unit,
                            certificate_no=args.certificate, years=args.years)
@@ -106,7 +111,7 @@ def register(sub: Any, command: Any) -> None:
     issue = ca.add_parser("issue", help=_("issue a certificate and its .p12 key file"))
     issue.set_defaults(handler=cmd_ca_issue)
     issue.add_argument("--root", type=Path, required=True, help=_("folder of the root files"))
-    issue.add_argument("--kind", choices=unit_ca.KINDS, required=True)
+    issue.add_argument("--kind", choices=("officer", "seal", "device"), required=True)
     issue.add_argument("--name", help=_("officer's name, or device serial"))
     issue.add_argument("--certificate", help=_("enforcement certificate number"))
     issue.add_argument("--unit", required=True, help=_("the unit's name"))

@@ -50,13 +50,9 @@ def officer_secret(officer: Officer) -> str:
 
 
 def _officer(store: Any, certificate_no: str) -> Officer:
-    from desktop.store import officers
+    from desktop.cli import _target_officer
 
-    officer = officers.find_by_certificate(store.conn, certificate_no)
-    if officer is None:
-        raise UserError(_("No officer with certificate number {number}.").format(
-            number=certificate_no))
-    return officer
+    return _target_officer(store, certificate_no)
 
 
 def _read(path: Path) -> bytes:
@@ -135,6 +131,7 @@ def _when(moment: datetime | None) -> str | None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from desktop.cli import login_from_args
+    from desktop.documents.certcheck import fingerprint
     from desktop.services import keys
     from desktop.store import officers
 
@@ -142,14 +139,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         listings = keys.list_keys(store)
         roots = keys.trust_root_certificates(store)
         names = {o.id: o.name for o in officers.list_officers(store.conn)}
-    rows = [{"id": k.identity.id, "role": k.identity.role, "kind": k.identity.kind,
-             "officer": names.get(k.identity.officer_id or "", None), "subject": k.subject,
+    rows: list[dict[str, Any]] = [
+        {"id": k.identity.id, "role": k.identity.role, "kind": k.identity.kind,
+             "officer": names.get(k.identity.officer_id or ""), "subject": k.subject,
              "serial": k.serial, "fingerprint": k.fingerprint, "status": k.identity.status,
              "not_before": _when(k.not_before), "not_after": _when(k.not_after),
              "holders": list(k.holders), "chain": list(k.chain),
              "retired_at": _when(k.identity.retired_at)} for k in listings]
     if args.json:
-        print(json.dumps({"keys": rows, "trust_roots": [keys.fingerprint(r) for r in roots]},
+        print(json.dumps({"keys": rows, "trust_roots": [fingerprint(r) for r in roots]},
                          ensure_ascii=False), flush=True)
         return 0
     for row in rows:

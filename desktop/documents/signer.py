@@ -72,6 +72,22 @@ def _spki(public_key: Any) -> bytes:
                                          serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
+SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def load_pkcs12(data: bytes, passphrase: bytes | None) -> tuple[
+        SigningKey, x509.Certificate, list[x509.Certificate]]:
+    """(key, certificate, the other certificates) of a PKCS#12 file, or a clear refusal."""
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+    except (ValueError, TypeError) as exc:
+        raise UserError(_("The key file could not be opened: wrong password or not a "
+                          "PKCS#12 file.")) from exc
+    if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise UserError(_("The key file holds no usable EC or RSA key with a certificate."))
+    return key, cert, list(extra)
+
+
 class SoftwareSigner:
     """A key held in memory, loaded from PKCS#12 or PEM."""
 
@@ -93,13 +109,7 @@ class SoftwareSigner:
     @classmethod
     def from_pkcs12(cls, data: bytes, passphrase: bytes | None = None,
                     chain: Sequence[x509.Certificate] = ()) -> SoftwareSigner:
-        try:
-            key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
-        except (ValueError, TypeError) as exc:
-            raise UserError(_("The key file could not be opened: wrong password or not a "
-                              "PKCS#12 file.")) from exc
-        if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-            raise UserError(_("The key file holds no usable EC or RSA key with a certificate."))
+        key, cert, extra = load_pkcs12(data, passphrase)
         return cls(key, cert, [*extra, *chain])
 
     @classmethod

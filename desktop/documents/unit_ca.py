@@ -18,21 +18,15 @@ certificatePolicies OID) in the device certificate, poppler 22.12's pdfsig (NSS)
 "Unknown issue with Certificate" for the timestamped certification signature (decision 0015).
 Not an extendedKeyUsage: a private EKU makes NSS and Adobe refuse a certificate for signing.
 
-The root key is exported for the administrator to keep offline as a small JSON file: the
-PKCS#8 key sealed with AES-256-GCM under an Argon2id key (t=3, 256 MiB, p=4) derived from the
-passphrase (`desktop.store.keys.wrap_with_password`), the root certificate alongside, bound
-as associated data. PKCS#8 `BestAvailableEncryption` (PBKDF2, few rounds) and PKCS#12
-(PBKDF2 only) are cheap to guess on GPUs; Argon2id is memory-hard. `pkcs12_for` writes the
+The root key is kept offline as a sealed file (`desktop.services.ca_root`: Argon2id, not the
+PBKDF2 of PKCS#8 or PKCS#12, which GPUs guess cheaply). `pkcs12_for` writes the
 per-person .p12 (AES-256-CBC, PBKDF2-SHA256 with many rounds): that format is what other
 tools and tokens import.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from gettext import gettext as _
@@ -46,13 +40,6 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from desktop.domain.errors import UserError
-from desktop.store.keys import (
-    KdfParams,
-    PasswordWrap,
-    UnwrapError,
-    unwrap_with_password,
-    wrap_with_password,
-)
 
 Kind = Literal["officer", "seal", "device"]
 KINDS: tuple[Kind, ...] = ("officer", "seal", "device")
@@ -61,9 +48,6 @@ ROLE_EXTENSION = x509.ObjectIdentifier(OID_ARC + ".1")
 SEAL_SUFFIX = "执法专用章"
 DEVICE_PREFIX = "电子笔录室终端 "
 ROOT_SUFFIX = " 电子笔录签名根证书"
-ROOT_KEY_FORMAT = "statement-room-ca-root-key"
-# Argon2id for the offline root key: the store's parameters are the floor, 256 MiB the default.
-ROOT_KEY_KDF = KdfParams(iterations=3, memory_kib=256 * 1024, lanes=4)
 P12_KDF_ROUNDS = 600_000
 
 
@@ -246,82 +230,6 @@ def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
                 == certificate.public_key().public_bytes(der, spki))
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _context(certificate: x509.Certificate) -> bytes:
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return b"ca-root|" + hashlib.sha256(der).hexdigest().encode("ascii")
-
-
-def _passphrase(passphrase: bytes) -> str:
-    try:
-        text = passphrase.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(_("The passphrase is not valid UTF-8 text.")) from exc
-    if not text:
-        raise UserError(_("The passphrase is empty."))
-    return text
-
-
-def export_root_key(root: CaIdentity, passphrase: bytes, *,
-                    params: KdfParams = ROOT_KEY_KDF) -> bytes:
-    """The root key sealed under `passphrase` (Argon2id + AES-256-GCM), with its certificate."""
-    if params.iterations < _floor()[0] or params.memory_kib < _floor()[1]:
-        raise UserError(_("These Argon2 parameters are weaker than the project allows."))
-    der = root.key.private_bytes(serialization.Encoding.DER,
-                                 serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
-    wrap = wrap_with_password(der, _passphrase(passphrase), _context(root.certificate), params)
-    document = {
-        "format": ROOT_KEY_FORMAT, "version": 1, "unit": root.unit,
-        "kdf": "argon2id", **params.to_json(), "cipher": "aes-256-gcm",
-        "salt": _b64(wrap.salt), "nonce": _b64(wrap.nonce),
-        "ciphertext": _b64(wrap.ciphertext),
-        "certificate": root.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-    }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def _floor() -> tuple[int, int, int]:
-    floor = KdfParams()
-    return floor.iterations, floor.memory_kib, floor.lanes
-
-
-def load_root_key(data: bytes, passphrase: bytes) -> CaIdentity:
-    """Open a file written by `export_root_key`; a wrong passphrase is a `UserError`."""
-    unreadable = UserError(_("This is not a unit root key file, or it is damaged."))
-    try:
-        document = json.loads(data.decode("utf-8"))
-        if document.get("format") != ROOT_KEY_FORMAT or document.get("version") != 1 or \
-                document.get("kdf") != "argon2id" or document.get("cipher") != "aes-256-gcm":
-            raise unreadable
-        params = KdfParams(iterations=int(document["t"]), memory_kib=int(document["m"]),
-                           lanes=int(document["p"]))
-        certificate = x509.load_pem_x509_certificate(document["certificate"].encode("ascii"))
-        wrap = PasswordWrap(base64.b64decode(document["salt"], validate=True),
-                            base64.b64decode(document["nonce"], validate=True),
-                            base64.b64decode(document["ciphertext"], validate=True), params)
-        unit = str(document["unit"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise unreadable from exc
-    lanes_ok = 1 <= params.lanes <= 64 and params.memory_kib <= 4 * 1024 * 1024
-    if not lanes_ok or params.iterations < _floor()[0] or params.memory_kib < _floor()[1] \
-            or params.iterations > 100:
-        raise UserError(_("The root key file asks for Argon2 parameters outside what the "
-                          "project writes; it may have been tampered with."))
-    try:
-        der = unwrap_with_password(wrap, _passphrase(passphrase), _context(certificate))
-    except UnwrapError as exc:
-        raise UserError(_("The passphrase does not open the root key (or the file was "
-                          "altered).")) from exc
-    key = serialization.load_der_private_key(der, None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not key_matches(key, certificate):
-        raise unreadable
-    return CaIdentity(unit, key, certificate)
-
-
 def pkcs12_for(issued: Issued, chain: Sequence[x509.Certificate], passphrase: bytes, *,
                rounds: int = P12_KDF_ROUNDS) -> bytes:
     """A .p12 (key, certificate, `chain`) under AES-256 and PBKDF2-SHA256 with `rounds`."""
@@ -332,7 +240,8 @@ def pkcs12_for(issued: Issued, chain: Sequence[x509.Certificate], passphrase: by
         .hmac_hash(hashes.SHA256())
         .build(passphrase)
     )
-    _passphrase(passphrase)
+    if not passphrase:
+        raise UserError(_("The passphrase is empty."))
     names = issued.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     label = str(names[0].value).encode("utf-8") if names else issued.kind.encode("ascii")
     return pkcs12.serialize_key_and_certificates(

@@ -20,17 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import gettext as _
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from desktop.documents import certcheck
 from desktop.documents.certcheck import fingerprint
-from desktop.documents.signer import Signer, SoftwareSigner, common_name
+from desktop.documents.signer import Signer, SoftwareSigner, common_name, load_pkcs12
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
@@ -172,25 +171,14 @@ def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
 
 # --- imports ---
 
-def _open_pkcs12(data: bytes, passphrase: bytes | None) -> tuple[
-        ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, x509.Certificate, list[x509.Certificate]]:
-    try:
-        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
-    except (ValueError, TypeError) as exc:
-        raise UserError(_("The key file could not be opened: wrong password or not a "
-                          "PKCS#12 file.")) from exc
-    if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-        raise UserError(_("The key file holds no usable EC or RSA key with a certificate."))
-    return key, cert, list(extra)
-
-
 def _checked(store: Store, cert: x509.Certificate, chain: Sequence[x509.Certificate],
              role: str, officer: Officer | None, key: Any = None) -> list[x509.Certificate]:
     roots = trust_root_certificates(store)
     if not roots:
         raise UserError(_("No trust root is set up yet: an administrator adds the unit's root "
                           "certificate first (statement-room keys add-root)."))
-    checked = certcheck.check_certificate(cert, chain, roots, role=role, at=_now(), key=key)
+    checked = certcheck.check_certificate(cert, chain, roots, role=cast(certcheck.Role, role),
+                                          at=_now(), key=key)
     if officer is not None:
         number = certcheck.certificate_number(cert)
         if number is None and common_name(cert) != officer.name:
@@ -214,7 +202,7 @@ def import_pkcs12(store: Store, data: bytes, passphrase: bytes | None, *, role: 
     """
     _require_admin(store)
     holder_passwords = dict(holder_passwords or {})
-    key, cert, extra = _open_pkcs12(data, passphrase)
+    key, cert, extra = load_pkcs12(data, passphrase)
     officer = None
     if role == OFFICER:
         if officer_id is None:

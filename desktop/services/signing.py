@@ -50,7 +50,14 @@ from desktop.documents.signing import (
 )
 from desktop.documents.stamps import officer_stamp_png, text_stamp_png, with_fingerprint_png
 from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import Action, Officer, SignatureRefusal, Statement, StatementState
+from desktop.domain.model import (
+    Action,
+    Officer,
+    Outcome,
+    SignatureRefusal,
+    Statement,
+    StatementState,
+)
 from desktop.services import keys
 from desktop.services.keys import AuthenticatedSigner
 from desktop.services.templates import load_template
@@ -311,7 +318,7 @@ def sign_statement(
                                    canonical_json(capture_record(capture)), strokes_png,
                                    fingerprint_png, capture_digest(capture, strokes_png))
         for field_name, signer in applied:
-            tx.audit(Action.SIGNATURE_APPLIED, statement_id, field=field_name,
+            tx.audit(Action.SIGNATURE_APPLIED, statement_id, Outcome.OK, field=field_name,
                      **signer.audit_details())
         repo.change_state(tx, statement_id, StatementState.SEALED)
     return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
@@ -64,12 +65,12 @@ _COLUMNS = ("id, role, officer_id, kind, cert_pem, chain_pem, token_ref, status,
             " retired_at")
 
 
-def _identity(row: tuple[object, ...]) -> SigningIdentity:
+def _identity(row: Any) -> SigningIdentity:
     retired = row[9]
     return SigningIdentity(
         id=str(row[0]), role=str(row[1]), officer_id=None if row[2] is None else str(row[2]),
-        kind=str(row[3]), cert_pem=bytes(row[4]),  # type: ignore[arg-type]
-        chain_pem=bytes(row[5]), token_ref=None if row[6] is None else str(row[6]),  # type: ignore[arg-type]
+        kind=str(row[3]), cert_pem=bytes(row[4]),
+        chain_pem=bytes(row[5]), token_ref=None if row[6] is None else str(row[6]),
         status=str(row[7]), created_at=datetime.fromisoformat(str(row[8])),
         retired_at=None if retired is None else datetime.fromisoformat(str(retired)))
 

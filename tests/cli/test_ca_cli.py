@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from desktop import cli_ca
-from desktop.documents import certcheck, unit_ca
+from desktop.documents import certcheck
 from desktop.documents.signer import SoftwareSigner
 from desktop.domain.errors import UserError
+from desktop.services import ca_root
 
 UNIT = "测试市某区综合行政执法局"
 
@@ -34,7 +35,7 @@ def test_init_then_issue_an_officer_p12(tmp_path: Path, monkeypatch: pytest.Monk
     assert run("ca", "issue", "--root", str(ca_dir), "--kind", "officer", "--name", "郑测试",
                "--certificate", "99000009", "--unit", UNIT, "--out", str(out)) == 0
     signer = SoftwareSigner.from_pkcs12(out.read_bytes(), b"p12 pass" + b"phrase")
-    root_cert = unit_ca.load_root_key((ca_dir / cli_ca.ROOT_KEY).read_bytes(),
+    root_cert = ca_root.load_root_key((ca_dir / cli_ca.ROOT_KEY).read_bytes(),
                                       "root passphrase 口令".encode()).certificate
     checked = certcheck.check_certificate(signer.certificate, signer.chain, [root_cert],
                                           role="officer")

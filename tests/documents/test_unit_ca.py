@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from desktop.documents import unit_ca
@@ -72,26 +70,6 @@ def test_pdf_signed_with_an_issued_key_verifies(root: unit_ca.CaIdentity, unsign
     assert trust and all(t in {"Certificate issuer isn't Trusted.", "Certificate is Trusted."}
                          for t in trust), output
     assert "O=" + UNIT in output
-
-
-def test_root_key_file_is_encrypted_and_wants_its_passphrase(root: unit_ca.CaIdentity) -> None:
-    data = unit_ca.export_root_key(root, "正确的口令 correct horse".encode())
-    plain = root.key.private_bytes(serialization.Encoding.DER,
-                                   serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption())
-    assert plain not in data and plain[-40:] not in data
-    assert b"PRIVATE KEY" not in data
-    document = json.loads(data)
-    assert document["kdf"] == "argon2id" and document["m"] >= 64 * 1024
-    loaded = unit_ca.load_root_key(data, "正确的口令 correct horse".encode())
-    assert loaded.certificate == root.certificate and loaded.unit == UNIT
-    with pytest.raises(UserError, match="passphrase"):
-        unit_ca.load_root_key(data, b"wrong")
-    document["m"] = 8
-    with pytest.raises(UserError, match="tampered"):
-        unit_ca.load_root_key(json.dumps(document).encode(), b"wrong")
-    with pytest.raises(UserError):
-        unit_ca.load_root_key(b"not a key file", b"x")
 
 
 def test_validity_follows_now_and_never_outlasts_the_root() -> None:

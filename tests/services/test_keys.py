@@ -165,7 +165,7 @@ def test_a_logged_in_officer_cannot_sign_for_another_or_seal(world: World,
         seal = keys.unlock_seal(session, world.admin.id, PASSWORD)
         # Offering one's own signer in another officer's place is refused.
         team = signing.SigningTeam({world.admin.id: own, world.second.id: own}, seal)
-        with pytest.raises(UserError, match="not .*'s own current key"):
+        with pytest.raises(UserError, match=r"not .*'s own current key"):
             signing.sign_statement(session, world.statement.id, all_pages_signed(world),
                                    team=team)
         # The device key (it signs for the party) cannot stand in for an officer either.
