@@ -79,14 +79,14 @@ def load_crls(paths: Iterable[Path]) -> list[x509.CertificateRevocationList]:
 
 
 def store_trust_roots(store: Store) -> list[x509.Certificate]:
-    """The roots the unit trusts (added by an administrator), plus, for a store from before
-    trust roots were kept, the self-signed root of its device key's chain."""
+    """The roots the unit trusts (added by an administrator), plus, for keys from before
+    trust roots were kept (migration 0008), the self-signed root of their chains: a retired
+    key's documents still verify."""
     roots = [x509.load_pem_x509_certificate(r.cert_pem)
              for r in signing_keys.trust_roots(store.conn)]
-    device = signing_keys.active_identity(store.conn, signing_keys.DEVICE)
-    if device is not None:
+    for identity in signing_keys.list_identities(store.conn):
         try:
-            chain = x509.load_pem_x509_certificates(device.chain_pem)
+            chain = x509.load_pem_x509_certificates(identity.chain_pem)
         except ValueError:
             chain = []
         roots.extend(c for c in chain if c.issuer == c.subject and c not in roots)

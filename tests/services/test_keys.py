@@ -255,3 +255,17 @@ def test_a_password_change_rewraps_the_officer_s_keys_and_a_reset_drops_them(
     # The seal custodian's reset takes the seal with it, for the same reason.
     world.store.reset_password(world.admin.id, "AdminReset2026pw")
     assert keys.seal_custodians(world.store) == []
+
+
+def test_documents_of_a_retired_legacy_key_still_verify_in_the_store(world: World) -> None:
+    from desktop.services.verify import store_trust_roots
+
+    old_root = unit_ca.create_unit_root("旧单位")
+    pem = old_root.certificate.public_bytes(serialization.Encoding.PEM)
+    # What migration 0008 leaves of a pre-0008 key: a retired identity whose chain holds the
+    # root, with no entry in trust_roots.
+    world.store.conn.execute(
+        "INSERT INTO signing_identities (id, role, kind, cert_pem, chain_pem, status,"
+        " created_at, retired_at) VALUES ('legacy', 'seal', 'software', ?, ?, 'retired',"
+        " '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')", (pem, pem))
+    assert old_root.certificate in store_trust_roots(world.store)
