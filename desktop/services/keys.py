@@ -341,6 +341,13 @@ def _unlock(store: Store, identity: SigningIdentity, officer_id: str, secret: st
     A wrong secret is recorded in the audit log at once (the session is open) and counts
     toward that officer's lockout.
     """
+    certificate = load_certificate(identity.cert_pem)
+    now = _now()
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise UserError(_("The signing certificate of {name} is valid from {start} to {end}, "
+                          "not now; an administrator imports a current one.").format(
+            name=common_name(certificate), start=certificate.not_valid_before_utc.date(),
+            end=certificate.not_valid_after_utc.date()))
     if identity.kind == "pkcs11":
         from desktop.documents.token_signer import TokenPinIncorrect, TokenRef, open_token_signer
 

@@ -269,3 +269,18 @@ def test_documents_of_a_retired_legacy_key_still_verify_in_the_store(world: Worl
         " created_at, retired_at) VALUES ('legacy', 'seal', 'software', ?, ?, 'retired',"
         " '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')", (pem, pem))
     assert old_root.certificate in store_trust_roots(world.store)
+
+
+def test_a_certificate_that_expired_since_its_import_signs_nothing(
+    world: World, root: unit_ca.CaIdentity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    issued, data = officer_p12(world, root)
+    keys.import_pkcs12(world.store, data, P12_PASS, role="officer", officer_id=world.second.id,
+                       holder_passwords={world.second.id: SECOND_PASSWORD})
+    # Years later (the store's clock is not what judges a certificate: the real time is).
+    later = issued.certificate.not_valid_after_utc + dt.timedelta(days=1)
+    monkeypatch.setattr(keys, "_now", lambda: later)
+    with pytest.raises(UserError, match="not now; an administrator imports a current one"):
+        keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD)
