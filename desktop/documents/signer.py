@@ -88,7 +88,26 @@ def load_pkcs12(data: bytes, passphrase: bytes | None) -> tuple[
     return key, cert, list(extra)
 
 
-class SoftwareSigner:
+class CertifiedSigner:
+    """What every `Signer` shows of itself, whatever holds its key: name, certificate, chain."""
+
+    _certificate: x509.Certificate
+    _chain: tuple[x509.Certificate, ...]
+
+    @property
+    def signing_name(self) -> str:
+        return common_name(self._certificate)
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._certificate
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return self._chain
+
+
+class SoftwareSigner(CertifiedSigner):
     """A key held in memory, loaded from PKCS#12 or PEM."""
 
     def __init__(self, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
@@ -125,18 +144,6 @@ class SoftwareSigner:
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
             raise UserError(_("Only EC and RSA signing keys are supported."))
         return cls(key, cert, chain)
-
-    @property
-    def signing_name(self) -> str:
-        return common_name(self._certificate)
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self._chain
 
     def pyhanko_signer(self) -> Any:
         return self._signer

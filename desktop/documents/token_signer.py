@@ -38,7 +38,7 @@ from pkcs11 import Attribute, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11_errors
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
-from desktop.documents.signer import common_name, to_asn1_certificate
+from desktop.documents.signer import CertifiedSigner, common_name, to_asn1_certificate
 from desktop.domain.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def _probe(key: Any, certificate: x509.Certificate) -> bool:
     return True
 
 
-class TokenSigner:
+class TokenSigner(CertifiedSigner):
     """A `Signer` whose key stays on a PKCS#11 token; holds an open, logged-in session."""
 
     def __init__(self, ref: TokenRef, session: Any, token: Any,
@@ -278,18 +278,6 @@ class TokenSigner:
     @property
     def token_serial(self) -> str:
         return self._token_serial
-
-    @property
-    def signing_name(self) -> str:
-        return common_name(self._certificate)
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self._chain
 
     @property
     def closed(self) -> bool:

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import sqlcipher3
 
 from desktop.store import evidence as records
-from desktop.store.connection import _migrations, _split_sql, migrate
+from desktop.store.connection import migrate
+from tests.store.old_schema import database_at
 
 
 def test_evidence_recorded_before_0006_survives_the_rebuild() -> None:
     # The migrations are plain SQL; an unkeyed in-memory database stops at version 5 here.
-    conn = sqlcipher3.connect(":memory:", isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    for number, _name, sql in _migrations():
-        if number > 5:
-            break
-        for statement in _split_sql(sql):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = database_at(5)
     conn.execute("INSERT INTO officers VALUES ('officer-1', '测试员', 'T1', '测试中队', 'admin',"
                  " '2026-11-01T09:00:00+08:00')")
     conn.execute("INSERT INTO cases VALUES ('case-1', '测试〔2026〕9号', '违停', '违停', '测试路',"

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-import sqlcipher3
 
 from desktop.store import signing_keys
-from desktop.store.connection import _migrations, _split_sql, migrate
+from desktop.store.connection import migrate
+from tests.store.old_schema import database_at
 
 AT = "2026-11-01T09:00:00+08:00"
 
 
 def test_keys_of_a_version_7_store_are_carried_over_safely() -> None:
-    conn = sqlcipher3.connect(":memory:", isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    for number, _name, sql in _migrations():
-        if number > 7:
-            break
-        for statement in _split_sql(sql):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = database_at(7)
     conn.execute(f"INSERT INTO officers VALUES ('officer-1', '测试员', 'T1', '测试中队', 'admin',"
                  f" '{AT}')")
     for role, key in (("device", b"DEVICE-KEY"), ("seal", b"SEAL-KEY"),
