@@ -154,16 +154,19 @@ def check_manual_party(party: Party) -> Party:
     character; its birth date and sex then come from the number.
     """
     name = party.name.strip()
-    number = party.id_number.strip().upper()
+    try:
+        number = checkdigit.normalize(party.id_number)  # full-width digits become ASCII
+    except checkdigit.IdNumberError as exc:
+        raise UserError(exc.message) from exc
     if not name:
         raise UserError(_("Enter the interviewee's name."))
     if not number:
         raise UserError(_("Enter the number of the identity document."))
     if party.id_kind in _GB11643_KINDS:
-        if not checkdigit.is_well_formed(number):
-            raise UserError(_("An ID number has 18 characters: 17 digits, then a digit or X."))
-        if not checkdigit.is_valid(number):
-            raise UserError(_("The ID number's check digit is wrong; check the number."))
+        try:
+            number = checkdigit.validate(number)
+        except checkdigit.IdNumberError as exc:
+            raise UserError(exc.message) from exc
         try:
             born = checkdigit.birth_date(number)
         except ValueError as exc:
