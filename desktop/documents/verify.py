@@ -8,12 +8,28 @@ overall `bottom_line` holds only when there is at least one signature and every 
 and timestamp holds; otherwise `reasons` says why in translated words (altered bytes, an
 unexplained incremental update, an untrusted signer, no signatures). Input that is not a
 readable PDF raises `UserError`.
+
+pyHanko judges each signature on its own; three things it leaves to us (issue 11):
+
+- Completeness of a statement. A PDF carrying our certification field and our field names
+  is a statement, and for it the verdict requires every pre-created field signed: the party
+  on every page (unless the document prints the party's refusal to sign, in which case no
+  party field is signed), the handwritten declaration when its field exists, both
+  interviewers, the recorder, and the unit seal, last and locking. A copy cut back to an
+  earlier revision (say, only the certification) names its empty fields and fails.
+- Bytes after the last `%%EOF`: no signature covers them, so they fail.
+- Incremental updates no signature explains: after the first signature, every revision must
+  be a signature's (or a document timestamp's) own revision, or add validation data (a
+  catalog with `/DSS`, as HQ's long-term validation does); and the document information
+  dictionary (`/Info`) may change only in `/ModDate` and `/Producer`, which every signing
+  run rewrites. pyHanko's diff analysis lets a replaced `/Info` through as an "LTA update".
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -24,6 +40,7 @@ from asn1crypto import crl as asn1_crl
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -33,6 +50,17 @@ from desktop.domain.errors import UserError
 
 log = logging.getLogger(__name__)
 GOOD_COVERAGE = (SignatureCoverageLevel.ENTIRE_REVISION, SignatureCoverageLevel.ENTIRE_FILE)
+# Field names of a statement (desktop.documents.signing, desktop.services.signing); kept here
+# as plain strings so that verification does not depend on how documents are signed.
+CERTIFY_FIELD = "Certification"
+SEAL_FIELD = "Seal"
+DECLARATION_FIELD = "Declaration"
+OFFICER_FIELDS = ("Interviewer1", "Interviewer2", "Recorder")
+OPTIONAL_FIELDS = frozenset({"Witness"})  # the witness of a refusal signs on paper
+PARTY_FIELD = re.compile(r"Party([1-9][0-9]*)")
+# What `resources/templates/document.toml` prints for a refusal to sign.
+REFUSAL_MARKER = "拒绝签名，理由："
+INFO_KEYS_REWRITTEN = frozenset({"/ModDate", "/Producer"})
 
 
 @dataclass(frozen=True)
@@ -77,11 +105,20 @@ class VerificationReport:
     timestamps: tuple[TimestampReport, ...]
     bottom_line: bool
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    # None: not recognised as a statement (no completeness rule applies).
+    complete: bool | None = None
+    missing_fields: tuple[str, ...] = ()  # expected signature fields left empty
+    refusal: bool = False  # the party's refusal to sign is printed instead of signatures
+    trailing_bytes: int = 0  # bytes after the last %%EOF
+    unexplained_revisions: tuple[int, ...] = ()  # revisions (from 0) no signature explains
 
     def as_json(self) -> dict[str, Any]:
         return {"bottom_line": self.bottom_line, "reasons": list(self.reasons),
                 "signatures": [asdict(s) for s in self.signatures],
-                "timestamps": [asdict(t) for t in self.timestamps]}
+                "timestamps": [asdict(t) for t in self.timestamps],
+                "complete": self.complete, "missing_fields": list(self.missing_fields),
+                "refusal": self.refusal, "trailing_bytes": self.trailing_bytes,
+                "unexplained_revisions": list(self.unexplained_revisions)}
 
 
 def _cn(cert: Any) -> str:
@@ -183,6 +220,129 @@ def _timestamp(emb: Any, context: Any) -> tuple[TimestampReport, str | None]:
     return report, reason
 
 
+def trailing_bytes(data: bytes) -> int:
+    """How many bytes other than line ends and blanks follow the last `%%EOF`."""
+    end = data.rfind(b"%%EOF")
+    if end < 0:
+        return len(data)
+    tail = data[end + len(b"%%EOF"):]
+    return 0 if not tail.strip(b"\r\n\t \x00") else len(tail)
+
+
+def _info(reader: Any, revision: int) -> dict[str, str]:
+    try:
+        resolver = reader.get_historical_resolver(revision)
+        ref = resolver.trailer_view.raw_get("/Info")
+        if ref is None:
+            return {}
+        info = resolver.get_object(ref.reference) if hasattr(ref, "reference") else ref
+        return {str(k): str(v) for k, v in info.items()}
+    except Exception as exc:  # a broken /Info is itself a change nobody explains
+        log.info("unreadable /Info in revision %d: %s", revision, type(exc).__name__)
+        return {"?": "unreadable"}
+
+
+def _has_dss(reader: Any, revision: int) -> bool:
+    try:
+        return "/DSS" in reader.get_historical_root(revision)
+    except Exception:
+        return False
+
+
+def unexplained_revisions(reader: Any, embedded: Sequence[Any]) -> tuple[list[int], list[int]]:
+    """(revisions no signature explains, revisions that changed /Info), from the first
+    signed revision on."""
+    signed = {int(emb.signed_revision) for emb in embedded}
+    if not signed:
+        return [], []
+    total = int(reader.xrefs.total_revisions)
+    unexplained: list[int] = []
+    info_changed: list[int] = []
+    previous = _info(reader, min(signed) - 1) if min(signed) > 0 else {}
+    for revision in range(min(signed), total):
+        info = _info(reader, revision)
+        kept = {k: v for k, v in info.items() if k not in INFO_KEYS_REWRITTEN}
+        if kept != {k: v for k, v in previous.items() if k not in INFO_KEYS_REWRITTEN} and \
+                (revision > min(signed) or min(signed) > 0):
+            info_changed.append(revision)
+        previous = info
+        if revision not in signed and not _has_dss(reader, revision):
+            unexplained.append(revision)
+    return unexplained, info_changed
+
+
+def _refusal_printed(data: bytes) -> bool:
+    """Does the last page print the party's refusal to sign (pypdfium2 text)?"""
+    try:
+        import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
+        document = pdfium.PdfDocument(data)
+        try:
+            page = document[len(document) - 1]
+            text = page.get_textpage().get_text_range()
+        finally:
+            document.close()
+    except Exception as exc:  # no text, no refusal
+        log.info("no text on the last page: %s", type(exc).__name__)
+        return False
+    return REFUSAL_MARKER in "".join(text.split())
+
+
+@dataclass(frozen=True)
+class Completeness:
+    is_statement: bool
+    missing: tuple[str, ...] = ()
+    refusal: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+def _lock_of(emb: Any) -> bool:
+    try:
+        return "/Lock" in emb.sig_field
+    except Exception:
+        return False
+
+
+def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completeness:
+    """For a statement: is every expected field signed, the seal last and locking?"""
+    try:
+        fields = {str(name): value is not None
+                  for name, value, _ref in enumerate_sig_fields(reader, filled_status=None)}
+        pages = int(reader.root["/Pages"]["/Count"])
+    except Exception as exc:
+        log.info("signature fields unreadable: %s", type(exc).__name__)
+        return Completeness(False)
+    party = {name for name in fields if PARTY_FIELD.fullmatch(name)}
+    if CERTIFY_FIELD not in fields or not (party or SEAL_FIELD in fields):
+        return Completeness(False)
+    expected = [f"Party{page}" for page in range(1, pages + 1)]
+    expected += sorted(party - set(expected), key=lambda n: int(n[5:]))
+    refusal = not any(fields.get(name) for name in expected) and _refusal_printed(data)
+    if refusal:
+        expected = []
+    if DECLARATION_FIELD in fields and not refusal:
+        expected.append(DECLARATION_FIELD)
+    expected += [CERTIFY_FIELD, *OFFICER_FIELDS, SEAL_FIELD]
+    extra = sorted(n for n in fields if n not in expected and n not in OPTIONAL_FIELDS
+                   and not PARTY_FIELD.fullmatch(n) and n != DECLARATION_FIELD)
+    missing = tuple(name for name in [*expected, *extra] if not fields.get(name))
+    reasons: list[str] = []
+    if missing:
+        reasons.append(_("The statement is incomplete: these signature fields are not "
+                         "signed: {fields}.").format(fields=", ".join(missing)))
+    signatures = [e for e in embedded if e.sig_object_type != "/DocTimeStamp"]
+    seal = [e for e in signatures if str(e.field_name) == SEAL_FIELD]
+    if seal:
+        after = [str(e.field_name) for e in signatures
+                 if int(e.signed_revision) > int(seal[0].signed_revision)]
+        if after:
+            reasons.append(_("The unit seal is not the last signature: {fields} signed after "
+                             "it.").format(fields=", ".join(after)))
+        if not _lock_of(seal[0]):
+            reasons.append(_("The unit seal does not lock the document."))
+    return Completeness(True, missing, refusal, tuple(reasons))
+
+
 def verify_pdf(data: bytes, trust_roots: Sequence[x509.Certificate],
                crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationReport:
     """Check every signature in `data` against `trust_roots` (offline)."""
@@ -211,4 +371,28 @@ def verify_pdf(data: bytes, trust_roots: Sequence[x509.Certificate],
                 reasons.append(sig.problem)
     if not signatures:
         reasons.insert(0, _("The document carries no signatures."))
-    return VerificationReport(tuple(signatures), tuple(timestamps), not reasons, tuple(reasons))
+    complete = completeness(data, reader, embedded)
+    reasons.extend(complete.reasons)
+    trailing = trailing_bytes(data)
+    if trailing:
+        reasons.append(_("{count} bytes follow the end of the document (after the last "
+                         "%%EOF); no signature covers them.").format(count=trailing))
+    try:
+        unexplained, info_changed = unexplained_revisions(reader, embedded)
+    except Exception as exc:  # an unreadable revision history is not a pass
+        log.info("revision history unreadable: %s", type(exc).__name__)
+        unexplained, info_changed = [int(reader.xrefs.total_revisions) - 1], []
+    for revision in unexplained:
+        reasons.append(_("The incremental update {revision} is not explained by any "
+                         "signature or validation data.").format(revision=revision + 1))
+    for revision in info_changed:
+        reasons.append(_("The incremental update {revision} changes the document "
+                         "information (/Info); that is not explained by a signature.")
+                       .format(revision=revision + 1))
+    bad_revisions = tuple(sorted({*unexplained, *info_changed}))
+    return VerificationReport(
+        tuple(signatures), tuple(timestamps), not reasons, tuple(reasons),
+        complete=(not complete.missing and not complete.reasons) if complete.is_statement
+        else None,
+        missing_fields=complete.missing, refusal=complete.refusal, trailing_bytes=trailing,
+        unexplained_revisions=bad_revisions)
