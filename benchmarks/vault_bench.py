@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere
 
 from desktop.store.vault_read import verify_blob  # noqa: E402
+from desktop.store.vault_stream import blob_name  # noqa: E402
 
 MIB = 1 << 20
 
@@ -131,7 +132,7 @@ def main() -> int:
         floor = statistics.median(floors)
         ingest_time = statistics.median(ingest_times)
 
-        blob_path = vault / f"{sha256}.sr1"
+        blob_path = vault / blob_name(key, sha256)
         start = time.perf_counter()
         verify_blob(blob_path, key, sha256)
         verify_time = time.perf_counter() - start

@@ -51,6 +51,7 @@ from desktop.store.evidence import EvidenceRecord
 from desktop.store.store import Store
 from desktop.store.vault_read import verify_blob
 from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
+from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.amba import open_bodycam
 from hardware.bodycam.driver import BodycamDriver, ClockReading
 from hardware.bodycam.errors import BodycamError
@@ -299,7 +300,9 @@ def _take_files(
                              _base + done, overall_total))
 
         tick(0, item.size)
-        _take_one(store, driver, docking, volume, item, name, key, vault, policy, report, tick)
+        with ingest_guard(vault):  # until the record commits: the open-time sweep waits
+            _take_one(store, driver, docking, volume, item, name, key, vault, policy, report,
+                      tick)
         done_before += item.size
         tick(item.size, item.size)
 
@@ -458,7 +461,7 @@ def _delete_originals(
             continue  # skipped: it stays on the device
         try:
             if record.id not in verified_now:
-                verify_blob(records.blob_path(store.paths.workdir, record.sha256), key,
+                verify_blob(records.blob_path(store.paths.workdir, record.sha256, key), key,
                             record.sha256)
             item.path.unlink()
         except (UserError, OSError) as exc:

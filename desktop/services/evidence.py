@@ -31,6 +31,7 @@ from desktop.store.files import fsync_directory
 from desktop.store.store import Store
 from desktop.store.vault_read import decrypt_to, verify_blob
 from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
+from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.filenames import StartSource, kind_for_extension, parse_name
 
 _DOCUMENT_EXTENSIONS = frozenset(
@@ -178,7 +179,8 @@ def import_path(
         return report
     key = store.vault_key()
     for file in files:
-        _import_one(store, case_id, file, statement_id, sm3, key, vault, report)
+        with ingest_guard(vault):  # until the record commits: the open-time sweep waits
+            _import_one(store, case_id, file, statement_id, sm3, key, vault, report)
     return report
 
 
@@ -237,7 +239,7 @@ def verify_all(store: Store) -> VerifyReport:
     items = records.all_items(store.conn)
     problems: list[EvidenceProblem] = []
     for item in items:
-        blob = records.blob_path(store.paths.workdir, item.sha256)
+        blob = records.blob_path(store.paths.workdir, item.sha256, key)
         if not blob.is_file():
             problems.append(_problem(item, _("its vault file is missing.")))
             continue
@@ -261,7 +263,8 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
     if out.exists() or out.is_symlink():
         raise UserError(_("{path} already exists; choose another file name.").format(
             path=printable(out)))
-    blob = records.blob_path(store.paths.workdir, item.sha256)
+    key = store.vault_key()
+    blob = records.blob_path(store.paths.workdir, item.sha256, key)
     if not blob.is_file():
         raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
     directory = out.parent
@@ -273,7 +276,7 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
         raise UserError(_("Cannot write to {path}.").format(path=printable(directory))) from exc
     try:
         with os.fdopen(fd, "wb") as sink:
-            digest = decrypt_to(blob, store.vault_key(), sink)
+            digest = decrypt_to(blob, key, sink)
             sink.flush()
             os.fsync(sink.fileno())
         if digest != item.sha256:
@@ -330,11 +333,12 @@ def read_item(store: Store, item_id: str, *, limit: int = MAX_IN_MEMORY) -> byte
     if item.size > limit:
         raise UserError(_("Evidence item {name} is too large to show here; export it "
                           "instead.").format(name=item.original_name))
-    blob = records.blob_path(store.paths.workdir, item.sha256)
+    key = store.vault_key()
+    blob = records.blob_path(store.paths.workdir, item.sha256, key)
     if not blob.is_file():
         raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
     sink = io.BytesIO()
-    digest = decrypt_to(blob, store.vault_key(), sink)
+    digest = decrypt_to(blob, key, sink)
     if not hmac.compare_digest(digest, item.sha256):
         raise VaultIntegrityError(_(
             "Evidence item {id} decrypted to content that does not match its recorded "

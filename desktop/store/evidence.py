@@ -1,6 +1,7 @@
 """Evidence records in the store and the key and place of the media vault.
 
-The bytes of an evidence file live encrypted in the vault (`<workdir>/vault/<sha256>.sr1`,
+The bytes of an evidence file live encrypted in the vault (`<workdir>/vault/<name>.sr1`, the
+name a keyed hash of the SHA-256,
 format in `vault_stream.py`) under a master key derived from the store's data key; the record
 here says what the file is: its hashes, size, kind, where it came from and, for body-worn
 recorder files, what the file name says about device, officer and time. Names and paths are
@@ -23,8 +24,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
-from desktop.store.vault_stream import SUFFIX
+from desktop.store.vault_stream import blob_name
 from sync.protocol.canonical import canonical_json
 
 VAULT_DIRECTORY = "vault"
@@ -51,11 +53,11 @@ def vault_directory(workdir: Path) -> Path:
     return workdir / VAULT_DIRECTORY
 
 
-def blob_path(workdir: Path, sha256: str) -> Path:
-    """Where the blob holding the plaintext with this SHA-256 lives."""
+def blob_path(workdir: Path, sha256: str, master_key: bytes) -> Path:
+    """Where the blob holding the plaintext with this SHA-256 lives (under its keyed name)."""
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError("not a lowercase hex SHA-256")
-    return vault_directory(workdir) / f"{sha256}{SUFFIX}"
+    return vault_directory(workdir) / blob_name(master_key, sha256)
 
 
 def name_digest(name: str) -> str:
@@ -149,7 +151,7 @@ def record_item(
     )
     tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
              kind=kind, source=source, name_sha256=name_digest(original_name),
-             docking=docking_id)
+             docking=docking_id, **leaf_fields(tx.conn, "evidence_items", item_id))
     return get_item(tx.conn, item_id)
 
 
@@ -177,7 +179,8 @@ def file_item(
         raise UserError(_("This case already holds the same file."))
     tx.conn.execute("UPDATE evidence_items SET case_id = ?, statement_id = ? WHERE id = ?",
                     (case_id, statement_id, item_id))
-    tx.audit(Action.EVIDENCE_FILED, item_id, case_id=case_id, statement_id=statement_id)
+    tx.audit(Action.EVIDENCE_FILED, item_id, case_id=case_id, statement_id=statement_id,
+             **leaf_fields(tx.conn, "evidence_items", item_id))
     return get_item(tx.conn, item_id)
 
 

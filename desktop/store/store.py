@@ -11,8 +11,8 @@ store with HQ's escrow private key and gives an officer a new password.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
 from gettext import gettext as _
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -22,8 +22,20 @@ from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
 from desktop.store import audit, evidence, officers, search, signing_keys
-from desktop.store.anchor import Anchor, read_anchor, write_anchor
+from desktop.store.anchor import Anchor, write_anchor
 from desktop.store.connection import Connection, guarded, open_database
+from desktop.store.continuity import (
+    AnchorMissing,
+    Continuity,
+    Kind,
+    SavesLost,
+    StoreRolledBack,
+    check_before_signing,
+    mark_required,
+    rollback_message,
+)
+from desktop.store.continuity import check as check_continuity
+from desktop.store.highwater import META_FLAG, Mark, MarkWriter, mark_key
 from desktop.store.keyfile import (
     KeyFile,
     OfficerKey,
@@ -54,15 +66,12 @@ from desktop.store.lockout import lock_message as _lock_message
 from desktop.store.paths import ANCHOR_ENV, StorePaths
 from desktop.store.recovery import recover
 from desktop.store.tx import Clock, Tx, system_clock, transaction
-from desktop.store.vault_stream import sweep_temporaries
+from desktop.store.vault_tidy import tidy_at_open
 from sync.protocol.treehead import SignedTreeHead
 
-__all__ = ["ANCHOR_ENV", "AccountLocked", "AttemptNotRecorded", "Store", "StorePaths",
-           "WrongCredentials", "_lock_message", "create_store", "recover", "unlock"]
-
-
-class StoreRolledBack(UserError):
-    """The store is older than the tree head anchored outside it."""
+__all__ = ["ANCHOR_ENV", "AccountLocked", "AnchorMissing", "AttemptNotRecorded", "SavesLost",
+           "Store", "StorePaths", "StoreRolledBack", "WrongCredentials", "_lock_message",
+           "create_store", "recover", "rollback_message", "unlock"]
 
 
 class Store:
@@ -86,6 +95,12 @@ class Store:
         # Failed attempts on this officer's login since their previous login (shown to them:
         # "5 failed attempts since your last login"); set by `unlock`.
         self.failed_attempts_since_login = 0
+        # What the check against the anchor copies and the high-water mark found when this
+        # session opened (desktop/store/continuity.py); set by `unlock`. A session that
+        # opened with findings is suspect: it never advances the mark nor writes an anchor.
+        self.continuity: Continuity | None = None
+        self._mark = MarkWriter(paths.highwater, mark_key(data_key, key_file.store_id))
+        self._mark_started = False
 
     def __repr__(self) -> str:  # never show key material
         return f"Store({self.paths.workdir}, officer={self.officer.id})"
@@ -102,9 +117,54 @@ class Store:
         """The evidence vault's master key, derived from the data key and never stored."""
         return evidence.vault_master_key(self._data_key)
 
-    def transaction(self) -> contextlib.AbstractContextManager[Tx]:
-        """One durable transaction acting as the logged-in officer."""
-        return transaction(self.conn, self.clock, self.officer.id)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One durable transaction acting as the logged-in officer; once it has committed
+        (before the caller may say "saved") the high-water mark records it."""
+        if not self._mark_started:
+            self._start_mark()
+        with transaction(self.conn, self.clock, self.officer.id) as tx:
+            yield tx
+        self._advance_mark()
+
+    @property
+    def suspect(self) -> bool:
+        return self.continuity is not None and not self.continuity.ok
+
+    def check_continuity(self) -> Continuity:
+        """The findings of the check at login (computed now for a store just created)."""
+        if self.continuity is None:
+            with guarded():
+                self.continuity = check_continuity(self.paths, self.conn, self.store_id,
+                                                   mark_key(self._data_key, self.store_id))
+        return self.continuity
+
+    def _advance_mark(self) -> None:
+        """Record the committed log in the high-water mark (never on a suspect store)."""
+        if self.suspect:
+            return
+        try:
+            with guarded():
+                mark = Mark(audit.size(self.conn), audit.root(self.conn))
+            self._mark.write(mark)
+        except (OSError, UserError):
+            # The commit stands; a mark left behind only narrows what it proves (the next
+            # commit tries again). Never tell the officer a committed save failed.
+            pass
+
+    def _start_mark(self) -> None:
+        """Write the mark for what is committed, then record in the store that it exists:
+        from then on a missing mark is an error (that order never makes a false alarm)."""
+        self._mark_started = True
+        if self.suspect:
+            return
+        self._advance_mark()
+        with guarded():
+            if mark_required(self.conn):
+                return
+        with transaction(self.conn, self.clock, self.officer.id) as tx:
+            tx.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                            (META_FLAG, "1"))
 
     def add_officer(
         self, officer: Officer, password: str, kdf: KdfParams | None = None
@@ -241,13 +301,41 @@ class Store:
         self._key_file = update_key_file(self.paths.key_file, change)
 
     def sign_tree_head(self) -> SignedTreeHead:
-        """Sign the audit log's current head and anchor it outside the store."""
+        """Sign the audit log's current head and anchor it outside the store.
+
+        Never on a store that opened with findings, and never an anchor that an existing
+        copy is not extended by (an older or different store must not overwrite it)."""
+        if self.suspect:
+            assert self.continuity is not None
+            raise self.continuity.worst().error()
         with self.transaction() as tx:
+            check_before_signing(self.paths, tx.conn, self.store_id)
             head = audit.sign_head(tx.conn, self.store_id, tx.at)
             keys = audit.device_public_keys(tx.conn)
         public = keys[head.key_id].public_bytes_raw()
         write_anchor(self.paths.anchor_mirrors(), Anchor(self.store_id, head, public))
         return head
+
+    def require_admin_for_anchor(self) -> None:
+        if self.officer.role is not Role.ADMIN:
+            raise UserError(_("Only an administrator can re-create the tree-head anchor."))
+
+    def recreate_anchor(self) -> SignedTreeHead:
+        """Write the anchor copies and the high-water mark anew after they were deleted
+        (audited). The caller (desktop.services.audit_trail.recreate_anchor) has checked
+        that nothing else is wrong: no rollback, no lost saves, the trail verifies."""
+        self.require_admin_for_anchor()
+        found = self.check_continuity()
+        if any(f.kind is not Kind.ANCHOR_MISSING for f in found.findings):
+            raise found.worst().error()
+        anchor_missing = not self.paths.anchor.exists()
+        mark_missing = not self.paths.highwater.exists()
+        self.continuity = Continuity([], found.newest)
+        self._mark_started = False  # the next transaction writes the mark again
+        with self.transaction() as tx:
+            tx.audit(Action.ANCHOR_RECREATED, self.store_id, anchor_missing=anchor_missing,
+                     mark_missing=mark_missing, size=audit.size(tx.conn))
+        return self.sign_tree_head()
 
     def close(self, sign: bool = True) -> None:
         """End the session: record the logout and sign the tree head (session end)."""
@@ -255,12 +343,13 @@ class Store:
             with self.transaction() as tx:
                 search.refresh(tx.conn)  # keep the next session's first search quick
                 tx.audit(Action.LOGOUT, self.officer.id)
-            if sign:
+            if sign and not self.suspect:
                 self.sign_tree_head()
         finally:
             with contextlib.suppress(Exception):
                 self.conn.execute("PRAGMA optimize")
             self.conn.close()
+            self._mark.close()
 
     def __enter__(self) -> Store:
         return self
@@ -342,8 +431,10 @@ def unlock(
     try:
         with guarded():
             officer = officers.get_officer(conn, entry.officer_id)
-            if check_anchor:
-                _check_not_rolled_back(paths, conn)
+            store_id = load_key_file(paths.key_file).store_id
+            continuity = check_continuity(paths, conn, store_id, mark_key(data_key, store_id))
+            if check_anchor and not continuity.ok:
+                raise continuity.worst().error()
 
         def flush(key_file: KeyFile, since: int) -> None:
             with transaction(conn, clock, officer.id) as tx:
@@ -358,10 +449,12 @@ def unlock(
         conn.close()
         raise
     key_file = load_key_file(paths.key_file)
-    # An import killed half-way leaves at most a temporary blob; clear the orphans now.
-    sweep_temporaries(evidence.vault_directory(paths.workdir), orphans_only=True)
+    # An import killed half-way leaves a temporary or an unreferenced blob; old names migrate.
+    tidy_at_open(paths.workdir, conn, evidence.vault_master_key(data_key))
     store = Store(paths, conn, key_file, data_key, officer, clock)
     store.failed_attempts_since_login = since
+    store.continuity = continuity
+    store._start_mark()  # covers the login just committed
     return store
 
 
@@ -386,21 +479,3 @@ def _flush_pending(tx: Tx, pending: tuple[PendingEvent, ...], dropped: int) -> N
     if dropped:
         # The queue is capped; the count of what it could not hold is never lost.
         tx.audit(Action.LOGIN_EVENTS_DROPPED, None, Outcome.DENIED, count=dropped)
-
-
-def _check_not_rolled_back(paths: StorePaths, conn: Connection) -> None:
-    anchor = read_anchor(paths.anchor)
-    if anchor is None:
-        return
-    held = audit.size(conn)
-    if held < anchor.head.head.tree_size:
-        raise StoreRolledBack(rollback_message(held, anchor))
-
-
-def rollback_message(held: int, anchor: Anchor) -> str:
-    signed_at = datetime.fromtimestamp(anchor.head.head.timestamp_ms / 1000).astimezone()
-    return _(
-        "The store has been replaced by an older copy: it holds {held} audit events, but the "
-        "tree head signed at {time} and kept outside the store covers {expected}."
-    ).format(held=held, time=signed_at.strftime("%Y-%m-%d %H:%M:%S"),
-             expected=anchor.head.head.tree_size)

@@ -32,9 +32,14 @@ Ingest reads the source once: a reader (the calling thread) fills a small ring o
 segment buffers, and each buffer is handed at the same time to a SHA-256 thread (and an SM3
 thread when asked) and to an AES-GCM + write thread; both hashlib and `cryptography` release the
 GIL on large buffers, so the stages overlap. Memory is bounded by the ring. The blob is written
-under a ``.tmp-`` name, fsynced, renamed to ``<sha256>.sr1`` and the directory fsynced: a crash
+under a ``.tmp-`` name, fsynced, renamed to its content name and the directory fsynced: a crash
 leaves at most a temporary file (see `sweep_temporaries`), never a partial blob under a content
 address. Reading blobs back lives in `vault_read`.
+
+The content name is ``HMAC-SHA256(naming_key, sha256).sr1`` (`blob_name`), the naming key
+derived from the master key: the plain SHA-256 would let anyone who can list the folder confirm
+that the store holds a file they already have (issue 11; decision 10, amendment). The plain
+SHA-256 is kept only inside the encrypted store.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ DEFAULT_SEGMENT_SIZE = 1 << 20
 MAX_SEGMENT_SIZE = 64 << 20  # bounds what a hostile header can make the reader allocate
 TAG_SIZE = 16
 KEY_ID_LABEL = b"statement-room vault key id v1"
+NAMING_INFO = b"statement-room vault naming v1"
 _FLAG_LENGTH = 0x01
 _HEADER = struct.Struct(">4sBBIQ8s32s7s")
 HEADER_SIZE = _HEADER.size  # 65
@@ -119,6 +125,24 @@ def _parse_header(raw: bytes) -> _Header:
 def key_id(master_key: bytes) -> bytes:
     """Short public identifier of a master key, recorded in every blob header."""
     return hmac.new(master_key, KEY_ID_LABEL, hashlib.sha256).digest()[:8]
+
+
+def naming_key(master_key: bytes) -> bytes:
+    """The key that names blobs (HKDF of the master key, bound to this purpose)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=NAMING_INFO).derive(master_key)
+
+
+def blob_name(master_key: bytes, sha256: str, *, key: bytes | None = None) -> str:
+    """File name of the blob holding the plaintext with this SHA-256 (hex).
+
+    `key` is `naming_key(master_key)` when the caller names many blobs at once.
+    """
+    digest = bytes.fromhex(sha256)
+    if len(digest) != 32:
+        raise ValueError("not a SHA-256")
+    mac = hmac.new(key if key is not None else naming_key(master_key), digest, hashlib.sha256)
+    return mac.hexdigest() + SUFFIX
 
 
 def _derive(master_key: bytes, header: bytes, salt: bytes) -> tuple[AESGCM, bytes]:
@@ -255,7 +279,7 @@ def _encrypt_handle(
                 _("The file changed while it was being stored ({read} of {expected} bytes "
                   "read); store it again.").format(read=total, expected=length)
             )
-        final = target_dir / f"{sha}{SUFFIX}"
+        final = target_dir / blob_name(master_key, sha)
         if final.exists():
             # Content-addressed: the existing blob holds the same plaintext. (Two concurrent
             # ingests of one file race harmlessly: os.replace swaps in an equally valid blob.)

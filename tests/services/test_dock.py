@@ -61,8 +61,8 @@ def test_dock_takes_every_file_with_custody_and_a_signed_certificate(
         item = by_name[Path(rel).name]
         assert item.sha256 == hashlib.sha256(content).hexdigest()
         out = io.BytesIO()
-        decrypt_to(records.blob_path(world.paths.workdir, item.sha256), world.store.vault_key(),
-                   out)
+        key = world.store.vault_key()
+        decrypt_to(records.blob_path(world.paths.workdir, item.sha256, key), key, out)
         assert out.getvalue() == content
 
     # Custody: the recorder, the officer, the clock error, corrected times, marks, GPS.
@@ -139,7 +139,7 @@ def test_a_damaged_vault_copy_keeps_the_original_on_the_device(
     emulator = recorder(tmp_path / "device")
     first = docking_service.dock(world.store, EmulatorDriver(emulator), case_id=world.case.id)
     victim = first.items[0]
-    blob = records.blob_path(world.paths.workdir, victim.sha256)
+    blob = records.blob_path(world.paths.workdir, victim.sha256, world.store.vault_key())
     data = bytearray(blob.read_bytes())
     data[-5] ^= 0x01
     blob.write_bytes(bytes(data))

@@ -14,6 +14,7 @@ from desktop import cli_evidence
 from desktop.domain.errors import UserError
 from desktop.services import evidence
 from desktop.store import evidence as records
+from desktop.store.vault_stream import blob_name
 from tests.conftest import PASSWORD, World
 
 MARKER = b"SYNTHETIC-PLAINTEXT-MARKER-7f3a"
@@ -84,13 +85,15 @@ def test_import_folder_export_and_audit(world: World, tmp_path: Path) -> None:
     assert cam.captured_at == "2026-11-27T09:30:00"
     assert stored["photo.jpg"].imported_by == world.admin.id
 
-    # The vault holds only ciphertext under content addresses.
+    # The vault holds only ciphertext under content addresses...
     vault = records.vault_directory(world.paths.workdir)
     blobs = list(vault.iterdir())
     assert len(blobs) == len(expected)
     for blob in blobs:
         assert MARKER not in blob.read_bytes()
-        assert blob.name.removesuffix(".sr1") in {i.sha256 for i in report.items}
+        # ... named by a keyed hash: the plain SHA-256 would tell a lister what is held.
+        assert blob.name in {blob_name(world.store.vault_key(), i.sha256) for i in report.items}
+        assert blob.name.removesuffix(".sr1") not in {i.sha256 for i in report.items}
 
     # Every export is byte-identical to the original.
     out_dir = tmp_path / "out"
@@ -140,7 +143,7 @@ def test_flipped_byte_in_the_vault_names_the_item(world: World, tmp_path: Path) 
     assert evidence.verify_all(world.store).ok
 
     victim = report.items[1]
-    blob = records.blob_path(world.paths.workdir, victim.sha256)
+    blob = records.blob_path(world.paths.workdir, victim.sha256, world.store.vault_key())
     data = bytearray(blob.read_bytes())
     data[len(data) // 2] ^= 0x01
     blob.write_bytes(bytes(data))
@@ -156,7 +159,8 @@ def test_flipped_byte_in_the_vault_names_the_item(world: World, tmp_path: Path) 
     assert not (tmp_path / "out.jpg").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.jpg")]
 
-    records.blob_path(world.paths.workdir, report.items[0].sha256).unlink()
+    key = world.store.vault_key()
+    records.blob_path(world.paths.workdir, report.items[0].sha256, key).unlink()
     result = evidence.verify_all(world.store)
     assert {p.item_id for p in result.problems} == {victim.id, report.items[0].id}
     assert any("missing" in p.message for p in result.problems)

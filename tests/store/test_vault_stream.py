@@ -21,6 +21,7 @@ from desktop.store.vault_stream import (
     PREAMBLE_SIZE,
     TAG_SIZE,
     VaultIntegrityError,
+    blob_name,
     blob_size,
     encrypt_file,
     sweep_temporaries,
@@ -50,7 +51,7 @@ def test_round_trip_from_path_and_stream(tmp_path: Path, size: int) -> None:
     assert blob.sha256 == hashlib.sha256(data).hexdigest()
     assert blob.size == size
     assert blob.sm3 is None
-    assert blob.path.name == f"{blob.sha256}.sr1"
+    assert blob.path.name == blob_name(KEY, blob.sha256)  # keyed: never the plain SHA-256
     assert blob.path.stat().st_size == blob_size(size)
     assert _roundtrip(blob.path) == (data, blob.sha256)
     verify_blob(blob.path, KEY, blob.sha256)

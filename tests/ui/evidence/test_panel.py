@@ -164,7 +164,7 @@ def test_verify_vault_reports_success_and_names_a_damaged_item(
     assert "all 2 items decrypt and match their SHA-256" in panel.status.text()
 
     damaged = panel.items[0]
-    blob = records.blob_path(world.paths.workdir, damaged.sha256)
+    blob = records.blob_path(world.paths.workdir, damaged.sha256, world.store.vault_key())
     data = bytearray(blob.read_bytes())
     data[-1] ^= 0x01
     blob.write_bytes(bytes(data))

@@ -50,7 +50,7 @@ def test_read_item_returns_checked_plaintext_from_memory(world: World, tmp_path:
     assert docking is None and item.sha256 == hashlib.sha256(b"hello evidence").hexdigest()
     with pytest.raises(UserError, match="too large to show"):
         evidence.read_item(world.store, item_id, limit=4)
-    blob = records.blob_path(world.paths.workdir, item.sha256)
+    blob = records.blob_path(world.paths.workdir, item.sha256, world.store.vault_key())
     blob.write_bytes(blob.read_bytes()[:-1] + bytes([blob.read_bytes()[-1] ^ 1]))
     with pytest.raises(VaultIntegrityError):
         evidence.read_item(world.store, item_id)
