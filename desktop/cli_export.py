@@ -4,8 +4,10 @@
 
 writes a BagIt zip (see `desktop.documents.package`) holding the signed PDF, the statement's
 audit events with inclusion proofs against a freshly signed tree head, SHA-256 and SM3
-manifests and the stand-alone `verify_package.py`. The command prints the package's SHA-256
-and the verifier's SHA-256 (to publish, so a court can check its copy of the verifier).
+manifests, the device certificate chain and the unit root, a binding record signed by the
+device certificate (decision 0017), a Chinese README and the stand-alone
+`verify_package.py`. The command prints the package's SHA-256 and the verifier's SHA-256
+(to publish, so a court can check its copy of the verifier).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     print(_("Court package written to {path} ({events} audit events, SHA-256 {sha256}).").format(
         path=result.path, events=result.events, sha256=result.sha256))
-    print(_("Check it offline with `python3 verify_package.py` in the extracted folder; the "
-            "verifier's SHA-256 is {sha256}.").format(sha256=result.verifier_sha256))
+    print(_("Check it offline with `python3 verify_package.py --root UNIT-ROOT.pem` in the "
+            "extracted folder (the unit root from the issuing unit, not from the package); "
+            "the verifier's SHA-256 is {sha256}.").format(sha256=result.verifier_sha256))
     return 0
 
 

@@ -15,6 +15,15 @@ into the bytes of one zip with a fixed layout:
     data/audit/events.jsonl    one line per event: index, leaf hash, exact leaf data
     data/audit/proofs.json     RFC 9162 inclusion proof of every event against the head
     data/audit/tree_head.json  the signed tree head and the device public key (raw, hex)
+    README.txt                 in Chinese: what the package is and how to check it
+    trust/device-chain.pem     the statement room's device certificate and its chain
+    trust/unit-root.pem        the unit root(s) the device certificate chains to
+    trust/binding.json         binds the tree-head key, the head and both tag manifests...
+    trust/binding.sig          ...signed (DER ECDSA) by the device certificate's key
+
+The binding record is what makes the package's trust come from outside it (decision 0017):
+the verifier is given the unit root and checks that the device certificate chains to it and
+signed the binding, which names the tag manifests, which hash every other file.
 
 Members are sorted, stored uncompressed with a fixed timestamp and no extra fields, and
 every JSON file has one spelling, so two packages built from the same data differ only in
@@ -26,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +47,7 @@ from sync.protocol.treehead import SignedTreeHead
 __all__ = [
     "PackageEvent",
     "PackageInfo",
+    "PackageTrust",
     "build_package",
     "package_members",
     "verifier_sha256",
@@ -54,6 +64,52 @@ class PackageEvent:
     index: int
     leaf_data: bytes
     proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class PackageTrust:
+    """The device certificate chain (PEM, device first), the unit root(s) (PEM), and how to
+    sign the binding record with the device certificate's key (raw bytes -> signature)."""
+
+    device_chain_pem: bytes
+    root_pem: bytes
+    device_certificate_der: bytes
+    sign: Callable[[bytes], bytes]
+
+
+README = """电子笔录室 法庭证据包
+======================
+
+本证据包由电子笔录室（离线行政执法询问笔录系统）导出，内容为一份已签名、盖章的询问（讯问）笔录
+及其审计记录，供法院、复议机关或辩护方离线核验。
+
+包内文件
+--------
+data/statement.pdf          已签名、盖章的笔录 PDF（PAdES 电子签名：终端认证、当事人逐页签名、
+                            询问人、记录人、单位印章）
+data/audit/events.jsonl     与本笔录有关的每条审计事件（原始数据）
+data/audit/proofs.json      每条事件在审计树中的包含证明（RFC 9162）
+data/audit/tree_head.json   终端签署的审计树头（Ed25519）
+trust/device-chain.pem      电子笔录室终端的设备证书及证书链
+trust/unit-root.pem         出具单位的根证书
+trust/binding.json(.sig)    设备证书签署的绑定记录：审计树头公钥、树头、两份标签清单的哈希
+manifest-*.txt, tagmanifest-*.txt   全部文件的 SHA-256 与 SM3（GB/T 32905）哈希
+verify_package.py           独立校验程序（仅需 Python 3 标准库；有 cryptography 库时校验签名）
+
+如何核验
+--------
+1. 从出具单位或其公布渠道取得单位根证书 ROOT.pem（或其 SHA-256 指纹）以及校验程序的 SHA-256，
+   与本包内 verify_package.py 的哈希核对。不要只信任包内自带的根证书。
+2. 在解压后的目录中运行：
+
+       python3 verify_package.py --root ROOT.pem
+   或  python3 verify_package.py --root-fingerprint 指纹
+
+   加 --en 输出英文。退出码：0 全部通过且可追溯至该单位根证书；1 校验失败（被篡改、伪造或损坏）；
+   3 能运行的检查均通过，但未能确立信任（未提供根证书，或本机缺少 cryptography 库）。
+3. 没有 cryptography 库时，程序只校验哈希、清单和审计证明，并列出未能运行的检查；此时不能据此
+   认定证据包真实。
+"""
 
 
 @dataclass(frozen=True)
@@ -108,6 +164,7 @@ def package_members(
     head: SignedTreeHead,
     public_key: bytes,
     info: PackageInfo,
+    trust: PackageTrust,
 ) -> dict[str, bytes]:
     """Every member of the package, by its path inside the zip."""
     ordered = sorted(events, key=lambda e: e.index)
@@ -143,10 +200,25 @@ def package_members(
         _one_line("Verifier-SHA256", hashlib.sha256(verifier_source()).hexdigest()),
     )).encode("utf-8")
     members[verifier.VERIFIER_NAME] = verifier_source()
+    members[verifier.README_PATH] = README.encode("utf-8")
+    members[verifier.CHAIN_PATH] = trust.device_chain_pem
+    members[verifier.ROOT_PATH] = trust.root_pem
     for algorithm, name in zip(verifier.ALGORITHMS, verifier.MANIFESTS, strict=True):
         members[name] = _manifest(members, verifier.PAYLOAD, algorithm)
     for algorithm, name in zip(verifier.ALGORITHMS, verifier.TAG_MANIFESTS, strict=True):
         members[name] = _manifest(members, verifier.TAG_FILES, algorithm)
+    sth = head.to_json()
+    binding = verifier.canonical({
+        "v": 1, "purpose": verifier.BINDING_PURPOSE, "statement_id": info.statement_id,
+        "log_id": sth["log_id"], "tree_head_key": public_key.hex(),
+        "tree_head_key_id": sth["key_id"], "tree_size": sth["tree_size"],
+        "root_hash": sth["root_hash"], "timestamp_ms": sth["timestamp_ms"],
+        "device_certificate_sha256": hashlib.sha256(trust.device_certificate_der).hexdigest(),
+        "tagmanifests": {name: hashlib.sha256(members[name]).hexdigest()
+                         for name in verifier.TAG_MANIFESTS},
+    })
+    members[verifier.BINDING_PATH] = binding
+    members[verifier.BINDING_SIG_PATH] = trust.sign(binding)
     return members
 
 
@@ -156,6 +228,7 @@ def build_package(
     head: SignedTreeHead,
     public_key: bytes,
     info: PackageInfo,
+    trust: PackageTrust,
 ) -> bytes:
     """The zip bytes of the court package (fixed layout, built in memory)."""
-    return verifier.write_zip(package_members(pdf, events, head, public_key, info))
+    return verifier.write_zip(package_members(pdf, events, head, public_key, info, trust))

@@ -1,21 +1,32 @@
 """Stand-alone verifier of a Statement Room court package (shipped as verify_package.py).
 
 This file is copied unchanged to the root of every court package. It needs only the Python
-standard library and the `cryptography` package, and imports nothing of Statement Room, so a
-court or a defence expert can read it and run it offline:
+standard library (and, for the signature checks, the `cryptography` package), and imports
+nothing of Statement Room, so a court or a defence expert can read it and run it offline:
 
-    python3 verify_package.py                 # inside the extracted package folder
-    python3 verify_package.py PACKAGE.zip     # or on the zip itself
-    python3 verify_package.py FOLDER          # or on an extracted folder elsewhere
+    python3 verify_package.py --root UNIT-ROOT.pem               # in the extracted folder
+    python3 verify_package.py --root-fingerprint HEX PACKAGE.zip # or on the zip itself
+    python3 verify_package.py --en ...                           # English instead of Chinese
+
+Trust comes from outside the package (issue 11, decision 0017): the unit root is given on
+the command line (the certificate, or its published SHA-256 fingerprint). The package's
+binding record (`trust/binding.json`) names the audit tree-head key, the store, the signed
+tree head and the SHA-256 of both tag manifests; the statement room's device certificate
+signs it (`trust/binding.sig`), and that certificate must chain to the given root. Without
+a root, or without `cryptography`, the verifier still checks what it can, then says
+plainly which checks it could not run and that trust was NOT established (exit 3), never
+that the package holds.
 
 It checks the BagIt layout (`bagit.txt`, `bag-info.txt`, payload under `data/`), every
 entry of the payload manifests (SHA-256 and SM3) and tag manifests, that no file is unlisted
 or missing, that the manifests are in their one canonical form, the Ed25519 signature of the
 audit tree head and its key id, every audit event's leaf hash and its RFC 9162 inclusion
 proof against that head, and that the `document.signed` event names the SHA-256 of
-`data/statement.pdf`. Given a zip, it also rebuilds the zip from its members with the fixed
-layout and requires the file to be byte-identical. It prints a report and exits 0 only if
-everything holds (1 otherwise, 2 on bad usage).
+`data/statement.pdf`. Given a zip, it refuses anything that could be a zip bomb (compressed
+members, too many or too large members), then rebuilds the zip from its members with the
+fixed layout and requires the file to be byte-identical. Exit status: 0 everything holds and
+chains to the given root; 1 a check failed (forged or damaged); 2 bad usage; 3 every check
+that could run holds, but trust was not established (no root given, or no `cryptography`).
 
 This script cannot vouch for itself: compare its SHA-256 (printed first) with the value
 published by the issuing unit before trusting its verdict. Its hash is also listed in the
@@ -33,11 +44,20 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding
+    HAVE_CRYPTOGRAPHY = True
+except ImportError:  # a bare `python3 -I`: hashes and proofs only, and say so
+    HAVE_CRYPTOGRAPHY = False
 
 VERIFIER_NAME = "verify_package.py"
 PDF_PATH = "data/statement.pdf"
@@ -49,8 +69,25 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 ALGORITHMS = ("sha256", "sm3")
 MANIFESTS = tuple(f"manifest-{a}.txt" for a in ALGORITHMS)
 TAG_MANIFESTS = tuple(f"tagmanifest-{a}.txt" for a in ALGORITHMS)
-TAG_FILES = ("bag-info.txt", "bagit.txt", *MANIFESTS, VERIFIER_NAME)
-ALL_MEMBERS = tuple(sorted((*PAYLOAD, *TAG_FILES, *TAG_MANIFESTS)))
+README_PATH = "README.txt"
+CHAIN_PATH = "trust/device-chain.pem"
+ROOT_PATH = "trust/unit-root.pem"
+BINDING_PATH = "trust/binding.json"
+BINDING_SIG_PATH = "trust/binding.sig"
+TAG_FILES = (README_PATH, "bag-info.txt", "bagit.txt", *MANIFESTS, CHAIN_PATH, ROOT_PATH,
+             VERIFIER_NAME)
+# The binding record signs the tag manifests, so it cannot be listed in them.
+BINDING_FILES = (BINDING_PATH, BINDING_SIG_PATH)
+ALL_MEMBERS = tuple(sorted((*PAYLOAD, *TAG_FILES, *TAG_MANIFESTS, *BINDING_FILES)))
+BINDING_PURPOSE = "statement-room court package binding"
+BINDING_FIELDS = frozenset({"v", "purpose", "statement_id", "log_id", "tree_head_key",
+                            "tree_head_key_id", "tree_size", "root_hash", "timestamp_ms",
+                            "device_certificate_sha256", "tagmanifests"})
+# Zip bomb bounds: a package is a few PDFs and JSON files, stored uncompressed.
+MAX_MEMBERS = 64
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_ZIP_BYTES = 1024 * 1024 * 1024
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNTRUSTED = 0, 1, 2, 3
 # Fixed zip layout: stored (no compression: byte-reproducible on any zlib), 1980-01-01.
 ZIP_DOS_TIME = 0
 ZIP_DOS_DATE = (0 << 9) | (1 << 5) | 1
@@ -65,14 +102,76 @@ class PackageError(Exception):
     """One check failed; the message names the member concerned."""
 
 
+class Unavailable(Exception):
+    """A check needs something this Python does not have (`cryptography`, SM3)."""
+
+
+# Messages: Chinese by default, English with --en (this file cannot use gettext catalogs).
+MESSAGES: dict[str, tuple[str, str]] = {
+    "verifier": ("校验程序 {name} 的 SHA-256：{sha256}", "verifier {name} SHA-256 {sha256}"),
+    "compare": ("（请与出具单位公布的值核对）",
+                "(compare it with the value published by the issuing unit)"),
+    "package": ("证据包：{path}", "package {path}"),
+    "failed": ("未通过  {detail}", "FAILED  {detail}"),
+    "cannot": ("未通过  无法检查 {path}：{detail}", "FAILED  cannot check {path}: {detail}"),
+    "result_failed": ("结论：证据包未通过校验（被篡改、伪造或损坏）。",
+                      "RESULT: the package does NOT verify (altered, forged or damaged)."),
+    "result_ok": ("结论：证据包通过校验：每个文件、哈希、签名和证明均成立，且经单位根证书 {root} "
+                  "确认来自该单位的电子笔录室终端。",
+                  "RESULT: the package verifies: every file, hash, signature and proof holds, "
+                  "and it comes from a statement room of the unit whose root is {root}."),
+    "result_untrusted": ("结论：能运行的检查均通过，但未能确立信任：不能据此认定证据包真实。",
+                         "RESULT: every check that could run holds, but trust was NOT "
+                         "established: this does not show the package is authentic."),
+    "not_run": ("未运行  {check}", "NOT RUN  {check}"),
+    "no_root": ("未提供单位根证书（--root ROOT.pem 或 --root-fingerprint HEX）：设备证书链和绑定"
+                "记录的信任无法确立",
+                "no unit root given (--root ROOT.pem or --root-fingerprint HEX): the device "
+                "certificate chain and the binding record cannot be trusted"),
+    "no_crypto": ("本机 Python 没有 cryptography 库：{checks} 未检查",
+                  "this Python has no `cryptography` package: {checks} not checked"),
+    "crypto_checks": ("审计树头的 Ed25519 签名、设备证书链、绑定记录签名、PDF 签名",
+                      "the audit tree head's Ed25519 signature, the device certificate chain, "
+                      "the binding record's signature, the PDF's signatures"),
+    "no_sm3": ("本机没有 SM3 算法：SM3 清单未检查",
+               "no SM3 implementation here: the SM3 manifests were not checked"),
+    "usage": ("用法：python3 {name} [--root ROOT.pem | --root-fingerprint HEX] [--en] "
+              "[PACKAGE.zip | FOLDER]",
+              "usage: python3 {name} [--root ROOT.pem | --root-fingerprint HEX] [--en] "
+              "[PACKAGE.zip | FOLDER]"),
+    "bad_root": ("无法读取根证书 {path}", "cannot read the root certificate {path}"),
+    "bad_fingerprint": ("指纹应为 64 个十六进制字符", "the fingerprint must be 64 hex characters"),
+}
+LANGUAGE = ["zh"]
+
+
+def message(key: str, **values: object) -> str:
+    zh, en = MESSAGES[key]
+    return (en if LANGUAGE[0] == "en" else zh).format(**values)
+
+
 def digest(algorithm: str, data: bytes) -> str:
     if algorithm == "sha256":
         return hashlib.sha256(data).hexdigest()
     if algorithm == "sm3":
+        try:
+            return hashlib.new("sm3", data).hexdigest()
+        except ValueError:  # this OpenSSL has no SM3
+            pass
+        if not HAVE_CRYPTOGRAPHY:
+            raise Unavailable("sm3")
         h = hashes.Hash(hashes.SM3())
         h.update(data)
         return h.finalize().hex()
     raise ValueError(f"unknown algorithm {algorithm}")
+
+
+def sm3_available() -> bool:
+    try:
+        digest("sm3", b"")
+    except Unavailable:
+        return False
+    return True
 
 
 # Deterministic zip -------------------------------------------------------------------------
@@ -104,8 +203,12 @@ def write_zip(members: dict[str, bytes]) -> bytes:
 
 def read_zip(raw: bytes) -> dict[str, bytes]:
     """Members of a package zip; the bytes must be exactly the fixed layout of them."""
+    if len(raw) > MAX_ZIP_BYTES:
+        raise PackageError(f"zip: larger than {MAX_ZIP_BYTES} bytes; refused")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+            check_bomb(infos, len(raw))
             names = archive.namelist()
             if len(set(names)) != len(names):
                 raise PackageError("zip: duplicate member names")
@@ -118,6 +221,28 @@ def read_zip(raw: bytes) -> dict[str, bytes]:
         raise PackageError("zip: the file is not in the package's fixed layout "
                            "(headers, order or trailing bytes changed)")
     return members
+
+
+def check_bomb(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> None:
+    """Refuse, before inflating anything, what could be a zip bomb: a package's members are
+    stored uncompressed, few, and together no larger than the archive."""
+    if len(infos) > MAX_MEMBERS:
+        raise PackageError(f"zip: {len(infos)} members (at most {MAX_MEMBERS}); refused as a "
+                           "possible zip bomb")
+    total = 0
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise PackageError(f"zip: {info.filename} is compressed (ratio {ratio:.0f}:1); a "
+                               "package stores its members uncompressed; refused as a "
+                               "possible zip bomb")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise PackageError(f"zip: {info.filename} is larger than {MAX_MEMBER_BYTES} "
+                               "bytes; refused as a possible zip bomb")
+        total += info.file_size
+    if total > archive_size:
+        raise PackageError("zip: members claim more bytes than the archive holds; refused as "
+                           "a possible zip bomb")
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -290,9 +415,13 @@ def check_tree_head(members: dict[str, bytes], report: list[str]) -> tuple[int, 
     key_id = hashlib.sha256(public_raw).hexdigest()[:KEY_ID_HEX_CHARS]
     if sth["key_id"] != key_id:
         raise PackageError(f"{TREE_HEAD_PATH}: key_id does not belong to the public key")
+    signed = tree_head_signing_bytes(sth)
+    if not HAVE_CRYPTOGRAPHY:
+        report.append(f"--  {TREE_HEAD_PATH}: {tree_size} events, root {root.hex()} "
+                      "(Ed25519 signature not checked)")
+        return tree_size, root
     try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(
-            signature, tree_head_signing_bytes(sth))
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, signed)
     except (InvalidSignature, ValueError) as exc:
         raise PackageError(f"{TREE_HEAD_PATH}: the tree head signature does not verify") from exc
     report.append(f"ok  {TREE_HEAD_PATH}: Ed25519 signature by key {key_id} over "
@@ -374,52 +503,447 @@ def check_events(members: dict[str, bytes], tree_size: int, root: bytes,
     return events
 
 
-def verify_members(members: dict[str, bytes]) -> list[str]:
-    """Every check on a package's members; raises PackageError at the first failure."""
-    report: list[str] = []
+# The PDF's signatures, without pyHanko -------------------------------------------------------
+# A small DER reader for CMS SignedData (RFC 5652), and the signature dictionaries found by
+# their /ByteRange. It checks: the byte ranges leave out exactly each /Contents and the last
+# one ends at the end of the file; each CMS messageDigest matches its byte range and its
+# signature verifies with a certificate carried in it that chains to the unit root; every
+# signature field but the witness's is filled, the certification first and the seal last.
+
+OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+DIGESTS = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
+           "2.16.840.1.101.3.4.2.3": "sha512"}
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_OBJECT = re.compile(rb"(\d+)\s+0\s+obj\b(.*?)\bendobj", re.S)
+_FIELD_NAME = re.compile(rb"/T\s*\(([A-Za-z0-9]+)\)")
+_FIELD_VALUE = re.compile(rb"/V\s+(\d+)\s+0\s+R")
+
+
+def der(data: bytes, at: int = 0) -> tuple[int, int, int]:
+    """(tag, start of content, end of content) of the DER element at `at`."""
+    tag = data[at]
+    length = data[at + 1]
+    start = at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 4:
+            raise PackageError("CMS: unsupported length")
+        length = int.from_bytes(data[start:start + count], "big")
+        start += count
+    end = start + length
+    if end > len(data):
+        raise PackageError("CMS: truncated")
+    return tag, start, end
+
+
+def der_children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """(tag, element start, content start, content end) of each element in [start, end)."""
+    out = []
+    while start < end:
+        tag, content, stop = der(data, start)
+        out.append((tag, start, content, stop))
+        start = stop
+    return out
+
+
+def der_oid(data: bytes) -> str:
+    first = data[0]
+    parts = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    value = 0
+    for byte in data[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(str(p) for p in parts)
+
+
+def _hash(name: str, data: bytes) -> bytes:
+    return hashlib.new(name, data).digest()
+
+
+def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certificate:
+    """Verify one CMS SignedData over `signed`; its signer certificate, chained to `root`."""
+    _tag, start, end = der(cms)
+    content_type, explicit = der_children(cms, start, end)[:2]
+    _t, sd_start, sd_end = der(cms, explicit[2])
+    parts = der_children(cms, sd_start, sd_end)
+    digest_name = None
+    certs: list[x509.Certificate] = []
+    signer_infos = None
+    for tag, first, content, stop in parts:
+        if tag == 0xA0:
+            certs = [x509.load_der_x509_certificate(cms[a:b]) for _t2, a, _c, b in
+                     der_children(cms, content, stop) if _t2 == 0x30]
+        elif tag == 0x31 and signer_infos is None and parts.index((tag, first, content, stop)) > 1:
+            signer_infos = (content, stop)
+    if signer_infos is None:
+        raise PackageError("CMS: no signer")
+    (info,) = [c for c in der_children(cms, *signer_infos)]
+    fields = der_children(cms, info[2], info[3])
+    digest_alg = fields[2]
+    _t, oid_start, oid_end = der(cms, digest_alg[2])
+    digest_name = DIGESTS.get(der_oid(cms[oid_start:oid_end]))
+    if digest_name is None:
+        raise PackageError("CMS: unsupported digest algorithm")
+    attrs = fields[3]
+    if attrs[0] != 0xA0:
+        raise PackageError("CMS: no signed attributes")
+    message_digest = None
+    for _ta, _a, a_content, a_stop in der_children(cms, attrs[2], attrs[3]):
+        oid_el, values = der_children(cms, a_content, a_stop)
+        if der_oid(cms[oid_el[2]:oid_el[3]]) == OID_MESSAGE_DIGEST:
+            (value,) = der_children(cms, values[2], values[3])
+            message_digest = cms[value[2]:value[3]]
+    if message_digest != _hash(digest_name, signed):
+        raise PackageError("the signed bytes do not match the signature's message digest "
+                           "(the PDF was altered)")
+    to_verify = b"\x31" + cms[attrs[1] + 1:attrs[3]]
+    signature_el = fields[5]
+    signature = cms[signature_el[2]:signature_el[3]]
+    algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(),
+                 "sha512": hashes.SHA512()}[digest_name]
+    signer = None
+    for cert in certs:
+        public = cert.public_key()
+        try:
+            if isinstance(public, ec.EllipticCurvePublicKey):
+                public.verify(signature, to_verify, ec.ECDSA(algorithm))
+            elif isinstance(public, rsa.RSAPublicKey):
+                public.verify(signature, to_verify, padding.PKCS1v15(), algorithm)
+            else:
+                continue
+        except InvalidSignature:
+            continue
+        signer = cert
+        break
+    if signer is None:
+        raise PackageError("the CMS signature does not verify with any certificate it carries")
+    del content_type
+    path = [signer]
+    while True:
+        current = path[-1]
+        try:
+            current.verify_directly_issued_by(root)
+            return signer
+        except (ValueError, TypeError, InvalidSignature):
+            pass
+        issuers = [c for c in certs if c.subject == current.issuer and c not in path]
+        if not issuers or len(path) > 8:
+            raise PackageError(f"the signer {signer.subject.rfc4514_string()} does not chain "
+                               "to the given unit root")
+        try:
+            current.verify_directly_issued_by(issuers[0])
+        except (ValueError, TypeError, InvalidSignature) as exc:
+            raise PackageError("a certificate in the signature's chain is forged") from exc
+        path.append(issuers[0])
+
+
+def _objects(pdf: bytes) -> dict[int, tuple[int, bytes]]:
+    """The last definition of each plain object: number -> (offset, body)."""
+    found: dict[int, tuple[int, bytes]] = {}
+    for match in _OBJECT.finditer(pdf):
+        found[int(match.group(1))] = (match.start(), match.group(2))
+    return found
+
+
+def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
+    """Every signature of the statement PDF, checked as far as the standard library and
+    `cryptography` allow (no PDF parser: pyHanko is not at hand)."""
+    name = PDF_PATH
+    if not pdf.startswith(b"%PDF-"):
+        raise PackageError(f"{name}: not a PDF")
+    objects = _objects(pdf)
+    signatures: dict[int, tuple[int, int, int, int]] = {}
+    for number, (_offset, body) in objects.items():
+        match = _BYTE_RANGE.search(body)
+        if match and b"/Contents" in body:
+            signatures[number] = tuple(int(v) for v in match.groups())  # type: ignore[assignment]
+    if not signatures:
+        raise PackageError(f"{name}: carries no signatures")
+    fields: dict[str, int | None] = {}
+    for _number, (_offset, body) in objects.items():
+        if b"/FT" in body and b"/Sig" in body:
+            named = _FIELD_NAME.search(body)
+            if named:
+                value = _FIELD_VALUE.search(body)
+                fields[named.group(1).decode()] = int(value.group(1)) if value else None
+    by_object = {v: k for k, v in fields.items() if v is not None}
+    ordered = sorted(signatures.items(), key=lambda item: item[1][2] + item[1][3])
+    names: list[tuple[str, x509.Certificate]] = []
+    end_of_file = len(pdf.rstrip(b"\r\n"))
+    for number, (a, b, c, d) in ordered:
+        field_name = by_object.get(number, f"object {number}")
+        if a != 0 or not b < c or pdf[b:b + 1] != b"<" or pdf[c - 1:c] != b">":
+            raise PackageError(f"{name}: signature {field_name} has a malformed byte range")
+        cms = bytes.fromhex(pdf[b + 1:c - 1].decode("ascii"))
+        try:
+            signer = check_cms(cms, pdf[a:b] + pdf[c:c + d], root)
+        except PackageError as exc:
+            raise PackageError(f"{name}: signature {field_name}: {exc}") from exc
+        except Exception as exc:  # a malformed CMS blob
+            raise PackageError(f"{name}: signature {field_name} cannot be read ({exc!r})") \
+                from exc
+        names.append((field_name, signer))
+    last_end = ordered[-1][1][2] + ordered[-1][1][3]
+    if len(pdf[:last_end].rstrip(b"\r\n")) != end_of_file:
+        raise PackageError(f"{name}: the last signature does not cover the whole file "
+                           f"({len(pdf) - last_end} bytes after it)")
+    empty = [f for f, v in sorted(fields.items()) if v is None and f != "Witness"]
+    party = [f for f in fields if re.fullmatch(r"Party[0-9]+", f)]
+    if party and all(fields[f] is None for f in party):
+        empty = [f for f in empty if f not in party]  # a refusal: no party signs
+    if empty:
+        raise PackageError(f"{name}: signature fields not signed: {', '.join(empty)}")
+    order = [n for n, _s in names]
+    if order[0] != "Certification" or order[-1] != "Seal":
+        raise PackageError(f"{name}: the certification must come first and the seal last "
+                           f"(found {', '.join(order)})")
+    for required in ("Interviewer1", "Interviewer2", "Recorder"):
+        if required not in order:
+            raise PackageError(f"{name}: no {required} signature")
+    return [f"ok  {name}: {len(names)} signatures ({', '.join(order)}) verify, each chains to "
+            "the unit root, the last covers the whole file"]
+
+
+@dataclass
+class Verdict:
+    """What the checks found: report lines, checks not run, and whether trust holds."""
+
+    lines: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
+    trusted: bool = False
+    root_fingerprint: str | None = None
+
+
+def _pem_certificates(members: dict[str, bytes], name: str) -> list[x509.Certificate]:
+    try:
+        certs = x509.load_pem_x509_certificates(members[name])
+    except ValueError as exc:
+        raise PackageError(f"{name}: not PEM certificates") from exc
+    if not certs:
+        raise PackageError(f"{name}: no certificate")
+    return certs
+
+
+def _verify_with(public: object, signature: bytes, data: bytes) -> None:
+    """Raise InvalidSignature unless `signature` by `public` (EC or RSA, SHA-256/384)."""
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    elif isinstance(public, rsa.RSAPublicKey):
+        public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        raise InvalidSignature("unsupported key type")
+
+
+def check_chain(chain: Sequence[x509.Certificate], root: x509.Certificate,
+                at: datetime, notes: list[str]) -> None:
+    """Each certificate issued by the next, the last by `root`; a certificate not valid at
+    `at` (the tree head's time, from the device's own clock) is noted, not refused."""
+    path = [*chain]
+    if path and path[-1] == root:
+        path = path[:-1]
+    if not path:
+        raise PackageError(f"{CHAIN_PATH}: no device certificate")
+    for cert, issuer in zip(path, [*path[1:], root], strict=True):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature) as exc:
+            raise PackageError(f"{CHAIN_PATH}: {cert.subject.rfc4514_string()} is not issued "
+                               f"by {issuer.subject.rfc4514_string()}: the device certificate "
+                               "does not chain to the given unit root") from exc
+        if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+            notes.append(f"{cert.subject.rfc4514_string()} valid "
+                         f"{cert.not_valid_before_utc:%Y-%m-%d} to "
+                         f"{cert.not_valid_after_utc:%Y-%m-%d}, the tree head dated "
+                         f"{at:%Y-%m-%d} (certificate use is checked when signing)")
+
+
+def check_binding(members: dict[str, bytes], info: dict[str, str],
+                  root: x509.Certificate | None, verdict: Verdict) -> None:
+    """The binding record: signed by the device certificate, naming the tree-head key, the
+    signed head and both tag manifests; with a root, that certificate chains to it."""
+    record = _json(members, BINDING_PATH)
+    if not isinstance(record, dict) or set(record) != BINDING_FIELDS or record["v"] != 1 \
+            or record["purpose"] != BINDING_PURPOSE:
+        raise PackageError(f"{BINDING_PATH}: not a binding record")
+    if members[BINDING_PATH] != canonical(record):
+        raise PackageError(f"{BINDING_PATH}: not in its canonical form")
+    head = _json(members, TREE_HEAD_PATH)
+    assert isinstance(head, dict)
+    sth = head["signed_tree_head"]
+    expected = {"tree_head_key": head["public_key"], "tree_head_key_id": sth["key_id"],
+                "log_id": sth["log_id"], "tree_size": sth["tree_size"],
+                "root_hash": sth["root_hash"], "timestamp_ms": sth["timestamp_ms"],
+                "statement_id": info["Statement-Id"]}
+    for key, value in expected.items():
+        if record[key] != value:
+            raise PackageError(f"{BINDING_PATH}: {key} differs from the package "
+                               f"({TREE_HEAD_PATH} or bag-info.txt)")
+    tags = record["tagmanifests"]
+    if not isinstance(tags, dict) or set(tags) != set(TAG_MANIFESTS):
+        raise PackageError(f"{BINDING_PATH}: does not name both tag manifests")
+    for name in TAG_MANIFESTS:
+        if tags[name] != hashlib.sha256(members[name]).hexdigest():
+            raise PackageError(f"{name}: its SHA-256 differs from the signed {BINDING_PATH}")
+    verdict.lines.append(f"ok  {BINDING_PATH}: names the tree-head key {sth['key_id']}, the "
+                         "signed head and the SHA-256 of both tag manifests")
+    if not HAVE_CRYPTOGRAPHY:
+        return
+    chain = _pem_certificates(members, CHAIN_PATH)
+    device = chain[0]
+    if record["device_certificate_sha256"] != hashlib.sha256(
+            device.public_bytes(Encoding.DER)).hexdigest():
+        raise PackageError(f"{BINDING_PATH}: names another device certificate")
+    try:
+        _verify_with(device.public_key(), members[BINDING_SIG_PATH], members[BINDING_PATH])
+    except (InvalidSignature, ValueError) as exc:
+        raise PackageError(f"{BINDING_SIG_PATH}: the device certificate's signature of the "
+                           "binding record does not verify") from exc
+    verdict.lines.append(f"ok  {BINDING_SIG_PATH}: signed by the device certificate "
+                         f"{device.subject.rfc4514_string()}")
+    if root is None:
+        return
+    at = datetime.fromtimestamp(int(sth["timestamp_ms"]) / 1000, tz=UTC)
+    notes: list[str] = []
+    check_chain(chain, root, at, notes)
+    verdict.lines.extend(f"note  {note}" for note in notes)
+    verdict.trusted = True
+    verdict.lines.append(f"ok  {CHAIN_PATH}: the device certificate chains to the unit root "
+                         f"{root.subject.rfc4514_string()}")
+
+
+def canonical(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _package_root(members: dict[str, bytes], fingerprint: str) -> x509.Certificate:
+    for cert in _pem_certificates(members, ROOT_PATH):
+        if hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest() == fingerprint:
+            return cert
+    raise PackageError(f"{ROOT_PATH}: no certificate in the package has the given fingerprint "
+                       f"{fingerprint}")
+
+
+def verify_members(members: dict[str, bytes], root: bytes | None = None,
+                   root_fingerprint: str | None = None) -> Verdict:
+    """Every check on a package's members; raises PackageError at the first failure.
+
+    `root` is the unit root certificate (PEM or DER) given by the person checking;
+    `root_fingerprint` its SHA-256 (hex), to find among the package's trust roots.
+    """
+    verdict = Verdict()
+    report = verdict.lines
     check_layout(members, report)
+    sm3 = sm3_available()
     for algorithm, tag_manifest in zip(ALGORITHMS, TAG_MANIFESTS, strict=True):
+        if algorithm == "sm3" and not sm3:
+            continue
         check_manifest(members, tag_manifest, algorithm, TAG_FILES, report)
     for algorithm, manifest in zip(ALGORITHMS, MANIFESTS, strict=True):
+        if algorithm == "sm3" and not sm3:
+            continue
         check_manifest(members, manifest, algorithm, PAYLOAD, report)
+    if not sm3:
+        verdict.not_run.append(message("no_sm3"))
     info = bag_info(members)
     report.append(f"ok  bag-info.txt: statement {info['Statement-Id']}, exported "
                   f"{info.get('Export-Time', '?')}")
-    tree_size, root = check_tree_head(members, report)
-    check_events(members, tree_size, root, info["Statement-Id"], report)
-    return report
+    tree_size, head_root = check_tree_head(members, report)
+    check_events(members, tree_size, head_root, info["Statement-Id"], report)
+    trusted_root: x509.Certificate | None = None
+    if HAVE_CRYPTOGRAPHY and root is not None:
+        try:
+            trusted_root = (x509.load_pem_x509_certificate(root) if b"-----BEGIN" in root
+                            else x509.load_der_x509_certificate(root))
+        except ValueError as exc:
+            raise PackageError("--root: not a certificate") from exc
+    elif HAVE_CRYPTOGRAPHY and root_fingerprint is not None:
+        trusted_root = _package_root(members, root_fingerprint.lower())
+    if trusted_root is not None:
+        verdict.root_fingerprint = hashlib.sha256(
+            trusted_root.public_bytes(Encoding.DER)).hexdigest()
+    check_binding(members, info, trusted_root, verdict)
+    if HAVE_CRYPTOGRAPHY and trusted_root is not None:
+        from_pdf = check_pdf_signatures(members[PDF_PATH], trusted_root)
+        report.extend(from_pdf)
+    if not HAVE_CRYPTOGRAPHY:
+        verdict.not_run.append(message("no_crypto", checks=message("crypto_checks")))
+        verdict.trusted = False
+    elif trusted_root is None:
+        verdict.not_run.append(message("no_root"))
+    return verdict
 
 
-def verify_path(path: Path) -> list[str]:
-    if path.is_dir():
-        return verify_members(read_folder(path))
-    return verify_members(read_zip(path.read_bytes()))
+def verify_path(path: Path, root: bytes | None = None,
+                root_fingerprint: str | None = None) -> Verdict:
+    members = read_folder(path) if path.is_dir() else read_zip(path.read_bytes())
+    return verify_members(members, root, root_fingerprint)
+
+
+def _parse_args(args: list[str]) -> tuple[Path | None, bytes | None, str | None] | None:
+    target: Path | None = None
+    root: bytes | None = None
+    fingerprint: str | None = None
+    while args:
+        arg = args.pop(0)
+        if arg == "--en":
+            LANGUAGE[0] = "en"
+        elif arg in ("--root", "--root-fingerprint") and args:
+            value = args.pop(0)
+            if arg == "--root":
+                try:
+                    root = Path(value).read_bytes()
+                except OSError:
+                    print(message("bad_root", path=value), file=sys.stderr)
+                    return None
+            else:
+                if not re.fullmatch(r"[0-9a-fA-F]{64}", value.replace(":", "")):
+                    print(message("bad_fingerprint"), file=sys.stderr)
+                    return None
+                fingerprint = value.replace(":", "").lower()
+        elif arg.startswith("-") or target is not None:
+            return None
+        else:
+            target = Path(arg)
+    return target, root, fingerprint
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) > 1 or (args and args[0] in ("-h", "--help")):
-        print(f"usage: python3 {VERIFIER_NAME} [PACKAGE.zip | FOLDER]", file=sys.stderr)
-        return 2
+    if "--en" in args:
+        LANGUAGE[0] = "en"
+    parsed = None if any(a in ("-h", "--help") for a in args) else _parse_args(args)
+    if parsed is None:
+        print(message("usage", name=VERIFIER_NAME), file=sys.stderr)
+        return EXIT_USAGE
+    target_arg, root, fingerprint = parsed
     own = Path(__file__).resolve()
-    target = Path(args[0]) if args else own.parent
-    print(f"verifier {VERIFIER_NAME} SHA-256 {hashlib.sha256(own.read_bytes()).hexdigest()}")
-    print("  (compare it with the value published by the issuing unit)")
-    print(f"package {target}")
+    target = target_arg if target_arg is not None else own.parent
+    print(message("verifier", name=VERIFIER_NAME,
+                  sha256=hashlib.sha256(own.read_bytes()).hexdigest()))
+    print("  " + message("compare"))
+    print(message("package", path=target))
     try:
-        report = verify_path(target)
+        verdict = verify_path(target, root, fingerprint)
     except PackageError as exc:
-        print(f"FAILED  {exc}")
-        print("RESULT: the package does NOT verify.")
-        return 1
+        print(message("failed", detail=exc))
+        print(message("result_failed"))
+        return EXIT_FAILED
     except Exception as exc:  # anything unforeseen is a failure, never a pass
-        print(f"FAILED  cannot check {target}: {exc!r}")
-        print("RESULT: the package does NOT verify.")
-        return 1
-    for line in report:
+        print(message("cannot", path=target, detail=repr(exc)))
+        print(message("result_failed"))
+        return EXIT_FAILED
+    for line in verdict.lines:
         print(line)
-    print("RESULT: the package verifies: every file, hash, signature and proof holds.")
-    return 0
+    for check in verdict.not_run:
+        print(message("not_run", check=check))
+    if verdict.trusted and not verdict.not_run:
+        print(message("result_ok", root=verdict.root_fingerprint))
+        return EXIT_OK
+    print(message("result_untrusted"))
+    return EXIT_UNTRUSTED
 
 
 if __name__ == "__main__":

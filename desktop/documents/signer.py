@@ -16,8 +16,8 @@ from typing import Any, Protocol, runtime_checkable
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
@@ -116,6 +116,7 @@ class SoftwareSigner(CertifiedSigner):
         if _spki(key.public_key()) != _spki(certificate.public_key()):
             raise UserError(_("The signing key does not belong to its certificate."))
         registry = certificate_store(chain)
+        self._key = key
         self._certificate = certificate
         self._chain = tuple(chain)
         self._signer = signers.SimpleSigner(
@@ -147,3 +148,11 @@ class SoftwareSigner(CertifiedSigner):
 
     def pyhanko_signer(self) -> Any:
         return self._signer
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A plain signature of `data` (DER ECDSA with SHA-256, deterministic as in RFC 6979,
+        or RSA PKCS#1 v1.5): what the court package's binding record carries (decision
+        0017). Deterministic, so the same package data gives the same bytes."""
+        if isinstance(self._key, ec.EllipticCurvePrivateKey):
+            return self._key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())

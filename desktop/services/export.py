@@ -16,14 +16,19 @@ from gettext import gettext as _
 from importlib import metadata
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+
 from desktop.documents.package import (
     PackageEvent,
     PackageInfo,
+    PackageTrust,
     build_package,
     verifier_sha256,
 )
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
+from desktop.services import keys
+from desktop.services.verify import store_trust_roots
 from desktop.store import audit, cases, documents
 from desktop.store import statements as repo
 from desktop.store.audit import AuditRecord
@@ -62,6 +67,22 @@ def statement_events(store: Store, statement_id: str) -> list[AuditRecord]:
     return [found[idx] for idx in sorted(found)]
 
 
+def package_trust(store: Store) -> PackageTrust:
+    """The device certificate (which signs the binding record), its chain, the unit roots."""
+    device = keys.device_signer(store)
+    pem = serialization.Encoding.PEM
+    chain = [device.certificate, *(c for c in device.chain if c.issuer != c.subject)]
+    roots = [c for c in device.chain if c.issuer == c.subject]
+    for root in store_trust_roots(store):
+        if root not in roots:
+            roots.append(root)
+    return PackageTrust(
+        device_chain_pem=b"".join(c.public_bytes(pem) for c in chain),
+        root_pem=b"".join(c.public_bytes(pem) for c in roots),
+        device_certificate_der=device.certificate.public_bytes(serialization.Encoding.DER),
+        sign=device.sign_bytes)
+
+
 def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int, int]:
     """The package bytes for one sealed statement, its event count and tree size."""
     statement = repo.get_statement(store.conn, statement_id)
@@ -85,7 +106,8 @@ def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int
         exported_at=store.clock(),
         tool_version=tool_version(),
     )
-    return build_package(pdf, events, head, public, info), len(events), size
+    trust = package_trust(store)
+    return build_package(pdf, events, head, public, info, trust), len(events), size
 
 
 def export_package(store: Store, statement_id: str, out: Path) -> ExportedPackage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import json
@@ -15,15 +16,20 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509 import load_pem_x509_certificate
 
 from desktop.documents import package_verifier as verifier
+from desktop.documents import unit_ca
 from desktop.documents.package import (
     PackageEvent,
     PackageInfo,
+    PackageTrust,
     package_members,
     verifier_sha256,
 )
+from desktop.documents.signer import SoftwareSigner
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
 from desktop.services import export
@@ -43,10 +49,14 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_verifier(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python3 verify_package.py [ARG]` in `folder`, isolated from this project."""
+def run_verifier(folder: Path, *args: str, en: bool = True, bare: bool = False
+                 ) -> subprocess.CompletedProcess[str]:
+    """`python3 verify_package.py [ARG]` in `folder`, isolated from this project; `bare`:
+    without site-packages (`-S`), so without `cryptography`."""
+    flags = ["-I", "-S"] if bare else ["-I"]
     return subprocess.run(
-        [sys.executable, "-I", "verify_package.py", *args], cwd=folder, capture_output=True,
+        [sys.executable, *flags, "verify_package.py", *(["--en"] if en else []), *args],
+        cwd=folder, capture_output=True,
         text=True, timeout=60, check=False, env={"PATH": os.environ.get("PATH", "")})
 
 
@@ -84,6 +94,26 @@ def exported(sealed: World, tmp_path: Path) -> tuple[World, Path]:
 # A synthetic package (no store) for the fast checks ----------------------------------------
 
 
+@functools.cache
+def synthetic_unit() -> tuple[unit_ca.CaIdentity, unit_ca.Issued]:
+    root = unit_ca.create_unit_root("示例区综合行政执法局测试中队")
+    device = unit_ca.issue(root, "device", name="SR-SYN-01", unit=root.unit)
+    return root, device
+
+
+def synthetic_trust() -> PackageTrust:
+    root, device = synthetic_unit()
+    pem = serialization.Encoding.PEM
+    signer = SoftwareSigner(device.key, device.certificate, device.chain)
+    return PackageTrust(device.certificate.public_bytes(pem), root.certificate.public_bytes(pem),
+                        device.certificate.public_bytes(serialization.Encoding.DER),
+                        signer.sign_bytes)
+
+
+def synthetic_root_pem() -> bytes:
+    return synthetic_unit()[0].certificate.public_bytes(serialization.Encoding.PEM)
+
+
 def synthetic_members(at: datetime | None = None) -> dict[str, bytes]:
     statement = "statement-1"
     leaves = []
@@ -104,13 +134,15 @@ def synthetic_members(at: datetime | None = None) -> dict[str, bytes]:
     info = PackageInfo(statement, "测试〔2026〕1号", "测试员 (TEST0001)",
                        at or datetime(2026, 11, 27, 9, tzinfo=UTC), "0.1.0")
     return package_members(b"%PDF-1.7 synthetic", events, head,
-                           key.public_key().public_bytes_raw(), info)
+                           key.public_key().public_bytes_raw(), info, synthetic_trust())
 
 
 def test_synthetic_package_verifies() -> None:
     members = synthetic_members()
-    report = verifier.verify_members(members)
-    assert report[-1].startswith(f"ok  {verifier.PDF_PATH}")
+    verdict = verifier.verify_members(members)
+    assert any(line.startswith(f"ok  {verifier.PDF_PATH}") for line in verdict.lines)
+    assert any(line.startswith(f"ok  {verifier.BINDING_SIG_PATH}") for line in verdict.lines)
+    assert not verdict.trusted and verdict.not_run  # no root given: trust not established
     assert verifier.read_zip(verifier.write_zip(members)) == members
 
 
@@ -119,7 +151,8 @@ def test_same_data_gives_the_same_package_except_the_export_time() -> None:
     assert verifier.write_zip(first) == verifier.write_zip(synthetic_members())
     later = synthetic_members(datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC))
     changed = {name for name in first if first[name] != later[name]}
-    assert changed == {"bag-info.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt"}
+    assert changed == {"bag-info.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt",
+                       verifier.BINDING_PATH, verifier.BINDING_SIG_PATH}
     diff = [(a, b) for a, b in zip(first["bag-info.txt"].decode().splitlines(),
                                    later["bag-info.txt"].decode().splitlines(), strict=True)
             if a != b]
@@ -254,12 +287,24 @@ def test_export_verifies_offline_and_is_audited(exported: tuple[World, Path],
     assert details["name"] == "package.zip"
 
     folder = extract(package, tmp_path / "extracted")
-    run = run_verifier(folder)
+    assert world.unit_keys is not None
+    root = tmp_path / "ROOT.pem"
+    root.write_bytes(world.unit_keys.root_pem)
+    run = run_verifier(folder, "--en", "--root", str(root))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "RESULT: the package verifies" in run.stdout
     assert verifier_sha256() in run.stdout
-    run = run_verifier(folder, str(out))
+    assert "signatures (Certification, Party1" in run.stdout and "Seal) verify" in run.stdout
+    run = run_verifier(folder, "--root", str(root), str(out), en=False)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert "证据包通过校验" in run.stdout
+    fingerprint = hashlib.sha256(load_pem_x509_certificate(world.unit_keys.root_pem)
+                                 .public_bytes(serialization.Encoding.DER)).hexdigest()
+    run = run_verifier(folder, "--root-fingerprint", fingerprint)
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = run_verifier(folder, en=False)  # no root: trust is not established
+    assert run.returncode == verifier.EXIT_UNTRUSTED, run.stdout
+    assert "未能确立信任" in run.stdout and "未提供单位根证书" in run.stdout
 
 
 def test_one_changed_byte_in_any_member_fails_the_verifier(exported: tuple[World, Path],
@@ -315,7 +360,7 @@ def test_cli_export_end_to_end_on_the_demo_store(tmp_path: Path) -> None:
     assert result["verifier_sha256"] == verifier_sha256()
     folder = extract(out.read_bytes(), tmp_path / "x")
     check = run_verifier(folder)
-    assert check.returncode == 0, check.stdout
+    assert check.returncode == verifier.EXIT_UNTRUSTED, check.stdout  # no root given
     audit_run = run_cli("audit", "verify", "--workdir", str(workdir), "--json", env=LOGIN)
     assert audit_run.returncode == 0, audit_run.stderr
 
@@ -329,3 +374,151 @@ def test_cli_export_end_to_end_on_the_demo_store(tmp_path: Path) -> None:
 def test_clock_shapes_only_the_export_time() -> None:
     one = synthetic_members(datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=8))))
     assert b"Export-Time: 2026-11-27T09:00:00+08:00\n" in one["bag-info.txt"]
+
+
+# Issue 11 §1: forgeries rebuilt with a fresh key, edited tag files, zip bombs --------------
+
+
+def forged_package(members: dict[str, bytes], pdf: bytes) -> dict[str, bytes]:
+    """What a forger holding the files can do: new events naming `pdf`, a fresh Ed25519
+    tree-head key and a device certificate from a unit root of their own."""
+    info_lines = dict(line.split(": ", 1) for line in
+                      members["bag-info.txt"].decode().splitlines())
+    leaves = []
+    for position, line in enumerate(members[verifier.EVENTS_PATH].decode().splitlines()):
+        event = json.loads(json.loads(line)["leaf"])
+        event["idx"] = position
+        if event["action"] == "document.signed":
+            event["details"]["sha256"] = hashlib.sha256(pdf).hexdigest()
+        leaves.append(canonical_json(event))
+    hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+    key = Ed25519PrivateKey.generate()
+    head = sign_tree_head(TreeHead(len(leaves), merkle.root_hash(hashes), 1_790_000_000_000,
+                                   "forged-log"), key)
+    events = [PackageEvent(i, leaf, tuple(merkle.inclusion_proof(hashes, i)))
+              for i, leaf in enumerate(leaves)]
+    info = PackageInfo(info_lines["Statement-Id"], info_lines["Case-Number"],
+                       info_lines["Exported-By"], datetime(2026, 11, 28, tzinfo=UTC), "0.1.0")
+    return package_members(pdf, events, head, key.public_key().public_bytes_raw(), info,
+                           synthetic_trust())
+
+
+def first_revision(pdf: bytes) -> bytes:
+    import re
+
+    ends = [int(m.group(3)) + int(m.group(4)) for m in re.finditer(
+        rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)]
+    return pdf[:min(ends)]
+
+
+def check_all_ways(members: dict[str, bytes], root: Path, tmp_path: Path, label: str,
+                   reason: str) -> None:
+    """The forgery fails with the root and `cryptography`; without the root, or without
+    `cryptography`, it never "verifies": trust is not established (exit 3) or it fails."""
+    package = tmp_path / f"{label}.zip"
+    package.write_bytes(verifier.write_zip(members))
+    folder = extract(package.read_bytes(), tmp_path / label)
+    run = run_verifier(folder, "--root", str(root))
+    assert run.returncode == verifier.EXIT_FAILED, (label, run.stdout)
+    assert reason in run.stdout, (label, run.stdout)
+    assert "does NOT verify" in run.stdout
+    for bare in (False, True):
+        run = run_verifier(folder, bare=bare, en=False)
+        assert run.returncode in (verifier.EXIT_FAILED, verifier.EXIT_UNTRUSTED), run.stdout
+        assert "证据包通过校验" not in run.stdout and "Traceback" not in run.stderr
+        if run.returncode == verifier.EXIT_UNTRUSTED:
+            assert "未能确立信任" in run.stdout
+            if bare:
+                assert "没有 cryptography 库" in run.stdout and "未运行" in run.stdout
+
+
+def test_forgeries_with_a_fresh_key_fail_against_the_unit_root(
+        exported: tuple[World, Path], tmp_path: Path) -> None:
+    world, out = exported
+    assert world.unit_keys is not None
+    root = tmp_path / "ROOT.pem"
+    root.write_bytes(world.unit_keys.root_pem)
+    members = verifier.read_zip(out.read_bytes())
+    pdf = members[verifier.PDF_PATH]
+    altered = pdf.replace(b"ReportLab Generated", b"ReportLab GeneratXd", 1)
+    assert altered != pdf
+    for label, forged_pdf in (("not-the-statement", b"this is not the statement"),
+                              ("altered", altered), ("stripped", first_revision(pdf))):
+        check_all_ways(forged_package(members, forged_pdf), root, tmp_path, label,
+                       "does not chain to the given unit root")
+    # Even with the genuine device chain copied in, the binding signature cannot be made.
+    genuine_chain = {**forged_package(members, b"this is not the statement"),
+                     verifier.CHAIN_PATH: members[verifier.CHAIN_PATH]}
+    failure_text = failure(genuine_chain)
+    assert verifier.CHAIN_PATH in failure_text or verifier.BINDING_PATH in failure_text
+
+
+def test_a_stripped_or_altered_pdf_under_the_genuine_binding_fails(
+        exported: tuple[World, Path], tmp_path: Path) -> None:
+    """The PDF checks on their own: a genuine package whose PDF is replaced (manifests
+    recomputed: the binding then fails first) and the PDF checker alone on a stripped PDF."""
+    world, out = exported
+    assert world.unit_keys is not None
+    members = verifier.read_zip(out.read_bytes())
+    root_cert = load_pem_x509_certificate(world.unit_keys.root_pem)
+    pdf = members[verifier.PDF_PATH]
+    with pytest.raises(verifier.PackageError, match=r"not signed: .*Seal"):
+        verifier.check_pdf_signatures(first_revision(pdf), root_cert)
+    with pytest.raises(verifier.PackageError, match="altered"):
+        verifier.check_pdf_signatures(pdf.replace(b"ReportLab Generated",
+                                                  b"ReportLab GeneratXd", 1), root_cert)
+    with pytest.raises(verifier.PackageError, match="not a PDF"):
+        verifier.check_pdf_signatures(b"this is not the statement", root_cert)
+    with pytest.raises(verifier.PackageError, match="does not cover the whole file"):
+        verifier.check_pdf_signatures(pdf + b"% appended\n", root_cert)
+
+
+def test_an_edited_bag_info_fails_even_with_manifests_recomputed(
+        exported: tuple[World, Path], tmp_path: Path) -> None:
+    world, out = exported
+    assert world.unit_keys is not None
+    root = tmp_path / "ROOT.pem"
+    root.write_bytes(world.unit_keys.root_pem)
+    members = verifier.read_zip(out.read_bytes())
+    edited = dict(members)
+    edited["bag-info.txt"] = members["bag-info.txt"].replace(
+        world.case.number.encode(), "测试〔2026〕999号".encode())
+    for algorithm, name in zip(verifier.ALGORITHMS, verifier.TAG_MANIFESTS, strict=True):
+        edited[name] = "".join(f"{verifier.digest(algorithm, edited[n])}  {n}\n"
+                               for n in sorted(verifier.TAG_FILES)).encode()
+    assert verifier.BINDING_PATH in failure(edited)
+    package = tmp_path / "edited.zip"
+    package.write_bytes(verifier.write_zip(edited))
+    folder = extract(package.read_bytes(), tmp_path / "edited")
+    for bare in (False, True):  # the binding's hashes are checked with hashlib alone
+        run = run_verifier(folder, "--root", str(root), bare=bare)
+        assert run.returncode == verifier.EXIT_FAILED, run.stdout
+        assert "tagmanifest-sha256.txt" in run.stdout and verifier.BINDING_PATH in run.stdout
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/statement.pdf", b"\0" * (64 * 1024 * 1024))
+    with pytest.raises(verifier.PackageError, match="zip bomb"):
+        verifier.read_zip(bomb.getvalue())
+    many = {f"f{i}": b"" for i in range(verifier.MAX_MEMBERS + 1)}
+    with pytest.raises(verifier.PackageError, match="zip bomb"):
+        verifier.read_zip(verifier.write_zip(many))
+    folder = tmp_path / "v"
+    folder.mkdir()
+    (folder / verifier.VERIFIER_NAME).write_bytes(Path(verifier.__file__).read_bytes())
+    (tmp_path / "bomb.zip").write_bytes(bomb.getvalue())
+    for bare in (False, True):
+        run = run_verifier(folder, str(tmp_path / "bomb.zip"), bare=bare, en=False)
+        assert run.returncode == verifier.EXIT_FAILED and "zip bomb" in run.stdout, run.stdout
+
+
+def test_the_package_carries_a_chinese_readme_and_the_unit_root(
+        exported: tuple[World, Path]) -> None:
+    world, out = exported
+    assert world.unit_keys is not None
+    members = verifier.read_zip(out.read_bytes())
+    readme = members[verifier.README_PATH].decode()
+    assert "python3 verify_package.py --root ROOT.pem" in readme and "如何核验" in readme
+    assert world.unit_keys.root_pem in members[verifier.ROOT_PATH]
