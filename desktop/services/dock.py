@@ -50,7 +50,7 @@ from desktop.store.dockings import Docking
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.store import Store
 from desktop.store.vault_read import verify_blob
-from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
+from desktop.store.vault_stream import VaultIntegrityError, VaultWriteError, encrypt_file
 from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.amba import open_bodycam
 from hardware.bodycam.driver import BodycamDriver, ClockReading
@@ -326,7 +326,7 @@ def _take_one(
     with os.fdopen(fd, "rb", buffering=0) as handle:
         try:
             blob = encrypt_file(handle, vault, key, progress=tick)
-        except (DockCancelled, VaultIntegrityError):
+        except (DockCancelled, VaultIntegrityError, VaultWriteError):
             raise
         except UserError as exc:  # it changed while it was read
             report.skipped.append(SkippedEntry(item.device_path, str(exc)))

@@ -30,7 +30,7 @@ from desktop.store.evidence import EvidenceRecord
 from desktop.store.files import fsync_directory
 from desktop.store.store import Store
 from desktop.store.vault_read import decrypt_to, verify_blob
-from desktop.store.vault_stream import VaultIntegrityError, encrypt_file
+from desktop.store.vault_stream import VaultIntegrityError, VaultWriteError, encrypt_file
 from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.filenames import StartSource, kind_for_extension, parse_name
 
@@ -199,7 +199,7 @@ def _import_one(
         mtime = os.fstat(handle.fileno()).st_mtime
         try:
             blob = encrypt_file(handle, vault, key)
-        except VaultIntegrityError:
+        except (VaultIntegrityError, VaultWriteError):
             raise
         except UserError as exc:  # the file changed while it was read
             report.skipped.append(SkippedEntry(printable(file), str(exc)))

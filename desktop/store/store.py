@@ -11,6 +11,7 @@ store with HQ's escrow private key and gives an officer a new password.
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterator
 from dataclasses import replace
 from gettext import gettext as _
@@ -23,7 +24,7 @@ from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
 from desktop.store import audit, evidence, officers, search, signing_keys
 from desktop.store.anchor import Anchor, write_anchor
-from desktop.store.connection import Connection, guarded, open_database
+from desktop.store.connection import Connection, StoreFull, guarded, open_database
 from desktop.store.continuity import (
     AnchorMissing,
     Continuity,
@@ -391,18 +392,25 @@ def create_store(
     )
     if escrow is not None:
         key_file = replace(key_file, escrow=wrap_for_escrow(data_key, escrow, store_id.encode()))
-    conn = open_database(paths.database, data_key, create=True)
-    try:
+    conn: Connection | None = None
+    try:  # a failure anywhere (a full disk, say) leaves no half store that blocks a retry
+        conn = open_database(paths.database, data_key, create=True)
         with transaction(conn, clock, admin.id) as tx:
             tx.conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?)", (store_id,))
             audit.create_device_key(tx.conn, tx.at)
             tx.audit(Action.STORE_CREATED, store_id, escrow=escrow is not None)
             officers.add_officer(tx, admin)
         save_key_file(paths.key_file, key_file)
-    except BaseException:
-        conn.close()
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
         for leftover in paths.workdir.glob("store.db*"):
-            leftover.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        full = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        if isinstance(exc, OSError) and exc.errno in full:
+            raise StoreFull(_("The disk is full. No store was created; free some space and "
+                              "try again.")) from exc
         raise
     store = Store(paths, conn, key_file, data_key, admin, clock)
     with store.transaction() as tx:

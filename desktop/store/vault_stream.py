@@ -45,6 +45,7 @@ SHA-256 is kept only inside the encrypted store.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import os
@@ -90,6 +91,20 @@ Progress = Callable[[int, int | None], None]
 
 class VaultIntegrityError(UserError):
     """A vault blob failed verification; its plaintext must not be trusted."""
+
+
+class VaultWriteError(UserError):
+    """The vault folder refused the blob (disk full, read-only, gone); nothing was stored."""
+
+
+def _write_error(exc: OSError) -> VaultWriteError:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG):
+        return VaultWriteError(_(
+            "The disk is full: the evidence file could not be stored. Nothing was stored; "
+            "free some space and import it again."))
+    return VaultWriteError(_(
+        "The evidence vault cannot be written ({error}). Nothing was stored; check the disk "
+        "and import it again.").format(error=exc.strerror or type(exc).__name__))
 
 
 @dataclass(frozen=True)
@@ -213,6 +228,21 @@ class _Abort(Exception):
     pass
 
 
+class _SourceError(Exception):
+    """Reading the source failed: its OSError is not the vault's (re-raised as it was)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _read_source(handle: BinaryIO, view: memoryview) -> int:
+    try:
+        return _fill(handle, view)
+    except OSError as exc:
+        raise _SourceError(exc) from exc
+
+
 def encrypt_file(
     source: BinaryIO | Path,
     target_dir: Path,
@@ -260,10 +290,14 @@ def _encrypt_handle(
     aead, mac_key = _derive(master_key, header, parsed.salt)
     header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
 
-    target_dir.mkdir(parents=True, exist_ok=True)
     # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
     tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)
+    except OSError as exc:
+        raise _write_error(exc) from exc
     try:
         try:
             _write_all(fd, memoryview(header + header_tag))
@@ -287,6 +321,14 @@ def _encrypt_handle(
         else:
             os.replace(tmp, final)
         fsync_directory(target_dir)
+    except _SourceError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise exc.error from None
+    except OSError as exc:  # writing, syncing or renaming in the vault folder
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _write_error(exc) from exc
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -379,7 +421,7 @@ def _pipeline(
         # One buffer of look-ahead: a full segment is the last one only if the next read is
         # empty, and the flag must be known before it is encrypted.
         cur = free.get()
-        cur_n = _fill(handle, views[cur])
+        cur_n = _read_source(handle, views[cur])
         while True:
             if abort.is_set():
                 raise _Abort
@@ -390,7 +432,7 @@ def _pipeline(
                 dispatch(cur, cur_n, index, True)
                 break
             nxt = free.get()
-            nxt_n = _fill(handle, views[nxt])
+            nxt_n = _read_source(handle, views[nxt])
             if nxt_n == 0:
                 free.put(nxt)
                 dispatch(cur, cur_n, index, True)

@@ -381,7 +381,7 @@ def test_write_failure_in_worker_thread_propagates(
         real(fd, view)
 
     monkeypatch.setattr(vault_stream, "_write_all", failing)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(UserError, match="disk is full"):  # said plainly (issue 11 §6)
         encrypt_file(io.BytesIO(_data(20 * MIB)), tmp_path, KEY)
     assert list(tmp_path.iterdir()) == []
 
