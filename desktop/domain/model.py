@@ -209,6 +209,7 @@ class Action(StrEnum):
     SIGNER_AUTH_FAILED = "signer.auth_failed"
     SIGNATURE_APPLIED = "document.signature"
     DOCUMENT_SIGNED = "document.signed"
+    CAPTURE_KEPT = "document.capture"
     DOCUMENT_EXPORTED = "document.exported"
     EVIDENCE_IMPORTED = "evidence.imported"
     EVIDENCE_VERIFIED = "evidence.verified"

@@ -13,6 +13,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Case, CaseStatus, IdKind, Party, Sex
 from desktop.store import search
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 
 _CASE_COLUMNS = "id, number, cause, matter, place, status"
@@ -45,7 +46,7 @@ def create_case(tx: Tx, case: Case) -> None:
          case.status.value, tx.at.isoformat(), tx.actor),
     )
     search.set_document(tx.conn, "cause", case.id, None, case.cause.strip())
-    tx.audit(Action.CASE_CREATED, case.id)
+    tx.audit(Action.CASE_CREATED, case.id, **leaf_fields(tx.conn, "cases", case.id))
 
 
 def get_case(conn: Connection, case_id: str) -> Case:
@@ -73,7 +74,8 @@ def record_party(tx: Tx, party: Party, source: str = "manual") -> None:
          tx.at.isoformat()),
     )
     search.set_document(tx.conn, "party", party.id, None, party.name.strip())
-    tx.audit(Action.PARTY_RECORDED, party.id, source=source, id_kind=party.id_kind.value)
+    tx.audit(Action.PARTY_RECORDED, party.id, source=source, id_kind=party.id_kind.value,
+             **leaf_fields(tx.conn, "parties", party.id))
 
 
 def get_party(conn: Connection, party_id: str) -> Party:

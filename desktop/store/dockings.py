@@ -22,6 +22,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import Action
 from desktop.store import audit
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.treehead import key_id_for
@@ -102,7 +103,8 @@ def start_docking(tx: Tx, docking: Docking) -> Docking:
     tx.audit(Action.DOCKING_STARTED, docking.id, device_serial=docking.device_serial,
              officer_number=docking.officer_number, case_id=docking.case_id,
              clock_offset_ms=_millis(docking.clock_offset_s),
-             offset_after_sync_ms=_millis(docking.offset_after_sync_s))
+             offset_after_sync_ms=_millis(docking.offset_after_sync_s),
+             **leaf_fields(tx.conn, "dockings", docking.id))
     return get_docking(tx.conn, docking.id)
 
 
@@ -147,7 +149,8 @@ def complete_docking(tx: Tx, docking_id: str, manifest: dict[str, Any]) -> Docki
     if cursor.rowcount != 1:
         raise UserError(_("Docking {id} is already complete.").format(id=docking_id))
     tx.audit(Action.DOCKING_CERTIFIED, docking_id,
-             certificate_sha256=hashlib.sha256(certificate).hexdigest(), key_id=key_id)
+             certificate_sha256=hashlib.sha256(certificate).hexdigest(), key_id=key_id,
+             **leaf_fields(tx.conn, "dockings", docking_id))
     return get_docking(tx.conn, docking_id)
 
 

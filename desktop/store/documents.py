@@ -12,6 +12,7 @@ from gettext import gettext as _
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 
 
@@ -22,7 +23,8 @@ def keep_signed_document(tx: Tx, statement_id: str, pdf: bytes, pages: int) -> s
         " VALUES (?, ?, ?, ?, ?)",
         (statement_id, pdf, digest, pages, tx.at.isoformat()),
     )
-    tx.audit(Action.DOCUMENT_SIGNED, statement_id, sha256=digest, pages=pages)
+    tx.audit(Action.DOCUMENT_SIGNED, statement_id, sha256=digest, pages=pages,
+             **leaf_fields(tx.conn, "statement_documents", statement_id))
     return digest
 
 
@@ -66,6 +68,8 @@ def keep_capture(
         " fingerprint, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (statement_id, purpose, page_index, record, png, fingerprint, digest),
     )
+    tx.audit(Action.CAPTURE_KEPT, statement_id, purpose=purpose, page_index=page_index,
+             **leaf_fields(tx.conn, "signature_captures", statement_id, purpose, page_index))
 
 
 def capture_digests(conn: Connection, statement_id: str) -> dict[tuple[str, int], str]:

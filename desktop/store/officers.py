@@ -7,6 +7,7 @@ from gettext import gettext as _
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Officer, Role
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 
 _COLUMNS = "id, name, certificate_no, unit, role"
@@ -30,7 +31,8 @@ def add_officer(tx: Tx, officer: Officer) -> None:
         (officer.id, officer.name.strip(), officer.certificate_no.strip(), officer.unit,
          officer.role.value, tx.at.isoformat()),
     )
-    tx.audit(Action.OFFICER_ADDED, officer.id, role=officer.role.value)
+    tx.audit(Action.OFFICER_ADDED, officer.id, role=officer.role.value,
+             **leaf_fields(tx.conn, "officers", officer.id))
 
 
 def get_officer(conn: Connection, officer_id: str) -> Officer:

@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.keys import (
     KdfParams,
     PasswordWrap,
@@ -83,7 +84,8 @@ def add_trust_root(tx: Tx, fingerprint: str, cert_pem: bytes, subject: str) -> b
         (fingerprint, cert_pem, subject, tx.at.isoformat(), tx.actor))
     if cursor.rowcount == 0:
         return False
-    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, subject_sha256=fingerprint)
+    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, subject_sha256=fingerprint,
+             **leaf_fields(tx.conn, "trust_roots", fingerprint))
     return True
 
 
@@ -108,7 +110,8 @@ def add_identity(tx: Tx, identity: SigningIdentity, *, fingerprint: str,
         (identity.id, identity.role, identity.officer_id, identity.kind, identity.cert_pem,
          identity.chain_pem, identity.token_ref, device_key_pem, tx.at.isoformat(), tx.actor))
     tx.audit(Action.SIGNING_KEY_SET, identity.id, role=identity.role,
-             officer=identity.officer_id, kind=identity.kind, certificate_sha256=fingerprint)
+             officer=identity.officer_id, kind=identity.kind, certificate_sha256=fingerprint,
+             **leaf_fields(tx.conn, "signing_identities", identity.id))
 
 
 def retire(tx: Tx, identity_id: str, *, replaced: bool = False) -> None:
@@ -118,7 +121,8 @@ def retire(tx: Tx, identity_id: str, *, replaced: bool = False) -> None:
         "UPDATE signing_identities SET status = 'retired', retired_at = ?, retired_by = ?,"
         " device_key_pem = NULL WHERE id = ? AND status = 'active'",
         (tx.at.isoformat(), tx.actor, identity_id))
-    tx.audit(Action.SIGNING_KEY_RETIRED, identity_id, replaced=replaced)
+    tx.audit(Action.SIGNING_KEY_RETIRED, identity_id, replaced=replaced,
+             **leaf_fields(tx.conn, "signing_identities", identity_id))
 
 
 def active_identity(conn: Connection, role: str, officer_id: str | None = None

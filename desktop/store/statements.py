@@ -30,6 +30,7 @@ from desktop.domain.model import (
 from desktop.store import search
 from desktop.store.audit import text_digest
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.officers import get_officer
 from desktop.store.tx import Tx
 from sync.protocol.canonical import canonical_json
@@ -60,7 +61,8 @@ def create_statement(tx: Tx, statement: Statement) -> None:
          statement.interviewee_id, statement.addendum_of, tx.at.isoformat()),
     )
     tx.audit(Action.STATEMENT_CREATED, statement.id, case=statement.case_id,
-             kind=statement.kind.value, addendum_of=statement.addendum_of)
+             kind=statement.kind.value, addendum_of=statement.addendum_of,
+             **leaf_fields(tx.conn, "statements", statement.id))
 
 
 def _state(conn: Connection, statement_id: str) -> StatementState:
@@ -193,13 +195,14 @@ def change_state(
              refusal.recorded_at.isoformat(), statement_id),
         )
         tx.audit(Action.REFUSAL_RECORDED, statement_id,
-                 witness_sha256=text_digest(refusal.witness_name))
+                 witness_sha256=text_digest(refusal.witness_name),
+                 **leaf_fields(tx.conn, "statements", statement_id))
     tx.conn.execute(
         "UPDATE statements SET state = ?, ended_at = ? WHERE id = ?",
         (target.value, ended_at.isoformat() if ended_at else None, statement_id),
     )
     tx.audit(Action.STATE_CHANGED, statement_id, from_state=statement.state.value,
-             to_state=target.value)
+             to_state=target.value, **leaf_fields(tx.conn, "statements", statement_id))
     updated = get_statement(tx.conn, statement_id)
     if target is StatementState.SEALED:
         _enqueue_for_sync(tx, updated)

@@ -1,0 +1,136 @@
+"""Which records the audit trail covers, and the content digest each leaf holds for its row.
+
+Every write of an audited record (a party, a case, a statement's metadata, a signed PDF, a
+pen capture, an evidence item, a docking, a signing identity, a trust root, an officer)
+puts the digest of the row as it now stands into the leaf written in the same transaction:
+`{"record": table, "record_digest": hex}` (plus `record_key` for a table whose key is not the
+leaf's subject). `audit verify` recomputes the digest of every row and compares it with the
+latest leaf that recorded it (decision 19).
+
+The digest is HMAC-SHA256 over the canonical JSON (RFC 8785) of the row, all columns by name,
+NULLs left out (so a migration adding a nullable column changes no digest), BLOBs as their
+SHA-256, REALs as their `repr`. The HMAC key is derived per record from a random store key
+kept in `meta` (inside the encryption): a leaf shown on its own therefore confirms nothing
+about a person to someone who guesses the row's content (a party's identity is guessable by
+whoever holds the card), and the key of one record can be handed to a court without the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NotRequired, TypedDict
+
+from desktop.store.connection import Connection
+from sync.protocol.canonical import canonical_json
+
+TABLE_FIELD = "record"
+DIGEST_FIELD = "record_digest"
+KEY_FIELD = "record_key"
+DIGEST_KEY = "record_digest_key"
+# Audit leaves hold record digests from this version of the leaf details on; version 1 held
+# them for turn texts only.
+COVERAGE_VERSION = 2
+
+
+class LeafFields(TypedDict):
+    """What a leaf recording a write of a covered row adds to its details."""
+
+    record: str
+    record_digest: str
+    record_key: NotRequired[str]
+
+
+@dataclass(frozen=True)
+class Covered:
+    table: str
+    key: tuple[str, ...]
+    # Leaves that recorded such a row before coverage (no digest): the row is "not covered".
+    created_by: frozenset[str]
+
+
+TABLES: tuple[Covered, ...] = (
+    Covered("officers", ("id",), frozenset({"officer.added"})),
+    Covered("parties", ("id",), frozenset({"party.recorded"})),
+    Covered("cases", ("id",), frozenset({"case.created"})),
+    Covered("statements", ("id",), frozenset({"statement.created"})),
+    Covered("statement_documents", ("statement_id",), frozenset({"document.signed"})),
+    Covered("signature_captures", ("statement_id", "purpose", "page_index"),
+            frozenset({"document.signed"})),
+    Covered("evidence_items", ("id",), frozenset({"evidence.imported"})),
+    Covered("dockings", ("id",), frozenset({"docking.started"})),
+    Covered("signing_identities", ("id",), frozenset({"signing_key.set"})),
+    Covered("trust_roots", ("fingerprint",), frozenset({"trust_root.added"})),
+)
+BY_TABLE = {covered.table: covered for covered in TABLES}
+
+
+def key_text(values: tuple[object, ...]) -> str:
+    """How a row's key is written in leaves and messages: its values joined by '/'."""
+    return "/".join(str(v) for v in values)
+
+
+def _value(value: object) -> object:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"sha256": hashlib.sha256(bytes(value)).hexdigest()}
+    if isinstance(value, float):
+        return {"real": repr(value)}
+    return value
+
+
+def canonical_row(columns: list[str], row: tuple[object, ...]) -> bytes:
+    return canonical_json({c: _value(v) for c, v in zip(columns, row, strict=True)
+                           if v is not None})
+
+
+def store_key(conn: Connection, *, create: bool) -> bytes | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (DIGEST_KEY,)).fetchone()
+    if row is not None:
+        return bytes(row[0])
+    if not create:
+        return None
+    key = os.urandom(32)
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (DIGEST_KEY, key))
+    return key
+
+
+def record_key(store: bytes, table: str, key: str) -> bytes:
+    """The HMAC key of one record (what a court is given to check that record alone)."""
+    return hmac.new(store, f"{table}\x00{key}".encode(), hashlib.sha256).digest()
+
+
+def digest(store: bytes, table: str, key: str, content: bytes) -> str:
+    return hmac.new(record_key(store, table, key), content, hashlib.sha256).hexdigest()
+
+
+def leaf_fields(conn: Connection, table: str, *key: object) -> LeafFields:
+    """The details to add to the leaf recording a write of this row (read back as stored)."""
+    covered = BY_TABLE[table]
+    where = " AND ".join(f"{c} = ?" for c in covered.key)
+    cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", key)
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError(f"{table} has no row {key_text(key)}")
+    columns = [d[0] for d in cursor.description]
+    text = key_text(key)
+    secret = store_key(conn, create=True)
+    assert secret is not None
+    fields = LeafFields(
+        record=table,
+        record_digest=digest(secret, table, text, canonical_row(columns, tuple(row))))
+    if len(covered.key) > 1:
+        fields["record_key"] = text
+    return fields
+
+
+def rows(conn: Connection, covered: Covered) -> Iterator[tuple[str, bytes]]:
+    """(key text, canonical content) of every row of a covered table."""
+    cursor = conn.execute(f"SELECT * FROM {covered.table}")
+    columns = [d[0] for d in cursor.description]
+    positions = [columns.index(c) for c in covered.key]
+    for row in cursor:
+        values = tuple(row)
+        yield key_text(tuple(values[p] for p in positions)), canonical_row(columns, values)

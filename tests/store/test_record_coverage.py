@@ -1,0 +1,275 @@
+"""Every audited record is covered by its leaf, not only turn texts (issue 11 §5).
+
+An insider holding the raw data key (unwrapped with an ordinary officer's password) drops the
+triggers and edits rows directly, leaving the audit log untouched. `audit verify` recomputes
+each row's content digest and compares it with the latest leaf that recorded the row: an
+edited row, a row with no leaf and a leaf whose row is gone are each named by table and id
+(never by their personal content), and the check fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.services import audit_trail
+from desktop.services.demo import run_demo
+from desktop.services.demo_login import DEMO_OFFICERS, DEMO_PASSWORD
+from desktop.store.store import StorePaths, unlock
+from tests.store.test_tamper import raw_connection, verify
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo store: a signed and sealed statement, docked evidence, keys and roots."""
+    workdir = tmp_path_factory.mktemp("coverage") / "demo"
+    run_demo(workdir, lambda _line: None)
+    return workdir
+
+
+@pytest.fixture
+def workdir(pristine: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "demo"
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+def _drop(conn: Any, *triggers: str) -> None:
+    for trigger in triggers:
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def _one(conn: Any, sql: str) -> str:
+    return str(conn.execute(sql).fetchone()[0])
+
+
+# Each edit: (drop these triggers, pick the row's key, the UPDATE), and the table named.
+Edit = Callable[[Any], str]
+
+
+def _party_name(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM parties LIMIT 1")
+    _drop(conn, "parties_no_update")
+    conn.execute("UPDATE parties SET name = '李四' WHERE id = ?", (key,))
+    return key
+
+
+def _party_id_number(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM parties LIMIT 1")
+    _drop(conn, "parties_no_update")
+    conn.execute("UPDATE parties SET id_number = '11010519491231002X' WHERE id = ?", (key,))
+    return key
+
+
+def _document_pdf(conn: Any) -> str:
+    key = _one(conn, "SELECT statement_id FROM statement_documents LIMIT 1")
+    _drop(conn, "statement_documents_no_update")
+    conn.execute("UPDATE statement_documents SET pdf = CAST('this is not the statement' AS BLOB)"
+                 " WHERE statement_id = ?", (key,))
+    return key
+
+
+def _case_number(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM cases LIMIT 1")
+    conn.execute("UPDATE cases SET number = 'X-0000-1' WHERE id = ?", (key,))
+    return key
+
+
+def _case_cause(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM cases LIMIT 1")
+    conn.execute("UPDATE cases SET cause = '无' WHERE id = ?", (key,))
+    return key
+
+
+def _evidence_name(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
+    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
+    conn.execute("UPDATE evidence_items SET original_name = 'other.mp4' WHERE id = ?", (key,))
+    return key
+
+
+def _evidence_captured_at(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
+    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
+    conn.execute("UPDATE evidence_items SET captured_at = '2020-01-01T00:00:00+08:00'"
+                 " WHERE id = ?", (key,))
+    return key
+
+
+def _evidence_custody(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
+    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
+    conn.execute("UPDATE evidence_items SET custody = '{}' WHERE id = ?", (key,))
+    return key
+
+
+def _statement_place(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM statements LIMIT 1")
+    _drop(conn, "statements_signed_frozen")
+    conn.execute("UPDATE statements SET place = '别处' WHERE id = ?", (key,))
+    return key
+
+
+def _statement_recorder(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM statements LIMIT 1")
+    _drop(conn, "statements_signed_frozen")
+    conn.execute("UPDATE statements SET recorder_id = interviewer1_id WHERE id = ?", (key,))
+    return key
+
+
+def _capture_png(conn: Any) -> str:
+    key = _one(conn, "SELECT statement_id FROM signature_captures LIMIT 1")
+    _drop(conn, "signature_captures_no_update")
+    conn.execute("UPDATE signature_captures SET png = x'00' WHERE statement_id = ?", (key,))
+    return key
+
+
+def _docking_certificate(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM dockings LIMIT 1")
+    _drop(conn, "dockings_complete_once")
+    conn.execute("UPDATE dockings SET certificate = x'7b7d' WHERE id = ?", (key,))
+    return key
+
+
+def _identity_certificate(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM signing_identities WHERE role = 'seal' LIMIT 1")
+    _drop(conn, "signing_identities_certificate_fixed")
+    conn.execute("UPDATE signing_identities SET cert_pem = chain_pem WHERE id = ?", (key,))
+    return key
+
+
+def _identity_status(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM signing_identities WHERE status = 'active' LIMIT 1")
+    conn.execute("UPDATE signing_identities SET status = 'retired', retired_at = '2020-01-01'"
+                 " WHERE id = ?", (key,))
+    return key
+
+
+def _trust_root_certificate(conn: Any) -> str:
+    key = _one(conn, "SELECT fingerprint FROM trust_roots LIMIT 1")
+    conn.execute("UPDATE trust_roots SET cert_pem = x'00' WHERE fingerprint = ?", (key,))
+    return key
+
+
+def _officer_role(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM officers WHERE role = 'officer' LIMIT 1")
+    conn.execute("UPDATE officers SET role = 'admin' WHERE id = ?", (key,))
+    return key
+
+
+def _officer_name(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM officers LIMIT 1")
+    conn.execute("UPDATE officers SET name = '王五' WHERE id = ?", (key,))
+    return key
+
+
+EDITS: dict[str, tuple[str, Edit, str]] = {
+    "party name": ("parties", _party_name, "李四"),
+    "party id number": ("parties", _party_id_number, "11010519491231002X"),
+    "signed pdf bytes": ("statement_documents", _document_pdf, "this is not"),
+    "case number": ("cases", _case_number, "X-0000-1"),
+    "case cause": ("cases", _case_cause, "无"),
+    "evidence name": ("evidence_items", _evidence_name, "other.mp4"),
+    "evidence capture time": ("evidence_items", _evidence_captured_at, "2020-01-01"),
+    "evidence custody": ("evidence_items", _evidence_custody, "{}"),
+    "statement place": ("statements", _statement_place, "别处"),
+    "statement recorder": ("statements", _statement_recorder, "\x00"),
+    "pen capture": ("signature_captures", _capture_png, "\x00"),
+    "docking certificate": ("dockings", _docking_certificate, "{}"),
+    "signing certificate": ("signing_identities", _identity_certificate, "\x00"),
+    "signing status": ("signing_identities", _identity_status, "2020-01-01"),
+    "trust root": ("trust_roots", _trust_root_certificate, "\x00"),
+    "officer role": ("officers", _officer_role, "\x00"),
+    "officer name": ("officers", _officer_name, "王五"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_record_edited_behind_the_program_is_named(workdir: Path, edit: str) -> None:
+    table, change, content = EDITS[edit]
+    with raw_connection(workdir) as conn:
+        key = change(conn)
+    code, message = verify(workdir)
+    assert code == 1, message
+    assert f"{table} {key}" in message
+    assert "does not match" in message
+    assert content not in message  # named by table and id, never by its personal content
+
+
+def test_a_record_with_no_leaf_is_named(workdir: Path) -> None:
+    with raw_connection(workdir) as conn:
+        conn.execute(
+            "INSERT INTO parties (id, id_kind, id_number, name, sex, nation, birth_date, address,"
+            " authority, valid_from, valid_until, phone, workplace, source, created_at)"
+            " SELECT 'forged-party', id_kind, id_number, '赵六', sex, nation, birth_date, address,"
+            " authority, valid_from, valid_until, phone, workplace, source, created_at"
+            " FROM parties LIMIT 1")
+    code, message = verify(workdir)
+    assert code == 1
+    assert "parties forged-party has no audit record" in message
+    assert "赵六" not in message
+
+
+def test_a_record_whose_row_is_gone_is_named(workdir: Path) -> None:
+    with raw_connection(workdir) as conn:
+        key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
+        _drop(conn, "evidence_items_no_delete")
+        conn.execute("DELETE FROM evidence_items WHERE id = ?", (key,))
+    code, message = verify(workdir)
+    assert code == 1
+    assert f"evidence_items {key}" in message and "is missing from the store" in message
+
+
+def test_the_service_report_names_the_record_and_hq_countersigning(workdir: Path) -> None:
+    with raw_connection(workdir) as conn:
+        key = _party_name(conn)
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    try:
+        report = audit_trail.verify(store)
+    finally:
+        store.close()
+    assert not report.ok
+    assert any(f"parties {key}" in p.message for p in report.problems)
+    assert report.records_checked > 0
+    assert any("not yet countersigned by HQ since" in note for note in report.notes)
+
+
+def test_an_untouched_demo_store_verifies_clean(workdir: Path) -> None:
+    assert verify(workdir) == (0, "")
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    try:
+        report = audit_trail.verify(store)
+    finally:
+        store.close()
+    assert report.ok, report.problems
+    tables = {"parties", "cases", "statements", "statement_documents", "signature_captures",
+              "evidence_items", "dockings", "signing_identities", "trust_roots", "officers"}
+    assert tables <= set(report.records_by_table), report.records_by_table
+    assert not [n for n in report.notes if "not covered" in n]
+
+
+def test_records_of_an_earlier_store_are_reported_not_covered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An earlier version wrote its leaves without record digests.
+    for module in ("cases", "officers", "statements", "documents", "evidence", "dockings",
+                   "signing_keys"):
+        monkeypatch.setattr(f"desktop.store.{module}.leaf_fields", lambda *_a: {})
+    workdir = tmp_path / "old"
+    run_demo(workdir, lambda _line: None)
+    monkeypatch.undo()
+    code, message = verify(workdir)
+    assert (code, message) == (0, "")
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    try:
+        report = audit_trail.verify(store)
+    finally:
+        store.close()
+    assert report.ok, report.problems
+    assert any(entry.startswith("parties ") for entry in report.not_covered)
+    assert any("not covered (recorded before version 2 of the audit trail)" in note
+               for note in report.notes)
