@@ -44,6 +44,8 @@ NEW_PASSWORD_ENV = "STATEMENT_ROOM_NEW_PASSWORD"
 OFFICER_ENV = "STATEMENT_ROOM_OFFICER"
 ESCROW_PASSPHRASE_ENV = "STATEMENT_ROOM_ESCROW_PASSPHRASE"
 EXIT_REFUSED = 1
+EXIT_SAVES_LOST = 3  # `audit verify`: acknowledged saves lost (a damaged or deleted WAL)
+EXIT_ANCHOR_MISSING = 4  # `audit verify`: the anchor or high-water mark outside the store is gone
 EXIT_BUG = 70
 
 
@@ -239,11 +241,19 @@ def cmd_escrow_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from desktop.services.audit_trail import verify
+    """Exit 0 intact; 1 altered or replaced by an older copy; 3 acknowledged saves lost;
+    4 the anchor or the high-water mark kept outside the store is missing."""
+    from desktop.services.audit_trail import Status, check
 
-    with login_from_args(args, check_anchor=False) as store:
-        report = verify(store)
-    _emit(args, {"ok": report.ok, "size": report.size, "tree_heads": report.heads_checked,
+    store = login_from_args(args, check_anchor=False)
+    intact = False
+    try:
+        report, status = check(store)
+        intact = status is Status.INTACT
+    finally:
+        store.close(sign=intact)  # a failed check never signs, nor writes an anchor
+    _emit(args, {"ok": report.ok, "status": status.value, "size": report.size,
+                 "tree_heads": report.heads_checked,
                  "revisions": report.revisions_checked,
                  "problems": [p.message for p in sorted(report.problems,
                                                         key=lambda p: p.position)]})
@@ -259,7 +269,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     print(_("Audit trail check FAILED: {problem}").format(problem=first), file=sys.stderr)
     for problem in sorted(report.problems, key=lambda p: p.position)[1:10]:
         print("  - " + problem.message, file=sys.stderr)
-    return EXIT_REFUSED
+    return {Status.SAVES_LOST: EXIT_SAVES_LOST,
+            Status.ANCHOR_MISSING: EXIT_ANCHOR_MISSING}.get(status, EXIT_REFUSED)
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from desktop.services.audit_trail import recreate_anchor
+
+    if not args.recreate:
+        raise UserError(_("Say what to do: --recreate."))
+    store = login_from_args(args, check_anchor=False)
+    head = None
+    try:
+        head = recreate_anchor(store)
+    finally:
+        store.close(sign=head is not None)
+    print(_("The tree-head anchor and the high-water mark were re-created at {size} audit "
+            "events; this was recorded in the audit trail.").format(size=head.head.tree_size))
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -352,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = command("verify", cmd_audit_verify, _("verify the audit trail"), audit_cmd,
                      login=True)
     verify.add_argument("--json", action="store_true")
+    anchor = command("anchor", cmd_audit_anchor,
+                     _("re-create a deleted tree-head anchor (administrators; audited)"),
+                     audit_cmd, login=True)
+    anchor.add_argument("--recreate", action="store_true",
+                        help=_("write the anchor and high-water mark anew, after checking "
+                               "that nothing but their absence is wrong"))
     cli_devices.register(sub, command)
     cli_documents.register(sub)
     cli_export.register(sub)

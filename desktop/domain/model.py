@@ -220,11 +220,13 @@ class Action(StrEnum):
     DOCKING_CERTIFIED = "docking.certified"
     ORIGINAL_DELETED = "docking.original_deleted"
     SEARCH = "search"
+    SEARCH_REBUILT = "search.rebuilt"
     AUDIT_VERIFIED = "audit.verified"
     LOGIN_WHILE_LOCKED = "login.while_locked"
     LOGIN_EVENTS_DROPPED = "login.events_dropped"
     OFFICER_UNLOCKED = "officer.unlocked"
     PASSWORD_RESET = "password.reset"
+    ANCHOR_RECREATED = "audit.anchor_recreated"
 
 
 class Outcome(StrEnum):

@@ -12,7 +12,7 @@ ANCHOR_ENV = "STATEMENT_ROOM_ANCHOR"
 
 @dataclass(frozen=True)
 class StorePaths:
-    """Where one store's files live: database, key file and tree-head anchor."""
+    """Where one store's files live: database, key file, tree-head anchor, high-water mark."""
 
     workdir: Path
 
@@ -28,9 +28,21 @@ class StorePaths:
     def anchor(self) -> Path:
         return self.workdir / "anchor.json"
 
+    @property
+    def highwater(self) -> Path:
+        """The high-water mark of acknowledged commits (desktop/store/highwater.py)."""
+        return self.workdir / "highwater.mark"
+
     def anchor_mirrors(self) -> list[Path]:
+        """Every copy of the anchor: `anchor.json` first, then the mirror, if one is named.
+
+        All of them are written after each signed head and all of them are read at login:
+        the log must extend every copy that exists (desktop/store/continuity.py)."""
         extra = os.environ.get(ANCHOR_ENV)
-        return [self.anchor, *([Path(extra)] if extra else [])]
+        mirrors = [self.anchor]
+        if extra and Path(extra) != self.anchor:
+            mirrors.append(Path(extra))
+        return mirrors
 
     def exists(self) -> bool:
         return self.key_file.exists() or self.database.exists()
