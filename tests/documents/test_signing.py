@@ -130,7 +130,8 @@ def test_unreachable_tsa_is_a_typed_error_so_the_caller_can_sign_offline(
     # Offline: B-B works and validates.
     data = certify(unsigned_pdf, field_specs(), device, reason="r", location="l")
     report = verify_pdf(data, [pki.root.certificate])
-    assert report.bottom_line, report.reasons
+    assert report.signatures[0].bottom_line, report.reasons
+    assert report.complete is False  # certified only: the statement is not complete
     assert not report.signatures[0].timestamped
 
 
