@@ -145,7 +145,7 @@ def test_deleted_anchor_is_an_error_until_an_admin_recreates_it(world: World) ->
     world.store.close()
     session(world.paths)
     world.paths.anchor.unlink()
-    with pytest.raises(UserError, match="anchor .* is missing"):
+    with pytest.raises(UserError, match=r"anchor .* is missing"):
         unlock(world.paths, "TEST0001", PASSWORD)
     code, message = verify(world.paths.workdir)
     assert code == EXIT_ANCHOR_MISSING and "missing" in message

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from desktop.services.audit_trail import verify
-from desktop.store.store import unlock
+from desktop.store.store import SavesLost, unlock
 from tests.cli.helpers import ROOT, run_cli
 from tests.conftest import PASSWORD, World
 
@@ -77,9 +77,8 @@ def damage(workdir: Path, how: str) -> None:
 def test_damaged_or_deleted_wal_is_named_at_login_and_by_verify(world: World, how: str) -> None:
     crash_after_saves(world)
     damage(world.paths.workdir, how)
-    with pytest.raises(Exception, match="acknowledged saves .* lost") as raised:
+    with pytest.raises(SavesLost, match=r"acknowledged saves .* lost"):
         unlock(world.paths, "TEST0001", PASSWORD)
-    assert type(raised.value).__name__ == "SavesLost"
     run = run_cli("audit", "verify", "--workdir", str(world.paths.workdir), env=ADMIN)
     assert "Traceback" not in run.stderr
     assert run.returncode == EXIT_SAVES_LOST, run.stdout + run.stderr
