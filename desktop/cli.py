@@ -23,7 +23,15 @@ from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
-from desktop import cli_ca, cli_devices, cli_documents, cli_evidence, cli_export, cli_keys
+from desktop import (
+    cli_ca,
+    cli_devices,
+    cli_documents,
+    cli_evidence,
+    cli_export,
+    cli_keys,
+    cli_maintenance,
+)
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
@@ -391,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_evidence.register(sub)
     cli_keys.register(sub, command)
     cli_ca.register(sub, command)
+    cli_maintenance.register(sub)
     search = command("search", cmd_search, _("search statements"), login=True)
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20)

@@ -45,7 +45,10 @@ def damaged_message() -> str:
     )
 
 
-_DAMAGE_SIGNS = ("malformed", "not a database", "corrupt", "hmac", "encrypted")
+# "vtable constructor failed": FTS5 could not read its own pages (issue 11: a flipped byte in
+# the index's config page ended in a traceback).
+_DAMAGE_SIGNS = ("malformed", "not a database", "corrupt", "hmac", "encrypted",
+                 "vtable constructor failed")
 
 
 def translate_error(exc: Exception) -> UserError | None:

@@ -32,10 +32,24 @@ doclists in ascending rowid order two to four times faster than descending.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from collections.abc import Iterator
+from collections.abc import Iterator as _Iterator
 from dataclasses import dataclass
+from gettext import gettext as _
+from pathlib import Path
 
-from desktop.store.connection import Connection, guarded
+from desktop.store.connection import (
+    Connection,
+    StoreBusy,
+    StoreDamaged,
+    guarded,
+    integrity_problems,
+    open_database,
+)
+from desktop.store.files import fsync_directory
 
 SOURCES = ("turn", "party", "cause")
 CHUNK_DOCS = 1024  # above this many matching documents a query is ranked newest first
@@ -62,6 +76,36 @@ _TEXT = {
     "party": "SELECT name FROM parties WHERE id = ?",
     "cause": "SELECT cause FROM cases WHERE id = ?",
 }
+
+
+class SearchIndexDamaged(StoreDamaged):
+    """A page read while searching failed SQLCipher's check: most likely one of the index's."""
+
+
+REBUILD_COMMAND = "statement-room maintenance rebuild-search"
+FTS_SHADOW_TABLES = ("search_fts_data", "search_fts_idx", "search_fts_docsize",
+                     "search_fts_config", "search_fts_content")
+
+
+def index_damaged_message() -> str:
+    return _(
+        "The search index cannot be read: a page of it fails its integrity check. Searching "
+        "does not work until the index is rebuilt from the records; nothing else was changed. "
+        "Run {command} (it takes a few seconds to minutes, with no other window open on the "
+        "store). If the rebuild fails too, the store itself is damaged: restore it from a "
+        "backup or contact HQ.").format(command=REBUILD_COMMAND)
+
+
+@contextlib.contextmanager
+def _index_guard() -> _Iterator[None]:
+    """Name a page failure while searching as the index's (the search reads little else)."""
+    try:
+        with guarded():
+            yield
+    except SearchIndexDamaged:
+        raise
+    except StoreDamaged as exc:
+        raise SearchIndexDamaged(index_damaged_message()) from exc
 
 
 @dataclass(frozen=True)
@@ -107,7 +151,7 @@ def set_document(
         raise ValueError(f"unknown search source {source!r}")
     if old_text == new_text:
         return  # an autosave that changed nothing
-    with guarded():
+    with _index_guard():
         row = conn.execute(
             "SELECT rowid FROM search_docs WHERE source = ? AND ref_id = ?", (source, ref_id)
         ).fetchone()
@@ -175,7 +219,7 @@ def mark_stale(conn: Connection, turn_id: str) -> None:
 
 def refresh(conn: Connection) -> int:
     """Bring stale turns up to date in the caller's transaction; return how many."""
-    with guarded():
+    with _index_guard():
         stale = conn.execute(
             "SELECT q.turn_id, d.indexed_revision FROM search_queue AS q"
             " LEFT JOIN search_docs AS d ON d.source = 'turn' AND d.ref_id = q.turn_id"
@@ -207,12 +251,14 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     The index must be fresh: call `refresh` first (the search service does both in one
     transaction). A stale index would silently miss the latest answers, so it is refused.
     """
-    if conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None:
+    with _index_guard():
+        stale = conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None
+    if stale:
         raise RuntimeError("the search index has stale turns: call refresh() first")
     phrase = match_expression(query)
     if phrase is None or limit <= 0:
         return []
-    with guarded():
+    with _index_guard():
         first = conn.execute(_MATCHES, (phrase, -(2**63), CHUNK_DOCS + 1)).fetchall()
         if len(first) <= CHUNK_DOCS:
             ranked = conn.execute(
@@ -313,3 +359,117 @@ def highlight(
         done = end
     parts.append(snippet[done:])
     return "".join(parts)
+
+
+
+def repair_index(database: Path, data_key: bytes) -> int:
+    """Rebuild a damaged index from the records, leaving its damaged pages behind; return
+    the number of documents indexed.
+
+    SQLite cannot free or overwrite a page that fails SQLCipher's HMAC (dropping a table reads
+    every page of it, VACUUM reads each page it rewrites), and a connection that read such a
+    page refuses all further work. So, holding the store exclusively: copy the file; in the
+    copy, unlink the index's tables from the schema without touching their pages; `VACUUM
+    INTO` a new file, which copies only the pages still reachable (the records, never the
+    damaged ones); create and fill the index there from the records; check the new file page
+    by page; and only then rename it over the store. The store is not written before that
+    rename, so a failure or a crash on the way leaves it as it was.
+
+    No other connection may be open on the store: `StoreBusy` if one is.
+    """
+    work = f".{database.name}.rebuild-{secrets.token_hex(6)}"
+    copy, fresh = database.with_name(f"{work}.copy"), database.with_name(f"{work}.new")
+    leftovers = [copy, fresh, *(Path(f"{copy}{s}") for s in ("-wal", "-shm", "-journal")),
+                 *(Path(f"{fresh}{s}") for s in ("-wal", "-shm", "-journal"))]
+    conn = open_database(database, data_key)
+    try:
+        with guarded():
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with guarded():
+                conn.execute("BEGIN EXCLUSIVE")
+                conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except StoreBusy as exc:
+            raise StoreBusy(_(
+                "The store is open in another window or command. Close it and run "
+                "{command} again.").format(command=REBUILD_COMMAND)) from exc
+        with guarded():
+            row = conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'search_fts'"
+                               ).fetchone()
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        create_sql = str(row[0]) if row else _fts_sql()
+        os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with database.open("rb") as src, copy.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        _drop_index_from_schema(copy, data_key)
+        os.close(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        vacuum = open_database(copy, data_key)
+        try:
+            with guarded():
+                vacuum.execute("VACUUM INTO ?", (str(fresh),))
+        finally:
+            vacuum.close()
+        rebuilt = open_database(fresh, data_key)
+        try:
+            with guarded():
+                rebuilt.execute("BEGIN IMMEDIATE")
+                rebuilt.execute(create_sql)
+                count = rebuild_index(rebuilt)
+                rebuilt.execute("COMMIT")
+            problems = integrity_problems(rebuilt)
+        finally:
+            rebuilt.close()
+        if problems:  # the damage was not (only) in the index
+            raise StoreDamaged(_(
+                "The search index was not the only damaged part of the store, so it was not "
+                "rebuilt. Restore the store from a backup or contact HQ."))
+    except BaseException:
+        conn.close()
+        for path in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise
+    conn.close()  # the last connection: checkpoints and removes the WAL
+    wal = Path(f"{database}-wal")
+    if wal.exists() and wal.stat().st_size:
+        for path in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise StoreBusy(_("The store was opened by another window or command during the "
+                          "rebuild. Close it and run {command} again.").format(
+                              command=REBUILD_COMMAND))
+    os.replace(fresh, database)
+    for path in (*leftovers, Path(f"{database}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    fsync_directory(database.parent)
+    return count
+
+
+def _drop_index_from_schema(path: Path, data_key: bytes) -> None:
+    """Unlink the index's tables from the schema of the copy at `path`, reading none of
+    their pages (they stay behind, unreachable, and `VACUUM INTO` leaves them out)."""
+    conn = open_database(path, data_key)
+    try:
+        with guarded():
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("PRAGMA writable_schema = ON")
+            names = ("search_fts", *FTS_SHADOW_TABLES)
+            conn.execute("DELETE FROM sqlite_schema WHERE name IN (?, ?, ?, ?, ?, ?)", names)
+            conn.execute("PRAGMA writable_schema = OFF")
+            conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _fts_sql() -> str:
+    """The index's definition as migration 0002 creates it (if a schema lost it)."""
+    from importlib import resources
+
+    text = resources.files("desktop.store.migrations").joinpath("0002_search.sql").read_text(
+        encoding="utf-8")
+    start = text.index("CREATE VIRTUAL TABLE search_fts")
+    return text[start: text.index(";", start)]
