@@ -14,7 +14,13 @@ texts saved through the same code path. Both databases live in temporary directo
 one parent, so on one disk. The anchor is what the data would cost unencrypted, so the
 ratio is the price of encryption (page encryption + HMAC, cipher_memory_security) per save.
 
-The two systems run in interleaved blocks (ABBA order) so that drift in the machine (page
+A third system is the SQLCipher store with the high-water mark (desktop/store/highwater.py)
+written after every commit, exactly as `Store.transaction` does: one 128-byte write + fsync
+of a file beside the store. `ratio_*` compare SQLCipher without the mark with sqlite3,
+`ratio_mark_*` SQLCipher with the mark with sqlite3, and `mark_cost_*` with and without the
+mark (decision 18).
+
+The systems run in interleaved blocks (rotating order) so that drift in the machine (page
 cache, disk write-back, CPU frequency) lands on both. The texts imitate typing: each save
 appends a few characters to one answer (sometimes corrects one character in the middle)
 until it reaches 150-400 characters, then typing moves on to the next answer.
@@ -58,7 +64,7 @@ from desktop.domain.model import (
     StatementKind,
     TurnKind,
 )
-from desktop.store import cases, officers, statements
+from desktop.store import audit, cases, officers, statements
 from desktop.store.audit_verify import verify_trail
 from desktop.store.connection import (
     _migrations,
@@ -66,6 +72,7 @@ from desktop.store.connection import (
     migrate,
     open_database,
 )
+from desktop.store.highwater import Mark, MarkWriter, mark_key
 from desktop.store.tx import system_clock, transaction
 
 SEED = 20240612
@@ -229,13 +236,16 @@ class System:
     turns: list[str]
     samples_ns: list[int]  # wall clock per save
     cpu_ns: list[int]  # CPU time of this thread per save (SQLite runs in it)
+    mark: MarkWriter | None = None  # the high-water mark, written after each commit
 
     def run(self, saves: list[Save], record: bool) -> None:
-        conn, actor, turns = self.conn, self.actor, self.turns
+        conn, actor, turns, mark = self.conn, self.actor, self.turns, self.mark
         for save in saves:
             start, cpu = time.perf_counter_ns(), time.thread_time_ns()
             with transaction(conn, system_clock, actor) as tx:
                 revision = statements.save_turn(tx, turns[save.turn], save.text)
+            if mark is not None:  # what Store.transaction does after the commit
+                mark.write(Mark(audit.size(conn), audit.root(conn)))
             took, cpu = time.perf_counter_ns() - start, time.thread_time_ns() - cpu
             if revision != save.revision:
                 raise RuntimeError(
@@ -330,16 +340,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="autosave-bench-") as scratch:
         root = Path(scratch)
         (root / "sqlcipher").mkdir()
+        (root / "sqlcipher-mark").mkdir()
         (root / "sqlite3").mkdir()
         cipher_conn = open_database(
             root / "sqlcipher" / DB_NAME, secrets.token_bytes(32), create=True
         )
+        marked_key = secrets.token_bytes(32)
+        marked_conn = open_database(root / "sqlcipher-mark" / DB_NAME, marked_key, create=True)
+        writer = MarkWriter(root / "sqlcipher-mark" / "highwater.mark",
+                            mark_key(marked_key, "bench"))
         cipher_pragmas = pragmas(cipher_conn)
         plain_conn = open_anchor(root / "sqlite3" / DB_NAME, cipher_pragmas)
         systems = []
-        for name, conn in (("sqlcipher", cipher_conn), ("sqlite3", plain_conn)):
+        for name, conn in (("sqlcipher", cipher_conn), ("sqlcipher+mark", marked_conn),
+                           ("sqlite3", plain_conn)):
             actor, turns = populate(conn, initial)
-            systems.append(System(name, conn, actor, turns, [], []))
+            systems.append(System(name, conn, actor, turns, [], [],
+                                  writer if conn is marked_conn else None))
         floor = fsync_floor(root, 20 if args.smoke else 200)
         try:
             for system in systems:
@@ -347,17 +364,22 @@ def main() -> int:
             timed = plan[warmup:]
             for number, offset in enumerate(range(0, len(timed), block)):
                 chunk = timed[offset : offset + block]
-                for system in systems if number % 2 == 0 else reversed(systems):
+                shift = number % len(systems)
+                order = systems[shift:] + systems[:shift]
+                for system in order if number % 2 == 0 else reversed(order):
                     system.run(chunk, record=True)
             data = check_same_data(systems)
             plain_pragmas = pragmas(plain_conn)
             cipher_version = cipher_conn.execute("PRAGMA cipher_version").fetchone()[0]
         finally:
             cipher_conn.close()
+            marked_conn.close()
             plain_conn.close()
+            writer.close()
 
     cipher = summary(systems[0].samples_ns, systems[0].cpu_ns)
-    plain = summary(systems[1].samples_ns, systems[1].cpu_ns)
+    marked = summary(systems[1].samples_ns, systems[1].cpu_ns)
+    plain = summary(systems[2].samples_ns, systems[2].cpu_ns)
     ratio_p50 = cipher["p50_ms"] / plain["p50_ms"]
     ratio_p99 = cipher["p99_ms"] / plain["p99_ms"]
     report = {
@@ -370,6 +392,11 @@ def main() -> int:
         "ratio_p50": round(ratio_p50, 3),
         "ratio_p99": round(ratio_p99, 3),
         "ratio_cpu_p50": round(cipher["cpu_p50_ms"] / plain["cpu_p50_ms"], 3),
+        "sqlcipher_with_mark": marked,
+        "ratio_mark_p50": round(marked["p50_ms"] / plain["p50_ms"], 3),
+        "ratio_mark_p99": round(marked["p99_ms"] / plain["p99_ms"], 3),
+        "mark_cost_p50": round(marked["p50_ms"] / cipher["p50_ms"], 3),
+        "mark_cost_p99": round(marked["p99_ms"] / cipher["p99_ms"], 3),
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio_p50 <= TARGET_RATIO and ratio_p99 <= TARGET_RATIO,
         "disk_fsync_4k_p50_ms": floor,
