@@ -215,9 +215,9 @@ def _check_records(
             key = str(details.get(coverage.KEY_FIELD) or record.subject)
             latest[(table, key)] = (record, str(details[coverage.DIGEST_FIELD]))
             continue
-        for covered in coverage.TABLES:
-            if record.action in covered.created_by and record.subject:
-                legacy.setdefault(covered.table, set()).add(record.subject)
+        if record.subject:
+            for name in coverage.CREATED_BY.get(record.action, ()):
+                legacy.setdefault(name, set()).add(record.subject)
     secret = coverage.store_key(conn, create=False)
     if secret is None and latest:
         report.problems.append(Problem(min(r.idx for r, _d in latest.values()), _(

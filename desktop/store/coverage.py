@@ -66,6 +66,11 @@ TABLES: tuple[Covered, ...] = (
     Covered("trust_roots", ("fingerprint",), frozenset({"trust_root.added"})),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
+# action -> tables whose rows it recorded before coverage
+CREATED_BY: dict[str, tuple[str, ...]] = {
+    action: tuple(c.table for c in TABLES if action in c.created_by)
+    for covered in TABLES for action in covered.created_by
+}
 
 
 def key_text(values: tuple[object, ...]) -> str:
