@@ -91,3 +91,16 @@ def test_rebuild_on_a_healthy_store_changes_no_results(world: World) -> None:
     result = rebuild_search(world.store)
     assert result.documents > 0 and not result.repaired
     assert search_statements(world.store, "人行道") == before
+
+
+def test_repair_refuses_while_another_window_has_the_store_open(world: World) -> None:
+    from desktop.store.connection import StoreBusy
+    from desktop.store.search import repair_index
+
+    before = world.paths.database.read_bytes()
+    other_window = world.store  # still open
+    with pytest.raises(StoreBusy, match="another window"):
+        repair_index(world.paths.database, other_window._data_key)
+    assert not [p for p in world.paths.workdir.iterdir() if ".rebuild-" in p.name]
+    assert search_statements(other_window, "人行道")  # untouched and still working
+    assert world.paths.database.read_bytes()[:4096] == before[:4096]
