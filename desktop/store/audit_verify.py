@@ -215,7 +215,7 @@ def _check_records(
             key = str(details.get(coverage.KEY_FIELD) or record.subject)
             latest[(table, key)] = (record, str(details[coverage.DIGEST_FIELD]))
             continue
-        if record.subject:
+        if record.subject and details.get("revision", 1) == 1:  # a turn's later revisions
             for name in coverage.CREATED_BY.get(record.action, ()):
                 legacy.setdefault(name, set()).add(record.subject)
     secret = coverage.store_key(conn, create=False)

@@ -57,6 +57,8 @@ TABLES: tuple[Covered, ...] = (
     Covered("parties", ("id",), frozenset({"party.recorded"})),
     Covered("cases", ("id",), frozenset({"case.created"})),
     Covered("statements", ("id",), frozenset({"statement.created"})),
+    # a turn row (seq, kind, tag): covered by its first revision's leaf
+    Covered("turns", ("id",), frozenset({"turn.saved"})),
     Covered("statement_documents", ("statement_id",), frozenset({"document.signed"})),
     Covered("signature_captures", ("statement_id", "purpose", "page_index"),
             frozenset({"document.signed"})),

@@ -88,7 +88,7 @@ def add_turn(
         (turn.id, statement_id, turn.seq, kind.value, tag.value if tag else None,
          tx.at.isoformat()),
     )
-    _insert_revision(tx, turn.id, statement_id, 1, text)
+    _insert_revision(tx, turn.id, statement_id, 1, text, cover_turn=True)
     return turn
 
 
@@ -111,7 +111,10 @@ def save_turn(tx: Tx, turn_id: str, text: str) -> int:
     return int(revision) + 1
 
 
-def _insert_revision(tx: Tx, turn_id: str, statement_id: str, revision: int, text: str) -> None:
+def _insert_revision(tx: Tx, turn_id: str, statement_id: str, revision: int, text: str,
+                     *, cover_turn: bool = False) -> None:
+    # The first revision's leaf also covers the turn row (seq, kind, tag); autosaves do not
+    # read it back.
     if tx.actor is None:
         raise UserError(_("Log in to edit a statement."))
     tx.conn.execute(
@@ -120,6 +123,10 @@ def _insert_revision(tx: Tx, turn_id: str, statement_id: str, revision: int, tex
         (turn_id, revision, text, tx.at.isoformat(), tx.actor),
     )
     search.mark_stale(tx.conn, turn_id)
+    if cover_turn:
+        tx.audit(Action.TURN_SAVED, turn_id, statement=statement_id, revision=revision,
+                 sha256=text_digest(text), **leaf_fields(tx.conn, "turns", turn_id))
+        return
     tx.audit(Action.TURN_SAVED, turn_id, statement=statement_id, revision=revision,
              sha256=text_digest(text))
 

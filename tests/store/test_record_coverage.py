@@ -121,6 +121,13 @@ def _statement_recorder(conn: Any) -> str:
     return key
 
 
+def _turn_kind(conn: Any) -> str:
+    key = _one(conn, "SELECT id FROM turns WHERE kind = 'answer' LIMIT 1")
+    _drop(conn, "turns_no_update")
+    conn.execute("UPDATE turns SET kind = 'question' WHERE id = ?", (key,))
+    return key
+
+
 def _capture_png(conn: Any) -> str:
     key = _one(conn, "SELECT statement_id FROM signature_captures LIMIT 1")
     _drop(conn, "signature_captures_no_update")
@@ -179,6 +186,7 @@ EDITS: dict[str, tuple[str, Edit, str]] = {
     "statement place": ("statements", _statement_place, "别处"),
     "statement recorder": ("statements", _statement_recorder, "\x00"),
     "pen capture": ("signature_captures", _capture_png, "\x00"),
+    "turn kind": ("turns", _turn_kind, "\x00"),
     "docking certificate": ("dockings", _docking_certificate, "{}"),
     "signing certificate": ("signing_identities", _identity_certificate, "\x00"),
     "signing status": ("signing_identities", _identity_status, "2020-01-01"),
@@ -246,8 +254,9 @@ def test_an_untouched_demo_store_verifies_clean(workdir: Path) -> None:
     finally:
         store.close()
     assert report.ok, report.problems
-    tables = {"parties", "cases", "statements", "statement_documents", "signature_captures",
-              "evidence_items", "dockings", "signing_identities", "trust_roots", "officers"}
+    tables = {"parties", "cases", "statements", "turns", "statement_documents",
+              "signature_captures", "evidence_items", "dockings", "signing_identities",
+              "trust_roots", "officers"}
     assert tables <= set(report.records_by_table), report.records_by_table
     assert not [n for n in report.notes if "not covered" in n]
 
@@ -273,3 +282,11 @@ def test_records_of_an_earlier_store_are_reported_not_covered(
     assert any(entry.startswith("parties ") for entry in report.not_covered)
     assert any("not covered (recorded before version 2 of the audit trail)" in note
                for note in report.notes)
+
+    # What this version writes into the same store is covered from then on.
+    run_demo(workdir, lambda _line: None)
+    with raw_connection(workdir) as conn:
+        key = _one(conn, "SELECT id FROM cases ORDER BY created_at DESC LIMIT 1")
+        conn.execute("UPDATE cases SET cause = '无' WHERE id = ?", (key,))
+    code, message = verify(workdir)
+    assert code == 1 and f"cases {key}" in message and "does not match" in message
