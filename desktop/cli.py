@@ -264,7 +264,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
                  "tree_heads": report.heads_checked,
                  "revisions": report.revisions_checked,
                  "problems": [p.message for p in sorted(report.problems,
-                                                        key=lambda p: p.position)]})
+                                                        key=lambda p: p.position)],
+                 "records": report.records_checked, "notes": list(report.notes)})
     if report.ok:
         if not args.json:
             print(_("Audit trail intact: {size} events, {heads} signed tree heads, {revisions} "
@@ -272,11 +273,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
                 size=report.size, heads=report.heads_checked,
                 revisions=report.revisions_checked,
                 anchor=_(", consistent with the anchor") if report.anchored else ""))
+            for note in report.notes:  # the limits of this check (HQ's countersignature…)
+                print("  " + note)
         return 0
     first = report.first_problem()
     print(_("Audit trail check FAILED: {problem}").format(problem=first), file=sys.stderr)
     for problem in sorted(report.problems, key=lambda p: p.position)[1:10]:
         print("  - " + problem.message, file=sys.stderr)
+    for note in report.notes:
+        print("  " + note, file=sys.stderr)
     return {Status.SAVES_LOST: EXIT_SAVES_LOST,
             Status.ANCHOR_MISSING: EXIT_ANCHOR_MISSING}.get(status, EXIT_REFUSED)
 

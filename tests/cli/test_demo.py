@@ -41,6 +41,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path) -> None:
     verify = run_cli("audit", "verify", "--workdir", str(workdir), env=LOGIN)
     assert verify.returncode == 0, verify.stderr
     assert "Audit trail intact" in verify.stdout and "consistent with the anchor" in verify.stdout
+    assert "not yet countersigned by HQ since" in verify.stdout  # the check's stated limit
 
     search = run_cli("search", "--workdir", str(workdir), "人行道", "--json", env=LOGIN)
     hits = last_json(search.stdout)["hits"]
