@@ -8,12 +8,11 @@ damaged pages behind (`search.repair_index`). Either way the rebuild is audited.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 from desktop.domain.model import Action
 from desktop.store import search
-from desktop.store.connection import StoreDamaged, open_database
+from desktop.store.connection import StoreDamaged
 from desktop.store.store import Store
 
 
@@ -24,16 +23,8 @@ class RebuildResult:
 
 
 def reconnect(store: Store) -> None:
-    """Give the session a fresh connection.
-
-    SQLCipher keeps a connection that read a page failing its HMAC in an error state: every
-    later statement fails, down to the COMMIT of the logout (a MemoryError). A fresh
-    connection reads the other pages as before.
-    """
-    old = store.conn
-    store.conn = open_database(store.paths.database, store._data_key)
-    with contextlib.suppress(Exception):
-        old.close()
+    """Give the session a fresh connection (after a damaged page spoiled this one)."""
+    store.reconnect()
 
 
 def rebuild_search(store: Store) -> RebuildResult:
@@ -46,12 +37,8 @@ def rebuild_search(store: Store) -> RebuildResult:
         return RebuildResult(count, repaired)
     except StoreDamaged:
         pass  # a damaged page of the index: this connection is spent, rebuild outside it
-    store.conn.close()
-    try:
-        count = search.repair_index(store.paths.database, store._data_key)
-        repaired = True
-    finally:
-        store.conn = open_database(store.paths.database, store._data_key)
+    count = store.repair_search_index()
+    repaired = True
     with store.transaction() as tx:
         tx.audit(Action.SEARCH_REBUILT, None, documents=count, repaired=repaired)
     return RebuildResult(count, repaired)

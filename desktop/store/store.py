@@ -261,6 +261,27 @@ class Store:
         check_password_strength(new_password)
         self._rewrap(officer_id, new_password, Action.PASSWORD_RESET)
 
+    def reconnect(self) -> None:
+        """A fresh connection for this session.
+
+        SQLCipher keeps a connection that read a page failing its HMAC in an error state:
+        every later statement fails, down to the COMMIT of the logout. A fresh connection
+        reads the other pages as before.
+        """
+        old = self.conn
+        self.conn = open_database(self.paths.database, self._data_key)
+        with contextlib.suppress(Exception):
+            old.close()
+
+    def repair_search_index(self) -> int:
+        """Rebuild a damaged search index into a fresh copy of the store (`search.repair_index`)
+        with this session's connection closed meanwhile; returns the documents indexed."""
+        self.conn.close()
+        try:
+            return search.repair_index(self.paths.database, self._data_key)
+        finally:
+            self.conn = open_database(self.paths.database, self._data_key)
+
     def lock_session(self) -> None:
         """The screen locked (idle, or the officer stepped away); work stays open."""
         with self.transaction() as tx:
