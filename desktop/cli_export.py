@@ -1,11 +1,13 @@
 """The `export` subcommand of `statement-room`: a sealed statement as a court package.
 
-    statement-room export --workdir DIR --statement ID --out PKG.zip [--json]
+    statement-room export --workdir DIR --statement ID --out PKG.zip [--with-media] [--json]
 
 writes a BagIt zip (see `desktop.documents.package`) holding the signed PDF, the statement's
 audit events with inclusion proofs against a freshly signed tree head, SHA-256 and SM3
 manifests, the device certificate chain and the unit root, a binding record signed by the
-device certificate (decision 0017), a Chinese README and the stand-alone
+device certificate (decision 0017), the case's evidence manifest with each docking's signed
+ingest certificate (with `--with-media` also the media, streamed from the vault), a Chinese
+README and the stand-alone
 `verify_package.py`. The command prints the package's SHA-256 and the verifier's SHA-256
 (to publish, so a court can check its copy of the verifier).
 """
@@ -24,16 +26,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     from desktop.services.export import export_package
 
     with login_from_args(args) as store:
-        result = export_package(store, args.statement, args.out)
+        result = export_package(store, args.statement, args.out, with_media=args.with_media)
     if args.json:
         print(json.dumps({
             "ok": True, "package": str(result.path), "sha256": result.sha256,
             "size": result.size, "events": result.events, "tree_size": result.tree_size,
             "verifier_sha256": result.verifier_sha256,
+            "evidence_items": result.evidence_items, "media_included": result.media_included,
         }, ensure_ascii=False), flush=True)
         return 0
     print(_("Court package written to {path} ({events} audit events, SHA-256 {sha256}).").format(
         path=result.path, events=result.events, sha256=result.sha256))
+    if result.media_included:
+        print(_("The package lists {count} evidence items of the case and includes their "
+                "media.").format(count=result.evidence_items))
+    else:
+        print(_("The package lists {count} evidence items of the case (hashes, custody, "
+                "ingest certificates); the media are not included (use --with-media).")
+              .format(count=result.evidence_items))
     print(_("Check it offline with `python3 verify_package.py --root UNIT-ROOT.pem` in the "
             "extracted folder (the unit root from the issuing unit, not from the package); "
             "the verifier's SHA-256 is {sha256}.").format(sha256=result.verifier_sha256))
@@ -52,4 +62,6 @@ def register(sub: Any) -> None:
                         help=_("the statement to export"))
     export.add_argument("--out", type=Path, required=True, metavar="PKG.zip",
                         help=_("where to write the package"))
+    export.add_argument("--with-media", action="store_true",
+                        help=_("also put the case's evidence media into the package"))
     export.add_argument("--json", action="store_true", help=_("end with one JSON line"))

@@ -20,6 +20,9 @@ into the bytes of one zip with a fixed layout:
     trust/unit-root.pem        the unit root(s) the device certificate chains to
     trust/binding.json         binds the tree-head key, the head and both tag manifests...
     trust/binding.sig          ...signed (DER ECDSA) by the device certificate's key
+    evidence/manifest.json     the case's evidence: hashes, times, custody, ingest certificates
+    evidence/ingest/<docking>.json|.sig   each docking's signed ingest certificate (Ed25519)
+    data/evidence/<sha256>.<ext>          with --with-media: the media, streamed from the vault
 
 The binding record is what makes the package's trust come from outside it (decision 0017):
 the verifier is given the unit root and checks that the device certificate chains to it and
@@ -28,17 +31,26 @@ signed the binding, which names the tag manifests, which hash every other file.
 Members are sorted, stored uncompressed with a fixed timestamp and no extra fields, and
 every JSON file has one spelling, so two packages built from the same data differ only in
 `bag-info.txt` (its export time) and the tag manifests that hash it. Nothing is written to
-disk here: the zip is built in memory.
+disk here: the zip is built in memory, or (with media) written to a stream the caller
+opened, each media file streamed from the vault straight into its zip member.
+
+The evidence files are tag files (listed in the tag manifests the binding signs); the media
+are payload (listed in the payload manifests). A media member's local header needs its CRC
+before its bytes, so the caller reads each item once to learn CRC and SM3 (`PackageMedia`)
+and streams it a second time into the zip; the second pass must give the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+import struct
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from desktop.documents import package_verifier as verifier
 from sync.protocol.merkle import leaf_hash
@@ -46,12 +58,15 @@ from sync.protocol.treehead import SignedTreeHead
 
 __all__ = [
     "PackageEvent",
+    "PackageEvidence",
     "PackageInfo",
+    "PackageMedia",
     "PackageTrust",
     "build_package",
     "package_members",
     "verifier_sha256",
     "verifier_source",
+    "write_package",
 ]
 
 VERIFIER_SOURCE_PATH = Path(verifier.__file__)
@@ -77,6 +92,36 @@ class PackageTrust:
     sign: Callable[[bytes], bytes]
 
 
+@dataclass(frozen=True)
+class PackageMedia:
+    """One media file for data/evidence/: its size, SHA-256, SM3 and CRC-32 (from a first
+    read), and `stream`, which writes its plaintext through the given function (in pieces,
+    never to a file) and returns the SHA-256 of what it wrote."""
+
+    path: str
+    size: int
+    sha256: str
+    sm3: str
+    crc32: int
+    stream: Callable[[Callable[[bytes], object]], str]
+
+
+@dataclass(frozen=True)
+class PackageEvidence:
+    """The case's evidence manifest (a JSON object, written canonically), the ingest
+    certificates and signatures (path -> bytes), and the media when they go in."""
+
+    manifest: Mapping[str, object]
+    certificates: Mapping[str, bytes]
+    media: tuple[PackageMedia, ...] = ()
+
+
+def empty_evidence() -> PackageEvidence:
+    return PackageEvidence({"v": 1, "format": verifier.EVIDENCE_FORMAT, "case_id": None,
+                            "case_number": None, "media_included": False, "items": [],
+                            "ingest_certificates": []}, {})
+
+
 README = """电子笔录室 法庭证据包
 ======================
 
@@ -93,6 +138,10 @@ data/audit/tree_head.json   终端签署的审计树头（Ed25519）
 trust/device-chain.pem      电子笔录室终端的设备证书及证书链
 trust/unit-root.pem         出具单位的根证书
 trust/binding.json(.sig)    设备证书签署的绑定记录：审计树头公钥、树头、两份标签清单的哈希
+evidence/manifest.json      本案全部证据的清单：哈希（SHA-256、SM3）、大小、采集与入库时间、保管信息
+                            （执法记录仪序列号、时钟偏差、校正时间、GPS 定位点数）
+evidence/ingest/            每次执法记录仪对接的入库证书及其 Ed25519 签名
+data/evidence/              导出时加 --with-media 才附带：证据媒体文件原件（以 SHA-256 命名）
 manifest-*.txt, tagmanifest-*.txt   全部文件的 SHA-256 与 SM3（GB/T 32905）哈希
 verify_package.py           独立校验程序（仅需 Python 3 标准库；有 cryptography 库时校验签名）
 
@@ -147,8 +196,16 @@ def _events_jsonl(events: Sequence[PackageEvent]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _manifest(members: dict[str, bytes], names: Sequence[str], algorithm: str) -> bytes:
-    lines = [f"{verifier.digest(algorithm, members[name])}  {name}\n" for name in sorted(names)]
+def _manifest(members: dict[str, bytes], names: Sequence[str], algorithm: str,
+              media: Mapping[str, PackageMedia] | None = None) -> bytes:
+    lines = []
+    for name in sorted(names):
+        item = (media or {}).get(name)
+        if item is None:
+            value = verifier.digest(algorithm, members[name])
+        else:
+            value = item.sha256 if algorithm == "sha256" else item.sm3
+        lines.append(f"{value}  {name}\n")
     return "".join(lines).encode("utf-8")
 
 
@@ -165,8 +222,9 @@ def package_members(
     public_key: bytes,
     info: PackageInfo,
     trust: PackageTrust,
+    evidence: PackageEvidence | None = None,
 ) -> dict[str, bytes]:
-    """Every member of the package, by its path inside the zip."""
+    """Every member of the package, by its path inside the zip, but the media's bytes."""
     ordered = sorted(events, key=lambda e: e.index)
     if not ordered:
         raise ValueError("a package needs at least one audit event")
@@ -186,7 +244,17 @@ def package_members(
             "signed_tree_head": head.to_json(),
         }),
     }
-    oxum = f"{sum(len(members[p]) for p in verifier.PAYLOAD)}.{len(verifier.PAYLOAD)}"
+    evidence = evidence or empty_evidence()
+    media = {m.path: m for m in evidence.media}
+    if len(media) != len(evidence.media) or any(
+            not m.path.startswith(verifier.MEDIA_PREFIX) for m in media.values()):
+        raise ValueError("media paths must be distinct and under data/evidence/")
+    payload = (*verifier.PAYLOAD, *sorted(media))
+    tag_files = (*verifier.TAG_FILES, *sorted(evidence.certificates))
+    members[verifier.EVIDENCE_MANIFEST_PATH] = verifier.canonical(dict(evidence.manifest))
+    members.update(evidence.certificates)
+    size = sum(len(members[p]) for p in verifier.PAYLOAD) + sum(m.size for m in media.values())
+    oxum = f"{size}.{len(payload)}"
     members["bagit.txt"] = verifier.BAGIT_TXT
     members["bag-info.txt"] = "".join((
         _one_line("Bag-Software-Agent", f"statement-room {info.tool_version}"),
@@ -204,9 +272,9 @@ def package_members(
     members[verifier.CHAIN_PATH] = trust.device_chain_pem
     members[verifier.ROOT_PATH] = trust.root_pem
     for algorithm, name in zip(verifier.ALGORITHMS, verifier.MANIFESTS, strict=True):
-        members[name] = _manifest(members, verifier.PAYLOAD, algorithm)
+        members[name] = _manifest(members, payload, algorithm, media)
     for algorithm, name in zip(verifier.ALGORITHMS, verifier.TAG_MANIFESTS, strict=True):
-        members[name] = _manifest(members, verifier.TAG_FILES, algorithm)
+        members[name] = _manifest(members, tag_files, algorithm)
     sth = head.to_json()
     binding = verifier.canonical({
         "v": 1, "purpose": verifier.BINDING_PURPOSE, "statement_id": info.statement_id,
@@ -229,6 +297,82 @@ def build_package(
     public_key: bytes,
     info: PackageInfo,
     trust: PackageTrust,
+    evidence: PackageEvidence | None = None,
 ) -> bytes:
-    """The zip bytes of the court package (fixed layout, built in memory)."""
-    return verifier.write_zip(package_members(pdf, events, head, public_key, info, trust))
+    """The zip bytes of the court package (fixed layout, built in memory), without media."""
+    if evidence is not None and evidence.media:
+        raise ValueError("a package with media is written to a stream (write_package)")
+    return verifier.write_zip(package_members(pdf, events, head, public_key, info, trust,
+                                              evidence))
+
+
+def write_package(
+    out: BinaryIO,
+    pdf: bytes,
+    events: Sequence[PackageEvent],
+    head: SignedTreeHead,
+    public_key: bytes,
+    info: PackageInfo,
+    trust: PackageTrust,
+    evidence: PackageEvidence,
+) -> int:
+    """Write the package to `out`, streaming each media file into its member; the number of
+    members. The bytes are exactly `verifier.write_zip` of the same members."""
+    members = package_members(pdf, events, head, public_key, info, trust, evidence)
+    media = {m.path: m for m in evidence.media}
+    names = sorted({*members, *media})
+    if len(names) > verifier.MAX_MEMBERS:
+        raise ValueError(f"{len(names)} members (at most {verifier.MAX_MEMBERS})")
+    offset = 0
+    central = bytearray()
+
+    def put(data: bytes) -> None:
+        nonlocal offset
+        out.write(data)
+        offset += len(data)
+
+    for name in names:
+        raw_name = name.encode("utf-8")
+        item = media.get(name)
+        data = members.get(name, b"")
+        size, crc = (len(data), zlib.crc32(data) & 0xFFFFFFFF) if item is None \
+            else (item.size, item.crc32)
+        if size > verifier.MAX_MEMBER_BYTES:
+            raise ValueError(f"{name} is larger than {verifier.MAX_MEMBER_BYTES} bytes")
+        start = offset
+        put(struct.pack("<IHHHHHIIIHH", 0x04034B50, verifier.ZIP_VERSION, verifier.ZIP_FLAGS,
+                        0, verifier.ZIP_DOS_TIME, verifier.ZIP_DOS_DATE, crc, size, size,
+                        len(raw_name), 0) + raw_name)
+        if item is None:
+            put(data)
+        else:
+            _stream_member(item, put)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | verifier.ZIP_VERSION,
+                               verifier.ZIP_VERSION, verifier.ZIP_FLAGS, 0, verifier.ZIP_DOS_TIME,
+                               verifier.ZIP_DOS_DATE, crc, size, size, len(raw_name), 0, 0, 0,
+                               0, 0o100644 << 16, start)
+        central += raw_name
+    start = offset
+    put(bytes(central))
+    put(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central),
+                    start, 0))
+    if offset > verifier.MAX_ZIP_BYTES:
+        raise ValueError(f"the package is larger than {verifier.MAX_ZIP_BYTES} bytes")
+    return len(names)
+
+
+def _stream_member(item: PackageMedia, put: Callable[[bytes], None]) -> None:
+    """Stream one media file; it must give the bytes its first read described."""
+    written = 0
+    crc = 0
+
+    def write(chunk: bytes) -> None:
+        nonlocal written, crc
+        data = bytes(chunk)
+        written += len(data)
+        crc = zlib.crc32(data, crc)
+        put(data)
+
+    sha256 = item.stream(write)
+    if written != item.size or crc != item.crc32 or sha256 != item.sha256:
+        raise ValueError(f"{item.path}: the vault gave different bytes on the second read")

@@ -17,16 +17,22 @@ a root, or without `cryptography`, the verifier still checks what it can, then s
 plainly which checks it could not run and that trust was NOT established (exit 3), never
 that the package holds.
 
-It checks the BagIt layout (`bagit.txt`, `bag-info.txt`, payload under `data/`), every
-entry of the payload manifests (SHA-256 and SM3) and tag manifests, that no file is unlisted
-or missing, that the manifests are in their one canonical form, the Ed25519 signature of the
+It checks the BagIt layout (`bagit.txt`, `bag-info.txt`, payload under `data/`), every entry
+of the payload manifests (SHA-256 and SM3) and tag manifests, that no file is unlisted or
+missing, that the manifests are in their one canonical form, the Ed25519 signature of the
 audit tree head and its key id, every audit event's leaf hash and its RFC 9162 inclusion
 proof against that head, and that the `document.signed` event names the SHA-256 of
-`data/statement.pdf`. Given a zip, it refuses anything that could be a zip bomb (compressed
-members, too many or too large members), then rebuilds the zip from its members with the
-fixed layout and requires the file to be byte-identical. Exit status: 0 everything holds and
-chains to the given root; 1 a check failed (forged or damaged); 2 bad usage; 3 every check
-that could run holds, but trust was not established (no root given, or no `cryptography`).
+`data/statement.pdf`. The case's evidence manifest (`evidence/manifest.json`, a tag file)
+names the ingest certificates under `evidence/ingest/` (tag files) and, when the package was
+exported with `--with-media`, the media under `data/evidence/` (payload): each medium's
+size, SHA-256 and SM3 must match its item, each recorder item must be listed by its
+docking's certificate, and with `cryptography` each certificate's Ed25519 signature is
+checked with the tree-head key the binding ties to the device certificate. Given a zip, it
+refuses anything that could be a zip bomb (compressed members, too many or too large
+members), then rebuilds the zip from its members with the fixed layout and requires the file
+to be byte-identical. Exit status: 0 everything holds and chains to the given root; 1 a
+check failed (forged or damaged); 2 bad usage; 3 every check that could run holds, but trust
+was not established (no root given, or no `cryptography`).
 
 This script cannot vouch for itself: compare its SHA-256 (printed first) with the value
 published by the issuing unit before trusting its verdict. Its hash is also listed in the
@@ -74,8 +80,13 @@ CHAIN_PATH = "trust/device-chain.pem"
 ROOT_PATH = "trust/unit-root.pem"
 BINDING_PATH = "trust/binding.json"
 BINDING_SIG_PATH = "trust/binding.sig"
+EVIDENCE_MANIFEST_PATH = "evidence/manifest.json"
+EVIDENCE_FORMAT = "statement-room/evidence-manifest/v1"
+INGEST_FORMAT = "statement-room/ingest-certificate/v1"
+MEDIA_PREFIX = "data/evidence/"
+INGEST_PREFIX = "evidence/ingest/"
 TAG_FILES = (README_PATH, "bag-info.txt", "bagit.txt", *MANIFESTS, CHAIN_PATH, ROOT_PATH,
-             VERIFIER_NAME)
+             VERIFIER_NAME, EVIDENCE_MANIFEST_PATH)
 # The binding record signs the tag manifests, so it cannot be listed in them.
 BINDING_FILES = (BINDING_PATH, BINDING_SIG_PATH)
 ALL_MEMBERS = tuple(sorted((*PAYLOAD, *TAG_FILES, *TAG_MANIFESTS, *BINDING_FILES)))
@@ -96,6 +107,16 @@ ZIP_FLAGS = 0x800  # names are UTF-8
 KEY_ID_HEX_CHARS = 16
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MANIFEST_LINE = re.compile(r"([0-9a-f]{64}) {2}(\S(?:.*\S)?)")
+# The case's evidence: media as data/evidence/<sha256>.<ext>, each docking's ingest
+# certificate as evidence/ingest/<docking>.json with its Ed25519 signature in <docking>.sig.
+_MEDIA_NAME = re.compile(r"data/evidence/([0-9a-f]{64})\.([a-z0-9]{1,8})")
+_INGEST_NAME = re.compile(r"evidence/ingest/([A-Za-z0-9_-]{1,64})\.json")
+EVIDENCE_FIELDS = frozenset({"v", "format", "case_id", "case_number", "media_included",
+                             "items", "ingest_certificates"})
+ITEM_FIELDS = frozenset({"id", "original_name", "kind", "source", "size", "sha256", "sm3",
+                         "captured_at", "imported_at", "docking", "custody", "media"})
+INGEST_FIELDS = frozenset({"docking", "certificate", "signature", "signing_key_id",
+                           "sha256"})
 
 
 class PackageError(Exception):
@@ -141,6 +162,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "[PACKAGE.zip | FOLDER]"),
     "bad_root": ("无法读取根证书 {path}", "cannot read the root certificate {path}"),
     "bad_fingerprint": ("指纹应为 64 个十六进制字符", "the fingerprint must be 64 hex characters"),
+    "evidence_media": ("通过  {path}：案件证据 {count} 项，包内附 {media} 个媒体文件，"
+                       "其 SHA-256{sm3}与证据清单一致",
+                       "ok  {path}: {count} evidence items, {media} media files included, "
+                       "their SHA-256{sm3} match the evidence manifest"),
+    "evidence_no_media": ("通过  {path}：案件证据 {count} 项（仅哈希与保管信息）；本包未附媒体文件"
+                          "（导出时未加 --with-media），媒体内容未核验",
+                          "ok  {path}: {count} evidence items (hashes and custody only); the "
+                          "media are not included in this package (exported without "
+                          "--with-media), so their content was not checked"),
+    "and_sm3": ("、SM3", " and SM3"),
+    "ingest_listed": ("通过  {count} 份入库证书与证据清单中的文件及哈希一致",
+                      "ok  {count} ingest certificates name the manifest's files and hashes"),
+    "ingest_signed": ("通过  {path}：入库证书由审计树头密钥 {key_id} 以 Ed25519 签署（该密钥由绑定"
+                      "记录绑定到设备证书）",
+                      "ok  {path}: the ingest certificate is signed (Ed25519) by the tree-head "
+                      "key {key_id}, which the binding record ties to the device certificate"),
+    "ingest_other_key": ("{path}：入库证书由另一设备密钥 {key_id} 签署，本包未绑定该密钥，"
+                         "签名未检查",
+                         "{path}: the ingest certificate is signed by another device key "
+                         "{key_id}, which this package does not bind; its signature was not "
+                         "checked"),
+    "ingest_no_crypto": ("入库证书的 Ed25519 签名（{count} 份）",
+                         "the ingest certificates' Ed25519 signatures ({count})"),
+    "ingest_bad_signature": ("{path}：入库证书的签名不成立（证书被改动或伪造）",
+                             "{path}: the ingest certificate's signature does not verify "
+                             "(altered or forged)"),
+    "evidence_mismatch": ("{path}：与证据清单 {manifest} 中第 {number} 项（{id}）的 {algorithm} "
+                          "不一致（媒体文件被替换或改动）",
+                          "{path}: its {algorithm} differs from item {number} ({id}) of "
+                          "{manifest} (the media file was swapped or altered)"),
+    "evidence_cert_mismatch": ("{path}：入库证书未列出证据清单第 {number} 项（{id}）及其 SHA-256",
+                               "{path}: the ingest certificate does not list item {number} "
+                               "({id}) of the evidence manifest with its SHA-256"),
+    "evidence_tag_mismatch": ("{path}：SHA-256 与 {tag} 不一致（证据清单或入库证书被改动）",
+                              "{path}: its SHA-256 does not match {tag} (the evidence manifest "
+                              "or an ingest certificate was edited)"),
 }
 LANGUAGE = ["zh"]
 
@@ -337,20 +394,23 @@ def check_manifest(members: dict[str, bytes], name: str, algorithm: str,
     report.append(f"ok  {name}: {len(entries)} {algorithm} hashes match")
 
 
-def check_layout(members: dict[str, bytes], report: list[str]) -> None:
+def check_layout(members: dict[str, bytes], report: list[str],
+                 evidence_files: Sequence[str] = ()) -> None:
     names = set(members)
-    extra = sorted(names - set(ALL_MEMBERS))
-    missing = sorted(set(ALL_MEMBERS) - names)
+    expected = {*ALL_MEMBERS, *evidence_files}
+    extra = sorted(names - expected)
+    missing = sorted(expected - names)
     if extra:
         raise PackageError(f"{extra[0]}: file not part of the package (unlisted)")
     if missing:
-        raise PackageError(f"{missing[0]}: missing from the package")
+        where = f" (listed in {EVIDENCE_MANIFEST_PATH})" if missing[0] in evidence_files else ""
+        raise PackageError(f"{missing[0]}: missing from the package{where}")
     if members["bagit.txt"] != BAGIT_TXT:
         raise PackageError("bagit.txt: not a BagIt 1.0 declaration")
     report.append(f"ok  layout: BagIt 1.0, {len(members)} files, none unlisted or missing")
 
 
-def bag_info(members: dict[str, bytes]) -> dict[str, str]:
+def bag_info(members: dict[str, bytes], payload: Sequence[str] = PAYLOAD) -> dict[str, str]:
     text = _text(members, "bag-info.txt")
     info: dict[str, str] = {}
     if not text.endswith("\n"):
@@ -360,7 +420,7 @@ def bag_info(members: dict[str, bytes]) -> dict[str, str]:
         if not sep or not label or label in info:
             raise PackageError("bag-info.txt: malformed line")
         info[label] = value
-    oxum = f"{sum(len(members[p]) for p in PAYLOAD)}.{len(PAYLOAD)}"
+    oxum = f"{sum(len(members[p]) for p in payload)}.{len(payload)}"
     if info.get("Payload-Oxum") != oxum:
         raise PackageError("bag-info.txt: Payload-Oxum does not match the payload")
     if not info.get("Statement-Id"):
@@ -501,6 +561,153 @@ def check_events(members: dict[str, bytes], tree_size: int, root: bytes,
     report.append(f"ok  {PDF_PATH}: SHA-256 {pdf_sha256} recorded by the document.signed "
                   f"event #{signed[-1].get('idx')}")
     return events
+
+
+# The case's evidence ------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """The evidence manifest's items and ingest certificates, and the files it names."""
+
+    items: list[dict[str, object]]
+    certificates: list[dict[str, str]]
+    media_included: bool
+    tag_files: list[str]
+    media: list[str]
+
+
+def _evidence_error(detail: str) -> PackageError:
+    return PackageError(f"{EVIDENCE_MANIFEST_PATH}: {detail}")
+
+
+def _check_tag_hash(members: dict[str, bytes], name: str) -> None:
+    """Name an edited evidence file before its listing shapes the expected layout."""
+    tag = TAG_MANIFESTS[0]
+    try:
+        listed = parse_manifest(tag, _text(members, tag)).get(name)
+    except (KeyError, PackageError):
+        return  # the tag manifest check reports it
+    if name in members and listed is not None and listed != digest("sha256", members[name]):
+        raise PackageError(message("evidence_tag_mismatch", path=name, tag=tag))
+
+
+def evidence_files(members: dict[str, bytes]) -> Evidence:
+    """Parse the evidence manifest: which ingest certificates and media the package holds."""
+    if EVIDENCE_MANIFEST_PATH not in members:
+        return Evidence([], [], False, [], [])  # the layout check reports it missing
+    _check_tag_hash(members, EVIDENCE_MANIFEST_PATH)
+    doc = _json(members, EVIDENCE_MANIFEST_PATH)
+    if not isinstance(doc, dict) or set(doc) != EVIDENCE_FIELDS or doc["v"] != 1 \
+            or doc["format"] != EVIDENCE_FORMAT:
+        raise _evidence_error("not an evidence manifest")
+    if members[EVIDENCE_MANIFEST_PATH] != canonical(doc):
+        raise _evidence_error("not in its canonical form")
+    items, certificates, included = doc["items"], doc["ingest_certificates"], \
+        doc["media_included"]
+    if not isinstance(items, list) or not isinstance(certificates, list) \
+            or not isinstance(included, bool):
+        raise _evidence_error("malformed")
+    tag_files: list[str] = []
+    dockings: set[str] = set()
+    for number, cert in enumerate(certificates, 1):
+        if not isinstance(cert, dict) or set(cert) != INGEST_FIELDS \
+                or not all(isinstance(v, str) for v in cert.values()):
+            raise _evidence_error(f"ingest certificate {number} is malformed")
+        match = _INGEST_NAME.fullmatch(cert["certificate"])
+        if match is None or match.group(1) != cert["docking"] or cert["docking"] in dockings \
+                or cert["signature"] != f"{INGEST_PREFIX}{cert['docking']}.sig":
+            raise _evidence_error(f"ingest certificate {number} has a wrong file name")
+        dockings.add(cert["docking"])
+        tag_files += [cert["certificate"], cert["signature"]]
+    media: set[str] = set()
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or set(item) != ITEM_FIELDS:
+            raise _evidence_error(f"item {number} is malformed")
+        _hex(f"{EVIDENCE_MANIFEST_PATH} item {number} sha256", item["sha256"], 32)
+        if item["sm3"] is not None:
+            _hex(f"{EVIDENCE_MANIFEST_PATH} item {number} sm3", item["sm3"], 32)
+        _int(f"{EVIDENCE_MANIFEST_PATH} item {number} size", item["size"])
+        path = item["media"]
+        match = _MEDIA_NAME.fullmatch(path) if isinstance(path, str) else None
+        if match is None or match.group(1) != item["sha256"]:
+            raise _evidence_error(f"item {number} names a wrong media file")
+        if item["docking"] is not None and item["docking"] not in dockings:
+            raise _evidence_error(f"item {number} names a docking whose ingest certificate "
+                                  "is not listed")
+        if included:
+            media.add(str(path))
+    for name in tag_files:
+        _check_tag_hash(members, name)
+    return Evidence(items, certificates, included, sorted(tag_files), sorted(media))
+
+
+def check_evidence(members: dict[str, bytes], evidence: Evidence, verdict: Verdict) -> None:
+    """The media (when included) match the manifest; each ingest certificate lists its items
+    and, with `cryptography`, carries the tree-head key's Ed25519 signature."""
+    listed: dict[str, set[tuple[object, object]]] = {}
+    for cert in evidence.certificates:
+        path = cert["certificate"]
+        parsed = _json(members, path)
+        if not isinstance(parsed, dict) or parsed.get("format") != INGEST_FORMAT \
+                or parsed.get("docking") != cert["docking"] \
+                or not isinstance(parsed.get("files"), list):
+            raise PackageError(f"{path}: not the ingest certificate of docking "
+                               f"{cert['docking']}")
+        if digest("sha256", members[path]) != cert["sha256"]:
+            raise PackageError(message("evidence_tag_mismatch", path=path,
+                                       tag=EVIDENCE_MANIFEST_PATH))
+        listed[cert["docking"]] = {(f.get("id"), f.get("sha256")) for f in parsed["files"]
+                                   if isinstance(f, dict)}
+    sm3 = sm3_available()
+    for number, item in enumerate(evidence.items, 1):
+        docking = item["docking"]
+        if isinstance(docking, str) and (item["id"], item["sha256"]) not in listed[docking]:
+            raise PackageError(message("evidence_cert_mismatch", number=number, id=item["id"],
+                                       path=f"{INGEST_PREFIX}{docking}.json"))
+        if not evidence.media_included:
+            continue
+        path = str(item["media"])
+        data = members[path]
+        checks = [("size", str(item["size"]), str(len(data))),
+                  ("SHA-256", item["sha256"], digest("sha256", data))]
+        if sm3 and item["sm3"] is not None:
+            checks.append(("SM3", item["sm3"], digest("sm3", data)))
+        for algorithm, expected, actual in checks:
+            if expected != actual:
+                raise PackageError(message("evidence_mismatch", path=path, number=number,
+                                           id=item["id"], algorithm=algorithm,
+                                           manifest=EVIDENCE_MANIFEST_PATH))
+    count = len(evidence.items)
+    if evidence.media_included:
+        verdict.lines.append(message("evidence_media", path=EVIDENCE_MANIFEST_PATH, count=count,
+                                     media=len(evidence.media),
+                                     sm3=message("and_sm3") if sm3 else ""))
+    else:
+        verdict.lines.append(message("evidence_no_media", path=EVIDENCE_MANIFEST_PATH,
+                                     count=count))
+    if not evidence.certificates:
+        return
+    verdict.lines.append(message("ingest_listed", count=len(evidence.certificates)))
+    if not HAVE_CRYPTOGRAPHY:
+        verdict.not_run.append(message("ingest_no_crypto", count=len(evidence.certificates)))
+        return
+    head = _json(members, TREE_HEAD_PATH)
+    assert isinstance(head, dict)
+    public_raw = _hex(f"{TREE_HEAD_PATH} public_key", head.get("public_key"), 32)
+    key_id = hashlib.sha256(public_raw).hexdigest()[:KEY_ID_HEX_CHARS]
+    key = Ed25519PublicKey.from_public_bytes(public_raw)
+    for cert in evidence.certificates:
+        path = cert["certificate"]
+        if cert["signing_key_id"] != key_id:
+            verdict.lines.append("note  " + message("ingest_other_key", path=path,
+                                                    key_id=cert["signing_key_id"]))
+            continue
+        try:
+            key.verify(members[cert["signature"]], members[path])
+        except (InvalidSignature, ValueError) as exc:
+            raise PackageError(message("ingest_bad_signature", path=path)) from exc
+        verdict.lines.append(message("ingest_signed", path=path, key_id=key_id))
 
 
 # The PDF's signatures, without pyHanko -------------------------------------------------------
@@ -835,23 +1042,27 @@ def verify_members(members: dict[str, bytes], root: bytes | None = None,
     """
     verdict = Verdict()
     report = verdict.lines
-    check_layout(members, report)
+    evidence = evidence_files(members)
+    check_layout(members, report, [*evidence.tag_files, *evidence.media])
+    tag_files = (*TAG_FILES, *evidence.tag_files)
+    payload = (*PAYLOAD, *evidence.media)
     sm3 = sm3_available()
     for algorithm, tag_manifest in zip(ALGORITHMS, TAG_MANIFESTS, strict=True):
         if algorithm == "sm3" and not sm3:
             continue
-        check_manifest(members, tag_manifest, algorithm, TAG_FILES, report)
+        check_manifest(members, tag_manifest, algorithm, tag_files, report)
     for algorithm, manifest in zip(ALGORITHMS, MANIFESTS, strict=True):
         if algorithm == "sm3" and not sm3:
             continue
-        check_manifest(members, manifest, algorithm, PAYLOAD, report)
+        check_manifest(members, manifest, algorithm, payload, report)
     if not sm3:
         verdict.not_run.append(message("no_sm3"))
-    info = bag_info(members)
+    info = bag_info(members, payload)
     report.append(f"ok  bag-info.txt: statement {info['Statement-Id']}, exported "
                   f"{info.get('Export-Time', '?')}")
     tree_size, head_root = check_tree_head(members, report)
     check_events(members, tree_size, head_root, info["Statement-Id"], report)
+    check_evidence(members, evidence, verdict)
     trusted_root: x509.Certificate | None = None
     if HAVE_CRYPTOGRAPHY and root is not None:
         try:

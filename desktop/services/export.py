@@ -6,34 +6,54 @@ the anchor), proves each event's inclusion in it, builds the zip in memory
 (`desktop.documents.package`) and writes it with one atomic rename: no plaintext temporary
 file is left anywhere but the target. The export itself is then audited with the package's
 SHA-256; that event necessarily comes after the package and so is not inside it.
+
+The package always carries the case's evidence manifest (hashes, times, custody) and each
+docking's signed ingest certificate. With `with_media` the media go in too: each item is
+decrypted twice from the vault, in constant memory and never to a file of its own, first to
+learn its CRC-32 and SM3 (the zip header comes before the bytes), then straight into its zip
+member in the package's temporary file, which is renamed into place once complete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import secrets
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from gettext import gettext as _
 from importlib import metadata
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
+from desktop.documents import package_verifier
 from desktop.documents.package import (
     PackageEvent,
+    PackageEvidence,
     PackageInfo,
+    PackageMedia,
     PackageTrust,
     build_package,
     verifier_sha256,
+    write_package,
 )
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
 from desktop.services import keys
 from desktop.services.verify import store_trust_roots
-from desktop.store import audit, cases, documents
+from desktop.store import audit, cases, dockings, documents
+from desktop.store import evidence as records
 from desktop.store import statements as repo
 from desktop.store.audit import AuditRecord
-from desktop.store.files import atomic_write_bytes
+from desktop.store.evidence import EvidenceRecord
+from desktop.store.files import atomic_write_bytes, fsync_directory
 from desktop.store.store import Store
+from desktop.store.vault_read import decrypt_to
+from desktop.store.vault_stream import VaultIntegrityError
+from sync.protocol.treehead import SignedTreeHead
 
 EXPORTABLE_STATES = frozenset({StatementState.SIGNED, StatementState.SEALED})
 
@@ -48,6 +68,8 @@ class ExportedPackage:
     events: int
     tree_size: int
     verifier_sha256: str
+    evidence_items: int = 0
+    media_included: bool = False
 
 
 def tool_version() -> str:
@@ -83,12 +105,131 @@ def package_trust(store: Store) -> PackageTrust:
         sign=device.sign_bytes)
 
 
-def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int, int]:
-    """The package bytes for one sealed statement, its event count and tree size."""
+def _extension(name: str) -> str:
+    _stem, dot, ext = name.rpartition(".")
+    ext = ext.lower()
+    if dot and 1 <= len(ext) <= 8 and ext.isascii() and ext.isalnum():
+        return ext
+    return "bin"
+
+
+def _custody(item: EvidenceRecord) -> dict[str, object]:
+    """What the package says of an item's custody: strings and integers only."""
+    details = item.custody_details
+    gps = details.get("gps")
+    custody: dict[str, object] = {
+        "device_serial": item.device_serial,
+        "device_model": details.get("device_model"),
+        "device_path": item.device_path,
+        "device_mtime": item.device_mtime,
+        "officer_number": item.officer_number,
+        "clock_offset_ms": details.get("clock_offset_ms"),
+        "device_start_local": details.get("device_start_local"),
+        "start_utc_corrected": details.get("start_utc_corrected"),
+        "gps_fixes": gps.get("points") if isinstance(gps, dict) else None,
+    }
+    return {k: v for k, v in custody.items() if isinstance(v, str | int)}
+
+
+class _Digests:
+    """A sink that only hashes: the first read of an item, to learn CRC-32 and SM3."""
+
+    def __init__(self) -> None:
+        self.crc = 0
+        self.sm3 = hashes.Hash(hashes.SM3())
+
+    def write(self, chunk: bytes) -> int:
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.sm3.update(bytes(chunk))
+        return len(chunk)
+
+
+class _Forward:
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self._write = write
+
+    def write(self, chunk: bytes) -> int:
+        self._write(chunk)
+        return len(chunk)
+
+
+def _media(store: Store, item: EvidenceRecord, path: str) -> PackageMedia:
+    key = store.vault_key()
+    blob = records.blob_path(store.paths.workdir, item.sha256, key)
+    if not blob.is_file():
+        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+    sink = _Digests()
+    sha256 = decrypt_to(blob, key, sink)  # type: ignore[arg-type]
+    sm3 = sink.sm3.finalize().hex()
+    if sha256 != item.sha256 or (item.sm3 is not None and sm3 != item.sm3):
+        raise VaultIntegrityError(_(
+            "Evidence item {id} decrypted to content that does not match its recorded "
+            "SHA-256.").format(id=item.id))
+
+    def stream(write: Callable[[bytes], object]) -> str:
+        return decrypt_to(blob, key, _Forward(write))  # type: ignore[arg-type]
+
+    return PackageMedia(path=path, size=item.size, sha256=sha256, sm3=sm3, crc32=sink.crc,
+                        stream=stream)
+
+
+def case_evidence(store: Store, case_id: str, case_number: str, *,
+                  with_media: bool = False) -> PackageEvidence:
+    """The case's evidence manifest and ingest certificates (and media, with `with_media`)."""
+    items = records.items_for_case(store.conn, case_id)
+    certificates: dict[str, bytes] = {}
+    listed: list[dict[str, str]] = []
+    for docking_id in sorted({i.docking_id for i in items if i.docking_id is not None}):
+        docking = dockings.get_docking(store.conn, docking_id)
+        if docking.certificate is None or docking.signature is None:
+            continue  # an interrupted docking has no certificate yet
+        base = f"{package_verifier.INGEST_PREFIX}{docking.id}"
+        certificates[f"{base}.json"] = docking.certificate
+        certificates[f"{base}.sig"] = docking.signature
+        listed.append({"docking": docking.id, "certificate": f"{base}.json",
+                       "signature": f"{base}.sig",
+                       "signing_key_id": docking.signing_key_id or "",
+                       "sha256": hashlib.sha256(docking.certificate).hexdigest()})
+    certified = {c["docking"] for c in listed}
+    entries: list[dict[str, object]] = []
+    media: dict[str, PackageMedia] = {}
+    for item in items:
+        path = f"{package_verifier.MEDIA_PREFIX}{item.sha256}.{_extension(item.original_name)}"
+        entries.append({
+            "id": item.id, "original_name": item.original_name, "kind": item.kind,
+            "source": item.source, "size": item.size, "sha256": item.sha256, "sm3": item.sm3,
+            "captured_at": item.captured_at, "imported_at": item.imported_at.isoformat(),
+            "docking": item.docking_id if item.docking_id in certified else None,
+            "custody": _custody(item), "media": path,
+        })
+        if with_media and path not in media:
+            media[path] = _media(store, item, path)
+    manifest = {"v": 1, "format": package_verifier.EVIDENCE_FORMAT, "case_id": case_id,
+                "case_number": case_number, "media_included": with_media, "items": entries,
+                "ingest_certificates": listed}
+    return PackageEvidence(manifest, certificates, tuple(media.values()))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What goes into one statement's package."""
+
+    pdf: bytes
+    events: list[PackageEvent]
+    head: SignedTreeHead
+    public: bytes
+    info: PackageInfo
+    trust: PackageTrust
+    evidence: PackageEvidence
+
+
+def _gather(store: Store, statement_id: str, *, with_media: bool) -> _Parts:
     statement = repo.get_statement(store.conn, statement_id)
     if statement.state not in EXPORTABLE_STATES:
         raise UserError(_("Only a signed and sealed statement can be exported as a court "
                           "package."))
+    number = cases.get_case(store.conn, statement.case_id).number
+    evidence = case_evidence(store, statement.case_id, number, with_media=with_media)
     pdf = documents.signed_document(store.conn, statement_id)
     head = store.sign_tree_head()
     public = audit.device_public_keys(store.conn)[head.key_id].public_bytes_raw()
@@ -101,27 +242,75 @@ def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int
     officer = store.officer
     info = PackageInfo(
         statement_id=statement_id,
-        case_number=cases.get_case(store.conn, statement.case_id).number,
+        case_number=number,
         exported_by=f"{officer.name} ({officer.certificate_no})",
         exported_at=store.clock(),
         tool_version=tool_version(),
     )
-    trust = package_trust(store)
-    return build_package(pdf, events, head, public, info, trust), len(events), size
+    return _Parts(pdf, events, head, public, info, package_trust(store), evidence)
 
 
-def export_package(store: Store, statement_id: str, out: Path) -> ExportedPackage:
-    """Write the court package of a sealed statement to `out` and audit the export."""
-    data, count, size = build_statement_package(store, statement_id)
+def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int, int]:
+    """The package bytes for one sealed statement (without media), its event count and tree
+    size."""
+    p = _gather(store, statement_id, with_media=False)
+    data = build_package(p.pdf, p.events, p.head, p.public, p.info, p.trust, p.evidence)
+    return data, len(p.events), p.head.head.tree_size
+
+
+def _write_with_media(out: Path, p: _Parts) -> tuple[str, int]:
+    """Stream the package with media into a temporary file beside `out`, then rename it
+    into place; its SHA-256 and size."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    sha = hashlib.sha256()
+    written = 0
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out, data)
+        with os.fdopen(fd, "wb") as handle:
+            def put(data: bytes) -> None:
+                nonlocal written
+                sha.update(data)
+                written += len(data)
+                handle.write(data)
+
+            write_package(_Forward(put), p.pdf, p.events, p.head,  # type: ignore[arg-type]
+                          p.public, p.info, p.trust, p.evidence)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+        fsync_directory(out.parent)
+    except ValueError as exc:  # the package's bounds, or the vault changed under us
+        raise UserError(_("Cannot include the media in the court package: {reason}").format(
+            reason=exc)) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return sha.hexdigest(), written
+
+
+def export_package(store: Store, statement_id: str, out: Path, *,
+                   with_media: bool = False) -> ExportedPackage:
+    """Write the court package of a sealed statement to `out` and audit the export."""
+    p = _gather(store, statement_id, with_media=with_media)
+    try:
+        if with_media:
+            digest, length = _write_with_media(out, p)
+        else:
+            data = build_package(p.pdf, p.events, p.head, p.public, p.info, p.trust,
+                                 p.evidence)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(out, data)
+            digest, length = hashlib.sha256(data).hexdigest(), len(data)
     except OSError as exc:
         raise UserError(_("Cannot write {path}: {reason}").format(
             path=out, reason=exc.strerror or exc)) from exc
-    digest = hashlib.sha256(data).hexdigest()
+    size = p.head.head.tree_size
+    items = p.evidence.manifest["items"]
+    count = len(items) if isinstance(items, list) else 0
     with store.transaction() as tx:
         tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=out.name, kind="court_package",
-                 sha256=digest, tree_size=size)
-    return ExportedPackage(path=out, sha256=digest, size=len(data), events=count,
-                           tree_size=size, verifier_sha256=verifier_sha256())
+                 sha256=digest, tree_size=size, evidence_items=count, media=with_media)
+    return ExportedPackage(path=out, sha256=digest, size=length, events=len(p.events),
+                           tree_size=size, verifier_sha256=verifier_sha256(),
+                           evidence_items=count, media_included=with_media)
