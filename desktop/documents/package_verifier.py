@@ -95,7 +95,7 @@ BINDING_FIELDS = frozenset({"v", "purpose", "statement_id", "log_id", "tree_head
                             "tree_head_key_id", "tree_size", "root_hash", "timestamp_ms",
                             "device_certificate_sha256", "tagmanifests"})
 # Zip bomb bounds: a package is a few PDFs and JSON files, stored uncompressed.
-MAX_MEMBERS = 64
+MAX_MEMBERS = 10_000  # a case's photos and footage; each member costs a header, no inflation
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_ZIP_BYTES = 1024 * 1024 * 1024
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNTRUSTED = 0, 1, 2, 3
