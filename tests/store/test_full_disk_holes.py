@@ -94,7 +94,7 @@ def test_import_on_a_full_disk_says_so_and_leaves_no_temporary(
         assert evidence.import_path(store, world.case.id, small).items  # the store still works
     finally:
         store.close()
-    env = {**os.environ, "STATEMENT_ROOM_PASSWORD": PASSWORD,
+    env = {**os.environ, "STATEMENT_ROOM_PASSWORD": PASSWORD, "STATEMENT_ROOM_LANG": "en",
            "STATEMENT_ROOM_OFFICER": world.admin.certificate_no, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-m", "desktop", "evidence", "import", "--workdir",
                            str(paths.workdir), "--case", world.case.id, "--path", str(big)],
