@@ -198,13 +198,215 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence_tag_mismatch": ("{path}：SHA-256 与 {tag} 不一致（证据清单或入库证书被改动）",
                               "{path}: its SHA-256 does not match {tag} (the evidence manifest "
                               "or an ingest certificate was edited)"),
+    # The detail of each check: file names, hashes, numbers and field names are placeholders.
+    "ok": ("通过  {detail}", "ok  {detail}"),
+    "note": ("注意  {detail}", "note  {detail}"),
+    "path_detail": ("{path}：{detail}", "{path}: {detail}"),
+    "zip_too_large": ("zip：文件大于 {max} 字节，拒绝处理",
+                      "zip: larger than {max} bytes; refused"),
+    "zip_duplicate": ("zip：成员文件名重复", "zip: duplicate member names"),
+    "zip_unreadable": ("zip：无法读取（{error}）", "zip: cannot be read ({error})"),
+    "zip_layout": ("zip：文件不符合证据包的固定格式（文件头、顺序或末尾字节被改动）",
+                   "zip: the file is not in the package's fixed layout (headers, order or "
+                   "trailing bytes changed)"),
+    "zip_members": ("zip：含 {count} 个成员文件（至多 {max} 个），疑似压缩炸弹，拒绝处理",
+                    "zip: {count} members (at most {max}); refused as a possible zip bomb"),
+    "zip_compressed": ("zip：{name} 经过压缩（压缩比 {ratio:.0f}:1），而证据包的成员文件均不压缩"
+                       "存储，疑似压缩炸弹，拒绝处理",
+                       "zip: {name} is compressed (ratio {ratio:.0f}:1); a package stores its "
+                       "members uncompressed; refused as a possible zip bomb"),
+    "zip_member_large": ("zip：{name} 大于 {max} 字节，疑似压缩炸弹，拒绝处理",
+                         "zip: {name} is larger than {max} bytes; refused as a possible zip "
+                         "bomb"),
+    "zip_total": ("zip：成员文件声明的字节数超过压缩包本身的大小，疑似压缩炸弹，拒绝处理",
+                  "zip: members claim more bytes than the archive holds; refused as a possible "
+                  "zip bomb"),
+    "not_utf8": ("{name}：不是 UTF-8 编码", "{name}: not UTF-8"),
+    "no_newline": ("{name}：末尾缺少换行符", "{name}: does not end with a newline"),
+    "manifest_line": ("{name}：第 {number} 行格式错误", "{name}: line {number} is malformed"),
+    "manifest_twice": ("{name}：{path} 被重复列出", "{name}: {path} listed twice"),
+    "manifest_unsorted": ("{name}：条目未按顺序排列", "{name}: entries are not sorted"),
+    "manifest_missing": ("{name}：未列出 {paths}", "{name}: does not list {paths}"),
+    "manifest_extra": ("{name}：列出了不应有的文件 {paths}", "{name}: lists unexpected {paths}"),
+    "hash_mismatch": ("{path}：{algorithm} 哈希与 {name} 不一致",
+                      "{path}: {algorithm} does not match {name}"),
+    "ok_manifest": ("{name}：{count} 个 {algorithm} 哈希均一致",
+                    "{name}: {count} {algorithm} hashes match"),
+    "unlisted": ("{path}：该文件不属于证据包（未列入清单）",
+                 "{path}: file not part of the package (unlisted)"),
+    "missing": ("{path}：证据包中缺少该文件", "{path}: missing from the package"),
+    "missing_listed": ("{path}：证据包中缺少该文件（列于 {manifest}）",
+                       "{path}: missing from the package (listed in {manifest})"),
+    "not_bagit": ("bagit.txt：不是 BagIt 1.0 声明", "bagit.txt: not a BagIt 1.0 declaration"),
+    "ok_layout": ("目录结构：BagIt 1.0，共 {count} 个文件，无未列入清单或缺失的文件",
+                  "layout: BagIt 1.0, {count} files, none unlisted or missing"),
+    "bag_info_line": ("bag-info.txt：有一行格式错误", "bag-info.txt: malformed line"),
+    "oxum": ("bag-info.txt：Payload-Oxum 与载荷文件不一致",
+             "bag-info.txt: Payload-Oxum does not match the payload"),
+    "no_statement_id": ("bag-info.txt：缺少 Statement-Id", "bag-info.txt: no Statement-Id"),
+    "ok_bag_info": ("bag-info.txt：笔录 {statement}，导出时间 {time}",
+                    "bag-info.txt: statement {statement}, exported {time}"),
+    "not_json": ("{name}：不是有效的 JSON（{error}）", "{name}: not JSON ({error})"),
+    "hex": ("{name}：应为 {count} 个小写十六进制字符",
+            "{name}: expected {count} lowercase hex characters"),
+    "int": ("{name}：应为非负整数", "{name}: expected a non-negative integer"),
+    "ascii": ("{path}：{key} 必须为可打印的 ASCII 字符", "{path}: {key} must be printable ASCII"),
+    "no_sth": ("{path}：缺少 signed_tree_head 对象", "{path}: no signed_tree_head object"),
+    "sth_algorithm": ("{path}：algorithm 必须为 Ed25519", "{path}: algorithm must be Ed25519"),
+    "sth_fields": ("{path}：签名树头的字段不正确", "{path}: signed tree head fields are wrong"),
+    "key_id": ("{path}：key_id 与公钥不对应", "{path}: key_id does not belong to the public key"),
+    "sth_unchecked": ("--  {path}：{count} 个事件，根哈希 {root}（Ed25519 签名未检查）",
+                      "--  {path}: {count} events, root {root} (Ed25519 signature not checked)"),
+    "sth_signature": ("{path}：树头签名验证不通过",
+                      "{path}: the tree head signature does not verify"),
+    "ok_tree_head": ("{path}：密钥 {key_id} 对 {count} 个事件（根哈希 {root}）所作的 Ed25519 签名"
+                     "验证通过",
+                     "{path}: Ed25519 signature by key {key_id} over {count} events, root "
+                     "{root}"),
+    "no_proofs": ("{path}：缺少 proofs 列表", "{path}: no proofs list"),
+    "proofs_size": ("{path}：tree_size 与签名树头不一致",
+                    "{path}: tree_size differs from the signed tree head"),
+    "proof_entry": ("{path}：有一个条目格式错误", "{path}: malformed entry"),
+    "proof_twice": ("{path}：序号 {index} 重复出现", "{path}: index {index} twice"),
+    "line_field": ("{path} 第 {number} 行 {field}", "{path} line {number} {field}"),
+    "event_field": ("{path} 事件 {index}", "{path} event {index}"),
+    "item_field": ("{path} 第 {number} 项 {field}", "{path} item {number} {field}"),
+    "event_not_json": ("{path}：第 {number} 行不是有效的 JSON",
+                       "{path}: line {number} is not JSON"),
+    "event_fields": ("{path}：第 {number} 行的字段不正确",
+                     "{path}: line {number} has the wrong fields"),
+    "event_order": ("{path}：第 {number} 行顺序错误", "{path}: line {number} is out of order"),
+    "leaf_not_text": ("{path}：第 {number} 行的 leaf 不是文本",
+                      "{path}: line {number} leaf is not text"),
+    "leaf_hash": ("{path}：第 {number} 行的叶哈希与其数据不一致",
+                  "{path}: line {number} leaf hash does not match its data"),
+    "leaf_not_json": ("{path}：第 {number} 行的 leaf 不是有效的 JSON",
+                      "{path}: line {number} leaf is not JSON"),
+    "leaf_index": ("{path}：第 {number} 行的 leaf 记载的是另一个序号",
+                   "{path}: line {number} leaf names another index"),
+    "no_proof": ("{path}：缺少事件 {index} 的包含证明",
+                 "{path}: no inclusion proof for event {index}"),
+    "proof_leaf": ("{path}：事件 {index} 的证明对应的是另一个叶节点",
+                   "{path}: event {index} proof is for another leaf"),
+    "proof_path": ("{path}：事件 {index} 缺少证明路径（path）",
+                   "{path}: event {index} has no path"),
+    "not_included": ("{path}：事件 {index} 未包含在签名树头中（包含证明不成立）",
+                     "{path}: event {index} is not included in the signed tree head"),
+    "extra_proofs": ("{path}：含有 {events} 中不存在的事件的证明",
+                     "{path}: proofs for events not in {events}"),
+    "no_events": ("{path}：没有任何事件", "{path}: no events"),
+    "ok_events": ("{path}：{count} 个事件，每个叶哈希及包含证明均验证通过",
+                  "{path}: {count} events, each leaf hash and inclusion proof verified"),
+    "pdf_not_recorded": ("{path}：笔录 {statement} 没有记载其 SHA-256 的 document.signed 事件",
+                         "{path}: no document.signed event of statement {statement} names its "
+                         "SHA-256"),
+    "ok_pdf_recorded": ("{path}：SHA-256 {sha256} 已由 document.signed 事件 #{index} 记录",
+                        "{path}: SHA-256 {sha256} recorded by the document.signed event "
+                        "#{index}"),
+    "ev_not_manifest": ("不是证据清单", "not an evidence manifest"),
+    "ev_not_canonical": ("不是规范格式", "not in its canonical form"),
+    "ev_malformed": ("格式错误", "malformed"),
+    "ev_cert_malformed": ("第 {number} 份入库证书格式错误",
+                          "ingest certificate {number} is malformed"),
+    "ev_cert_name": ("第 {number} 份入库证书的文件名错误",
+                     "ingest certificate {number} has a wrong file name"),
+    "ev_item_malformed": ("第 {number} 项格式错误", "item {number} is malformed"),
+    "ev_item_media": ("第 {number} 项所指的媒体文件名错误",
+                      "item {number} names a wrong media file"),
+    "ev_item_docking": ("第 {number} 项所指采集记录的入库证书未列出",
+                        "item {number} names a docking whose ingest certificate is not listed"),
+    "not_ingest_cert": ("{path}：不是采集记录 {docking} 的入库证书",
+                        "{path}: not the ingest certificate of docking {docking}"),
+    "cms_length": ("CMS：不支持的长度编码", "CMS: unsupported length"),
+    "cms_truncated": ("CMS：数据被截断", "CMS: truncated"),
+    "cms_no_signer": ("CMS：没有签名者信息", "CMS: no signer"),
+    "cms_digest_algorithm": ("CMS：不支持的摘要算法", "CMS: unsupported digest algorithm"),
+    "cms_no_attributes": ("CMS：没有签名属性", "CMS: no signed attributes"),
+    "cms_digest": ("被签名的字节与签名中的消息摘要不一致（PDF 被篡改）",
+                   "the signed bytes do not match the signature's message digest (the PDF was "
+                   "altered)"),
+    "cms_signature": ("CMS 签名无法用其携带的任何证书验证通过",
+                      "the CMS signature does not verify with any certificate it carries"),
+    "cms_chain": ("签名者 {subject} 的证书链不能追溯到所给的单位根证书",
+                  "the signer {subject} does not chain to the given unit root"),
+    "cms_forged": ("签名证书链中有一张证书是伪造的",
+                   "a certificate in the signature's chain is forged"),
+    "not_pdf": ("{name}：不是 PDF 文件", "{name}: not a PDF"),
+    "no_signatures": ("{name}：没有任何签名", "{name}: carries no signatures"),
+    "pdf_object": ("对象 {number}", "object {number}"),
+    "byte_range": ("{name}：签名 {field} 的字节范围（ByteRange）格式错误",
+                   "{name}: signature {field} has a malformed byte range"),
+    "signature_detail": ("{name}：签名 {field}：{detail}", "{name}: signature {field}: {detail}"),
+    "signature_unreadable": ("{name}：签名 {field} 无法读取（{error}）",
+                             "{name}: signature {field} cannot be read ({error})"),
+    "not_whole_file": ("{name}：最后一个签名未覆盖整个文件（其后还有 {count} 字节）",
+                       "{name}: the last signature does not cover the whole file ({count} bytes "
+                       "after it)"),
+    "fields_not_signed": ("{name}：以下签名域未签署：{fields}",
+                          "{name}: signature fields not signed: {fields}"),
+    "signature_order": ("{name}：认证签名（Certification）须在最前、签章（Seal）须在最后"
+                        "（实际顺序：{order}）",
+                        "{name}: the certification must come first and the seal last (found "
+                        "{order})"),
+    "no_signature": ("{name}：缺少 {required} 签名", "{name}: no {required} signature"),
+    "ok_pdf_signatures": ("{name}：{count} 个签名（{order}）均验证通过，每个均可追溯到单位根证书，"
+                          "最后一个覆盖整个文件",
+                          "{name}: {count} signatures ({order}) verify, each chains to the unit "
+                          "root, the last covers the whole file"),
+    "not_pem": ("{name}：不是 PEM 格式的证书", "{name}: not PEM certificates"),
+    "no_certificate": ("{name}：没有证书", "{name}: no certificate"),
+    "no_device_certificate": ("{path}：没有设备证书", "{path}: no device certificate"),
+    "not_issued": ("{path}：{subject} 并非由 {issuer} 签发：设备证书链不能追溯到所给的单位根证书",
+                   "{path}: {subject} is not issued by {issuer}: the device certificate does "
+                   "not chain to the given unit root"),
+    "validity": ("{subject} 的有效期为 {start} 至 {end}，而树头日期为 {at}（证书的使用在签名时"
+                 "已检查）",
+                 "{subject} valid {start} to {end}, the tree head dated {at} (certificate use "
+                 "is checked when signing)"),
+    "not_binding": ("{path}：不是绑定记录", "{path}: not a binding record"),
+    "not_canonical": ("{path}：不是规范格式", "{path}: not in its canonical form"),
+    "binding_differs": ("{path}：{key} 与证据包（{tree_head} 或 bag-info.txt）不一致",
+                        "{path}: {key} differs from the package ({tree_head} or bag-info.txt)"),
+    "binding_tags": ("{path}：未同时记载两个标签清单", "{path}: does not name both tag manifests"),
+    "tag_differs": ("{name}：其 SHA-256 与已签名的 {binding} 不一致",
+                    "{name}: its SHA-256 differs from the signed {binding}"),
+    "ok_binding": ("{path}：记载了树头密钥 {key_id}、签名树头及两个标签清单的 SHA-256",
+                   "{path}: names the tree-head key {key_id}, the signed head and the SHA-256 "
+                   "of both tag manifests"),
+    "binding_device": ("{path}：记载的是另一张设备证书",
+                       "{path}: names another device certificate"),
+    "binding_signature": ("{path}：设备证书对绑定记录的签名验证不通过",
+                          "{path}: the device certificate's signature of the binding record "
+                          "does not verify"),
+    "ok_binding_signed": ("{path}：由设备证书 {subject} 签署",
+                          "{path}: signed by the device certificate {subject}"),
+    "ok_chain": ("{path}：设备证书链可追溯到单位根证书 {subject}",
+                 "{path}: the device certificate chains to the unit root {subject}"),
+    "no_fingerprint": ("{path}：包内没有指纹为 {fingerprint} 的证书",
+                       "{path}: no certificate in the package has the given fingerprint "
+                       "{fingerprint}"),
+    "bad_root_certificate": ("--root：所给文件不是证书", "--root: not a certificate"),
 }
 LANGUAGE = ["zh"]
 
 
-def message(key: str, **values: object) -> str:
+def message(key: str, /, **values: object) -> str:
     zh, en = MESSAGES[key]
     return (en if LANGUAGE[0] == "en" else zh).format(**values)
+
+
+def fail(key: str, /, **values: object) -> PackageError:
+    """A failed check, its detail in the chosen language."""
+    return PackageError(message(key, **values))
+
+
+def ok(key: str, /, **values: object) -> str:
+    """A report line of a check that holds."""
+    return message("ok", detail=message(key, **values))
+
+
+def join(items: Sequence[str]) -> str:
+    return ("、" if LANGUAGE[0] == "zh" else ", ").join(items)
 
 
 def digest(algorithm: str, data: bytes) -> str:
@@ -261,22 +463,21 @@ def write_zip(members: dict[str, bytes]) -> bytes:
 def read_zip(raw: bytes) -> dict[str, bytes]:
     """Members of a package zip; the bytes must be exactly the fixed layout of them."""
     if len(raw) > MAX_ZIP_BYTES:
-        raise PackageError(f"zip: larger than {MAX_ZIP_BYTES} bytes; refused")
+        raise fail("zip_too_large", max=MAX_ZIP_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             infos = archive.infolist()
             check_bomb(infos, len(raw))
             names = archive.namelist()
             if len(set(names)) != len(names):
-                raise PackageError("zip: duplicate member names")
+                raise fail("zip_duplicate")
             members = {name: archive.read(name) for name in names}
     except PackageError:
         raise
     except Exception as exc:  # a damaged zip fails in many ways; each is a failed check
-        raise PackageError(f"zip: cannot be read ({exc})") from exc
+        raise fail("zip_unreadable", error=exc) from exc
     if write_zip(members) != raw:
-        raise PackageError("zip: the file is not in the package's fixed layout "
-                           "(headers, order or trailing bytes changed)")
+        raise fail("zip_layout")
     return members
 
 
@@ -284,22 +485,17 @@ def check_bomb(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> None:
     """Refuse, before inflating anything, what could be a zip bomb: a package's members are
     stored uncompressed, few, and together no larger than the archive."""
     if len(infos) > MAX_MEMBERS:
-        raise PackageError(f"zip: {len(infos)} members (at most {MAX_MEMBERS}); refused as a "
-                           "possible zip bomb")
+        raise fail("zip_members", count=len(infos), max=MAX_MEMBERS)
     total = 0
     for info in infos:
         if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
             ratio = info.file_size / max(info.compress_size, 1)
-            raise PackageError(f"zip: {info.filename} is compressed (ratio {ratio:.0f}:1); a "
-                               "package stores its members uncompressed; refused as a "
-                               "possible zip bomb")
+            raise fail("zip_compressed", name=info.filename, ratio=ratio)
         if info.file_size > MAX_MEMBER_BYTES:
-            raise PackageError(f"zip: {info.filename} is larger than {MAX_MEMBER_BYTES} "
-                               "bytes; refused as a possible zip bomb")
+            raise fail("zip_member_large", name=info.filename, max=MAX_MEMBER_BYTES)
         total += info.file_size
     if total > archive_size:
-        raise PackageError("zip: members claim more bytes than the archive holds; refused as "
-                           "a possible zip bomb")
+        raise fail("zip_total")
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -358,24 +554,24 @@ def _text(members: dict[str, bytes], name: str) -> str:
     try:
         return members[name].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PackageError(f"{name}: not UTF-8") from exc
+        raise fail("not_utf8", name=name) from exc
 
 
 def parse_manifest(name: str, text: str) -> dict[str, str]:
     """Entries of a manifest, which must be in canonical form (sorted, two spaces, LF)."""
     if not text.endswith("\n"):
-        raise PackageError(f"{name}: does not end with a newline")
+        raise fail("no_newline", name=name)
     entries: dict[str, str] = {}
     for number, line in enumerate(text[:-1].split("\n"), 1):
         match = _MANIFEST_LINE.fullmatch(line)
         if match is None:
-            raise PackageError(f"{name}: line {number} is malformed")
+            raise fail("manifest_line", name=name, number=number)
         path = match.group(2)
         if path in entries:
-            raise PackageError(f"{name}: {path} listed twice")
+            raise fail("manifest_twice", name=name, path=path)
         entries[path] = match.group(1)
     if list(entries) != sorted(entries):
-        raise PackageError(f"{name}: entries are not sorted")
+        raise fail("manifest_unsorted", name=name)
     return entries
 
 
@@ -385,13 +581,13 @@ def check_manifest(members: dict[str, bytes], name: str, algorithm: str,
     missing = sorted(set(expected) - set(entries))
     extra = sorted(set(entries) - set(expected))
     if missing:
-        raise PackageError(f"{name}: does not list {', '.join(missing)}")
+        raise fail("manifest_missing", name=name, paths=join(missing))
     if extra:
-        raise PackageError(f"{name}: lists unexpected {', '.join(extra)}")
+        raise fail("manifest_extra", name=name, paths=join(extra))
     for path, value in entries.items():
         if digest(algorithm, members[path]) != value:
-            raise PackageError(f"{path}: {algorithm} does not match {name}")
-    report.append(f"ok  {name}: {len(entries)} {algorithm} hashes match")
+            raise fail("hash_mismatch", path=path, algorithm=algorithm, name=name)
+    report.append(ok("ok_manifest", name=name, count=len(entries), algorithm=algorithm))
 
 
 def check_layout(members: dict[str, bytes], report: list[str],
@@ -401,30 +597,31 @@ def check_layout(members: dict[str, bytes], report: list[str],
     extra = sorted(names - expected)
     missing = sorted(expected - names)
     if extra:
-        raise PackageError(f"{extra[0]}: file not part of the package (unlisted)")
+        raise fail("unlisted", path=extra[0])
     if missing:
-        where = f" (listed in {EVIDENCE_MANIFEST_PATH})" if missing[0] in evidence_files else ""
-        raise PackageError(f"{missing[0]}: missing from the package{where}")
+        if missing[0] in evidence_files:
+            raise fail("missing_listed", path=missing[0], manifest=EVIDENCE_MANIFEST_PATH)
+        raise fail("missing", path=missing[0])
     if members["bagit.txt"] != BAGIT_TXT:
-        raise PackageError("bagit.txt: not a BagIt 1.0 declaration")
-    report.append(f"ok  layout: BagIt 1.0, {len(members)} files, none unlisted or missing")
+        raise fail("not_bagit")
+    report.append(ok("ok_layout", count=len(members)))
 
 
 def bag_info(members: dict[str, bytes], payload: Sequence[str] = PAYLOAD) -> dict[str, str]:
     text = _text(members, "bag-info.txt")
     info: dict[str, str] = {}
     if not text.endswith("\n"):
-        raise PackageError("bag-info.txt: does not end with a newline")
+        raise fail("no_newline", name="bag-info.txt")
     for line in text[:-1].split("\n"):
         label, sep, value = line.partition(": ")
         if not sep or not label or label in info:
-            raise PackageError("bag-info.txt: malformed line")
+            raise fail("bag_info_line")
         info[label] = value
     oxum = f"{sum(len(members[p]) for p in payload)}.{len(payload)}"
     if info.get("Payload-Oxum") != oxum:
-        raise PackageError("bag-info.txt: Payload-Oxum does not match the payload")
+        raise fail("oxum")
     if not info.get("Statement-Id"):
-        raise PackageError("bag-info.txt: no Statement-Id")
+        raise fail("no_statement_id")
     return info
 
 
@@ -432,18 +629,18 @@ def _json(members: dict[str, bytes], name: str) -> object:
     try:
         return json.loads(_text(members, name))
     except json.JSONDecodeError as exc:
-        raise PackageError(f"{name}: not JSON ({exc.msg})") from exc
+        raise fail("not_json", name=name, error=exc.msg) from exc
 
 
 def _hex(name: str, value: object, size: int) -> bytes:
     if not isinstance(value, str) or not re.fullmatch(f"[0-9a-f]{{{2 * size}}}", value):
-        raise PackageError(f"{name}: expected {2 * size} lowercase hex characters")
+        raise fail("hex", name=name, count=2 * size)
     return bytes.fromhex(value)
 
 
 def _int(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PackageError(f"{name}: expected a non-negative integer")
+        raise fail("int", name=name)
     return value
 
 
@@ -453,20 +650,20 @@ def tree_head_signing_bytes(sth: dict[str, object]) -> bytes:
     for key in ("log_id",):
         value = fields[key]
         if not isinstance(value, str) or not value.isascii() or not value.isprintable():
-            raise PackageError(f"{TREE_HEAD_PATH}: {key} must be printable ASCII")
+            raise fail("ascii", path=TREE_HEAD_PATH, key=key)
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 def check_tree_head(members: dict[str, bytes], report: list[str]) -> tuple[int, bytes]:
     doc = _json(members, TREE_HEAD_PATH)
     if not isinstance(doc, dict) or not isinstance(doc.get("signed_tree_head"), dict):
-        raise PackageError(f"{TREE_HEAD_PATH}: no signed_tree_head object")
+        raise fail("no_sth", path=TREE_HEAD_PATH)
     if doc.get("algorithm") != "Ed25519":
-        raise PackageError(f"{TREE_HEAD_PATH}: algorithm must be Ed25519")
+        raise fail("sth_algorithm", path=TREE_HEAD_PATH)
     sth: dict[str, object] = doc["signed_tree_head"]
     expected = {"v", "log_id", "tree_size", "root_hash", "timestamp_ms", "key_id", "signature"}
     if set(sth) != expected or sth["v"] != 1:
-        raise PackageError(f"{TREE_HEAD_PATH}: signed tree head fields are wrong")
+        raise fail("sth_fields", path=TREE_HEAD_PATH)
     public_raw = _hex(f"{TREE_HEAD_PATH} public_key", doc.get("public_key"), 32)
     root = _hex(f"{TREE_HEAD_PATH} root_hash", sth["root_hash"], 32)
     signature = _hex(f"{TREE_HEAD_PATH} signature", sth["signature"], 64)
@@ -474,18 +671,18 @@ def check_tree_head(members: dict[str, bytes], report: list[str]) -> tuple[int, 
     _int(f"{TREE_HEAD_PATH} timestamp_ms", sth["timestamp_ms"])
     key_id = hashlib.sha256(public_raw).hexdigest()[:KEY_ID_HEX_CHARS]
     if sth["key_id"] != key_id:
-        raise PackageError(f"{TREE_HEAD_PATH}: key_id does not belong to the public key")
+        raise fail("key_id", path=TREE_HEAD_PATH)
     signed = tree_head_signing_bytes(sth)
     if not HAVE_CRYPTOGRAPHY:
-        report.append(f"--  {TREE_HEAD_PATH}: {tree_size} events, root {root.hex()} "
-                      "(Ed25519 signature not checked)")
+        report.append(message("sth_unchecked", path=TREE_HEAD_PATH, count=tree_size,
+                              root=root.hex()))
         return tree_size, root
     try:
         Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, signed)
     except (InvalidSignature, ValueError) as exc:
-        raise PackageError(f"{TREE_HEAD_PATH}: the tree head signature does not verify") from exc
-    report.append(f"ok  {TREE_HEAD_PATH}: Ed25519 signature by key {key_id} over "
-                  f"{tree_size} events, root {root.hex()}")
+        raise fail("sth_signature", path=TREE_HEAD_PATH) from exc
+    report.append(ok("ok_tree_head", path=TREE_HEAD_PATH, key_id=key_id, count=tree_size,
+                     root=root.hex()))
     return tree_size, root
 
 
@@ -493,19 +690,19 @@ def check_events(members: dict[str, bytes], tree_size: int, root: bytes,
                  statement_id: str, report: list[str]) -> list[dict[str, object]]:
     text = _text(members, EVENTS_PATH)
     if not text.endswith("\n"):
-        raise PackageError(f"{EVENTS_PATH}: does not end with a newline")
+        raise fail("no_newline", name=EVENTS_PATH)
     proofs_doc = _json(members, PROOFS_PATH)
     if not isinstance(proofs_doc, dict) or not isinstance(proofs_doc.get("proofs"), list):
-        raise PackageError(f"{PROOFS_PATH}: no proofs list")
+        raise fail("no_proofs", path=PROOFS_PATH)
     if proofs_doc.get("tree_size") != tree_size:
-        raise PackageError(f"{PROOFS_PATH}: tree_size differs from the signed tree head")
+        raise fail("proofs_size", path=PROOFS_PATH)
     proofs: dict[int, dict[str, object]] = {}
     for entry in proofs_doc["proofs"]:
         if not isinstance(entry, dict):
-            raise PackageError(f"{PROOFS_PATH}: malformed entry")
+            raise fail("proof_entry", path=PROOFS_PATH)
         index = _int(f"{PROOFS_PATH} index", entry.get("index"))
         if index in proofs:
-            raise PackageError(f"{PROOFS_PATH}: index {index} twice")
+            raise fail("proof_twice", path=PROOFS_PATH, index=index)
         proofs[index] = entry
     events: list[dict[str, object]] = []
     last = -1
@@ -513,53 +710,53 @@ def check_events(members: dict[str, bytes], tree_size: int, root: bytes,
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise PackageError(f"{EVENTS_PATH}: line {number} is not JSON") from exc
+            raise fail("event_not_json", path=EVENTS_PATH, number=number) from exc
         if not isinstance(record, dict) or set(record) != {"index", "leaf_hash", "leaf"}:
-            raise PackageError(f"{EVENTS_PATH}: line {number} has the wrong fields")
-        index = _int(f"{EVENTS_PATH} line {number} index", record["index"])
+            raise fail("event_fields", path=EVENTS_PATH, number=number)
+        index = _int(message("line_field", path=EVENTS_PATH, number=number, field="index"),
+                     record["index"])
         if index <= last:
-            raise PackageError(f"{EVENTS_PATH}: line {number} is out of order")
+            raise fail("event_order", path=EVENTS_PATH, number=number)
         last = index
         if not isinstance(record["leaf"], str):
-            raise PackageError(f"{EVENTS_PATH}: line {number} leaf is not text")
+            raise fail("leaf_not_text", path=EVENTS_PATH, number=number)
         leaf = record["leaf"].encode("utf-8")
-        stated = _hex(f"{EVENTS_PATH} line {number} leaf_hash", record["leaf_hash"], 32)
+        stated = _hex(message("line_field", path=EVENTS_PATH, number=number, field="leaf_hash"),
+                      record["leaf_hash"], 32)
         if leaf_hash(leaf) != stated:
-            raise PackageError(f"{EVENTS_PATH}: line {number} leaf hash does not match its data")
+            raise fail("leaf_hash", path=EVENTS_PATH, number=number)
         try:
             event = json.loads(leaf)
         except json.JSONDecodeError as exc:
-            raise PackageError(f"{EVENTS_PATH}: line {number} leaf is not JSON") from exc
+            raise fail("leaf_not_json", path=EVENTS_PATH, number=number) from exc
         if not isinstance(event, dict) or event.get("idx") != index:
-            raise PackageError(f"{EVENTS_PATH}: line {number} leaf names another index")
+            raise fail("leaf_index", path=EVENTS_PATH, number=number)
         proof = proofs.pop(index, None)
         if proof is None:
-            raise PackageError(f"{PROOFS_PATH}: no inclusion proof for event {index}")
+            raise fail("no_proof", path=PROOFS_PATH, index=index)
         if proof.get("leaf_hash") != record["leaf_hash"]:
-            raise PackageError(f"{PROOFS_PATH}: event {index} proof is for another leaf")
+            raise fail("proof_leaf", path=PROOFS_PATH, index=index)
         path = proof.get("path")
         if not isinstance(path, list):
-            raise PackageError(f"{PROOFS_PATH}: event {index} has no path")
-        hashes_ = [_hex(f"{PROOFS_PATH} event {index}", p, 32) for p in path]
+            raise fail("proof_path", path=PROOFS_PATH, index=index)
+        hashes_ = [_hex(message("event_field", path=PROOFS_PATH, index=index), p, 32)
+                   for p in path]
         if not verify_inclusion(stated, index, tree_size, hashes_, root):
-            raise PackageError(f"{PROOFS_PATH}: event {index} is not included in the signed "
-                               "tree head")
+            raise fail("not_included", path=PROOFS_PATH, index=index)
         events.append(event)
     if proofs:
-        raise PackageError(f"{PROOFS_PATH}: proofs for events not in {EVENTS_PATH}")
+        raise fail("extra_proofs", path=PROOFS_PATH, events=EVENTS_PATH)
     if not events:
-        raise PackageError(f"{EVENTS_PATH}: no events")
-    report.append(f"ok  {EVENTS_PATH}: {len(events)} events, each leaf hash and inclusion "
-                  "proof verified")
+        raise fail("no_events", path=EVENTS_PATH)
+    report.append(ok("ok_events", path=EVENTS_PATH, count=len(events)))
     pdf_sha256 = hashlib.sha256(members[PDF_PATH]).hexdigest()
     signed = [e for e in events if e.get("action") == "document.signed"
               and e.get("subject") == statement_id]
     details = signed[-1].get("details") if signed else None
     if not isinstance(details, dict) or details.get("sha256") != pdf_sha256:
-        raise PackageError(f"{PDF_PATH}: no document.signed event of statement {statement_id} "
-                           "names its SHA-256")
-    report.append(f"ok  {PDF_PATH}: SHA-256 {pdf_sha256} recorded by the document.signed "
-                  f"event #{signed[-1].get('idx')}")
+        raise fail("pdf_not_recorded", path=PDF_PATH, statement=statement_id)
+    report.append(ok("ok_pdf_recorded", path=PDF_PATH, sha256=pdf_sha256,
+                     index=signed[-1].get("idx")))
     return events
 
 
@@ -577,8 +774,12 @@ class Evidence:
     media: list[str]
 
 
-def _evidence_error(detail: str) -> PackageError:
-    return PackageError(f"{EVIDENCE_MANIFEST_PATH}: {detail}")
+def _evidence_error(key: str, /, **values: object) -> PackageError:
+    return fail("path_detail", path=EVIDENCE_MANIFEST_PATH, detail=message(key, **values))
+
+
+def _item_field(number: int, name: str) -> str:
+    return message("item_field", path=EVIDENCE_MANIFEST_PATH, number=number, field=name)
 
 
 def _check_tag_hash(members: dict[str, bytes], name: str) -> None:
@@ -600,41 +801,40 @@ def evidence_files(members: dict[str, bytes]) -> Evidence:
     doc = _json(members, EVIDENCE_MANIFEST_PATH)
     if not isinstance(doc, dict) or set(doc) != EVIDENCE_FIELDS or doc["v"] != 1 \
             or doc["format"] != EVIDENCE_FORMAT:
-        raise _evidence_error("not an evidence manifest")
+        raise _evidence_error("ev_not_manifest")
     if members[EVIDENCE_MANIFEST_PATH] != canonical(doc):
-        raise _evidence_error("not in its canonical form")
+        raise _evidence_error("ev_not_canonical")
     items, certificates, included = doc["items"], doc["ingest_certificates"], \
         doc["media_included"]
     if not isinstance(items, list) or not isinstance(certificates, list) \
             or not isinstance(included, bool):
-        raise _evidence_error("malformed")
+        raise _evidence_error("ev_malformed")
     tag_files: list[str] = []
     dockings: set[str] = set()
     for number, cert in enumerate(certificates, 1):
         if not isinstance(cert, dict) or set(cert) != INGEST_FIELDS \
                 or not all(isinstance(v, str) for v in cert.values()):
-            raise _evidence_error(f"ingest certificate {number} is malformed")
+            raise _evidence_error("ev_cert_malformed", number=number)
         match = _INGEST_NAME.fullmatch(cert["certificate"])
         if match is None or match.group(1) != cert["docking"] or cert["docking"] in dockings \
                 or cert["signature"] != f"{INGEST_PREFIX}{cert['docking']}.sig":
-            raise _evidence_error(f"ingest certificate {number} has a wrong file name")
+            raise _evidence_error("ev_cert_name", number=number)
         dockings.add(cert["docking"])
         tag_files += [cert["certificate"], cert["signature"]]
     media: set[str] = set()
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict) or set(item) != ITEM_FIELDS:
-            raise _evidence_error(f"item {number} is malformed")
-        _hex(f"{EVIDENCE_MANIFEST_PATH} item {number} sha256", item["sha256"], 32)
+            raise _evidence_error("ev_item_malformed", number=number)
+        _hex(_item_field(number, "sha256"), item["sha256"], 32)
         if item["sm3"] is not None:
-            _hex(f"{EVIDENCE_MANIFEST_PATH} item {number} sm3", item["sm3"], 32)
-        _int(f"{EVIDENCE_MANIFEST_PATH} item {number} size", item["size"])
+            _hex(_item_field(number, "sm3"), item["sm3"], 32)
+        _int(_item_field(number, "size"), item["size"])
         path = item["media"]
         match = _MEDIA_NAME.fullmatch(path) if isinstance(path, str) else None
         if match is None or match.group(1) != item["sha256"]:
-            raise _evidence_error(f"item {number} names a wrong media file")
+            raise _evidence_error("ev_item_media", number=number)
         if item["docking"] is not None and item["docking"] not in dockings:
-            raise _evidence_error(f"item {number} names a docking whose ingest certificate "
-                                  "is not listed")
+            raise _evidence_error("ev_item_docking", number=number)
         if included:
             media.add(str(path))
     for name in tag_files:
@@ -652,8 +852,7 @@ def check_evidence(members: dict[str, bytes], evidence: Evidence, verdict: Verdi
         if not isinstance(parsed, dict) or parsed.get("format") != INGEST_FORMAT \
                 or parsed.get("docking") != cert["docking"] \
                 or not isinstance(parsed.get("files"), list):
-            raise PackageError(f"{path}: not the ingest certificate of docking "
-                               f"{cert['docking']}")
+            raise fail("not_ingest_cert", path=path, docking=cert["docking"])
         if digest("sha256", members[path]) != cert["sha256"]:
             raise PackageError(message("evidence_tag_mismatch", path=path,
                                        tag=EVIDENCE_MANIFEST_PATH))
@@ -700,8 +899,8 @@ def check_evidence(members: dict[str, bytes], evidence: Evidence, verdict: Verdi
     for cert in evidence.certificates:
         path = cert["certificate"]
         if cert["signing_key_id"] != key_id:
-            verdict.lines.append("note  " + message("ingest_other_key", path=path,
-                                                    key_id=cert["signing_key_id"]))
+            verdict.lines.append(message("note", detail=message("ingest_other_key", path=path,
+                                                                key_id=cert["signing_key_id"])))
             continue
         try:
             key.verify(members[cert["signature"]], members[path])
@@ -734,12 +933,12 @@ def der(data: bytes, at: int = 0) -> tuple[int, int, int]:
     if length & 0x80:
         count = length & 0x7F
         if not 0 < count <= 4:
-            raise PackageError("CMS: unsupported length")
+            raise fail("cms_length")
         length = int.from_bytes(data[start:start + count], "big")
         start += count
     end = start + length
     if end > len(data):
-        raise PackageError("CMS: truncated")
+        raise fail("cms_truncated")
     return tag, start, end
 
 
@@ -785,17 +984,17 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
         elif tag == 0x31 and signer_infos is None and parts.index((tag, first, content, stop)) > 1:
             signer_infos = (content, stop)
     if signer_infos is None:
-        raise PackageError("CMS: no signer")
+        raise fail("cms_no_signer")
     (info,) = [c for c in der_children(cms, *signer_infos)]
     fields = der_children(cms, info[2], info[3])
     digest_alg = fields[2]
     _t, oid_start, oid_end = der(cms, digest_alg[2])
     digest_name = DIGESTS.get(der_oid(cms[oid_start:oid_end]))
     if digest_name is None:
-        raise PackageError("CMS: unsupported digest algorithm")
+        raise fail("cms_digest_algorithm")
     attrs = fields[3]
     if attrs[0] != 0xA0:
-        raise PackageError("CMS: no signed attributes")
+        raise fail("cms_no_attributes")
     message_digest = None
     for _ta, _a, a_content, a_stop in der_children(cms, attrs[2], attrs[3]):
         oid_el, values = der_children(cms, a_content, a_stop)
@@ -803,8 +1002,7 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
             (value,) = der_children(cms, values[2], values[3])
             message_digest = cms[value[2]:value[3]]
     if message_digest != _hash(digest_name, signed):
-        raise PackageError("the signed bytes do not match the signature's message digest "
-                           "(the PDF was altered)")
+        raise fail("cms_digest")
     to_verify = b"\x31" + cms[attrs[1] + 1:attrs[3]]
     signature_el = fields[5]
     signature = cms[signature_el[2]:signature_el[3]]
@@ -825,7 +1023,7 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
         signer = cert
         break
     if signer is None:
-        raise PackageError("the CMS signature does not verify with any certificate it carries")
+        raise fail("cms_signature")
     del content_type
     path = [signer]
     while True:
@@ -837,12 +1035,11 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
             pass
         issuers = [c for c in certs if c.subject == current.issuer and c not in path]
         if not issuers or len(path) > 8:
-            raise PackageError(f"the signer {signer.subject.rfc4514_string()} does not chain "
-                               "to the given unit root")
+            raise fail("cms_chain", subject=signer.subject.rfc4514_string())
         try:
             current.verify_directly_issued_by(issuers[0])
         except (ValueError, TypeError, InvalidSignature) as exc:
-            raise PackageError("a certificate in the signature's chain is forged") from exc
+            raise fail("cms_forged") from exc
         path.append(issuers[0])
 
 
@@ -859,7 +1056,7 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
     `cryptography` allow (no PDF parser: pyHanko is not at hand)."""
     name = PDF_PATH
     if not pdf.startswith(b"%PDF-"):
-        raise PackageError(f"{name}: not a PDF")
+        raise fail("not_pdf", name=name)
     objects = _objects(pdf)
     signatures: dict[int, tuple[int, int, int, int]] = {}
     for number, (_offset, body) in objects.items():
@@ -867,7 +1064,7 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
         if match and b"/Contents" in body:
             signatures[number] = tuple(int(v) for v in match.groups())  # type: ignore[assignment]
     if not signatures:
-        raise PackageError(f"{name}: carries no signatures")
+        raise fail("no_signatures", name=name)
     fields: dict[str, int | None] = {}
     for _number, (_offset, body) in objects.items():
         if b"/FT" in body and b"/Sig" in body:
@@ -880,37 +1077,34 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
     names: list[tuple[str, x509.Certificate]] = []
     end_of_file = len(pdf.rstrip(b"\r\n"))
     for number, (a, b, c, d) in ordered:
-        field_name = by_object.get(number, f"object {number}")
+        field_name = by_object.get(number, message("pdf_object", number=number))
         if a != 0 or not b < c or pdf[b:b + 1] != b"<" or pdf[c - 1:c] != b">":
-            raise PackageError(f"{name}: signature {field_name} has a malformed byte range")
+            raise fail("byte_range", name=name, field=field_name)
         cms = bytes.fromhex(pdf[b + 1:c - 1].decode("ascii"))
         try:
             signer = check_cms(cms, pdf[a:b] + pdf[c:c + d], root)
         except PackageError as exc:
-            raise PackageError(f"{name}: signature {field_name}: {exc}") from exc
+            raise fail("signature_detail", name=name, field=field_name, detail=exc) from exc
         except Exception as exc:  # a malformed CMS blob
-            raise PackageError(f"{name}: signature {field_name} cannot be read ({exc!r})") \
-                from exc
+            raise fail("signature_unreadable", name=name, field=field_name,
+                       error=repr(exc)) from exc
         names.append((field_name, signer))
     last_end = ordered[-1][1][2] + ordered[-1][1][3]
     if len(pdf[:last_end].rstrip(b"\r\n")) != end_of_file:
-        raise PackageError(f"{name}: the last signature does not cover the whole file "
-                           f"({len(pdf) - last_end} bytes after it)")
+        raise fail("not_whole_file", name=name, count=len(pdf) - last_end)
     empty = [f for f, v in sorted(fields.items()) if v is None and f != "Witness"]
     party = [f for f in fields if re.fullmatch(r"Party[0-9]+", f)]
     if party and all(fields[f] is None for f in party):
         empty = [f for f in empty if f not in party]  # a refusal: no party signs
     if empty:
-        raise PackageError(f"{name}: signature fields not signed: {', '.join(empty)}")
+        raise fail("fields_not_signed", name=name, fields=join(empty))
     order = [n for n, _s in names]
     if order[0] != "Certification" or order[-1] != "Seal":
-        raise PackageError(f"{name}: the certification must come first and the seal last "
-                           f"(found {', '.join(order)})")
+        raise fail("signature_order", name=name, order=join(order))
     for required in ("Interviewer1", "Interviewer2", "Recorder"):
         if required not in order:
-            raise PackageError(f"{name}: no {required} signature")
-    return [f"ok  {name}: {len(names)} signatures ({', '.join(order)}) verify, each chains to "
-            "the unit root, the last covers the whole file"]
+            raise fail("no_signature", name=name, required=required)
+    return [ok("ok_pdf_signatures", name=name, count=len(names), order=join(order))]
 
 
 @dataclass
@@ -927,9 +1121,9 @@ def _pem_certificates(members: dict[str, bytes], name: str) -> list[x509.Certifi
     try:
         certs = x509.load_pem_x509_certificates(members[name])
     except ValueError as exc:
-        raise PackageError(f"{name}: not PEM certificates") from exc
+        raise fail("not_pem", name=name) from exc
     if not certs:
-        raise PackageError(f"{name}: no certificate")
+        raise fail("no_certificate", name=name)
     return certs
 
 
@@ -951,19 +1145,17 @@ def check_chain(chain: Sequence[x509.Certificate], root: x509.Certificate,
     if path and path[-1] == root:
         path = path[:-1]
     if not path:
-        raise PackageError(f"{CHAIN_PATH}: no device certificate")
+        raise fail("no_device_certificate", path=CHAIN_PATH)
     for cert, issuer in zip(path, [*path[1:], root], strict=True):
         try:
             cert.verify_directly_issued_by(issuer)
         except (ValueError, TypeError, InvalidSignature) as exc:
-            raise PackageError(f"{CHAIN_PATH}: {cert.subject.rfc4514_string()} is not issued "
-                               f"by {issuer.subject.rfc4514_string()}: the device certificate "
-                               "does not chain to the given unit root") from exc
+            raise fail("not_issued", path=CHAIN_PATH, subject=cert.subject.rfc4514_string(),
+                       issuer=issuer.subject.rfc4514_string()) from exc
         if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
-            notes.append(f"{cert.subject.rfc4514_string()} valid "
-                         f"{cert.not_valid_before_utc:%Y-%m-%d} to "
-                         f"{cert.not_valid_after_utc:%Y-%m-%d}, the tree head dated "
-                         f"{at:%Y-%m-%d} (certificate use is checked when signing)")
+            notes.append(message("validity", subject=cert.subject.rfc4514_string(),
+                                 start=f"{cert.not_valid_before_utc:%Y-%m-%d}",
+                                 end=f"{cert.not_valid_after_utc:%Y-%m-%d}", at=f"{at:%Y-%m-%d}"))
 
 
 def check_binding(members: dict[str, bytes], info: dict[str, str],
@@ -973,9 +1165,9 @@ def check_binding(members: dict[str, bytes], info: dict[str, str],
     record = _json(members, BINDING_PATH)
     if not isinstance(record, dict) or set(record) != BINDING_FIELDS or record["v"] != 1 \
             or record["purpose"] != BINDING_PURPOSE:
-        raise PackageError(f"{BINDING_PATH}: not a binding record")
+        raise fail("not_binding", path=BINDING_PATH)
     if members[BINDING_PATH] != canonical(record):
-        raise PackageError(f"{BINDING_PATH}: not in its canonical form")
+        raise fail("not_canonical", path=BINDING_PATH)
     head = _json(members, TREE_HEAD_PATH)
     assert isinstance(head, dict)
     sth = head["signed_tree_head"]
@@ -985,39 +1177,35 @@ def check_binding(members: dict[str, bytes], info: dict[str, str],
                 "statement_id": info["Statement-Id"]}
     for key, value in expected.items():
         if record[key] != value:
-            raise PackageError(f"{BINDING_PATH}: {key} differs from the package "
-                               f"({TREE_HEAD_PATH} or bag-info.txt)")
+            raise fail("binding_differs", path=BINDING_PATH, key=key, tree_head=TREE_HEAD_PATH)
     tags = record["tagmanifests"]
     if not isinstance(tags, dict) or set(tags) != set(TAG_MANIFESTS):
-        raise PackageError(f"{BINDING_PATH}: does not name both tag manifests")
+        raise fail("binding_tags", path=BINDING_PATH)
     for name in TAG_MANIFESTS:
         if tags[name] != hashlib.sha256(members[name]).hexdigest():
-            raise PackageError(f"{name}: its SHA-256 differs from the signed {BINDING_PATH}")
-    verdict.lines.append(f"ok  {BINDING_PATH}: names the tree-head key {sth['key_id']}, the "
-                         "signed head and the SHA-256 of both tag manifests")
+            raise fail("tag_differs", name=name, binding=BINDING_PATH)
+    verdict.lines.append(ok("ok_binding", path=BINDING_PATH, key_id=sth["key_id"]))
     if not HAVE_CRYPTOGRAPHY:
         return
     chain = _pem_certificates(members, CHAIN_PATH)
     device = chain[0]
     if record["device_certificate_sha256"] != hashlib.sha256(
             device.public_bytes(Encoding.DER)).hexdigest():
-        raise PackageError(f"{BINDING_PATH}: names another device certificate")
+        raise fail("binding_device", path=BINDING_PATH)
     try:
         _verify_with(device.public_key(), members[BINDING_SIG_PATH], members[BINDING_PATH])
     except (InvalidSignature, ValueError) as exc:
-        raise PackageError(f"{BINDING_SIG_PATH}: the device certificate's signature of the "
-                           "binding record does not verify") from exc
-    verdict.lines.append(f"ok  {BINDING_SIG_PATH}: signed by the device certificate "
-                         f"{device.subject.rfc4514_string()}")
+        raise fail("binding_signature", path=BINDING_SIG_PATH) from exc
+    verdict.lines.append(ok("ok_binding_signed", path=BINDING_SIG_PATH,
+                             subject=device.subject.rfc4514_string()))
     if root is None:
         return
     at = datetime.fromtimestamp(int(sth["timestamp_ms"]) / 1000, tz=UTC)
     notes: list[str] = []
     check_chain(chain, root, at, notes)
-    verdict.lines.extend(f"note  {note}" for note in notes)
+    verdict.lines.extend(message("note", detail=note) for note in notes)
     verdict.trusted = True
-    verdict.lines.append(f"ok  {CHAIN_PATH}: the device certificate chains to the unit root "
-                         f"{root.subject.rfc4514_string()}")
+    verdict.lines.append(ok("ok_chain", path=CHAIN_PATH, subject=root.subject.rfc4514_string()))
 
 
 def canonical(value: object) -> bytes:
@@ -1029,8 +1217,7 @@ def _package_root(members: dict[str, bytes], fingerprint: str) -> x509.Certifica
     for cert in _pem_certificates(members, ROOT_PATH):
         if hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest() == fingerprint:
             return cert
-    raise PackageError(f"{ROOT_PATH}: no certificate in the package has the given fingerprint "
-                       f"{fingerprint}")
+    raise fail("no_fingerprint", path=ROOT_PATH, fingerprint=fingerprint)
 
 
 def verify_members(members: dict[str, bytes], root: bytes | None = None,
@@ -1058,8 +1245,8 @@ def verify_members(members: dict[str, bytes], root: bytes | None = None,
     if not sm3:
         verdict.not_run.append(message("no_sm3"))
     info = bag_info(members, payload)
-    report.append(f"ok  bag-info.txt: statement {info['Statement-Id']}, exported "
-                  f"{info.get('Export-Time', '?')}")
+    report.append(ok("ok_bag_info", statement=info["Statement-Id"],
+                     time=info.get("Export-Time", "?")))
     tree_size, head_root = check_tree_head(members, report)
     check_events(members, tree_size, head_root, info["Statement-Id"], report)
     check_evidence(members, evidence, verdict)
@@ -1069,7 +1256,7 @@ def verify_members(members: dict[str, bytes], root: bytes | None = None,
             trusted_root = (x509.load_pem_x509_certificate(root) if b"-----BEGIN" in root
                             else x509.load_der_x509_certificate(root))
         except ValueError as exc:
-            raise PackageError("--root: not a certificate") from exc
+            raise fail("bad_root_certificate") from exc
     elif HAVE_CRYPTOGRAPHY and root_fingerprint is not None:
         trusted_root = _package_root(members, root_fingerprint.lower())
     if trusted_root is not None:

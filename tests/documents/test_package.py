@@ -9,6 +9,7 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -47,6 +48,12 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["STATEMENT_ROOM_LANG"] = "en"
     env.update(extra or {})
     return env
+
+
+@pytest.fixture(autouse=True)
+def english_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process checks read the English details (the subprocess runs pass `--en`)."""
+    monkeypatch.setattr(verifier, "LANGUAGE", ["en"])
 
 
 def run_verifier(folder: Path, *args: str, en: bool = True, bare: bool = False
@@ -172,6 +179,54 @@ def test_every_byte_of_every_member_but_the_verifier_matters() -> None:
         for position in range(len(data)):
             message = failure({**members, name: flipped(data, position)})
             assert name in message, (name, position, message)
+
+
+ENGLISH = ("does not", "match", "signature", "verif", "missing", "listed", "expected",
+           "malformed", "refused", "failed", "result", "ok  ", "note  ", "events", "hashes",
+           "not ", "line ", "item ", "certificate", "differs", "package")
+
+
+def english_in(text: str, *known: str) -> list[str]:
+    """Lines of `text` holding an English word once file names, the given paths, hex
+    values and certificate subjects are taken out."""
+    names = sorted({*verifier.ALL_MEMBERS, *known}, key=len, reverse=True)
+    found = []
+    for line in text.splitlines():
+        rest = re.sub(r"\b(?:[A-Z]{1,2}=[^,，：（）\s]+,?)+", "", line)
+        for name in names:
+            rest = rest.replace(name, "")
+        rest = re.sub(r"[0-9a-f]{16,}", "", rest)
+        if any(word in rest.lower() for word in ENGLISH):
+            found.append(line)
+    return found
+
+
+def test_a_forged_package_is_reported_in_chinese_without_en(tmp_path: Path) -> None:
+    members = synthetic_members()
+    verifier.LANGUAGE[0] = "zh"
+    for name, data in members.items():  # the detail of each failed check, in process
+        if name == verifier.VERIFIER_NAME:
+            continue
+        for position in range(0, len(data), max(1, len(data) // 40)):
+            detail = failure({**members, name: flipped(data, position)})
+            assert name in detail and not english_in(detail), (name, position, detail)
+    good = tmp_path / "good"
+    good.mkdir()
+    for name, data in members.items():
+        (good / name).parent.mkdir(parents=True, exist_ok=True)
+        (good / name).write_bytes(data)
+    run = run_verifier(good, en=False)  # its "ok" lines (the synthetic PDF is unsigned)
+    assert run.returncode == verifier.EXIT_UNTRUSTED, run.stdout + run.stderr
+    assert "通过  " in run.stdout and not english_in(run.stdout, str(good)), run.stdout
+    for name in (verifier.PDF_PATH, verifier.EVENTS_PATH, "bag-info.txt", verifier.BINDING_PATH,
+                 verifier.CHAIN_PATH):
+        forged = tmp_path / f"forged-{name.replace('/', '_')}.zip"
+        forged.write_bytes(verifier.write_zip(
+            {**members, name: flipped(members[name], len(members[name]) // 2)}))
+        run = run_verifier(good, str(forged), en=False)
+        assert run.returncode == verifier.EXIT_FAILED, (name, run.stdout)
+        assert "未通过  " in run.stdout and name in run.stdout, (name, run.stdout)
+        assert not english_in(run.stdout, str(good), str(forged)), (name, run.stdout)
 
 
 def test_every_byte_of_the_zip_structure_matters() -> None:
@@ -511,7 +566,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     (tmp_path / "bomb.zip").write_bytes(bomb.getvalue())
     for bare in (False, True):
         run = run_verifier(folder, str(tmp_path / "bomb.zip"), bare=bare, en=False)
-        assert run.returncode == verifier.EXIT_FAILED and "zip bomb" in run.stdout, run.stdout
+        assert run.returncode == verifier.EXIT_FAILED and "压缩炸弹" in run.stdout, run.stdout
 
 
 def test_the_package_carries_a_chinese_readme_and_the_unit_root(

@@ -34,6 +34,12 @@ VIDEO = b"\x00\x00\x00\x18ftypmp42synthetic recorder file " + os.urandom(300_000
 SERIAL = "SYN-BWC-0007"
 
 
+@pytest.fixture(autouse=True)
+def english_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process checks read the English details (the subprocess runs pass `--en`)."""
+    monkeypatch.setattr(verifier, "LANGUAGE", ["en"])
+
+
 def add_recorder_file(world: World, tmp_path: Path) -> str:
     """A recorder file in the case, taken by a docking completed with a signed certificate."""
     staged = tmp_path / "staged" / "recorder.mp4"
