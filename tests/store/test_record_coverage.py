@@ -10,7 +10,7 @@ edited row, a row with no leaf and a leaf whose row is gone are each named by ta
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,165 +47,98 @@ def _one(conn: Any, sql: str) -> str:
     return str(conn.execute(sql).fetchone()[0])
 
 
-# Each edit: (drop these triggers, pick the row's key, the UPDATE), and the table named.
-Edit = Callable[[Any], str]
+@dataclass(frozen=True)
+class Edit:
+    """A raw edit behind the program: which row (a query for its key), the triggers in the way,
+    the UPDATE (its one parameter is the key), and content that must never be echoed."""
+
+    table: str
+    pick: str
+    update: str
+    triggers: tuple[str, ...] = ()
+    content: str = "\x00"
+
+    def apply(self, conn: Any) -> str:
+        key = _one(conn, self.pick)
+        _drop(conn, *self.triggers)
+        conn.execute(self.update, (key,))
+        return key
 
 
-def _party_name(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM parties LIMIT 1")
-    _drop(conn, "parties_no_update")
-    conn.execute("UPDATE parties SET name = '李四' WHERE id = ?", (key,))
-    return key
+_KEYS = {"trust_roots": "fingerprint", "signature_captures": "statement_id",
+         "statement_documents": "statement_id"}
 
 
-def _party_id_number(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM parties LIMIT 1")
-    _drop(conn, "parties_no_update")
-    conn.execute("UPDATE parties SET id_number = '11010519491231002X' WHERE id = ?", (key,))
-    return key
+def _first(table: str, where: str = "") -> str:
+    return f"SELECT {_KEYS.get(table, 'id')} FROM {table} {where} LIMIT 1"
 
 
-def _document_pdf(conn: Any) -> str:
-    key = _one(conn, "SELECT statement_id FROM statement_documents LIMIT 1")
-    _drop(conn, "statement_documents_no_update")
-    conn.execute("UPDATE statement_documents SET pdf = CAST('this is not the statement' AS BLOB)"
-                 " WHERE statement_id = ?", (key,))
-    return key
-
-
-def _case_number(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM cases LIMIT 1")
-    conn.execute("UPDATE cases SET number = 'X-0000-1' WHERE id = ?", (key,))
-    return key
-
-
-def _case_cause(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM cases LIMIT 1")
-    conn.execute("UPDATE cases SET cause = '无' WHERE id = ?", (key,))
-    return key
-
-
-def _evidence_name(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
-    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
-    conn.execute("UPDATE evidence_items SET original_name = 'other.mp4' WHERE id = ?", (key,))
-    return key
-
-
-def _evidence_captured_at(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
-    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
-    conn.execute("UPDATE evidence_items SET captured_at = '2020-01-01T00:00:00+08:00'"
-                 " WHERE id = ?", (key,))
-    return key
-
-
-def _evidence_custody(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM evidence_items LIMIT 1")
-    _drop(conn, "evidence_items_file_once", "evidence_items_no_update")
-    conn.execute("UPDATE evidence_items SET custody = '{}' WHERE id = ?", (key,))
-    return key
-
-
-def _statement_place(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM statements LIMIT 1")
-    _drop(conn, "statements_signed_frozen")
-    conn.execute("UPDATE statements SET place = '别处' WHERE id = ?", (key,))
-    return key
-
-
-def _statement_recorder(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM statements LIMIT 1")
-    _drop(conn, "statements_signed_frozen")
-    conn.execute("UPDATE statements SET recorder_id = interviewer1_id WHERE id = ?", (key,))
-    return key
-
-
-def _turn_kind(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM turns WHERE kind = 'answer' LIMIT 1")
-    _drop(conn, "turns_no_update")
-    conn.execute("UPDATE turns SET kind = 'question' WHERE id = ?", (key,))
-    return key
-
-
-def _capture_png(conn: Any) -> str:
-    key = _one(conn, "SELECT statement_id FROM signature_captures LIMIT 1")
-    _drop(conn, "signature_captures_no_update")
-    conn.execute("UPDATE signature_captures SET png = x'00' WHERE statement_id = ?", (key,))
-    return key
-
-
-def _docking_certificate(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM dockings LIMIT 1")
-    _drop(conn, "dockings_complete_once")
-    conn.execute("UPDATE dockings SET certificate = x'7b7d' WHERE id = ?", (key,))
-    return key
-
-
-def _identity_certificate(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM signing_identities WHERE role = 'seal' LIMIT 1")
-    _drop(conn, "signing_identities_certificate_fixed")
-    conn.execute("UPDATE signing_identities SET cert_pem = chain_pem WHERE id = ?", (key,))
-    return key
-
-
-def _identity_status(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM signing_identities WHERE status = 'active' LIMIT 1")
-    conn.execute("UPDATE signing_identities SET status = 'retired', retired_at = '2020-01-01'"
-                 " WHERE id = ?", (key,))
-    return key
-
-
-def _trust_root_certificate(conn: Any) -> str:
-    key = _one(conn, "SELECT fingerprint FROM trust_roots LIMIT 1")
-    conn.execute("UPDATE trust_roots SET cert_pem = x'00' WHERE fingerprint = ?", (key,))
-    return key
-
-
-def _officer_role(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM officers WHERE role = 'officer' LIMIT 1")
-    conn.execute("UPDATE officers SET role = 'admin' WHERE id = ?", (key,))
-    return key
-
-
-def _officer_name(conn: Any) -> str:
-    key = _one(conn, "SELECT id FROM officers LIMIT 1")
-    conn.execute("UPDATE officers SET name = '王五' WHERE id = ?", (key,))
-    return key
-
-
-EDITS: dict[str, tuple[str, Edit, str]] = {
-    "party name": ("parties", _party_name, "李四"),
-    "party id number": ("parties", _party_id_number, "11010519491231002X"),
-    "signed pdf bytes": ("statement_documents", _document_pdf, "this is not"),
-    "case number": ("cases", _case_number, "X-0000-1"),
-    "case cause": ("cases", _case_cause, "无"),
-    "evidence name": ("evidence_items", _evidence_name, "other.mp4"),
-    "evidence capture time": ("evidence_items", _evidence_captured_at, "2020-01-01"),
-    "evidence custody": ("evidence_items", _evidence_custody, "{}"),
-    "statement place": ("statements", _statement_place, "别处"),
-    "statement recorder": ("statements", _statement_recorder, "\x00"),
-    "pen capture": ("signature_captures", _capture_png, "\x00"),
-    "turn kind": ("turns", _turn_kind, "\x00"),
-    "docking certificate": ("dockings", _docking_certificate, "{}"),
-    "signing certificate": ("signing_identities", _identity_certificate, "\x00"),
-    "signing status": ("signing_identities", _identity_status, "2020-01-01"),
-    "trust root": ("trust_roots", _trust_root_certificate, "\x00"),
-    "officer role": ("officers", _officer_role, "\x00"),
-    "officer name": ("officers", _officer_name, "王五"),
+EDITS: dict[str, Edit] = {
+    "party name": Edit("parties", _first("parties"),
+                       "UPDATE parties SET name = '李四' WHERE id = ?", ("parties_no_update",),
+                       "李四"),
+    "party id number": Edit("parties", _first("parties"),
+                            "UPDATE parties SET id_number = '11010519491231002X' WHERE id = ?",
+                            ("parties_no_update",), "11010519491231002X"),
+    "signed pdf bytes": Edit("statement_documents", _first("statement_documents"),
+        "UPDATE statement_documents SET pdf = CAST('this is not the statement' AS BLOB)"
+        " WHERE statement_id = ?", ("statement_documents_no_update",), "this is not"),
+    "case number": Edit("cases", _first("cases"),
+                        "UPDATE cases SET number = 'X-0000-1' WHERE id = ?", ("cases_no_update",),
+                        "X-0000-1"),
+    "case cause": Edit("cases", _first("cases"), "UPDATE cases SET cause = '无' WHERE id = ?",
+                       ("cases_no_update",), "无"),
+    "evidence name": Edit("evidence_items", _first("evidence_items"),
+                          "UPDATE evidence_items SET original_name = 'other.mp4' WHERE id = ?",
+                          ("evidence_items_file_once", "evidence_items_no_update"), "other.mp4"),
+    "evidence capture time": Edit(
+        "evidence_items", _first("evidence_items"),
+        "UPDATE evidence_items SET captured_at = '2020-01-01T00:00:00+08:00' WHERE id = ?",
+        ("evidence_items_file_once", "evidence_items_no_update"), "2020-01-01"),
+    "evidence custody": Edit("evidence_items", _first("evidence_items"),
+                             "UPDATE evidence_items SET custody = '{}' WHERE id = ?",
+                             ("evidence_items_file_once", "evidence_items_no_update"), "{}"),
+    "statement place": Edit("statements", _first("statements"),
+                            "UPDATE statements SET place = '别处' WHERE id = ?",
+                            ("statements_signed_frozen",), "别处"),
+    "statement recorder": Edit("statements", _first("statements"),
+                               "UPDATE statements SET recorder_id = interviewer1_id WHERE id = ?",
+                               ("statements_signed_frozen",)),
+    "pen capture": Edit("signature_captures", _first("signature_captures"),
+                        "UPDATE signature_captures SET png = x'00' WHERE statement_id = ?",
+                        ("signature_captures_no_update",)),
+    "turn kind": Edit("turns", _first("turns", "WHERE kind = 'answer'"),
+                      "UPDATE turns SET kind = 'question' WHERE id = ?", ("turns_no_update",)),
+    "docking certificate": Edit("dockings", _first("dockings"),
+                                "UPDATE dockings SET certificate = x'7b7d' WHERE id = ?",
+                                ("dockings_complete_once",), "{}"),
+    "signing certificate": Edit("signing_identities",
+                                _first("signing_identities", "WHERE role = 'seal'"),
+                                "UPDATE signing_identities SET cert_pem = chain_pem WHERE id = ?",
+                                ("signing_identities_certificate_fixed",)),
+    "signing status": Edit("signing_identities",
+                           _first("signing_identities", "WHERE status = 'active'"),
+                           "UPDATE signing_identities SET status = 'retired',"
+                           " retired_at = '2020-01-01' WHERE id = ?", (), "2020-01-01"),
+    "trust root": Edit("trust_roots", _first("trust_roots"),
+                       "UPDATE trust_roots SET cert_pem = x'00' WHERE fingerprint = ?"),
+    "officer role": Edit("officers", _first("officers", "WHERE role = 'officer'"),
+                         "UPDATE officers SET role = 'admin' WHERE id = ?"),
+    "officer name": Edit("officers", _first("officers"),
+                         "UPDATE officers SET name = '王五' WHERE id = ?", (), "王五"),
 }
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_a_record_edited_behind_the_program_is_named(workdir: Path, edit: str) -> None:
-    table, change, content = EDITS[edit]
+    change = EDITS[edit]
     with raw_connection(workdir) as conn:
-        key = change(conn)
+        key = change.apply(conn)
     code, message = verify(workdir)
     assert code == 1, message
-    assert f"{table} {key}" in message
+    assert f"{change.table} {key}" in message
     assert "does not match" in message
-    assert content not in message  # named by table and id, never by its personal content
+    assert change.content not in message  # named by table and id, never its personal content
 
 
 def test_a_record_with_no_leaf_is_named(workdir: Path) -> None:
@@ -234,7 +167,7 @@ def test_a_record_whose_row_is_gone_is_named(workdir: Path) -> None:
 
 def test_the_service_report_names_the_record_and_hq_countersigning(workdir: Path) -> None:
     with raw_connection(workdir) as conn:
-        key = _party_name(conn)
+        key = EDITS["party name"].apply(conn)
     store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
     try:
         report = audit_trail.verify(store)
