@@ -11,15 +11,12 @@ stderr (never written to disk, where it could leak personal data).
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from gettext import gettext as _
-from gettext import ngettext
 from pathlib import Path
 from typing import Any
 
@@ -32,96 +29,37 @@ from desktop import (
     cli_keys,
     cli_maintenance,
 )
+from desktop.cli_common import (
+    HOME_ENV,
+    NEW_PASSWORD_ENV,
+    OFFICER_ENV,
+    PASSWORD_ENV,
+    default_workdir,
+    emit,
+    login_from_args,
+    officer_login,
+    report_failed_attempts,
+    secret,
+    target_officer,
+)
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
 from desktop.domain.security import check_password_strength
 from desktop.i18n import LANGUAGES, set_language
-from desktop.store import officers
 from desktop.store.escrow_file import (
     encrypt_escrow_private_key,
     is_encrypted_escrow_file,
     load_escrow_key_file,
 )
 from desktop.store.keys import load_escrow_public_key
-from desktop.store.store import Store, StorePaths, create_store, recover, unlock
+from desktop.store.store import StorePaths, create_store, recover, unlock
 
-HOME_ENV = "STATEMENT_ROOM_HOME"
-PASSWORD_ENV = "STATEMENT_ROOM_PASSWORD"
-NEW_PASSWORD_ENV = "STATEMENT_ROOM_NEW_PASSWORD"
-OFFICER_ENV = "STATEMENT_ROOM_OFFICER"
 ESCROW_PASSPHRASE_ENV = "STATEMENT_ROOM_ESCROW_PASSPHRASE"
 EXIT_REFUSED = 1
 EXIT_SAVES_LOST = 3  # `audit verify`: acknowledged saves lost (a damaged or deleted WAL)
 EXIT_ANCHOR_MISSING = 4  # `audit verify`: the anchor or high-water mark outside the store is gone
 EXIT_BUG = 70
-
-
-def default_workdir() -> Path:
-    home = os.environ.get(HOME_ENV)
-    if home:
-        return Path(home)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("statement-room", appauthor=False))
-
-
-def _secret(env: str, prompt: str, confirm: bool = False) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UserError(_("No password given: set {env} or run in a terminal.").format(env=env))
-    value = getpass.getpass(prompt)
-    if confirm and getpass.getpass(_("Repeat the password: ")) != value:
-        raise UserError(_("The passwords do not match."))
-    return value
-
-
-def _officer_login(args: argparse.Namespace) -> str:
-    login = args.officer or os.environ.get(OFFICER_ENV)
-    if login:
-        return str(login)
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UserError(
-            _("Name the officer with --officer or {env}.").format(env=OFFICER_ENV)
-        )
-    return input(_("Enforcement certificate number: ")).strip()
-
-
-def report_failed_attempts(store: Store) -> Store:
-    """Tell the officer (on stderr, so --json output stays clean) about guesses since their
-    last login: they are the one who can tell whether it was them."""
-    count = store.failed_attempts_since_login
-    if count:
-        print(ngettext("{count} failed attempt since your last login.",
-                       "{count} failed attempts since your last login.", count)
-              .format(count=count), file=sys.stderr)
-    return store
-
-
-def login_from_args(args: argparse.Namespace, check_anchor: bool = True,
-                    workdir: Path | None = None) -> Store:
-    """Unlock the store for the officer named by --officer/$STATEMENT_ROOM_OFFICER.
-
-    On a store the demo made, nobody named means the demo officer with the demo password.
-    """
-    from desktop.services.demo_login import demo_login
-
-    directory = workdir or args.workdir
-    demo = demo_login(directory)
-    if demo is not None and not (args.officer or os.environ.get(OFFICER_ENV)):
-        return report_failed_attempts(
-            unlock(StorePaths(directory), *demo, check_anchor=check_anchor))
-    return report_failed_attempts(unlock(
-        StorePaths(directory), _officer_login(args),
-        _secret(PASSWORD_ENV, _("Password: ")), check_anchor=check_anchor,
-    ))
-
-
-def _emit(args: argparse.Namespace, result: dict[str, Any]) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -136,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(_("Demo finished. To search the demo store yourself, run:"))
         print(f"  {OFFICER_ENV}={result['officer']} {PASSWORD_ENV}={password} "
               f"statement-room search --workdir {args.workdir} 人行道")
-    _emit(args, result)
+    emit(args, result)
     return 0
 
 
@@ -148,7 +86,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UserError(_("Cannot read the escrow public key {path}.").format(
                 path=args.escrow_public_key)) from exc
-    password = _secret(PASSWORD_ENV, _("New password: "), confirm=True)
+    password = secret(PASSWORD_ENV, _("New password: "), confirm=True)
     admin = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
                     unit=args.unit, role=Role.ADMIN)
     store = create_store(StorePaths(args.workdir), admin, password, escrow=escrow)
@@ -161,33 +99,25 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
         officer = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
                           unit=args.unit, role=Role(args.role))
-        store.add_officer(officer, _secret(NEW_PASSWORD_ENV, _("Password for the new officer: "),
+        store.add_officer(officer, secret(NEW_PASSWORD_ENV, _("Password for the new officer: "),
                                            confirm=True))
     print(_("Officer {name} added.").format(name=args.name))
     return 0
 
 
 def cmd_password(args: argparse.Namespace) -> int:
-    current = _secret(PASSWORD_ENV, _("Current password: "))
+    current = secret(PASSWORD_ENV, _("Current password: "))
     with report_failed_attempts(
-            unlock(StorePaths(args.workdir), _officer_login(args), current)) as store:
-        store.change_password(current, _secret(NEW_PASSWORD_ENV, _("New password: "),
+            unlock(StorePaths(args.workdir), officer_login(args), current)) as store:
+        store.change_password(current, secret(NEW_PASSWORD_ENV, _("New password: "),
                                                confirm=True))
     print(_("Password changed."))
     return 0
 
 
-def _target_officer(store: Store, certificate: str) -> Officer:
-    officer = officers.find_by_certificate(store.conn, certificate)
-    if officer is None:
-        raise UserError(_("No officer with certificate number {number}.").format(
-            number=certificate))
-    return officer
-
-
 def cmd_officer_unlock(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
-        officer = _target_officer(store, args.certificate)
+        officer = target_officer(store, args.certificate)
         store.unlock_officer(officer.id)
     print(_("Officer {name} can log in again.").format(name=officer.name))
     return 0
@@ -195,8 +125,8 @@ def cmd_officer_unlock(args: argparse.Namespace) -> int:
 
 def cmd_officer_reset_password(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
-        officer = _target_officer(store, args.certificate)
-        store.reset_password(officer.id, _secret(
+        officer = target_officer(store, args.certificate)
+        store.reset_password(officer.id, secret(
             NEW_PASSWORD_ENV, _("New password for {name}: ").format(name=officer.name),
             confirm=True))
     print(_("Officer {name} can log in with the new password.").format(name=officer.name))
@@ -209,7 +139,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(_("Cannot read the escrow private key {path}.").format(
             path=args.escrow_key)) from exc
-    passphrase = (_secret(ESCROW_PASSPHRASE_ENV, _("Escrow key passphrase: "))
+    passphrase = (secret(ESCROW_PASSPHRASE_ENV, _("Escrow key passphrase: "))
                   if is_encrypted_escrow_file(data) else None)
     try:
         private = load_escrow_key_file(data, passphrase)
@@ -217,7 +147,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         raise UserError(_("Cannot read the escrow private key {path}: {reason}").format(
             path=args.escrow_key, reason=exc.message)) from exc
     officer = recover(StorePaths(args.workdir), private, args.certificate,
-                      _secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
+                      secret(NEW_PASSWORD_ENV, _("New password: "), confirm=True))
     print(_("Officer {name} can log in with the new password.").format(name=officer.name))
     return 0
 
@@ -229,7 +159,7 @@ def cmd_escrow_keygen(args: argparse.Namespace) -> int:
     private_path, public_path = args.out / "escrow-private.key", args.out / "escrow-public.pem"
     if private_path.exists():
         raise UserError(_("{path} exists; refusing to overwrite a key.").format(path=private_path))
-    passphrase = _secret(ESCROW_PASSPHRASE_ENV, _("Passphrase for the escrow private key: "),
+    passphrase = secret(ESCROW_PASSPHRASE_ENV, _("Passphrase for the escrow private key: "),
                          confirm=True)
     check_password_strength(passphrase)
     private = X25519PrivateKey.generate()
@@ -260,7 +190,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         intact = status is Status.INTACT
     finally:
         store.close(sign=intact)  # a failed check never signs, nor writes an anchor
-    _emit(args, {"ok": report.ok, "status": status.value, "size": report.size,
+    emit(args, {"ok": report.ok, "status": status.value, "size": report.size,
                  "tree_heads": report.heads_checked,
                  "revisions": report.revisions_checked,
                  "problems": [p.message for p in sorted(report.problems,
@@ -309,7 +239,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
         hits = search_statements(store, args.query, args.limit)
     if args.json:
-        _emit(args, {"query": args.query, "hits": [
+        emit(args, {"query": args.query, "hits": [
             {"statement": h.statement_id, "source": h.source, "snippet": h.snippet,
              "spans": [list(s) for s in h.spans], "score": h.score} for h in hits]})
         return 0

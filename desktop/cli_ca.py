@@ -11,9 +11,6 @@ Neither needs a store.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import sys
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
@@ -27,16 +24,9 @@ ROOT_KEY = "root.key.json"
 
 
 def _passphrase(env: str, prompt: str, confirm: bool) -> bytes:
-    value = os.environ.get(env)
-    if value:
-        return value.encode("utf-8")
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UserError(_("No passphrase given: set {env} or run in a terminal.").format(
-            env=env))
-    value = getpass.getpass(prompt)
-    if confirm and getpass.getpass(_("Repeat the passphrase: ")) != value:
-        raise UserError(_("The passphrases do not match."))
-    return value.encode("utf-8")
+    from desktop.cli_common import secret
+
+    return secret(env, prompt, confirm, passphrase=True).encode("utf-8")
 
 
 def _write_new(path: Path, data: bytes) -> None:

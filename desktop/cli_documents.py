@@ -85,7 +85,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any], str | None]:
     """Compare the file with the signed PDF kept in the store at --workdir."""
-    from desktop.cli import login_from_args  # the CLI's one way to log in
+    from desktop.cli_common import login_from_args  # the CLI's one way to log in
 
     with login_from_args(args, workdir=args.record_workdir) as store:
         found = stored_copy(store, data)

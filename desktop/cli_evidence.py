@@ -45,7 +45,7 @@ def _print_items(stored: list[ImportedItem], already: list[ImportedItem],
 def cmd_import(args: argparse.Namespace) -> int:
     if args.bodycam is not None:
         return _import_bodycam(args)
-    from desktop.cli import login_from_args  # the CLI's one way to log in
+    from desktop.cli_common import login_from_args  # the CLI's one way to log in
     from desktop.services.evidence import import_path
 
     with login_from_args(args) as store:
@@ -64,7 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_bodycam(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services.dock import (
         DockPolicy,
         DockProgress,
@@ -122,7 +122,7 @@ def _import_bodycam(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services.evidence import verify_all
 
     with login_from_args(args) as store:
@@ -145,7 +145,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services.evidence import export_item
 
     with login_from_args(args) as store:

@@ -22,7 +22,7 @@ from typing import Any
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args  # the CLI's one way to log in
+    from desktop.cli_common import login_from_args  # the CLI's one way to log in
     from desktop.services.export import export_package
 
     with login_from_args(args) as store:

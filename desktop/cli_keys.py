@@ -40,19 +40,19 @@ def secret_env(certificate_no: str) -> str:
     return SECRET_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
 
 
-def officer_secret(officer: Officer) -> str:
+def officersecret(officer: Officer) -> str:
     """The named officer's own password (or token PIN), from their variable or a prompt."""
-    from desktop.cli import _secret
+    from desktop.cli_common import secret
 
-    return _secret(secret_env(officer.certificate_no),
+    return secret(secret_env(officer.certificate_no),
                    _("Password or token PIN of {name} ({certificate}): ").format(
                        name=officer.name, certificate=officer.certificate_no))
 
 
 def _officer(store: Any, certificate_no: str) -> Officer:
-    from desktop.cli import _target_officer
+    from desktop.cli_common import target_officer
 
-    return _target_officer(store, certificate_no)
+    return target_officer(store, certificate_no)
 
 
 def _read(path: Path) -> bytes:
@@ -64,7 +64,7 @@ def _read(path: Path) -> bytes:
 
 
 def cmd_add_root(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services import keys
 
     with login_from_args(args) as store:
@@ -75,12 +75,12 @@ def cmd_add_root(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from desktop.cli import _secret, login_from_args
+    from desktop.cli_common import login_from_args, secret
     from desktop.services import keys
 
     data = _read(args.p12)
     with login_from_args(args) as store:
-        passphrase = _secret(P12_PASSPHRASE_ENV, _("Passphrase of the PKCS#12 file: "))
+        passphrase = secret(P12_PASSPHRASE_ENV, _("Passphrase of the PKCS#12 file: "))
         holders: list[Officer] = []
         officer_id = None
         if args.role == "officer":
@@ -92,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not args.custodian:
                 raise UserError(_("Name the seal's custodian(s) with --custodian."))
             holders = [_officer(store, number) for number in args.custodian]
-        passwords = {officer.id: officer_secret(officer) for officer in holders}
+        passwords = {officer.id: officersecret(officer) for officer in holders}
         identity = keys.import_pkcs12(store, data, passphrase.encode("utf-8"), role=args.role,
                                       officer_id=officer_id, holder_passwords=passwords)
         listing = next(k for k in keys.list_keys(store) if k.identity.id == identity.id)
@@ -103,7 +103,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_token(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.documents import token_signer
     from desktop.services import keys
 
@@ -130,7 +130,7 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.documents.certcheck import fingerprint
     from desktop.services import keys
     from desktop.store import officers
@@ -161,7 +161,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_retire(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services import keys
 
     with login_from_args(args) as store:
@@ -172,7 +172,7 @@ def cmd_retire(args: argparse.Namespace) -> int:
 
 
 def cmd_statement_sign(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.documents.capture import ReadBackSignatures
     from desktop.domain.model import SignatureRefusal
     from desktop.services import signing
@@ -182,9 +182,9 @@ def cmd_statement_sign(args: argparse.Namespace) -> int:
         refusal = SignatureRefusal(reason=args.refused, witness_name=args.witness,
                                    recorded_at=store.clock(),
                                    witness_id_number=args.witness_id or "")
-        secrets = {o.id: officer_secret(o) for o in signing.signing_team(store, args.statement)}
+        secrets = {o.id: officersecret(o) for o in signing.signing_team(store, args.statement)}
         if custodian.id not in secrets:
-            secrets[custodian.id] = officer_secret(custodian)
+            secrets[custodian.id] = officersecret(custodian)
         team = signing.unlock_team(store, args.statement, secrets, custodian_id=custodian.id)
         try:
             signatures = ReadBackSignatures()

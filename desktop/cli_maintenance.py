@@ -18,7 +18,7 @@ from typing import Any
 
 
 def cmd_rebuild_search(args: argparse.Namespace) -> int:
-    from desktop.cli import login_from_args
+    from desktop.cli_common import login_from_args
     from desktop.services.maintenance import rebuild_search
 
     with login_from_args(args) as store:
