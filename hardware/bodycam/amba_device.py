@@ -1,6 +1,7 @@
 """The device side of the Amba-style protocol: answers requests on a link with a
-`BodycamEmulator`'s state machine (what `statement-room emulate bodycam` and `emu-bodycam://`
-serve). The command table is in `hardware.bodycam.amba`.
+`BodycamEmulator`'s state machine. `AmbaBodycam` is that emulator served over bytes (what
+`statement-room emulate bodycam` and `emu-bodycam://` serve): the protocol depends on the
+emulator, never the other way round. The command table is in `hardware.bodycam.amba`.
 """
 
 from __future__ import annotations
@@ -152,3 +153,11 @@ class AmbaDevice:
 
 
 # --------------------------------------------------------------------------- driver side
+
+
+class AmbaBodycam(BodycamEmulator):
+    """A `BodycamEmulator` that answers the Amba-style protocol on a link when served."""
+
+    def serve(self, link: Link, stop: threading.Event) -> None:
+        """Answer `@Cmd;len;arg;#` requests on `link` until `stop` is set."""
+        AmbaDevice(self).serve(link, stop)

@@ -41,7 +41,6 @@ from hardware.bodycam.identity import (
     decode_identity,
     encode_identity,
 )
-from hardware.link import Link
 
 __all__ = [
     "CHINA_STANDARD_TIME",
@@ -241,13 +240,6 @@ class BodycamEmulator:
         # The temporary root is made last, so a bad option leaves nothing behind.
         emulator.volume_root = Path(params.get("root") or tempfile.mkdtemp(prefix="emu-bodycam-"))
         return emulator
-
-    def serve(self, link: Link, stop: threading.Event) -> None:
-        """Answer Amba-style `@Cmd;len;arg;#` requests on `link` until `stop` is set."""
-        # Imported here: amba's driver half imports driver.py, which imports this module.
-        from hardware.bodycam.amba_device import AmbaDevice
-
-        AmbaDevice(self).serve(link, stop)
 
     # ------------------------------------------------------------------ clock
 

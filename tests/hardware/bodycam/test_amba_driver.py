@@ -16,6 +16,7 @@ import pytest
 
 from hardware.bodycam import AmbaDriver, open_bodycam
 from hardware.bodycam.amba_codec import FrameError, ReplyTimeoutError
+from hardware.bodycam.amba_device import AmbaBodycam
 from hardware.bodycam.emulator import BodycamEmulator
 from hardware.bodycam.errors import (
     IRet,
@@ -258,8 +259,8 @@ def test_silent_or_cut_short_device(reply: bytes, error: type[Exception], text: 
 
 @pty_only
 def test_full_dock_over_a_real_pty(tmp_path: Path, clock: FakeClock) -> None:
-    emulator = BodycamEmulator(OFFICER, volume_root=tmp_path, clock_offset=-125,
-                               host_clock=clock)
+    emulator = AmbaBodycam(OFFICER, volume_root=tmp_path, clock_offset=-125,
+                           host_clock=clock)  # the emulator served over the Amba bytes
     with serve_on_pty(emulator) as server:
         driver = open_bodycam(server.path, host_clock=clock)
         try:
