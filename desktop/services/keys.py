@@ -36,6 +36,7 @@ from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.store import officer_auth, officers
 from desktop.store import signing_keys as repo
 from desktop.store.keys import UnwrapError, unwrap_with_password, wrap_with_password
+from desktop.store.lockout import AccountLocked
 from desktop.store.signing_keys import DEVICE, OFFICER, SEAL, SigningIdentity, TrustRoot
 from desktop.store.store import Store
 
@@ -389,7 +390,7 @@ def _audited(store: Store, officer_id: str, identity: SigningIdentity, method: s
         return officer_auth.counted(store, officer_id, check)
     except UserError as exc:
         if isinstance(exc.__cause__, officer_auth.CredentialRejected) or \
-                type(exc).__name__ == "AccountLocked":
+                isinstance(exc, AccountLocked):
             with store.transaction() as tx:
                 tx.audit(Action.SIGNER_AUTH_FAILED, identity.id, Outcome.DENIED,
                          signer=officer_id, method=method)

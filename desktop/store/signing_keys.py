@@ -84,7 +84,7 @@ def add_trust_root(tx: Tx, fingerprint: str, cert_pem: bytes, subject: str) -> b
         (fingerprint, cert_pem, subject, tx.at.isoformat(), tx.actor))
     if cursor.rowcount == 0:
         return False
-    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, subject_sha256=fingerprint,
+    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, certificate_sha256=fingerprint,
              **leaf_fields(tx.conn, "trust_roots", fingerprint))
     return True
 
