@@ -31,7 +31,10 @@ and trailing data exactly before any plaintext is released.
 Ingest reads the source once: a reader (the calling thread) fills a small ring of preallocated
 segment buffers, and each buffer is handed at the same time to a SHA-256 thread (and an SM3
 thread when asked) and to an AES-GCM + write thread; both hashlib and `cryptography` release the
-GIL on large buffers, so the stages overlap. Memory is bounded by the ring. The blob is written
+GIL on large buffers, so the stages overlap. Memory is bounded by the ring. `VaultWriter` is
+that pipeline with the bytes pushed in (`write(chunk)` … `finish()`), for a recorder that writes
+as it records; `encrypt_file` is a `VaultWriter` that reads its source straight into the ring.
+The blob is written
 under a ``.tmp-`` name, fsynced, renamed to its content name and the directory fsynced: a crash
 leaves at most a temporary file (see `sweep_temporaries`), never a partial blob under a content
 address. Reading blobs back lives in `vault_read`.
@@ -224,10 +227,6 @@ def _write_all(fd: int, view: memoryview) -> None:
         view = view[written:]
 
 
-class _Abort(Exception):
-    pass
-
-
 class _SourceError(Exception):
     """Reading the source failed: its OSError is not the vault's (re-raised as it was)."""
 
@@ -243,6 +242,272 @@ def _read_source(handle: BinaryIO, view: memoryview) -> int:
         raise _SourceError(exc) from exc
 
 
+# Work items of the stage threads: (buffer index, byte count, segment index, last), None stops.
+_Item = tuple[int, int, int, bool] | None
+
+
+class VaultWriter:
+    """Write one blob into the vault as its bytes arrive: `write(chunk)` … `finish()`.
+
+    The bytes are hashed (SHA-256, and SM3 when asked) and encrypted in the blob's STREAM
+    segments as they come, by two or three stage threads fed from a small ring of segment
+    buffers, so memory stays bounded however long the recording. The blob grows under a
+    ``.tmp-<pid>-`` name; `finish` fsyncs it, renames it to its content name and fsyncs the
+    folder, and returns the `StoredBlob`. `abort` (or leaving the `with` block on an error)
+    removes the temporary file; a crash leaves only the temporary file, which
+    `sweep_temporaries` tidies. A segment is encrypted only once the next byte (or `finish`)
+    says whether it is the last one, as the last-segment flag of its nonce requires.
+
+    `length`, when the caller knows it up front, is recorded in the header and checked at
+    `finish` (a source that grew or shrank meanwhile is refused).
+    """
+
+    def __init__(self, target_dir: Path, master_key: bytes, *, sm3: bool = False,
+                 segment_size: int = DEFAULT_SEGMENT_SIZE, length: int | None = None) -> None:
+        _check_master_key(master_key)
+        if not 1 <= segment_size <= MAX_SEGMENT_SIZE:
+            raise ValueError("segment size out of range")
+        self._dir = target_dir
+        self._master_key = master_key
+        self._segment_size = segment_size
+        self._length = length
+        header = _HEADER.pack(MAGIC, VERSION, _FLAG_LENGTH if length is not None else 0,
+                              segment_size, length or 0, key_id(master_key),
+                              secrets.token_bytes(32), secrets.token_bytes(7))
+        self._header = header
+        self._prefix = _parse_header(header).nonce_prefix
+        self._aead, mac_key = _derive(master_key, header, _parse_header(header).salt)
+        header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
+        # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
+        self._tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            self._fd: int | None = os.open(
+                self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                0o600)
+        except OSError as exc:
+            raise _write_error(exc) from exc
+        self._closed = False
+        try:
+            _write_all(self._fd, memoryview(header + header_tag))
+        except OSError as exc:
+            self._discard()
+            raise _write_error(exc) from exc
+        self._views = [memoryview(bytearray(segment_size)) for _ in range(_RING)]
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in range(_RING):
+            self._free.put(i)
+        self._refs = [0] * _RING
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self._failed = threading.Event()
+        self._sha = hashlib.sha256()
+        self._sm3 = hashes.Hash(hashes.SM3()) if sm3 else None
+        # encrypt_into reuses one output buffer: a fresh 1 MiB bytes per call costs ~10x.
+        self._out = memoryview(bytearray(segment_size + TAG_SIZE))
+        stages: list[Callable[[int, int, int, bool], None]] = [self._do_sha, self._do_encrypt]
+        if self._sm3 is not None:
+            stages.append(self._do_sm3)
+        self._queues: list[queue.SimpleQueue[_Item]] = [queue.SimpleQueue() for _ in stages]
+        self._threads = [
+            threading.Thread(target=self._consume, args=(q, fn), name=f"vault-{fn.__name__}",
+                             daemon=True)
+            for q, fn in zip(self._queues, stages, strict=True)
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._cur: int | None = None  # the buffer being filled
+        self._cur_n = 0
+        self._full: int | None = None  # a full buffer not yet known to be the last one
+        self._index = 0
+        self._total = 0
+
+    @property
+    def total(self) -> int:
+        """Plaintext bytes written so far."""
+        return self._total
+
+    # -- stages (their own threads) -----------------------------------------------------------
+
+    def _consume(self, work: queue.SimpleQueue[_Item],
+                 fn: Callable[[int, int, int, bool], None]) -> None:
+        while (item := work.get()) is not None:
+            i, n, index, last = item
+            try:
+                if not self._failed.is_set():
+                    fn(i, n, index, last)
+            except BaseException as exc:  # surfaced by the writing thread
+                self._errors.append(exc)
+                self._failed.set()
+            finally:
+                self._release(i)  # keep draining so the writer never blocks on a dead stage
+
+    def _release(self, i: int) -> None:
+        with self._lock:
+            self._refs[i] -= 1
+            done = self._refs[i] == 0
+        if done:
+            self._free.put(i)
+
+    def _do_sha(self, i: int, n: int, index: int, last: bool) -> None:
+        self._sha.update(self._views[i][:n])
+
+    def _do_sm3(self, i: int, n: int, index: int, last: bool) -> None:
+        assert self._sm3 is not None
+        self._sm3.update(self._views[i][:n])
+
+    def _do_encrypt(self, i: int, n: int, index: int, last: bool) -> None:
+        assert self._fd is not None
+        dest = self._out[: n + TAG_SIZE]
+        self._aead.encrypt_into(_nonce(self._prefix, index, last), self._views[i][:n],
+                                self._header, dest)
+        _write_all(self._fd, dest)
+
+    # -- filling ------------------------------------------------------------------------------
+
+    def _dispatch(self, i: int, n: int, last: bool) -> None:
+        if self._index >= _MAX_SEGMENTS:
+            raise ValueError("file too large for the segment counter")
+        with self._lock:
+            self._refs[i] = len(self._queues)
+        for work in self._queues:
+            work.put((i, n, self._index, last))
+        self._index += 1
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("the vault writer is closed")
+        if self._failed.is_set():
+            self._raise_stage_error()
+
+    def _space(self) -> memoryview:
+        """The free part of the buffer being filled (waits for a buffer while all are busy)."""
+        self._check_open()
+        if self._cur is None:
+            self._cur = self._free.get()
+            self._cur_n = 0
+        return self._views[self._cur][self._cur_n:]
+
+    def _advance(self, n: int) -> None:
+        """`n` more bytes were put into `_space()`."""
+        if n <= 0:
+            return
+        assert self._cur is not None
+        if self._full is not None:  # more bytes follow it: it was not the last segment
+            self._dispatch(self._full, self._segment_size, False)
+            self._full = None
+        self._cur_n += n
+        self._total += n
+        if self._cur_n == self._segment_size:
+            self._full, self._cur = self._cur, None
+
+    def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        """Append `chunk` to the blob (copied: the caller may reuse its buffer)."""
+        view = memoryview(chunk).cast("B")
+        while view:
+            space = self._space()
+            take = min(len(space), len(view))
+            space[:take] = view[:take]
+            self._advance(take)
+            view = view[take:]
+
+    def _write_from(self, handle: BinaryIO, progress: Progress | None) -> None:
+        """Read `handle` to its end straight into the segment buffers (no extra copy)."""
+        first = True
+        while True:
+            space = self._space()
+            got = _read_source(handle, space)
+            self._advance(got)
+            if got or first:
+                first = False
+                if progress is not None:
+                    progress(self._total, self._length)
+            if got < len(space):  # `_fill` reads short only at the end of the input
+                return
+
+    # -- ending -------------------------------------------------------------------------------
+
+    def _stop_stages(self) -> None:
+        for work in self._queues:
+            work.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _raise_stage_error(self) -> None:
+        error = self._errors[0]
+        if isinstance(error, OSError):
+            raise _write_error(error) from error
+        raise error
+
+    def _discard(self) -> None:
+        self._closed = True
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+    def abort(self) -> None:
+        """Stop and remove the temporary file; nothing is stored. Safe to call twice."""
+        if self._closed:
+            return
+        self._failed.set()  # the stages skip what is still queued
+        self._stop_stages()
+        self._discard()
+
+    def finish(self) -> StoredBlob:
+        """Encrypt the last segment, make the blob durable under its content name, return it."""
+        self._check_open()
+        try:
+            if self._cur is not None and self._cur_n:
+                if self._full is not None:
+                    self._dispatch(self._full, self._segment_size, False)
+                self._dispatch(self._cur, self._cur_n, True)
+            elif self._full is not None:
+                self._dispatch(self._full, self._segment_size, True)
+            else:  # an empty blob is one empty last segment
+                self._dispatch(self._cur if self._cur is not None else self._free.get(), 0, True)
+            self._cur = self._full = None
+            self._stop_stages()
+            if self._errors:
+                self._raise_stage_error()
+            assert self._fd is not None
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+            if self._length is not None and self._total != self._length:
+                raise UserError(
+                    _("The file changed while it was being stored ({read} of {expected} bytes "
+                      "read); store it again.").format(read=self._total, expected=self._length))
+            sha = self._sha.hexdigest()
+            final = self._dir / blob_name(self._master_key, sha)
+            if final.exists():
+                # Content-addressed: the existing blob holds the same plaintext. (Two
+                # concurrent ingests of one file race harmlessly: os.replace swaps in an
+                # equally valid blob.)
+                self._tmp.unlink()
+            else:
+                os.replace(self._tmp, final)
+            self._closed = True
+            fsync_directory(self._dir)
+        except OSError as exc:  # writing, syncing or renaming in the vault folder
+            self.abort()
+            raise _write_error(exc) from exc
+        except BaseException:
+            self.abort()
+            raise
+        return StoredBlob(sha256=sha, sm3=self._sm3.finalize().hex() if self._sm3 else None,
+                          size=self._total, path=final)
+
+    def __enter__(self) -> VaultWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if exc_type is not None or not self._closed:
+            self.abort()
+
+
 def encrypt_file(
     source: BinaryIO | Path,
     target_dir: Path,
@@ -256,7 +521,8 @@ def encrypt_file(
 
     `progress(done, total)` is called from the calling thread after each segment is read
     (`total` is None for sources of unknown length). If a blob with the same content exists,
-    the new copy is discarded and the existing one returned.
+    the new copy is discarded and the existing one returned. A `VaultWriter` fed straight
+    from the file.
     """
     _check_master_key(master_key)
     if not 1 <= segment_size <= MAX_SEGMENT_SIZE:
@@ -267,191 +533,19 @@ def encrypt_file(
     return _encrypt_handle(source, target_dir, master_key, sm3, progress, segment_size)
 
 
-def _encrypt_handle(
-    handle: BinaryIO,
-    target_dir: Path,
-    master_key: bytes,
-    want_sm3: bool,
-    progress: Progress | None,
-    segment_size: int,
-) -> StoredBlob:
-    length = _known_length(handle)
-    header = _HEADER.pack(
-        MAGIC,
-        VERSION,
-        _FLAG_LENGTH if length is not None else 0,
-        segment_size,
-        length or 0,
-        key_id(master_key),
-        secrets.token_bytes(32),
-        secrets.token_bytes(7),
-    )
-    parsed = _parse_header(header)
-    aead, mac_key = _derive(master_key, header, parsed.salt)
-    header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
-
-    # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
-    tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
+def _encrypt_handle(handle: BinaryIO, target_dir: Path, master_key: bytes, want_sm3: bool,
+                    progress: Progress | None, segment_size: int) -> StoredBlob:
+    writer = VaultWriter(target_dir, master_key, sm3=want_sm3, segment_size=segment_size,
+                         length=_known_length(handle))
     try:
-        target_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o600)
-    except OSError as exc:
-        raise _write_error(exc) from exc
-    try:
-        try:
-            _write_all(fd, memoryview(header + header_tag))
-            sha, sm3_hex, total = _pipeline(
-                handle, fd, aead, header, parsed.nonce_prefix, segment_size, want_sm3,
-                progress, length,
-            )
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if length is not None and total != length:
-            raise UserError(
-                _("The file changed while it was being stored ({read} of {expected} bytes "
-                  "read); store it again.").format(read=total, expected=length)
-            )
-        final = target_dir / blob_name(master_key, sha)
-        if final.exists():
-            # Content-addressed: the existing blob holds the same plaintext. (Two concurrent
-            # ingests of one file race harmlessly: os.replace swaps in an equally valid blob.)
-            tmp.unlink()
-        else:
-            os.replace(tmp, final)
-        fsync_directory(target_dir)
+        writer._write_from(handle, progress)
     except _SourceError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        writer.abort()
         raise exc.error from None
-    except OSError as exc:  # writing, syncing or renaming in the vault folder
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise _write_error(exc) from exc
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        writer.abort()
         raise
-    return StoredBlob(sha256=sha, sm3=sm3_hex, size=total, path=final)
-
-
-def _pipeline(
-    handle: BinaryIO,
-    fd: int,
-    aead: AESGCM,
-    header: bytes,
-    prefix: bytes,
-    segment_size: int,
-    want_sm3: bool,
-    progress: Progress | None,
-    length: int | None,
-) -> tuple[str, str | None, int]:
-    """Reader (this thread) fanning each buffer out to hasher(s) and the encrypt+write thread."""
-    buffers = [bytearray(segment_size) for _ in range(_RING)]
-    views = [memoryview(b) for b in buffers]
-    free: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(_RING):
-        free.put(i)
-    refs = [0] * _RING
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-    abort = threading.Event()
-
-    def release(i: int) -> None:
-        with lock:
-            refs[i] -= 1
-            done = refs[i] == 0
-        if done:
-            free.put(i)
-
-    # Work items: (buffer index, byte count, segment index, last) or None to stop.
-    Item = tuple[int, int, int, bool] | None
-
-    def consumer(work: queue.SimpleQueue[Item], fn: Callable[[int, int, int, bool], None]) -> None:
-        while (item := work.get()) is not None:
-            i, n, index, last = item
-            try:
-                if not abort.is_set():
-                    fn(i, n, index, last)
-            except BaseException as exc:  # surfaced by the reader after the join
-                errors.append(exc)
-                abort.set()
-            finally:
-                release(i)  # keep draining so the reader never blocks on a dead stage
-
-    sha = hashlib.sha256()
-    sm3_hash = hashes.Hash(hashes.SM3()) if want_sm3 else None
-    out = bytearray(segment_size + TAG_SIZE)
-    out_view = memoryview(out)
-
-    def do_sha(i: int, n: int, index: int, last: bool) -> None:
-        sha.update(views[i][:n])
-
-    def do_sm3(i: int, n: int, index: int, last: bool) -> None:
-        assert sm3_hash is not None
-        sm3_hash.update(views[i][:n])
-
-    def do_encrypt(i: int, n: int, index: int, last: bool) -> None:
-        # encrypt_into reuses one output buffer: a fresh 1 MiB bytes per call costs ~10x.
-        dest = out_view[: n + TAG_SIZE]
-        aead.encrypt_into(_nonce(prefix, index, last), views[i][:n], header, dest)
-        _write_all(fd, dest)
-
-    stages: list[Callable[[int, int, int, bool], None]] = [do_sha, do_encrypt]
-    if sm3_hash is not None:
-        stages.append(do_sm3)
-    queues: list[queue.SimpleQueue[Item]] = [queue.SimpleQueue() for _ in stages]
-    threads = [
-        threading.Thread(target=consumer, args=(q, fn), name=f"vault-{fn.__name__}", daemon=True)
-        for q, fn in zip(queues, stages, strict=True)
-    ]
-    for t in threads:
-        t.start()
-
-    def dispatch(i: int, n: int, index: int, last: bool) -> None:
-        with lock:
-            refs[i] = len(queues)
-        for q in queues:
-            q.put((i, n, index, last))
-
-    total = 0
-    index = 0
-    try:
-        # One buffer of look-ahead: a full segment is the last one only if the next read is
-        # empty, and the flag must be known before it is encrypted.
-        cur = free.get()
-        cur_n = _read_source(handle, views[cur])
-        while True:
-            if abort.is_set():
-                raise _Abort
-            total += cur_n
-            if progress is not None:
-                progress(total, length)
-            if cur_n < segment_size:
-                dispatch(cur, cur_n, index, True)
-                break
-            nxt = free.get()
-            nxt_n = _read_source(handle, views[nxt])
-            if nxt_n == 0:
-                free.put(nxt)
-                dispatch(cur, cur_n, index, True)
-                break
-            dispatch(cur, cur_n, index, False)
-            index += 1
-            if index >= _MAX_SEGMENTS:
-                raise ValueError("file too large for the segment counter")
-            cur, cur_n = nxt, nxt_n
-    except _Abort:
-        pass
-    finally:
-        for q in queues:
-            q.put(None)
-        for t in threads:
-            t.join()
-    if errors:
-        raise errors[0]
-    return sha.hexdigest(), (sm3_hash.finalize().hex() if sm3_hash is not None else None), total
+    return writer.finish()
 
 
 def _owner_alive(name: str) -> bool:

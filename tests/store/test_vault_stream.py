@@ -479,3 +479,91 @@ def test_round_trip_property(tmp_path: Path, size: int, segment_size: int, as_pa
         blob = encrypt_file(io.BytesIO(data), vault, KEY, segment_size=segment_size)
     assert blob.path.stat().st_size == blob_size(size, segment_size)
     assert _roundtrip(blob.path) == (data, hashlib.sha256(data).hexdigest())
+
+
+# -- the streaming writer (issue 12 §1): a recorder writes into the vault as it records ------
+
+
+@pytest.mark.parametrize("size", [0, 1, MIB - 1, MIB, MIB + 1, 3 * MIB])
+@pytest.mark.parametrize("chunk", [1000, MIB, MIB + 17])
+def test_streaming_writer_stores_what_encrypt_file_stores(
+    tmp_path: Path, size: int, chunk: int
+) -> None:
+    from desktop.store.vault_stream import VaultWriter
+
+    data = _data(size, seed=size + chunk)
+    vault = tmp_path / "vault"
+    with VaultWriter(vault, KEY, sm3=True) as writer:
+        for start in range(0, size, chunk):
+            writer.write(data[start : start + chunk])
+        assert writer.total == size
+        blob = writer.finish()
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
+    sm3 = hashes.Hash(hashes.SM3())
+    sm3.update(data)
+    assert blob.sm3 == sm3.finalize().hex()
+    assert blob.size == size
+    assert blob.path.name == blob_name(KEY, blob.sha256)
+    assert blob.path.stat().st_size == blob_size(size)  # the same STREAM segments
+    assert _roundtrip(blob.path) == (data, blob.sha256)
+    assert [p.name for p in vault.iterdir()] == [blob.path.name]  # no temporary left
+    # Byte for byte the layout encrypt_file writes: the same content, the same name.
+    again = encrypt_file(io.BytesIO(data), tmp_path / "other", KEY)
+    assert again.path.name == blob.path.name
+    assert again.path.stat().st_size == blob.path.stat().st_size
+
+
+def test_streaming_writer_partial_blob_never_looks_complete(tmp_path: Path) -> None:
+    from desktop.store.vault_stream import TEMP_PREFIX, VaultWriter
+
+    vault = tmp_path / "vault"
+    writer = VaultWriter(vault, KEY)
+    writer.write(_data(2 * MIB + 5))
+    # Mid-recording only a temporary exists, under a name no reader takes for a blob.
+    names = [p.name for p in vault.iterdir()]
+    assert len(names) == 1 and names[0].startswith(f"{TEMP_PREFIX}{os.getpid()}-")
+    writer.abort()
+    writer.abort()  # twice is harmless
+    assert list(vault.iterdir()) == []
+    with pytest.raises(ValueError, match="closed"):
+        writer.write(b"more")
+
+
+def test_streaming_writer_aborts_when_its_block_fails(tmp_path: Path) -> None:
+    from desktop.store.vault_stream import VaultWriter
+
+    vault = tmp_path / "vault"
+
+    def record() -> None:
+        with VaultWriter(vault, KEY) as writer:
+            writer.write(_data(MIB + 3))
+            raise RuntimeError("camera unplugged")
+
+    with pytest.raises(RuntimeError, match="camera unplugged"):
+        record()
+    assert list(vault.iterdir()) == []
+
+
+def test_streaming_writer_abandoned_by_a_crash_is_swept(tmp_path: Path) -> None:
+    """A writer whose process died leaves a temporary that the sweep removes (as today)."""
+    from desktop.store.vault_stream import VaultWriter
+
+    vault = tmp_path / "vault"
+    writer = VaultWriter(vault, KEY)
+    writer.write(_data(MIB + 1))
+    (tmp := next(vault.iterdir())).rename(vault / ".tmp-999999999-dead.sr1")  # "another pid"
+    assert sweep_temporaries(vault, orphans_only=True) == 1
+    assert list(vault.iterdir()) == []
+    writer.abort()
+    assert not tmp.exists()
+
+
+def test_streaming_writer_with_a_known_length_refuses_a_short_recording(tmp_path: Path) -> None:
+    from desktop.store.vault_stream import VaultWriter
+
+    vault = tmp_path / "vault"
+    writer = VaultWriter(vault, KEY, length=MIB)
+    writer.write(_data(MIB - 1))
+    with pytest.raises(UserError, match="changed while it was being stored"):
+        writer.finish()
+    assert list(vault.iterdir()) == []
