@@ -1,17 +1,26 @@
-"""Configuration in one place: every `STATEMENT_ROOM_*` variable the program reads.
+"""Configuration in one place: every `STATEMENT_ROOM_*` variable, and the settings file.
 
 Each variable is named once here, with what it means; code elsewhere asks this module and never
 reads `os.environ` for our variables itself, so `grep STATEMENT_ROOM_` finds one file and a
 variable cannot be spelled two ways. Credentials (passwords, passphrases, PINs) are only ever
 read from the environment or a prompt, never from settings files or the command line.
 
-This module imports nothing from the rest of `desktop`, so every layer may use it.
+The settings a user changes in the program (`Settings`, with the device ports in
+`DevicePorts`) are kept in `<workdir>/settings.json`; they hold no personal data and no
+credential. `Settings.load` reads them and `Settings.to_json` gives the bytes to keep.
+
+This module imports nothing from the rest of `desktop`, so every layer may use it; for the
+same reason it leaves the durable write of the settings file to the caller
+(`desktop.store.files.atomic_write_bytes`).
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 # -- where things are ------------------------------------------------------------------------
 HOME = "STATEMENT_ROOM_HOME"
@@ -77,3 +86,78 @@ def language() -> str | None:
 def tsa_url() -> str | None:
     value = env(TSA_URL)
     return value.strip() or None if value else None
+
+
+def device_password() -> str | None:
+    """The body-worn recorders' password, when one is set (else the caller's default)."""
+    return env(DEVICE_PASSWORD)
+
+
+def password() -> str | None:
+    """The officer's password a command runs with, when one is set."""
+    return env(PASSWORD)
+
+
+# -- the settings file -----------------------------------------------------------------------
+SETTINGS_FILE = "settings.json"
+
+
+def settings_path(workdir: Path) -> Path:
+    """Where the settings of the store in `workdir` are kept."""
+    return workdir / SETTINGS_FILE
+
+
+@dataclass
+class DevicePorts:
+    """The port or URL of each device; empty means not configured."""
+
+    idcard: str = ""
+    mrz: str = ""
+    bodycam: str = ""
+    gnss: str = ""
+
+
+DEMO_PORTS = DevicePorts(
+    idcard="emu-idcard://?card=resident",
+    mrz="emu-mrz://?doc=td3&repeat=1",
+    bodycam="emu-bodycam://?offset=-90",
+    gnss="emu-gnss://?rate=1",
+)
+"""Every device on an in-process emulator (`--demo-devices`): try everything without hardware."""
+
+
+@dataclass
+class Settings:
+    """What the user chooses in the program; kept in `<workdir>/settings.json`."""
+
+    idle_lock_minutes: int = 10
+    long_interview_hours: float = 12.0
+    delete_originals: bool = False  # after a docking, delete verified files from the recorder
+    sm3: bool = False  # also compute SM3 digests of evidence
+    language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
+    ports: DevicePorts = field(default_factory=DevicePorts)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """The settings in `path`; the defaults when it is missing or unreadable (a settings
+        file never stops the program from starting)."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        known = {f.name for f in fields(cls)} - {"ports"}
+        values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
+        stored = raw.get("ports")
+        ports: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        port_names = {f.name for f in fields(DevicePorts)}
+        try:
+            return cls(**values, ports=DevicePorts(**{k: str(v) for k, v in ports.items()
+                                                      if k in port_names}))
+        except TypeError:
+            return cls()
+
+    def to_json(self) -> bytes:
+        """The bytes of `settings.json` for these settings (UTF-8, readable by a person)."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2).encode("utf-8")

@@ -14,10 +14,11 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from desktop import config
+
 DOMAIN = "statement_room"
 DEFAULT_LANGUAGE = "zh_CN"
 LANGUAGES = ("zh_CN", "en")
-LANGUAGE_ENV = "STATEMENT_ROOM_LANG"
 
 
 def locale_dir() -> Path:
@@ -25,8 +26,9 @@ def locale_dir() -> Path:
 
 
 def set_language(language: str | None = None) -> str:
-    """Use `language` (or $STATEMENT_ROOM_LANG, or Chinese) for all messages; return it."""
-    chosen = language or os.environ.get(LANGUAGE_ENV) or DEFAULT_LANGUAGE
+    """Use `language` (or `config.LANGUAGE` from the environment, or Chinese) for all
+    messages; return it."""
+    chosen = language or config.language() or DEFAULT_LANGUAGE
     if chosen not in LANGUAGES:
         chosen = DEFAULT_LANGUAGE
     gettext.bindtextdomain(DOMAIN, str(locale_dir()))

@@ -8,12 +8,12 @@ because the demo set them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from desktop import config
 from desktop.domain.model import Officer, Role
 
-DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; $STATEMENT_ROOM_PASSWORD overrides
+DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; config.PASSWORD overrides
 UNIT = "示例区综合行政执法局城北中队"
 DEMO_OFFICERS = (
     Officer(id="", name="周建国", certificate_no="33070021001", unit=UNIT, role=Role.ADMIN),
@@ -25,7 +25,7 @@ DEMO_MARKER = "DEMO-STORE.txt"
 
 
 def demo_password() -> str:
-    return os.environ.get("STATEMENT_ROOM_PASSWORD") or DEMO_PASSWORD
+    return config.password() or DEMO_PASSWORD
 
 
 def demo_login(workdir: Path) -> tuple[str, str] | None:

@@ -33,6 +33,7 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop import config
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action
@@ -61,7 +62,7 @@ from hardware.gnss.nmea import NmeaError, Rmc, parse_sentence
 from hardware.transport import PortError
 
 DEFAULT_DEVICE_PASSWORD = "000000"  # the vendors' factory default (GA/T 947.4 SDK samples)
-DEVICE_PASSWORD_ENV = "STATEMENT_ROOM_DEVICE_PASSWORD"
+DEVICE_PASSWORD_ENV = config.DEVICE_PASSWORD
 SIDECAR_EXTENSIONS = frozenset({"nmea", "gps", "log"})
 MAX_SIDECAR_BYTES = 8 << 20
 MAX_TRACK_POINTS = 20_000
@@ -69,7 +70,7 @@ MAX_TRACK_POINTS = 20_000
 
 def configured_device_password() -> str:
     """The recorders' password: ${DEVICE_PASSWORD_ENV}, else the factory default."""
-    return os.environ.get(DEVICE_PASSWORD_ENV) or DEFAULT_DEVICE_PASSWORD
+    return config.device_password() or DEFAULT_DEVICE_PASSWORD
 
 
 @dataclass(frozen=True)

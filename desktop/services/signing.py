@@ -15,13 +15,13 @@ statement in read-back with nothing half-signed kept.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop import config
 from desktop.documents.capture import (
     ReadBackSignatures,
     SignatureCapture,
@@ -69,12 +69,12 @@ from sync.protocol.canonical import canonical_json
 
 SIGNATURE_DPI = 200
 DECLARATION_FIELD = "Declaration"
-TSA_ENV = "STATEMENT_ROOM_TSA_URL"
+TSA_ENV = config.TSA_URL
 
 
 def configured_timestamper() -> Any:
-    """The TSA named by $STATEMENT_ROOM_TSA_URL (B-T signatures), or None (B-B)."""
-    url = os.environ.get(TSA_ENV, "").strip()
+    """The TSA named by `config.TSA_URL` (B-T signatures), or None (B-B)."""
+    url = config.tsa_url()
     return http_timestamper(url) if url else None
 
 

@@ -4,7 +4,7 @@ SQLCipher's page MACs cannot tell a store from an older, validly encrypted copy 
 After each signed tree head the program writes it (with the device public key) to this
 file, and the verifier demands that the store's log extends it. By default the anchor sits
 beside the key file (catching a store file restored or swapped on its own); it can be
-mirrored to a second place (`STATEMENT_ROOM_ANCHOR`, e.g. another volume). HQ's
+mirrored to a second place (`config.ANCHOR`, e.g. another volume). HQ's
 countersigned tree heads (sync issue) become the authoritative anchor. See
 docs/decisions/0003-rollback-anchor.md.
 """

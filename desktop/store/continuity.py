@@ -2,7 +2,7 @@
 
 Two records outside the encrypted file say how far its audit log had come:
 
-- every copy of the tree-head anchor (`anchor.json` and the `STATEMENT_ROOM_ANCHOR` mirror,
+- every copy of the tree-head anchor (`anchor.json` and the `config.ANCHOR` mirror,
   desktop/store/anchor.py): the log must *extend* each one (an RFC 9162 consistency proof
   from the anchored head to the log's head), so an older copy of the store, or a different
   one, is caught; on a store that has signed tree heads the primary anchor must exist;

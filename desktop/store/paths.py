@@ -3,11 +3,12 @@ store without loading the cryptography and database stack."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ANCHOR_ENV = "STATEMENT_ROOM_ANCHOR"
+from desktop import config
+
+ANCHOR_ENV = config.ANCHOR
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ class StorePaths:
 
         All of them are written after each signed head and all of them are read at login:
         the log must extend every copy that exists (desktop/store/continuity.py)."""
-        extra = os.environ.get(ANCHOR_ENV)
+        extra = config.anchor_mirror()
         mirrors = [self.anchor]
-        if extra and Path(extra) != self.anchor:
-            mirrors.append(Path(extra))
+        if extra is not None and extra != self.anchor:
+            mirrors.append(extra)
         return mirrors
 
     def exists(self) -> bool:

@@ -3,20 +3,20 @@
 `AppContext` is created once by `app`. `store` is the unlocked store of the officer logged in
 (None before login); windows never touch it on the GUI thread but pass functions that use it
 to `ctx.bg.run(...)`, which runs them on the store thread. Device ports and settings hold no
-personal data and are kept in `<workdir>/settings.json`; with `--demo-devices` every port
-starts on an in-process emulator so a new user can try everything without hardware.
+personal data and are kept in `<workdir>/settings.json` (`desktop.config` reads them); with
+`--demo-devices` every port starts on an in-process emulator so a new user can try
+everything without hardware.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from gettext import gettext as _
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from desktop.config import DEMO_PORTS, SETTINGS_FILE, DevicePorts, Settings, settings_path
 from desktop.domain.errors import UserError
 from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
@@ -25,61 +25,10 @@ if TYPE_CHECKING:  # the store stack loads at login, not at start-up
     from desktop.store.store import Store
 
 Clock = Callable[[], datetime]
+# Windows and tests name the settings through this module as before; they live in config.
+__all__ = ["DEMO_PORTS", "SETTINGS_FILE", "AppContext", "Clock", "DevicePorts", "Settings"]
 
 T = TypeVar("T")
-SETTINGS_FILE = "settings.json"
-
-
-@dataclass
-class DevicePorts:
-    """The port or URL of each device; empty means not configured."""
-
-    idcard: str = ""
-    mrz: str = ""
-    bodycam: str = ""
-    gnss: str = ""
-
-
-DEMO_PORTS = DevicePorts(
-    idcard="emu-idcard://?card=resident",
-    mrz="emu-mrz://?doc=td3&repeat=1",
-    bodycam="emu-bodycam://?offset=-90",
-    gnss="emu-gnss://?rate=1",
-)
-
-
-@dataclass
-class Settings:
-    idle_lock_minutes: int = 10
-    long_interview_hours: float = 12.0
-    delete_originals: bool = False  # after a docking, delete verified files from the recorder
-    sm3: bool = False  # also compute SM3 digests of evidence
-    language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
-    ports: DevicePorts = field(default_factory=DevicePorts)
-
-    @classmethod
-    def load(cls, path: Path) -> Settings:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        if not isinstance(raw, dict):
-            return cls()
-        known = {f.name for f in fields(cls)} - {"ports"}
-        values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
-        ports = raw.get("ports") if isinstance(raw.get("ports"), dict) else {}
-        port_names = {f.name for f in fields(DevicePorts)}
-        try:
-            return cls(**values, ports=DevicePorts(**{k: str(v) for k, v in ports.items()
-                                                      if k in port_names}))
-        except TypeError:
-            return cls()
-
-    def save(self, path: Path) -> None:
-        from desktop.store.files import atomic_write_bytes
-
-        atomic_write_bytes(path, json.dumps(asdict(self), ensure_ascii=False,
-                                            indent=2).encode("utf-8"))
 
 
 class AppContext:
@@ -92,7 +41,7 @@ class AppContext:
         # The store's clock (local time with its UTC offset), without loading the store here.
         self.clock: Clock = clock or (lambda: datetime.now().astimezone())
         self.demo_devices = demo_devices
-        self.settings = Settings.load(paths.workdir / SETTINGS_FILE)
+        self.settings = Settings.load(settings_path(paths.workdir))
         self._configured_ports = self.settings.ports
         if demo_devices:  # for this session only: settings.json keeps the real ports
             self.settings.ports = DevicePorts(**asdict(DEMO_PORTS))
@@ -104,7 +53,9 @@ class AppContext:
         settings = self.settings
         if self.demo_devices:
             settings = replace(settings, ports=self._configured_ports)
-        settings.save(self.paths.workdir / SETTINGS_FILE)
+        from desktop.store.files import atomic_write_bytes
+
+        atomic_write_bytes(settings_path(self.paths.workdir), settings.to_json())
 
     @property
     def ports(self) -> DevicePorts:
