@@ -1,4 +1,4 @@
-"""`statement-room ca init|issue`, through a parser built with `cli_ca.register`."""
+"""`statement-room ca init|issue`, through a parser built with `desktop.cli.ca.register`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import cli_ca
+from desktop import config
+from desktop.cli import ca as cli_ca
 from desktop.documents import certcheck
 from desktop.documents.signer import SoftwareSigner
 from desktop.domain.errors import UserError
@@ -18,14 +19,14 @@ UNIT = "测试市某区综合行政执法局"
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser()
-    cli_ca.register(parser.add_subparsers(dest="command"), None)
+    cli_ca.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(list(argv))
     return int(args.handler(args))
 
 
 def test_init_then_issue_an_officer_p12(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(cli_ca.CA_PASSPHRASE_ENV, "root passphrase 口令")
-    monkeypatch.setenv(cli_ca.P12_PASSPHRASE_ENV, "p12 passphrase")
+    monkeypatch.setenv(config.CA_PASSPHRASE, "root passphrase 口令")
+    monkeypatch.setenv(config.P12_PASSPHRASE, "p12 passphrase")
     ca_dir = tmp_path / "ca"
     assert run("ca", "init", "--unit", UNIT, "--out", str(ca_dir)) == 0
     assert b"PRIVATE KEY" not in (ca_dir / cli_ca.ROOT_KEY).read_bytes()
@@ -43,7 +44,7 @@ def test_init_then_issue_an_officer_p12(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(UserError, match="refusing to overwrite"):
         run("ca", "issue", "--root", str(ca_dir), "--kind", "seal", "--unit", UNIT,
             "--out", str(out))
-    monkeypatch.setenv(cli_ca.CA_PASSPHRASE_ENV, "wrong")
+    monkeypatch.setenv(config.CA_PASSPHRASE, "wrong")
     with pytest.raises(UserError, match="passphrase"):
         run("ca", "issue", "--root", str(ca_dir), "--kind", "seal", "--unit", UNIT,
             "--out", str(tmp_path / "seal.p12"))

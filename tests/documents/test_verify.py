@@ -20,7 +20,7 @@ import pytest
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from desktop import cli_documents
+from desktop.cli import documents as cli_documents
 from desktop.documents.pki import TestPki
 from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field

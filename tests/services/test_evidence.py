@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import cli_evidence
+from desktop.cli import evidence as cli_evidence
 from desktop.domain.errors import UserError
 from desktop.services import evidence
 from desktop.store import evidence as records

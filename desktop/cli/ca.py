@@ -1,11 +1,11 @@
 """`statement-room ca init|issue`: a unit's own CA for a unit without a bureau CA (decision 0015).
 
 `ca init --unit U --out DIR` writes DIR/root.cert.pem and DIR/root.key.json (the root key
-under Argon2id + AES-256-GCM; passphrase from $STATEMENT_ROOM_CA_PASSPHRASE or asked twice)
+under Argon2id + AES-256-GCM; passphrase from `config.CA_PASSPHRASE` or asked twice)
 and refuses to overwrite. `ca issue --root DIR --kind officer|seal|device --name N
 [--certificate C] --unit U --out FILE.p12` issues a certificate and writes its .p12 (key,
-certificate, root) under $STATEMENT_ROOM_P12_PASSPHRASE or a passphrase asked twice.
-Neither needs a store.
+certificate, root) under `config.P12_PASSPHRASE` or a passphrase asked twice (variables of
+`desktop.config`). Neither needs a store.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ from __future__ import annotations
 import argparse
 from gettext import gettext as _
 from pathlib import Path
-from typing import Any
 
+from desktop import config
+from desktop.cli.common import Subparsers, action, group, secret
 from desktop.domain.errors import UserError
 
-CA_PASSPHRASE_ENV = "STATEMENT_ROOM_CA_PASSPHRASE"
-P12_PASSPHRASE_ENV = "STATEMENT_ROOM_P12_PASSPHRASE"
 ROOT_CERT = "root.cert.pem"
 ROOT_KEY = "root.key.json"
 
 
 def _passphrase(env: str, prompt: str, confirm: bool) -> bytes:
-    from desktop.cli_common import secret
-
     return secret(env, prompt, confirm, passphrase=True).encode("utf-8")
 
 
@@ -53,7 +50,7 @@ def cmd_ca_init(args: argparse.Namespace) -> int:
         if (out / name).exists():
             raise UserError(_("{path} exists; refusing to overwrite it.").format(
                 path=out / name))
-    passphrase = _passphrase(CA_PASSPHRASE_ENV, _("Passphrase for the root key: "), True)
+    passphrase = _passphrase(config.CA_PASSPHRASE, _("Passphrase for the root key: "), True)
     root = unit_ca.create_unit_root(args.unit, years=args.years)
     sealed = ca_root.export_root_key(root, passphrase)
     out.mkdir(parents=True, exist_ok=True)
@@ -77,29 +74,25 @@ def cmd_ca_issue(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise UserError(_("{path} exists; refusing to overwrite it.").format(path=args.out))
     root = ca_root.load_root_key(
-        data, _passphrase(CA_PASSPHRASE_ENV, _("Passphrase for the root key: "), False))
+        data, _passphrase(config.CA_PASSPHRASE, _("Passphrase for the root key: "), False))
     issued = unit_ca.issue(root, args.kind, name=args.name, unit=args.unit,
                            certificate_no=args.certificate, years=args.years)
     p12 = unit_ca.pkcs12_for(issued, issued.chain, _passphrase(
-        P12_PASSPHRASE_ENV, _("Passphrase for the new key file: "), True))
+        config.P12_PASSPHRASE, _("Passphrase for the new key file: "), True))
     _write_new(args.out, p12)
     print(_("Issued {subject}; key file {path}.").format(
         subject=issued.certificate.subject.rfc4514_string(), path=args.out))
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    """Add `ca init` and `ca issue` to the main parser (`command` is unused: no store)."""
-    del command
-    ca = sub.add_parser("ca", help=_("a unit's own certificate authority")).add_subparsers(
-        dest="ca_command", required=True)
-    init = ca.add_parser("init", help=_("create the unit root certificate and its key file"))
-    init.set_defaults(handler=cmd_ca_init)
+def register(sub: Subparsers) -> None:
+    """Add `ca init` and `ca issue` (no store: they work on files)."""
+    ca = group(sub, "ca", _("a unit's own certificate authority"), "ca_command")
+    init = action(ca, "init", cmd_ca_init, _("create the unit root certificate and its key file"))
     init.add_argument("--unit", required=True, help=_("the unit's name"))
     init.add_argument("--out", type=Path, required=True, help=_("folder for the root files"))
     init.add_argument("--years", type=int, default=20)
-    issue = ca.add_parser("issue", help=_("issue a certificate and its .p12 key file"))
-    issue.set_defaults(handler=cmd_ca_issue)
+    issue = action(ca, "issue", cmd_ca_issue, _("issue a certificate and its .p12 key file"))
     issue.add_argument("--root", type=Path, required=True, help=_("folder of the root files"))
     issue.add_argument("--kind", choices=("officer", "seal", "device"), required=True)
     issue.add_argument("--name", help=_("officer's name, or device serial"))

@@ -15,25 +15,24 @@ README and the stand-alone
 from __future__ import annotations
 
 import argparse
-import json
 from gettext import gettext as _
 from pathlib import Path
-from typing import Any
+
+from desktop.cli.common import Subparsers, add_json, command, login_from_args, print_json
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args  # the CLI's one way to log in
     from desktop.services.export import export_package
 
     with login_from_args(args) as store:
         result = export_package(store, args.statement, args.out, with_media=args.with_media)
     if args.json:
-        print(json.dumps({
+        print_json({
             "ok": True, "package": str(result.path), "sha256": result.sha256,
             "size": result.size, "events": result.events, "tree_size": result.tree_size,
             "verifier_sha256": result.verifier_sha256,
             "evidence_items": result.evidence_items, "media_included": result.media_included,
-        }, ensure_ascii=False), flush=True)
+        })
         return 0
     print(_("Court package written to {path} ({events} audit events, SHA-256 {sha256}).").format(
         path=result.path, events=result.events, sha256=result.sha256))
@@ -50,18 +49,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    """Add the `export` subcommand to the main parser's subparsers."""
-    export = sub.add_parser("export", help=_("export a sealed statement as a court package"))
-    export.set_defaults(handler=cmd_export)
-    export.add_argument("--workdir", type=Path, default=None,
-                        help=_("store directory (default: ${env} or the user data directory)")
-                        .format(env="STATEMENT_ROOM_HOME"))
-    export.add_argument("--officer", help=_("certificate number of the officer logging in"))
+def register(sub: Subparsers) -> None:
+    """Add `export`."""
+    export = command(sub, "export", cmd_export,
+                     _("export a sealed statement as a court package"), login=True)
     export.add_argument("--statement", required=True, metavar="ID",
                         help=_("the statement to export"))
     export.add_argument("--out", type=Path, required=True, metavar="PKG.zip",
                         help=_("where to write the package"))
     export.add_argument("--with-media", action="store_true",
                         help=_("also put the case's evidence media into the package"))
-    export.add_argument("--json", action="store_true", help=_("end with one JSON line"))
+    add_json(export)

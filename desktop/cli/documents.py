@@ -10,16 +10,23 @@ via `UserError`). Without --trust no signer can be trusted, so the bottom line i
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.common import (
+    EXIT_OK,
+    Subparsers,
+    action,
+    add_json,
+    add_officer,
+    login_from_args,
+    print_json,
+)
 from desktop.documents.verify import SignatureReport, VerificationReport, verify_pdf
 from desktop.services.verify import load_certificates, load_crls, read_file, stored_copy
 
-EXIT_OK = 0
 EXIT_DOES_NOT_HOLD = 3
 
 
@@ -69,7 +76,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         result = report.as_json()
         if record is not None:
             result["record"] = record
-        print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+        print_json(result)
     else:
         _print_report(report)
         if record is not None and record_problem is None:
@@ -85,8 +92,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any], str | None]:
     """Compare the file with the signed PDF kept in the store at --workdir."""
-    from desktop.cli_common import login_from_args  # the CLI's one way to log in
-
     with login_from_args(args, workdir=args.record_workdir) as store:
         found = stored_copy(store, data)
     if found.statement_id is None:
@@ -96,16 +101,16 @@ def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any]
     return {"statement": found.statement_id, "exact": found.exact}, None
 
 
-def register(sub: Any) -> None:
-    """Add the `verify` subcommand to the main parser's subparsers."""
-    verify = sub.add_parser("verify", help=_("verify the signatures of a statement PDF"))
-    verify.set_defaults(handler=cmd_verify)
+def register(sub: Subparsers) -> None:
+    """Add `verify FILE.pdf` (a store only with --workdir, to compare with its record)."""
+    verify = action(sub, "verify", cmd_verify, _("verify the signatures of a statement PDF"))
     verify.add_argument("file", type=Path, metavar="FILE.pdf")
     verify.add_argument("--trust", type=Path, action="append", default=[], metavar="ROOT.pem",
                         help=_("trusted root certificate (repeatable)"))
     verify.add_argument("--crl", type=Path, action="append", default=[], metavar="CRL.pem",
                         help=_("certificate revocation list (repeatable)"))
-    verify.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    add_json(verify)
+    # Not the shared --workdir: here the store is optional and never defaulted.
     verify.add_argument("--workdir", dest="record_workdir", type=Path, default=None,
                         help=_("also check the file against the record in this store"))
-    verify.add_argument("--officer", help=_("certificate number of the officer logging in"))
+    add_officer(verify)

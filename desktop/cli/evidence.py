@@ -11,11 +11,19 @@ Files are encrypted into the store's vault; names stay inside the encrypted data
 from __future__ import annotations
 
 import argparse
-import json
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop import config
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    command,
+    group,
+    login_from_args,
+    print_json,
+)
 from desktop.services.evidence import ImportedItem, SkippedEntry
 
 
@@ -45,7 +53,6 @@ def _print_items(stored: list[ImportedItem], already: list[ImportedItem],
 def cmd_import(args: argparse.Namespace) -> int:
     if args.bodycam is not None:
         return _import_bodycam(args)
-    from desktop.cli_common import login_from_args  # the CLI's one way to log in
     from desktop.services.evidence import import_path
 
     with login_from_args(args) as store:
@@ -54,17 +61,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.json:
         _print_items(report.items, [], report.duplicates, report.skipped)
         return 0
-    print(json.dumps({
+    print_json({
         "ok": True,
         "items": [_item_json(i, "stored") for i in report.items]
         + [_item_json(i, "duplicate") for i in report.duplicates],
         "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
-    }, ensure_ascii=False), flush=True)
+    })
     return 0
 
 
 def _import_bodycam(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services.dock import (
         DockPolicy,
         DockProgress,
@@ -103,7 +109,7 @@ def _import_bodycam(args: argparse.Namespace) -> int:
         print(_("Ingest certificate of docking {id}: SHA-256 {sha256}.").format(
             id=docking.id, sha256=docking.certificate_sha256))
         return 0
-    print(json.dumps({
+    print_json({
         "ok": True,
         "docking": docking.id,
         "resumed": report.resumed,
@@ -117,22 +123,21 @@ def _import_bodycam(args: argparse.Namespace) -> int:
         "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
         "deleted": report.deleted,
         "not_deleted": [{"name": s.name, "reason": s.reason} for s in report.not_deleted],
-    }, ensure_ascii=False), flush=True)
+    })
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services.evidence import verify_all
 
     with login_from_args(args) as store:
         report = verify_all(store)
     if args.json:
-        print(json.dumps({
+        print_json({
             "ok": report.ok, "checked": report.checked,
             "problems": [{"id": p.item_id, "original_name": p.original_name,
                           "message": p.message} for p in report.problems],
-        }, ensure_ascii=False), flush=True)
+        })
     else:
         for problem in report.problems:
             print(problem.message)
@@ -145,36 +150,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services.evidence import export_item
 
     with login_from_args(args) as store:
         result = export_item(store, args.id, args.out)
     if args.json:
-        print(json.dumps({"ok": True, "path": str(result.path), "sha256": result.sha256,
-                          "size": result.size}, ensure_ascii=False), flush=True)
+        print_json({"ok": True, "path": str(result.path), "sha256": result.sha256,
+                    "size": result.size})
     else:
         print(_("Evidence written to {path} ({size} bytes, SHA-256 {sha256}).").format(
             path=result.path, size=result.size, sha256=result.sha256))
     return 0
 
 
-def _common(parser: Any) -> None:
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help=_("store directory (default: ${env} or the user data directory)")
-                        .format(env="STATEMENT_ROOM_HOME"))
-    parser.add_argument("--officer", help=_("certificate number of the officer logging in"))
-    parser.add_argument("--json", action="store_true", help=_("end with one JSON line"))
+def register(sub: Subparsers) -> None:
+    """Add `evidence import|verify|export`."""
+    actions = group(sub, "evidence", _("import, verify and export evidence files"),
+                    "evidence_command", metavar="ACTION")
 
-
-def register(sub: Any) -> None:
-    """Add the `evidence` subcommand (import, verify, export) to the main parser."""
-    evidence = sub.add_parser("evidence", help=_("import, verify and export evidence files"))
-    actions = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
-
-    imp = actions.add_parser("import", help=_("encrypt a file or folder into the case's evidence"))
-    imp.set_defaults(handler=cmd_import)
-    _common(imp)
+    imp = command(actions, "import", cmd_import,
+                  _("encrypt a file or folder into the case's evidence"), login=True)
+    add_json(imp)
     imp.add_argument("--case", default=None, metavar="CASE_ID",
                      help=_("the case (without it the files are kept unfiled)"))
     source = imp.add_mutually_exclusive_group(required=True)
@@ -183,7 +179,7 @@ def register(sub: Any) -> None:
     source.add_argument("--bodycam", metavar="URL",
                         help=_("dock a body-worn recorder at this port or URL "
                                "(device password from ${env}, default the factory one)")
-                        .format(env="STATEMENT_ROOM_DEVICE_PASSWORD"))
+                        .format(env=config.DEVICE_PASSWORD))
     imp.add_argument("--delete-originals", action="store_true",
                      help=_("with --bodycam: delete each file from the recorder once its vault "
                             "copy is verified"))
@@ -193,13 +189,13 @@ def register(sub: Any) -> None:
                      help=_("link the files to this statement of the case"))
     imp.add_argument("--sm3", action="store_true", help=_("also compute SM3 digests"))
 
-    ver = actions.add_parser("verify", help=_("decrypt and re-hash every evidence file"))
-    ver.set_defaults(handler=cmd_verify)
-    _common(ver)
+    ver = command(actions, "verify", cmd_verify, _("decrypt and re-hash every evidence file"),
+                  login=True)
+    add_json(ver)
 
-    exp = actions.add_parser("export", help=_("write the original bytes of an evidence file"))
-    exp.set_defaults(handler=cmd_export)
-    _common(exp)
+    exp = command(actions, "export", cmd_export,
+                  _("write the original bytes of an evidence file"), login=True)
+    add_json(exp)
     exp.add_argument("id", metavar="ID", help=_("the evidence item"))
     exp.add_argument("--out", type=Path, required=True, metavar="FILE",
                      help=_("where to write the file"))

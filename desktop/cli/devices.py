@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import signal
 import sys
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from gettext import gettext as _
 from typing import Any
 
+from desktop.cli.common import Subparsers, action, add_json, group, print_json
 from desktop.domain.errors import UserError
 from desktop.services.identity import read_identity
 from hardware.bodycam.emulator import BodycamEmulator
@@ -45,10 +45,6 @@ def device_errors() -> Iterator[None]:
         raise UserError(exc.message) from exc
 
 
-def _print_json(value: dict[str, Any]) -> None:
-    print(json.dumps(value, ensure_ascii=False, default=str), flush=True)
-
-
 def cmd_devices_list(args: argparse.Namespace) -> int:
     ports = list_candidate_ports()
     rows = []
@@ -62,7 +58,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
                      "vid": port.vid, "pid": port.pid, "bridge": port.bridge,
                      "hint": port.hint.value if port.hint else None, "answers_as": found})
     if args.json:
-        _print_json({"ports": rows})
+        print_json({"ports": rows})
         return 0
     if not rows:
         print(_("No serial ports found. A pseudo-terminal or URL can still be given with "
@@ -94,7 +90,7 @@ def cmd_read_mrz(args: argparse.Namespace) -> int:
             port.close()
     result = mrz_json(record)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
@@ -121,7 +117,7 @@ def identity_json(card: IdCardRead) -> dict[str, Any]:
 def cmd_read_id(args: argparse.Namespace) -> int:
     result = identity_json(read_identity(args.port, wait=args.timeout))
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
@@ -158,29 +154,26 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    """Add the device subcommands to the main parser (`command` adds --workdir etc.)."""
-    devices = sub.add_parser("devices", help=_("ID-card, MRZ and GNSS devices")).add_subparsers(
-        dest="devices_command", required=True)
-    listing = devices.add_parser("list", help=_("list serial ports that may be devices"))
-    listing.set_defaults(handler=cmd_devices_list)
+def register(sub: Subparsers) -> None:
+    """Add `devices list|read-id|read-mrz` and `emulate` (no store: they talk to devices)."""
+    devices = group(sub, "devices", _("ID-card, MRZ and GNSS devices"), "devices_command")
+    listing = action(devices, "list", cmd_devices_list,
+                     _("list serial ports that may be devices"))
     listing.add_argument("--probe", action="store_true",
                          help=_("ask each port which device answers"))
-    listing.add_argument("--json", action="store_true")
-    read_id = devices.add_parser("read-id", help=_("read the ID card on an ID-card reader"))
-    read_id.set_defaults(handler=cmd_read_id)
+    add_json(listing)
+    read_id = action(devices, "read-id", cmd_read_id, _("read the ID card on an ID-card reader"))
     read_id.add_argument("--port", required=True, help=_("device path or URL"))
     read_id.add_argument("--timeout", type=float, default=10.0,
                          help=_("seconds to wait for a card"))
-    read_id.add_argument("--json", action="store_true")
-    mrz = devices.add_parser("read-mrz", help=_("read one document from an MRZ reader"))
-    mrz.set_defaults(handler=cmd_read_mrz)
+    add_json(read_id)
+    mrz = action(devices, "read-mrz", cmd_read_mrz, _("read one document from an MRZ reader"))
     mrz.add_argument("--port", required=True, help=_("device path or URL"))
     mrz.add_argument("--framing", choices=[f.value for f in Framing], default=Framing.DESKO.value)
     mrz.add_argument("--timeout", type=float, default=30.0)
-    mrz.add_argument("--json", action="store_true")
-    emulate = sub.add_parser("emulate", help=_("serve an emulated device on a pseudo-terminal"))
-    emulate.set_defaults(handler=cmd_emulate)
+    add_json(mrz)
+    emulate = action(sub, "emulate", cmd_emulate,
+                     _("serve an emulated device on a pseudo-terminal"))
     emulate.add_argument("kind", choices=EMULATED)
     # A pseudo-terminal is the only way it serves; --pty is accepted to say so explicitly.
     emulate.add_argument("--pty", action="store_true",

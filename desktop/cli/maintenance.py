@@ -11,21 +11,18 @@ on the store first: a damaged index is rebuilt into a rewritten store file.
 from __future__ import annotations
 
 import argparse
-import json
 from gettext import gettext as _
-from pathlib import Path
-from typing import Any
+
+from desktop.cli.common import Subparsers, add_json, command, group, login_from_args, print_json
 
 
 def cmd_rebuild_search(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services.maintenance import rebuild_search
 
     with login_from_args(args) as store:
         result = rebuild_search(store)
     if args.json:
-        print(json.dumps({"ok": True, "documents": result.documents,
-                          "repaired": result.repaired}), flush=True)
+        print_json({"ok": True, "documents": result.documents, "repaired": result.repaired})
     elif result.repaired:
         print(_("The search index was damaged; it was rebuilt from the records "
                 "({count} documents) and its damaged pages left out of the store.").format(
@@ -36,16 +33,10 @@ def cmd_rebuild_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    """Add the `maintenance` subcommand to the main parser."""
-    maintenance = sub.add_parser("maintenance", help=_("repair the store's derived data"))
-    actions = maintenance.add_subparsers(dest="maintenance_command", metavar="ACTION",
-                                         required=True)
-    rebuild = actions.add_parser(
-        "rebuild-search", help=_("rebuild the full-text search index from the records"))
-    rebuild.set_defaults(handler=cmd_rebuild_search)
-    rebuild.add_argument("--workdir", type=Path, default=None,
-                         help=_("store directory (default: ${env} or the user data directory)")
-                         .format(env="STATEMENT_ROOM_HOME"))
-    rebuild.add_argument("--officer", help=_("certificate number of the officer logging in"))
-    rebuild.add_argument("--json", action="store_true", help=_("end with one JSON line"))
+def register(sub: Subparsers) -> None:
+    """Add `maintenance rebuild-search`."""
+    actions = group(sub, "maintenance", _("repair the store's derived data"),
+                    "maintenance_command", metavar="ACTION")
+    rebuild = command(actions, "rebuild-search", cmd_rebuild_search,
+                      _("rebuild the full-text search index from the records"), login=True)
+    add_json(rebuild)

@@ -12,8 +12,8 @@
 
 Administrators manage keys. Whoever's key is imported or used types their own secret: the
 officer of an officer's key, each custodian of the seal. Secrets never go on the command line:
-each comes from $STATEMENT_ROOM_SECRET_<certificate number> (for scripts and tests) or a
-prompt naming the officer; a PKCS#12 passphrase from $STATEMENT_ROOM_P12_PASSPHRASE or a
+each comes from the variable `config.SECRET_PREFIX` + <certificate number> (for scripts and
+tests) or a prompt naming the officer; a PKCS#12 passphrase from `config.P12_PASSPHRASE` or a
 prompt. `statement sign` signs a statement whose interviewee refused to sign (no pen needed);
 the pages signed by hand are signed in the window.
 """
@@ -21,38 +21,37 @@ the pages signed by hand are signed in the window.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from desktop import config
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    command,
+    group,
+    login_from_args,
+    print_json,
+    secret,
+    target_officer,
+)
 from desktop.domain.errors import UserError
 from desktop.domain.model import Officer
-
-P12_PASSPHRASE_ENV = "STATEMENT_ROOM_P12_PASSPHRASE"
-SECRET_ENV_PREFIX = "STATEMENT_ROOM_SECRET_"
 
 
 def secret_env(certificate_no: str) -> str:
     """The variable that may hold one officer's password or PIN, for scripts and tests."""
-    return SECRET_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
+    return config.SECRET_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
 
 
 def officersecret(officer: Officer) -> str:
     """The named officer's own password (or token PIN), from their variable or a prompt."""
-    from desktop.cli_common import secret
-
     return secret(secret_env(officer.certificate_no),
                    _("Password or token PIN of {name} ({certificate}): ").format(
                        name=officer.name, certificate=officer.certificate_no))
-
-
-def _officer(store: Any, certificate_no: str) -> Officer:
-    from desktop.cli_common import target_officer
-
-    return target_officer(store, certificate_no)
 
 
 def _read(path: Path) -> bytes:
@@ -64,7 +63,6 @@ def _read(path: Path) -> bytes:
 
 
 def cmd_add_root(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services import keys
 
     with login_from_args(args) as store:
@@ -75,23 +73,22 @@ def cmd_add_root(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args, secret
     from desktop.services import keys
 
     data = _read(args.p12)
     with login_from_args(args) as store:
-        passphrase = secret(P12_PASSPHRASE_ENV, _("Passphrase of the PKCS#12 file: "))
+        passphrase = secret(config.P12_PASSPHRASE, _("Passphrase of the PKCS#12 file: "))
         holders: list[Officer] = []
         officer_id = None
         if args.role == "officer":
             if not args.for_officer:
                 raise UserError(_("Name the officer whose key this is with --for."))
-            holders = [_officer(store, args.for_officer)]
+            holders = [target_officer(store, args.for_officer)]
             officer_id = holders[0].id
         elif args.role == "seal":
             if not args.custodian:
                 raise UserError(_("Name the seal's custodian(s) with --custodian."))
-            holders = [_officer(store, number) for number in args.custodian]
+            holders = [target_officer(store, number) for number in args.custodian]
         passwords = {officer.id: officersecret(officer) for officer in holders}
         identity = keys.import_pkcs12(store, data, passphrase.encode("utf-8"), role=args.role,
                                       officer_id=officer_id, holder_passwords=passwords)
@@ -103,12 +100,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_token(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.documents import token_signer
     from desktop.services import keys
 
     with login_from_args(args) as store:
-        officer = _officer(store, args.for_officer)
+        officer = target_officer(store, args.for_officer)
         found = token_signer.find_token_keys(args.module, token_label=args.token_label)
         chosen = [k for k in found
                   if (args.token_label is None or k.ref.token_label == args.token_label)
@@ -130,7 +126,6 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.documents.certcheck import fingerprint
     from desktop.services import keys
     from desktop.store import officers
@@ -147,8 +142,7 @@ def cmd_list(args: argparse.Namespace) -> int:
              "holders": list(k.holders), "chain": list(k.chain),
              "retired_at": _when(k.identity.retired_at)} for k in listings]
     if args.json:
-        print(json.dumps({"keys": rows, "trust_roots": [fingerprint(r) for r in roots]},
-                         ensure_ascii=False), flush=True)
+        print_json({"keys": rows, "trust_roots": [fingerprint(r) for r in roots]})
         return 0
     for row in rows:
         holder = f" [{', '.join(row['holders'])}]" if row["holders"] else ""
@@ -161,7 +155,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_retire(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.services import keys
 
     with login_from_args(args) as store:
@@ -172,13 +165,12 @@ def cmd_retire(args: argparse.Namespace) -> int:
 
 
 def cmd_statement_sign(args: argparse.Namespace) -> int:
-    from desktop.cli_common import login_from_args
     from desktop.documents.capture import ReadBackSignatures
     from desktop.domain.model import SignatureRefusal
     from desktop.services import signing
 
     with login_from_args(args) as store:
-        custodian = _officer(store, args.custodian)
+        custodian = target_officer(store, args.custodian)
         refusal = SignatureRefusal(reason=args.refused, witness_name=args.witness,
                                    recorded_at=store.clock(),
                                    witness_id_number=args.witness_id or "")
@@ -194,22 +186,20 @@ def cmd_statement_sign(args: argparse.Namespace) -> int:
         finally:
             team.close()
     if args.json:
-        print(json.dumps({"ok": True, "sha256": signed.sha256, "pages": signed.pages},
-                         ensure_ascii=False), flush=True)
+        print_json({"ok": True, "sha256": signed.sha256, "pages": signed.pages})
     else:
         print(_("Signed and sealed: {pages} page(s), SHA-256 {sha256}.").format(
             pages=signed.pages, sha256=signed.sha256))
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    """Add `keys …` and `statement sign` to the main parser (`command` adds --workdir etc.)."""
-    keys_cmd = sub.add_parser("keys", help=_("the unit's signing keys")).add_subparsers(
-        dest="keys_command", required=True)
-    root = command("add-root", cmd_add_root, _("trust the unit's root certificate"), keys_cmd,
+def register(sub: Subparsers) -> None:
+    """Add `keys …` and `statement sign`."""
+    keys_cmd = group(sub, "keys", _("the unit's signing keys"), "keys_command")
+    root = command(keys_cmd, "add-root", cmd_add_root, _("trust the unit's root certificate"),
                    login=True)
     root.add_argument("file", type=Path)
-    imp = command("import", cmd_import, _("import a key from a PKCS#12 file"), keys_cmd,
+    imp = command(keys_cmd, "import", cmd_import, _("import a key from a PKCS#12 file"),
                   login=True)
     imp.add_argument("--role", choices=("device", "seal", "officer"), required=True)
     imp.add_argument("--p12", type=Path, required=True)
@@ -217,22 +207,20 @@ def register(sub: Any, command: Any) -> None:
                      help=_("the officer whose key it is"))
     imp.add_argument("--custodian", action="append", metavar="CERT",
                      help=_("a custodian of the seal (repeat for more)"))
-    token = command("import-token", cmd_import_token,
-                    _("register an officer's key on a hardware token"), keys_cmd, login=True)
+    token = command(keys_cmd, "import-token", cmd_import_token,
+                    _("register an officer's key on a hardware token"), login=True)
     token.add_argument("--for", dest="for_officer", metavar="CERT", required=True)
     token.add_argument("--module", required=True, help=_("the token's PKCS#11 library"))
     token.add_argument("--token-label")
     token.add_argument("--key-label")
-    listing = command("list", cmd_list, _("list signing keys and trust roots"), keys_cmd,
+    listing = command(keys_cmd, "list", cmd_list, _("list signing keys and trust roots"),
                       login=True)
-    listing.add_argument("--json", action="store_true")
-    retire = command("retire", cmd_retire, _("retire a signing key"), keys_cmd, login=True)
+    add_json(listing)
+    retire = command(keys_cmd, "retire", cmd_retire, _("retire a signing key"), login=True)
     retire.add_argument("identity", metavar="ID")
-    statement = sub.add_parser("statement", help=_("statements")).add_subparsers(
-        dest="statement_command", required=True)
-    sign = command("sign", cmd_statement_sign,
-                   _("sign and seal a statement the interviewee refused to sign"), statement,
-                   login=True)
+    statement = group(sub, "statement", _("statements"), "statement_command")
+    sign = command(statement, "sign", cmd_statement_sign,
+                   _("sign and seal a statement the interviewee refused to sign"), login=True)
     sign.add_argument("--statement", required=True, metavar="ID")
     sign.add_argument("--refused", required=True, metavar="REASON",
                       help=_("what the interviewee said when refusing"))
@@ -240,4 +228,4 @@ def register(sub: Any, command: Any) -> None:
     sign.add_argument("--witness-id", help=_("the witness's ID number"))
     sign.add_argument("--custodian", required=True, metavar="CERT",
                       help=_("the seal custodian who applies the seal"))
-    sign.add_argument("--json", action="store_true")
+    add_json(sign)

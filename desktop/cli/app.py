@@ -1,0 +1,126 @@
+"""The `statement-room` command: the GUI by default (GUI issue), subcommands for the rest.
+
+This module assembles the parser from the command modules (each exposes
+`register(sub) -> None`), sets the language, and turns the outcome into an exit code.
+Passwords never come from the command line (it is visible to other users and kept in shell
+history): they come from the variables named in `desktop.config` or an interactive prompt.
+The officer logging in is named by certificate number with --officer or the officer
+variable. A refused operation prints a translated message and exits 1; anything else is a bug
+and exits 70 with its traceback on stderr (never written to disk, where it could leak
+personal data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from gettext import gettext as _
+
+from desktop.cli import (
+    audit,
+    ca,
+    demo,
+    devices,
+    documents,
+    evidence,
+    export,
+    keys,
+    maintenance,
+    officers,
+    search,
+)
+from desktop.cli.common import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    Subparsers,
+    add_workdir,
+    default_workdir,
+)
+from desktop.domain.errors import UserError
+from desktop.i18n import LANGUAGES, set_language
+
+REGISTER: tuple[Callable[[Subparsers], None], ...] = (
+    demo.register,
+    officers.register,
+    audit.register,
+    devices.register,
+    documents.register,
+    export.register,
+    evidence.register,
+    keys.register,
+    ca.register,
+    maintenance.register,
+    search.register,
+)
+"""Every command module, in the order `--help` lists their commands."""
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    """No subcommand: the desktop application."""
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        # Qt would abort the process without a word; say what is wrong instead.
+        raise UserError(_("No display was found, so the window cannot open. Run it in a "
+                          "desktop session, or use the subcommands (see `statement-room "
+                          "--help`)."))
+    try:
+        from desktop.ui.app import run_gui
+    except ImportError as exc:  # e.g. Qt's system libraries are missing
+        raise UserError(_("The window cannot start: {error}. The subcommands still work; "
+                          "see `statement-room --help`.").format(error=exc)) from exc
+    return run_gui(args.workdir, demo_devices=args.demo_devices, language=args.lang)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statement-room", description=_("Electronic statement room."))
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
+    add_workdir(parser)
+    parser.add_argument("--demo-devices", action="store_true",
+                        help=_("start the window with every device on an emulator"))
+    sub = parser.add_subparsers(dest="command")
+    for register in REGISTER:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(_peek_language(arguments))
+    # Libraries (pyHanko, fontTools) log notes an officer cannot act on; show only errors,
+    # on stderr and never in a file (a log could hold personal data).
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if getattr(args, "handler", None) is None:
+        args.handler = cmd_gui
+    if hasattr(args, "workdir") and args.workdir is None:
+        args.workdir = default_workdir()
+    try:
+        return int(args.handler(args))
+    except UserError as exc:
+        print(_("Error: {message}").format(message=exc.message), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(_("Interrupted; everything shown as saved is kept."), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        traceback.print_exc()
+        print(_("This is a bug in Statement Room. Nothing shown as saved was lost; please "
+                "report the text above."), file=sys.stderr)
+        return EXIT_BUG
+
+
+def _peek_language(arguments: list[str]) -> str | None:
+    """Set the language before argparse builds its (translated) help texts."""
+    for index, arg in enumerate(arguments):
+        if arg == "--lang" and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
