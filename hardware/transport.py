@@ -11,16 +11,14 @@
 A `?baud=` in a `serial://` URL (user configuration) overrides the `baudrate` argument (the
 driver's default). Native ports are opened exclusively (POSIX `flock`), so a second program is
 reported as "busy" rather than silently sharing the line. Every failure to open raises
-`PortError` whose `kind` says why and whose message is translated; `detail` keeps the original
-text for the log.
+`hardware.errors.PortError` whose `kind` says why and whose message is translated; `detail`
+keeps the original text for the log.
 """
 
 from __future__ import annotations
 
-import enum
 import errno
 import re
-from gettext import gettext as _
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,6 +26,7 @@ import serial
 from serial.serialutil import SerialException
 
 import hardware.urlhandlers  # noqa: F401  (registers the emu-*:// and serial:// handlers)
+from hardware.errors import PortError, PortErrorKind
 
 DEFAULT_BAUDRATE = 9600
 
@@ -49,43 +48,6 @@ class Port(Protocol):
     def reset_input_buffer(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-class PortErrorKind(enum.Enum):
-    NOT_FOUND = "not_found"
-    PERMISSION = "permission"
-    BUSY = "busy"
-    INVALID = "invalid"
-    UNAVAILABLE = "unavailable"
-
-
-class PortError(Exception):
-    """A port could not be opened; `message` is translated, `detail` is the raw cause."""
-
-    def __init__(self, kind: PortErrorKind, port: str, detail: str = "") -> None:
-        self.kind = kind
-        self.port = port
-        self.detail = detail
-        self.message = _message(kind, port)
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _message(kind: PortErrorKind, port: str) -> str:
-    if kind is PortErrorKind.NOT_FOUND:
-        return _("No device at {port}. Check that it is plugged in and that the name is right."
-                 ).format(port=port)
-    if kind is PortErrorKind.PERMISSION:
-        return _("Permission denied opening {port}. On Linux, add the user to the "
-                 "\"dialout\" group and log in again.").format(port=port)
-    if kind is PortErrorKind.BUSY:
-        return _("{port} is busy: another program is using it. Close that program and try "
-                 "again.").format(port=port)
-    if kind is PortErrorKind.INVALID:
-        return _("{port} is not a usable serial port or device URL.").format(port=port)
-    return _("Could not open {port}.").format(port=port)
 
 
 _NOT_FOUND = {errno.ENOENT, errno.ENODEV, errno.ENXIO}

@@ -34,8 +34,7 @@ class FrameError(MalformedReplyError):
     """A malformed or oversized frame (on the device side: a request); `detail` is for logs."""
 
     def __init__(self, message: str | None = None, detail: str = "") -> None:
-        self.detail = detail
-        super().__init__(message)
+        super().__init__(message, detail=detail)
 
     @classmethod
     def default_message(cls) -> str:

@@ -1,7 +1,8 @@
-"""The device side of the Amba-style protocol: answers requests on a link with a
-`BodycamEmulator`'s state machine. `AmbaBodycam` is that emulator served over bytes (what
-`statement-room emulate bodycam` and `emu-bodycam://` serve): the protocol depends on the
-emulator, never the other way round. The command table is in `hardware.bodycam.amba`.
+"""The device side of the Amba-style protocol: `AmbaDevice` answers requests on a link with a
+`BodycamEmulator`'s state machine. It is what `emu-bodycam://` and `statement-room emulate
+bodycam` serve (`AmbaDevice.from_params` builds both halves from the URL's options). The
+protocol wraps the emulator, never the other way round, and the drivers import neither. The
+command table is in `hardware.bodycam.amba`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -45,8 +46,14 @@ class AmbaDevice:
             "ATH": self._storage, "Lck": self._lock,
         }  # fmt: skip
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> AmbaDevice:
+        """A device around `BodycamEmulator.from_params(params)` (the `emu-bodycam://` query)."""
+        return cls(BodycamEmulator.from_params(params))
+
     def serve(self, link: Link, stop: threading.Event) -> None:
         """Answer requests on `link` until `stop` is set; noise and bad frames are skipped."""
+        self.password = None  # a newly served link is a new session
         decoder = RequestDecoder()
         while not stop.is_set():
             in_frame = decoder.partial
@@ -150,14 +157,3 @@ class AmbaDevice:
 
     def _lock(self, _arg: str) -> tuple[Reply, bytes]:
         return self.emulator.lock_storage(), b""
-
-
-# --------------------------------------------------------------------------- driver side
-
-
-class AmbaBodycam(BodycamEmulator):
-    """A `BodycamEmulator` that answers the Amba-style protocol on a link when served."""
-
-    def serve(self, link: Link, stop: threading.Event) -> None:
-        """Answer `@Cmd;len;arg;#` requests on `link` until `stop` is set."""
-        AmbaDevice(self).serve(link, stop)

@@ -7,14 +7,11 @@ path) and lock it again. Every failure is a `BodycamError` subclass.
 
 A `VendorAdapter` holds what differs per vendor: identity field widths (`RecordLayout`), GBK,
 password length, the device's time zone, file-name presets and whether the device can report
-its time. Two drivers live here (a third, `AmbaDriver` for the `@Cmd;len;arg;#` byte protocol,
-in `amba`):
-
-- `EmulatorDriver` talks in-process to a `BodycamEmulator` through its DLL-like Python API
-  (`ok` + `iRet` replies), exercising the same error mapping a DLL binding needs;
-- `VendorDllDriver` is the `ctypes` plug-in point for the vendors' Windows DLLs. It documents
-  the standard exports, checks that a library exposes them, and otherwise raises
-  `VendorLibraryMissingError`; the calls themselves wait for a procured SDK.
+its time. `VendorDllDriver` is the `ctypes` plug-in point for the vendors' Windows DLLs: it
+documents the standard exports, checks that a library exposes them, and otherwise raises
+`VendorLibraryMissingError`; the calls themselves wait for a procured SDK. The other drivers
+live beside it: `AmbaDriver` for the `@Cmd;len;arg;#` byte protocol in `amba`, and the test-only
+`EmulatorDriver` (in `emulator_driver`), so this module never imports an emulator.
 """
 
 from __future__ import annotations
@@ -28,15 +25,11 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from hardware.bodycam.emulator import BodycamEmulator, Reply
 from hardware.bodycam.errors import (
     MalformedReplyError,
-    NotConnectedError,
-    StorageError,
     UnsupportedOperationError,
     VendorLibraryMissingError,
     WrongPasswordError,
-    error_for_iret,
 )
 from hardware.bodycam.filenames import DEFAULT_PRESET, PRESETS, NamePreset
 from hardware.bodycam.identity import (
@@ -54,7 +47,6 @@ __all__ = [
     "DLL_FUNCTIONS",
     "BodycamDriver",
     "ClockReading",
-    "EmulatorDriver",
     "VendorAdapter",
     "VendorDllDriver",
     "host_utc",
@@ -200,93 +192,6 @@ class BodycamDriver(ABC):
     @abstractmethod
     def lock_storage(self) -> None:
         """Leave disk mode (valid only for the current plug-in anyway, §2.5)."""
-
-
-class EmulatorDriver(BodycamDriver):
-    """Drives an in-process `BodycamEmulator` through its DLL-like API."""
-
-    def __init__(
-        self,
-        emulator: BodycamEmulator,
-        adapter: VendorAdapter = ADAPTERS["gat947"],
-        host_clock: HostClock = host_utc,
-    ) -> None:
-        super().__init__(adapter, host_clock)
-        self.emulator = emulator
-        self._password: str | None = None
-
-    def _pwd(self) -> str:
-        if self._password is None:
-            raise NotConnectedError()
-        return self._password
-
-    @staticmethod
-    def _value(reply: Reply) -> Any:
-        if reply.ok != 1:
-            raise error_for_iret(reply.iret)
-        return reply.value
-
-    def connect(self, password: str) -> str:
-        self.adapter.check_password(password)
-        id_code = self._value(self.emulator.init_device())
-        try:
-            self._value(self.emulator.get_zfy_info(password))  # the password check
-        except WrongPasswordError:
-            self.emulator.uninit_device()
-            raise
-        self._password = password
-        if not isinstance(id_code, str):
-            raise MalformedReplyError()
-        return id_code
-
-    def disconnect(self) -> None:
-        self._password = None
-        self.emulator.uninit_device()
-
-    def read_identity(self) -> IdentityRecord:
-        data = self._value(self.emulator.get_zfy_info(self._pwd()))
-        if not isinstance(data, bytes):
-            raise MalformedReplyError()
-        return self.adapter.decode_identity(data)
-
-    def write_identity(self, record: IdentityRecord, *, truncate: bool = False) -> None:
-        data = self.adapter.encode_identity(record, truncate=truncate)
-        self._value(self.emulator.write_zfy_info(data, self._pwd()))
-
-    def read_time(self) -> ClockReading:
-        host = self.host_clock()
-        if not self.adapter.can_read_time:
-            return ClockReading(host, None, None)
-        text = self._value(self.emulator.get_dev_time(self._pwd()))
-        if not isinstance(text, str):
-            raise MalformedReplyError()
-        return self._clock_reading(host, text)
-
-    def _push_time(self, local: datetime) -> None:
-        self._value(self.emulator.sync_dev_time(self._pwd(), local))
-
-    def battery(self) -> int:
-        value = self._value(self.emulator.read_battery(self._pwd()))
-        if not isinstance(value, int) or not 0 <= value <= 100:
-            raise MalformedReplyError()
-        return value
-
-    def resolution(self) -> tuple[int, int]:
-        value = self._value(self.emulator.read_resolution(self._pwd()))
-        if not (isinstance(value, tuple) and len(value) == 2
-                and all(isinstance(v, int) and v > 0 for v in value)):  # fmt: skip
-            raise MalformedReplyError()
-        return (value[0], value[1])
-
-    def unlock_storage(self) -> Path:
-        volume = self._value(self.emulator.set_msdc(self._pwd()))
-        if not isinstance(volume, Path) or not volume.is_dir():
-            raise StorageError()
-        return volume
-
-    def lock_storage(self) -> None:
-        self._pwd()
-        self._value(self.emulator.lock_storage())
 
 
 #: The standard exports every vendor DLL provides (§2.2; `int f(..., int *iRet)`, 1 = success).

@@ -15,9 +15,10 @@ and the next `set_msdc`, of this or of a later emulator on the same root, shows 
 directory again, files an importer deleted still gone. Only a root without it gets a freshly
 filled volume.
 
-`serve` speaks the Amba-style `@Cmd;len;arg;#` byte protocol (`hardware.bodycam.amba`) over a
-`Link`, so drivers reach the same state machine through a pty, a socket or `emu-bodycam://`.
-The clock is injected, so nothing depends on the wall clock.
+`hardware.bodycam.amba_device.AmbaDevice` serves this state machine over the Amba-style
+`@Cmd;len;arg;#` byte protocol on a `Link`, so drivers reach it through a pty, a socket or
+`emu-bodycam://`; `EmulatorDriver` (`emulator_driver`) calls it directly, for tests. The clock
+is injected, so nothing depends on the wall clock.
 """
 
 from __future__ import annotations

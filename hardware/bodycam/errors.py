@@ -1,8 +1,9 @@
 """Typed errors of the body-worn recorder (执法记录仪), one per GA/T 947 `iRet` failure code.
 
-Every error carries a `message` translated through gettext when it is raised, so the desktop can
-show it as is. `IRet` is the acknowledgement enum of the reference (§2.4); `error_for_iret`
-turns a failure code into its error class (an unknown code gives `UnknownIRetError`).
+Every error is a `hardware.errors.DeviceError` whose `message` is translated through gettext, so
+the desktop can show it as is. `IRet` is the acknowledgement enum of the reference (§2.4);
+`error_for_iret` turns a failure code into its error class (an unknown code gives
+`UnknownIRetError`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from enum import IntEnum
 from gettext import gettext as _
 from typing import ClassVar
+
+from hardware.errors import DeviceError
 
 
 class IRet(IntEnum):
@@ -25,19 +28,12 @@ class IRet(IntEnum):
     MSDC_FAILED = 8
 
 
-class BodycamError(Exception):
+class BodycamError(DeviceError):
     """Anything that went wrong talking to a body-worn recorder."""
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message if message is not None else self.default_message()
-        super().__init__(self.message)
 
     @classmethod
     def default_message(cls) -> str:
         return _("The body-worn recorder reported an error.")
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --------------------------------------------------------------------------- identity record

@@ -1,12 +1,13 @@
 """NMEA 0183 reading: sentences to typed GGA/RMC records, and a byte stream to `Fix` values.
 
 `decode_sentence`/`parse_sentence` work on one line and raise only this module's typed errors
-(`NmeaError` and its subclasses `ChecksumError`, `SentenceError`). `NmeaReader` takes a serial
-byte stream in arbitrary chunks, never raises on bad input, and instead skips the line and
-counts the reason in `NmeaReader.skipped` (keys: "checksum", "malformed", "talker", "noise",
-"too_long", "no_fix"). GGA and RMC sentences of the same UTC second are merged into one
-frozen `Fix`; an epoch in which the receiver reports no fix (GGA quality 0, RMC status "V",
-empty position) yields nothing. Positions are WGS-84 decimal degrees, south and west negative.
+(`NmeaError`, a `hardware.errors.DeviceError`, and its subclasses `ChecksumError`,
+`SentenceError`). `NmeaReader` takes a serial byte stream in arbitrary chunks, never raises on
+bad input, and instead skips the line and counts the reason in `NmeaReader.skipped` (keys:
+"checksum", "malformed", "talker", "noise", "too_long", "no_fix"). GGA and RMC sentences of the
+same UTC second are merged into one frozen `Fix`; an epoch in which the receiver reports no fix
+(GGA quality 0, RMC status "V", empty position) yields nothing. Positions are WGS-84 decimal
+degrees, south and west negative.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from gettext import gettext as _
+
+from hardware.errors import DeviceError
 
 FIX_TALKERS = frozenset({"GP", "GN", "BD", "GB", "GL", "GA"})
 MAX_LINE = 120  # NMEA allows 82 characters; some receivers run a little longer
@@ -28,16 +31,12 @@ _LAT = re.compile(r"(\d{2})(\d{2}(?:\.\d+)?)")
 _LON = re.compile(r"(\d{3})(\d{2}(?:\.\d+)?)")
 
 
-class NmeaError(Exception):
+class NmeaError(DeviceError):
     """A sentence could not be decoded; `message` is translated, `reason` is English detail."""
 
     def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, detail=reason)
         self.reason = reason
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ChecksumError(NmeaError):

@@ -4,8 +4,9 @@ It runs the reading sequence of §1.10 (status at open, then find -> select -> r
 timeout per command and retries where repeating a command is harmless (status, find, select).
 A read is never repeated: the card counts itself as read once the command reaches it, so a
 lost reply means the card must be lifted and placed again, which is also what the next find's
-failure then tells the officer (`CardNotReplacedError`). Only the typed errors of `errors`
-escape; each call starts from a clean input buffer, so the next call recovers from any fault.
+failure then tells the officer (`CardNotReplacedError`). Only the typed errors of `errors` (and
+`hardware.errors.PortError` for a port that fails in use) escape; each call starts from a clean
+input buffer, so the next call recovers from any fault.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from hardware.errors import PortError, PortErrorKind
 from hardware.idcard import codec
 from hardware.idcard.codec import SW_FOUND, SW_NO_ITEM, SW_OK, FrameDecoder, Response
 from hardware.idcard.errors import (
     CardNotReplacedError,
     MalformedPayloadError,
     NoCardError,
-    PortError,
     ReaderTimeoutError,
     TransportError,
     UnexpectedStatusError,
@@ -156,7 +157,7 @@ class IdCardReader:
         for attempt in range(attempts):
             try:
                 response = self._exchange(command.frame, timeout)
-            except TransportError:
+            except (TransportError, PortError):  # a port may recover (a USB hiccup)
                 if attempt == attempts - 1:
                     raise
                 continue
@@ -188,4 +189,5 @@ class IdCardReader:
                 if response is not None:
                     return response
         except OSError as error:  # pyserial's SerialException is an OSError
-            raise PortError from error
+            name = str(getattr(self._port, "port", "") or "")
+            raise PortError(PortErrorKind.LOST, name, str(error)) from error

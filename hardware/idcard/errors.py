@@ -1,9 +1,10 @@
 """Typed errors of the ID card reader, one per SAM status code plus the transport failures.
 
-Every error carries a `message` translated through gettext when it is raised, so the desktop
-can show it as is. Status errors keep the SW1/SW2/SW3 bytes they came from; `STATUS_ERRORS`
-maps each SW3 code of the reference table (§1.4) to its class and `error_for_status` builds
-the right instance (an unknown code gives `UnknownStatusError`, never a bare exception).
+Every error is a `hardware.errors.DeviceError` whose `message` is translated through gettext, so
+the desktop can show it as is; a port that fails in use is `hardware.errors.PortError`. Status
+errors keep the SW1/SW2/SW3 bytes they came from; `STATUS_ERRORS` maps each SW3 code of the
+reference table (§1.4) to its class and `error_for_status` builds the right instance (an unknown
+code gives `UnknownStatusError`, never a bare exception).
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from __future__ import annotations
 from gettext import gettext as _
 from typing import ClassVar
 
+from hardware.errors import DeviceError
 
-class IdCardError(Exception):
+
+class IdCardError(DeviceError):
     """Anything that went wrong talking to an ID card reader."""
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message if message is not None else self.default_message()
-        super().__init__(self.message)
 
     @classmethod
     def default_message(cls) -> str:
         return _("The ID card reader reported an error.")
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --------------------------------------------------------------------------- transport
@@ -38,12 +34,6 @@ class ReaderTimeoutError(TransportError):
     @classmethod
     def default_message(cls) -> str:
         return _("The ID card reader did not answer in time. Check its cable and port.")
-
-
-class PortError(TransportError):
-    @classmethod
-    def default_message(cls) -> str:
-        return _("The ID card reader's port cannot be used. Check that it is connected.")
 
 
 class BadFrameError(TransportError):

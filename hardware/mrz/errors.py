@@ -1,27 +1,32 @@
 """Typed errors of the MRZ package.
 
-Every failure the MRZ code can report is an `MrzError`; callers (the desktop service, tests)
-catch that one base class and show `message`, which is translated at the moment it is read so
-a language switch after the error was raised still takes effect.
+Every failure the MRZ code can report is an `MrzError` (a `hardware.errors.DeviceError`);
+callers (the desktop service, tests) catch that one base class and show `message`, which is
+translated at the moment it is read so a language switch after the error was raised still
+takes effect.
 """
 
 from __future__ import annotations
 
 from gettext import gettext as _
 
+from hardware.errors import DeviceError
 
-class MrzError(Exception):
-    """Base class: `code` is stable for logs and tests, `message` is for people."""
+
+class MrzError(DeviceError):
+    """Base class: `code` is stable for logs and tests, `message` is for people.
+
+    `detail` (the only argument) is untranslated data a message shows verbatim: a line
+    length, the offending characters, a reader's OS error.
+    """
 
     code = "mrz"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
-        # The untranslated detail (a line length, a character) goes into the message verbatim.
-        self.detail = detail
+        super().__init__(detail=detail)
 
-    @property
-    def message(self) -> str:
+    @classmethod
+    def default_message(cls) -> str:
         return _("The machine-readable zone could not be read.")
 
 

@@ -6,9 +6,10 @@ Importing this package (pyserial does so once it is in `serial.protocol_handler_
 - `emu-gnss://?rate=…&n=…&seed=…&talker=…&repeat=…&corrupt=…&nofix=a-b` — `GnssEmulator`;
 - `emu-idcard://` — `hardware.idcard.emulator.IdCardReaderEmulator`;
 - `emu-mrz://` — `hardware.mrz.emulator.MrzReaderEmulator`;
-- `emu-bodycam://?root=DIR&serial=…&pwd=…&offset=…&size=…` —
-  `hardware.bodycam.amba_device.AmbaBodycam` speaking the Amba-style protocol
-  (`hardware.bodycam.amba`); without `root` its storage goes to a new temporary directory;
+- `emu-bodycam://?root=DIR&serial=…&pwd=…&offset=…&size=…` — the device side of the
+  Amba-style protocol, `hardware.bodycam.amba_device.AmbaDevice`, around a
+  `hardware.bodycam.emulator.BodycamEmulator` (the port's `emulator` is the `AmbaDevice`; its
+  `emulator` the recorder); without `root` its storage goes to a new temporary directory;
 - `serial://<device>[?baud=N]` — the native port for `<device>` (`serial:///dev/ttyUSB0`,
   `serial://COM3`).
 
@@ -84,5 +85,5 @@ def _install_native() -> None:
 register_emulator("emu-gnss", GnssEmulator.from_params)
 register_emulator("emu-idcard", lazy_factory("hardware.idcard.emulator", "IdCardReaderEmulator"))
 register_emulator("emu-mrz", lazy_factory("hardware.mrz.emulator", "MrzReaderEmulator"))
-register_emulator("emu-bodycam", lazy_factory("hardware.bodycam.amba_device", "AmbaBodycam"))
+register_emulator("emu-bodycam", lazy_factory("hardware.bodycam.amba_device", "AmbaDevice"))
 _install_native()

@@ -19,8 +19,8 @@ from hardware.discovery import (
     port_info,
     probe,
 )
+from hardware.errors import PortError
 from hardware.link import Link
-from hardware.transport import PortError
 from hardware.urlhandlers import register_emulator
 
 

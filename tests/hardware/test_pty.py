@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from hardware.errors import PortError, PortErrorKind
 from hardware.gnss.emulator import GnssEmulator, synthetic_track
 from hardware.gnss.nmea import Fix, NmeaReader
 from hardware.link import Link
-from hardware.transport import Port, PortError, PortErrorKind, open_port
+from hardware.transport import Port, open_port
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX only")
 

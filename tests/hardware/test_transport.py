@@ -10,9 +10,10 @@ import pytest
 import serial
 from serial.serialutil import SerialException
 
+from hardware.errors import PortError, PortErrorKind
 from hardware.gnss.nmea import NmeaReader
 from hardware.link import Link
-from hardware.transport import Port, PortError, PortErrorKind, classify, open_port
+from hardware.transport import Port, classify, open_port
 from hardware.urlhandlers import EmulatorSerial, register_emulator, registered_schemes
 
 

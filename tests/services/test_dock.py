@@ -24,8 +24,8 @@ from desktop.services.dock import DockCancelled, DockPolicy, DockProgress, DockS
 from desktop.store import dockings
 from desktop.store import evidence as records
 from desktop.store.vault_read import decrypt_to
-from hardware.bodycam.driver import EmulatorDriver
 from hardware.bodycam.emulator import BodycamEmulator
+from hardware.bodycam.emulator_driver import EmulatorDriver
 from hardware.bodycam.errors import WrongPasswordError
 from tests.conftest import World
 

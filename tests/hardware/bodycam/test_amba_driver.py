@@ -16,7 +16,7 @@ import pytest
 
 from hardware.bodycam import AmbaDriver, open_bodycam
 from hardware.bodycam.amba_codec import FrameError, ReplyTimeoutError
-from hardware.bodycam.amba_device import AmbaBodycam
+from hardware.bodycam.amba_device import AmbaDevice
 from hardware.bodycam.emulator import BodycamEmulator
 from hardware.bodycam.errors import (
     IRet,
@@ -27,9 +27,10 @@ from hardware.bodycam.errors import (
     WrongPasswordError,
 )
 from hardware.bodycam.identity import IdentityRecord
+from hardware.errors import PortError, PortErrorKind
 from hardware.link import Link
 from hardware.pty import serve_on_pty
-from hardware.transport import Port, PortError, PortErrorKind, open_port
+from hardware.transport import Port, open_port
 
 OFFICER = IdentityRecord("7654321", "654321", "李四", "110105000001", "某市综合行政执法局")
 
@@ -53,9 +54,9 @@ def url(root: Path, **options: str) -> str:
 
 
 def emulator_of(driver: AmbaDriver) -> BodycamEmulator:
-    emulator = getattr(driver.port, "emulator", None)
-    assert isinstance(emulator, BodycamEmulator)
-    return emulator
+    device = getattr(driver.port, "emulator", None)  # what emu-bodycam:// serves
+    assert isinstance(device, AmbaDevice)
+    return device.emulator
 
 
 @pytest.fixture
@@ -259,9 +260,9 @@ def test_silent_or_cut_short_device(reply: bytes, error: type[Exception], text: 
 
 @pty_only
 def test_full_dock_over_a_real_pty(tmp_path: Path, clock: FakeClock) -> None:
-    emulator = AmbaBodycam(OFFICER, volume_root=tmp_path, clock_offset=-125,
-                           host_clock=clock)  # the emulator served over the Amba bytes
-    with serve_on_pty(emulator) as server:
+    emulator = BodycamEmulator(OFFICER, volume_root=tmp_path, clock_offset=-125,
+                               host_clock=clock)
+    with serve_on_pty(AmbaDevice(emulator)) as server:  # the recorder over the Amba bytes
         driver = open_bodycam(server.path, host_clock=clock)
         try:
             assert driver.connect("000000") == "EMU01"

@@ -9,11 +9,11 @@ import pytest
 from hardware.bodycam.driver import (
     ADAPTERS,
     DLL_FUNCTIONS,
-    EmulatorDriver,
     VendorAdapter,
     VendorDllDriver,
 )
 from hardware.bodycam.emulator import DEFAULT_IDENTITY, BodycamEmulator
+from hardware.bodycam.emulator_driver import EmulatorDriver
 from hardware.bodycam.errors import (
     BodycamError,
     ConnectFailedError,

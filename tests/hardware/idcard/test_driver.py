@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hardware.errors import PortError
 from hardware.idcard import codec
 from hardware.idcard.driver import DriverState, IdCardReader, Timeouts
 from hardware.idcard.emulator import Fault, ReaderState, synthetic_card
@@ -14,7 +15,6 @@ from hardware.idcard.errors import (
     IdCardError,
     MalformedPayloadError,
     NoCardError,
-    PortError,
     ReaderTimeoutError,
     ReadFailedError,
     SamFaultError,
