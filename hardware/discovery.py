@@ -154,7 +154,7 @@ def probe(url: str, kinds: Sequence[DeviceKind] = tuple(DeviceKind), *, listen: 
           baudrate: int = 9600, opener: Callable[..., Port] = open_port) -> DeviceKind | None:
     """Which of `kinds` answers on `url` within about `listen` seconds (None: nothing did).
 
-    Raises `hardware.transport.PortError` if the port cannot be opened.
+    Raises `hardware.errors.PortError` if the port cannot be opened.
     """
     port = opener(url, baudrate=baudrate, timeout=min(0.05, listen))
     try:

@@ -33,7 +33,7 @@ from desktop.domain.model import (
     StatementKind,
     TurnKind,
 )
-from desktop.services import audit_trail, interview, records, signing
+from desktop.services import audit_trail, devices, interview, records, signing
 from desktop.services.demo_login import (
     DEMO_MARKER,
     DEMO_OFFICERS,
@@ -42,7 +42,6 @@ from desktop.services.demo_login import (
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
-from desktop.services.identity import read_identity, record_card_party
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
 from desktop.store.files import atomic_write_bytes
@@ -111,8 +110,8 @@ def _interview(store: Store, team: list[Officer]) -> tuple[Case, Party, Statemen
     case = records.create_case(store, Case(
         id=new_id(), number=number, cause="机动车人行道违法停放",
         matter="在人行道上违法停放机动车", place="示例区人民路与解放路交叉口"))
-    party = record_card_party(store, read_identity(DEMO_READER), phone=DEMO_PHONE,
-                              workplace=DEMO_WORKPLACE)
+    party = devices.record_party(store, devices.read_card_party(DEMO_READER).with_contact(
+        DEMO_PHONE, DEMO_WORKPLACE))
     statement = interview.open_statement(
         store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
         place="城北中队询问室一", interviewers=(team[0].id, team[1].id), recorder_id=team[1].id)

@@ -6,18 +6,14 @@ are on disk, and the caller (GUI or CLI) may show it as saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from gettext import gettext as _
 
-from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
     Case,
-    IdKind,
     Officer,
     Party,
-    Sex,
     SignatureRefusal,
     Statement,
     StatementKind,
@@ -30,10 +26,6 @@ from desktop.services.templates import load_template
 from desktop.store import cases, officers
 from desktop.store import statements as repo
 from desktop.store.store import Store
-from hardware.idcard import checkdigit
-from hardware.mrz import Framing, MrzError
-from hardware.mrz.reader import MrzReader
-from hardware.transport import PortError, open_port
 
 
 def open_statement(
@@ -117,9 +109,7 @@ def seal(store: Store, statement_id: str) -> Statement:
 
 
 # --- What the interview workspace of the GUI needs (issue 6 §3) -----------------------------
-
-# Identity documents whose numbers follow GB 11643 (18 characters, ISO 7064 MOD 11-2 check).
-_GB11643_KINDS = (IdKind.RESIDENT_ID, IdKind.HMT_RESIDENCE)
+# (The interviewee's identity, read or typed, is `desktop.services.devices`'.)
 
 
 @dataclass(frozen=True)
@@ -145,75 +135,3 @@ def describe(store: Store, statement_id: str) -> StatementHeader:
 def list_officers(store: Store) -> list[Officer]:
     """Every officer of the store, by name (to choose interviewers and the recorder)."""
     return officers.list_officers(store.conn)
-
-
-def check_manual_party(party: Party) -> Party:
-    """Refuse a typed identity that cannot be right; fill what an ID number says.
-
-    A resident ID or residence-permit number must be 18 characters with a valid check
-    character; its birth date and sex then come from the number.
-    """
-    name = party.name.strip()
-    try:
-        number = checkdigit.normalize(party.id_number)  # full-width digits become ASCII
-    except checkdigit.IdNumberError as exc:
-        raise UserError(exc.message) from exc
-    if not name:
-        raise UserError(_("Enter the interviewee's name."))
-    if not number:
-        raise UserError(_("Enter the number of the identity document."))
-    if party.id_kind in _GB11643_KINDS:
-        try:
-            number = checkdigit.validate(number)
-        except checkdigit.IdNumberError as exc:
-            raise UserError(exc.message) from exc
-        try:
-            born = checkdigit.birth_date(number)
-        except ValueError as exc:
-            raise UserError(_("The ID number does not contain a valid birth date.")) from exc
-        sex = Sex.MALE if checkdigit.sex_code(number) == "1" else Sex.FEMALE
-        return replace(party, name=name, id_number=number, birth_date=born, sex=sex)
-    return replace(party, name=name, id_number=number)
-
-
-def record_manual_party(store: Store, party: Party) -> Party:
-    """Keep an identity typed by the officer, after `check_manual_party`."""
-    checked = check_manual_party(party)
-    with store.transaction() as tx:
-        cases.record_party(tx, checked, "manual")
-        return cases.get_party(tx.conn, checked.id)
-
-
-def read_mrz_party(port_url: str, timeout: float = 30.0) -> Party:
-    """Wait for one document on the MRZ reader at `port_url` (a device thread's work) and
-    return the identity it shows; check digits that fail refuse the read."""
-    try:
-        port = open_port(port_url, timeout=0.1)
-    except PortError as exc:
-        raise UserError(exc.message) from exc
-    try:
-        record = MrzReader(port, Framing.DESKO).read_document(timeout)
-    except MrzError as exc:
-        raise UserError(exc.message) from exc
-    finally:
-        port.close()
-    if not record.valid:
-        raise UserError(_("The document's check digits failed; swipe it again."))
-    name = " ".join(p for p in (record.given_names, record.surname) if p).strip()
-    if record.cn_permit:
-        kind = IdKind.TRAVEL_PERMIT
-    elif record.document_type.startswith("P"):
-        kind = IdKind.PASSPORT
-    else:
-        kind = IdKind.OTHER
-    sexes = {"M": Sex.MALE, "F": Sex.FEMALE}
-    return Party(id=new_id(), id_kind=kind, id_number=record.document_number, name=name,
-                 sex=sexes.get(record.sex, Sex.UNKNOWN), birth_date=record.birth_date,
-                 valid_until=record.expiry_date)
-
-
-def record_mrz_party(store: Store, party: Party) -> Party:
-    """Keep an identity read from a document's MRZ (phone and workplace typed)."""
-    with store.transaction() as tx:
-        cases.record_party(tx, party, "mrz")
-        return cases.get_party(tx.conn, party.id)

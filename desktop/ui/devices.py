@@ -3,17 +3,14 @@
 Each device shows whether it is connected and which port it uses. A click opens a
 `PortChooser`, which lists the serial ports the system reports (with what their USB ids say)
 and also takes a typed device path or URL. Pseudo-terminals and emulators are never listed,
-so typing is the only way to reach them. "Test" checks that the right device answers there.
-Connection state is checked on a device thread every few seconds: a configured emulator URL
-counts as connected, a device path when it exists, and other URLs once a test answered. The
-bar also shows the online/offline state that sync will drive.
+so typing is the only way to reach them. "Test" checks that the right device answers there
+(`devices.check_port`). Connection state is checked on a device thread every few seconds
+(`devices.looks_connected`). The bar also shows the online/offline state that sync will drive.
+What a device is and how it is reached is `desktop.services.devices`'; this module only shows.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from gettext import gettext as _
 
 from PySide6.QtCore import QTimer, Signal
@@ -29,83 +26,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.errors import UserError
+from desktop.services import devices
+from desktop.services.devices import Device
 from desktop.ui.context import DEMO_PORTS, AppContext
-from hardware.discovery import DeviceKind, list_candidate_ports, probe
-from hardware.transport import PortError
-
-
-@dataclass(frozen=True)
-class DeviceSlot:
-    key: str  # field of DevicePorts
-    label: Callable[[], str]
-    probe_kind: DeviceKind | None  # None: tested by connecting (body-worn recorder)
-
-
-SLOTS = (
-    DeviceSlot("idcard", lambda: _("ID-card reader"), DeviceKind.IDCARD),
-    DeviceSlot("mrz", lambda: _("MRZ reader"), DeviceKind.MRZ),
-    DeviceSlot("bodycam", lambda: _("Body-worn recorder"), None),
-    DeviceSlot("gnss", lambda: _("GNSS receiver"), DeviceKind.GNSS),
-)
-
-
-def looks_connected(port: str) -> bool:
-    """Cheap presence check, safe to run every few seconds."""
-    if not port:
-        return False
-    if port.startswith("emu-"):
-        return True  # an in-process emulator is always there
-    if "://" in port:
-        return port.startswith(("socket://", "rfc2217://", "loop://"))
-    return os.path.exists(port)
-
-
-def test_port(slot: DeviceSlot, port: str, device_password: str) -> str:
-    """Open the port and check the right device answers; a translated verdict (or raise)."""
-    if slot.probe_kind is None:
-        from hardware.bodycam import open_bodycam
-        from hardware.bodycam.errors import BodycamError
-
-        try:
-            driver = open_bodycam(port)
-            try:
-                model = driver.connect(device_password)
-                identity = driver.read_identity()
-            finally:
-                driver.disconnect()
-        except (BodycamError, PortError) as exc:
-            raise UserError(str(exc)) from exc
-        return _("Recorder {model} answered: serial {serial}, officer {officer}.").format(
-            model=model, serial=identity.serial, officer=identity.officer_number)
-    try:
-        baud = 115200 if slot.probe_kind is DeviceKind.IDCARD else 9600
-        found = probe(port, [slot.probe_kind], listen=1.5, baudrate=baud)
-    except PortError as exc:
-        raise UserError(exc.message) from exc
-    if found is None:
-        raise UserError(_("No {device} answered on {port}.").format(device=slot.label(),
-                                                                      port=port))
-    return _("{device} answered on {port}.").format(device=slot.label(), port=port)
 
 
 class PortChooser(QDialog):
     """Pick a listed port or type a path or URL; test it before saving."""
 
-    def __init__(self, ctx: AppContext, slot: DeviceSlot, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, device: Device, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.slot = slot
-        self.setWindowTitle(_("Port of the {device}").format(device=slot.label()))
+        self.device = device
+        self.setWindowTitle(_("Port of the {device}").format(device=devices.device_name(device)))
         self.setMinimumWidth(520)
         self.port = QComboBox()
         self.port.setEditable(True)
         self.port.lineEdit().setPlaceholderText(_("/dev/ttyUSB0, COM3, /dev/pts/5 or a URL"))
-        current = getattr(ctx.ports, slot.key)
-        for info in list_candidate_ports():
-            self.port.addItem(f"{info.device}  {info.description}", info.device)
-        self.port.addItem(_("{url}  (emulator)").format(url=getattr(DEMO_PORTS, slot.key)),
-                          getattr(DEMO_PORTS, slot.key))
+        current = getattr(ctx.ports, device.value)
+        for row in devices.list_ports():
+            self.port.addItem(f"{row.device}  {row.description}", row.device)
+        self.port.addItem(_("{url}  (emulator)").format(url=getattr(DEMO_PORTS, device.value)),
+                          getattr(DEMO_PORTS, device.value))
         self.port.setCurrentText(current)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
@@ -133,7 +75,8 @@ class PortChooser(QDialog):
     def test(self) -> None:
         port = self.chosen()
         self.verdict.setText(_("Testing {port}…").format(port=port))
-        self.ctx.bg.run(lambda: test_port(self.slot, port, self.ctx.device_password),
+        device, password = self.device, self.ctx.device_password
+        self.ctx.bg.run(lambda: devices.check_port(device, port, password),
                         self.verdict.setText, lambda exc: self.verdict.setText(str(exc)), io=True)
 
 
@@ -149,11 +92,11 @@ class DeviceBar(QWidget):
         self.connected: dict[str, bool] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for slot in SLOTS:
+        for device in Device:
             button = QToolButton()
             button.setAutoRaise(True)
-            button.clicked.connect(lambda _checked=False, s=slot: self.choose(s))
-            self.buttons[slot.key] = button
+            button.clicked.connect(lambda _checked=False, d=device: self.choose(d))
+            self.buttons[device.value] = button
             layout.addWidget(button)
         self.online = QLabel(_("Offline: sync is not set up yet"))
         self.online.setObjectName("online-state")
@@ -165,23 +108,24 @@ class DeviceBar(QWidget):
         self.timer.start()
 
     def refresh(self) -> None:
-        ports = {slot.key: getattr(self.ctx.ports, slot.key) for slot in SLOTS}
-        self.ctx.bg.run(lambda: {k: looks_connected(p) for k, p in ports.items()},
+        ports = {device.value: getattr(self.ctx.ports, device.value) for device in Device}
+        self.ctx.bg.run(lambda: {k: devices.looks_connected(p) for k, p in ports.items()},
                         self._show, io=True)
 
     def _show(self, connected: dict[str, bool]) -> None:
         self.connected = connected
-        for slot in SLOTS:
-            port = getattr(self.ctx.ports, slot.key)
-            on = connected.get(slot.key, False)
+        for device in Device:
+            port = getattr(self.ctx.ports, device.value)
+            on = connected.get(device.value, False)
             state = _("connected") if on else _("not connected")
-            self.buttons[slot.key].setText(f"{'●' if on else '○'} {slot.label()}: {state}")
-            self.buttons[slot.key].setToolTip(port or _("No port chosen; click to choose one."))
+            button = self.buttons[device.value]
+            button.setText(f"{'●' if on else '○'} {devices.device_name(device)}: {state}")
+            button.setToolTip(port or _("No port chosen; click to choose one."))
 
-    def choose(self, slot: DeviceSlot) -> None:
-        chooser = PortChooser(self.ctx, slot, self)
+    def choose(self, device: Device) -> None:
+        chooser = PortChooser(self.ctx, device, self)
         if chooser.exec() == QDialog.DialogCode.Accepted:
-            setattr(self.ctx.ports, slot.key, chooser.chosen())
+            setattr(self.ctx.ports, device.value, chooser.chosen())
             self.ctx.save_settings()
             self.ports_changed.emit()
             self.refresh()

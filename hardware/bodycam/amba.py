@@ -101,6 +101,7 @@ class SerialPort(Protocol):
     def reset_input_buffer(self) -> None: ...
 
 
+BAUDRATE = 115200  # the line rate it is opened with (it means nothing on a USB CDC link)
 DEFAULT_TIMEOUT = 3.0  # seconds for a reply; a device answers within milliseconds
 STORAGE_TIMEOUT = 15.0  # ATH: a real device re-enumerates before it answers
 
@@ -262,9 +263,9 @@ def open_bodycam(
     """An `AmbaDriver` on `url` (`emu-bodycam://?root=DIR`, `/dev/pts/N`, `socket://…`).
 
     `disconnect()` also closes the port. A port that cannot be opened raises
-    `hardware.transport.PortError` as is.
+    `hardware.errors.PortError` as is.
     """
-    # Short reads let the driver's own deadline decide; the baud rate means nothing on USB.
-    port = open_port(url, baudrate=115200, timeout=READ_SLICE)
+    # Short reads let the driver's own deadline decide.
+    port = open_port(url, baudrate=BAUDRATE, timeout=READ_SLICE)
     return AmbaDriver(port, adapter or ADAPTERS["gat947"], host_clock, timeout=timeout,
                       on_close=port.close)

@@ -1,4 +1,7 @@
-"""GNSS receivers: NMEA 0183 stream reading and a track-replaying emulator."""
+"""GNSS receivers: NMEA 0183 stream reading and a track-replaying emulator.
+
+`BAUDRATE` is the receivers' line rate (NMEA 0183 says 4800; USB receivers default to 9600).
+"""
 
 from hardware.gnss.emulator import GnssEmulator, TrackPoint, synthetic_track
 from hardware.gnss.nmea import (
@@ -15,7 +18,10 @@ from hardware.gnss.nmea import (
     parse_sentence,
 )
 
+BAUDRATE = 9600
+
 __all__ = [
+    "BAUDRATE",
     "ChecksumError",
     "Fix",
     "Gga",

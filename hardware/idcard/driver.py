@@ -12,7 +12,8 @@ input buffer, so the next call recovers from any fault.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -30,6 +31,10 @@ from hardware.idcard.errors import (
     error_for_status,
 )
 from hardware.idcard.payload import IdCardRead, parse_read_payload, to_card_read
+from hardware.transport import open_port
+
+BAUDRATE = 115200  # the line rate of SAM_A/SAM_V readers on their USB-serial bridge
+READ_SLICE = 0.05  # a port read returns this often, so the driver's own deadlines decide
 
 
 class SerialPort(Protocol):
@@ -191,3 +196,14 @@ class IdCardReader:
         except OSError as error:  # pyserial's SerialException is an OSError
             name = str(getattr(self._port, "port", "") or "")
             raise PortError(PortErrorKind.LOST, name, str(error)) from error
+
+
+@contextmanager
+def open_reader(url: str) -> Iterator[IdCardReader]:
+    """An `IdCardReader` on the port at `url` with the reader's line settings; the port closes
+    when the block ends. A port that cannot be opened raises `hardware.errors.PortError`."""
+    port = open_port(url, baudrate=BAUDRATE, timeout=READ_SLICE)
+    try:
+        yield IdCardReader(port)
+    finally:
+        port.close()

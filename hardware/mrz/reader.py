@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Protocol
 
 from hardware.mrz.errors import MrzError, MrzReaderError, MrzTimeoutError
 from hardware.mrz.framing import Framing, WedgeDecoder, decoder_for
 from hardware.mrz.parser import MrzRecord, parse
+from hardware.transport import open_port
+
+BAUDRATE = 9600  # swipe readers' usual line rate (a USB keyboard wedge has none)
+READ_SLICE = 0.1  # a port read returns this often, so `read_document`'s deadline decides
 
 
 class SerialLike(Protocol):
@@ -79,3 +84,14 @@ class MrzReader:
             if deadline is not None and self._clock() >= deadline:
                 raise MrzTimeoutError()
         return parse(self._ready.popleft(), today=self._today())
+
+
+@contextmanager
+def open_reader(url: str, framing: Framing = Framing.DESKO) -> Iterator[MrzReader]:
+    """An `MrzReader` on the port at `url` with the reader's line settings; the port closes
+    when the block ends. A port that cannot be opened raises `hardware.errors.PortError`."""
+    port = open_port(url, baudrate=BAUDRATE, timeout=READ_SLICE)
+    try:
+        yield MrzReader(port, framing)
+    finally:
+        port.close()

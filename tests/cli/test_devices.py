@@ -84,15 +84,15 @@ def test_read_id_from_an_emulated_reader_on_a_pty() -> None:
 
 def test_reader_port_opened_and_closed_repeatedly_leaks_nothing() -> None:
     from desktop.domain.errors import UserError
-    from desktop.services.identity import read_identity
+    from desktop.services.devices import read_id_card
 
     with emulated("idcard", "card=hmt", "seed=2") as path:
         fds = len(os.listdir("/proc/self/fd"))
-        first = read_identity(path, wait=5)
+        first = read_id_card(path, wait=5)
         for _ in range(30):
             # The same card again without lifting it: refused, and the port is released.
             with pytest.raises(UserError, match=r"(?i)place"):
-                read_identity(path, wait=0)
+                read_id_card(path, wait=0)
         assert len(os.listdir("/proc/self/fd")) == fds
     assert first.record.kind.name == "HMT_RESIDENCE"
 

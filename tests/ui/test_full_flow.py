@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import StatementState
 from desktop.services import interview, signing
-from desktop.services.identity import party_from_card, read_identity
+from desktop.services.devices import read_card_party
 from desktop.ui.background import Background
 from desktop.ui.cases import CaseView
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
@@ -86,7 +86,7 @@ def test_login_case_interview_read_back_sign_verify_dock(world: World, tmp_path:
     header = ws.header
     assert header is not None
     qtbot.mouseClick(header.read_card_button, LEFT)
-    expected = party_from_card(read_identity(ctx.ports.idcard))
+    expected = read_card_party(ctx.ports.idcard).party
     assert header.name.text() == expected.name
     assert header.id_number.text() == expected.id_number
     header.place.setText("询问室一")

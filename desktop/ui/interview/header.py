@@ -1,16 +1,16 @@
 """The header stage: who is interviewed, what kind of statement, where, and by whom.
 
-The identity comes from the ID card with one click (read on a device thread, recorded with
-`record_card_party` when the statement starts, together with the phone and workplace the card
-cannot hold), from a document's MRZ, or typed and checked (`check_manual_party`: an ID number
-with a wrong check digit is refused with its message shown inline). Start records the party
-and opens the statement from its template in two store-thread transactions.
+The identity comes from the ID card with one click (read on a device thread), from a
+document's MRZ, or typed and checked (`devices.typed_party`: an ID number with a wrong check
+digit is refused with its message shown inline). Either way the form holds a
+`devices.PartyRead` (a domain party, never a hardware object) until Start records it, with the
+phone and workplace no document holds, and opens the statement from its template in two
+store-thread transactions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from gettext import gettext as _
 
 from PySide6.QtCore import Qt, Signal
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import IdKind, Officer, Party, Sex, Statement, StatementKind
-from desktop.services import interview
-from desktop.services.identity import party_from_card, read_identity, record_card_party
+from desktop.services import devices, interview
+from desktop.services.devices import PartyRead
 from desktop.store.store import Store
 from desktop.ui.context import AppContext
 from desktop.ui.labels import (
@@ -40,7 +40,6 @@ from desktop.ui.labels import (
     officer_label,
     sex_label,
 )
-from hardware.idcard.payload import IdCardRead
 
 CARD_WAIT_SECONDS = 10.0
 MRZ_WAIT_SECONDS = 30.0
@@ -62,8 +61,7 @@ class HeaderForm(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._case_id = case_id
-        self._card: IdCardRead | None = None
-        self._mrz: Party | None = None
+        self._read: PartyRead | None = None  # from a device; None: typed by the officer
         outer = QVBoxLayout(self)
 
         who = QGroupBox(_("Interviewee"), self)
@@ -178,20 +176,15 @@ class HeaderForm(QWidget):
         self.read_card_button.setEnabled(False)
         self.device_status.setText(_("Reading the ID card… place it on the reader."))
         self.error.clear()
-        self._ctx.bg.run(lambda: read_identity(port, wait=CARD_WAIT_SECONDS),
+        self._ctx.bg.run(lambda: devices.read_card_party(port, wait=CARD_WAIT_SECONDS),
                          self._card_read, self._device_failed, io=True)
 
-    def _card_read(self, card: IdCardRead) -> None:
+    def _card_read(self, read: PartyRead) -> None:
         self.read_card_button.setEnabled(True)
-        try:
-            party = party_from_card(card)
-        except UserError as exc:
-            self._device_failed(exc)
-            return
-        self._card, self._mrz = card, None
-        self._show_party(party)
+        self._read = read
+        self._show_party(read.party)
         self._set_identity_read_only(True)
-        self.device_status.setText(_("ID card read: {name}.").format(name=party.name))
+        self.device_status.setText(_("ID card read: {name}.").format(name=read.party.name))
         self.phone.setFocus()
 
     def read_mrz(self) -> None:
@@ -202,15 +195,15 @@ class HeaderForm(QWidget):
         self.read_mrz_button.setEnabled(False)
         self.device_status.setText(_("Waiting for the document… swipe it through the reader."))
         self.error.clear()
-        self._ctx.bg.run(lambda: interview.read_mrz_party(port, MRZ_WAIT_SECONDS),
+        self._ctx.bg.run(lambda: devices.read_mrz_party(port, MRZ_WAIT_SECONDS),
                          self._mrz_read, self._device_failed, io=True)
 
-    def _mrz_read(self, party: Party) -> None:
+    def _mrz_read(self, read: PartyRead) -> None:
         self.read_mrz_button.setEnabled(True)
-        self._card, self._mrz = None, party
-        self._show_party(party)
+        self._read = read
+        self._show_party(read.party)
         self._set_identity_read_only(True)
-        self.device_status.setText(_("Document read: {name}.").format(name=party.name))
+        self.device_status.setText(_("Document read: {name}.").format(name=read.party.name))
         self.phone.setFocus()
 
     def _device_failed(self, exc: BaseException) -> None:
@@ -220,7 +213,7 @@ class HeaderForm(QWidget):
         self.error.setText(str(exc))
 
     def enter_manually(self) -> None:
-        self._card = self._mrz = None
+        self._read = None
         for field in (*self._identity_fields, self.birth_date):
             field.clear()
         self._set_identity_read_only(False)
@@ -263,16 +256,12 @@ class HeaderForm(QWidget):
         self._ctx.run(work, self._started, self._start_failed)
 
     def _party_recorder(self) -> Callable[[Store], Party]:
-        phone, workplace = self.phone.text().strip(), self.workplace.text().strip()
-        card, mrz = self._card, self._mrz
-        if card is not None:
-            return lambda store: record_card_party(store, card, phone=phone, workplace=workplace)
-        if mrz is not None:
-            party = replace(mrz, phone=phone, workplace=workplace)
-            return lambda store: interview.record_mrz_party(store, party)
-        checked = interview.check_manual_party(self.manual_party())  # refuses inline at once
-        self._show_party(checked)
-        return lambda store: interview.record_manual_party(store, checked)
+        read = self._read
+        if read is None:
+            read = devices.typed_party(self.manual_party())  # refuses inline at once
+            self._show_party(read.party)
+        read = read.with_contact(self.phone.text().strip(), self.workplace.text().strip())
+        return lambda store: devices.record_party(store, read)
 
     def _started(self, result: tuple[Statement, Party]) -> None:
         self.started.emit(*result)

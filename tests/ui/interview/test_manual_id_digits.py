@@ -6,7 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.ids import new_id
 from desktop.domain.model import IdKind, Party
-from desktop.services import interview
+from desktop.services.devices import typed_party
 from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
 from tests.conftest import World
@@ -17,7 +17,7 @@ FULL = VALID.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})
 
 def test_service_normalises_full_width() -> None:
     party = Party(id=new_id(), id_kind=IdKind.RESIDENT_ID, id_number=FULL, name="测试人丙")
-    assert interview.check_manual_party(party).id_number == VALID
+    assert typed_party(party).party.id_number == VALID
 
 
 def _header(qtbot: QtBot, ui_ctx: AppContext, world: World):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import IdKind, OpeningItem, StatementState, TurnKind
 from desktop.services import interview
-from desktop.services.identity import party_from_card, read_identity
+from desktop.services.devices import read_card_party
 from desktop.services.templates import load_template
 from desktop.store import cases
 from desktop.ui.context import AppContext
@@ -39,7 +39,7 @@ def type_turn(qtbot: QtBot, ws: InterviewWorkspace, text: str) -> None:
 
 
 def test_read_card_fills_the_header(qtbot: QtBot, ui_ctx: AppContext, world: World) -> None:
-    expected = party_from_card(read_identity(ui_ctx.ports.idcard))
+    expected = read_card_party(ui_ctx.ports.idcard).party
     ws = workspace(qtbot, ui_ctx, world)
     header = ws.header
     assert header is not None
