@@ -90,6 +90,12 @@ def check_transition(statement: Statement, target: StatementState) -> None:
             check_opening_complete(statement)
 
 
+def check_signable(state: StatementState) -> None:
+    """Only a statement in read-back is shown to the interviewee for signing, and signed."""
+    if state is not StatementState.READ_BACK:
+        raise RuleViolation(_("Only a statement in read-back can be signed."))
+
+
 def check_refusal(refusal: SignatureRefusal) -> None:
     """A refusal to sign is recorded with the reason and a witness."""
     if not refusal.witness_name.strip():

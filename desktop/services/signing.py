@@ -49,7 +49,8 @@ from desktop.documents.signing import (
     sign_field,
 )
 from desktop.documents.stamps import officer_stamp_png, text_stamp_png, with_fingerprint_png
-from desktop.domain.errors import RuleViolation, UserError
+from desktop.domain import rules
+from desktop.domain.errors import UserError
 from desktop.domain.model import (
     Action,
     Officer,
@@ -231,8 +232,7 @@ def sign_statement(
     the officers' and the seal's signers, each unlocked by its own officer (`check_team`).
     """
     statement = repo.get_statement(store.conn, statement_id)
-    if statement.state is not StatementState.READ_BACK:
-        raise RuleViolation(_("Only a statement in read-back can be signed."))
+    rules.check_signable(statement.state)
     check_team(store, statement, team)
     rendered = prepare(store, statement_id, declaration, signatures.refusal)
     digests = page_digests(rendered)

@@ -2,14 +2,14 @@
 
 Opened on a statement already in read-back. It prepares the document with the declaration
 the interviewee dictated, or with the ruled space where they write it by hand ("Handwritten
-by the interviewee") (`signing.prepare`, on the store thread, with the page images
-rendered there too), shows the pages, and opens the interviewee's window (`PartyWindow`)
+by the interviewee") (`readback.prepare_document`, on the store thread, with the page
+images rendered there too), shows the pages, and opens the interviewee's window (`PartyWindow`)
 where every page is signed and, if so chosen, the declaration written. From here the
 officer can record a refusal to sign with its witness, return the statement to draft when
 the interviewee asks for a correction, and, once every page is signed and the declaration
 written (or the refusal recorded), the officers sign in turn, each with their own password
 or token PIN, and a seal custodian applies the unit seal (`OfficerSigningPanel`; unlocked and
-signed on the store thread with `signing.sign_statement`). A refused credential is shown
+signed on the store thread with `officer_signing.sign_in_turn`). A refused credential is shown
 beside its officer and keeps everything the interviewee signed. The signed pages then
 replace the working view.
 """
@@ -41,28 +41,17 @@ from PySide6.QtWidgets import (
 from desktop.documents.capture import ReadBackSignatures
 from desktop.domain.errors import UserError
 from desktop.domain.model import SignatureRefusal
-from desktop.services import interview, signing
+from desktop.services import interview, readback, signing
+from desktop.services.officer_signing import Credentials, Roster, load_roster, sign_in_turn
 from desktop.store.store import Store
 from desktop.ui.background import report_error
 from desktop.ui.context import AppContext
-from desktop.ui.readback.officer_signing import (
-    Credentials,
-    OfficerSigningPanel,
-    Roster,
-    SignerRefused,
-    load_roster,
-    unlock_in_turn,
-)
+from desktop.ui.readback.officer_signing import OfficerSigningPanel, SignerRefused
 from desktop.ui.readback.pages import PageViewer, render_pages
 from desktop.ui.readback.party_window import PartyWindow, place_party_window
 from desktop.ui.readback.preview import SignedPreview
 from desktop.ui.readback.refusal import RefusalDialog
-from desktop.ui.readback.session import (
-    Prepared,
-    ReadBackSession,
-    declaration_presets,
-    prepare_pages,
-)
+from desktop.ui.readback.session import Prepared, ReadBackSession
 
 Signed = tuple[signing.SignedStatement, list[QImage]]
 
@@ -93,7 +82,7 @@ class ReadBackFlow(QDialog):
         self._done = False
         self.setWindowTitle(_("Read-back and signing"))
         self.viewer = PageViewer()
-        self.presets = declaration_presets()
+        self.presets = readback.declaration_presets()
         self.declaration_mode = QComboBox()
         self.declaration_mode.addItems([_("The interviewee read the statement"),
                                         _("The statement was read aloud to the interviewee")]
@@ -255,15 +244,20 @@ class ReadBackFlow(QDialog):
             self._say(_("Write down the declaration the interviewee dictated (for example: "
                         "{example}).").format(example=self.presets[0]))
             return
+        statement_id = self.statement_id
+
+        def work(store: Store) -> Prepared:
+            document = readback.prepare_document(store, statement_id, declaration)
+            return document, render_pages(document.pdf)  # rendered off the GUI thread too
+
         self._set_busy(True)
-        self.ctx.run(lambda store: prepare_pages(store, self.statement_id, declaration),
-                     lambda prepared: self._prepared(prepared, declaration), self._failed)
+        self.ctx.run(work, lambda prepared: self._prepared(prepared, declaration), self._failed)
 
     def _prepared(self, prepared: Prepared, declaration: str | None) -> None:
-        rendered, digests, images = prepared
+        document, images = prepared
         first_time = self.session.rendered is None
         written = self.session.signatures.declaration is not None
-        dropped = self.session.replace_document(rendered, digests, images, declaration)
+        dropped = self.session.replace_document(document, images, declaration)
         lost = written and self.session.signatures.declaration is None
         self.viewer.set_pages(images, self.viewer.current)
         self._set_busy(False)
@@ -275,10 +269,10 @@ class ReadBackFlow(QDialog):
         elif self.session.handwritten:
             self._say(_("The document has {pages} page(s). The interviewee signs every page, "
                         "then writes the declaration by hand.").format(
-                            pages=rendered.page_count))
+                            pages=document.page_count))
         else:
             self._say(_("The document has {pages} page(s). The interviewee signs every page."
-                        ).format(pages=rendered.page_count))
+                        ).format(pages=document.page_count))
         if self.party_window is not None:
             self.party_window.reload()
         if first_time:
@@ -430,17 +424,11 @@ class ReadBackFlow(QDialog):
         signatures = self.session.signatures
         declaration = None if signatures.refusal is not None else self.session.declaration
 
+        statement_id = self.statement_id
+
         def work(store: Store) -> Signed:
-            try:
-                team = unlock_in_turn(store, self.statement_id, credentials)
-            finally:
-                credentials.forget()
-            try:
-                signed = signing.sign_statement(store, self.statement_id, signatures,
-                                                team=team, declaration=declaration,
-                                                timestamper=signing.configured_timestamper())
-            finally:
-                team.close()
+            signed = sign_in_turn(store, statement_id, signatures, credentials,
+                                  declaration=declaration)
             return signed, render_pages(signed.pdf)
 
         panel.say(_("The officers sign and the unit seal is applied…"))

@@ -9,7 +9,7 @@ a choice among the seal custodians (`keys.seal_custodians`) and that custodian's
 Being logged in counts for nothing here: each field opens only its own officer's key.
 
 The panel only collects; `Credentials` goes to the read-back dialog, which unlocks and signs
-on the store thread (`unlock_in_turn`, then `signing.sign_statement`). A wrong password is
+on the store thread (`desktop.services.officer_signing.sign_in_turn`). A wrong password is
 shown next to the officer it belongs to, with the service's count of remaining tries. The
 fields are cleared as soon as they are read, whatever happens next, and never logged.
 """
@@ -17,7 +17,6 @@ fields are cleared as soon as they are read, whatever happens next, and never lo
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from gettext import gettext as _
 
 from PySide6.QtCore import Signal
@@ -36,85 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.capture import SignatureCapture, render_png
+from desktop.documents.capture import SignatureCapture
 from desktop.domain.errors import UserError
-from desktop.domain.model import Officer
-from desktop.services import keys, signing
-from desktop.store import signing_keys
-from desktop.store import statements as statements_repo
-from desktop.store.store import Store
+from desktop.services import signing
+from desktop.services.officer_signing import Credentials, Roster, Seat
 from desktop.ui.readback.signature_pad import SignaturePadPanel
 
 SEAL_SLOT = signing.SEAL_SLOT  # the key of the seal custodian's row in errors
 SignerRefused = signing.SignerRefused
 HAND_WIDTH_MM = 90.0  # an officer's handwritten name: a short line
 HAND_HEIGHT_MM = 30.0
-HANDWRITING_DPI = 200
 ERROR_STYLE = "color: #b00020;"
-
-
-# --- what the store says about the signers (loaded on the store thread) --------------------
-
-@dataclass(frozen=True)
-class Seat:
-    """One officer who signs the statement, with their part and how their key opens."""
-
-    officer: Officer
-    part: str  # "Interviewer", "Recorder", or both, in words
-    token: bool  # the key is on a hardware token: the PIN is asked, not the password
-
-
-@dataclass(frozen=True)
-class Roster:
-    """Who signs a statement and who may apply the seal; `missing` says who lacks a key."""
-
-    seats: tuple[Seat, ...]
-    custodians: tuple[Officer, ...]
-    missing: tuple[str, ...]
-
-
-def load_roster(store: Store, statement_id: str) -> Roster:
-    statement = statements_repo.get_statement(store.conn, statement_id)
-    seats = []
-    for officer in signing.signing_team(store, statement_id):
-        interviewer = officer.id in statement.interviewer_ids
-        recorder = officer.id == statement.recorder_id
-        part = (_("Interviewer and recorder") if interviewer and recorder
-                else _("Recorder") if recorder else _("Interviewer"))
-        identity = signing_keys.active_identity(store.conn, signing_keys.OFFICER, officer.id)
-        seats.append(Seat(officer, part, identity is not None and identity.kind == "pkcs11"))
-    return Roster(tuple(seats), tuple(keys.seal_custodians(store)),
-                  tuple(signing.missing_signing_keys(store, statement_id)))
-
-
-# --- what the officers entered, and unlocking it on the store thread ----------------------
-
-@dataclass
-class Credentials:
-    """Each officer's own secret, the custodian's, and optional handwriting; used once."""
-
-    secrets: dict[str, str]  # officer id -> that officer's password or token PIN
-    custodian_id: str
-    custodian_secret: str
-    handwriting: dict[str, SignatureCapture] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # never show a secret, even in a traceback
-        return f"Credentials({sorted(self.secrets)}, custodian={self.custodian_id})"
-
-    def forget(self) -> None:
-        self.secrets.clear()
-        self.custodian_secret = ""
-
-
-def unlock_in_turn(store: Store, statement_id: str,
-                   credentials: Credentials) -> signing.SigningTeam:
-    """The service's `unlock_team` with what the rows hold (handwriting drawn to PNG here)."""
-    handwriting = {officer_id: render_png(capture, dpi=HANDWRITING_DPI)
-                   for officer_id, capture in credentials.handwriting.items()}
-    return signing.unlock_team(store, statement_id, credentials.secrets,
-                               custodian_id=credentials.custodian_id,
-                               seal_secret=credentials.custodian_secret,
-                               handwriting=handwriting)
 
 
 # --- the widgets ---------------------------------------------------------------------------

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 
 from desktop.documents.capture import DECLARATION, PageSignature
 from desktop.domain.errors import UserError
+from desktop.services.readback import declaration_presets
 from desktop.ui.readback.fingerprint import FingerprintImport
 from desktop.ui.readback.pages import PageViewer, page_label
-from desktop.ui.readback.session import ReadBackSession, declaration_presets
+from desktop.ui.readback.session import ReadBackSession
 from desktop.ui.readback.signature_pad import (
     DECLARATION_HEIGHT_MM,
     DECLARATION_WIDTH_MM,

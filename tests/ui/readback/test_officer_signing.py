@@ -27,10 +27,11 @@ from desktop.documents.verify import verify_pdf
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, StatementKind, StatementState
 from desktop.services import interview, keys, signing
+from desktop.services.officer_signing import Roster, Seat
 from desktop.store import audit, documents
 from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
-from desktop.ui.readback.officer_signing import OfficerSigningPanel, Roster, Seat
+from desktop.ui.readback.officer_signing import OfficerSigningPanel
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
 from tests.poppler import poppler_tool
 from tests.ui.readback.conftest import in_read_back, officer_panel, type_secrets, write_on

@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.model import SignatureRefusal, StatementState
 from desktop.services import interview
+from desktop.services.readback import declaration_presets
 from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
-from desktop.ui.readback.session import declaration_presets
 from tests.conftest import World
 from tests.ui.readback.conftest import answer_questions, sign_first_page, write_on
 
