@@ -140,8 +140,14 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-def open_database(path: Path, data_key: bytes, *, create: bool = False) -> Connection:
-    """Open (or create) the encrypted store at `path` with the raw 256-bit data key."""
+def open_database(path: Path, data_key: bytes, *, create: bool = False,
+                  read_only: bool = False) -> Connection:
+    """Open (or create) the encrypted store at `path` with the raw 256-bit data key.
+
+    `read_only` opens the session's second connection, for reads that must not wait behind
+    a writer (WAL lets them see the last commit meanwhile): the same key and security
+    pragmas, `query_only` on, and no migrations (the writing connection applied them).
+    """
     if len(data_key) != 32:
         raise ValueError("the data key must be 32 bytes")
     if not create and not path.exists():
@@ -168,7 +174,14 @@ def open_database(path: Path, data_key: bytes, *, create: bool = False) -> Conne
             # Sorts and temporary tables would otherwise be able to spill decrypted rows to
             # temp files; keep them in memory.
             conn.execute("PRAGMA temp_store = MEMORY")
-            migrate(conn)
+            if read_only:
+                conn.execute("PRAGMA query_only = ON")
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if version != SCHEMA_VERSION:
+                    raise RuntimeError(f"the store is at schema {version}, not "
+                                       f"{SCHEMA_VERSION}: open it for writing first")
+            else:
+                migrate(conn)
     except BaseException:
         conn.close()
         raise

@@ -4,7 +4,12 @@
 key and first (admin) officer. `unlock` records the attempt, unwraps the data key with the
 officer's password (desktop.store.lockout: count before checking, fail closed), opens the
 database, moves login failures queued in the key file into the audit log, and returns a
-`Store`: one connection owned by one session. `recover` (desktop.store.recovery) opens a
+`Store`: one writing connection and one read-only connection owned by one session.
+
+Threads (decision 12, amended by issue 12): writes (`transaction()`) run where the session's
+writes are serialised, reads (`reading()`) on the read-only connection so they never wait
+behind a writer, and long work hands its short writes over with `write(fn)`. None of these
+may run on the GUI thread (`desktop.store.threads`). `recover` (desktop.store.recovery) opens a
 store with HQ's escrow private key and gives an officer a new password.
 """
 
@@ -12,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from gettext import gettext as _
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
@@ -66,9 +73,12 @@ from desktop.store.lockout import (
 from desktop.store.lockout import lock_message as _lock_message
 from desktop.store.paths import ANCHOR_ENV, StorePaths
 from desktop.store.recovery import recover
+from desktop.store.threads import WriteLane, check_thread, inline
 from desktop.store.tx import Clock, Tx, system_clock, transaction
 from desktop.store.vault_tidy import tidy_at_open
 from sync.protocol.treehead import SignedTreeHead
+
+T = TypeVar("T")
 
 __all__ = ["ANCHOR_ENV", "AccountLocked", "AnchorMissing", "AttemptNotRecorded", "SavesLost",
            "Store", "StorePaths", "StoreRolledBack", "WrongCredentials", "_lock_message",
@@ -76,7 +86,7 @@ __all__ = ["ANCHOR_ENV", "AccountLocked", "AnchorMissing", "AttemptNotRecorded",
 
 
 class Store:
-    """An unlocked store: the connection, the key file and the officer of this session."""
+    """An unlocked store: the connections, the key file and the officer of this session."""
 
     def __init__(
         self,
@@ -88,7 +98,12 @@ class Store:
         clock: Clock,
     ) -> None:
         self.paths = paths
-        self.conn = conn
+        self._conn = conn
+        # The read-only connection: opened on the first read, closed with the session.
+        self._read_conn: Connection | None = None
+        self._read_lock = threading.Lock()
+        # Where `write(fn)` runs: here without a background; the GUI's store lane otherwise.
+        self.write_lane: WriteLane = inline
         self._key_file = key_file
         self._data_key = data_key
         self.officer = officer
@@ -107,6 +122,42 @@ class Store:
         return f"Store({self.paths.workdir}, officer={self.officer.id})"
 
     @property
+    def conn(self) -> Connection:
+        """The writing connection (never on the GUI thread)."""
+        check_thread()
+        return self._conn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """The read-only connection inside one read transaction (one consistent snapshot of
+        the last commit); it never waits for a writer. Never on the GUI thread."""
+        check_thread()
+        with self._read_lock:
+            with guarded():
+                if self._read_conn is None:
+                    self._read_conn = open_database(self.paths.database, self._data_key,
+                                                    read_only=True)
+                self._read_conn.execute("BEGIN")
+            try:
+                with guarded():
+                    yield self._read_conn
+            finally:
+                with contextlib.suppress(Exception):
+                    self._read_conn.execute("ROLLBACK")
+
+    def write(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (a short transaction) where this session's writes are serialised and
+        return its value: how long work on another thread records what it did."""
+        return self.write_lane(fn)
+
+    def _close_reader(self) -> None:
+        with self._read_lock:
+            if self._read_conn is not None:
+                with contextlib.suppress(Exception):
+                    self._read_conn.close()
+                self._read_conn = None
+
+    @property
     def store_id(self) -> str:
         return self._key_file.store_id
 
@@ -122,9 +173,10 @@ class Store:
     def transaction(self) -> Iterator[Tx]:
         """One durable transaction acting as the logged-in officer; once it has committed
         (before the caller may say "saved") the high-water mark records it."""
+        check_thread()
         if not self._mark_started:
             self._start_mark()
-        with transaction(self.conn, self.clock, self.officer.id) as tx:
+        with transaction(self._conn, self.clock, self.officer.id) as tx:
             yield tx
         self._advance_mark()
 
@@ -268,19 +320,21 @@ class Store:
         every later statement fails, down to the COMMIT of the logout. A fresh connection
         reads the other pages as before.
         """
-        old = self.conn
-        self.conn = open_database(self.paths.database, self._data_key)
+        old = self._conn
+        self._conn = open_database(self.paths.database, self._data_key)
         with contextlib.suppress(Exception):
             old.close()
+        self._close_reader()  # the next read opens a fresh one too
 
     def repair_search_index(self) -> int:
         """Rebuild a damaged search index into a fresh copy of the store (`search.repair_index`)
         with this session's connection closed meanwhile; returns the documents indexed."""
+        self._close_reader()
         self.conn.close()
         try:
             return search.repair_index(self.paths.database, self._data_key)
         finally:
-            self.conn = open_database(self.paths.database, self._data_key)
+            self._conn = open_database(self.paths.database, self._data_key)
 
     def lock_session(self) -> None:
         """The screen locked (idle, or the officer stepped away); work stays open."""
@@ -368,9 +422,10 @@ class Store:
             if sign and not self.suspect:
                 self.sign_tree_head()
         finally:
+            self._close_reader()
             with contextlib.suppress(Exception):
-                self.conn.execute("PRAGMA optimize")
-            self.conn.close()
+                self._conn.execute("PRAGMA optimize")
+            self._conn.close()
             self._mark.close()
 
     def __enter__(self) -> Store:

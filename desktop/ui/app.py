@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from desktop.i18n import set_language
 from desktop.store.paths import StorePaths
-from desktop.ui.background import Background
+from desktop.ui.background import Background, Lane
 from desktop.ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -123,6 +123,11 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
 
     sys.excepthook = lambda _type, exc, _tb: report_error(exc)
     bg = Background(app)
+    # The GUI thread never waits for the database: a store call made on it is a bug, raised
+    # at once (desktop/store/threads.py) rather than felt as a frozen window.
+    from desktop.store.threads import forbid_thread
+
+    forbid_thread()
     ctx = AppContext(StorePaths(workdir), bg, demo_devices=demo_devices)
     set_language(language or ctx.settings.language or None)
     launcher = Launcher(ctx)
@@ -131,5 +136,6 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
         return app.exec()
     finally:
         if ctx.store is not None:
+            bg.wait_lane(Lane.LONG)  # long work still writes to the store it would close
             bg.call(ctx.store.close)
         bg.shutdown()

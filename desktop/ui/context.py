@@ -2,10 +2,11 @@
 
 `AppContext` is created once by `app`. `store` is the unlocked store of the officer logged in
 (None before login); windows never touch it on the GUI thread but pass functions that use it
-to `ctx.bg.run(...)`, which runs them on the store thread. Device ports and settings hold no
-personal data and are kept in `<workdir>/settings.json` (`desktop.config` reads them); with
-`--demo-devices` every port starts on an in-process emulator so a new user can try
-everything without hardware.
+to `ctx.run(...)` (writes, on the store lane), `ctx.read(...)` (reads, on the read lane) or
+`ctx.long(...)` (long work such as a docking, whose writes go to the store lane). Device
+ports and settings hold no personal data and are kept in `<workdir>/settings.json`
+(`desktop.config` reads them); with `--demo-devices` every port starts on an in-process
+emulator so a new user can try everything without hardware.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from desktop.config import DEMO_PORTS, SETTINGS_FILE, DevicePorts, Settings, settings_path
 from desktop.domain.errors import UserError
 from desktop.store.paths import StorePaths
-from desktop.ui.background import Background
+from desktop.ui.background import Background, Lane
 
 if TYPE_CHECKING:  # the store stack loads at login, not at start-up
     from desktop.store.store import Store
@@ -45,7 +46,7 @@ class AppContext:
         self._configured_ports = self.settings.ports
         if demo_devices:  # for this session only: settings.json keeps the real ports
             self.settings.ports = DevicePorts(**asdict(DEMO_PORTS))
-        self.store: Store | None = None
+        self._store: Store | None = None
 
     def save_settings(self) -> None:
         if not self.paths.workdir.is_dir():
@@ -68,6 +69,21 @@ class AppContext:
 
         return configured_device_password()
 
+    @property
+    def store(self) -> Store | None:
+        return self._store
+
+    @store.setter
+    def store(self, store: Store | None) -> None:
+        """The session's store; its long work hands writes to this background's store lane."""
+        from desktop.store.threads import inline
+
+        if self._store is not None and self._store is not store:
+            self._store.write_lane = inline
+        if store is not None:
+            store.write_lane = self.bg.call
+        self._store = store
+
     def require_store(self) -> Store:
         if self.store is None:
             raise UserError(_("No officer is logged in."))
@@ -75,6 +91,20 @@ class AppContext:
 
     def run(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Run `fn(store)` on the store thread; callbacks on the GUI thread."""
+        """Write: run `fn(store)` on the store lane; callbacks on the GUI thread."""
         store = self.require_store()
-        self.bg.run(lambda: fn(store), on_done, on_error)
+        self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.STORE)
+
+    def read(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Read: run `fn(store)` on the read lane (it reads through `store.reading()` and
+        never waits behind a writer); callbacks on the GUI thread."""
+        store = self.require_store()
+        self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.READ)
+
+    def long(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Long work: run `fn(store)` on the long lane; its writes go through `store.write`
+        to the store lane, one short transaction at a time. Callbacks on the GUI thread."""
+        store = self.require_store()
+        self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.LONG)

@@ -1,11 +1,13 @@
 """The docking dialog: take everything off the body-worn recorder, with progress and a summary.
 
-`dock_port` runs on the store thread (a docking is a long series of store transactions and
-must serialise with autosaves); its progress callbacks come from that thread and are forwarded
-through a Qt signal, which Qt queues to the GUI thread (and delivers directly when the
-background is synchronous, as in tests). Cancelling sets a `threading.Event` the docking checks
-between chunks: files stored so far are kept, and docking again resumes the same docking
-without reading them again. A failed or cancelled docking offers "Dock again".
+`dock_port` runs on the long-work lane: copying, encrypting and re-reading the files happen
+there, and each file's record is one short transaction handed to the store lane, so autosaves
+and the screen lock never wait for a copy. Its progress callbacks come from that lane and reach
+the GUI thread through `Background.to_gui` (in step with the docking when the background is
+synchronous, as in tests), where `progressed` is emitted. Cancelling sets a
+`threading.Event` the docking checks between chunks: files stored so far are kept, and docking
+again resumes the same docking without reading them again. A failed or cancelled docking
+offers "Dock again".
 """
 
 from __future__ import annotations
@@ -146,8 +148,7 @@ class DockDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
-        # AutoConnection: queued when emitted on the store thread, direct when inline.
-        self.progressed.connect(self._on_progress)
+        self.progressed.connect(self._on_progress)  # emitted on the GUI thread
         em = self.fontMetrics().horizontalAdvance("M")
         self.resize(em * 56, self.fontMetrics().height() * 26)
 
@@ -159,7 +160,7 @@ class DockDialog(QDialog):
                           delete_originals=settings.delete_originals)
 
     def start(self) -> None:
-        """Dock (or resume an interrupted docking) on the store thread."""
+        """Dock (or resume an interrupted docking) on the long-work lane."""
         if self.running:
             return
         self.running = True
@@ -181,16 +182,16 @@ class DockDialog(QDialog):
             return dock_port(store, url, case_id=case_id, policy=policy,
                              progress=self._report_progress, cancel=cancel)
 
-        self.ctx.run(work, self._on_done, self._on_error)
+        self.ctx.long(work, self._on_done, self._on_error)
 
     def _report_progress(self, progress: DockProgress) -> None:
-        """On the store thread: forward only what changes what the bars show."""
+        """On the long-work lane: forward only what changes what the bars show."""
         key = (progress.stage, progress.file_index,
                _permille(progress.overall_done, progress.overall_total)
                + SCALE * _permille(progress.file_done, progress.file_total))
         if key != self._last:
             self._last = key
-            self.progressed.emit(progress)
+            self.ctx.bg.to_gui(lambda: self.progressed.emit(progress))
 
     def cancel(self) -> None:
         if not self.running:
