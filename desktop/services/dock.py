@@ -18,11 +18,17 @@ Every step that changes the store is its own transaction, so a kill at any point
 store that is consistent and a docking that the next run resumes: verified files are never
 copied twice, nothing half-written is ever recorded, and nothing is deleted from the device
 that is not verified in the vault.
+
+A docking is long work (decision 12, as amended by issue 12): it runs on its own thread, reads
+through `store.reading()`, and hands each of its short transactions to `store.write`, which
+serialises them with every other write of the session. An autosave then waits at most for one
+record, never for a file copy. Without a background (the command line) `store.write` runs here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -146,12 +152,13 @@ def dock(
     """Take everything off a docked recorder into the vault; see the module docstring."""
     policy = policy or DockPolicy()
     say: ProgressCallback = progress or (lambda _p: None)
-    if case_id is not None:
-        cases.get_case(store.conn, case_id)
-    records.check_statement_in_case(store.conn, case_id, statement_id)
+    with store.reading() as conn:
+        if case_id is not None:
+            cases.get_case(conn, case_id)
+        records.check_statement_in_case(conn, case_id, statement_id)
     say(DockProgress(DockStage.CONNECTING))
-    model = driver.connect(policy.device_password)
     try:
+        model = driver.connect(policy.device_password)  # refused: the port is closed all the same
         identity = driver.read_identity()
         say(DockProgress(DockStage.CLOCK))
         before, after = _read_clock(driver, policy)
@@ -164,7 +171,7 @@ def dock(
         _take_files(store, driver, docking, volume, files, policy, report, say, cancel)
         _check_cancel(cancel)
         say(DockProgress(DockStage.CERTIFYING))
-        report.docking = _certify(store, docking, report, policy)
+        report.docking = store.write(lambda: _certify(store, docking, report, policy))
         if policy.delete_originals:
             say(DockProgress(DockStage.DELETING))
             _delete_originals(store, docking, files, report)
@@ -220,6 +227,26 @@ def _start_or_resume(
     before: ClockReading, after: ClockReading | None, case_id: str | None,
     statement_id: str | None,
 ) -> tuple[Docking, bool]:
+    with store.reading() as conn:
+        existing = dockings.open_docking(conn, identity.serial)
+    battery: int | None = None
+    resolution: str | None = None
+    if existing is None:  # asked of the device here, not on the store lane
+        with contextlib.suppress(BodycamError):  # nice to have, not evidence
+            battery = driver.battery()
+        with contextlib.suppress(BodycamError):
+            width, height = driver.resolution()
+            resolution = f"{width}x{height}"
+    return store.write(lambda: _open_docking(store, model, identity, before, after, case_id,
+                                             statement_id, battery, resolution))
+
+
+def _open_docking(
+    store: Store, model: str, identity: IdentityRecord, before: ClockReading,
+    after: ClockReading | None, case_id: str | None, statement_id: str | None,
+    battery: int | None, resolution: str | None,
+) -> tuple[Docking, bool]:
+    """On the store lane: resume the recorder's open docking, or start one."""
     existing = dockings.open_docking(store.conn, identity.serial)
     if existing is not None:
         if case_id is not None and existing.case_id != case_id:
@@ -232,13 +259,6 @@ def _start_or_resume(
                      clock_offset_ms=_millis(before.offset_s),
                      offset_after_sync_ms=_millis(after.offset_s if after else None))
         return existing, True
-    battery: int | None = None
-    resolution: str | None = None
-    with contextlib.suppress(BodycamError):  # nice to have, not evidence
-        battery = driver.battery()
-    with contextlib.suppress(BodycamError):
-        width, height = driver.resolution()
-        resolution = f"{width}x{height}"
     docking = Docking(
         id=new_id(), device_serial=identity.serial, device_model=model,
         officer_number=identity.officer_number, officer_name=identity.officer_name,
@@ -313,8 +333,9 @@ def _take_one(
     name: str, key: bytes, vault: Path, policy: DockPolicy, report: DockReport,
     tick: Callable[[int, int | None], None],
 ) -> None:
-    prior = records.find_device_file(store.conn, docking.device_serial, item.device_path,
-                                     item.size, item.mtime)
+    with store.reading() as conn:
+        prior = records.find_device_file(conn, docking.device_serial, item.device_path,
+                                         item.size, item.mtime)
     if prior is not None:  # verified in the vault by an earlier (perhaps interrupted) run
         report.already.append(_imported(prior, name))
         return
@@ -338,17 +359,21 @@ def _take_one(
     captured = parsed.start.isoformat() if parsed.start is not None and \
         parsed.start_source is StartSource.NAME else None
     custody = _custody(docking, driver, item, parsed.start, parsed.start_source, volume)
-    with store.transaction() as tx:
-        record = records.record_item(
-            tx, item_id=new_id(), case_id=docking.case_id, statement_id=docking.statement_id,
-            sha256=blob.sha256, sm3=sm3, size=blob.size, kind=evidence_kind(parsed.raw),
-            source="bodycam", original_name=name, original_path=item.device_path,
-            captured_at=captured, device_serial=docking.device_serial,
-            officer_number=parsed.officer_number or docking.officer_number,
-            marked=parsed.important, docking_id=docking.id, device_path=item.device_path,
-            device_mtime=item.mtime, custody=custody,
-        )
-    report.items.append(_imported(record, name))
+
+    def record() -> EvidenceRecord:  # the one short transaction, on the store lane
+        with store.transaction() as tx:
+            return records.record_item(
+                tx, item_id=new_id(), case_id=docking.case_id,
+                statement_id=docking.statement_id, sha256=blob.sha256, sm3=sm3, size=blob.size,
+                kind=evidence_kind(parsed.raw), source="bodycam", original_name=name,
+                original_path=item.device_path, captured_at=captured,
+                device_serial=docking.device_serial,
+                officer_number=parsed.officer_number or docking.officer_number,
+                marked=parsed.important, docking_id=docking.id, device_path=item.device_path,
+                device_mtime=item.mtime, custody=custody,
+            )
+
+    report.items.append(_imported(store.write(record), name))
 
 
 def _imported(record: EvidenceRecord, name: str) -> ImportedItem:
@@ -456,8 +481,9 @@ def _delete_originals(
     key = store.vault_key()
     verified_now = {i.id for i in report.items}
     for item in files:
-        record = records.find_device_file(store.conn, docking.device_serial, item.device_path,
-                                          item.size, item.mtime)
+        with store.reading() as conn:
+            record = records.find_device_file(conn, docking.device_serial, item.device_path,
+                                              item.size, item.mtime)
         if record is None:
             continue  # skipped: it stays on the device
         try:
@@ -469,6 +495,9 @@ def _delete_originals(
             report.not_deleted.append(SkippedEntry(item.device_path, str(exc)))
             continue
         report.deleted.append(item.device_path)
-        with store.transaction() as tx:
-            tx.audit(Action.ORIGINAL_DELETED, record.id, docking=docking.id,
-                     sha256=record.sha256)
+        store.write(functools.partial(_audit_deleted, store, docking, record))
+
+
+def _audit_deleted(store: Store, docking: Docking, record: EvidenceRecord) -> None:
+    with store.transaction() as tx:
+        tx.audit(Action.ORIGINAL_DELETED, record.id, docking=docking.id, sha256=record.sha256)
