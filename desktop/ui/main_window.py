@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.model import Action
 from desktop.domain.security import IdleLockPolicy
 from desktop.i18n import LANGUAGES, current_language
+from desktop.services import policy
 from desktop.services.records import CaseSummary
 from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
 from desktop.ui.context import AppContext
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         """Evidence policies decide what leaves a recorder: each change is audited."""
         setattr(self.ctx.settings, name, value)
         self.ctx.save_settings()
-        self.ctx.run(lambda store: _audit_setting(store, name, value))
+        self.ctx.run(lambda store: policy.record_policy_change(store, name, value))
 
     def set_idle_minutes(self) -> None:
         minutes, ok = QInputDialog.getInt(self, _("Idle lock"), _("Lock the screen after this "
@@ -369,7 +369,3 @@ class MainWindow(QMainWindow):
                 self.ctx.store = None
         event.accept()
 
-
-def _audit_setting(store: Any, name: str, value: bool) -> None:
-    with store.transaction() as tx:
-        tx.audit(Action.SETTING_CHANGED, name, value=value)

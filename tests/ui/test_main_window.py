@@ -112,3 +112,29 @@ def test_failed_attempts_since_the_last_login_are_shown(ui_ctx: AppContext, worl
         second.close(sign=False)
     quiet = _window(ui_ctx, qtbot)
     assert not quiet.failed_logins_label.isVisible()
+
+
+def test_an_evidence_policy_changed_in_the_menu_is_kept_and_audited(
+        ui_ctx: AppContext, world: World, qtbot: QtBot) -> None:
+    import json
+
+    from PySide6.QtGui import QAction
+
+    from desktop.config import Settings, settings_path
+    from desktop.domain.model import Action
+    from desktop.store import audit
+
+    window = _window(ui_ctx, qtbot)
+    toggle = next(a for a in window.findChildren(QAction)
+                  if a.text() == "Delete recorder files after verified import")
+    assert not toggle.isChecked()
+    toggle.trigger()
+
+    def audited() -> list[tuple[str | None, bool]]:
+        return [(e.subject, json.loads(e.details)["value"])
+                for e in audit.records(world.store.conn)
+                if e.action == Action.SETTING_CHANGED.value]
+
+    qtbot.waitUntil(lambda: audited() == [("delete_originals", True)])
+    assert ui_ctx.settings.delete_originals
+    assert Settings.load(settings_path(world.paths.workdir)).delete_originals
