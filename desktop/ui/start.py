@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.errors import UserError
-from desktop.domain.ids import new_id
-from desktop.domain.model import Officer, Role
 from desktop.services.demo_login import demo_login
 from desktop.ui.context import AppContext
 
@@ -133,20 +131,13 @@ class SetupDialog(QDialog):
 
     def create_demo(self) -> None:
         """The scripted demo's store: two officers, a signed statement, docked footage."""
-        workdir, clock = self.ctx.paths.workdir, self.ctx.clock
+        from desktop.services.setup import open_demo_store
 
-        def create() -> Store:
-            from desktop.services.demo import run_demo  # heavy (documents); only when asked
-            from desktop.store.store import unlock
-
-            run_demo(workdir, lambda _line: None)
-            login = demo_login(workdir)
-            assert login is not None
-            return unlock(self.ctx.paths, *login, clock=clock)
-
+        paths, clock = self.ctx.paths, self.ctx.clock
         self.ok_button.setEnabled(False)
         self.error.hide()
-        self.ctx.bg.run(create, self._created, lambda exc: self.show_error(str(exc)))
+        self.ctx.bg.run(lambda: open_demo_store(paths, clock), self._created,
+                        lambda exc: self.show_error(str(exc)))
 
     def _choose_escrow(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("HQ escrow public key"), "",
@@ -160,56 +151,29 @@ class SetupDialog(QDialog):
         self.ok_button.setEnabled(True)
 
     def submit(self) -> None:
-        unit = self.unit.text().strip()
-        name = self.admin_name.text().strip()
-        certificate = self.admin_certificate.text().strip()
-        password = self.admin_password.text()
-        if not (unit and name and certificate):
-            self.show_error(_("Fill in the unit and the administrator's name and certificate "
-                              "number."))
-            return
-        if password != self.admin_repeat.text():
-            self.show_error(_("The passwords do not match."))
-            return
-        from desktop.store.keys import load_escrow_public_key
-        from desktop.store.store import create_store
+        from desktop.services import setup
 
-        escrow = None
-        if self.escrow_path.text().strip():
-            try:
-                escrow = load_escrow_public_key(Path(self.escrow_path.text().strip())
-                                                .read_bytes())
-            except (OSError, ValueError):
-                self.show_error(_("Cannot read the escrow public key {path}.").format(
-                    path=self.escrow_path.text().strip()))
-                return
-        admin = Officer(id=new_id(), name=name, certificate_no=certificate, unit=unit,
-                        role=Role.ADMIN)
-        second: tuple[Officer, str] | None = None
-        if self.add_second.isChecked():
-            second_name = self.second_name.text().strip()
-            second_certificate = self.second_certificate.text().strip()
-            if not (second_name and second_certificate):
-                self.show_error(_("Fill in the second officer's name and certificate number, "
-                                  "or untick the box."))
-                return
-            second = (Officer(id=new_id(), name=second_name, certificate_no=second_certificate,
-                              unit=unit), self.second_password.text())
+        unit = self.unit.text()
+        admin = setup.NewOfficer(self.admin_name.text(), self.admin_certificate.text(),
+                                 self.admin_password.text())
+        second = (setup.NewOfficer(self.second_name.text(), self.second_certificate.text(),
+                                   self.second_password.text())
+                  if self.add_second.isChecked() else None)
+        escrow_path = self.escrow_path.text().strip()
+        try:
+            setup.check_setup(unit, admin, second)
+            if admin.password != self.admin_repeat.text():
+                raise UserError(_("The passwords do not match."))
+            escrow = setup.read_escrow_key(Path(escrow_path)) if escrow_path else None
+        except UserError as exc:
+            self.show_error(str(exc))
+            return
         paths, clock = self.ctx.paths, self.ctx.clock
-
-        def create() -> Store:
-            store = create_store(paths, admin, password, escrow=escrow, clock=clock)
-            try:
-                if second is not None:
-                    store.add_officer(second[0], second[1])
-            except BaseException:
-                store.close()
-                raise
-            return store
-
         self.ok_button.setEnabled(False)
         self.error.hide()
-        self.ctx.bg.run(create, self._created, lambda exc: self.show_error(str(exc)))
+        self.ctx.bg.run(lambda: setup.create_first_store(paths, unit, admin, second=second,
+                                                         escrow=escrow, clock=clock),
+                        self._created, lambda exc: self.show_error(str(exc)))
 
     def _created(self, store: Store) -> None:
         self.created.emit(store)
