@@ -1,11 +1,13 @@
-"""SIGKILL the body-cam import at random moments: each restart resumes, and at every point
+"""SIGKILL the body-cam import at chosen moments: each restart resumes, and at every point
 the store holds no duplicate and no partial item, and the recorder has lost nothing that is
 not verified in the vault.
 
 Each run is the real command (`statement-room evidence import --bodycam URL
 --delete-originals`) in its own process, talking to the emulated recorder over its byte
 protocol; the recorder's storage is a directory that outlives the processes, as a device's
-memory outlives a docking.
+memory outlives a docking. A run is killed on a signal from the child, not after a measured
+sleep: the progress line an officer sees as a file starts (`[3/7] NAME`), for a file picked
+by a seeded random choice among the large videos, so the kill lands while that file is copied.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import random
 import signal
 import subprocess
 import sys
-import time
+import tempfile
+import threading
 from pathlib import Path
 
+from desktop import config
 from desktop.services import evidence
 from desktop.store import dockings
 from desktop.store import evidence as records
@@ -29,22 +33,60 @@ from desktop.store.vault_stream import TEMP_PREFIX
 from hardware.bodycam.emulator import BodycamEmulator
 from tests.conftest import PASSWORD, World
 
-SIZE = 40 << 20  # bytes per synthetic video: copying outlasts starting up and logging in
+SIZE = 40 << 20  # bytes per synthetic video: copying one outlasts delivering a signal
+SERIAL = "1234567"
 
 
 def _volume(root: Path) -> Path:
-    return root / "bodycam-1234567"
+    return root / f"bodycam-{SERIAL}"
 
 
-def _command(workdir: Path, root: Path, serial: str = "1234567") -> list[str]:
+def _command(workdir: Path, root: Path, serial: str = SERIAL, *, json_output: bool = True
+             ) -> list[str]:
     url = f"emu-bodycam://?root={root}&size={SIZE}&serial={serial}"
     return [sys.executable, "-m", "desktop", "evidence", "import", "--workdir", str(workdir),
-            "--bodycam", url, "--delete-originals", "--json"]
+            "--bodycam", url, "--delete-originals", *(["--json"] if json_output else [])]
 
 
 def _env(world: World) -> dict[str, str]:
-    return {**os.environ, "STATEMENT_ROOM_PASSWORD": PASSWORD,
-            "STATEMENT_ROOM_OFFICER": world.admin.certificate_no, "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**os.environ, config.PASSWORD: PASSWORD, config.LANGUAGE: "en",
+            config.OFFICER: world.admin.certificate_no, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _run_until_file_starts(command: list[str], env: dict[str, str], name: str) -> bool:
+    """Run the import and SIGKILL it as soon as its progress shows that file `name` is being
+    taken; whether it was killed (False: it finished without reaching that file)."""
+    with tempfile.TemporaryFile("w+") as errors:  # read only if the run fails
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors,
+                                stdin=subprocess.DEVNULL, text=True)
+        # A safety net, not a measurement: a child that hangs silently must not hang the suite.
+        watchdog = threading.Timer(300, proc.kill)
+        watchdog.start()
+        killed = False
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # "[3/7] 1234567_…_0003.MP4", flushed as a file starts
+                if line.startswith("[") and line.rstrip("\n").endswith("] " + name):
+                    proc.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+            proc.stdout.close()
+            proc.wait(timeout=60)
+        finally:
+            watchdog.cancel()
+        errors.seek(0)
+        assert killed or proc.returncode == 0, errors.read()
+    return killed
+
+
+def _stored_paths(world: World) -> set[str]:
+    """The device paths of this recorder's files that the store holds."""
+    store = unlock(StorePaths(world.paths.workdir), world.admin.certificate_no, PASSWORD)
+    try:
+        return {i.device_path for i in records.all_items(store.conn)
+                if i.device_serial == SERIAL and i.device_path is not None}
+    finally:
+        store.close()
 
 
 def _check_invariants(world: World, originals: dict[str, bytes], root: Path) -> int:
@@ -75,7 +117,7 @@ def _open_docking_holds_some(world: World) -> bool:
     """Whether the store shows a docking interrupted half-way: open, some files stored."""
     store = unlock(StorePaths(world.paths.workdir), world.admin.certificate_no, PASSWORD)
     try:
-        docking = dockings.open_docking(store.conn, "1234567")
+        docking = dockings.open_docking(store.conn, SERIAL)
         return docking is not None and 0 < len(records.items_for_docking(store.conn,
                                                                            docking.id)) < 7
     finally:
@@ -85,40 +127,37 @@ def _open_docking_holds_some(world: World) -> bool:
 def test_sigkill_at_random_points_then_resume(world: World, tmp_path: Path) -> None:
     world.store.close()
     env = _env(world)
-    # Where in time the copying happens here: a login alone, and one whole docking of
-    # another recorder (another serial, so other names and content) into the same store.
-    start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "desktop", "evidence", "verify", "--workdir",
-                    str(world.paths.workdir), "--json"], env=env, check=True,
-                   capture_output=True, timeout=300)
-    login = time.monotonic() - start
-    start = time.monotonic()
+    # One whole docking of another recorder (another serial, so other names and content)
+    # into the same store first: the kills below must leave its files alone too.
     subprocess.run(_command(world.paths.workdir, tmp_path / "other", "7654321"), env=env,
                    check=True, capture_output=True, timeout=300)
-    whole = time.monotonic() - start
     root = tmp_path / "recorder"
     originals = dict(BodycamEmulator(media_size=SIZE).expected_files())
     assert len(originals) == 7
+    # The videos, in the order the docking takes files: copying one takes long enough that
+    # the kill sent when its progress line appears lands while it is being copied.
+    videos = [rel for rel in sorted(originals, key=os.fsencode) if len(originals[rel]) >= SIZE]
+    assert len(videos) == 3
 
+    def kill_at(rel: str) -> bool:
+        killed = _run_until_file_starts(_command(world.paths.workdir, root, json_output=False),
+                                        env, Path(rel).name)
+        _check_invariants(world, originals, root)
+        return killed
+
+    # While the first file is copied: the docking is open and holds nothing yet.
+    assert kill_at(videos[0])
+    assert not _open_docking_holds_some(world)
     rng = random.Random(20261127)
     mid_copy = 0
-    for _ in range(12):
-        proc = subprocess.Popen(_command(world.paths.workdir, root), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8 * login, whole))
-        killed = proc.poll() is None
-        if killed:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-        _check_invariants(world, originals, root)
-        if not killed:
-            break  # it finished: nothing left to interrupt
+    for _ in range(3):
+        # A video not stored yet, after at least one file that is: mid-copy, some files kept.
+        rel = rng.choice([v for v in videos[1:] if v not in _stored_paths(world)])
+        assert kill_at(rel)
         mid_copy += _open_docking_holds_some(world)
-        if mid_copy == 3:
-            break
-    # The kills did land between files, not only before or after the work (the invariants
-    # above are checked whatever the timing was).
-    assert mid_copy >= 1
+    # Every kill landed between stored files, while a file was being copied (the invariants
+    # above were checked after each).
+    assert mid_copy == 3
 
     final = subprocess.run(_command(world.paths.workdir, root), env=env, capture_output=True,
                            text=True, timeout=300)
@@ -130,8 +169,8 @@ def test_sigkill_at_random_points_then_resume(world: World, tmp_path: Path) -> N
     store = unlock(StorePaths(world.paths.workdir), world.admin.certificate_no, PASSWORD)
     try:
         stored = {i.device_path: i.sha256 for i in records.all_items(store.conn)
-                  if i.device_serial == "1234567"}
-        assert dockings.open_docking(store.conn, "1234567") is None
+                  if i.device_serial == SERIAL}
+        assert dockings.open_docking(store.conn, SERIAL) is None
     finally:
         store.close()
     assert stored == {rel: hashlib.sha256(c).hexdigest() for rel, c in originals.items()}
