@@ -44,8 +44,8 @@ class PortChooser(QDialog):
         self.port.setEditable(True)
         self.port.lineEdit().setPlaceholderText(_("/dev/ttyUSB0, COM3, /dev/pts/5 or a URL"))
         current = getattr(ctx.ports, device.value)
-        for row in devices.list_ports():
-            self.port.addItem(f"{row.device}  {row.description}", row.device)
+        for listed in devices.list_ports():
+            self.port.addItem(f"{listed.device}  {listed.description}", listed.device)
         self.port.addItem(_("{url}  (emulator)").format(url=getattr(DEMO_PORTS, device.value)),
                           getattr(DEMO_PORTS, device.value))
         self.port.setCurrentText(current)
