@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from gettext import gettext as _
+from pathlib import Path
 from typing import Any, cast
 
 from cryptography import x509
@@ -103,9 +104,23 @@ def _load_chain(pem: bytes) -> list[x509.Certificate]:
     return x509.load_pem_x509_certificates(pem) if pem.strip() else []
 
 
+def may_manage_keys(officer: Officer) -> bool:
+    """Only an administrator manages the unit's signing keys and trust roots."""
+    return officer.role is Role.ADMIN
+
+
 def _require_admin(store: Store) -> None:
-    if store.officer.role is not Role.ADMIN:
+    if not may_manage_keys(store.officer):
         raise UserError(_("Only an administrator can manage signing keys."))
+
+
+def read_key_file(path: Path) -> bytes:
+    """A certificate or PKCS#12 file's bytes, or a UserError naming it and why not."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(_("Cannot read {path} ({error}).").format(
+            path=path, error=exc.strerror or type(exc).__name__)) from exc
 
 
 def _now() -> datetime:
@@ -321,6 +336,20 @@ def list_keys(store: Store) -> list[KeyListing]:
             holders=tuple(names.get(h, h) for h in repo.holders(store.conn, identity.id)),
             chain=tuple(common_name(c) for c in chain)))
     return listings
+
+
+@dataclass(frozen=True)
+class KeysOverview:
+    """What the administrators' page shows: every identity, the trusted roots, the officers."""
+
+    keys: list[KeyListing]
+    roots: list[TrustRoot]
+    officers: list[Officer]
+
+
+def overview(store: Store) -> KeysOverview:
+    return KeysOverview(list_keys(store), repo.trust_roots(store.conn),
+                        officers.list_officers(store.conn))
 
 
 # --- signers ---

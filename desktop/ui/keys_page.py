@@ -46,9 +46,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.errors import UserError
-from desktop.domain.model import Officer, Role
+from desktop.domain.model import Officer
 from desktop.services import keys
-from desktop.store import officers
 from desktop.store import signing_keys as repo
 from desktop.store.store import Store
 from desktop.ui.background import report_error
@@ -78,22 +77,8 @@ def _date(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d")
 
 
-@dataclass(frozen=True)
-class KeysData:
-    """What the page shows, read on the store thread."""
-
-    keys: list[keys.KeyListing]
-    roots: list[repo.TrustRoot]
-    officers: list[Officer]
-
-
-def load_keys(store: Store) -> KeysData:
-    return KeysData(keys.list_keys(store), repo.trust_roots(store.conn),
-                    officers.list_officers(store.conn))
-
-
 def is_admin(ctx: AppContext) -> bool:
-    return ctx.store is not None and ctx.store.officer.role is Role.ADMIN
+    return ctx.store is not None and keys.may_manage_keys(ctx.store.officer)
 
 
 def open_keys_page(ctx: AppContext, parent: QWidget | None = None) -> KeysPage | None:
@@ -238,7 +223,7 @@ class KeysPage(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.data: KeysData | None = None
+        self.data: keys.KeysOverview | None = None
         self._busy = False
         self.import_dialog: ImportDialog | None = None
         # Replaceable by tests; each asks the person at the screen.
@@ -334,9 +319,9 @@ class KeysPage(QDialog):
         self._selection_changed()
 
     def refresh(self) -> None:
-        self.ctx.run(load_keys, self._show, self._failed)
+        self.ctx.run(keys.overview, self._show, self._failed)
 
-    def _show(self, data: KeysData) -> None:
+    def _show(self, data: keys.KeysOverview) -> None:
         self.data = data
         self.keys_table.setRowCount(len(data.keys))
         for row, listing in enumerate(data.keys):
@@ -388,12 +373,7 @@ class KeysPage(QDialog):
         self._set_busy(True)
 
         def work(store: Store) -> repo.TrustRoot:
-            try:
-                data = Path(path).read_bytes()
-            except OSError as exc:
-                raise UserError(_("Cannot read {path} ({error}).").format(
-                    path=path, error=exc.strerror or type(exc).__name__)) from exc
-            return keys.add_trust_root(store, data)
+            return keys.add_trust_root(store, keys.read_key_file(Path(path)))
 
         self.ctx.run(work, self._root_added, self._failed)
 
@@ -430,11 +410,7 @@ class KeysPage(QDialog):
 
         def work(store: Store) -> repo.SigningIdentity:
             try:
-                data = request.path.read_bytes()
-            except OSError as exc:
-                raise UserError(_("Cannot read {path} ({error}).").format(
-                    path=request.path, error=exc.strerror or type(exc).__name__)) from exc
-            try:
+                data = keys.read_key_file(request.path)
                 return keys.import_pkcs12(store, data, request.passphrase, role=request.role,
                                           officer_id=request.officer_id,
                                           holder_passwords=passwords)
