@@ -7,11 +7,13 @@ log was rewritten. The signature covers the RFC 8785 canonical JSON of the head,
 signed bytes are reproducible in any language, and the wire form is a flat JSON object with
 hex-encoded bytes. Parsing is strict and reports every defect as ValueError because heads
 arrive from the network; verification returns False, never raises, for a bad signature.
+It follows the conventions of the other formats here: the version (``v``) is inside the
+signed bytes and an unknown one is refused with `UnsupportedVersion`; key ids and signatures
+are those of `signing`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from sync.protocol.canonical import MAX_SAFE_INTEGER, canonical_json
 from sync.protocol.merkle import HASH_SIZE
+from sync.protocol.signing import KEY_ID_HEX_CHARS, SIGNATURE_SIZE, key_id_for
+from sync.protocol.wire import check_version
 
 __all__ = [
     "KEY_ID_HEX_CHARS",
@@ -37,8 +41,6 @@ __all__ = [
 ]
 
 STH_VERSION = 1
-SIGNATURE_SIZE = 64
-KEY_ID_HEX_CHARS = 16
 MAX_LOG_ID_CHARS = 256
 
 # Only lowercase, fixed-length hex is accepted so that each value has one wire spelling.
@@ -83,8 +85,11 @@ class TreeHead:
         except UnicodeEncodeError as exc:
             raise ValueError("log_id is not valid Unicode") from exc
 
+    def canonical_bytes(self) -> bytes:
+        return self.signing_bytes()
+
     def signing_bytes(self) -> bytes:
-        """The exact bytes the Ed25519 signature covers."""
+        """The exact bytes the Ed25519 signature covers (also `canonical_bytes`)."""
         return canonical_json(
             {
                 "v": STH_VERSION,
@@ -133,14 +138,13 @@ class SignedTreeHead:
         """Parse the wire form; any missing, extra or malformed field raises ValueError."""
         if not isinstance(d, dict):
             raise ValueError("signed tree head must be a JSON object")
+        # The version first: a newer head with other fields is a version we do not read.
+        check_version("signed tree head", d.get("v"), STH_VERSION)
         keys = set(d)
         if keys != _JSON_KEYS:
             missing = sorted(_JSON_KEYS - keys, key=str)
             extra = sorted(repr(k) for k in keys - _JSON_KEYS)
             raise ValueError(f"signed tree head fields wrong: missing {missing}, extra {extra}")
-        version = d["v"]
-        if type(version) is not int or version != STH_VERSION:
-            raise ValueError(f"unsupported signed tree head version {version!r}")
         root_hex, sig_hex = d["root_hash"], d["signature"]
         if not isinstance(root_hex, str) or not _ROOT_RE.fullmatch(root_hex):
             raise ValueError(f"root_hash must be {2 * HASH_SIZE} lowercase hex characters")
@@ -157,6 +161,10 @@ class SignedTreeHead:
         except TypeError as exc:
             raise ValueError(str(exc)) from exc
 
+    def canonical_bytes(self) -> bytes:
+        """The wire form as canonical JSON: the bytes an outbox entry announces."""
+        return canonical_json(self.to_json())
+
     def verify(self, public_key: Ed25519PublicKey) -> bool:
         """True only if ``public_key`` is the key named by ``key_id`` and it signed the head."""
         # key_id is not covered by the signature, so a mismatch is refused outright rather
@@ -168,12 +176,6 @@ class SignedTreeHead:
         except InvalidSignature:
             return False
         return True
-
-
-def key_id_for(public_key: Ed25519PublicKey) -> str:
-    """Short, stable name for a key: first 16 hex chars of SHA-256(raw 32-byte key)."""
-    digest = hashlib.sha256(public_key.public_bytes_raw()).hexdigest()
-    return digest[:KEY_ID_HEX_CHARS]
 
 
 def sign_tree_head(head: TreeHead, private_key: Ed25519PrivateKey) -> SignedTreeHead:
