@@ -42,7 +42,7 @@ def test_the_overview_lists_identities_roots_and_officers(world: World) -> None:
 def test_a_key_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
     (tmp_path / "root.pem").write_bytes(b"certificate bytes")
     assert keys.read_key_file(tmp_path / "root.pem") == b"certificate bytes"
-    with pytest.raises(UserError, match="Cannot read .*missing.p12 \\(No such file"):
+    with pytest.raises(UserError, match=r"Cannot read .*missing\.p12 \(No such file"):
         keys.read_key_file(tmp_path / "missing.p12")
     if os.name == "posix" and os.geteuid() != 0:  # root reads any file
         (tmp_path / "root.pem").chmod(0)
