@@ -1,5 +1,6 @@
 """User-facing names of the domain's enumerations and small formatting helpers, shared by
-every screen (one name per thing: the case view and the workspace say the same).
+every screen (one name per thing: the case view and the workspace say the same). A state's
+name is the domain's (`rules.state_label`, also in its refusals), re-exported here.
 
 Every string goes through gettext with an English msgid; the Chinese catalog translates them.
 """
@@ -15,9 +16,12 @@ from desktop.domain.model import (
     OpeningItem,
     Sex,
     StatementKind,
-    StatementState,
     TurnKind,
 )
+from desktop.domain.rules import state_label
+
+__all__ = ["REQUIRED_OPENING", "STARTABLE_KINDS", "clock_time", "id_kind_label", "kind_label",
+           "officer_label", "opening_label", "sex_label", "state_label", "turn_label"]
 
 # Kinds an officer can start from the header; an addendum starts from a signed statement.
 STARTABLE_KINDS = (StatementKind.INQUIRY, StatementKind.INSPECTION, StatementKind.DEFENCE,
@@ -34,15 +38,6 @@ def kind_label(kind: StatementKind) -> str:
         StatementKind.HEARING: _("Hearing"),
         StatementKind.ADDENDUM: _("Addendum"),
     }[kind]
-
-
-def state_label(state: StatementState) -> str:
-    return {
-        StatementState.DRAFT: _("draft"),
-        StatementState.READ_BACK: _("read-back"),
-        StatementState.SIGNED: _("signed"),
-        StatementState.SEALED: _("sealed"),
-    }.get(state, state.value)
 
 
 def id_kind_label(kind: IdKind) -> str:
