@@ -66,6 +66,14 @@ from hardware.bodycam.filenames import StartSource, parse_name
 from hardware.bodycam.identity import IdentityRecord
 from hardware.errors import PortError
 from hardware.gnss.nmea import NmeaError, Rmc, parse_sentence
+from sync.protocol.ingest import (
+    DockingClock,
+    IngestCertificate,
+    IngestedFile,
+    IngestPolicy,
+    RecorderIdentity,
+)
+from sync.protocol.ingest import SkippedEntry as IngestSkipped
 
 DEFAULT_DEVICE_PASSWORD = "000000"  # the vendors' factory default (GA/T 947.4 SDK samples)
 DEVICE_PASSWORD_ENV = config.DEVICE_PASSWORD
@@ -441,35 +449,37 @@ def _gps_track(media: Path) -> dict[str, Any] | None:
 def _certify(store: Store, docking: Docking, report: DockReport, policy: DockPolicy) -> Docking:
     """The signed manifest: the recorder, its clock, and every file this docking accounts for."""
     stored = records.items_for_docking(store.conn, docking.id)
-    def entry(record: EvidenceRecord, status: str) -> dict[str, Any]:
-        return {"id": record.id, "status": status, "original_name": record.original_name,
-                "device_path": record.device_path or record.original_path,
-                "sha256": record.sha256, "sm3": record.sm3, "size": record.size,
-                "kind": record.kind, "marked": record.marked, "captured_at": record.captured_at}
+    def entry(record: EvidenceRecord, status: str) -> IngestedFile:
+        return IngestedFile(
+            id=record.id, status=status, original_name=record.original_name,
+            device_path=record.device_path or record.original_path, sha256=record.sha256,
+            sm3=record.sm3, size=record.size, kind=record.kind, marked=record.marked,
+            captured_at=record.captured_at)
     files = [entry(r, "stored") for r in stored]
     seen = {r.id for r in stored}
     for imported in report.already:  # taken by an earlier docking, still on the device
         if imported.id not in seen:
             seen.add(imported.id)
             files.append(entry(records.get_item(store.conn, imported.id), "already_stored"))
-    manifest: dict[str, Any] = {
-        "docking": docking.id,
-        "store": store.store_id,
-        "device": {"serial": docking.device_serial, "model": docking.device_model,
-                   "officer_number": docking.officer_number,
-                   "officer_name": docking.officer_name, "unit_number": docking.unit_number,
-                   "unit_name": docking.unit_name},
-        "clock": {"host_time": docking.host_time.isoformat(), "device_time": docking.device_time,
-                  "offset_ms": _millis(docking.clock_offset_s),
-                  "offset_after_sync_ms": _millis(docking.offset_after_sync_s)},
-        "case": docking.case_id,
-        "statement": docking.statement_id,
-        "started_at": docking.started_at.isoformat(),
-        "officer": store.officer.id,
-        "policy": {"delete_originals": policy.delete_originals, "sm3": policy.sm3},
-        "files": files,
-        "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
-    }
+    manifest = IngestCertificate(
+        docking=docking.id,
+        store=store.store_id,
+        device=RecorderIdentity(
+            serial=docking.device_serial, model=docking.device_model,
+            officer_number=docking.officer_number, officer_name=docking.officer_name,
+            unit_number=docking.unit_number, unit_name=docking.unit_name),
+        clock=DockingClock(
+            host_time=docking.host_time.isoformat(), device_time=docking.device_time,
+            offset_ms=_millis(docking.clock_offset_s),
+            offset_after_sync_ms=_millis(docking.offset_after_sync_s)),
+        case=docking.case_id,
+        statement=docking.statement_id,
+        started_at=docking.started_at.isoformat(),
+        officer=store.officer.id,
+        policy=IngestPolicy(delete_originals=policy.delete_originals, sm3=policy.sm3),
+        files=tuple(files),
+        skipped=tuple(IngestSkipped(name=s.name, reason=s.reason) for s in report.skipped),
+    )
     with store.transaction() as tx:
         return dockings.complete_docking(tx, docking.id, manifest)
 

@@ -8,6 +8,11 @@ amortised hashing and gives the root at any moment without reading the leaves. T
 Ed25519 key, kept in the store, signs tree heads at session end (and at every sync later);
 inclusion and consistency proofs come from the stored leaf hashes.
 
+HQ receives the trail through the outbox: each signed tree head is announced when it is
+signed (the leaves since the previous head travel with it), and the events HQ must act on
+without waiting for a head (signatures applied, officers and their keys) are announced one by
+one, each in the transaction that appends its leaf (`SYNCED_ACTIONS`).
+
 Events carry identifiers and content hashes only, never personal data, so one event with its
 inclusion proof can be shown to a court or HQ on its own.
 """
@@ -23,14 +28,31 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from desktop.domain.ids import new_id
-from desktop.domain.model import AuditEvent
+from desktop.domain.model import Action, AuditEvent
+from desktop.store import outbox
 from desktop.store.connection import Connection
+from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json
 from sync.protocol.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
+from sync.protocol.records import RecordKind
 from sync.protocol.treehead import SignedTreeHead, TreeHead, key_id_for, sign_tree_head
 
 FRONTIER_KEY = "audit_frontier"
 AUDIT_KEY_PURPOSE = "audit"
+
+# Audit events announced on their own in the outbox, by the kind HQ files them under.
+SYNCED_ACTIONS: dict[str, RecordKind] = {
+    Action.SIGNATURE_APPLIED.value: RecordKind.SIGNATURE_EVENT,
+    Action.REFUSAL_RECORDED.value: RecordKind.SIGNATURE_EVENT,
+    Action.OFFICER_ADDED.value: RecordKind.OFFICER_EVENT,
+    Action.OFFICER_UNLOCKED.value: RecordKind.OFFICER_EVENT,
+    Action.PASSWORD_RESET.value: RecordKind.OFFICER_EVENT,
+    Action.SIGNING_KEY_SET.value: RecordKind.KEY_EVENT,
+    Action.SIGNING_KEY_RETIRED.value: RecordKind.KEY_EVENT,
+    Action.SEAL_CUSTODIAN_ADDED.value: RecordKind.KEY_EVENT,
+    Action.TRUST_ROOT_ADDED.value: RecordKind.KEY_EVENT,
+    Action.ESCROW_SET.value: RecordKind.KEY_EVENT,
+}
 
 
 @dataclass(frozen=True)
@@ -67,20 +89,9 @@ def leaf_data(
     outcome: str,
     details: str,
 ) -> bytes:
-    """The exact bytes hashed into the tree for one event."""
-    return canonical_json(
-        {
-            "v": 1,
-            "idx": idx,
-            "id": event_id,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "outcome": outcome,
-            "details": json.loads(details),
-        }
-    )
+    """The exact bytes hashed into the tree for one event (sync.protocol.auditleaf)."""
+    return AuditLeaf(idx=idx, id=event_id, at=at, actor=actor, action=action, subject=subject,
+                     outcome=outcome, details=json.loads(details)).canonical_bytes()
 
 
 def text_digest(text: str) -> str:
@@ -100,10 +111,9 @@ def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
     event_id = new_id()
     at_text = at.isoformat(timespec="milliseconds")
     details = canonical_json(event.details).decode("utf-8")
-    digest = leaf_hash(
-        leaf_data(idx, event_id, at_text, event.actor, event.action, event.subject,
-                  event.outcome.value, details)
-    )
+    data = leaf_data(idx, event_id, at_text, event.actor, event.action, event.subject,
+                     event.outcome.value, details)
+    digest = leaf_hash(data)
     conn.execute(
         "INSERT INTO audit_log (idx, id, at, actor, action, subject, outcome, details, leaf_hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -116,6 +126,9 @@ def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (FRONTIER_KEY, frontier.to_bytes()),
     )
+    kind = SYNCED_ACTIONS.get(event.action)
+    if kind is not None:
+        outbox.enqueue_bytes(conn, at, kind, event_id, data)
     return idx
 
 
@@ -230,6 +243,8 @@ def sign_head(conn: Connection, log_id: str, at: datetime) -> SignedTreeHead:
         " VALUES (?, ?, ?, ?, ?)",
         (head.tree_size, head.root_hash, head.timestamp_ms, signed.key_id, signed.signature),
     )
+    outbox.enqueue_bytes(conn, at, RecordKind.TREE_HEAD, str(head.tree_size),
+                         signed.canonical_bytes())
     return signed
 
 

@@ -2,9 +2,10 @@
 
 A docking row is written when a recorder has been identified and its clock read; it stays
 open while files are taken off the device, and is completed exactly once with the ingest
-certificate: a canonical-JSON manifest of everything the docking stored, signed with the
-store's Ed25519 device key (the key that signs the audit trail's tree heads, so HQ already
-knows it). Migration 0006 forbids any other change. An open docking of the same recorder is
+certificate (`sync.protocol.ingest.IngestCertificate`: the typed manifest of everything the
+docking stored, its canonical bytes signed with the store's Ed25519 device key, the key that
+signs the audit trail's tree heads, so HQ already knows it), announced in the outbox in the
+same transaction. Migration 0006 forbids any other change. An open docking of the same recorder is
 resumed rather than a second one started.
 """
 
@@ -16,16 +17,16 @@ from datetime import datetime
 from gettext import gettext as _
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
-from desktop.store import audit
+from desktop.store import audit, outbox
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 from sync.protocol.canonical import canonical_json, parse_canonical
-from sync.protocol.treehead import key_id_for
+from sync.protocol.ingest import IngestCertificate
+from sync.protocol.records import RecordKind
+from sync.protocol.signing import Signature, Signed, sign, verify_bytes
 
 _COLUMNS = (
     "id, device_serial, device_model, officer_number, officer_name, unit_number, unit_name,"
@@ -33,7 +34,6 @@ _COLUMNS = (
     " battery, resolution, started_at, started_by, finished_at, certificate, signature,"
     " signing_key_id"
 )
-CERTIFICATE_FORMAT = "statement-room/ingest-certificate/v1"
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,13 @@ def all_dockings(conn: Connection) -> list[Docking]:
     return [_row(tuple(r)) for r in rows]
 
 
-def complete_docking(tx: Tx, docking_id: str, manifest: dict[str, Any]) -> Docking:
-    """Sign the manifest with the device key and close the docking with it, once."""
-    certificate = canonical_json({"format": CERTIFICATE_FORMAT, **manifest})
-    private = audit.device_private_key(tx.conn)
-    signature = private.sign(certificate)
-    key_id = key_id_for(private.public_key())
+def complete_docking(tx: Tx, docking_id: str, manifest: IngestCertificate) -> Docking:
+    """Sign the certificate with the device key and close the docking with it, once."""
+    if manifest.docking != docking_id:
+        raise ValueError(f"certificate of docking {manifest.docking} given for {docking_id}")
+    signed = sign(manifest, audit.device_private_key(tx.conn))
+    certificate = manifest.canonical_bytes()
+    signature, key_id = signed.signature.value, signed.signature.key_id
     cursor = tx.conn.execute(
         "UPDATE dockings SET finished_at = ?, certificate = ?, signature = ?,"
         " signing_key_id = ? WHERE id = ? AND finished_at IS NULL",
@@ -151,7 +152,17 @@ def complete_docking(tx: Tx, docking_id: str, manifest: dict[str, Any]) -> Docki
     tx.audit(Action.DOCKING_CERTIFIED, docking_id,
              certificate_sha256=hashlib.sha256(certificate).hexdigest(), key_id=key_id,
              **leaf_fields(tx.conn, "dockings", docking_id))
+    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.DOCKING, docking_id,
+                         canonical_json(signed.to_json()))
     return get_docking(tx.conn, docking_id)
+
+
+def signed_certificate(docking: Docking) -> Signed[IngestCertificate]:
+    """The completed docking's certificate as HQ receives it (typed, with its signature)."""
+    if docking.certificate is None or docking.signature is None or not docking.signing_key_id:
+        raise UserError(_("Docking {id} has no ingest certificate yet.").format(id=docking.id))
+    return Signed(IngestCertificate.from_bytes(docking.certificate),
+                  Signature(docking.signing_key_id, docking.signature))
 
 
 def verify_certificate(conn: Connection, docking: Docking) -> dict[str, Any]:
@@ -161,11 +172,12 @@ def verify_certificate(conn: Connection, docking: Docking) -> dict[str, Any]:
     keys = audit.device_public_keys(conn)
     key = keys.get(docking.signing_key_id or "")
     try:
-        if key is None:
-            raise InvalidSignature
-        key.verify(docking.signature, docking.certificate)
+        if key is None or not verify_bytes(
+                docking.certificate, Signature(docking.signing_key_id or "", docking.signature),
+                key):
+            raise ValueError("signature")
         manifest = parse_canonical(docking.certificate)
-    except (InvalidSignature, ValueError) as exc:
+    except ValueError as exc:
         raise UserError(_("The ingest certificate of docking {id} does not verify.").format(
             id=docking.id)) from exc
     if not isinstance(manifest, dict):

@@ -1,7 +1,8 @@
 """Signed statement documents and the party's pen captures, kept inside the encrypted store.
 
 (Signing keys live in `signing_keys`.) The signed PDF of a statement is stored once, with
-its SHA-256, and the triggers of migration 0004 keep it unchanged for good.
+its SHA-256, and the triggers of migration 0004 keep it unchanged for good. Both the PDF
+and each capture are announced in the outbox in the same transaction (HQ receives them).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from gettext import gettext as _
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
+from desktop.store import outbox
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
+from sync.protocol.records import RecordKind
 
 
 def keep_signed_document(tx: Tx, statement_id: str, pdf: bytes, pages: int) -> str:
@@ -25,6 +28,7 @@ def keep_signed_document(tx: Tx, statement_id: str, pdf: bytes, pages: int) -> s
     )
     tx.audit(Action.DOCUMENT_SIGNED, statement_id, sha256=digest, pages=pages,
              **leaf_fields(tx.conn, "statement_documents", statement_id))
+    outbox.enqueue(tx.conn, tx.at, RecordKind.STATEMENT_PDF, statement_id, digest, len(pdf))
     return digest
 
 
@@ -70,6 +74,13 @@ def keep_capture(
     )
     tx.audit(Action.CAPTURE_KEPT, statement_id, purpose=purpose, page_index=page_index,
              **leaf_fields(tx.conn, "signature_captures", statement_id, purpose, page_index))
+    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.SIGNATURE_CAPTURE,
+                         capture_entity(statement_id, purpose, page_index), record)
+
+
+def capture_entity(statement_id: str, purpose: str, page_index: int) -> str:
+    """The outbox id of a pen capture: its statement, purpose and page."""
+    return f"{statement_id}/{purpose}/{page_index}"
 
 
 def capture_digests(conn: Connection, statement_id: str) -> dict[tuple[str, int], str]:

@@ -23,11 +23,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
+from desktop.store import outbox
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 from desktop.store.vault_stream import blob_name
 from sync.protocol.canonical import canonical_json
+from sync.protocol.records import RecordKind
 
 VAULT_DIRECTORY = "vault"
 VAULT_KEY_INFO = b"statement-room vault master v1"
@@ -152,6 +154,9 @@ def record_item(
     tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
              kind=kind, source=source, name_sha256=name_digest(original_name),
              docking=docking_id, **leaf_fields(tx.conn, "evidence_items", item_id))
+    # HQ receives the item with its medium: announced by the medium's hash and size.
+    outbox.enqueue(tx.conn, tx.at, RecordKind.EVIDENCE_ITEM, item_id, sha256, size,
+                   media_kind=kind)
     return get_item(tx.conn, item_id)
 
 

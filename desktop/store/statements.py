@@ -9,7 +9,6 @@ signed, whatever the caller does.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from gettext import gettext as _
 
@@ -27,13 +26,14 @@ from desktop.domain.model import (
     TurnKind,
     TurnRevision,
 )
-from desktop.store import search
+from desktop.store import outbox, search
 from desktop.store.audit import text_digest
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.officers import get_officer
 from desktop.store.tx import Tx
-from sync.protocol.canonical import canonical_json
+from sync.protocol.records import RecordKind
+from sync.protocol.statement import ContentTurn, StatementContent
 
 _STATEMENT_COLUMNS = (
     "id, case_id, kind, place, started_at, ended_at, interviewer1_id, interviewer2_id,"
@@ -216,37 +216,29 @@ def change_state(
     return updated
 
 
+def statement_content(statement: Statement) -> StatementContent:
+    """The statement as HQ receives it (sync.protocol.statement): what was signed, as data."""
+    return StatementContent(
+        id=statement.id, case=statement.case_id, kind=statement.kind.value,
+        place=statement.place, started_at=statement.started_at.isoformat(),
+        ended_at=statement.ended_at.isoformat() if statement.ended_at else None,
+        interviewers=statement.interviewer_ids, recorder=statement.recorder_id,
+        interviewee=statement.interviewee_id, addendum_of=statement.addendum_of,
+        turns=tuple(ContentTurn(id=t.id, seq=t.seq, kind=t.kind.value,
+                                tag=t.tag.value if t.tag else None, revision=t.revision,
+                                text=t.text) for t in statement.turns),
+    )
+
+
 def content_digest(statement: Statement) -> str:
     """SHA-256 over the canonical content of a statement: what was signed, as data."""
-    body = {
-        "id": statement.id,
-        "case": statement.case_id,
-        "kind": statement.kind.value,
-        "place": statement.place,
-        "started_at": statement.started_at.isoformat(),
-        "ended_at": statement.ended_at.isoformat() if statement.ended_at else None,
-        "interviewers": list(statement.interviewer_ids),
-        "recorder": statement.recorder_id,
-        "interviewee": statement.interviewee_id,
-        "addendum_of": statement.addendum_of,
-        "turns": [
-            {"id": t.id, "seq": t.seq, "kind": t.kind.value, "tag": t.tag.value if t.tag else None,
-             "revision": t.revision, "text": t.text}
-            for t in statement.turns
-        ],
-    }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return statement_content(statement).digest()
 
 
 def _enqueue_for_sync(tx: Tx, statement: Statement) -> None:
     """Transactional outbox: the sealed record is announced in the same commit."""
-    row = tx.conn.execute("SELECT coalesce(max(device_seq), 0) + 1 FROM outbox").fetchone()
-    digest = content_digest(statement)
-    tx.conn.execute(
-        "INSERT INTO outbox (op_id, device_seq, kind, entity_id, sha256, size, priority, state,"
-        " created_at) VALUES (?, ?, 'record', ?, ?, ?, 1, 'queued', ?)",
-        (new_id(), int(row[0]), statement.id, digest, len(statement.turns), tx.at.isoformat()),
-    )
+    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.STATEMENT, statement.id,
+                         statement_content(statement).canonical_bytes())
 
 
 def summary_rows(conn: Connection) -> list[tuple[str, str, str, str, str, datetime, int]]:

@@ -23,6 +23,13 @@ from desktop.services import evidence, export
 from desktop.store import dockings
 from desktop.store import evidence as records
 from desktop.store.dockings import Docking
+from sync.protocol.ingest import (
+    DockingClock,
+    IngestCertificate,
+    IngestedFile,
+    IngestPolicy,
+    RecorderIdentity,
+)
 from tests.cli.helpers import last_json, run_cli
 from tests.conftest import World, sign_as_team
 from tests.documents.test_package import LOGIN, extract, failure, run_verifier
@@ -68,10 +75,20 @@ def add_recorder_file(world: World, tmp_path: Path) -> str:
                      "clock_offset_ms": 5000, "start_utc_corrected": "2026-11-27T00:59:55+00:00",
                      "gps": {"points": 3, "track": [], "datum": "WGS-84"}})
     with world.store.transaction() as tx:
-        dockings.complete_docking(tx, docking.id, {
-            "docking": docking.id, "device": {"serial": SERIAL},
-            "files": [{"id": item.id, "status": "stored", "sha256": item.sha256,
-                       "size": item.size, "original_name": name}]})
+        dockings.complete_docking(tx, docking.id, IngestCertificate(
+            docking=docking.id, store=world.store.store_id,
+            device=RecorderIdentity(serial=SERIAL, model="DSJ-SYN",
+                                    officer_number="33070021001", officer_name="",
+                                    unit_number="", unit_name=""),
+            clock=DockingClock(host_time=now.isoformat(), device_time=None, offset_ms=5000,
+                               offset_after_sync_ms=0),
+            case=world.case.id, statement=None, started_at=now.isoformat(),
+            officer=world.admin.id, policy=IngestPolicy(delete_originals=False, sm3=False),
+            files=(IngestedFile(id=item.id, status="stored", original_name=name,
+                                device_path=f"DCIM/{name}", sha256=item.sha256, sm3=None,
+                                size=item.size, kind="video", marked=False,
+                                captured_at=item.captured_at),),
+            skipped=()))
     return docking.id
 
 
@@ -125,7 +142,7 @@ def test_export_with_and_without_media_verifies(case_world: World, root_pem: Pat
             "device_mtime": "2026-11-27T09:10:00", "officer_number": "33070021001"}
         assert items["现场照片.JPG"]["sm3"] is not None
         (cert,) = manifest["ingest_certificates"]
-        assert members[cert["certificate"]].startswith(b'{"device":')
+        assert IngestCertificate.from_bytes(members[cert["certificate"]]).device.serial == SERIAL
         assert len(members[cert["signature"]]) == 64
         media = sorted(n for n in members if n.startswith(verifier.MEDIA_PREFIX))
         if with_media:

@@ -107,8 +107,9 @@ def test_signed_statement_is_immutable_even_to_raw_sql(world: World) -> None:
     assert interview.get(world.store, statement.id).turns[-1].text == turn.text
     sealed = interview.seal(world.store, statement.id)
     assert sealed.state is StatementState.SEALED
-    outbox = conn.execute("SELECT kind, entity_id, device_seq FROM outbox").fetchall()
-    assert outbox == [("record", statement.id, 1)]
+    outbox = conn.execute("SELECT kind, entity_id FROM outbox WHERE entity_id = ?",
+                          (statement.id,)).fetchall()
+    assert outbox == [("statement", statement.id)]
 
 
 def test_correction_during_read_back_goes_back_to_draft(world: World) -> None:
