@@ -1,0 +1,148 @@
+"""The reference HQ's receiving core (hq.receiver): it accepts what a real store announces,
+answers with receipts that verify against HQ's pinned key, answers a retry with the same
+receipt, and refuses forged, altered, conflicting and unknown-version records."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from desktop.store import audit, outbox
+from hq.receiver import Conflict, Receiver, Refused
+from sync.protocol.canonical import canonical_json
+from sync.protocol.merkle import leaf_hash, root_hash
+from sync.protocol.receipt import Receipt
+from sync.protocol.records import OutboxEntry, RecordKind
+from sync.protocol.signing import Signed, key_id_for, sign
+from sync.protocol.treehead import TreeHead, sign_tree_head
+from tests.conftest import World
+from tests.store.test_outbox import everything, payload
+from tests.sync.test_formats import certificate, statement
+
+DEVICE = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+HQ_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
+
+
+def receiver() -> Receiver:
+    ids = itertools.count(1)
+    return Receiver("hq-test", HQ_KEY, clock_ms=lambda: 1_795_000_000_000,
+                    new_id=lambda: f"receipt-{next(ids)}")
+
+
+def announce(kind: RecordKind, entity: str, data: bytes, seq: int,
+             key: Ed25519PrivateKey = DEVICE) -> Signed[OutboxEntry]:
+    return sign(OutboxEntry(op_id=f"op-{seq}", device=key_id_for(key.public_key()),
+                            device_seq=seq, kind=kind, entity_id=entity,
+                            sha256=hashlib.sha256(data).hexdigest(), size=len(data)), key)
+
+
+def test_everything_a_real_store_announces_is_received_once(world: World,
+                                                             tmp_path: Path) -> None:
+    media = everything(world, tmp_path)
+    conn = world.store.conn
+    device_key = audit.device_private_key(conn)
+    hq = receiver()
+    device = hq.enrol(device_key.public_key())
+    receipts = []
+    for row in outbox.all_entries(conn):
+        data = payload(conn, world.store.store_id, row, media)
+        submitted = sign(row.entry(device), device_key)
+        wire = canonical_json(submitted.to_json())  # what crosses the network
+        got = hq.accept(Signed.from_json(json.loads(wire), OutboxEntry), data)
+        # The device checks the receipt against the key it pinned, and what it names.
+        back = Signed.from_json(json.loads(canonical_json(got.to_json())), Receipt)
+        assert back.verify(hq.public_key)
+        assert (back.body.record_id, back.body.device_seq, back.body.sha256, back.body.kind) \
+            == (row.entity_id, row.device_seq, row.sha256, row.kind)
+        assert hq.accept(submitted, data) == got  # a retry after a lost answer: same receipt
+        receipts.append(back.body)
+    assert [r.log_index for r in receipts] == list(range(len(receipts)))
+    assert hq.missing(device) == []
+    size, root = hq.log_root()
+    assert (size, root) == (len(receipts), root_hash([leaf_hash(r.canonical_bytes())
+                                                      for r in receipts]))
+
+
+def test_the_same_record_with_other_content_is_a_conflict_and_kept() -> None:
+    hq = receiver()
+    hq.enrol(DEVICE.public_key())
+    first = statement()
+    hq.accept(announce(RecordKind.STATEMENT, first.id, first.canonical_bytes(), 1),
+              first.canonical_bytes())
+    changed = dataclasses.replace(first, place="别处")
+    with pytest.raises(Conflict, match="already received with other content"):
+        hq.accept(announce(RecordKind.STATEMENT, first.id, changed.canonical_bytes(), 2),
+                  changed.canonical_bytes())
+    assert len(hq.quarantine) == 1
+    other = b"another record"
+    with pytest.raises(Conflict, match="sequence number 1"):
+        hq.accept(announce(RecordKind.STATEMENT_PDF, "st-2", other, 1), other)
+
+
+def test_forged_altered_and_unknown_submissions_are_refused() -> None:
+    hq = receiver()
+    data = b"%PDF synthetic"
+    with pytest.raises(Refused, match="not enrolled"):
+        hq.accept(announce(RecordKind.STATEMENT_PDF, "st-1", data, 1), data)
+    hq.enrol(DEVICE.public_key())
+    stranger = Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35)))
+    forged = announce(RecordKind.STATEMENT_PDF, "st-1", data, 1, stranger)
+    with pytest.raises(Refused, match="not enrolled"):
+        hq.accept(forged, data)
+    resigned = Signed(dataclasses.replace(forged.body, device=key_id_for(DEVICE.public_key())),
+                      forged.signature)
+    with pytest.raises(Refused, match="not signed by device"):
+        hq.accept(resigned, data)
+    with pytest.raises(Refused, match="do not match the announced SHA-256"):
+        hq.accept(announce(RecordKind.STATEMENT_PDF, "st-1", data, 1), data + b"x")
+    assert hq.log_root()[0] == 0  # nothing refused took a receipt
+
+
+def test_a_certificate_must_verify_with_the_device_key() -> None:
+    hq = receiver()
+    hq.enrol(DEVICE.public_key())
+    good = sign(certificate(), DEVICE)
+    # A changed certificate under the old signature.
+    forged = Signed(dataclasses.replace(good.body, officer="someone-else"), good.signature)
+    data = canonical_json(forged.to_json())
+    with pytest.raises(Refused, match="ingest certificate does not verify"):
+        hq.accept(announce(RecordKind.DOCKING, "docking-1", data, 1), data)
+    data = canonical_json(good.to_json())
+    assert hq.accept(announce(RecordKind.DOCKING, "docking-1", data, 1), data).verify(
+        hq.public_key)
+
+
+def test_an_unknown_version_is_refused_in_words() -> None:
+    hq = receiver()
+    hq.enrol(DEVICE.public_key())
+    data = canonical_json(statement().to_json() | {"v": 2})
+    with pytest.raises(Refused, match="statement content: version 2 is not supported"):
+        hq.accept(announce(RecordKind.STATEMENT, statement().id, data, 1), data)
+
+
+def test_gaps_in_the_sequence_are_visible() -> None:
+    hq = receiver()
+    device = hq.enrol(DEVICE.public_key())
+    for seq in (1, 2, 5):
+        data = f"capture {seq}".encode()
+        hq.accept(announce(RecordKind.SIGNATURE_CAPTURE, f"st/p/{seq}", data, seq), data)
+    assert hq.missing(device) == [3, 4]
+
+
+def test_an_older_tree_head_after_a_newer_one_is_refused() -> None:
+    hq = receiver()
+    hq.enrol(DEVICE.public_key())
+    for seq, size in ((1, 10), (2, 4)):
+        head = sign_tree_head(TreeHead(size, bytes(32), 1_795_000_000_000, "store-1"), DEVICE)
+        data = head.canonical_bytes()
+        if size == 10:
+            hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data)
+            continue
+        with pytest.raises(Refused, match="rolled-back store"):
+            hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data)
