@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from gettext import gettext as _
+from typing import TYPE_CHECKING
 
 from desktop.domain.model import (
     IdKind,
@@ -20,8 +21,22 @@ from desktop.domain.model import (
 )
 from desktop.domain.rules import state_label
 
-__all__ = ["REQUIRED_OPENING", "STARTABLE_KINDS", "clock_time", "id_kind_label", "kind_label",
-           "officer_label", "opening_label", "sex_label", "state_label", "turn_label"]
+if TYPE_CHECKING:  # only a type: this module runs without widgets
+    from PySide6.QtWidgets import QTableWidgetItem
+
+__all__ = [
+    "REQUIRED_OPENING",
+    "STARTABLE_KINDS",
+    "cell_text",
+    "clock_time",
+    "id_kind_label",
+    "kind_label",
+    "officer_label",
+    "opening_label",
+    "sex_label",
+    "state_label",
+    "turn_label",
+]
 
 # Kinds an officer can start from the header; an addendum starts from a signed statement.
 STARTABLE_KINDS = (StatementKind.INQUIRY, StatementKind.INSPECTION, StatementKind.DEFENCE,
@@ -75,3 +90,8 @@ def officer_label(officer: Officer) -> str:
 
 def clock_time(at: datetime) -> str:
     return at.strftime("%H:%M:%S")
+
+
+def cell_text(item: QTableWidgetItem | None) -> str:
+    """The text of a table cell as shown; an empty cell (no item) shows nothing."""
+    return item.text() if item is not None else ""

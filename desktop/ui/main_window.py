@@ -79,8 +79,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
-        self.case_tab = QLabel(_("Choose a case on the left, or create one."))
-        self.case_tab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder = QLabel(_("Choose a case on the left, or create one."))
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.case_tab: QWidget = placeholder  # then the open case's view
         self.tabs.addTab(self.case_tab, _("Case"))
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         # A visible place to verify a PDF (dropping one anywhere on the window works too).
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self.case_tab:
+        if widget is None or widget is self.case_tab:
             return
         if hasattr(widget, "flush"):
             widget.flush()
@@ -352,7 +353,9 @@ class MainWindow(QMainWindow):
     def set_locked(self, locked: bool) -> None:
         """Called by the `ScreenLock`: hide the content (or show it again after unlocking)."""
         self.locked = locked
-        self.centralWidget().setVisible(not locked)
+        central = self.centralWidget()
+        if central is not None:
+            central.setVisible(not locked)
         if locked:
             self.idle.locked = True
         else:

@@ -38,6 +38,7 @@ from desktop.documents.verify import SignatureReport
 from desktop.services.verify import DocumentCheck, check_file, load_certificates
 from desktop.ui.context import AppContext
 from desktop.ui.idle_lock import screen_locked
+from desktop.ui.labels import cell_text
 
 
 def pdf_paths_from_drop(mime: QMimeData) -> list[Path]:
@@ -246,7 +247,7 @@ class VerifyDialog(QDialog):
 
     def signature_rows(self) -> list[list[str]]:
         """The table as text (what the officer reads), for tests and copying."""
-        return [[self.table.item(r, c).text() for c in range(COLUMNS)]
+        return [[cell_text(self.table.item(r, c)) for c in range(COLUMNS)]
                 for r in range(self.table.rowCount())]
 
 

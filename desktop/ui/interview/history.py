@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.model import Officer, TurnRevision
+from desktop.ui.labels import cell_text
 
 
 class HistoryDialog(QDialog):
@@ -59,4 +60,4 @@ class HistoryDialog(QDialog):
 
     def texts(self) -> list[str]:
         """The texts listed, top to bottom (newest first)."""
-        return [self.table.item(r, 3).text() for r in range(self.table.rowCount())]
+        return [cell_text(self.table.item(r, 3)) for r in range(self.table.rowCount())]

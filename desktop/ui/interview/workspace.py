@@ -27,7 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.model import Party, Statement, StatementState, Turn, TurnKind
+from desktop.domain.model import (
+    Officer,
+    Party,
+    Statement,
+    StatementState,
+    Turn,
+    TurnKind,
+    TurnRevision,
+)
 from desktop.services import interview
 from desktop.ui.context import AppContext
 from desktop.ui.interview.autosave import Autosaver, SaveState, status_text
@@ -198,8 +206,7 @@ class InterviewWorkspace(QWidget):
         editor = row.editor
         editor.textChanged.connect(lambda turn_id=turn.id: self.autosaver.changed(turn_id))
         editor.commit.connect(lambda r=row: self._commit(r))
-        editor.navigate.connect(lambda step, r=row: (self.autosaver.kick(), self.turns.focus(
-            self.turns.index_of(r) + step)))
+        editor.navigate.connect(lambda step, r=row: self._navigate(r, step))
         editor.phrase.connect(self._phrase_key)
         row.history_requested.connect(self.show_history)
         return row
@@ -212,6 +219,11 @@ class InterviewWorkspace(QWidget):
         self.message.setVisible(bool(text))
 
     # --- typing ---------------------------------------------------------------------------
+    def _navigate(self, row: TurnRow, step: int) -> None:
+        """Arrow out of a turn: what was typed is submitted, then the neighbour is focused."""
+        self.autosaver.kick()
+        self.turns.focus(self.turns.index_of(row) + step)
+
     def _commit(self, row: TurnRow) -> None:
         """Enter: go to the next turn, creating it when this is the last one."""
         self.autosaver.kick()  # a finished turn is saved at once, not when typing pauses
@@ -303,7 +315,8 @@ class InterviewWorkspace(QWidget):
                            {o.id: o for o in interview.list_officers(store)}),
             lambda result: self._open_history(*result), self._show_error)
 
-    def _open_history(self, revisions: list, officers: dict) -> None:
+    def _open_history(self, revisions: list[TurnRevision], officers: dict[str, Officer]
+                      ) -> None:
         self.history_dialog = HistoryDialog(revisions, officers, self)
         self.history_dialog.setModal(True)
         self.history_dialog.show()
