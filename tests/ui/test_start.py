@@ -91,3 +91,27 @@ def test_login_shows_wrong_password_then_lockout_then_succeeds(world: World,
         again.submit()
     assert "locked until" in again.error.text()
     world.store = store  # closed; the world fixture copes
+
+
+def test_setup_names_an_unreadable_escrow_key_and_creates_nothing(tmp_path: Path,
+                                                                  qtbot: QtBot) -> None:
+    ctx = AppContext(StorePaths(tmp_path / "new"), Background(synchronous=True))
+    dialog = SetupDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.unit.setText("测试中队")
+    dialog.admin_name.setText("测试管理员")
+    dialog.admin_certificate.setText("33070099001")
+    dialog.admin_password.setText(NEW_PASSWORD)
+    dialog.admin_repeat.setText(NEW_PASSWORD)
+    (tmp_path / "escrow.pem").write_text("not a key", encoding="utf-8")
+    dialog.escrow_path.setText(str(tmp_path / "escrow.pem"))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == (
+        f"Cannot read the escrow public key {tmp_path / 'escrow.pem'}.")
+    assert not ctx.paths.exists() and dialog.ok_button.isEnabled()
+
+    dialog.unit.clear()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == ("Fill in the unit and the administrator's name and "
+                                   "certificate number.")
+    assert not ctx.paths.exists()
