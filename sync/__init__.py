@@ -1,1 +1,5 @@
-"""Sync: wire protocol, client engine and reference HQ server (no Qt, no desktop import)."""
+"""Sync: the wire protocol shared with HQ (`sync.protocol`; no Qt, no desktop import).
+
+The client's sync engine follows with issue 15; the reference HQ is the top-level `hq`
+package, which imports nothing of the client but `sync.protocol`.
+"""

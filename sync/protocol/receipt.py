@@ -15,7 +15,7 @@ from typing import Any
 
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.records import RecordKind
-from sync.protocol.wire import check_version, fields, hex64, req_int, req_str
+from sync.protocol.wire import HEX64, check_version, fields, hex64, req_int, req_str
 
 __all__ = ["RECEIPT_VERSION", "Durability", "Receipt"]
 
@@ -52,7 +52,8 @@ class Receipt:
 
     def __post_init__(self) -> None:
         check_version(_WHAT, self.version, RECEIPT_VERSION)
-        hex64(_WHAT, {"sha256": self.sha256}, "sha256")
+        if not HEX64.fullmatch(self.sha256):
+            raise ValueError(f"{_WHAT}.sha256 must be 64 lowercase hex characters")
 
     def to_json(self) -> dict[str, Any]:
         return {"v": self.version, "receipt_id": self.receipt_id, "hq": self.hq,

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from sync.protocol.canonical import canonical_json, parse_canonical
-from sync.protocol.wire import check_version, fields, hex64, req_int, req_str
+from sync.protocol.wire import HEX64, check_version, fields, hex64, req_int, req_str
 
 __all__ = [
     "LEGACY_KIND_NAMES",
@@ -114,7 +114,8 @@ class OutboxEntry:
             raise ValueError(f"{_WHAT}.device must be a 16-hex-character key id")
         if self.device_seq < 1:
             raise ValueError(f"{_WHAT}.device_seq starts at 1")
-        hex64(_WHAT, {"sha256": self.sha256}, "sha256")
+        if not HEX64.fullmatch(self.sha256):
+            raise ValueError(f"{_WHAT}.sha256 must be 64 lowercase hex characters")
 
     def to_json(self) -> dict[str, Any]:
         return {"v": self.version, "op_id": self.op_id, "device": self.device,
@@ -130,11 +131,11 @@ class OutboxEntry:
             check_version(_WHAT, value.get("v"), OUTBOX_ENTRY_VERSION)
         d = fields(_WHAT, value, _KEYS)
         kind = req_str(_WHAT, d, "kind")
-        if kind not in RecordKind.__members__.values():
+        if kind in LEGACY_KIND_NAMES:  # a store-side spelling only, never on the wire
             raise ValueError(f"unknown record kind {kind!r}")
         return cls(op_id=req_str(_WHAT, d, "op_id"), device=req_str(_WHAT, d, "device"),
                    device_seq=req_int(_WHAT, d, "device_seq", minimum=1),
-                   kind=RecordKind(kind), entity_id=req_str(_WHAT, d, "entity_id"),
+                   kind=parse_kind(kind), entity_id=req_str(_WHAT, d, "entity_id"),
                    sha256=hex64(_WHAT, d, "sha256"), size=req_int(_WHAT, d, "size"))
 
     @classmethod

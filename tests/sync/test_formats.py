@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.ingest import (
     DockingClock,
@@ -24,6 +25,7 @@ from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind, parse_kind, priority_for
 from sync.protocol.signing import Signature, Signed, key_id_for, sign, verify_bytes
 from sync.protocol.statement import ContentTurn, StatementContent
+from sync.protocol.treehead import SignedTreeHead, TreeHead, sign_tree_head
 from sync.protocol.wire import UnsupportedVersion
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -67,9 +69,15 @@ def receipt() -> Receipt:
                    durability=Durability.STORED, log_index=0)
 
 
+def leaf() -> AuditLeaf:
+    return AuditLeaf(idx=3, id="event-1", at="2026-11-27T09:00:00.000+08:00", actor="officer-1",
+                     action="signing_key.set", subject="identity-1", outcome="ok",
+                     details={"role": "officer", "certificate_sha256": SHA})
+
+
 FORMATS: list[tuple[Callable[[], Any], Any]] = [
     (statement, StatementContent), (certificate, IngestCertificate), (entry, OutboxEntry),
-    (receipt, Receipt),
+    (receipt, Receipt), (leaf, AuditLeaf),
 ]
 
 
@@ -125,7 +133,8 @@ def test_certificate_with_an_unknown_format_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("make", "cls", "what"), [
-    (entry, OutboxEntry, "outbox entry"), (receipt, Receipt, "receipt")])
+    (entry, OutboxEntry, "outbox entry"), (receipt, Receipt, "receipt"),
+    (leaf, AuditLeaf, "audit leaf")])
 def test_unknown_version_refused(make: Callable[[], Any], cls: Any, what: str) -> None:
     for version in (2, 0, "1", True, None):
         body = make().to_json() | {"v": version}
@@ -185,3 +194,12 @@ def test_kind_names_parse_including_the_legacy_spelling() -> None:
     body = entry().to_json() | {"kind": "blob"}
     with pytest.raises(ValueError, match="unknown record kind"):
         OutboxEntry.from_json(body)
+
+
+def test_tree_head_follows_the_same_conventions() -> None:
+    signed = sign_tree_head(TreeHead(5, bytes(32), 1_795_000_000_000, "store-1"), KEY)
+    assert signed.key_id == key_id_for(KEY.public_key())
+    assert signed.head.canonical_bytes() == signed.head.signing_bytes()
+    assert SignedTreeHead.from_json(parse_canonical(signed.canonical_bytes())) == signed
+    with pytest.raises(UnsupportedVersion, match="signed tree head: version 2 is not supported"):
+        SignedTreeHead.from_json(signed.to_json() | {"v": 2, "new_field": 1})
