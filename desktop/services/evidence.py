@@ -5,6 +5,10 @@ the stored blob back (decrypt and re-hash) before anything is recorded; the reco
 audit event go into one transaction per file, so every recorded item has a verified blob.
 File names are untrusted: symbolic links and anything that is not a regular file are skipped
 and reported, never followed; names that are not UTF-8 are kept with their bytes escaped.
+
+Lanes (decision 12, amended by issue 12): importing, verifying and exporting read or write
+whole files, so they are long work: they read through `store.reading()` and hand their short
+transactions to `store.write`. Listing and showing items are reads (`store.reading()`).
 """
 
 from __future__ import annotations
@@ -158,9 +162,10 @@ def import_path(
 
     Without `case_id` the evidence is kept unfiled until `file_item` puts it under a case.
     """
-    if case_id is not None:  # without a case the files are kept unfiled, to be filed later
-        cases.get_case(store.conn, case_id)  # refuses an unknown case before any work
-    records.check_statement_in_case(store.conn, case_id, statement_id)
+    with store.reading() as conn:
+        if case_id is not None:  # without a case the files are kept unfiled, filed later
+            cases.get_case(conn, case_id)  # refuses an unknown case before any work
+        records.check_statement_in_case(conn, case_id, statement_id)
     report = ImportReport()
     try:
         info = path.lstat()
@@ -204,7 +209,8 @@ def _import_one(
         except UserError as exc:  # the file changed while it was read
             report.skipped.append(SkippedEntry(printable(file), str(exc)))
             return
-    existing = records.find_in_case(store.conn, case_id, blob.sha256)
+    with store.reading() as conn:
+        existing = records.find_in_case(conn, case_id, blob.sha256)
     if existing is not None:
         report.duplicates.append(ImportedItem(existing.id, name, blob.sha256, blob.size,
                                               existing.kind, duplicate=True))
@@ -216,14 +222,18 @@ def _import_one(
     captured = parsed.start.isoformat() if parsed.start_source is StartSource.NAME and \
         parsed.start is not None else None
     item_id = new_id()
-    with store.transaction() as tx:
-        record = records.record_item(
-            tx, item_id=item_id, case_id=case_id, statement_id=statement_id,
-            sha256=blob.sha256, sm3=sm3_hex, size=blob.size, kind=kind, source="folder",
-            original_name=name, original_path=printable(file.absolute()),
-            captured_at=captured, device_serial=parsed.serial,
-            officer_number=parsed.officer_number, marked=parsed.important,
-        )
+
+    def record_it() -> EvidenceRecord:  # the one short transaction, on the store lane
+        with store.transaction() as tx:
+            return records.record_item(
+                tx, item_id=item_id, case_id=case_id, statement_id=statement_id,
+                sha256=blob.sha256, sm3=sm3_hex, size=blob.size, kind=kind, source="folder",
+                original_name=name, original_path=printable(file.absolute()),
+                captured_at=captured, device_serial=parsed.serial,
+                officer_number=parsed.officer_number, marked=parsed.important,
+            )
+
+    record = store.write(record_it)
     report.items.append(ImportedItem(record.id, name, record.sha256, record.size, record.kind))
 
 
@@ -236,7 +246,8 @@ def _problem(item: EvidenceRecord, problem: str) -> EvidenceProblem:
 def verify_all(store: Store) -> VerifyReport:
     """Decrypt and re-hash every evidence item's blob; name every item that fails."""
     key = store.vault_key()
-    items = records.all_items(store.conn)
+    with store.reading() as conn:
+        items = records.all_items(conn)
     problems: list[EvidenceProblem] = []
     for item in items:
         blob = records.blob_path(store.paths.workdir, item.sha256, key)
@@ -250,16 +261,22 @@ def verify_all(store: Store) -> VerifyReport:
         except OSError as exc:
             problems.append(_problem(item, _("its vault file cannot be read ({error}).")
                                      .format(error=exc.strerror or type(exc).__name__)))
-    with store.transaction() as tx:
-        tx.audit(Action.EVIDENCE_VERIFIED, None, Outcome.OK if not problems else Outcome.FAILED,
-                 checked=len(items), failed=len(problems),
-                 failed_items=",".join(p.item_id for p in problems) or None)
+
+    def audit() -> None:
+        with store.transaction() as tx:
+            tx.audit(Action.EVIDENCE_VERIFIED, None,
+                     Outcome.OK if not problems else Outcome.FAILED, checked=len(items),
+                     failed=len(problems),
+                     failed_items=",".join(p.item_id for p in problems) or None)
+
+    store.write(audit)
     return VerifyReport(len(items), tuple(problems))
 
 
 def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
     """Write the original bytes of an item to `out` (temporary file, checked, then renamed)."""
-    item = records.get_item(store.conn, item_id)
+    with store.reading() as conn:
+        item = records.get_item(conn, item_id)
     if out.exists() or out.is_symlink():
         raise UserError(_("{path} already exists; choose another file name.").format(
             path=printable(out)))
@@ -294,8 +311,12 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    with store.transaction() as tx:
-        tx.audit(Action.EVIDENCE_EXPORTED, item.id, sha256=item.sha256, size=item.size)
+
+    def audit() -> None:
+        with store.transaction() as tx:
+            tx.audit(Action.EVIDENCE_EXPORTED, item.id, sha256=item.sha256, size=item.size)
+
+    store.write(audit)
     return ExportResult(out, item.sha256, item.size)
 
 
@@ -312,15 +333,17 @@ MAX_IN_MEMORY = 64 << 20  # a photo shown on screen; larger items are exported i
 
 def case_items(store: Store, case_id: str) -> list[EvidenceRecord]:
     """The evidence filed under a case, oldest import first."""
-    cases.get_case(store.conn, case_id)
-    return records.items_for_case(store.conn, case_id)
+    with store.reading() as conn:
+        cases.get_case(conn, case_id)
+        return records.items_for_case(conn, case_id)
 
 
 def item_with_docking(store: Store, item_id: str) -> tuple[EvidenceRecord, Docking | None]:
     """An item and, for a recorder file, the docking that took it (clock, certificate)."""
-    item = records.get_item(store.conn, item_id)
-    docking = None if item.docking_id is None else dockings.get_docking(store.conn,
-                                                                        item.docking_id)
+    with store.reading() as conn:
+        item = records.get_item(conn, item_id)
+        docking = None if item.docking_id is None else dockings.get_docking(conn,
+                                                                            item.docking_id)
     return item, docking
 
 
@@ -329,7 +352,8 @@ def read_item(store: Store, item_id: str, *, limit: int = MAX_IN_MEMORY) -> byte
 
     The bytes are returned only when their SHA-256 is the recorded one.
     """
-    item = records.get_item(store.conn, item_id)
+    with store.reading() as conn:
+        item = records.get_item(conn, item_id)
     if item.size > limit:
         raise UserError(_("Evidence item {name} is too large to show here; export it "
                           "instead.").format(name=item.original_name))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from desktop.domain.model import Case, Party, StatementKind, StatementState
 from desktop.store import cases, statements
+from desktop.store.connection import Connection
 from desktop.store.store import Store
 
 
@@ -44,7 +45,11 @@ class CaseSummary:
 
 def case_summaries(store: Store) -> list[CaseSummary]:
     """Every case, newest first, with its statements and how much evidence it holds."""
-    conn = store.conn
+    with store.reading() as conn:
+        return _case_summaries(conn)
+
+
+def _case_summaries(conn: Connection) -> list[CaseSummary]:
     evidence_counts = {str(r[0]): int(r[1]) for r in conn.execute(
         "SELECT case_id, count(*) FROM evidence_items WHERE case_id IS NOT NULL"
         " GROUP BY case_id")}

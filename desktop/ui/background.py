@@ -6,8 +6,9 @@ issue 12) gives the work four lanes, each its own thread(s):
 - `Lane.STORE`: the writes. One thread, so writes are serialised in submission order (an
   autosave submitted before "start read-back" is durable before it). It runs short
   transactions only, so an autosave waits at most for one of them.
-- `Lane.READ`: reads (search, case and evidence lists, verification) on the store's read-only
-  connection; they never wait behind a writer.
+- `Lane.READ`: reads (case and evidence lists, an item's details) on the store's read-only
+  connection. A read starts once the writes submitted before it have committed (so it sees
+  what the officer saved before asking; they are short), and no write ever waits for a read.
 - `Lane.LONG`: long work (a docking: copying, encrypting and re-reading gigabytes). It hands
   its short transactions to the store lane (`Store.write`, wired to `call` at login).
 - `Lane.IO`: device threads (a card reader waiting for a card).
@@ -26,7 +27,9 @@ could leak personal data) and shown as a crash dialog that keeps the program run
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 import queue
 import sys
 import threading
@@ -55,6 +58,16 @@ class Lane(enum.Enum):
 
 
 _WORKERS = {Lane.STORE: 1, Lane.READ: 1, Lane.LONG: 1, Lane.IO: 4}
+_LONG_NICENESS = 10
+
+
+def _yield_cpu() -> None:
+    """Long work gives way on a busy CPU: its thread (and the vault's stage threads it starts,
+    which inherit it) runs at a lower priority, so an autosave is not slowed by the hashing
+    and encryption of a docking. Linux sets this per thread; elsewhere it is left as it is."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _LONG_NICENESS)
 
 
 def report_error(exc: BaseException, parent: QWidget | None = None) -> None:
@@ -77,8 +90,10 @@ class Background(QObject):
     def __init__(self, parent: QObject | None = None, *, synchronous: bool = False) -> None:
         super().__init__(parent)
         self.synchronous = synchronous
-        self._lanes = {lane: ThreadPoolExecutor(max_workers=n, thread_name_prefix=lane.value)
-                       for lane, n in _WORKERS.items()}
+        self._lanes = {
+            lane: ThreadPoolExecutor(max_workers=n, thread_name_prefix=lane.value,
+                                     initializer=_yield_cpu if lane is Lane.LONG else None)
+            for lane, n in _WORKERS.items()}
         # Which lane each worker thread serves, so `call` on the store lane runs inline there.
         self._thread_lane: dict[int, Lane] = {}
         self._pending = {lane: 0 for lane in Lane}
@@ -111,6 +126,18 @@ class Background(QObject):
 
         return self._lanes[lane].submit(on_lane)
 
+    def _after_writes(self, fn: Callable[[], T]) -> Callable[[], T]:
+        """`fn`, run once every write submitted before it has committed: a read sees what
+        the officer saved before asking (the store lane holds short transactions only, so
+        that wait is short); a write submitted later never waits for it."""
+        before = self._submit(Lane.STORE, lambda: None)
+
+        def after() -> T:
+            before.result()
+            return fn()
+
+        return after
+
     def to_gui(self, fn: Callable[[], None]) -> None:
         """From a lane: run `fn` on the GUI thread (progress). Queued in order; when the
         background is synchronous the lane waits until it ran, so tests see it in step."""
@@ -138,6 +165,8 @@ class Background(QObject):
         """Run `fn` on `lane` (`io=True`: the device lane); callbacks on the GUI thread."""
         if io:
             lane = Lane.IO
+        if lane in (Lane.READ, Lane.LONG):
+            fn = self._after_writes(fn)
         if self.synchronous:
             steps: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
             self._sync_waits.append(steps)
@@ -195,8 +224,9 @@ class Background(QObject):
 
     def wait_lane(self, lane: Lane) -> None:
         """Wait for everything submitted to `lane` so far, delivering callbacks meanwhile
-        (closing the store waits for long work that still writes to it)."""
-        if self.synchronous:
+        (closing the store waits for long work that still writes to it). Nothing to wait for
+        once the lanes are shut down."""
+        if self.synchronous or self._closed:
             return
         marker = self._submit(lane, lambda: None)
         while not marker.done() or self._pending[lane]:

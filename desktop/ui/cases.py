@@ -80,7 +80,7 @@ class CaseListPanel(QWidget):
             if on_done is not None:
                 on_done()
 
-        self.ctx.run(records.case_summaries, loaded)
+        self.ctx.read(records.case_summaries, loaded)
 
     def current_case_id(self) -> str | None:
         item = self.list.currentItem()

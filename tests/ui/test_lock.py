@@ -383,3 +383,59 @@ def test_a_window_that_opens_during_the_lock_is_covered(
     assert dialog.isVisible()
     unlock(dialog, qtbot)
     assert late.isVisible()  # the work is where it was
+
+
+def test_the_lock_shows_while_a_docking_is_still_mid_way(
+    world: World, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Ctrl+L during a docking: the prompt is up while the docking provably still runs (it is
+    held on an Event inside its second file), and the docking then finishes behind the lock."""
+    import threading
+
+    from desktop.services.dock import DockProgress, DockStage
+    from desktop.store import evidence as records
+    from desktop.ui.background import Background, Lane
+    from desktop.ui.evidence import DockDialog
+
+    bg = Background()  # real lanes: the docking runs on its own thread
+    ctx = AppContext(world.paths, bg, demo_devices=True, clock=world.store.clock)
+    ctx.settings.ports.bodycam = f"emu-bodycam://?root={tmp_path / 'recorder'}&offset=-90"
+    ctx.store = world.store
+    try:
+        window = _window(ctx, qtbot)
+        docking = DockDialog(ctx, world.case.id)
+        qtbot.addWidget(docking)
+        held, release = threading.Event(), threading.Event()
+        forward = docking._report_progress
+
+        def hold_in_second_file(progress: DockProgress) -> None:  # on the long-work lane
+            forward(progress)
+            if progress.stage is DockStage.COPYING and progress.file_index == 2 \
+                    and not held.is_set():
+                held.set()
+                release.wait()
+
+        docking._report_progress = hold_in_second_file  # type: ignore[method-assign]
+        docking.start_button.click()
+        qtbot.waitUntil(held.is_set)
+        try:
+            dialog = lock_by_shortcut(window, qtbot)
+            assert screen_locked() and dialog.isVisible()
+            assert docking.running and not release.is_set()  # still inside the second file
+            qtbot.waitUntil(lambda: not bg.lane_busy(Lane.STORE))
+            with world.store.reading() as conn:
+                stored = records.items_for_case(conn, world.case.id)
+                locked = conn.execute("SELECT count(*) FROM audit_log WHERE action = ?",
+                                      ("session.locked",)).fetchone()[0]
+            assert len(stored) == 1  # the first file only: the docking is mid-way
+            assert locked == 1  # the lock was recorded without waiting for the docking
+        finally:
+            release.set()
+        with qtbot.waitSignal(docking.docked, timeout=120_000):
+            pass  # the docking goes on behind the lock and completes
+        assert screen_locked()
+        with world.store.reading() as conn:
+            assert len(records.items_for_case(conn, world.case.id)) == 7
+        unlock(dialog, qtbot)
+    finally:
+        bg.shutdown()

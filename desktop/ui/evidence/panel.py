@@ -1,7 +1,8 @@
 """The evidence panel of a case: the list, an item's hashes and custody, and what to do with it.
 
-Every store call (listing, details, import, export, vault verification, decrypting a photo)
-runs on the store thread through `ctx.run`; results come back here on the GUI thread. The
+Every store call runs off the GUI thread: listing, details and decrypting a photo are reads
+(`ctx.read`), importing, exporting and verifying the vault are long work (`ctx.long`, whose
+writes go to the store lane); results come back here on the GUI thread. The
 file dialogs only choose paths: `import_files`, `export_selected`, `verify_vault` and
 `view_selected` do the work and are what tests call. Outcomes are written to the status line
 under the list rather than in modal boxes, so a long import does not leave a box to dismiss.
@@ -135,7 +136,7 @@ class EvidencePanel(QWidget):
         """Reload the case's evidence from the store; select `select`, else keep the
         selection when it can (the reload is asynchronous, so selecting happens after it)."""
         case_id = self.case_id
-        self.ctx.run(lambda store: case_items(store, case_id),
+        self.ctx.read(lambda store: case_items(store, case_id),
                      lambda items: self._show_items(items, select))
 
     def _show_items(self, items: list[EvidenceRecord], select: str | None = None) -> None:
@@ -188,7 +189,7 @@ class EvidencePanel(QWidget):
             self.details.clear()
             return
         item_id = item.id
-        self.ctx.run(lambda store: item_with_docking(store, item_id), self._show_details)
+        self.ctx.read(lambda store: item_with_docking(store, item_id), self._show_details)
 
     def _show_details(self, found: tuple[EvidenceRecord, Docking | None]) -> None:
         item, docking = found
@@ -225,7 +226,7 @@ class EvidencePanel(QWidget):
 
         self.status.setText(_("Importing…"))
         self.import_button.setEnabled(False)
-        self.ctx.run(work, self._imported, self._failed)
+        self.ctx.long(work, self._imported, self._failed)
 
     def _imported(self, report: ImportReport) -> None:
         self.import_button.setEnabled(True)
@@ -260,7 +261,8 @@ class EvidencePanel(QWidget):
         if item is None:
             return
         item_id = item.id
-        self.ctx.run(lambda store: export_item(store, item_id, out), self._exported, self._failed)
+        self.ctx.long(lambda store: export_item(store, item_id, out), self._exported,
+                      self._failed)
 
     def _exported(self, result: ExportResult) -> None:
         self.status.setText(_("Exported to {path} ({size}); its SHA-256 matches the record: "
@@ -271,7 +273,7 @@ class EvidencePanel(QWidget):
         """Decrypt and re-hash every evidence file in the store; report each failure."""
         self.status.setText(_("Verifying the evidence vault…"))
         self.verify_button.setEnabled(False)
-        self.ctx.run(verify_all, self._verified, self._verify_failed)
+        self.ctx.long(verify_all, self._verified, self._verify_failed)
 
     def _verified(self, report: VerifyReport) -> None:
         self.verify_button.setEnabled(True)
@@ -296,7 +298,7 @@ class EvidencePanel(QWidget):
         if item is None or item.kind != "photo":
             return
         item_id, name = item.id, item.original_name
-        self.ctx.run(lambda store: read_item(store, item_id),
+        self.ctx.read(lambda store: read_item(store, item_id),
                      lambda data: self._show_photo(data, name), self._failed)
 
     def _show_photo(self, data: bytes, name: str) -> None:
