@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from desktop.i18n import set_language
 from desktop.store.paths import StorePaths
-from desktop.ui.background import Background, Lane
+from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -136,6 +136,6 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
         return app.exec()
     finally:
         if ctx.store is not None:
-            bg.wait_lane(Lane.LONG)  # long work still writes to the store it would close
+            bg.stop_long_work()  # a docking still writes to the store it would close
             bg.call(ctx.store.close)
         bg.shutdown()

@@ -101,6 +101,7 @@ class Background(QObject):
         self.error_parent: QWidget | None = None
         # While a synchronous `run` waits, `to_gui` calls are handed to it here, in order.
         self._sync_waits: list[queue.SimpleQueue[Callable[[], None] | None]] = []
+        self._cancels: set[threading.Event] = set()  # of jobs still running
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._to_gui.connect(self._call_on_gui, Qt.ConnectionType.QueuedConnection)
 
@@ -161,8 +162,14 @@ class Background(QObject):
 
     def run(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None,
             on_error: Failed | None = None, *, lane: Lane = Lane.STORE,
-            io: bool = False) -> None:
-        """Run `fn` on `lane` (`io=True`: the device lane); callbacks on the GUI thread."""
+            io: bool = False, cancel: threading.Event | None = None) -> None:
+        """Run `fn` on `lane` (`io=True`: the device lane); callbacks on the GUI thread.
+
+        `cancel` is the event that stops `fn` early; `stop_long_work` sets it."""
+        if cancel is not None:
+            self._cancels.add(cancel)
+            on_done, on_error = self._forgetting(cancel, on_done), \
+                self._forgetting(cancel, on_error)
         if io:
             lane = Lane.IO
         if lane in (Lane.READ, Lane.LONG):
@@ -186,6 +193,22 @@ class Background(QObject):
         future = self._submit(lane, fn)
         future.add_done_callback(
             lambda f: self._finished.emit((lane, f, on_done, on_error)))
+
+    def _forgetting(self, cancel: threading.Event,
+                    callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def forget(value: Any) -> None:
+            self._cancels.discard(cancel)
+            if callback is not None:
+                callback(value)
+
+        return forget
+
+    def stop_long_work(self) -> None:
+        """Ask every cancellable job to stop, then wait for the long lane (closing: the store
+        must not close under a docking still writing to it). What was stored is kept."""
+        for cancel in list(self._cancels):
+            cancel.set()
+        self.wait_lane(Lane.LONG)
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the store lane and wait for it (closing, locking, long work's writes:

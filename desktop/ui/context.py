@@ -11,6 +11,7 @@ emulator so a new user can try everything without hardware.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -103,8 +104,10 @@ class AppContext:
         self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.READ)
 
     def long(self, fn: Callable[[Store], T], on_done: Callable[[T], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> None:
+             on_error: Callable[[BaseException], None] | None = None, *,
+             cancel: threading.Event | None = None) -> None:
         """Long work: run `fn(store)` on the long lane; its writes go through `store.write`
-        to the store lane, one short transaction at a time. Callbacks on the GUI thread."""
+        to the store lane, one short transaction at a time. Callbacks on the GUI thread;
+        `cancel` (checked by `fn`) is set when the program closes."""
         store = self.require_store()
-        self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.LONG)
+        self.bg.run(lambda: fn(store), on_done, on_error, lane=Lane.LONG, cancel=cancel)

@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         if not self.closing_for_rebuild:
             store = self.ctx.store
             if store is not None:
+                self.ctx.bg.stop_long_work()  # a docking must not write to a closed store
                 self.ctx.bg.call(store.close)
                 self.ctx.store = None
         event.accept()

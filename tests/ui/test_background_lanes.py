@@ -108,3 +108,25 @@ def test_an_autosave_does_not_wait_for_long_work(
         release.set()
     qtbot.waitUntil(lambda: long_done == ["docked"])
     assert get(async_ctx.require_store(), "docking") == "recorded"
+
+
+def test_closing_stops_long_work_before_the_store_closes(
+    async_ctx: AppContext, qtbot: QtBot
+) -> None:
+    """What the main window does on close: long work is asked to stop and waited for, so a
+    docking never writes to a closed store; what it stored before stopping is kept."""
+    cancel, started = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def docking(store: Store) -> str:
+        store.write(lambda: put(store, "docking", "first file"))
+        started.set()
+        cancel.wait()  # a docking checks its cancel event between chunks
+        return "stopped"
+
+    async_ctx.long(docking, outcome.append, cancel=cancel)
+    assert started.wait(60)
+    async_ctx.bg.stop_long_work()
+    assert cancel.is_set() and outcome == ["stopped"]
+    assert not async_ctx.bg.lane_busy(Lane.LONG)
+    assert get(async_ctx.require_store(), "docking") == "first file"

@@ -182,7 +182,7 @@ class DockDialog(QDialog):
             return dock_port(store, url, case_id=case_id, policy=policy,
                              progress=self._report_progress, cancel=cancel)
 
-        self.ctx.long(work, self._on_done, self._on_error)
+        self.ctx.long(work, self._on_done, self._on_error, cancel=cancel)
 
     def _report_progress(self, progress: DockProgress) -> None:
         """On the long-work lane: forward only what changes what the bars show."""
