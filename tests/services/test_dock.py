@@ -253,3 +253,41 @@ def test_an_unwritable_export_target_is_a_message(world: World, tmp_path: Path) 
     blocker.write_bytes(b"x")
     with pytest.raises(UserError, match="Cannot write to"):
         evidence.export_item(world.store, report.items[0].id, blocker / "out.mp4")
+
+
+def test_a_docking_hands_every_write_to_the_store_lane(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 §1: the docking copies and verifies on its own thread; each of its
+    transactions (start, each file's record, the certificate) runs where the session's writes
+    are serialised, one short transaction per hand-over."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from desktop.store.store import Store
+
+    store_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-lane")
+    handed: list[str] = []
+    committed_on: list[str] = []
+
+    def write_lane(fn):  # type: ignore[no-untyped-def]
+        handed.append(threading.current_thread().name)
+        return store_lane.submit(fn).result()
+
+    original = Store.transaction
+
+    def spy(self: Store):  # type: ignore[no-untyped-def]
+        committed_on.append(threading.current_thread().name)
+        return original(self)
+
+    monkeypatch.setattr(Store, "transaction", spy)
+    world.store.write_lane = write_lane
+    try:
+        report = docking_service.dock(world.store, EmulatorDriver(recorder(tmp_path / "device")),
+                                      case_id=world.case.id)
+    finally:
+        store_lane.shutdown()
+    assert len(report.items) == 7 and report.docking.certificate_sha256
+    docking_thread = threading.current_thread().name
+    assert set(handed) == {docking_thread}
+    assert len(handed) == 1 + 7 + 1  # start, one record per file, the certificate
+    assert committed_on and all(name.startswith("store-lane") for name in committed_on)
