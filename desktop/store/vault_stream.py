@@ -88,6 +88,9 @@ PREAMBLE_SIZE = HEADER_SIZE + HEADER_TAG_SIZE
 _MAX_SEGMENTS = 1 << 32  # the counter is a uint32
 _ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
+# A long write is flushed to the disk every so often: gigabytes of dirty pages would make any
+# fsync elsewhere on the disk (an autosave's commit) wait for their write-back.
+_FLUSH_EVERY = 32 << 20
 
 Progress = Callable[[int, int | None], None]
 
@@ -305,6 +308,7 @@ class VaultWriter:
         self._sm3 = hashes.Hash(hashes.SM3()) if sm3 else None
         # encrypt_into reuses one output buffer: a fresh 1 MiB bytes per call costs ~10x.
         self._out = memoryview(bytearray(segment_size + TAG_SIZE))
+        self._unflushed = 0
         stages: list[Callable[[int, int, int, bool], None]] = [self._do_sha, self._do_encrypt]
         if self._sm3 is not None:
             stages.append(self._do_sm3)
@@ -362,6 +366,10 @@ class VaultWriter:
         self._aead.encrypt_into(_nonce(self._prefix, index, last), self._views[i][:n],
                                 self._header, dest)
         _write_all(self._fd, dest)
+        self._unflushed += len(dest)
+        if self._unflushed >= _FLUSH_EVERY and not last:
+            self._unflushed = 0
+            os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
     # -- filling ------------------------------------------------------------------------------
 
