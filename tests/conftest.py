@@ -2,12 +2,15 @@
 
 Tests run in English (assertions read naturally); tests of the Chinese interface switch the
 language themselves. Qt runs offscreen. The clock is a settable fake, so lockout and idle
-tests need no sleeps.
+tests need no sleeps. No test may leave a device emulator's serving thread (or any non-daemon
+thread) running: the test that does fails (`no_leaked_threads`).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -56,6 +59,64 @@ def english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject's addopts): a worker per core, at most four (a test's child
+    processes need cores too), and none when only tests of one file were asked for: that run
+    stays in this process, as quick to start and to debug as before."""
+    files = {str(arg).split("::", 1)[0] for arg in config.args}
+    if len(files) == 1 and Path(files.pop()).is_file():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, 4)
+    return workers if workers > 1 else 0
+
+
+# hardware.urlhandlers.base names the thread serving an in-process emulator "emulator:<url>".
+EMULATOR_THREAD_PREFIX = "emulator:"
+# A thread already told to stop may still be finishing its last step when the test ends: it is
+# joined (returning as soon as it ends) before it counts as leaked.
+THREAD_JOIN_SECONDS = 5.0
+_reported_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # fail one test only
+
+
+def _watched_threads() -> set[threading.Thread]:
+    """Threads that must end with whatever started them: emulator serving threads (daemons,
+    but one left running kept a port and its device alive and crashed a later Qt test) and any
+    non-daemon thread (it would keep the process from exiting)."""
+    return {t for t in threading.enumerate()
+            if t is not threading.main_thread() and t.is_alive()
+            and (t.name.startswith(EMULATOR_THREAD_PREFIX) or not t.daemon)}
+
+
+def _fail_on_new_threads(before: set[threading.Thread], what: str) -> None:
+    leaked = []
+    for thread in _watched_threads() - before - set(_reported_threads):
+        thread.join(THREAD_JOIN_SECONDS)
+        if thread.is_alive():
+            leaked.append(thread.name)
+            _reported_threads.add(thread)
+    if leaked:
+        pytest.fail(f"{what} left thread(s) running: {', '.join(sorted(leaked))} "
+                    "(close the port or stop the thread it started)", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test whose body or function fixtures leave a watched thread running (this
+    fixture is set up before, and torn down after, the test's other function fixtures)."""
+    before = _watched_threads()
+    yield
+    _fail_on_new_threads(before, request.node.nodeid)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_leaked_threads_in_module(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The same for module- and class-scoped fixtures, checked once they are torn down."""
+    before = _watched_threads()
+    yield
+    _fail_on_new_threads(before, f"the fixtures of {request.node.nodeid}")
 
 
 @pytest.fixture
