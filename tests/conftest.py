@@ -21,6 +21,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from desktop import warnings_policy
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
     Case,
@@ -59,6 +60,14 @@ def english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The program's warning policy holds in tests too: pytest restores its own warning filters
+    after loading this file and around every test, so it gets them as `filterwarnings` lines."""
+    for message, category, module in warnings_policy.SILENCED:
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:{category.__module__}."
+                                                  f"{category.__qualname__}:{module}")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
