@@ -8,6 +8,8 @@ thread) running: the test that does fails (`no_leaked_threads`).
 
 from __future__ import annotations
 
+import contextlib
+import locale
 import os
 import threading
 import weakref
@@ -55,11 +57,23 @@ class FakeClock:
         self.now += timedelta(**kwargs)
 
 
+def _english() -> None:
+    set_language("en")
+    # The C library keeps the translations of its own messages (an OSError's strerror) until
+    # the messages locale changes, whatever LANGUAGE says by then (Qt sets the locale from the
+    # environment): switched away and back, they are English again after a test in Chinese.
+    if hasattr(locale, "LC_MESSAGES"):
+        current = locale.setlocale(locale.LC_MESSAGES)
+        with contextlib.suppress(locale.Error):
+            locale.setlocale(locale.LC_MESSAGES, "C")
+            locale.setlocale(locale.LC_MESSAGES, current)
+
+
 @pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
-    set_language("en")
+    _english()
     yield
-    set_language("en")
+    _english()
 
 
 def pytest_configure(config: pytest.Config) -> None:
