@@ -42,7 +42,9 @@ class PortChooser(QDialog):
         self.setMinimumWidth(520)
         self.port = QComboBox()
         self.port.setEditable(True)
-        self.port.lineEdit().setPlaceholderText(_("/dev/ttyUSB0, COM3, /dev/pts/5 or a URL"))
+        line = self.port.lineEdit()  # an editable combo box always has one
+        if line is not None:
+            line.setPlaceholderText(_("/dev/ttyUSB0, COM3, /dev/pts/5 or a URL"))
         current = getattr(ctx.ports, device.value)
         for listed in devices.list_ports():
             self.port.addItem(f"{listed.device}  {listed.description}", listed.device)

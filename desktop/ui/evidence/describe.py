@@ -37,11 +37,13 @@ def time_text(value: datetime | str | None) -> str:
         return "-"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    text = value.strftime("%Y-%m-%d %H:%M:%S")
-    offset = value.strftime("%z")
+    else:
+        moment = value
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.strftime("%z")
     return f"{text} {offset[:3]}:{offset[3:]}" if offset else text
 
 

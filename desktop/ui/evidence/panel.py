@@ -163,8 +163,12 @@ class EvidencePanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        item_id = self.table.item(rows[0].row(), 0).data(ID_ROLE)
+        item_id = self._row_id(rows[0].row())
         return next((i for i in self.items if i.id == item_id), None)
+
+    def _row_id(self, row: int) -> object:
+        cell = self.table.item(row, 0)
+        return cell.data(ID_ROLE) if cell is not None else None
 
     def selected_id(self) -> str | None:
         item = self.selected_item()
@@ -172,7 +176,7 @@ class EvidencePanel(QWidget):
 
     def select(self, item_id: str) -> bool:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == item_id:
+            if self._row_id(row) == item_id:
                 self.table.selectRow(row)
                 return True
         return False
