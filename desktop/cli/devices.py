@@ -4,59 +4,31 @@
 recorder on a pseudo-terminal and prints its path as the first line of stdout.
 
 Wherever a port is asked for, a device path (`/dev/ttyUSB0`, `COM3`, a pseudo-terminal such
-as `/dev/pts/5`) works as well as a URL (`socket://…`, `emu-idcard://`, …). Device errors
-arrive as the hardware layer's typed errors and leave as translated `UserError`s.
+as `/dev/pts/5`) works as well as a URL (`socket://…`, `emu-idcard://`, …). Every command goes
+through the device service (`desktop.services.devices`), as the GUI does; device errors leave
+it as translated `UserError`s. The commands print what the device itself says (the card's own
+kind, the MRZ's check digits), so `read-id` and `read-mrz` show the hardware record.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import dataclasses
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from gettext import gettext as _
 from typing import Any
 
 from desktop.cli.common import Subparsers, action, add_json, group, print_json
-from desktop.domain.errors import UserError
-from desktop.services.identity import read_identity
-from hardware.bodycam.emulator import BodycamEmulator
-from hardware.discovery import list_candidate_ports, probe
-from hardware.idcard.errors import IdCardError
+from desktop.services import devices as device_service
+from desktop.services.devices import EMULATED, Device
 from hardware.idcard.payload import IdCardRead
-from hardware.mrz import Framing, MrzError
-from hardware.mrz.reader import MrzReader
-from hardware.pty import serve_on_pty
-from hardware.transport import PortError, open_port
-from hardware.urlhandlers import build_emulator
-
-EMULATED = ("idcard", "mrz", "gnss", "bodycam")
-DEFAULT_OPTIONS = {"idcard": {"card": "resident"}, "mrz": {"doc": "td3", "repeat": "3"}}
-
-
-@contextlib.contextmanager
-def device_errors() -> Iterator[None]:
-    """Turn the hardware layer's typed errors into messages for the officer."""
-    try:
-        yield
-    except (PortError, IdCardError, MrzError) as exc:
-        raise UserError(exc.message) from exc
+from hardware.mrz import Framing, MrzRecord
 
 
 def cmd_devices_list(args: argparse.Namespace) -> int:
-    ports = list_candidate_ports()
-    rows = []
-    for port in ports:
-        found = None
-        if args.probe:
-            with contextlib.suppress(PortError):
-                kind = probe(port.device)
-                found = kind.value if kind else None
-        rows.append({"device": port.device, "description": port.description,
-                     "vid": port.vid, "pid": port.pid, "bridge": port.bridge,
-                     "hint": port.hint.value if port.hint else None, "answers_as": found})
+    rows = [dataclasses.asdict(row) for row in device_service.list_ports(probe_each=args.probe)]
     if args.json:
         print_json({"ports": rows})
         return 0
@@ -70,7 +42,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def mrz_json(record: Any) -> dict[str, Any]:
+def mrz_json(record: MrzRecord) -> dict[str, Any]:
     return {
         "layout": str(record.layout), "document_type": record.document_type,
         "issuing_state": record.issuing_state, "surname": record.surname,
@@ -82,12 +54,8 @@ def mrz_json(record: Any) -> dict[str, Any]:
 
 
 def cmd_read_mrz(args: argparse.Namespace) -> int:
-    with device_errors():
-        port = open_port(args.port, timeout=0.1)
-        try:
-            record = MrzReader(port, Framing(args.framing)).read_document(args.timeout)
-        finally:
-            port.close()
+    record = device_service.read_mrz(args.port, timeout=args.timeout,
+                                     framing=Framing(args.framing))
     result = mrz_json(record)
     if args.json:
         print_json(result)
@@ -115,7 +83,7 @@ def identity_json(card: IdCardRead) -> dict[str, Any]:
 
 
 def cmd_read_id(args: argparse.Namespace) -> int:
-    result = identity_json(read_identity(args.port, wait=args.timeout))
+    result = identity_json(device_service.read_id_card(args.port, wait=args.timeout))
     if args.json:
         print_json(result)
     else:
@@ -127,29 +95,17 @@ def cmd_read_id(args: argparse.Namespace) -> int:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
-    malformed = [option for option in args.option if "=" not in option]
-    if malformed:
-        raise UserError(_("Bad emulator option: {detail}").format(
-            detail=_("{option} is not KEY=VALUE").format(option=malformed[0])))
-    given = dict(option.split("=", 1) for option in args.option)
-    # Served for people trying the program: a card on the reader, a document swiped
-    # every few seconds, unless options say otherwise.
-    params = {**DEFAULT_OPTIONS.get(args.kind, {}), **given}
-    try:
-        emulator = build_emulator(f"emu-{args.kind}", params)
-    except ValueError as exc:
-        raise UserError(_("Bad emulator option: {detail}").format(detail=exc)) from exc
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: done.set())
-    with serve_on_pty(emulator) as server:
-        print(server.path, flush=True)  # first line: the path a driver opens
-        if isinstance(emulator, BodycamEmulator) and emulator.volume_root is not None:
+    with device_service.serve_emulator(Device(args.kind), args.option) as served:
+        print(served.path, flush=True)  # first line: the path a driver opens
+        if served.storage is not None:
             # Without -o root=DIR it is a new temporary directory: say where the files are.
-            print(_("The recorder's storage is in {root}.").format(root=emulator.volume_root),
+            print(_("The recorder's storage is in {root}.").format(root=served.storage),
                   file=sys.stderr, flush=True)
         print(_("Emulated {kind} device on {path}; Ctrl+C stops it.").format(
-            kind=args.kind, path=server.path), file=sys.stderr, flush=True)
+            kind=args.kind, path=served.path), file=sys.stderr, flush=True)
         done.wait()
     return 0
 
