@@ -155,4 +155,7 @@ def test_login_case_interview_read_back_sign_verify_dock(world: World, tmp_path:
     assert panel.table.rowCount() == 7
     names = {panel.table.item(row, 0).text() for row in range(panel.table.rowCount())}
     assert any(name.endswith("_IMP.MP4") for name in names)
-    ctx.bg.shutdown()  # its lanes' threads end with the test (tests/conftest.py checks)
+    # Close as an officer would (the window stops its timers and closes the store), then
+    # end the lanes' threads with the test (tests/conftest.py checks).
+    window.close()
+    ctx.bg.shutdown()
