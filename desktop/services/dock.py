@@ -160,12 +160,12 @@ def dock(
     """Take everything off a docked recorder into the vault; see the module docstring."""
     policy = policy or DockPolicy()
     say: ProgressCallback = progress or (lambda _p: None)
-    with store.reading() as conn:
-        if case_id is not None:
-            cases.get_case(conn, case_id)
-        records.check_statement_in_case(conn, case_id, statement_id)
-    say(DockProgress(DockStage.CONNECTING))
-    try:
+    try:  # from here on every way out disconnects (and so closes the port)
+        with store.reading() as conn:
+            if case_id is not None:
+                cases.get_case(conn, case_id)
+            records.check_statement_in_case(conn, case_id, statement_id)
+        say(DockProgress(DockStage.CONNECTING))
         model = driver.connect(policy.device_password)  # refused: the port is closed all the same
         identity = driver.read_identity()
         say(DockProgress(DockStage.CLOCK))

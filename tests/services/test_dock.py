@@ -291,3 +291,11 @@ def test_a_docking_hands_every_write_to_the_store_lane(
     assert set(handed) == {docking_thread}
     assert len(handed) == 1 + 7 + 1  # start, one record per file, the certificate
     assert committed_on and all(name.startswith("store-lane") for name in committed_on)
+
+
+def test_an_unknown_case_is_refused_and_the_recorder_port_is_closed(world: World) -> None:
+    # The case is checked after the port is open: the refusal must still close it (an
+    # emulator's serving thread left running fails the test through tests/conftest.py).
+    with pytest.raises(UserError, match="No such case"):
+        docking_service.dock_port(world.store, "emu-bodycam://?offset=0", case_id=new_id())
+    assert dockings.all_dockings(world.store.conn) == []
