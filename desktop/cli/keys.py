@@ -54,19 +54,11 @@ def officersecret(officer: Officer) -> str:
                        name=officer.name, certificate=officer.certificate_no))
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(_("Cannot read {path} ({error}).").format(
-            path=path, error=exc.strerror or type(exc).__name__)) from exc
-
-
 def cmd_add_root(args: argparse.Namespace) -> int:
     from desktop.services import keys
 
     with login_from_args(args) as store:
-        root = keys.add_trust_root(store, _read(args.file))
+        root = keys.add_trust_root(store, keys.read_key_file(args.file))
     print(_("Trusted root: {subject} (SHA-256 {fingerprint}).").format(
         subject=root.subject, fingerprint=root.fingerprint))
     return 0
@@ -75,7 +67,7 @@ def cmd_add_root(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from desktop.services import keys
 
-    data = _read(args.p12)
+    data = keys.read_key_file(args.p12)
     with login_from_args(args) as store:
         passphrase = secret(config.P12_PASSPHRASE, _("Passphrase of the PKCS#12 file: "))
         holders: list[Officer] = []

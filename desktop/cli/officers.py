@@ -32,20 +32,14 @@ from desktop.domain.security import check_password_strength
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from desktop.store.keys import load_escrow_public_key
-    from desktop.store.store import StorePaths, create_store
+    # The same use case as the GUI's first-run setup (desktop/services/setup.py).
+    from desktop.services import setup
+    from desktop.store.store import StorePaths
 
-    escrow = None
-    if args.escrow_public_key:
-        try:
-            escrow = load_escrow_public_key(args.escrow_public_key.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise UserError(_("Cannot read the escrow public key {path}.").format(
-                path=args.escrow_public_key)) from exc
+    escrow = setup.read_escrow_key(args.escrow_public_key) if args.escrow_public_key else None
     password = secret(config.PASSWORD, _("New password: "), confirm=True)
-    admin = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
-                    unit=args.unit, role=Role.ADMIN)
-    store = create_store(StorePaths(args.workdir), admin, password, escrow=escrow)
+    admin = setup.NewOfficer(name=args.name, certificate_no=args.certificate, password=password)
+    store = setup.create_first_store(StorePaths(args.workdir), args.unit, admin, escrow=escrow)
     store.close()
     print(_("Store created at {path}.").format(path=args.workdir))
     return 0
