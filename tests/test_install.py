@@ -29,7 +29,8 @@ DSA_NOTICE = ("DSA is deprecated and support will be removed in a future release
 
 def test_normal_commands_write_nothing_on_stderr(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
-    runs = [run_cli("--help")]
+    runs = [run_cli("--help"), run_cli("--version")]
+    assert runs[1].stdout.startswith("statement-room ")
     runs.append(run_cli("demo", "--workdir", str(workdir), "--json"))
     result = last_json(runs[-1].stdout)
     runs.append(run_cli("verify", result["pdf"], "--trust", result["trust_root"]))

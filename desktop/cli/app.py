@@ -76,9 +76,21 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(args.workdir, demo_devices=args.demo_devices, language=args.lang)
 
 
+def _version() -> str:
+    """The installed distribution's version (what a support call needs to know)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("statement-room")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statement-room", description=_("Electronic statement room."))
+    parser.add_argument("--version", action="version", version=f"statement-room {_version()}",
+                        help=_("print the program's version and exit"))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
     add_workdir(parser)
     parser.add_argument("--demo-devices", action="store_true",
