@@ -417,12 +417,14 @@ def test_the_lock_shows_while_a_docking_is_still_mid_way(
 
         docking._report_progress = hold_in_second_file  # type: ignore[method-assign]
         docking.start_button.click()
-        qtbot.waitUntil(held.is_set)
+        # Generous limits: these wait for events, and a loaded machine may take a while to
+        # copy the first file (the test failed once under load with the default 5 s).
+        qtbot.waitUntil(held.is_set, timeout=120_000)
         try:
             dialog = lock_by_shortcut(window, qtbot)
             assert screen_locked() and dialog.isVisible()
             assert docking.running and not release.is_set()  # still inside the second file
-            qtbot.waitUntil(lambda: not bg.lane_busy(Lane.STORE))
+            qtbot.waitUntil(lambda: not bg.lane_busy(Lane.STORE), timeout=120_000)
             with world.store.reading() as conn:
                 stored = records.items_for_case(conn, world.case.id)
                 locked = conn.execute("SELECT count(*) FROM audit_log WHERE action = ?",
