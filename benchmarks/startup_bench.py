@@ -1,17 +1,24 @@
-"""Cold start to the login window, against a bare PySide6 window, in the same run.
+"""Cold start of `statement-room` to its login window, against a bare PySide6 window.
 
 Each sample is a fresh interpreter, because a cold start includes the imports. It starts
-at the parent's clock just before the child is spawned and ends when the child reports
-that its window has been shown and has painted (the first `QEvent.Paint` after `show()`).
-The child prints how long that took from its own start, and the parent measures the
-whole lifetime (spawn to exit) as a check.
+at the child's first line and ends when its window has painted (the first `QEvent.Paint`
+after `show()`); the child prints that time, and the parent measures the whole lifetime
+(spawn to exit) as a check.
 
 - anchor: `QApplication` + a `QWidget` with a label, shown (what any PySide6 program pays).
-- ours: `desktop.ui.app.create_application()` (bundled font), an `AppContext` on a store
-  that exists, and the `LoginDialog`, shown, as `statement-room` does.
+- ours: the real entry point, as the `statement-room` console script runs it with no
+  subcommand: `desktop.__main__` (`desktop.cli:main`) with `--workdir` on a store that
+  exists, so the login window is what opens. The child only watches: it wraps
+  `QApplication.exec` to install the paint filter on the application the program made (so
+  it imports PySide6 first, which the program would import before its window anyway) and
+  then runs the module as `python3 -m desktop` would. It runs from the source tree, so this
+  checkout's code is what is timed.
 
-Both run under `QT_QPA_PLATFORM=offscreen`, interleaved, and the medians are compared.
+Both run under `QT_QPA_PLATFORM=offscreen`, interleaved, after a warm-up run of each (the
+OS file cache, and the bytecode an installed program has), and the medians are compared.
 The target is ours / anchor <= 2.0. With `--smoke` there are a few samples (CI).
+`MODULES` lines (with `--modules`) list what was imported when the window painted; the
+start-up test reads them.
 """
 
 from __future__ import annotations
@@ -55,34 +62,59 @@ app.exec()
 """
 
 OURS = """
-import sys, time; START = time.perf_counter()
-from pathlib import Path
-from desktop.ui.app import create_application
-from desktop.ui.background import Background
-from desktop.ui.context import AppContext
-from desktop.ui.start import LoginDialog
-from desktop.store.paths import StorePaths
+import time; START = time.perf_counter()
+import runpy, sys
+from PySide6.QtWidgets import QApplication
+SHOW_MODULES = sys.argv[1] == "--modules"
 """ + _PAINTED + """
-app = create_application()
-watch = Painted(app, START); app.installEventFilter(watch)
-ctx = AppContext(StorePaths(Path(sys.argv[1])), Background(app))
-dialog = LoginDialog(ctx)
-dialog.show()
-app.exec()
+class Watched(Painted):
+    def eventFilter(self, watched, event):
+        if SHOW_MODULES and event.type() == QEvent.Type.Paint:
+            print("WINDOW " + type(watched).__name__, flush=True)
+            print("MODULES " + " ".join(sorted(sys.modules)), flush=True)
+        return super().eventFilter(watched, event)
+_exec = QApplication.exec
+def watched_exec(*_args):
+    app = QApplication.instance()
+    global WATCH
+    WATCH = Watched(app, START); app.installEventFilter(WATCH)
+    return _exec()
+QApplication.exec = watched_exec
+sys.argv = ["statement-room", *sys.argv[2:]]
+runpy.run_module("desktop", run_name="__main__", alter_sys=True)
 """
 
 
-def _sample(code: str, *args: str) -> tuple[float, float]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+def _run(code: str, *args: str) -> tuple[str, float]:
+    """The child's stdout and its lifetime (spawn to exit), run from the source tree."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     start = time.perf_counter()
     run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          env=env, cwd=ROOT, timeout=120, check=True)
-    whole = time.perf_counter() - start
-    line = next(x for x in run.stdout.splitlines() if x.startswith("PAINTED "))
+    return run.stdout, time.perf_counter() - start
+
+
+def _sample(code: str, *args: str) -> tuple[float, float]:
+    out, whole = _run(code, *args)
+    line = next(x for x in out.splitlines() if x.startswith("PAINTED "))
     return float(line.split()[1]), whole
 
 
-def _store(directory: Path) -> Path:
+def start_script(workdir: Path) -> tuple[str, set[str]]:
+    """Start `statement-room --workdir WORKDIR` to its first paint: the window's class and
+    the modules imported by then."""
+    out, _whole = _run(OURS, "--modules", "--workdir", str(workdir))
+    lines = out.splitlines()
+    window = next(x for x in lines if x.startswith("WINDOW ")).split()[1]
+    modules = next(x for x in lines if x.startswith("MODULES ")).split()[1:]
+    return window, set(modules)
+
+
+def _ours(workdir: Path) -> tuple[float, float]:
+    return _sample(OURS, "--time", "--workdir", str(workdir))
+
+
+def make_store(directory: Path) -> Path:
     """A real store to log in to (the login window is what a returning officer sees)."""
     sys.path.insert(0, str(ROOT))
     from desktop.domain.ids import new_id
@@ -102,21 +134,22 @@ def main() -> None:
     args = parser.parse_args()
     samples = 3 if args.smoke else args.samples
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = _store(Path(tmp) / "store")
+        workdir = make_store(Path(tmp) / "store")
         _sample(ANCHOR)  # warm the OS file cache for both: we measure imports, not the disk
-        _sample(OURS, str(workdir))
+        _ours(workdir)
         anchor, ours, anchor_whole, ours_whole = [], [], [], []
         for _ in range(samples):
             painted, whole = _sample(ANCHOR)
             anchor.append(painted)
             anchor_whole.append(whole)
-            painted, whole = _sample(OURS, str(workdir))
+            painted, whole = _ours(workdir)
             ours.append(painted)
             ours_whole.append(whole)
     ratio = statistics.median(ours) / statistics.median(anchor)
     print(json.dumps({
         "benchmark": "startup",
         "samples": samples,
+        "entry_point": "python3 -m desktop (statement-room, no subcommand)",
         "anchor_bare_pyside6_ms": round(statistics.median(anchor) * 1000, 1),
         "login_window_ms": round(statistics.median(ours) * 1000, 1),
         "ratio": round(ratio, 3),
