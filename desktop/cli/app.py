@@ -2,6 +2,8 @@
 
 This module assembles the parser from the command modules (each exposes
 `register(sub) -> None`), sets the language, and turns the outcome into an exit code.
+Arguments that only open the window (no subcommand, no `--help`) are parsed without the
+command modules, which load pyHanko and the database: the login window is shown first.
 Passwords never come from the command line (it is visible to other users and kept in shell
 history): they come from the variables named in `desktop.config` or an interactive prompt.
 The officer logging in is named by certificate number with --officer or the officer
@@ -19,20 +21,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from gettext import gettext as _
+from typing import NoReturn
 
-from desktop.cli import (
-    audit,
-    ca,
-    demo,
-    devices,
-    documents,
-    evidence,
-    export,
-    keys,
-    maintenance,
-    officers,
-    search,
-)
 from desktop.cli.common import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -44,20 +34,40 @@ from desktop.cli.common import (
 from desktop.domain.errors import UserError
 from desktop.i18n import LANGUAGES, set_language
 
-REGISTER: tuple[Callable[[Subparsers], None], ...] = (
-    demo.register,
-    officers.register,
-    audit.register,
-    devices.register,
-    documents.register,
-    export.register,
-    evidence.register,
-    keys.register,
-    ca.register,
-    maintenance.register,
-    search.register,
-)
-"""Every command module, in the order `--help` lists their commands."""
+
+def registers() -> tuple[Callable[[Subparsers], None], ...]:
+    """Every command module's `register`, in the order `--help` lists their commands.
+
+    Imported here, not at the top: the command modules load the signing and database stack,
+    which the window (no subcommand) does not need before its login is shown.
+    """
+    from desktop.cli import (
+        audit,
+        ca,
+        demo,
+        devices,
+        documents,
+        evidence,
+        export,
+        keys,
+        maintenance,
+        officers,
+        search,
+    )
+
+    return (
+        demo.register,
+        officers.register,
+        audit.register,
+        devices.register,
+        documents.register,
+        export.register,
+        evidence.register,
+        keys.register,
+        ca.register,
+        maintenance.register,
+        search.register,
+    )
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -86,19 +96,49 @@ def _version() -> str:
         return "unknown"
 
 
+def _add_window_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the window itself (no subcommand), shared by both parsers."""
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
+    add_workdir(parser)
+    parser.add_argument("--demo-devices", action="store_true",
+                        help=_("start the window with every device on an emulator"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statement-room", description=_("Electronic statement room."))
     parser.add_argument("--version", action="version", version=f"statement-room {_version()}",
                         help=_("print the program's version and exit"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
-    add_workdir(parser)
-    parser.add_argument("--demo-devices", action="store_true",
-                        help=_("start the window with every device on an emulator"))
+    _add_window_options(parser)
     sub = parser.add_subparsers(dest="command")
-    for register in REGISTER:
+    for register in registers():
         register(sub)
     return parser
+
+
+class _NotTheWindow(Exception):
+    """The arguments are not the window's options alone: the full parser decides."""
+
+
+class _WindowParser(argparse.ArgumentParser):
+    """The window's options and nothing else; anything it cannot parse goes to the full one."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheWindow(message)
+
+
+def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
+    """The parsed options when `arguments` only open the window (no subcommand, no help,
+    no version, nothing wrong); otherwise None, and the full parser handles them (with its
+    messages). The full parser imports every command module, and with them pyHanko and the
+    database; the window's start need neither, so the usual start skips them."""
+    parser = _WindowParser(prog="statement-room", add_help=False)
+    _add_window_options(parser)
+    parser.set_defaults(command=None)
+    try:
+        return parser.parse_args(arguments)
+    except _NotTheWindow:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,8 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Libraries (pyHanko, fontTools) log notes an officer cannot act on; show only errors,
     # on stderr and never in a file (a log could hold personal data).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
-    args = parser.parse_args(arguments)
+    args = _window_arguments(arguments)
+    if args is None:
+        args = build_parser().parse_args(arguments)
     if getattr(args, "handler", None) is None:
         args.handler = cmd_gui
     if hasattr(args, "workdir") and args.workdir is None:

@@ -53,7 +53,7 @@ def test_every_command_module_registers_the_same_way() -> None:
         assert [(p.name, p.annotation) for p in signature.parameters.values()] == [
             ("sub", "Subparsers")], name
         assert signature.return_annotation == "None", name
-        assert module.register in app.REGISTER, name
+        assert module.register in app.registers(), name
 
 
 def test_command_modules_import_only_the_common_part_of_the_cli() -> None:
@@ -102,3 +102,18 @@ def test_every_command_that_logs_in_knows_where_the_store_is() -> None:
 def test_the_cli_names_no_variable_itself() -> None:
     for source in CLI_DIR.glob("*.py"):
         assert "STATEMENT_ROOM_" not in source.read_text(encoding="utf-8"), source.name
+
+
+def test_the_window_start_skips_the_full_parser_only_when_nothing_else_is_asked() -> None:
+    """`statement-room` alone (or with the window's options) opens the window without
+    importing the command modules; anything else is the full parser's, with its messages."""
+    args = app._window_arguments(["--lang", "en", "--workdir", "x", "--demo-devices"])
+    assert args is not None
+    assert (args.lang, args.workdir, args.demo_devices, args.command) == (
+        "en", Path("x"), True, None)
+    assert app._window_arguments([]) is not None
+    for arguments in (["--help"], ["-h"], ["--version"], ["--lang", "xx"], ["--workdir"],
+                      ["audit", "verify"], ["--bogus"], ["--demo-devices", "demo"]):
+        assert app._window_arguments(arguments) is None, arguments
+    full = app.build_parser().parse_args(["--lang", "en", "--workdir", "x", "--demo-devices"])
+    assert vars(full) == vars(args)
