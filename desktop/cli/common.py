@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from desktop import config
 from desktop.domain.errors import UserError
-from desktop.domain.model import Officer
 
 if TYPE_CHECKING:  # the store stack loads when a command logs in, not when the parser is built
+    from desktop.domain.model import Officer
     from desktop.store.store import Store
 
 Handler: TypeAlias = Callable[[argparse.Namespace], int]

@@ -29,14 +29,17 @@ from desktop.domain.model import (
     Officer,
     OpeningItem,
     Party,
+    Role,
     Statement,
     StatementKind,
     TurnKind,
 )
 from desktop.services import audit_trail, devices, interview, records, signing
 from desktop.services.demo_login import (
+    DEMO_ADMIN_CERTIFICATE,
     DEMO_MARKER,
-    DEMO_OFFICERS,
+    DEMO_SECOND_CERTIFICATE,
+    DEMO_UNIT,
     demo_password,
 )
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
@@ -53,6 +56,11 @@ from hardware.bodycam import open_bodycam
 
 # The interviewee comes from the emulated ID-card reader, through the same code path a real
 # reader on /dev/ttyUSB0 uses; phone and workplace are what the officer adds by hand.
+DEMO_OFFICERS = (
+    Officer(id="", name="周建国", certificate_no=DEMO_ADMIN_CERTIFICATE, unit=DEMO_UNIT,
+            role=Role.ADMIN),
+    Officer(id="", name="吴丽华", certificate_no=DEMO_SECOND_CERTIFICATE, unit=DEMO_UNIT),
+)
 DEMO_READER = "emu-idcard://?card=resident&seed=20261127"
 DEMO_PHONE = "13800000000"
 DEMO_WORKPLACE = "示例区人民路便民药店"

@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop import config
-from desktop.domain.model import Officer, Role
 
 DEMO_PASSWORD = "Demo2026pass"  # synthetic demo credential; config.PASSWORD overrides
-UNIT = "示例区综合行政执法局城北中队"
-DEMO_OFFICERS = (
-    Officer(id="", name="周建国", certificate_no="33070021001", unit=UNIT, role=Role.ADMIN),
-    Officer(id="", name="吴丽华", certificate_no="33070021002", unit=UNIT),
-)
+DEMO_UNIT = "示例区综合行政执法局城北中队"
+DEMO_ADMIN_CERTIFICATE = "33070021001"
+DEMO_SECOND_CERTIFICATE = "33070021002"
+"""The demo's officers are built in `desktop.services.demo` (the domain model is not needed
+to show the login window)."""
 
 
 DEMO_MARKER = "DEMO-STORE.txt"
@@ -36,4 +35,4 @@ def demo_login(workdir: Path) -> tuple[str, str] | None:
     """
     if not (workdir / DEMO_MARKER).is_file():
         return None
-    return DEMO_OFFICERS[0].certificate_no, demo_password()
+    return DEMO_ADMIN_CERTIFICATE, demo_password()

@@ -19,8 +19,8 @@ DEFERRED = (
     "pyhanko", "pyhanko_certvalidator", "asn1crypto", "aiohttp", "cryptography.hazmat",
     "cryptography.x509", "sqlcipher3", "reportlab", "PIL", "hardware", "sync",
     "desktop.store.store", "desktop.store.audit", "desktop.documents",
-    "desktop.services.devices", "desktop.cli.documents", "desktop.cli.devices",
-    "desktop.cli.evidence", "desktop.ui.main_window",
+    "desktop.domain.model", "desktop.services.devices", "desktop.cli.documents",
+    "desktop.cli.devices", "desktop.cli.evidence", "desktop.ui.main_window",
 )
 
 
