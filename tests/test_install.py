@@ -18,7 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from desktop import warnings_policy
-from desktop.services.demo_login import DEMO_OFFICERS, DEMO_PASSWORD
+from desktop.services.demo import DEMO_OFFICERS
+from desktop.services.demo_login import DEMO_PASSWORD
 from tests.cli.helpers import ROOT, last_json, run_cli
 
 LOGIN = {"STATEMENT_ROOM_OFFICER": DEMO_OFFICERS[0].certificate_no,

@@ -9,8 +9,8 @@ import pytest
 
 from desktop.domain.model import StatementKind, TurnKind
 from desktop.services import interview
-from desktop.services.demo import run_demo
-from desktop.services.demo_login import DEMO_OFFICERS, DEMO_PASSWORD
+from desktop.services.demo import DEMO_OFFICERS, run_demo
+from desktop.services.demo_login import DEMO_PASSWORD
 from desktop.store.cases import get_party
 from desktop.store.store import StorePaths, unlock
 

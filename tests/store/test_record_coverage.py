@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from desktop.services import audit_trail
-from desktop.services.demo import run_demo
-from desktop.services.demo_login import DEMO_OFFICERS, DEMO_PASSWORD
+from desktop.services.demo import DEMO_OFFICERS, run_demo
+from desktop.services.demo_login import DEMO_PASSWORD
 from desktop.store.store import StorePaths, unlock
 from tests.store.test_tamper import raw_connection, verify
 

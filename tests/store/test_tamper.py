@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from desktop.services.demo import run_demo
-from desktop.services.demo_login import DEMO_OFFICERS, DEMO_PASSWORD
+from desktop.services.demo import DEMO_OFFICERS, run_demo
+from desktop.services.demo_login import DEMO_PASSWORD
 from desktop.store import audit
 from desktop.store.audit import leaf_data
 from desktop.store.connection import open_database
