@@ -22,9 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents.fonts import FONT_NAME, register_fonts, text_width
@@ -67,6 +65,8 @@ _GRID_H = 6.0 + 2 * _ROW_H + 24.0
 # Ruled lines left for the handwritten declaration: 80 pt (28 mm), room for two lines of
 # handwriting of about 14 mm each, as on paper forms.
 _WRITE_LINES = 4
+# Light modules around the QR code (the quiet zone the standard asks for).
+_QR_BORDER = 4
 
 
 @dataclass(frozen=True)
@@ -310,14 +310,54 @@ def _draw_text(canvas: Canvas, item: TextItem) -> None:
     canvas.restoreState()
 
 
-def _draw_qr(canvas: Canvas, payload: str) -> None:
-    # Sized by barWidth/barHeight (quiet zone included), so the code is encoded only once.
+# The QR mask pattern, fixed. Any of the eight masks gives a valid code (the reader takes the
+# mask from the format bits); the encoder's search over all eight by penalty score was ~80 %
+# of the QR's cost. Mask 0 (a checkerboard) breaks up runs and blocks well; every page of the
+# render test's statements decodes with an independent decoder (tests/documents/test_qr.py).
+QR_MASK = 0
+
+
+def qr_modules(payload: str) -> list[list[bool]]:
+    """The QR matrix of `payload` (level M, mask `QR_MASK`), row 0 on top, True = dark."""
+    # The widget is only the encoder's front end here (byte-mode data, level M, the smallest
+    # version that fits); it is not drawn.
     widget = QrCodeWidget(payload, barLevel="M", barWidth=QR_RECT.w, barHeight=QR_RECT.h)
-    drawing = Drawing(QR_RECT.w, QR_RECT.h)
-    drawing.initialFontName = FONT_NAME  # else renderPDF selects Helvetica
-    drawing.initialFontSize = SMALL_SIZE
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, QR_RECT.x, QR_RECT.y)
+    code = widget.qr
+    if code.version is None:
+        code.version = code.calculate_version()
+    code.makeImpl(False, QR_MASK)
+    return [[bool(module) for module in row] for row in code.modules]
+
+
+def _draw_qr(canvas: Canvas, payload: str) -> None:
+    # One filled path of one rectangle per run of dark modules (adjacent dark modules of a
+    # row merged), instead of a reportlab Drawing with a shape per run: the same picture in
+    # one PDF fill. The path is written in module units under a scaling transform, so its
+    # coordinates are small integers formatted here; reportlab's per-number formatting (pure
+    # Python without its C accelerator) cost more than encoding the code.
+    modules = qr_modules(payload)
+    count = len(modules)
+    module = min(QR_RECT.w, QR_RECT.h) / (count + 2 * _QR_BORDER)
+    left = QR_RECT.x + (QR_RECT.w - count * module) / 2
+    top = QR_RECT.y + (QR_RECT.h + count * module) / 2
+    runs: list[str] = []
+    for r, row in enumerate(modules):
+        c = 0
+        while c < count:
+            if not row[c]:
+                c += 1
+                continue
+            end = c
+            while end < count and row[end]:
+                end += 1
+            runs.append(f"{c} {-(r + 1)} {end - c} 1 re")
+            c = end
+    canvas.saveState()
+    canvas.setFillGray(0.0)
+    canvas.translate(left, top)
+    canvas.scale(module, module)
+    canvas.addLiteral("\n".join(runs) + "\nf")
+    canvas.restoreState()
 
 
 def _draw_box(canvas: Canvas, box: Rect, dashed: bool = False) -> None:
