@@ -18,10 +18,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.pdfgen.canvas import Canvas
 
@@ -317,6 +318,92 @@ def _draw_text(canvas: Canvas, item: TextItem) -> None:
 QR_MASK = 0
 
 
+def _gf_tables() -> tuple[list[int], list[int]]:
+    """exp and log tables of GF(256) with the QR polynomial x^8 + x^4 + x^3 + x^2 + 1."""
+    exp, log = [0] * 512, [0] * 256
+    value = 1
+    for power in range(255):
+        exp[power] = value
+        log[value] = power
+        value <<= 1
+        if value & 0x100:
+            value ^= 0x11D
+    for power in range(255, 512):  # so that exp[log a + log b] needs no modulo
+        exp[power] = exp[power - 255]
+    return exp, log
+
+
+_EXP, _LOG = _gf_tables()
+
+
+@cache
+def _rs_generator(degree: int) -> tuple[int, ...]:
+    """The Reed-Solomon generator polynomial (x - a^0)...(x - a^(degree-1)), highest first."""
+    poly = [1]
+    for root in range(degree):
+        nxt = [*poly, 0]
+        for i, coef in enumerate(poly):
+            if coef:
+                nxt[i + 1] ^= _EXP[_LOG[coef] + root]
+        poly = nxt
+    return tuple(poly)
+
+
+def _rs_remainder(data: list[int], degree: int) -> list[int]:
+    """The `degree` error-correction codewords of `data` (polynomial division remainder)."""
+    gen = _rs_generator(degree)
+    log_gen = [_LOG[g] for g in gen[1:]]
+    rem = [0] * degree
+    for byte in data:
+        factor = byte ^ rem[0]
+        rem = [*rem[1:], 0]
+        if factor:
+            log_factor = _LOG[factor]
+            for i, lg in enumerate(log_gen):
+                rem[i] ^= _EXP[lg + log_factor]
+    return rem
+
+
+def _qr_codewords(code: Any) -> list[int]:
+    """Data and error-correction codewords of `code` interleaved, as reportlab's encoder does.
+
+    The data bits are reportlab's (mode, length, padding); only the Reed-Solomon part is
+    done here, with table lookups and each generator polynomial built once per process:
+    reportlab rebuilds the generator for every block with its polynomial class, which was
+    most of the encoding time. tests/documents/test_qr.py checks the result against
+    reportlab's own `createData`.
+    """
+    blocks = qrencoder.QRRSBlock.getRSBlocks(code.version, code.errorCorrectLevel)
+    buffer = qrencoder.QRBitBuffer()
+    for data in code.dataList:
+        data.write(buffer, code.version)
+    capacity = sum(block.dataCount for block in blocks) * 8
+    if buffer.getLengthInBits() > capacity:
+        raise ValueError("QR payload too long for its version")
+    if buffer.getLengthInBits() + 4 <= capacity:
+        buffer.put(0, 4)  # terminator
+    while buffer.getLengthInBits() % 8:
+        buffer.putBit(False)
+    pads = (qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1)
+    n = 0
+    while buffer.getLengthInBits() < capacity:
+        buffer.put(pads[n % 2], 8)
+        n += 1
+    data_blocks: list[list[int]] = []
+    ec_blocks: list[list[int]] = []
+    offset = 0
+    for block in blocks:
+        chunk = [b & 0xFF for b in buffer.buffer[offset:offset + block.dataCount]]
+        offset += block.dataCount
+        data_blocks.append(chunk)
+        ec_blocks.append(_rs_remainder(chunk, block.totalCount - block.dataCount))
+    out: list[int] = []
+    for group in (data_blocks, ec_blocks):
+        for i in range(max(len(b) for b in group)):
+            out.extend(b[i] for b in group if i < len(b))
+    return out
+
+
 def qr_modules(payload: str) -> list[list[bool]]:
     """The QR matrix of `payload` (level M, mask `QR_MASK`), row 0 on top, True = dark."""
     # The widget is only the encoder's front end here (byte-mode data, level M, the smallest
@@ -325,6 +412,7 @@ def qr_modules(payload: str) -> list[list[bool]]:
     code = widget.qr
     if code.version is None:
         code.version = code.calculate_version()
+    code.dataCache = _qr_codewords(code)  # makeImpl uses these instead of encoding again
     code.makeImpl(False, QR_MASK)
     return [[bool(module) for module in row] for row in code.modules]
 

@@ -57,3 +57,19 @@ def test_every_rendered_page_carries_a_code_that_decodes_to_its_payload(
     for image_path, payload in zip(pages, out.qr_payloads, strict=True):
         with Image.open(image_path) as image:
             assert decoded(image) == [(payload, "M")], image_path.name
+
+
+@pytest.mark.parametrize("length", [1, 20, 110, 130, 300, 600])
+@pytest.mark.parametrize("level", ["L", "M", "Q", "H"])
+def test_the_codewords_are_reportlabs(length: int, level: str) -> None:
+    """The renderer's Reed-Solomon step gives exactly what reportlab's encoder gives."""
+    from reportlab.graphics.barcode import qrencoder
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    from desktop.documents.render import _qr_codewords
+
+    payload = ("SR1:问答0123456789abcdef/" * 40)[:length]
+    code = QrCodeWidget(payload, barLevel=level).qr
+    code.version = code.calculate_version()
+    expected = qrencoder.QRCode.createData(code.version, code.errorCorrectLevel, code.dataList)
+    assert _qr_codewords(code) == [byte & 0xFF for byte in expected]
