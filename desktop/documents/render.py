@@ -404,6 +404,28 @@ def _qr_codewords(code: Any) -> list[int]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _qr_template(version: int) -> tuple[tuple[tuple[bool, ...], ...],
+                                        tuple[tuple[int, int, bool], ...]]:
+    """For a version at level M and mask `QR_MASK`: the matrix's function patterns (finders,
+    timing, alignment, format and version bits, all data modules light before masking) and
+    the data modules in placement order as (row, column, mask bit).
+
+    These depend on the version only, so they are made once per process with reportlab's
+    encoder; placing a code's bits then is one pass over a list instead of reportlab's
+    per-code walk of the matrix.
+    """
+    code = qrencoder.QRCode(version, qrencoder.QRErrorCorrectLevel.M)
+    code.dataCache = []  # no codewords: every data module gets only its mask bit
+    code.makeImpl(False, QR_MASK)
+    mask = qrencoder.QRUtil.getMask(QR_MASK)
+    positions = tuple((row, col, bool(mask(row, col))) for col, row in code.dataPosIterator())
+    matrix = [[bool(module) for module in row] for row in code.modules]
+    for row, col, _masked in positions:
+        matrix[row][col] = False
+    return tuple(tuple(row) for row in matrix), positions
+
+
 def qr_modules(payload: str) -> list[list[bool]]:
     """The QR matrix of `payload` (level M, mask `QR_MASK`), row 0 on top, True = dark."""
     # The widget is only the encoder's front end here (byte-mode data, level M, the smallest
@@ -412,39 +434,36 @@ def qr_modules(payload: str) -> list[list[bool]]:
     code = widget.qr
     if code.version is None:
         code.version = code.calculate_version()
-    code.dataCache = _qr_codewords(code)  # makeImpl uses these instead of encoding again
-    code.makeImpl(False, QR_MASK)
-    return [[bool(module) for module in row] for row in code.modules]
+    words = _qr_codewords(code)
+    template, positions = _qr_template(code.version)
+    matrix = [list(row) for row in template]
+    bits = len(words) * 8
+    for i, (row, col, masked) in enumerate(positions):
+        dark = i < bits and (words[i >> 3] >> (7 - (i & 7))) & 1 == 1  # remainder bits: 0
+        matrix[row][col] = dark != masked
+    return matrix
 
 
 def _draw_qr(canvas: Canvas, payload: str) -> None:
-    # One filled path of one rectangle per run of dark modules (adjacent dark modules of a
-    # row merged), instead of a reportlab Drawing with a shape per run: the same picture in
-    # one PDF fill. The path is written in module units under a scaling transform, so its
-    # coordinates are small integers formatted here; reportlab's per-number formatting (pure
-    # Python without its C accelerator) cost more than encoding the code.
+    # One 1-bit inline image of the modules (one sample per module, scaled to the module size)
+    # instead of a reportlab Drawing with a rectangle per run of dark modules: the same
+    # picture, a few hundred bytes per page, and no per-shape work in Python (reportlab's
+    # shape rendering and number formatting cost more than encoding the code).
     modules = qr_modules(payload)
     count = len(modules)
     module = min(QR_RECT.w, QR_RECT.h) / (count + 2 * _QR_BORDER)
-    left = QR_RECT.x + (QR_RECT.w - count * module) / 2
-    top = QR_RECT.y + (QR_RECT.h + count * module) / 2
-    runs: list[str] = []
-    for r, row in enumerate(modules):
-        c = 0
-        while c < count:
-            if not row[c]:
-                c += 1
-                continue
-            end = c
-            while end < count and row[end]:
-                end += 1
-            runs.append(f"{c} {-(r + 1)} {end - c} 1 re")
-            c = end
+    side = count * module
+    pad = -count % 8  # every image row starts on a byte boundary
+    rows = bytearray()
+    for row in modules:
+        bits = 0
+        for dark in row:
+            bits = bits << 1 | (not dark)  # DeviceGray, 1 bit: 0 is black
+        rows += (bits << pad | ((1 << pad) - 1)).to_bytes((count + pad) // 8, "big")
     canvas.saveState()
-    canvas.setFillGray(0.0)
-    canvas.translate(left, top)
-    canvas.scale(module, module)
-    canvas.addLiteral("\n".join(runs) + "\nf")
+    canvas.translate(QR_RECT.x + (QR_RECT.w - side) / 2, QR_RECT.y + (QR_RECT.h - side) / 2)
+    canvas.scale(side, side)
+    canvas.addLiteral(f"BI /W {count} /H {count} /BPC 1 /CS /G /F /AHx ID\n{rows.hex()}>\nEI")
     canvas.restoreState()
 
 

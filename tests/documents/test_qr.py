@@ -73,3 +73,17 @@ def test_the_codewords_are_reportlabs(length: int, level: str) -> None:
     code.version = code.calculate_version()
     expected = qrencoder.QRCode.createData(code.version, code.errorCorrectLevel, code.dataList)
     assert _qr_codewords(code) == [byte & 0xFF for byte in expected]
+
+
+@pytest.mark.parametrize("length", [1, 40, 110, 130, 200, 400])
+def test_the_matrix_is_reportlabs_with_the_same_mask(length: int) -> None:
+    """Placing the bits through the per-version template gives reportlab's own matrix."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    from desktop.documents.render import QR_MASK
+
+    payload = ("SR1:问答0123456789abcdef/" * 40)[:length]
+    code = QrCodeWidget(payload, barLevel="M").qr
+    code.version = code.calculate_version()
+    code.makeImpl(False, QR_MASK)
+    assert qr_modules(payload) == [[bool(module) for module in row] for row in code.modules]
