@@ -364,36 +364,54 @@ def _rs_remainder(data: list[int], degree: int) -> list[int]:
     return rem
 
 
+def _data_codewords(code: Any, capacity: int) -> list[int]:
+    """The data codewords of `code` (segments, terminator, padding) filling `capacity` bytes.
+
+    Byte-mode segments (every statement payload: it has lowercase hex) are packed into one
+    integer here; reportlab's bit buffer appends bit by bit in Python. Other modes go through
+    reportlab's own writer. The test compares both with reportlab's `createData`.
+    """
+    if all(isinstance(data, qrencoder.QR8bitByte) and isinstance(data.data, bytes)
+           for data in code.dataList):
+        value = bits = 0
+        for data in code.dataList:
+            length_bits = data.getLengthBits(code.version)
+            value = (value << 4 | data.mode) << length_bits | len(data.data)
+            value = value << 8 * len(data.data) | int.from_bytes(data.data, "big")
+            bits += 4 + length_bits + 8 * len(data.data)
+    else:
+        buffer = qrencoder.QRBitBuffer()
+        for data in code.dataList:
+            data.write(buffer, code.version)
+        bits = buffer.getLengthInBits()
+        value = int.from_bytes(bytes(b & 0xFF for b in buffer.buffer), "big") >> (-bits % 8)
+    if bits > capacity * 8:
+        raise ValueError("QR payload too long for its version")
+    if bits + 4 <= capacity * 8:
+        value, bits = value << 4, bits + 4  # terminator
+    value, bits = value << (-bits % 8), bits + (-bits % 8)  # to a byte boundary
+    out = list(value.to_bytes(bits // 8, "big"))
+    pads = (qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1)
+    out.extend(pads[n % 2] for n in range(capacity - len(out)))
+    return out
+
+
 def _qr_codewords(code: Any) -> list[int]:
     """Data and error-correction codewords of `code` interleaved, as reportlab's encoder does.
 
-    The data bits are reportlab's (mode, length, padding); only the Reed-Solomon part is
-    done here, with table lookups and each generator polynomial built once per process:
-    reportlab rebuilds the generator for every block with its polynomial class, which was
-    most of the encoding time. tests/documents/test_qr.py checks the result against
-    reportlab's own `createData`.
+    The Reed-Solomon part is done here, with table lookups and each generator polynomial
+    built once per process: reportlab rebuilds the generator for every block with its
+    polynomial class, which was most of the encoding time. tests/documents/test_qr.py
+    checks the result against reportlab's own `createData`.
     """
     blocks = qrencoder.QRRSBlock.getRSBlocks(code.version, code.errorCorrectLevel)
-    buffer = qrencoder.QRBitBuffer()
-    for data in code.dataList:
-        data.write(buffer, code.version)
-    capacity = sum(block.dataCount for block in blocks) * 8
-    if buffer.getLengthInBits() > capacity:
-        raise ValueError("QR payload too long for its version")
-    if buffer.getLengthInBits() + 4 <= capacity:
-        buffer.put(0, 4)  # terminator
-    while buffer.getLengthInBits() % 8:
-        buffer.putBit(False)
-    pads = (qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1)
-    n = 0
-    while buffer.getLengthInBits() < capacity:
-        buffer.put(pads[n % 2], 8)
-        n += 1
+    capacity = sum(block.dataCount for block in blocks)
+    stream = _data_codewords(code, capacity)
     data_blocks: list[list[int]] = []
     ec_blocks: list[list[int]] = []
     offset = 0
     for block in blocks:
-        chunk = [b & 0xFF for b in buffer.buffer[offset:offset + block.dataCount]]
+        chunk = stream[offset:offset + block.dataCount]
         offset += block.dataCount
         data_blocks.append(chunk)
         ec_blocks.append(_rs_remainder(chunk, block.totalCount - block.dataCount))
