@@ -1,6 +1,6 @@
 """The statement QR codes decode, with an independent decoder, to exactly their payloads.
 
-The renderer encodes with a fixed mask and draws the modules itself (render.py), so these
+The renderer encodes with a fixed mask and draws the modules itself (documents/qr.py), so these
 tests read the codes back with ZXing (`zxing-cpp`, not reportlab): from the matrix alone for
 payloads of several sizes, and from every page of a rendered PDF rasterised by poppler.
 """
@@ -14,7 +14,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from desktop.documents.render import qr_modules, qr_payload, render_statement
+from desktop.documents.qr import qr_modules
+from desktop.documents.render import qr_payload, render_statement
 from tests.documents.test_render import STATEMENT_ID, three_page_document
 from tests.poppler import poppler_tool
 
@@ -66,7 +67,7 @@ def test_the_codewords_are_reportlabs(length: int, level: str) -> None:
     from reportlab.graphics.barcode import qrencoder
     from reportlab.graphics.barcode.qr import QrCodeWidget
 
-    from desktop.documents.render import _qr_codewords
+    from desktop.documents.qr import _qr_codewords
 
     payload = ("SR1:问答0123456789abcdef/" * 40)[:length]
     code = QrCodeWidget(payload, barLevel=level).qr
@@ -80,7 +81,7 @@ def test_the_matrix_is_reportlabs_with_the_same_mask(length: int) -> None:
     """Placing the bits through the per-version template gives reportlab's own matrix."""
     from reportlab.graphics.barcode.qr import QrCodeWidget
 
-    from desktop.documents.render import QR_MASK
+    from desktop.documents.qr import QR_MASK
 
     payload = ("SR1:问答0123456789abcdef/" * 40)[:length]
     code = QrCodeWidget(payload, barLevel="M").qr

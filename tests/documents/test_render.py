@@ -324,7 +324,7 @@ def test_qr_payload_per_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         seen.append(value)
         return QrCodeWidget(value, **kw)
 
-    monkeypatch.setattr("desktop.documents.render.QrCodeWidget", spy)
+    monkeypatch.setattr("desktop.documents.qr.QrCodeWidget", spy)
     doc = three_page_document()
     out = render_statement(doc)
     expected = [f"SR1:{STATEMENT_ID}:{doc.content_digest}:{n}/{out.page_count}"
