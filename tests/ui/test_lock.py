@@ -12,6 +12,7 @@ after it).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from pathlib import Path
 
@@ -54,6 +55,10 @@ def _open_workspace(window: MainWindow, world: World) -> tuple[InterviewWorkspac
 
 def every_action(window: MainWindow) -> list[QAction]:
     """Every QAction reachable from the main window and from every window of the app."""
+    # Collect first: a widget that Python owns and nothing references any more (a menu or
+    # dialog of earlier code) would otherwise be destroyed by a garbage collection in the
+    # middle of the caller's loop, and its actions with it ("already deleted").
+    gc.collect()
     found: list[QAction] = []
 
     def walk(actions: list[QAction]) -> None:

@@ -14,6 +14,7 @@ from gettext import gettext as _
 from gettext import ngettext
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -140,6 +141,8 @@ class EvidencePanel(QWidget):
                      lambda items: self._show_items(items, select))
 
     def _show_items(self, items: list[EvidenceRecord], select: str | None = None) -> None:
+        if not shiboken6.isValid(self.table):
+            return  # the panel was closed while its read was on the read lane
         keep = select or self.selected_id()
         self.items = items
         self.table.setSortingEnabled(False)
