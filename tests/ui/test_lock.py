@@ -79,6 +79,17 @@ def every_action(window: MainWindow) -> list[QAction]:
     return [a for a in found if shiboken6.isValid(a)]
 
 
+def _enabled_if_alive(action: QAction) -> bool | None:
+    """Whether `action` is enabled; None when it was destroyed meanwhile. Some action of a
+    throw-away object goes away while the list is walked (seen about 1 run in 5, with the
+    collector off too: the cause is not found yet). The window's own actions live as long
+    as the window, so every one of them is still checked."""
+    try:
+        return action.isEnabled()
+    except RuntimeError:
+        return None
+
+
 def every_shortcut(window: MainWindow) -> list[QKeySequence]:
     """Every key sequence bound to a QShortcut or a QAction anywhere in the application."""
     sequences: dict[str, QKeySequence] = {}
@@ -190,7 +201,8 @@ def test_every_action_and_shortcut_is_refused_while_locked(
     _workspace, editor = _open_workspace(window, world)
     verify = next(a for a in every_action(window) if a.text() == "Verify a PDF…")
     verify.setEnabled(False)  # disabled before the lock: must stay so after it
-    actions_before = [(a, a.isEnabled()) for a in every_action(window)]
+    actions_before = [(a, enabled) for a in every_action(window)
+                      if (enabled := _enabled_if_alive(a)) is not None]
     count = audit_count(world)
     dialog = lock_by_shortcut(window, qtbot)
     assert audit_count(world) == count + 1  # session.locked, and nothing else from now on
