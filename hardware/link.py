@@ -3,7 +3,8 @@
 Drivers talk to a pyserial `Serial` (real port, `socket://`, `loop://` or an `emu-*://`
 in-process emulator). Emulators are written once against `Link`, a two-method byte pipe, and
 can then be served in-process (a `PipeLink` pair behind a pyserial URL handler) or on a real
-pseudo-terminal (`hardware.pty`), so tests exercise real bytes over a real tty.
+pseudo-terminal (`hardware.pty`), so tests exercise real bytes over a real tty. `UartLink` wraps
+an emulator's end so its bytes take exactly as long as on a serial line at a given baud rate.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -28,6 +30,73 @@ class Emulator(Protocol):
     """A device model that serves one link until `stop` is set."""
 
     def serve(self, link: Link, stop: threading.Event) -> None: ...
+
+
+class UartLink:
+    """The device end of a serial line at `baudrate`: bytes take their wire time, no more.
+
+    Wrapped around an emulator's `Link` (e.g. by `hardware.pty.serve_on_pty(..., baudrate=)`),
+    it lets the device see the bytes of a request only once the last of them would have
+    crossed the wire, and passes the device's own bytes on in bursts of at most `burst` bytes
+    (a UART FIFO), each released when its last byte would have arrived. Times are kept on one
+    schedule per direction (when the line became busy + bytes x byte time) rather than one sleep
+    per burst, so late wake-ups do not add up: the line is as fast as a UART, never slower by
+    its sleeps' overshoots nor faster by handing over a whole reply at once. `sent` and
+    `received` count the device's bytes each way, `late` the seconds the last burst of each
+    write reached the inner link after its due time (what the emulator's pacing costs beyond
+    the wire; a faithful run keeps it near zero).
+    """
+
+    def __init__(
+        self,
+        inner: Link,
+        baudrate: int,
+        *,
+        bits_per_byte: int = 10,  # 8N1: start bit, 8 data bits, stop bit
+        burst: int = 32,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if baudrate <= 0 or burst <= 0:
+            raise ValueError("baudrate and burst must be positive")
+        self.inner = inner
+        self.byte_time = bits_per_byte / baudrate
+        self.burst = burst
+        self.sent = 0
+        self.received = 0
+        self.late = 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._in_free = 0.0  # when the host-to-device direction finishes its last byte
+        self._out_free = 0.0
+
+    def read(self, size: int, timeout: float | None) -> bytes:
+        data = self.inner.read(size, timeout)
+        if data:
+            # The host wrote these at once; the device hears the last one a wire time later.
+            self._in_free = max(self._clock(), self._in_free) + len(data) * self.byte_time
+            self._wait_until(self._in_free)
+            self.received += len(data)
+        return data
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        start = max(self._clock(), self._out_free)
+        self._out_free = start + len(data) * self.byte_time
+        view = memoryview(data)
+        for begin in range(0, len(data), self.burst):
+            end = min(begin + self.burst, len(data))
+            due = start + end * self.byte_time
+            self._wait_until(due)
+            self.sent += end - begin  # before the bytes leave, so a reader never sees more
+            self.inner.write(bytes(view[begin:end]))
+        self.late += max(0.0, self._clock() - self._out_free)
+
+    def _wait_until(self, moment: float) -> None:
+        remaining = moment - self._clock()
+        if remaining > 0:
+            self._sleep(remaining)
 
 
 class PipeLink:

@@ -3,7 +3,9 @@
 `serve_on_pty(emulator)` opens a pty pair, puts the slave in raw mode and runs the emulator's
 `serve()` on a daemon thread over `PtyLink`, a `Link` around the master fd that uses `poll`
 with short timeouts so `stop()` is always noticed. `PtyServer.path` (e.g. `/dev/pts/5`) is what
-the driver opens, for instance with `hardware.transport.open_port(path)`.
+the driver opens, for instance with `hardware.transport.open_port(path)`. With `baudrate=`,
+the emulator's end is wrapped in a `hardware.link.UartLink`, so bytes take their wire time at
+that rate as on a real serial line (`PtyServer.line` counts them).
 
 Caveats of ptys (hardware-protocols.md §6.2): baud rate and modem lines mean nothing; they are
 not listed by `serial.tools.list_ports`; and they buffer a lot, so data written while no one
@@ -22,7 +24,7 @@ import sys
 import threading
 from types import TracebackType
 
-from hardware.link import Emulator
+from hardware.link import Emulator, Link, UartLink
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,12 @@ class PtyLink:
 class PtyServer:
     """A running emulator on a pty; use as a context manager or call `stop()`."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, *, baudrate: int | None = None) -> None:
         if not SUPPORTED:
             raise OSError(errno.ENOSYS, "pseudo-terminals need a POSIX system")
         self.emulator = emulator
+        self.baudrate = baudrate
+        self.line: UartLink | None = None  # the paced line, when a baud rate was given
         self.path = ""
         self.failure: BaseException | None = None
         self._master = -1
@@ -108,13 +112,15 @@ class PtyServer:
             self._close_fds()
             raise
         self._stop = threading.Event()
-        link = PtyLink(self._master, self._stop, self._wake_r)
+        link: Link = PtyLink(self._master, self._stop, self._wake_r)
+        if self.baudrate is not None:
+            link = self.line = UartLink(link, self.baudrate)
         self._thread = threading.Thread(target=self._serve, args=(link,),
                                         name=f"pty-emulator:{self.path}", daemon=True)
         self._thread.start()
         return self
 
-    def _serve(self, link: PtyLink) -> None:
+    def _serve(self, link: Link) -> None:
         try:
             self.emulator.serve(link, self._stop)
         except Exception as exc:
@@ -153,6 +159,9 @@ class PtyServer:
         self.stop()
 
 
-def serve_on_pty(emulator: Emulator) -> PtyServer:
-    """Start `emulator` on a new pty; `.path` is the tty to open, `.stop()` cleans up."""
-    return PtyServer(emulator).start()
+def serve_on_pty(emulator: Emulator, *, baudrate: int | None = None) -> PtyServer:
+    """Start `emulator` on a new pty; `.path` is the tty to open, `.stop()` cleans up.
+
+    `baudrate` paces the emulator's bytes at that line rate (`hardware.link.UartLink`); without
+    it they pass as fast as the pty carries them."""
+    return PtyServer(emulator, baudrate=baudrate).start()

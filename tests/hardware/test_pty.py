@@ -128,3 +128,21 @@ def test_serial_url_with_baud_on_a_pty() -> None:
             assert direct.read(2) == b"yx"
         finally:
             direct.close()
+
+
+def test_a_paced_pty_carries_the_same_bytes_and_counts_them() -> None:
+    with serve_on_pty(Echo(), baudrate=115200) as server:
+        assert server.line is not None
+        port = open_port(server.path, baudrate=115200, timeout=2)
+        try:
+            port.write(b"0123456789" * 10)
+            got = b""
+            while len(got) < 100:
+                chunk = port.read(100 - len(got))
+                assert chunk, "no echo on the paced pty"
+                got += chunk
+        finally:
+            port.close()
+    assert sorted(got) == sorted(b"0123456789" * 10)  # Echo reverses each chunk it reads
+    assert server.line.received == 100
+    assert server.line.sent == 100
