@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import reduce
 from typing import Generic, TypeVar
 
 from hardware.idcard.errors import FrameChecksumError, FrameLengthError
@@ -34,8 +33,19 @@ MIN_REQUEST_LEN = 3  # CMD PARA CHK
 
 
 def xor_checksum(data: bytes) -> int:
-    """XOR of all bytes (the CHK of a frame when given LEN..DATA)."""
-    return reduce(lambda acc, byte: acc ^ byte, data, 0)
+    """XOR of all bytes (the CHK of a frame when given LEN..DATA).
+
+    The bytes are read as one integer and folded in halves (low half XOR high half) until one
+    byte is left: about 11 big-integer steps for a 1300-byte read reply instead of a Python
+    step per byte (55 us), paid twice per frame (sender and receiver).
+    """
+    value = int.from_bytes(data, "little")
+    size = len(data)
+    while size > 1:
+        half = (size + 1) // 2
+        value = (value & ((1 << (8 * half)) - 1)) ^ (value >> (8 * half))
+        size = half
+    return value
 
 
 def build_frame(body: bytes) -> bytes:

@@ -189,3 +189,11 @@ def test_requests_round_trip_through_any_chunking(frames: list[codec.Request], s
         decoder.feed(wire[start : start + size])
         got.extend(decoder)
     assert got == frames
+
+
+@given(st.binary(max_size=5000))
+def test_checksum_is_the_xor_of_every_byte(data: bytes) -> None:
+    expected = 0
+    for byte in data:
+        expected ^= byte
+    assert codec.xor_checksum(data) == expected
