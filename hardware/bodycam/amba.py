@@ -64,7 +64,6 @@ from hardware.bodycam.amba_codec import (
 from hardware.bodycam.driver import (
     ADAPTERS,
     BodycamDriver,
-    ClockReading,
     HostClock,
     VendorAdapter,
     host_utc,
@@ -72,10 +71,8 @@ from hardware.bodycam.driver import (
 from hardware.bodycam.errors import (
     ConnectFailedError,
     MalformedReplyError,
-    NotConnectedError,
     StorageError,
     UnsupportedOperationError,
-    WrongPasswordError,
     error_for_iret,
 )
 from hardware.bodycam.identity import IdentityRecord
@@ -132,14 +129,8 @@ class AmbaDriver(BodycamDriver):
         self.storage_timeout = storage_timeout
         self._on_close = on_close
         self._closed = False
-        self._password: str | None = None
 
     # ------------------------------------------------------------------ exchange
-
-    def _pwd(self) -> str:
-        if self._password is None:
-            raise NotConnectedError()
-        return self._password
 
     def _call(self, cmd: str, arg: str | bytes = b"", *, timeout: float | None = None) -> bytes:
         """Send one request and return the OK data of its reply (typed errors otherwise)."""
@@ -184,23 +175,20 @@ class AmbaDriver(BodycamDriver):
 
     # ------------------------------------------------------------------ GA/T 947 calls
 
-    def connect(self, password: str) -> str:
-        self.adapter.check_password(password)
-        id_code = self._text("Ver", LOGIN_ARG)
-        try:
-            self._call("Gdv", password)  # the password check
-        except WrongPasswordError:
-            self._call("Bye")
-            raise
-        self._password = password
-        return id_code
+    def _login(self) -> str:
+        return self._text("Ver", LOGIN_ARG)
+
+    def _check_password(self, password: str) -> None:
+        self._call("Gdv", password)
+
+    def _logout(self) -> None:
+        self._call("Bye")
 
     def disconnect(self) -> None:
         if self._closed:
             return  # the port is gone; saying goodbye twice is not an error
-        self._password = None
         try:
-            self._call("Bye")
+            super().disconnect()
         finally:
             if self._on_close is not None:
                 self._closed = True
@@ -218,11 +206,8 @@ class AmbaDriver(BodycamDriver):
         data = self.adapter.encode_identity(record, truncate=truncate)
         self._call("Wdv", f"{self._pwd()},{data.hex().upper()}")
 
-    def read_time(self) -> ClockReading:
-        host = self.host_clock()
-        if not self.adapter.can_read_time:
-            return ClockReading(host, None, None)
-        return self._clock_reading(host, self._text("Gtm", self._pwd()))
+    def _device_time(self) -> str:
+        return self._text("Gtm", self._pwd())
 
     def _push_time(self, local: datetime) -> None:
         self._pwd()  # Sdt/Stm carry no password: the device relies on the session's

@@ -3,7 +3,10 @@
 `BodycamDriver` is what the dock workflow (§2.7) talks to: connect with the device password,
 read/write the `ZFY_INFO` identity record, read and synchronise the clock (recording the
 offset for evidence), battery, resolution, unlock mass storage (returns the volume's mount
-path) and lock it again. Every failure is a `BodycamError` subclass.
+path) and lock it again. Every failure is a `BodycamError` subclass. It also holds what every
+driver does the same way: the session (the password `connect` checked, which later calls
+carry as the DLL's `sPwd`), the connect sequence and the clock reading; a driver supplies only
+its device calls (`_login`, `_check_password`, `_logout`, `_device_time`, ...).
 
 A `VendorAdapter` holds what differs per vendor: identity field widths (`RecordLayout`), GBK,
 password length, the device's time zone, file-name presets and whether the device can report
@@ -27,6 +30,7 @@ from typing import Any
 
 from hardware.bodycam.errors import (
     MalformedReplyError,
+    NotConnectedError,
     UnsupportedOperationError,
     VendorLibraryMissingError,
     WrongPasswordError,
@@ -140,14 +144,46 @@ class BodycamDriver(ABC):
     def __init__(self, adapter: VendorAdapter, host_clock: HostClock = host_utc) -> None:
         self.adapter = adapter
         self.host_clock = host_clock
+        self._password: str | None = None  # the session's, once `connect` checked it
 
-    @abstractmethod
+    def _pwd(self) -> str:
+        """The password of the session; `NotConnectedError` before `connect` or after
+        `disconnect`, so no call reaches the device without one."""
+        if self._password is None:
+            raise NotConnectedError()
+        return self._password
+
     def connect(self, password: str) -> str:
-        """`Init_Device` + password check; returns the IDCode (vendor + model)."""
+        """`Init_Device` + password check; returns the IDCode (vendor + model).
+
+        A malformed password never reaches the device; a wrong one ends the device session
+        again before `WrongPasswordError` is raised."""
+        self.adapter.check_password(password)
+        id_code = self._login()
+        try:
+            self._check_password(password)
+        except WrongPasswordError:
+            self._logout()
+            raise
+        self._password = password
+        return id_code
+
+    def disconnect(self) -> None:
+        """`UnInit_Device`; the session's password is forgotten first."""
+        self._password = None
+        self._logout()
 
     @abstractmethod
-    def disconnect(self) -> None:
-        """`UnInit_Device`."""
+    def _login(self) -> str:
+        """`Init_Device`: start a device session; the IDCode."""
+
+    @abstractmethod
+    def _check_password(self, password: str) -> None:
+        """A call that needs `password` (`GetZFYInfo`), so a wrong one fails here."""
+
+    @abstractmethod
+    def _logout(self) -> None:
+        """`UnInit_Device`: end the device session."""
 
     @abstractmethod
     def read_identity(self) -> IdentityRecord:
@@ -157,15 +193,19 @@ class BodycamDriver(ABC):
     def write_identity(self, record: IdentityRecord, *, truncate: bool = False) -> None:
         """`WriteZFYInfo`."""
 
-    @abstractmethod
     def read_time(self) -> ClockReading:
-        """The device clock against the host clock (`BC_GetDevTime`-style)."""
-
-    def _clock_reading(self, host: datetime, text: str) -> ClockReading:
-        """Compare the device's `text` time with the host time `host` it was read against."""
-        device = self.adapter.parse_device_time(text)
+        """The device clock against the host clock (`BC_GetDevTime`-style); the host time is
+        taken first, and alone when the adapter says the device cannot report its time."""
+        host = self.host_clock()
+        if not self.adapter.can_read_time:
+            return ClockReading(host, None, None)
+        device = self.adapter.parse_device_time(self._device_time())
         correct = self.adapter.device_local(host).replace(microsecond=0)
         return ClockReading(host, device, (device - correct).total_seconds())
+
+    @abstractmethod
+    def _device_time(self) -> str:
+        """`BC_GetDevTime`: the device's clock as text in `adapter.device_time_format`."""
 
     @abstractmethod
     def _push_time(self, local: datetime) -> None:
@@ -261,11 +301,13 @@ class VendorDllDriver(BodycamDriver):
             _("Calling this recorder vendor's library is not supported yet.")
         )
 
-    def connect(self, password: str) -> str:
-        self.adapter.check_password(password)
+    def _login(self) -> str:
         raise self._unsupported()
 
-    def disconnect(self) -> None:
+    def _check_password(self, password: str) -> None:
+        raise self._unsupported()
+
+    def _logout(self) -> None:
         raise self._unsupported()
 
     def read_identity(self) -> IdentityRecord:
@@ -274,7 +316,7 @@ class VendorDllDriver(BodycamDriver):
     def write_identity(self, record: IdentityRecord, *, truncate: bool = False) -> None:
         raise self._unsupported()
 
-    def read_time(self) -> ClockReading:
+    def _device_time(self) -> str:
         raise self._unsupported()
 
     def _push_time(self, local: datetime) -> None:

@@ -14,19 +14,12 @@ from typing import Any
 from hardware.bodycam.driver import (
     ADAPTERS,
     BodycamDriver,
-    ClockReading,
     HostClock,
     VendorAdapter,
     host_utc,
 )
 from hardware.bodycam.emulator import BodycamEmulator, Reply
-from hardware.bodycam.errors import (
-    MalformedReplyError,
-    NotConnectedError,
-    StorageError,
-    WrongPasswordError,
-    error_for_iret,
-)
+from hardware.bodycam.errors import MalformedReplyError, StorageError, error_for_iret
 from hardware.bodycam.identity import IdentityRecord
 
 __all__ = ["EmulatorDriver"]
@@ -43,12 +36,6 @@ class EmulatorDriver(BodycamDriver):
     ) -> None:
         super().__init__(adapter, host_clock)
         self.emulator = emulator
-        self._password: str | None = None
-
-    def _pwd(self) -> str:
-        if self._password is None:
-            raise NotConnectedError()
-        return self._password
 
     @staticmethod
     def _value(reply: Reply) -> Any:
@@ -56,21 +43,16 @@ class EmulatorDriver(BodycamDriver):
             raise error_for_iret(reply.iret)
         return reply.value
 
-    def connect(self, password: str) -> str:
-        self.adapter.check_password(password)
+    def _login(self) -> str:
         id_code = self._value(self.emulator.init_device())
-        try:
-            self._value(self.emulator.get_zfy_info(password))  # the password check
-        except WrongPasswordError:
-            self.emulator.uninit_device()
-            raise
-        self._password = password
         if not isinstance(id_code, str):
             raise MalformedReplyError()
         return id_code
 
-    def disconnect(self) -> None:
-        self._password = None
+    def _check_password(self, password: str) -> None:
+        self._value(self.emulator.get_zfy_info(password))
+
+    def _logout(self) -> None:
         self.emulator.uninit_device()
 
     def read_identity(self) -> IdentityRecord:
@@ -83,14 +65,11 @@ class EmulatorDriver(BodycamDriver):
         data = self.adapter.encode_identity(record, truncate=truncate)
         self._value(self.emulator.write_zfy_info(data, self._pwd()))
 
-    def read_time(self) -> ClockReading:
-        host = self.host_clock()
-        if not self.adapter.can_read_time:
-            return ClockReading(host, None, None)
+    def _device_time(self) -> str:
         text = self._value(self.emulator.get_dev_time(self._pwd()))
         if not isinstance(text, str):
             raise MalformedReplyError()
-        return self._clock_reading(host, text)
+        return text
 
     def _push_time(self, local: datetime) -> None:
         self._value(self.emulator.sync_dev_time(self._pwd(), local))
