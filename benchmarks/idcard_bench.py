@@ -8,12 +8,13 @@ on one absolute schedule so sleep overshoots do not add up). The driver opens th
 pyserial exactly as `hardware.idcard.driver.open_reader` does.
 
 Measured per cycle, median and p95 over the cycles:
-- wall time of `read_card()` (what the officer waits for) and the driver thread's CPU time;
+- wall time of `read_card()` (what the officer waits for) and the driver thread's CPU time
+  (`time.thread_time`; the emulator runs on its own thread and is not counted);
 - the anchor: the wire time of the cycle's request and reply frames, 10 bits per byte at
   115200 baud, computed from the frames and checked against the bytes the line carried;
 - a bare exchange, interleaved with the driver's cycles on the same port: the same three
   frames written and their replies read by length with pyserial, no driver. It is the floor
-  of this pty and emulator; wall/bare says what the driver itself adds;
+  of this pty and emulator; wall/bare and CPU/bare CPU say what the driver itself adds;
 - the line's pacing lateness (seconds its last bursts left after their due time), so an
   emulator slower than the wire shows instead of counting silently against the driver.
 
@@ -84,6 +85,7 @@ def run(cycles: int) -> dict[str, object]:
     wall: list[float] = []
     cpu: list[float] = []
     bare: list[float] = []
+    bare_cpu: list[float] = []
     late: list[float] = []
     with serve_on_pty(device, baudrate=BAUDRATE) as server:
         line = server.line
@@ -94,9 +96,10 @@ def run(cycles: int) -> dict[str, object]:
             for index in range(cycles + 1):  # the first of each is a warm-up
                 # Interleaved: the bare floor and the driver see the same machine moments.
                 device.lift_and_replace()
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 bare_cycle(port, frames)
                 bare_wall = time.perf_counter() - start
+                bare_thread = time.thread_time() - start_cpu
                 device.lift_and_replace()
                 moved, late_before = line.sent + line.received, line.late
                 start, start_cpu = time.perf_counter(), time.thread_time()
@@ -111,10 +114,13 @@ def run(cycles: int) -> dict[str, object]:
                     wall.append(driver_wall)
                     cpu.append(driver_cpu)
                     bare.append(bare_wall)
+                    bare_cpu.append(bare_thread)
                     late.append(line.late - late_before)
         finally:
             port.close()
-    wall_p50, bare_p50, cpu_p50 = (statistics.median(v) for v in (wall, bare, cpu))
+    wall_p50, bare_p50, cpu_p50, bare_cpu_p50 = (
+        statistics.median(v) for v in (wall, bare, cpu, bare_cpu)
+    )
     return {
         "benchmark": "idcard_read_cycle",
         "transport": "pseudo-terminal, emulator behind UartLink at 115200 baud 8N1",
@@ -127,12 +133,14 @@ def run(cycles: int) -> dict[str, object]:
         "bare_ms_p50": round(bare_p50 * 1000, 3),
         "driver_cpu_ms_p50": round(cpu_p50 * 1000, 3),
         "driver_cpu_ms_p95": round(percentile(cpu, 0.95) * 1000, 3),
+        "bare_cpu_ms_p50": round(bare_cpu_p50 * 1000, 3),
         "line_late_ms_p50": round(statistics.median(late) * 1000, 3),
         "ratio_wall_over_wire": round(wall_p50 / wire, 4),
         "ratio_wall_over_wire_p95": round(percentile(wall, 0.95) / wire, 4),
         "ratio_bare_over_wire": round(bare_p50 / wire, 4),
         "ratio_wall_over_bare": round(wall_p50 / bare_p50, 4),
         "ratio_cpu_over_wire": round(cpu_p50 / wire, 4),
+        "ratio_cpu_over_bare_cpu": round(cpu_p50 / bare_cpu_p50, 4),
         "target_ratio_wall_over_wire": TARGET,
         "meets_target": wall_p50 / wire <= TARGET,
     }

@@ -45,6 +45,12 @@ class UartLink:
     `received` count the device's bytes each way, `late` the seconds the last burst of each
     write reached the inner link after its due time (what the emulator's pacing costs beyond
     the wire; a faithful run keeps it near zero).
+
+    A sleep wakes 50-150 us late on Linux (timer slack, scheduling), three or four times per
+    exchange where it matters: when a request is heard and when a reply's last burst leaves.
+    Those two waits sleep until `spin` seconds before their moment and poll the clock for the
+    rest, so the emulator is not slower than the wire it stands for; bursts in between, whose
+    lateness the schedule absorbs, only sleep. `spin=0` turns that off (fake clocks in tests).
     """
 
     def __init__(
@@ -56,9 +62,10 @@ class UartLink:
         burst: int = 32,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
+        spin: float = 0.0003,
     ) -> None:
-        if baudrate <= 0 or burst <= 0:
-            raise ValueError("baudrate and burst must be positive")
+        if baudrate <= 0 or burst <= 0 or spin < 0:
+            raise ValueError("baudrate and burst must be positive, spin not negative")
         self.inner = inner
         self.byte_time = bits_per_byte / baudrate
         self.burst = burst
@@ -67,6 +74,7 @@ class UartLink:
         self.late = 0.0
         self._clock = clock
         self._sleep = sleep
+        self._spin = spin
         self._in_free = 0.0  # when the host-to-device direction finishes its last byte
         self._out_free = 0.0
 
@@ -75,7 +83,7 @@ class UartLink:
         if data:
             # The host wrote these at once; the device hears the last one a wire time later.
             self._in_free = max(self._clock(), self._in_free) + len(data) * self.byte_time
-            self._wait_until(self._in_free)
+            self._wait_until(self._in_free, exact=True)
             self.received += len(data)
         return data
 
@@ -88,15 +96,18 @@ class UartLink:
         for begin in range(0, len(data), self.burst):
             end = min(begin + self.burst, len(data))
             due = start + end * self.byte_time
-            self._wait_until(due)
+            self._wait_until(due, exact=end == len(data))
             self.sent += end - begin  # before the bytes leave, so a reader never sees more
             self.inner.write(bytes(view[begin:end]))
         self.late += max(0.0, self._clock() - self._out_free)
 
-    def _wait_until(self, moment: float) -> None:
-        remaining = moment - self._clock()
+    def _wait_until(self, moment: float, *, exact: bool = False) -> None:
+        margin = self._spin if exact else 0.0
+        remaining = moment - margin - self._clock()
         if remaining > 0:
             self._sleep(remaining)
+        while margin and self._clock() < moment:
+            pass  # the last fraction of a millisecond, which a sleep would overshoot
 
 
 class PipeLink:

@@ -43,7 +43,7 @@ class Recorder:
 
 
 def uart(clock: SlowClock, inner: Recorder, burst: int = 32) -> UartLink:
-    return UartLink(inner, 115200, burst=burst, clock=clock.clock, sleep=clock.sleep)
+    return UartLink(inner, 115200, burst=burst, clock=clock.clock, sleep=clock.sleep, spin=0)
 
 
 def test_a_reply_leaves_in_bursts_each_when_its_last_byte_arrives() -> None:
@@ -88,3 +88,5 @@ def test_nonsense_rates_are_refused() -> None:
         UartLink(Recorder(clock), 0)
     with pytest.raises(ValueError, match="positive"):
         UartLink(Recorder(clock), 9600, burst=0)
+    with pytest.raises(ValueError, match="negative"):
+        UartLink(Recorder(clock), 9600, spin=-1.0)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from hardware.idcard.driver import IdCardReader, Timeouts
+from hardware.idcard import codec
+from hardware.idcard.driver import IdCardReader, Timeouts, open_reader
 from hardware.idcard.emulator import Fault, IdCardReaderEmulator
 from hardware.idcard.errors import (
     CardNotReplacedError,
@@ -25,6 +26,7 @@ from hardware.idcard.errors import (
     SamFaultError,
     SamUnauthorizedError,
 )
+from hardware.idcard.payload import build_read_payload
 from hardware.idcard.synthetic import synthetic_card
 from hardware.idcard.tables import CardKind
 from hardware.pty import serve_on_pty
@@ -94,3 +96,23 @@ def test_garbage_before_replies_is_skipped(on_pty: OnPty) -> None:
     on_pty.emulator.place_card(card)
     on_pty.emulator.inject(Fault.GARBAGE, count=40)
     assert on_pty.reader.read_card().record == card.record
+
+
+def test_a_read_over_a_line_paced_at_115200_baud() -> None:
+    # Bytes arrive in UART-sized bursts over ~110 ms instead of at once: the driver assembles
+    # the frames from them, and the line carried exactly one find -> select -> read.
+    emulator = IdCardReaderEmulator()
+    card = synthetic_card(CardKind.FOREIGNER_2023, 3)
+    emulator.place_card(card)
+    with serve_on_pty(emulator, baudrate=115200) as server:
+        with open_reader(server.path) as reader:
+            assert reader.read_card().record == card.record
+        assert server.line is not None
+        requests = [codec.FIND_CARD.frame, codec.SELECT_CARD.frame, codec.READ_TEXT_PHOTO.frame]
+        assert server.line.received == sum(len(frame) for frame in requests)
+        replies = [
+            codec.build_response(codec.SW_FOUND, card.iin),
+            codec.build_response(codec.SW_OK, card.sn),
+            codec.build_response(codec.SW_OK, build_read_payload(card.text_block, card.photo)),
+        ]
+        assert server.line.sent == sum(len(frame) for frame in replies)
