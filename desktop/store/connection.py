@@ -140,6 +140,53 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+# The page HMAC of stores created since issue 13. SQLCipher 4's default, HMAC_SHA512, hashes
+# twice the state per page for no gain in a 256-bit-keyed page MAC (decision 7); stores created
+# before keep it and are opened with it (LEGACY_HMAC), never rewritten.
+PAGE_HMAC = "HMAC_SHA256"
+LEGACY_HMAC = "HMAC_SHA512"
+
+
+def _keyed_connection(path: Path, data_key: bytes) -> Connection:
+    """A connection to `path` keyed with `data_key`, with the page HMAC the file was made with.
+
+    SQLCipher's file has no header saying which HMAC it uses: the first page is read with
+    PAGE_HMAC, and, when it fails its check, with LEGACY_HMAC (stores created before issue 13).
+    A file that fails both is damaged. A new file (empty) gets PAGE_HMAC.
+    """
+    failure: sqlcipher3.DatabaseError | None = None
+    for hmac in (PAGE_HMAC, LEGACY_HMAC):
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        try:
+            # The key must be the first statement. Only hex from bytes.hex() goes in here.
+            conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+            # Off by measurement and threat (decision 7): it cost 5-10x CPU per save, 20-58x
+            # on bulk writes, and guards only against a reader of this process's memory, who
+            # can read the key itself.
+            conn.execute("PRAGMA cipher_memory_security = OFF")
+            # SQLCipher logs HMAC failures to stderr by default; we report them ourselves.
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            # Files SQLCipher creates from this connection (VACUUM INTO, ATTACH) take the
+            # process default, not this connection's setting: new files get PAGE_HMAC too.
+            conn.execute(f"PRAGMA cipher_default_hmac_algorithm = {PAGE_HMAC}")
+            conn.execute(f"PRAGMA cipher_hmac_algorithm = {hmac}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            failure = exc
+            if "not a database" not in str(exc):
+                break  # busy, full, read-only: not a question of the HMAC
+        except BaseException:
+            conn.close()
+            raise
+    assert failure is not None  # the loop returns a connection or records why it could not
+    translated = translate_error(failure)
+    if translated is None:
+        raise failure
+    raise translated from failure
+
+
 def open_database(path: Path, data_key: bytes, *, create: bool = False,
                   read_only: bool = False) -> Connection:
     """Open (or create) the encrypted store at `path` with the raw 256-bit data key.
@@ -155,18 +202,9 @@ def open_database(path: Path, data_key: bytes, *, create: bool = False,
     if create and not path.exists():
         # Create the file owner-only before SQLite does; its WAL and SHM inherit the mode.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = _keyed_connection(path, data_key)
     try:
-        # The key must be the first statement. Only hex from bytes.hex() goes in here.
-        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
-        # Off by measurement and threat (decision 7): it cost 5-10x CPU per save, 20-58x on
-        # bulk writes, and guards only against a reader of this process's memory, who can
-        # read the key itself.
-        conn.execute("PRAGMA cipher_memory_security = OFF")
-        # SQLCipher logs HMAC failures to stderr by default; we report them ourselves.
-        conn.execute("PRAGMA cipher_log_level = NONE")
         with guarded():
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreBusy(_("The store could not switch to write-ahead logging."))
