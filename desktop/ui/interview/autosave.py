@@ -9,10 +9,17 @@ the newer text is saved next. A turn is reported saved only when the store
 acknowledged exactly the text shown (services commit before returning, so acknowledged text
 is durable; architecture.md "A save, from keypress to disk"). `saved(turn_id, text)` is
 emitted at that moment; `state_changed(turn_id)` whenever the indicator must be redrawn.
+
+With `delay_ms` 0 (one save per key, as the typing benchmark runs it) each key's save is
+submitted on the event loop's next turn, after the key's repaint, so the commit on the store
+lane never competes with it; a synchronous background (tests) saves at once.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,8 +91,14 @@ class Autosaver(QObject):
 
     def _schedule(self, turn_id: str) -> None:
         if self.delay_ms <= 0:
-            if turn_id not in self._flight:
-                self._submit(turn_id)
+            if self._ctx.bg.synchronous:
+                if turn_id not in self._flight:
+                    self._submit(turn_id)
+            elif not self._timer.isActive():
+                # One save per key: submitted from the event loop's next turn, once the key's
+                # repaint (a posted event, handled before timers) is done, so the commit on the
+                # store lane does not compete with it for the CPU and Python's GIL.
+                self._timer.start(0)
             return
         now = time.monotonic()
         if self._pending_since is None:
@@ -152,10 +165,10 @@ class Autosaver(QObject):
         self._acked[turn_id] = text
         self._acked_at[turn_id] = self._last_at = self._ctx.clock()
         if self._text_of(turn_id) != text and self.enabled:
-            if self.delay_ms <= 0:
+            if self.delay_ms <= 0 and self._ctx.bg.synchronous:
                 self._submit(turn_id)
             elif not self._timer.isActive():
-                self._timer.start(self.delay_ms)
+                self._timer.start(max(0, self.delay_ms))
         elif self._text_of(turn_id) == text:
             self.saved.emit(turn_id, text)
         self.state_changed.emit(turn_id)
@@ -166,11 +179,34 @@ class Autosaver(QObject):
         self.state_changed.emit(turn_id)
 
 
+# What gettext reads to choose the catalog (its own order); the indicator's words are cached
+# per value of these.
+_LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@functools.cache
+def _status_words(_domain: str, _language: tuple[str, ...]) -> tuple[str, str, str, str]:
+    """The indicator's words in one language. `_()` looks its catalog up again on every call
+    (several `stat`s), and the indicator is redrawn on every key: translated once per
+    language instead."""
+    return _("Saving…"), _("Not saved"), _("Saved"), _("Saved {time}")
+
+
 def status_text(status: TurnStatus) -> str:
+    saving, not_saved, saved, saved_at = _status_words(
+        gettext.textdomain(), tuple(os.environ.get(name, "") for name in _LANGUAGE_VARIABLES))
     if status.state is SaveState.SAVING:
-        return _("Saving…")
+        return saving
     if status.state is SaveState.UNSAVED:
-        return _("Not saved")
+        return not_saved
     if status.at is None:
-        return _("Saved")
-    return _("Saved {time}").format(time=status.at.strftime("%H:%M:%S"))
+        return saved
+    return saved_at.format(time=status.at.strftime("%H:%M:%S"))
+
+
+def widest_status_texts() -> tuple[str, ...]:
+    """Every text `status_text` can show, at its widest (a time of wide digits): what the
+    indicator's fixed width is made for."""
+    widest = datetime(2000, 1, 1, 20, 48, 48)
+    return tuple(status_text(TurnStatus(state, at)) for state in SaveState
+                 for at in (None, widest))

@@ -23,7 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.model import Turn, TurnKind
-from desktop.ui.interview.autosave import SaveState, TurnStatus, status_text
+from desktop.ui.interview.autosave import (
+    SaveState,
+    TurnStatus,
+    status_text,
+    widest_status_texts,
+)
 from desktop.ui.labels import clock_time, opening_label, turn_label
 
 _PHRASE_KEYS = {getattr(Qt.Key, f"Key_{n}"): str(n) for n in range(1, 10)}
@@ -131,6 +136,14 @@ class TurnRow(QFrame):
                                       else _("Answer"))
         self.state_label = QLabel(status_text(TurnStatus(SaveState.SAVED)))
         self.state_label.setEnabled(False)
+        # Fixed to its widest text: the indicator changes twice per key while autosave runs
+        # ("Saving…", "Saved 20:48:48"), and a label whose size may change makes its row, and
+        # with it the list of every turn, lay out and rewrap again on each change.
+        metrics = self.state_label.fontMetrics()
+        slack = metrics.horizontalAdvance("0") + 2 * self.state_label.margin()
+        self.state_label.setFixedSize(
+            max(metrics.horizontalAdvance(text) for text in widest_status_texts()) + slack,
+            self.state_label.sizeHint().height())
         self.history_button = QToolButton(self)
         self.history_button.setText(_("History…"))
         self.history_button.setToolTip(_("Saved versions of this turn (Ctrl+H)"))
