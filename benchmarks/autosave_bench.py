@@ -318,10 +318,11 @@ def create_legacy(path: Path, key: bytes) -> None:
         conn.close()
 
 
-def open_cipher(path: Path, key: bytes, legacy: bool, memory_security: bool) -> Any:
-    if legacy:
+def open_cipher(path: Path, key: bytes, legacy: bool, memory_security: bool,
+                create: bool) -> Any:
+    if create and legacy:
         create_legacy(path, key)
-    conn = open_database(path, key, create=not legacy)
+    conn = open_database(path, key, create=create and not legacy)
     if memory_security:  # process-wide from here on: every SQLCipher connection pays it
         conn.execute("PRAGMA cipher_memory_security = ON")
     return conn
@@ -407,21 +408,37 @@ def main() -> int:
         (root / "sqlcipher").mkdir()
         (root / "sqlcipher-mark").mkdir()
         (root / "sqlite3").mkdir()
-        cipher_conn = open_cipher(root / "sqlcipher" / DB_NAME, secrets.token_bytes(32),
-                                  args.legacy_hmac, memory_security)
-        marked_key = secrets.token_bytes(32)
-        marked_conn = open_cipher(root / "sqlcipher-mark" / DB_NAME, marked_key,
-                                  args.legacy_hmac, memory_security)
+        cipher_key, marked_key = secrets.token_bytes(32), secrets.token_bytes(32)
+        cipher_path = root / "sqlcipher" / DB_NAME
+        marked_path = root / "sqlcipher-mark" / DB_NAME
+        plain_path = root / "sqlite3" / DB_NAME
         writer = MarkWriter(root / "sqlcipher-mark" / "highwater.mark",
                             mark_key(marked_key, "bench"))
-        cipher_pragmas = pragmas(cipher_conn)
-        plain_conn = open_anchor(root / "sqlite3" / DB_NAME, cipher_pragmas)
+
+        def open_plain_cipher(create: bool) -> Any:
+            return open_cipher(cipher_path, cipher_key, args.legacy_hmac, memory_security, create)
+
+        def open_marked(create: bool) -> Any:
+            return open_cipher(marked_path, marked_key, args.legacy_hmac, memory_security, create)
+
+        cipher_pragmas: dict[str, Any] = {}  # what the SQLCipher connection ends up with
+
+        def open_plain(_create: bool) -> Any:
+            return open_anchor(plain_path, cipher_pragmas)
+
         systems = []
-        for name, conn in (("sqlcipher", cipher_conn), ("sqlcipher+mark", marked_conn),
-                           ("sqlite3", plain_conn)):
+        for name, opener in (("sqlcipher", open_plain_cipher), ("sqlcipher+mark", open_marked),
+                             ("sqlite3", open_plain)):
+            # Populated in one session, typed into in the next: a login opens an existing
+            # store (the connection that created the schema behaves differently).
+            conn = opener(True)
             actor, turns = populate(conn, initial)
-            systems.append(System(name, conn, actor, turns, [], [],
-                                  writer if conn is marked_conn else None))
+            conn.close()
+            systems.append(System(name, opener(False), actor, turns, [], [],
+                                  writer if name == "sqlcipher+mark" else None))
+            if not cipher_pragmas:
+                cipher_pragmas.update(pragmas(systems[0].conn))
+        cipher_conn, marked_conn, plain_conn = (system.conn for system in systems)
         floor = fsync_floor(root, 20 if args.smoke else 200)
         bulk_texts = [plan[i % len(plan)].text for i in range(bulk)]
         bulk_ns: dict[str, tuple[int, int]] = {}
