@@ -32,6 +32,7 @@ from desktop.cli.common import (
     default_workdir,
 )
 from desktop.domain.errors import UserError
+from desktop.hardening import forbid_core_dumps
 from desktop.i18n import LANGUAGES, set_language
 
 
@@ -143,6 +144,7 @@ def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    forbid_core_dumps()
     set_language(_peek_language(arguments))
     # Libraries (pyHanko, fontTools) log notes an officer cannot act on; show only errors,
     # on stderr and never in a file (a log could hold personal data).
