@@ -18,13 +18,17 @@ phrase of the template questions every statement repeats) lists the newest docum
 with score 0.0. The trade-off: bm25 costs time in proportion to every match (FTS5 makes an
 IDF pass over the whole phrase, then a docsize lookup per row: 1-2 s for a character found
 in every document of a 100k-statement store) and would say little, since such a query's IDF
-is near zero and its documents all look alike. The probe that chooses reads at most
-`CHUNK_DOCS + 1` matches and FTS5 stops there, so no query ranks more than `CHUNK_DOCS`
-documents. benchmarks/search_bench.py, 100k statements: p95 5 ms (1 character) to 50 ms (5
-characters) against 1-3 s for an instr() scan. The slowest queries (~0.1 s) are phrases
-whose characters are all everywhere but which rarely occur together (a date such as
-"月7日10"): FTS5 checks positions in every document holding all the characters, three times
-(the probe, bm25's IDF pass, bm25 itself). That is the price of one token per character.
+is near zero and its documents all look alike. One probe counts (and lists) at most
+`CHUNK_DOCS + 1` matches inside SQLite, and FTS5 stops there. Up to `TEXT_RANKED_DOCS`
+matches are scored here from their texts with FTS5's bm25 formula (the same doubles),
+which spares bm25()'s two further walks of the phrase; a frequent query is resolved to
+statements as FTS5 walks it, so it reads only the documents it shows. Snippets are cut for
+the shown hits only, their texts read in one statement.
+
+Cost (benchmarks/search_bench.py, 100k statements): a search reads its phrase once; the
+slowest are phrases whose characters are all everywhere but rarely occur together (a date
+such as "月7日10", ~5 ms of CPU): FTS5 checks positions in every document holding all the
+characters. That is the price of one token per character.
 
 Newest first is cheap because FTS5 rowids are the negated `search_docs` rowids: FTS5 walks
 doclists in ascending rowid order two to four times faster than descending.
@@ -33,6 +37,9 @@ doclists in ascending rowid order two to four times faster than descending.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
+import math
 import os
 import secrets
 from collections.abc import Iterator
@@ -54,6 +61,8 @@ from desktop.store.files import fsync_directory
 SOURCES = ("turn", "party", "cause")
 CHUNK_DOCS = 1024  # above this many matching documents a query is ranked newest first
 SNIPPET_CHARS = 40
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
+TEXT_RANKED_DOCS = 256  # up to this many matches, bm25 is computed from the texts
 ELLIPSIS = "…"
 
 # A space cannot be a token (it is the separator) and a NUL ends FTS5's query string, so
@@ -62,17 +71,39 @@ _MARK = "\U0010fffd"
 _SPECIAL = {" ": _MARK + "\U00100020", "\x00": _MARK + "\U00100000"}
 
 _INSERT = "INSERT INTO search_fts (rowid, body) VALUES (?, ?)"
-_MATCHES = (
-    "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid > ?"
-    " ORDER BY rowid LIMIT ?"
+_PROBE = (
+    "SELECT count(*), json_group_array(rowid) FROM (SELECT rowid FROM search_fts"
+    " WHERE search_fts MATCH ? ORDER BY rowid LIMIT ?)"
 )
+# Newest first, resolved as FTS5 walks: a frequent query reads only the documents it shows.
+_NEWEST = (
+    "SELECT d.source, d.ref_id, t.statement_id FROM search_fts AS f"
+    " JOIN search_docs AS d ON d.rowid = -f.rowid"
+    " LEFT JOIN turns AS t ON d.source = 'turn' AND t.id = d.ref_id"
+    " WHERE search_fts MATCH ? ORDER BY f.rowid"
+)
+_DOCS = (
+    "SELECT d.rowid, d.source, d.ref_id, t.statement_id FROM search_docs AS d"
+    " LEFT JOIN turns AS t ON d.source = 'turn' AND t.id = d.ref_id"
+    " WHERE d.rowid IN (SELECT value FROM json_each(?))"
+)
+_DOC_TEXTS = (
+    "SELECT d.rowid, d.source, d.ref_id, t.statement_id, coalesce(CASE d.source"
+    " WHEN 'turn' THEN (SELECT text FROM turn_revisions WHERE turn_id = d.ref_id"
+    "  ORDER BY revision DESC LIMIT 1)"
+    " WHEN 'party' THEN (SELECT name FROM parties WHERE id = d.ref_id)"
+    " ELSE (SELECT cause FROM cases WHERE id = d.ref_id) END, ''),"
+    " (SELECT sz FROM search_fts_docsize WHERE id = -d.rowid)"
+    " FROM search_docs AS d LEFT JOIN turns AS t ON d.source = 'turn' AND t.id = d.ref_id"
+    " WHERE d.rowid IN (SELECT value FROM json_each(?))"
+)
+_TURN_TEXTS = "SELECT id, text FROM current_turns WHERE id IN (SELECT value FROM json_each(?))"
 _RESOLVE = {
     "turn": "SELECT statement_id FROM turns WHERE id = ?",
     "party": "SELECT id FROM statements WHERE interviewee_id = ? ORDER BY id DESC",
     "cause": "SELECT id FROM statements WHERE case_id = ? ORDER BY id DESC",
 }
 _TEXT = {
-    "turn": "SELECT text FROM current_turns WHERE id = ?",
     "party": "SELECT name FROM parties WHERE id = ?",
     "cause": "SELECT cause FROM cases WHERE id = ?",
 }
@@ -205,6 +236,11 @@ def rebuild_index(conn: Connection) -> int:
             " WHERE turn_id = search_docs.ref_id) WHERE source = 'turn'"
         )
         conn.execute("DELETE FROM search_queue")
+        # A bulk insert leaves a dozen segments at several levels (11 for 100k statements):
+        # every query then seeks in each, and the automerges that later join them to the
+        # small segments of autosaves cost up to ~0.1 s inside a search. One segment costs
+        # ~3 s here, once, at 100k statements.
+        conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
     return count
 
 
@@ -259,52 +295,166 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     if phrase is None or limit <= 0:
         return []
     with _index_guard():
-        first = conn.execute(_MATCHES, (phrase, -(2**63), CHUNK_DOCS + 1)).fetchall()
-        if len(first) <= CHUNK_DOCS:
-            ranked = conn.execute(
-                "SELECT rowid, bm25(search_fts) FROM search_fts WHERE search_fts MATCH ?",
-                (phrase,),
-            ).fetchall()
-            ranked.sort(key=lambda row: (row[1], row[0]))  # bm25 is negative; then newest
-            docs: Iterator[tuple[int, float]] = ((-rowid, -rank) for rowid, rank in ranked)
+        # One pass over the phrase, counted and listed inside SQLite: a common character's
+        # first 1025 rowids never reach Python as rows.
+        matches, listed = conn.execute(_PROBE, (phrase, CHUNK_DOCS + 1)).fetchone()
+        if matches > CHUNK_DOCS:
+            with contextlib.closing(conn.execute(_NEWEST, (phrase,))) as walk:
+                best = _best_per_statement(
+                    conn, ((source, ref_id, statement, 0.0) for source, ref_id, statement in walk),
+                    limit)
         else:
-            docs = _newest_first(conn, phrase, [rowid for (rowid,) in first])
-        best = _best_per_statement(conn, docs, limit)
+            best = _best_per_statement(conn, _ranked(
+                conn, phrase, query.strip(), [-rowid for rowid in json.loads(listed or "[]")]),
+                limit)
+        texts = _texts(conn, list(best.values()))
         hits = []
         for statement_id, (score, source, ref_id) in best.items():
-            row = conn.execute(_TEXT[source], (ref_id,)).fetchone()
-            snippet, spans = make_snippet(row[0] if row else "", query.strip())
+            snippet, spans = make_snippet(texts.get((source, ref_id), ""), query.strip())
             hits.append(SearchHit(statement_id, score, source, ref_id, snippet, spans))
     return hits
 
 
-def _newest_first(conn: Connection, phrase: str, rowids: list[int]) -> Iterator[tuple[int, float]]:
-    """Yield (document, 0.0) newest first, reading further chunks only when asked to."""
-    while rowids:
-        yield from ((-rowid, 0.0) for rowid in rowids)
-        rowids = [
-            rowid
-            for (rowid,) in conn.execute(_MATCHES, (phrase, rowids[-1], CHUNK_DOCS)).fetchall()
-        ]
+def _ranked(
+    conn: Connection, phrase: str, query: str, docs: list[int]
+) -> Iterator[tuple[str, str, str | None, float]]:
+    """Rank the (at most `CHUNK_DOCS`) matching documents by bm25, best first, ties newest.
+
+    FTS5's bm25() walks the phrase twice more (its IDF pass, then every row): for a phrase
+    of characters found everywhere that rarely occur together ("月7日10") that is most of
+    the search. The probe has already counted the matches, so for up to
+    `TEXT_RANKED_DOCS` of them the score is computed here from each document's text with
+    FTS5's formula and constants (the same doubles: tests compare with bm25()); reading
+    more texts than that costs more than FTS5's two passes. If Python's case folding finds the
+    query fewer times than the index did (scripts where the two fold differently), FTS5's
+    own bm25() ranks the query instead.
+    """
+    if len(docs) > TEXT_RANKED_DOCS:
+        return _resolved(conn, _fts5_ranked(conn, phrase))
+    if not docs:
+        return iter(())
+    rows, total_docs, total_tokens = _documents(conn, docs), *_totals(conn)
+    idf = math.log((total_docs - len(docs) + 0.5) / (len(docs) + 0.5))
+    idf = idf if idf > 0.0 else 1e-6
+    average = total_tokens / total_docs
+    needle = _fold(query)
+    scored = []
+    for doc in docs:
+        if doc not in rows:
+            continue  # cannot happen while both tables change in one transaction
+        source, ref_id, statement, text, size = rows[doc]
+        frequency = _occurrences(_fold(text), needle)
+        if frequency == 0 or size is None:
+            return _resolved(conn, _fts5_ranked(conn, phrase))
+        # bm25 of fts5_aux.c, term for term: k1 = 1.2, b = 0.75, one phrase, one column,
+        # the document's length in tokens as FTS5 recorded it (its docsize varint).
+        length = _varint(bytes(size), 0)[0]
+        score = idf * ((frequency * (BM25_K1 + 1.0))
+                       / (frequency + BM25_K1 * (1 - BM25_B + BM25_B * length / average)))
+        scored.append((-score, -doc, (source, ref_id, statement, score)))
+    scored.sort(key=lambda row: (row[0], row[1]))
+    return (entry for _rank, _doc, entry in scored)
+
+
+def _fts5_ranked(conn: Connection, phrase: str) -> Iterator[tuple[int, float]]:
+    ranked = conn.execute(
+        "SELECT rowid, bm25(search_fts) FROM search_fts WHERE search_fts MATCH ?", (phrase,)
+    ).fetchall()
+    ranked.sort(key=lambda row: (row[1], row[0]))  # bm25 is negative; then newest
+    return ((-rowid, -rank) for rowid, rank in ranked)
+
+
+def _occurrences(text: str, needle: str) -> int:
+    """How many times `needle` starts in `text`, overlaps included (as phrase matches)."""
+    count, found = 0, text.find(needle)
+    while found >= 0:
+        count += 1
+        found = text.find(needle, found + 1)
+    return count
+
+
+def _documents(
+    conn: Connection, docs: list[int]
+) -> dict[int, tuple[str, str, str | None, str, bytes | None]]:
+    """Source, reference, statement (of a turn), current text and FTS5 size of each document."""
+    return {row[0]: row[1:] for row in conn.execute(_DOC_TEXTS, (json.dumps(docs),))}
+
+
+def _totals(conn: Connection) -> tuple[int, int]:
+    """FTS5's row and token counts, from its averages record (%_data row 1: varints).
+
+    FTS5 keeps the totals of a transaction that wrote to it (the catch-up just before a
+    search) in memory until it syncs; opening a savepoint makes it sync (xSavepoint flushes
+    the table), so the record read next is current. Without a pending write it is a no-op.
+    """
+    conn.execute("SAVEPOINT search_totals")
+    conn.execute("RELEASE search_totals")
+    row = conn.execute("SELECT block FROM search_fts_data WHERE id = 1").fetchone()
+    values: list[int] = []
+    position = 0
+    block = bytes(row[0]) if row else b""
+    while position < len(block) and len(values) < 2:
+        value, position = _varint(block, position)
+        values.append(value)
+    if len(values) < 2 or values[0] <= 0:
+        return 1, 1  # no document yet; never reached with matches
+    return values[0], values[1]
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    """Decode one SQLite varint (big-endian 7-bit groups; a ninth byte carries 8 bits)."""
+    value = 0
+    for index in range(8):
+        byte = data[position + index]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, position + index + 1
+    return (value << 8) | data[position + 8], position + 9
+
+
+def _resolved(
+    conn: Connection, docs: Iterator[tuple[int, float]]
+) -> Iterator[tuple[str, str, str | None, float]]:
+    """Yield (source, ref_id, statement of a turn, score) for `docs` in order, looking
+    documents up in batches (one statement per batch, not two per document)."""
+    size = 32
+    while batch := list(itertools.islice(docs, size)):
+        rows = {row[0]: row[1:] for row in conn.execute(
+            _DOCS, (json.dumps([doc for doc, _score in batch]),))}
+        for doc, score in batch:
+            if doc in rows:  # always, while both tables change in one transaction
+                source, ref_id, statement = rows[doc]
+                yield source, ref_id, statement, score
+        size = min(size * 2, 512)  # the first batch usually suffices
 
 
 def _best_per_statement(
-    conn: Connection, docs: Iterator[tuple[int, float]], limit: int
+    conn: Connection, docs: Iterator[tuple[str, str, str | None, float]], limit: int
 ) -> dict[str, tuple[float, str, str]]:
     """Map documents, best first, to statements until `limit` distinct statements are found."""
     best: dict[str, tuple[float, str, str]] = {}
-    for doc, score in docs:
-        row = conn.execute(
-            "SELECT source, ref_id FROM search_docs WHERE rowid = ?", (doc,)
-        ).fetchone()
-        if row is None:
-            continue  # cannot happen while both tables change in one transaction
-        source, ref_id = row
-        for (statement_id,) in conn.execute(_RESOLVE[source], (ref_id,)).fetchall():
+    for source, ref_id, turn_statement, score in docs:
+        statements = ([turn_statement] if turn_statement is not None
+                      else [row[0] for row in conn.execute(_RESOLVE[source], (ref_id,))])
+        for statement_id in statements:
             best.setdefault(statement_id, (score, source, ref_id))
             if len(best) == limit:
                 return best
     return best
+
+
+def _texts(
+    conn: Connection, documents: list[tuple[float, str, str]]
+) -> dict[tuple[str, str], str]:
+    """The current text of each document shown, turns in one statement."""
+    turns = sorted({ref_id for _score, source, ref_id in documents if source == "turn"})
+    texts = {("turn", turn): text for turn, text in conn.execute(
+        _TURN_TEXTS, (json.dumps(turns),))} if turns else {}
+    for _score, source, ref_id in documents:
+        if source != "turn" and (source, ref_id) not in texts:
+            row = conn.execute(_TEXT[source], (ref_id,)).fetchone()
+            texts[source, ref_id] = row[0] if row else ""
+    return texts
 
 
 def _fold(text: str) -> str:

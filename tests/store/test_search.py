@@ -251,6 +251,80 @@ def test_rare_query_hits_are_ranked_by_score(corpus_store: Store) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def fts5_ranking(conn: Any, query: str) -> list[tuple[str, float]]:
+    """FTS5's own bm25() order of the matching documents (best first, ties newest)."""
+    phrase = search_module.match_expression(query)
+    rows = conn.execute(
+        "SELECT d.ref_id, bm25(search_fts), f.rowid FROM search_fts AS f"
+        " JOIN search_docs AS d ON d.rowid = -f.rowid WHERE search_fts MATCH ?", (phrase,)
+    ).fetchall()
+    rows.sort(key=lambda row: (row[1], row[2]))
+    return [(ref_id, -rank) for ref_id, rank, _rowid in rows]
+
+
+def test_scores_computed_from_texts_are_fts5_bm25(corpus_store: Store) -> None:
+    # Rare queries are ranked from the documents' texts, without bm25()'s two extra passes
+    # over the phrase: same documents, same order, same scores as bm25().
+    queries = ["店招", "火锅店", "浙", "Smith", "赵 敏",
+               *drawn_queries(corpus_store, 5, 15, seed=4)]
+    for query in queries:
+        expected = fts5_ranking(corpus_store.conn, query)
+        assert 0 < len(expected) <= search_module.TEXT_RANKED_DOCS, query
+        ranked = list(search_module._ranked(
+            corpus_store.conn, search_module.match_expression(query) or "", query,
+            [int(row[0]) for row in corpus_store.conn.execute(
+                "SELECT -rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid",
+                (search_module.match_expression(query),))]))
+        assert [(ref_id, score) for _source, ref_id, _statement, score in ranked] == expected
+
+
+def test_documents_indexed_in_the_searching_transaction_are_counted(store: Store) -> None:
+    # The catch-up runs in the search's transaction; FTS5 holds that transaction's totals
+    # in memory, and the scores must use them.
+    fill(store, random.Random(5), cases=5)
+    store.conn.execute("BEGIN")
+    party, case = store.add_party("欧阳某"), store.add_case("露天焚烧垃圾")
+    statement = store.add_statement(case, party, ["答：我在建设街焚烧树叶，焚烧了两次。"])
+    hits = search(store.conn, "焚烧树叶")
+    expected = fts5_ranking(store.conn, "焚烧树叶")
+    store.conn.execute("COMMIT")
+    assert [(hit.statement_id, hit.score) for hit in hits] == [(statement, expected[0][1])]
+
+
+def test_a_query_python_folds_differently_is_still_found_and_ranked(store: Store) -> None:
+    # unicode61 folds the micro sign to the Greek mu; Python's lower() leaves it, so
+    # counting occurrences in the text finds none: FTS5's bm25() ranks such a query instead.
+    store.conn.execute("BEGIN")
+    party, case = store.add_party("某甲"), store.add_case("占道经营")
+    statement = store.add_statement(case, party, ["答：药瓶上写的是每片5µg。"])
+    store.conn.execute("COMMIT")
+    hits = search(store.conn, "5μg")
+    assert [hit.statement_id for hit in hits] == [statement]
+    assert hits[0].score == fts5_ranking(store.conn, "5μg")[0][1]
+
+
+def test_many_matches_are_ranked_by_fts5(
+    corpus_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "TEXT_RANKED_DOCS", 2)
+    for query in ["店招", "火锅店", "垃圾"]:
+        expected = fts5_ranking(corpus_store.conn, query)
+        assert len(expected) > 2
+        hits = search(corpus_store.conn, query, limit=1000)
+        assert [hit.score for hit in hits] == sorted(
+            {statement: score for statement, score in reversed(
+                [(s, sc) for ref, sc in expected for s in statements_of(corpus_store, ref)])
+             }.values(), reverse=True)
+
+
+def statements_of(store: Store, ref_id: str) -> list[str]:
+    if ref_id in store.turns:
+        return [store.turns[ref_id][0]]
+    if ref_id in store.parties:
+        return [s for s, p in store.interviewee.items() if p == ref_id]
+    return [s for s, c in store.case_of.items() if c == ref_id]
+
+
 def test_empty_and_whitespace_queries_find_nothing(corpus_store: Store) -> None:
     for query in ["", " ", "\u3000", "\n\t "]:
         assert search(corpus_store.conn, query) == []
