@@ -253,6 +253,12 @@ def mark_stale(conn: Connection, turn_id: str) -> None:
     conn.execute("INSERT OR IGNORE INTO search_queue (turn_id) VALUES (?)", (turn_id,))
 
 
+def has_stale(conn: Connection) -> bool:
+    """Whether autosave left turns for `refresh` to index."""
+    with _index_guard():
+        return conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None
+
+
 def refresh(conn: Connection) -> int:
     """Bring stale turns up to date in the caller's transaction; return how many."""
     with _index_guard():
@@ -287,9 +293,7 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     The index must be fresh: call `refresh` first (the search service does both in one
     transaction). A stale index would silently miss the latest answers, so it is refused.
     """
-    with _index_guard():
-        stale = conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None
-    if stale:
+    if has_stale(conn):
         raise RuntimeError("the search index has stale turns: call refresh() first")
     phrase = match_expression(query)
     if phrase is None or limit <= 0:

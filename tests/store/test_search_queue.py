@@ -6,8 +6,9 @@ import pytest
 
 from desktop.domain.model import TurnKind
 from desktop.services import interview
+from desktop.services import search as search_service
 from desktop.services.search import search_statements
-from desktop.store import search
+from desktop.store import audit, search
 from desktop.store.store import unlock
 from tests.conftest import PASSWORD, FakeClock, World
 
@@ -81,3 +82,24 @@ def test_rebuild_gives_the_same_answers_as_incremental_indexing(world: World) ->
     check = world.store.conn.execute(
         "INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 0)")
     assert check.fetchall() == []
+
+
+def test_idle_catch_up_indexes_what_was_just_saved(world: World) -> None:
+    turn = interview.add_turn(world.store, world.statement.id, TurnKind.ANSWER, "")
+    interview.save_turn(world.store, turn.id, "当事人")
+    interview.save_turn(world.store, turn.id, "当事人在消防通道堆放纸箱")
+    assert search_service.catch_up(world.store) >= 1
+    assert queued(world) == 0
+    # Fresh without a refresh of its own: the search alone finds the latest text.
+    hits = search.search(world.store.conn, "消防通道")
+    assert [hit.statement_id for hit in hits] == [world.statement.id]
+    assert found(world, "消防通道") == [world.statement.id]
+
+
+def test_idle_catch_up_with_nothing_stale_writes_nothing(world: World) -> None:
+    search_service.catch_up(world.store)
+    size = audit.size(world.store.conn)
+    changes = world.store.conn.total_changes
+    assert search_service.catch_up(world.store) == 0
+    assert world.store.conn.total_changes == changes
+    assert audit.size(world.store.conn) == size
