@@ -20,8 +20,8 @@ IDF pass over the whole phrase, then a docsize lookup per row: 1-2 s for a chara
 in every document of a 100k-statement store) and would say little, since such a query's IDF
 is near zero and its documents all look alike. One probe counts (and lists) at most
 `CHUNK_DOCS + 1` matches inside SQLite, and FTS5 stops there. Up to `TEXT_RANKED_DOCS`
-matches are scored here from their texts with FTS5's bm25 formula (the same doubles),
-which spares bm25()'s two further walks of the phrase; a frequent query is resolved to
+matches are scored here from their texts with FTS5's bm25 formula (the same doubles)
+when that is cheaper than bm25()'s two further walks of the phrase; a frequent query is resolved to
 statements as FTS5 walks it, so it reads only the documents it shows. Snippets are cut for
 the shown hits only, their texts read in one statement.
 
@@ -42,6 +42,7 @@ import json
 import math
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from collections.abc import Iterator as _Iterator
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ SOURCES = ("turn", "party", "cause")
 CHUNK_DOCS = 1024  # above this many matching documents a query is ranked newest first
 SNIPPET_CHARS = 40
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
-TEXT_RANKED_DOCS = 256  # up to this many matches, bm25 is computed from the texts
+TEXT_RANKED_DOCS = 256  # up to this many matches, bm25 may be computed from the texts
+TEXT_RANK_MS_PER_DOC = 0.07  # reading and scoring one text, pages not cached (100k store)
 ELLIPSIS = "…"
 
 # A space cannot be a token (it is the separator) and a NUL ends FTS5's query string, so
@@ -301,16 +303,23 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
     with _index_guard():
         # One pass over the phrase, counted and listed inside SQLite: a common character's
         # first 1025 rowids never reach Python as rows.
+        started = time.perf_counter()
         matches, listed = conn.execute(_PROBE, (phrase, CHUNK_DOCS + 1)).fetchone()
+        probe_ms = (time.perf_counter() - started) * 1000
         if matches > CHUNK_DOCS:
             with contextlib.closing(conn.execute(_NEWEST, (phrase,))) as walk:
                 best = _best_per_statement(
                     conn, ((source, ref_id, statement, 0.0) for source, ref_id, statement in walk),
                     limit)
         else:
+            # Both rankings give the same doubles. Scoring from the texts reads every
+            # matching document (~0.07 ms each when its pages are not cached); bm25() walks
+            # the phrase twice more (each walk costs what the probe did) and reads texts for
+            # the shown hits only. Take the cheaper.
+            by_text = matches * TEXT_RANK_MS_PER_DOC < 2 * probe_ms
             best = _best_per_statement(conn, _ranked(
-                conn, phrase, query.strip(), [-rowid for rowid in json.loads(listed or "[]")]),
-                limit)
+                conn, phrase, query.strip(), [-rowid for rowid in json.loads(listed or "[]")],
+                by_text=by_text), limit)
         texts = _texts(conn, list(best.values()))
         hits = []
         for statement_id, (score, source, ref_id) in best.items():
@@ -320,20 +329,19 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
 
 
 def _ranked(
-    conn: Connection, phrase: str, query: str, docs: list[int]
+    conn: Connection, phrase: str, query: str, docs: list[int], *, by_text: bool
 ) -> Iterator[tuple[str, str, str | None, float]]:
     """Rank the (at most `CHUNK_DOCS`) matching documents by bm25, best first, ties newest.
 
     FTS5's bm25() walks the phrase twice more (its IDF pass, then every row): for a phrase
     of characters found everywhere that rarely occur together ("月7日10") that is most of
-    the search. The probe has already counted the matches, so for up to
-    `TEXT_RANKED_DOCS` of them the score is computed here from each document's text with
-    FTS5's formula and constants (the same doubles: tests compare with bm25()); reading
-    more texts than that costs more than FTS5's two passes. If Python's case folding finds the
-    query fewer times than the index did (scripts where the two fold differently), FTS5's
-    own bm25() ranks the query instead.
+    the search. The probe has already counted the matches, so with `by_text` (and at most
+    `TEXT_RANKED_DOCS` of them) the score is computed here from each document's text with
+    FTS5's formula and constants: the same doubles (tests compare with bm25()). If Python's
+    case folding finds the query fewer times than the index did (scripts where the two fold
+    differently), FTS5's own bm25() ranks the query instead.
     """
-    if len(docs) > TEXT_RANKED_DOCS:
+    if not by_text or len(docs) > TEXT_RANKED_DOCS:
         return _resolved(conn, _fts5_ranked(conn, phrase))
     if not docs:
         return iter(())

@@ -274,13 +274,16 @@ def test_scores_computed_from_texts_are_fts5_bm25(corpus_store: Store) -> None:
             corpus_store.conn, search_module.match_expression(query) or "", query,
             [int(row[0]) for row in corpus_store.conn.execute(
                 "SELECT -rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid",
-                (search_module.match_expression(query),))]))
+                (search_module.match_expression(query),))], by_text=True))
         assert [(ref_id, score) for _source, ref_id, _statement, score in ranked] == expected
 
 
-def test_documents_indexed_in_the_searching_transaction_are_counted(store: Store) -> None:
+def test_documents_indexed_in_the_searching_transaction_are_counted(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The catch-up runs in the search's transaction; FTS5 holds that transaction's totals
-    # in memory, and the scores must use them.
+    # in memory, and the scores computed from the texts must use them.
+    monkeypatch.setattr(search_module, "TEXT_RANK_MS_PER_DOC", 0.0)  # always from the texts
     fill(store, random.Random(5), cases=5)
     store.conn.execute("BEGIN")
     party, case = store.add_party("欧阳某"), store.add_case("露天焚烧垃圾")
@@ -291,7 +294,10 @@ def test_documents_indexed_in_the_searching_transaction_are_counted(store: Store
     assert [(hit.statement_id, hit.score) for hit in hits] == [(statement, expected[0][1])]
 
 
-def test_a_query_python_folds_differently_is_still_found_and_ranked(store: Store) -> None:
+def test_a_query_python_folds_differently_is_still_found_and_ranked(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "TEXT_RANK_MS_PER_DOC", 0.0)  # try the texts first
     # unicode61 folds the micro sign to the Greek mu; Python's lower() leaves it, so
     # counting occurrences in the text finds none: FTS5's bm25() ranks such a query instead.
     store.conn.execute("BEGIN")
@@ -306,6 +312,7 @@ def test_a_query_python_folds_differently_is_still_found_and_ranked(store: Store
 def test_many_matches_are_ranked_by_fts5(
     corpus_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(search_module, "TEXT_RANK_MS_PER_DOC", 0.0)
     monkeypatch.setattr(search_module, "TEXT_RANKED_DOCS", 2)
     for query in ["店招", "火锅店", "垃圾"]:
         expected = fts5_ranking(corpus_store.conn, query)
