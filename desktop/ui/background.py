@@ -109,6 +109,11 @@ class Background(QObject):
     def busy(self) -> bool:
         return any(self._pending.values())
 
+    @property
+    def closed(self) -> bool:
+        """The lanes were shut down (the program is closing): nothing more can be run."""
+        return self._closed
+
     def lane_busy(self, lane: Lane) -> bool:
         return self._pending[lane] > 0
 

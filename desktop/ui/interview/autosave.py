@@ -10,6 +10,10 @@ acknowledged exactly the text shown (services commit before returning, so acknow
 is durable; architecture.md "A save, from keypress to disk"). `saved(turn_id, text)` is
 emitted at that moment; `state_changed(turn_id)` whenever the indicator must be redrawn.
 
+Once typing has paused for `index_delay_ms` (1 s) with every turn saved, the search index
+catches up with the saved turns on the store lane (`search.catch_up`), so a search the
+officer starts later finds nothing stale to index while they wait (decision 22).
+
 With `delay_ms` 0 (one save per key, as the typing benchmark runs it) each key's save is
 submitted on the event loop's next turn, after the key's repaint, so the commit on the store
 lane never competes with it; a synchronous background (tests) saves at once.
@@ -31,10 +35,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.domain.errors import UserError
 from desktop.services import interview
+from desktop.services import search as search_service
 from desktop.ui.context import AppContext
 
 DEFAULT_DELAY_MS = 250
 DEFAULT_MAX_WAIT_MS = 2000
+DEFAULT_INDEX_DELAY_MS = 1000
 
 
 class SaveState(Enum):
@@ -75,6 +81,10 @@ class Autosaver(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.kick)
+        self._index_timer = QTimer(self)
+        self._index_timer.setSingleShot(True)
+        self.index_delay_ms = DEFAULT_INDEX_DELAY_MS
+        self._index_timer.timeout.connect(self._catch_up_index)
 
     def track(self, turn_id: str, stored_text: str, at: datetime | None = None) -> None:
         """A turn as loaded from (or just added to) the store: its text is already durable."""
@@ -171,7 +181,17 @@ class Autosaver(QObject):
                 self._timer.start(max(0, self.delay_ms))
         elif self._text_of(turn_id) == text:
             self.saved.emit(turn_id, text)
+        if not self.busy() and not self._ctx.bg.synchronous:
+            # Restarted by every save: it fires once typing pauses.
+            self._index_timer.start(self.index_delay_ms)
         self.state_changed.emit(turn_id)
+
+    def _catch_up_index(self) -> None:
+        """Index the turns saved since the last search, off the officer's wait. A failure
+        here is left for the next search to report (it repairs a damaged index itself)."""
+        if self.busy() or self._ctx.store is None or self._ctx.bg.closed:
+            return
+        self._ctx.run(search_service.catch_up, lambda _count: None, lambda _exc: None)
 
     def _failed(self, turn_id: str, exc: BaseException) -> None:
         self._flight.pop(turn_id, None)
