@@ -5,8 +5,14 @@ as the change it records, so a change and its trace commit or vanish together. A
 canonical JSON of the event, including its own index, so records cannot be reordered. The
 right edge of the tree (a `CompactRange`) is kept in `meta`, which makes an append O(1)
 amortised hashing and gives the root at any moment without reading the leaves. The device's
-Ed25519 key, kept in the store, signs tree heads at session end (and at every sync later);
-inclusion and consistency proofs come from the stored leaf hashes.
+Ed25519 key, kept in the store, signs tree heads at session end (and at every sync later).
+
+Inclusion and consistency proofs read O(log n) hashes, not every leaf: `audit_tiles` keeps
+the root of every complete aligned subtree of 2**8, 2**16, 2**24... leaves (one row per 256
+appends, written by the append that completes it), and any node a proof needs is folded
+from at most 256 hashes of the level below it (docs/decisions/0021-merkle-tiles.md). A
+store whose leaves predate the tiles (schema 8) gets them all at the first append that
+completes a tile; until then a missing tile is recomputed from the level below.
 
 HQ receives the trail through the outbox: each signed tree head is announced when it is
 signed (the leaves since the previous head travel with it), and the events HQ must act on
@@ -33,12 +39,23 @@ from desktop.store import outbox
 from desktop.store.connection import Connection
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json
-from sync.protocol.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
+from sync.protocol.merkle import (
+    CompactRange,
+    consistency_path,
+    fold_subtrees,
+    inclusion_path,
+    leaf_hash,
+    perfect_subtrees,
+    root_hash,
+)
 from sync.protocol.records import RecordKind
 from sync.protocol.treehead import SignedTreeHead, TreeHead, key_id_for, sign_tree_head
 
 FRONTIER_KEY = "audit_frontier"
 AUDIT_KEY_PURPOSE = "audit"
+# Heights of the stored subtree roots: every multiple of TILE_HEIGHT. A node of any height is
+# then folded from at most 2**TILE_HEIGHT stored hashes (decision 21).
+TILE_HEIGHT = 8
 
 # Audit events announced on their own in the outbox, by the kind HQ files them under.
 SYNCED_ACTIONS: dict[str, RecordKind] = {
@@ -120,7 +137,9 @@ def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
         (idx, event_id, at_text, event.actor, event.action, event.subject, event.outcome.value,
          details, digest),
     )
-    frontier.append(digest)
+    completed = frontier.append_subtrees(digest)
+    if len(completed) > TILE_HEIGHT:
+        _store_tiles(conn, frontier.size, completed)
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -130,6 +149,91 @@ def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
     if kind is not None:
         outbox.enqueue_bytes(conn, at, kind, event_id, data)
     return idx
+
+
+# Stored subtree roots ("tiles") -------------------------------------------------------------
+
+
+def _store_tiles(conn: Connection, new_size: int, completed: list[bytes]) -> None:
+    """Keep the tiles an append completed (`CompactRange.append_subtrees`)."""
+    first = (new_size >> TILE_HEIGHT) - 1
+    if first > 0 and _tile_hashes(conn, TILE_HEIGHT, first - 1, first) is None:
+        # The log's earlier leaves were written before tiles were kept (schema 8).
+        backfill_tiles(conn, new_size - (1 << TILE_HEIGHT))
+    conn.executemany(
+        "INSERT OR IGNORE INTO audit_tiles (height, idx, hash) VALUES (?, ?, ?)",
+        [(height, (new_size >> height) - 1, completed[height])
+         for height in range(TILE_HEIGHT, len(completed), TILE_HEIGHT)],
+    )
+
+
+def backfill_tiles(conn: Connection, up_to: int | None = None) -> int:
+    """Compute and keep every tile of the first `up_to` leaves (all by default) from the
+    stored leaf hashes, inside the caller's transaction; the number of tiles written.
+    One pass over the leaves, done once for a store whose log predates the tiles."""
+    limit = size(conn) if up_to is None else up_to
+    frontier = CompactRange()
+    tiles: list[tuple[int, int, bytes]] = []
+    cursor = conn.execute("SELECT leaf_hash FROM audit_log WHERE idx < ? ORDER BY idx", (limit,))
+    while rows := cursor.fetchmany(65536):
+        for (digest,) in rows:
+            completed = frontier.append_subtrees(bytes(digest))
+            for height in range(TILE_HEIGHT, len(completed), TILE_HEIGHT):
+                tiles.append((height, (frontier.size >> height) - 1, completed[height]))
+    if frontier.size != limit:
+        raise ValueError(f"the log holds {frontier.size} leaves, not {limit}")
+    conn.executemany(
+        "INSERT OR IGNORE INTO audit_tiles (height, idx, hash) VALUES (?, ?, ?)", tiles)
+    return len(tiles)
+
+
+def _tile_hashes(conn: Connection, height: int, start: int, stop: int) -> list[bytes] | None:
+    """Stored roots of the height-`height` subtrees start..stop-1, or None if any is missing.
+    Height 0 are the leaf hashes themselves."""
+    if height == 0:
+        rows = conn.execute(
+            "SELECT leaf_hash FROM audit_log WHERE idx >= ? AND idx < ? ORDER BY idx",
+            (start, stop)).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT hash FROM audit_tiles WHERE height = ? AND idx >= ? AND idx < ? ORDER BY idx",
+            (height, start, stop)).fetchall()
+    if len(rows) != stop - start:
+        return None
+    return [bytes(r[0]) for r in rows]
+
+
+def _perfect_root(conn: Connection, start: int, height: int) -> bytes:
+    """Root of the 2**height leaves from `start` (a multiple of 2**height)."""
+    below = height - height % TILE_HEIGHT
+    if below == height and height:
+        below -= TILE_HEIGHT  # a tile's own height: read it, else fold the level below
+        stored = _tile_hashes(conn, height, start >> height, (start >> height) + 1)
+        if stored is not None:
+            return stored[0]
+    first = start >> below
+    hashes = _tile_hashes(conn, below, first, first + (1 << (height - below)))
+    if hashes is None:
+        if below == 0:
+            raise ValueError(f"the log lacks leaves below {start + (1 << height)}")
+        # A tile the log has not backfilled yet: fold the one level further down.
+        hashes = [_perfect_root(conn, (first + i) << below, below)
+                  for i in range(1 << (height - below))]
+    return root_hash(hashes)
+
+
+def subtree_root(conn: Connection, lo: int, hi: int) -> bytes:
+    """MTH of leaves lo..hi-1 from the stored tiles: O(log n) reads of at most 2**TILE_HEIGHT
+    hashes each."""
+    return fold_subtrees([_perfect_root(conn, start, height)
+                          for start, height in perfect_subtrees(lo, hi)])
+
+
+def root_at(conn: Connection, tree_size: int) -> bytes:
+    """The root the log had at `tree_size` leaves; ValueError if it holds fewer."""
+    if tree_size > size(conn):
+        raise ValueError(f"the log holds fewer than {tree_size} leaves")
+    return subtree_root(conn, 0, tree_size)
 
 
 def size(conn: Connection) -> int:
@@ -158,21 +262,37 @@ def events_about(conn: Connection, subject: str) -> list[AuditRecord]:
     return [AuditRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bytes(r[8])) for r in rows]
 
 
-def _leaf_hashes(conn: Connection, tree_size: int) -> list[bytes]:
-    rows = conn.execute(
-        "SELECT leaf_hash FROM audit_log WHERE idx < ? ORDER BY idx", (tree_size,)
-    ).fetchall()
-    if len(rows) != tree_size:
-        raise ValueError(f"the log holds {len(rows)} leaves, not {tree_size}")
-    return [bytes(r[0]) for r in rows]
+def _check_size(conn: Connection, tree_size: int) -> None:
+    held = size(conn)
+    if tree_size > held:
+        raise ValueError(f"the log holds {held} leaves, not {tree_size}")
 
 
 def prove_inclusion(conn: Connection, idx: int, tree_size: int) -> list[bytes]:
-    return inclusion_proof(_leaf_hashes(conn, tree_size), idx)
+    """RFC 9162 inclusion proof of leaf `idx` in the tree of `tree_size` leaves."""
+    _check_size(conn, tree_size)
+    return inclusion_path(lambda lo, hi: subtree_root(conn, lo, hi), idx, tree_size)
+
+
+def prove_inclusions(conn: Connection, indexes: list[int], tree_size: int) -> list[list[bytes]]:
+    """Inclusion proofs of many leaves in one tree: a node two proofs share (the upper
+    levels, the neighbours of nearby events) is read and folded once."""
+    _check_size(conn, tree_size)
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def node(lo: int, hi: int) -> bytes:
+        found = cache.get((lo, hi))
+        if found is None:
+            found = cache[(lo, hi)] = subtree_root(conn, lo, hi)
+        return found
+
+    return [inclusion_path(node, idx, tree_size) for idx in indexes]
 
 
 def prove_consistency(conn: Connection, old_size: int, new_size: int) -> list[bytes]:
-    return consistency_proof(_leaf_hashes(conn, new_size), old_size)
+    """RFC 9162 consistency proof from the tree of `old_size` leaves to `new_size`."""
+    _check_size(conn, new_size)
+    return consistency_path(lambda lo, hi: subtree_root(conn, lo, hi), old_size, new_size)
 
 
 # Device key -------------------------------------------------------------------------------

@@ -12,16 +12,21 @@ edge of perfect subtrees so a log can append and report its root without re-read
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "CompactRange",
+    "SubtreeHash",
+    "consistency_path",
     "consistency_proof",
+    "fold_subtrees",
+    "inclusion_path",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "perfect_subtrees",
     "root_hash",
     "verify_consistency",
     "verify_inclusion",
@@ -35,6 +40,9 @@ EMPTY_ROOT: bytes = hashlib.sha256(b"").digest()
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
 _SIZE_BYTES = 8
+
+# subtree(lo, hi) -> MTH of leaves lo..hi-1, for the proof walkers below.
+SubtreeHash = Callable[[int, int], bytes]
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -94,23 +102,8 @@ def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
 
 def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
     """Audit path for leaf ``index`` in the tree of all ``leaf_hashes`` (RFC 9162 2.1.3.1)."""
-    size = len(leaf_hashes)
-    if not 0 <= index < size:
-        raise ValueError(f"leaf index {index} out of range for tree size {size}")
     _check_leaves(leaf_hashes)
-    # Walk down from the root; the RFC lists siblings leaf-first, so collect and reverse.
-    siblings: list[bytes] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        mid = lo + _split(hi - lo)
-        if index < mid:
-            siblings.append(_mth(leaf_hashes[mid:hi]))
-            hi = mid
-        else:
-            siblings.append(_mth(leaf_hashes[lo:mid]))
-            lo = mid
-    siblings.reverse()
-    return siblings
+    return inclusion_path(lambda lo, hi: _mth(leaf_hashes[lo:hi]), index, len(leaf_hashes))
 
 
 def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes]:
@@ -118,10 +111,36 @@ def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes
 
     Follows SUBPROOF of RFC 9162 2.1.4.1; empty when ``old_size`` is 0 or the full size.
     """
-    new_size = len(leaf_hashes)
+    _check_leaves(leaf_hashes)
+    return consistency_path(lambda lo, hi: _mth(leaf_hashes[lo:hi]), old_size,
+                            len(leaf_hashes))
+
+
+def inclusion_path(subtree: SubtreeHash, index: int, size: int) -> list[bytes]:
+    """RFC 9162 2.1.3.1 for a tree of ``size`` leaves whose node hashes come from
+    ``subtree(lo, hi)`` (the MTH of leaves lo..hi-1): a log that stores interior nodes
+    answers in O(log n) node reads instead of rehashing every leaf."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} out of range for tree size {size}")
+    # Walk down from the root; the RFC lists siblings leaf-first, so collect and reverse.
+    siblings: list[bytes] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        mid = lo + _split(hi - lo)
+        if index < mid:
+            siblings.append(subtree(mid, hi))
+            hi = mid
+        else:
+            siblings.append(subtree(lo, mid))
+            lo = mid
+    siblings.reverse()
+    return siblings
+
+
+def consistency_path(subtree: SubtreeHash, old_size: int, new_size: int) -> list[bytes]:
+    """RFC 9162 2.1.4.1 (SUBPROOF) with node hashes from ``subtree``, as `inclusion_path`."""
     if not 0 <= old_size <= new_size:
         raise ValueError(f"old size {old_size} out of range for tree size {new_size}")
-    _check_leaves(leaf_hashes)
     if old_size in (0, new_size):
         return []
     suffix: list[bytes] = []
@@ -132,16 +151,44 @@ def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes
     while m != hi - lo:
         k = _split(hi - lo)
         if m <= k:
-            suffix.append(_mth(leaf_hashes[lo + k : hi]))
+            suffix.append(subtree(lo + k, hi))
             hi = lo + k
         else:
-            suffix.append(_mth(leaf_hashes[lo : lo + k]))
+            suffix.append(subtree(lo, lo + k))
             lo += k
             m -= k
             known = False
-    proof = [] if known else [_mth(leaf_hashes[lo:hi])]
+    proof = [] if known else [subtree(lo, hi)]
     proof.extend(reversed(suffix))
     return proof
+
+
+def perfect_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The aligned perfect subtrees that tile leaves lo..hi-1, left to right, as (start,
+    height): each starts at a multiple of its own width. For the ranges an RFC 9162 tree
+    is made of (``lo`` a multiple of a power of two >= ``hi - lo``) they are the binary
+    digits of ``hi - lo``, largest first, and `fold_subtrees` of their roots is the MTH."""
+    if not 0 <= lo <= hi:
+        raise ValueError(f"bad leaf range {lo}..{hi}")
+    parts: list[tuple[int, int]] = []
+    while lo < hi:
+        height = (hi - lo).bit_length() - 1
+        if lo:
+            height = min(height, (lo & -lo).bit_length() - 1)
+        parts.append((lo, height))
+        lo += 1 << height
+    return parts
+
+
+def fold_subtrees(roots: Sequence[bytes]) -> bytes:
+    """MTH of a range from its perfect subtrees' roots, largest (leftmost) first: the RFC
+    tree hangs smaller subtrees off the right, so fold from the right."""
+    if not roots:
+        return EMPTY_ROOT
+    acc = bytes(roots[-1])
+    for h in reversed(roots[:-1]):
+        acc = node_hash(h, acc)
+    return acc
 
 
 def verify_inclusion(
@@ -241,17 +288,27 @@ class CompactRange:
 
     def append(self, leaf_hash: bytes) -> None:
         """Add one leaf hash (already hashed with ``leaf_hash()``) at the right edge."""
+        self.append_subtrees(leaf_hash)
+
+    def append_subtrees(self, leaf_hash: bytes) -> list[bytes]:
+        """`append`, returning the root of every perfect subtree the leaf completes: item
+        ``h`` is the subtree of height ``h`` (``2**h`` leaves) that ends at the new size,
+        item 0 the leaf itself. A log that keeps some interior nodes stores them from here
+        without hashing anything twice."""
         if not _is_hash(leaf_hash):
             raise ValueError(f"leaf hash must be {HASH_SIZE} bytes")
         if self._size >= (1 << (8 * _SIZE_BYTES)) - 1:
             raise ValueError("compact range is full (size must fit in 64 bits)")
         merged = bytes(leaf_hash)
+        completed = [merged]
         carry = self._size
         while carry & 1:
             merged = node_hash(self._hashes.pop(), merged)
+            completed.append(merged)
             carry >>= 1
         self._hashes.append(merged)
         self._size += 1
+        return completed
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:
         """Append each of ``leaf_hashes`` in order."""
@@ -260,13 +317,7 @@ class CompactRange:
 
     def root(self) -> bytes:
         """MTH of all leaves appended so far (EMPTY_ROOT when empty)."""
-        if not self._hashes:
-            return EMPTY_ROOT
-        # The RFC tree hangs smaller subtrees off the right, so fold from the right.
-        acc = self._hashes[-1]
-        for h in reversed(self._hashes[:-1]):
-            acc = node_hash(h, acc)
-        return acc
+        return fold_subtrees(self._hashes)
 
     def to_bytes(self) -> bytes:
         """8-byte big-endian size, then the frontier hashes, highest subtree first."""

@@ -1,0 +1,158 @@
+"""Audit proofs from stored subtree roots (decision 21) equal the all-leaves reference.
+
+The reference is `sync.protocol.merkle`'s list functions over every leaf hash (what the
+store computed before tiles), and every proof must also pass the RFC 9162 verifiers. A store
+written at schema 8 (leaves, no tiles) migrates, verifies, proves, and gets its tiles.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from desktop.domain.model import Action, AuditEvent
+from desktop.services import audit_trail
+from desktop.store import audit
+from desktop.store.connection import SCHEMA_VERSION
+from desktop.store.store import unlock
+from sync.protocol.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from tests.conftest import PASSWORD, FakeClock, World
+from tests.store.old_schema import database_at
+
+# The audit_log of schemas 1 to 8, as 0001_initial.sql created it (UNIQUE id).
+SCHEMA_8_AUDIT_LOG = """
+CREATE TABLE audit_log (
+    idx       INTEGER PRIMARY KEY CHECK (idx >= 0),
+    id        TEXT NOT NULL UNIQUE,
+    at        TEXT NOT NULL,
+    actor     TEXT,
+    action    TEXT NOT NULL,
+    subject   TEXT,
+    outcome   TEXT NOT NULL,
+    details   TEXT NOT NULL,
+    leaf_hash BLOB NOT NULL
+) STRICT"""
+
+
+def leaf_hashes(conn: Any) -> list[bytes]:
+    return [bytes(r[0]) for r in conn.execute("SELECT leaf_hash FROM audit_log ORDER BY idx")]
+
+
+def append_events(conn: Any, clock: FakeClock, count: int) -> None:
+    conn.execute("BEGIN")
+    for number in range(count):
+        audit.append(conn, AuditEvent(Action.AUDIT_VERIFIED.value, None, f"subject-{number}",
+                                      details={"n": number}), clock())
+    conn.execute("COMMIT")
+
+
+def check_against_reference(conn: Any, leaves: list[bytes], sizes: list[int],
+                            rng: random.Random) -> None:
+    for size in sizes:
+        prefix = leaves[:size]
+        root = root_hash(prefix)
+        assert audit.root_at(conn, size) == root
+        indexes = sorted({0, size - 1, *(rng.randrange(size) for _ in range(3))})
+        for idx, proof in zip(indexes, audit.prove_inclusions(conn, indexes, size),
+                              strict=True):
+            assert proof == inclusion_proof(prefix, idx) == audit.prove_inclusion(conn, idx, size)
+            assert verify_inclusion(prefix[idx], idx, size, proof, root)
+        for old in sorted({1, size - 1, size // 2, rng.randrange(1, size + 1)}):
+            proof = audit.prove_consistency(conn, old, size)
+            assert proof == consistency_proof(prefix, old)
+            assert verify_consistency(old, size, root_hash(prefix[:old]), root, proof)
+
+
+def test_proofs_from_tiles_equal_the_all_leaves_proofs_at_many_sizes(clock: FakeClock) -> None:
+    # Past 2**16 leaves so that both tile heights (8 and 16) are stored and used.
+    conn = database_at(SCHEMA_VERSION)
+    total = (1 << 16) + 700
+    append_events(conn, clock, total)
+    leaves = leaf_hashes(conn)
+    stored = dict(((h, i), bytes(v)) for h, i, v in
+                  conn.execute("SELECT height, idx, hash FROM audit_tiles"))
+    assert len([k for k in stored if k[0] == 8]) == total >> 8
+    assert stored[(16, 0)] == root_hash(leaves[: 1 << 16])
+    assert stored[(8, 3)] == root_hash(leaves[3 * 256: 4 * 256])
+    rng = random.Random(13)
+    sizes = [*range(1, 40), 255, 256, 257, 511, 512, 513, 4095, 4096, 4097,
+             *(rng.randrange(1, total + 1) for _ in range(4)), (1 << 16) - 1, 1 << 16,
+             (1 << 16) + 1, (1 << 16) + 256, total]
+    check_against_reference(conn, leaves, sizes, rng)
+    with pytest.raises(ValueError):
+        audit.prove_inclusion(conn, 0, total + 1)
+    with pytest.raises(Exception, match="immutable"):
+        conn.execute("UPDATE audit_tiles SET hash = zeroblob(32)")
+    with pytest.raises(Exception, match="immutable"):
+        conn.execute("DELETE FROM audit_tiles")
+
+
+def downgrade_to_schema_8(conn: Any) -> None:
+    """What a store written before migration 0009 holds: the same leaves, no tiles, the
+    UNIQUE id, schema version 8."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DROP TABLE audit_tiles")
+    conn.execute("ALTER TABLE audit_log RENAME TO audit_log_9")
+    conn.execute(SCHEMA_8_AUDIT_LOG)
+    conn.execute("INSERT INTO audit_log SELECT * FROM audit_log_9")
+    conn.execute("DROP TABLE audit_log_9")
+    conn.execute("CREATE INDEX audit_subject ON audit_log (subject, action)")
+    for what in ("UPDATE", "DELETE"):
+        conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
+                     " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
+                     " END")
+    conn.execute("PRAGMA user_version = 8")
+    conn.execute("COMMIT")
+
+
+def test_a_schema_8_store_with_events_migrates_verifies_and_gets_its_tiles(
+        world: World, clock: FakeClock) -> None:
+    store = world.store
+    with store.transaction() as tx:
+        for number in range(600):
+            tx.audit(Action.AUDIT_VERIFIED, store.store_id, size=number, status="intact")
+    downgrade_to_schema_8(store.conn)
+    before = leaf_hashes(store.conn)
+    assert len(before) > 512
+    store.close()  # signs a tree head and writes the anchor and the high-water mark
+
+    # Login migrates to the current schema and proves the log extends its anchor (with no
+    # tile stored yet, each node is folded from the leaves).
+    store = unlock(world.paths, "TEST0001", PASSWORD, clock=clock)
+    conn = store.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert leaf_hashes(conn)[: len(before)] == before
+    assert conn.execute("SELECT count(*) FROM audit_tiles").fetchone()[0] == 0
+    indexes = [name for _seq, name, *_rest in conn.execute("PRAGMA index_list(audit_log)")]
+    assert indexes == ["audit_subject"]  # the UNIQUE on id is gone, the subject index kept
+    with pytest.raises(Exception, match="immutable"):
+        conn.execute("UPDATE audit_log SET action = 'x' WHERE idx = 1")
+    with pytest.raises(Exception, match="immutable"):
+        conn.execute("DELETE FROM audit_log WHERE idx = 1")
+    report, status = audit_trail.check(store)
+    assert status is audit_trail.Status.INTACT, report.problems
+    rng = random.Random(8)
+    leaves = leaf_hashes(conn)
+    check_against_reference(conn, leaves, [len(before), 300, len(leaves)], rng)
+
+    # The first append that completes a tile writes every earlier one too.
+    with store.transaction() as tx:
+        while audit.size(tx.conn) % 256:
+            tx.audit(Action.AUDIT_VERIFIED, store.store_id, size=0, status="intact")
+    leaves = leaf_hashes(conn)
+    tiles = {int(i): bytes(h) for i, h in
+             conn.execute("SELECT idx, hash FROM audit_tiles WHERE height = 8")}
+    assert tiles == {i: root_hash(leaves[i * 256:(i + 1) * 256])
+                     for i in range(len(leaves) >> 8)}
+    check_against_reference(conn, leaves, [len(before), len(leaves) - 1, len(leaves)], rng)
+    report, status = audit_trail.check(store)
+    assert status is audit_trail.Status.INTACT, report.problems
+    store.close()
