@@ -2,7 +2,8 @@
 
 `export_package` gathers the signed PDF, every audit event about the statement or one of its
 turns, signs a fresh tree head (the store's ordinary session-end path, which also refreshes
-the anchor), proves each event's inclusion in it, builds the zip in memory
+the anchor), proves each event's inclusion in it (all proofs in one pass over the stored
+subtree roots, O(log n) each), builds the zip in memory
 (`desktop.documents.package`) and writes it with one atomic rename: no plaintext temporary
 file is left anywhere but the target. The export itself is then audited with the package's
 SHA-256; that event necessarily comes after the package and so is not inside it.
@@ -234,11 +235,11 @@ def _gather(store: Store, statement_id: str, *, with_media: bool) -> _Parts:
     head = store.sign_tree_head()
     public = audit.device_public_keys(store.conn)[head.key_id].public_bytes_raw()
     size = head.head.tree_size
-    events = [
-        PackageEvent(record.idx, record.leaf_data(),
-                     tuple(audit.prove_inclusion(store.conn, record.idx, size)))
-        for record in statement_events(store, statement_id) if record.idx < size
-    ]
+    covered = [r for r in statement_events(store, statement_id) if r.idx < size]
+    # All proofs in one pass: the nodes they share (the upper levels) are folded once.
+    proofs = audit.prove_inclusions(store.conn, [r.idx for r in covered], size)
+    events = [PackageEvent(record.idx, record.leaf_data(), tuple(proof))
+              for record, proof in zip(covered, proofs, strict=True)]
     officer = store.officer
     info = PackageInfo(
         statement_id=statement_id,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,48 +124,58 @@ def _frontier(conn: Connection) -> CompactRange:
 
 def append(conn: Connection, event: AuditEvent, at: datetime) -> int:
     """Append one event inside the caller's transaction; return its leaf index."""
+    return append_many(conn, (event,), at)[0]
+
+
+def append_many(conn: Connection, events: Sequence[AuditEvent], at: datetime) -> range:
+    """Append events in order inside the caller's transaction, all at time `at`; their
+    leaf indexes. One read and one write of the right edge however many there are."""
     frontier = _frontier(conn)
-    idx = frontier.size
-    event_id = new_id()
+    first = frontier.size
     at_text = at.isoformat(timespec="milliseconds")
-    details = canonical_json(event.details).decode("utf-8")
-    data = leaf_data(idx, event_id, at_text, event.actor, event.action, event.subject,
-                     event.outcome.value, details)
-    digest = leaf_hash(data)
-    conn.execute(
+    rows: list[tuple[object, ...]] = []
+    tiles: list[tuple[int, int, bytes]] = []
+    for event in events:
+        idx = frontier.size
+        event_id = new_id()
+        details = canonical_json(event.details).decode("utf-8")
+        data = leaf_data(idx, event_id, at_text, event.actor, event.action, event.subject,
+                         event.outcome.value, details)
+        digest = leaf_hash(data)
+        rows.append((idx, event_id, at_text, event.actor, event.action, event.subject,
+                     event.outcome.value, details, digest))
+        completed = frontier.append_subtrees(digest)
+        if len(completed) > TILE_HEIGHT:
+            if not tiles:
+                _backfill_if_needed(conn, first)
+            tiles.extend((height, (frontier.size >> height) - 1, completed[height])
+                         for height in range(TILE_HEIGHT, len(completed), TILE_HEIGHT))
+        kind = SYNCED_ACTIONS.get(event.action)
+        if kind is not None:
+            outbox.enqueue_bytes(conn, at, kind, event_id, data)
+    conn.executemany(
         "INSERT INTO audit_log (idx, id, at, actor, action, subject, outcome, details, leaf_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (idx, event_id, at_text, event.actor, event.action, event.subject, event.outcome.value,
-         details, digest),
-    )
-    completed = frontier.append_subtrees(digest)
-    if len(completed) > TILE_HEIGHT:
-        _store_tiles(conn, frontier.size, completed)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if tiles:
+        conn.executemany(
+            "INSERT OR IGNORE INTO audit_tiles (height, idx, hash) VALUES (?, ?, ?)", tiles)
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (FRONTIER_KEY, frontier.to_bytes()),
     )
-    kind = SYNCED_ACTIONS.get(event.action)
-    if kind is not None:
-        outbox.enqueue_bytes(conn, at, kind, event_id, data)
-    return idx
+    return range(first, frontier.size)
 
 
 # Stored subtree roots ("tiles") -------------------------------------------------------------
 
 
-def _store_tiles(conn: Connection, new_size: int, completed: list[bytes]) -> None:
-    """Keep the tiles an append completed (`CompactRange.append_subtrees`)."""
-    first = (new_size >> TILE_HEIGHT) - 1
-    if first > 0 and _tile_hashes(conn, TILE_HEIGHT, first - 1, first) is None:
-        # The log's earlier leaves were written before tiles were kept (schema 8).
-        backfill_tiles(conn, new_size - (1 << TILE_HEIGHT))
-    conn.executemany(
-        "INSERT OR IGNORE INTO audit_tiles (height, idx, hash) VALUES (?, ?, ?)",
-        [(height, (new_size >> height) - 1, completed[height])
-         for height in range(TILE_HEIGHT, len(completed), TILE_HEIGHT)],
-    )
+def _backfill_if_needed(conn: Connection, stored: int) -> None:
+    """Before the first tile of a batch: write every tile of the `stored` leaves if the log
+    was written before tiles were kept (schema 8; one pass, once)."""
+    last = (stored >> TILE_HEIGHT) - 1
+    if last >= 0 and _tile_hashes(conn, TILE_HEIGHT, last, last + 1) is None:
+        backfill_tiles(conn, stored)
 
 
 def backfill_tiles(conn: Connection, up_to: int | None = None) -> int:

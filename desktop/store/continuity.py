@@ -32,7 +32,7 @@ from desktop.store.anchor import Anchor, read_anchor
 from desktop.store.connection import Connection
 from desktop.store.highwater import META_FLAG, MarkDamaged, read_mark
 from desktop.store.paths import StorePaths
-from sync.protocol.merkle import CompactRange, verify_consistency
+from sync.protocol.merkle import verify_consistency
 
 
 class StoreRolledBack(UserError):
@@ -130,13 +130,10 @@ def anchor_problem(conn: Connection, store_id: str, path: Path, anchor: Anchor) 
 
 
 def _root_at(conn: Connection, size: int) -> bytes | None:
-    rows = conn.execute("SELECT leaf_hash FROM audit_log WHERE idx < ? ORDER BY idx",
-                        (size,)).fetchall()
-    if len(rows) != size:
+    try:
+        return audit.root_at(conn, size)  # O(log n) from the stored subtree roots
+    except ValueError:  # the log holds fewer leaves
         return None
-    frontier = CompactRange()
-    frontier.extend(bytes(r[0]) for r in rows)
-    return frontier.root()
 
 
 def has_signed_heads(conn: Connection) -> bool:

@@ -46,11 +46,24 @@ def leaf_hashes(conn: Any) -> list[bytes]:
     return [bytes(r[0]) for r in conn.execute("SELECT leaf_hash FROM audit_log ORDER BY idx")]
 
 
+def event(number: int) -> AuditEvent:
+    return AuditEvent(Action.AUDIT_VERIFIED.value, None, f"subject-{number}",
+                      details={"n": number})
+
+
 def append_events(conn: Any, clock: FakeClock, count: int) -> None:
+    """One by one at first, then in batches of odd sizes that straddle tile boundaries."""
     conn.execute("BEGIN")
-    for number in range(count):
-        audit.append(conn, AuditEvent(Action.AUDIT_VERIFIED.value, None, f"subject-{number}",
-                                      details={"n": number}), clock())
+    singles = min(count, 3000)
+    for number in range(singles):
+        audit.append(conn, event(number), clock())
+    rng = random.Random(9)
+    done = singles
+    while done < count:
+        batch = min(count - done, rng.randrange(1, 5000))
+        indexes = audit.append_many(conn, [event(done + i) for i in range(batch)], clock())
+        assert indexes == range(done, done + batch)
+        done += batch
     conn.execute("COMMIT")
 
 
