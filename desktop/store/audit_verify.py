@@ -3,7 +3,8 @@
 Checks, in order of the log: leaf indexes are contiguous (a deleted record leaves a gap);
 every record hashes to its stored leaf hash (an edited record); every signed tree head has a
 valid device signature and matches the root recomputed at its size (records edited together
-with their hashes, or deleted from the end); the log extends the anchor kept outside the
+with their hashes, or deleted from the end); every stored subtree root the proofs are built
+from (decision 21) matches the records it covers; the log extends the anchor kept outside the
 store (the store replaced by an older copy); and the statements agree with the log: every
 turn revision's text hashes to what its `turn.saved` event recorded, no recorded revision is
 missing, and each statement's state is the last state the log recorded for it; and every
@@ -75,9 +76,10 @@ def verify_trail(conn: Connection, log_id: str, anchor: Anchor | None) -> TrailR
         records = audit.records(conn)
         heads = audit.heads(conn, log_id)
         keys = audit.device_public_keys(conn)
+        tiles = audit.stored_tiles(conn)
         report = TrailReport(size=len(records))
         details = [json.loads(record.details) for record in records]
-        _check_log(records, heads, keys, anchor, report)
+        _check_log(records, heads, keys, tiles, anchor, report)
         _check_statements(conn, records, details, report)
         _check_records(conn, records, details, report)
         _note_countersigning(records, heads, report)
@@ -88,6 +90,7 @@ def _check_log(
     records: list[audit.AuditRecord],
     heads: list[SignedTreeHead],
     keys: dict[str, Ed25519PublicKey],
+    tiles: dict[tuple[int, int], bytes],
     anchor: Anchor | None,
     report: TrailReport,
 ) -> None:
@@ -142,7 +145,15 @@ def _check_log(
             report.problems.append(Problem(position, _(
                 "{record} has been altered: its content no longer matches its hash.").format(
                     record=_label(record))))
-        frontier.append(digest)
+        completed = frontier.append_subtrees(digest)
+        for height in range(audit.TILE_HEIGHT, len(completed), audit.TILE_HEIGHT):
+            stored = tiles.get((height, (frontier.size >> height) - 1))
+            if stored is not None and stored != completed[height]:
+                first = frontier.size - (1 << height)
+                report.problems.append(Problem(first, _(
+                    "The stored subtree hash of audit records #{first} to #{last} does not "
+                    "match them: the proofs given for these records would fail.").format(
+                        first=first, last=position)))
     for size in sorted(checkpoints):
         if size > len(records):
             report.problems.append(Problem(len(records), _(

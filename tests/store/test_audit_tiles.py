@@ -15,8 +15,11 @@ import pytest
 from desktop.domain.model import Action, AuditEvent
 from desktop.services import audit_trail
 from desktop.store import audit
+from desktop.store.audit_verify import verify_trail
 from desktop.store.connection import SCHEMA_VERSION
 from desktop.store.store import unlock
+from sync.protocol.auditleaf import AuditLeaf
+from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.merkle import (
     consistency_proof,
     inclusion_proof,
@@ -169,3 +172,39 @@ def test_a_schema_8_store_with_events_migrates_verifies_and_gets_its_tiles(
     report, status = audit_trail.check(store)
     assert status is audit_trail.Status.INTACT, report.problems
     store.close()
+
+
+@pytest.mark.parametrize("details", [
+    {}, {"n": 0, "ok": True, "none": None}, {"名字": "测试\"引号\"\\ \n", "𝄞": "😀", "a": -5},
+    {"statement": "0190-…", "revision": 2**53 - 1, "sha256": "ab" * 32},
+])
+@pytest.mark.parametrize(("actor", "subject"), [(None, None), ("officer-1", "主题\u2028")])
+def test_leaf_bytes_are_the_canonical_json_of_the_protocol_leaf(
+        details: dict[str, Any], actor: str | None, subject: str | None) -> None:
+    text = canonical_json(details).decode("utf-8")
+    composed = audit.leaf_data(7, "0190a3b4-0000-7000-8000-000000000001",
+                               "2026-12-06T19:00:00.000+08:00", actor, "turn.saved", subject,
+                               "ok", text)
+    assert composed == AuditLeaf(idx=7, id="0190a3b4-0000-7000-8000-000000000001",
+                                 at="2026-12-06T19:00:00.000+08:00", actor=actor,
+                                 action="turn.saved", subject=subject, outcome="ok",
+                                 details=details).canonical_bytes()
+    parsed = parse_canonical(composed)
+    assert isinstance(parsed, dict) and parsed["details"] == details
+
+
+def test_audit_verify_names_a_stored_subtree_hash_that_does_not_match(clock: FakeClock) -> None:
+    conn = database_at(SCHEMA_VERSION)
+    append_events(conn, clock, 700)
+    assert verify_trail(conn, "log", None).ok
+    # Someone with the key rewrites the stored root of records #256 to #511.
+    conn.execute("DROP TRIGGER audit_tiles_no_update")
+    conn.execute("UPDATE audit_tiles SET hash = zeroblob(32) WHERE height = 8 AND idx = 1")
+    report = verify_trail(conn, "log", None)
+    assert report.first_problem() == (
+        "The stored subtree hash of audit records #256 to #511 does not match them: the "
+        "proofs given for these records would fail.")
+    # And a proof built on it fails the verifier; it cannot pass for a true one.
+    leaves = leaf_hashes(conn)
+    proof = audit.prove_inclusion(conn, 3, 700)
+    assert not verify_inclusion(leaves[3], 3, 700, proof, root_hash(leaves))
