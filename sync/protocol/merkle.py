@@ -7,6 +7,12 @@ must compute bit-identical hashes, so this module follows RFC 9162 section 2.1 e
 (leaf/node domain-separation prefixes, the split at the largest power of two, and the
 verification algorithms of 2.1.3.2 and 2.1.4.2). ``CompactRange`` keeps only the right
 edge of perfect subtrees so a log can append and report its root without re-reading leaves.
+
+The proof walks (``inclusion_path``, ``consistency_path``) take the tree's node hashes from a
+function, so a log that stores some interior nodes proves in O(log n) reads (the desktop's
+tiles, docs/decisions/0021-merkle-tiles.md) with the same code that proves over a list of
+leaves here; ``CompactRange.append_subtrees`` hands such a log the subtree roots an append
+completes.
 """
 
 from __future__ import annotations

@@ -15,9 +15,11 @@ from sync.protocol.merkle import (
     HASH_SIZE,
     CompactRange,
     consistency_proof,
+    fold_subtrees,
     inclusion_proof,
     leaf_hash,
     node_hash,
+    perfect_subtrees,
     root_hash,
     verify_consistency,
     verify_inclusion,
@@ -291,3 +293,33 @@ def test_random_consistency_and_inclusion(data: st.DataObject) -> None:
     path = inclusion_proof(leaves, i)
     assert verify_inclusion(leaves[i], i, n, path, new_root)
     assert not verify_inclusion(leaves[i], i, n, path, old_root if m != n else flip(new_root))
+
+
+def test_append_subtrees_returns_the_roots_each_append_completes() -> None:
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(600)]
+    frontier = CompactRange()
+    for size, leaf in enumerate(leaves, 1):
+        completed = frontier.append_subtrees(leaf)
+        # One root per trailing zero bit of the new size, plus the leaf itself.
+        assert len(completed) == (size & -size).bit_length()
+        for height, root in enumerate(completed):
+            assert root == ref_mth(leaves[size - (1 << height):size])
+        assert frontier.root() == ref_mth(leaves[:size])
+
+
+@pytest.mark.parametrize("hi", [1, 2, 3, 7, 8, 255, 256, 257, 300, 511, 600])
+def test_a_range_folds_from_its_aligned_perfect_subtrees(hi: int) -> None:
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(hi)]
+    # Every range an RFC 9162 tree is made of: lo a multiple of a power of two >= hi - lo.
+    for width in (1 << k for k in range(11)):
+        for lo in range(0, hi, width):
+            if hi - lo > width:
+                continue
+            parts = perfect_subtrees(lo, hi)
+            assert all(start % (1 << height) == 0 for start, height in parts)
+            assert sum(1 << height for _start, height in parts) == hi - lo
+            roots = [ref_mth(leaves[start:start + (1 << height)]) for start, height in parts]
+            assert fold_subtrees(roots) == ref_mth(leaves[lo:hi])
+    assert fold_subtrees([]) == EMPTY_ROOT
+    with pytest.raises(ValueError):
+        perfect_subtrees(5, 4)
