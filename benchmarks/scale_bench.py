@@ -368,8 +368,12 @@ def main() -> int:
             workdir = Path(tmp) / str(scale)
             workdir.mkdir()
             paths, statement_id, fixture = build(workdir, scale, rng)
+            # The disk here swings between a fast and a slow fsync state: say which one
+            # each scale's durable measures saw.
+            disk = fsync_floor(workdir)
             measures = measure(paths, statement_id, workdir, rng, args.smoke)
-            runs.append({"scale": scale, "fixture": fixture, "measures": measures})
+            runs.append({"scale": scale, "fixture": fixture, "disk_fsync_4k_p50_ms": disk,
+                         "measures": measures})
             print(json.dumps(runs[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     last: dict[str, Any] = runs[-1]["measures"]
     targets = {

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from desktop.store.connection import Connection
-from sync.protocol.canonical import canonical_json
+from sync.protocol.canonical import MAX_SAFE_INTEGER, canonical_json
 
 TABLE_FIELD = "record"
 DIGEST_FIELD = "record_digest"
@@ -89,8 +90,33 @@ def _value(value: object) -> object:
 
 
 def canonical_row(columns: list[str], row: tuple[object, ...]) -> bytes:
+    """The canonical JSON of a row, composed directly for the values SQLite returns (the
+    general `canonical_json` was most of `audit verify`'s time at 100k records); anything
+    else goes through `canonical_json`, which the result always equals."""
+    parts: list[str] = []
+    for column, value in sorted(zip(columns, row, strict=True)):
+        if value is None:
+            continue
+        if not column.isascii():  # code-point order is RFC 8785's order for ASCII only
+            return _general_row(columns, row)
+        if type(value) is str:
+            text = _json_string(value)
+        elif type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            text = str(value)
+        elif isinstance(value, bytes | bytearray | memoryview):
+            text = '{"sha256":"' + hashlib.sha256(bytes(value)).hexdigest() + '"}'
+        else:  # a REAL, or a value outside the cases above: the general path decides
+            return _general_row(columns, row)
+        parts.append(_json_string(column) + ":" + text)
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
+
+
+def _general_row(columns: list[str], row: tuple[object, ...]) -> bytes:
     return canonical_json({c: _value(v) for c, v in zip(columns, row, strict=True)
                            if v is not None})
+
+
+_json_string = json.JSONEncoder(ensure_ascii=False).encode  # as sync.protocol.canonical
 
 
 def store_key(conn: Connection, *, create: bool) -> bytes | None:
