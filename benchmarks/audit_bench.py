@@ -297,7 +297,7 @@ def append_breakdown(events: list[AuditEvent], size: int) -> dict[str, float]:
             )
             for i, e in enumerate(sample)
         ],
-        "leaf_data_without_json_round_trip": lambda: [
+        "canonical_json_of_the_whole_leaf": lambda: [
             canonical_json(leaf_object(i, e)) for i, e in enumerate(sample)
         ],
         "leaf_hash": lambda: [leaf_hash(d) for d in data],
