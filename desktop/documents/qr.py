@@ -12,6 +12,7 @@ encoder and decodes every page of a rendered PDF with an independent decoder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -63,19 +64,26 @@ def _rs_generator(degree: int) -> tuple[int, ...]:
     return tuple(poly)
 
 
+@cache
+def _rs_products(degree: int) -> tuple[int, ...]:
+    """For every byte f: f times the generator polynomial's lower `degree` coefficients,
+    as one `degree`-byte integer, so one division step is a shift and one XOR."""
+    gen = _rs_generator(degree)[1:]
+    return (0, *(int.from_bytes(bytes(_EXP[_LOG[f] + _LOG[g]] if g else 0 for g in gen), "big")
+                 for f in range(1, 256)))
+
+
 def _rs_remainder(data: list[int], degree: int) -> list[int]:
     """The `degree` error-correction codewords of `data` (polynomial division remainder)."""
-    gen = _rs_generator(degree)
-    log_gen = [_LOG[g] for g in gen[1:]]
-    rem = [0] * degree
+    # The remainder register is one integer of `degree` bytes (a linear feedback shift
+    # register): each data byte costs a shift and one XOR with a precomputed product.
+    products = _rs_products(degree)
+    top = 8 * (degree - 1)
+    keep = (1 << top) - 1
+    rem = 0
     for byte in data:
-        factor = byte ^ rem[0]
-        rem = [*rem[1:], 0]
-        if factor:
-            log_factor = _LOG[factor]
-            for i, lg in enumerate(log_gen):
-                rem[i] ^= _EXP[lg + log_factor]
-    return rem
+        rem = (rem & keep) << 8 ^ products[byte ^ rem >> top]
+    return list(rem.to_bytes(degree, "big"))
 
 
 def _data_codewords(code: Any, capacity: int) -> list[int]:
@@ -136,30 +144,57 @@ def _qr_codewords(code: Any) -> list[int]:
     return out
 
 
-@lru_cache(maxsize=64)
-def _qr_template(version: int) -> tuple[tuple[tuple[bool, ...], ...],
-                                        tuple[tuple[int, int, bool], ...]]:
-    """For a version at level M and mask `QR_MASK`: the matrix's function patterns (finders,
-    timing, alignment, format and version bits, all data modules light before masking) and
-    the data modules in placement order as (row, column, mask bit).
+@dataclass(frozen=True)
+class _ImagePlan:
+    """How a version's code becomes the 1-bit image drawn on the page (level M, `QR_MASK`).
 
-    These depend on the version only, so they are made once per process with reportlab's
-    encoder; placing a code's bits then is one pass over a list instead of reportlab's
-    per-code walk of the matrix.
+    The image has `count` rows of `count` modules, each row padded with light bits to a
+    byte boundary; a 1 bit is light (DeviceGray). `sources[k]` says where image bit k comes
+    from in the string of the code's data bits followed by "01": a data bit in placement
+    order, or the constant 0 or 1 for function patterns (finders, timing, alignment, format
+    and version bits) and padding. `flip` is XORed over the result: it applies the mask to
+    data modules and turns dark = 1 into light = 1.
+    """
+
+    count: int
+    data_bits: int
+    sources: tuple[int, ...]
+    flip: int
+
+
+@lru_cache(maxsize=64)
+def _image_plan(version: int) -> _ImagePlan:
+    """The version's plan, made once per process with reportlab's encoder.
+
+    Placing a code's bits then is one C-level gather over a string and one integer XOR,
+    instead of a Python step per module.
     """
     code = qrencoder.QRCode(version, qrencoder.QRErrorCorrectLevel.M)
-    code.dataCache = []  # no codewords: every data module gets only its mask bit
+    code.dataCache = []  # no codewords: the matrix gets the function patterns only
     code.makeImpl(False, QR_MASK)
     mask = qrencoder.QRUtil.getMask(QR_MASK)
-    positions = tuple((row, col, bool(mask(row, col))) for col, row in code.dataPosIterator())
-    matrix = [[bool(module) for module in row] for row in code.modules]
-    for row, col, _masked in positions:
-        matrix[row][col] = False
-    return tuple(tuple(row) for row in matrix), positions
+    order = {(row, col): i for i, (col, row) in enumerate(code.dataPosIterator())}
+    data_bits = len(order)
+    zero, one = data_bits, data_bits + 1
+    count = code.moduleCount
+    sources: list[int] = []
+    flip = 0
+    for row in range(count):
+        for col in range(count + -count % 8):
+            flip <<= 1
+            if col >= count:  # padding to the byte boundary: light
+                sources.append(one)
+            elif (row, col) in order:
+                sources.append(order[row, col])
+                flip |= 0 if mask(row, col) else 1
+            else:
+                sources.append(one if code.modules[row][col] else zero)
+                flip |= 1
+    return _ImagePlan(count, data_bits, tuple(sources), flip)
 
 
-def qr_modules(payload: str) -> list[list[bool]]:
-    """The QR matrix of `payload` (level M, mask `QR_MASK`), row 0 on top, True = dark."""
+def _qr_image(payload: str) -> tuple[int, bytes]:
+    """The module count and the 1-bit image rows (light = 1) of `payload`'s QR code."""
     # The widget is only the encoder's front end here (byte-mode data, level M, the smallest
     # version that fits); it is not drawn.
     widget = QrCodeWidget(payload, barLevel="M", barWidth=QR_RECT.w, barHeight=QR_RECT.h)
@@ -167,12 +202,23 @@ def qr_modules(payload: str) -> list[list[bool]]:
     if code.version is None:
         code.version = code.calculate_version()
     words = _qr_codewords(code)
-    template, positions = _qr_template(code.version)
-    matrix = [list(row) for row in template]
-    bits = len(words) * 8
-    for i, (row, col, masked) in enumerate(positions):
-        dark = i < bits and (words[i >> 3] >> (7 - (i & 7))) & 1 == 1  # remainder bits: 0
-        matrix[row][col] = dark != masked
+    plan = _image_plan(code.version)
+    # Data modules beyond the codewords (remainder bits) are 0.
+    bits = format(int.from_bytes(bytes(words), "big"), f"0{8 * len(words)}b")
+    source = bits.ljust(plan.data_bits, "0") + "01"
+    value = int("".join(map(source.__getitem__, plan.sources)), 2) ^ plan.flip
+    return plan.count, value.to_bytes(len(plan.sources) // 8, "big")
+
+
+def qr_modules(payload: str) -> list[list[bool]]:
+    """The QR matrix of `payload` (level M, mask `QR_MASK`), row 0 on top, True = dark."""
+    count, rows = _qr_image(payload)
+    stride = (count + -count % 8) // 8
+    matrix = []
+    for r in range(count):
+        line = format(int.from_bytes(rows[r * stride:(r + 1) * stride], "big"),
+                      f"0{8 * stride}b")
+        matrix.append([bit == "0" for bit in line[:count]])
     return matrix
 
 
@@ -181,17 +227,9 @@ def draw_qr(canvas: Canvas, payload: str) -> None:
     # instead of a reportlab Drawing with a rectangle per run of dark modules: the same
     # picture, a few hundred bytes per page, and no per-shape work in Python (reportlab's
     # shape rendering and number formatting cost more than encoding the code).
-    modules = qr_modules(payload)
-    count = len(modules)
+    count, rows = _qr_image(payload)
     module = min(QR_RECT.w, QR_RECT.h) / (count + 2 * _QR_BORDER)
     side = count * module
-    pad = -count % 8  # every image row starts on a byte boundary
-    rows = bytearray()
-    for row in modules:
-        bits = 0
-        for dark in row:
-            bits = bits << 1 | (not dark)  # DeviceGray, 1 bit: 0 is black
-        rows += (bits << pad | ((1 << pad) - 1)).to_bytes((count + pad) // 8, "big")
     canvas.saveState()
     canvas.translate(QR_RECT.x + (QR_RECT.w - side) / 2, QR_RECT.y + (QR_RECT.h - side) / 2)
     canvas.scale(side, side)

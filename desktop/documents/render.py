@@ -283,26 +283,49 @@ def _layout(doc: StatementDocument) -> list[Page]:
     return flow.pages
 
 
-def _draw_text(canvas: Canvas, item: TextItem) -> None:
-    grey = {"body": 0.0, "title": 0.0, "hint": 0.35, "small": 0.25}[item.style]
-    canvas.saveState()  # render mode and character spacing are graphics state
-    canvas.setFillGray(grey)
-    x = item.x
-    if item.align != "left":
-        width = text_width(item.text, item.size)
-        x -= width / 2 if item.align == "centre" else width
-    text = canvas.beginText(x, item.baseline)
-    text.setFont(FONT_NAME, item.size)
-    if item.style == "title":  # the font has no bold face: fill and stroke the outlines
-        canvas.setStrokeGray(0.0)
-        canvas.setLineWidth(0.5)
-        text.setTextRenderMode(2)
-        text.setCharSpace(4.0)
-    if item.justify > 0 and len(item.text) > 1:
-        slack = item.justify - text_width(item.text, item.size)
-        if 0 < slack < item.size * 2:  # never stretch a short line across the page
-            text.setCharSpace(slack / (len(item.text) - 1))
-    text.textOut(item.text)
+_GREY = {"body": 0.0, "title": 0.0, "hint": 0.35, "small": 0.25}
+
+
+def _draw_texts(canvas: Canvas, items: list[TextItem]) -> None:
+    """Draw a page's lines as one PDF text object.
+
+    One BT/ET with absolute origins, and font, colour, render mode and character spacing set
+    only when they change: a save/restore and a text object per line made the page streams
+    twice as long and cost more than the text itself (issue 13).
+    """
+    canvas.saveState()  # fill colour, render mode and character spacing are graphics state
+    canvas.setStrokeGray(0.0)  # only the title is stroked (render mode 2)
+    canvas.setLineWidth(0.5)
+    text = canvas.beginText()
+    grey: float | None = None
+    size: float | None = None
+    mode, char_space = 0, 0.0
+    for item in items:
+        if _GREY[item.style] != grey:
+            grey = _GREY[item.style]
+            text.setFillGray(grey)
+        if item.size != size:
+            size = item.size
+            text.setFont(FONT_NAME, size)
+        spacing = 0.0
+        if item.style == "title":  # the font has no bold face: fill and stroke the outlines
+            spacing = 4.0
+        elif item.justify > 0 and len(item.text) > 1:
+            slack = item.justify - text_width(item.text, item.size)
+            if 0 < slack < item.size * 2:  # never stretch a short line across the page
+                spacing = slack / (len(item.text) - 1)
+        if spacing != char_space:
+            char_space = spacing
+            text.setCharSpace(spacing)
+        if (2 if item.style == "title" else 0) != mode:
+            mode = 2 - mode
+            text.setTextRenderMode(mode)
+        x = item.x
+        if item.align != "left":
+            width = text_width(item.text, item.size)
+            x -= width / 2 if item.align == "centre" else width
+        text.setTextOrigin(x, item.baseline)
+        text.textOut(item.text)
     canvas.drawText(text)
     canvas.restoreState()
 
@@ -317,13 +340,19 @@ def _draw_box(canvas: Canvas, box: Rect, dashed: bool = False) -> None:
     canvas.restoreState()
 
 
-def _furniture(canvas: Canvas, doc: StatementDocument, index: int, pages: int) -> None:
-    """What every page carries: running head, QR, hash, party box, page number."""
+def _furniture(canvas: Canvas, doc: StatementDocument, index: int, pages: int
+               ) -> list[TextItem]:
+    """What every page carries: running head, QR, hash, party box, page number.
+
+    The lines and the QR code are drawn here; the texts are returned, to be drawn with the
+    page's own.
+    """
     f, roles = wording()["footer"], _roles(doc)
     page = index + 1
+    texts = []
     if index > 0:
         head = wording()["header"]["continued"].format(title=doc.title, number=doc.case.number)
-        _draw_text(canvas, TextItem(FRAME.x, RUNNING_HEAD_BASELINE, head, SMALL_SIZE, "small"))
+        texts.append(TextItem(FRAME.x, RUNNING_HEAD_BASELINE, head, SMALL_SIZE, "small"))
     canvas.saveState()
     canvas.setStrokeGray(0.6)
     canvas.setLineWidth(0.5)
@@ -331,14 +360,14 @@ def _furniture(canvas: Canvas, doc: StatementDocument, index: int, pages: int) -
     canvas.restoreState()
     draw_qr(canvas, qr_payload(doc.statement.id, doc.content_digest, page, pages))
     short = f["hash"].format(short=doc.content_digest[:16], page=page)
-    _draw_text(canvas, TextItem(HASH_ORIGIN[0], HASH_ORIGIN[1], short, SMALL_SIZE, "small"))
+    texts.append(TextItem(HASH_ORIGIN[0], HASH_ORIGIN[1], short, SMALL_SIZE, "small"))
     label = f["party_sign"].format(**roles)
-    _draw_text(canvas, TextItem(PARTY_BOX.x - 6.0, PARTY_BOX.y + PARTY_BOX.h / 2 - 3.5, label,
-                                HEADER_SIZE, "body", "right"))
+    texts.append(TextItem(PARTY_BOX.x - 6.0, PARTY_BOX.y + PARTY_BOX.h / 2 - 3.5, label,
+                          HEADER_SIZE, "body", "right"))
     _draw_box(canvas, PARTY_BOX)
     number = f["pages"].format(page=page, pages=pages)
-    _draw_text(canvas, TextItem(PAGE_WIDTH / 2, PAGE_NUMBER_BASELINE, number, 9.0, "body",
-                                "centre"))
+    texts.append(TextItem(PAGE_WIDTH / 2, PAGE_NUMBER_BASELINE, number, 9.0, "body", "centre"))
+    return texts
 
 
 def render_statement(doc: StatementDocument) -> RenderedStatement:
@@ -357,11 +386,10 @@ def render_statement(doc: StatementDocument) -> RenderedStatement:
     boxes: dict[str, list[tuple[int, float, float, float, float]]] = {n: [] for n in BOX_NAMES}
     payloads = []
     for index, page in enumerate(pages):
-        _furniture(canvas, doc, index, len(pages))
+        furniture_texts = _furniture(canvas, doc, index, len(pages))
         payloads.append(qr_payload(doc.statement.id, doc.content_digest, index + 1, len(pages)))
         boxes["party"].append((index, PARTY_BOX.x, PARTY_BOX.y, PARTY_BOX.w, PARTY_BOX.h))
-        for item in page.texts:
-            _draw_text(canvas, item)
+        _draw_texts(canvas, [*furniture_texts, *page.texts])
         canvas.saveState()
         canvas.setStrokeGray(0.7)
         canvas.setLineWidth(0.4)
