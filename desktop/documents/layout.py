@@ -12,9 +12,11 @@ at the end of one. `Flow` stacks wrapped paragraphs and fixed blocks into pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, repeat
 
 from reportlab.pdfbase import pdfmetrics
 
@@ -78,7 +80,8 @@ SMALL_SIZE = 8.5
 
 NO_LINE_START = set("，。、；：？！）」』》〉】〕〗”’…—～·%,.;:?!)]}")
 NO_LINE_END = set("（「『《〈【〔〖“‘([{")
-_ATOM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:/@%+\-_#]*|\s|.", re.DOTALL)
+_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:/@%+\-_#]*")
+_ATOM = re.compile(f"{_LATIN_RUN.pattern}|\\s|.", re.DOTALL)
 
 
 @lru_cache(maxsize=65536)
@@ -86,13 +89,14 @@ def _width(atom: str, size: float) -> float:
     return text_width(atom, size)
 
 
-def _line_width(atoms: Iterable[str], size: float) -> float:
-    return sum(_width(a, size) for a in atoms)
-
-
 def _atoms(text: str, size: float, width: float) -> list[str]:
+    atoms: list[str] = _ATOM.findall(text)
+    # Only a Latin run can be wider than a line; looking at the runs alone keeps a Python
+    # step per character out of the common case.
+    if all(_width(run, size) <= width for run in _LATIN_RUN.findall(text) if len(run) > 1):
+        return atoms
     out: list[str] = []
-    for atom in _ATOM.findall(text):
+    for atom in atoms:
         if len(atom) > 1 and _width(atom, size) > width:
             out.extend(atom)  # a Latin run longer than a line breaks anywhere
         else:
@@ -101,38 +105,45 @@ def _atoms(text: str, size: float, width: float) -> list[str]:
 
 
 def _wrap_one(text: str, size: float, width: float) -> list[str]:
-    lines: list[list[str]] = []
-    cur: list[str] = []
-    cur_w = 0.0
-    for atom in _atoms(text, size, width):
-        w = _width(atom, size)
-        if cur_w + w <= width + 1e-6:
-            cur.append(atom)
-            cur_w += w
-            continue
+    # A line is a run atoms[start:stop]. Where it must end is found by bisecting the running
+    # sum of widths (then checked with the line's own sum) rather than by a Python step per
+    # character: the layout is work a bare PDF script does not do (issue 13).
+    atoms = _atoms(text, size, width)
+    widths = list(map(_width, atoms, repeat(size)))
+    running = list(accumulate(widths, initial=0.0))
+    limit = width + 1e-6
+    count = len(atoms)
+    lines: list[tuple[int, int]] = []
+    start = placed = 0  # atoms[start:placed] are on the current line already
+    while True:
+        over = max(bisect_right(running, running[start] + limit, lo=placed) - 1, placed)
+        while over < count and sum(widths[start:over + 1]) <= limit:
+            over += 1
+        while over > placed and sum(widths[start:over]) > limit:
+            over -= 1
+        if over >= count:
+            lines.append((start, count))
+            break
+        atom = atoms[over]  # the first atom that does not fit
         if atom.isspace():  # a space at a break is dropped
-            lines.append(cur)
-            cur, cur_w = [], 0.0
+            lines.append((start, over))
+            start = placed = over + 1
             continue
-        carry: list[str] = []
+        carry = over  # atoms[carry:over] go down to the next line with it
         # Closing punctuation may not start a line: take characters down with it.
         if atom[0] in NO_LINE_START:
-            while len(cur) > 1 and len(carry) < 3:
-                carry.insert(0, cur.pop())
-                if carry[0][0] not in NO_LINE_START:
+            while carry - start > 1 and over - carry < 3:
+                carry -= 1
+                if atoms[carry][0] not in NO_LINE_START:
                     break
         # An opening bracket may not end a line.
-        while len(cur) > 1 and cur[-1][-1] in NO_LINE_END and len(carry) < 4:
-            carry.insert(0, cur.pop())
-        new = [*carry, atom]
-        if _line_width(new, size) > width + 1e-6:  # cannot honour the rule: break plainly
-            cur.extend(carry)
-            new = [atom]
-        lines.append(cur)
-        cur = new
-        cur_w = _line_width(cur, size)
-    lines.append(cur)
-    result = ["".join(line).strip() for line in lines]
+        while carry - start > 1 and atoms[carry - 1][-1] in NO_LINE_END and over - carry < 4:
+            carry -= 1
+        if sum(widths[carry:over + 1]) > limit:  # cannot honour the rule: break plainly
+            carry = over
+        lines.append((start, carry))
+        start, placed = carry, over + 1
+    result = ["".join(atoms[a:b]).strip() for a, b in lines]
     return [line for line in result if line] or [""]
 
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents import render as render_module
 from desktop.documents.layout import (
@@ -30,6 +30,7 @@ from desktop.documents.layout import (
     Rect,
     wrap,
 )
+from desktop.documents.qr import draw_qr
 from desktop.documents.render import (
     BOX_NAMES,
     DECLARATION_BOX,
@@ -320,11 +321,11 @@ def test_signature_boxes_are_on_the_page_and_clear_of_text(
 
 def test_qr_payload_per_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: list[str] = []
-    def spy(value: str, **kw: object) -> object:
-        seen.append(value)
-        return QrCodeWidget(value, **kw)
+    def spy(canvas: Canvas, payload: str) -> None:
+        seen.append(payload)
+        draw_qr(canvas, payload)
 
-    monkeypatch.setattr("desktop.documents.qr.QrCodeWidget", spy)
+    monkeypatch.setattr("desktop.documents.render.draw_qr", spy)
     doc = three_page_document()
     out = render_statement(doc)
     expected = [f"SR1:{STATEMENT_ID}:{doc.content_digest}:{n}/{out.page_count}"
