@@ -1,6 +1,7 @@
 """Signing a statement after read-back: the PDF the party saw, their signatures, the seal.
 
-`sign_statement` renders the statement, certifies it with the statement room's device key
+`sign_statement` takes the statement's document (the one the read-back showed, kept in
+memory, not rendered again), certifies it with the statement room's device key
 (pre-creating a field for every signer), places the party's handwriting on every page and,
 when the declaration was left for handwriting, the declaration they wrote by hand in its
 ruled space on the last page (or records the refusal with its witness), has the
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from desktop import config
 from desktop.documents.capture import (
@@ -27,7 +31,8 @@ from desktop.documents.capture import (
     SignatureCapture,
     capture_digest,
     capture_record,
-    render_png,
+    png_bytes,
+    render_image,
 )
 from desktop.documents.render import (
     DECLARATION_BOX,
@@ -48,7 +53,7 @@ from desktop.documents.signing import (
     http_timestamper,
     sign_field,
 )
-from desktop.documents.stamps import officer_stamp_png, text_stamp_png, with_fingerprint_png
+from desktop.documents.stamps import officer_stamp, text_stamp, with_fingerprint
 from desktop.domain import rules
 from desktop.domain.errors import UserError
 from desktop.domain.model import (
@@ -187,6 +192,25 @@ def _box(name: str, page: int, x: float, y: float, w: float, h: float,
     return FieldSpec(name, page, round(x), round(y), round(x + w), round(y + h), locks)
 
 
+# The document shown at read-back is the one signed: `sign_statement` prepares the same
+# `StatementDocument` (statement, officers, case, party, declaration, all immutable values)
+# and finds it here instead of rendering it again. Rendering is deterministic, so a hit is
+# the same PDF; the two most recent documents are kept, in memory only, and dropped once a
+# statement is sealed.
+@lru_cache(maxsize=2)
+def _rendered(document: StatementDocument) -> RenderedStatement:
+    return render_statement(document)
+
+
+def _party_picture(capture: SignatureCapture, fingerprint_png: bytes | None
+                   ) -> tuple[Image.Image, bytes]:
+    """What the party's pen drew, as signed into its box (with the fingerprint beside the
+    signature, if any), and the PNG of the strokes alone, kept with the capture."""
+    strokes = render_image(capture, dpi=SIGNATURE_DPI)
+    picture = strokes if fingerprint_png is None else with_fingerprint(strokes, fingerprint_png)
+    return picture, png_bytes(strokes, SIGNATURE_DPI)
+
+
 def prepare(
     store: Store, statement_id: str, declaration: str | None = None,
     refusal: SignatureRefusal | None = None,
@@ -207,7 +231,7 @@ def prepare(
         interviewer2=second, recorder=recorder, unit=first.unit,
         title=load_template(statement.kind).title,
         content_digest=repo.content_digest(statement), declaration=declaration)
-    return render_statement(document)
+    return _rendered(document)
 
 
 def page_digests(rendered: RenderedStatement) -> list[str]:
@@ -277,19 +301,17 @@ def sign_statement(
     captures: list[tuple[str, int, SignatureCapture, bytes, bytes | None]] = []
     if signatures.refusal is None:
         for page_signature in signatures.signatures:
-            strokes_png = render_png(page_signature.capture, dpi=SIGNATURE_DPI)
-            fingerprint = page_signature.fingerprint
+            fingerprint = page_signature.fingerprint.png if page_signature.fingerprint else None
+            picture, strokes_png = _party_picture(page_signature.capture, fingerprint)
             captures.append(("signature", page_signature.page_index, page_signature.capture,
-                             strokes_png, fingerprint.png if fingerprint else None))
-            png = strokes_png if fingerprint is None else \
-                with_fingerprint_png(strokes_png, fingerprint.png)
+                             strokes_png, fingerprint))
             pdf = sign_field(pdf, f"Party{page_signature.page_index + 1}", device,
-                             image_png=png, timestamper=timestamper, reason="被询问人签名")
+                             image=picture, timestamper=timestamper, reason="被询问人签名")
     if handwritten and signatures.declaration is not None:
-        png = render_png(signatures.declaration, dpi=SIGNATURE_DPI)
+        picture, strokes_png = _party_picture(signatures.declaration, None)
         captures.append(("declaration", signatures.declaration.page_index,
-                         signatures.declaration, png, None))
-        pdf = sign_field(pdf, DECLARATION_FIELD, device, image_png=png,
+                         signatures.declaration, strokes_png, None))
+        pdf = sign_field(pdf, DECLARATION_FIELD, device, image=picture,
                          timestamper=timestamper, reason="被询问人手写确认意见")
     day = store.clock().strftime("%Y-%m-%d %H:%M")
     applied: list[tuple[str, AuthenticatedSigner]] = []
@@ -298,16 +320,16 @@ def sign_statement(
         officer: Officer = officers.get_officer(store.conn, officer_id)
         _page, _x, _y, w, h = boxes[box_name][0]
         cert = signer.signer.certificate
-        stamp = officer_stamp_png(
+        stamp = officer_stamp(
             [officer.name, "证书 " + format(cert.serial_number, "X")[:16], day], w, h,
             signer.handwriting_png)
-        pdf = sign_field(pdf, field_name, signer.signer, image_png=stamp,
+        pdf = sign_field(pdf, field_name, signer.signer, image=stamp,
                          timestamper=timestamper, reason=label + "签名")
         applied.append((field_name, signer))
     unit = officers.get_officer(store.conn, statement.interviewer_ids[0]).unit
     _page, _x, _y, w, h = boxes["seal"][0]
-    seal = text_stamp_png([unit[:8], unit[8:], day[:10]], w, h, seal=True)
-    pdf = sign_field(pdf, SEAL_FIELD, team.seal.signer, image_png=seal,
+    seal = text_stamp([unit[:8], unit[8:], day[:10]], w, h, seal=True)
+    pdf = sign_field(pdf, SEAL_FIELD, team.seal.signer, image=seal,
                      timestamper=timestamper, lock=True, reason="单位盖章")
     applied.append((SEAL_FIELD, team.seal))
     with store.transaction() as tx:
@@ -321,6 +343,7 @@ def sign_statement(
             tx.audit(Action.SIGNATURE_APPLIED, statement_id, Outcome.OK, field=field_name,
                      **signer.audit_details())
         repo.change_state(tx, statement_id, StatementState.SEALED)
+    _rendered.cache_clear()  # the read-back document is signed: nothing keeps it in memory
     return SignedStatement(pdf=pdf, sha256=digest, pages=rendered.page_count,
                            timestamped=timestamper is not None)
 

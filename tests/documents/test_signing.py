@@ -173,3 +173,21 @@ def test_bad_inputs_to_signing_are_user_errors(unsigned_pdf: bytes, pki: TestPki
         sign_field(data, "Party1", device, image_png=b"\x89PNG broken")
     with pytest.raises(UserError, match="font"):
         sign_field(data, "Party1", device, text="x", font_path=Path("/nonexistent/font.ttf"))
+
+
+def test_a_signature_that_outgrows_its_reserved_room_is_sized_again(
+        unsigned_pdf: bytes, pki: TestPki) -> None:
+    """The room for a signature is estimated once per certificate; if a container ever
+    outgrows it (a TSA's answer can), the signature is made again with a fresh estimate."""
+    from desktop.documents import signing as signing_module
+
+    device = SoftwareSigner.from_pkcs12(pki.device.p12_path.read_bytes(), pki.p12_password)
+    data = certify(unsigned_pdf, field_specs(), device, reason="r", location="l")
+    key = (bytes(device.pyhanko_signer().signing_cert.sha256), None)
+    assert key in signing_module._reserved  # certify sized it
+    signing_module._reserved[key] = 64  # far too small for any signature container
+    data = sign_field(data, "Party1", device, text="甲")
+    report = verify_pdf(data, [pki.root.certificate])
+    assert [s.field_name for s in report.signatures] == ["Certification", "Party1"]
+    assert all(s.intact and s.valid for s in report.signatures), report.reasons
+    assert signing_module._reserved[key] > 64

@@ -7,6 +7,7 @@ import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
@@ -21,12 +22,13 @@ from desktop.documents.capture import (
     capture_digest,
     render_png,
 )
-from desktop.documents.stamps import with_fingerprint_png
+from desktop.documents.render import render_statement
+from desktop.documents.stamps import with_fingerprint
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
-from desktop.services import interview, signing
+from desktop.services import interview, readback, signing
 from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root
 from desktop.store import audit, documents
 from tests.conftest import World, provision_world_keys, sign_as_team
@@ -89,6 +91,25 @@ def test_signed_statement_is_sealed_kept_and_verifies(world: World, tmp_path: Pa
     output = subprocess.run([pdfsig, str(exported)], capture_output=True, text=True,
                             check=False).stdout
     assert output.count("Signature is Valid.") == len(report.signatures)
+
+
+def test_the_document_read_back_is_the_one_signed_and_is_rendered_once(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready_for_signing(world, tmp_path)
+    rendered: list[object] = []
+
+    def counting(document: Any) -> Any:
+        rendered.append(document)
+        return render_statement(document)
+
+    monkeypatch.setattr("desktop.services.signing.render_statement", counting)
+    shown = readback.prepare_document(world.store, world.statement.id, None)
+    signed = sign_as_team(world, all_pages_signed(world))
+    assert len(rendered) == 1  # read-back rendered it; signing took that document
+    # Every signature is an incremental update of exactly the PDF the interviewee read.
+    assert signed.pdf.startswith(shown.pdf)
+    assert interview.get(world.store, world.statement.id).state is StatementState.SEALED
 
 
 def test_every_page_must_be_signed(world: World, tmp_path: Path) -> None:
@@ -192,9 +213,9 @@ def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: P
                                     ReadBackSignatures(pages, handwritten(digests)))
 
     plain = render_png(pages[0].capture, dpi=signing.SIGNATURE_DPI)
-    with Image.open(io.BytesIO(with_fingerprint_png(plain, fingerprint.png))) as both, \
-            Image.open(io.BytesIO(plain)) as alone:
-        expected, without = both.size, alone.size
+    with Image.open(io.BytesIO(plain)) as alone:
+        expected = with_fingerprint(alone, fingerprint.png).size
+        without = alone.size
     listing = subprocess.run([poppler_tool("pdfimages"), "-list", "-"], input=signed.pdf,
                              capture_output=True, check=True).stdout.decode()
     sizes = {(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])}
