@@ -104,7 +104,7 @@ def _atoms(text: str, size: float, width: float) -> list[str]:
     return out
 
 
-def _wrap_one(text: str, size: float, width: float) -> list[str]:
+def _wrap_one(text: str, size: float, width: float) -> list[tuple[str, float]]:
     # A line is a run atoms[start:stop]. Where it must end is found by bisecting the running
     # sum of widths (then checked with the line's own sum) rather than by a Python step per
     # character: the layout is work a bare PDF script does not do (issue 13).
@@ -143,17 +143,29 @@ def _wrap_one(text: str, size: float, width: float) -> list[str]:
             carry = over
         lines.append((start, carry))
         start, placed = carry, over + 1
-    result = ["".join(atoms[a:b]).strip() for a, b in lines]
-    return [line for line in result if line] or [""]
+    result = []
+    for a, b in lines:
+        while a < b and atoms[a].isspace():  # a line neither starts nor ends with a space
+            a += 1
+        while b > a and atoms[b - 1].isspace():
+            b -= 1
+        if a < b:
+            result.append(("".join(atoms[a:b]), sum(widths[a:b])))
+    return result or [("", 0.0)]
+
+
+def wrap_measured(text: str, size: float, width: float) -> list[tuple[str, float]]:
+    """`wrap`, with each line's width in points (what justifying it needs)."""
+    register_fonts()
+    out: list[tuple[str, float]] = []
+    for part in text.replace("\r\n", "\n").replace("\t", " ").split("\n"):
+        out.extend(_wrap_one(part, size, width))
+    return out
 
 
 def wrap(text: str, size: float, width: float) -> list[str]:
     """Break `text` into lines no wider than `width` points in the statement font."""
-    register_fonts()
-    out: list[str] = []
-    for part in text.replace("\r\n", "\n").replace("\t", " ").split("\n"):
-        out.extend(_wrap_one(part, size, width))
-    return out
+    return [line for line, _width in wrap_measured(text, size, width)]
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,7 @@ class TextItem:
     style: str = "body"  # body | title | hint | small
     align: str = "left"  # left | centre | right (x is the anchor)
     justify: float = 0.0  # > 0: spread the characters to fill this width (CJK justification)
+    natural_width: float = 0.0  # > 0: the text's own width, as the layout measured it
 
 
 @dataclass
@@ -214,25 +227,25 @@ class Flow:
             self.y = max(FRAME.y, self.y - height)
 
     def line(self, text: str, size: float, leading: float, style: str = "body",
-             align: str = "left", justify: float = 0.0) -> None:
+             align: str = "left", justify: float = 0.0, natural_width: float = 0.0) -> None:
         if self.room < leading:
             self.new_page()
         x = {"left": FRAME.x, "centre": FRAME.x + FRAME.w / 2, "right": FRAME.right}[align]
         self.page.texts.append(TextItem(x, baseline_in(self.y, size, leading), text, size,
-                                        style, align, justify))
+                                        style, align, justify, natural_width))
         self.y -= leading
 
     def paragraph(self, text: str, size: float, leading: float, style: str = "body",
                   space_before: float = 0.0) -> None:
-        lines = wrap(text, size, FRAME.w)
+        lines = wrap_measured(text, size, FRAME.w)
         self.space(space_before)
         # No orphan: a paragraph's first line does not stand alone at the foot of a page.
         if len(lines) > 1 and self.room < 2 * leading:
             self.new_page()
-        for i, text_line in enumerate(lines):
+        for i, (text_line, natural_width) in enumerate(lines):
             # Every line but a paragraph's last is justified to the frame, as in print.
             self.line(text_line, size, leading, style, justify=FRAME.w if i < len(lines) - 1
-                      else 0.0)
+                      else 0.0, natural_width=natural_width)
 
     def block(self, height: float, draw: Callable[[Page, float], None]) -> None:
         """A fixed block that is never split: `draw(page, top)` places its content."""

@@ -311,7 +311,7 @@ def _draw_texts(canvas: Canvas, items: list[TextItem]) -> None:
         if item.style == "title":  # the font has no bold face: fill and stroke the outlines
             spacing = 4.0
         elif item.justify > 0 and len(item.text) > 1:
-            slack = item.justify - text_width(item.text, item.size)
+            slack = item.justify - (item.natural_width or text_width(item.text, item.size))
             if 0 < slack < item.size * 2:  # never stretch a short line across the page
                 spacing = slack / (len(item.text) - 1)
         if spacing != char_space:
