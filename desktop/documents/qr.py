@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
-from operator import itemgetter
+from functools import cache, cached_property, lru_cache, partial
+from itertools import chain, zip_longest
+from operator import is_not, itemgetter
 from typing import Any
 
 from reportlab.graphics.barcode import qrencoder
@@ -32,6 +33,9 @@ _QR_BORDER = 4
 # of the QR's cost. Mask 0 (a checkerboard) breaks up runs and blocks well; every page of the
 # render test's statements decodes with an independent decoder (tests/documents/test_qr.py).
 QR_MASK = 0
+
+
+_present = partial(is_not, None)  # a filter that drops the gaps zip_longest leaves
 
 
 def _gf_tables() -> tuple[list[int], list[int]]:
@@ -140,9 +144,10 @@ def _qr_codewords(code: Any) -> list[int]:
         ec_blocks.append(_rs_remainder(chunk, block.totalCount - block.dataCount))
     out: list[int] = []
     for group in (data_blocks, ec_blocks):
-        for i in range(max(len(b) for b in group)):
-            out.extend(b[i] for b in group if i < len(b))
+        # Column by column; shorter blocks simply end (zip_longest fills in None).
+        out.extend(filter(_present, chain.from_iterable(zip_longest(*group))))
     return out
+
 
 
 @dataclass(frozen=True)
