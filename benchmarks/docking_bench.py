@@ -18,6 +18,10 @@ the same lock with nothing running (after one untimed lock that builds the widge
 
     python3 benchmarks/docking_bench.py [--size-mib N] [--saves N] [--locks N] [--smoke]
 
+The disk here switches between a fast state and one where every fsync takes milliseconds,
+which changes both the idle anchor and the interference: `disk_fsync_4k_p50_ms` (a 4 KiB write
++ fsync beside the store, median of 16, before and after) and `disk_state` say which was seen.
+
 `--smoke` (64 MiB, a few dozen saves) is what CI runs. Prints one JSON object on its last
 line. No wall-clock assertion: `meets_target` is information for people; the exit code only
 says the benchmark itself ran correctly (the docking completed, every save is durable).
@@ -66,6 +70,23 @@ TARGET_LOCK_MS = 200.0
 PASSWORD = "Bench-docking-2026!"
 VIDEOS = 4  # the emulated recorder's volume: four videos, two photos, one sound
 PAUSE_S = 0.01  # between two autosaves, as typing spaces them (not part of what is timed)
+
+
+def fsync_probe(directory: Path) -> float:
+    """Median latency (ms) of a 4 KiB write + fsync in `directory`: which disk state this is."""
+    path = directory / "fsync-probe.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        latencies = []
+        for i in range(16):
+            os.pwrite(fd, os.urandom(4096), i * 4096)
+            start = time.perf_counter()
+            os.fsync(fd)
+            latencies.append((time.perf_counter() - start) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return round(sorted(latencies)[len(latencies) // 2], 3)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -157,6 +178,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="docking-bench-") as scratch:
         root = Path(scratch)
+        probes = [fsync_probe(root)]
         store, turn_id = make_store(root / "store")
         bg = Background()
         ctx = AppContext(StorePaths(root / "store"), bg, clock=store.clock)
@@ -223,6 +245,7 @@ def main() -> int:
             inside_during = typist.inside[len(inside_idle):]
             idle += [typist.save() for _ in range(idle_saves - len(idle))]
             bg.drain()
+            probes.append(fsync_probe(root))
             with store.reading() as conn:
                 durable = conn.execute("SELECT text FROM current_turns WHERE id = ?",
                                        (turn_id,)).fetchone()[0] == typist.text
@@ -258,6 +281,9 @@ def main() -> int:
         "target_lock_ms": TARGET_LOCK_MS,
         "lock_idle_ms": round(lock_idle, 1),
         "saves_durable": durable,
+        "disk_fsync_4k_p50_ms": probes,
+        # In the slow state every fsync takes about 4 ms; in the fast one well under 1 ms.
+        "disk_state": "fast" if max(probes) < 1.0 else "slow" if min(probes) >= 1.0 else "mixed",
         "meets_target": ratio <= TARGET_RATIO and worst_lock is not None
         and worst_lock <= TARGET_LOCK_MS,
         "cpus": os.cpu_count(),
