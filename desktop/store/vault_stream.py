@@ -497,8 +497,11 @@ class VaultWriter:
 
     def finish(self) -> StoredBlob:
         """Encrypt the last segment, make the blob durable under its content name, return it."""
-        self._check_open()
+        if self._closed:
+            raise ValueError("the vault writer is closed")
         try:
+            if self._failed.is_set():  # a stage failed after the last byte came in
+                self._raise_stage_error()
             if self._cur is not None and self._cur_n:
                 if self._full is not None:
                     self._dispatch(self._full, self._segment_size, False)

@@ -7,6 +7,7 @@ import io
 import os
 import random
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -383,6 +384,29 @@ def test_write_failure_in_worker_thread_propagates(
     monkeypatch.setattr(vault_stream, "_write_all", failing)
     with pytest.raises(UserError, match="disk is full"):  # said plainly (issue 11 §6)
         encrypt_file(io.BytesIO(_data(20 * MIB)), tmp_path, KEY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_failure_after_the_last_byte_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while the last segments are still being written: `finish` says so and
+    leaves no temporary behind (it once raised before cleaning up)."""
+    from desktop.store import vault_stream
+    from desktop.store.vault_stream import VaultWriter
+
+    def full(fd: int, view: memoryview) -> None:
+        raise OSError(28, "No space left on device")
+
+    writer = VaultWriter(tmp_path, KEY)  # its header is written
+    monkeypatch.setattr(vault_stream, "_write_all", full)  # then the disk is full
+    writer.write(_data(5 * MIB))  # the first segments go to the stages and fail
+    deadline = time.monotonic() + 30
+    while not writer._failed.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer._failed.is_set()
+    with pytest.raises(UserError, match="disk is full"):
+        writer.finish()
     assert list(tmp_path.iterdir()) == []
 
 
