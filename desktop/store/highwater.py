@@ -13,10 +13,13 @@ otherwise acknowledged saves were lost and the store is refused. See
 docs/decisions/0018-anchor-and-high-water-mark.md.
 
 The file holds two fixed-size slots; a mark of size n goes to slot n % 2 with one
-write + fsync. Each slot carries its own MAC, so a write torn by a power cut invalidates at
-most one slot and the other one still holds an earlier committed mark. The mark is only
-ever written *after* the commit it describes, so it never claims more than the store holds
-(a crash between the two leaves it behind, which only narrows what it can prove).
+write, made durable by an fsync on a thread of its own (decision 18, amendment): the save the
+officer waits for does not wait for a second disk flush, and the mark is on the disk a few
+milliseconds later. The mark that makes the store require one is written durably first.
+Each slot carries its own MAC, so a write torn by a power cut invalidates at most one slot
+and the other one still holds an earlier committed mark. The mark is only ever written
+*after* the commit it describes, so it never claims more than the store holds (a crash
+between the two leaves it behind, which only narrows what it can prove).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import hashlib
 import hmac
 import os
 import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,9 +100,15 @@ class MarkWriter:
         self.path = path
         self._key = key
         self._fd: int | None = None
+        self._flush_wanted = threading.Event()
+        self._stopping = False
+        self._flusher: threading.Thread | None = None
 
-    def write(self, mark: Mark) -> None:
-        """Write `mark` durably (one pwrite + fsync into slot size % 2)."""
+    def write(self, mark: Mark, *, wait: bool = False) -> None:
+        """Write `mark` into slot size % 2. With `wait` it is durable on return; otherwise
+        the flusher thread makes it durable (a power cut in those few milliseconds leaves an
+        earlier mark, which only narrows what the mark proves: it never claims more than the
+        store holds, since it is written after the commit it describes)."""
         if self._fd is None:
             created = not self.path.exists()
             flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
@@ -107,10 +117,36 @@ class MarkWriter:
                 fsync_directory(self.path.parent)
         os.lseek(self._fd, (mark.size % 2) * SLOT_SIZE, os.SEEK_SET)
         os.write(self._fd, encode_slot(self._key, mark))
-        os.fsync(self._fd)
+        if wait:
+            os.fsync(self._fd)
+            return
+        if self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush_loop, args=(self._fd,),
+                                             name="highwater-flush", daemon=True)
+            self._flusher.start()
+        self._flush_wanted.set()
+
+    def _flush_loop(self, fd: int) -> None:
+        """fsync the file whenever marks were written since the last one (they coalesce)."""
+        while True:
+            self._flush_wanted.wait()
+            self._flush_wanted.clear()
+            if self._stopping:
+                return
+            with contextlib.suppress(OSError):  # the next mark, or close, tries again
+                os.fsync(fd)
 
     def close(self) -> None:
+        """Make the last mark durable and close the file."""
+        if self._flusher is not None:
+            self._stopping = True
+            self._flush_wanted.set()
+            self._flusher.join()
+            self._flusher = None
+            self._stopping = False
         if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fd)
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None

@@ -192,14 +192,15 @@ class Store:
                                                    mark_key(self._data_key, self.store_id))
         return self.continuity
 
-    def _advance_mark(self) -> None:
-        """Record the committed log in the high-water mark (never on a suspect store)."""
+    def _advance_mark(self, *, wait: bool = False) -> None:
+        """Record the committed log in the high-water mark (never on a suspect store); with
+        `wait`, durably before returning."""
         if self.suspect:
             return
         try:
             with guarded():
                 mark = Mark(audit.size(self.conn), audit.root(self.conn))
-            self._mark.write(mark)
+            self._mark.write(mark, wait=wait)
         except (OSError, UserError):
             # The commit stands; a mark left behind only narrows what it proves (the next
             # commit tries again). Never tell the officer a committed save failed.
@@ -211,7 +212,9 @@ class Store:
         self._mark_started = True
         if self.suspect:
             return
-        self._advance_mark()
+        # Durable before the store says a mark exists: otherwise a power cut could leave the
+        # flag without the mark, which the next login would take for a lost WAL.
+        self._advance_mark(wait=True)
         with guarded():
             if mark_required(self.conn):
                 return
