@@ -13,13 +13,13 @@ otherwise acknowledged saves were lost and the store is refused. See
 docs/decisions/0018-anchor-and-high-water-mark.md.
 
 The file holds two fixed-size slots; a mark of size n goes to slot n % 2 with one
-write, made durable by an fsync on a thread of its own (decision 18, amendment): the save the
-officer waits for does not wait for a second disk flush, and the mark is on the disk a few
-milliseconds later. The mark that makes the store require one is written durably first.
-Each slot carries its own MAC, so a write torn by a power cut invalidates at most one slot
-and the other one still holds an earlier committed mark. The mark is only ever written
-*after* the commit it describes, so it never claims more than the store holds (a crash
-between the two leaves it behind, which only narrows what it can prove).
+write, made durable by an fsync on a thread of its own, at most every half second (decision
+18, amendment): the save the officer waits for does not wait for a second disk flush, and
+the mark is on the disk within half a second. The mark that makes the store require one is
+written durably first. Each slot carries its own MAC, so a write torn by a power cut
+invalidates at most one slot and the other one still holds an earlier committed mark. The
+mark is only ever written *after* the commit it describes, so it never claims more than the
+store holds (a crash between the two leaves it behind, which only narrows what it proves).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from desktop.store.files import fsync_directory
 MAGIC = b"SRHWM\x00\x01\x00"
 _SLOT = struct.Struct(">8sQ32s32s")  # magic, audit size, root hash, HMAC-SHA256
 SLOT_SIZE = 128
+# Marks written within this time of a flush are flushed together (decision 18, amendment).
+FLUSH_INTERVAL_S = 0.5
 META_FLAG = "highwater_mark"  # set in the store once a mark exists: from then it must
 
 
@@ -101,7 +103,7 @@ class MarkWriter:
         self._key = key
         self._fd: int | None = None
         self._flush_wanted = threading.Event()
-        self._stopping = False
+        self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
 
     def write(self, mark: Mark, *, wait: bool = False) -> None:
@@ -127,23 +129,28 @@ class MarkWriter:
         self._flush_wanted.set()
 
     def _flush_loop(self, fd: int) -> None:
-        """fsync the file whenever marks were written since the last one (they coalesce)."""
+        """fsync the file when marks were written, at most once per `FLUSH_INTERVAL_S`: on
+        most file systems one file's fsync and the store's next commit queue behind the same
+        journal flush, so a flush per save would still cost the next save its time."""
         while True:
             self._flush_wanted.wait()
-            self._flush_wanted.clear()
-            if self._stopping:
+            if self._stop.is_set():
                 return
+            self._flush_wanted.clear()
             with contextlib.suppress(OSError):  # the next mark, or close, tries again
                 os.fsync(fd)
+            if self._stop.wait(FLUSH_INTERVAL_S):
+                return
 
     def close(self) -> None:
         """Make the last mark durable and close the file."""
         if self._flusher is not None:
-            self._stopping = True
+            self._stop.set()
             self._flush_wanted.set()
             self._flusher.join()
             self._flusher = None
-            self._stopping = False
+            self._stop.clear()
+            self._flush_wanted.clear()
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.fsync(self._fd)
