@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import secrets
 import statistics
@@ -51,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import sqlcipher3
 
+from benchmarks.common import fsync_p50_ms
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, AuditEvent, Outcome
 from desktop.store import audit
@@ -360,23 +360,6 @@ def proofs_and_verify(conn: Any, actor: str, rng: random.Random, reps: int) -> d
     return result
 
 
-def fsync_floor(directory: Path, rounds: int = 20) -> float:
-    """p50 (ms) of a 4 KiB append + fsync on the stores' disk: which disk state the run saw."""
-    path = directory / "fsync.probe"
-    samples = []
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for _ in range(rounds):
-            start = time.perf_counter()
-            os.write(fd, b"\0" * 4096)
-            os.fsync(fd)
-            samples.append(time.perf_counter() - start)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return round(statistics.median(samples) * 1000, 3)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -394,7 +377,7 @@ def main() -> int:
     rng = random.Random(SEED)
     actor, events = make_events(count, rng)
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="audit-bench-") as scratch:
-        floor = fsync_floor(Path(scratch))
+        floor = fsync_p50_ms(Path(scratch))
         durable, conn = durable_rates(Path(scratch), events, actor, batch, block)
         try:
             proofs = proofs_and_verify(conn, actor, rng, reps)

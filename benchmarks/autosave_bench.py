@@ -68,6 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import sqlcipher3
 
+from benchmarks.common import fsync_p50_ms
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
     Case,
@@ -334,23 +335,6 @@ def disk_state(before_ms: float, after_ms: float) -> str:
     return states[0] if states[0] == states[1] else f"{states[0]}->{states[1]}"
 
 
-def fsync_floor(directory: Path, rounds: int) -> float:
-    """p50 of a 4 KiB append + fsync on the same disk: the floor under any durable commit."""
-    path = directory / "fsync.probe"
-    samples = []
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for _ in range(rounds):
-            start = time.perf_counter_ns()
-            os.write(fd, b"\0" * 4096)
-            os.fsync(fd)
-            samples.append(time.perf_counter_ns() - start)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return round(percentile(samples, 0.5), 3)
-
-
 def check_same_data(systems: list[System]) -> dict[str, Any]:
     """Both stores hold the same revisions and audit trail shape, and each trail verifies."""
     facts = {}
@@ -439,7 +423,7 @@ def main() -> int:
             if not cipher_pragmas:
                 cipher_pragmas.update(pragmas(systems[0].conn))
         cipher_conn, marked_conn, plain_conn = (system.conn for system in systems)
-        floor = fsync_floor(root, 20 if args.smoke else 200)
+        floor = fsync_p50_ms(root, 20 if args.smoke else 200)
         bulk_texts = [plan[i % len(plan)].text for i in range(bulk)]
         bulk_ns: dict[str, tuple[int, int]] = {}
         try:
@@ -453,7 +437,7 @@ def main() -> int:
                 for system in order if number % 2 == 0 else reversed(order):
                     system.run(chunk, record=True)
             data = check_same_data(systems)
-            floor_after = fsync_floor(root, 20 if args.smoke else 200)
+            floor_after = fsync_p50_ms(root, 20 if args.smoke else 200)
             for system in (systems[0], systems[2], systems[2], systems[0]):  # ABBA, the best
                 took = bulk_insert(system.conn, system.actor, bulk_texts)
                 bulk_ns[system.name] = min(bulk_ns.get(system.name, took), took)

@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from benchmarks.common import fsync_p50_ms
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
@@ -70,23 +73,6 @@ TARGET_LOCK_MS = 200.0
 PASSWORD = "Bench-docking-2026!"
 VIDEOS = 4  # the emulated recorder's volume: four videos, two photos, one sound
 PAUSE_S = 0.01  # between two autosaves, as typing spaces them (not part of what is timed)
-
-
-def fsync_probe(directory: Path) -> float:
-    """Median latency (ms) of a 4 KiB write + fsync in `directory`: which disk state this is."""
-    path = directory / "fsync-probe.bin"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        latencies = []
-        for i in range(16):
-            os.pwrite(fd, os.urandom(4096), i * 4096)
-            start = time.perf_counter()
-            os.fsync(fd)
-            latencies.append((time.perf_counter() - start) * 1000)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return round(sorted(latencies)[len(latencies) // 2], 3)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -178,7 +164,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="docking-bench-") as scratch:
         root = Path(scratch)
-        probes = [fsync_probe(root)]
+        probes = [fsync_p50_ms(root)]
         store, turn_id = make_store(root / "store")
         bg = Background()
         ctx = AppContext(StorePaths(root / "store"), bg, clock=store.clock)
@@ -245,7 +231,7 @@ def main() -> int:
             inside_during = typist.inside[len(inside_idle):]
             idle += [typist.save() for _ in range(idle_saves - len(idle))]
             bg.drain()
-            probes.append(fsync_probe(root))
+            probes.append(fsync_p50_ms(root))
             with store.reading() as conn:
                 durable = conn.execute("SELECT text FROM current_turns WHERE id = ?",
                                        (turn_id,)).fetchone()[0] == typist.text

@@ -39,7 +39,6 @@ import argparse
 import functools
 import json
 import math
-import os
 import random
 import statistics
 import sys
@@ -52,6 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from benchmarks.common import fsync_p50_ms
 from benchmarks.search_bench import build as build_statements
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, AuditEvent, Case, Role, StatementKind, TurnKind
@@ -98,23 +98,6 @@ def timed(function: Callable[[], Any], repeat: int) -> tuple[dict[str, float], l
     return {"p50_ms": ms(statistics.median(walls)),
             "p95_ms": ms(walls[min(len(walls) - 1, math.ceil(0.95 * len(walls)) - 1)]),
             "cpu_p50_ms": ms(statistics.median(cpus))}, results
-
-
-def fsync_floor(directory: Path, rounds: int = 20) -> float:
-    """p50 of a 4 KiB append + fsync on the store's disk: which disk state this run saw."""
-    path = directory / "fsync.probe"
-    samples = []
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for _ in range(rounds):
-            start = time.perf_counter()
-            os.write(fd, b"\0" * 4096)
-            os.fsync(fd)
-            samples.append(time.perf_counter() - start)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return ms(statistics.median(samples))
 
 
 # Fixture --------------------------------------------------------------------------------
@@ -363,14 +346,14 @@ def main() -> int:
     rng = random.Random(SEED)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        floor = fsync_floor(Path(tmp))
+        floor = fsync_p50_ms(Path(tmp))
         for scale in scales:
             workdir = Path(tmp) / str(scale)
             workdir.mkdir()
             paths, statement_id, fixture = build(workdir, scale, rng)
             # The disk here swings between a fast and a slow fsync state: say which one
             # each scale's durable measures saw.
-            disk = fsync_floor(workdir)
+            disk = fsync_p50_ms(workdir)
             measures = measure(paths, statement_id, workdir, rng, args.smoke)
             runs.append({"scale": scale, "fixture": fixture, "disk_fsync_4k_p50_ms": disk,
                          "measures": measures})

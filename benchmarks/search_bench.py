@@ -39,7 +39,6 @@ import argparse
 import collections
 import functools
 import json
-import os
 import random
 import re
 import shutil
@@ -58,6 +57,7 @@ import sqlcipher3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from benchmarks.common import fsync_p50_ms
 from desktop.store import search as search_module
 from desktop.store.connection import open_database
 
@@ -463,23 +463,6 @@ def whole_interview(conn: Any, rng: random.Random) -> dict[str, float]:
     return {"stale_turns": count, "refresh_ms": round(wall, 2), "refresh_cpu_ms": round(cpu, 2)}
 
 
-def fsync_latency(directory: Path, rounds: int = 20) -> float:
-    """Median ms of a 4 KiB append + fsync on the store's disk (which disk state we saw)."""
-    path = directory / "fsync.probe"
-    samples = []
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for _ in range(rounds):
-            start = time.perf_counter()
-            os.write(fd, b"\0" * 4096)
-            os.fsync(fd)
-            samples.append((time.perf_counter() - start) * 1000)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return round(statistics.median(samples), 3)
-
-
 def build_store(path: Path, statements: int, report: dict[str, Any]) -> None:
     conn = open_database(path, KEY, create=True)
     rng = random.Random(SEED)
@@ -506,7 +489,7 @@ def main() -> None:
     report: dict[str, Any] = {"benchmark": "search", "sqlite": sqlcipher3.sqlite_version}
     with tempfile.TemporaryDirectory(dir=args.db.parent if args.db else None) as scratch:
         path = Path(scratch) / "bench.db"
-        report["fsync_4k_ms"] = fsync_latency(Path(scratch))
+        report["fsync_4k_ms"] = fsync_p50_ms(Path(scratch))
         if args.db and args.db.exists():
             shutil.copyfile(args.db, path)
             report["built_by"] = f"copy of {args.db}"

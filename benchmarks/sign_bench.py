@@ -35,7 +35,6 @@ import argparse
 import io
 import json
 import logging
-import os
 import statistics
 import sys
 import tempfile
@@ -55,6 +54,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.stamp import StaticStampStyle
 
+from benchmarks.common import fsync_p50_ms
 from desktop.documents.capture import PageSignature, ReadBackSignatures, render_png
 from desktop.documents.stamps import officer_stamp, text_stamp
 from desktop.documents.synthetic_signature import synthetic_signature
@@ -85,21 +85,6 @@ PHRASES = [
     "车辆登记在我本人名下，行驶证编号为330100-2026-0042，保险单号PICC-ZJ-98765。",
     "以后我会注意遵守规定，把车停到指定的停车位或者公共停车场里，不再占用人行道。",
 ]
-
-
-def fsync_latency_ms(directory: Path, samples: int = 5) -> float:
-    """Median time of a 4 KiB write + fsync in `directory` (which disk state this run saw)."""
-    path = directory / "fsync-probe"
-    times = []
-    with open(path, "wb") as handle:
-        for _ in range(samples):
-            start = time.perf_counter()
-            handle.write(os.urandom(4096))
-            handle.flush()
-            os.fsync(handle.fileno())
-            times.append(time.perf_counter() - start)
-    path.unlink()
-    return statistics.median(times) * 1000
 
 
 @dataclass
@@ -294,7 +279,7 @@ def main() -> int:
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
         workdir = Path(tmp)
-        fsync_ms = fsync_latency_ms(workdir)
+        fsync_ms = fsync_p50_ms(workdir)
         bench = setup(workdir)
         try:
             given = anchor_input(bench, bench.statement())
