@@ -247,8 +247,8 @@ def provision_world_keys(world: World) -> UnitKeys:
     return world.unit_keys
 
 
-def sign_as_team(world: World, signatures: object, statement_id: str | None = None,
-                 **kwargs: object) -> Any:
+def sign_as_team(world: World, signatures: Any, statement_id: str | None = None,
+                 **kwargs: Any) -> Any:
     """`sign_statement` with every officer authenticating with their own password and the
     administrator applying the seal (keys from `provision_world_keys`)."""
     from desktop.services import signing
@@ -259,6 +259,6 @@ def sign_as_team(world: World, signatures: object, statement_id: str | None = No
                                custodian_id=world.admin.id)
     try:
         return signing.sign_statement(world.store, statement_id, signatures, team=team,
-                                      **kwargs)  # type: ignore[arg-type]
+                                      **kwargs)
     finally:
         team.close()

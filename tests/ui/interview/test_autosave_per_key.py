@@ -2,6 +2,8 @@
 revision of its own, the indicator never says "Saved" before the store acknowledged the text
 shown, and it keeps its size whatever it says (so it does not make the turns lay out again).
 The typing benchmark's own check refuses a run in which the saved text is not what is shown.
+Once typing pauses, the search index catches up with what was saved, so a later search has
+nothing left to index while the officer waits.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pytestqt.qtbot import QtBot
 
 from benchmarks.typing_bench import saved_as_shown
 from desktop.services import interview
+from desktop.services import search as search_service
+from desktop.store import search
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
@@ -67,3 +71,22 @@ def test_every_key_is_saved_on_its_own_and_only_then_shown_saved(
 def test_the_typing_benchmark_fails_when_saved_is_not_shown(
         saved: str, shown: str, saves: int, keys: int, passes: bool) -> None:
     assert saved_as_shown(saved, shown, saves, keys) is passes
+
+
+def test_the_index_catches_up_once_typing_pauses(
+        async_ctx: AppContext, world: World, qtbot: QtBot) -> None:
+    ws = InterviewWorkspace(async_ctx, world.case.id, world.statement.id)
+    qtbot.addWidget(ws)
+    ws.show()
+    qtbot.waitUntil(lambda: len(ws.turns.rows) == len(world.statement.turns))
+    ws.autosaver.delay_ms = 0
+    ws.autosaver.index_delay_ms = 50
+    row = ws.turns.rows[1]
+    type_text(row.editor, "蓝色雨棚")
+    qtbot.waitUntil(lambda: not ws.autosaver.busy())
+    # The save only marked the turn stale (decision 7); the pause lets the index catch up.
+    qtbot.waitUntil(lambda: not async_ctx.bg.call(lambda: search.has_stale(world.store.conn)),
+                    timeout=5000)
+    assert async_ctx.bg.call(lambda: search_service.catch_up(world.store)) == 0
+    hits = async_ctx.bg.call(lambda: search.search(world.store.conn, "蓝色雨棚", 20))
+    assert [hit.statement_id for hit in hits] == [world.statement.id]
