@@ -5,7 +5,6 @@ close, are durable before the call returns (decision 18, amendment)."""
 from __future__ import annotations
 
 import os
-import stat
 import threading
 import time
 from pathlib import Path
@@ -22,18 +21,28 @@ def _root(n: int) -> bytes:
 
 
 class FsyncSpy:
-    """Records which thread flushed the mark file (directories are flushed elsewhere) and can
-    hold a flush back until released."""
+    """Records which thread flushed the mark file at `path` and can hold its flush back until
+    released. Other files are let through untouched: other stores' flusher threads may still
+    be running in the same process."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.path = path
         self.threads: list[str] = []
         self.released = threading.Event()
         self.released.set()
         self._real = os.fsync
         monkeypatch.setattr(os, "fsync", self._fsync)
 
+    def _is_ours(self, fd: int) -> bool:
+        try:
+            ours = self.path.stat()
+        except FileNotFoundError:
+            return False
+        theirs = os.fstat(fd)
+        return (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino)
+
     def _fsync(self, fd: int) -> None:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
+        if self._is_ours(fd):
             self.released.wait(10)
             self.threads.append(threading.current_thread().name)
         self._real(fd)
@@ -41,8 +50,8 @@ class FsyncSpy:
 
 def test_a_mark_is_readable_at_once_and_flushed_by_the_flusher(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spy = FsyncSpy(monkeypatch)
     path = tmp_path / "highwater"
+    spy = FsyncSpy(monkeypatch, path)
     writer = MarkWriter(path, KEY)
     spy.released.clear()
     writer.write(Mark(7, _root(7)))
@@ -62,7 +71,7 @@ def test_a_mark_is_readable_at_once_and_flushed_by_the_flusher(
 
 def test_a_waited_mark_is_flushed_before_write_returns(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spy = FsyncSpy(monkeypatch)
+    spy = FsyncSpy(monkeypatch, tmp_path / "highwater")
     writer = MarkWriter(tmp_path / "highwater", KEY)
     writer.write(Mark(3, _root(3)), wait=True)
     assert spy.threads == [threading.current_thread().name]
