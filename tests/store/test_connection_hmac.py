@@ -1,9 +1,11 @@
-"""The page HMAC of the store file: new stores use HMAC_SHA256, older ones keep working.
+"""The page format of the store file: new stores use HMAC_SHA256 and 2 KiB pages, older ones
+keep working.
 
-Stores created before issue 13 were written with SQLCipher 4's defaults (HMAC_SHA512).
-`open_database` reads them with that setting and leaves them as they are (decision 7); these
-tests make such a store from a real one, re-encrypted with the raw pragmas, and use it
-through the real login, save, read and search-repair paths.
+Stores created before issue 13 were written with SQLCipher 4's defaults (HMAC_SHA512, 4 KiB
+pages), and for a while during it with HMAC_SHA256 and 4 KiB pages. `open_database` reads
+each with its own format and leaves it as it is (decision 7); these tests make such stores
+from a real one, re-encrypted with the raw pragmas, and use them through the real login,
+save, read and search-repair paths.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import pytest
 import sqlcipher3
 
 from desktop.services import interview
-from desktop.store.connection import LEGACY_HMAC, PAGE_HMAC, StoreDamaged, open_database
+from desktop.store.connection import (
+    LEGACY_HMAC,
+    LEGACY_PAGE_SIZE,
+    PAGE_HMAC,
+    PAGE_SIZE,
+    StoreDamaged,
+    open_database,
+)
 from desktop.store.keyfile import load_key_file
 from desktop.store.keys import unwrap_with_password
 from desktop.store.store import StorePaths, unlock
@@ -32,18 +41,25 @@ def raw_key(key: bytes) -> str:
     return f"\"x'{key.hex()}'\""
 
 
-def hmac_of(database: Path, key: bytes) -> list[str]:
-    """The page HMAC settings with which the file's pages verify (raw pragmas, read only)."""
+Format = tuple[str, int]  # page HMAC, page size
+NEW: Format = (PAGE_HMAC, PAGE_SIZE)
+OLD_FORMATS: list[Format] = [(LEGACY_HMAC, LEGACY_PAGE_SIZE), (PAGE_HMAC, LEGACY_PAGE_SIZE)]
+ALL_FORMATS: list[Format] = [NEW, *OLD_FORMATS]
+
+
+def formats_of(database: Path, key: bytes) -> list[Format]:
+    """The page formats with which the file's pages verify (raw pragmas, read only)."""
     found = []
-    for hmac in (PAGE_HMAC, LEGACY_HMAC):
+    for hmac, page_size in ALL_FORMATS:
         conn = sqlcipher3.connect(f"file:{database}?mode=ro", uri=True)
         try:
             conn.execute(f"PRAGMA key = {raw_key(key)}")
             conn.execute("PRAGMA cipher_log_level = NONE")
             conn.execute(f"PRAGMA cipher_hmac_algorithm = {hmac}")
+            conn.execute(f"PRAGMA cipher_page_size = {page_size:d}")
             if not conn.execute("PRAGMA cipher_integrity_check").fetchall():
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                found.append(hmac)
+                found.append((hmac, page_size))
         except sqlcipher3.DatabaseError:
             pass
         finally:
@@ -51,17 +67,19 @@ def hmac_of(database: Path, key: bytes) -> list[str]:
     return found
 
 
-def make_legacy(database: Path, key: bytes) -> None:
-    """Re-encrypt the closed store at `database` as SQLCipher 4's defaults wrote it before
-    issue 13 (HMAC_SHA512), keeping every page's content and the schema version."""
+def make_old(database: Path, key: bytes, old: Format) -> None:
+    """Re-encrypt the closed store at `database` in an older page format, keeping every
+    page's content and the schema version."""
     legacy = database.with_name("legacy.db")
     conn = sqlcipher3.connect(str(database), isolation_level=None)
     try:
         conn.execute(f"PRAGMA key = {raw_key(key)}")
         conn.execute(f"PRAGMA cipher_hmac_algorithm = {PAGE_HMAC}")
+        conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE:d}")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         conn.execute(f"ATTACH DATABASE ? AS legacy KEY {raw_key(key)}", (str(legacy),))
-        conn.execute(f"PRAGMA legacy.cipher_hmac_algorithm = {LEGACY_HMAC}")
+        conn.execute(f"PRAGMA legacy.cipher_hmac_algorithm = {old[0]}")
+        conn.execute(f"PRAGMA legacy.cipher_page_size = {old[1]:d}")
         conn.execute("SELECT sqlcipher_export('legacy')")
         conn.execute(f"PRAGMA legacy.user_version = {version:d}")
         conn.execute("PRAGMA legacy.journal_mode = WAL")
@@ -73,20 +91,21 @@ def make_legacy(database: Path, key: bytes) -> None:
     legacy.replace(database)
 
 
-def test_a_new_store_is_written_with_hmac_sha256(world: World) -> None:
+def test_a_new_store_is_written_in_the_new_format(world: World) -> None:
     key = data_key(world.paths, world.admin.certificate_no, PASSWORD)
     world.store.close()
-    assert hmac_of(world.paths.database, key) == [PAGE_HMAC]
+    assert formats_of(world.paths.database, key) == [NEW]
 
 
-def test_a_store_from_before_issue_13_opens_saves_and_stays_as_it_was(
-        world: World, clock: FakeClock) -> None:
+@pytest.mark.parametrize("old", OLD_FORMATS)
+def test_a_store_in_an_older_format_opens_saves_and_stays_as_it_was(
+        world: World, clock: FakeClock, old: Format) -> None:
     key = data_key(world.paths, world.admin.certificate_no, PASSWORD)
     turn = world.statement.turns[-1]
     interview.save_turn(world.store, turn.id, "答：写于旧设置之前。")
     world.store.close()
-    make_legacy(world.paths.database, key)
-    assert hmac_of(world.paths.database, key) == [LEGACY_HMAC]
+    make_old(world.paths.database, key, old)
+    assert formats_of(world.paths.database, key) == [old]
 
     # The real login: continuity and the audit trail check out; a save commits; the second,
     # read-only connection reads it.
@@ -100,28 +119,30 @@ def test_a_store_from_before_issue_13_opens_saves_and_stays_as_it_was(
     assert row[0] == "答：旧库里的新修改。"
     store.close()
 
-    assert hmac_of(world.paths.database, key) == [LEGACY_HMAC]  # not rewritten behind the user
+    assert formats_of(world.paths.database, key) == [old]  # not rewritten behind the user
     again = unlock(world.paths, world.admin.certificate_no, PASSWORD, clock=clock)
     assert again.continuity is not None and again.continuity.ok
     assert interview.get(again, world.statement.id).turns[-1].text == "答：旧库里的新修改。"
     again.close()
 
 
-def test_repairing_the_search_index_of_an_old_store_writes_the_new_setting(
-        world: World, clock: FakeClock) -> None:
+@pytest.mark.parametrize("old", OLD_FORMATS)
+def test_repairing_the_search_index_of_an_old_store_writes_the_new_format(
+        world: World, clock: FakeClock, old: Format) -> None:
     """The repair copies the store with VACUUM INTO, which writes a new file: it gets the
-    current setting, whatever the old file had, and the store keeps its content."""
+    current page HMAC, whatever the old file had (the page size is the file's own, which
+    VACUUM INTO keeps), and the store keeps its content."""
     key = data_key(world.paths, world.admin.certificate_no, PASSWORD)
     turn = world.statement.turns[-1]
     interview.save_turn(world.store, turn.id, "答：车停在人行道上。")
     world.store.close()
-    make_legacy(world.paths.database, key)
+    make_old(world.paths.database, key, old)
 
     store = unlock(world.paths, world.admin.certificate_no, PASSWORD, clock=clock)
     assert store.repair_search_index() >= 1
     store.close()
 
-    assert hmac_of(world.paths.database, key) == [PAGE_HMAC]
+    assert formats_of(world.paths.database, key) == [(PAGE_HMAC, old[1])]
     again = unlock(world.paths, world.admin.certificate_no, PASSWORD, clock=clock)
     assert interview.get(again, world.statement.id).turns[-1].text == "答：车停在人行道上。"
     again.close()
