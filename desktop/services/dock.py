@@ -56,8 +56,9 @@ from desktop.store import evidence as records
 from desktop.store.dockings import Docking
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.store import Store
+from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import verify_blob
-from desktop.store.vault_stream import VaultIntegrityError, VaultWriteError, encrypt_file
+from desktop.store.vault_stream import VaultWriteError, encrypt_file
 from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.amba import open_bodycam
 from hardware.bodycam.driver import BodycamDriver, ClockReading

@@ -33,8 +33,9 @@ from desktop.store.dockings import Docking
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.files import fsync_directory
 from desktop.store.store import Store
+from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to, verify_blob
-from desktop.store.vault_stream import VaultIntegrityError, VaultWriteError, encrypt_file
+from desktop.store.vault_stream import VaultWriteError, encrypt_file
 from desktop.store.vault_tidy import ingest_guard
 from hardware.bodycam.filenames import StartSource, kind_for_extension, parse_name
 

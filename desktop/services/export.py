@@ -52,8 +52,8 @@ from desktop.store.audit import AuditRecord
 from desktop.store.evidence import EvidenceRecord
 from desktop.store.files import atomic_write_bytes, fsync_directory
 from desktop.store.store import Store
+from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to
-from desktop.store.vault_stream import VaultIntegrityError
 from sync.protocol.treehead import SignedTreeHead
 
 EXPORTABLE_STATES = frozenset({StatementState.SIGNED, StatementState.SEALED})

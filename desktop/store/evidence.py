@@ -2,7 +2,7 @@
 
 The bytes of an evidence file live encrypted in the vault (`<workdir>/vault/<name>.sr1`, the
 name a keyed hash of the SHA-256,
-format in `vault_stream.py`) under a master key derived from the store's data key; the record
+format in `vault_format.py`) under a master key derived from the store's data key; the record
 here says what the file is: its hashes, size, kind, where it came from and, for body-worn
 recorder files, what the file name says about device, officer and time. Names and paths are
 kept only here, inside the encrypted database. Migration 0005 makes every record immutable.
@@ -27,7 +27,7 @@ from desktop.store import outbox
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
-from desktop.store.vault_stream import blob_name
+from desktop.store.vault_format import blob_name
 from sync.protocol.canonical import canonical_json
 from sync.protocol.records import RecordKind
 

@@ -1,6 +1,6 @@
 """Reading vault blobs back: streaming decryption in constant memory, and verification.
 
-The format is described in `vault_stream`. Only authenticated plaintext is ever released to
+The format is described in `vault_format`. Only authenticated plaintext is ever released to
 the sink; when a segment fails, the reader works out what happened (damaged segment,
 truncation after segment N, trailing data, swapped segments, wrong key) so the message names
 it, and a caller streaming to a sink must discard what it received.
@@ -22,25 +22,25 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from desktop.store.vault_stream import (
-    _FLAG_LENGTH,
-    _MAX_SEGMENTS,
+from desktop.store.vault_format import (
+    FLAG_LENGTH,
     HEADER_SIZE,
     MAGIC,
     MAX_SEGMENT_SIZE,
+    MAX_SEGMENTS,
     PREAMBLE_SIZE,
     TAG_SIZE,
     VERSION,
+    Header,
     VaultIntegrityError,
-    _check_master_key,
-    _derive,
-    _fill,
-    _Header,
-    _nonce,
-    _parse_header,
     blob_size,
+    check_master_key,
+    derive_keys,
     key_id,
+    nonce,
+    parse_header,
 )
+from desktop.store.vault_stream import _fill
 
 
 def _fail(blob: Path, problem: str) -> VaultIntegrityError:
@@ -51,7 +51,7 @@ def _fail(blob: Path, problem: str) -> VaultIntegrityError:
     )
 
 
-def _read_header(blob: Path, handle: BinaryIO, master_key: bytes) -> tuple[_Header, AESGCM]:
+def _read_header(blob: Path, handle: BinaryIO, master_key: bytes) -> tuple[Header, AESGCM]:
     preamble = handle.read(PREAMBLE_SIZE)
     if len(preamble) < PREAMBLE_SIZE:
         raise _fail(blob, _("bad header: the file is too short to be a vault blob."))
@@ -62,13 +62,13 @@ def _read_header(blob: Path, handle: BinaryIO, master_key: bytes) -> tuple[_Head
     if version != VERSION:
         raise _fail(blob, _("bad header: unsupported format version {version}.").format(
             version=version))
-    header = _parse_header(raw)
-    if flags & ~_FLAG_LENGTH or not 1 <= header.segment_size <= MAX_SEGMENT_SIZE:
+    header = parse_header(raw)
+    if flags & ~FLAG_LENGTH or not 1 <= header.segment_size <= MAX_SEGMENT_SIZE:
         raise _fail(blob, _("bad header: invalid parameters."))
     if not hmac.compare_digest(header.key_id, key_id(master_key)):
         raise _fail(blob, _("it was encrypted with a different key (or its key identifier is "
                             "damaged)."))
-    aead, mac_key = _derive(master_key, raw, header.salt)
+    aead, mac_key = derive_keys(master_key, raw, header.salt)
     expected_tag = hmac.new(mac_key, raw, hashlib.sha256).digest()
     if not hmac.compare_digest(expected_tag, preamble[HEADER_SIZE:]):
         raise _fail(blob, _("bad header: the header failed authentication."))
@@ -76,7 +76,7 @@ def _read_header(blob: Path, handle: BinaryIO, master_key: bytes) -> tuple[_Head
 
 
 def _diagnose(
-    blob: Path, aead: AESGCM, header: _Header, data: memoryview, index: int, last: bool,
+    blob: Path, aead: AESGCM, header: Header, data: memoryview, index: int, last: bool,
     scratch: memoryview, file_size: int,
 ) -> VaultIntegrityError:
     """Explain why segment `index` failed (only on the failure path, so cost is irrelevant)."""
@@ -86,7 +86,7 @@ def _diagnose(
         if n < 0:
             return False
         try:
-            aead.decrypt_into(_nonce(header.nonce_prefix, counter, flag), data, header.raw,
+            aead.decrypt_into(nonce(header.nonce_prefix, counter, flag), data, header.raw,
                               scratch[:n])
         except InvalidTag:
             return False
@@ -100,7 +100,7 @@ def _diagnose(
             index=index))
     # Reordered segments: find which position this segment was written for.
     stride = header.segment_size + TAG_SIZE
-    limit = min(_MAX_SEGMENTS, (file_size - PREAMBLE_SIZE) // stride + 2, 1 << 16)
+    limit = min(MAX_SEGMENTS, (file_size - PREAMBLE_SIZE) // stride + 2, 1 << 16)
     for counter in range(limit):
         if counter != index and (opens(counter, False) or opens(counter, True)):
             return _fail(blob, _("segments are out of order: segment {index} holds the data of "
@@ -114,7 +114,7 @@ def _diagnose(
 def _decrypt(
     blob: Path, master_key: bytes, write: Callable[[memoryview], object] | None
 ) -> str:
-    _check_master_key(master_key)
+    check_master_key(master_key)
     with blob.open("rb", buffering=0) as handle:
         header, aead = _read_header(blob, handle, master_key)
         file_size = os.fstat(handle.fileno()).st_size
@@ -136,7 +136,7 @@ _PLAIN_RING = 4  # plaintext buffers between the decrypting reader and the hash+
 def _decrypt_segments(
     blob: Path,
     handle: BinaryIO,
-    header: _Header,
+    header: Header,
     aead: AESGCM,
     file_size: int,
     write: Callable[[memoryview], object] | None,
@@ -190,7 +190,7 @@ def _decrypt_segments(
                     index=index))
             slot = free.get()
             try:
-                aead.decrypt_into(_nonce(header.nonce_prefix, index, last), data, header.raw,
+                aead.decrypt_into(nonce(header.nonce_prefix, index, last), data, header.raw,
                                   plains[slot][:n])
             except InvalidTag:
                 raise _diagnose(blob, aead, header, data, index, last, plains[slot],

@@ -1,32 +1,6 @@
-"""Media vault blobs: evidence files encrypted at rest, content-addressed by plaintext SHA-256.
+"""Media vault ingest: evidence files encrypted at rest as they are read, named by content.
 
-File format ``.sr1`` (version 1), all integers big-endian::
-
-    header (65 bytes)
-        magic           4   b"SRVB"
-        version         1   1
-        flags           1   bit 0: the plaintext length field is meaningful
-        segment_size    4   plaintext bytes per segment (1 MiB by default)
-        plaintext_len   8   total plaintext bytes (0 when flag bit 0 is clear)
-        key_id          8   HMAC-SHA256(master_key, KEY_ID_LABEL)[:8]
-        salt           32   random HKDF salt
-        nonce_prefix    7   random
-    header_tag     32   HMAC-SHA256(mac_key, header)
-    segments            n >= 1; segment i = AES-256-GCM(enc_key, nonce_i, chunk_i, aad=header)
-                        every segment but the last holds exactly segment_size plaintext bytes,
-                        the last holds 0..segment_size (an empty file is one empty last segment)
-
-    enc_key ‖ mac_key = HKDF-SHA256(master_key, salt, info=header), 64 bytes
-    nonce_i = nonce_prefix (7) ‖ uint32 i ‖ 0x01 if i is the last segment else 0x00
-
-This is the STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár), with the nonce layout of
-Tink's streaming AEAD: the counter in the nonce detects reordered segments, the last-segment
-flag detects truncation at a segment boundary, and the header as AAD (and as HKDF info) binds
-every segment to its own header. The key id and the header tag are not needed for security;
-they exist so a failure can say *what* failed (wrong key vs. damaged header) instead of every
-problem surfacing as "segment 0 failed authentication". The plaintext length is recorded when
-the source is a regular file whose size is known up front; it lets the reader name truncation
-and trailing data exactly before any plaintext is released.
+The blob format (header, keys, nonces, names, sizes) is in `vault_format`.
 
 Ingest reads the source once: a reader (the calling thread) fills a small ring of preallocated
 segment buffers, and each buffer is handed at the same time to a SHA-256 thread (and an SM3
@@ -38,11 +12,6 @@ The blob is written
 under a ``.tmp-`` name, fsynced, renamed to its content name and the directory fsynced: a crash
 leaves at most a temporary file (see `sweep_temporaries`), never a partial blob under a content
 address. Reading blobs back lives in `vault_read`.
-
-The content name is ``HMAC-SHA256(naming_key, sha256).sr1`` (`blob_name`), the naming key
-derived from the master key: the plain SHA-256 would let anyone who can list the folder confirm
-that the store holds a file they already have (issue 11; decision 10, amendment). The plain
-SHA-256 is kept only inside the encrypted store.
 """
 
 from __future__ import annotations
@@ -56,7 +25,6 @@ import os
 import queue
 import secrets
 import stat
-import struct
 import sys
 import threading
 import time
@@ -67,27 +35,28 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.domain.errors import UserError
 from desktop.store.files import fsync_directory
+from desktop.store.vault_format import (
+    DEFAULT_SEGMENT_SIZE,
+    FLAG_LENGTH,
+    HEADER,
+    MAGIC,
+    MAX_SEGMENT_SIZE,
+    MAX_SEGMENTS,
+    SUFFIX,
+    TAG_SIZE,
+    VERSION,
+    blob_name,
+    check_master_key,
+    derive_keys,
+    key_id,
+    nonce,
+    parse_header,
+)
 
-MAGIC = b"SRVB"
-VERSION = 1
-SUFFIX = ".sr1"
 TEMP_PREFIX = ".tmp-"
-DEFAULT_SEGMENT_SIZE = 1 << 20
-MAX_SEGMENT_SIZE = 64 << 20  # bounds what a hostile header can make the reader allocate
-TAG_SIZE = 16
-KEY_ID_LABEL = b"statement-room vault key id v1"
-NAMING_INFO = b"statement-room vault naming v1"
-_FLAG_LENGTH = 0x01
-_HEADER = struct.Struct(">4sBBIQ8s32s7s")
-HEADER_SIZE = _HEADER.size  # 65
-HEADER_TAG_SIZE = 32
-PREAMBLE_SIZE = HEADER_SIZE + HEADER_TAG_SIZE
-_MAX_SEGMENTS = 1 << 32  # the counter is a uint32
 _ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
 # A long write is handed to the disk every so often: gigabytes of dirty pages would make any
@@ -126,10 +95,6 @@ def _fdatasync(fd: int) -> None:
 _start_writeback: Callable[[int], None] = _load_sync_file_range() or _fdatasync
 
 
-class VaultIntegrityError(UserError):
-    """A vault blob failed verification; its plaintext must not be trusted."""
-
-
 class VaultWriteError(UserError):
     """The vault folder refused the blob (disk full, read-only, gone); nothing was stored."""
 
@@ -150,76 +115,6 @@ class StoredBlob:
     sm3: str | None
     size: int
     path: Path
-
-
-@dataclass(frozen=True)
-class _Header:
-    raw: bytes
-    segment_size: int
-    plaintext_len: int | None
-    key_id: bytes
-    salt: bytes
-    nonce_prefix: bytes
-
-
-def _parse_header(raw: bytes) -> _Header:
-    _magic, _version, flags, segment_size, plaintext_len, kid, salt, prefix = _HEADER.unpack(raw)
-    return _Header(
-        raw=raw,
-        segment_size=segment_size,
-        plaintext_len=plaintext_len if flags & _FLAG_LENGTH else None,
-        key_id=kid,
-        salt=salt,
-        nonce_prefix=prefix,
-    )
-
-
-def key_id(master_key: bytes) -> bytes:
-    """Short public identifier of a master key, recorded in every blob header."""
-    return hmac.new(master_key, KEY_ID_LABEL, hashlib.sha256).digest()[:8]
-
-
-def naming_key(master_key: bytes) -> bytes:
-    """The key that names blobs (HKDF of the master key, bound to this purpose)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=NAMING_INFO).derive(master_key)
-
-
-def blob_name(master_key: bytes, sha256: str, *, key: bytes | None = None) -> str:
-    """File name of the blob holding the plaintext with this SHA-256 (hex).
-
-    `key` is `naming_key(master_key)` when the caller names many blobs at once.
-    """
-    digest = bytes.fromhex(sha256)
-    if len(digest) != 32:
-        raise ValueError("not a SHA-256")
-    mac = hmac.new(key if key is not None else naming_key(master_key), digest, hashlib.sha256)
-    return mac.hexdigest() + SUFFIX
-
-
-def _derive(master_key: bytes, header: bytes, salt: bytes) -> tuple[AESGCM, bytes]:
-    okm = HKDF(algorithm=hashes.SHA256(), length=64, salt=salt, info=header).derive(master_key)
-    return AESGCM(okm[:32]), okm[32:]
-
-
-def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
-    if index >= _MAX_SEGMENTS:
-        raise ValueError("too many segments for the segment counter")
-    return prefix + struct.pack(">IB", index, 1 if last else 0)
-
-
-def _check_master_key(master_key: bytes) -> None:
-    if len(master_key) < 32:
-        raise ValueError("the vault master key must be at least 32 bytes")
-
-
-def segment_count(plaintext_len: int, segment_size: int) -> int:
-    return max(1, -(-plaintext_len // segment_size))
-
-
-def blob_size(plaintext_len: int, segment_size: int = DEFAULT_SEGMENT_SIZE) -> int:
-    """Size on disk of a blob holding `plaintext_len` bytes."""
-    return PREAMBLE_SIZE + plaintext_len + TAG_SIZE * segment_count(plaintext_len, segment_size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,19 +193,19 @@ class VaultWriter:
 
     def __init__(self, target_dir: Path, master_key: bytes, *, sm3: bool = False,
                  segment_size: int = DEFAULT_SEGMENT_SIZE, length: int | None = None) -> None:
-        _check_master_key(master_key)
+        check_master_key(master_key)
         if not 1 <= segment_size <= MAX_SEGMENT_SIZE:
             raise ValueError("segment size out of range")
         self._dir = target_dir
         self._master_key = master_key
         self._segment_size = segment_size
         self._length = length
-        header = _HEADER.pack(MAGIC, VERSION, _FLAG_LENGTH if length is not None else 0,
+        header = HEADER.pack(MAGIC, VERSION, FLAG_LENGTH if length is not None else 0,
                               segment_size, length or 0, key_id(master_key),
                               secrets.token_bytes(32), secrets.token_bytes(7))
         self._header = header
-        self._prefix = _parse_header(header).nonce_prefix
-        self._aead, mac_key = _derive(master_key, header, _parse_header(header).salt)
+        self._prefix = parse_header(header).nonce_prefix
+        self._aead, mac_key = derive_keys(master_key, header, parse_header(header).salt)
         header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
         # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
         self._tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
@@ -394,7 +289,7 @@ class VaultWriter:
     def _do_encrypt(self, i: int, n: int, index: int, last: bool) -> None:
         assert self._fd is not None
         dest = self._out[: n + TAG_SIZE]
-        self._aead.encrypt_into(_nonce(self._prefix, index, last), self._views[i][:n],
+        self._aead.encrypt_into(nonce(self._prefix, index, last), self._views[i][:n],
                                 self._header, dest)
         _write_all(self._fd, dest)
         self._unflushed += len(dest)
@@ -405,7 +300,7 @@ class VaultWriter:
     # -- filling ------------------------------------------------------------------------------
 
     def _dispatch(self, i: int, n: int, last: bool) -> None:
-        if self._index >= _MAX_SEGMENTS:
+        if self._index >= MAX_SEGMENTS:
             raise ValueError("file too large for the segment counter")
         with self._lock:
             self._refs[i] = len(self._queues)
@@ -566,7 +461,7 @@ def encrypt_file(
     the new copy is discarded and the existing one returned. A `VaultWriter` fed straight
     from the file.
     """
-    _check_master_key(master_key)
+    check_master_key(master_key)
     if not 1 <= segment_size <= MAX_SEGMENT_SIZE:
         raise ValueError("segment size out of range")
     if isinstance(source, Path):

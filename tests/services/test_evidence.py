@@ -14,7 +14,7 @@ from desktop.cli import evidence as cli_evidence
 from desktop.domain.errors import UserError
 from desktop.services import evidence
 from desktop.store import evidence as records
-from desktop.store.vault_stream import blob_name
+from desktop.store.vault_format import blob_name
 from tests.conftest import PASSWORD, World
 
 MARKER = b"SYNTHETIC-PLAINTEXT-MARKER-7f3a"

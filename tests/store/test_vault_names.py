@@ -14,7 +14,8 @@ from pathlib import Path
 from desktop.services import evidence as evidence_service
 from desktop.store import evidence as records
 from desktop.store.store import unlock
-from desktop.store.vault_stream import SUFFIX, blob_name, encrypt_file
+from desktop.store.vault_format import SUFFIX, blob_name
+from desktop.store.vault_stream import encrypt_file
 from tests.conftest import PASSWORD, World
 
 KEY = bytes(range(32))

@@ -17,16 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.domain.errors import UserError
-from desktop.store.vault_read import decrypt_to, verify_blob
-from desktop.store.vault_stream import (
+from desktop.store.vault_format import (
     PREAMBLE_SIZE,
     TAG_SIZE,
     VaultIntegrityError,
     blob_name,
     blob_size,
-    encrypt_file,
-    sweep_temporaries,
 )
+from desktop.store.vault_read import decrypt_to, verify_blob
+from desktop.store.vault_stream import encrypt_file, sweep_temporaries
 
 MIB = 1 << 20
 KEY = bytes(range(32))

@@ -14,7 +14,7 @@ from desktop.domain.errors import UserError
 from desktop.services import evidence
 from desktop.services.dock import DockPolicy, dock_port
 from desktop.store import evidence as records
-from desktop.store.vault_stream import VaultIntegrityError
+from desktop.store.vault_format import VaultIntegrityError
 from tests.conftest import World
 
 
