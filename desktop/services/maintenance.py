@@ -3,7 +3,7 @@
 The full-text index holds nothing that is not in the records (turn texts, party names, case
 causes), so rebuilding it loses nothing. A healthy index is rebuilt in one transaction; one
 whose pages fail SQLCipher's check is rebuilt into a fresh copy of the store that leaves the
-damaged pages behind (`search.repair_index`). Either way the rebuild is audited.
+damaged pages behind (`search_repair.repair_index`). Either way the rebuild is audited.
 """
 
 from __future__ import annotations

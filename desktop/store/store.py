@@ -29,7 +29,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
-from desktop.store import audit, evidence, officers, search, signing_keys
+from desktop.store import audit, evidence, officers, search, search_repair, signing_keys
 from desktop.store.anchor import Anchor, write_anchor
 from desktop.store.connection import Connection, StoreFull, guarded, open_database
 from desktop.store.continuity import (
@@ -330,12 +330,13 @@ class Store:
         self._close_reader()  # the next read opens a fresh one too
 
     def repair_search_index(self) -> int:
-        """Rebuild a damaged search index into a fresh copy of the store (`search.repair_index`)
-        with this session's connection closed meanwhile; returns the documents indexed."""
+        """Rebuild a damaged search index into a fresh copy of the store
+        (`search_repair.repair_index`) with this session's connection closed meanwhile;
+        returns the documents indexed."""
         self._close_reader()
         self.conn.close()
         try:
-            return search.repair_index(self.paths.database, self._data_key)
+            return search_repair.repair_index(self.paths.database, self._data_key)
         finally:
             self._conn = open_database(self.paths.database, self._data_key)
 

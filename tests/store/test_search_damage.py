@@ -95,7 +95,7 @@ def test_rebuild_on_a_healthy_store_changes_no_results(world: World) -> None:
 
 def test_repair_refuses_while_another_window_has_the_store_open(world: World) -> None:
     from desktop.store.connection import StoreBusy
-    from desktop.store.search import repair_index
+    from desktop.store.search_repair import repair_index
 
     before = world.paths.database.read_bytes()
     other_window = world.store  # still open
