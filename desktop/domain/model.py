@@ -227,6 +227,8 @@ class Action(StrEnum):
     OFFICER_UNLOCKED = "officer.unlocked"
     PASSWORD_RESET = "password.reset"
     ANCHOR_RECREATED = "audit.anchor_recreated"
+    BACKUP_CREATED = "backup.created"
+    BACKUP_RESTORED = "backup.restored"
 
 
 class Outcome(StrEnum):

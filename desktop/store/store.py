@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from gettext import gettext as _
+from pathlib import Path
 from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -328,6 +329,11 @@ class Store:
         with contextlib.suppress(Exception):
             old.close()
         self._close_reader()  # the next read opens a fresh one too
+
+    def open_copy(self, path: Path) -> Connection:
+        """Open a copy of this store's database (a backup's snapshot, desktop/services/
+        backup.py) with this store's key, to check it before it is trusted."""
+        return open_database(path, self._data_key)
 
     def repair_search_index(self) -> int:
         """Rebuild a damaged search index into a fresh copy of the store
