@@ -44,6 +44,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
     """
     from desktop.cli import (
         audit,
+        backup,
         ca,
         demo,
         devices,
@@ -67,6 +68,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         keys.register,
         ca.register,
         maintenance.register,
+        backup.register,
         search.register,
     )
 
