@@ -249,3 +249,15 @@ def verify_backup(folder: Path, login: str, password: str, *,
     return opened.manifest, [p.message for p in found]
 
 
+
+
+def verify_with_store(store: Store, folder: Path, *,
+                      progress: Progress | None = None) -> tuple[Manifest, list[str]]:
+    """`verify_backup` for a backup of the open store: its own key authenticates the manifest
+    (the GUI needs no second password)."""
+    manifest, body, mac = read_manifest(folder)
+    if manifest.store_id != store.store_id:
+        raise BackupError(_("{folder} holds a backup of another store.").format(folder=folder))
+    check_manifest(body, mac, manifest_key(store.vault_key(), store.store_id))
+    found = check_files(folder, manifest, progress=progress)
+    return manifest, [p.message for p in found]

@@ -129,6 +129,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("New case…"), self.new_case, QKeySequence.StandardKey.New)
         self._action(file_menu, _("Verify a PDF…"), self.verify_pdf_dialog,
                      QKeySequence.StandardKey.Open)
+        from desktop.ui.backup_dialog import BackupDialog
+        self._action(file_menu, _("Back up and restore…"),
+                     lambda: BackupDialog(self.ctx, self).exec())
         self._action(file_menu, _("Lock the screen"), lambda: self.lock(LockReason.MANUAL),
                      QKeySequence("Ctrl+L"))
         file_menu.addSeparator()
