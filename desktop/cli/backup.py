@@ -119,7 +119,8 @@ def register(sub: Subparsers) -> None:
     verify.set_defaults(officer=None)
     add_json(verify)
     restore = command(actions, "restore", cmd_restore,
-                      _("restore a backup into a new folder or over the store"), login=True)
+                      _("restore a backup into a new folder or over the store (close its "
+                        "windows first)"), login=True)
     restore.add_argument("folder", type=Path, metavar="FOLDER", help=_("the backup folder"))
     restore.add_argument("--force", action="store_true",
                          help=_("restore even a backup older than the store it replaces"))

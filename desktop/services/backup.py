@@ -134,7 +134,8 @@ def create_backup(store: Store, destination: Path, *,
     try:
         destination.mkdir(exist_ok=True)
         remove_temporaries(destination)
-        store.sign_tree_head()  # the snapshot carries a signed head of its own log
+        # Writes go through `store.write`: in the GUI this runs as long work, off the store lane.
+        store.write(store.sign_tree_head)  # the snapshot carries a signed head of its own log
         database, key_name = f"store-{backup_id}.db", f"keys-{backup_id}.json"
         files: dict[str, FileEntry] = {}
         with exclusive_lock(store.paths.key_file.with_name(LOCK_NAME)):
@@ -162,9 +163,9 @@ def create_backup(store: Store, destination: Path, *,
                 path.unlink()
         remove_temporaries(destination)
         if isinstance(exc, (UserError, OSError)):
-            with contextlib.suppress(Exception), store.transaction() as tx:
-                tx.audit(Action.BACKUP_CREATED, backup_id, Outcome.FAILED,
-                         reason=type(exc).__name__)
+            reason = type(exc).__name__
+            with contextlib.suppress(Exception):
+                store.write(lambda: _record(store, backup_id, Outcome.FAILED, reason=reason))
         if isinstance(exc, OSError):
             raise write_error(exc, destination) from exc
         raise
@@ -172,11 +173,17 @@ def create_backup(store: Store, destination: Path, *,
         for name in (previous.database, previous.key_file):
             with contextlib.suppress(OSError):
                 (destination / name).unlink()
-    with store.transaction() as tx:
-        tx.audit(Action.BACKUP_CREATED, backup_id, size=size, files=len(files),
-                 new_blobs=len(new), kept_blobs=kept,
-                 manifest_sha256=hash_file(destination / MANIFEST_NAME).sha256)
+    digest = hash_file(destination / MANIFEST_NAME).sha256
+    store.write(lambda: _record(store, backup_id, Outcome.OK, size=size, files=len(files),
+                                new_blobs=len(new), kept_blobs=kept, manifest_sha256=digest))
     return BackupResult(backup_id, size, len(files), len(new), kept)
+
+
+def _record(store: Store, backup_id: str, outcome: Outcome, **details: str | int) -> None:
+    """`backup.created` in the trail: ids, sizes and hashes, never the folder's path (it may
+    name a person)."""
+    with store.transaction() as tx:
+        tx.audit(Action.BACKUP_CREATED, backup_id, outcome, **details)
 
 
 def _settle(tmp: Path, target: Path) -> FileEntry:
