@@ -162,3 +162,41 @@ def test_wrong_password_tampered_manifest_and_damaged_files_are_named(
 def test_a_backup_into_the_store_itself_is_refused(world: World) -> None:
     with pytest.raises(BackupError, match="own folder"):
         create_backup(world.store, world.paths.workdir / "backup")
+
+
+def test_a_backup_of_a_different_history_is_refused_over_the_store(
+        world: World, tmp_path: Path) -> None:
+    """Two copies of one store that went separate ways: neither replaces the other unasked."""
+    import shutil
+
+    world.store.close()
+    clone = tmp_path / "clone"
+    shutil.copytree(world.paths.workdir, clone)
+    with unlock(StorePaths(clone), "TEST0001", PASSWORD) as store:
+        interview.add_turn(store, world.statement.id, TurnKind.ANSWER, "副本里的回答")
+    with unlock(world.paths, "TEST0001", PASSWORD) as store:
+        interview.add_turn(store, world.statement.id, TurnKind.ANSWER, "原件里的回答")
+        interview.add_turn(store, world.statement.id, TurnKind.ANSWER, "原件里的第二个回答")
+        create_backup(store, tmp_path / "drive")
+    with pytest.raises(OlderBackup, match="different history"):
+        restore_backup(tmp_path / "drive", clone, "TEST0001", PASSWORD)
+    with unlock(StorePaths(clone), "TEST0001", PASSWORD) as store:  # untouched
+        texts = [t.text for t in statements.get_statement(store.conn, world.statement.id).turns]
+        assert "副本里的回答" in texts and "原件里的回答" not in texts
+
+
+def test_the_anchor_mirror_catches_an_older_backup_restored_into_an_empty_folder(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleting the store's folder and restoring an old backup in its place is refused while
+    the anchor's mirror (another volume) names a newer head."""
+    import shutil
+
+    monkeypatch.setenv("STATEMENT_ROOM_ANCHOR", str(tmp_path / "mirror" / "anchor.json"))
+    (tmp_path / "mirror").mkdir()
+    create_backup(world.store, tmp_path / "drive")
+    _answer(world, "备份之后的回答")
+    world.store.close()  # signs the newer head into anchor.json and the mirror
+    shutil.rmtree(world.paths.workdir)
+    with pytest.raises(OlderBackup, match="older than the store"):
+        restore_backup(tmp_path / "drive", world.paths.workdir, "TEST0002", SECOND_PASSWORD)
+    assert not world.paths.database.exists()

@@ -69,3 +69,38 @@ def test_a_damaged_backup_is_named_and_a_wrong_password_refused(
     assert dialog.status.text() == "Not completed."
     assert shown and key_file.name in shown[0]  # the damaged key file is named first
     assert not (tmp_path / "restored" / "store.db").exists()
+
+
+def test_an_older_backup_is_restored_only_after_the_officer_confirms(
+        ui_ctx: AppContext, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.domain.model import TurnKind
+    from desktop.services import interview
+
+    monkeypatch.setenv("STATEMENT_ROOM_ANCHOR", str(tmp_path / "anchor-mirror.json"))
+    store = ui_ctx.require_store()
+    dialog = BackupDialog(ui_ctx)
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(tmp_path / "drive"))
+    dialog.backup_button.click()
+    statement = store.conn.execute("SELECT id FROM statements").fetchone()[0]
+    interview.add_turn(store, statement, TurnKind.ANSWER, "备份之后的回答")
+    store.sign_tree_head()  # the mirror now names a head the backup does not reach
+
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _parent, _title, text, *_args: (asked.append(text),
+                                                               answers.pop(0))[1])
+    target = tmp_path / "restored"
+    dialog.target.setText(str(target))
+    dialog.password.setText(PASSWORD)
+    dialog.restore_button.click()  # refused, and the officer says no
+    assert len(asked) == 1 and "older than the store" in asked[0]
+    assert "older than the store" in dialog.status.text()
+    assert not (target / "store.db").exists()
+    dialog.restore_button.click()  # this time the officer confirms
+    assert "was restored into" in dialog.status.text()
+    with unlock(StorePaths(target), "TEST0001", PASSWORD) as restored:
+        rows = [r for r in audit.records(restored.conn) if r.action == "backup.restored"]
+        assert len(rows) == 1 and '"forced":true' in rows[0].details.replace(" ", "")
