@@ -89,9 +89,13 @@ def test_an_older_backup_is_restored_only_after_the_officer_confirms(
 
     asked: list[str] = []
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _parent, _title, text, *_args: (asked.append(text),
-                                                               answers.pop(0))[1])
+
+    def question(_parent: object, _title: str, text: str,
+                 *_args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
     target = tmp_path / "restored"
     dialog.target.setText(str(target))
     dialog.password.setText(PASSWORD)
