@@ -28,7 +28,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Role
 from desktop.services.backup import OpenedBackup, open_backup
 from desktop.store import audit, officers
-from desktop.store.anchor import Anchor, write_anchor
+from desktop.store.anchor import Anchor, read_anchor, write_anchor
 from desktop.store.audit_verify import verify_trail
 from desktop.store.backup import (
     VAULT,
@@ -39,7 +39,6 @@ from desktop.store.backup import (
     write_error,
 )
 from desktop.store.connection import Connection, integrity_problems, open_database
-from desktop.store.continuity import read_anchor_copies
 from desktop.store.evidence import vault_directory
 from desktop.store.files import fsync_directory
 from desktop.store.highwater import Mark, MarkDamaged, MarkWriter, mark_key, read_mark
@@ -86,10 +85,13 @@ def _present(paths: StorePaths, backup: Connection, data_key: bytes, store_id: s
         reach = max(reach, size)
         diverges = diverges or not _same_history(backup, size, root)
 
-    with contextlib.suppress(UserError):  # a damaged copy names nothing we could trust
-        for _path, anchor in read_anchor_copies(paths.anchor_mirrors()):
-            if anchor is not None and anchor.store_id == store_id and anchor.is_authentic():
-                seen(anchor.head.head.tree_size, anchor.head.head.root_hash)
+    for path in paths.anchor_mirrors():
+        try:
+            anchor = read_anchor(path)
+        except UserError:  # a damaged copy names nothing we could trust; the others still do
+            continue
+        if anchor is not None and anchor.store_id == store_id and anchor.is_authentic():
+            seen(anchor.head.head.tree_size, anchor.head.head.root_hash)
     with contextlib.suppress(MarkDamaged, OSError):
         mark = read_mark(paths.highwater, mark_key(data_key, store_id))
         if mark is not None:
