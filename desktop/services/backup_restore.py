@@ -216,6 +216,14 @@ def _move_back(paths: StorePaths, aside: Path) -> None:
         aside.rmdir()
 
 
+def _remove_staged(*staged: Path) -> None:
+    for path in staged:
+        for leftover in (path, path.with_name(path.name + "-wal"),
+                         path.with_name(path.name + "-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 def restore_backup(folder: Path, workdir: Path, login: str, password: str, *,
                    force: bool = False, progress: Progress | None = None) -> RestoreResult:
     """Restore the backup in `folder` into `workdir` (new or holding this store)."""
@@ -237,6 +245,7 @@ def restore_backup(folder: Path, workdir: Path, login: str, password: str, *,
     if not workdir.parent.is_dir():
         raise BackupError(_("The folder {path} does not exist; create it or choose another.")
                           .format(path=workdir.parent))
+    created = not workdir.exists()
     workdir.mkdir(exist_ok=True)
     staged = workdir / f".restore-{manifest.backup_id}.db"
     staged_keys = workdir / f".restore-{manifest.backup_id}-keys.json"
@@ -268,13 +277,14 @@ def restore_backup(folder: Path, workdir: Path, login: str, password: str, *,
             if aside is not None:
                 _move_back(paths, aside)
             raise
-    except OSError as exc:
-        raise write_error(exc, workdir) from exc
-    finally:
-        for leftover in (staged, staged_keys, staged.with_name(staged.name + "-wal"),
-                         staged.with_name(staged.name + "-shm")):
+    except BaseException as exc:
+        _remove_staged(staged, staged_keys)
+        if created:  # a refused restore leaves no empty folder behind
             with contextlib.suppress(OSError):
-                leftover.unlink()
+                workdir.rmdir()
+        if isinstance(exc, OSError):
+            raise write_error(exc, workdir) from exc
+        raise
     # Forced means a refusal was overridden: recorded, so the trail says what was replaced.
     forced = present.diverges or present.reach > manifest.audit_size
     marks = MarkWriter(paths.highwater, mark_key(opened.data_key, manifest.store_id))

@@ -199,4 +199,4 @@ def test_the_anchor_mirror_catches_an_older_backup_restored_into_an_empty_folder
     shutil.rmtree(world.paths.workdir)
     with pytest.raises(OlderBackup, match="older than the store"):
         restore_backup(tmp_path / "drive", world.paths.workdir, "TEST0002", SECOND_PASSWORD)
-    assert not world.paths.database.exists()
+    assert not world.paths.workdir.exists()  # refused: not even an empty folder is left
