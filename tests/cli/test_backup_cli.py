@@ -76,6 +76,14 @@ def test_backup_incremental_verify_and_restore_into_a_new_folder(tmp_path: Path)
     over = run_cli("backup", "restore", str(drive), "--workdir", str(store), env=ADMIN)
     assert over.returncode == 1 and "older than the store" in over.stderr
     assert "--force" in over.stderr
+    forced = run_cli("backup", "restore", str(drive), "--workdir", str(store), "--force",
+                     "--json", env=ADMIN)
+    assert forced.returncode == 0, forced.stderr
+    assert last_json(forced.stdout)["forced"] is True and "recorded as forced" in forced.stderr
+    kept = Path(last_json(forced.stdout)["kept_aside"])
+    assert (kept / "store.db").exists() and (kept / "keys.json").exists()
+    audit = run_cli("audit", "verify", "--workdir", str(store), "--json", env=OFFICER)
+    assert audit.returncode == 0 and last_json(audit.stdout)["ok"] is True, audit.stdout
 
     # A damaged file on the drive is named by `verify`, in Chinese too.
     blob = sorted((drive / "vault").iterdir())[0]
