@@ -2,11 +2,17 @@
 
 `TurnList` only lays out `TurnRow`s and moves the focus; what Enter, phrases and saving do is
 decided by the workspace, which listens to the rows' editors.
+
+The turn being typed stays in view: focusing a turn, moving its cursor, and every change of
+the list's geometry after it (a row just added is laid out on the event loop's next turn, an
+editor grows as its text wraps, the window is resized) scroll the row, or for a row taller
+than the view the cursor's line, into the viewport. Scrolling by hand (wheel, scroll bar) lets
+the officer read elsewhere until they type or focus a turn again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from desktop.domain.model import Turn
@@ -29,6 +35,8 @@ class TurnList(QScrollArea):
         self.setWidget(inner)
         self.rows: list[TurnRow] = []
         self.current = -1
+        self._following = False  # keep the current row in view when the geometry changes
+        self.verticalScrollBar().actionTriggered.connect(self._scrolled_by_hand)
 
     def add(self, turn: Turn) -> TurnRow:
         row = TurnRow(turn, self.widget())
@@ -37,11 +45,43 @@ class TurnList(QScrollArea):
             QWidget.setTabOrder(self.rows[-1].editor, row.editor)
         self.rows.append(row)
         row.editor.focused.connect(lambda r=row: self._focused(r))
+        row.editor.cursorPositionChanged.connect(lambda r=row: self._cursor_moved(r))
         return row
 
     def _focused(self, row: TurnRow) -> None:
         self.current = self.rows.index(row)
-        self.ensureWidgetVisible(row)
+        self._following = True
+        self.reveal(row)
+
+    def _cursor_moved(self, row: TurnRow) -> None:
+        if self.current_row() is row:
+            self._following = True
+            self.reveal(row)
+
+    def _scrolled_by_hand(self, _action: int) -> None:
+        self._following = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        handled = super().eventFilter(watched, event)  # first the scroll bars' new range
+        if (watched is self.widget() and event.type() == QEvent.Type.Resize
+                and self._following):
+            row = self.current_row()
+            if row is not None:
+                self.reveal(row)
+        return handled
+
+    def reveal(self, row: TurnRow) -> None:
+        """Scroll `row` into the viewport; when it is taller, the line of its cursor."""
+        inner = self.widget()
+        if inner is None or not row.isVisible():
+            return  # not laid out yet (shown on the event loop's next turn): on its resize
+        margin = self._layout.spacing() + self._layout.contentsMargins().top()
+        if row.height() + 2 * margin <= self.viewport().height():
+            self.ensureWidgetVisible(row, 0, margin)
+        editor = row.editor
+        cursor = editor.cursorRect()
+        centre = editor.viewport().mapTo(inner, cursor.center())
+        self.ensureVisible(centre.x(), centre.y(), 0, cursor.height() // 2 + margin)
 
     def row_of(self, turn_id: str) -> TurnRow:
         return next(r for r in self.rows if r.turn_id == turn_id)
@@ -59,7 +99,8 @@ class TurnList(QScrollArea):
         cursor = row.editor.textCursor()
         cursor.movePosition(cursor.MoveOperation.End)
         row.editor.setTextCursor(cursor)
-        self.ensureWidgetVisible(row)
+        self._following = True
+        self.reveal(row)
 
     def current_row(self) -> TurnRow | None:
         if 0 <= self.current < len(self.rows):

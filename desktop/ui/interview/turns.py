@@ -8,6 +8,7 @@ the time of the turn, its saved state and a history button.
 
 from __future__ import annotations
 
+import math
 from gettext import gettext as _
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -50,24 +51,34 @@ class TurnEditor(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._height = 0
+        self.emptied_at_once = False  # the last change removed the whole text in one step
+        self.document().contentsChange.connect(self._changed_at)
         self.document().contentsChanged.connect(self._fit)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self._fit()
 
-    def _lines(self) -> int:
-        doc = self.document()
-        lines = 0
-        block = doc.begin()
-        while block.isValid():
-            layout = block.layout()
-            lines += max(1, layout.lineCount() if layout is not None else 1)
-            block = block.next()
-        return max(1, lines)
+    def _changed_at(self, _position: int, removed: int, _added: int) -> None:
+        # One character deleted is a deliberate key; more at once is an undo, a cut or a
+        # selection deleted, which the autosave does not take as the officer's last word.
+        self.emptied_at_once = removed > 1 and self.document().isEmpty()
 
     def _wanted_height(self) -> int:
+        """The height that shows every line of the text, measured on the laid-out document:
+        a line of hanzi in a fallback font is taller than the widget font's line spacing, and
+        text that arrives in one block (a paste, an input-method commit, a phrase) may not be
+        laid out yet when it is counted in lines (`blockBoundingRect` lays a block out)."""
+        doc = self.document()
+        layout = doc.documentLayout()
+        text_height = 0.0
+        block = doc.begin()
+        while block.isValid():
+            text_height += layout.blockBoundingRect(block).height()
+            block = block.next()
+        # The last block's rectangle holds the bottom document margin; the top one is added.
+        text_height = max(text_height, float(self.fontMetrics().lineSpacing()))
         margins = self.contentsMargins()
-        doc_margin = int(self.document().documentMargin() * 2)
-        return (self._lines() * self.fontMetrics().lineSpacing() + doc_margin
-                + margins.top() + margins.bottom() + 2)
+        return (math.ceil(text_height + doc.documentMargin()) + margins.top()
+                + margins.bottom() + 2)
 
     def _fit(self) -> None:
         height = self._wanted_height()
@@ -75,6 +86,11 @@ class TurnEditor(QPlainTextEdit):
             self._height = height
             self.setMinimumHeight(height)
             self.setMaximumHeight(height)
+        # As tall as its text, the editor never needs to scroll; a block inserted before the
+        # height caught up scrolled it to the cursor, hiding the first line until clicked.
+        bar = self.verticalScrollBar()
+        if bar.value() and self.height() >= height:
+            bar.setValue(0)
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self._wanted_height())
