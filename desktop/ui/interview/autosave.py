@@ -10,6 +10,11 @@ acknowledged exactly the text shown (services commit before returning, so acknow
 is durable; architecture.md "A save, from keypress to disk"). `saved(turn_id, text)` is
 emitted at that moment; `state_changed(turn_id)` whenever the indicator must be redrawn.
 
+A change that empties a turn at once (an undo of what was typed, a cut, a selection deleted)
+is not saved silently: the turn is held, its indicator and the overall one say it is not
+saved, and the stored text stays as it was until the officer confirms the empty turn
+(`confirm`, Enter in it) or brings text back (redo, undo, typing). Read-back waits for it.
+
 Once typing has paused for `index_delay_ms` (1 s) with every turn saved, the search index
 catches up with the saved turns on the store lane (`search.catch_up`), so a search the
 officer starts later finds nothing stale to index while they wait (decision 22).
@@ -73,6 +78,7 @@ class Autosaver(QObject):
         self._flight: dict[str, str] = {}
         self._errors: dict[str, str] = {}
         self._maybe_dirty: set[str] = set()
+        self._held: set[str] = set()  # emptied at once: the empty text waits for `confirm`
         self._last_at: datetime | None = None
         # Tests run the store inline and want every change saved at once.
         self.delay_ms = 0 if ctx.bg.synchronous else DEFAULT_DELAY_MS
@@ -91,10 +97,17 @@ class Autosaver(QObject):
         self._acked[turn_id] = stored_text
         self._acked_at[turn_id] = at
 
-    def changed(self, turn_id: str) -> None:
-        """The text of `turn_id` changed in its editor."""
+    def changed(self, turn_id: str, emptied_at_once: bool = False) -> None:
+        """The text of `turn_id` changed in its editor; `emptied_at_once` when this change
+        removed the whole text in one step (see the module docstring)."""
         self._errors.pop(turn_id, None)
+        self._held.discard(turn_id)
         self._maybe_dirty.add(turn_id)
+        if (emptied_at_once and not self._text_of(turn_id)
+                and (self._acked.get(turn_id) or self._flight.get(turn_id))):
+            self._held.add(turn_id)
+            self.state_changed.emit(turn_id)
+            return
         if self.enabled:
             self._schedule(turn_id)
         self.state_changed.emit(turn_id)
@@ -118,7 +131,21 @@ class Autosaver(QObject):
         else:
             self._timer.start(self.delay_ms)
 
+    def confirm(self, turn_id: str) -> None:
+        """The officer keeps the turn as it is shown, emptied at once: it is saved."""
+        if turn_id in self._held:
+            self._held.discard(turn_id)
+            self._maybe_dirty.add(turn_id)
+            self.kick()
+            self.state_changed.emit(turn_id)
+
+    def held(self) -> list[str]:
+        """Turns emptied at once whose empty text waits for `confirm`."""
+        return sorted(self._held)
+
     def status(self, turn_id: str) -> TurnStatus:
+        if turn_id in self._held:
+            return TurnStatus(SaveState.UNSAVED, error=held_reason())
         if turn_id in self._errors:
             return TurnStatus(SaveState.UNSAVED, error=self._errors[turn_id])
         if turn_id in self._flight:
@@ -133,6 +160,8 @@ class Autosaver(QObject):
         """Saved only when every turn is; otherwise saving, or unsaved with the first error."""
         if self._errors:
             return TurnStatus(SaveState.UNSAVED, error=next(iter(self._errors.values())))
+        if self._held:
+            return TurnStatus(SaveState.UNSAVED, error=held_reason())
         if self._flight or (self._timer.isActive() and self.dirty()):
             return TurnStatus(SaveState.SAVING)
         if self.dirty():
@@ -160,7 +189,7 @@ class Autosaver(QObject):
 
     def _submit(self, turn_id: str) -> None:
         text = self._text_of(turn_id)
-        if text == self._acked.get(turn_id):
+        if text == self._acked.get(turn_id) or turn_id in self._held:
             return
         self._flight[turn_id] = text
         try:
@@ -210,6 +239,11 @@ def _status_words(_domain: str, _language: tuple[str, ...]) -> tuple[str, str, s
     (several `stat`s), and the indicator is redrawn on every key: translated once per
     language instead."""
     return _("Saving…"), _("Not saved"), _("Saved"), _("Saved {time}")
+
+
+def held_reason() -> str:
+    """Why a turn emptied at once is not saved (the indicators' tooltip and overall text)."""
+    return _("a turn was emptied at once and is not saved yet")
 
 
 def status_text(status: TurnStatus) -> str:

@@ -3,8 +3,11 @@
 Without a statement id it starts with `HeaderForm`; with one (or once started) it loads the
 statement on the store thread and shows its turns. Every change is autosaved (`Autosaver`);
 Enter moves on (creating the next answer after a question, the next question after an
-answer), the opening checklist shows what read-back will require, a banner warns when the
-interview runs long, and "Proceed to read-back" asks the service to start read-back.
+answer), a common question (Ctrl+1..9 or the list) goes into the current question or, from an
+answer, starts a new question, the opening checklist shows what read-back will require, a
+banner warns when the interview runs long, and "Proceed to read-back" asks the service to
+start read-back. When the interviewee asks for a correction during read-back, the statement
+is back in draft and `reopen_for_correction` makes the open workspace editable again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from desktop.ui.interview.history import HistoryDialog
 from desktop.ui.interview.phrases import Phrase, load_phrases, phrase_for_key
 from desktop.ui.interview.turns import TurnRow
 from desktop.ui.labels import REQUIRED_OPENING, clock_time, kind_label, opening_label
+from desktop.ui.shortcuts import READ_BACK, READ_CARD, with_key
 
 DURATION_CHECK_MS = 60_000
 _WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"
@@ -56,6 +60,7 @@ class InterviewWorkspace(QWidget):
 
     read_back_requested = Signal(str)
     title_changed = Signal(str)
+    statement_started = Signal(str)  # a statement was created from the header form
 
     def __init__(self, ctx: AppContext, case_id: str, statement_id: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -76,6 +81,8 @@ class InterviewWorkspace(QWidget):
         if statement_id is None:
             self.header = HeaderForm(ctx, case_id, self)
             self.header.started.connect(self._started)
+            self.header.read_card_button.setToolTip(
+                with_key(_("Read the ID card on the reader"), READ_CARD))
             self._stack.insertWidget(0, self.header)
             self._stack.setCurrentWidget(self.header)
         else:
@@ -153,6 +160,7 @@ class InterviewWorkspace(QWidget):
         self.overall = QLabel("")
         bottom.addWidget(self.overall, 1)
         self.read_back_button = QPushButton(_("Proceed to read-back"))
+        self.read_back_button.setToolTip(with_key(_("Proceed to read-back"), READ_BACK))
         self.read_back_button.clicked.connect(self.request_read_back)
         bottom.addWidget(self.read_back_button)
         layout.addLayout(bottom)
@@ -174,6 +182,7 @@ class InterviewWorkspace(QWidget):
         if self.header is not None:
             self.header.hide()
         self._show(statement, party)
+        self.statement_started.emit(statement.id)
 
     def _show(self, statement: Statement, party: Party) -> None:
         self._statement = statement
@@ -183,15 +192,20 @@ class InterviewWorkspace(QWidget):
             started=started))
         for turn in statement.turns:
             self._add_row(turn)
-        editable = statement.state is StatementState.DRAFT
-        for row in self._rows.values():
-            row.set_read_only(not editable)
-        if not editable:
-            self._show_message(_("This statement is no longer a draft; it cannot be edited."))
         self._refresh_checklist()
         self._refresh_overall()
         self.title_changed.emit(_("{name} – {kind}").format(name=party.name,
                                                             kind=kind_label(statement.kind)))
+        self._apply_state()
+
+    def _apply_state(self) -> None:
+        """Editable in draft only; in draft the first empty turn (or the last) has the focus."""
+        assert self._statement is not None
+        editable = self._statement.state is StatementState.DRAFT
+        for row in self._rows.values():
+            row.set_read_only(not editable)
+        self._show_message("" if editable else _(
+            "This statement is no longer a draft; it cannot be edited."))
         if editable:
             self.duration_timer.start()
             self.check_duration()
@@ -199,12 +213,32 @@ class InterviewWorkspace(QWidget):
                                len(self.turns.rows) - 1)
             self.turns.focus(first_empty)
 
+    def read_card(self) -> None:
+        """Read the ID card into the header form, while the statement is not started yet."""
+        if self.header is not None and self._stack.currentWidget() is self.header:
+            self.header.read_card_button.click()  # nothing while the button is disabled
+
+    def reopen_for_correction(self) -> None:
+        """The statement went back to draft (the interviewee asked for a correction during
+        read-back): read its state again and let the officer edit it at once."""
+        statement_id = self.statement_id
+        if statement_id is None:
+            return
+        self._ctx.run(lambda store: interview.get(store, statement_id), self._reloaded,
+                      self._show_error)
+
+    def _reloaded(self, statement: Statement) -> None:
+        self._statement = statement
+        self.read_back_button.setEnabled(True)
+        self._apply_state()
+
     def _add_row(self, turn: Turn) -> TurnRow:
         row = self.turns.add(turn)
         self._rows[turn.id] = row
         self.autosaver.track(turn.id, turn.text)
         editor = row.editor
-        editor.textChanged.connect(lambda turn_id=turn.id: self.autosaver.changed(turn_id))
+        editor.textChanged.connect(lambda turn_id=turn.id: self.autosaver.changed(
+            turn_id, editor.emptied_at_once))
         editor.commit.connect(lambda r=row: self._commit(r))
         editor.navigate.connect(lambda step, r=row: self._navigate(r, step))
         editor.phrase.connect(self._phrase_key)
@@ -225,18 +259,26 @@ class InterviewWorkspace(QWidget):
         self.turns.focus(self.turns.index_of(row) + step)
 
     def _commit(self, row: TurnRow) -> None:
-        """Enter: go to the next turn, creating it when this is the last one."""
+        """Enter: go to the next turn, creating it when this is the last one. Enter in a turn
+        emptied at once keeps it empty: the officer has seen it and moves on."""
+        self.autosaver.confirm(row.turn_id)
         self.autosaver.kick()  # a finished turn is saved at once, not when typing pauses
         index = self.turns.index_of(row)
         if index < len(self.turns.rows) - 1:
             self.turns.focus(index + 1)
             return
-        if self._adding or not row.text().strip() or self._statement is None:
+        if not row.text().strip():
             return
-        kind = TurnKind.ANSWER if row.turn.kind is TurnKind.QUESTION else TurnKind.QUESTION
+        self._add_turn(TurnKind.ANSWER if row.turn.kind is TurnKind.QUESTION
+                       else TurnKind.QUESTION, "")
+
+    def _add_turn(self, kind: TurnKind, text: str) -> None:
+        """Append a turn on the store thread; it gets the focus when it is there."""
+        if self._adding or self._statement is None:
+            return
         statement_id = self._statement.id
         self._adding = True
-        self._ctx.run(lambda store: interview.add_turn(store, statement_id, kind, ""),
+        self._ctx.run(lambda store: interview.add_turn(store, statement_id, kind, text),
                       self._turn_added, self._add_failed)
 
     def _turn_added(self, turn: Turn) -> None:
@@ -255,10 +297,20 @@ class InterviewWorkspace(QWidget):
             self.insert_phrase(phrase)
 
     def insert_phrase(self, phrase: Phrase) -> None:
-        """Insert a common question at the cursor of the current turn."""
+        """A common question: typed at the cursor of the current question. From an answer
+        (or any turn that is not a question) it starts a new question at the end, or fills
+        the empty question waiting there: a question never lands inside an answer."""
         row = self.turns.current_row()
         if row is None or row.editor.isReadOnly():
             return
+        if row.turn.kind is not TurnKind.QUESTION:
+            self.autosaver.kick()  # the answer left behind is saved at once, as with Enter
+            last = self.turns.rows[-1]
+            if last.turn.kind is not TurnKind.QUESTION or last.text():
+                self._add_turn(TurnKind.QUESTION, phrase.text)
+                return
+            row = last
+            self.turns.focus(len(self.turns.rows) - 1)
         row.editor.insertPlainText(phrase.text)
         row.editor.setFocus()
 
@@ -268,9 +320,22 @@ class InterviewWorkspace(QWidget):
         if row is None:
             return
         row.show_status(self.autosaver.status(turn_id))
+        self._show_held()
         if row.turn.tag in REQUIRED_OPENING:
             self._refresh_checklist()
         self._refresh_overall()
+
+    def _show_held(self) -> None:
+        """Say, above the turns, what to do with a turn emptied at once; gone once resolved."""
+        held = self.autosaver.held()
+        if not held and not self.message.text():
+            return  # the common case, on every key: nothing to say, nothing to translate
+        text = _("A turn was emptied at once (by undo, cut or deletion); its saved text is "
+                 "kept until you press Enter in it. Ctrl+Z or Ctrl+Y brings the text back.")
+        if held and self.message.text() != text:
+            self._show_message(text)
+        elif not held and self.message.text() == text:
+            self._show_message("")
 
     def _refresh_overall(self) -> None:
         status = self.autosaver.overall()
@@ -343,6 +408,9 @@ class InterviewWorkspace(QWidget):
             return
         self._show_message("")
         self.flush()
+        if self.autosaver.held():
+            self._show_held()  # says what to do with the emptied turn
+            return
         if self.autosaver.busy():
             self._show_message(_("Some text is not saved yet; read-back waits until it is."))
             return

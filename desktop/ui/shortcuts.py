@@ -1,0 +1,25 @@
+"""The keys of the officer's everyday actions, in one place for menus, buttons and tests.
+
+Standard keys where Qt has them (New case is `QKeySequence.StandardKey.New`); otherwise keys
+no editor, line edit or common Chinese input method binds: F2 reads the ID card (a function
+key, as card-reader software uses, that works whichever field has the focus), Ctrl+Shift+N
+starts a statement (Ctrl+N is a new case), Ctrl+R proceeds to read-back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+
+READ_CARD = "F2"
+NEW_STATEMENT = "Ctrl+Shift+N"
+READ_BACK = "Ctrl+R"
+
+
+def key_text(keys: str) -> str:
+    """`keys` as the platform writes it in menus."""
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def with_key(text: str, keys: str) -> str:
+    """A tooltip naming the action and its key, e.g. "Proceed to read-back (Ctrl+R)"."""
+    return f"{text} ({key_text(keys)})"
