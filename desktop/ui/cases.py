@@ -4,7 +4,8 @@
 filters it as the officer types. Case numbers and causes match directly; the words of any
 statement match through the store's exact-substring Chinese index. `NewCaseDialog` records a
 case. `CaseView` shows one case with its statements (state, party, turns): 新建笔录 starts one
-and a double click opens one. The case's evidence panel goes below them.
+(Ctrl+Shift+N), and Enter or a double click on a statement opens it. The case's evidence
+panel goes below them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from desktop.services.search import search_statements
 from desktop.store.search import SearchHit
 from desktop.ui.context import AppContext
 from desktop.ui.labels import kind_label, state_label
+from desktop.ui.shortcuts import NEW_STATEMENT, with_key
 
 
 class CaseListPanel(QWidget):
@@ -242,10 +244,15 @@ class CaseView(QWidget):
                 self.table.setItem(row, column, item)
         for column in range(1, 5):
             self.table.resizeColumnToContents(column)
-        self.table.cellDoubleClicked.connect(self._open_row)
+        # Activated: a double click, or Enter on the selected statement.
+        self.table.cellActivated.connect(self._open_row)
+        if self.table.rowCount():
+            self.table.selectRow(0)
         self.new_button = QPushButton(_("New statement"))
+        self.new_button.setToolTip(with_key(_("Start a statement in this case"), NEW_STATEMENT))
         self.new_button.clicked.connect(lambda: self.new_statement.emit(case.id))
         self.open_button = QPushButton(_("Open statement"))
+        self.open_button.setToolTip(with_key(_("Open the selected statement"), "Return"))
         self.open_button.clicked.connect(lambda: self._open_row(self.table.currentRow(), 0))
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)

@@ -49,6 +49,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
 from desktop.ui.keys_page import is_admin, open_keys_page
+from desktop.ui.shortcuts import NEW_STATEMENT, READ_BACK, READ_CARD
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -136,6 +137,14 @@ class MainWindow(QMainWindow):
                      QKeySequence("Ctrl+L"))
         file_menu.addSeparator()
         self._action(file_menu, _("Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        statement = self.menuBar().addMenu(_("S&tatement"))
+        self._action(statement, _("New statement"), self.new_statement,
+                     QKeySequence(NEW_STATEMENT))
+        self._action(statement, _("Read ID card"), lambda: self._in_workspace("read_card"),
+                     QKeySequence(READ_CARD))
+        self._action(statement, _("Proceed to read-back"),
+                     lambda: self._in_workspace("request_read_back"), QKeySequence(READ_BACK))
 
         settings = self.menuBar().addMenu(_("&Settings"))
         self._action(settings, _("Idle lock after…"), self.set_idle_minutes)
@@ -232,7 +241,20 @@ class MainWindow(QMainWindow):
         self.new_case_dialog = dialog
         dialog.open()
 
-    def show_case(self, case_id: str) -> None:
+    def new_statement(self) -> None:
+        case_id = self.cases.current_case_id()
+        if case_id is not None:
+            self.open_statement(case_id, None)
+
+    def _in_workspace(self, action: str) -> None:
+        """A statement's shortcut acts on the statement in the current tab, if any."""
+        from desktop.ui.interview import InterviewWorkspace
+
+        workspace = self.tabs.currentWidget()
+        if isinstance(workspace, InterviewWorkspace):
+            getattr(workspace, action)()
+
+    def show_case(self, case_id: str, activate: bool = True) -> None:
         summary = next((s for s in self.cases.summaries if s.case.id == case_id), None)
         if summary is None:
             return
@@ -250,7 +272,8 @@ class MainWindow(QMainWindow):
         self.case_tab = view
         self.tabs.insertTab(0, view, summary.case.number)
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
-        self.tabs.setCurrentIndex(0)
+        if activate:
+            self.tabs.setCurrentIndex(0)
 
     def open_statement(self, case_id: str, statement_id: str | None) -> None:
         if statement_id is not None and statement_id in self.workspaces:
@@ -264,6 +287,8 @@ class MainWindow(QMainWindow):
         workspace.title_changed.connect(
             lambda text, w=workspace: self.tabs.setTabText(self.tabs.indexOf(w), text))
         workspace.read_back_requested.connect(self.read_back)
+        workspace.statement_started.connect(
+            lambda sid, w=workspace: self._statement_added(sid, w))
         if statement_id is not None:
             self.workspaces[statement_id] = workspace
         self.tabs.setCurrentIndex(index)
@@ -273,15 +298,27 @@ class MainWindow(QMainWindow):
 
         flow = ReadBackFlow(self.ctx, statement_id, self)
         flow.signed.connect(lambda _sid: self._refresh_case())
-        flow.returned_to_draft.connect(lambda _sid: self.cases.refresh())
+        flow.returned_to_draft.connect(self._returned_to_draft)
         flow.show()
         self.read_back_flow = flow
 
-    def _refresh_case(self) -> None:
-        """A statement changed state: list and case view show it."""
+    def _statement_added(self, statement_id: str, workspace: Any) -> None:
+        self.workspaces[statement_id] = workspace  # flushed on lock, found when reopened
+        self._refresh_case(activate=False)
+
+    def _returned_to_draft(self, statement_id: str) -> None:
+        """A correction during read-back: the open workspace is editable again at once."""
+        workspace = self.workspaces.get(statement_id)
+        if workspace is not None:
+            workspace.reopen_for_correction()
+            self.tabs.setCurrentWidget(workspace)
+        self._refresh_case(activate=False)
+
+    def _refresh_case(self, activate: bool = True) -> None:
+        """A statement changed state or was added: list and case view show it."""
         case_id = self.cases.current_case_id()
         if case_id is not None:
-            self.cases.refresh(on_done=lambda: self.show_case(case_id))
+            self.cases.refresh(on_done=lambda: self.show_case(case_id, activate))
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -64,6 +64,7 @@ class SetupDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(_("Statement Room: first-run setup"))
         self.setMinimumWidth(520)
+        self._creating = False  # one store at a time: a double click must not make two
         intro = QLabel(_("No store exists on this computer yet. Set up the unit and its first "
                          "administrator. Everything is kept encrypted in {path}.").format(
                              path=ctx.paths.workdir))
@@ -122,22 +123,32 @@ class SetupDialog(QDialog):
         layout.addWidget(QLabel(_("HQ escrow key")))
         layout.addLayout(escrow_row)
         layout.addWidget(self.error)
+        self.demo_button: QPushButton | None = None
         if ctx.demo_devices:
-            demo = QPushButton(_("Try it with a demo store (synthetic officers and a sample "
-                                 "case)"))
-            demo.clicked.connect(self.create_demo)
-            layout.addWidget(demo)
+            self.demo_button = QPushButton(_("Try it with a demo store (synthetic officers and "
+                                             "a sample case)"))
+            self.demo_button.clicked.connect(self.create_demo)
+            layout.addWidget(self.demo_button)
         layout.addWidget(self.buttons)
 
     def create_demo(self) -> None:
         """The scripted demo's store: two officers, a signed statement, docked footage."""
         from desktop.services.setup import open_demo_store
 
+        if self._creating:
+            return
         paths, clock = self.ctx.paths, self.ctx.clock
-        self.ok_button.setEnabled(False)
-        self.error.hide()
+        self._set_creating(True)
         self.ctx.bg.run(lambda: open_demo_store(paths, clock), self._created,
                         lambda exc: self.show_error(str(exc)))
+
+    def _set_creating(self, creating: bool) -> None:
+        self._creating = creating
+        self.ok_button.setEnabled(not creating)
+        if self.demo_button is not None:
+            self.demo_button.setEnabled(not creating)
+        if creating:
+            self.error.hide()
 
     def _choose_escrow(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("HQ escrow public key"), "",
@@ -148,9 +159,11 @@ class SetupDialog(QDialog):
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
-        self.ok_button.setEnabled(True)
+        self._set_creating(False)
 
     def submit(self) -> None:
+        if self._creating:
+            return
         from desktop.services import setup
 
         unit = self.unit.text()
@@ -169,8 +182,7 @@ class SetupDialog(QDialog):
             self.show_error(str(exc))
             return
         paths, clock = self.ctx.paths, self.ctx.clock
-        self.ok_button.setEnabled(False)
-        self.error.hide()
+        self._set_creating(True)
         self.ctx.bg.run(lambda: setup.create_first_store(paths, unit, admin, second=second,
                                                          escrow=escrow, clock=clock),
                         self._created, lambda exc: self.show_error(str(exc)))
