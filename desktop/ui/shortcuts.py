@@ -8,6 +8,8 @@ starts a statement (Ctrl+N is a new case), Ctrl+R proceeds to read-back.
 
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from PySide6.QtGui import QKeySequence
 
 READ_CARD = "F2"
@@ -22,4 +24,4 @@ def key_text(keys: str) -> str:
 
 def with_key(text: str, keys: str) -> str:
     """A tooltip naming the action and its key, e.g. "Proceed to read-back (Ctrl+R)"."""
-    return f"{text} ({key_text(keys)})"
+    return _("{action} ({key})").format(action=text, key=key_text(keys))

@@ -12,7 +12,7 @@ the officer read elsewhere until they type or focus a turn again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from desktop.domain.model import Turn
@@ -71,14 +71,20 @@ class TurnList(QScrollArea):
         return handled
 
     def reveal(self, row: TurnRow) -> None:
-        """Scroll `row` into the viewport; when it is taller, the line of its cursor."""
+        """Scroll `row` into the viewport; when it is taller, the line of its cursor. Cheap
+        when the row is in view already (it runs on every key)."""
         inner = self.widget()
         if inner is None or not row.isVisible():
             return  # not laid out yet (shown on the event loop's next turn): on its resize
         margin = self._layout.spacing() + self._layout.contentsMargins().top()
-        if row.height() + 2 * margin <= self.viewport().height():
-            self.ensureWidgetVisible(row, 0, margin)
-        editor = row.editor
+        shown_from = self.verticalScrollBar().value()
+        shown_to = shown_from + self.viewport().height()
+        top, bottom = row.y() - margin, row.y() + row.height() + margin
+        if bottom - top <= shown_to - shown_from:
+            if top < shown_from or bottom > shown_to:
+                self.ensureWidgetVisible(row, 0, margin)
+            return
+        editor = row.editor  # taller than the view: its cursor's line
         cursor = editor.cursorRect()
         centre = editor.viewport().mapTo(inner, cursor.center())
         self.ensureVisible(centre.x(), centre.y(), 0, cursor.height() // 2 + margin)
@@ -101,6 +107,14 @@ class TurnList(QScrollArea):
         row.editor.setTextCursor(cursor)
         self._following = True
         self.reveal(row)
+        if not row.editor.isVisible():
+            # A row added a moment ago is shown on the event loop's next turn; a window
+            # activated before that gives the focus to its first visible field instead.
+            QTimer.singleShot(0, self, lambda: self._focus_again(row))
+
+    def _focus_again(self, row: TurnRow) -> None:
+        if self.current_row() is row and row.editor.isVisible():
+            row.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def current_row(self) -> TurnRow | None:
         if 0 <= self.current < len(self.rows):

@@ -95,7 +95,7 @@ def test_the_last_turn_of_a_reopened_statement_is_in_view(
         ws.activateWindow()
         qtbot.waitUntil(lambda: len(ws.turns.rows) == 26)
         last = ws.turns.rows[-1]
-        assert ws.focusWidget() is last.editor
+        qtbot.waitUntil(lambda: ws.focusWidget() is last.editor, timeout=2000)
         qtbot.waitUntil(lambda: fully_shown(ws, last), timeout=2000)
         assert ws.turns.verticalScrollBar().value() > 0
     finally:
