@@ -243,7 +243,7 @@ def _status_words(_domain: str, _language: tuple[str, ...]) -> tuple[str, str, s
 
 def held_reason() -> str:
     """Why a turn emptied at once is not saved (the indicators' tooltip and overall text)."""
-    return _("a turn was emptied at once and is not saved yet")
+    return _("a turn was emptied at once")
 
 
 def status_text(status: TurnStatus) -> str:

@@ -195,7 +195,7 @@ def test_an_answer_emptied_by_undo_is_not_saved_until_confirmed(
     ws.flush()
     assert interview.get(store, world.statement.id).turns[1].text == "看清楚了"
     assert row.state_label.text() == "Not saved"
-    assert ws.overall.text() == "Not saved: a turn was emptied at once and is not saved yet"
+    assert ws.overall.text() == "Not saved: a turn was emptied at once"
     assert ws.message.isVisible() and "press Enter in it" in ws.message.text()
     qtbot.mouseClick(ws.read_back_button, Qt.MouseButton.LeftButton)  # read-back waits
     assert interview.get(store, world.statement.id).state.value == "draft"
