@@ -296,6 +296,11 @@ class MainWindow(QMainWindow):
     def read_back(self, statement_id: str) -> None:
         from desktop.ui.readback import ReadBackFlow
 
+        current = getattr(self, "read_back_flow", None)
+        if current is not None and current.isVisible() and current.statement_id == statement_id:
+            current.raise_()  # asked again (the button, Ctrl+R): one dialog, one party window
+            current.activateWindow()
+            return
         flow = ReadBackFlow(self.ctx, statement_id, self)
         flow.signed.connect(lambda _sid: self._refresh_case())
         flow.returned_to_draft.connect(self._returned_to_draft)

@@ -50,6 +50,8 @@ def test_after_a_correction_the_open_statement_is_editable_at_once(
     flow = _read_back(qtbot, window, ws)
     try:
         assert flow.session.rendered is not None
+        qtbot.mouseClick(ws.read_back_button, LEFT)  # asked again: the same dialog
+        assert window.read_back_flow is flow
         assert all(row.editor.isReadOnly() for row in ws.turns.rows)
         qtbot.mouseClick(flow.correction_button, LEFT)
         assert not flow.isVisible()
