@@ -27,15 +27,15 @@ class TurnList(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.rows: list[TurnRow] = []
+        self.current = -1
+        self._following = False  # keep the current row in view when the geometry changes
         inner = QWidget(self)
         self._layout = QVBoxLayout(inner)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._layout.setSpacing(2)
         self._layout.addStretch(1)
-        self.setWidget(inner)
-        self.rows: list[TurnRow] = []
-        self.current = -1
-        self._following = False  # keep the current row in view when the geometry changes
+        self.setWidget(inner)  # from here on its events pass through `eventFilter`
         self.verticalScrollBar().actionTriggered.connect(self._scrolled_by_hand)
 
     def add(self, turn: Turn) -> TurnRow:

@@ -103,6 +103,20 @@ def test_the_last_turn_of_a_reopened_statement_is_in_view(
         bg.shutdown()
 
 
+def test_the_last_answer_stays_in_view_while_it_grows_line_by_line(
+        qtbot: QtBot, ui_ctx: AppContext, world: World) -> None:
+    ws = small_workspace(qtbot, ui_ctx, world, world.statement.id)
+    ws.turns.focus(len(ws.turns.rows) - 1)
+    type_turn(qtbot, ws, "不申请")
+    type_turn(qtbot, ws, "车是你停的吗？")
+    row = ws.turns.rows[-1]
+    qtbot.waitUntil(lambda: fully_shown(ws, row), timeout=2000)
+    for sentence in LONG_ANSWER.split("，"):
+        type_text(row.editor, sentence + "，")  # key by key, as the officer types
+        qtbot.waitUntil(lambda: fully_shown(ws, row), timeout=2000)
+    assert row.editor.document().lineCount() > 2
+
+
 def test_a_wrapped_input_method_commit_shows_from_its_first_line(
         qtbot: QtBot, ui_ctx: AppContext, world: World) -> None:
     ws = small_workspace(qtbot, ui_ctx, world, world.statement.id)
