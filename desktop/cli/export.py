@@ -1,6 +1,7 @@
 """The `export` subcommand of `statement-room`: a sealed statement as a court package.
 
-    statement-room export --workdir DIR --statement ID --out PKG.zip [--with-media] [--json]
+    statement-room export --workdir DIR --statement ID --out PKG.zip|FOLDER [--force]
+                          [--with-media] [--json]
 
 writes a BagIt zip (see `desktop.documents.package`) holding the signed PDF, the statement's
 audit events with inclusion proofs against a freshly signed tree head, SHA-256 and SM3
@@ -10,6 +11,10 @@ ingest certificate (with `--with-media` also the media, streamed from the vault)
 README and the stand-alone
 `verify_package.py`. The command prints the package's SHA-256 and the verifier's SHA-256
 (to publish, so a court can check its copy of the verifier).
+
+Given a folder, `--out` names the package by case number and statement kind
+(`export_files.statement_file_name`). An existing file is replaced only with `--force`; a
+missing folder is an error, never created.
 """
 
 from __future__ import annotations
@@ -19,13 +24,27 @@ from gettext import gettext as _
 from pathlib import Path
 
 from desktop.cli.common import Subparsers, add_json, command, login_from_args, print_json
+from desktop.domain.errors import UserError
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop.services.export import export_package
+    from desktop.services.export_files import (
+        ExportKind,
+        ExportTargetExists,
+        export_target,
+        statement_file_name,
+    )
 
     with login_from_args(args) as store:
-        result = export_package(store, args.statement, args.out, with_media=args.with_media)
+        out = export_target(args.out, statement_file_name(store, args.statement,
+                                                          ExportKind.COURT_PACKAGE))
+        try:
+            result = export_package(store, args.statement, out, with_media=args.with_media,
+                                    force=args.force)
+        except ExportTargetExists as exc:
+            raise UserError(_("{path} already exists; add --force to replace it.").format(
+                path=exc.path)) from exc
     if args.json:
         print_json({
             "ok": True, "package": str(result.path), "sha256": result.sha256,
@@ -55,8 +74,11 @@ def register(sub: Subparsers) -> None:
                      _("export a sealed statement as a court package"), login=True)
     export.add_argument("--statement", required=True, metavar="ID",
                         help=_("the statement to export"))
-    export.add_argument("--out", type=Path, required=True, metavar="PKG.zip",
-                        help=_("where to write the package"))
+    export.add_argument("--out", type=Path, required=True, metavar="PKG.zip|FOLDER",
+                        help=_("where to write the package: a file, or an existing folder "
+                               "to name it by case number and statement kind"))
+    export.add_argument("--force", action="store_true",
+                        help=_("replace the file if it exists"))
     export.add_argument("--with-media", action="store_true",
                         help=_("also put the case's evidence media into the package"))
     add_json(export)

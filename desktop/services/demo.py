@@ -45,6 +45,7 @@ from desktop.services.demo_login import (
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
+from desktop.services.export_files import ExportKind, statement_file_name
 from desktop.services.search import search_statements
 from desktop.store import cases, officers
 from desktop.store.files import atomic_write_bytes
@@ -154,12 +155,15 @@ def _sign_and_export(
                                         timestamper=signing.configured_timestamper())
     finally:
         signing_team.close()
-    pdf_path = signing.export_document(store, statement_id, exports / f"{statement_id}.pdf")
+    exports.mkdir(parents=True, exist_ok=True)  # the demo's own folder, named in its output
+    pdf_path = signing.export_document(store, statement_id, exports / statement_file_name(
+        store, statement_id, ExportKind.SIGNED_PDF))
     root_path = export_trust_root(store, exports)
     report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     if not report.bottom_line:
         raise UserError("; ".join(report.reasons))
-    package = export_package(store, statement_id, exports / f"{statement_id}-court.zip")
+    package = export_package(store, statement_id, exports / statement_file_name(
+        store, statement_id, ExportKind.COURT_PACKAGE))
     return {"pdf": str(pdf_path), "pdf_sha256": signed.sha256, "pages": signed.pages,
             "signatures": len(report.signatures), "pdf_timestamped": signed.timestamped,
             "package": str(package.path), "trust_root": str(root_path)}

@@ -4,23 +4,22 @@
 turns, signs a fresh tree head (the store's ordinary session-end path, which also refreshes
 the anchor), proves each event's inclusion in it (all proofs in one pass over the stored
 subtree roots, O(log n) each), builds the zip in memory
-(`desktop.documents.package`) and writes it with one atomic rename: no plaintext temporary
-file is left anywhere but the target. The export itself is then audited with the package's
-SHA-256; that event necessarily comes after the package and so is not inside it.
+(`desktop.documents.package`) and writes it through `export_files.exporting`: a private
+temporary file beside the target, put in place only when complete, never over an existing
+file unless the caller says `force`, never into a folder that does not exist. The export
+itself is then audited with the package's SHA-256; that event necessarily comes after the
+package and so is not inside it.
 
 The package always carries the case's evidence manifest (hashes, times, custody) and each
 docking's signed ingest certificate. With `with_media` the media go in too: each item is
 decrypted twice from the vault, in constant memory and never to a file of its own, first to
 learn its CRC-32 and SM3 (the zip header comes before the bytes), then straight into its zip
-member in the package's temporary file, which is renamed into place once complete.
+member in the package's temporary file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,13 +43,13 @@ from desktop.documents.package import (
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
 from desktop.services import keys
+from desktop.services.export_files import check_target, exporting, write_export
 from desktop.services.verify import store_trust_roots
 from desktop.store import audit, cases, dockings, documents
 from desktop.store import evidence as records
 from desktop.store import statements as repo
 from desktop.store.audit import AuditRecord
 from desktop.store.evidence import EvidenceRecord
-from desktop.store.files import atomic_write_bytes, fsync_directory
 from desktop.store.store import Store
 from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to
@@ -259,16 +258,13 @@ def build_statement_package(store: Store, statement_id: str) -> tuple[bytes, int
     return data, len(p.events), p.head.head.tree_size
 
 
-def _write_with_media(out: Path, p: _Parts) -> tuple[str, int]:
-    """Stream the package with media into a temporary file beside `out`, then rename it
-    into place; its SHA-256 and size."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+def _write_with_media(out: Path, p: _Parts, *, force: bool) -> tuple[str, int]:
+    """Stream the package with media into its file (`export_files.exporting`); its SHA-256
+    and size."""
     sha = hashlib.sha256()
     written = 0
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with exporting(out, force=force) as handle:
             def put(data: bytes) -> None:
                 nonlocal written
                 sha.update(data)
@@ -277,35 +273,27 @@ def _write_with_media(out: Path, p: _Parts) -> tuple[str, int]:
 
             write_package(_Forward(put), p.pdf, p.events, p.head,  # type: ignore[arg-type]
                           p.public, p.info, p.trust, p.evidence)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-        fsync_directory(out.parent)
     except ValueError as exc:  # the package's bounds, or the vault changed under us
         raise UserError(_("Cannot include the media in the court package: {reason}").format(
             reason=exc)) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
     return sha.hexdigest(), written
 
 
 def export_package(store: Store, statement_id: str, out: Path, *,
-                   with_media: bool = False) -> ExportedPackage:
-    """Write the court package of a sealed statement to `out` and audit the export."""
+                   with_media: bool = False, force: bool = False) -> ExportedPackage:
+    """Write the court package of a sealed statement to `out` and audit the export.
+
+    `out` is refused if it exists (unless `force`) or its folder does not
+    (`export_files.check_target`, checked before the package is built).
+    """
+    check_target(out, force=force)
     p = _gather(store, statement_id, with_media=with_media)
-    try:
-        if with_media:
-            digest, length = _write_with_media(out, p)
-        else:
-            data = build_package(p.pdf, p.events, p.head, p.public, p.info, p.trust,
-                                 p.evidence)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(out, data)
-            digest, length = hashlib.sha256(data).hexdigest(), len(data)
-    except OSError as exc:
-        raise UserError(_("Cannot write {path}: {reason}").format(
-            path=out, reason=exc.strerror or exc)) from exc
+    if with_media:
+        digest, length = _write_with_media(out, p, force=force)
+    else:
+        data = build_package(p.pdf, p.events, p.head, p.public, p.info, p.trust, p.evidence)
+        written = write_export(out, data, force=force)
+        digest, length = written.sha256, written.size
     size = p.head.head.tree_size
     items = p.evidence.manifest["items"]
     count = len(items) if isinstance(items, list) else 0

@@ -65,11 +65,11 @@ from desktop.domain.model import (
     StatementState,
 )
 from desktop.services import keys
+from desktop.services.export_files import write_export
 from desktop.services.keys import AuthenticatedSigner
 from desktop.services.templates import load_template
 from desktop.store import cases, documents, officers, signing_keys
 from desktop.store import statements as repo
-from desktop.store.files import atomic_write_bytes
 from desktop.store.store import Store
 from sync.protocol.canonical import canonical_json
 
@@ -348,17 +348,17 @@ def sign_statement(
                            timestamped=timestamper is not None)
 
 
-def export_document(store: Store, statement_id: str, path: Path) -> Path:
-    """Write the signed PDF out (a deliberate export: it is the document itself)."""
+def export_document(store: Store, statement_id: str, path: Path, *,
+                    force: bool = False) -> Path:
+    """Write the signed PDF out (a deliberate export: it is the document itself).
+
+    Never over an existing file unless `force`, never into a missing folder
+    (`export_files.write_export`); the default name is `export_files.statement_file_name`.
+    """
     pdf = documents.signed_document(store.conn, statement_id)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, pdf)
-    except OSError as exc:  # a read-only stick, no permission, a full disk
-        raise UserError(_("Cannot write to {path} ({error}).").format(
-            path=path, error=exc.strerror or type(exc).__name__)) from exc
+    written = write_export(path, pdf, force=force)
     with store.transaction() as tx:
-        tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=path.name)
+        tx.audit(Action.DOCUMENT_EXPORTED, statement_id, name=path.name, sha256=written.sha256)
     return path
 
 

@@ -94,6 +94,7 @@ def sealed(world: World, tmp_path: Path) -> World:
 @pytest.fixture
 def exported(sealed: World, tmp_path: Path) -> tuple[World, Path]:
     out = tmp_path / "out" / "package.zip"
+    out.parent.mkdir()
     export.export_package(sealed.store, sealed.statement.id, out)
     return sealed, out
 
@@ -407,13 +408,37 @@ def test_cli_export_end_to_end_on_the_demo_store(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     statement = last_json(demo.stdout)["statement"]
     out = tmp_path / "court" / "package.zip"
+    refused = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
+                      str(out), env=LOGIN)
+    assert refused.returncode == 1
+    assert f"The folder {out.parent} does not exist" in refused.stderr
+    assert not out.parent.exists()  # never created silently
+    out.parent.mkdir()
     run = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
                   str(out), "--json", env=LOGIN)
     assert run.returncode == 0, run.stderr
+    first = out.read_bytes()
+    again = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
+                    str(out), env=LOGIN)
+    assert again.returncode == 1
+    assert f"{out} already exists; add --force to replace it." in again.stderr
+    assert out.read_bytes() == first
+    forced = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
+                     str(out), "--force", "--json", env=LOGIN)
+    assert forced.returncode == 0, forced.stderr
+    assert last_json(forced.stdout)["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    named = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
+                    str(out.parent), "--json", env=LOGIN)  # a folder: named by case and kind
+    assert named.returncode == 0, named.stderr
+    by_name = Path(last_json(named.stdout)["package"])
+    assert by_name.parent == out.parent
+    assert re.fullmatch(r"示综执立〔2026〕\d{4}号_询问笔录_\d{8}-\d{4}_法庭证据包\.zip",
+                        by_name.name), by_name.name
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted(["package.zip", by_name.name])
     result = last_json(run.stdout)
-    assert result["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert result["sha256"] == hashlib.sha256(first).hexdigest()
     assert result["verifier_sha256"] == verifier_sha256()
-    folder = extract(out.read_bytes(), tmp_path / "x")
+    folder = extract(first, tmp_path / "x")
     check = run_verifier(folder)
     assert check.returncode == verifier.EXIT_UNTRUSTED, check.stdout  # no root given
     audit_run = run_cli("audit", "verify", "--workdir", str(workdir), "--json", env=LOGIN)

@@ -117,6 +117,7 @@ def packages(world: World, tmp_path: Path) -> dict[bool, Path]:
     out = {}
     for with_media in (False, True):
         path = tmp_path / f"out-{with_media}" / "package.zip"
+        path.parent.mkdir()
         result = export.export_package(world.store, world.statement.id, path,
                                        with_media=with_media)
         assert result.evidence_items == 3 and result.media_included is with_media
@@ -260,6 +261,7 @@ def test_cli_export_with_media_on_the_demo_store(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     statement = last_json(demo.stdout)["statement"]
     out = tmp_path / "court" / "package.zip"
+    out.parent.mkdir()
     run = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
                   str(out), "--with-media", "--json", env=LOGIN)
     assert run.returncode == 0, run.stderr

@@ -323,5 +323,5 @@ def test_exporting_to_an_unwritable_place_is_a_message(world: World, tmp_path: P
     sign_as_team(world, all_pages_signed(world))
     blocker = tmp_path / "a-file"
     blocker.write_bytes(b"x")
-    with pytest.raises(UserError, match="Cannot write to"):
+    with pytest.raises(UserError, match="is not a folder"):
         signing.export_document(world.store, world.statement.id, blocker / "signed.pdf")
