@@ -23,6 +23,7 @@ import hashlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from gettext import gettext as _
 from importlib import metadata
 from pathlib import Path
@@ -70,6 +71,10 @@ class ExportedPackage:
     verifier_sha256: str
     evidence_items: int = 0
     media_included: bool = False
+    statement_id: str = ""
+    case_number: str = ""
+    exported_by: str = ""
+    exported_at: datetime | None = None
 
 
 def tool_version() -> str:
@@ -302,4 +307,6 @@ def export_package(store: Store, statement_id: str, out: Path, *,
                  sha256=digest, tree_size=size, evidence_items=count, media=with_media)
     return ExportedPackage(path=out, sha256=digest, size=length, events=len(p.events),
                            tree_size=size, verifier_sha256=verifier_sha256(),
-                           evidence_items=count, media_included=with_media)
+                           evidence_items=count, media_included=with_media,
+                           statement_id=statement_id, case_number=p.info.case_number,
+                           exported_by=p.info.exported_by, exported_at=p.info.exported_at)

@@ -58,7 +58,8 @@ def test_a_long_name_is_cut_on_a_character_boundary() -> None:
 def test_the_default_name_is_case_number_title_and_start_time() -> None:
     started = datetime(2026, 12, 6, 9, 30)
     assert default_file_name("示综执立〔2026〕0001号", "询问笔录", started,
-                             ExportKind.SIGNED_PDF) == "示综执立〔2026〕0001号_询问笔录_20261206-0930.pdf"
+                             ExportKind.SIGNED_PDF) == (
+        "示综执立〔2026〕0001号_询问笔录_20261206-0930.pdf")
     assert default_file_name("A/B:1", "听证笔录", started, ExportKind.COURT_PACKAGE) == (
         "A_B_1_听证笔录_20261206-0930_法庭证据包.zip")
     long_name = default_file_name("号" * 200, "询问笔录", started, ExportKind.COURT_PACKAGE)
@@ -86,10 +87,9 @@ def test_an_existing_file_is_kept_unless_forced(tmp_path: Path) -> None:
 
 def test_a_file_that_appears_while_writing_is_not_replaced(tmp_path: Path) -> None:
     target = tmp_path / "a.pdf"
-    with pytest.raises(ExportTargetExists):  # noqa: PT012 - the race is inside the block
-        with exporting(target) as handle:
-            handle.write(b"ours")
-            target.write_bytes(b"someone else's")
+    with pytest.raises(ExportTargetExists), exporting(target) as handle:  # noqa: PT012
+        handle.write(b"ours")
+        target.write_bytes(b"someone else's")  # another program, between check and rename
     assert target.read_bytes() == b"someone else's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
 

@@ -1,18 +1,15 @@
 """PDF pages as images, in memory only, and the widgets that show them.
 
-Qt's own PDF module is not available, so `render_pages` rasterizes the PDF bytes with
-pypdfium2 straight into `QImage`s: nothing is written to disk (the pages carry personal data).
-pdfium is not thread-safe, so every use goes through one lock; callers may render on the
-store thread. `PageView` paints one page scaled to its width (high-DPI safe: the image has
-more pixels than the logical size), and `PageViewer` adds page navigation.
+The pages are rasterized by `desktop.ui.rasterize` (pdfium, in memory; `render_pages` and
+`page_count` are imported from there for the read-back modules). `PageView` paints one page
+scaled to its width (high-DPI safe: the image has more pixels than the logical size), and
+`PageViewer` adds page navigation.
 """
 
 from __future__ import annotations
 
-import threading
 from gettext import gettext as _
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -25,40 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-PAGE_DPI = 144  # crisp on a 2x screen at the usual display size of an A4 page
-_PDFIUM = threading.Lock()
-
-
-def render_pages(pdf: bytes, dpi: int = PAGE_DPI) -> list[QImage]:
-    """Every page of `pdf` as an RGB image at `dpi`, rendered in memory."""
-    images: list[QImage] = []
-    with _PDFIUM:
-        document = pdfium.PdfDocument(pdf)
-        try:
-            document.init_forms()  # draw the signature appearances of a signed PDF
-            for index in range(len(document)):
-                page = document[index]
-                bitmap = page.render(scale=dpi / 72, rev_byteorder=True, prefer_bgrx=True,
-                                     may_draw_forms=True)
-                image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
-                               QImage.Format.Format_RGBX8888).copy()  # own the pixels
-                image.setDotsPerMeterX(round(dpi / 0.0254))
-                image.setDotsPerMeterY(round(dpi / 0.0254))
-                images.append(image)
-                bitmap.close()
-                page.close()
-        finally:
-            document.close()
-    return images
-
-
-def page_count(pdf: bytes) -> int:
-    with _PDFIUM:
-        document = pdfium.PdfDocument(pdf)
-        try:
-            return len(document)
-        finally:
-            document.close()
+from desktop.ui.rasterize import PAGE_DPI as PAGE_DPI
+from desktop.ui.rasterize import page_count as page_count
+from desktop.ui.rasterize import render_pages as render_pages
 
 
 class PageView(QWidget):

@@ -95,9 +95,24 @@ def test_signing_every_page_then_officers_and_seal(
     assert preview.viewer.current == 1
     assert preview.viewer.position.text() == f"Page 2 of {pages}"
 
-    target = tmp_path / "out" / "statement"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *args, **kwargs: (str(target), ""))
+    missing = tmp_path / "out" / "statement"
+    proposed: list[str] = []
+
+    def save_as(target: Path) -> None:
+        def answer(*args: object, **kwargs: object) -> tuple[str, str]:
+            proposed.append(str(args[2]))
+            return str(target), ""
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+
+    save_as(missing)
+    qtbot.mouseClick(preview.export_button, LEFT)
+    assert f"The folder {missing.parent} does not exist" in preview.status.text()
+    assert not missing.parent.exists()
+    # The name proposed is the case number and the statement's kind, not the party.
+    assert proposed[0].startswith(f"{world.case.number}_询问笔录_")
+    assert world.party.id_number not in proposed[0]
+    target = tmp_path / "statement"
+    save_as(target)
     qtbot.mouseClick(preview.export_button, LEFT)
     assert preview.exported == target.with_suffix(".pdf")
     assert target.with_suffix(".pdf").read_bytes() == pdf
