@@ -4,8 +4,9 @@
 filters it as the officer types. Case numbers and causes match directly; the words of any
 statement match through the store's exact-substring Chinese index. `NewCaseDialog` records a
 case. `CaseView` shows one case with its statements (state, party, turns): 新建笔录 starts one
-(Ctrl+Shift+N), and Enter or a double click on a statement opens it. The case's evidence
-panel goes below them.
+(Ctrl+Shift+N), and Enter or a double click on a statement opens it; 已签名文书 (“Signed
+document…”) shows a signed one to print or export it. The case's evidence panel goes below
+them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.ids import new_id
 from desktop.domain.model import Case
 from desktop.services import records
+from desktop.services.printouts import PRINTABLE_STATES
 from desktop.services.records import CaseSummary
 from desktop.services.search import search_statements
 from desktop.store.search import SearchHit
@@ -254,9 +256,16 @@ class CaseView(QWidget):
         self.open_button = QPushButton(_("Open statement"))
         self.open_button.setToolTip(with_key(_("Open the selected statement"), "Return"))
         self.open_button.clicked.connect(lambda: self._open_row(self.table.currentRow(), 0))
+        # The signed document of a signed statement: to print it (or the interviewee's copy)
+        # and to export it or its court package (desktop.ui.readback.preview).
+        self.signed_button = QPushButton(_("Signed document…"))
+        self.signed_button.clicked.connect(self.show_signed)
+        self.signed_dialog: QDialog | None = None
+        self.table.currentCellChanged.connect(lambda *_cells: self._selection_changed())
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.signed_button)
         buttons.addStretch(1)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -272,6 +281,30 @@ class CaseView(QWidget):
             splitter.addWidget(evidence)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        self._selection_changed()
+
+    def _selected_signed(self) -> str | None:
+        """The selected statement's id, if it is signed."""
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.summary.statements):
+            return None
+        statement = self.summary.statements[row]
+        return statement.id if statement.state in PRINTABLE_STATES else None
+
+    def _selection_changed(self) -> None:
+        self.signed_button.setEnabled(self._selected_signed() is not None)
+
+    def show_signed(self) -> None:
+        """Show the selected signed statement: print, export."""
+        statement_id = self._selected_signed()
+        if statement_id is None:
+            return
+        from desktop.ui.readback.preview import open_signed_preview
+
+        def opened(dialog: QDialog) -> None:
+            self.signed_dialog = dialog
+
+        open_signed_preview(self.ctx, statement_id, self, opened)
 
     def _open_row(self, row: int, _column: int) -> None:
         item = self.table.item(row, 0)

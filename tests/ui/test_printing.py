@@ -15,22 +15,25 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageStat
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
 from desktop.documents.layout import HASH_ORIGIN, PAGE_HEIGHT
 from desktop.domain.model import Action
-from desktop.services import export, printouts
+from desktop.services import export, printouts, records
 from desktop.services.export_files import ExportKind, statement_file_name
 from desktop.services.printouts import PrintKind
 from desktop.store import audit
+from desktop.ui.cases import CaseView
 from desktop.ui.context import AppContext
 from desktop.ui.printing import (
     COPY_MARK_TITLE,
     print_package_summary,
     print_statement,
 )
-from desktop.ui.readback.preview import SignedPreview
+from desktop.ui.rasterize import page_count
+from desktop.ui.readback.preview import SignedPreview, SignedStatementDialog
 from tests.conftest import World, sign_as_team
 from tests.poppler import poppler_tool
 from tests.services.test_signing import all_pages_signed, ready_for_signing
@@ -185,3 +188,31 @@ def test_an_export_over_an_existing_file_asks_first(
     assert preview.print_menu.summary_action.isEnabled()
     assert preview.package.sha256 in preview.status.text()
     assert preview.export_button.isEnabled() and preview.package_button.isEnabled()
+
+
+def test_the_case_view_opens_a_signed_statement_to_print_it(
+        sealed: World, ui_ctx: AppContext, qtbot: QtBot) -> None:
+    [summary] = records.case_summaries(sealed.store)
+    view = CaseView(ui_ctx, summary, None)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.signed_button.text() == "Signed document…"
+    view.table.setCurrentCell(0, 0)
+    assert view.signed_button.isEnabled()
+    qtbot.mouseClick(view.signed_button, Qt.MouseButton.LeftButton)
+    dialog = view.signed_dialog
+    assert isinstance(dialog, SignedStatementDialog) and dialog.isVisible()
+    pdf = printouts.printable_statement(sealed.store, sealed.statement.id).pdf
+    assert dialog.preview.page_count == page_count(pdf) >= 2
+    assert dialog.preview.viewer.position.text() == f"Page 1 of {page_count(pdf)}"
+    assert dialog.preview.print_button.isVisible() and dialog.preview.print_button.isEnabled()
+    dialog.close()
+
+
+def test_a_statement_not_yet_signed_has_no_signed_document(
+        world: World, ui_ctx: AppContext, qtbot: QtBot) -> None:
+    [summary] = records.case_summaries(world.store)
+    view = CaseView(ui_ctx, summary, None)
+    qtbot.addWidget(view)
+    view.table.setCurrentCell(0, 0)
+    assert not view.signed_button.isEnabled()
