@@ -20,6 +20,7 @@ missing folder is an error, never created.
 from __future__ import annotations
 
 import argparse
+import os
 from gettext import gettext as _
 from pathlib import Path
 
@@ -36,8 +37,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         statement_file_name,
     )
 
+    given = Path(args.out_text)  # the text too: a trailing "/" says a folder was meant
+    if args.out_text.endswith(("/", os.sep)) and not given.is_dir():
+        raise UserError(_("The folder {folder} does not exist; create it first or choose "
+                          "another folder.").format(folder=given))
     with login_from_args(args) as store:
-        out = export_target(args.out, statement_file_name(store, args.statement,
+        out = export_target(given, statement_file_name(store, args.statement,
                                                           ExportKind.COURT_PACKAGE))
         try:
             result = export_package(store, args.statement, out, with_media=args.with_media,
@@ -74,7 +79,7 @@ def register(sub: Subparsers) -> None:
                      _("export a sealed statement as a court package"), login=True)
     export.add_argument("--statement", required=True, metavar="ID",
                         help=_("the statement to export"))
-    export.add_argument("--out", type=Path, required=True, metavar="PKG.zip|FOLDER",
+    export.add_argument("--out", dest="out_text", required=True, metavar="PKG.zip|FOLDER",
                         help=_("where to write the package: a file, or an existing folder "
                                "to name it by case number and statement kind"))
     export.add_argument("--force", action="store_true",

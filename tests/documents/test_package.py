@@ -413,6 +413,11 @@ def test_cli_export_end_to_end_on_the_demo_store(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert f"The folder {out.parent} does not exist" in refused.stderr
     assert not out.parent.exists()  # never created silently
+    as_folder = run_cli("export", "--workdir", str(workdir), "--statement", statement,
+                        "--out", f"{out.parent}/", env=LOGIN)
+    assert as_folder.returncode == 1
+    assert f"The folder {out.parent} does not exist" in as_folder.stderr
+    assert not out.parent.exists()
     out.parent.mkdir()
     run = run_cli("export", "--workdir", str(workdir), "--statement", statement, "--out",
                   str(out), "--json", env=LOGIN)
