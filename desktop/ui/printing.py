@@ -113,10 +113,12 @@ def draw_copy_mark(painter: QPainter, statement: PrintableStatement) -> None:
     painter.save()
     red = QColor(176, 0, 32)
     painter.setPen(red)
+    # Below the ~4 mm a printer cannot reach, above the running head of pages 2.. (its
+    # glyphs start ~31 pt from the top).
     painter.setFont(_font(9, bold=True))
-    painter.drawText(QPointF(MARGIN, 15), COPY_MARK_TITLE)
+    painter.drawText(QPointF(MARGIN, 21), COPY_MARK_TITLE)
     painter.setFont(_font(6))
-    painter.drawText(QPointF(MARGIN, 25), COPY_MARK_NOTE + statement.content_digest)
+    painter.drawText(QPointF(MARGIN, 29), COPY_MARK_NOTE + statement.content_digest)
     # The diagonal stays inside the text frame: the footer's QR code is never painted over.
     frame = QRectF(FRAME.x, PAGE_HEIGHT - FRAME.top, FRAME.w, FRAME.h)
     painter.setClipRect(frame)
