@@ -148,6 +148,21 @@ class SignatureRefusal:
 
 
 @dataclass(frozen=True)
+class StatementForm:
+    """What the printed form names besides the officers and the party.
+
+    `sequence` is 第N次询问 (None: not numbered, as an addendum); `interpreter` (翻译人员) and
+    `guardian` (监护人 / 法定代理人) are names, empty when nobody attended in that role.
+    """
+
+    sequence: int | None = None
+    interpreter: str = ""
+    interpreter_language: str = ""  # 语种, e.g. 英语, 手语
+    guardian: str = ""
+    guardian_relation: str = ""  # e.g. 父亲, or 法定代理人
+
+
+@dataclass(frozen=True)
 class Statement:
     id: str
     case_id: str
@@ -162,6 +177,14 @@ class Statement:
     turns: tuple[Turn, ...] = ()
     addendum_of: str | None = None
     refusal: SignatureRefusal | None = None
+    form: StatementForm = StatementForm()
+
+
+class BreakKind(StrEnum):
+    """Why an interview paused; a break is recorded as a note turn (休息、用餐)."""
+
+    REST = "rest"  # 休息
+    MEAL = "meal"  # 用餐
 
 
 @dataclass(frozen=True)

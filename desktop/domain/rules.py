@@ -9,6 +9,7 @@ immutability of signed statements itself, so a bug above cannot bypass them.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from gettext import gettext as _
 
 from desktop.domain.errors import RuleViolation
@@ -17,6 +18,7 @@ from desktop.domain.model import (
     OpeningItem,
     SignatureRefusal,
     Statement,
+    StatementForm,
     StatementKind,
     StatementState,
     TurnKind,
@@ -75,8 +77,13 @@ def opening_answered(statement: Statement, item: OpeningItem) -> bool:
     return asked and answered
 
 
-def check_transition(statement: Statement, target: StatementState) -> None:
-    """Refuse a lifecycle move the law or practice does not allow."""
+def check_transition(statement: Statement, target: StatementState,
+                     party_birth: date | None = None) -> None:
+    """Refuse a lifecycle move the law or practice does not allow.
+
+    `party_birth` is the interviewee's birth date (from the card): a minor's statement
+    goes to read-back, and is signed, only with their guardian named (`check_guardian`).
+    """
     if target not in TRANSITIONS[statement.state]:
         raise RuleViolation(
             _("A statement cannot go from {current} to {target}.").format(
@@ -88,6 +95,60 @@ def check_transition(statement: Statement, target: StatementState) -> None:
             raise RuleViolation(_("The statement has no answers to read back."))
         if statement.kind is not StatementKind.ADDENDUM:
             check_opening_complete(statement)
+    if target in (StatementState.READ_BACK, StatementState.SIGNED):
+        check_guardian(statement, party_birth)
+
+
+# The age of majority (民法典 art. 17): a younger party is interviewed with a guardian or
+# legal representative present (民法典 art. 23: the guardian is the legal representative).
+MAJORITY_AGE = 18
+
+
+def age_on(birth: date, day: date) -> int:
+    """Full years of age on `day` of someone born on `birth` (a 29 February birthday
+    counts from 1 March in other years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def minor_at(birth: date | None, at: datetime) -> bool:
+    """True when someone born on `birth` is under 18 at `at`, on `at`'s own calendar day
+    (the statement's local time); False when the birth date is unknown."""
+    return birth is not None and age_on(birth, at.date()) < MAJORITY_AGE
+
+
+def check_guardian(statement: Statement, party_birth: date | None) -> None:
+    """A party under 18 when the interview started needs their guardian named on the form."""
+    if minor_at(party_birth, statement.started_at) and not statement.form.guardian.strip():
+        raise RuleViolation(_(
+            "The interviewee was under 18 when the interview started: record the guardian "
+            "or legal representative who attended before read-back and signing."))
+
+
+def check_form(form: StatementForm) -> None:
+    """A sequence number counts from 1; an interpreter's language needs the interpreter,
+    a guardian's relation the guardian."""
+    if form.sequence is not None and form.sequence < 1:
+        raise RuleViolation(_("The interview number starts at 1."))
+    if form.interpreter_language.strip() and not form.interpreter.strip():
+        raise RuleViolation(_("Enter the interpreter's name as well as the language."))
+    if form.guardian_relation.strip() and not form.guardian.strip():
+        raise RuleViolation(_("Enter the guardian's name as well as the relation."))
+
+
+# A break is recorded while or after it happens, never ahead of time; a small allowance
+# covers clocks read a moment apart.
+_BREAK_CLOCK_SLACK = timedelta(minutes=1)
+
+
+def check_break(statement: Statement, start: datetime, end: datetime, now: datetime) -> None:
+    """A break lies inside the interview: after it started, not in the future, and ends
+    after it began."""
+    if end <= start:
+        raise RuleViolation(_("A break must end after it starts."))
+    if start < statement.started_at - _BREAK_CLOCK_SLACK:
+        raise RuleViolation(_("A break cannot start before the interview did."))
+    if end > now + _BREAK_CLOCK_SLACK:
+        raise RuleViolation(_("A break cannot end in the future; record it when it is over."))
 
 
 def check_signable(state: StatementState) -> None:

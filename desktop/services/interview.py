@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from desktop.domain import rules
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
+    BreakKind,
     Case,
     Officer,
     Party,
     SignatureRefusal,
     Statement,
+    StatementForm,
     StatementKind,
     StatementState,
     Turn,
@@ -39,12 +42,17 @@ def open_statement(
     recorder_id: str,
     addendum_of: str | None = None,
     started_at: datetime | None = None,
+    form: StatementForm | None = None,
 ) -> Statement:
     """Create a draft statement with the template's opening questions already inserted.
 
     Each opening question is followed by an empty answer turn carrying the same tag, which
     the recorder fills in; read-back is refused until the required ones are answered.
+    `form` names the interpreter and guardian; its `sequence` (第N次询问), when not given,
+    is counted from the statements of this kind taken earlier from the same person in the
+    case (an addendum is not numbered).
     """
+    form = form or StatementForm()
     template = load_template(kind)
     with store.transaction() as tx:
         first: Officer = officers.get_officer(tx.conn, interviewers[0])
@@ -53,6 +61,7 @@ def open_statement(
             id=new_id(), case_id=case_id, kind=kind, place=place,
             started_at=started_at or tx.at, interviewer_ids=interviewers,
             recorder_id=recorder_id, interviewee_id=interviewee_id, addendum_of=addendum_of,
+            form=form,
         )
         repo.create_statement(tx, statement)
         for question in template.render_opening(
@@ -68,6 +77,41 @@ def open_statement(
 def add_turn(store: Store, statement_id: str, kind: TurnKind, text: str) -> Turn:
     with store.transaction() as tx:
         return repo.add_turn(tx, statement_id, kind, text)
+
+
+def set_form(store: Store, statement_id: str, form: StatementForm) -> Statement:
+    """Change the number, interpreter and guardian of a draft statement (audited)."""
+    with store.transaction() as tx:
+        return repo.set_form(tx, statement_id, form)
+
+
+def next_sequence(store: Store, case_id: str, party_id: str, kind: StatementKind
+                  ) -> int | None:
+    """The 第N次 a new statement of `kind` from this party in this case would get."""
+    return repo.next_sequence(store.conn, case_id, party_id, kind)
+
+
+# The note's words are the statement's own language (Chinese), like the template's
+# questions, whatever the language of the interface.
+BREAK_WORDS = {BreakKind.REST: "休息", BreakKind.MEAL: "用餐"}
+
+
+def break_text(kind: BreakKind, start: datetime, end: datetime) -> str:
+    """The note recording a break: "14:05—14:20 休息" (printed in brackets, as notes are).
+    A break that ends on another day names the end's date."""
+    until = f"{end:%H:%M}" if end.date() == start.date() else (
+        f"{end.month}月{end.day}日{end:%H:%M}")
+    return f"{start:%H:%M}—{until} {BREAK_WORDS[kind]}"
+
+
+def add_break(store: Store, statement_id: str, kind: BreakKind, start: datetime,
+              end: datetime) -> Turn:
+    """Record a break (休息、用餐) from `start` to `end` as a note turn after the last turn."""
+    with store.transaction() as tx:
+        statement = repo.get_statement(tx.conn, statement_id)
+        rules.check_editable(statement.state)
+        rules.check_break(statement, start, end, tx.at)
+        return repo.add_turn(tx, statement_id, TurnKind.NOTE, break_text(kind, start, end))
 
 
 def save_turn(store: Store, turn_id: str, text: str) -> int:

@@ -9,7 +9,7 @@ signed, whatever the caller does.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from gettext import gettext as _
 
 from desktop.domain import rules
@@ -20,6 +20,7 @@ from desktop.domain.model import (
     OpeningItem,
     SignatureRefusal,
     Statement,
+    StatementForm,
     StatementKind,
     StatementState,
     Turn,
@@ -38,12 +39,45 @@ from sync.protocol.statement import ContentTurn, StatementContent
 _STATEMENT_COLUMNS = (
     "id, case_id, kind, place, started_at, ended_at, interviewer1_id, interviewer2_id,"
     " recorder_id, interviewee_id, state, addendum_of, refusal_reason, refusal_witness,"
-    " refusal_witness_id, refusal_at"
+    " refusal_witness_id, refusal_at, sequence, interpreter, interpreter_language, guardian,"
+    " guardian_relation"
+)
+
+
+# 第N次 when the officer entered none: 1 + the statements of the same kind taken earlier in
+# the case from the same person (the same identity document: each interview records the
+# party afresh). Statements are never deleted and later ones sort after, so the number of a
+# statement never changes; an addendum is not numbered. Only an entered number that differs
+# from it is stored, so rows keep no value that the record already implies.
+_AUTO_SEQUENCE = (
+    "CASE WHEN s.kind = 'addendum' THEN NULL ELSE (SELECT count(*) FROM statements AS o"
+    " JOIN parties AS op ON op.id = o.interviewee_id JOIN parties AS me ON me.id = ?"
+    " WHERE o.case_id = ? AND o.kind = s.kind AND op.id_kind = me.id_kind"
+    " AND op.id_number = me.id_number AND o.created_at < ?) + 1 END"
 )
 
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _or_null(text: str) -> str | None:
+    """An empty form field is stored as NULL (so rows without it keep their audit digest)."""
+    return text.strip() or None
+
+
+def _form_values(form: StatementForm, automatic: int | None
+                 ) -> tuple[int | None, str | None, str | None, str | None, str | None]:
+    entered = None if form.sequence == automatic else form.sequence
+    return (entered, _or_null(form.interpreter), _or_null(form.interpreter_language),
+            _or_null(form.guardian), _or_null(form.guardian_relation))
+
+
+def _automatic_sequence(conn: Connection, case_id: str, party_id: str, kind: StatementKind,
+                        before: str) -> int | None:
+    row = conn.execute(f"SELECT {_AUTO_SEQUENCE} FROM (SELECT ? AS kind) AS s",
+                       (party_id, case_id, before, kind.value)).fetchone()
+    return None if row[0] is None else int(row[0])
 
 
 def create_statement(tx: Tx, statement: Statement) -> None:
@@ -53,16 +87,52 @@ def create_statement(tx: Tx, statement: Statement) -> None:
     get_officer(tx.conn, statement.recorder_id)
     target = get_statement(tx.conn, statement.addendum_of) if statement.addendum_of else None
     rules.check_addendum_target(statement.kind, target)
+    rules.check_form(statement.form)
+    automatic = _automatic_sequence(tx.conn, statement.case_id, statement.interviewee_id,
+                                    statement.kind, tx.at.isoformat())
     tx.conn.execute(
         f"INSERT INTO statements ({_STATEMENT_COLUMNS}, created_at)"
-        " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'draft', ?, NULL, NULL, NULL, NULL, ?)",
+        " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'draft', ?, NULL, NULL, NULL, NULL,"
+        " ?, ?, ?, ?, ?, ?)",
         (statement.id, statement.case_id, statement.kind.value, statement.place,
          statement.started_at.isoformat(), first.id, second.id, statement.recorder_id,
-         statement.interviewee_id, statement.addendum_of, tx.at.isoformat()),
+         statement.interviewee_id, statement.addendum_of,
+         *_form_values(statement.form, automatic), tx.at.isoformat()),
     )
     tx.audit(Action.STATEMENT_CREATED, statement.id, case=statement.case_id,
              kind=statement.kind.value, addendum_of=statement.addendum_of,
              **leaf_fields(tx.conn, "statements", statement.id))
+
+
+def set_form(tx: Tx, statement_id: str, form: StatementForm) -> Statement:
+    """Change the form fields (number, interpreter, guardian) of a draft statement."""
+    rules.check_editable(_state(tx.conn, statement_id))
+    rules.check_form(form)
+    case_id, party_id, kind, created_at = tx.conn.execute(
+        "SELECT case_id, interviewee_id, kind, created_at FROM statements WHERE id = ?",
+        (statement_id,)).fetchone()
+    automatic = _automatic_sequence(tx.conn, case_id, party_id, StatementKind(kind), created_at)
+    tx.conn.execute(
+        "UPDATE statements SET sequence = ?, interpreter = ?, interpreter_language = ?,"
+        " guardian = ?, guardian_relation = ? WHERE id = ?",
+        (*_form_values(form, automatic), statement_id),
+    )
+    tx.audit(Action.STATEMENT_UPDATED, statement_id, fields="form",
+             **leaf_fields(tx.conn, "statements", statement_id))
+    return get_statement(tx.conn, statement_id)
+
+
+def next_sequence(conn: Connection, case_id: str, party_id: str, kind: StatementKind
+                  ) -> int | None:
+    """The 第N次 a statement of `kind` opened now for this party in this case would get
+    (None for an addendum)."""
+    return _automatic_sequence(conn, case_id, party_id, kind, "9999")
+
+
+def party_birth_date(conn: Connection, party_id: str) -> date | None:
+    """The interviewee's birth date as recorded (from the card), or None."""
+    row = conn.execute("SELECT birth_date FROM parties WHERE id = ?", (party_id,)).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
 
 
 def _state(conn: Connection, statement_id: str) -> StatementState:
@@ -142,7 +212,7 @@ def revisions(conn: Connection, turn_id: str) -> list[TurnRevision]:
 
 def get_statement(conn: Connection, statement_id: str) -> Statement:
     row = conn.execute(
-        f"SELECT {_STATEMENT_COLUMNS} FROM statements WHERE id = ?", (statement_id,)
+        f"SELECT {_STATEMENT_COLUMNS}, created_at FROM statements WHERE id = ?", (statement_id,)
     ).fetchone()
     if row is None:
         raise UserError(_("No such statement."))
@@ -162,11 +232,17 @@ def get_statement(conn: Connection, statement_id: str) -> Statement:
         refusal = SignatureRefusal(reason=row[12], witness_name=row[13],
                                    witness_id_number=row[14] or "",
                                    recorded_at=datetime.fromisoformat(row[15]))
+    sequence = int(row[16]) if row[16] is not None else _automatic_sequence(
+        conn, row[1], row[9], StatementKind(row[2]), row[21])
+    form = StatementForm(sequence=sequence,
+                         interpreter=row[17] or "", interpreter_language=row[18] or "",
+                         guardian=row[19] or "", guardian_relation=row[20] or "")
     return Statement(
         id=row[0], case_id=row[1], kind=StatementKind(row[2]), place=row[3],
         started_at=datetime.fromisoformat(row[4]), ended_at=_dt(row[5]),
         interviewer_ids=(row[6], row[7]), recorder_id=row[8], interviewee_id=row[9],
         state=StatementState(row[10]), addendum_of=row[11], turns=turns, refusal=refusal,
+        form=form,
     )
 
 
@@ -189,7 +265,8 @@ def change_state(
 ) -> Statement:
     """Move a statement through its lifecycle under the domain rules."""
     statement = get_statement(tx.conn, statement_id)
-    rules.check_transition(statement, target)
+    rules.check_transition(statement, target,
+                           party_birth_date(tx.conn, statement.interviewee_id))
     ended_at = statement.ended_at
     if target is StatementState.READ_BACK:
         ended_at = tx.at  # the interview proper ends when the read-back starts

@@ -16,7 +16,7 @@ from desktop.domain.model import Action, AuditEvent
 from desktop.services import audit_trail
 from desktop.store import audit
 from desktop.store.audit_verify import verify_trail
-from desktop.store.connection import SCHEMA_VERSION
+from desktop.store.connection import SCHEMA_VERSION, _migrations, _split_sql
 from desktop.store.store import unlock
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json, parse_canonical
@@ -125,8 +125,21 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_form_fields(conn: Any) -> None:
+    """Migration 0010 undone: the form's columns dropped, 0001's frozen-statement trigger."""
+    conn.execute("DROP TRIGGER statements_signed_frozen")
+    for column in ("sequence", "interpreter", "interpreter_language", "guardian",
+                   "guardian_relation"):
+        conn.execute(f"ALTER TABLE statements DROP COLUMN {column}")
+    [initial] = [sql for number, _name, sql in _migrations() if number == 1]
+    [trigger] = [statement for statement in _split_sql(initial)
+                 if "CREATE TRIGGER statements_signed_frozen" in statement]
+    conn.execute(trigger)
 
 
 def test_a_schema_8_store_with_events_migrates_verifies_and_gets_its_tiles(
