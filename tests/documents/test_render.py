@@ -48,6 +48,7 @@ from desktop.domain.model import (
     Sex,
     SignatureRefusal,
     Statement,
+    StatementForm,
     StatementKind,
     Turn,
     TurnKind,
@@ -314,9 +315,15 @@ def test_signature_boxes_are_on_the_page_and_clear_of_text(
             assert not (word.page == page and word.rect.intersects(box)), (box, word)
         for other_page, other in placed:
             assert other is box or other_page != page or not box.intersects(other)
-    for _page, x, y, width, height in out.signature_boxes["party"]:
-        assert Rect(x, y, width, height) == PARTY_BOX
+    *footers, (_last, x, y, width, height) = out.signature_boxes["party"]
+    for _page, fx, fy, fw, fh in footers:
+        assert Rect(fx, fy, fw, fh) == PARTY_BOX
         assert not PARTY_BOX.intersects(FRAME) and not PARTY_BOX.intersects(QR_RECT)
+    # The last page's box follows the declaration, inside the frame, as large as the
+    # footer's, and above the officers' grid.
+    assert FRAME.contains(Rect(x, y, width, height)) and (width, height) == (PARTY_BOX.w,
+                                                                              PARTY_BOX.h)
+    assert y > out.signature_boxes["interviewer1"][0][2] + 40.0
 
 
 def test_qr_payload_per_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -380,7 +387,8 @@ def test_refusal_kind_wording_and_digest_check(tmp_path: Path) -> None:
 
 def test_rendering_is_deterministic() -> None:
     doc = short_document()
-    assert render_statement(doc).pdf == render_statement(doc).pdf
+    at = datetime(2026, 11, 27, 10, 16, tzinfo=CST)
+    assert render_statement(doc, at).pdf == render_statement(doc, at).pdf
 
 
 def test_an_overlong_declaration_still_stays_inside_the_frame(tmp_path: Path) -> None:
@@ -430,3 +438,90 @@ def test_the_declaration_box_exists_only_when_it_is_handwritten(declaration: str
     out = render_statement(make_document([("车是你停的吗？", "是我停的。")],
                                          declaration=declaration))
     assert (DECLARATION_BOX in out.signature_boxes) == (not declaration.strip())
+
+
+# --- the form's own fields (issue 14 §1, §3) -------------------------------------------------
+
+def form_document(**form: object) -> StatementDocument:
+    """A short statement with a break (休息) noted, and the given form fields."""
+    doc = make_document([("你今天上午是否把车停在了人行道上？", "是的。"),
+                         ("你还有什么要补充的吗？", "没有了。")],
+                        notes={1: "09:40—09:55 休息"}, declaration=None)
+    statement = replace(doc.statement, form=StatementForm(**form))  # type: ignore[arg-type]
+    return replace(doc, statement=statement, content_digest=content_digest(statement))
+
+
+def test_number_interpreter_guardian_and_break_are_printed_where_the_form_has_them(
+        tmp_path: Path) -> None:
+    doc = form_document(sequence=2, interpreter="测试翻译", interpreter_language="英语",
+                        guardian="测试家长", guardian_relation="父亲")
+    out = render_statement(doc)
+    ws = words(out.pdf, tmp_path)
+    text = squash(run(["pdftotext", "-enc", "UTF-8"], out.pdf, tmp_path))
+    # 第2次询问 on the title's line, at the right of the frame.
+    [number] = [w for w in ws if w.page == 0 and squash(w.text) == "第2次询问"]
+    [title] = [w for w in ws if w.page == 0 and "询问笔录" in squash(w.text)]
+    assert abs(number.rect.y - title.rect.y) < title.rect.h
+    assert number.rect.right == pytest.approx(FRAME.right, abs=1.0)
+    # The header names them after the party, before the cause.
+    header = text[:text.index("案由")]
+    assert "翻译人员：测试翻译（翻译语种：英语）" in header
+    assert "监护人（法定代理人）：测试家长（与被询问人关系：父亲）" in header
+    assert header.index("工作单位") < header.index("翻译人员") < header.index("监护人")
+    # The break, in brackets with its times; 以下空白 right after the last turn.
+    body = squash(body_text(ws))
+    assert "（09:40—09:55休息）" in body
+    last_turn = body.index("答：没有了。")
+    assert body.index("（以下空白）") == last_turn + len("答：没有了。")
+    # In the closing: their names with a line to sign, after the party's signature.
+    closing = text[text.index("阅读意见"):]
+    assert "翻译人员：测试翻译签名：" in closing and "监护人（法定代理人）：测试家长签名：" in closing
+    assert closing.index("被询问人签名（捺印）：") < closing.index("翻译人员：测试翻译")
+
+
+def test_without_interpreter_or_guardian_nothing_of_them_is_printed(tmp_path: Path) -> None:
+    text = squash(run(["pdftotext", "-enc", "UTF-8"],
+                      render_statement(form_document(sequence=1)).pdf, tmp_path))
+    assert "第1次询问" in text
+    assert "翻译人员" not in text and "监护人" not in text
+    addendum = squash(run(["pdftotext", "-enc", "UTF-8"],
+                          render_statement(form_document()).pdf, tmp_path))
+    assert "次询问" not in addendum  # not numbered
+
+
+def test_the_party_signs_and_dates_right_after_the_declaration_and_the_seal_is_dated(
+        tmp_path: Path) -> None:
+    doc = form_document(sequence=1)  # ended 10:15 on 2026-11-27: the read-back's day
+    out = render_statement(doc, created_at=datetime(2026, 11, 28, 8, 0, tzinfo=CST))
+    ws = [w for w in words(out.pdf, tmp_path) if w.page == out.page_count - 1]
+    [(_page, x, y, w, h)] = out.signature_boxes[DECLARATION_BOX]
+    declaration = Rect(x, y, w, h)
+    [(_page, x, y, w, h)] = out.signature_boxes["party"][-1:]
+    party = Rect(x, y, w, h)
+    assert party.top < declaration.y and declaration.y - party.top < 20.0  # right after it
+    label = [word for word in ws if "被询问人签名" in word.text]
+    assert label and all(abs(word.rect.y + word.rect.h / 2 - (party.y + party.h / 2)) < 12
+                         and word.rect.right <= party.x for word in label)
+    text = squash(run(["pdftotext", "-enc", "UTF-8"], out.pdf, tmp_path))
+    assert "日期：2026年11月27日" in text  # below the party's box
+    [seal] = [word for word in ws if "印章" in word.text]  # beside the seal: filled, not blank
+    assert any(squash(word.text).endswith("2026年11月27日") and word.rect.x > seal.rect.x
+               and abs(word.rect.y - seal.rect.y) < 2.0 for word in ws)
+    assert "年月日" not in text
+    # The footer of the last page has no second party box.
+    assert not any(word.rect.top <= SEPARATOR_Y and "签名" in word.text for word in ws)
+
+
+def test_the_pdf_creation_date_is_the_time_of_rendering(tmp_path: Path) -> None:
+    doc = short_document()
+    at = datetime(2026, 11, 27, 10, 16, 5, tzinfo=CST)
+    info = run(["pdfinfo", "-isodates"], render_statement(doc, created_at=at).pdf, tmp_path)
+    assert re.search(r"^CreationDate:\s+2026-11-27T10:16:05\+08$", info, re.MULTILINE), info
+    before = datetime.now().astimezone().replace(microsecond=0)
+    info = run(["pdfinfo", "-isodates"], render_statement(doc).pdf, tmp_path)
+    found = re.search(r"^CreationDate:\s+(\S+?)([+-]\d\d)?$", info, re.MULTILINE)
+    assert found, info
+    hours = int(found.group(2) or 0)
+    created = datetime.fromisoformat(found.group(1)).replace(
+        tzinfo=timezone(timedelta(hours=hours)))
+    assert before <= created <= datetime.now().astimezone() + timedelta(seconds=1)
