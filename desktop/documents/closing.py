@@ -12,10 +12,9 @@ and the rest stays together.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from desktop.documents.fonts import text_width
-from desktop.documents.form_text import fit, roles, when, wording
+from desktop.documents.form_text import StatementDocument, fit, roles, when, wording
 from desktop.documents.layout import (
     BODY_LEADING,
     BODY_SIZE,
@@ -30,9 +29,6 @@ from desktop.documents.layout import (
     baseline_in,
     wrap,
 )
-
-if TYPE_CHECKING:
-    from desktop.documents.render import StatementDocument
 
 DECLARATION_BOX = "declaration"  # only when the declaration is left for handwriting
 

@@ -1,4 +1,5 @@
-"""The fixed wording of statement documents and how dates and names are written in them.
+"""What a statement document shows (`StatementDocument`), its fixed wording, and how dates
+and names are written in it.
 
 `wording()` reads `resources/templates/document.toml` once; the helpers here format a
 statement's values the way the printed form writes them (dates as 2026年11月27日, an empty
@@ -9,13 +10,30 @@ field as "—", role names by statement kind). Shared by `render` (the pages) an
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from desktop.documents.fonts import text_width
-from desktop.domain.model import StatementKind
+from desktop.domain.model import Case, Officer, Party, Statement, StatementKind
+
+
+@dataclass(frozen=True)
+class StatementDocument:
+    """Everything a statement's pages show. `content_digest` is `content_digest(statement)`."""
+
+    statement: Statement
+    case: Case
+    party: Party
+    interviewer1: Officer
+    interviewer2: Officer
+    recorder: Officer
+    unit: str
+    title: str
+    content_digest: str
+    declaration: str | None = None  # read-back declaration; None leaves room for handwriting
 
 
 @lru_cache(maxsize=1)

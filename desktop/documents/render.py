@@ -25,7 +25,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents.closing import DECLARATION_BOX, closing
 from desktop.documents.fonts import FONT_NAME, register_fonts, text_width
-from desktop.documents.form_text import or_empty, roles, sequence_text, when, wording
+from desktop.documents.form_text import (
+    StatementDocument,
+    or_empty,
+    roles,
+    sequence_text,
+    when,
+    wording,
+)
 from desktop.documents.layout import (
     BODY_LEADING,
     BODY_SIZE,
@@ -47,28 +54,12 @@ from desktop.documents.layout import (
     TextItem,
 )
 from desktop.documents.qr import draw_qr
-from desktop.domain.model import Case, Officer, Party, Statement, TurnKind
+from desktop.domain.model import TurnKind
 
 BOX_NAMES = ("party", "interviewer1", "interviewer2", "recorder", "witness", "seal")
 __all__ = ["BOX_NAMES", "DECLARATION_BOX", "RenderedStatement", "StatementDocument",
            "page_digest", "qr_payload", "render_statement", "wording"]
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class StatementDocument:
-    """Everything a statement's pages show. `content_digest` is `content_digest(statement)`."""
-
-    statement: Statement
-    case: Case
-    party: Party
-    interviewer1: Officer
-    interviewer2: Officer
-    recorder: Officer
-    unit: str
-    title: str
-    content_digest: str
-    declaration: str | None = None  # read-back declaration; None leaves room for handwriting
 
 
 def page_digest(qr_payload_text: str) -> str:
@@ -84,16 +75,16 @@ def page_digest(qr_payload_text: str) -> str:
 class RenderedStatement:
     """The PDF and where its signature boxes are: name -> [(page index, x, y, w, h)].
 
-    Rectangles are PDF points, origin bottom left. 'party' has one box per page, 170 x 72:
-    on every page but the last at `layout.PARTY_BOX` = (368.59, 44, 170, 72), bottom right
-    beside its label, below the text frame (56.69, 134)-(538.59, 785.20); on the last page
-    at the same x inside the frame, right after the declaration, with the date below it. 'interviewer1', 'interviewer2', 'recorder' and
-    'witness' (112 x 40 each, a 2 x 2 grid) and 'seal' (116 x 116, right of the grid) are on
-    the last page, in the signature block after the declaration; their height on the page
-    depends on the content. When the declaration is left for handwriting
-    (`StatementDocument.declaration` empty), 'declaration' is the ruled write space above the
-    grid on the last page (the frame's width, four lines high); otherwise there is no such
-    key. `qr_payloads[i]` is what page i's QR code encodes.
+    Rectangles are PDF points, origin bottom left. 'party' has one box per page, 170 x 72: on
+    every page but the last at `layout.PARTY_BOX` = (368.59, 44, 170, 72), bottom right beside
+    its label, below the text frame (56.69, 134)-(538.59, 785.20); on the last page at the same
+    x inside the frame, right after the declaration, with the date below it. 'interviewer1',
+    'interviewer2', 'recorder' and 'witness' (112 x 40 each, a 2 x 2 grid) and 'seal' (116 x
+    116, right of the grid) are on the last page, in the signature block after the declaration;
+    their height on the page depends on the content. When the declaration is left for
+    handwriting (`StatementDocument.declaration` empty), 'declaration' is the ruled write space
+    above the grid on the last page (the frame's width, four lines high); otherwise there is no
+    such key. `qr_payloads[i]` is what page i's QR code encodes.
     """
 
     pdf: bytes

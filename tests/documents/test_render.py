@@ -475,7 +475,8 @@ def test_number_interpreter_guardian_and_break_are_printed_where_the_form_has_th
     assert body.index("（以下空白）") == last_turn + len("答：没有了。")
     # In the closing: their names with a line to sign, after the party's signature.
     closing = text[text.index("阅读意见"):]
-    assert "翻译人员：测试翻译签名：" in closing and "监护人（法定代理人）：测试家长签名：" in closing
+    assert "翻译人员：测试翻译签名：" in closing
+    assert "监护人（法定代理人）：测试家长签名：" in closing
     assert closing.index("被询问人签名（捺印）：") < closing.index("翻译人员：测试翻译")
 
 

@@ -83,7 +83,7 @@ def test_a_minor_needs_the_guardian_before_read_back(world: World, clock: FakeCl
     statement_id = open_for(world, minor.id)
     world.statement = interview.get(world.store, statement_id)
     answer_opening(world)
-    with pytest.raises(RuleViolation, match="under 18.*guardian"):
+    with pytest.raises(RuleViolation, match=r"under 18.*guardian"):
         interview.start_read_back(world.store, statement_id)
     assert interview.get(world.store, statement_id).state is StatementState.DRAFT
     interview.set_form(world.store, statement_id,
@@ -94,10 +94,9 @@ def test_a_minor_needs_the_guardian_before_read_back(world: World, clock: FakeCl
         interview.set_form(world.store, statement_id, StatementForm(sequence=1))
     signed = interview.sign(world.store, statement_id)
     assert signed.form.guardian == "测试家长"
-    with pytest.raises(RuleViolation, match="statement is signed"):  # the schema's trigger
-        with world.store.transaction() as tx:
-            tx.conn.execute("UPDATE statements SET guardian = NULL WHERE id = ?",
-                            (statement_id,))
+    with (pytest.raises(RuleViolation, match="statement is signed"),  # the schema's trigger
+          world.store.transaction() as tx):
+        tx.conn.execute("UPDATE statements SET guardian = NULL WHERE id = ?", (statement_id,))
 
 
 def test_the_age_is_taken_on_the_day_the_interview_started() -> None:
