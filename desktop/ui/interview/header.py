@@ -1,4 +1,5 @@
-"""The header stage: who is interviewed, what kind of statement, where, and by whom.
+"""The header stage: who is interviewed, what kind of statement, where, by whom, and who
+else attends (an interpreter, and a guardian or legal representative, required for a minor).
 
 The identity comes from the ID card with one click (read on a device thread), from a
 document's MRZ, or typed and checked (`devices.typed_party`: an ID number with a wrong check
@@ -22,13 +23,23 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.domain import rules
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
-from desktop.domain.model import IdKind, Officer, Party, Sex, Statement, StatementKind
+from desktop.domain.model import (
+    IdKind,
+    Officer,
+    Party,
+    Sex,
+    Statement,
+    StatementForm,
+    StatementKind,
+)
 from desktop.services import devices, interview
 from desktop.services.devices import PartyRead
 from desktop.store.store import Store
@@ -114,7 +125,32 @@ class HeaderForm(QWidget):
         what_form.addRow(_("First interviewer:"), self.interviewer1)
         what_form.addRow(_("Second interviewer:"), self.interviewer2)
         what_form.addRow(_("Recorder:"), self.recorder)
+        # 第N次询问: counted from the person's earlier statements in the case unless entered.
+        self.sequence = QSpinBox()
+        self.sequence.setRange(0, 99)
+        self.sequence.setSpecialValueText(_("Automatic"))
+        what_form.addRow(_("Interview number:"), self.sequence)
         outer.addWidget(what)
+
+        attending = QGroupBox(_("Also attending"), self)
+        attending_form = QFormLayout(attending)
+        self.interpreter = QLineEdit()
+        self.interpreter_language = QLineEdit()
+        self.interpreter_language.setPlaceholderText(_("For example: English, sign language"))
+        self.guardian = QLineEdit()
+        self.guardian_relation = QLineEdit()
+        self.guardian_relation.setPlaceholderText(_("For example: father, mother"))
+        self.guardian_label = QLabel(_("Guardian or legal representative:"))
+        attending_form.addRow(_("Interpreter:"), self.interpreter)
+        attending_form.addRow(_("Language:"), self.interpreter_language)
+        attending_form.addRow(self.guardian_label, self.guardian)
+        attending_form.addRow(_("Relation to the interviewee:"), self.guardian_relation)
+        self.minor_hint = QLabel("")
+        self.minor_hint.setWordWrap(True)
+        self.minor_hint.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px;")
+        self.minor_hint.hide()
+        attending_form.addRow(self.minor_hint)
+        outer.addWidget(attending)
 
         self.error = QLabel("")
         self.error.setWordWrap(True)
@@ -167,6 +203,26 @@ class HeaderForm(QWidget):
         self.nation.setText(party.nation)
         self.birth_date.setText(party.birth_date.isoformat() if party.birth_date else "")
         self.address.setText(party.address)
+        self.show_minor(party)
+
+    def show_minor(self, party: Party) -> None:
+        """A party under 18 today needs a guardian: the field is marked required."""
+        minor = rules.minor_at(party.birth_date, self._ctx.clock())
+        self.guardian_label.setText(_("Guardian or legal representative:")
+                                    + (" *" if minor else ""))
+        self.minor_hint.setText(_("The interviewee is under 18: a guardian or legal "
+                                  "representative must attend and be named before read-back.")
+                                if minor else "")
+        self.minor_hint.setVisible(minor)
+
+    def attending(self) -> StatementForm:
+        """The form fields as entered (number None: counted automatically)."""
+        return StatementForm(
+            sequence=self.sequence.value() or None,
+            interpreter=self.interpreter.text().strip(),
+            interpreter_language=self.interpreter_language.text().strip(),
+            guardian=self.guardian.text().strip(),
+            guardian_relation=self.guardian_relation.text().strip())
 
     def read_card(self) -> None:
         port = self._ctx.ports.idcard
@@ -239,6 +295,8 @@ class HeaderForm(QWidget):
             recorder = self.recorder.currentData()
             if first is None or second is None or recorder is None:
                 raise UserError(_("Choose two interviewers and a recorder."))
+            form = self.attending()
+            rules.check_form(form)
         except UserError as exc:
             self.error.setText(str(exc))
             return
@@ -249,7 +307,7 @@ class HeaderForm(QWidget):
             party = record(store)
             statement = interview.open_statement(
                 store, case_id=case_id, interviewee_id=party.id, kind=kind, place=place,
-                interviewers=(first, second), recorder_id=recorder)
+                interviewers=(first, second), recorder_id=recorder, form=form)
             return statement, party
 
         self.start_button.setEnabled(False)

@@ -43,6 +43,7 @@ from desktop.services import interview
 from desktop.ui.context import AppContext
 from desktop.ui.interview.autosave import Autosaver, SaveState, status_text
 from desktop.ui.interview.editor import TurnList
+from desktop.ui.interview.form_bar import InterviewBar
 from desktop.ui.interview.header import HeaderForm
 from desktop.ui.interview.history import HistoryDialog
 from desktop.ui.interview.phrases import Phrase, load_phrases, phrase_for_key
@@ -112,6 +113,9 @@ class InterviewWorkspace(QWidget):
         self.info = QLabel("")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
+        self.bar = InterviewBar(self._ctx, self.page)  # number, clock, breaks, attendees
+        self.bar.turn_added.connect(self._turn_added)
+        layout.addWidget(self.bar)
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(_WARN_STYLE)
@@ -190,6 +194,7 @@ class InterviewWorkspace(QWidget):
         self.info.setText(_("{name} · {kind} · {place} · started {started}").format(
             name=party.name, kind=kind_label(statement.kind), place=statement.place,
             started=started))
+        self.bar.show_statement(statement, party)
         for turn in statement.turns:
             self._add_row(turn)
         self._refresh_checklist()
@@ -424,6 +429,7 @@ class InterviewWorkspace(QWidget):
         self._statement = statement
         self.read_back_button.setEnabled(True)
         self.duration_timer.stop()
+        self.bar.update_statement(statement)
         self.banner.hide()
         for row in self._rows.values():
             row.set_read_only(True)
