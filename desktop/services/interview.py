@@ -1,4 +1,5 @@
-"""Interview use cases: open a statement from its template, autosave turns, read back, sign.
+"""Interview use cases: open a statement from its template, autosave turns, record breaks,
+name the interpreter and guardian (第N次询问 too), read back, sign.
 
 Each function is one durable transaction: when it returns, the change and its audit leaf
 are on disk, and the caller (GUI or CLI) may show it as saved.
