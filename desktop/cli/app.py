@@ -46,6 +46,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         audit,
         backup,
         ca,
+        cases,
         demo,
         devices,
         documents,
@@ -55,11 +56,14 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         maintenance,
         officers,
         search,
+        statements,
     )
 
     return (
         demo.register,
         officers.register,
+        cases.register,
+        statements.register,
         audit.register,
         devices.register,
         documents.register,

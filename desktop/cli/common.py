@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 from collections.abc import Callable
 from gettext import gettext as _
@@ -111,6 +112,19 @@ def secret(env: str, prompt: str, confirm: bool = False, *, passphrase: bool = F
         raise UserError(_("The passphrases do not match.") if passphrase
                         else _("The passwords do not match."))
     return value
+
+
+def secret_env(certificate_no: str) -> str:
+    """The variable that may hold one officer's password or PIN, for scripts and tests."""
+    return config.SECRET_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
+
+
+def officer_secret(officer: Officer) -> str:
+    """The named officer's own password (or token PIN), from their variable or a prompt:
+    each officer authenticates for their own signature or key."""
+    return secret(secret_env(officer.certificate_no),
+                  _("Password or token PIN of {name} ({certificate}): ").format(
+                      name=officer.name, certificate=officer.certificate_no))
 
 
 def officer_login(args: argparse.Namespace) -> str:

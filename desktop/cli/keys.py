@@ -1,4 +1,4 @@
-"""The `keys` and `statement sign` subcommands: a real unit's keys, and signing in turn.
+"""The `keys` subcommands: a real unit's keys.
 
     statement-room keys add-root FILE.pem            trust the unit's (or bureau's) root
     statement-room keys import --role device|seal|officer --p12 FILE [--for CERT]
@@ -7,21 +7,17 @@
                                [--key-label K]
     statement-room keys list [--json]
     statement-room keys retire ID-OR-FINGERPRINT
-    statement-room statement sign --statement ID --refused REASON --witness NAME
-                               --custodian CERT
 
 Administrators manage keys. Whoever's key is imported or used types their own secret: the
 officer of an officer's key, each custodian of the seal. Secrets never go on the command line:
 each comes from the variable `config.SECRET_PREFIX` + <certificate number> (for scripts and
 tests) or a prompt naming the officer; a PKCS#12 passphrase from `config.P12_PASSPHRASE` or a
-prompt. `statement sign` signs a statement whose interviewee refused to sign (no pen needed);
-the pages signed by hand are signed in the window.
+prompt. Statements are signed with these keys by `statement sign` (`desktop.cli.statements`).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
@@ -34,24 +30,13 @@ from desktop.cli.common import (
     command,
     group,
     login_from_args,
+    officer_secret,
     print_json,
     secret,
     target_officer,
 )
 from desktop.domain.errors import UserError
 from desktop.domain.model import Officer
-
-
-def secret_env(certificate_no: str) -> str:
-    """The variable that may hold one officer's password or PIN, for scripts and tests."""
-    return config.SECRET_PREFIX + re.sub(r"[^A-Z0-9]", "_", certificate_no.upper())
-
-
-def officersecret(officer: Officer) -> str:
-    """The named officer's own password (or token PIN), from their variable or a prompt."""
-    return secret(secret_env(officer.certificate_no),
-                   _("Password or token PIN of {name} ({certificate}): ").format(
-                       name=officer.name, certificate=officer.certificate_no))
 
 
 def cmd_add_root(args: argparse.Namespace) -> int:
@@ -81,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not args.custodian:
                 raise UserError(_("Name the seal's custodian(s) with --custodian."))
             holders = [target_officer(store, number) for number in args.custodian]
-        passwords = {officer.id: officersecret(officer) for officer in holders}
+        passwords = {officer.id: officer_secret(officer) for officer in holders}
         identity = keys.import_pkcs12(store, data, passphrase.encode("utf-8"), role=args.role,
                                       officer_id=officer_id, holder_passwords=passwords)
         listing = next(k for k in keys.list_keys(store) if k.identity.id == identity.id)
@@ -156,37 +141,8 @@ def cmd_retire(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_statement_sign(args: argparse.Namespace) -> int:
-    from desktop.documents.capture import ReadBackSignatures
-    from desktop.domain.model import SignatureRefusal
-    from desktop.services import signing
-
-    with login_from_args(args) as store:
-        custodian = target_officer(store, args.custodian)
-        refusal = SignatureRefusal(reason=args.refused, witness_name=args.witness,
-                                   recorded_at=store.clock(),
-                                   witness_id_number=args.witness_id or "")
-        secrets = {o.id: officersecret(o) for o in signing.signing_team(store, args.statement)}
-        if custodian.id not in secrets:
-            secrets[custodian.id] = officersecret(custodian)
-        team = signing.unlock_team(store, args.statement, secrets, custodian_id=custodian.id)
-        try:
-            signatures = ReadBackSignatures()
-            signatures.record_refusal(refusal)
-            signed = signing.sign_statement(store, args.statement, signatures, team=team,
-                                            timestamper=signing.configured_timestamper())
-        finally:
-            team.close()
-    if args.json:
-        print_json({"ok": True, "sha256": signed.sha256, "pages": signed.pages})
-    else:
-        print(_("Signed and sealed: {pages} page(s), SHA-256 {sha256}.").format(
-            pages=signed.pages, sha256=signed.sha256))
-    return 0
-
-
 def register(sub: Subparsers) -> None:
-    """Add `keys …` and `statement sign`."""
+    """Add `keys …`."""
     keys_cmd = group(sub, "keys", _("the unit's signing keys"), "keys_command")
     root = command(keys_cmd, "add-root", cmd_add_root, _("trust the unit's root certificate"),
                    login=True)
@@ -210,14 +166,3 @@ def register(sub: Subparsers) -> None:
     add_json(listing)
     retire = command(keys_cmd, "retire", cmd_retire, _("retire a signing key"), login=True)
     retire.add_argument("identity", metavar="ID")
-    statement = group(sub, "statement", _("statements"), "statement_command")
-    sign = command(statement, "sign", cmd_statement_sign,
-                   _("sign and seal a statement the interviewee refused to sign"), login=True)
-    sign.add_argument("--statement", required=True, metavar="ID")
-    sign.add_argument("--refused", required=True, metavar="REASON",
-                      help=_("what the interviewee said when refusing"))
-    sign.add_argument("--witness", required=True, help=_("the witness of the refusal"))
-    sign.add_argument("--witness-id", help=_("the witness's ID number"))
-    sign.add_argument("--custodian", required=True, metavar="CERT",
-                      help=_("the seal custodian who applies the seal"))
-    add_json(sign)

@@ -1,0 +1,162 @@
+"""A unit's whole day on the command line alone, without a pen and without Python calls into
+the store: `init`, officers, the unit CA and keys, a case, a statement with its turns, the
+read-back, each officer signing with their own secret and the custodian sealing (the party
+refused to sign, with a witness), the PDF and the court package exported, and `verify
+--trust` holding. Every step is a real `statement-room` process on a real store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.cli.helpers import last_json, run_cli
+
+UNIT = "示例区综合行政执法局城北中队"
+ADMIN = ("管理员甲", "ADM-001", "Admin2026password")
+FIRST = ("队员乙", "OFF-002", "Officer2026password")
+SECOND = ("队员丙", "OFF-003", "Officer2026secret")
+CA_PASS = "Ca-root-2026-passphrase"
+P12_PASS = "P12-2026-passphrase"
+CASE_NUMBER = "城北〔2026〕12号"
+
+
+def login(person: tuple[str, str, str]) -> dict[str, str]:
+    return {"STATEMENT_ROOM_OFFICER": person[1], "STATEMENT_ROOM_PASSWORD": person[2]}
+
+
+def own_secret(*people: tuple[str, str, str]) -> dict[str, str]:
+    """Each officer's own password, in the variable that officer's prompt would read."""
+    return {f"STATEMENT_ROOM_SECRET_{number.replace('-', '_')}": password
+            for _name, number, password in people}
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    return result
+
+
+def set_up_unit(tmp_path: Path) -> tuple[Path, Path]:
+    """`init`, two officers, the unit's own CA, and every key imported by its holder."""
+    store, ca = tmp_path / "store", tmp_path / "ca"
+    ok(run_cli("init", "--workdir", str(store), "--name", ADMIN[0], "--certificate", ADMIN[1],
+               "--unit", UNIT, env=login(ADMIN)))
+    for name, number, password in (FIRST, SECOND):
+        ok(run_cli("officer", "add", "--workdir", str(store), "--name", name, "--certificate",
+                   number, "--unit", UNIT,
+                   env={**login(ADMIN), "STATEMENT_ROOM_NEW_PASSWORD": password}))
+    ca_env = {"STATEMENT_ROOM_CA_PASSPHRASE": CA_PASS, "STATEMENT_ROOM_P12_PASSPHRASE": P12_PASS}
+    ok(run_cli("ca", "init", "--unit", UNIT, "--out", str(ca), env=ca_env))
+    issued = {"device": ["--kind", "device", "--name", "SR-110102-02"],
+              "seal": ["--kind", "seal"]}
+    for name, number, _password in (ADMIN, FIRST, SECOND):
+        issued[number] = ["--kind", "officer", "--name", name, "--certificate", number]
+    for stem, args in issued.items():
+        ok(run_cli("ca", "issue", "--root", str(ca), *args, "--unit", UNIT, "--out",
+                   str(ca / f"{stem}.p12"), env=ca_env))
+    admin = {**login(ADMIN), "STATEMENT_ROOM_P12_PASSPHRASE": P12_PASS}
+    ok(run_cli("keys", "add-root", "--workdir", str(store), str(ca / "root.cert.pem"),
+               env=admin))
+    ok(run_cli("keys", "import", "--workdir", str(store), "--role", "device", "--p12",
+               str(ca / "device.p12"), env=admin))
+    ok(run_cli("keys", "import", "--workdir", str(store), "--role", "seal", "--p12",
+               str(ca / "seal.p12"), "--custodian", ADMIN[1],
+               env={**admin, **own_secret(ADMIN)}))
+    for person in (ADMIN, FIRST, SECOND):
+        ok(run_cli("keys", "import", "--workdir", str(store), "--role", "officer", "--p12",
+                   str(ca / f"{person[1]}.p12"), "--for", person[1],
+                   env={**admin, **own_secret(person)}))
+    return store, ca
+
+
+def test_a_statement_from_init_to_verified_export_on_the_command_line(tmp_path: Path) -> None:
+    store, ca = set_up_unit(tmp_path)
+    workdir = ("--workdir", str(store))
+    me = login(FIRST)
+
+    # The case.
+    case = last_json(ok(run_cli("case", "new", *workdir, "--number", CASE_NUMBER, "--cause",
+                                "占道经营", "--place", "城北路12号", "--json", env=me)).stdout)
+    listed = ok(run_cli("case", "list", *workdir, env=me)).stdout
+    assert CASE_NUMBER in listed and "占道经营" in listed
+
+    # The statement, its interviewee typed (the ID number is checked), named by case number.
+    opened = last_json(ok(run_cli(
+        "statement", "new", *workdir, "--case", CASE_NUMBER, "--place", "城北中队询问室",
+        "--interviewer", FIRST[1], "--interviewer", SECOND[1], "--party-name", "测试人甲",
+        "--party-id-number", "110101199003071233", "--party-phone", "13900000001", "--json",
+        env=me)).stdout)
+    statement_id = opened["statement"]
+    assert opened["case"] == case["case"] and opened["turns"] > 0
+    shown = last_json(ok(run_cli("statement", "show", *workdir, statement_id, "--json",
+                                 env=me)).stdout)
+    assert shown["recorder"] == SECOND[0] and shown["interviewers"] == [FIRST[0], SECOND[0]]
+
+    # The opening answers, then the interview proper; an answer corrected once.
+    for turn in shown["turns"]:
+        if turn["kind"] == "answer":
+            ok(run_cli("statement", "turn", "edit", *workdir, statement_id,
+                       str(turn["number"]), "明白。", env=me))
+    ok(run_cli("statement", "turn", "add", *workdir, statement_id, "--kind", "question",
+               "你在城北路12号做什么？", env=me))
+    answer = last_json(ok(run_cli("statement", "turn", "add", *workdir, statement_id,
+                                  "--kind", "answer", "卖水果。", "--json", env=me)).stdout)
+    edited = last_json(ok(run_cli("statement", "turn", "edit", *workdir, statement_id,
+                                  str(answer["number"]), "在人行道上卖水果。", "--json",
+                                  env=me)).stdout)
+    assert edited["revision"] == 2
+    text = ok(run_cli("statement", "show", *workdir, statement_id, env=me)).stdout
+    assert f"{answer['number']:>3}  A: 在人行道上卖水果。\n" in text
+    assert "A: 卖水果。" not in text
+
+    # The statement list names the case, the party and the date.
+    rows = last_json(ok(run_cli("statement", "list", *workdir, "--json", env=me)).stdout)
+    [row] = rows["statements"]
+    assert (row["id"], row["case_number"], row["party"], row["state"]) == (
+        statement_id, CASE_NUMBER, "测试人甲", "draft")
+
+    # Read-back; the party refuses to sign before a witness; each officer signs with their
+    # own secret and the custodian seals. Someone else's password is refused.
+    ok(run_cli("statement", "read-back", *workdir, statement_id, env=me))
+    sign = ("statement", "sign", *workdir, "--statement", statement_id, "--refused",
+            "当事人拒绝签名", "--witness", "见证人丁", "--custodian", ADMIN[1], "--json")
+    forged = run_cli(*sign, env={**me, **own_secret(FIRST, ADMIN),
+                                 "STATEMENT_ROOM_SECRET_OFF_003": FIRST[2]})
+    assert forged.returncode == 1 and "Wrong password" in forged.stderr
+    signed = last_json(ok(run_cli(*sign, env={**me, **own_secret(FIRST, SECOND, ADMIN)})).stdout)
+    assert signed["pages"] >= 1
+
+    # The signed PDF and the court package.
+    pdf = tmp_path / "out" / "statement.pdf"
+    missing_folder = run_cli("statement", "export-pdf", *workdir, statement_id, "--out",
+                             str(pdf), env=me)
+    assert missing_folder.returncode == 1 and "does not exist" in missing_folder.stderr
+    pdf.parent.mkdir()
+    exported = last_json(ok(run_cli("statement", "export-pdf", *workdir, statement_id,
+                                    "--out", str(pdf), "--json", env=me)).stdout)
+    assert exported["sha256"] == signed["sha256"]
+    again = run_cli("statement", "export-pdf", *workdir, statement_id, "--out", str(pdf),
+                    env=me)
+    assert again.returncode == 1 and "--force" in again.stderr
+    ok(run_cli("statement", "export-pdf", *workdir, statement_id, "--out", str(pdf), "--force",
+               env=me))
+    package = last_json(ok(run_cli("export", *workdir, "--statement", statement_id, "--out",
+                                   str(tmp_path / "out" / "court.zip"), "--json",
+                                   env=me)).stdout)
+    assert package["events"] > 0
+
+    # Verified offline against the unit root; without it nothing is trusted.
+    root = ca / "root.cert.pem"
+    verified = ok(run_cli("verify", str(pdf), "--trust", str(root), "--json"))
+    report = json.loads(verified.stdout.strip().splitlines()[-1])
+    assert report["bottom_line"] is True
+    assert run_cli("verify", str(pdf), "--json").returncode != 0
+    listed_after = last_json(ok(run_cli("statement", "list", *workdir, "--json",
+                                        env=me)).stdout)
+    assert listed_after["statements"][0]["state"] == "sealed"
+
+    # ---- BACKUP / RESTORE: the lead adds here, after merging the 'backup' slice: --------
+    # `statement-room backup create` of `store`, `backup verify`, `backup restore` into a new
+    # folder, then `audit verify`, `statement list` and `verify --workdir RESTORED` of `pdf`
+    # against the restored store's record.
+    # ---------------------------------------------------------------------------------------
