@@ -58,11 +58,43 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=_("end with one JSON line"))
 
 
+def text_checked(parser: argparse.ArgumentParser, handler: Handler) -> Handler:
+    """`handler`, run only when every text argument is text.
+
+    On Linux an argument that is not UTF-8 arrives with its bytes escaped as lone surrogates
+    (PEP 383); a file name may be like that and stays a `Path`, but text (a name, a query, a
+    case number) cannot be stored or printed, so it is refused here, naming the option,
+    instead of failing deep inside with a traceback.
+    """
+    def run(args: argparse.Namespace) -> int:
+        for action_ in parser._actions:  # argparse keeps no public list of its arguments
+            values = getattr(args, action_.dest, None)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str) and not _is_text(value):
+                    option = (action_.option_strings[-1] if action_.option_strings
+                              else str(action_.metavar or action_.dest).upper())
+                    raise UserError(_("The value given for {option} is not valid text "
+                                      "(UTF-8): {value}").format(
+                        option=option, value=value.encode("utf-8", "surrogateescape")
+                        .decode("utf-8", "backslashreplace")))
+        return handler(args)
+
+    return run
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def command(parent: Subparsers, name: str, handler: Handler, help_text: str, *,
             login: bool = False) -> argparse.ArgumentParser:
     """A subcommand that works on a store: `--workdir`, and with `login` also `--officer`."""
     parser = parent.add_parser(name, help=help_text)
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=text_checked(parser, handler))
     add_workdir(parser)
     if login:
         add_officer(parser)
@@ -73,7 +105,7 @@ def action(parent: Subparsers, name: str, handler: Handler,
            help_text: str) -> argparse.ArgumentParser:
     """A subcommand that needs no store (`ca init`, `devices list`…)."""
     parser = parent.add_parser(name, help=help_text)
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=text_checked(parser, handler))
     return parser
 
 

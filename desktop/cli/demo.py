@@ -1,4 +1,5 @@
-"""`statement-room demo`: the headless end-to-end demo, into a new store at --workdir."""
+"""`statement-room demo`: the headless end-to-end demo, into a new store at --workdir (or
+again into a store the demo made; any other store is refused before it is touched)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from gettext import gettext as _
 
 from desktop import config
 from desktop.cli.common import Subparsers, add_json, command, emit
+from desktop.domain.errors import UserError
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.services.demo import run_demo
+    from desktop.services.demo_login import demo_login
+    from desktop.store.store import StorePaths
+
+    if StorePaths(args.workdir).exists() and demo_login(args.workdir) is None:
+        # Not the demo's store: trying the demo's password on it would only count as a
+        # failed login against a real officer.
+        raise UserError(_("{path} holds a store that the demo did not make; the demo runs "
+                          "in a new folder or in its own store. Name another folder with "
+                          "--workdir.").format(path=args.workdir))
 
     quiet = args.json
     result = run_demo(args.workdir, (lambda _line: None) if quiet else print)

@@ -1,4 +1,4 @@
-"""The store and its officers: `init`, `officer add|unlock|reset-password`, `password`,
+"""The store and its officers: `init`, `officer list|add|unlock|reset-password`, `password`,
 `recover` (a new password through HQ's escrow key) and `escrow keygen` (HQ's key pair).
 
 New passwords come from `config.NEW_PASSWORD` (the first administrator's from
@@ -17,10 +17,12 @@ from desktop import config
 from desktop.cli.common import (
     Subparsers,
     action,
+    add_json,
     command,
     group,
     login_from_args,
     officer_login,
+    print_json,
     report_failed_attempts,
     secret,
     target_officer,
@@ -34,11 +36,13 @@ from desktop.domain.security import check_password_strength
 def cmd_init(args: argparse.Namespace) -> int:
     # The same use case as the GUI's first-run setup (desktop/services/setup.py).
     from desktop.services import setup
+    from desktop.services.cases import normalize_certificate_number
     from desktop.store.store import StorePaths
 
+    certificate = normalize_certificate_number(args.certificate)
     escrow = setup.read_escrow_key(args.escrow_public_key) if args.escrow_public_key else None
     password = secret(config.PASSWORD, _("New password: "), confirm=True)
-    admin = setup.NewOfficer(name=args.name, certificate_no=args.certificate, password=password)
+    admin = setup.NewOfficer(name=args.name, certificate_no=certificate, password=password)
     store = setup.create_first_store(StorePaths(args.workdir), args.unit, admin, escrow=escrow)
     store.close()
     print(_("Store created at {path}.").format(path=args.workdir))
@@ -46,12 +50,32 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
+    from desktop.services.cases import normalize_certificate_number
+
+    certificate = normalize_certificate_number(args.certificate)
     with login_from_args(args) as store:
-        officer = Officer(id=new_id(), name=args.name, certificate_no=args.certificate,
+        officer = Officer(id=new_id(), name=args.name, certificate_no=certificate,
                           unit=args.unit, role=Role(args.role))
         store.add_officer(officer, secret(config.NEW_PASSWORD,
                                            _("Password for the new officer: "), confirm=True))
     print(_("Officer {name} added.").format(name=args.name))
+    return 0
+
+
+def cmd_officer_list(args: argparse.Namespace) -> int:
+    from desktop.services.interview import list_officers
+
+    with login_from_args(args) as store:
+        rows = [{"id": o.id, "name": o.name, "certificate": o.certificate_no, "unit": o.unit,
+                 "role": o.role.value} for o in list_officers(store)]
+    if args.json:
+        print_json({"officers": rows})
+        return 0
+    roles = {Role.ADMIN.value: _("administrator"), Role.OFFICER.value: _("officer"),
+             Role.LEGAL_REVIEWER.value: _("legal reviewer")}
+    for row in rows:
+        print(f"{row['certificate']}  {row['name']}  {roles.get(row['role'], row['role'])}  "
+              f"{row['unit']}")
     return 0
 
 
@@ -148,6 +172,8 @@ def register(sub: Subparsers) -> None:
     add.add_argument("--certificate", required=True)
     add.add_argument("--unit", required=True)
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICER.value)
+    listing = command(officer, "list", cmd_officer_list, _("list the officers"), login=True)
+    add_json(listing)
     command(sub, "password", cmd_password, _("change your password"), login=True)
     unlock = command(officer, "unlock", cmd_officer_unlock,
                      _("clear an officer's lockout (administrators)"), login=True)

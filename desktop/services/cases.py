@@ -4,7 +4,8 @@ An officer names a case by its number (案件编号) as often as by its id, and 
 their enforcement certificate number (执法证号); `find_case` accepts either for a case,
 `normalize_certificate_number` checks and normalizes a certificate number before it is
 stored or looked up. `statement_rows` is the statement list with the case number, the party
-and the date on each line; `turn_at` finds a turn by the number it is shown with.
+and the date on each line; `turn_at` finds a turn by the number it is shown with;
+`unfiled_items` is the evidence waiting to be filed under a case.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import Case, Statement, StatementKind, StatementState, Turn
 from desktop.services.records import case_summaries
 from desktop.store import cases
+from desktop.store.evidence import EvidenceRecord, all_items
 from desktop.store.store import Store
 
 # Certificate numbers differ between provinces and agencies (digits only, a letter prefix,
@@ -84,3 +86,9 @@ def turn_at(statement: Statement, number: int) -> Turn:
             return turn
     raise UserError(_("The statement has no turn {number}; `statement show` lists them.")
                     .format(number=number))
+
+
+def unfiled_items(store: Store) -> list[EvidenceRecord]:
+    """Evidence imported without a case (a docking at the end of a shift), oldest first."""
+    with store.reading() as conn:
+        return [item for item in all_items(conn) if item.case_id is None]

@@ -70,7 +70,7 @@ def test_init_with_a_bad_escrow_key_is_explained(tmp_path: Path) -> None:
     bad = tmp_path / "pub.pem"
     bad.write_text("garbage")
     run = run_cli("init", "--workdir", str(tmp_path / "s"), "--name", "甲", "--certificate",
-                  "A1", "--unit", "u", "--escrow-public-key", str(bad), env=ADMIN)
+                  "A-01", "--unit", "u", "--escrow-public-key", str(bad), env=ADMIN)
     assert run.returncode == 1
     assert "Cannot read the escrow public key" in run.stderr
     assert not (tmp_path / "s").exists()
