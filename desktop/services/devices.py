@@ -36,6 +36,7 @@ from hardware.idcard import driver as idcard
 from hardware.idcard.errors import NoCardError
 from hardware.idcard.payload import IdCardRead
 from hardware.idcard.tables import CardKind
+from hardware.link import Emulator
 from hardware.mrz import Framing, MrzRecord
 from hardware.mrz import reader as mrz
 from hardware.pty import serve_on_pty
@@ -315,6 +316,7 @@ class Served:
 
     path: str
     storage: Path | None = None
+    emulator: Emulator | None = None  # what is served, for a control such as lifting a card
 
 
 @contextlib.contextmanager
@@ -333,4 +335,4 @@ def serve_emulator(device: Device, options: Sequence[str] = ()) -> Iterator[Serv
         raise UserError(_("Bad emulator option: {detail}").format(detail=exc)) from exc
     storage = emulator.emulator.volume_root if isinstance(emulator, AmbaDevice) else None
     with serve_on_pty(emulator) as server:
-        yield Served(server.path, storage)
+        yield Served(server.path, storage, emulator)

@@ -94,6 +94,7 @@ class IdCardReaderEmulator:
         self._sam_id = sam_id
         self._lock = threading.RLock()
         self._card: SyntheticCard | None = None
+        self._lifted: SyntheticCard | None = None  # taken off by `lift`, for `put_back`
         self._state = ReaderState.NO_CARD
         self._faults: list[_Injected] = []
         self._requests: list[Request] = []
@@ -139,6 +140,24 @@ class IdCardReaderEmulator:
         with self._lock:
             self._card = None
             self._state = ReaderState.NO_CARD
+
+    def lift(self) -> bool:
+        """The card is taken off the reader and kept at hand (False: there was none)."""
+        with self._lock:
+            if self._card is None:
+                return False
+            self._lifted = self._card
+            self.remove_card()
+            return True
+
+    def put_back(self) -> bool:
+        """The card last lifted goes back on the reader (False: none was lifted, or a card
+        is already on it)."""
+        with self._lock:
+            if self._lifted is None or self._card is not None:
+                return False
+            self.place_card(self._lifted)
+            return True
 
     def lift_and_replace(self) -> None:
         """What the officer does after a read so the same card can be read again."""

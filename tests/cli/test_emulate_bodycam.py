@@ -38,7 +38,7 @@ def test_driver_reads_the_identity_from_the_emulate_command(tmp_path: Path) -> N
     assert offset is not None and -130 < offset < -120  # the emulator runs on the real clock
     assert volume == tmp_path / "bodycam-7654321"
     assert f"The recorder's storage is in {tmp_path}." in stderr[0]
-    assert "Emulated bodycam device on /dev/" in stderr[0]
+    assert "Body-worn recorder (emulated) on /dev/" in stderr[0]
 
 
 def test_works_without_options_in_a_temporary_root() -> None:

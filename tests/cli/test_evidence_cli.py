@@ -60,6 +60,9 @@ def test_dock_a_recorder_on_the_demo_store_then_export_byte_identical(tmp_path: 
     assert run.returncode == 0, run.stderr
     result = last_json(run.stdout)
     assert result["device_serial"] == "1234567" and abs(result["clock_offset_ms"] + 90_000) < 3000
+    # 90 s is beyond the warning threshold: set right, and also said on stderr.
+    assert result["clock_warning"] is True
+    assert "was -90 s off, more than 30 s" in run.stderr
     items = result["items"]
     device = root / "bodycam-1234567"
     originals = {p.name: p for p in device.rglob("*") if p.is_file()}
