@@ -51,7 +51,10 @@ def _text(value: str) -> str:
     """A turn's text: the argument, or standard input for `-`."""
     if value != "-":
         return value
-    return sys.stdin.read().rstrip("\n")
+    try:
+        return sys.stdin.read().rstrip("\n")
+    except UnicodeDecodeError as exc:
+        raise UserError(_("The text on standard input is not valid UTF-8.")) from exc
 
 
 def _party(store: Store, args: argparse.Namespace) -> Party:
