@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from gettext import gettext as _
 from gettext import ngettext
 from pathlib import Path
@@ -26,6 +28,7 @@ from desktop.domain.errors import UserError
 
 if TYPE_CHECKING:  # the store stack loads when a command logs in, not when the parser is built
     from desktop.domain.model import Officer
+    from desktop.services.export_files import ExportKind
     from desktop.store.store import Store
 
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
@@ -222,3 +225,36 @@ def emit(args: argparse.Namespace, result: dict[str, Any]) -> None:
 def print_json(value: dict[str, Any]) -> None:
     """One JSON line on stdout (non-ASCII kept readable; dates and paths as strings)."""
     print(json.dumps(value, ensure_ascii=False, default=str), flush=True)
+
+
+def export_out(store: Store, statement_id: str, out_text: str, kind: ExportKind) -> Path:
+    """Where `--out` asks an export to go: the file named, or inside an existing folder under
+    the statement's default name (case number and kind). A trailing "/" says a folder was
+    meant, so a missing one is refused rather than written as a file of that name."""
+    from desktop.services.export_files import export_target, statement_file_name
+
+    given = Path(out_text)
+    if out_text.endswith(("/", os.sep)) and not given.is_dir():
+        raise UserError(_("The folder {folder} does not exist; create it first or choose "
+                          "another folder.").format(folder=given))
+    return export_target(given, statement_file_name(store, statement_id, kind))
+
+
+@contextmanager
+def refusing_overwrite() -> Iterator[None]:
+    """Turn the export service's refusal to replace a file into the command line's words."""
+    from desktop.services.export_files import ExportTargetExists
+
+    try:
+        yield
+    except ExportTargetExists as exc:
+        raise UserError(_("{path} already exists; add --force to replace it.").format(
+            path=exc.path)) from exc
+
+
+def add_out(parser: argparse.ArgumentParser, what: str, metavar: str) -> None:
+    """`--out FILE|FOLDER` and `--force`, as every export command takes them."""
+    parser.add_argument("--out", dest="out_text", required=True, metavar=metavar,
+                        help=what)
+    parser.add_argument("--force", action="store_true",
+                        help=_("replace the file if it exists"))

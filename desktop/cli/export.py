@@ -20,36 +20,28 @@ missing folder is an error, never created.
 from __future__ import annotations
 
 import argparse
-import os
 from gettext import gettext as _
-from pathlib import Path
 
-from desktop.cli.common import Subparsers, add_json, command, login_from_args, print_json
-from desktop.domain.errors import UserError
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    add_out,
+    command,
+    export_out,
+    login_from_args,
+    print_json,
+    refusing_overwrite,
+)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop.services.export import export_package
-    from desktop.services.export_files import (
-        ExportKind,
-        ExportTargetExists,
-        export_target,
-        statement_file_name,
-    )
+    from desktop.services.export_files import ExportKind
 
-    given = Path(args.out_text)  # the text too: a trailing "/" says a folder was meant
-    if args.out_text.endswith(("/", os.sep)) and not given.is_dir():
-        raise UserError(_("The folder {folder} does not exist; create it first or choose "
-                          "another folder.").format(folder=given))
-    with login_from_args(args) as store:
-        out = export_target(given, statement_file_name(store, args.statement,
-                                                          ExportKind.COURT_PACKAGE))
-        try:
-            result = export_package(store, args.statement, out, with_media=args.with_media,
-                                    force=args.force)
-        except ExportTargetExists as exc:
-            raise UserError(_("{path} already exists; add --force to replace it.").format(
-                path=exc.path)) from exc
+    with login_from_args(args) as store, refusing_overwrite():
+        out = export_out(store, args.statement, args.out_text, ExportKind.COURT_PACKAGE)
+        result = export_package(store, args.statement, out, with_media=args.with_media,
+                                force=args.force)
     if args.json:
         print_json({
             "ok": True, "package": str(result.path), "sha256": result.sha256,
@@ -79,11 +71,8 @@ def register(sub: Subparsers) -> None:
                      _("export a sealed statement as a court package"), login=True)
     export.add_argument("--statement", required=True, metavar="ID",
                         help=_("the statement to export"))
-    export.add_argument("--out", dest="out_text", required=True, metavar="PKG.zip|FOLDER",
-                        help=_("where to write the package: a file, or an existing folder "
-                               "to name it by case number and statement kind"))
-    export.add_argument("--force", action="store_true",
-                        help=_("replace the file if it exists"))
+    add_out(export, _("where to write the package: a file, or an existing folder to name "
+                      "it by case number and statement kind"), "PKG.zip|FOLDER")
     export.add_argument("--with-media", action="store_true",
                         help=_("also put the case's evidence media into the package"))
     add_json(export)

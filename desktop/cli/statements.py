@@ -12,7 +12,7 @@
     statement-room statement draft ID              the interviewee asked for a correction
     statement-room statement sign --statement ID --refused REASON --witness NAME
                    --custodian CERT [--witness-id N] [--json]
-    statement-room statement export-pdf ID --out FILE.pdf [--force] [--json]
+    statement-room statement export-pdf ID --out FILE.pdf|FOLDER [--force] [--json]
 
 A turn's TEXT `-` is read from standard input (a long answer, typed or pasted). `sign`
 signs a statement whose interviewee refused to sign, with the witness of the refusal: no pen
@@ -26,17 +26,19 @@ from __future__ import annotations
 import argparse
 import sys
 from gettext import gettext as _
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli.common import (
     Subparsers,
     add_json,
+    add_out,
     command,
+    export_out,
     group,
     login_from_args,
     officer_secret,
     print_json,
+    refusing_overwrite,
     target_officer,
 )
 from desktop.domain.errors import UserError
@@ -242,23 +244,17 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_pdf(store: Store, statement_id: str, out: Path, *, force: bool) -> Path:
-    """Write the signed PDF to `out`: the one place the command line writes it (no silent
-    overwrite, no folder created on the way)."""
-    from desktop.services import signing
-
-    if not out.parent.is_dir():
-        raise UserError(_("The folder {path} does not exist.").format(path=out.parent))
-    if out.exists() and not force:
-        raise UserError(_("{path} exists; add --force to replace it.").format(path=out))
-    return signing.export_document(store, statement_id, out)
-
-
 def cmd_export_pdf(args: argparse.Namespace) -> int:
     import hashlib
 
-    with login_from_args(args) as store:
-        path = write_pdf(store, args.statement, args.out, force=args.force)
+    from desktop.services import signing
+    from desktop.services.export_files import ExportKind
+
+    with login_from_args(args) as store, refusing_overwrite():
+        path = signing.export_document(
+            store, args.statement,
+            export_out(store, args.statement, args.out_text, ExportKind.SIGNED_PDF),
+            force=args.force)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if args.json:
         print_json({"ok": True, "path": str(path), "sha256": digest})
@@ -346,7 +342,6 @@ def register(sub: Subparsers) -> None:
     export = command(statement, "export-pdf", cmd_export_pdf,
                      _("write the signed statement PDF"), login=True)
     _statement_arg(export)
-    export.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
-    export.add_argument("--force", action="store_true",
-                        help=_("replace the file if it exists"))
+    add_out(export, _("where to write the PDF: a file, or an existing folder to name it by "
+                      "case number and statement kind"), "FILE.pdf|FOLDER")
     add_json(export)

@@ -7,6 +7,7 @@ refused to sign, with a witness), the PDF and the court package exported, and `v
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -140,6 +141,12 @@ def test_a_statement_from_init_to_verified_export_on_the_command_line(tmp_path: 
     assert again.returncode == 1 and "--force" in again.stderr
     ok(run_cli("statement", "export-pdf", *workdir, statement_id, "--out", str(pdf), "--force",
                env=me))
+    # Into a folder: named by case number and kind, never by the party.
+    named = Path(last_json(ok(run_cli("statement", "export-pdf", *workdir, statement_id,
+                                      "--out", str(pdf.parent) + "/", "--json",
+                                      env=me)).stdout)["path"])
+    assert named.parent == pdf.parent
+    assert re.fullmatch(re.escape(CASE_NUMBER) + r"_询问笔录_\d{8}-\d{4}\.pdf", named.name), named
     package = last_json(ok(run_cli("export", *workdir, "--statement", statement_id, "--out",
                                    str(tmp_path / "out" / "court.zip"), "--json",
                                    env=me)).stdout)
