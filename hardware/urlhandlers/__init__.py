@@ -6,6 +6,8 @@ Importing this package (pyserial does so once it is in `serial.protocol_handler_
 - `emu-gnss://?rate=…&n=…&seed=…&talker=…&repeat=…&corrupt=…&nofix=a-b` — `GnssEmulator`;
 - `emu-idcard://` — `hardware.idcard.emulator.IdCardReaderEmulator`;
 - `emu-mrz://` — `hardware.mrz.emulator.MrzReaderEmulator`;
+- `emu-fingerprint://?finger=…&arrive=…&seed=…&packet=…` —
+  `hardware.fingerprint.emulator.FingerprintReaderEmulator`;
 - `emu-bodycam://?root=DIR&serial=…&pwd=…&offset=…&size=…` — the device side of the
   Amba-style protocol, `hardware.bodycam.amba_device.AmbaDevice`, around a
   `hardware.bodycam.emulator.BodycamEmulator` (the port's `emulator` is the `AmbaDevice`; its
@@ -13,8 +15,8 @@ Importing this package (pyserial does so once it is in `serial.protocol_handler_
 - `serial://<device>[?baud=N]` — the native port for `<device>` (`serial:///dev/ttyUSB0`,
   `serial://COM3`).
 
-The idcard, MRZ and body-cam emulators are imported only when such a port is opened. New device
-emulators plug in with `register_emulator(scheme, factory)` (see `base`).
+The idcard, MRZ, fingerprint and body-cam emulators are imported only when such a port is
+opened. New device emulators plug in with `register_emulator(scheme, factory)` (see `base`).
 """
 
 from __future__ import annotations
@@ -85,5 +87,7 @@ def _install_native() -> None:
 register_emulator("emu-gnss", GnssEmulator.from_params)
 register_emulator("emu-idcard", lazy_factory("hardware.idcard.emulator", "IdCardReaderEmulator"))
 register_emulator("emu-mrz", lazy_factory("hardware.mrz.emulator", "MrzReaderEmulator"))
+register_emulator("emu-fingerprint", lazy_factory("hardware.fingerprint.emulator",
+                                                  "FingerprintReaderEmulator"))
 register_emulator("emu-bodycam", lazy_factory("hardware.bodycam.amba_device", "AmbaDevice"))
 _install_native()
