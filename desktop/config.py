@@ -115,6 +115,7 @@ class DevicePorts:
     mrz: str = ""
     bodycam: str = ""
     gnss: str = ""
+    fingerprint: str = ""
 
 
 DEMO_PORTS = DevicePorts(
@@ -122,6 +123,7 @@ DEMO_PORTS = DevicePorts(
     mrz="emu-mrz://?doc=td3&repeat=1",
     bodycam="emu-bodycam://?offset=-90",
     gnss="emu-gnss://?rate=1",
+    fingerprint="emu-fingerprint://",
 )
 """Every device on an in-process emulator (`--demo-devices`): try everything without hardware."""
 

@@ -7,7 +7,8 @@ accept a typed path or URL. `probe(url, kinds)` opens the port and listens brief
 ID-card "find card" command and accepts a well-formed SAM reply (not an echo of the command);
 it recognises GNSS receivers by checksummed `$..GGA`/`$..RMC` sentences they send unasked; MRZ
 readers are passive, so one is recognised only if a document is read meanwhile (lines of 30, 36
-or 44 characters of `A-Z 0-9 <`). `PortWatcher` polls the listing (every 1.5 s by default, on
+or 44 characters of `A-Z 0-9 <`); fingerprint modules answer a handshake packet with a
+checksummed acknowledgement. `PortWatcher` polls the listing (every 1.5 s by default, on
 its own daemon thread, or by calling `poll()` yourself) and reports `PortEvent`s for arrivals
 and removals to a callback.
 """
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hardware.fingerprint import protocol as fingerprint
+from hardware.fingerprint.errors import BadPacketError
 from hardware.gnss.nmea import NmeaError, decode_sentence
 from hardware.transport import Port, open_port
 
@@ -33,6 +36,7 @@ class DeviceKind(enum.Enum):
     IDCARD = "idcard"
     GNSS = "gnss"
     MRZ = "mrz"
+    FINGERPRINT = "fingerprint"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def list_candidate_ports(comports: Callable[[], Iterable[Any]] = _default_compor
 
 
 FIND_CARD = bytes.fromhex("AA AA AA 96 69 00 03 20 01 22")
+FINGERPRINT_HANDSHAKE = fingerprint.command(fingerprint.HANDSHAKE)
 SAM_PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 _MRZ_LINE = re.compile(rb"[A-Z0-9<]{44}|[A-Z0-9<]{36}|[A-Z0-9<]{30}")
 _MRZ_SPLIT = re.compile(rb"[\r\n\x02\x03]+")
@@ -146,6 +151,21 @@ def _nmea(data: bytes) -> bool:
     return False
 
 
+def _fingerprint_reply(data: bytes) -> bool:
+    """A checksummed acknowledgement packet of a fingerprint module (not our echo)."""
+    decoder = fingerprint.PacketDecoder()
+    decoder.feed(data)
+    while True:
+        try:
+            packet = decoder.pop()
+        except BadPacketError:
+            continue
+        if packet is None:
+            return False
+        if packet.pid == fingerprint.PID_ACK:
+            return True
+
+
 def _mrz(data: bytes) -> bool:
     return any(_MRZ_LINE.fullmatch(line) for line in _MRZ_SPLIT.split(data))
 
@@ -161,6 +181,8 @@ def probe(url: str, kinds: Sequence[DeviceKind] = tuple(DeviceKind), *, listen: 
         # pending input is kept: an MRZ line read just before probing still counts
         if DeviceKind.IDCARD in kinds:
             port.write(FIND_CARD)
+        if DeviceKind.FINGERPRINT in kinds:
+            port.write(FINGERPRINT_HANDSHAKE)
         received = bytearray()
         deadline = time.monotonic() + listen
         while time.monotonic() < deadline:
@@ -180,6 +202,8 @@ def _classify(data: bytes, kinds: Sequence[DeviceKind]) -> DeviceKind | None:
         return DeviceKind.IDCARD
     if DeviceKind.GNSS in kinds and _nmea(data):
         return DeviceKind.GNSS
+    if DeviceKind.FINGERPRINT in kinds and _fingerprint_reply(data):
+        return DeviceKind.FINGERPRINT
     if DeviceKind.MRZ in kinds and _mrz(data):
         return DeviceKind.MRZ
     return None

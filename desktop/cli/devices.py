@@ -1,12 +1,12 @@
 """The device subcommands of `statement-room`: `devices list|read-id|read-mrz|read-gnss` and
 `emulate`.
 
-`emulate KIND` serves an emulated ID-card reader, MRZ reader, GNSS receiver or body-worn
-recorder on a pseudo-terminal and prints its path as the first line of stdout. The ID-card
-reader's card is lifted with `l` and put back with `p` on standard input (a key in a
-terminal, a line from a pipe). `devices list --probe` also lists the emulators served so
-(`desktop.services.device_tools`), or says that none was found. `read-id` and `read-mrz`
-print each field under its translated name; `--json` keeps the field keys.
+`emulate KIND` serves an emulated ID-card reader, MRZ reader, GNSS receiver, fingerprint
+reader or body-worn recorder on a pseudo-terminal and prints its path as the first line of
+stdout. The ID-card reader's card is lifted with `l` and put back with `p` on standard input
+(a key in a terminal, a line from a pipe). `devices list --probe` also lists the emulators
+served so (`desktop.services.device_tools`), or says that none was found. `read-id` and
+`read-mrz` print each field under its translated name; `--json` keeps the field keys.
 
 Wherever a port is asked for, a device path (`/dev/ttyUSB0`, `COM3`, a pseudo-terminal such
 as `/dev/pts/5`) works as well as a URL (`socket://…`, `emu-idcard://`, …). Every command goes

@@ -1,5 +1,5 @@
 """The desktop's one door to devices: read a party from an ID card or an MRZ, check a typed one,
-record whichever it was, check a port, list the ports, serve an emulator.
+record whichever it was, take a fingerprint, check a port, list the ports, serve an emulator.
 
 Reads run on a device thread and return plain values. A `PartyRead` is the domain `Party` a
 read (or the officer's typing) shows, converted once, here, plus what the audit event of an ID
@@ -13,6 +13,7 @@ Every `hardware.errors.DeviceError` leaves here as a translated `UserError`.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ from hardware.bodycam import open_bodycam
 from hardware.bodycam.amba_device import AmbaDevice
 from hardware.discovery import DeviceKind, list_candidate_ports, probe
 from hardware.errors import DeviceError
+from hardware.fingerprint import driver as fingerprint
 from hardware.idcard import checkdigit
 from hardware.idcard import driver as idcard
 from hardware.idcard.errors import NoCardError
@@ -50,12 +52,14 @@ class Device(StrEnum):
     MRZ = "mrz"
     BODYCAM = "bodycam"
     GNSS = "gnss"
+    FINGERPRINT = "fingerprint"
 
 
 def device_name(device: Device) -> str:
     """What the officer calls the device (translated now)."""
     names = {Device.IDCARD: _("ID-card reader"), Device.MRZ: _("MRZ reader"),
-             Device.BODYCAM: _("Body-worn recorder"), Device.GNSS: _("GNSS receiver")}
+             Device.BODYCAM: _("Body-worn recorder"), Device.GNSS: _("GNSS receiver"),
+             Device.FINGERPRINT: _("Fingerprint reader")}
     return names[device]
 
 
@@ -225,6 +229,34 @@ def record_party(store: Store, read: PartyRead) -> Party:
         return cases.get_party(tx.conn, read.party.id)
 
 
+# --------------------------------------------------------------------------- fingerprints
+
+
+@dataclass(frozen=True)
+class FingerprintTaken:
+    """A fingerprint image from the reader, as PNG bytes held in memory only."""
+
+    png: bytes
+    width: int
+    height: int
+    reader: str  # the source the capture record names: the reader and its port
+
+
+def take_fingerprint(port_url: str, *, wait: float = 15.0) -> FingerprintTaken:
+    """Wait up to `wait` seconds for a finger on the reader at `port_url` and bring its
+    image over, converted to PNG in memory (it is personal data: never written to disk)."""
+    from PIL import Image  # Pillow is loaded only when a fingerprint is taken
+
+    with device_errors(), fingerprint.open_reader(port_url) as reader:
+        scan = reader.capture(wait=wait)
+    image = Image.frombytes("L", (scan.width, scan.height), scan.pixels)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    # The capture record names its source in the record's own (untranslated) words.
+    return FingerprintTaken(out.getvalue(), scan.width, scan.height,
+                            f"fingerprint reader at {port_url}"[:200])
+
+
 # --------------------------------------------------------------------------- ports
 
 
@@ -241,9 +273,9 @@ def looks_connected(port: str) -> bool:
 
 
 _PROBED = {Device.IDCARD: DeviceKind.IDCARD, Device.MRZ: DeviceKind.MRZ,
-           Device.GNSS: DeviceKind.GNSS}
+           Device.GNSS: DeviceKind.GNSS, Device.FINGERPRINT: DeviceKind.FINGERPRINT}
 _BAUDRATES = {Device.IDCARD: idcard.BAUDRATE, Device.MRZ: mrz.BAUDRATE,
-              Device.GNSS: gnss.BAUDRATE}
+              Device.GNSS: gnss.BAUDRATE, Device.FINGERPRINT: fingerprint.BAUDRATE}
 PROBE_SECONDS = 1.5
 
 
