@@ -171,6 +171,12 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
         flow.party_window.hide()  # (it is on the party's screen, not the officer's)
     shoot("6-read-back", language)
     flow.show_button.click()
+    settle()
+    from desktop.ui.readback.handover import HandoverPreview
+
+    handover = flow.findChild(HandoverPreview)  # one screen: the officer confirms first
+    if handover is not None:
+        handover.show_button.click()
     party = flow.party_window
     # Without a window manager (Xvfb) full screen is only a request: make it so.
     party.setGeometry(QGuiApplication.primaryScreen().geometry())
@@ -183,6 +189,10 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
         party.go_to(page)
         scribble(party.pad_panel.pad, page)
         party.confirm_button.click()
+        settle(5)
+    if party.in_declaration_step:  # by hand, the default: the last step
+        scribble(party.declaration_pad_panel.pad, 7)
+        party.declaration_confirm_button.click()
         settle(5)
     flow.raise_()
     flow.sign_button.click()

@@ -1,8 +1,12 @@
 """Read-back before signing, without widgets: the document shown and the signatures on it.
 
 `prepare_document` (on the store thread) prepares the document of a statement in read-back
-with the declaration the interviewee dictated, or with the ruled space where they write it
-by hand (`declaration` None), and the digest of each page that their signature is bound to.
+with the ruled space where the interviewee writes the declaration by hand (`declaration`
+None: the default, as the form says 亲笔书写), or with a declaration the officer typed, and the
+digest of each page that their signature is bound to. Typing it is the officer's deliberate
+choice and is recorded as such in the audit trail (`statement.updated`, `declaration: typed`,
+with the typed text's hash) each time it is applied; the document itself is kept only once
+signed.
 `ReadBack` holds one read-back as the interviewee goes through it: the prepared document,
 its declaration and the signatures captured so far. When the document is prepared again (the
 declaration changed), `use_document` drops every signature whose page changed or
@@ -13,12 +17,14 @@ template's wording. A window adds only what it shows (the page images).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from desktop.documents.capture import ReadBackSignatures
 from desktop.documents.render import DECLARATION_BOX, RenderedStatement, wording
 from desktop.domain import rules
+from desktop.domain.model import Action
 from desktop.services import interview, signing
 from desktop.store.store import Store
 
@@ -53,10 +59,16 @@ def prepare_document(store: Store, statement_id: str,
                      declaration: str | None) -> ReadBackDocument:
     """The document the interviewee reads and signs; refused unless it is in read-back.
 
-    With `declaration` None the document leaves the declaration to be written by hand.
+    With `declaration` None the document leaves the declaration to be written by hand;
+    a typed one is recorded as the officer's choice.
     """
     rules.check_signable(interview.get(store, statement_id).state)
     rendered = signing.prepare(store, statement_id, declaration)
+    if declaration is not None:
+        digest = hashlib.sha256(declaration.encode("utf-8")).hexdigest()
+        with store.transaction() as tx:
+            tx.audit(Action.STATEMENT_UPDATED, statement_id, declaration="typed",
+                     chosen_by="officer", declaration_sha256=digest)
     return ReadBackDocument(rendered, tuple(signing.page_digests(rendered)))
 
 

@@ -4,6 +4,8 @@ when it is prepared again, who signs after them, and signing with each officer's
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 
 import pytest
@@ -13,7 +15,7 @@ from desktop.documents.capture import DECLARATION, PageSignature, ReadBackSignat
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import StatementState, TurnKind
+from desktop.domain.model import Action, StatementState, TurnKind
 from desktop.services import interview, readback
 from desktop.services.officer_signing import (
     Credentials,
@@ -26,7 +28,7 @@ from desktop.services.readback import (
     declaration_presets,
     prepare_document,
 )
-from desktop.store import documents
+from desktop.store import audit, documents
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
 
 
@@ -174,3 +176,22 @@ def test_a_signed_statement_is_not_prepared_again(world: World) -> None:
         sign_in_turn(world.store, world.statement.id, ReadBackSignatures(),
                      Credentials({world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD},
                                  world.admin.id, PASSWORD), declaration=declaration)
+
+
+def test_a_typed_declaration_is_recorded_as_the_officers_choice(world: World) -> None:
+    to_read_back(world, paragraphs=1)
+
+    def typed_events() -> list[dict[str, str]]:
+        return [json.loads(e.details) for e in audit.events_about(world.store.conn,
+                                                                  world.statement.id)
+                if e.action == Action.STATEMENT_UPDATED.value]
+
+    prepare_document(world.store, world.statement.id, None)
+    assert typed_events() == []  # by hand is the default: nothing to record
+    typed = declaration_presets()[1]
+    prepare_document(world.store, world.statement.id, typed)
+    [event] = typed_events()
+    assert event == {"declaration": "typed", "chosen_by": "officer",
+                     "declaration_sha256": hashlib.sha256(typed.encode()).hexdigest()}
+    records = audit.events_about(world.store.conn, world.statement.id)
+    assert records[-1].actor == world.admin.id

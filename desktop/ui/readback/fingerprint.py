@@ -1,13 +1,18 @@
-"""Importing a fingerprint image for one page, kept in memory only.
+"""The fingerprint of one page: taken on the reader, or imported by the officer; in memory only.
 
-Fingerprint readers (GA/T 626 capture devices) save a grey BMP, PNG or JPEG. The officer
-picks the file; it is read once into memory, converted to PNG in memory (never written
-anywhere) and checked by `desktop.documents.capture.FingerprintImage`, bound to the page and
-page digest it was taken for. The widget shows a thumbnail and can remove the image again.
+On the interviewee's screen `FingerprintCapture` shows a thumbnail, "Take fingerprint" (the
+configured fingerprint reader, `desktop.services.devices.take_fingerprint`, run on a device
+lane by a `FingerprintSource`) and "Remove fingerprint". It never opens a file browser: that
+screen faces the interviewee. A scanner's saved image (grey BMP, PNG or JPEG) is imported on
+the officer's side instead (`import_for_party`, a file dialog parented to the officer's
+window), read once into memory and converted to PNG in memory (never written anywhere). Either
+way the image is checked by `desktop.documents.capture.FingerprintImage`, bound to the page
+and page digest it was taken for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from gettext import gettext as _
 from pathlib import Path
 
@@ -17,6 +22,14 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from desktop.documents.capture import FingerprintImage
 from desktop.domain.errors import UserError
+from desktop.services import devices
+from desktop.services.devices import FingerprintTaken
+from desktop.ui.context import AppContext
+
+Done = Callable[[FingerprintTaken], None]
+Failed = Callable[[BaseException], None]
+FingerprintSource = Callable[[Done, Failed], None]
+"""Starts taking a fingerprint on the reader; calls back on the GUI thread."""
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 THUMBNAIL_PX = 64
@@ -51,28 +64,43 @@ def load_fingerprint(path: Path, page_index: int, page_digest: str) -> Fingerpri
                             png=fingerprint_png(data), source=path.name[:200] or "file")
 
 
-class FingerprintImport(QWidget):
-    """"Import fingerprint…" with a thumbnail of the imported image and a remove button."""
+def reader_source(ctx: AppContext) -> FingerprintSource | None:
+    """Take fingerprints on the workstation's configured reader (None when there is none)."""
+    if not ctx.ports.fingerprint:
+        return None
+
+    def start(done: Done, failed: Failed) -> None:
+        port = ctx.ports.fingerprint
+        ctx.bg.run(lambda: devices.take_fingerprint(port), done, failed, io=True)
+
+    return start
+
+
+class FingerprintCapture(QWidget):
+    """"Take fingerprint" on the reader, the thumbnail, "Remove fingerprint"; no file browser."""
 
     changed = Signal()
     failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, source: FingerprintSource | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._source = source
         self._page: tuple[int, str] | None = None
         self._image: FingerprintImage | None = None
-        self.import_button = QPushButton(_("Import fingerprint image…"))
+        self._busy = False
+        self.take_button = QPushButton(_("Take fingerprint"))
         self.remove_button = QPushButton(_("Remove fingerprint"))
         self.thumbnail = QLabel()
         self.thumbnail.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setAccessibleName(_("Fingerprint"))
-        self.import_button.clicked.connect(self.choose)
+        self.take_button.clicked.connect(self.take)
         self.remove_button.clicked.connect(self.clear)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.thumbnail)
-        layout.addWidget(self.import_button)
+        layout.addWidget(self.take_button)
         layout.addWidget(self.remove_button)
         layout.addStretch(1)
         self._refresh()
@@ -81,27 +109,49 @@ class FingerprintImport(QWidget):
     def image(self) -> FingerprintImage | None:
         return self._image
 
+    @property
+    def page(self) -> tuple[int, str] | None:
+        return self._page
+
     def set_page(self, page_index: int, page_digest: str,
                  image: FingerprintImage | None = None) -> None:
         self._page = (page_index, page_digest)
         self._image = image
         self._refresh()
 
-    def choose(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(
-            self, _("Fingerprint image"), "",
-            _("Images (*.png *.jpg *.jpeg *.bmp)"))
-        if name:
-            self.import_file(Path(name))
+    def take(self) -> None:
+        """Ask the reader for the finger on its glass (the interviewee presses it there)."""
+        if self._source is None or self._page is None or self._busy:
+            return
+        self._busy = True
+        self.thumbnail.setText(_("Place the finger on the reader"))
+        self._refresh()
+        page = self._page
+        self._source(lambda taken: self._taken(page, taken), self._take_failed)
 
-    def import_file(self, path: Path) -> None:
-        if self._page is None:
+    def _taken(self, page: tuple[int, str], taken: FingerprintTaken) -> None:
+        self._busy = False
+        if page != self._page:  # the page changed meanwhile: this image is not for it
+            self._refresh()
             return
         try:
-            self._image = load_fingerprint(path, *self._page)
+            self.set_image(FingerprintImage(page_index=page[0], page_digest=page[1],
+                                            png=taken.png, source=taken.reader))
         except UserError as exc:
+            self._refresh()
             self.failed.emit(str(exc))
-            return
+
+    def _take_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self._refresh()
+        self.failed.emit(str(exc) if isinstance(exc, UserError) else
+                         _("The fingerprint could not be taken."))
+
+    def set_image(self, image: FingerprintImage) -> None:
+        """Use `image` for the page shown (refused when it was taken for another page)."""
+        if self._page is None or (image.page_index, image.page_digest) != self._page:
+            raise UserError(_("The fingerprint was taken for another page."))
+        self._image = image
         self._refresh()
         self.changed.emit()
 
@@ -113,7 +163,8 @@ class FingerprintImport(QWidget):
     def _refresh(self) -> None:
         if self._image is None:
             self.thumbnail.clear()
-            self.thumbnail.setText(_("No fingerprint"))
+            if not self._busy:
+                self.thumbnail.setText(_("No fingerprint"))
             self.thumbnail.setWordWrap(True)
         else:
             pixmap = QPixmap()
@@ -124,5 +175,37 @@ class FingerprintImport(QWidget):
                                    Qt.TransformationMode.SmoothTransformation)
             scaled.setDevicePixelRatio(ratio)
             self.thumbnail.setPixmap(scaled)
-        self.remove_button.setEnabled(self._image is not None)
-        self.import_button.setEnabled(self._page is not None)
+        self.remove_button.setEnabled(self._image is not None and not self._busy)
+        self.take_button.setVisible(self._source is not None)
+        self.take_button.setEnabled(self._page is not None and not self._busy)
+
+
+def choose_fingerprint_file(parent: QWidget) -> Path | None:
+    """The officer picks a scanner's image file (the dialog belongs to `parent`)."""
+    name, _filter = QFileDialog.getOpenFileName(
+        parent, _("Fingerprint image"), "", _("Images (*.png *.jpg *.jpeg *.bmp)"))
+    return Path(name) if name else None
+
+
+def import_for_party(officer_window: QWidget, capture: FingerprintCapture,
+                     path: Path | None = None) -> str:
+    """The officer imports a fingerprint image for the page the interviewee's window shows.
+
+    The file dialog opens on the officer's window (`officer_window`), never on the
+    interviewee's screen. Returns what to tell the officer (empty when nothing was chosen).
+    """
+    page = capture.page
+    if page is None:
+        return _("Show the pages to the interviewee first.")
+    if not capture.isEnabled():
+        return _("Page {page} is already signed. To add a fingerprint, the interviewee signs "
+                 "it again.").format(page=page[0] + 1)
+    if path is None:
+        path = choose_fingerprint_file(officer_window)
+        if path is None:
+            return ""
+    try:
+        capture.set_image(load_fingerprint(path, *page))
+    except UserError as exc:
+        return str(exc)
+    return _("Fingerprint imported for page {page}.").format(page=page[0] + 1)

@@ -46,6 +46,7 @@ from desktop.services.officer_signing import Credentials, Roster, load_roster, s
 from desktop.store.store import Store
 from desktop.ui.background import report_error
 from desktop.ui.context import AppContext
+from desktop.ui.readback.fingerprint import import_for_party, reader_source
 from desktop.ui.readback.officer_signing import OfficerSigningPanel, SignerRefused
 from desktop.ui.readback.pages import PageViewer, render_pages
 from desktop.ui.readback.party_window import PartyWindow, place_party_window
@@ -89,7 +90,9 @@ class ReadBackFlow(QDialog):
                                        [:len(self.presets)])
         self.handwritten_index = self.declaration_mode.count()
         self.declaration_mode.addItem(_("Handwritten by the interviewee"))
-        self.declaration = QPlainTextEdit(self.presets[0])
+        # The form says 亲笔书写: by hand unless the officer deliberately chooses to type it.
+        self.declaration_mode.setCurrentIndex(self.handwritten_index)
+        self.declaration = QPlainTextEdit()
         self.declaration.setTabChangesFocus(True)
         self.declaration.setMaximumHeight(70)
         self.apply_button = QPushButton(_("Apply to the document"))
@@ -98,6 +101,8 @@ class ReadBackFlow(QDialog):
         self.refuse_button = QPushButton(_("Interviewee refuses to sign…"))
         self.withdraw_button = QPushButton(_("Withdraw the refusal"))
         self.correction_button = QPushButton(_("Interviewee asks for a correction"))
+        self.fingerprint_button = QPushButton(_("Import a fingerprint image for the page "
+                                                "shown…"))
         self.sign_button = QPushButton(_("Officers sign and seal"))
         self.close_button = QPushButton(_("Close"))
         self.status = QLabel()
@@ -110,6 +115,8 @@ class ReadBackFlow(QDialog):
         self.refuse_button.clicked.connect(self.ask_refusal)
         self.withdraw_button.clicked.connect(self.withdraw_refusal)
         self.correction_button.clicked.connect(self.return_to_draft)
+        self.fingerprint_button.clicked.connect(lambda: self._say(import_for_party(
+            self, self.party_window.fingerprint)) if self.party_window else None)
         self.sign_button.clicked.connect(self.sign_and_seal)
         self.close_button.clicked.connect(self.reject)
         self.stack = QStackedWidget()
@@ -135,8 +142,8 @@ class ReadBackFlow(QDialog):
         column = QVBoxLayout(side)
         column.addWidget(declaration)
         column.addWidget(pages, 1)
-        for button in (self.show_button, self.refuse_button, self.withdraw_button,
-                       self.correction_button):
+        for button in (self.show_button, self.fingerprint_button, self.refuse_button,
+                       self.withdraw_button, self.correction_button):
             column.addWidget(button)
         column.addWidget(self.status)
         row = QHBoxLayout()
@@ -228,6 +235,11 @@ class ReadBackFlow(QDialog):
         return self.declaration_mode.currentIndex() == self.handwritten_index
 
     def _mode_chosen(self, index: int) -> None:
+        if not self.handwritten_chosen and not self.ask(_(
+                "The form asks the interviewee to write the declaration by hand. Type it for "
+                "them instead? The choice is recorded in the audit trail.")):
+            self.declaration_mode.setCurrentIndex(self.handwritten_index)
+            return
         self.declaration.setPlainText("" if index >= len(self.presets) else self.presets[index])
         self._refresh()
         if self.handwritten_chosen:
@@ -284,7 +296,8 @@ class ReadBackFlow(QDialog):
         if self.session.rendered is None or self.session.signatures.refusal is not None:
             return
         if self.party_window is None:
-            self.party_window = PartyWindow(self.session)
+            self.party_window = PartyWindow(self.session,
+                                            fingerprint_source=reader_source(self.ctx))
             self.party_window.signatures_changed.connect(lambda _page: self._refresh())
             self.party_window.all_signed.connect(self._all_signed)
             self.party_window.handed_back.connect(self._handed_back)

@@ -1,16 +1,20 @@
 """The interviewee's window: each page to be signed, with the signature pad beside it.
 
 It shows exactly the pages of the prepared PDF (the images in the shared session), one at a
-time, with "Page X of Y", the pad, an optional fingerprint import and the buttons to confirm
-the signature of this page or sign it again. A page cannot be left for the next one before
-it is signed: the window says so in plain words. Each confirmed signature becomes a
+time and in large print (the window's text is larger than the officer's; the page zooms), with
+"Page X of Y", the pad, an optional fingerprint from the reader and the buttons to confirm
+the signature of this page or sign it again. A confirmed signature appears on the page at once,
+in the box where it will be signed in (`page_marks`), as does the handwritten declaration.
+No file browser ever opens here: a scanned fingerprint is imported on the officer's side.
+A page cannot be left for the next one before it is signed: the window says so in plain
+words. Each confirmed signature becomes a
 `PageSignature` bound to the page's digest. When the declaration is to be written by hand,
 the last step (after every page is signed) shows the last page beside a wider pad where the
 interviewee writes "以上笔录我看过，和我说的相符" and confirms; the capture is bound to the
 last page's digest. While the officer's screen is locked (`set_locked`), the window shows only
-a plain "locked" screen, none of the pages. `place_party_window` puts the window full
-screen on a second screen when there is one, full screen otherwise, and simply shows it
-under the offscreen platform (tests).
+a plain "locked" screen, none of the pages. `place_party_window` (`handover`) puts the
+window full screen on a second screen when there is one, and with one screen after the officer
+confirmed a preview of it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import itertools
 from gettext import gettext as _
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -34,7 +38,9 @@ from PySide6.QtWidgets import (
 from desktop.documents.capture import DECLARATION, PageSignature
 from desktop.domain.errors import UserError
 from desktop.services.readback import declaration_presets
-from desktop.ui.readback.fingerprint import FingerprintImport
+from desktop.ui.readback.fingerprint import FingerprintCapture, FingerprintSource
+from desktop.ui.readback.handover import place_party_window
+from desktop.ui.readback.page_marks import page_overlays
 from desktop.ui.readback.pages import PageViewer, page_label
 from desktop.ui.readback.session import ReadBackSession
 from desktop.ui.readback.signature_pad import (
@@ -42,6 +48,9 @@ from desktop.ui.readback.signature_pad import (
     DECLARATION_WIDTH_MM,
     SignaturePadPanel,
 )
+
+__all__ = ["PartyWindow", "place_party_window"]
+TEXT_SCALE = 1.3  # the interviewee reads from further away than the officer, often older
 
 
 class PartyWindow(QWidget):
@@ -51,10 +60,14 @@ class PartyWindow(QWidget):
     all_signed = Signal()
     handed_back = Signal()
 
-    def __init__(self, session: ReadBackSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReadBackSession, parent: QWidget | None = None, *,
+                 fingerprint_source: FingerprintSource | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.session = session
         self.setWindowTitle(_("Read-back: read and sign every page"))
+        large = QFont(self.font())
+        large.setPointSizeF(large.pointSizeF() * TEXT_SCALE)
+        self.setFont(large)
         self.viewer = PageViewer()
         self.viewer.previous_button.hide()
         self.viewer.next_button.hide()
@@ -71,7 +84,7 @@ class PartyWindow(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.pad_panel = SignaturePadPanel()
-        self.fingerprint = FingerprintImport()
+        self.fingerprint = FingerprintCapture(fingerprint_source)
         self.fingerprint.failed.connect(self._say)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -137,7 +150,7 @@ class PartyWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.cover)
         order = [self.pad_panel.pad, self.pad_panel.undo_button, self.pad_panel.clear_button,
-                 self.fingerprint.import_button, self.fingerprint.remove_button,
+                 self.fingerprint.take_button, self.fingerprint.remove_button,
                  self.resign_button, self.confirm_button, self.previous_button,
                  self.next_button, self.hand_back_button]
         for first, second in itertools.pairwise(order):
@@ -236,6 +249,7 @@ class PartyWindow(QWidget):
         self.pad_panel.pad.clear()
         if not 0 <= index < self.page_count:
             return
+        self.show_marks()
         self.position.setText(page_label(index, self.page_count))
         signature = self.session.signatures.get(index)
         signed = signature is not None
@@ -252,6 +266,10 @@ class PartyWindow(QWidget):
                                            and not self.session.missing_pages())
         if not signed:
             self.pad_panel.pad.setFocus()
+
+    def show_marks(self) -> None:
+        """Draw the confirmed signature (and declaration) on the page shown."""
+        self.viewer.view.set_overlays(page_overlays(self.session, self.viewer.current))
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -307,6 +325,7 @@ class PartyWindow(QWidget):
         last = self.page_count - 1
         self.viewer.show_page(last)
         self.position.setText(page_label(last, self.page_count))
+        self.show_marks()
         self.steps.setCurrentWidget(self.declaration_step)
         self._declaration_shown()
 
@@ -343,6 +362,7 @@ class PartyWindow(QWidget):
             return
         self.signatures_changed.emit(last)
         self._declaration_shown()
+        self.show_marks()
         if self.session.complete():
             self.all_signed.emit()
 
@@ -351,6 +371,7 @@ class PartyWindow(QWidget):
             self.session.signatures.clear_declaration()
             self.signatures_changed.emit(self.page_count - 1)
         self._declaration_shown()
+        self.show_marks()
 
     def _back_to_pages(self) -> None:
         self.steps.setCurrentWidget(self.page_step)
@@ -364,18 +385,3 @@ class PartyWindow(QWidget):
         self.handed_back.emit()
         super().closeEvent(event)
 
-
-def place_party_window(window: QWidget, officer_window: QWidget | None) -> None:
-    """Full screen on another screen than the officer's, else full screen; offscreen: shown."""
-    if QGuiApplication.platformName() in ("offscreen", "minimal"):
-        window.show()
-        return
-    screens = QGuiApplication.screens()
-    if len(screens) > 1:
-        current = officer_window.screen() if officer_window is not None else None
-        target = next((s for s in screens if s is not current), screens[-1])
-        window.setScreen(target)
-        window.setGeometry(target.availableGeometry())
-    window.showFullScreen()
-    window.raise_()
-    window.activateWindow()

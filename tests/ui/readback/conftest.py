@@ -43,11 +43,20 @@ def keyed(world: World, tmp_path: Path) -> Path:
     return root
 
 
+def choose_typed(qtbot: QtBot, flow: ReadBackFlow, index: int = 0) -> None:
+    """The officer deliberately types the declaration (a confirmed choice) and applies it."""
+    flow.ask = lambda _text: True
+    flow.declaration_mode.setCurrentIndex(index)
+    qtbot.mouseClick(flow.apply_button, Qt.MouseButton.LeftButton)
+    assert flow.session.declaration == flow.presets[index], flow.status.text()
+
+
 @pytest.fixture
-def open_flow(
+def open_flow_by_hand(
     ui_ctx: AppContext, world: World, keyed: Path, qtbot: QtBot
 ) -> Iterator[ReadBackFlow]:
-    """The officer's dialog on the statement of `keyed`, confirmations answered yes."""
+    """The officer's dialog on the statement of `keyed` as it opens (declaration by hand),
+    confirmations answered yes."""
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
     flow.ask = lambda _text: True
@@ -55,6 +64,13 @@ def open_flow(
     yield flow
     if flow.party_window is not None:
         flow.party_window.close()
+
+
+@pytest.fixture
+def open_flow(open_flow_by_hand: ReadBackFlow, qtbot: QtBot) -> ReadBackFlow:
+    """The officer's dialog with a typed declaration chosen, for the tests of what follows."""
+    choose_typed(qtbot, open_flow_by_hand)
+    return open_flow_by_hand
 
 
 def write_on(qtbot: QtBot, pad: SignaturePad, strokes: int = 2) -> None:

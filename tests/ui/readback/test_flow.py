@@ -21,6 +21,7 @@ from desktop.ui.readback.pages import page_count
 from tests.conftest import World
 from tests.ui.readback.conftest import (
     answer_questions,
+    choose_typed,
     officers_sign,
     sign_first_page,
     write_on,
@@ -201,7 +202,7 @@ def test_missing_signing_keys_are_reported(
     ui_ctx.demo_devices = False
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
-    flow.ask = lambda _text: True
+    choose_typed(qtbot, flow)
     sign_every_page(qtbot, flow)
     qtbot.mouseClick(flow.sign_button, LEFT)
     text = flow.status.text()
@@ -225,7 +226,7 @@ def test_the_demo_marker_file_never_installs_keys(ui_ctx: AppContext, world: Wor
     in_read_back(world, long=False)
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
-    flow.ask = lambda _text: True
+    choose_typed(qtbot, flow)
     sign_every_page(qtbot, flow)
     # A file dropped into a real store's folder: throw-away keys must never sign its records.
     (world.paths.workdir / DEMO_MARKER).write_text("demo store\n", encoding="utf-8")

@@ -34,7 +34,13 @@ from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.officer_signing import OfficerSigningPanel
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
 from tests.poppler import poppler_tool
-from tests.ui.readback.conftest import in_read_back, officer_panel, type_secrets, write_on
+from tests.ui.readback.conftest import (
+    choose_typed,
+    in_read_back,
+    officer_panel,
+    type_secrets,
+    write_on,
+)
 from tests.ui.readback.test_flow import sign_every_page
 
 LEFT = Qt.MouseButton.LeftButton
@@ -235,7 +241,7 @@ def test_an_officer_with_a_token_signs_with_its_pin(
     in_read_back(world, long=False)
     flow = ReadBackFlow(ui_ctx, world.statement.id)
     qtbot.addWidget(flow)
-    flow.ask = lambda _text: True
+    choose_typed(qtbot, flow)
     sign_every_page(qtbot, flow)
     panel = officer_panel(qtbot, flow)
     token_row, second_row = panel.rows

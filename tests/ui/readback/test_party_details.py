@@ -15,6 +15,7 @@ from desktop.services import interview
 from desktop.services.readback import declaration_presets
 from desktop.ui.context import AppContext
 from desktop.ui.readback import ReadBackFlow
+from desktop.ui.readback.fingerprint import import_for_party
 from tests.conftest import World
 from tests.ui.readback.conftest import answer_questions, sign_first_page, write_on
 
@@ -43,7 +44,9 @@ def test_a_fingerprint_image_goes_with_the_page_signature(
     party = open_flow.party_window
     assert party is not None
     assert party.fingerprint.thumbnail.text() == "No fingerprint"
-    qtbot.mouseClick(party.fingerprint.import_button, LEFT)
+    # the file is chosen on the officer's side, for the page the interviewee's window shows
+    qtbot.mouseClick(open_flow.fingerprint_button, LEFT)
+    assert open_flow.status.text() == "Fingerprint imported for page 1."
     image = party.fingerprint.image
     assert image is not None and image.png.startswith(b"\x89PNG")
     assert image.page_index == 0 and image.page_digest == open_flow.session.digests[0]
@@ -64,9 +67,9 @@ def test_a_file_that_is_not_an_image_is_refused(
     assert party is not None
     bogus = tmp_path / "finger.png"
     bogus.write_bytes(b"not an image")
-    party.fingerprint.import_file(bogus)
+    told = import_for_party(open_flow, party.fingerprint, bogus)
     assert party.fingerprint.image is None
-    assert party.message.text().startswith("The file is not a fingerprint image")
+    assert told.startswith("The file is not a fingerprint image")
 
 
 def test_the_declaration_is_the_template_wording_and_must_be_applied(
