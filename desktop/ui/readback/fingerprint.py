@@ -92,7 +92,9 @@ class FingerprintCapture(QWidget):
         self.take_button = QPushButton(_("Take fingerprint"))
         self.remove_button = QPushButton(_("Remove fingerprint"))
         self.thumbnail = QLabel()
-        self.thumbnail.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
+        # As wide as its words need in the party window's large print, never narrower.
+        self.thumbnail.setMinimumWidth(THUMBNAIL_PX)
+        self.thumbnail.setFixedHeight(THUMBNAIL_PX)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setAccessibleName(_("Fingerprint"))
         self.take_button.clicked.connect(self.take)
