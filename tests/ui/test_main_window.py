@@ -52,7 +52,8 @@ def test_device_bar_shows_the_emulated_devices(ui_ctx: AppContext, qtbot: QtBot)
     window = _window(ui_ctx, qtbot)
     labels = [b.text() for b in window.devices.buttons.values()]
     assert labels == ["● ID-card reader: connected", "● MRZ reader: connected",
-                      "● Body-worn recorder: connected", "● GNSS receiver: connected"]
+                      "● Body-worn recorder: connected", "● GNSS receiver: connected",
+                      "● Fingerprint reader: connected"]
     ui_ctx.settings.ports.idcard = "/dev/nonexistent-reader"
     window.devices.refresh()
     assert window.devices.buttons["idcard"].text() == "○ ID-card reader: not connected"

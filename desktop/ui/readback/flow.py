@@ -115,8 +115,9 @@ class ReadBackFlow(QDialog):
         self.refuse_button.clicked.connect(self.ask_refusal)
         self.withdraw_button.clicked.connect(self.withdraw_refusal)
         self.correction_button.clicked.connect(self.return_to_draft)
-        self.fingerprint_button.clicked.connect(lambda: self._say(import_for_party(
-            self, self.party_window.fingerprint)) if self.party_window else None)
+        self.fingerprint_button.clicked.connect(lambda: self._say(
+            import_for_party(self, self.party_window.fingerprint) if self.party_window
+            else _("Show the pages to the interviewee first.")))
         self.sign_button.clicked.connect(self.sign_and_seal)
         self.close_button.clicked.connect(self.reject)
         self.stack = QStackedWidget()
