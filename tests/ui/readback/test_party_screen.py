@@ -217,3 +217,18 @@ def test_with_one_screen_the_officer_sees_the_party_window_before_it_covers_it(
     preview.show()
     qtbot.mouseClick(preview.show_button, LEFT)
     assert party.isVisible() and party.windowState() & Qt.WindowState.WindowFullScreen
+
+
+def test_without_a_fingerprint_reader_the_party_screen_offers_none(
+    ui_ctx: AppContext, world: World, keyed: Path, qtbot: QtBot
+) -> None:
+    ui_ctx.ports.fingerprint = ""
+    flow = ReadBackFlow(ui_ctx, world.statement.id)
+    qtbot.addWidget(flow)
+    flow.show()
+    party = party_of(flow)
+    try:
+        assert not party.fingerprint.take_button.isVisible()
+        assert party.fingerprint.thumbnail.text() == "No fingerprint"
+    finally:
+        party.close()
