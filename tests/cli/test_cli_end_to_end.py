@@ -1,11 +1,13 @@
 """A unit's whole day on the command line alone, without a pen and without Python calls into
 the store: `init`, officers, the unit CA and keys, a case, a statement with its turns, the
 read-back, each officer signing with their own secret and the custodian sealing (the party
-refused to sign, with a witness), the PDF and the court package exported, and `verify
---trust` holding. Every step is a real `statement-room` process on a real store."""
+refused to sign, with a witness), the PDF and the court package exported, `verify --trust`
+holding, and a backup restored into a new folder giving back the same signed PDF. Every step
+is a real `statement-room` process on a real store."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -162,8 +164,30 @@ def test_a_statement_from_init_to_verified_export_on_the_command_line(tmp_path: 
                                         env=me)).stdout)
     assert listed_after["statements"][0]["state"] == "sealed"
 
-    # ---- BACKUP / RESTORE: the lead adds here, after merging the 'backup' slice: --------
-    # `statement-room backup create` of `store`, `backup verify`, `backup restore` into a new
-    # folder, then `audit verify`, `statement list` and `verify --workdir RESTORED` of `pdf`
-    # against the restored store's record.
-    # ---------------------------------------------------------------------------------------
+    # Backed up to a folder, the backup verified, restored into a new folder: there the trail
+    # holds, the sealed statement is listed, and its PDF comes out byte for byte the signed one.
+    drive, restored = tmp_path / "drive", tmp_path / "restored"
+    ok(run_cli("backup", "create", *workdir, "--to", str(drive), "--json", env=me))
+    checked = last_json(ok(run_cli("backup", "verify", str(drive), "--json", env=me)).stdout)
+    assert checked["problems"] == []
+    back = last_json(ok(run_cli("backup", "restore", str(drive), "--workdir", str(restored),
+                                "--json", env=me)).stdout)
+    assert back["officers"] == 3
+    there = ("--workdir", str(restored))
+    trail = last_json(ok(run_cli("audit", "verify", *there, "--json", env=login(ADMIN))).stdout)
+    assert trail["ok"] is True
+    [kept] = last_json(ok(run_cli("statement", "list", *there, "--json", env=me)).stdout)[
+        "statements"]
+    assert (kept["id"], kept["case_number"], kept["state"]) == (statement_id, CASE_NUMBER,
+                                                                "sealed")
+    assert "在人行道上卖水果。" in ok(run_cli("statement", "show", *there, statement_id,
+                                          env=me)).stdout
+    copy = tmp_path / "restored-out" / "statement.pdf"
+    copy.parent.mkdir()
+    again_out = last_json(ok(run_cli("statement", "export-pdf", *there, statement_id, "--out",
+                                     str(copy), "--json", env=me)).stdout)
+    assert again_out["sha256"] == signed["sha256"]
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == signed["sha256"]
+    restored_report = last_json(ok(run_cli("verify", str(copy), "--trust", str(root),
+                                           "--json")).stdout)
+    assert restored_report["bottom_line"] is True
