@@ -1,5 +1,6 @@
-"""The store and its officers: `init`, `officer list|add|unlock|reset-password`, `password`,
-`recover` (a new password through HQ's escrow key) and `escrow keygen` (HQ's key pair).
+"""The store and its officers: `init`, `officer list|add|unlock|reset-password|disable|enable|
+role`, `password`, `recover` (a new password through HQ's escrow key) and `escrow keygen`
+(HQ's key pair).
 
 New passwords come from `config.NEW_PASSWORD` (the first administrator's from
 `config.PASSWORD`) or a prompt asked twice; the escrow key's passphrase from
@@ -62,20 +63,61 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _role_names() -> dict[str, str]:
+    return {Role.ADMIN.value: _("administrator"), Role.OFFICER.value: _("officer"),
+            Role.LEGAL_REVIEWER.value: _("legal reviewer")}
+
+
 def cmd_officer_list(args: argparse.Namespace) -> int:
     from desktop.services.interview import list_officers
 
     with login_from_args(args) as store:
-        rows = [{"id": o.id, "name": o.name, "certificate": o.certificate_no, "unit": o.unit,
-                 "role": o.role.value} for o in list_officers(store)]
+        found = list_officers(store)
     if args.json:
-        print_json({"officers": rows})
+        print_json({"officers": [
+            {"id": o.id, "name": o.name, "certificate": o.certificate_no, "unit": o.unit,
+             "role": o.role.value, "disabled": not o.active,
+             "disabled_at": o.disabled_at.isoformat() if o.disabled_at else None}
+            for o in found]})
         return 0
-    roles = {Role.ADMIN.value: _("administrator"), Role.OFFICER.value: _("officer"),
-             Role.LEGAL_REVIEWER.value: _("legal reviewer")}
-    for row in rows:
-        print(f"{row['certificate']}  {row['name']}  {roles.get(row['role'], row['role'])}  "
-              f"{row['unit']}")
+    roles = _role_names()
+    for o in found:
+        state = _("disabled") if not o.active else _("active")
+        print(f"{o.certificate_no}  {o.name}  {roles[o.role.value]}  {state}  {o.unit}")
+    return 0
+
+
+def cmd_officer_disable(args: argparse.Namespace) -> int:
+    from desktop.store.officer_admin import disable_officer
+
+    with login_from_args(args) as store:
+        officer = disable_officer(store, target_officer(store, args.certificate).id)
+    print(_("Officer {name} is disabled: they can no longer log in or sign, and their signing "
+            "keys were removed. Their past statements and signatures are kept.").format(
+                name=officer.name))
+    return 0
+
+
+def cmd_officer_enable(args: argparse.Namespace) -> int:
+    from desktop.store.officer_admin import enable_officer
+
+    with login_from_args(args) as store:
+        officer = target_officer(store, args.certificate)
+        enable_officer(store, officer.id, secret(
+            config.NEW_PASSWORD, _("New password for {name}: ").format(name=officer.name),
+            confirm=True))
+    print(_("Officer {name} can log in again with the new password; an administrator imports "
+            "their signing keys again.").format(name=officer.name))
+    return 0
+
+
+def cmd_officer_role(args: argparse.Namespace) -> int:
+    from desktop.store.officer_admin import change_role
+
+    with login_from_args(args) as store:
+        officer = change_role(store, target_officer(store, args.certificate).id, Role(args.role))
+    print(_("Officer {name} is now: {role}.").format(name=officer.name,
+                                                     role=_role_names()[officer.role.value]))
     return 0
 
 
@@ -102,6 +144,10 @@ def cmd_officer_unlock(args: argparse.Namespace) -> int:
 def cmd_officer_reset_password(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
         officer = target_officer(store, args.certificate)
+        if not officer.active:
+            raise UserError(_("Officer {name} is disabled: `statement-room officer enable "
+                              "{number}` gives them a new password.").format(
+                                  name=officer.name, number=officer.certificate_no))
         store.reset_password(officer.id, secret(
             config.NEW_PASSWORD, _("New password for {name}: ").format(name=officer.name),
             confirm=True))
@@ -181,6 +227,18 @@ def register(sub: Subparsers) -> None:
     reset = command(officer, "reset-password", cmd_officer_reset_password,
                     _("give an officer a new password (administrators)"), login=True)
     reset.add_argument("certificate", help=_("certificate number of the officer"))
+    disable = command(officer, "disable", cmd_officer_disable,
+                      _("stop an officer from logging in and signing (administrators)"),
+                      login=True)
+    disable.add_argument("certificate", help=_("certificate number of the officer"))
+    enable = command(officer, "enable", cmd_officer_enable,
+                     _("let a disabled officer log in again with a new password "
+                       "(administrators)"), login=True)
+    enable.add_argument("certificate", help=_("certificate number of the officer"))
+    role = command(officer, "role", cmd_officer_role,
+                   _("change an officer's role (administrators)"), login=True)
+    role.add_argument("certificate", help=_("certificate number of the officer"))
+    role.add_argument("role", choices=[r.value for r in Role], help=_("the new role"))
     recover = command(sub, "recover", cmd_recover, _("set a new password using HQ's escrow key"))
     recover.add_argument("--escrow-key", type=Path, required=True)
     recover.add_argument("--certificate", required=True)

@@ -27,6 +27,13 @@ class Officer:
     certificate_no: str  # 执法证号: the enforcement certificate number
     unit: str
     role: Role = Role.OFFICER
+    # Set when an administrator disabled the officer (decision 24): the record stays for what
+    # it signed and did, but the officer can no longer log in, sign or be named on a statement.
+    disabled_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
 
 
 class IdKind(StrEnum):
@@ -249,6 +256,9 @@ class Action(StrEnum):
     LOGIN_EVENTS_DROPPED = "login.events_dropped"
     OFFICER_UNLOCKED = "officer.unlocked"
     PASSWORD_RESET = "password.reset"
+    OFFICER_DISABLED = "officer.disabled"
+    OFFICER_ENABLED = "officer.enabled"
+    OFFICER_ROLE_CHANGED = "officer.role"
     ANCHOR_RECREATED = "audit.anchor_recreated"
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"

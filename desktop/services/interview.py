@@ -56,8 +56,10 @@ def open_statement(
     form = form or StatementForm()
     template = load_template(kind)
     with store.transaction() as tx:
-        first: Officer = officers.get_officer(tx.conn, interviewers[0])
-        second: Officer = officers.get_officer(tx.conn, interviewers[1])
+        # A disabled officer is never named on a new statement (decision 24).
+        first: Officer = officers.require_active(tx.conn, interviewers[0])
+        second: Officer = officers.require_active(tx.conn, interviewers[1])
+        officers.require_active(tx.conn, recorder_id)
         statement = Statement(
             id=new_id(), case_id=case_id, kind=kind, place=place,
             started_at=started_at or tx.at, interviewer_ids=interviewers,

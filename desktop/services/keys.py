@@ -223,7 +223,7 @@ def import_pkcs12(store: Store, data: bytes, passphrase: bytes | None, *, role: 
     if role == OFFICER:
         if officer_id is None:
             raise UserError(_("Name the officer whose key this is."))
-        officer = officers.get_officer(store.conn, officer_id)
+        officer = officers.require_active(store.conn, officer_id)
         if set(holder_passwords) != {officer_id}:
             raise UserError(_("An officer's key is protected by that officer's own password: "
                               "{name} must enter it.").format(name=officer.name))
@@ -236,6 +236,7 @@ def import_pkcs12(store: Store, data: bytes, passphrase: bytes | None, *, role: 
         raise UserError(_("Unknown key role {role}.").format(role=role))
     chain = _checked(store, cert, extra, role, officer, key)
     for holder_id, password in holder_passwords.items():
+        officers.require_active(store.conn, holder_id)
         verify_officer_password(store, holder_id, password)
     identity = SigningIdentity(
         id=new_id(), role=role, officer_id=officer_id if role == OFFICER else None,
@@ -261,7 +262,7 @@ def import_token_key(store: Store, officer_id: str, token_ref: Mapping[str, Any]
                      ) -> SigningIdentity:
     """Register an officer's key that lives on a hardware token (a reference, no key bytes)."""
     _require_admin(store)
-    officer = officers.get_officer(store.conn, officer_id)
+    officer = officers.require_active(store.conn, officer_id)
     full_chain = _checked(store, certificate, chain, OFFICER, officer)
     identity = SigningIdentity(
         id=new_id(), role=OFFICER, officer_id=officer_id, kind="pkcs11",
@@ -371,6 +372,8 @@ def _unlock(store: Store, identity: SigningIdentity, officer_id: str, secret: st
     A wrong secret is recorded in the audit log at once (the session is open) and counts
     toward that officer's lockout.
     """
+    # A disabled officer signs nothing, not even with their own token (decision 24).
+    officers.require_active(store.conn, officer_id)
     certificate = load_certificate(identity.cert_pem)
     now = _now()
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:

@@ -4,7 +4,9 @@ The wrapped keys must be readable before the database can be opened, so they liv
 small JSON file next to it, written atomically. It holds no personal data: an officer is
 found by a salted digest of their login (the certificate number), and the names live in the
 encrypted store. Failed logins cannot be written to the audit log (it is locked), so they
-are queued here and moved into the log by the next successful login.
+are queued here and moved into the log by the next successful login. A disabled officer's
+entry is removed and only the digest of their login kept, so a login by it is refused with
+a message saying why (decision 24).
 
 Every read-modify-write goes through `update_key_file`, under an exclusive lock on the
 sibling `keys.lock`, so attempts from several processes are counted one by one. Someone who
@@ -86,6 +88,19 @@ class KeyFile:
     pending: tuple[PendingEvent, ...] = field(default=())
     dropped: int = 0  # queued events dropped by the cap (their count is still kept)
     unknown: tuple[UnknownLogin, ...] = ()
+    disabled: tuple[str, ...] = ()  # login digests of disabled officers (no wrap is kept)
+
+    def is_disabled(self, login: str) -> bool:
+        return self.login_digest(login) in self.disabled
+
+    def without_officer(self, officer_id: str) -> KeyFile:
+        """The officer's entry (their password wrap) removed and their login kept as disabled."""
+        entry = self.by_officer(officer_id)
+        if entry is None:
+            return self
+        return replace(self, officers=tuple(k for k in self.officers if k is not entry),
+                       disabled=(*[d for d in self.disabled if d != entry.login_digest],
+                                 entry.login_digest))
 
     def login_digest(self, login: str) -> str:
         normalized = login.strip().upper().encode("utf-8")
@@ -106,7 +121,8 @@ class KeyFile:
         if any(k.login_digest == key.login_digest for k in others):
             raise UserError(_("Another officer already uses this login."))
         return replace(self, officers=(*others, key),
-                       unknown=tuple(u for u in self.unknown if u.login_digest != key.login_digest))
+                       unknown=tuple(u for u in self.unknown if u.login_digest != key.login_digest),
+                       disabled=tuple(d for d in self.disabled if d != key.login_digest))
 
     def with_unknown(self, entry: UnknownLogin) -> KeyFile:
         others = [u for u in self.unknown if u.login_digest != entry.login_digest]
@@ -197,6 +213,7 @@ def _encode(key_file: KeyFile) -> bytes:
              "last_failure": when(u.last_failure)}
             for u in key_file.unknown
         ],
+        "disabled": list(key_file.disabled),
     }
     return json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
 
@@ -254,6 +271,7 @@ def _decode(raw: bytes) -> KeyFile:
             UnknownLogin(str(u["login_digest"]), _count(u["failures"]), _dt(u["last_failure"]))
             for u in data.get("unknown", [])
         ),
+        disabled=tuple(str(d) for d in data.get("disabled", [])),
     )
 
 

@@ -519,12 +519,19 @@ def unlock(
     attempt = begin_attempt(paths.key_file, now, policy, login=login)
     data_key = check_attempt(attempt, password)
     if data_key is None or attempt.officer is None:
+        if attempt.officer is None and load_key_file(paths.key_file).is_disabled(login):
+            # Counted like any attempt above; the name stays inside the store (decision 24).
+            raise officers.OfficerDisabled(_(
+                "This officer has been disabled by an administrator and can no longer log in. "
+                "Ask an administrator to enable you again."))
         raise refusal(attempt, policy, now)
     entry = attempt.officer
     conn = open_database(paths.database, data_key)
     try:
         with guarded():
             officer = officers.get_officer(conn, entry.officer_id)
+            if not officer.active:  # a login entry came back some other way (HQ's escrow)
+                raise officers.OfficerDisabled(officers.disabled_message(officer))
             store_id = load_key_file(paths.key_file).store_id
             continuity = check_continuity(paths, conn, store_id, mark_key(data_key, store_id))
             if check_anchor and not continuity.ok:
