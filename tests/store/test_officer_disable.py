@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlcipher3
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Role, StatementKind
@@ -17,7 +19,7 @@ from desktop.store.keyfile import load_key_file
 from desktop.store.lockout import WrongCredentials
 from desktop.store.officer_admin import change_role, disable_officer, enable_officer
 from desktop.store.officers import OfficerDisabled
-from desktop.store.store import unlock
+from desktop.store.store import recover, unlock
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World, provision_world_keys
 
 
@@ -105,3 +107,34 @@ def test_the_last_administrator_and_oneself_are_protected(world: World,
     assert [o.role for o in officers.active_administrators(store.conn)] == [Role.ADMIN]
     assert audit_trail.verify(store).ok
     store.close()
+
+
+def test_the_database_refuses_a_disabled_officer_on_a_statement_or_a_key(
+        world: World) -> None:
+    """The last guard, for a caller that forgets the service's check (migration 0011)."""
+    provision_world_keys(world)
+    admin, second = world.store, world.second
+    [(identity_id, wrap)] = signing_keys.wraps_of_officer(admin.conn, second.id)
+    disable_officer(admin, second.id)
+    no_key = "a disabled officer holds no signing key"
+    with pytest.raises(sqlcipher3.IntegrityError, match=no_key), admin.transaction() as tx:
+        signing_keys.put_wrap(tx, identity_id, second.id, wrap)
+    with pytest.raises(sqlcipher3.IntegrityError, match="cannot be named on a statement"), \
+            admin.transaction() as tx:
+        tx.conn.execute("UPDATE statements SET interviewer1_id = ? WHERE id = ?",
+                        (second.id, world.statement.id))
+    # The statement that already named them is left as it was.
+    with admin.transaction() as tx:
+        tx.conn.execute("UPDATE statements SET place = ? WHERE id = ?",
+                        ("第二询问室", world.statement.id))
+
+
+def test_hq_escrow_recovery_does_not_enable_a_disabled_officer(world: World,
+                                                               clock: FakeClock) -> None:
+    escrow = X25519PrivateKey.generate()
+    world.store.set_escrow(escrow.public_key())
+    disable_officer(world.store, world.second.id)
+    world.store.close()
+    recover(world.paths, escrow, "TEST0002", "Escrow2026password", clock=clock)
+    with pytest.raises(OfficerDisabled, match="测试队员 \\(TEST0002\\) has been disabled"):
+        unlock(world.paths, "TEST0002", "Escrow2026password", clock=clock)
