@@ -125,9 +125,18 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_officer_disabled(conn)
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_officer_disabled(conn: Any) -> None:
+    """Migration 0011 undone: its triggers and the officers' `disabled_at` column dropped."""
+    for trigger in ("statements_no_disabled_officer", "statements_no_disabled_officer_edit",
+                    "signing_key_wraps_no_disabled_officer"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("ALTER TABLE officers DROP COLUMN disabled_at")
 
 
 def undo_form_fields(conn: Any) -> None:
