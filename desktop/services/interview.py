@@ -180,5 +180,10 @@ def describe(store: Store, statement_id: str) -> StatementHeader:
 
 
 def list_officers(store: Store) -> list[Officer]:
-    """Every officer of the store, by name (to choose interviewers and the recorder)."""
+    """Every officer of the store, by name, disabled ones included (names of past records)."""
     return officers.list_officers(store.conn)
+
+
+def choosable_officers(store: Store) -> list[Officer]:
+    """The officers who can interview or record a new statement: the active ones, by name."""
+    return [officer for officer in officers.list_officers(store.conn) if officer.active]

@@ -170,7 +170,7 @@ class HeaderForm(QWidget):
         self.manual_button.clicked.connect(self.enter_manually)
         self.start_button.clicked.connect(self.start)
         self._identity_fields = (self.id_number, self.name, self.nation, self.address)
-        ctx.run(lambda store: (interview.list_officers(store), store.officer.id),
+        ctx.run(lambda store: (interview.choosable_officers(store), store.officer.id),
                 self._officers_loaded)
 
     # --- officers -------------------------------------------------------------------------

@@ -143,3 +143,17 @@ def test_a_minor_read_from_the_form_marks_the_guardian_required(
     header.show_minor(replace(make_party(), birth_date=(clock.now - timedelta(days=18 * 366))
                               .date()))
     assert not header.minor_hint.isVisible()
+
+
+def test_the_header_offers_only_officers_who_may_interview(
+        qtbot: QtBot, ui_ctx: AppContext, world: World) -> None:
+    """A disabled officer (decision 24) keeps their name on old records but is no choice for a
+    new statement: not as an interviewer, not as the recorder."""
+    from desktop.store.officer_admin import disable_officer
+
+    disable_officer(world.store, world.second.id)
+    header = workspace(qtbot, ui_ctx, world).header
+    assert header is not None
+    for combo in (header.interviewer1, header.interviewer2, header.recorder):
+        offered = {combo.itemData(index) for index in range(combo.count())}
+        assert offered == {world.admin.id}, combo.objectName()
