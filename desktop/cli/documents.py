@@ -24,7 +24,14 @@ from desktop.cli.common import (
     login_from_args,
     print_json,
 )
-from desktop.documents.verify import SignatureReport, VerificationReport, verify_pdf
+from desktop.documents.verify import (
+    SignatureReport,
+    VerificationReport,
+    coverage_label,
+    field_label,
+    modification_label,
+    verify_pdf,
+)
 from desktop.services.verify import load_certificates, load_crls, read_file, stored_copy
 
 EXIT_DOES_NOT_HOLD = 3
@@ -36,7 +43,7 @@ def _yes(value: bool | None) -> str:
 
 def _print_signature(sig: SignatureReport) -> None:
     kind = _("certification") if sig.certifying else _("approval")
-    print(f"[{sig.field_name}] {sig.signer} ({kind})")
+    print(f"[{field_label(sig.field_name)}] {sig.signer} ({kind})")
     timestamp = _("none (B-B)") if not sig.timestamped else _(
         "{time}, valid: {valid}, trusted: {trusted}").format(
         time=sig.timestamp_time, valid=_yes(sig.timestamp_valid),
@@ -46,7 +53,7 @@ def _print_signature(sig: SignatureReport) -> None:
     print("  " + _("intact: {intact}  valid: {valid}  trusted: {trusted}").format(
         intact=_yes(sig.intact), valid=_yes(sig.valid), trusted=_yes(sig.trusted)))
     print("  " + _("coverage: {coverage}  modification: {level}  DocMDP ok: {ok}").format(
-        coverage=sig.coverage or "-", level=sig.modification_level or "-",
+        coverage=coverage_label(sig.coverage), level=modification_label(sig.modification_level),
         ok=_yes(sig.docmdp_ok)))
     print("  " + _("bottom line: {verdict}").format(
         verdict=_("holds") if sig.bottom_line else _("DOES NOT HOLD")))

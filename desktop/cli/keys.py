@@ -37,6 +37,7 @@ from desktop.cli.common import (
 )
 from desktop.domain.errors import UserError
 from desktop.domain.model import Officer
+from desktop.ui.labels import key_kind_label, key_status_label, signing_role_label
 
 
 def cmd_add_root(args: argparse.Namespace) -> int:
@@ -71,7 +72,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                       officer_id=officer_id, holder_passwords=passwords)
         listing = next(k for k in keys.list_keys(store) if k.identity.id == identity.id)
     print(_("Imported {role} key {subject}, valid until {until}, fingerprint {fingerprint}.")
-          .format(role=args.role, subject=listing.subject,
+          .format(role=signing_role_label(args.role), subject=listing.subject,
                   until=listing.not_after.date().isoformat(), fingerprint=listing.fingerprint))
     return 0
 
@@ -123,7 +124,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         holder = f" [{', '.join(row['holders'])}]" if row["holders"] else ""
-        print(f"{row['status']:8} {row['role']:8} {row['kind']:8} {row['subject']}{holder}  "
+        print(f"{key_status_label(row['status'])}  {signing_role_label(row['role'])}  "
+              f"{key_kind_label(row['kind'])}  {row['subject']}{holder}  "
               f"{str(row['not_after'])[:10]}  {row['fingerprint'][:16]}  "
               f"{' → '.join(row['chain'])}")
     if not rows:
@@ -137,7 +139,7 @@ def cmd_retire(args: argparse.Namespace) -> int:
     with login_from_args(args) as store:
         retired = keys.retire_identity(store, args.identity)
     print(_("Retired; documents signed with it still verify ({role}, {id}).").format(
-        role=retired.role, id=retired.id))
+        role=signing_role_label(retired.role), id=retired.id))
     return 0
 
 

@@ -63,6 +63,34 @@ REFUSAL_MARKER = "拒绝签名，理由："
 INFO_KEYS_REWRITTEN = frozenset({"/ModDate", "/Producer"})
 
 
+def field_label(name: str) -> str:
+    """What a signature field of a statement is, in the reader's words ("Party2" is the
+    party's signature on page 2); a field of another document keeps its own name."""
+    party = PARTY_FIELD.fullmatch(name)
+    if party:
+        return _("Party, page {page}").format(page=party.group(1))
+    words = {CERTIFY_FIELD: _("Certification (statement room)"), SEAL_FIELD: _("Unit seal"),
+             DECLARATION_FIELD: _("Party's declaration"), "Interviewer1": _("Interviewer 1"),
+             "Interviewer2": _("Interviewer 2"), "Recorder": _("Recorder"),
+             "Witness": _("Witness")}
+    return words.get(name, name)
+
+
+def coverage_label(name: str | None) -> str:
+    """pyHanko's `SignatureCoverageLevel` (by name, as in the report) in words."""
+    words = {"ENTIRE_FILE": _("entire file"), "ENTIRE_REVISION": _("entire revision"),
+             "CONTIGUOUS_BLOCK_FROM_START": _("part of the file"), "UNCLEAR": _("unclear")}
+    return "-" if name is None else words.get(name, name)
+
+
+def modification_label(name: str | None) -> str:
+    """pyHanko's `ModificationLevel` (changes after a signature, by name) in words."""
+    words = {"NONE": _("none"), "LTA_UPDATES": _("validation data only"),
+             "FORM_FILLING": _("form filling and signing"),
+             "ANNOTATIONS": _("annotations"), "OTHER": _("other changes")}
+    return "-" if name is None else words.get(name, name)
+
+
 @dataclass(frozen=True)
 class SignatureReport:
     """What pyHanko found for one signature field."""
@@ -143,6 +171,7 @@ def _context(trust_roots: Sequence[x509.Certificate],
 
 def _problem(status: Any, name: str, signer: str) -> str | None:
     """The first reason this signature does not hold, in the user's words."""
+    name = field_label(name)
     if not status.intact:
         return _("Signature {field}: the signed bytes were altered after signing.").format(
             field=name)
@@ -188,7 +217,7 @@ def _signature(emb: Any, context: Any, certification: Any) -> SignatureReport:
         return SignatureReport(
             name, signer, None, False, None, None, None, False, False, False, None, None,
             None, False, problem=_("Signature {field} is damaged and cannot be checked.")
-            .format(field=name))
+            .format(field=field_label(name)))
     ts = status.timestamp_validity
     problem = _problem(status, name, signer)
     return SignatureReport(
@@ -329,7 +358,8 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
     reasons: list[str] = []
     if missing:
         reasons.append(_("The statement is incomplete: these signature fields are not "
-                         "signed: {fields}.").format(fields=", ".join(missing)))
+                         "signed: {fields}.").format(
+                           fields=_(", ").join(field_label(name) for name in missing)))
     signatures = [e for e in embedded if e.sig_object_type != "/DocTimeStamp"]
     seal = [e for e in signatures if str(e.field_name) == SEAL_FIELD]
     if seal:
@@ -337,7 +367,8 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
                  if int(e.signed_revision) > int(seal[0].signed_revision)]
         if after:
             reasons.append(_("The unit seal is not the last signature: {fields} signed after "
-                             "it.").format(fields=", ".join(after)))
+                             "it.").format(
+                           fields=_(", ").join(field_label(name) for name in after)))
         if not _lock_of(seal[0]):
             reasons.append(_("The unit seal does not lock the document."))
     return Completeness(True, missing, refusal, tuple(reasons))

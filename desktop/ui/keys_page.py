@@ -52,21 +52,10 @@ from desktop.store import signing_keys as repo
 from desktop.store.store import Store
 from desktop.ui.background import report_error
 from desktop.ui.context import AppContext
+from desktop.ui.labels import key_kind_label, key_status_label, signing_role_label
+from desktop.ui.screen_fit import fit_to_screen
 
 KEY_COLUMNS = 9
-
-
-def role_label(role: str) -> str:
-    return {repo.DEVICE: _("Statement room (device)"), repo.SEAL: _("Unit seal"),
-            repo.OFFICER: _("Officer")}.get(role, role)
-
-
-def kind_label(kind: str) -> str:
-    return {"software": _("Software"), "pkcs11": _("Token (PKCS#11)")}.get(kind, kind)
-
-
-def status_label(status: str) -> str:
-    return {"active": _("Active"), "retired": _("Retired")}.get(status, status)
 
 
 def _day(moment: datetime) -> str:
@@ -126,7 +115,7 @@ class ImportDialog(QDialog):
         self.passphrase.setPlaceholderText(_("the file's passphrase, as issued"))
         self.role = QComboBox()
         for role in (repo.OFFICER, repo.SEAL, repo.DEVICE):
-            self.role.addItem(role_label(role), role)
+            self.role.addItem(signing_role_label(role), role)
         self.officer = QComboBox()
         for person in people:
             self.officer.addItem(f"{person.name} ({person.certificate_no})", person.id)
@@ -275,7 +264,7 @@ class KeysPage(QDialog):
         layout.addWidget(roots_box, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.resize(1200, 560)
+        fit_to_screen(self, 1200, 560)
         self._selection_changed()
         self.refresh()
 
@@ -328,9 +317,9 @@ class KeysPage(QDialog):
             identity = listing.identity
             holders = ", ".join(listing.holders) if listing.holders else "—"
             serial = listing.serial if len(listing.serial) <= 16 else listing.serial[:16] + "…"
-            cells = [role_label(identity.role), holders, kind_label(identity.kind),
+            cells = [signing_role_label(identity.role), holders, key_kind_label(identity.kind),
                      listing.subject, serial, _date(listing.not_before),
-                     _date(listing.not_after), status_label(identity.status),
+                     _date(listing.not_after), key_status_label(identity.status),
                      " → ".join(listing.chain)]
             tips = {3: _("SHA-256 fingerprint: {fingerprint}").format(
                         fingerprint=listing.fingerprint),
@@ -422,7 +411,7 @@ class KeysPage(QDialog):
 
     def _imported(self, identity: repo.SigningIdentity) -> None:
         self.refresh()
-        self.say(_("Imported: {role}.").format(role=role_label(identity.role)))
+        self.say(_("Imported: {role}.").format(role=signing_role_label(identity.role)))
 
     # --- retiring -------------------------------------------------------------------------------
 
@@ -433,7 +422,7 @@ class KeysPage(QDialog):
         if not self.confirm(_(
                 "Retire the key of {subject} ({role}, serial {serial})? It will sign no more; "
                 "its certificate is kept for verifying documents it signed.").format(
-                    subject=listing.subject, role=role_label(listing.identity.role),
+                    subject=listing.subject, role=signing_role_label(listing.identity.role),
                     serial=listing.serial)):
             return
         self._set_busy(True)
@@ -444,4 +433,4 @@ class KeysPage(QDialog):
     def _retired(self, identity: repo.SigningIdentity) -> None:
         self.refresh()
         self.say(_("Retired: {role}. Its certificate is kept for verifying old documents."
-                   ).format(role=role_label(identity.role)))
+                   ).format(role=signing_role_label(identity.role)))

@@ -15,11 +15,13 @@ from desktop.domain.model import (
     IdKind,
     Officer,
     OpeningItem,
+    Role,
     Sex,
     StatementKind,
     TurnKind,
 )
 from desktop.domain.rules import state_label
+from desktop.store import signing_keys
 
 if TYPE_CHECKING:  # only a type: this module runs without widgets
     from PySide6.QtWidgets import QTableWidgetItem
@@ -30,10 +32,14 @@ __all__ = [
     "cell_text",
     "clock_time",
     "id_kind_label",
+    "key_kind_label",
+    "key_status_label",
     "kind_label",
     "officer_label",
+    "officer_role_label",
     "opening_label",
     "sex_label",
+    "signing_role_label",
     "state_label",
     "turn_label",
 ]
@@ -86,6 +92,30 @@ def opening_label(item: OpeningItem) -> str:
 def officer_label(officer: Officer) -> str:
     return _("{name} ({certificate})").format(name=officer.name,
                                                certificate=officer.certificate_no)
+
+
+def officer_role_label(role: str) -> str:
+    """What an officer may do (a `Role`, or its value as stored), as officer lists show it."""
+    words: dict[str, str] = {Role.OFFICER: _("Officer"), Role.LEGAL_REVIEWER: _("Legal reviewer"),
+                             Role.ADMIN: _("Administrator")}
+    return words.get(role, role)
+
+
+def signing_role_label(role: str) -> str:
+    """Whose signing key it is (`signing_keys.ROLES`): the statement room, the seal, an
+    officer."""
+    return {signing_keys.DEVICE: _("Statement room (device)"),
+            signing_keys.SEAL: _("Unit seal"),
+            signing_keys.OFFICER: _("Officer")}.get(role, role)
+
+
+def key_kind_label(kind: str) -> str:
+    """Where a signing key lives: in the store (software) or on a hardware token."""
+    return {"software": _("Software"), "pkcs11": _("Token (PKCS#11)")}.get(kind, kind)
+
+
+def key_status_label(status: str) -> str:
+    return {"active": _("Active"), "retired": _("Retired")}.get(status, status)
 
 
 def clock_time(at: datetime) -> str:

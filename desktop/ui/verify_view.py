@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.verify import SignatureReport
+from desktop.documents.verify import SignatureReport, coverage_label, field_label
 from desktop.services.verify import DocumentCheck, check_file, load_certificates
 from desktop.ui.context import AppContext
 from desktop.ui.idle_lock import screen_locked
 from desktop.ui.labels import cell_text
+from desktop.ui.screen_fit import fit_to_screen
 
 
 def pdf_paths_from_drop(mime: QMimeData) -> list[Path]:
@@ -57,13 +58,6 @@ def pdf_paths_from_drop(mime: QMimeData) -> list[Path]:
 
 def _yes(value: bool | None) -> str:
     return "-" if value is None else (_("yes") if value else _("no"))
-
-
-def _coverage(name: str | None) -> str:
-    words = {"ENTIRE_FILE": _("entire file"), "ENTIRE_REVISION": _("entire revision"),
-             "CONTIGUOUS_BLOCK_FROM_START": _("part of the file"),
-             "UNCLEAR": _("unclear")}
-    return "-" if name is None else words.get(name, name)
 
 
 def _time(value: object) -> str:
@@ -143,10 +137,8 @@ class VerifyDialog(QDialog):
         self.add_root_button.clicked.connect(self._ask_root)
         self.close_button.clicked.connect(self.accept)
         em = self.fontMetrics().horizontalAdvance("M")
-        # Wide enough for every column of the signature table; never wider than the screen.
-        screen = self.screen().availableGeometry() if self.screen() else None
-        width = em * 100 if screen is None else min(em * 100, screen.width() - 40)
-        self.resize(width, self.fontMetrics().height() * 28)
+        # Wide enough for every column of the signature table; never beyond the screen.
+        fit_to_screen(self, em * 100, self.fontMetrics().height() * 28)
         self.run_check()
 
     # -- running -----------------------------------------------------------------------------
@@ -209,10 +201,10 @@ class VerifyDialog(QDialog):
         self.reasons.setVisible(bool(report.reasons))
         self.table.setRowCount(len(report.signatures))
         for row, sig in enumerate(report.signatures):
-            cells = [sig.field_name, sig.signer,
+            cells = [field_label(sig.field_name), sig.signer,
                      _("certification") if sig.certifying else _("approval"),
                      _time(sig.signing_time), _timestamp(sig), _yes(sig.intact),
-                     _yes(sig.valid), _yes(sig.trusted), _coverage(sig.coverage),
+                     _yes(sig.valid), _yes(sig.trusted), coverage_label(sig.coverage),
                      _("holds") if sig.bottom_line else _("DOES NOT HOLD")]
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)

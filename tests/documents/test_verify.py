@@ -158,7 +158,7 @@ def test_cli_exit_codes(capsys: pytest.CaptureFixture[str], files: dict[str, Pat
     code, out, err = cli(capsys, "verify", str(files["good"]), *trust, "--crl",
                          str(pki.crl_path))
     assert code == 0, err
-    assert "[Interviewer1] 张建国" in out
+    assert "[Interviewer 1] 张建国" in out
     assert "Bottom line: every signature holds" in out
     assert err == ""
     for name in ("forged", "flipped"):

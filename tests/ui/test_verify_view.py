@@ -59,7 +59,9 @@ def test_the_stores_signed_statement_holds(
     rows = dialog.signature_rows()
     assert len(rows) >= 6
     fields = column(dialog, "Signature")
-    assert {"Interviewer1", "Interviewer2", "Recorder", "Seal", "Party1"} <= set(fields)
+    # Each field says whose signature it is, not its name inside the PDF.
+    assert {"Interviewer 1", "Interviewer 2", "Recorder", "Unit seal", "Party, page 1",
+            "Certification (statement room)"} <= set(fields)
     assert set(column(dialog, "Intact")) == set(column(dialog, "Valid")) == {"yes"}
     assert set(column(dialog, "Trusted")) == {"yes"}
     assert set(column(dialog, "Verdict")) == {"holds"}
