@@ -17,6 +17,7 @@ from pathlib import Path
 from desktop import config
 from desktop.cli.common import Subparsers, action, group, secret
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 
 ROOT_CERT = "root.cert.pem"
 ROOT_KEY = "root.key.json"
@@ -35,7 +36,7 @@ def _write_new(path: Path, data: bytes) -> None:
             from None
     except OSError as exc:
         raise UserError(_("Cannot write {path}: {error}").format(
-            path=path, error=exc.strerror)) from exc
+            path=path, error=os_error_text(exc))) from exc
     path.chmod(0o600)
 
 

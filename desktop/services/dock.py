@@ -43,6 +43,7 @@ from desktop import config
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action
+from desktop.i18n import os_error_text
 from desktop.services.evidence import (
     ImportedItem,
     SkippedEntry,
@@ -220,7 +221,7 @@ def dock_port(
     except OSError as exc:  # e.g. the recorder was unplugged while its files were read
         raise UserError(_("The recorder's storage could not be read ({error}). Files stored "
                           "so far are kept; dock the recorder again to resume.").format(
-                              error=exc.strerror or type(exc).__name__)) from exc
+                              error=os_error_text(exc))) from exc
 
 
 def _read_clock(
@@ -294,7 +295,7 @@ def _enumerate(volume: Path, skipped: list[SkippedEntry]) -> list[_DeviceFile]:
             info = path.lstat()
         except OSError as exc:
             skipped.append(SkippedEntry(printable(path), _("cannot read it ({error})").format(
-                error=exc.strerror or type(exc).__name__)))
+                error=os_error_text(exc))))
             continue
         mtime = datetime.fromtimestamp(info.st_mtime, UTC).isoformat(timespec="microseconds")
         files.append(_DeviceFile(path, printable(path.relative_to(volume)), info.st_size,
@@ -352,7 +353,7 @@ def _take_one(
         fd = open_regular(item.path)
     except OSError as exc:
         report.skipped.append(SkippedEntry(item.device_path, _("cannot read it ({error})")
-                                           .format(error=exc.strerror or type(exc).__name__)))
+                                           .format(error=os_error_text(exc))))
         return
     with os.fdopen(fd, "rb", buffering=0) as handle:
         try:

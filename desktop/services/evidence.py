@@ -27,6 +27,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Outcome
+from desktop.i18n import os_error_text
 from desktop.store import cases, dockings
 from desktop.store import evidence as records
 from desktop.store.dockings import Docking
@@ -119,7 +120,7 @@ def regular_files(
             entries = sorted(scan, key=lambda e: os.fsencode(e.name))
     except OSError as exc:
         skipped.append(SkippedEntry(printable(root), _("cannot read the folder ({error})")
-                                    .format(error=exc.strerror or type(exc).__name__)))
+                                    .format(error=os_error_text(exc))))
         return
     for entry in entries:
         path = Path(entry.path)
@@ -137,7 +138,7 @@ def regular_files(
                 skipped.append(SkippedEntry(printable(path), _("not a regular file")))
         except OSError as exc:
             skipped.append(SkippedEntry(printable(path), _("cannot read it ({error})")
-                                        .format(error=exc.strerror or type(exc).__name__)))
+                                        .format(error=os_error_text(exc))))
 
 
 def open_regular(path: Path) -> int:
@@ -199,7 +200,7 @@ def _import_one(
         fd = open_regular(file)
     except OSError as exc:
         report.skipped.append(SkippedEntry(printable(file), _("cannot read it ({error})")
-                                           .format(error=exc.strerror or type(exc).__name__)))
+                                           .format(error=os_error_text(exc))))
         return
     with os.fdopen(fd, "rb", buffering=0) as handle:
         mtime = os.fstat(handle.fileno()).st_mtime
@@ -261,7 +262,7 @@ def verify_all(store: Store) -> VerifyReport:
             problems.append(_problem(item, str(exc)))
         except OSError as exc:
             problems.append(_problem(item, _("its vault file cannot be read ({error}).")
-                                     .format(error=exc.strerror or type(exc).__name__)))
+                                     .format(error=os_error_text(exc))))
 
     def audit() -> None:
         with store.transaction() as tx:
@@ -307,7 +308,7 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise UserError(_("Cannot write to {path} ({error}); nothing was exported.").format(
-            path=printable(out), error=exc.strerror or type(exc).__name__)) from exc
+            path=printable(out), error=os_error_text(exc))) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

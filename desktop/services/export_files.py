@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.services.templates import load_template
 from desktop.store import cases
 from desktop.store import statements as repo
@@ -132,7 +133,7 @@ def check_target(path: Path, *, force: bool = False) -> Path:
 
 def _cannot_write(path: Path, exc: OSError) -> UserError:
     return UserError(_("Cannot write to {path} ({error}).").format(
-        path=path, error=exc.strerror or type(exc).__name__))
+        path=path, error=os_error_text(exc)))
 
 
 def _put_in_place(tmp: Path, path: Path, *, force: bool) -> None:

@@ -34,6 +34,7 @@ from desktop.documents.signer import Signer, SoftwareSigner, common_name, load_p
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
+from desktop.i18n import os_error_text
 from desktop.store import officer_auth, officers
 from desktop.store import signing_keys as repo
 from desktop.store.keys import UnwrapError, unwrap_with_password, wrap_with_password
@@ -120,7 +121,7 @@ def read_key_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise UserError(_("Cannot read {path} ({error}).").format(
-            path=path, error=exc.strerror or type(exc).__name__)) from exc
+            path=path, error=os_error_text(exc))) from exc
 
 
 def _now() -> datetime:

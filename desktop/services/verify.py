@@ -20,6 +20,7 @@ from cryptography import x509
 
 from desktop.documents.verify import VerificationReport, verify_pdf
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.store import documents, signing_keys
 from desktop.store.store import Store
 
@@ -48,7 +49,7 @@ def read_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise UserError(_("Cannot read {path}: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from exc
+            path=path, reason=os_error_text(exc))) from exc
 
 
 def load_certificates(paths: Iterable[Path]) -> list[x509.Certificate]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.store.filelock import exclusive_lock
 from desktop.store.files import atomic_write_bytes
 from desktop.store.keys import EscrowWrap, KdfParams, PasswordWrap, WeakKdfParams
@@ -287,7 +288,7 @@ def load_key_file(path: Path) -> KeyFile:
     except OSError as exc:
         raise KeyFileError(
             _("The key file {path} cannot be read: {reason}").format(
-                path=path, reason=exc.strerror
+                path=path, reason=os_error_text(exc)
             )
         ) from exc
     try:
@@ -327,6 +328,6 @@ def update_key_file(path: Path, change: Callable[[KeyFile], tuple[KeyFile, T]]) 
     except OSError as exc:
         raise KeyFileUnwritable(
             _("The key file {path} cannot be written ({reason}): the disk may be full or "
-              "read-only. Nothing was changed.").format(path=path, reason=exc.strerror)
+              "read-only. Nothing was changed.").format(path=path, reason=os_error_text(exc))
         ) from exc
     return result

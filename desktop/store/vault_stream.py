@@ -37,6 +37,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives import hashes
 
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.store.files import fsync_directory
 from desktop.store.vault_format import (
     DEFAULT_SEGMENT_SIZE,
@@ -106,7 +107,7 @@ def _write_error(exc: OSError) -> VaultWriteError:
             "free some space and import it again."))
     return VaultWriteError(_(
         "The evidence vault cannot be written ({error}). Nothing was stored; check the disk "
-        "and import it again.").format(error=exc.strerror or type(exc).__name__))
+        "and import it again.").format(error=os_error_text(exc)))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from desktop.documents.capture import FingerprintImage
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.services import devices
 from desktop.services.devices import FingerprintTaken
 from desktop.ui.context import AppContext
@@ -59,7 +60,7 @@ def load_fingerprint(path: Path, page_index: int, page_digest: str) -> Fingerpri
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(_("The fingerprint image could not be read: {error}").format(
-            error=exc.strerror or exc)) from exc
+            error=os_error_text(exc))) from exc
     return FingerprintImage(page_index=page_index, page_digest=page_digest,
                             png=fingerprint_png(data), source=path.name[:200] or "file")
 
