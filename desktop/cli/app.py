@@ -85,6 +85,15 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise UserError(_("No display was found, so the window cannot open. Run it in a "
                           "desktop session, or use the subcommands (see `statement-room "
                           "--help`)."))
+    from desktop.qt_libraries import missing_packages, uses_xcb
+
+    missing = missing_packages() if uses_xcb() else []
+    if missing:
+        # Qt would print an English message and abort (SIGABRT): name the packages instead.
+        raise UserError(_("The window cannot open: the system libraries Qt needs for X11 are "
+                          "missing. Install them, for example with `sudo apt-get install "
+                          "{packages}`, and start again. The subcommands still work; see "
+                          "`statement-room --help`.").format(packages=" ".join(missing)))
     try:
         from desktop.ui.app import run_gui
     except ImportError as exc:  # e.g. Qt's system libraries are missing
