@@ -5,9 +5,11 @@ when the working directory holds no store, the login otherwise, then the main wi
 `--demo-devices` puts every device on an in-process emulator, and on a new machine it offers
 the demo store, so a new user can try everything without hardware. The application font is
 the bundled WenQuanYi Micro Hei, so Chinese renders the same on every machine (and under the
-offscreen platform, which has no system fonts). Qt's high-DPI scaling is on by default in
-Qt 6. Switching the language rebuilds the main window; the work itself lives in the store, and
-a screen lock outlives the rebuild.
+offscreen platform, which has no system fonts). Qt's own texts (OK, Cancel, the file dialog)
+come from the translations the PySide6 wheel ships (`qtbase_zh_CN.qm`), installed by
+`apply_language` with ours. Qt's high-DPI scaling is on by default in Qt 6. The main window
+opens maximized on the screen's available geometry. Switching the language rebuilds the main
+window; the work itself lives in the store, and a screen lock outlives the rebuild.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from desktop.i18n import set_language
+from desktop.i18n import current_language, set_language
 from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
@@ -45,6 +48,41 @@ def install_font(app: QGuiApplication) -> str | None:
     return families[0]
 
 
+# Qt's catalogs for each of our languages (English needs none: Qt's texts are English).
+QT_CATALOGS = {"zh_CN": ("qtbase_zh_CN",)}
+_qt_translators: list[QTranslator] = []  # installed ones; Qt does not keep them alive
+
+
+def install_qt_translations(language: str) -> list[str]:
+    """Make Qt's own texts (standard buttons, file and message dialogs, context menus)
+    speak `language`, replacing the catalogs installed before; the catalogs loaded."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return []
+    for old in _qt_translators:
+        QCoreApplication.removeTranslator(old)
+    _qt_translators.clear()
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = []
+    for catalog in QT_CATALOGS.get(language, ()):
+        translator = QTranslator(app)
+        if translator.load(catalog, folder) and QCoreApplication.installTranslator(translator):
+            _qt_translators.append(translator)
+            loaded.append(catalog)
+    # Qt names months and days (the calendar popup) by the default locale; English keeps
+    # the system's.
+    QLocale.setDefault(QLocale(language) if language in QT_CATALOGS else QLocale.system())
+    return loaded
+
+
+def apply_language(language: str | None = None) -> str:
+    """Our catalog and Qt's for `language` (see `set_language` for the default); the one
+    chosen. Windows built afterwards speak it; built ones keep their texts."""
+    chosen = set_language(language)
+    install_qt_translations(chosen)
+    return chosen
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
@@ -53,7 +91,18 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("statement-room")
     install_font(app)
+    install_qt_translations(current_language())
     return app
+
+
+def show_maximized(window: QWidget) -> None:
+    """Show `window` maximized on its screen's available geometry (the desktop minus the
+    panels). The geometry is set first: without a window manager maximizing is only a
+    request, and the window would keep its default size."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.availableGeometry())
+    window.showMaximized()
 
 
 class Launcher:
@@ -88,7 +137,7 @@ class Launcher:
 
         window = MainWindow(self.ctx)
         window.language_changed.connect(self.change_language)
-        window.show()
+        show_maximized(window)
         self.window = window
 
     def change_language(self, language: str) -> None:
@@ -97,7 +146,7 @@ class Launcher:
         old = self.window
         self.ctx.settings.language = language
         self.ctx.save_settings()
-        set_language(language)
+        apply_language(language)
         if isinstance(old, MainWindow):
             old.closing_for_rebuild = True
             old.close()
@@ -129,7 +178,7 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
 
     forbid_thread()
     ctx = AppContext(StorePaths(workdir), bg, demo_devices=demo_devices)
-    set_language(language or ctx.settings.language or None)
+    apply_language(language or ctx.settings.language or None)
     launcher = Launcher(ctx)
     launcher.start()
     try:

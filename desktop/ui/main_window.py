@@ -99,7 +99,11 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 1040])
+        splitter.setCollapsible(0, True)
         self.setCentralWidget(splitter)
+        self.splitter = splitter
+        self.case_list_width = 320  # restored when the case tab comes back
+        self.tabs.currentChanged.connect(self._fit_case_list)
 
         self.devices = DeviceBar(ctx)
         self.statusBar().addPermanentWidget(self.devices)
@@ -324,6 +328,20 @@ class MainWindow(QMainWindow):
         case_id = self.cases.current_case_id()
         if case_id is not None:
             self.cases.refresh(on_done=lambda: self.show_case(case_id, activate))
+
+    def _fit_case_list(self, _index: int = -1) -> None:
+        """During an interview the case list collapses, so the statement gets the whole
+        width (at 1024x768 it needs it); back on the case tab the list returns. Its handle
+        stays on the left edge: dragging it opens the list at any time."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if self.tabs.currentWidget() is self.case_tab:
+            if sizes[0] == 0:
+                self.splitter.setSizes([self.case_list_width, max(total - self.case_list_width,
+                                                                  0)])
+        elif sizes[0] > 0:
+            self.case_list_width = sizes[0]
+            self.splitter.setSizes([0, total])
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -45,6 +45,7 @@ from desktop.services import interview, readback, signing
 from desktop.services.officer_signing import Credentials, Roster, load_roster, sign_in_turn
 from desktop.store.store import Store
 from desktop.ui.background import report_error
+from desktop.ui.busy import BusyBar
 from desktop.ui.context import AppContext
 from desktop.ui.readback.fingerprint import import_for_party, reader_source
 from desktop.ui.readback.officer_signing import OfficerSigningPanel, SignerRefused
@@ -107,6 +108,7 @@ class ReadBackFlow(QDialog):
         self.close_button = QPushButton(_("Close"))
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.busy_bar = BusyBar()  # preparing and signing take seconds on the store thread
         self.declaration_mode.currentIndexChanged.connect(self._mode_chosen)
         self.apply_button.clicked.connect(self.prepare)
         self.pages.currentRowChanged.connect(
@@ -147,6 +149,7 @@ class ReadBackFlow(QDialog):
                        self.withdraw_button, self.correction_button):
             column.addWidget(button)
         column.addWidget(self.status)
+        column.addWidget(self.busy_bar)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.close_button)
@@ -182,6 +185,10 @@ class ReadBackFlow(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
+        if busy:
+            self.busy_bar.start(self.status.text())
+        else:
+            self.busy_bar.stop()
         self._refresh()
 
     def _failed(self, exc: BaseException) -> None:
@@ -263,6 +270,7 @@ class ReadBackFlow(QDialog):
             document = readback.prepare_document(store, statement_id, declaration)
             return document, render_pages(document.pdf)  # rendered off the GUI thread too
 
+        self._say(_("Preparing the document and its pages…"))
         self._set_busy(True)
         self.ctx.run(work, lambda prepared: self._prepared(prepared, declaration), self._failed)
 

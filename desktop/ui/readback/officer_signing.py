@@ -39,6 +39,7 @@ from desktop.documents.capture import SignatureCapture
 from desktop.domain.errors import UserError
 from desktop.services import signing
 from desktop.services.officer_signing import Credentials, Roster, Seat
+from desktop.ui.busy import BusyBar
 from desktop.ui.readback.signature_pad import SignaturePadPanel
 
 SEAL_SLOT = signing.SEAL_SLOT  # the key of the seal custodian's row in errors
@@ -162,6 +163,7 @@ class OfficerSigningPanel(QWidget):
         scroll.setWidget(scroll_body)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.busy_bar = BusyBar()  # unlocking keys and signing take seconds
         self.back_button = QPushButton(_("Back to the read-back"))
         self.sign_button = QPushButton(_("Sign and seal"))
         self.back_button.setAutoDefault(False)
@@ -178,6 +180,7 @@ class OfficerSigningPanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(intro)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.busy_bar)
         layout.addLayout(buttons)
         fields = [w for row in self.rows for w in (row.secret, row.hand_button)]
         order = [*fields, self.custodian, self.custodian_secret, self.back_button,
@@ -200,6 +203,10 @@ class OfficerSigningPanel(QWidget):
         self.submit()
 
     def set_busy(self, busy: bool) -> None:
+        if busy:
+            self.busy_bar.start(self.status.text())
+        else:
+            self.busy_bar.stop()
         for widget in (self.sign_button, self.back_button, self.custodian,
                        self.custodian_secret, *(row for row in self.rows)):
             widget.setEnabled(not busy)
