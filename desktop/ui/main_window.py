@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -98,11 +99,12 @@ class MainWindow(QMainWindow):
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([320, 1040])
         splitter.setCollapsible(0, True)
         self.setCentralWidget(splitter)
         self.splitter = splitter
-        self.case_list_width = 320  # restored when the case tab comes back
+        # Sizes set before the first layout are scaled to the splitter's default size: the
+        # list gets its width when the window is first shown, and again with the case tab.
+        self.case_list_width = 320
         self.tabs.currentChanged.connect(self._fit_case_list)
 
         self.devices = DeviceBar(ctx)
@@ -329,12 +331,20 @@ class MainWindow(QMainWindow):
         if case_id is not None:
             self.cases.refresh(on_done=lambda: self.show_case(case_id, activate))
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous() and self.tabs.currentWidget() is self.case_tab:
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([self.case_list_width, max(total - self.case_list_width, 0)])
+
     def _fit_case_list(self, _index: int = -1) -> None:
         """During an interview the case list collapses, so the statement gets the whole
         width (at 1024x768 it needs it); back on the case tab the list returns. Its handle
         stays on the left edge: dragging it opens the list at any time."""
         sizes = self.splitter.sizes()
         total = sum(sizes)
+        if total == 0:  # not laid out yet: the initial sizes stand
+            return
         if self.tabs.currentWidget() is self.case_tab:
             if sizes[0] == 0:
                 self.splitter.setSizes([self.case_list_width, max(total - self.case_list_width,

@@ -240,7 +240,7 @@ def test_read_back_signing_and_verification_show_no_english(
 def test_the_case_list_collapses_during_an_interview(ui_ctx: AppContext, world: World,
                                                      qtbot: QtBot) -> None:
     window = _main_window(ui_ctx, qtbot)
-    assert window.cases.width() > 0 and window.cases.isVisible()
+    assert window.splitter.sizes()[0] >= 240 and window.cases.isVisible()
     window.open_statement(world.case.id, world.statement.id)
     qtbot.waitUntil(lambda: window.splitter.sizes()[0] == 0)
     workspace = window.tabs.currentWidget()
