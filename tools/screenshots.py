@@ -1,8 +1,16 @@
 """Screenshots of every main screen, in Chinese and English, for docs/screenshots/.
 
-Run under a virtual X server at the smallest screen the program must serve:
+One command regenerates all of them, unattended:
 
-    xvfb-run -s "-screen 0 1366x768x24" python3 tools/screenshots.py
+    python3 tools/screenshots.py
+
+For each screen size (1366x768, the common laptop, into docs/screenshots/; 1024x768, the
+smallest the program must serve, into docs/screenshots/1024x768/) it starts a virtual X
+server (`xvfb-run`, Debian package `xvfb`) with the openbox window manager when it is
+installed (package `openbox`: windows then open maximized and full screen as on a desktop,
+with their title bars), and runs itself inside it with `--inner`. `--sizes`, `--languages`
+and `--only 7b-officers-sign 12-keys` narrow the run (the walk still goes through every
+screen; only the named ones are written).
 
 It builds a demo store (synthetic people), then walks through the program as an officer
 would: first-run setup, login, the main window with a case, the interview workspace (from
@@ -10,16 +18,20 @@ the ID card, then questions and answers), read-back (the officer's dialog and th
 page), each officer signing with their own password, the signed statement, docking a
 body-worn recorder, the evidence with its custody, the verification report, and the
 administrators' signing keys. Each screen is a grab of the whole X screen, so dialogs are
-shown over their windows as an officer sees them. `--only 7b-officers-sign 12-keys` walks
-the same way but writes only the screens named.
+shown over their windows as an officer sees them. The devices are the `--demo-devices`
+emulators with their default ports, and the exported PDF lies in a plainly named folder,
+so nothing of the script itself shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,14 +46,19 @@ from desktop.services.demo import run_demo
 from desktop.services.demo_login import demo_login, demo_password
 from desktop.store.paths import StorePaths
 from desktop.store.store import unlock
-from desktop.ui.app import create_application
+from desktop.ui.app import apply_language, create_application, show_maximized
 from desktop.ui.background import Background
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
 from desktop.ui.keys_page import open_keys_page
 from desktop.ui.main_window import MainWindow
 from desktop.ui.start import LoginDialog, SetupDialog
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SIZES = ("1366x768", "1024x768")
+MAIN_SIZE = SIZES[0]  # its screenshots are the README's; other sizes get a folder each
+OUT = SCREENSHOTS  # where this run writes (set from --size)
+EXPORTS = Path(tempfile.gettempdir()) / "statement-room-exports"  # shown by the verifier
+SCRATCH_MARK = ".made-by-tools-screenshots"
 
 
 BACKGROUNDS: list[Background] = []
@@ -57,6 +74,11 @@ def settle(rounds: int = 20) -> None:
 
 def shoot(name: str, language: str) -> Path:
     settle()
+    # The window manager maps, places and decorates windows in its own time: let it.
+    deadline = time.monotonic() + 0.8
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
     screen = QGuiApplication.primaryScreen()
     path = OUT / f"{language}-{name}.png"
     if ONLY and name not in ONLY:
@@ -95,17 +117,15 @@ def scribble(pad: QWidget, seed: int) -> None:
 
 
 def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -> None:
-    set_language(language)
     app = create_application()
     assert isinstance(app, QApplication)
+    apply_language(language)  # ours and Qt's own (OK, Cancel, …)
 
     def context(workdir: Path) -> AppContext:
         bg = Background(synchronous=not threads)
         BACKGROUNDS.append(bg)
         ctx = AppContext(StorePaths(workdir), bg, demo_devices=True)
-        ctx.settings.ports = DevicePorts(**{**DEMO_PORTS.__dict__,
-                                            "bodycam": f"emu-bodycam://?root={scratch}/cam"
-                                                       f"-{language}&offset=-90"})
+        ctx.settings.ports = DevicePorts(**DEMO_PORTS.__dict__)  # as --demo-devices has them
         return ctx
 
     setup = SetupDialog(context(scratch / f"new-{language}"))
@@ -128,7 +148,7 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     ctx.store = unlock(ctx.paths, *credentials)
     window = MainWindow(ctx)
     window.closing_for_rebuild = True  # the store is closed at the end of the walk
-    window.showMaximized()
+    show_maximized(window)
     shoot("3-main-window", language)
 
     # A new statement: the header from the ID card.
@@ -166,7 +186,6 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     settle()
     flow = window.read_back_flow
     flow.ask = lambda _text: True
-    flow.resize(1200, 720)
     if flow.party_window is not None:
         flow.party_window.hide()  # (it is on the party's screen, not the officer's)
     shoot("6-read-back", language)
@@ -232,7 +251,9 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     panel.table.selectRow(0)
     shoot("10-evidence", language)
 
-    pdf = signing.export_document(store, statement_id, scratch / f"signed-{language}.pdf")
+    pdf = EXPORTS / f"{view.summary.case.number}.pdf"
+    pdf.unlink(missing_ok=True)  # the other language's walk exported it too
+    pdf = signing.export_document(store, statement_id, pdf)
     window.verify(pdf)
     settle()
     shoot("11-verify", language)
@@ -251,17 +272,40 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     BACKGROUNDS.clear()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--languages", nargs="+", default=["zh_CN", "en"])
-    parser.add_argument("--only", nargs="+", default=[], metavar="SCREEN",
-                        help="write only these screens (e.g. 7b-officers-sign 12-keys)")
-    parser.add_argument("--threads", action="store_true",
-                        help="run the store and devices on their threads, as the program does")
-    args = parser.parse_args()
-    ONLY.update(args.only)
+def start_window_manager() -> subprocess.Popen[bytes] | None:
+    """openbox on the X server of this run, when installed (else windows are undecorated and
+    "maximized" or "full screen" are only requests, which the script then fulfils itself)."""
+    openbox = shutil.which("openbox")
+    if openbox is None:
+        print("openbox is not installed: screenshots without a window manager",
+              file=sys.stderr)
+        return None
+    manager = subprocess.Popen([openbox, "--sm-disable"], stdout=subprocess.DEVNULL,  # noqa: S603
+                               stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # it takes the screen before the first window is mapped
+    return manager
+
+
+def prepare_exports() -> None:
+    """A plainly named folder for the exported PDF; one left by an earlier run is replaced,
+    anything else of that name is left alone."""
+    global EXPORTS
+    if EXPORTS.exists() and not (EXPORTS / SCRATCH_MARK).exists():
+        EXPORTS = Path(tempfile.mkdtemp(prefix="statement-room-exports-"))
+    shutil.rmtree(EXPORTS, ignore_errors=True)
+    EXPORTS.mkdir(parents=True)
+    (EXPORTS / SCRATCH_MARK).touch()
+
+
+def inner(args: argparse.Namespace) -> None:
+    """Walk every language on the X server this process runs on."""
+    global OUT
+    OUT = SCREENSHOTS if args.size == MAIN_SIZE else SCREENSHOTS / args.size
     OUT.mkdir(parents=True, exist_ok=True)
+    ONLY.update(args.only)
+    manager = start_window_manager() if args.window_manager else None
     scratch = Path(tempfile.mkdtemp(prefix="screens-"))
+    prepare_exports()
     try:
         demo_root = scratch / "demo"
         set_language("zh_CN")
@@ -270,7 +314,59 @@ def main() -> None:
             walk(language, demo_root, scratch, args.threads)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(EXPORTS, ignore_errors=True)
+        if manager is not None:
+            manager.terminate()
+            manager.wait(timeout=10)
+
+
+def outer(args: argparse.Namespace) -> int:
+    """Each size on its own virtual X server: this script again, with --inner."""
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None:
+        print("xvfb-run is missing: sudo apt-get install -y xvfb openbox libxcb-cursor0",
+              file=sys.stderr)
+        return 1
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    for size in args.sizes:
+        command = [xvfb_run, "-a", "-s", f"-screen 0 {size}x24", sys.executable,
+                   str(Path(__file__).resolve()), "--inner", "--size", size,
+                   "--languages", *args.languages]
+        if args.only:
+            command += ["--only", *args.only]
+        if args.threads:
+            command.append("--threads")
+        if not args.window_manager:
+            command.append("--no-window-manager")
+        print(f"{size}: {' '.join(command)}", flush=True)
+        status = subprocess.run(command, env=env, check=False).returncode  # noqa: S603
+        if status != 0:
+            print(f"{size}: the walk failed (exit {status})", file=sys.stderr)
+            return status
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), metavar="WxH",
+                        help="screen sizes (default: %(default)s)")
+    parser.add_argument("--languages", nargs="+", default=["zh_CN", "en"])
+    parser.add_argument("--only", nargs="+", default=[], metavar="SCREEN",
+                        help="write only these screens (e.g. 7b-officers-sign 12-keys)")
+    parser.add_argument("--threads", action="store_true",
+                        help="run the store and devices on their threads, as the program does")
+    parser.add_argument("--no-window-manager", dest="window_manager", action="store_false",
+                        help="do not start openbox")
+    parser.add_argument("--inner", action="store_true",
+                        help="walk on the current X server (what each size runs)")
+    parser.add_argument("--size", default=MAIN_SIZE, help="with --inner: the X screen's size")
+    args = parser.parse_args()
+    if args.inner:
+        inner(args)
+        return 0
+    return outer(args)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
