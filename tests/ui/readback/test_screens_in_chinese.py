@@ -36,7 +36,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services import signing
 from desktop.ui.app import apply_language
-from desktop.ui.context import AppContext
+from desktop.ui.background import Background
+from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
 from desktop.ui.evidence import DockDialog
 from desktop.ui.keys_page import KeysPage
 from desktop.ui.main_window import LANGUAGE_NAMES, MainWindow
@@ -286,19 +287,39 @@ def test_every_screen_fits_a_1024x768_screen(ui_ctx: AppContext, world: World, k
             assert flow.rect().contains(corner), (button.text(), corner)
 
 
-def test_signing_shows_that_it_is_busy(ui_ctx: AppContext, world: World, keyed: Path,
-                                       qtbot: QtBot) -> None:
-    flow = ReadBackFlow(ui_ctx, world.statement.id)
-    qtbot.addWidget(flow)
-    flow.ask = lambda _text: True
-    flow.show()
-    assert not flow.busy_bar.isVisible()  # prepared: nothing is running any more
-    flow.show_button.click()
-    sign_every_page(qtbot, flow)
-    panel = officer_panel(qtbot, flow)
-    panel.say("正在签名…")
-    panel.set_busy(True)
-    assert panel.busy_bar.isVisible() and panel.busy_bar.accessibleName() == "正在签名…"
-    assert not panel.sign_button.isEnabled()
-    panel.set_busy(False)
-    assert not panel.busy_bar.isVisible() and panel.sign_button.isEnabled()
+def test_preparing_and_signing_show_that_they_are_busy(world: World, keyed: Path,
+                                                      qtbot: QtBot) -> None:
+    """With the store on its own thread, as in the program: while the document is prepared
+    and while the officers sign, a moving bar and a status say so (the GUI thread is free)."""
+    bg = Background()  # real threads: the work's result arrives through the event loop
+    ctx = AppContext(world.paths, bg, demo_devices=True, clock=world.store.clock)
+    ctx.settings.ports = DevicePorts(**DEMO_PORTS.__dict__)
+    ctx.store = world.store
+    try:
+        flow = ReadBackFlow(ctx, world.statement.id)  # starts preparing at once
+        qtbot.addWidget(flow)
+        flow.ask = lambda _text: True
+        flow.show()
+        assert flow.busy_bar.isVisible()
+        assert flow.status.text() == "Preparing the document and its pages…"
+        assert not flow.sign_button.isEnabled()
+        qtbot.waitUntil(lambda: not flow.busy_bar.isVisible(), timeout=60_000)
+        assert flow.sign_button.isEnabled() and "page(s)" in flow.status.text()
+
+        flow.show_button.click()
+        sign_every_page(qtbot, flow)
+        qtbot.mouseClick(flow.sign_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: flow.officer_panel is not None and not flow.busy_bar.isVisible(),
+                        timeout=60_000)
+        panel = flow.officer_panel
+        assert panel is not None
+        type_secrets(qtbot, panel, world)
+        with qtbot.waitSignal(flow.signed, timeout=120_000):
+            qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+            assert panel.busy_bar.isVisible() and not panel.sign_button.isEnabled()
+            assert panel.busy_bar.accessibleName() == panel.status.text() != ""
+        assert not panel.busy_bar.isVisible()
+        if flow.party_window is not None:
+            flow.party_window.close()
+    finally:
+        bg.shutdown()
