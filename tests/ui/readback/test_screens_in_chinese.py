@@ -38,7 +38,7 @@ from desktop.services import signing
 from desktop.ui.app import apply_language
 from desktop.ui.background import Background
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
-from desktop.ui.evidence import DockDialog
+from desktop.ui.evidence import DockDialog, EvidencePanel
 from desktop.ui.keys_page import KeysPage
 from desktop.ui.main_window import LANGUAGE_NAMES, MainWindow
 from desktop.ui.readback import ReadBackFlow
@@ -58,7 +58,8 @@ NOT_WORDS = re.compile(
     r"|(?:[A-Za-z]:)?[/\\][^\s，。；：（）()]+"  # file paths
     r"|\b[0-9a-fA-F]{8,}\b"  # digests, ids
     r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
-    r"|\S+\.(?:pdf|pem|p12|mp4|jpg|wav|nmea|txt|json)\b"  # file names
+    r"|\S+\.(?i:pdf|pem|p12|mp4|jpg|wav|nmea|txt|json)\b"  # file names
+    r"|\b\w+/\S+"  # paths on a device
     r"|<[^>]+>|&[a-z]+;"  # markup
     r"|\b(?:Ctrl|Shift|Alt)\+\S+"  # keys, as printed on the keyboard
 )
@@ -200,6 +201,13 @@ def test_main_screens_show_no_english(chinese: None, ui_ctx: AppContext, world: 
     with qtbot.waitSignal(dock.docked):
         dock.start_button.click()
     assert_no_english(dock)
+    window.show_case(world.case.id)  # the docked files with their custody
+    panel = window.tabs.widget(0).findChild(EvidencePanel)
+    assert panel is not None
+    panel.refresh()
+    panel.table.selectRow(0)
+    assert panel.table.rowCount() > 0
+    assert_no_english(window)
     keys = KeysPage(ui_ctx)
     qtbot.addWidget(keys)
     assert_no_english(keys)
