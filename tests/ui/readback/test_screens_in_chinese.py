@@ -37,8 +37,10 @@ from pytestqt.qtbot import QtBot
 from desktop.services import signing
 from desktop.ui.app import apply_language
 from desktop.ui.background import Background
+from desktop.ui.cases import NewCaseDialog
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
 from desktop.ui.evidence import DockDialog, EvidencePanel
+from desktop.ui.idle_lock import LockDialog, LockReason
 from desktop.ui.keys_page import KeysPage
 from desktop.ui.main_window import LANGUAGE_NAMES, MainWindow
 from desktop.ui.readback import ReadBackFlow
@@ -215,7 +217,11 @@ def test_main_screens_show_no_english(chinese: None, ui_ctx: AppContext, world: 
     qtbot.addWidget(setup)
     login = LoginDialog(ui_ctx)
     qtbot.addWidget(login)
-    assert_no_english(setup, login)
+    new_case = NewCaseDialog(ui_ctx)
+    qtbot.addWidget(new_case)
+    lock = LockDialog(ui_ctx, LockReason.IDLE)
+    qtbot.addWidget(lock)
+    assert_no_english(setup, login, new_case, lock)
 
 
 def test_read_back_signing_and_verification_show_no_english(
