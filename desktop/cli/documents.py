@@ -43,7 +43,8 @@ def _yes(value: bool | None) -> str:
 
 def _print_signature(sig: SignatureReport) -> None:
     kind = _("certification") if sig.certifying else _("approval")
-    print(f"[{field_label(sig.field_name)}] {sig.signer} ({kind})")
+    print(_("[{field}] {signer} ({kind})").format(field=field_label(sig.field_name),
+                                                   signer=sig.signer, kind=kind))
     timestamp = _("none (B-B)") if not sig.timestamped else _(
         "{time}, valid: {valid}, trusted: {trusted}").format(
         time=sig.timestamp_time, valid=_yes(sig.timestamp_valid),

@@ -26,6 +26,7 @@ from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
+from desktop.i18n import set_language
 from tests.documents.conftest import SignedStatement, field_specs
 from tests.poppler import poppler_tool
 
@@ -224,3 +225,20 @@ def test_a_document_timestamp_added_later_is_reported_and_allowed(
     assert timestamp.intact and timestamp.valid and timestamp.trusted and timestamp.bottom_line
     assert timestamp.coverage == "ENTIRE_FILE" and timestamp.time is not None
     assert report.signatures[-1].modification_level == "LTA_UPDATES"
+
+
+def test_cli_report_in_chinese(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
+                               pki: TestPki) -> None:
+    """Field names, coverage and modification levels are words, not pyHanko's names."""
+    set_language("zh_CN")
+    try:
+        code, out, err = cli(capsys, "verify", str(files["good"]), "--trust",
+                             str(pki.root.cert_path), "--crl", str(pki.crl_path))
+    finally:
+        set_language("en")
+    assert code == 0, err
+    assert "[询问人一] 张建国（批准签名）" in out
+    assert "[单位印章]" in out and "[被询问人（第1页）]" in out
+    for name in ("ENTIRE_FILE", "ENTIRE_REVISION", "FORM_FILLING", "LTA_UPDATES", "NONE",
+                 "Interviewer1", "Seal]", "Party1"):
+        assert name not in out
