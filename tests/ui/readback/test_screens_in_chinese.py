@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop.services import signing
-from desktop.ui.app import apply_language
+from desktop.ui.app import apply_language, show_maximized
 from desktop.ui.background import Background
 from desktop.ui.cases import NewCaseDialog
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
@@ -337,3 +337,14 @@ def test_preparing_and_signing_show_that_they_are_busy(world: World, keyed: Path
             flow.party_window.close()
     finally:
         bg.shutdown()
+
+
+def test_the_main_window_opens_maximized(ui_ctx: AppContext, qtbot: QtBot) -> None:
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.closing_for_rebuild = True
+    show_maximized(window)
+    assert window.windowState() & Qt.WindowState.WindowMaximized
+    available = window.screen().availableGeometry()
+    assert window.frameGeometry().topLeft() == available.topLeft()
+    assert window.width() >= min(available.width(), window.minimumWidth())
