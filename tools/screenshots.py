@@ -307,10 +307,12 @@ def inner(args: argparse.Namespace) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="screens-"))
     prepare_exports()
     try:
-        demo_root = scratch / "demo"
-        set_language("zh_CN")
-        run_demo(demo_root, lambda _line: None)
         for language in args.languages:
+            # Each language its own demo store: one walk's statement and docking must not
+            # show in the next one's screens.
+            demo_root = scratch / f"demo-{language}"
+            set_language("zh_CN")
+            run_demo(demo_root, lambda _line: None)
             walk(language, demo_root, scratch, args.threads)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
