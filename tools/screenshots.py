@@ -40,6 +40,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.cli.common import default_workdir
 from desktop.i18n import set_language
 from desktop.services import signing
 from desktop.services.demo import run_demo
@@ -128,7 +129,12 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
         ctx.settings.ports = DevicePorts(**DEMO_PORTS.__dict__)  # as --demo-devices has them
         return ctx
 
-    setup = SetupDialog(context(scratch / f"new-{language}"))
+    # The setup names the folder of the new store: where a new user's would go (it is not
+    # created; a store already there would be shown the login instead, so then a scratch).
+    new_store = default_workdir()
+    if new_store.exists():
+        new_store = scratch / f"new-{language}"
+    setup = SetupDialog(context(new_store))
     setup.unit.setText("示例区综合行政执法局城北中队")
     setup.admin_name.setText("周建国")
     setup.admin_certificate.setText("33070021001")
