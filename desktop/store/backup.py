@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.domain.errors import UserError
+from desktop.i18n import os_error_text
 from desktop.store.files import atomic_write_bytes, fsync_directory
 from desktop.store.vault_format import SUFFIX
 
@@ -71,7 +72,7 @@ def write_error(exc: OSError, path: Path) -> BackupError:
         return BackupDiskFull(disk_full_message())
     return BackupError(_("{path} cannot be written ({reason}). The backup was not completed; "
                          "nothing already saved was changed.").format(
-                             path=path, reason=exc.strerror or exc))
+                             path=path, reason=os_error_text(exc)))
 
 
 def manifest_key(vault_master_key: bytes, store_id: str) -> bytes:
@@ -238,7 +239,7 @@ def copy_file(source: Path, target: Path) -> FileEntry:
             tmp.unlink()
         if exc.filename is not None and Path(exc.filename) == source:
             raise BackupError(_("{path} cannot be read ({reason}).").format(
-                path=source, reason=exc.strerror or exc)) from exc
+                path=source, reason=os_error_text(exc))) from exc
         raise write_error(exc, target) from exc
     return FileEntry(digest.hexdigest(), size)
 
@@ -266,7 +267,7 @@ def check_files(folder: Path, manifest: Manifest, *, names: list[str] | None = N
             continue
         except OSError as exc:
             problems.append(FileProblem(name, _("{name} cannot be read ({reason}).").format(
-                name=name, reason=exc.strerror or exc)))
+                name=name, reason=os_error_text(exc))))
             continue
         if found.size != expected.size:
             problems.append(FileProblem(name, _(
