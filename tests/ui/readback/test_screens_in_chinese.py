@@ -169,7 +169,7 @@ def test_qt_own_texts_are_chinese(chinese: None, qtbot: QtBot) -> None:
 
 
 def sign_every_page(qtbot: QtBot, flow: ReadBackFlow) -> None:
-    """The interviewee signs each page on the pad and confirms it."""
+    """The interviewee signs each page on the pad, confirms it, then writes the declaration."""
     party = flow.party_window
     assert party is not None
     for page in range(party.page_count):
@@ -177,6 +177,11 @@ def sign_every_page(qtbot: QtBot, flow: ReadBackFlow) -> None:
         write_on(qtbot, party.pad_panel.pad)
         party.confirm_button.click()
         assert party.session.is_signed(page), (party.message.text(), party.pad_panel.pad.size())
+    # The declaration is written by hand (the default, as the form asks): it comes last.
+    assert party.in_declaration_step
+    write_on(qtbot, party.declaration_pad_panel.pad)
+    party.declaration_confirm_button.click()
+    assert not flow.session.declaration_missing(), party.declaration_state.text()
 
 
 def _main_window(ui_ctx: AppContext, qtbot: QtBot) -> MainWindow:
