@@ -182,7 +182,8 @@ class Stroke:
 class SignatureCapture:
     """A signature drawn on one page at read-back.
 
-    `page_digest` is the hex SHA-256 of the page content the interviewee saw when signing;
+    `page_digest` is the page's binding (`page_binding`): the hex SHA-256 of the page's QR
+    payload and everything printed on the page as the interviewee saw it when signing;
     `width_mm` x `height_mm` is the signing surface every point lies on; `device` names the
     pad (model and serial, or "mouse" for the fallback). `purpose` is `SIGNATURE` (the name
     signed on a page) or `DECLARATION` (the read-back declaration written by hand).
@@ -499,7 +500,7 @@ class ReadBackSignatures:
 
     The GUI adds a `PageSignature` as each page is signed; a page signed badly is removed
     and signed again. When the declaration is written by hand, its capture (purpose
-    `DECLARATION`, bound to the last page's digest) is kept as `declaration`. A refusal (with
+    `DECLARATION`, bound to the last page's binding) is kept as `declaration`. A refusal (with
     a witness, `rules.check_refusal`) replaces the signatures and the declaration: it can be
     recorded only while nothing is signed or written, and nothing can be signed after it,
     until it is withdrawn. Pages are numbered from 0 here; messages count from 1.
@@ -612,7 +613,8 @@ class ReadBackSignatures:
         return tuple(index for index in sorted(self._pages) if index >= page_count)
 
     def stale_pages(self, page_digests: Sequence[str]) -> tuple[int, ...]:
-        """Signed pages whose content changed since signing (digest differs or page gone)."""
+        """Signed pages whose printed content changed since signing (binding differs or page
+        gone)."""
         return tuple(
             index
             for index, signature in sorted(self._pages.items())

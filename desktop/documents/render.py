@@ -7,6 +7,8 @@ block) and draws it with reportlab in the embedded CJK font only. Every page car
 "第 X 页 共 Y 页", the party's signature/fingerprint box (in the footer, on the last page
 after the declaration), a short hash of the content digest and a QR code
 `SR1:<statement id>:<content digest>:<page>/<pages>` that ties the paper page to the record.
+Each page also gets its binding (`page_binding`): the digest of its QR payload together with
+everything printed on it, which the party's signature on that page is bound to.
 The result holds the PDF and the rectangles of every signature box, so signing can later
 put images or signature fields exactly there. All fixed wording is in
 `resources/templates/document.toml`.
@@ -14,7 +16,6 @@ put images or signature fields exactly there. All fixed wording is in
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -53,22 +54,14 @@ from desktop.documents.layout import (
     Rect,
     TextItem,
 )
+from desktop.documents.page_binding import page_binding
 from desktop.documents.qr import draw_qr
 from desktop.domain.model import TurnKind
 
 BOX_NAMES = ("party", "interviewer1", "interviewer2", "recorder", "witness", "seal")
 __all__ = ["BOX_NAMES", "DECLARATION_BOX", "RenderedStatement", "StatementDocument",
-           "page_digest", "qr_payload", "render_statement", "wording"]
+           "qr_payload", "render_statement", "wording"]
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def page_digest(qr_payload_text: str) -> str:
-    """What the party's signature on a page is bound to: the page's QR payload hashed.
-
-    The payload holds the statement id, the content digest and "page/pages", so a signature
-    captured for one page of one version of the statement fits no other.
-    """
-    return hashlib.sha256(qr_payload_text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -84,13 +77,16 @@ class RenderedStatement:
     their height on the page depends on the content. When the declaration is left for
     handwriting (`StatementDocument.declaration` empty), 'declaration' is the ruled write space
     above the grid on the last page (the frame's width, four lines high); otherwise there is no
-    such key. `qr_payloads[i]` is what page i's QR code encodes.
+    such key. `qr_payloads[i]` is what page i's QR code encodes; `page_bindings[i]` is what
+    the party's signature on page i is bound to (`page_binding.page_binding`: the QR payload
+    and everything printed on the page, the declaration and form fields included).
     """
 
     pdf: bytes
     signature_boxes: dict[str, list[tuple[int, float, float, float, float]]]
     page_count: int
     qr_payloads: tuple[str, ...]
+    page_bindings: tuple[str, ...]
 
 
 def qr_payload(statement_id: str, digest: str, page: int, pages: int) -> str:
@@ -311,14 +307,18 @@ def render_statement(doc: StatementDocument, created_at: datetime | None = None
     canvas.setCreator("Statement Room")
     canvas.setSubject(f"SR1:{doc.statement.id}:{doc.content_digest}")
     boxes: dict[str, list[tuple[int, float, float, float, float]]] = {n: [] for n in BOX_NAMES}
-    payloads = []
+    payloads, bindings = [], []
     for index, page in enumerate(pages):
         own_party_box = "party" in page.boxes  # the last page: after the declaration
         furniture_texts = _furniture(canvas, doc, index, len(pages), not own_party_box)
-        payloads.append(qr_payload(doc.statement.id, doc.content_digest, index + 1, len(pages)))
+        payload = qr_payload(doc.statement.id, doc.content_digest, index + 1, len(pages))
+        payloads.append(payload)
         if not own_party_box:
             boxes["party"].append((index, PARTY_BOX.x, PARTY_BOX.y, PARTY_BOX.w, PARTY_BOX.h))
-        _draw_texts(canvas, [*furniture_texts, *page.texts])
+        texts = [*furniture_texts, *page.texts]
+        drawn_boxes = page.boxes if own_party_box else {"party": PARTY_BOX, **page.boxes}
+        bindings.append(page_binding(payload, texts, page.rules, drawn_boxes))
+        _draw_texts(canvas, texts)
         canvas.saveState()
         canvas.setStrokeGray(0.7)
         canvas.setLineWidth(0.4)
@@ -332,4 +332,5 @@ def render_statement(doc: StatementDocument, created_at: datetime | None = None
             boxes.setdefault(name, []).append((index, box.x, box.y, box.w, box.h))
         canvas.showPage()
     canvas.save()
-    return RenderedStatement(buf.getvalue(), boxes, len(pages), tuple(payloads))
+    return RenderedStatement(buf.getvalue(), boxes, len(pages), tuple(payloads),
+                             tuple(bindings))

@@ -3,7 +3,9 @@
 `prepare_document` (on the store thread) prepares the document of a statement in read-back
 with the ruled space where the interviewee writes the declaration by hand (`declaration`
 None: the default, as the form says 亲笔书写), or with a declaration the officer typed, and the
-digest of each page that their signature is bound to. Typing it is the officer's deliberate
+digest of each page that their signature is bound to: the page's QR payload and everything
+printed on it (`page_binding`), so a typed declaration changed after the party signed the
+last page takes that page's signature with it. Typing it is the officer's deliberate
 choice and is recorded as such in the audit trail (`statement.updated`, `declaration: typed`,
 with the typed text's hash) each time it is applied; the document itself is kept only once
 signed.

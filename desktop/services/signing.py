@@ -38,7 +38,6 @@ from desktop.documents.render import (
     DECLARATION_BOX,
     RenderedStatement,
     StatementDocument,
-    page_digest,
     render_statement,
 )
 from desktop.documents.signing import (
@@ -235,7 +234,23 @@ def prepare(
 
 
 def page_digests(rendered: RenderedStatement) -> list[str]:
-    return [page_digest(payload) for payload in rendered.qr_payloads]
+    """What the party's signature on each page is bound to: the page's QR payload and
+    everything printed on it (`page_binding`), the typed declaration and the form included."""
+    return list(rendered.page_bindings)
+
+
+def _stale_pages_message(stale: tuple[int, ...], page_count: int) -> str:
+    """Why signatures bound to another version of their page are refused (pages from 0).
+
+    A page's binding covers everything printed on it; on the last page that includes the
+    declaration, the one thing an officer may still change at read-back, so say so."""
+    pages = ", ".join(str(p + 1) for p in stale)
+    if page_count - 1 in stale:
+        return _("Page(s) {pages} changed after they were signed; the last page carries the "
+                 "declaration, which must be the one the interviewee signed under. Sign them "
+                 "again.").format(pages=pages)
+    return _("Page(s) {pages} changed after they were signed; sign them again.").format(
+        pages=pages)
 
 
 def sign_statement(
@@ -254,6 +269,9 @@ def sign_statement(
     the last page as the party saw it) is signed into that space as field "Declaration",
     right after the party's page signatures. A refusal to sign needs neither. `team` holds
     the officers' and the seal's signers, each unlocked by its own officer (`check_team`).
+    Every party capture must be bound to its page of the document prepared here, with this
+    `declaration` (`page_digests`): one written under another declaration or another version
+    of its page is refused.
     """
     statement = repo.get_statement(store.conn, statement_id)
     rules.check_signable(statement.state)
@@ -274,8 +292,7 @@ def sign_statement(
                 pages=", ".join(str(p + 1) for p in missing)))
         stale = signatures.stale_pages(digests)
         if stale:
-            raise UserError(_("Page(s) {pages} changed after they were signed; sign them "
-                              "again.").format(pages=", ".join(str(p + 1) for p in stale)))
+            raise UserError(_stale_pages_message(stale, rendered.page_count))
         if handwritten and signatures.declaration is None:
             raise UserError(_("The interviewee has not written the declaration."))
         if handwritten and signatures.declaration_stale(digests):

@@ -79,15 +79,25 @@ def test_preparing_again_drops_only_the_signatures_of_changed_pages(world: World
     sign_every_page(session)
     assert session.complete() and session.missing_pages() == ()
 
-    # Pages are bound to the statement's content and numbering: the same pages keep theirs.
+    # Pages are bound to what they print: the same document keeps every signature.
+    assert session.use_document(prepare_document(world.store, world.statement.id, read),
+                                read) == []
+    assert session.complete()
+    # Another typed declaration changes the last page only: its signature goes, and the
+    # officer is told which page; the pages before keep theirs.
+    last = session.page_count - 1
     assert session.use_document(prepare_document(world.store, world.statement.id,
-                                                 read_aloud), read_aloud) == []
-    assert session.complete() and session.declaration == read_aloud
+                                                 read_aloud), read_aloud) == [last]
+    assert session.declaration == read_aloud and session.missing_pages() == (last,)
+    session.signatures.add(PageSignature(last, synthetic_signature(
+        last, session.digests[last], 5)))
+    assert session.complete()
     # A page whose content changed loses its signature, and only that page.
-    digests = list(document.digests)
+    assert session.rendered is not None
+    digests = list(session.digests)
     digests[1] = "0" * 64
-    assert session.use_document(ReadBackDocument(document.rendered, tuple(digests)),
-                                read) == [1]
+    assert session.use_document(ReadBackDocument(session.rendered, tuple(digests)),
+                                read_aloud) == [1]
     assert session.missing_pages() == (1,) and not session.complete()
 
 
@@ -108,9 +118,12 @@ def test_the_handwritten_declaration_goes_when_it_is_no_longer_wanted(world: Wor
                                 None) == []
     assert session.signatures.declaration == written  # the same last page: it stays
     typed = declaration_presets()[0]
-    session.use_document(prepare_document(world.store, world.statement.id, typed), typed)
+    # The typed declaration replaces the ruled space on the last page: the handwritten one
+    # goes, and so does the last page's signature (it was signed under another page).
+    assert session.use_document(prepare_document(world.store, world.statement.id, typed),
+                                typed) == [last]
     assert session.signatures.declaration is None and not session.handwritten
-    assert session.complete() and session.anything_signed()
+    assert session.missing_pages() == (last,) and session.anything_signed()
     session.clear_signatures()
     assert not session.anything_signed() and session.missing_pages() == tuple(range(last + 1))
 
@@ -195,3 +208,4 @@ def test_a_typed_declaration_is_recorded_as_the_officers_choice(world: World) ->
                      "declaration_sha256": hashlib.sha256(typed.encode()).hexdigest()}
     records = audit.events_about(world.store.conn, world.statement.id)
     assert records[-1].actor == world.admin.id
+

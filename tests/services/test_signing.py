@@ -325,3 +325,32 @@ def test_exporting_to_an_unwritable_place_is_a_message(world: World, tmp_path: P
     blocker.write_bytes(b"x")
     with pytest.raises(UserError, match="is not a folder"):
         signing.export_document(world.store, world.statement.id, blocker / "signed.pdf")
+
+
+def test_a_typed_declaration_changed_after_the_party_signed_is_refused(
+    world: World, tmp_path: Path
+) -> None:
+    """The dishonest officer: the party signs every page under declaration A, the officer
+    signs with declaration B (same content digest, same QR codes). Refused; with A it seals,
+    and the sealed PDF shows A above the party's signature."""
+    ready_for_signing(world, tmp_path)
+    read, read_aloud = readback.declaration_presets()
+    shown = signing.prepare(world.store, world.statement.id, read)
+    changed = signing.prepare(world.store, world.statement.id, read_aloud)
+    assert changed.qr_payloads == shown.qr_payloads  # the content digest does not see it
+    digests = signing.page_digests(shown)
+    signed_under_read = ReadBackSignatures(
+        PageSignature(page, synthetic_signature(page, digest, seed=page))
+        for page, digest in enumerate(digests))
+    last = len(digests)
+    with pytest.raises(UserError, match=rf"^Page\(s\) {last} changed after they were signed; "
+                                        "the last page carries the declaration"):
+        sign_as_team(world, signed_under_read, declaration=read_aloud)
+    assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
+    with pytest.raises(UserError, match="no signed document"):
+        documents.signed_document(world.store.conn, world.statement.id)
+
+    signed = sign_as_team(world, signed_under_read, declaration=read)
+    text = subprocess.run([poppler_tool("pdftotext"), "-", "-"], input=signed.pdf,
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    assert "".join(read.split()) in "".join(text.split())

@@ -1,0 +1,55 @@
+"""What a party's signature on a read-back page is bound to: everything printed on that page.
+
+The QR payload (`SR1:<statement id>:<content digest>:<page>/<pages>`) ties a paper page to the
+statement's content, but the content digest covers only the record as data (the turns and
+the interview's facts). A page also prints what is outside it: the typed declaration (阅读意见)
+the party signs under, the form fields (第N次询问, interpreter, guardian), the party's name and
+identity number in the header, the officers' names, a refusal, the date. A signature bound
+only to the QR payload would survive a change to any of those, and the sealed PDF would show
+the changed text above the party's signature.
+
+`page_binding` therefore hashes the page's QR payload together with every line of text, ruled
+line and box the page draws, as drawn (text, position, size, style). Two renderings of the
+same document give the same bindings (layout is deterministic); a change to anything printed
+on a page gives that page a new binding and no other page's. Positions are written with two
+decimals (1/100 pt), so the digest does not depend on how a float prints.
+
+The QR payload and the content digest it carries are unchanged: verifiers that compare a
+page's QR code with the statement's content digest read exactly what they read before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+from desktop.documents.layout import Rect, TextItem
+from sync.protocol.canonical import canonical_json
+
+# Names the encoding below; a different record layout must use another value.
+PAGE_BINDING_FORMAT = "sr-page-binding/1"
+
+
+def _pt(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def page_binding(qr_payload_text: str, texts: Iterable[TextItem],
+                 rules: Iterable[tuple[float, float, float, float]],
+                 boxes: Mapping[str, Rect]) -> str:
+    """The hex SHA-256 a party's signature on one page is bound to.
+
+    `texts` are every line the page draws (its running head, footer and body, in drawing
+    order), `rules` its ruled lines and `boxes` its named boxes; with the QR payload they are
+    what the party saw on that page.
+    """
+    record = {
+        "format": PAGE_BINDING_FORMAT,
+        "qr": qr_payload_text,
+        "texts": [[t.text, _pt(t.x), _pt(t.baseline), _pt(t.size), t.style, t.align,
+                   _pt(t.justify)] for t in texts],
+        "rules": [[_pt(v) for v in rule] for rule in rules],
+        "boxes": {name: [_pt(box.x), _pt(box.y), _pt(box.w), _pt(box.h)]
+                  for name, box in boxes.items()},
+    }
+    return hashlib.sha256(canonical_json(record)).hexdigest()
