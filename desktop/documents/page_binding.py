@@ -8,15 +8,17 @@ identity number in the header, the officers' names, a refusal, the date. A signa
 only to the QR payload would survive a change to any of those, and the sealed PDF would show
 the changed text above the party's signature.
 
-`page_binding` therefore hashes the page's QR payload together with every line of text, ruled
+`PrintedPage.binding` therefore hashes the page's QR payload together with every line of text, ruled
 line and box the page draws, as drawn (text, position, size, style). Two renderings of the
 same document give the same bindings (layout is deterministic); a change to anything printed
 on a page gives that page a new binding and no other page's. Positions are whole hundredths
 of a point, so the digest does not depend on how a float prints. The record is JSON of lists
 of strings and integers only (no objects, so no key order to agree on), written by the
 standard encoder in one pass: `canonical_json` would do as well but costs three times as
-much, and a binding is computed for every page of every rendering (issue 13's
-rendering budget).
+much, and the signing path computes a binding for every page of each
+prepared document. A rendering keeps what it printed (`PrintedPage`) and the binding is
+computed only when asked for, so renderings that nobody signs (previews, printouts, issue
+13's rendering budget) do not pay for it.
 
 The QR payload and the content digest it carries are unchanged: verifiers that compare a
 page's QR code with the statement's content digest read exactly what they read before.
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from desktop.documents.layout import Rect, TextItem
 
@@ -40,22 +42,29 @@ def _hundredths(value: float) -> int:
     return round(value * 100)
 
 
-def page_binding(qr_payload_text: str, texts: Iterable[TextItem],
-                 rules: Iterable[tuple[float, float, float, float]],
-                 boxes: Mapping[str, Rect]) -> str:
-    """The hex SHA-256 a party's signature on one page is bound to.
+@dataclass(frozen=True)
+class PrintedPage:
+    """What one rendered page shows the party: its QR payload and everything it draws.
 
     `texts` are every line the page draws (its running head, footer and body, in drawing
-    order), `rules` its ruled lines and `boxes` its named boxes; with the QR payload they are
-    what the party saw on that page.
+    order), `rules` its ruled lines and `boxes` its named boxes (name, rectangle).
     """
-    h = _hundredths
-    record = [
-        PAGE_BINDING_FORMAT,
-        qr_payload_text,
-        [[t.text, h(t.x), h(t.baseline), h(t.size), t.style, t.align, h(t.justify)]
-         for t in texts],
-        [[h(v) for v in rule] for rule in rules],
-        [[name, h(box.x), h(box.y), h(box.w), h(box.h)] for name, box in sorted(boxes.items())],
-    ]
-    return hashlib.sha256(_encode(record).encode("utf-8")).hexdigest()
+
+    qr_payload: str
+    texts: tuple[TextItem, ...]
+    rules: tuple[tuple[float, float, float, float], ...]
+    boxes: tuple[tuple[str, Rect], ...]
+
+    def binding(self) -> str:
+        """The hex SHA-256 a party's signature on this page is bound to."""
+        h = _hundredths
+        record = [
+            PAGE_BINDING_FORMAT,
+            self.qr_payload,
+            [[t.text, h(t.x), h(t.baseline), h(t.size), t.style, t.align, h(t.justify)]
+             for t in self.texts],
+            [[h(v) for v in rule] for rule in self.rules],
+            [[name, h(box.x), h(box.y), h(box.w), h(box.h)]
+             for name, box in sorted(self.boxes, key=lambda item: item[0])],
+        ]
+        return hashlib.sha256(_encode(record).encode("utf-8")).hexdigest()

@@ -7,8 +7,8 @@ block) and draws it with reportlab in the embedded CJK font only. Every page car
 "第 X 页 共 Y 页", the party's signature/fingerprint box (in the footer, on the last page
 after the declaration), a short hash of the content digest and a QR code
 `SR1:<statement id>:<content digest>:<page>/<pages>` that ties the paper page to the record.
-Each page also gets its binding (`page_binding`): the digest of its QR payload together with
-everything printed on it, which the party's signature on that page is bound to.
+The result also keeps what each page printed (`page_binding.PrintedPage`), whose digest
+(`page_bindings`) is what the party's signature on that page is bound to.
 The result holds the PDF and the rectangles of every signature box, so signing can later
 put images or signature fields exactly there. All fixed wording is in
 `resources/templates/document.toml`.
@@ -54,7 +54,7 @@ from desktop.documents.layout import (
     Rect,
     TextItem,
 )
-from desktop.documents.page_binding import page_binding
+from desktop.documents.page_binding import PrintedPage
 from desktop.documents.qr import draw_qr
 from desktop.domain.model import TurnKind
 
@@ -77,16 +77,23 @@ class RenderedStatement:
     their height on the page depends on the content. When the declaration is left for
     handwriting (`StatementDocument.declaration` empty), 'declaration' is the ruled write space
     above the grid on the last page (the frame's width, four lines high); otherwise there is no
-    such key. `qr_payloads[i]` is what page i's QR code encodes; `page_bindings[i]` is what
-    the party's signature on page i is bound to (`page_binding.page_binding`: the QR payload
-    and everything printed on the page, the declaration and form fields included).
+    such key. `qr_payloads[i]` is what page i's QR code encodes; `printed[i]` is everything
+    page i shows, and `page_bindings[i]` its digest: what the party's signature on page i is
+    bound to (the declaration and form fields included).
     """
 
     pdf: bytes
     signature_boxes: dict[str, list[tuple[int, float, float, float, float]]]
     page_count: int
-    qr_payloads: tuple[str, ...]
-    page_bindings: tuple[str, ...]
+    printed: tuple[PrintedPage, ...]
+
+    @property
+    def qr_payloads(self) -> tuple[str, ...]:
+        return tuple(page.qr_payload for page in self.printed)
+
+    @property
+    def page_bindings(self) -> tuple[str, ...]:
+        return tuple(page.binding() for page in self.printed)
 
 
 def qr_payload(statement_id: str, digest: str, page: int, pages: int) -> str:
@@ -307,18 +314,18 @@ def render_statement(doc: StatementDocument, created_at: datetime | None = None
     canvas.setCreator("Statement Room")
     canvas.setSubject(f"SR1:{doc.statement.id}:{doc.content_digest}")
     boxes: dict[str, list[tuple[int, float, float, float, float]]] = {n: [] for n in BOX_NAMES}
-    payloads, bindings = [], []
+    printed: list[PrintedPage] = []
     for index, page in enumerate(pages):
         own_party_box = "party" in page.boxes  # the last page: after the declaration
         furniture_texts = _furniture(canvas, doc, index, len(pages), not own_party_box)
         payload = qr_payload(doc.statement.id, doc.content_digest, index + 1, len(pages))
-        payloads.append(payload)
         if not own_party_box:
             boxes["party"].append((index, PARTY_BOX.x, PARTY_BOX.y, PARTY_BOX.w, PARTY_BOX.h))
-        texts = [*furniture_texts, *page.texts]
+        texts = (*furniture_texts, *page.texts)
         drawn_boxes = page.boxes if own_party_box else {"party": PARTY_BOX, **page.boxes}
-        bindings.append(page_binding(payload, texts, page.rules, drawn_boxes))
-        _draw_texts(canvas, texts)
+        printed.append(PrintedPage(payload, texts, tuple(page.rules),
+                                   tuple(drawn_boxes.items())))
+        _draw_texts(canvas, list(texts))
         canvas.saveState()
         canvas.setStrokeGray(0.7)
         canvas.setLineWidth(0.4)
@@ -332,5 +339,4 @@ def render_statement(doc: StatementDocument, created_at: datetime | None = None
             boxes.setdefault(name, []).append((index, box.x, box.y, box.w, box.h))
         canvas.showPage()
     canvas.save()
-    return RenderedStatement(buf.getvalue(), boxes, len(pages), tuple(payloads),
-                             tuple(bindings))
+    return RenderedStatement(buf.getvalue(), boxes, len(pages), tuple(printed))
