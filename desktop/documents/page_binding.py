@@ -8,17 +8,16 @@ identity number in the header, the officers' names, a refusal, the date. A signa
 only to the QR payload would survive a change to any of those, and the sealed PDF would show
 the changed text above the party's signature.
 
-`PrintedPage.binding` therefore hashes the page's QR payload together with every line of text, ruled
-line and box the page draws, as drawn (text, position, size, style). Two renderings of the
-same document give the same bindings (layout is deterministic); a change to anything printed
-on a page gives that page a new binding and no other page's. Positions are whole hundredths
-of a point, so the digest does not depend on how a float prints. The record is JSON of lists
-of strings and integers only (no objects, so no key order to agree on), written by the
-standard encoder in one pass: `canonical_json` would do as well but costs three times as
-much, and the signing path computes a binding for every page of each
-prepared document. A rendering keeps what it printed (`PrintedPage`) and the binding is
-computed only when asked for, so renderings that nobody signs (previews, printouts, issue
-13's rendering budget) do not pay for it.
+`PrintedPage.binding` therefore hashes the page's QR payload together with every line of
+text, ruled line and box the page draws, as drawn (text, position, size, style). Two
+renderings of the same document give the same bindings (layout is deterministic); a change to
+anything printed on a page gives that page a new binding and no other page's. Positions are
+whole hundredths of a point, so the digest does not depend on how a float prints. The record
+is JSON of lists of strings and integers only (no objects, so no key order to agree on),
+written by the standard encoder in one pass: `canonical_json` would do as well at three times
+the cost. A rendering keeps what it printed (`PrintedPage`) and the binding is computed only
+when signing asks for it, so renderings nobody signs (previews, printouts; issue 13's
+rendering budget) do not pay for it.
 
 The QR payload and the content digest it carries are unchanged: verifiers that compare a
 page's QR code with the statement's content digest read exactly what they read before.
