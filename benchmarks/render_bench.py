@@ -32,7 +32,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -43,8 +43,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents.fonts import font_path
-from desktop.documents.layout import BODY_SIZE, PAGE_HEIGHT, PAGE_WIDTH
-from desktop.documents.render import StatementDocument, _layout, render_statement
+from desktop.documents.layout import BODY_SIZE, PAGE_HEIGHT, PAGE_WIDTH, Page
+from desktop.documents.render import StatementDocument, _layout, document_date, render_statement
 from desktop.domain.model import (
     Case,
     IdKind,
@@ -110,13 +110,18 @@ def document(pairs: int) -> StatementDocument:
                              declaration="以上笔录我看过，和我说的相符。")
 
 
+def laid_out(doc: StatementDocument) -> list[Page]:
+    """The pages as the renderer lays them out, dated as it dates them."""
+    return _layout(doc, document_date(doc, datetime.now(UTC)))
+
+
 def ten_pages() -> StatementDocument:
     """The smallest synthetic statement that lays out to `PAGES` pages."""
     pairs = 1
-    while len(_layout(document(pairs))) < PAGES:
+    while len(laid_out(document(pairs))) < PAGES:
         pairs += 1
     doc = document(pairs)
-    if len(_layout(doc)) != PAGES:
+    if len(laid_out(doc)) != PAGES:
         raise RuntimeError(f"could not make a {PAGES}-page statement")
     return doc
 
@@ -126,7 +131,7 @@ def anchor_renderer(doc: StatementDocument) -> Callable[[], bytes]:
     if ANCHOR_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(ANCHOR_FONT, str(font_path())))
     pages = [[(item.x, item.baseline, item.size, item.text) for item in page.texts]
-             for page in _layout(doc)]
+             for page in laid_out(doc)]
 
     def render() -> bytes:
         buf = io.BytesIO()

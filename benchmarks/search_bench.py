@@ -178,7 +178,8 @@ def build(conn: Any, statements: int, rng: random.Random) -> dict[str, Any]:
     stats = collections.Counter[str]()
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO officers VALUES (?, ?, ?, '综合行政执法大队', 'officer', ?)",
+        "INSERT INTO officers (id, name, certificate_no, unit, role, created_at)"
+        " VALUES (?, ?, ?, '综合行政执法大队', 'officer', ?)",
         [(oid, name, cert, _now()) for oid, name, cert in officers],
     )
     rows: dict[str, list[tuple[Any, ...]]] = collections.defaultdict(list)
