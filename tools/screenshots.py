@@ -199,9 +199,10 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     settle()
     from desktop.ui.readback.handover import HandoverPreview
 
-    handover = flow.findChild(HandoverPreview)  # one screen: the officer confirms first
-    if handover is not None:
-        handover.show_button.click()
+    for handover in flow.findChildren(HandoverPreview):  # one screen: the officer confirms
+        if handover.isVisible():
+            handover.show_button.click()
+    settle()
     party = flow.party_window
     # Without a window manager (Xvfb) full screen is only a request: make it so.
     party.setGeometry(QGuiApplication.primaryScreen().geometry())

@@ -99,6 +99,11 @@ def place_party_window(window: QWidget, officer_window: QWidget | None) -> Hando
             window.setGeometry(target.availableGeometry())
         show_full_screen(window)
         return None
+    waiting = officer_window.findChild(HandoverPreview) if officer_window is not None else None
+    if waiting is not None and waiting.isVisible():  # asked again: one preview, not two
+        waiting.raise_()
+        waiting.activateWindow()
+        return waiting
     preview = HandoverPreview(window, officer_window)
     preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     preview.open()

@@ -219,6 +219,27 @@ def test_with_one_screen_the_officer_sees_the_party_window_before_it_covers_it(
     assert party.isVisible() and party.windowState() & Qt.WindowState.WindowFullScreen
 
 
+def test_asking_again_for_the_party_screen_keeps_one_preview(
+    open_flow: ReadBackFlow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read-back opens the preview by itself; the officer pressing "show to the interviewee"
+    while it waits raises it instead of stacking a second one (which stayed open behind the
+    party's window and over the officers' signing afterwards)."""
+    from desktop.ui.readback import handover
+
+    # One real screen under a window system; the offscreen platform just shows the window.
+    monkeypatch.setattr(handover.QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
+    party = party_of(open_flow)
+    party.hide()
+    first = handover.place_party_window(party, open_flow)
+    second = handover.place_party_window(party, open_flow)
+    assert first is not None and second is first
+    assert [p for p in open_flow.findChildren(HandoverPreview) if p.isVisible()] == [first]
+    qtbot.mouseClick(first.show_button, LEFT)
+    assert party.isVisible()
+    assert not [p for p in open_flow.findChildren(HandoverPreview) if p.isVisible()]
+
+
 def test_without_a_fingerprint_reader_the_party_screen_offers_none(
     ui_ctx: AppContext, world: World, keyed: Path, qtbot: QtBot
 ) -> None:
