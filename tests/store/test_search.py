@@ -146,7 +146,8 @@ def new_store(path: Path) -> Store:
     conn.execute("BEGIN")
     for number, officer in enumerate(officers):
         conn.execute(
-            "INSERT INTO officers VALUES (?, ?, ?, '综合行政执法大队', 'officer', ?)",
+            "INSERT INTO officers (id, name, certificate_no, unit, role, created_at)"
+            " VALUES (?, ?, ?, '综合行政执法大队', 'officer', ?)",
             (officer, f"执法员{number}", f"ZF{number:05d}", NOW),
         )
     conn.execute("COMMIT")
