@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from gettext import gettext as _
+from gettext import ngettext
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -104,9 +105,11 @@ class CaseListPanel(QWidget):
         self.list.clear()
         for summary in summaries:
             case = summary.case
-            text = _("{number}\n{cause} · {statements} statements · {evidence} evidence files"
-                     ).format(number=case.number, cause=case.cause,
-                              statements=len(summary.statements), evidence=summary.evidence)
+            statements = ngettext("{count} statement", "{count} statements",
+                                  len(summary.statements)).format(count=len(summary.statements))
+            evidence = ngettext("{count} evidence file", "{count} evidence files",
+                                summary.evidence).format(count=summary.evidence)
+            text = f"{case.number}\n{case.cause} · {statements} · {evidence}"
             if case.id in snippets:
                 text += "\n" + snippets[case.id]
             item = QListWidgetItem(text)

@@ -28,6 +28,8 @@ def test_cases_are_listed_searched_and_created(ui_ctx: AppContext, world: World,
     window = _window(ui_ctx, qtbot)
     assert any(world.case.number in t for t in _case_texts(window))
     assert window.tabs.tabText(0) == world.case.number  # the newest case is opened
+    # Counted in words that agree with the count (the world's case: one statement, no files).
+    assert _case_texts(window)[0].splitlines()[1].endswith(" · 1 statement · 0 evidence files")
 
     window.new_case()
     dialog = window.new_case_dialog
