@@ -55,7 +55,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.stamp import StaticStampStyle
 
 from benchmarks.common import fsync_p50_ms
-from desktop.documents.capture import PageSignature, ReadBackSignatures, render_png
+from desktop.documents.capture import render_png
+from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.stamps import officer_stamp, text_stamp
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.domain.ids import new_id

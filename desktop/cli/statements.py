@@ -214,7 +214,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    from desktop.documents.capture import ReadBackSignatures
+    from desktop.documents.page_signatures import ReadBackSignatures
     from desktop.domain.model import SignatureRefusal
     from desktop.services import signing
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.x509 import load_pem_x509_certificate
 
-from desktop.documents.capture import PageSignature, ReadBackSignatures
+from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError

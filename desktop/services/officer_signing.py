@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from gettext import gettext as _
 
-from desktop.documents.capture import ReadBackSignatures, SignatureCapture, render_png
+from desktop.documents.capture import SignatureCapture, render_png
+from desktop.documents.page_signatures import ReadBackSignatures
 from desktop.domain.model import Officer
 from desktop.services import keys, signing
 from desktop.store import signing_keys

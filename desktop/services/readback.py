@@ -23,7 +23,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from desktop.documents.capture import ReadBackSignatures
+from desktop.documents.page_signatures import ReadBackSignatures
 from desktop.documents.render import DECLARATION_BOX, RenderedStatement, wording
 from desktop.domain import rules
 from desktop.domain.model import Action

@@ -27,13 +27,13 @@ from PIL import Image
 
 from desktop import config
 from desktop.documents.capture import (
-    ReadBackSignatures,
     SignatureCapture,
     capture_digest,
     capture_record,
     png_bytes,
     render_image,
 )
+from desktop.documents.page_signatures import ReadBackSignatures
 from desktop.documents.render import (
     DECLARATION_BOX,
     RenderedStatement,

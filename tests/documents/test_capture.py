@@ -17,9 +17,6 @@ from desktop.documents.capture import (
     CAPTURE_FORMAT,
     DECLARATION,
     DECLARATION_FORMAT,
-    FingerprintImage,
-    PageSignature,
-    ReadBackSignatures,
     SignatureCapture,
     Stroke,
     StrokePoint,
@@ -27,6 +24,7 @@ from desktop.documents.capture import (
     capture_record,
     render_png,
 )
+from desktop.documents.page_signatures import FingerprintImage, PageSignature, ReadBackSignatures
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import SignatureRefusal

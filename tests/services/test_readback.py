@@ -11,7 +11,8 @@ from dataclasses import replace
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
 
-from desktop.documents.capture import DECLARATION, PageSignature, ReadBackSignatures
+from desktop.documents.capture import DECLARATION
+from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError

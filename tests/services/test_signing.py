@@ -13,15 +13,8 @@ import pytest
 from cryptography.x509 import load_pem_x509_certificate
 from PIL import Image
 
-from desktop.documents.capture import (
-    DECLARATION,
-    FingerprintImage,
-    PageSignature,
-    ReadBackSignatures,
-    SignatureCapture,
-    capture_digest,
-    render_png,
-)
+from desktop.documents.capture import DECLARATION, SignatureCapture, capture_digest, render_png
+from desktop.documents.page_signatures import FingerprintImage, PageSignature, ReadBackSignatures
 from desktop.documents.render import render_statement
 from desktop.documents.stamps import with_fingerprint
 from desktop.documents.synthetic_signature import synthetic_signature

@@ -6,7 +6,7 @@ lane by a `FingerprintSource`) and "Remove fingerprint". It never opens a file b
 screen faces the interviewee. A scanner's saved image (grey BMP, PNG or JPEG) is imported on
 the officer's side instead (`import_for_party`, a file dialog parented to the officer's
 window), read once into memory and converted to PNG in memory (never written anywhere). Either
-way the image is checked by `desktop.documents.capture.FingerprintImage`, bound to the page
+way the image is checked by `desktop.documents.page_signatures.FingerprintImage`, bound to the page
 and page digest it was taken for.
 """
 
@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop.documents.capture import FingerprintImage
+from desktop.documents.page_signatures import FingerprintImage
 from desktop.domain.errors import UserError
 from desktop.i18n import os_error_text
 from desktop.services import devices

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.capture import ReadBackSignatures
+from desktop.documents.page_signatures import ReadBackSignatures
 from desktop.domain.errors import UserError
 from desktop.domain.model import SignatureRefusal
 from desktop.services import interview, readback, signing

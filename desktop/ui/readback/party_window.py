@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.capture import DECLARATION, PageSignature
+from desktop.documents.capture import DECLARATION
+from desktop.documents.page_signatures import PageSignature
 from desktop.domain.errors import UserError
 from desktop.services.readback import declaration_presets
 from desktop.ui.readback.fingerprint import FingerprintCapture, FingerprintSource
