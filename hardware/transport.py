@@ -31,6 +31,18 @@ from hardware.errors import PortError, PortErrorKind
 DEFAULT_BAUDRATE = 9600
 
 
+class SerialPort(Protocol):
+    """The least a request-reply driver uses of a pyserial port (`open_port` gives one)."""
+
+    timeout: float | None
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def read(self, size: int = 1, /) -> bytes: ...
+
+    def reset_input_buffer(self) -> None: ...
+
+
 class Port(Protocol):
     """What drivers use of a pyserial port."""
 

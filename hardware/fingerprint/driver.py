@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
 
 from hardware.errors import PortError, PortErrorKind
 from hardware.fingerprint import protocol
@@ -29,23 +28,11 @@ from hardware.fingerprint.errors import (
     error_for_code,
 )
 from hardware.fingerprint.protocol import Packet, PacketDecoder, SystemParameters
-from hardware.transport import open_port
+from hardware.transport import SerialPort, open_port
 
 BAUDRATE = 57600  # the modules' factory line rate (parameter N = 6)
 QUIET = 0.1  # a line silent this long has finished sending a reply
 READ_SLICE = 0.05  # a port read returns this often, so the driver's own deadlines decide
-
-
-class SerialPort(Protocol):
-    """The subset of pyserial's `Serial` the driver uses."""
-
-    timeout: float | None
-
-    def write(self, data: bytes, /) -> int | None: ...
-
-    def read(self, size: int = 1, /) -> bytes: ...
-
-    def reset_input_buffer(self) -> None: ...
 
 
 @dataclass(frozen=True)

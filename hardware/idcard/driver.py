@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
 
 from hardware.errors import PortError, PortErrorKind
 from hardware.idcard import codec
@@ -31,22 +30,10 @@ from hardware.idcard.errors import (
     error_for_status,
 )
 from hardware.idcard.payload import IdCardRead, parse_read_payload, to_card_read
-from hardware.transport import open_port
+from hardware.transport import SerialPort, open_port
 
 BAUDRATE = 115200  # the line rate of SAM_A/SAM_V readers on their USB-serial bridge
 READ_SLICE = 0.05  # a port read returns this often, so the driver's own deadlines decide
-
-
-class SerialPort(Protocol):
-    """The subset of pyserial's `Serial` the driver uses."""
-
-    timeout: float | None
-
-    def write(self, data: bytes, /) -> int | None: ...
-
-    def read(self, size: int = 1, /) -> bytes: ...
-
-    def reset_input_buffer(self) -> None: ...
 
 
 @dataclass(frozen=True)
