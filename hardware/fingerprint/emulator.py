@@ -25,6 +25,7 @@ from hardware.fingerprint import protocol
 from hardware.fingerprint.errors import PacketChecksumError, PacketLengthError
 from hardware.fingerprint.protocol import Packet, PacketDecoder, SystemParameters
 from hardware.link import Link
+from hardware.wire_faults import damaged
 
 OPTIONS = {"finger", "arrive", "seed", "packet", "password", "delay"}
 
@@ -238,22 +239,11 @@ class FingerprintReaderEmulator:
         frames = [packet.to_bytes() for packet in packets]
         if injected is None or injected.fault is Fault.LOSE_LAST_PACKET:
             return b"".join(frames)
-        if injected.fault is Fault.SILENT:
-            return b""
-        if injected.fault is Fault.BAD_CHECKSUM:
-            first = bytearray(frames[0])
-            first[-1] ^= 0xFF
-            frames[0] = bytes(first)
-            return b"".join(frames)
-        reply = bytearray(b"".join(frames))
-        offset = min(max(injected.offset, 0), len(reply) - 1)
-        if injected.fault is Fault.CORRUPT_BYTE:
-            reply[offset] ^= 0xFF
-        elif injected.fault is Fault.DROP_BYTES:
-            del reply[offset:offset + injected.count]
-        else:  # GARBAGE; no 0xEF so the noise cannot look like a header start
-            reply[0:0] = bytes((0x30 + i) % 0xE0 for i in range(injected.count))
-        return bytes(reply)
+        if injected.fault is Fault.BAD_CHECKSUM:  # the first packet's sum is wrong
+            return damaged(frames[0], injected.fault.value) + b"".join(frames[1:])
+        # Noise stays below 0xE0, so it cannot look like a header start (0xEF).
+        return damaged(b"".join(frames), injected.fault.value, offset=injected.offset,
+                       count=injected.count, noise=(0x30, 0xE0))
 
     def serve(self, link: Link, stop: threading.Event) -> None:
         """Answer commands on `link` until `stop` is set."""

@@ -22,6 +22,7 @@ from hardware.idcard.payload import build_read_payload
 from hardware.idcard.synthetic import SyntheticCard, synthetic_card
 from hardware.idcard.tables import CardKind
 from hardware.link import Link
+from hardware.wire_faults import damaged
 
 __all__ = ["Fault", "IdCardReaderEmulator", "ReaderState", "SyntheticCard", "synthetic_card"]
 
@@ -280,18 +281,9 @@ class IdCardReaderEmulator:
         injected = self._take_fault(request, _WIRE_FAULTS)
         if injected is None:
             return bytes(frame)
-        offset = min(max(injected.offset, 0), len(frame) - 1)
-        if injected.fault is Fault.SILENT:
-            return b""
-        if injected.fault is Fault.BAD_CHECKSUM:
-            frame[-1] ^= 0xFF
-        elif injected.fault is Fault.CORRUPT_BYTE:
-            frame[offset] ^= 0xFF
-        elif injected.fault is Fault.DROP_BYTES:
-            del frame[offset : offset + injected.count]
-        else:  # GARBAGE; no 0xAA so the noise cannot look like a preamble start
-            frame[0:0] = bytes((0x55 + i) % 0xA0 for i in range(injected.count))
-        return bytes(frame)
+        # Noise stays below 0xA0, so it cannot look like a preamble start (0xAA).
+        return damaged(bytes(frame), injected.fault.value, offset=injected.offset,
+                       count=injected.count, noise=(0x55, 0xA0))
 
     def serve(self, link: Link, stop: threading.Event) -> None:
         """Answer requests on `link` until `stop` is set."""
