@@ -1,0 +1,105 @@
+"""What the sync engine needs from the device's store: the `SyncSource` interface.
+
+The engine (`sync.client.engine`) knows HTTP, tus and receipts; the store knows records, the
+vault and the audit trail. The desktop implements this protocol (`desktop.services.sync`) on
+its own store thread; tests implement it in memory. Every method that records progress
+(`save_upload`, `save_receipt`, `save_failure`, `save_log_head`) must be
+durable when it returns: the engine resumes from what they saved after a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from sync.protocol.loghead import LogHead
+from sync.protocol.receipt import Receipt
+from sync.protocol.records import OutboxEntry
+from sync.protocol.signing import Signed
+
+__all__ = ["Enrolment", "PendingItem", "SyncSource", "UploadProgress"]
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the device pinned when it enrolled with one HQ."""
+
+    hq_url: str
+    hq_id: str
+    device_id: str
+    receipt_key: Ed25519PublicKey  # pinned: every receipt and log head must verify with it
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """A resumable upload under way: where HQ put it, and what HQ has acknowledged."""
+
+    url: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One outbox entry not yet receipted, as the engine sends it."""
+
+    entry: OutboxEntry
+    is_media: bool  # sent by tus (evidence items, signed PDFs) instead of inline
+    upload: UploadProgress | None
+    attempts: int
+
+
+class SyncSource(Protocol):
+    """The store, as the sync engine sees it."""
+
+    def enrolment(self) -> Enrolment | None:
+        """The HQ this device is enrolled with; None before enrolment."""
+        ...
+
+    def device_key(self) -> Ed25519PrivateKey:
+        """The device key that signs requests and outbox entries."""
+        ...
+
+    def pending(self) -> list[PendingItem]:
+        """Entries without a verified receipt, in send order (priority, then device_seq)."""
+        ...
+
+    def payload(self, entry: OutboxEntry) -> bytes:
+        """The bytes a non-media entry announces (their SHA-256 is ``entry.sha256``)."""
+        ...
+
+    def media_chunks(self, entry: OutboxEntry, start: int, chunk_size: int) -> Iterator[bytes]:
+        """The medium's bytes from ``start``, in chunks of ``chunk_size`` (the last shorter).
+
+        Streamed from the encrypted vault: never a plaintext copy on disk."""
+        ...
+
+    def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
+        """Consistency proof of the device's audit log between two sizes."""
+        ...
+
+    def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
+        """Remember (or forget, with None) the upload of an entry before bytes are sent."""
+        ...
+
+    def save_receipt(self, op_id: str, receipt: Signed[Receipt]) -> None:
+        """Keep a receipt the engine has verified against the pinned key."""
+        ...
+
+    def save_failure(self, op_id: str, error: str, message: str, retry_at_ms: int | None
+                     ) -> None:
+        """Record why an entry failed; ``retry_at_ms`` None means it waits for a person."""
+        ...
+
+    def last_log_head(self) -> Signed[LogHead] | None:
+        """The newest receipt-log head this device verified."""
+        ...
+
+    def save_log_head(self, head: Signed[LogHead]) -> None:
+        """Keep a newer receipt-log head after its consistency proof verified."""
+        ...
