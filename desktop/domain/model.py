@@ -262,6 +262,7 @@ class Action(StrEnum):
     ANCHOR_RECREATED = "audit.anchor_recreated"
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
+    REFDATA_ACCEPTED = "refdata.accepted"
 
 
 class Outcome(StrEnum):

@@ -23,6 +23,7 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from PIL import Image
 
 from desktop import config
@@ -33,6 +34,7 @@ from desktop.documents.capture import (
     png_bytes,
     render_image,
 )
+from desktop.documents.certcheck import fingerprint
 from desktop.documents.page_signatures import ReadBackSignatures
 from desktop.documents.render import (
     DECLARATION_BOX,
@@ -63,7 +65,7 @@ from desktop.domain.model import (
     Statement,
     StatementState,
 )
-from desktop.services import keys
+from desktop.services import keys, refdata
 from desktop.services.export_files import write_export
 from desktop.services.keys import AuthenticatedSigner
 from desktop.services.templates import load_template
@@ -184,6 +186,23 @@ def check_team(store: Store, statement: Statement, team: SigningTeam) -> None:
     if (seal is None or team.seal.identity.id != seal.id
             or team.seal.auth.officer_id not in signing_keys.holders(store.conn, seal.id)):
         raise UserError(_("The unit seal must be applied by one of its custodians."))
+    _refuse_revoked(store, team)
+
+
+def _refuse_revoked(store: Store, team: SigningTeam) -> None:
+    """No signature with a certificate HQ's revocation list names (issue 15)."""
+    revoked = refdata.revoked_fingerprints(store)
+    if not revoked:
+        return
+    signers = [(officers.get_officer(store.conn, officer_id).name, signer.identity)
+               for officer_id, signer in team.officers.items()]
+    signers.append((_("the unit seal"), team.seal.identity))
+    for name, identity in signers:
+        certificate = x509.load_pem_x509_certificate(identity.cert_pem)
+        if fingerprint(certificate) in revoked:
+            raise UserError(_("The certificate of {name} is on HQ's list of revoked "
+                              "certificates; it cannot sign. Ask the administrator for a new "
+                              "one.").format(name=name))
 
 
 def _box(name: str, page: int, x: float, y: float, w: float, h: float,

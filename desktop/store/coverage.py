@@ -67,6 +67,7 @@ TABLES: tuple[Covered, ...] = (
     Covered("dockings", ("id",), frozenset({"docking.started"})),
     Covered("signing_identities", ("id",), frozenset({"signing_key.set"})),
     Covered("trust_roots", ("fingerprint",), frozenset({"trust_root.added"})),
+    Covered("ref_datasets", ("name",), frozenset({"refdata.accepted"})),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage

@@ -18,6 +18,7 @@ from desktop.domain.ids import new_id
 from desktop.domain.model import (
     Action,
     OpeningItem,
+    Outcome,
     SignatureRefusal,
     Statement,
     StatementForm,
@@ -27,7 +28,7 @@ from desktop.domain.model import (
     TurnKind,
     TurnRevision,
 )
-from desktop.store import outbox, search
+from desktop.store import outbox, refdata, search
 from desktop.store.audit import text_digest
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
@@ -285,8 +286,12 @@ def change_state(
         "UPDATE statements SET state = ?, ended_at = ? WHERE id = ?",
         (target.value, ended_at.isoformat() if ended_at else None, statement_id),
     )
-    tx.audit(Action.STATE_CHANGED, statement_id, from_state=statement.state.value,
-             to_state=target.value, **leaf_fields(tx.conn, "statements", statement_id))
+    # A sealed statement keeps which HQ reference data it was made under (issue 15).
+    used = (refdata.record_versions_used(tx.conn, statement_id)
+            if target is StatementState.SEALED else None)
+    extra: dict[str, str] = {"ref_versions": used} if used else {}
+    tx.audit(Action.STATE_CHANGED, statement_id, Outcome.OK, from_state=statement.state.value,
+             to_state=target.value, **extra, **leaf_fields(tx.conn, "statements", statement_id))
     updated = get_statement(tx.conn, statement_id)
     if target is StatementState.SEALED:
         _enqueue_for_sync(tx, updated)

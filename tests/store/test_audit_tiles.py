@@ -125,10 +125,17 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_refdata(conn)
     undo_officer_disabled(conn)
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_refdata(conn: Any) -> None:
+    """Migration 0012 undone: the reference-data tables (and their triggers) dropped."""
+    for table in ("statement_ref_versions", "ref_datasets", "ref_manifest"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_officer_disabled(conn: Any) -> None:

@@ -1,0 +1,103 @@
+"""Reference datasets from HQ, as the store keeps them: the manifest, each dataset's bytes.
+
+HQ's signed manifest names the current version of each dataset (`sync.protocol.refdata`);
+`desktop.services.refdata` checks the signature against the pinned HQ key and the bytes
+against the manifest, then calls this module inside one transaction. Versions only grow and
+manifests only get newer (triggers in migration 0012 are the last guard), each accepted
+dataset is an audited write of a covered row, and a statement records at its sealing which
+versions it was made under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.domain.model import Action
+from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
+from desktop.store.tx import Tx
+
+__all__ = [
+    "HeldDataset",
+    "HeldManifest",
+    "accept_dataset",
+    "dataset",
+    "held_versions",
+    "manifest",
+    "record_versions_used",
+    "save_manifest",
+    "versions_used",
+]
+
+
+@dataclass(frozen=True)
+class HeldManifest:
+    signed_json: str
+    issued_ms: int
+    expires_ms: int
+
+
+@dataclass(frozen=True)
+class HeldDataset:
+    name: str
+    version: int
+    sha256: str
+    data: bytes
+
+
+def manifest(conn: Connection) -> HeldManifest | None:
+    """The newest manifest accepted, or None before the first."""
+    row = conn.execute(
+        "SELECT signed_json, issued_ms, expires_ms FROM ref_manifest WHERE id = 1").fetchone()
+    return None if row is None else HeldManifest(str(row[0]), int(row[1]), int(row[2]))
+
+
+def save_manifest(tx: Tx, signed_json: str, issued_ms: int, expires_ms: int) -> None:
+    """Keep a newer manifest (the trigger refuses an older one)."""
+    tx.conn.execute(
+        "INSERT INTO ref_manifest (id, signed_json, issued_ms, expires_ms, received_at)"
+        " VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET signed_json = excluded.signed_json,"
+        " issued_ms = excluded.issued_ms, expires_ms = excluded.expires_ms,"
+        " received_at = excluded.received_at",
+        (signed_json, issued_ms, expires_ms, tx.at.isoformat()))
+
+
+def held_versions(conn: Connection) -> dict[str, int]:
+    """Name -> version of every dataset held."""
+    return {str(r[0]): int(r[1])
+            for r in conn.execute("SELECT name, version FROM ref_datasets ORDER BY name")}
+
+
+def dataset(conn: Connection, name: str) -> HeldDataset | None:
+    row = conn.execute("SELECT version, sha256, data FROM ref_datasets WHERE name = ?",
+                       (name,)).fetchone()
+    return None if row is None else HeldDataset(name, int(row[0]), str(row[1]), bytes(row[2]))
+
+
+def accept_dataset(tx: Tx, name: str, version: int, sha256: str, data: bytes) -> None:
+    """Keep a newer version of a dataset, audited (the caller checked signature and hash)."""
+    tx.conn.execute(
+        "INSERT INTO ref_datasets (name, version, sha256, size, data, accepted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version,"
+        " sha256 = excluded.sha256, size = excluded.size, data = excluded.data,"
+        " accepted_at = excluded.accepted_at",
+        (name, version, sha256, len(data), data, tx.at.isoformat()))
+    tx.audit(Action.REFDATA_ACCEPTED, name, version=version, sha256=sha256,
+             **leaf_fields(tx.conn, "ref_datasets", name))
+
+
+def record_versions_used(conn: Connection, statement_id: str) -> str | None:
+    """Write which dataset versions a statement is sealed under; return them as text
+    ("roster:3,templates:1") for the sealing's audit leaf, or None when none is held."""
+    held = held_versions(conn)
+    conn.executemany(
+        "INSERT INTO statement_ref_versions (statement_id, name, version) VALUES (?, ?, ?)",
+        [(statement_id, name, version) for name, version in held.items()])
+    return ",".join(f"{name}:{version}" for name, version in held.items()) or None
+
+
+def versions_used(conn: Connection, statement_id: str) -> dict[str, int]:
+    """The dataset versions a sealed statement was made under."""
+    return {str(r[0]): int(r[1]) for r in conn.execute(
+        "SELECT name, version FROM statement_ref_versions WHERE statement_id = ?"
+        " ORDER BY name", (statement_id,))}
