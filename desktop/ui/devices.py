@@ -110,6 +110,9 @@ class DeviceBar(QWidget):
         self.timer.start()
 
     def refresh(self) -> None:
+        if self.ctx.bg.closed:  # the timer's last tick while the window closes: nothing to run
+            self.timer.stop()
+            return
         ports = {device.value: getattr(self.ctx.ports, device.value) for device in Device}
         self.ctx.bg.run(lambda: {k: devices.looks_connected(p) for k, p in ports.items()},
                         self._show, io=True)

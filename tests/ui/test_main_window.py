@@ -62,6 +62,16 @@ def test_device_bar_shows_the_emulated_devices(ui_ctx: AppContext, qtbot: QtBot)
     assert window.devices.online.text() == "Offline: sync is not set up yet"
 
 
+def test_a_device_check_due_while_the_window_closes_runs_nothing(ui_ctx: AppContext,
+                                                                  qtbot: QtBot) -> None:
+    """The device bar's timer can tick after the lanes shut down (a slow close): it used to
+    end in 'cannot schedule new futures after shutdown' in the event loop."""
+    window = _window(ui_ctx, qtbot)
+    ui_ctx.bg.shutdown()
+    window.devices.refresh()  # the tick
+    assert not window.devices.timer.isActive()
+
+
 def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, world: World,
                                                           clock: FakeClock,
                                                           qtbot: QtBot) -> None:
