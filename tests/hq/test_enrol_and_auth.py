@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.protocol.canonical import canonical_json
 from tests.hq.client import Device, enrolled
-from tests.support.hq_server import RunningHQ, hq_server  # noqa: F401
+from tests.support.hq_server import RunningHQ
 
 
 def test_a_device_enrols_once_with_a_code_and_pins_hqs_key(hq_server: RunningHQ) -> None:

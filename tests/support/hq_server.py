@@ -1,9 +1,14 @@
 """A real HQ process for tests: ``python3 -m hq serve`` (uvicorn) on 127.0.0.1, a free port,
 its own data directory; killed at the end.
 
-Use the fixture by importing it into a test module or a conftest::
+Use the fixture by re-exporting it from your package's conftest.py::
 
-    from tests.support.hq_server import RunningHQ, hq_server  # noqa: F401
+    from tests.support.hq_server import hq_server
+    __all__ = ["hq_server"]
+
+and in a test module::
+
+    from tests.support.hq_server import RunningHQ
 
     def test_something(hq_server: RunningHQ) -> None:
         code = hq_server.enrol_code()            # "<code_id>-<secret>"
