@@ -13,6 +13,7 @@ Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Ti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -26,7 +27,7 @@ from hq import enrolment, records_api, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
-from hq.finalize import recover
+from hq.finalize import expire, recover
 from hq.records_api import json_response
 from hq.state import HQState, open_hq
 
@@ -50,10 +51,17 @@ def create_app(config: HQConfig) -> Starlette:
         assert isinstance(exc, HQError)
         return error_response(exc)
 
+    async def janitor() -> None:
+        while True:  # expired uploads and old nonces go, hourly
+            await asyncio.sleep(3600)
+            expire(state)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await recover(state)
+        task = asyncio.create_task(janitor())
         yield
+        task.cancel()
         state.close()
 
     routes = [

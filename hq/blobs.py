@@ -80,6 +80,11 @@ class StagedFile:
         self._file.truncate(_HEADER + staged_bytes)
         os.fsync(self._file.fileno())
 
+    def resume_at(self, staged_bytes: int) -> None:
+        """Drop whatever a killed HQ wrote past the committed length before appending."""
+        if os.fstat(self._file.fileno()).st_size != _HEADER + staged_bytes:
+            self.truncate(staged_bytes)
+
     def close(self) -> None:
         self._file.close()
 

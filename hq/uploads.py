@@ -30,7 +30,7 @@ from starlette.responses import Response
 from hq.auth import authenticate
 from hq.blobs import SEAL_SIZE, StagedFile
 from hq.errors import HQError
-from hq.finalize import commit, finalize
+from hq.finalize import commit, crash_point, finalize
 from hq.receiver import Refused
 from hq.records_api import DISK_FULL, is_disk_full, refusal, signed_entry
 from hq.state import HQState, now_ms
@@ -232,7 +232,7 @@ async def patch_upload(state: HQState, request: Request) -> Response:
                                     caller.body_sha256)
             with state.db.transaction() as conn:
                 conn.execute("UPDATE uploads SET upload_offset = ?, staged_bytes = ?, "
-                             "chunks = ? WHERE id = ?",
+                             "chunks = ? WHERE id = ? AND state = 'open'",
                              (offset + size, chunks[0], chunks[1], upload_id))
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is left to read it
@@ -258,8 +258,10 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
     count). On any failure the file is cut back to what the database says, and HQError (or
     the client's disconnect) is raised."""
     committed, index = int(row["staged_bytes"]), int(row["chunks"])
+    staged.resume_at(committed)
     written, received = committed, 0
-    check, body = hashlib.new(algorithm), hashlib.sha256()
+    check = hashlib.new(algorithm)
+    body = check if algorithm == "sha256" else hashlib.sha256()  # hash the bytes once
     pending = bytearray()
     try:
         try:
@@ -268,7 +270,8 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
                 if received > size:
                     raise HQError(400, "bad_request", "the body is longer than Content-Length")
                 check.update(piece)
-                body.update(piece)
+                if body is not check:
+                    body.update(piece)
                 pending += piece
                 while len(pending) >= SEAL_SIZE:
                     written += staged.append(bytes(pending[:SEAL_SIZE]), index)
@@ -292,6 +295,7 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
             written += staged.append(bytes(pending), index)
             index += 1
         staged.sync()
+        crash_point("chunk-fsynced")  # before the offset moves
     except BaseException as exc:  # a cut, a refusal, a full disk: back to what is committed
         staged.truncate(committed)
         if isinstance(exc, OSError) and is_disk_full(exc):
