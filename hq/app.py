@@ -29,7 +29,7 @@ from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
 from hq.finalize import expire, recover
-from hq.records_api import DISK_FULL, json_response
+from hq.records_api import disk_full, json_response
 from hq.state import HQState, open_hq
 
 __all__ = ["create_app"]
@@ -55,7 +55,7 @@ def create_app(config: HQConfig) -> Starlette:
     async def database_error(request: Request, exc: Exception) -> Response:
         # SQLite rolled the transaction back: nothing was half-committed.
         if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
-            return error_response(DISK_FULL)
+            return error_response(disk_full())
         raise exc
 
     async def janitor() -> None:

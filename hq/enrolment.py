@@ -34,9 +34,12 @@ from sync.protocol.signing import key_id_for
 __all__ = ["CODE_VALID_MS", "hq_info", "issue_code", "post_enrol"]
 
 CODE_VALID_MS = 24 * 3600 * 1000
-_BAD_CODE = HQError(401, "bad_code", "the enrolment code is unknown, used, expired, or its "
-                    "MAC does not hold")
 _MAX_BODY = 64 * 1024
+
+
+def _bad_code() -> HQError:
+    return HQError(401, "bad_code", "the enrolment code is unknown, used, expired, or its MAC "
+                   "does not hold")
 
 
 def issue_code(conn: sqlite3.Connection, now: int) -> str:
@@ -87,10 +90,10 @@ async def post_enrol(state: HQState, request: Request) -> Response:
     now = now_ms()
     row = state.db.one("SELECT * FROM enrol_codes WHERE code_id = ?", (code_id,))
     if row is None or row["expires_ms"] < now or not enrol_mac_matches(row["secret"], body, mac):
-        raise _BAD_CODE
+        raise _bad_code()
     key_hex, key, name, nonce, proof = _parse(body)
     if row["used_ms"] is not None and row["device_key"] != key_hex:
-        raise _BAD_CODE
+        raise _bad_code()
     try:
         key.verify(proof, enrol_proof_bytes(code_id, key_hex, nonce))
     except Exception:
@@ -110,7 +113,7 @@ async def post_enrol(state: HQState, request: Request) -> Response:
                              "WHERE code_id = ? AND used_ms IS NULL",
                              (now, key_hex, answer.decode("utf-8"), code_id)).rowcount
         if taken != 1:
-            raise _BAD_CODE
+            raise _bad_code()
         conn.execute("INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
                      "name = excluded.name, code_id = excluded.code_id",

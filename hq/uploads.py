@@ -32,7 +32,7 @@ from hq.blobs import SEAL_SIZE, StagedFile
 from hq.errors import HQError
 from hq.finalize import commit, crash_point, finalize
 from hq.receiver import Refused
-from hq.records_api import DISK_FULL, is_disk_full, refusal, signed_entry
+from hq.records_api import disk_full, is_disk_full, refusal, signed_entry
 from hq.state import HQState, now_ms
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.receipt import Receipt
@@ -225,7 +225,7 @@ async def patch_upload(state: HQState, request: Request) -> Response:
             raise HQError(400, "bad_request", "the chunk goes past Upload-Length")
         free = shutil.disk_usage(state.blobs.staging_dir).free
         if free - size - size // 64 < state.config.min_free:
-            raise DISK_FULL
+            raise disk_full()
         staged = state.blobs.stage(upload_id)
         try:
             chunks = await _receive(state, request, staged, row, size, algorithm, expected,
@@ -299,6 +299,6 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
     except BaseException as exc:  # a cut, a refusal, a full disk: back to what is committed
         staged.truncate(committed)
         if isinstance(exc, OSError) and is_disk_full(exc):
-            raise DISK_FULL from None
+            raise disk_full() from None
         raise
     return written, index
