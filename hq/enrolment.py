@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hq.errors import HQError
+from hq.errors import HQError, read_body
 from hq.state import HQState, now_ms
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.requests import (
@@ -84,9 +84,7 @@ def _parse(body: bytes) -> tuple[str, Ed25519PublicKey, str, str, bytes]:
 async def post_enrol(state: HQState, request: Request) -> Response:
     code_id = request.headers.get(HEADER_ENROL_CODE, "")
     mac = request.headers.get(HEADER_ENROL_MAC, "")
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise HQError(413, "too_large", "an enrolment request is small")
+    body = await read_body(request, _MAX_BODY)
     now = now_ms()
     row = state.db.one("SELECT * FROM enrol_codes WHERE code_id = ?", (code_id,))
     if row is None or row["expires_ms"] < now or not enrol_mac_matches(row["secret"], body, mac):

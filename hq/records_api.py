@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hq.auth import authenticate
-from hq.errors import HQError
+from hq.errors import HQError, read_body
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Refused
 from hq.state import HQState
 from sync.protocol.canonical import canonical_json, parse_canonical
@@ -61,9 +61,7 @@ def disk_full() -> HQError:
 
 async def _json_body(state: HQState, request: Request, limit: int
                      ) -> tuple[str, Mapping[str, object]]:
-    body = await request.body()
-    if len(body) > limit:
-        raise HQError(413, "too_large", f"the body is over {limit} bytes")
+    body = await read_body(request, limit)
     caller = authenticate(state, request, body)
     try:
         value = parse_canonical(body)

@@ -29,7 +29,7 @@ from starlette.responses import Response
 
 from hq.auth import authenticate
 from hq.blobs import SEAL_SIZE, StagedFile
-from hq.errors import HQError
+from hq.errors import HQError, read_body
 from hq.finalize import commit, crash_point, finalize
 from hq.receiver import Refused
 from hq.records_api import disk_full, is_disk_full, refusal, signed_entry
@@ -112,7 +112,7 @@ def _metadata_entry(request: Request) -> object:
 
 
 async def post_upload(state: HQState, request: Request) -> Response:
-    caller = authenticate(state, request, await request.body())
+    caller = authenticate(state, request, await read_body(request, 0))
     if request.headers.get("Tus-Resumable") != "1.0.0":
         raise HQError(412, "bad_request", "Tus-Resumable must be 1.0.0", TUS)
     length = _int_header(request, "Upload-Length")

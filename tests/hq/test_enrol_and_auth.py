@@ -54,6 +54,9 @@ def test_a_wrong_mac_or_proof_enrols_nothing(hq_server: RunningHQ) -> None:
     assert (bad_proof.status, bad_proof.error) == (401, "bad_signature")
     assert device.pinned is None
     assert device.id not in hq_server.admin("devices").stdout
+    huge = device.raw("POST", "/v1/enrol", b"{" + b" " * (1024 * 1024) + b"}",
+                      {"SR-Enrol-Code": code.partition("-")[0], "SR-Enrol-MAC": "00"})
+    assert (huge.status, huge.error) == (413, "too_large")  # refused before it is read
     # The code was not spent by the failures.
     assert device.enrol(code).status == 200
 
