@@ -112,10 +112,7 @@ async def post_enrol(state: HQState, request: Request) -> Response:
                              (now, key_hex, answer.decode("utf-8"), code_id)).rowcount
         if taken != 1:
             raise _bad_code()
-        conn.execute("INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
-                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
-                     "name = excluded.name, code_id = excluded.code_id",
-                     (device, key_hex, name, now, code_id))
+        state.receiver.enrol_in(conn, key, name, code_id)
     return _answer(secret, answer)
 
 
