@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -51,6 +51,9 @@ def create_app(config: HQConfig) -> Starlette:
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HQError)
         return error_response(exc)
+
+    async def gone(request: Request, exc: Exception) -> Response:
+        return Response(status_code=400)  # the device hung up mid-body: nobody reads this
 
     async def database_error(request: Request, exc: Exception) -> Response:
         # SQLite rolled the transaction back: nothing was half-committed.
@@ -84,7 +87,8 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
     ]
-    handlers = {HQError: refused, sqlite3.OperationalError: database_error}
+    handlers = {HQError: refused, ClientDisconnect: gone,
+                sqlite3.OperationalError: database_error}
     app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state
