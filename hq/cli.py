@@ -55,7 +55,11 @@ def _serve(config: HQConfig) -> int:
 
     from hq.app import create_app
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
     print(f"HQ {app.state.hq.hq_id} serving http://{config.host}:{config.port}", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
