@@ -17,9 +17,16 @@ from desktop.domain.model import Action, StatementState
 from desktop.services import interview, keys, signing
 from desktop.services.demo_login import DEMO_MARKER
 from desktop.services.demo_pki import install_demo_keys
-from desktop.store import audit, signing_keys
+from desktop.store import audit, documents, signing_keys
 from desktop.store.store import WrongCredentials, unlock
-from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys, sign_as_team
+from tests.conftest import (
+    PASSWORD,
+    SECOND_PASSWORD,
+    World,
+    make_officer,
+    provision_world_keys,
+    sign_as_team,
+)
 from tests.poppler import all_trusted, certificate_verdicts, pdfsig_trusting
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
@@ -180,6 +187,50 @@ def test_a_logged_in_officer_cannot_sign_for_another_or_seal(world: World,
             session.conn, signing_keys.OFFICER, world.admin.id).id)  # type: ignore[union-attr]
                   if e.action == Action.SIGNER_AUTH_FAILED.value]
         assert len(failed) == 1
+    finally:
+        session.close(sign=False)
+
+
+def test_a_plain_officer_cannot_dress_the_device_key_as_the_officers_and_the_seal(
+    world: World, tmp_path: Path
+) -> None:
+    """The device key opens with the data key, so any logged-in officer holds it. A plain
+    officer who is not on the statement offers it under each officer's and the seal's real
+    identity, claiming they authenticated: refused, nothing signed."""
+    ready_for_signing(world, tmp_path)
+    plain = make_officer("旁人", "TEST0003")
+    world.store.add_officer(plain, "Plain2026password")
+    session = unlock(world.paths, plain.certificate_no, "Plain2026password",
+                     clock=world.store.clock)
+    try:
+        device = keys.device_signer(session)
+
+        def dressed(role: str, officer_id: str | None) -> keys.AuthenticatedSigner:
+            identity = signing_keys.active_identity(session.conn, role, officer_id)
+            assert identity is not None
+            claimed = keys.SignerAuthentication(officer_id or world.admin.id, "password",
+                                                session.clock())
+            return keys.AuthenticatedSigner(device, identity, claimed)
+
+        team = signing.SigningTeam(
+            {world.admin.id: dressed(signing_keys.OFFICER, world.admin.id),
+             world.second.id: dressed(signing_keys.OFFICER, world.second.id)},
+            dressed(signing_keys.SEAL, None))
+        with pytest.raises(UserError, match=r"not .*'s own current key"):
+            signing.sign_statement(session, world.statement.id, all_pages_signed(world),
+                                   team=team)
+        # Even beside officers who did authenticate, the device key is no seal.
+        honest = signing.unlock_team(session, world.statement.id,
+                                     {world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD},
+                                     custodian_id=world.admin.id)
+        forged_seal = signing.SigningTeam(honest.officers, dressed(signing_keys.SEAL, None))
+        with pytest.raises(UserError, match="applied by one of its custodians"):
+            signing.sign_statement(session, world.statement.id, all_pages_signed(world),
+                                   team=forged_seal)
+        honest.close()
+        assert interview.get(session, world.statement.id).state is StatementState.READ_BACK
+        with pytest.raises(UserError, match="no signed document"):
+            documents.signed_document(session.conn, world.statement.id)
     finally:
         session.close(sign=False)
 
