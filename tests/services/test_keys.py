@@ -3,12 +3,17 @@ under each officer's own password, and usable only by the officer who authentica
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import load_pem_x509_certificate
+from cryptography.x509.oid import NameOID
 
 from desktop.documents import unit_ca
 from desktop.documents.verify import verify_pdf
@@ -335,3 +340,55 @@ def test_a_certificate_that_expired_since_its_import_signs_nothing(
     monkeypatch.setattr(keys, "_now", lambda: later)
     with pytest.raises(UserError, match="not now; an administrator imports a current one"):
         keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD)
+
+
+def _bureau_certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name | None,
+                        issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool,
+                        number: str | None = None) -> x509.Certificate:
+    """A certificate as a bureau's CA makes it (no role extension of ours); self-signed
+    without an issuer."""
+    now = dt.datetime.now(dt.UTC)
+    names = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "示例市公安局"),
+             x509.NameAttribute(NameOID.COMMON_NAME, subject)]
+    if number:
+        names.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, number))
+    usage = (x509.KeyUsage(False, False, False, False, False, True, True, False, False) if ca
+             else x509.KeyUsage(True, True, False, False, False, False, False, False, False))
+    return (x509.CertificateBuilder().subject_name(x509.Name(names))
+            .issuer_name(issuer or x509.Name(names))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=300))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None),
+                           critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer_key.public_key()), critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def test_a_bureau_chain_through_an_intermediate_ca_is_kept_and_shown(world: World) -> None:
+    """The bureau's root issues a sub-CA that issues the officer's certificate; the PKCS#12
+    file carries the sub-CA. The import checks the path up to the trusted root and the key
+    listing shows it whole."""
+    root_key, sub_key, own_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root = _bureau_certificate("示例市公安局根CA", root_key, None, root_key, ca=True)
+    sub = _bureau_certificate("示例市公安局二级CA", sub_key, root.subject, root_key, ca=True)
+    own = _bureau_certificate(world.second.name, own_key, sub.subject, sub_key, ca=False,
+                              number=world.second.certificate_no)
+    keys.add_trust_root(world.store, root.public_bytes(serialization.Encoding.PEM))
+    without_sub = pkcs12.serialize_key_and_certificates(
+        None, own_key, own, None, serialization.BestAvailableEncryption(P12_PASS))
+    with pytest.raises(UserError, match="not issued by a trusted root"):
+        keys.import_pkcs12(world.store, without_sub, P12_PASS, role="officer",
+                           officer_id=world.second.id,
+                           holder_passwords={world.second.id: SECOND_PASSWORD})
+    data = pkcs12.serialize_key_and_certificates(
+        None, own_key, own, [sub], serialization.BestAvailableEncryption(P12_PASS))
+    keys.import_pkcs12(world.store, data, P12_PASS, role="officer", officer_id=world.second.id,
+                       holder_passwords={world.second.id: SECOND_PASSWORD})
+    [listing] = keys.list_keys(world.store)
+    assert listing.chain == (world.second.name, "示例市公安局二级CA", "示例市公安局根CA")
+    keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD).close()
