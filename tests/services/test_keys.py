@@ -91,7 +91,7 @@ def test_an_officer_key_is_checked_and_wrapped_under_that_officer_s_password(
     listing = {k.identity.id: k for k in keys.list_keys(world.store)}[identity.id]
     assert listing.subject == world.second.name
     assert listing.chain[-1] == root.certificate.subject.get_attributes_for_oid(
-        unit_ca.NameOID.COMMON_NAME)[0].value
+        NameOID.COMMON_NAME)[0].value
 
 
 def test_an_import_needs_the_officer_s_own_password(world: World, root: unit_ca.CaIdentity
@@ -284,7 +284,7 @@ def test_certificates_name_the_unit_configured(world: World) -> None:
     assert unit_keys.root_pem
     for listing in keys.list_keys(world.store):
         cert = load_pem_x509_certificate(listing.identity.cert_pem)
-        org = cert.subject.get_attributes_for_oid(unit_ca.NameOID.ORGANIZATION_NAME)
+        org = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
         assert org[0].value == world.admin.unit
 
 
