@@ -97,7 +97,7 @@ def fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def _role_name(role: str) -> str:
+def role_name(role: str) -> str:
     return {"officer": _("an officer"), "seal": _("the unit seal"),
             "device": _("a statement-room device")}.get(role, role)
 
@@ -165,7 +165,7 @@ def _usage(certificate: x509.Certificate, name: str) -> None:
 def _role(certificate: x509.Certificate, role: Role, name: str) -> None:
     carried = certificate_role(certificate)
     wrong = CertificateWrongUsage(_("The certificate of {name} is not one for {role}.").format(
-        name=name, role=_role_name(role)))
+        name=name, role=role_name(role)))
     if carried is not None:
         if carried != role:
             raise wrong
@@ -179,6 +179,16 @@ def _role(certificate: x509.Certificate, role: Role, name: str) -> None:
         raise CertificateWrongUsage(_("The certificate of {name} does not carry an "
                                       "enforcement certificate number (serialNumber).")
                                     .format(name=name))
+
+
+def fits_role(certificate: x509.Certificate, role: Role) -> bool:
+    """Whether `certificate` may sign as `role` by the rules an import applies; the verifier
+    asks it of the certificate that signed an officer's field or the seal."""
+    try:
+        _role(certificate, role, common_name(certificate))
+    except CertificateWrongUsage:
+        return False
+    return True
 
 
 def check_certificate(certificate: x509.Certificate, chain: Sequence[x509.Certificate],

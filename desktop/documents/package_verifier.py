@@ -344,6 +344,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "after it)"),
     "fields_not_signed": ("{name}：以下签名域未签署：{fields}",
                           "{name}: signature fields not signed: {fields}"),
+    "wrong_role_officer": ("{name}：签名域 {field} 由 {subject} 的证书签署，该证书不是执法人员"
+                           "本人的证书",
+                           "{name}: field {field} is signed with the certificate of {subject}, "
+                           "which is not an officer's own certificate"),
+    "wrong_role_seal": ("{name}：签章 {field} 由 {subject} 的证书签署，该证书不是单位印章证书",
+                        "{name}: the seal {field} is signed with the certificate of {subject}, "
+                        "which is not the unit seal's certificate"),
     "signature_order": ("{name}：认证签名（Certification）须在最前、签章（Seal）须在最后"
                         "（实际顺序：{order}）",
                         "{name}: the certification must come first and the seal last (found "
@@ -1051,6 +1058,29 @@ def _objects(pdf: bytes) -> dict[int, tuple[int, bytes]]:
     return found
 
 
+# Which certificate may sign which field: the rules `desktop.documents.certcheck` applies at
+# import, restated here because this script stands alone. Every login opens the device key,
+# so an officer's field or the seal signed with it (or with another role's key) must fail.
+FIELD_ROLES = {"Interviewer1": "officer", "Interviewer2": "officer", "Recorder": "officer",
+               "Seal": "seal"}
+ROLE_EXTENSION_OID = "2.25.28683661531268330255528533512285135431.1"
+DEVICE_PREFIX = "电子笔录室终端 "
+
+
+def fits_role(certificate: x509.Certificate, role: str) -> bool:
+    """Whether `certificate` was issued for `role` ('officer' or 'seal')."""
+    for extension in certificate.extensions:
+        if extension.oid.dotted_string == ROLE_EXTENSION_OID:
+            raw = getattr(extension.value, "value", b"")
+            return bool(len(raw) >= 2 and raw[0] == 0x0C and raw[1] == len(raw) - 2
+                        and raw[2:] == role.encode("utf-8"))
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if names and str(names[0].value).startswith(DEVICE_PREFIX):
+        return False
+    return role != "officer" or bool(
+        certificate.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER))
+
+
 def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
     """Every signature of the statement PDF, checked as far as the standard library and
     `cryptography` allow (no PDF parser: pyHanko is not at hand)."""
@@ -1104,6 +1134,11 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
     for required in ("Interviewer1", "Interviewer2", "Recorder"):
         if required not in order:
             raise fail("no_signature", name=name, required=required)
+    for field_name, signer in names:
+        role = FIELD_ROLES.get(field_name)
+        if role is not None and not fits_role(signer, role):
+            raise fail("wrong_role_" + role, name=name, field=field_name,
+                       subject=signer.subject.rfc4514_string())
     return [ok("ok_pdf_signatures", name=name, count=len(names), order=join(order))]
 
 

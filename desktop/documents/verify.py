@@ -45,6 +45,7 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from desktop.documents.certcheck import Role, fits_role, role_name
 from desktop.documents.signer import to_asn1_certificate
 from desktop.domain.errors import UserError
 
@@ -56,6 +57,8 @@ CERTIFY_FIELD = "Certification"
 SEAL_FIELD = "Seal"
 DECLARATION_FIELD = "Declaration"
 OFFICER_FIELDS = ("Interviewer1", "Interviewer2", "Recorder")
+#: The role a field's signing certificate must be issued for (certcheck's rules).
+FIELD_ROLES: dict[str, Role] = {**dict.fromkeys(OFFICER_FIELDS, "officer"), SEAL_FIELD: "seal"}
 OPTIONAL_FIELDS = frozenset({"Witness"})  # the witness of a refusal signs on paper
 PARTY_FIELD = re.compile(r"Party([1-9][0-9]*)")
 # What `resources/templates/document.toml` prints for a refusal to sign.
@@ -195,6 +198,23 @@ def _problem(status: Any, name: str, signer: str) -> str | None:
     return None
 
 
+def _role_problem(emb: Any, name: str, signer: str) -> str | None:
+    """An officer's field or the seal signed with a certificate issued for something else
+    (the device's key, which every login opens, or another role's), by the import's rules."""
+    role = FIELD_ROLES.get(name)
+    if role is None:
+        return None
+    try:
+        certificate = x509.load_der_x509_certificate(emb.signer_cert.dump())
+    except Exception:  # no usable certificate: the signature itself did not validate
+        return _("Signature {field} does not hold.").format(field=field_label(name))
+    if fits_role(certificate, role):
+        return None
+    return _("Signature {field} is made with the certificate of {signer}, which is not one "
+             "for {role}.").format(field=field_label(name), signer=signer,
+                                   role=role_name(role))
+
+
 def _certification_reference(reader: Any) -> Any:
     """The reference to the certification signature (catalog /Perms /DocMDP), if any."""
     try:
@@ -219,7 +239,7 @@ def _signature(emb: Any, context: Any, certification: Any) -> SignatureReport:
             None, False, problem=_("Signature {field} is damaged and cannot be checked.")
             .format(field=field_label(name)))
     ts = status.timestamp_validity
-    problem = _problem(status, name, signer)
+    problem = _problem(status, name, signer) or _role_problem(emb, name, signer)
     return SignatureReport(
         field_name=name, signer=signer, signing_time=status.signer_reported_dt,
         timestamped=ts is not None, timestamp_time=ts.timestamp if ts else None,

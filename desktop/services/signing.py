@@ -179,11 +179,11 @@ def check_team(store: Store, statement: Statement, team: SigningTeam) -> None:
             raise UserError(_("{name} has not authenticated to sign.").format(name=officer.name))
         current = signing_keys.active_identity(store.conn, signing_keys.OFFICER, officer_id)
         if (signer.auth.officer_id != officer_id or current is None
-                or signer.identity.id != current.id):
+                or signer.identity.id != current.id or not _signs_as(signer, current)):
             raise UserError(_("The signature offered for {name} is not {name}'s own current "
                               "key.").format(name=officer.name))
     seal = signing_keys.active_identity(store.conn, signing_keys.SEAL)
-    if (seal is None or team.seal.identity.id != seal.id
+    if (seal is None or team.seal.identity.id != seal.id or not _signs_as(team.seal, seal)
             or team.seal.auth.officer_id not in signing_keys.holders(store.conn, seal.id)):
         raise UserError(_("The unit seal must be applied by one of its custodians."))
     _refuse_revoked(store, team)
@@ -203,6 +203,13 @@ def _refuse_revoked(store: Store, team: SigningTeam) -> None:
             raise UserError(_("The certificate of {name} is on HQ's list of revoked "
                               "certificates; it cannot sign. Ask the administrator for a new "
                               "one.").format(name=name))
+
+
+def _signs_as(signer: AuthenticatedSigner, identity: signing_keys.SigningIdentity) -> bool:
+    """Whether `signer` signs with `identity`'s certificate as the store keeps it. The device
+    key, which every login opens, must not pass for an officer's or the seal's by being
+    handed in beside their identity."""
+    return signer.signer.certificate == keys.load_certificate(identity.cert_pem)
 
 
 def _box(name: str, page: int, x: float, y: float, w: float, h: float,

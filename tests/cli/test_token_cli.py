@@ -12,16 +12,17 @@ from cryptography.hazmat.primitives import serialization
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, StatementKind, StatementState, TurnKind
 from desktop.services import interview, keys
-from desktop.store import audit, signing_keys
-from tests.cli.helpers import run_cli
+from desktop.store import audit, documents, signing_keys
+from tests.cli.helpers import last_json, run_cli
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
+from tests.poppler import all_trusted, pdfsig_trusting
 
 TOKEN_NUMBER = "11010120230001"  # interviewer 1 of the test PKI, whose key is on the token
 
 
 def test_a_token_key_is_registered_and_signs_with_its_pin(world: World, pki: Any,
-                                                          softhsm: Any) -> None:
-    provision_world_keys(world)
+                                                          softhsm: Any, tmp_path: Path) -> None:
+    unit_keys = provision_world_keys(world)
     officer = Officer(id=new_id(), name=pki.officers[0].name, certificate_no=TOKEN_NUMBER,
                       unit=world.admin.unit)
     world.store.add_officer(officer, "Token2026password")
@@ -71,3 +72,22 @@ def test_a_token_key_is_registered_and_signs_with_its_pin(world: World, pki: Any
                        "Recorder": "password", "Seal": "password"}
     assert not any(softhsm.user_pin.encode() in p.read_bytes()
                    for p in Path(workdir).rglob("*") if p.is_file())
+    # The signed PDF holds for `statement-room verify --trust` and for pdfsig, trusting the
+    # unit root and the root that issued the token's certificate.
+    pdf = tmp_path / "token-signed.pdf"
+    exported = run_cli("statement", "export-pdf", "--workdir", workdir, statement.id, "--out",
+                       str(pdf), env=admin)
+    assert exported.returncode == 0, exported.stderr
+    assert pdf.read_bytes() == documents.signed_document(world.store.conn, statement.id)
+    roots = (tmp_path / "unit-root.pem", tmp_path / "token-root.pem")
+    roots[0].write_bytes(unit_keys.root_pem)
+    roots[1].write_bytes(pki.root.certificate.public_bytes(serialization.Encoding.PEM))
+    verified = run_cli("verify", str(pdf), "--trust", str(roots[0]), "--trust", str(roots[1]),
+                       "--json")
+    assert verified.returncode == 0, verified.stderr
+    report = last_json(verified.stdout)
+    assert report["bottom_line"] is True
+    assert all_trusted(pdfsig_trusting(pdf, b"".join(r.read_bytes() for r in roots),
+                                       tmp_path / "nss"))
+    untrusted = run_cli("verify", str(pdf), "--trust", str(roots[0]), "--json")
+    assert untrusted.returncode != 0  # the token's root is needed for its signature

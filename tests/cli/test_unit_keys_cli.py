@@ -9,14 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Case, StatementKind, StatementState, TurnKind
-from desktop.services import interview, records
+from desktop.services import interview, keys, records
 from desktop.store import officers
 from desktop.store.store import StorePaths, unlock
 from tests.cli.helpers import last_json, run_cli
-from tests.conftest import make_party
+from tests.conftest import (
+    PASSWORD,
+    SECOND_PASSWORD,
+    World,
+    make_party,
+    sign_as_team,
+)
 from tests.poppler import all_trusted, pdfsig_trusting
+from tests.services.test_signing import all_pages_signed, ready_for_signing
 
 UNIT = "示例区综合行政执法局城南中队"
 ADMIN = ("管理员甲", "ADM-001", "Admin2026password")
@@ -138,3 +146,46 @@ def test_each_officer_signs_in_turn_and_the_custodian_seals(unit: Path, tmp_path
     assert all_trusted(pdfsig_trusting(pdf, root.read_bytes(), tmp_path / "nss"))
     untrusted = run_cli("verify", str(pdf), "--json")
     assert untrusted.returncode != 0
+
+
+def test_keys_retire_keeps_old_documents_verifying_and_ends_signing(
+    world: World, tmp_path: Path
+) -> None:
+    """`keys retire` from the command line: administrators only, once; the key is listed as
+    retired, the statement it signed still verifies against the unit root, and its officer
+    signs nothing more until a new key is imported."""
+    root = ready_for_signing(world, tmp_path)
+    signed = sign_as_team(world, all_pages_signed(world))
+    pdf = tmp_path / "signed-before-retirement.pdf"
+    pdf.write_bytes(signed.pdf)
+    workdir = ("--workdir", str(world.paths.workdir))
+    admin = {"STATEMENT_ROOM_OFFICER": world.admin.certificate_no,
+             "STATEMENT_ROOM_PASSWORD": PASSWORD}
+    plain = {"STATEMENT_ROOM_OFFICER": world.second.certificate_no,
+             "STATEMENT_ROOM_PASSWORD": SECOND_PASSWORD}
+    listed = run_cli("keys", "list", *workdir, "--json", env=admin)
+    ok(listed)
+    [key] = [k for k in last_json(listed.stdout)["keys"]
+             if k["role"] == "officer" and k["officer"] == world.second.name]
+
+    refused = run_cli("keys", "retire", *workdir, key["id"], env=plain)
+    assert refused.returncode == 1
+    assert "Only an administrator can manage signing keys." in refused.stderr
+    by_fingerprint = run_cli("keys", "retire", *workdir, key["fingerprint"][:16], env=admin)
+    ok(by_fingerprint)
+    assert "Retired; documents signed with it still verify (Officer," in by_fingerprint.stdout
+    again = run_cli("keys", "retire", *workdir, key["id"], env=admin)
+    assert again.returncode == 1 and "This key is already retired." in again.stderr
+
+    listed = run_cli("keys", "list", *workdir, "--json", env=admin)
+    ok(listed)
+    [after] = [k for k in last_json(listed.stdout)["keys"] if k["id"] == key["id"]]
+    assert after["status"] == "retired" and after["retired_at"]
+    assert after["fingerprint"] == key["fingerprint"]  # the certificate is kept
+    verified = run_cli("verify", str(pdf), "--trust", str(root), "--json",
+                       "--workdir", str(world.paths.workdir), env=plain)
+    ok(verified)
+    report = last_json(verified.stdout)
+    assert report["bottom_line"] is True and report["record"]["exact"] is True
+    with pytest.raises(UserError, match="has no signing key"):
+        keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD)

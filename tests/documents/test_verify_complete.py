@@ -8,12 +8,23 @@ import io
 import re
 from typing import Any
 
+import pytest
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from desktop.documents import package_verifier as verifier
 from desktop.documents.pki import TestPki
+from desktop.documents.signer import SoftwareSigner
+from desktop.documents.signing import (
+    INTERVIEWER1_FIELD,
+    INTERVIEWER2_FIELD,
+    RECORDER_FIELD,
+    SEAL_FIELD,
+    certify,
+    sign_field,
+)
 from desktop.documents.verify import verify_pdf
-from tests.documents.conftest import SignedStatement
+from tests.documents.conftest import PAGES, SignedStatement, field_specs, signer_from
 
 generic: Any = _generic
 
@@ -102,3 +113,56 @@ def test_hq_validation_data_and_document_timestamp_still_hold(
     # The same DSS revision with a replaced /Info on top is not HQ's doing.
     report = verify_pdf(replace_info(out.getvalue()), [pki.root.certificate], [pki.crl])
     assert not report.bottom_line
+
+
+def test_officer_fields_and_the_seal_signed_by_the_device_do_not_hold(
+    pki: TestPki, unsigned_pdf: bytes, party_png: bytes, signed_statement: SignedStatement,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every login opens the device key. A statement whose officers' fields and seal carry the
+    device's signatures (each valid, trusted and covering the document) is not what its boxes
+    claim: the verifier names each such field. (Issue 10 §2.)"""
+    device = signer_from(pki.device.p12_path, pki.p12_password)
+    officer1, officer2, recorder = (
+        SoftwareSigner.from_pem(o.key_path.read_bytes(), o.cert_path.read_bytes(),
+                                pki.root.cert_path.read_bytes()) for o in pki.officers)
+    certified = certify(unsigned_pdf, field_specs(), device, reason="笔录生成",
+                        location="询问室")
+    for page in range(PAGES):
+        certified = sign_field(certified, f"Party{page + 1}", device, image_png=party_png)
+    data = sign_field(certified, INTERVIEWER1_FIELD, officer1)  # that officer's own
+    for name in (INTERVIEWER2_FIELD, RECORDER_FIELD):
+        data = sign_field(data, name, device)
+    data = sign_field(data, SEAL_FIELD, officer1, lock=True)  # an officer is no seal either
+    report = verify_pdf(data, [pki.root.certificate])
+    assert not report.bottom_line
+    assert all(s.valid and s.trusted for s in report.signatures)  # each one on its own is
+    device_name = device.signing_name
+    assert report.reasons == (
+        f"Signature Interviewer 2 is made with the certificate of {device_name}, which is "
+        "not one for an officer.",
+        f"Signature Recorder is made with the certificate of {device_name}, which is not one "
+        "for an officer.",
+        f"Signature Unit seal is made with the certificate of {officer1.signing_name}, which is "
+        "not one for the unit seal.")
+    broken = {s.field_name for s in report.signatures if not s.bottom_line}
+    assert broken == {INTERVIEWER2_FIELD, RECORDER_FIELD, SEAL_FIELD}
+    # The court package's stand-alone verifier says the same of the first such field, in
+    # both of its languages; the genuine statement passes it.
+    for language, words in (("en", "not an officer's own certificate"),
+                            ("zh", "不是执法人员本人的证书")):
+        monkeypatch.setattr(verifier, "LANGUAGE", [language])
+        with pytest.raises(verifier.PackageError, match=f"Interviewer2.*{words}"):
+            verifier.check_pdf_signatures(data, pki.root.certificate)
+    with_device_seal = certified
+    for name, own in ((INTERVIEWER1_FIELD, officer1), (INTERVIEWER2_FIELD, officer2),
+                      (RECORDER_FIELD, recorder)):
+        with_device_seal = sign_field(with_device_seal, name, own)
+    with_device_seal = sign_field(with_device_seal, SEAL_FIELD, device, lock=True)
+    assert verify_pdf(with_device_seal, [pki.root.certificate]).reasons == (
+        f"Signature Unit seal is made with the certificate of {device_name}, which is not one "
+        "for the unit seal.",)
+    monkeypatch.setattr(verifier, "LANGUAGE", ["en"])
+    with pytest.raises(verifier.PackageError, match="not the unit seal's certificate"):
+        verifier.check_pdf_signatures(with_device_seal, pki.root.certificate)
+    assert verifier.check_pdf_signatures(signed_statement.data, pki.root.certificate)

@@ -3,12 +3,17 @@ under each officer's own password, and usable only by the officer who authentica
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import load_pem_x509_certificate
+from cryptography.x509.oid import NameOID
 
 from desktop.documents import unit_ca
 from desktop.documents.verify import verify_pdf
@@ -17,9 +22,16 @@ from desktop.domain.model import Action, StatementState
 from desktop.services import interview, keys, signing
 from desktop.services.demo_login import DEMO_MARKER
 from desktop.services.demo_pki import install_demo_keys
-from desktop.store import audit, signing_keys
+from desktop.store import audit, documents, signing_keys
 from desktop.store.store import WrongCredentials, unlock
-from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys, sign_as_team
+from tests.conftest import (
+    PASSWORD,
+    SECOND_PASSWORD,
+    World,
+    make_officer,
+    provision_world_keys,
+    sign_as_team,
+)
 from tests.poppler import all_trusted, certificate_verdicts, pdfsig_trusting
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
@@ -79,7 +91,7 @@ def test_an_officer_key_is_checked_and_wrapped_under_that_officer_s_password(
     listing = {k.identity.id: k for k in keys.list_keys(world.store)}[identity.id]
     assert listing.subject == world.second.name
     assert listing.chain[-1] == root.certificate.subject.get_attributes_for_oid(
-        unit_ca.NameOID.COMMON_NAME)[0].value
+        NameOID.COMMON_NAME)[0].value
 
 
 def test_an_import_needs_the_officer_s_own_password(world: World, root: unit_ca.CaIdentity
@@ -184,6 +196,50 @@ def test_a_logged_in_officer_cannot_sign_for_another_or_seal(world: World,
         session.close(sign=False)
 
 
+def test_a_plain_officer_cannot_dress_the_device_key_as_the_officers_and_the_seal(
+    world: World, tmp_path: Path
+) -> None:
+    """The device key opens with the data key, so any logged-in officer holds it. A plain
+    officer who is not on the statement offers it under each officer's and the seal's real
+    identity, claiming they authenticated: refused, nothing signed."""
+    ready_for_signing(world, tmp_path)
+    plain = make_officer("旁人", "TEST0003")
+    world.store.add_officer(plain, "Plain2026password")
+    session = unlock(world.paths, plain.certificate_no, "Plain2026password",
+                     clock=world.store.clock)
+    try:
+        device = keys.device_signer(session)
+
+        def dressed(role: str, officer_id: str | None) -> keys.AuthenticatedSigner:
+            identity = signing_keys.active_identity(session.conn, role, officer_id)
+            assert identity is not None
+            claimed = keys.SignerAuthentication(officer_id or world.admin.id, "password",
+                                                session.clock())
+            return keys.AuthenticatedSigner(device, identity, claimed)
+
+        team = signing.SigningTeam(
+            {world.admin.id: dressed(signing_keys.OFFICER, world.admin.id),
+             world.second.id: dressed(signing_keys.OFFICER, world.second.id)},
+            dressed(signing_keys.SEAL, None))
+        with pytest.raises(UserError, match=r"not .*'s own current key"):
+            signing.sign_statement(session, world.statement.id, all_pages_signed(world),
+                                   team=team)
+        # Even beside officers who did authenticate, the device key is no seal.
+        honest = signing.unlock_team(session, world.statement.id,
+                                     {world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD},
+                                     custodian_id=world.admin.id)
+        forged_seal = signing.SigningTeam(honest.officers, dressed(signing_keys.SEAL, None))
+        with pytest.raises(UserError, match="applied by one of its custodians"):
+            signing.sign_statement(session, world.statement.id, all_pages_signed(world),
+                                   team=forged_seal)
+        honest.close()
+        assert interview.get(session, world.statement.id).state is StatementState.READ_BACK
+        with pytest.raises(UserError, match="no signed document"):
+            documents.signed_document(session.conn, world.statement.id)
+    finally:
+        session.close(sign=False)
+
+
 def test_every_signature_says_who_authenticated_how_and_when(world: World,
                                                              tmp_path: Path) -> None:
     root_path = ready_for_signing(world, tmp_path)
@@ -228,7 +284,7 @@ def test_certificates_name_the_unit_configured(world: World) -> None:
     assert unit_keys.root_pem
     for listing in keys.list_keys(world.store):
         cert = load_pem_x509_certificate(listing.identity.cert_pem)
-        org = cert.subject.get_attributes_for_oid(unit_ca.NameOID.ORGANIZATION_NAME)
+        org = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
         assert org[0].value == world.admin.unit
 
 
@@ -284,3 +340,55 @@ def test_a_certificate_that_expired_since_its_import_signs_nothing(
     monkeypatch.setattr(keys, "_now", lambda: later)
     with pytest.raises(UserError, match="not now; an administrator imports a current one"):
         keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD)
+
+
+def _bureau_certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name | None,
+                        issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool,
+                        number: str | None = None) -> x509.Certificate:
+    """A certificate as a bureau's CA makes it (no role extension of ours); self-signed
+    without an issuer."""
+    now = dt.datetime.now(dt.UTC)
+    names = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "示例市公安局"),
+             x509.NameAttribute(NameOID.COMMON_NAME, subject)]
+    if number:
+        names.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, number))
+    usage = (x509.KeyUsage(False, False, False, False, False, True, True, False, False) if ca
+             else x509.KeyUsage(True, True, False, False, False, False, False, False, False))
+    return (x509.CertificateBuilder().subject_name(x509.Name(names))
+            .issuer_name(issuer or x509.Name(names))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=300))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None),
+                           critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer_key.public_key()), critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def test_a_bureau_chain_through_an_intermediate_ca_is_kept_and_shown(world: World) -> None:
+    """The bureau's root issues a sub-CA that issues the officer's certificate; the PKCS#12
+    file carries the sub-CA. The import checks the path up to the trusted root and the key
+    listing shows it whole."""
+    root_key, sub_key, own_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root = _bureau_certificate("示例市公安局根CA", root_key, None, root_key, ca=True)
+    sub = _bureau_certificate("示例市公安局二级CA", sub_key, root.subject, root_key, ca=True)
+    own = _bureau_certificate(world.second.name, own_key, sub.subject, sub_key, ca=False,
+                              number=world.second.certificate_no)
+    keys.add_trust_root(world.store, root.public_bytes(serialization.Encoding.PEM))
+    without_sub = pkcs12.serialize_key_and_certificates(
+        None, own_key, own, None, serialization.BestAvailableEncryption(P12_PASS))
+    with pytest.raises(UserError, match="not issued by a trusted root"):
+        keys.import_pkcs12(world.store, without_sub, P12_PASS, role="officer",
+                           officer_id=world.second.id,
+                           holder_passwords={world.second.id: SECOND_PASSWORD})
+    data = pkcs12.serialize_key_and_certificates(
+        None, own_key, own, [sub], serialization.BestAvailableEncryption(P12_PASS))
+    keys.import_pkcs12(world.store, data, P12_PASS, role="officer", officer_id=world.second.id,
+                       holder_passwords={world.second.id: SECOND_PASSWORD})
+    [listing] = keys.list_keys(world.store)
+    assert listing.chain == (world.second.name, "示例市公安局二级CA", "示例市公安局根CA")
+    keys.unlock_signer(world.store, world.second.id, SECOND_PASSWORD).close()

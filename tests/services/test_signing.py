@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
-from PIL import Image
+from PIL import Image, ImageChops
 
 from desktop.documents.capture import DECLARATION, SignatureCapture, capture_digest, render_png
 from desktop.documents.page_signatures import FingerprintImage, PageSignature, ReadBackSignatures
 from desktop.documents.render import render_statement
-from desktop.documents.stamps import with_fingerprint
+from desktop.documents.stamps import officer_stamp, with_fingerprint
 from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
-from desktop.domain.model import SignatureRefusal, StatementState, TurnKind
+from desktop.domain.model import Officer, SignatureRefusal, StatementState, TurnKind
 from desktop.services import interview, readback, signing
 from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root
-from desktop.store import audit, documents
+from desktop.store import audit, documents, signing_keys
 from tests.conftest import World, provision_world_keys, sign_as_team
 from tests.poppler import poppler_tool
 
@@ -214,6 +214,46 @@ def test_a_fingerprint_is_printed_beside_the_signature(world: World, tmp_path: P
     sizes = {(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])}
     assert expected in sizes  # page 1's box holds signature and fingerprint
     assert expected[0] > without[0] and expected[1] == without[1]
+
+
+def test_each_officer_box_shows_the_signer_the_certificate_and_the_time(
+    world: World, tmp_path: Path
+) -> None:
+    """The box printed for an interviewer or the recorder names the officer who signed, the
+    serial of their own certificate and the minute of signing (issue 10 §2): the picture in
+    each box is exactly the one those three lines make, and no other officer's."""
+    ready_for_signing(world, tmp_path)
+    rendered = signing.prepare(world.store, world.statement.id)
+    sign_as_team(world, all_pages_signed(world))
+    pdf = documents.signed_document(world.store.conn, world.statement.id)
+    last = rendered.page_count
+    subprocess.run([poppler_tool("pdfimages"), "-png", "-f", str(last), "-l", str(last), "-",
+                    str(tmp_path / "box")], input=pdf, check=True)
+    pictures = []
+    for path in sorted(tmp_path.glob("box-*.png")):
+        with Image.open(path) as image:
+            if image.mode == "RGB":  # (the boxes' transparency comes as separate masks)
+                pictures.append(image.convert("RGB"))
+    when = world.store.clock().strftime("%Y-%m-%d %H:%M")
+
+    def box(officer: Officer, box_name: str, minute: str = when) -> Image.Image:
+        identity = signing_keys.active_identity(world.store.conn, signing_keys.OFFICER,
+                                                officer.id)
+        assert identity is not None
+        serial = format(load_pem_x509_certificate(identity.cert_pem).serial_number, "X")
+        _page, _x, _y, w, h = rendered.signature_boxes[box_name][0]
+        return officer_stamp([officer.name, "证书 " + serial[:16], minute], w, h).convert("RGB")
+
+    def printed(expected: Image.Image) -> int:
+        return sum(p.size == expected.size and ImageChops.difference(p, expected).getbbox()
+                   is None for p in pictures)
+
+    assert printed(box(world.admin, "interviewer1")) == 1
+    # The second officer is the second interviewer and the recorder: two boxes, alike.
+    assert box(world.second, "interviewer2") == box(world.second, "recorder")
+    assert printed(box(world.second, "recorder")) == 2
+    # The comparison sees the details: another minute is another picture.
+    assert printed(box(world.admin, "interviewer1", "2000-01-01 00:00")) == 0
 
 
 def test_the_handwritten_declaration_is_signed_into_its_space(

@@ -90,7 +90,8 @@ def test_idle_lock_hides_the_work_and_wants_the_password(ui_ctx: AppContext, wor
     assert world.store.officer.name in lock.message.text()
     qtbot.keyClicks(lock.password, "not my password")
     qtbot.keyClick(lock.password, Qt.Key.Key_Return)
-    assert lock.error.text().startswith("Wrong password.")  # (then how many tries remain)
+    assert lock.error.text() == ("Wrong password. 4 more failed attempts lock this officer "
+                                 "for 10 minutes.")  # how many tries remain
     assert not window.centralWidget().isVisible()
     qtbot.keyClicks(lock.password, PASSWORD)
     qtbot.keyClick(lock.password, Qt.Key.Key_Return)

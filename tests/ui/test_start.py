@@ -72,7 +72,8 @@ def test_login_shows_wrong_password_then_lockout_then_succeeds(world: World,
     dialog.certificate.setText(world.admin.certificate_no)
     qtbot.keyClicks(dialog.password, "wrong password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-    assert "Wrong certificate number or password" in dialog.error.text()
+    assert dialog.error.text() == ("Wrong certificate number or password. 4 more failed "
+                                   "attempts lock the account for 10 minutes.")
     assert dialog.password.text() == ""
 
     with qtbot.waitSignal(dialog.logged_in) as done:
