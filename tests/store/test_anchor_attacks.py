@@ -178,3 +178,25 @@ def test_recreate_refuses_a_rolled_back_store(older: tuple[World, Path]) -> None
                   env=ADMIN)
     assert run.returncode == EXIT_TAMPERED and "older copy" in run.stderr
     assert world.paths.anchor.read_bytes() == anchored
+
+
+def test_an_older_store_is_named_first_and_once(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older store.db behind a newer anchor.json and mirror: the headline says "older
+    copy" (what the exit status says), not the lost saves that follow from it, and the two
+    anchor copies' identical finding is printed once."""
+    mirror = tmp_path / "usb" / "anchor.json"
+    mirror.parent.mkdir()
+    monkeypatch.setenv(ANCHOR_ENV, str(mirror))
+    world.store.close()
+    session(world.paths)
+    snapshot(world.paths.workdir, tmp_path / "old")
+    session(world.paths)
+    restore(tmp_path / "old", world.paths.workdir)
+    run = run_cli("audit", "verify", "--workdir", str(world.paths.workdir),
+                  env={**ADMIN, ANCHOR_ENV: str(mirror)})
+    assert run.returncode == EXIT_TAMPERED, run.stderr
+    headline, *rest = run.stderr.splitlines()
+    assert "older copy" in headline, run.stderr
+    assert "acknowledged saves" in run.stderr  # the high-water mark's finding is still there
+    assert len(set(rest)) == len(rest), run.stderr
