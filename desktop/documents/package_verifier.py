@@ -22,10 +22,14 @@ of the payload manifests (SHA-256 and SM3) and tag manifests, that no file is un
 missing, that the manifests are in their one canonical form, the Ed25519 signature of the
 audit tree head and its key id, every audit event's leaf hash and its RFC 9162 inclusion
 proof against that head, and that the `document.signed` event names the SHA-256 of
-`data/statement.pdf`. The case's evidence manifest (`evidence/manifest.json`, a tag file)
-names the ingest certificates under `evidence/ingest/` (tag files) and, when the package was
-exported with `--with-media`, the media under `data/evidence/` (payload): each medium's
-size, SHA-256 and SM3 must match its item, each recorder item must be listed by its
+`data/statement.pdf`; in that PDF, with the standard library alone, the expected signature
+set (every field but the witness's signed, a refusal leaving all the party's fields empty),
+the certification first and the seal last over the whole file, and that each signature's
+message digest is that of the bytes its range covers (with the root and `cryptography` also
+each signer's signature and chain). The case's evidence manifest (`evidence/manifest.json`,
+a tag file) names the ingest certificates under `evidence/ingest/` (tag files) and, when the
+package was exported with `--with-media`, the media under `data/evidence/` (payload): each
+medium's size, SHA-256 and SM3 must match its item, each recorder item must be listed by its
 docking's certificate, and with `cryptography` each certificate's Ed25519 signature is
 checked with the tree-head key the binding ties to the device certificate. Given a zip, it
 refuses anything that could be a zip bomb (compressed members, too many or too large
@@ -145,15 +149,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "RESULT: every check that could run holds, but trust was NOT "
                          "established: this does not show the package is authentic."),
     "not_run": ("未运行  {check}", "NOT RUN  {check}"),
-    "no_root": ("未提供单位根证书（--root ROOT.pem 或 --root-fingerprint HEX）：设备证书链和绑定"
-                "记录的信任无法确立",
+    "no_root": ("未提供单位根证书（--root ROOT.pem 或 --root-fingerprint HEX）：设备证书链、绑定"
+                "记录和 PDF 签名者的信任无法确立",
                 "no unit root given (--root ROOT.pem or --root-fingerprint HEX): the device "
-                "certificate chain and the binding record cannot be trusted"),
+                "certificate chain, the binding record and the PDF's signers cannot be "
+                "trusted"),
     "no_crypto": ("本机 Python 没有 cryptography 库：{checks} 未检查",
                   "this Python has no `cryptography` package: {checks} not checked"),
-    "crypto_checks": ("审计树头的 Ed25519 签名、设备证书链、绑定记录签名、PDF 签名",
+    "crypto_checks": ("审计树头的 Ed25519 签名、设备证书链、绑定记录签名、PDF 签名者的签名及证书链",
                       "the audit tree head's Ed25519 signature, the device certificate chain, "
-                      "the binding record's signature, the PDF's signatures"),
+                      "the binding record's signature, the PDF signers' signatures and "
+                      "chains"),
     "no_sm3": ("本机没有 SM3 算法：SM3 清单未检查",
                "no SM3 implementation here: the SM3 manifests were not checked"),
     "usage": ("用法：python3 {name} [--root ROOT.pem | --root-fingerprint HEX] [--en] "
@@ -360,6 +366,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "最后一个覆盖整个文件",
                           "{name}: {count} signatures ({order}) verify, each chains to the unit "
                           "root, the last covers the whole file"),
+    "ok_pdf_structure": ("{name}：{count} 个签名（{order}）齐全且顺序正确，每个签名所覆盖字节的摘要"
+                         "均一致，最后一个覆盖整个文件；签名者本身未核验",
+                         "{name}: {count} signatures ({order}) are all there in order, the bytes "
+                         "each covers match its message digest, the last covers the whole file; "
+                         "who signed was not checked"),
     "not_pem": ("{name}：不是 PEM 格式的证书", "{name}: not PEM certificates"),
     "no_certificate": ("{name}：没有证书", "{name}: no certificate"),
     "no_device_certificate": ("{path}：没有设备证书", "{path}: no device certificate"),
@@ -975,20 +986,31 @@ def _hash(name: str, data: bytes) -> bytes:
     return hashlib.new(name, data).digest()
 
 
-def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certificate:
-    """Verify one CMS SignedData over `signed`; its signer certificate, chained to `root`."""
+@dataclass(frozen=True)
+class CmsSignature:
+    """One CMS SignedData, parsed with the standard library alone."""
+
+    certificates: list[bytes]  # DER, as carried
+    digest_name: str
+    signed_attributes: bytes  # the DER SET the signature is over
+    signature: bytes
+
+
+def read_cms(cms: bytes, signed: bytes) -> CmsSignature:
+    """Parse one CMS SignedData and check that its message digest is that of `signed` (the
+    bytes its byte range covers): the standard library suffices, so an altered PDF fails
+    even without `cryptography`."""
     _tag, start, end = der(cms)
-    content_type, explicit = der_children(cms, start, end)[:2]
+    explicit = der_children(cms, start, end)[1]
     _t, sd_start, sd_end = der(cms, explicit[2])
     parts = der_children(cms, sd_start, sd_end)
-    digest_name = None
-    certs: list[x509.Certificate] = []
+    certs: list[bytes] = []
     signer_infos = None
-    for tag, first, content, stop in parts:
+    for index, (tag, _first, content, stop) in enumerate(parts):
         if tag == 0xA0:
-            certs = [x509.load_der_x509_certificate(cms[a:b]) for _t2, a, _c, b in
-                     der_children(cms, content, stop) if _t2 == 0x30]
-        elif tag == 0x31 and signer_infos is None and parts.index((tag, first, content, stop)) > 1:
+            certs = [cms[a:b] for _t2, a, _c, b in der_children(cms, content, stop)
+                     if _t2 == 0x30]
+        elif tag == 0x31 and signer_infos is None and index > 1:
             signer_infos = (content, stop)
     if signer_infos is None:
         raise fail("cms_no_signer")
@@ -1010,11 +1032,18 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
             message_digest = cms[value[2]:value[3]]
     if message_digest != _hash(digest_name, signed):
         raise fail("cms_digest")
-    to_verify = b"\x31" + cms[attrs[1] + 1:attrs[3]]
     signature_el = fields[5]
-    signature = cms[signature_el[2]:signature_el[3]]
+    return CmsSignature(certs, digest_name, b"\x31" + cms[attrs[1] + 1:attrs[3]],
+                        cms[signature_el[2]:signature_el[3]])
+
+
+def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certificate:
+    """Verify one CMS SignedData over `signed`; its signer certificate, chained to `root`."""
+    parsed = read_cms(cms, signed)
+    certs = [x509.load_der_x509_certificate(der_cert) for der_cert in parsed.certificates]
+    to_verify, signature = parsed.signed_attributes, parsed.signature
     algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(),
-                 "sha512": hashes.SHA512()}[digest_name]
+                 "sha512": hashes.SHA512()}[parsed.digest_name]
     signer = None
     for cert in certs:
         public = cert.public_key()
@@ -1031,7 +1060,6 @@ def check_cms(cms: bytes, signed: bytes, root: x509.Certificate) -> x509.Certifi
         break
     if signer is None:
         raise fail("cms_signature")
-    del content_type
     path = [signer]
     while True:
         current = path[-1]
@@ -1081,9 +1109,12 @@ def fits_role(certificate: x509.Certificate, role: str) -> bool:
         certificate.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER))
 
 
-def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
+def check_pdf_signatures(pdf: bytes, root: x509.Certificate | None) -> list[str]:
     """Every signature of the statement PDF, checked as far as the standard library and
-    `cryptography` allow (no PDF parser: pyHanko is not at hand)."""
+    `cryptography` allow (no PDF parser: pyHanko is not at hand). The layout, the expected
+    signature set and order, and each signature's message digest against the bytes it
+    covers need only the standard library and are always checked; each signer's signature
+    and chain only with `root` (which needs `cryptography`)."""
     name = PDF_PATH
     if not pdf.startswith(b"%PDF-"):
         raise fail("not_pdf", name=name)
@@ -1104,7 +1135,8 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
                 fields[named.group(1).decode()] = int(value.group(1)) if value else None
     by_object = {v: k for k, v in fields.items() if v is not None}
     ordered = sorted(signatures.items(), key=lambda item: item[1][2] + item[1][3])
-    names: list[tuple[str, x509.Certificate]] = []
+    names: list[str] = []
+    signers: list[tuple[str, x509.Certificate]] = []  # checked ones (with a root)
     end_of_file = len(pdf.rstrip(b"\r\n"))
     for number, (a, b, c, d) in ordered:
         field_name = by_object.get(number, message("pdf_object", number=number))
@@ -1112,13 +1144,16 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
             raise fail("byte_range", name=name, field=field_name)
         cms = bytes.fromhex(pdf[b + 1:c - 1].decode("ascii"))
         try:
-            signer = check_cms(cms, pdf[a:b] + pdf[c:c + d], root)
+            if root is None:
+                read_cms(cms, pdf[a:b] + pdf[c:c + d])
+            else:
+                signers.append((field_name, check_cms(cms, pdf[a:b] + pdf[c:c + d], root)))
         except PackageError as exc:
             raise fail("signature_detail", name=name, field=field_name, detail=exc) from exc
         except Exception as exc:  # a malformed CMS blob
             raise fail("signature_unreadable", name=name, field=field_name,
                        error=repr(exc)) from exc
-        names.append((field_name, signer))
+        names.append(field_name)
     last_end = ordered[-1][1][2] + ordered[-1][1][3]
     if len(pdf[:last_end].rstrip(b"\r\n")) != end_of_file:
         raise fail("not_whole_file", name=name, count=len(pdf) - last_end)
@@ -1128,18 +1163,19 @@ def check_pdf_signatures(pdf: bytes, root: x509.Certificate) -> list[str]:
         empty = [f for f in empty if f not in party]  # a refusal: no party signs
     if empty:
         raise fail("fields_not_signed", name=name, fields=join(empty))
-    order = [n for n, _s in names]
+    order = names
     if order[0] != "Certification" or order[-1] != "Seal":
         raise fail("signature_order", name=name, order=join(order))
     for required in ("Interviewer1", "Interviewer2", "Recorder"):
         if required not in order:
             raise fail("no_signature", name=name, required=required)
-    for field_name, signer in names:
+    for field_name, signer in signers:
         role = FIELD_ROLES.get(field_name)
         if role is not None and not fits_role(signer, role):
             raise fail("wrong_role_" + role, name=name, field=field_name,
                        subject=signer.subject.rfc4514_string())
-    return [ok("ok_pdf_signatures", name=name, count=len(names), order=join(order))]
+    return [ok("ok_pdf_signatures" if root is not None else "ok_pdf_structure", name=name,
+               count=len(names), order=join(order))]
 
 
 @dataclass
@@ -1298,9 +1334,7 @@ def verify_members(members: dict[str, bytes], root: bytes | None = None,
         verdict.root_fingerprint = hashlib.sha256(
             trusted_root.public_bytes(Encoding.DER)).hexdigest()
     check_binding(members, info, trusted_root, verdict)
-    if HAVE_CRYPTOGRAPHY and trusted_root is not None:
-        from_pdf = check_pdf_signatures(members[PDF_PATH], trusted_root)
-        report.extend(from_pdf)
+    report.extend(check_pdf_signatures(members[PDF_PATH], trusted_root))
     if not HAVE_CRYPTOGRAPHY:
         verdict.not_run.append(message("no_crypto", checks=message("crypto_checks")))
         verdict.trusted = False

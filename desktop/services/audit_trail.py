@@ -33,7 +33,11 @@ def check(store: Store) -> tuple[TrailReport, Status]:
     """
     continuity = store.check_continuity()
     page_problems = [Problem(-1, text) for text in integrity_problems(store.conn)]
-    outside = [Problem(-1, finding.message) for finding in continuity.findings]
+    # The finding that decides the exit status comes first (an older copy also falls behind
+    # the high-water mark); anchor copies that say the same thing are named once.
+    order = list(Kind)
+    ranked = sorted(continuity.findings, key=lambda finding: order.index(finding.kind))
+    outside = [Problem(-1, text) for text in dict.fromkeys(f.message for f in ranked)]
     report = verify_trail(store.conn, store.store_id, continuity.newest)
     trail_failed = not report.ok or bool(page_problems)
     report.problems[:0] = page_problems + outside

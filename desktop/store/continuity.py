@@ -126,7 +126,19 @@ def anchor_problem(conn: Connection, store_id: str, path: Path, anchor: Anchor) 
         return _("The store has been replaced by an older copy or a different one: its "
                  "audit log does not extend the tree head signed at {time} and kept outside "
                  "the store ({path}).").format(time=_when(anchor), path=path)
+    if not holds_head(conn, anchor):  # heads are never deleted (trigger): someone did
+        return _("The tree head signed at {time} for {size} audit events, kept outside the "
+                 "store ({path}), is no longer in the store: signed tree heads were deleted "
+                 "behind the program.").format(time=_when(anchor), path=path,
+                                               size=anchor.head.head.tree_size)
     return None
+
+
+def holds_head(conn: Connection, anchor: Anchor) -> bool:
+    """Does the store still hold the signed head an anchor copy was made from?"""
+    row = conn.execute("SELECT root_hash FROM tree_heads WHERE tree_size = ?",
+                       (anchor.head.head.tree_size,)).fetchone()
+    return row is not None and bytes(row[0]) == anchor.head.head.root_hash
 
 
 def _root_at(conn: Connection, size: int) -> bytes | None:

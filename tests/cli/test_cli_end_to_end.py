@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 from tests.cli.helpers import last_json, run_cli
@@ -153,6 +156,22 @@ def test_a_statement_from_init_to_verified_export_on_the_command_line(tmp_path: 
                                    str(tmp_path / "out" / "court.zip"), "--json",
                                    env=me)).stdout)
     assert package["events"] > 0
+    # The court package of this store holds against the unit root with the verifier it
+    # carries, alone in a bare Python; without `cryptography` it says what it could not check.
+    bag = tmp_path / "court"
+    with zipfile.ZipFile(tmp_path / "out" / "court.zip") as archive:
+        archive.extractall(bag)
+    for flags, code, verdict in ((["-I"], 0, "证据包通过校验"),
+                                 (["-I", "-S"], 3, "未能确立信任")):
+        bag_check = subprocess.run(
+            [sys.executable, *flags, "verify_package.py", "--root", str(ca / "root.cert.pem")],
+            cwd=bag, capture_output=True, text=True, timeout=120, check=False,
+            env={"PATH": os.environ.get("PATH", "")})
+        assert bag_check.returncode == code, bag_check.stdout + bag_check.stderr
+        assert verdict in bag_check.stdout and bag_check.stderr == ""
+        five_signatures = "5 个签名（Certification、Interviewer1、Interviewer2、Recorder、Seal）"
+        assert f"data/statement.pdf：{five_signatures}" in bag_check.stdout, bag_check.stdout
+    assert "没有 cryptography 库" in bag_check.stdout
 
     # Verified offline against the unit root; without it nothing is trusted.
     root = ca / "root.cert.pem"

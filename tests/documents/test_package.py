@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509 import load_pem_x509_certificate
 
 from desktop.documents import package_verifier as verifier
@@ -122,6 +123,42 @@ def synthetic_root_pem() -> bytes:
     return synthetic_unit()[0].certificate.public_bytes(serialization.Encoding.PEM)
 
 
+SYNTHETIC_FIELDS = ("Certification", "Interviewer1", "Interviewer2", "Recorder", "Seal")
+_HEX_SPACE = 2112  # a CMS of about 1,032 bytes, hex
+
+
+@functools.cache
+def synthetic_pdf() -> bytes:
+    """A small PDF laid out as a signed statement (one incremental revision per signature
+    field, certification first, seal last over the whole file), each a detached CMS by the
+    synthetic device certificate: what the verifier's standard-library PDF checks need."""
+    _root, device = synthetic_unit()
+    pdf = b"%PDF-1.7 synthetic\n"
+    for number, name in enumerate(SYNTHETIC_FIELDS, start=1):
+        field_obj, sig_obj = 2 * number, 2 * number + 1
+        head = (f"{field_obj} 0 obj <</FT /Sig /T ({name}) /V {sig_obj} 0 R>> endobj\n"
+                f"{sig_obj} 0 obj <</Type /Sig /ByteRange [0 {{b:010d}} {{c:010d}} {{d:010d}}]"
+                f" /Contents ").encode()
+        tail = b">> endobj\n%%EOF\n"
+        b_at = len(pdf) + len(head.replace(b"{b:010d}", b"0" * 10).replace(
+            b"{c:010d}", b"0" * 10).replace(b"{d:010d}", b"0" * 10))
+        c_at = b_at + 2 + _HEX_SPACE
+        d_len = len(tail)
+        head = head.replace(b"{b:010d}", b"%010d" % b_at).replace(
+            b"{c:010d}", b"%010d" % c_at).replace(b"{d:010d}", b"%010d" % d_len)
+        signed = pdf + head + tail
+        cms = (pkcs7.PKCS7SignatureBuilder().set_data(signed)
+               .add_signer(device.certificate, device.key, hashes.SHA256())
+               .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature,
+                                                        pkcs7.PKCS7Options.Binary,
+                                                        pkcs7.PKCS7Options.NoCapabilities]))
+        assert 2 * len(cms) <= _HEX_SPACE
+        contents = cms.hex().encode().ljust(_HEX_SPACE, b"0")
+        pdf = pdf + head + b"<" + contents + b">" + tail
+        assert pdf[:b_at] + pdf[c_at:] == signed
+    return pdf
+
+
 def synthetic_members(at: datetime | None = None) -> dict[str, bytes]:
     statement = "statement-1"
     leaves = []
@@ -131,7 +168,7 @@ def synthetic_members(at: datetime | None = None) -> dict[str, bytes]:
                                     "subject": statement, "outcome": "ok", "details": {}}
         if idx == 9:
             event["action"] = "document.signed"
-            event["details"] = {"sha256": hashlib.sha256(b"%PDF-1.7 synthetic").hexdigest()}
+            event["details"] = {"sha256": hashlib.sha256(synthetic_pdf()).hexdigest()}
         leaves.append(canonical_json(event))
     hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
     key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -141,7 +178,7 @@ def synthetic_members(at: datetime | None = None) -> dict[str, bytes]:
               for i in (0, 3, 9, 12)]
     info = PackageInfo(statement, "测试〔2026〕1号", "测试员 (TEST0001)",
                        at or datetime(2026, 11, 27, 9, tzinfo=UTC), "0.1.0")
-    return package_members(b"%PDF-1.7 synthetic", events, head,
+    return package_members(synthetic_pdf(), events, head,
                            key.public_key().public_bytes_raw(), info, synthetic_trust())
 
 
@@ -497,9 +534,11 @@ def first_revision(pdf: bytes) -> bytes:
 
 
 def check_all_ways(members: dict[str, bytes], root: Path, tmp_path: Path, label: str,
-                   reason: str) -> None:
-    """The forgery fails with the root and `cryptography`; without the root, or without
-    `cryptography`, it never "verifies": trust is not established (exit 3) or it fails."""
+                   reason: str, pdf_reason: tuple[str, str]) -> None:
+    """The forgery fails with the root and `cryptography` (the binding does not chain to
+    the root); without the root, and under a bare `python3 -I -S` with or without it, the
+    PDF's own checks (standard library only) fail it too, naming why in English and in
+    Chinese: it never "verifies" and never ends in a mere "trust not established"."""
     package = tmp_path / f"{label}.zip"
     package.write_bytes(verifier.write_zip(members))
     folder = extract(package.read_bytes(), tmp_path / label)
@@ -507,14 +546,13 @@ def check_all_ways(members: dict[str, bytes], root: Path, tmp_path: Path, label:
     assert run.returncode == verifier.EXIT_FAILED, (label, run.stdout)
     assert reason in run.stdout, (label, run.stdout)
     assert "does NOT verify" in run.stdout
-    for bare in (False, True):
-        run = run_verifier(folder, bare=bare, en=False)
-        assert run.returncode in (verifier.EXIT_FAILED, verifier.EXIT_UNTRUSTED), run.stdout
-        assert "证据包通过校验" not in run.stdout and "Traceback" not in run.stderr
-        if run.returncode == verifier.EXIT_UNTRUSTED:
-            assert "未能确立信任" in run.stdout
-            if bare:
-                assert "没有 cryptography 库" in run.stdout and "未运行" in run.stdout
+    english, chinese = pdf_reason
+    for bare, root_args in ((False, ()), (True, ()), (True, ("--root", str(root)))):
+        for en, expected in ((True, english), (False, chinese)):
+            run = run_verifier(folder, *root_args, bare=bare, en=en)
+            assert run.returncode == verifier.EXIT_FAILED, (label, bare, run.stdout)
+            assert expected in run.stdout and verifier.PDF_PATH in run.stdout, (label, run.stdout)
+            assert "Traceback" not in run.stderr and run.stderr == "", run.stderr
 
 
 def test_forgeries_with_a_fresh_key_fail_against_the_unit_root(
@@ -527,10 +565,13 @@ def test_forgeries_with_a_fresh_key_fail_against_the_unit_root(
     pdf = members[verifier.PDF_PATH]
     altered = pdf.replace(b"ReportLab Generated", b"ReportLab GeneratXd", 1)
     assert altered != pdf
-    for label, forged_pdf in (("not-the-statement", b"this is not the statement"),
-                              ("altered", altered), ("stripped", first_revision(pdf))):
+    for label, forged_pdf, pdf_reason in (
+            ("not-the-statement", b"this is not the statement", ("not a PDF", "不是 PDF 文件")),
+            ("altered", altered, ("the PDF was altered", "PDF 被篡改")),
+            ("stripped", first_revision(pdf),
+             ("signature fields not signed: ", "以下签名域未签署："))):
         check_all_ways(forged_package(members, forged_pdf), root, tmp_path, label,
-                       "does not chain to the given unit root")
+                       "does not chain to the given unit root", pdf_reason)
     # Even with the genuine device chain copied in, the binding signature cannot be made.
     genuine_chain = {**forged_package(members, b"this is not the statement"),
                      verifier.CHAIN_PATH: members[verifier.CHAIN_PATH]}

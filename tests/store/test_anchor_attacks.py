@@ -16,10 +16,12 @@ import pytest
 from desktop.domain.errors import UserError
 from desktop.domain.model import TurnKind
 from desktop.services import interview
+from desktop.store.highwater import META_FLAG
 from desktop.store.paths import ANCHOR_ENV
 from desktop.store.store import StorePaths, StoreRolledBack, unlock
 from tests.cli.helpers import run_cli
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World
+from tests.store.test_record_coverage_init import officer_key_connection
 
 ADMIN = {"STATEMENT_ROOM_OFFICER": "TEST0001", "STATEMENT_ROOM_PASSWORD": PASSWORD}
 OFFICER = {"STATEMENT_ROOM_OFFICER": "TEST0002", "STATEMENT_ROOM_PASSWORD": SECOND_PASSWORD}
@@ -178,3 +180,54 @@ def test_recreate_refuses_a_rolled_back_store(older: tuple[World, Path]) -> None
                   env=ADMIN)
     assert run.returncode == EXIT_TAMPERED and "older copy" in run.stderr
     assert world.paths.anchor.read_bytes() == anchored
+
+
+def test_an_older_store_is_named_first_and_once(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older store.db behind a newer anchor.json and mirror: the headline says "older
+    copy" (what the exit status says), not the lost saves that follow from it, and the two
+    anchor copies' identical finding is printed once."""
+    mirror = tmp_path / "usb" / "anchor.json"
+    mirror.parent.mkdir()
+    monkeypatch.setenv(ANCHOR_ENV, str(mirror))
+    world.store.close()
+    session(world.paths)
+    snapshot(world.paths.workdir, tmp_path / "old")
+    session(world.paths)
+    restore(tmp_path / "old", world.paths.workdir)
+    run = run_cli("audit", "verify", "--workdir", str(world.paths.workdir),
+                  env={**ADMIN, ANCHOR_ENV: str(mirror)})
+    assert run.returncode == EXIT_TAMPERED, run.stderr
+    headline, *rest = run.stderr.splitlines()
+    assert "older copy" in headline, run.stderr
+    assert "acknowledged saves" in run.stderr  # the high-water mark's finding is still there
+    assert len(set(rest)) == len(rest), run.stderr
+
+
+@pytest.mark.parametrize("also", ["nothing else", "the anchor, the mark and its flag"])
+def test_signed_heads_deleted_behind_the_program_are_named(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, also: str) -> None:
+    """An insider with the data key (an ordinary officer's password) drops the trigger and
+    deletes every signed tree head, so the store looks as if it never signed one. The head
+    an anchor copy holds was signed by this store and must still be in it: login refuses,
+    `audit verify` names it (exit 1), and neither writes a new anchor over the evidence."""
+    mirror = tmp_path / "usb" / "anchor.json"
+    mirror.parent.mkdir()
+    monkeypatch.setenv(ANCHOR_ENV, str(mirror))
+    world.store.close()
+    session(world.paths)
+    with officer_key_connection(world.paths.workdir) as conn:
+        conn.execute("DROP TRIGGER tree_heads_no_delete")
+        conn.execute("DELETE FROM tree_heads")
+        if also != "nothing else":
+            conn.execute("DELETE FROM meta WHERE key = ?", (META_FLAG,))
+    if also != "nothing else":  # the mirror on the USB stick is out of the insider's reach
+        world.paths.anchor.unlink()
+        world.paths.highwater.unlink()
+    mirrored = mirror.read_bytes()
+    with pytest.raises(StoreRolledBack, match="deleted"):
+        unlock(world.paths, "TEST0001", PASSWORD)
+    for _twice in range(2):
+        code, message = verify(world.paths.workdir, {ANCHOR_ENV: str(mirror)})
+        assert code == EXIT_TAMPERED and "signed tree heads were deleted" in message, message
+    assert mirror.read_bytes() == mirrored

@@ -20,6 +20,7 @@ from desktop.services.verify import check_document, load_certificates, store_tru
 from desktop.ui.context import AppContext
 from desktop.ui.verify_view import VerifyDialog, VerifyDropArea, pdf_paths_from_drop
 from tests.conftest import World, sign_as_team
+from tests.documents.test_verify_complete import first_revision
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
 HOLDS = "Bottom line: every signature holds and nothing unexplained was modified."
@@ -197,3 +198,25 @@ def test_verify_service_uses_the_stores_root(
     assert not bare.bottom_line and bare.stored is None and bare.trust_roots == ()
     with pytest.raises(UserError, match="not a certificate"):
         load_certificates([pdf])
+
+
+def test_a_statement_cut_back_or_with_bytes_appended_is_shown_as_failing(
+    ui_ctx: AppContext, qtbot: QtBot, signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """Issue 11 §2 as the officer sees it: the store's own signed statement cut back to its
+    certification (every signature after it gone), or with bytes after its last %%EOF."""
+    pdf, _root, _statement = signed
+    data = pdf.read_bytes()
+    cut, appended = tmp_path / "cut.pdf", tmp_path / "appended.pdf"
+    cut.write_bytes(first_revision(data))
+    appended.write_bytes(data + b"\nthis is not the statement\n")
+    for forged, reason in (
+            (cut, "The statement is incomplete: these signature fields are not signed: Party, "
+                  "page 1, Party, page 2, Party, page 3, Party's declaration, Interviewer 1, "
+                  "Interviewer 2, Recorder, Unit seal."),
+            (appended, "bytes follow the end of the document (after the last %%EOF)")):
+        dialog = VerifyDialog(ui_ctx, forged)
+        qtbot.addWidget(dialog)
+        assert dialog.verdict.text() == FAILS, forged
+        assert reason in dialog.reasons.text() and dialog.reasons.isVisibleTo(dialog), (
+            dialog.reasons.text())
