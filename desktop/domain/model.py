@@ -262,6 +262,9 @@ class Action(StrEnum):
     ANCHOR_RECREATED = "audit.anchor_recreated"
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
+    SYNC_ENROLLED = "sync.enrolled"
+    SYNC_ROUND = "sync.round"
+    EVIDENCE_PURGED = "evidence.purged"
 
 
 class Outcome(StrEnum):
