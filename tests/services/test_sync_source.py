@@ -16,6 +16,7 @@ from desktop.services import sync
 from desktop.services.demo import run_demo
 from desktop.store import audit, sync_state
 from desktop.store.sync_state import ReceiptRefused
+from sync.client.source import UploadProgress
 from sync.protocol.merkle import verify_consistency
 from sync.protocol.records import RecordKind
 from tests.services.sync_support import TestHq, copy_store, enrolled, login
@@ -112,14 +113,14 @@ def test_progress_and_failures_are_kept_and_shown_in_words(workdir: Path) -> Non
     hq = TestHq()
     with enrolled(workdir, hq) as (store, source):
         media = next(i for i in source.pending() if i.is_media)
-        source.save_upload(media.entry.op_id, sync.UploadProgress("/v1/uploads/7", 8 << 20))
+        source.save_upload(media.entry.op_id, UploadProgress("/v1/uploads/7", 8 << 20))
         conflict = source.pending()[0]
         source.save_failure(conflict.entry.op_id, "conflict", "same id, other content", None)
         later = source.pending()[0]
         source.save_failure(later.entry.op_id, "insufficient_storage", "disk full",
                             sync.now_ms() + 60_000)
         pending = {i.entry.op_id: i for i in source.pending()}
-        assert pending[media.entry.op_id].upload == sync.UploadProgress("/v1/uploads/7",
+        assert pending[media.entry.op_id].upload == UploadProgress("/v1/uploads/7",
                                                                           8 << 20)
         assert conflict.entry.op_id not in pending and later.entry.op_id not in pending
         shown = sync.status(store)
