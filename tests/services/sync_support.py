@@ -7,6 +7,7 @@ key; the end-to-end tests (tests/cli/test_sync_cli.py) use the real HQ instead.
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ class TestHq:
     def __init__(self) -> None:
         self.key = Ed25519PrivateKey.generate()
         self.leaves: list[bytes] = []
-        self.time_ms = 1_790_000_000_000
+        self.time_ms = int(time.time() * 1000)
 
     def enrolment(self, device_id: str) -> Enrolment:
         return Enrolment(HQ_URL, HQ_ID, device_id, self.key.public_key())
