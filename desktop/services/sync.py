@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from gettext import gettext as _
 
@@ -94,8 +94,9 @@ class SyncStatus:
 class StoreSyncSource:
     """`sync.client.source.SyncSource` over an unlocked store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, hq_url: str | None = None) -> None:
         self._store = store
+        self._hq_url = hq_url  # HQ reached at another address this time (same HQ id and key)
         with store.reading() as conn:
             self._device_key = audit.device_private_key(conn)
         self._device_id = key_id_for(self._device_key.public_key())
@@ -104,7 +105,10 @@ class StoreSyncSource:
 
     def enrolment(self) -> Enrolment | None:
         with self._store.reading() as conn:
-            return sync_state.enrolment(conn)
+            enrolled = sync_state.enrolment(conn)
+        if enrolled is None or self._hq_url is None:
+            return enrolled
+        return replace(enrolled, hq_url=self._hq_url)
 
     def device_key(self) -> Ed25519PrivateKey:
         return self._device_key

@@ -98,6 +98,20 @@ def sendable(conn: Connection, now_ms: int) -> list[Progress]:
                    (QUEUED, now_ms))
 
 
+def entries_about(conn: Connection, *, statement_id: str | None = None,
+                  evidence_id: str | None = None) -> list[Progress]:
+    """The entries of one statement (its record, PDF, pen captures and signature events) or
+    of one evidence item; every entry when neither is named."""
+    if evidence_id is not None:
+        return entries(conn, "kind = ? AND entity_id = ?",
+                       (RecordKind.EVIDENCE_ITEM.value, evidence_id))
+    if statement_id is not None:
+        return entries(conn, "entity_id = ? OR substr(entity_id, 1, ?) = ? OR entity_id IN"
+                       " (SELECT id FROM audit_log WHERE subject = ?)",
+                       (statement_id, len(statement_id) + 1, statement_id + "/", statement_id))
+    return entries(conn)
+
+
 def entry(conn: Connection, op_id: str) -> Progress:
     found = entries(conn, "op_id = ?", (op_id,))
     if not found:
