@@ -1,41 +1,45 @@
-"""Receiving announced records at HQ: verify each one, issue a signed receipt, once.
+"""Receiving announced records at HQ: verify each one, keep it, issue a signed receipt, once.
 
 A device sends an outbox entry (signed with its device key) and the bytes it announces. HQ
 checks, in this order: the device is enrolled; the entry's signature verifies with that
 device's key; the bytes have the announced SHA-256 and size; and the bytes are what the kind
 says (a statement's content parses and is the statement named, an ingest certificate and a
-tree head verify with the same device key, an audit leaf is the event named). Then it
+tree head verify with the same device key, an audit leaf is the event named, and a tree head
+extends the last head HQ countersigned for that device by a consistency proof). Then it
 answers idempotently: the same record again gets the same receipt; the same record with other
-content is refused as a conflict and quarantined, never merged. Each new receipt takes the
-next index in HQ's receipt log (a Merkle log), so HQ cannot later drop one it gave. Gaps in a
-device's sequence numbers are visible (`missing`).
-
-This is the checking core only, in memory; storage, the network and media uploads are
-issue 15's.
+content is refused as a conflict, quarantined with an alert, never merged. Each new receipt
+takes the next index of HQ's receipt log in the same transaction as the record's row, and the
+bytes are in the blob store (encrypted) before that transaction commits. Gaps in a device's
+sequence numbers are visible (`missing`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
+from hq.blobs import BlobStore
+from hq.db import Database
+from hq.receiptlog import ReceiptLog
 from sync.protocol.auditleaf import AuditLeaf
-from sync.protocol.canonical import parse_canonical
+from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.ingest import IngestCertificate
-from sync.protocol.merkle import CompactRange, leaf_hash
+from sync.protocol.merkle import verify_consistency
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, key_id_for, sign
 from sync.protocol.statement import StatementContent
-from sync.protocol.treehead import SignedTreeHead
+from sync.protocol.treehead import SignedTreeHead, TreeHead
 
-__all__ = ["Conflict", "Receiver", "Refused"]
+__all__ = ["AuditInconsistent", "Conflict", "Consistency", "Receiver", "Refused"]
 
 _EVENT_KINDS = frozenset(
     {RecordKind.SIGNATURE_EVENT, RecordKind.OFFICER_EVENT, RecordKind.KEY_EVENT})
@@ -53,94 +57,189 @@ class Conflict(Refused):
     """Same record (or sequence number) as one already received, different content (409)."""
 
 
-@dataclass
-class _Device:
-    key: Ed25519PublicKey
-    seqs: set[int] = field(default_factory=set)
-    last_tree_size: int = -1
+class AuditInconsistent(Refused):
+    """A tree head that does not extend the last one HQ countersigned (409, alert)."""
 
 
 @dataclass(frozen=True)
-class _Held:
-    sha256: str
-    receipt: Signed[Receipt]
+class Consistency:
+    """The proof that a tree head extends the device's last countersigned one."""
+
+    from_size: int
+    proof: tuple[bytes, ...]
 
 
 class Receiver:
-    """HQ's checks and receipts for records from enrolled devices."""
+    """HQ's checks, records and receipts for records from enrolled devices."""
 
-    def __init__(self, hq_id: str, key: Ed25519PrivateKey, *, clock_ms: Callable[[], int],
-                 new_id: Callable[[], str]) -> None:
+    def __init__(self, db: Database, hq_id: str, key: Ed25519PrivateKey, blobs: BlobStore, *,
+                 clock_ms: Callable[[], int],
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        self.db = db
         self.hq_id = hq_id
+        self.blobs = blobs
         self._key = key
         self._clock_ms = clock_ms
         self._new_id = new_id
-        self._devices: dict[str, _Device] = {}
-        self._held: dict[tuple[str, RecordKind, str], _Held] = {}
-        self._by_seq: dict[tuple[str, int], tuple[RecordKind, str]] = {}
-        self._log = CompactRange()
-        self.quarantine: list[tuple[Signed[OutboxEntry], bytes, str]] = []
+        self.log = ReceiptLog(db, hq_id, key, clock_ms)
 
     @property
     def public_key(self) -> Ed25519PublicKey:
         """The key devices pin at enrolment to verify receipts."""
         return self._key.public_key()
 
-    def enrol(self, device_key: Ed25519PublicKey) -> str:
+    def now_ms(self) -> int:
+        return self._clock_ms()
+
+    def enrol(self, device_key: Ed25519PublicKey, name: str = "",
+              code_id: str | None = None) -> str:
         """Accept records signed by ``device_key`` from now on; return the device id."""
         device = key_id_for(device_key)
-        self._devices.setdefault(device, _Device(device_key))
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO NOTHING",
+                (device, device_key.public_bytes_raw().hex(), name, self._clock_ms(), code_id))
         return device
+
+    def device_key(self, device: str) -> Ed25519PublicKey | None:
+        row = self.db.one("SELECT public_key FROM devices WHERE device = ?", (device,))
+        return None if row is None else Ed25519PublicKey.from_public_bytes(
+            bytes.fromhex(row["public_key"]))
 
     def log_root(self) -> tuple[int, bytes]:
         """Size and root of the receipt log."""
-        return self._log.size, self._log.root()
+        return self.log.root()
 
     def missing(self, device: str) -> list[int]:
         """Sequence numbers of ``device`` below the highest received that never arrived."""
-        seqs = self._devices[device].seqs
+        seqs = {int(r["device_seq"]) for r in self.db.all(
+            "SELECT device_seq FROM records WHERE device = ?", (device,))}
         return [n for n in range(1, max(seqs, default=0) + 1) if n not in seqs]
 
-    def accept(self, submitted: Signed[OutboxEntry], payload: bytes) -> Signed[Receipt]:
-        """Check one record and return its receipt; Refused or Conflict when not accepted."""
+    def audit_head(self, device: str) -> tuple[int, bytes] | None:
+        """The size and root of the last tree head HQ countersigned for ``device``."""
+        row = self.db.one("SELECT tree_size, root_hash FROM audit_heads WHERE device = ?",
+                          (device,))
+        return None if row is None else (int(row["tree_size"]), bytes.fromhex(row["root_hash"]))
+
+    def held(self, device: str, kind: RecordKind, entity_id: str
+             ) -> tuple[str, Signed[Receipt]] | None:
+        """The SHA-256 and receipt of a record HQ holds, if it does."""
+        row = self.db.one("SELECT sha256, receipt FROM records WHERE device = ? AND kind = ? "
+                          "AND entity_id = ?", (device, kind.value, entity_id))
+        if row is None:
+            return None
+        return str(row["sha256"]), Signed.from_json(parse_canonical(
+            row["receipt"].encode("utf-8")), Receipt)
+
+    def verify(self, submitted: Signed[OutboxEntry]) -> Ed25519PublicKey:
+        """The key of the enrolled device that signed ``submitted``; Refused otherwise."""
         entry = submitted.body
-        device = self._devices.get(entry.device)
-        if device is None:
+        key = self.device_key(entry.device)
+        if key is None:
             raise Refused(f"device {entry.device} is not enrolled")
-        if not submitted.verify(device.key):
+        if not submitted.verify(key):
             raise Refused(f"the outbox entry {entry.op_id} is not signed by device {entry.device}")
+        return key
+
+    def admit(self, submitted: Signed[OutboxEntry], payload: bytes | None = None
+              ) -> Signed[Receipt] | None:
+        """The receipt already given for this record, None if it is new, Conflict (after
+        quarantining it) if HQ holds other content under its id or sequence number."""
+        entry = submitted.body
+        held = self.held(entry.device, entry.kind, entry.entity_id)
+        if held is not None:
+            if held[0] == entry.sha256:
+                return held[1]  # a retry after a lost answer: the same receipt again
+            self._quarantine(submitted, payload, "same record, different content")
+            raise Conflict(f"{entry.kind.value} {entry.entity_id} was already received with "
+                           "other content; both copies are kept for review")
+        taken = self.db.one("SELECT kind, entity_id FROM records WHERE device = ? AND "
+                            "device_seq = ?", (entry.device, entry.device_seq))
+        if taken is not None:
+            self._quarantine(submitted, payload, "sequence number reused")
+            raise Conflict(f"sequence number {entry.device_seq} of device {entry.device} "
+                           f"already names {taken['kind']} {taken['entity_id']}")
+        return None
+
+    def accept(self, submitted: Signed[OutboxEntry], payload: bytes,
+               consistency: Consistency | None = None) -> Signed[Receipt]:
+        """Check one record, keep it and return its receipt; Refused or Conflict otherwise."""
+        entry = submitted.body
+        key = self.verify(submitted)
         if hashlib.sha256(payload).hexdigest() != entry.sha256 or len(payload) != entry.size:
             raise Refused(f"the bytes of {entry.kind.value} {entry.entity_id} do not match "
                           "the announced SHA-256 and size")
-        key = (entry.device, entry.kind, entry.entity_id)
-        held = self._held.get(key)
-        if held is not None:
-            if held.sha256 == entry.sha256:
-                return held.receipt  # a retry after a lost answer: the same receipt again
-            self.quarantine.append((submitted, payload, "same record, different content"))
-            raise Conflict(f"{entry.kind.value} {entry.entity_id} was already received with "
-                           "other content; both copies are kept for review")
-        taken = self._by_seq.get((entry.device, entry.device_seq))
-        if taken is not None:
-            self.quarantine.append((submitted, payload, "sequence number reused"))
-            raise Conflict(f"sequence number {entry.device_seq} of device {entry.device} "
-                           f"already names {taken[0].value} {taken[1]}")
-        self._check_payload(entry, payload, device)
+        again = self.admit(submitted, payload)
+        if again is not None:
+            return again
+        head = self._check_payload(entry, payload, key, consistency)
+        self.blobs.put(entry.sha256, payload)
+        with self.db.transaction() as conn:
+            return self.commit(conn, submitted, head)
+
+    def commit(self, conn: sqlite3.Connection, submitted: Signed[OutboxEntry],
+               head: TreeHead | None = None) -> Signed[Receipt]:
+        """Record a checked entry whose bytes the blob store holds, inside the caller's
+        transaction: the blob row, the record row, its receipt and its receipt-log leaf."""
+        entry = submitted.body
+        now = self._clock_ms()
         receipt = Receipt(
             receipt_id=self._new_id(), hq=self.hq_id, device=entry.device,
             device_seq=entry.device_seq, op_id=entry.op_id, kind=entry.kind,
             record_id=entry.entity_id, sha256=entry.sha256, size=entry.size,
-            hq_time_ms=self._clock_ms(), durability=Durability.STORED,
-            log_index=self._log.size)
+            hq_time_ms=now, durability=Durability.STORED,
+            log_index=self.log.next_index(conn))
         signed = sign(receipt, self._key)
-        self._log.append(leaf_hash(receipt.canonical_bytes()))
-        self._held[key] = _Held(entry.sha256, signed)
-        self._by_seq[(entry.device, entry.device_seq)] = (entry.kind, entry.entity_id)
-        device.seqs.add(entry.device_seq)
+        self.log.append(conn, receipt.canonical_bytes(), receipt.receipt_id)
+        conn.execute("INSERT INTO blobs (sha256, size, stored_ms) VALUES (?, ?, ?) "
+                     "ON CONFLICT (sha256) DO NOTHING", (entry.sha256, entry.size, now))
+        conn.execute(
+            "INSERT INTO records (device, kind, entity_id, op_id, device_seq, sha256, size, "
+            "entry, receipt, log_index, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.device, entry.kind.value, entry.entity_id, entry.op_id, entry.device_seq,
+             entry.sha256, entry.size, canonical_json(submitted.to_json()).decode("utf-8"),
+             canonical_json(signed.to_json()).decode("utf-8"), receipt.log_index, now))
+        if head is not None:  # this receipt is HQ's countersignature of the head
+            conn.execute(
+                "INSERT INTO audit_heads (device, tree_size, root_hash, receipt_id, "
+                "countersigned_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
+                "tree_size = excluded.tree_size, root_hash = excluded.root_hash, "
+                "receipt_id = excluded.receipt_id, countersigned_ms = excluded.countersigned_ms",
+                (entry.device, head.tree_size, head.root_hash.hex(), receipt.receipt_id, now))
         return signed
 
-    def _check_payload(self, entry: OutboxEntry, payload: bytes, device: _Device) -> None:
-        """The bytes are what the kind says they are, signed where the kind is signed."""
+    def alert(self, kind: str, device: str | None, message: str, key: str | None = None) -> None:
+        """Raise an alert for the operator; ``key`` makes a repeated one a single alert."""
+        alert_id = str(uuid.uuid5(uuid.NAMESPACE_URL, key)) if key else self._new_id()
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO alerts (id, kind, device, message, raised_ms) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                         (alert_id, kind, device, message, self._clock_ms()))
+
+    def _quarantine(self, submitted: Signed[OutboxEntry], payload: bytes | None,
+                    reason: str) -> None:
+        entry = submitted.body
+        if payload is not None:  # kept encrypted like any payload, but not as a held blob
+            self.blobs.put(entry.sha256, payload)
+        key = f"{entry.device}/{entry.kind.value}/{entry.entity_id}/{entry.sha256}/{reason}"
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO quarantine (id, device, kind, entity_id, op_id, device_seq, sha256, "
+                "size, entry, payload_held, reason, received_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (hashlib.sha256(key.encode()).hexdigest()[:32], entry.device, entry.kind.value,
+                 entry.entity_id, entry.op_id, entry.device_seq, entry.sha256, entry.size,
+                 canonical_json(submitted.to_json()).decode("utf-8"),
+                 int(payload is not None), reason, self._clock_ms()))
+        self.alert("conflict", entry.device, f"{entry.kind.value} {entry.entity_id} from "
+                   f"device {entry.device}: {reason}; quarantined", key)
+
+    def _check_payload(self, entry: OutboxEntry, payload: bytes, key: Ed25519PublicKey,
+                       consistency: Consistency | None) -> TreeHead | None:
+        """The bytes are what the kind says they are, signed where the kind is signed; for a
+        tree head, the head it countersigns."""
         what = f"{entry.kind.value} {entry.entity_id}"
         try:
             if entry.kind is RecordKind.STATEMENT:
@@ -148,22 +247,38 @@ class Receiver:
                     raise Refused(f"{what}: the content is of another statement")
             elif entry.kind is RecordKind.DOCKING:
                 cert = Signed.from_json(parse_canonical(payload), IngestCertificate)
-                if not cert.verify(device.key):
+                if not cert.verify(key):
                     raise Refused(f"{what}: the ingest certificate does not verify")
                 if cert.body.docking != entry.entity_id:
                     raise Refused(f"{what}: the certificate is of another docking")
             elif entry.kind is RecordKind.TREE_HEAD:
                 head = SignedTreeHead.from_json(parse_canonical(payload))
-                if not head.verify(device.key):
+                if not head.verify(key):
                     raise Refused(f"{what}: the tree head does not verify")
                 if str(head.head.tree_size) != entry.entity_id:
                     raise Refused(f"{what}: the head is of another size")
-                if head.head.tree_size < device.last_tree_size:
-                    raise Refused(f"{what}: older than a head already received "
-                                  f"({device.last_tree_size} entries): a rolled-back store?")
-                device.last_tree_size = head.head.tree_size
+                self._check_extends(entry.device, head.head, consistency)
+                return head.head
             elif (entry.kind in _EVENT_KINDS
                   and AuditLeaf.from_bytes(payload).id != entry.entity_id):
                 raise Refused(f"{what}: the audit leaf is of another event")
         except ValueError as exc:  # includes UnsupportedVersion, with its own words
             raise Refused(f"{what}: {exc}") from exc
+        return None
+
+    def _check_extends(self, device: str, head: TreeHead,
+                       consistency: Consistency | None) -> None:
+        last = self.audit_head(device)
+        if last is None:
+            return  # the first head HQ sees from this device needs no proof
+        size, root = last
+        ok = (consistency is not None and consistency.from_size == size
+              and verify_consistency(size, head.tree_size, root, head.root_hash,
+                                     list(consistency.proof)))
+        if not ok:
+            message = (f"tree head of {head.tree_size} entries from device {device} does not "
+                       f"extend the last countersigned head ({size} entries): a rolled-back "
+                       "or altered store?")
+            self.alert("audit_inconsistent", device, message,
+                       f"{device}/audit/{head.tree_size}/{head.root_hash.hex()}")
+            raise AuditInconsistent(message)

@@ -14,9 +14,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.store import audit, outbox
-from hq.receiver import Conflict, Receiver, Refused
+from hq.blobs import FilesystemBlobStore
+from hq.db import open_database
+from hq.receiver import AuditInconsistent, Conflict, Consistency, Receiver, Refused
 from sync.protocol.canonical import canonical_json
-from sync.protocol.merkle import leaf_hash, root_hash
+from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, key_id_for, sign
@@ -29,10 +31,12 @@ DEVICE = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 HQ_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
 
 
-def receiver() -> Receiver:
+def receiver(folder: Path) -> Receiver:
+    """A receiver on a real HQ database and encrypted blob store in ``folder``."""
     ids = itertools.count(1)
-    return Receiver("hq-test", HQ_KEY, clock_ms=lambda: 1_795_000_000_000,
-                    new_id=lambda: f"receipt-{next(ids)}")
+    blobs = FilesystemBlobStore(folder, bytes(32))
+    return Receiver(open_database(folder / "hq.db"), "hq-test", HQ_KEY, blobs,
+                    clock_ms=lambda: 1_795_000_000_000, new_id=lambda: f"receipt-{next(ids)}")
 
 
 def announce(kind: RecordKind, entity: str, data: bytes, seq: int,
@@ -47,7 +51,7 @@ def test_everything_a_real_store_announces_is_received_once(world: World,
     media = everything(world, tmp_path)
     conn = world.store.conn
     device_key = audit.device_private_key(conn)
-    hq = receiver()
+    hq = receiver(tmp_path / "hq")
     device = hq.enrol(device_key.public_key())
     receipts = []
     for row in outbox.all_entries(conn):
@@ -69,8 +73,8 @@ def test_everything_a_real_store_announces_is_received_once(world: World,
                                                       for r in receipts]))
 
 
-def test_the_same_record_with_other_content_is_a_conflict_and_kept() -> None:
-    hq = receiver()
+def test_the_same_record_with_other_content_is_a_conflict_and_kept(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
     hq.enrol(DEVICE.public_key())
     first = statement()
     hq.accept(announce(RecordKind.STATEMENT, first.id, first.canonical_bytes(), 1),
@@ -79,14 +83,15 @@ def test_the_same_record_with_other_content_is_a_conflict_and_kept() -> None:
     with pytest.raises(Conflict, match="already received with other content"):
         hq.accept(announce(RecordKind.STATEMENT, first.id, changed.canonical_bytes(), 2),
                   changed.canonical_bytes())
-    assert len(hq.quarantine) == 1
+    assert [r["reason"] for r in hq.db.all("SELECT reason FROM quarantine")] == [
+        "same record, different content"]
     other = b"another record"
     with pytest.raises(Conflict, match="sequence number 1"):
         hq.accept(announce(RecordKind.STATEMENT_PDF, "st-2", other, 1), other)
 
 
-def test_forged_altered_and_unknown_submissions_are_refused() -> None:
-    hq = receiver()
+def test_forged_altered_and_unknown_submissions_are_refused(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
     data = b"%PDF synthetic"
     with pytest.raises(Refused, match="not enrolled"):
         hq.accept(announce(RecordKind.STATEMENT_PDF, "st-1", data, 1), data)
@@ -104,8 +109,8 @@ def test_forged_altered_and_unknown_submissions_are_refused() -> None:
     assert hq.log_root()[0] == 0  # nothing refused took a receipt
 
 
-def test_a_certificate_must_verify_with_the_device_key() -> None:
-    hq = receiver()
+def test_a_certificate_must_verify_with_the_device_key(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
     hq.enrol(DEVICE.public_key())
     good = sign(certificate(), DEVICE)
     # A changed certificate under the old signature.
@@ -118,16 +123,16 @@ def test_a_certificate_must_verify_with_the_device_key() -> None:
         hq.public_key)
 
 
-def test_an_unknown_version_is_refused_in_words() -> None:
-    hq = receiver()
+def test_an_unknown_version_is_refused_in_words(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
     hq.enrol(DEVICE.public_key())
     data = canonical_json(statement().to_json() | {"v": 2})
     with pytest.raises(Refused, match="statement content: version 2 is not supported"):
         hq.accept(announce(RecordKind.STATEMENT, statement().id, data, 1), data)
 
 
-def test_gaps_in_the_sequence_are_visible() -> None:
-    hq = receiver()
+def test_gaps_in_the_sequence_are_visible(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
     device = hq.enrol(DEVICE.public_key())
     for seq in (1, 2, 5):
         data = f"capture {seq}".encode()
@@ -135,14 +140,27 @@ def test_gaps_in_the_sequence_are_visible() -> None:
     assert hq.missing(device) == [3, 4]
 
 
-def test_an_older_tree_head_after_a_newer_one_is_refused() -> None:
-    hq = receiver()
-    hq.enrol(DEVICE.public_key())
-    for seq, size in ((1, 10), (2, 4)):
-        head = sign_tree_head(TreeHead(size, bytes(32), 1_795_000_000_000, "store-1"), DEVICE)
-        data = head.canonical_bytes()
-        if size == 10:
-            hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data)
-            continue
-        with pytest.raises(Refused, match="rolled-back store"):
-            hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data)
+def test_a_tree_head_is_countersigned_only_if_it_extends_the_last_one(tmp_path: Path) -> None:
+    hq = receiver(tmp_path)
+    device = hq.enrol(DEVICE.public_key())
+    leaves = [leaf_hash(f"event {n}".encode()) for n in range(10)]
+
+    def head(size: int, seq: int, consistency: Consistency | None = None) -> Receipt:
+        signed = sign_tree_head(TreeHead(size, root_hash(leaves[:size]), 1_795_000_000_000,
+                                         "store-1"), DEVICE)
+        data = signed.canonical_bytes()
+        return hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data,
+                         consistency).body
+
+    head(4, 1)  # the first head needs no proof
+    with pytest.raises(AuditInconsistent, match="rolled-back"):
+        head(7, 2)  # no proof
+    with pytest.raises(AuditInconsistent):
+        head(7, 2, Consistency(4, (bytes(32),)))
+    with pytest.raises(AuditInconsistent):  # a rolled-back store: smaller than the last head
+        head(3, 2, Consistency(4, ()))
+    countersigned = head(7, 2, Consistency(4, tuple(consistency_proof(leaves[:7], 4))))
+    assert countersigned.record_id == "7"
+    assert hq.audit_head(device) == (7, root_hash(leaves[:7]))
+    kinds = [r["kind"] for r in hq.db.all("SELECT kind FROM alerts")]
+    assert kinds == ["audit_inconsistent"] * 2  # one per inconsistent head, however often sent

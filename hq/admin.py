@@ -1,0 +1,62 @@
+"""What the HQ administrator asks of the database: codes, devices, records, receipts, alerts.
+
+The admin CLI (`cli`) prints these; they read the same SQLite file the server writes (WAL
+lets both run at once). Kept apart from the CLI so a later admin web page reads the same.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from hq.db import Database
+from hq.enrolment import issue_code
+from hq.state import now_ms
+
+__all__ = ["alerts", "devices", "gaps", "new_enrol_code", "quarantine", "receipts", "records",
+           "revoke_device"]
+
+
+def new_enrol_code(db: Database) -> str:
+    with db.transaction() as conn:
+        return issue_code(conn, now_ms())
+
+
+def devices(db: Database) -> list[sqlite3.Row]:
+    return db.all("SELECT * FROM devices ORDER BY enrolled_ms")
+
+
+def revoke_device(db: Database, device: str) -> bool:
+    """Revoke ``device``; False if HQ does not know it (revoking twice keeps the first time)."""
+    with db.transaction() as conn:
+        known = conn.execute("SELECT 1 FROM devices WHERE device = ?", (device,)).fetchone()
+        conn.execute("UPDATE devices SET revoked_ms = ? WHERE device = ? AND revoked_ms IS NULL",
+                     (now_ms(), device))
+    return known is not None
+
+
+def records(db: Database, device: str | None = None) -> list[sqlite3.Row]:
+    return db.all("SELECT device, device_seq, kind, entity_id, sha256, size, log_index, "
+                  "received_ms FROM records WHERE (? IS NULL OR device = ?) "
+                  "ORDER BY device, device_seq", (device, device))
+
+
+def receipts(db: Database, device: str | None = None) -> list[sqlite3.Row]:
+    return db.all("SELECT log_index, device, kind, entity_id, receipt FROM records "
+                  "WHERE (? IS NULL OR device = ?) ORDER BY log_index", (device, device))
+
+
+def alerts(db: Database) -> list[sqlite3.Row]:
+    return db.all("SELECT * FROM alerts ORDER BY raised_ms")
+
+
+def quarantine(db: Database) -> list[sqlite3.Row]:
+    return db.all("SELECT * FROM quarantine ORDER BY received_ms")
+
+
+def gaps(db: Database) -> dict[str, list[int]]:
+    """Per device, the sequence numbers below its highest received that never arrived."""
+    seen: dict[str, set[int]] = {}
+    for row in db.all("SELECT device, device_seq FROM records"):
+        seen.setdefault(str(row["device"]), set()).add(int(row["device_seq"]))
+    return {device: missing for device, seqs in sorted(seen.items())
+            if (missing := [n for n in range(1, max(seqs) + 1) if n not in seqs])}

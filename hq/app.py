@@ -1,0 +1,75 @@
+"""The HQ web application: Starlette routes for the wire protocol of docs/protocols/sync.md.
+
+`create_app` opens the data directory (`state.open_hq`), finishes the uploads a stop left
+complete but not receipted (`finalize.recover`), and serves:
+
+- ``GET /v1/hq``, ``POST /v1/enrol`` (enrolment, unsigned: the one-time code authenticates);
+- ``POST /v1/sync/manifest``, ``POST /v1/records`` (signed requests);
+- ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
+- ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset).
+
+Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hq import enrolment, records_api, uploads
+from hq.auth import HQTimeMiddleware
+from hq.config import HQConfig
+from hq.errors import HQError, error_response
+from hq.finalize import recover
+from hq.records_api import json_response
+from hq.state import HQState, open_hq
+
+__all__ = ["create_app"]
+
+Handler = Callable[[HQState, Request], Awaitable[Response]]
+
+
+def create_app(config: HQConfig) -> Starlette:
+    state = open_hq(config)
+
+    def bind(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await handler(state, request)
+        return endpoint
+
+    async def hq_info(state: HQState, request: Request) -> Response:
+        return json_response(enrolment.hq_info(state))
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HQError)
+        return error_response(exc)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await recover(state)
+        yield
+        state.close()
+
+    routes = [
+        Route("/v1/hq", bind(hq_info), methods=["GET"]),
+        Route("/v1/enrol", bind(enrolment.post_enrol), methods=["POST"]),
+        Route("/v1/sync/manifest", bind(records_api.post_manifest), methods=["POST"]),
+        Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
+        Route("/v1/log/head", bind(records_api.get_log_head), methods=["GET"]),
+        Route("/v1/log/consistency", bind(records_api.get_log_consistency), methods=["GET"]),
+        Route("/v1/uploads", bind(uploads.options_uploads), methods=["OPTIONS"]),
+        Route("/v1/uploads", bind(uploads.post_upload), methods=["POST"]),
+        Route("/v1/uploads/{upload_id}", bind(uploads.head_upload), methods=["HEAD"]),
+        Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
+        Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
+                    exception_handlers={HQError: refused}, lifespan=lifespan)
+    app.state.hq = state
+    return app

@@ -1,0 +1,122 @@
+"""Who is asking: the signed requests of docs/protocols/sync.md §1.
+
+Every request but ``GET /v1/hq``, ``OPTIONS`` and ``POST /v1/enrol`` names its device and
+carries an Ed25519 signature over HQ's id, the method, the target as sent, the body's
+SHA-256, a nonce and the device's clock (`sync.protocol.requests`). HQ refuses an unknown
+device (401), a revoked one (403), a bad signature (401), a body that is not the one signed
+(400) and a nonce it has seen (409, kept 30 days). It never refuses for clock skew: it
+records the device's offset, and every response carries HQ's time (`HQTimeMiddleware`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import sqlite3
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hq.errors import HQError
+from hq.state import HQState, now_ms
+from sync.protocol.requests import (
+    HEADER_BODY_SHA256,
+    HEADER_DEVICE,
+    HEADER_HQ_TIME,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIME,
+    SignedRequest,
+)
+from sync.protocol.signing import Signature, verify_bytes
+
+__all__ = ["NONCE_KEEP_MS", "HQTimeMiddleware", "SignedCaller", "authenticate"]
+
+NONCE_KEEP_MS = 31 * 24 * 3600 * 1000  # at least the 30 days the protocol promises
+_PRUNE_EVERY = 1000
+_requests = itertools.count(1)
+
+
+class SignedCaller:
+    """The device a request was authenticated as, and the body SHA-256 it signed."""
+
+    def __init__(self, device: str, body_sha256: str) -> None:
+        self.device = device
+        self.body_sha256 = body_sha256
+
+
+def _target(request: Request) -> str:
+    """Path and query exactly as sent (what the device signed)."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+    query = request.scope.get("query_string", b"")
+    target = bytes(raw).decode("latin-1")
+    return f"{target}?{bytes(query).decode('latin-1')}" if query else target
+
+
+def authenticate(state: HQState, request: Request, body: bytes | None) -> SignedCaller:
+    """Check the request's signature; ``body`` None means the caller streams the body and
+    must check it against `SignedCaller.body_sha256` itself."""
+    headers = request.headers
+    device = headers.get(HEADER_DEVICE, "")
+    row = state.db.one("SELECT public_key, revoked_ms FROM devices WHERE device = ?", (device,))
+    if row is None:
+        raise HQError(401, "not_enrolled", f"device {device!r} is not enrolled at this HQ")
+    if row["revoked_ms"] is not None:
+        raise HQError(403, "device_revoked", f"device {device} was revoked")
+    nonce, body_sha = headers.get(HEADER_NONCE, ""), headers.get(HEADER_BODY_SHA256, "")
+    try:
+        time_ms = int(headers.get(HEADER_TIME, ""))
+        signature = Signature.from_hex(device, headers.get(HEADER_SIGNATURE, ""))
+    except ValueError:
+        raise HQError(401, "bad_signature", "the request's signature headers are malformed"
+                      ) from None
+    if not nonce or len(nonce) > 64 or len(body_sha) != 64:
+        raise HQError(401, "bad_signature", "the request's nonce or body hash is malformed")
+    signed = SignedRequest(hq=state.hq_id, device=device, method=request.method,
+                           target=_target(request), body_sha256=body_sha, nonce=nonce,
+                           time_ms=time_ms)
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(row["public_key"]))
+    if not verify_bytes(signed.signing_bytes(), signature, key):
+        raise HQError(401, "bad_signature", "the request's signature does not verify")
+    if body is not None and hashlib.sha256(body).hexdigest() != body_sha:
+        raise HQError(400, "body_mismatch", "the body is not the one the request signed")
+    _remember_nonce(state, device, nonce, time_ms)
+    return SignedCaller(device, body_sha)
+
+
+def _remember_nonce(state: HQState, device: str, nonce: str, device_time_ms: int) -> None:
+    now = now_ms()
+    with state.db.transaction() as conn:
+        try:
+            conn.execute("INSERT INTO nonces (device, nonce, received_ms) VALUES (?, ?, ?)",
+                         (device, nonce, now))
+        except sqlite3.IntegrityError:
+            raise HQError(409, "replayed", f"nonce {nonce} was already used by device "
+                          f"{device}") from None
+        # The skew is information only (decision 25): squads are offline for days.
+        conn.execute("UPDATE devices SET last_seen_ms = ?, last_skew_ms = ? WHERE device = ?",
+                     (now, device_time_ms - now, device))
+        if next(_requests) % _PRUNE_EVERY == 1:
+            conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
+
+
+class HQTimeMiddleware:
+    """Adds ``SR-HQ-Time`` (HQ's clock, ms) to every response, refusals included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_time(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((HEADER_HQ_TIME.lower().encode(), str(now_ms()).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_time)

@@ -1,0 +1,123 @@
+"""Enrolment with one-time codes (docs/protocols/sync.md §3), and ``GET /v1/hq``.
+
+The administrator issues a code: an id and a secret, printed as ``<code_id>-<secret>``,
+valid 24 hours, usable once. The device's request and HQ's answer each carry an HMAC under
+the secret, and the device signs a proof of possession with its key, so a man in the middle
+without the code can neither enrol nor have his key pinned. An unknown, used or expired code
+and a wrong MAC get the same answer (401 ``bad_code``): nothing tells a guesser which it
+was. A lost answer costs nothing: the same code with the same device key gets the same
+answer, byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import sqlite3
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hq.errors import HQError
+from hq.state import HQState, now_ms
+from sync.protocol.canonical import canonical_json, parse_canonical
+from sync.protocol.requests import (
+    HEADER_ENROL_CODE,
+    HEADER_ENROL_MAC,
+    enrol_mac,
+    enrol_mac_matches,
+    enrol_proof_bytes,
+)
+from sync.protocol.signing import key_id_for
+
+__all__ = ["CODE_VALID_MS", "hq_info", "issue_code", "post_enrol"]
+
+CODE_VALID_MS = 24 * 3600 * 1000
+_BAD_CODE = HQError(401, "bad_code", "the enrolment code is unknown, used, expired, or its "
+                    "MAC does not hold")
+_MAX_BODY = 64 * 1024
+
+
+def issue_code(conn: sqlite3.Connection, now: int) -> str:
+    """A new one-time code, as the administrator hands it over: ``<code_id>-<secret>``."""
+    code_id = secrets.token_hex(5)
+    secret = base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()
+    conn.execute("INSERT INTO enrol_codes (code_id, secret, created_ms, expires_ms) "
+                 "VALUES (?, ?, ?, ?)", (code_id, secret, now, now + CODE_VALID_MS))
+    return f"{code_id}-{secret}"
+
+
+def hq_info(state: HQState) -> dict[str, object]:
+    """What ``GET /v1/hq`` tells anyone (information only: never pinned from here)."""
+    key = state.receiver.public_key
+    return {"v": 1, "hq": state.hq_id, "receipt_key": key.public_bytes_raw().hex(),
+            "key_id": key_id_for(key)}
+
+
+def _text(request: dict[str, object], key: str) -> str:
+    value = request[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def _parse(body: bytes) -> tuple[str, Ed25519PublicKey, str, str, bytes]:
+    try:
+        request = parse_canonical(body)
+        if not isinstance(request, dict) or set(request) != {
+                "v", "device_key", "name", "nonce", "proof"} or request["v"] != 1:
+            raise ValueError("an enrolment request has v, device_key, name, nonce and proof")
+        key_hex, name, nonce, proof = (_text(request, k) for k in ("device_key", "name",
+                                                                   "nonce", "proof"))
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
+        if key.public_bytes_raw().hex() != key_hex:
+            raise ValueError("device_key must be lowercase hex")
+        return key_hex, key, name, nonce, bytes.fromhex(proof)
+    except ValueError as exc:
+        raise HQError(400, "bad_request", f"malformed enrolment request: {exc}") from None
+
+
+async def post_enrol(state: HQState, request: Request) -> Response:
+    code_id = request.headers.get(HEADER_ENROL_CODE, "")
+    mac = request.headers.get(HEADER_ENROL_MAC, "")
+    body = await request.body()
+    if len(body) > _MAX_BODY:
+        raise HQError(413, "too_large", "an enrolment request is small")
+    now = now_ms()
+    row = state.db.one("SELECT * FROM enrol_codes WHERE code_id = ?", (code_id,))
+    if row is None or row["expires_ms"] < now or not enrol_mac_matches(row["secret"], body, mac):
+        raise _BAD_CODE
+    key_hex, key, name, nonce, proof = _parse(body)
+    if row["used_ms"] is not None and row["device_key"] != key_hex:
+        raise _BAD_CODE
+    try:
+        key.verify(proof, enrol_proof_bytes(code_id, key_hex, nonce))
+    except Exception:
+        raise HQError(401, "bad_signature", "the proof of possession does not verify") from None
+    secret = str(row["secret"])
+    if row["answer"] is not None:  # the same request again after a lost answer
+        return _answer(secret, row["answer"].encode("utf-8"))
+    device = key_id_for(key)
+    revoked = state.db.one("SELECT revoked_ms FROM devices WHERE device = ?", (device,))
+    if revoked is not None and revoked["revoked_ms"] is not None:
+        raise HQError(403, "device_revoked", f"device {device} was revoked")
+    answer = canonical_json({"v": 1, "hq": state.hq_id, "device": device,
+                             "receipt_key": state.receiver.public_key.public_bytes_raw().hex(),
+                             "enrolled_ms": now})
+    with state.db.transaction() as conn:
+        taken = conn.execute("UPDATE enrol_codes SET used_ms = ?, device_key = ?, answer = ? "
+                             "WHERE code_id = ? AND used_ms IS NULL",
+                             (now, key_hex, answer.decode("utf-8"), code_id)).rowcount
+        if taken != 1:
+            raise _BAD_CODE
+        conn.execute("INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
+                     "name = excluded.name, code_id = excluded.code_id",
+                     (device, key_hex, name, now, code_id))
+    return _answer(secret, answer)
+
+
+def _answer(secret: str, body: bytes) -> Response:
+    return Response(body, media_type="application/json",
+                    headers={HEADER_ENROL_MAC: enrol_mac(secret, body)})

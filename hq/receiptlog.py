@@ -1,0 +1,72 @@
+"""HQ's receipt log: an append-only Merkle log (RFC 9162) over every receipt's canonical bytes.
+
+Each receipt takes the next index; its leaf is appended in the same transaction as the
+record row, so a receipt exists exactly when its leaf does. The log's right edge (a
+`CompactRange`) is kept in the database, so appending and signing a head never re-read the
+leaves; a consistency proof reads the leaves it needs (fine for the reference HQ; a tiled
+store of interior nodes, as the desktop's audit log has, can follow with the same walker).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hq.db import Database
+from sync.protocol.loghead import LogHead
+from sync.protocol.merkle import CompactRange, consistency_proof, leaf_hash
+from sync.protocol.signing import Signed, sign
+
+__all__ = ["ReceiptLog"]
+
+
+class ReceiptLog:
+    def __init__(self, db: Database, hq_id: str, key: Ed25519PrivateKey,
+                 clock_ms: Callable[[], int]) -> None:
+        self._db = db
+        self._hq_id = hq_id
+        self._key = key
+        self._clock_ms = clock_ms
+
+    def _range(self, conn: sqlite3.Connection) -> CompactRange:
+        row = conn.execute("SELECT compact FROM log_state WHERE id = 1").fetchone()
+        return CompactRange() if row is None else CompactRange.from_bytes(
+            bytes.fromhex(row["compact"]))
+
+    def next_index(self, conn: sqlite3.Connection) -> int:
+        return self._range(conn).size
+
+    def append(self, conn: sqlite3.Connection, receipt_bytes: bytes, receipt_id: str) -> int:
+        """Append one receipt inside the caller's transaction; return its index."""
+        compact = self._range(conn)
+        index = compact.size
+        leaf = leaf_hash(receipt_bytes)
+        compact.append(leaf)
+        conn.execute("INSERT INTO receipt_log (log_index, leaf_hash, receipt_id) "
+                     "VALUES (?, ?, ?)", (index, leaf.hex(), receipt_id))
+        conn.execute("INSERT INTO log_state (id, compact) VALUES (1, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET compact = excluded.compact",
+                     (compact.to_bytes().hex(),))
+        return index
+
+    def root(self) -> tuple[int, bytes]:
+        compact = self._range(self._db.conn)
+        return compact.size, compact.root()
+
+    def head(self) -> Signed[LogHead]:
+        """The current head, signed with HQ's receipt key."""
+        size, root = self.root()
+        return sign(LogHead(hq=self._hq_id, size=size, root_hash=root,
+                            hq_time_ms=self._clock_ms()), self._key)
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        """Proof that the log at ``old_size`` is a prefix of the log at ``new_size``."""
+        size, _ = self.root()
+        if not 0 <= old_size <= new_size <= size:
+            raise ValueError(f"sizes must satisfy 0 <= from <= to <= {size}")
+        leaves = [bytes.fromhex(r["leaf_hash"]) for r in self._db.all(
+            "SELECT leaf_hash FROM receipt_log WHERE log_index < ? ORDER BY log_index",
+            (new_size,))]
+        return consistency_proof(leaves, old_size)

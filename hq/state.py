@@ -1,0 +1,66 @@
+"""Everything one running HQ holds open: configuration, database, keys, blob store, receiver.
+
+Built once by `open_hq` from the data directory (creating it, the database, HQ's id and its
+keys on the first start); the web app and the admin CLI share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from hq.blobs import FilesystemBlobStore
+from hq.config import HQConfig
+from hq.db import Database, open_database
+from hq.keys import load_master_key, load_receipt_key
+from hq.receiver import Receiver
+
+__all__ = ["HQState", "now_ms", "open_hq"]
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class HQState:
+    config: HQConfig
+    db: Database
+    hq_id: str
+    blobs: FilesystemBlobStore
+    receiver: Receiver
+    # Uploads whose PATCH is running: upload id -> the asyncio task holding it, and the
+    # holders a newer PATCH took over from (uploads.py).
+    upload_holders: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    superseded: set[asyncio.Task[Any]] = field(default_factory=set)
+    finalizing: set[str] = field(default_factory=set)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _hq_id(db: Database, wanted: str | None) -> str:
+    """HQ's id, chosen at the first start and kept: signed requests name it."""
+    held = db.meta("hq_id")
+    if held is not None:
+        if wanted is not None and wanted != held:
+            raise ValueError(f"this data directory belongs to HQ {held!r}, not {wanted!r}")
+        return held
+    chosen = wanted or f"hq-{secrets.token_hex(4)}"
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('hq_id', ?) "
+                     "ON CONFLICT (key) DO NOTHING", (chosen,))
+    return db.meta("hq_id") or chosen
+
+
+def open_hq(config: HQConfig) -> HQState:
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = open_database(config.db_path)
+    hq_id = _hq_id(db, config.hq_id)
+    key = load_receipt_key(config.data_dir)
+    blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))
+    receiver = Receiver(db, hq_id, key, blobs, clock_ms=now_ms)
+    return HQState(config, db, hq_id, blobs, receiver)
