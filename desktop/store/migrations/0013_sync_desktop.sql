@@ -1,4 +1,4 @@
--- 0012 (sync-desktop): what the desktop keeps of its sync with HQ (issue 15).
+-- 0013 (sync-desktop): what the desktop keeps of its sync with HQ (issue 15).
 --
 -- outbox: the progress of each entry. upload_url is saved before the first byte of a
 --   resumable upload is sent and server_offset after each acknowledged chunk
