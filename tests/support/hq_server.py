@@ -22,8 +22,9 @@ API (kept small on purpose):
 - `start_hq(data_dir, env=None)`: start one yourself (for settings through the environment,
   e.g. ``{"HQ_UPLOAD_EXPIRY_S": "1"}``, see `hq.config`); call ``.stop()`` when done.
 - `RunningHQ`: ``url`` (``http://127.0.0.1:<port>``), ``port``, ``data_dir``, ``pid``;
-  ``restart()`` SIGKILLs the process (if it runs) and starts HQ again on the same data
-  directory and port, waiting until it answers; ``kill()`` SIGKILLs it without restarting;
+  ``restart(env=None)`` SIGKILLs the process (if it runs) and starts HQ again on the same
+  data directory and port (with ``env`` merged into its environment), waiting until it
+  answers; ``kill()`` SIGKILLs it without restarting;
   ``stop()`` ends it (SIGKILL: HQ must survive that anyway); ``admin(*args)`` runs the admin
   CLI on the same data directory and returns the `CompletedProcess` (text, not checked);
   ``enrol_code()`` issues a one-time code; ``log()`` is the server's output so far.
@@ -121,9 +122,11 @@ class RunningHQ:
             self._process.wait(timeout=30)
         self._process = None
 
-    def restart(self) -> None:
-        """SIGKILL, then start HQ again on the same data directory and port."""
+    def restart(self, env: Mapping[str, str] | None = None) -> None:
+        """SIGKILL, then start HQ again on the same data directory and port; ``env`` adds or
+        replaces environment variables of the new process ("" unsets one for HQ)."""
         self.kill()
+        self._env.update(env or {})
         self.start()
 
     def stop(self) -> None:
