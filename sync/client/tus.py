@@ -154,7 +154,8 @@ class TusUploader:
         raise _Restart(url, offset)  # complete without a receipt: HEAD for it
 
     def _patch_chunk(self, url: str, offset: int, chunk: bytes) -> Response:
-        digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode("ascii")
+        sha = hashlib.sha256(chunk).digest()
+        digest = base64.b64encode(sha).decode("ascii")
         headers = {"Tus-Resumable": TUS_VERSION, "Upload-Offset": str(offset),
                    "Content-Type": "application/offset+octet-stream",
                    "Upload-Checksum": f"sha256 {digest}"}
@@ -163,7 +164,8 @@ class TusUploader:
             if self.cancelled():
                 raise Cancelled()
             try:
-                return self.conn.request("PATCH", url, chunk, headers=headers)
+                return self.conn.request("PATCH", url, chunk, headers=headers,
+                                         body_sha256=sha.hex())
             except HqError as err:
                 if err.status == 460 and resends < CHUNK_RESENDS:
                     resends += 1
