@@ -196,17 +196,14 @@ class _Round:
                  "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
                  "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
             answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
-            receipts, conflicts, audit, log_head = _parse_manifest(answer)
+            receipts, audit, log_head = _parse_manifest(answer)
             for receipt in receipts:
                 item = by_op.get(receipt.body.op_id)
                 if (item is not None and item.entry.op_id not in self.settled
                         and self._keep(item, receipt)):
                     self.result.already_held += 1
-            for op_id in conflicts:
-                item = by_op.get(op_id)
-                if item is not None and op_id not in self.settled:
-                    self._fail(item, "conflict", "HQ holds this record with other content",
-                               retry=False)
+            # Conflicts HQ names here are still sent: HQ quarantines the other copy and
+            # alerts its operator on the 409, which then stops the item for a person.
             self.audit_size = audit
         return log_head
 
@@ -387,14 +384,12 @@ def _parse_proof(answer: object) -> list[bytes]:
         raise _Pause("bad_answer", "HQ's consistency proof is malformed") from None
 
 
-def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], list[str], int,
-                                             Signed[LogHead] | None]:
-    """(receipts, conflicting op ids, countersigned audit size, log head) of a manifest answer."""
+def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], int, Signed[LogHead] | None]:
+    """(receipts, countersigned audit size, log head) of a manifest answer."""
     try:
         if not isinstance(answer, dict) or answer.get("v") != 1:
             raise ValueError("not a version 1 manifest answer")
         receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
-        conflicts = [str(c) for c in answer.get("conflicts") or []]
         audit = answer.get("audit")
         size = 0
         if isinstance(audit, dict):
@@ -405,5 +400,5 @@ def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], list[str], i
         head = Signed.from_json(log, LogHead) if log is not None else None
     except ValueError as exc:
         raise _Pause("bad_answer", f"HQ's manifest answer is malformed: {exc}") from None
-    return receipts, conflicts, size, head
+    return receipts, size, head
 
