@@ -271,3 +271,25 @@ def test_another_hq_in_the_middle_is_refused_and_nothing_marked_sent(
         assert source.receipts == {} and source.log_head is None
     finally:
         impostor.stop()
+
+
+def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> None:
+    source = device(hq_server)
+    for _ in range(3):
+        source.add_event()
+    source.add_tree_head()
+    assert engine(source).run_round().complete
+    # The store is replaced by another history of the same length (a restored older copy
+    # that went on differently): its next head does not extend the one HQ countersigned.
+    source.audit_leaves[1] = source.audit_leaves[2]
+    source.add_event()
+    head = source.add_tree_head()
+    result = engine(source).run_round()
+    assert [(f.op_id, f.error, f.retry) for f in result.failed] == [
+        (head.op_id, "audit_inconsistent", False)]
+    with hq_db(hq_server) as db:
+        alerts = db.execute("SELECT kind FROM alerts WHERE device = ?",
+                            (source.device,)).fetchall()
+        (countersigned,) = db.execute("SELECT tree_size FROM audit_heads WHERE device = ?",
+                                      (source.device,)).fetchone()
+    assert alerts and countersigned == 3
