@@ -9,9 +9,10 @@ SHA-256) three times, order rotated each round:
   the pinned key, the receipt-log head checked), the file read in chunks as the vault would be;
   timed inside the child around the round (a sync worker does not start per upload), its CPU
   from ``time.process_time`` there, its peak RSS from its ``wait4`` rusage;
-- anchor: curl PATCHes the same bytes to an upload this process created (signed headers
-  precomputed, not timed), in the same 8 MiB requests on one connection (``--next``): the
-  same work at HQ, so the ratio measures the client; timed from spawn to exit, CPU and peak
+- anchor: curl PATCHes the same bytes to an upload this process created (the creation's
+  request timed and added; the PATCHes' signed headers precomputed, not timed), in the same
+  8 MiB requests on one connection (``--next``): the same work at HQ but for our manifest and
+  log-head requests, so the ratio measures the client; timed from spawn to exit, CPU and peak
   RSS from its ``wait4`` rusage;
 - second anchor: ``curl -T FILE -X PATCH`` of the whole file in one request
   (``ratio_wall_vs_single_patch``): what chunking with a durable offset per chunk costs at HQ.
@@ -20,10 +21,12 @@ SHA-256) three times, order rotated each round:
 curl's (information: we hash every chunk, curl hashes nothing). Then one upload of ours goes
 through the fault proxy (tests/support/fault_proxy.py), cut with RST in the middle of a chunk:
 ``resume_resent_bytes`` is what crossed the proxy beyond the file (request headers included),
-to compare with one chunk (8 MiB). The HQ data directory's 4 KiB write + fsync latency is
-reported at start and end (the disk here has a slow state).
+to compare with one chunk (8 MiB). Last, one round of ``--records`` audit events and a tree
+head (one ``POST /v1/records`` each): its wall and CPU time. The HQ data directory's 4 KiB
+write + fsync latency is reported at start and end (the disk here has a slow state).
 
-    python3 benchmarks/sync_bench.py [--size MiB] [--rounds N] [--smoke] [--dir DIR]
+    python3 benchmarks/sync_bench.py [--size MiB] [--rounds N] [--records N] [--smoke]
+                                     [--dir DIR]
 
 Prints one JSON object on its last line; `meets_target` is information.
 """
@@ -69,6 +72,7 @@ from sync.protocol.records import OutboxEntry, RecordKind  # noqa: E402
 from sync.protocol.signing import Signed, key_id_for, sign  # noqa: E402
 from tests.support.fault_proxy import Fault, FaultProxy  # noqa: E402
 from tests.support.hq_server import RunningHQ, start_hq  # noqa: E402
+from tests.sync_client.memory_source import MemorySource  # noqa: E402
 
 MIB = 1 << 20
 TARGET_RATIO = 0.8
@@ -197,9 +201,11 @@ def _curl(device: Device, path: Path, chunked: bool) -> Run:
     conn = HqConnection(device.enrolment.hq_url, hq_id=device.enrolment.hq_id,
                         device_key=device.key)
     metadata = base64.b64encode(canonical_json(signed.to_json())).decode()
+    create_wall = time.perf_counter()
     created = conn.request("POST", "/v1/uploads", headers={
         "Tus-Resumable": "1.0.0", "Upload-Length": str(entry.size),
         "Idempotency-Key": entry.op_id, "Upload-Metadata": f"entry {metadata}"})
+    create_wall = time.perf_counter() - create_wall  # HQ's work for the anchor too
     target = conn.target(created.header("Location") or "")
     conn.close()
     pieces: list[tuple[Path, int, str]] = []  # (file, offset, sha256 hex)
@@ -232,7 +238,7 @@ def _curl(device: Device, path: Path, chunked: bool) -> Run:
     assert process.stdout is not None
     statuses = process.stdout.read().decode().split()
     _, usage = _wait(process)
-    wall = time.perf_counter() - start
+    wall = time.perf_counter() - start + create_wall
     for piece, _, _ in pieces:
         if piece != path:
             piece.unlink()
@@ -258,6 +264,22 @@ def _resume_resent(device: Device, hq: RunningHQ, path: Path) -> dict[str, Any]:
             "resume_resent_chunks": round(resent / CHUNK_SIZE, 3)}
 
 
+def _records_round(hq: RunningHQ, count: int) -> dict[str, Any]:
+    """One round of ``count`` audit events and a tree head from a new device (in process)."""
+    source = MemorySource()
+    source.enrolled = enrol(hq.url, hq.enrol_code(), source.key, "bench-records")
+    for _ in range(count):
+        source.add_event()
+    source.add_tree_head()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = SyncEngine(source).run_round()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if not result.complete or result.sent != count + 1:
+        raise RuntimeError(f"the records round failed: {result}")
+    return {"records": count + 1, "records_wall_s": round(wall, 3),
+            "records_cpu_s": round(cpu, 3), "records_per_s": round((count + 1) / wall, 1)}
+
+
 def _fresh_file(path: Path, size: int, block: bytes) -> None:
     with path.open("wb") as f:
         f.write(uuid.uuid4().bytes)  # a new SHA-256 each time: HQ deduplicates by content
@@ -274,10 +296,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", type=int, default=256, help="MiB per upload")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="32 MiB, one round (CI)")
+    parser.add_argument("--records", type=int, default=1000, help="records in one round")
+    parser.add_argument("--smoke", action="store_true",
+                        help="32 MiB, one round, 100 records (CI)")
     parser.add_argument("--dir", type=Path, default=None, help="work directory")
     args = parser.parse_args()
     size_mib, rounds = (32, 1) if args.smoke else (args.size, args.rounds)
+    record_count = 100 if args.smoke else args.records
     if shutil.which("curl") is None:
         raise SystemExit("curl is needed as the anchor")
     work = Path(tempfile.mkdtemp(prefix="sync-bench-", dir=args.dir))
@@ -299,6 +324,7 @@ def main() -> int:
                 runs[name].append(steps[name]())
         _fresh_file(path, size_mib * MIB, block)
         resume = _resume_resent(device, hq, path)
+        records = _records_round(hq, record_count)
         probes["end"] = fsync_p50_ms(work / "hq")
         ours, curl, single = runs["ours"], runs["curl"], runs["curl_single"]
         ratio_wall = statistics.median(c.wall / o.wall for o, c in zip(ours, curl, strict=True))
@@ -326,6 +352,7 @@ def main() -> int:
             "target_ratio_wall_min": TARGET_RATIO,
             **resume,
             "resume_target_bytes": CHUNK_SIZE,
+            **records,
             "client_peak_rss_mib": round(peak_rss, 1),
             "curl_peak_rss_mib": round(max(r.peak_rss_mib for r in curl), 1),
             "meets_target": ratio_wall >= TARGET_RATIO
