@@ -199,13 +199,17 @@ class HqConnection:
 
     def request(self, method: str, path: str, body: bytes = b"", *,
                 headers: Mapping[str, str] | None = None, signed: bool = True,
-                body_sha256: str | None = None) -> Response:
+                body_sha256: str | None = None,
+                while_waiting: Callable[[], None] | None = None) -> Response:
         """Send one request and read the whole answer; `HqError` unless 2xx.
 
-        ``body_sha256`` (hex) saves hashing a body twice when the caller already did."""
+        ``body_sha256`` (hex) saves hashing a body twice when the caller already did.
+        ``while_waiting`` runs once the body is sent, before the answer is read: HQ works on
+        the request (hashing, fsync) while the caller prepares the next one."""
         for attempt in (0, 1):
             try:
-                return self._once(method, path, body, headers or {}, signed, body_sha256)
+                return self._once(method, path, body, headers or {}, signed, body_sha256,
+                                  while_waiting)
             except HqError as err:
                 if err.status == 409 and err.code == "replayed" and attempt == 0:
                     continue  # another nonce; nothing was done (protocol §2)
@@ -213,7 +217,8 @@ class HqConnection:
         raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, body: bytes, extra: Mapping[str, str],
-              signed: bool, body_sha256: str | None) -> Response:
+              signed: bool, body_sha256: str | None,
+              while_waiting: Callable[[], None] | None) -> Response:
         target = self.target(path)
         headers = {"Content-Length": str(len(body)), **extra}
         if signed:
@@ -226,6 +231,16 @@ class HqConnection:
                 conn.putheader(name, value)
             conn.endheaders()
             self._send_body(conn, body)
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()  # the connection's state is unknown: never reuse it
+            raise NetworkError(_describe(exc)) from None
+        if while_waiting is not None:
+            try:
+                while_waiting()
+            except BaseException:
+                self.close()  # an answer we will not read is still on its way
+                raise
+        try:
             answer = conn.getresponse()
             data = answer.read()
             answer_headers = {k.lower(): v for k, v in answer.getheaders()}
