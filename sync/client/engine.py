@@ -196,17 +196,14 @@ class _Round:
                  "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
                  "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
             answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
-            receipts, conflicts, audit, log_head = _parse_manifest(answer)
+            receipts, audit, log_head = _parse_manifest(answer)
             for receipt in receipts:
                 item = by_op.get(receipt.body.op_id)
-                if item is not None and item.entry.op_id not in self.settled:
-                    self._keep(item, receipt)
+                if (item is not None and item.entry.op_id not in self.settled
+                        and self._keep(item, receipt)):
                     self.result.already_held += 1
-            for op_id in conflicts:
-                item = by_op.get(op_id)
-                if item is not None and op_id not in self.settled:
-                    self._fail(item, "conflict", "HQ holds this record with other content",
-                               retry=False)
+            # Conflicts HQ names here are still sent: HQ quarantines the other copy and
+            # alerts its operator on the 409, which then stops the item for a person.
             self.audit_size = audit
         return log_head
 
@@ -228,7 +225,11 @@ class _Round:
                 if not _transient(err):
                     self._fail(item, err.code, err.message or str(err), retry=False)
                     return
-                if attempt == self.engine.retries:
+                # HQ asked for a longer wait than a round waits (a full disk: 5 minutes):
+                # leave the item for a later round rather than hold the worker.
+                if attempt == self.engine.retries or (
+                        err.retry_after is not None
+                        and err.retry_after > self.engine.backoff_cap):
                     self._fail(item, err.code, err.message or str(err), retry=True,
                                retry_after=err.retry_after)
                     return
@@ -242,8 +243,8 @@ class _Round:
                 self._fail(item, "local_data", str(err), retry=False)
                 return
             else:
-                self._keep(item, receipt)
-                self.result.sent += 1
+                if self._keep(item, receipt):
+                    self.result.sent += 1
                 return
             if self.engine.cancel.is_set():
                 raise Cancelled()
@@ -294,12 +295,17 @@ class _Round:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _keep(self, item: PendingItem, receipt: Signed[Receipt]) -> None:
+    def _keep(self, item: PendingItem, receipt: Signed[Receipt]) -> bool:
+        """Keep ``receipt`` for ``item`` if it is HQ's receipt for it (True)."""
+        if not receipt.verify(self.enrolment.receipt_key):
+            # Not signed by the HQ this device enrolled with: another server is answering.
+            # Nothing is marked sent, and the round stops before sending anything more.
+            raise _Pause("bad_receipt", "a receipt is not signed by the HQ key pinned at "
+                         "enrolment: another server may be answering in HQ's place")
         problem = receipt_problem(receipt, item.entry, self.enrolment)
-        if problem is not None:
-            # Not HQ's receipt for this entry: another server, or HQ misbehaving. Nothing is
-            # marked sent, and the round stops before sending anything more.
-            raise _Pause("bad_receipt", problem)
+        if problem is not None:  # HQ's own key, but not a receipt for what was sent
+            self._fail(item, "receipt_mismatch", problem, retry=False)
+            return False
         self.source.save_receipt(item.entry.op_id, receipt)
         self.settled.add(item.entry.op_id)
         self.receipted_indexes.append(receipt.body.log_index)
@@ -308,6 +314,7 @@ class _Round:
         if item.is_media:
             self.media_offsets[item.entry.op_id] = item.entry.size
         self._report()
+        return True
 
     def _fail(self, item: PendingItem, error: str, message: str, *, retry: bool,
               retry_after: float | None = None) -> None:
@@ -377,14 +384,12 @@ def _parse_proof(answer: object) -> list[bytes]:
         raise _Pause("bad_answer", "HQ's consistency proof is malformed") from None
 
 
-def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], list[str], int,
-                                             Signed[LogHead] | None]:
-    """(receipts, conflicting op ids, countersigned audit size, log head) of a manifest answer."""
+def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], int, Signed[LogHead] | None]:
+    """(receipts, countersigned audit size, log head) of a manifest answer."""
     try:
         if not isinstance(answer, dict) or answer.get("v") != 1:
             raise ValueError("not a version 1 manifest answer")
         receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
-        conflicts = [str(c) for c in answer.get("conflicts") or []]
         audit = answer.get("audit")
         size = 0
         if isinstance(audit, dict):
@@ -395,5 +400,5 @@ def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], list[str], i
         head = Signed.from_json(log, LogHead) if log is not None else None
     except ValueError as exc:
         raise _Pause("bad_answer", f"HQ's manifest answer is malformed: {exc}") from None
-    return receipts, conflicts, size, head
+    return receipts, size, head
 

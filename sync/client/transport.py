@@ -198,11 +198,18 @@ class HqConnection:
         return self.base_path + path
 
     def request(self, method: str, path: str, body: bytes = b"", *,
-                headers: Mapping[str, str] | None = None, signed: bool = True) -> Response:
-        """Send one request and read the whole answer; `HqError` unless 2xx."""
+                headers: Mapping[str, str] | None = None, signed: bool = True,
+                body_sha256: str | None = None,
+                while_waiting: Callable[[], None] | None = None) -> Response:
+        """Send one request and read the whole answer; `HqError` unless 2xx.
+
+        ``body_sha256`` (hex) saves hashing a body twice when the caller already did.
+        ``while_waiting`` runs once the body is sent, before the answer is read: HQ works on
+        the request (hashing, fsync) while the caller prepares the next one."""
         for attempt in (0, 1):
             try:
-                return self._once(method, path, body, headers or {}, signed)
+                return self._once(method, path, body, headers or {}, signed, body_sha256,
+                                  while_waiting)
             except HqError as err:
                 if err.status == 409 and err.code == "replayed" and attempt == 0:
                     continue  # another nonce; nothing was done (protocol §2)
@@ -210,11 +217,12 @@ class HqConnection:
         raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, body: bytes, extra: Mapping[str, str],
-              signed: bool) -> Response:
+              signed: bool, body_sha256: str | None,
+              while_waiting: Callable[[], None] | None) -> Response:
         target = self.target(path)
         headers = {"Content-Length": str(len(body)), **extra}
         if signed:
-            headers.update(self.signature_headers(method, target, body))
+            headers.update(self.signature_headers(method, target, body, body_sha256))
         sent_ms = self._clock_ms()
         conn = self._connection()
         try:
@@ -223,6 +231,16 @@ class HqConnection:
                 conn.putheader(name, value)
             conn.endheaders()
             self._send_body(conn, body)
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()  # the connection's state is unknown: never reuse it
+            raise NetworkError(_describe(exc)) from None
+        if while_waiting is not None:
+            try:
+                while_waiting()
+            except BaseException:
+                self.close()  # an answer we will not read is still on its way
+                raise
+        try:
             answer = conn.getresponse()
             data = answer.read()
             answer_headers = {k.lower(): v for k, v in answer.getheaders()}
@@ -237,11 +255,12 @@ class HqConnection:
             return Response(answer.status, answer_headers, data)
         raise parse_error(answer.status, answer_headers, data)
 
-    def signature_headers(self, method: str, target: str, body: bytes) -> dict[str, str]:
+    def signature_headers(self, method: str, target: str, body: bytes,
+                          body_sha256: str | None = None) -> dict[str, str]:
         """The SR-* headers of a signed request (protocol §1)."""
         if self._key is None:
             raise ValueError("this connection has no device key to sign with")
-        body_sha = hashlib.sha256(body).hexdigest()
+        body_sha = body_sha256 or hashlib.sha256(body).hexdigest()
         request = SignedRequest(hq=self.hq_id, device=self.device_id, method=method.upper(),
                                 target=target, body_sha256=body_sha, nonce=str(uuid.uuid4()),
                                 time_ms=self._clock_ms())

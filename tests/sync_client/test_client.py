@@ -289,3 +289,17 @@ def test_a_bandwidth_cap_still_delivers_everything(hq: TinyHqServer) -> None:
     source = enrolled(hq)
     source.add_media(b"c" * 200_000, kind=RecordKind.STATEMENT_PDF)
     assert engine(source, bandwidth=4_000_000).run_round().complete
+
+
+def test_an_hq_that_dropped_a_receipt_from_its_log_is_caught(hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    source.add_event()
+    source.add_event()
+    assert engine(source).run_round().complete
+    assert source.log_head is not None and source.log_head.body.size == 2
+    kept = source.log_head
+    hq.hq.log.pop(0)  # HQ quietly rewrites its log
+    source.add_event()
+    result = engine(source).run_round()
+    assert result.paused == "bad_log"
+    assert source.log_head == kept  # the newer head is not kept
