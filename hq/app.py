@@ -6,6 +6,7 @@ complete but not receipted (`finalize.recover`), and serves:
 - ``GET /v1/hq``, ``POST /v1/enrol`` (enrolment, unsigned: the one-time code authenticates);
 - ``POST /v1/sync/manifest``, ``POST /v1/records`` (signed requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
+- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data, `refdata`);
 - ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset).
 
 Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time``.
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import enrolment, records_api, uploads
+from hq import enrolment, records_api, refdata, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
@@ -78,6 +79,8 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
         Route("/v1/log/head", bind(records_api.get_log_head), methods=["GET"]),
         Route("/v1/log/consistency", bind(records_api.get_log_consistency), methods=["GET"]),
+        Route("/v1/ref/manifest", bind(refdata.get_manifest), methods=["GET"]),
+        Route("/v1/ref/{name}/{version}", bind(refdata.get_dataset), methods=["GET"]),
         Route("/v1/uploads", bind(uploads.options_uploads), methods=["OPTIONS"]),
         Route("/v1/uploads", bind(uploads.post_upload), methods=["POST"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.head_upload), methods=["HEAD"]),

@@ -5,11 +5,13 @@
     devices | revoke-device DEVICE             list devices, revoke one
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
+    publish NAME FILE | datasets               publish reference data (the next version of
+                                               NAME), list every version published
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
 translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
 (an unknown device to revoke, alerts, quarantined records or sequence gaps exist); 2 a usage
-or configuration error.
+or configuration error (an unknown dataset name, a file that cannot be read).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import importlib.util
 import sys
 from datetime import UTC, datetime
 
-from hq import admin
+from hq import admin, refdata
+from hq.blobs import FilesystemBlobStore
 from hq.config import HQConfig
 from hq.db import Database, open_database
+from hq.keys import load_master_key
 
 __all__ = ["main"]
 
@@ -40,7 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run HQ")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
+    publish = commands.add_parser("publish", help="publish the next version of a reference "
+                                  "dataset")
+    publish.add_argument("name", help=f"one of: {', '.join(refdata.DATASETS)}")
+    publish.add_argument("file", help="the dataset's bytes")
+    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps", "datasets"):
         commands.add_parser(name)
     commands.add_parser("revoke-device").add_argument("device")
     for name in ("records", "receipts"):
@@ -78,11 +86,39 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(config)
+    if args.command == "publish":
+        return _publish(config, args.name, args.file)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
     finally:
         db.close()
+
+
+def _publish(config: HQConfig, name: str, file: str) -> int:
+    if name not in refdata.DATASETS:
+        print(f"statement-room-hq: {name!r} is not a reference dataset; the datasets are "
+              f"{', '.join(refdata.DATASETS)}", file=sys.stderr)
+        return 2
+    try:
+        with open(file, "rb") as source:
+            data = source.read(refdata.MAX_DATASET_SIZE + 1)
+    except OSError as exc:
+        print(f"statement-room-hq: cannot read {file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = open_database(config.db_path)
+    try:
+        blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))
+        published = refdata.publish(db, blobs, name, data)
+    except ValueError as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"published {name} version {published.version} ({published.size} bytes, "
+          f"sha256 {published.sha256})")
+    return 0
 
 
 def _admin(args: argparse.Namespace, db: Database) -> int:
@@ -108,6 +144,14 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
             print(f"{r['device']} #{r['device_seq']}  {r['kind']} {r['entity_id']}  "
                   f"{r['size']} bytes  sha256 {r['sha256']}  receipt {r['log_index']}  "
                   f"{_when(r['received_ms'])}")
+        return 0
+    if command == "datasets":
+        rows = refdata.history(db)
+        for r in rows:
+            print(f"{r['name']}  version {r['version']}  {r['size']} bytes  sha256 "
+                  f"{r['sha256']}  published {_when(r['published_ms'])}")
+        if not rows:
+            print("no reference data published")
         return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):
