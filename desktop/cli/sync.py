@@ -8,7 +8,10 @@
     sync policy [--durability D] [--retention-days N]   the purge policy (admins)
 
 A round that could not send everything exits 1 with the reasons in words; what it did send
-stays sent.
+stays sent. Each round also pulls HQ's reference data (roster, templates, revocations): what
+came is said, a refusal is said on stderr and keeps the last good data, and neither changes
+the exit code (the records' delivery decides it). `sync status` shows the versions held and
+warns when they are stale.
 """
 
 from __future__ import annotations
@@ -71,9 +74,36 @@ def cmd_round(args: argparse.Namespace) -> int:
                                 held=result.already_held, verified=result.receipts_verified))
     for problem in report.problems:
         print(_("Not sent: {problem}").format(problem=problem), file=sys.stderr)
+    pulled = report.refdata
+    if pulled is not None and pulled.problem is not None:
+        print(_("Reference data not accepted: {problem}").format(problem=pulled.problem),
+              file=sys.stderr)
+    elif pulled is not None and pulled.updated:
+        print(_("Reference data from HQ: {datasets}.").format(datasets=_versions(pulled.updated)))
     emit(args, {"complete": report.complete, **report.summary,
-                "problems": list(report.problems)})
+                "problems": list(report.problems),
+                "refdata": None if pulled is None else {
+                    "updated": pulled.updated, "unchanged": pulled.unchanged,
+                    "problem": pulled.problem}})
     return EXIT_OK if report.complete else EXIT_REFUSED
+
+
+def _dataset(name: str) -> str:
+    """A reference dataset's name in the officer's words (the wire name if a new one)."""
+    words = {"roster": _("roster"), "templates": _("templates"),
+             "revocations": _("revocations"), "laws": _("laws"),
+             "discretion": _("discretion")}
+    return words.get(name, name)
+
+
+def _versions(versions: dict[str, int]) -> str:
+    return _(", ").join(_("{name} version {version}").format(name=_dataset(name),
+                                                             version=version)
+                        for name, version in sorted(versions.items()))
+
+
+def _when_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
@@ -88,10 +118,12 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from desktop.services.sync import status
+    from desktop.services import refdata
+    from desktop.services.sync import now_ms, status
 
     with login_from_args(args) as store:
         shown = status(store)
+        reference = refdata.status(store, now_ms())
     if shown.hq_url is None:
         print(_("Not enrolled with HQ."))
     else:
@@ -107,11 +139,22 @@ def cmd_status(args: argparse.Namespace) -> int:
             size=shown.countersigned_size))
     for error in shown.errors:
         print(_("Problem: {error}").format(error=error))
+    if reference.versions and reference.expires_ms is not None:
+        print(_("Reference data from HQ: {datasets} (valid until {when}).").format(
+            datasets=_versions(reference.versions), when=_when_ms(reference.expires_ms)))
+    else:
+        print(_("No reference data from HQ yet."))
+    if reference.stale:
+        print(_("Warning: HQ's reference data is out of date (it expired {when}); the last "
+                "good version stays in use until a sync brings a newer one.").format(
+                    when=_when_ms(reference.expires_ms or 0)))
     emit(args, {"hq": shown.hq_url, "pending_records": shown.pending_records,
                 "pending_bytes": shown.pending_bytes, "receipted": shown.receipted,
                 "waiting_for_a_person": shown.waiting_for_a_person,
                 "last_sync": shown.last_sync.isoformat() if shown.last_sync else None,
-                "countersigned_size": shown.countersigned_size, "errors": list(shown.errors)})
+                "countersigned_size": shown.countersigned_size, "errors": list(shown.errors),
+                "refdata": {"versions": reference.versions,
+                            "expires_ms": reference.expires_ms, "stale": reference.stale}})
     return EXIT_OK
 
 

@@ -2,8 +2,10 @@
 
 `enrol` proves the device key to HQ with the administrator's one-time code and pins HQ's
 receipt key (audited); `run_round` runs the engine (`sync.client.engine`) over the store's
-`StoreSyncSource`, audits the round's counts, and refreshes HQ's countersignature beside the
-key file. Both answer in the officer's words: HQ's English messages stay in the log.
+`StoreSyncSource`, then pulls HQ's reference data (`sync_refdata`: a refusal is reported, never
+aborts the round, and keeps the last good data), audits the round's counts, and refreshes
+HQ's countersignature beside the key file. Both answer in the officer's words: HQ's English
+messages stay in the log.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from desktop.services.sync import (
     record_round,
     save_enrolment,
 )
+from desktop.services.sync_refdata import RefdataPull, pull
 from desktop.store.store import Store
 from sync.client.engine import Progress, SyncEngine, SyncResult
 from sync.client.enrol import EnrolmentRefused
@@ -60,6 +63,7 @@ class RoundReport:
     result: SyncResult
     summary: dict[str, int]
     problems: tuple[str, ...]  # in words
+    refdata: RefdataPull | None = None  # None: HQ was not reached, or the round was cancelled
 
     @property
     def complete(self) -> bool:
@@ -80,10 +84,16 @@ def run_round(store: Store, *, hq_url: str | None = None,
         store.sign_tree_head()
     result = SyncEngine(source, progress=progress, cancel=cancel,
                         bandwidth=bandwidth).run_round()
+    enrolment = source.enrolment()
+    pulled = None
+    if enrolment is not None and not (result.offline or result.cancelled):
+        pulled = pull(store, enrolment, source.device_key(), bandwidth=bandwidth)
     summary = {"sent": result.sent, "already_held": result.already_held,
                "receipts_verified": result.receipts_verified, "failed": len(result.failed),
                "bytes_sent": result.bytes_sent, "paused": int(result.paused is not None),
-               "offline": int(result.offline)}
+               "offline": int(result.offline),
+               "refdata_updated": 0 if pulled is None else len(pulled.updated),
+               "refdata_refused": int(pulled is not None and pulled.refused)}
     record_round(store, summary)
     keep_countersign_file(store)
     problems: list[str] = []
@@ -92,4 +102,4 @@ def run_round(store: Store, *, hq_url: str | None = None,
     if result.paused is not None:
         problems.append(error_words(result.paused))
     problems.extend(dict.fromkeys(error_words(f.error) for f in result.failed))
-    return RoundReport(result, summary, tuple(dict.fromkeys(problems)))
+    return RoundReport(result, summary, tuple(dict.fromkeys(problems)), pulled)
