@@ -5,13 +5,12 @@
     devices | revoke-device DEVICE             list devices, revoke one
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
-    publish NAME FILE | datasets               publish reference data (the next version of
-                                               NAME), list every version published
+    publish NAME FILE | datasets               publish reference data, list what is published
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
 translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
 (an unknown device to revoke, alerts, quarantined records or sequence gaps exist); 2 a usage
-or configuration error (an unknown dataset name, a file that cannot be read).
+or configuration error.
 """
 
 from __future__ import annotations
@@ -21,11 +20,9 @@ import importlib.util
 import sys
 from datetime import UTC, datetime
 
-from hq import admin, refdata
-from hq.blobs import FilesystemBlobStore
+from hq import admin
 from hq.config import HQConfig
 from hq.db import Database, open_database
-from hq.keys import load_master_key
 
 __all__ = ["main"]
 
@@ -44,15 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run HQ")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    publish = commands.add_parser("publish", help="publish the next version of a reference "
-                                  "dataset")
-    publish.add_argument("name", help=f"one of: {', '.join(refdata.DATASETS)}")
-    publish.add_argument("file", help="the dataset's bytes")
-    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps", "datasets"):
+    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
         commands.add_parser(name)
     commands.add_parser("revoke-device").add_argument("device")
     for name in ("records", "receipts"):
         commands.add_parser(name).add_argument("--device")
+    publish = commands.add_parser("publish", help="publish a reference dataset")
+    publish.add_argument("name", help="roster, templates, revocations, …")
+    publish.add_argument("file")
+    commands.add_parser("datasets")
     for sub in commands.choices.values():
         sub.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
     return parser
@@ -63,11 +60,38 @@ def _serve(config: HQConfig) -> int:
 
     from hq.app import create_app
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
     print(f"HQ {app.state.hq.hq_id} serving http://{config.host}:{config.port}", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+    return 0
+
+
+def _publish(config: HQConfig, name: str, file: str) -> int:
+    from hq.refdata import publish
+    from hq.state import open_hq
+
+    try:
+        with open(file, "rb") as source:
+            data = source.read()
+        state = open_hq(config)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    try:
+        version, new = publish(state, name, data)
+    except ValueError as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        state.close()
+    print(f"{name} version {version} " + ("published" if new else
+                                          "unchanged: the same bytes are already published"))
     return 0
 
 
@@ -95,32 +119,6 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
 
 
-def _publish(config: HQConfig, name: str, file: str) -> int:
-    if name not in refdata.DATASETS:
-        print(f"statement-room-hq: {name!r} is not a reference dataset; the datasets are "
-              f"{', '.join(refdata.DATASETS)}", file=sys.stderr)
-        return 2
-    try:
-        with open(file, "rb") as source:
-            data = source.read(refdata.MAX_DATASET_SIZE + 1)
-    except OSError as exc:
-        print(f"statement-room-hq: cannot read {file}: {exc.strerror}", file=sys.stderr)
-        return 2
-    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = open_database(config.db_path)
-    try:
-        blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))
-        published = refdata.publish(db, blobs, name, data)
-    except ValueError as exc:
-        print(f"statement-room-hq: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        db.close()
-    print(f"published {name} version {published.version} ({published.size} bytes, "
-          f"sha256 {published.sha256})")
-    return 0
-
-
 def _admin(args: argparse.Namespace, db: Database) -> int:
     command = args.command
     if command == "enrol-code":
@@ -145,17 +143,14 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
                   f"{r['size']} bytes  sha256 {r['sha256']}  receipt {r['log_index']}  "
                   f"{_when(r['received_ms'])}")
         return 0
-    if command == "datasets":
-        rows = refdata.history(db)
-        for r in rows:
-            print(f"{r['name']}  version {r['version']}  {r['size']} bytes  sha256 "
-                  f"{r['sha256']}  published {_when(r['published_ms'])}")
-        if not rows:
-            print("no reference data published")
-        return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):
             print(f"{r['log_index']}  {r['device']}  {r['kind']} {r['entity_id']}  {r['receipt']}")
+        return 0
+    if command == "datasets":
+        for row in admin.datasets(db):
+            print(f"{row['name']} version {row['version']}  {row['size']} bytes  "
+                  f"sha256 {row['sha256']}  published {_when(row['published_ms'])}")
         return 0
     if command == "alerts":
         return _report([f"{_when(a['raised_ms'])}  {a['kind']}  {a['message']}"

@@ -28,7 +28,7 @@ def test_a_device_enrols_once_with_a_code_and_pins_hqs_key(hq_server: RunningHQ)
     code = hq_server.enrol_code()
     first = device.enrol(code, name="interview room 2")
     assert first.status == 200, first.body
-    info = device.raw("GET", "/v1/hq").json()
+    info = hq_server.info()
     assert device.pinned is not None
     assert device.pinned.public_bytes_raw().hex() == info["receipt_key"]
     assert first.json()["device"] == device.id and first.json()["hq"] == info["hq"]
