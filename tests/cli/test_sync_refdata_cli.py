@@ -2,9 +2,9 @@
 `statement-room init`, each `statement-room sync` brings down what HQ's administrator
 published (audited), `sync status` shows the versions; a newer roster replaces the older one;
 a man in the middle (a copy of HQ's database with its own key) and an HQ restored from an old
-backup (its own key, older datasets) are refused with nothing kept and the round still
-reported; a revocation list naming an officer's certificate stops that officer signing; an
-expired manifest makes `sync status` warn."""
+backup (HQ's key, an older manifest, then older datasets) are refused with nothing kept and
+the round still reported; a revocation list naming an officer's certificate stops that
+officer signing; an expired manifest makes `sync status` warn."""
 
 from __future__ import annotations
 
@@ -148,12 +148,17 @@ def test_reference_data_comes_down_with_each_sync_and_only_from_the_pinned_hq(
     assert last_json(attacked.stdout)["refdata_refused"] == 1
     assert held(store)[:2] == ({"revocations": 1, "roster": 2}, ROSTER_2)
 
-    # HQ restored from an old backup (HQ's own key): roster 1 again is a rollback.
+    # HQ restored from an old backup (HQ's own key): its manifest is older than the one held
+    # (a replay); once it publishes again its manifest is newer, but roster 1 is a rollback.
     restored = start_hq(old_backup)
     try:
+        replayed = run_cli("sync", *workdir, "--hq", restored.url, env=admin)
+        publish(restored, tmp_path, "templates", b'{"phrases": []}')
         rolled_back = run_cli("sync", *workdir, "--hq", restored.url, env=admin)
     finally:
         restored.stop()
+    assert "HQ sent reference data older than the data this device already holds (a " \
+           "replay?); nothing was kept." in replayed.stderr
     assert "HQ offered version 1 of 「roster」, older than version 2 held here (a rollback); " \
            "nothing was kept." in rolled_back.stderr
     versions, roster, accepted = held(store)
@@ -180,7 +185,7 @@ def test_reference_data_comes_down_with_each_sync_and_only_from_the_pinned_hq(
     assert after["state"] == "read_back"
 
     # A manifest past its expiry is stale: `sync status` warns, and the data stays in use.
-    hq_server.restart({"HQ_REF_EXPIRY_DAYS": "0.00001"})  # under a second
+    hq_server.restart({"HQ_REF_VALIDITY_S": "0.5"})
     publish(hq_server, tmp_path, "roster", ROSTER_1)
     ok(run_cli("sync", *workdir, env=admin))
     time.sleep(1.0)
