@@ -18,6 +18,7 @@ receipt for a tree head is HQ's countersignature; it is copied beside the key fi
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -242,7 +243,11 @@ def status(store: Store) -> SyncStatus:
         last = sync_state.last_round(conn)
         held = sync_state.countersigned(conn)
     waiting = [p for p in rows if p.queued.state != sync_state.RECEIPTED]
-    errors = tuple(dict.fromkeys(error_words(p.last_error) for p in waiting if p.last_error))
+    codes = [p.last_error for p in waiting if p.last_error]
+    stopped = None if last is None else json.loads(last[1]).get("stopped")
+    if isinstance(stopped, str):  # the whole last round stopped (offline, not enrolled...)
+        codes.insert(0, stopped)
+    errors = tuple(dict.fromkeys(error_words(code) for code in codes))
     return SyncStatus(
         hq_url=None if pinned is None else pinned.hq_url,
         pending_records=len(waiting), pending_bytes=sum(p.queued.size for p in waiting),
@@ -263,9 +268,12 @@ def save_enrolment(store: Store, enrolled: Enrolment) -> None:
                  replaced=None if previous is None else previous.hq_id)
 
 
-def record_round(store: Store, summary: dict[str, int]) -> None:
-    """Audit one round's summary (counts only) and keep it for `sync status`."""
+def record_round(store: Store, summary: dict[str, int], stopped: str | None = None) -> None:
+    """Audit one round's summary (counts, and the error code that stopped the whole round,
+    if one did) and keep it for `sync status`."""
+    details: dict[str, str | int | bool | None] = {k: int(v) for k, v in summary.items()}
+    details["stopped"] = stopped
     with store.transaction() as tx:
-        sync_state.save_round(tx.conn, tx.at, canonical_json(summary))
-        details: dict[str, str | int | bool | None] = {k: int(v) for k, v in summary.items()}
-        tx.audit(Action.SYNC_ROUND, None, Outcome.OK, **details)
+        sync_state.save_round(tx.conn, tx.at, canonical_json(details))
+        tx.audit(Action.SYNC_ROUND, None, Outcome.OK if stopped is None else Outcome.FAILED,
+                 **details)

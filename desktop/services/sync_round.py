@@ -47,13 +47,17 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
         raise UserError(_("HQ refused the enrolment: {reason}").format(
             reason=error_words(exc.code))) from exc
     except InsecureUrl as exc:
-        raise UserError(_("{url} is not a secure address: HQ is reached over https:// "
-                          "(plain http:// only on this computer).").format(url=hq_url)) from exc
+        raise UserError(_insecure(hq_url)) from exc
     except NetworkError as exc:
         raise UserError(_("HQ at {url} could not be reached; check the address and the "
                           "network, then try again.").format(url=hq_url)) from exc
     save_enrolment(store, enrolled)
     return enrolled
+
+
+def _insecure(url: str) -> str:
+    return _("{url} is not a secure address: HQ is reached over https:// (plain http:// only "
+             "on this computer).").format(url=url)
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,11 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
         store.sign_tree_head()
-    result = SyncEngine(source, progress=progress, cancel=cancel,
-                        bandwidth=bandwidth).run_round()
+    try:
+        result = SyncEngine(source, progress=progress, cancel=cancel,
+                            bandwidth=bandwidth).run_round()
+    except InsecureUrl as exc:
+        raise UserError(_insecure(hq_url or "")) from exc
     enrolment = source.enrolment()
     pulled = None
     if enrolment is not None and not (result.offline or result.cancelled):
@@ -94,7 +101,8 @@ def run_round(store: Store, *, hq_url: str | None = None,
                "offline": int(result.offline),
                "refdata_updated": 0 if pulled is None else len(pulled.updated),
                "refdata_refused": int(pulled is not None and pulled.refused)}
-    record_round(store, summary)
+    stopped = "network" if result.offline else result.paused
+    record_round(store, summary, stopped)
     keep_countersign_file(store)
     problems: list[str] = []
     if result.offline:

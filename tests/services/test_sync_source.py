@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop.domain.errors import UserError
-from desktop.services import sync
+from desktop.services import sync, sync_round
 from desktop.services.demo import run_demo
 from desktop.store import audit, sync_state
 from desktop.store.sync_state import ReceiptRefused
@@ -148,4 +148,18 @@ def test_enrolment_and_rounds_are_audited(workdir: Path) -> None:
         with store.reading() as conn:
             actions = [r.action for r in audit.records(conn)]
         assert actions[-2:] == ["sync.enrolled", "sync.round"]
-        assert sync.status(store).last_round == '{"failed":0,"receipts":3,"sent":3}'
+        assert sync.status(store).last_round == (
+            '{"failed":0,"receipts":3,"sent":3,"stopped":null}')
+
+
+def test_a_round_without_hq_is_kept_as_a_problem_in_words(workdir: Path) -> None:
+    hq = TestHq()
+    with enrolled(workdir, hq) as (store, _source):  # enrolled at a port nobody listens on
+        report = sync_round.run_round(store)
+        assert report.result.offline and not report.complete
+        assert report.problems == ("HQ could not be reached; it will be sent later.",)
+        shown = sync.status(store)
+        assert shown.errors == ("HQ could not be reached; it will be sent later.",)
+        assert shown.pending_records > 0 and shown.receipted == 0
+        with pytest.raises(UserError, match="not a secure address"):
+            sync_round.run_round(store, hq_url="http://192.0.2.1:8470")
