@@ -49,7 +49,8 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
     except NetworkError as exc:
         raise UserError(_("HQ at {url} could not be reached; check the address and the "
                           "network, then try again.").format(url=hq_url)) from exc
-    save_enrolment(store, enrolled)
+    # Through the session's write lane: the GUI enrols from a thread of its own.
+    store.write(lambda: save_enrolment(store, enrolled))
     return enrolled
 
 
@@ -77,14 +78,14 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "enrol --hq URL --code CODE` with a code from the HQ "
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
-        store.sign_tree_head()
+        store.write(store.sign_tree_head)  # the GUI's sync thread writes through its lane
     result = SyncEngine(source, progress=progress, cancel=cancel,
                         bandwidth=bandwidth).run_round()
     summary = {"sent": result.sent, "already_held": result.already_held,
                "receipts_verified": result.receipts_verified, "failed": len(result.failed),
                "bytes_sent": result.bytes_sent, "paused": int(result.paused is not None),
                "offline": int(result.offline)}
-    record_round(store, summary)
+    store.write(lambda: record_round(store, summary))
     keep_countersign_file(store)
     problems: list[str] = []
     if result.offline:
