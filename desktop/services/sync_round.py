@@ -51,7 +51,8 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
     except NetworkError as exc:
         raise UserError(_("HQ at {url} could not be reached; check the address and the "
                           "network, then try again.").format(url=hq_url)) from exc
-    save_enrolment(store, enrolled)
+    # Through the session's write lane: the GUI enrols from a thread of its own.
+    store.write(lambda: save_enrolment(store, enrolled))
     return enrolled
 
 
@@ -85,7 +86,7 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "enrol --hq URL --code CODE` with a code from the HQ "
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
-        store.sign_tree_head()
+        store.write(store.sign_tree_head)  # the GUI's sync thread writes through its lane
     try:
         result = SyncEngine(source, progress=progress, cancel=cancel,
                             bandwidth=bandwidth).run_round()
@@ -94,6 +95,7 @@ def run_round(store: Store, *, hq_url: str | None = None,
     enrolment = source.enrolment()
     pulled = None
     if enrolment is not None and not (result.offline or result.cancelled):
+        # refdata.accept writes through the store's write lane too.
         pulled = pull(store, enrolment, source.device_key(), bandwidth=bandwidth)
     summary = {"sent": result.sent, "already_held": result.already_held,
                "receipts_verified": result.receipts_verified, "failed": len(result.failed),
@@ -102,7 +104,7 @@ def run_round(store: Store, *, hq_url: str | None = None,
                "refdata_updated": 0 if pulled is None else len(pulled.updated),
                "refdata_refused": int(pulled is not None and pulled.refused)}
     stopped = "network" if result.offline else result.paused
-    record_round(store, summary, stopped)
+    store.write(lambda: record_round(store, summary, stopped))
     keep_countersign_file(store)
     problems: list[str] = []
     if result.offline:
