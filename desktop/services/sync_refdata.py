@@ -21,7 +21,7 @@ from desktop.store.store import Store
 from sync.client.refdata import RefdataFetcher
 from sync.client.source import Enrolment
 from sync.client.throttle import TokenBucket
-from sync.client.transport import HqConnection, HqError, NetworkError
+from sync.client.transport import HqConnection, HqError, InsecureUrl, NetworkError
 
 __all__ = ["RefdataPull", "pull"]
 
@@ -43,8 +43,14 @@ def pull(store: Store, enrolment: Enrolment, device_key: Ed25519PrivateKey, *,
          bandwidth: float | None = None) -> RefdataPull:
     """Fetch HQ's reference data and keep what verifies; never raises for HQ or the network."""
     throttle = TokenBucket(bandwidth) if bandwidth else None
-    with HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id, device_key=device_key,
-                      throttle=throttle) as conn:
+    try:
+        conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id, device_key=device_key,
+                            throttle=throttle)
+    except InsecureUrl:  # the round said so already, in its own words
+        return RefdataPull(problem=_(
+            "HQ's reference data could not be fetched ({reason}); the last good version "
+            "stays in use.").format(reason=_("the address of HQ is not secure")))
+    with conn:
         fetcher = RefdataFetcher(conn)
         try:
             update = refdata.accept(store, fetcher.manifest(),
