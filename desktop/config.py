@@ -137,6 +137,7 @@ class Settings:
     delete_originals: bool = False  # after a docking, delete verified files from the recorder
     sm3: bool = False  # also compute SM3 digests of evidence
     language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
+    sync_bandwidth_kib: int = 0  # the sync's cap in KiB per second; 0 = no cap
     ports: DevicePorts = field(default_factory=DevicePorts)
 
     @classmethod

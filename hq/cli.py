@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("records", "receipts"):
         commands.add_parser(name).add_argument("--device")
     publish = commands.add_parser("publish", help="publish a reference dataset")
-    publish.add_argument("name", help="roster, templates, revocations, …")
+    publish.add_argument("name", help="roster, templates, revocations, laws or discretion")
     publish.add_argument("file")
     commands.add_parser("datasets")
     for sub in commands.choices.values():

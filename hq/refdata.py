@@ -2,13 +2,13 @@
 signed manifest and each dataset's bytes.
 
 The administrator publishes a file under a dataset name (``roster``, ``templates``,
-``revocations``; later ``laws``, ``discretion``); each publication takes the next version of
-that name, and the same bytes as the current version publish nothing. The bytes are kept
-in the blob store, encrypted like everything else (a roster names officers). The manifest is
-signed with HQ's receipt key (pinned by every device at enrolment): ``issued_ms`` is the
-time of the last publication, so it never goes backwards while nothing changes, and
-``expires_ms`` is now plus the configured validity, so a device that stops hearing from HQ
-warns of stale data in time.
+``revocations``; later ``laws``, ``discretion``); any other name is refused, each publication
+takes the next version of that name, and the same bytes as the current version publish
+nothing. The bytes are kept in the blob store, encrypted like everything else (a roster names
+officers). The manifest is signed with HQ's receipt key (pinned by every device at
+enrolment): ``issued_ms`` is the time of the last publication, so it never goes backwards
+while nothing changes, and ``expires_ms`` is now plus the configured validity, so a device
+that stops hearing from HQ warns of stale data in time.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from hq.db import Database
 from hq.errors import HQError
 from hq.records_api import json_response
 from hq.state import HQState, now_ms
-from sync.protocol.refdata import DATASET_NAME, DatasetVersion, RefManifest
+from sync.protocol.refdata import DatasetVersion, RefManifest
 from sync.protocol.signing import Signed
 
-__all__ = ["current_versions", "get_dataset", "get_ref_manifest", "manifest", "publish"]
+__all__ = ["DATASETS", "current_versions", "get_dataset", "get_ref_manifest", "manifest",
+           "publish"]
+
+DATASETS = ("roster", "templates", "revocations", "laws", "discretion")
 
 
 def current_versions(db: Database) -> dict[str, tuple[DatasetVersion, int]]:
@@ -40,8 +43,9 @@ def current_versions(db: Database) -> dict[str, tuple[DatasetVersion, int]]:
 
 def publish(state: HQState, name: str, data: bytes) -> tuple[int, bool]:
     """Publish ``data`` as the next version of ``name``: (version, True if new)."""
-    if not DATASET_NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not a dataset name (lowercase letters, digits, _)")
+    if name not in DATASETS:  # a typo must not become a dataset every device fetches
+        raise ValueError(f"{name!r} is not a dataset name HQ publishes; the datasets are "
+                         f"{', '.join(DATASETS)}")
     sha256 = hashlib.sha256(data).hexdigest()
     held = current_versions(state.db).get(name)
     if held is not None and held[0].sha256 == sha256:

@@ -57,6 +57,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         officers,
         search,
         statements,
+        sync,
     )
 
     return (
@@ -74,6 +75,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         maintenance.register,
         backup.register,
         search.register,
+        sync.register,
     )
 
 

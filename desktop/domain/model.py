@@ -263,6 +263,9 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     REFDATA_ACCEPTED = "refdata.accepted"
+    SYNC_ENROLLED = "sync.enrolled"
+    SYNC_ROUND = "sync.round"
+    EVIDENCE_PURGED = "evidence.purged"
 
 
 class Outcome(StrEnum):

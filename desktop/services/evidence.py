@@ -28,7 +28,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Outcome
 from desktop.i18n import os_error_text
-from desktop.store import cases, dockings
+from desktop.store import cases, dockings, sync_state
 from desktop.store import evidence as records
 from desktop.store.dockings import Docking
 from desktop.store.evidence import EvidenceRecord
@@ -80,6 +80,7 @@ class EvidenceProblem:
 class VerifyReport:
     checked: int
     problems: tuple[EvidenceProblem, ...]
+    held_at_hq: int = 0  # purged locally after HQ's receipt (desktop.services.sync_purge)
 
     @property
     def ok(self) -> bool:
@@ -239,6 +240,22 @@ def _import_one(
     report.items.append(ImportedItem(record.id, name, record.sha256, record.size, record.kind))
 
 
+def held_at_hq(store: Store, sha256: str) -> str | None:
+    """The receipt under which HQ holds a medium purged from the vault, or None."""
+    with store.reading() as conn:
+        return sync_state.purged_receipt(conn, sha256)
+
+
+def missing_blob(store: Store, item: EvidenceRecord) -> UserError:
+    """Why an item's bytes cannot be read here: held at HQ after a purge, or missing."""
+    receipt = held_at_hq(store, item.sha256)
+    if receipt is not None:
+        return UserError(_("Evidence item {id} is held at HQ (receipt {receipt}); its local "
+                           "copy was purged after HQ's receipt.").format(id=item.id,
+                                                                        receipt=receipt))
+    return UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+
+
 def _problem(item: EvidenceRecord, problem: str) -> EvidenceProblem:
     return EvidenceProblem(item.id, item.original_name, _(
         "Evidence item {id} ({name}) failed verification: {problem}").format(
@@ -251,9 +268,13 @@ def verify_all(store: Store) -> VerifyReport:
     with store.reading() as conn:
         items = records.all_items(conn)
     problems: list[EvidenceProblem] = []
+    held = 0
     for item in items:
         blob = records.blob_path(store.paths.workdir, item.sha256, key)
         if not blob.is_file():
+            if held_at_hq(store, item.sha256) is not None:
+                held += 1  # purged after HQ's receipt: not a problem
+                continue
             problems.append(_problem(item, _("its vault file is missing.")))
             continue
         try:
@@ -269,10 +290,11 @@ def verify_all(store: Store) -> VerifyReport:
             tx.audit(Action.EVIDENCE_VERIFIED, None,
                      Outcome.OK if not problems else Outcome.FAILED, checked=len(items),
                      failed=len(problems),
-                     failed_items=",".join(p.item_id for p in problems) or None)
+                     failed_items=",".join(p.item_id for p in problems) or None,
+                     held_at_hq=held)
 
     store.write(audit)
-    return VerifyReport(len(items), tuple(problems))
+    return VerifyReport(len(items), tuple(problems), held)
 
 
 def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
@@ -285,7 +307,7 @@ def export_item(store: Store, item_id: str, out: Path) -> ExportResult:
     key = store.vault_key()
     blob = records.blob_path(store.paths.workdir, item.sha256, key)
     if not blob.is_file():
-        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+        raise missing_blob(store, item)
     directory = out.parent
     tmp = directory / f".{out.name}.{secrets.token_hex(6)}.tmp"
     try:
@@ -362,7 +384,7 @@ def read_item(store: Store, item_id: str, *, limit: int = MAX_IN_MEMORY) -> byte
     key = store.vault_key()
     blob = records.blob_path(store.paths.workdir, item.sha256, key)
     if not blob.is_file():
-        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+        raise missing_blob(store, item)
     sink = io.BytesIO()
     digest = decrypt_to(blob, key, sink)
     if not hmac.compare_digest(digest, item.sha256):

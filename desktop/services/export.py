@@ -44,6 +44,7 @@ from desktop.documents.package import (
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
 from desktop.services import keys
+from desktop.services.evidence import missing_blob
 from desktop.services.export_files import check_target, exporting, write_export
 from desktop.services.verify import store_trust_roots
 from desktop.store import audit, cases, dockings, documents
@@ -162,7 +163,7 @@ def _media(store: Store, item: EvidenceRecord, path: str) -> PackageMedia:
     key = store.vault_key()
     blob = records.blob_path(store.paths.workdir, item.sha256, key)
     if not blob.is_file():
-        raise UserError(_("The vault file of evidence item {id} is missing.").format(id=item.id))
+        raise missing_blob(store, item)
     sink = _Digests()
     sha256 = decrypt_to(blob, key, sink)  # type: ignore[arg-type]
     sm3 = sink.sm3.finalize().hex()

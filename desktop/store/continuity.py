@@ -8,7 +8,9 @@ Two records outside the encrypted file say how far its audit log had come:
   one, is caught; on a store that has signed tree heads the primary anchor must exist;
 - the high-water mark (desktop/store/highwater.py): the log must reach the size of the last
   acknowledged commit with the same root, so saves lost with a damaged or deleted WAL are
-  caught.
+  caught;
+- HQ's countersigned tree head (desktop/store/countersign.py), once the store has synced: the
+  log must hold it (its size, and its root at that size).
 
 `check` reads the files first and the store after (marks are written after their commit,
 so a concurrent session can only make the store look newer, never older). It returns the
@@ -27,7 +29,7 @@ from gettext import gettext as _
 from pathlib import Path
 
 from desktop.domain.errors import UserError
-from desktop.store import audit
+from desktop.store import audit, countersign
 from desktop.store.anchor import Anchor, read_anchor
 from desktop.store.connection import Connection
 from desktop.store.highwater import META_FLAG, MarkDamaged, read_mark
@@ -160,6 +162,7 @@ def mark_required(conn: Connection) -> bool:
 def check(paths: StorePaths, conn: Connection, store_id: str, mark_key: bytes) -> Continuity:
     """Compare the store with every record kept outside it; see the module text."""
     copies = read_anchor_copies(paths.anchor_mirrors())
+    countersigned = countersign.read(paths.countersign)
     try:
         mark = read_mark(paths.highwater, mark_key)
         mark_damaged = False
@@ -208,6 +211,10 @@ def check(paths: StorePaths, conn: Connection, store_id: str, mark_key: bytes) -
                 findings.append(Finding(Kind.ROLLED_BACK, problem))
             elif newest is None or anchor.head.head.tree_size > newest.head.head.tree_size:
                 newest = anchor
+        if countersigned is not None:
+            problem = countersign.problem(conn, store_id, paths.countersign, countersigned)
+            if problem is not None:
+                findings.append(Finding(Kind.ROLLED_BACK, problem))
     finally:
         conn.execute("COMMIT")
     return Continuity(findings, newest)

@@ -71,7 +71,8 @@ def enqueue_bytes(conn: Connection, at: datetime, kind: RecordKind, entity_id: s
 _COLUMNS = "op_id, device_seq, kind, entity_id, sha256, size, priority, state, created_at"
 
 
-def _queued(row: tuple[object, ...]) -> Queued:
+def queued_row(row: tuple[object, ...]) -> Queued:
+    """A `Queued` from the first nine columns of an outbox row (``_COLUMNS``)."""
     return Queued(op_id=str(row[0]), device_seq=int(str(row[1])), kind=parse_kind(str(row[2])),
                   entity_id=str(row[3]), sha256=str(row[4]), size=int(str(row[5])),
                   priority=int(str(row[6])), state=str(row[7]),
@@ -81,7 +82,7 @@ def _queued(row: tuple[object, ...]) -> Queued:
 def all_entries(conn: Connection) -> list[Queued]:
     """Every outbox row in device order."""
     rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY device_seq").fetchall()
-    return [_queued(tuple(r)) for r in rows]
+    return [queued_row(tuple(r)) for r in rows]
 
 
 def pending(conn: Connection) -> list[Queued]:
@@ -90,4 +91,4 @@ def pending(conn: Connection) -> list[Queued]:
         f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY priority, device_seq",
         (QUEUED,),
     ).fetchall()
-    return [_queued(tuple(r)) for r in rows]
+    return [queued_row(tuple(r)) for r in rows]

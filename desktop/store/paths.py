@@ -34,6 +34,12 @@ class StorePaths:
         """The high-water mark of acknowledged commits (desktop/store/highwater.py)."""
         return self.workdir / "highwater.mark"
 
+    @property
+    def countersign(self) -> Path:
+        """HQ's countersignature of the newest audit head it acknowledged
+        (desktop/store/countersign.py)."""
+        return self.workdir / "hq-countersign.json"
+
     def anchor_mirrors(self) -> list[Path]:
         """Every copy of the anchor: `anchor.json` first, then the mirror, if one is named.
 

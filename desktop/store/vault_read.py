@@ -13,7 +13,7 @@ import hmac
 import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from gettext import gettext as _
 from pathlib import Path
 from typing import BinaryIO
@@ -226,6 +226,59 @@ def decrypt_to(blob_path: Path, master_key: bytes, sink: BinaryIO) -> str:
     after earlier segments were written: on `VaultIntegrityError` discard what `sink` got.
     """
     return _decrypt(blob_path, master_key, sink.write)
+
+
+def plaintext_chunks(blob_path: Path, master_key: bytes, start: int, chunk_size: int
+                     ) -> Iterator[bytes]:
+    """The plaintext of `blob_path` from byte `start`, in pieces of `chunk_size` (the last
+    shorter), decrypted in memory only: what the sync engine uploads, resuming anywhere.
+
+    Only the segments from the one holding `start` are read, each authenticated before any
+    of its bytes are released; a failure raises `VaultIntegrityError` and the caller discards
+    what it received. No plaintext ever touches the disk."""
+    if start < 0 or chunk_size < 1:
+        raise ValueError("start must be >= 0 and chunk_size >= 1")
+    check_master_key(master_key)
+    with blob_path.open("rb", buffering=0) as handle:
+        header, aead = _read_header(blob_path, handle, master_key)
+        file_size = os.fstat(handle.fileno()).st_size
+        seg = header.segment_size
+        stride = seg + TAG_SIZE
+        count = max(1, -(-(file_size - PREAMBLE_SIZE) // stride))
+        if header.plaintext_len is not None and file_size != blob_size(header.plaintext_len,
+                                                                        seg):
+            raise _fail(blob_path, _("its size does not match the length in its header."))
+        length = (count - 1) * seg + max(0, file_size - PREAMBLE_SIZE - (count - 1) * stride
+                                         - TAG_SIZE)
+        if start > length:
+            raise ValueError(f"start {start} is beyond the {length} bytes of the medium")
+        index = start // seg
+        skip = start - index * seg
+        handle.seek(PREAMBLE_SIZE + index * stride)
+        data = memoryview(bytearray(stride))
+        plain = memoryview(bytearray(seg))
+        pending = bytearray()
+        while index < count:
+            last = index == count - 1
+            got = _fill(handle, data)
+            n = got - TAG_SIZE
+            if n < 0 or (not last and got != stride):
+                raise _fail(blob_path, _("truncated: segment {index} is incomplete.").format(
+                    index=index))
+            try:
+                aead.decrypt_into(nonce(header.nonce_prefix, index, last), data[:got],
+                                  header.raw, plain[:n])
+            except InvalidTag:
+                raise _diagnose(blob_path, aead, header, data[:got], index, last, plain,
+                                file_size) from None
+            pending += plain[skip:n]
+            skip = 0
+            while len(pending) >= chunk_size:
+                yield bytes(pending[:chunk_size])
+                del pending[:chunk_size]
+            index += 1
+        if pending:
+            yield bytes(pending)
 
 
 def verify_blob(

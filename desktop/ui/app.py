@@ -140,6 +140,14 @@ class Launcher:
         show_maximized(window)
         self.window = window
 
+    def stop_sync(self) -> None:
+        """End the main window's sync thread (the store closes after it). Its close event
+        does that, but a window closed behind the screen lock never gets one."""
+        from desktop.ui.main_window import MainWindow
+
+        if isinstance(self.window, MainWindow):
+            self.window.sync.stop()
+
     def change_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow
 
@@ -185,6 +193,7 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
         return app.exec()
     finally:
         if ctx.store is not None:
+            launcher.stop_sync()
             bg.stop_long_work()  # a docking still writes to the store it would close
             bg.call(ctx.store.close)
         bg.shutdown()

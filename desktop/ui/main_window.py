@@ -167,6 +167,10 @@ class MainWindow(QMainWindow):
         settings.addSeparator()
         keys_action = self._action(settings, _("Signing keys…"), self.show_keys_page)
         keys_action.setVisible(is_admin(self.ctx))  # the page refuses anyone else too
+        # Sync with HQ: its menu, its settings, its status line and its worker thread.
+        from desktop.ui.sync_menu import SyncControls
+
+        self.sync = SyncControls(self, settings)
 
         language = self.menuBar().addMenu(_("&Language"))
         group = QActionGroup(self)
@@ -429,6 +433,7 @@ class MainWindow(QMainWindow):
         central = self.centralWidget()
         if central is not None:
             central.setVisible(not locked)
+        self.sync.set_locked(locked)  # sync goes on behind the lock; its status is hidden
         if locked:
             self.idle.locked = True
         else:
@@ -438,6 +443,7 @@ class MainWindow(QMainWindow):
         self.flush()
         self.idle.stop()
         self.devices.timer.stop()
+        self.sync.stop()  # before the store closes; a rebuilt window starts its own
         if not self.closing_for_rebuild:
             store = self.ctx.store
             if store is not None:

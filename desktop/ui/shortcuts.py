@@ -3,7 +3,7 @@
 Standard keys where Qt has them (New case is `QKeySequence.StandardKey.New`); otherwise keys
 no editor, line edit or common Chinese input method binds: F2 reads the ID card (a function
 key, as card-reader software uses, that works whichever field has the focus), Ctrl+Shift+N
-starts a statement (Ctrl+N is a new case), Ctrl+R proceeds to read-back.
+starts a statement (Ctrl+N is a new case), Ctrl+R proceeds to read-back, F9 syncs with HQ.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence
 READ_CARD = "F2"
 NEW_STATEMENT = "Ctrl+Shift+N"
 READ_BACK = "Ctrl+R"
+SYNC_NOW = "F9"  # send-and-receive in Outlook; no editor or input method binds it
 
 
 def key_text(keys: str) -> str:

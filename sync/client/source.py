@@ -66,7 +66,11 @@ class SyncSource(Protocol):
         ...
 
     def pending(self) -> list[PendingItem]:
-        """Entries without a verified receipt, in send order (priority, then device_seq)."""
+        """Entries without a verified receipt, in send order (priority, then device_seq).
+
+        Left out: entries waiting for a person (`save_failure` with ``retry_at_ms`` None,
+        until a person releases them) and, unless the officer asked to sync now, entries
+        whose ``retry_at_ms`` has not come yet."""
         ...
 
     def payload(self, entry: OutboxEntry) -> bytes:
@@ -88,12 +92,17 @@ class SyncSource(Protocol):
         ...
 
     def save_receipt(self, op_id: str, receipt: Signed[Receipt]) -> None:
-        """Keep a receipt the engine has verified against the pinned key."""
+        """Keep a receipt the engine has verified against the pinned key; the entry is sent
+        (and its saved upload, if any, can be forgotten)."""
         ...
 
     def save_failure(self, op_id: str, error: str, message: str, retry_at_ms: int | None
                      ) -> None:
-        """Record why an entry failed; ``retry_at_ms`` None means it waits for a person."""
+        """Record why an entry failed and count the attempt (`PendingItem.attempts`).
+
+        ``retry_at_ms`` (device clock) is when to try again; None means it waits for a
+        person (a conflict, a refusal: the error code says which, for the officer's words).
+        A later `save_receipt` for the entry clears the failure."""
         ...
 
     def last_log_head(self) -> Signed[LogHead] | None:

@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_sync_desktop(conn)
     undo_refdata(conn)
     undo_officer_disabled(conn)
     undo_form_fields(conn)
@@ -136,6 +137,17 @@ def undo_refdata(conn: Any) -> None:
     """Migration 0012 undone: the reference-data tables (and their triggers) dropped."""
     for table in ("statement_ref_versions", "ref_datasets", "ref_manifest"):
         conn.execute(f"DROP TABLE {table}")
+
+
+def undo_sync_desktop(conn: Any) -> None:
+    """Migration 0013 undone: the sync tables, the outbox's progress columns and triggers."""
+    for trigger in ("outbox_announced_frozen", "outbox_no_delete", "outbox_receipt_kept"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    for table in ("evidence_purges", "sync_state", "sync_enrolment"):
+        conn.execute(f"DROP TABLE {table}")
+    for column in ("upload_url", "server_offset", "attempts", "next_attempt_ms", "last_error",
+                   "last_message", "receipted_at"):
+        conn.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
 
 
 def undo_officer_disabled(conn: Any) -> None:

@@ -3,11 +3,12 @@
 Without a statement id it starts with `HeaderForm`; with one (or once started) it loads the
 statement on the store thread and shows its turns. Every change is autosaved (`Autosaver`);
 Enter moves on (creating the next answer after a question, the next question after an
-answer), a common question (Ctrl+1..9 or the list) goes into the current question or, from an
-answer, starts a new question, the opening checklist shows what read-back will require, a
-banner warns when the interview runs long, and "Proceed to read-back" asks the service to
-start read-back. When the interviewee asks for a correction during read-back, the statement
-is back in draft and `reopen_for_correction` makes the open workspace editable again.
+answer), a common question (Ctrl+1..9 or the list, where HQ's follow the unit's) goes into the
+current question or, from an answer, starts a new question, the opening checklist shows what
+read-back will require, a banner warns when the interview runs long, and "Proceed to
+read-back" asks the service to start read-back. When the interviewee asks for a correction
+during read-back, the statement is back in draft and `reopen_for_correction` makes the open
+workspace editable again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from desktop.domain.model import (
     TurnKind,
     TurnRevision,
 )
-from desktop.services import interview
+from desktop.services import hq_phrases, interview
 from desktop.ui.context import AppContext
 from desktop.ui.interview.autosave import Autosaver, SaveState, status_text
 from desktop.ui.interview.editor import TurnList
@@ -151,6 +152,7 @@ class InterviewWorkspace(QWidget):
             self.phrase_list.addItem(item)
         self.phrase_list.itemActivated.connect(
             lambda item: self.insert_phrase(item.data(Qt.ItemDataRole.UserRole)))
+        self._ctx.read(hq_phrases.hq_phrases, self._add_hq_phrases, self._hq_phrases_failed)
         phrase_layout.addWidget(self.phrase_list)
         side_layout.addWidget(phrases, 1)
         splitter.setStretchFactor(0, 4)
@@ -249,6 +251,20 @@ class InterviewWorkspace(QWidget):
         editor.phrase.connect(self._phrase_key)
         row.history_requested.connect(self.show_history)
         return row
+
+    def _add_hq_phrases(self, sent: tuple[hq_phrases.HqPhrase, ...]) -> None:
+        """HQ's common questions after the unit's, marked as HQ's, without a shortcut."""
+        for phrase in sent:
+            item = QListWidgetItem(_("{label} (HQ)").format(label=phrase.label))
+            item.setToolTip(phrase.text)
+            item.setData(Qt.ItemDataRole.UserRole, Phrase("", phrase.label, phrase.text))
+            self.phrase_list.addItem(item)
+
+    def _hq_phrases_failed(self, exc: BaseException) -> None:
+        """Said where HQ's phrases would be (the banner above belongs to the statement)."""
+        item = QListWidgetItem(str(exc))
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # a notice: never inserted as a phrase
+        self.phrase_list.addItem(item)
 
     def _show_error(self, exc: BaseException) -> None:
         self._show_message(str(exc))

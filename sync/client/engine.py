@@ -1,0 +1,404 @@
+"""One sync round with HQ (protocol §4): manifest, records, media, receipt log.
+
+`SyncEngine.run_round` is what the desktop's sync worker (its own thread) and the CLI call:
+
+1. the manifest tells HQ what the device holds; HQ answers with receipts for what it already
+   has (kept only if they verify with the key pinned at enrolment: a lost answer costs
+   nothing, and a server with another key gets nothing marked sent), the conflicts, the last
+   audit head it countersigned and its receipt-log head;
+2. records that are not media go inline (``POST /v1/records``); a tree head goes with the
+   consistency proof from the last size HQ countersigned;
+3. media go by tus (`sync.client.tus`), resuming what a previous run left;
+4. the receipt-log head at the end must extend the last one kept (consistency proof) and
+   cover every receipt of the round.
+
+Failures are classified per item (protocol §2): 401/403 pause the whole round, a conflict or a
+refusal stops that item until a person looks, anything transient is retried a few times in
+the round with full-jitter backoff and then left for a later round (`retry_at_ms`). Nothing
+here raises for the network: the round ends with a `SyncResult`.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sync.client.backoff import backoff_delay
+from sync.client.receipts import log_head_problem, receipt_problem
+from sync.client.source import Enrolment, PendingItem, SyncSource
+from sync.client.throttle import TokenBucket
+from sync.client.transport import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    HqConnection,
+    HqError,
+    NetworkError,
+)
+from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
+from sync.protocol.canonical import canonical_json
+from sync.protocol.loghead import LogHead
+from sync.protocol.receipt import Receipt
+from sync.protocol.records import OutboxEntry, RecordKind
+from sync.protocol.signing import Signed, sign
+
+__all__ = ["FATAL_STATUSES", "ItemFailure", "Progress", "SyncEngine", "SyncResult"]
+
+FATAL_STATUSES = frozenset({401, 403})
+MANIFEST_BATCH = 1000
+_TRANSIENT_STATUSES = frozenset({408, 423, 429, 507})
+_STOP_ITEM_CODES = frozenset({"conflict", "audit_inconsistent"})
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """Why one entry did not reach HQ this round; ``retry`` False means it waits for a person."""
+
+    op_id: str
+    kind: RecordKind
+    entity_id: str
+    error: str  # HQ's error code, "network", or the client's own ("bad_receipt", ...)
+    message: str
+    retry: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the round stands, for a progress bar or a status line."""
+
+    records_done: int
+    records_total: int
+    bytes_done: int
+    bytes_total: int
+
+
+@dataclass
+class SyncResult:
+    """What one round did. ``paused`` names a fatal error (the whole queue waits)."""
+
+    sent: int = 0  # accepted by HQ this round, receipt verified
+    already_held: int = 0  # HQ had them already (manifest), receipt verified
+    receipts_verified: int = 0
+    failed: list[ItemFailure] = field(default_factory=list)
+    paused: str | None = None  # "not_enrolled", "device_revoked", "bad_receipt", ...
+    pause_message: str = ""
+    offline: bool = False  # HQ could not be reached at all
+    cancelled: bool = False
+    clock_offset_ms: int | None = None  # HQ time minus device time
+    log_size: int | None = None  # receipts in HQ's log, consistency-checked
+    bytes_sent: int = 0  # request body bytes put on the wire (re-sends included)
+
+    @property
+    def complete(self) -> bool:
+        """Everything pending reached HQ with a verified receipt."""
+        return not (self.failed or self.paused or self.offline or self.cancelled)
+
+
+class _Pause(Exception):  # ends the round; turned into SyncResult.paused
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code, self.message = code, message
+
+
+class SyncEngine:
+    """Runs sync rounds for one device store (`SyncSource`); one round at a time."""
+
+    def __init__(self, source: SyncSource, *, bandwidth: float | None = None,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: threading.Event | None = None, chunk_size: int = CHUNK_SIZE,
+                 retries: int = 4, backoff_base: float = 1.0, backoff_cap: float = 30.0,
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                 clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.source = source
+        self.bandwidth = bandwidth  # bytes per second; None: no cap
+        self.progress = progress or (lambda p: None)
+        self.cancel = cancel or threading.Event()
+        self.chunk_size = chunk_size
+        self.retries = retries  # in-round retries of one item after a transient failure
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.clock_ms = clock_ms
+        # Waiting between retries wakes at once when the round is cancelled.
+        self.sleep = sleep or (lambda s: bool(self.cancel.wait(s)))
+
+    def run_round(self) -> SyncResult:
+        """Send everything pending, keep every receipt that verifies; never raises for HQ."""
+        result = SyncResult()
+        enrolment = self.source.enrolment()
+        if enrolment is None:
+            result.paused, result.pause_message = "not_enrolled", "this device is not enrolled"
+            return result
+        throttle = TokenBucket(self.bandwidth) if self.bandwidth else None
+        conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
+                            device_key=self.source.device_key(),
+                            connect_timeout=self.connect_timeout,
+                            read_timeout=self.read_timeout, throttle=throttle,
+                            clock_ms=self.clock_ms)
+        try:
+            _Round(self, enrolment, conn, result).run()
+        except _Pause as pause:
+            result.paused, result.pause_message = pause.code, pause.message
+        except Cancelled:
+            result.cancelled = True
+        except NetworkError as err:
+            result.offline, result.pause_message = True, str(err)
+        finally:
+            result.clock_offset_ms = conn.clock_offset_ms
+            result.bytes_sent = conn.bytes_sent
+            conn.close()
+        return result
+
+
+class _Round:
+    """The state of one round: what is pending, what was receipted, where progress stands."""
+
+    def __init__(self, engine: SyncEngine, enrolment: Enrolment, conn: HqConnection,
+                 result: SyncResult) -> None:
+        self.engine, self.enrolment, self.conn, self.result = engine, enrolment, conn, result
+        self.source = engine.source
+        self.key = self.source.device_key()
+        self.receipted_indexes: list[int] = []
+        self.audit_size = 0  # the last audit tree size HQ countersigned for this device
+        self.records_done = self.bytes_done = 0
+        self.records_total = self.bytes_total = 0
+        self.media_offsets: dict[str, int] = {}
+        self.settled: set[str] = set()  # op ids receipted or failed this round
+
+    def run(self) -> None:
+        pending = self.source.pending()
+        self.records_total = len(pending)
+        self.bytes_total = sum(i.entry.size for i in pending if i.is_media)
+        self._report()
+        log_head = self._manifest(pending)
+        uploader = TusUploader(self.conn, self.source, chunk_size=self.engine.chunk_size,
+                               cancelled=self.engine.cancel.is_set,
+                               progress=self._media_progress)
+        for item in pending:
+            if item.entry.op_id in self.settled:
+                continue
+            if self.engine.cancel.is_set():
+                raise Cancelled()
+            self._deliver(item, uploader)
+        self._check_log(log_head)
+
+    # -- 1. manifest ---------------------------------------------------------------------
+
+    def _manifest(self, pending: list[PendingItem]) -> Signed[LogHead] | None:
+        by_op = {i.entry.op_id: i for i in pending}
+        log_head: Signed[LogHead] | None = None
+        batches = [pending[i:i + MANIFEST_BATCH] for i in range(0, len(pending), MANIFEST_BATCH)]
+        for batch in batches or [[]]:
+            body = canonical_json({"v": 1, "entries": [
+                {"op_id": i.entry.op_id, "device_seq": i.entry.device_seq,
+                 "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
+                 "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
+            answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
+            receipts, audit, log_head = _parse_manifest(answer)
+            for receipt in receipts:
+                item = by_op.get(receipt.body.op_id)
+                if (item is not None and item.entry.op_id not in self.settled
+                        and self._keep(item, receipt)):
+                    self.result.already_held += 1
+            # Conflicts HQ names here are still sent: HQ quarantines the other copy and
+            # alerts its operator on the 409, which then stops the item for a person.
+            self.audit_size = audit
+        return log_head
+
+    # -- 2 and 3. records and media --------------------------------------------------------
+
+    def _deliver(self, item: PendingItem, uploader: TusUploader) -> None:
+        signed = sign(item.entry, self.key)
+        for attempt in range(self.engine.retries + 1):
+            try:
+                if item.is_media:
+                    receipt = uploader.upload(item, signed)
+                else:
+                    receipt = self._post_record(item, signed)
+            except Cancelled:
+                raise
+            except HqError as err:
+                if err.status in FATAL_STATUSES:
+                    raise _Pause(err.code, err.message) from None
+                if not _transient(err):
+                    self._fail(item, err.code, err.message or str(err), retry=False)
+                    return
+                # HQ asked for a longer wait than a round waits (a full disk: 5 minutes):
+                # leave the item for a later round rather than hold the worker.
+                if attempt == self.engine.retries or (
+                        err.retry_after is not None
+                        and err.retry_after > self.engine.backoff_cap):
+                    self._fail(item, err.code, err.message or str(err), retry=True,
+                               retry_after=err.retry_after)
+                    return
+                self.engine.sleep(self._delay(attempt, err.retry_after))
+            except NetworkError as err:
+                if attempt == self.engine.retries:
+                    self._fail(item, "network", str(err), retry=True)
+                    return
+                self.engine.sleep(self._delay(attempt, None))
+            except ValueError as err:  # the local copy is not what the entry announced
+                self._fail(item, "local_data", str(err), retry=False)
+                return
+            else:
+                if self._keep(item, receipt):
+                    self.result.sent += 1
+                return
+            if self.engine.cancel.is_set():
+                raise Cancelled()
+
+    def _post_record(self, item: PendingItem, signed: Signed[OutboxEntry]) -> Signed[Receipt]:
+        entry = item.entry
+        payload = self.source.payload(entry)
+        body: dict[str, object] = {"v": 1, "entry": signed.to_json(),
+                                   "payload_b64": base64.b64encode(payload).decode("ascii")}
+        if entry.kind is RecordKind.TREE_HEAD:
+            to_size = int(entry.entity_id)
+            proof = self.source.audit_consistency(self.audit_size, to_size)
+            body["consistency"] = {"from_size": self.audit_size,
+                                   "proof": [p.hex() for p in proof]}
+        answer = self.conn.request("POST", "/v1/records", canonical_json(body),
+                                   headers={"Content-Type": "application/json"}).json()
+        if not isinstance(answer, dict) or "receipt" not in answer:
+            raise NetworkError("HQ's answer to a record holds no receipt")
+        try:
+            receipt = Signed.from_json(answer["receipt"], Receipt)
+        except ValueError as exc:
+            raise NetworkError(f"HQ's receipt is malformed: {exc}") from None
+        if entry.kind is RecordKind.TREE_HEAD:
+            self.audit_size = max(self.audit_size, int(entry.entity_id))
+        return receipt
+
+    # -- 4. the receipt log --------------------------------------------------------------
+
+    def _check_log(self, manifest_head: Signed[LogHead] | None) -> None:
+        head = manifest_head
+        if self.receipted_indexes or head is None:
+            answer = self._retrying(self._json_call("GET", "/v1/log/head"))
+            head = _parse_signed(answer, LogHead, "receipt log head")
+        previous = self.source.last_log_head()
+        proof: list[bytes] = []
+        if previous is not None and previous.body.size < head.body.size:
+            answer = self._retrying(self._json_call(
+                "GET", f"/v1/log/consistency?from={previous.body.size}&to={head.body.size}"))
+            proof = _parse_proof(answer)
+        problem = log_head_problem(head, previous, proof, self.enrolment)
+        if problem is None and any(i >= head.body.size for i in self.receipted_indexes):
+            problem = "a receipt of this round lies beyond HQ's receipt log head"
+        if problem is not None:
+            raise _Pause("bad_log", problem)
+        if previous is None or head.body.size >= previous.body.size:
+            self.source.save_log_head(head)
+        self.result.log_size = head.body.size
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _keep(self, item: PendingItem, receipt: Signed[Receipt]) -> bool:
+        """Keep ``receipt`` for ``item`` if it is HQ's receipt for it (True)."""
+        if not receipt.verify(self.enrolment.receipt_key):
+            # Not signed by the HQ this device enrolled with: another server is answering.
+            # Nothing is marked sent, and the round stops before sending anything more.
+            raise _Pause("bad_receipt", "a receipt is not signed by the HQ key pinned at "
+                         "enrolment: another server may be answering in HQ's place")
+        problem = receipt_problem(receipt, item.entry, self.enrolment)
+        if problem is not None:  # HQ's own key, but not a receipt for what was sent
+            self._fail(item, "receipt_mismatch", problem, retry=False)
+            return False
+        self.source.save_receipt(item.entry.op_id, receipt)
+        self.settled.add(item.entry.op_id)
+        self.receipted_indexes.append(receipt.body.log_index)
+        self.result.receipts_verified += 1
+        self.records_done += 1
+        if item.is_media:
+            self.media_offsets[item.entry.op_id] = item.entry.size
+        self._report()
+        return True
+
+    def _fail(self, item: PendingItem, error: str, message: str, *, retry: bool,
+              retry_after: float | None = None) -> None:
+        retry_at = None
+        if retry:
+            delay = backoff_delay(item.attempts, retry_after=retry_after)
+            retry_at = self.engine.clock_ms() + int(delay * 1000)
+        self.source.save_failure(item.entry.op_id, error, message, retry_at)
+        self.settled.add(item.entry.op_id)
+        self.result.failed.append(ItemFailure(item.entry.op_id, item.entry.kind,
+                                              item.entry.entity_id, error, message, retry))
+
+    def _media_progress(self, op_id: str, offset: int) -> None:
+        self.media_offsets[op_id] = offset
+        self._report()
+
+    def _report(self) -> None:
+        self.engine.progress(Progress(self.records_done, self.records_total,
+                                      sum(self.media_offsets.values()), self.bytes_total))
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        return backoff_delay(attempt, retry_after=retry_after, base=self.engine.backoff_base,
+                             cap=self.engine.backoff_cap)
+
+    def _json_call(self, method: str, path: str, body: bytes = b"") -> Callable[[], object]:
+        headers = {"Content-Type": "application/json"} if body else {}
+        return lambda: self.conn.request(method, path, body, headers=headers).json()
+
+    def _retrying(self, call: Callable[[], object]) -> object:
+        """A round-level request (manifest, log): transient failures retried, then offline."""
+        for attempt in range(self.engine.retries + 1):
+            try:
+                return call()
+            except HqError as err:
+                if err.status in FATAL_STATUSES:
+                    raise _Pause(err.code, err.message) from None
+                if not _transient(err) or attempt == self.engine.retries:
+                    raise _Pause(err.code, err.message or str(err)) from None
+                self.engine.sleep(self._delay(attempt, err.retry_after))
+            except NetworkError:
+                if attempt == self.engine.retries:
+                    raise
+                self.engine.sleep(self._delay(attempt, None))
+            if self.engine.cancel.is_set():
+                raise Cancelled()
+        raise AssertionError("unreachable")
+
+
+def _transient(err: HqError) -> bool:
+    return err.status >= 500 or err.status in _TRANSIENT_STATUSES or err.code == "replayed"
+
+
+def _parse_signed(value: object, body_type: type[LogHead], what: str) -> Signed[LogHead]:
+    try:
+        return Signed.from_json(value, body_type)
+    except ValueError as exc:
+        raise _Pause("bad_answer", f"HQ's {what} is malformed: {exc}") from None
+
+
+def _parse_proof(answer: object) -> list[bytes]:
+    try:
+        assert isinstance(answer, dict)
+        hashes = answer["proof"]
+        assert isinstance(hashes, list)
+        return [bytes.fromhex(h) for h in hashes]
+    except (AssertionError, KeyError, TypeError, ValueError):
+        raise _Pause("bad_answer", "HQ's consistency proof is malformed") from None
+
+
+def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], int, Signed[LogHead] | None]:
+    """(receipts, countersigned audit size, log head) of a manifest answer."""
+    try:
+        if not isinstance(answer, dict) or answer.get("v") != 1:
+            raise ValueError("not a version 1 manifest answer")
+        receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
+        audit = answer.get("audit")
+        size = 0
+        if isinstance(audit, dict):
+            size = audit.get("tree_size", 0)
+            if type(size) is not int or size < 0:
+                raise ValueError("audit.tree_size must be a non-negative integer")
+        log = answer.get("log")
+        head = Signed.from_json(log, LogHead) if log is not None else None
+    except ValueError as exc:
+        raise _Pause("bad_answer", f"HQ's manifest answer is malformed: {exc}") from None
+    return receipts, size, head
+

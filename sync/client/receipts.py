@@ -1,0 +1,52 @@
+"""Checking what HQ signs: receipts and receipt-log heads, against the key pinned at enrolment.
+
+A receipt is kept only if it verifies with the pinned key (never a key HQ sends along) and
+says exactly what the device announced: its HQ, device, sequence number, op id, kind, record
+id, SHA-256 and size. A log head is kept only if it verifies the same way and extends the
+last one kept (a consistency proof), so HQ cannot quietly drop a receipt it gave. Each check
+returns the reason it failed, in English for the log, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sync.client.source import Enrolment
+from sync.protocol.loghead import LogHead
+from sync.protocol.merkle import verify_consistency
+from sync.protocol.receipt import Receipt
+from sync.protocol.records import OutboxEntry
+from sync.protocol.signing import Signed
+
+__all__ = ["log_head_problem", "receipt_problem"]
+
+
+def receipt_problem(receipt: Signed[Receipt], entry: OutboxEntry,
+                    enrolment: Enrolment) -> str | None:
+    """Why ``receipt`` is not HQ's receipt for ``entry``; None when it is."""
+    if not receipt.verify(enrolment.receipt_key):
+        return "the receipt is not signed by the HQ key pinned at enrolment"
+    body = receipt.body
+    expected = {"hq": enrolment.hq_id, "device": entry.device, "device_seq": entry.device_seq,
+                "op_id": entry.op_id, "kind": entry.kind, "record_id": entry.entity_id,
+                "sha256": entry.sha256, "size": entry.size}
+    for name, value in expected.items():
+        if getattr(body, name) != value:
+            return f"the receipt's {name} is {getattr(body, name)!r}, not {value!r}"
+    return None
+
+
+def log_head_problem(head: Signed[LogHead], previous: Signed[LogHead] | None,
+                     proof: Sequence[bytes], enrolment: Enrolment) -> str | None:
+    """Why ``head`` may not replace ``previous`` (with ``proof`` between them); None if it may."""
+    if not head.verify(enrolment.receipt_key):
+        return "the receipt log head is not signed by the HQ key pinned at enrolment"
+    if head.body.hq != enrolment.hq_id:
+        return f"the receipt log head is of HQ {head.body.hq!r}, not {enrolment.hq_id!r}"
+    if previous is None:
+        return None
+    old, new = previous.body, head.body
+    if not verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof):
+        return (f"HQ's receipt log of {new.size} receipts does not extend the one of "
+                f"{old.size} this device verified before: HQ dropped or rewrote receipts")
+    return None

@@ -1,0 +1,221 @@
+"""Sync in the main window against a real HQ process: what the officer sees.
+
+The store is the `world` of tests/conftest.py with its statement signed and sealed and one
+photo imported; HQ is `python3 -m hq serve` (tests/support/hq_server.py) with its one-time
+code from HQ's admin CLI, entered in the enrolment dialog as an administrator would. The
+sync worker runs on its own thread as in the program; the tests wait for what the status
+bar and the dialogs show, never for time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.services import evidence
+from desktop.services.sync import error_words
+from desktop.store.store import unlock
+from desktop.ui.background import Background
+from desktop.ui.context import AppContext
+from desktop.ui.evidence import EvidencePanel
+from desktop.ui.main_window import MainWindow
+from desktop.ui.sync_dialogs import EnrolDialog, ReceiptsDialog
+from desktop.ui.sync_panel import SyncPanel
+from desktop.ui.sync_worker import SyncState, SyncTiming
+from tests.conftest import SECOND_PASSWORD, World, sign_as_team
+from tests.services.test_signing import all_pages_signed, ready_for_signing
+from tests.support.hq_server import RunningHQ, hq_server
+
+__all__ = ["hq_server"]
+
+ROUND_TIMEOUT_MS = 120_000  # a loaded machine; the tests wait for what is shown
+
+
+@pytest.fixture
+def sealed(world: World, tmp_path: Path) -> str:
+    """The world's statement signed and sealed, and a photo imported; the photo's item id."""
+    ready_for_signing(world, tmp_path / "root")
+    sign_as_team(world, all_pages_signed(world))
+    photo = tmp_path / "现场照片.jpg"
+    photo.write_bytes(os.urandom(200_000))
+    report = evidence.import_path(world.store, world.case.id, photo)
+    return report.items[0].id
+
+
+def sync_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sync" and t.is_alive()]
+
+
+@pytest.fixture
+def window(ui_ctx: AppContext, qtbot: QtBot) -> Iterator[MainWindow]:
+    shown = MainWindow(ui_ctx)
+    qtbot.addWidget(shown)
+    shown.closing_for_rebuild = True  # the world fixture closes the store itself
+    shown.show()
+    yield shown
+    shown.close()
+    assert sync_threads() == []  # the worker's thread ended with the window
+
+
+def action(window: MainWindow, text: str) -> QAction:
+    return next(a for a in window.actions() if a.text() == text)
+
+
+def table_row(dialog: ReceiptsDialog, row: int) -> list[str]:
+    cells = [dialog.table.item(row, c) for c in range(dialog.table.columnCount())]
+    return [c.text() if c is not None else "" for c in cells]
+
+
+def status_text(window: MainWindow) -> str:
+    return window.sync.status.full_text
+
+
+def enrol_in_dialog(window: MainWindow, hq: RunningHQ, qtbot: QtBot) -> EnrolDialog:
+    action(window, "Enrol with HQ…").trigger()
+    dialog = window.sync.dialog
+    assert isinstance(dialog, EnrolDialog) and dialog.isVisible()
+    assert not dialog.enrol_button.isEnabled()
+    QTest.keyClicks(dialog.url, hq.url)
+    QTest.keyClicks(dialog.code, hq.enrol_code())
+    dialog.enrol_button.click()
+    assert dialog.message.text().startswith("Enrolled with HQ "), dialog.message.text()
+    return dialog
+
+
+def test_before_enrolment_the_status_bar_says_so_and_no_thread_runs(
+        window: MainWindow, sealed: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot.waitUntil(lambda: window.sync.worker.view.state is SyncState.NOT_ENROLLED)
+    assert status_text(window).startswith("HQ: not enrolled")
+    assert sync_threads() == []
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda _parent, _title, text, *a, **k: told.append(text))
+    sync_now = action(window, "Sync now")
+    assert sync_now.shortcut().toString() == "F9"
+    sync_now.trigger()
+    assert told and "not enrolled with HQ yet" in told[0]
+    window.sync.status.click()  # the status line opens the panel
+    panel = window.sync.dialog
+    assert isinstance(panel, SyncPanel) and panel.isVisible()
+    assert panel.enrolment.text().startswith("Not enrolled with HQ.")
+    assert not panel.sync_button.isEnabled()
+    panel.close()
+
+
+def test_enrolment_then_a_round_empties_the_queue_and_receipts_verify(
+        window: MainWindow, world: World, sealed: str, hq_server: RunningHQ,
+        qtbot: QtBot) -> None:
+    waiting = status_text(window)
+    assert waiting.startswith("HQ: not enrolled · ") and " records waiting (" in waiting
+    enrol = enrol_in_dialog(window, hq_server, qtbot)
+    enrol.close()  # closing it starts the worker, whose first round runs at once
+    qtbot.waitUntil(lambda: status_text(window).startswith("HQ: everything sent"),
+                    timeout=ROUND_TIMEOUT_MS)
+    assert "last sync " in status_text(window)
+    view = window.sync.worker.view
+    assert view.status is not None and view.status.pending_records == 0
+    assert view.status.receipted > 10 and view.problems == () and view.status.errors == ()
+
+    window.sync.show_panel()
+    panel = window.sync.dialog
+    assert isinstance(panel, SyncPanel)
+    assert panel.enrolment.text() == f"HQ: {hq_server.url}"
+    assert panel.waiting.text() == "Waiting to be sent: 0 records, 0 B."
+    assert panel.state.text().startswith("Everything recorded has reached HQ.")
+    assert panel.countersigned.text().startswith("Audit trail countersigned by HQ up to ")
+    assert panel.sync_button.isEnabled() and not panel.problems.isVisible()
+    panel.close()
+
+    # The receipts of the statement selected in its case, and of the photo in its panel.
+    window.show_case(world.case.id)
+    action(window, "HQ receipts of this statement…").trigger()
+    receipts = window.sync.dialog
+    assert isinstance(receipts, ReceiptsDialog) and receipts.isVisible()
+    assert receipts.windowTitle() == "HQ's receipts for this statement"
+    rows = {cells[0]: cells for cells in (table_row(receipts, r)
+                                           for r in range(receipts.table.rowCount()))}
+    assert {"Statement", "Signed PDF", "Signature event"} <= set(rows)
+    for kind, cells in rows.items():
+        assert cells[2] == "stored", kind  # durability
+        assert cells[3].isdigit(), kind  # index in HQ's receipt log
+        assert cells[4] == "yes", kind  # verified with the pinned key
+        assert cells[1].startswith("20"), kind  # HQ's time
+    count = len(receipts.rows)
+    assert receipts.summary.text() == f"{count} of {count} records acknowledged by HQ."
+    receipts.close()
+    panel = window.case_tab.findChild(EvidencePanel)
+    assert panel is not None and panel.select(sealed)
+    action(window, "HQ receipts of this evidence item…").trigger()
+    item = window.sync.dialog
+    assert isinstance(item, ReceiptsDialog) and item.table.rowCount() == 1
+    assert [table_row(item, 0)[c] for c in (0, 2, 4)] == ["Evidence item", "stored", "yes"]
+    item.close()
+
+
+def test_hq_gone_is_said_in_words_and_sync_resumes_by_itself_when_it_is_back(
+        window: MainWindow, sealed: str, hq_server: RunningHQ, qtbot: QtBot,
+        tmp_path: Path) -> None:
+    enrol_in_dialog(window, hq_server, qtbot).close()
+    worker = window.sync.worker
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    worker.timing = SyncTiming(probe_s=0.5, probe_timeout_s=0.5)
+    hq_server.kill()
+    more = tmp_path / "补充照片.jpg"
+    more.write_bytes(os.urandom(50_000))
+    evidence.import_path(window.ctx.require_store(), window.cases.current_case_id(), more)
+    action(window, "Sync now").trigger()
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.OFFLINE, timeout=ROUND_TIMEOUT_MS)
+    offline = status_text(window)
+    assert offline.startswith("HQ: 1 record waiting (48.8 KiB)"), offline
+    assert offline.endswith(error_words("network")), offline
+    assert "could not be reached" in offline
+    window.sync.show_panel()
+    panel = window.sync.dialog
+    assert isinstance(panel, SyncPanel)
+    assert panel.state.text().startswith("HQ cannot be reached; sync tries again when it can.")
+    assert panel.problems.text() == "Problem: " + error_words("network")
+    rounds = worker.rounds
+    hq_server.start()  # the network is back: nobody presses Sync now
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE and
+                    worker.rounds > rounds, timeout=ROUND_TIMEOUT_MS)
+    assert status_text(window).startswith("HQ: everything sent")
+    assert not panel.problems.isVisible()  # the panel follows, live
+    panel.close()
+
+
+def test_a_plain_officer_gets_no_administrator_action(world: World, qtbot: QtBot,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    store = unlock(world.paths, world.second.certificate_no, SECOND_PASSWORD,
+                   clock=world.store.clock)
+    ctx = AppContext(world.paths, Background(synchronous=True), clock=world.store.clock)
+    ctx.store = store
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda _parent, _title, text, *a, **k: told.append(text))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.closing_for_rebuild = True
+    try:
+        actions = {a.text(): a for a in window.actions()}
+        for name in ("Enrol with HQ…", "Purge media held at HQ…", "HQ purge policy…"):
+            assert not actions[name].isVisible(), name
+        assert actions["Sync now"].isVisible() and actions["Sync status…"].isVisible()
+        window.sync.enrol()
+        window.sync.purge()
+        window.sync.purge_policy()
+        assert told == ["Only an administrator can enrol this device with HQ.",
+                        "Only an administrator can purge media held at HQ.",
+                        "Only an administrator can change the purge policy."]
+        assert window.sync.dialog is None
+    finally:
+        window.close()
+        store.close()
+        ctx.bg.shutdown()
