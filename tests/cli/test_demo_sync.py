@@ -42,3 +42,45 @@ def test_the_demo_runs_without_hq_when_asked(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "sync" not in last_json(run.stdout)
     assert not (tmp_path / "d" / "hq").exists()
+
+
+def test_killing_the_demos_hq_right_after_it_acknowledged_loses_nothing(
+        tmp_path: Path) -> None:
+    """The issue's acceptance: HQ commits before it answers, so a SIGKILL right after a round
+    loses no record it acknowledged, and the next round finds every one still held."""
+    from desktop.services.demo_login import DEMO_ADMIN_CERTIFICATE, DEMO_PASSWORD
+    from tests.support.hq_server import start_hq
+
+    workdir = tmp_path / "demo"
+    demo = run_cli("demo", "--workdir", str(workdir), "--json", timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    officer = {"STATEMENT_ROOM_OFFICER": DEMO_ADMIN_CERTIFICATE,
+               "STATEMENT_ROOM_PASSWORD": DEMO_PASSWORD}
+    hq = start_hq(workdir / "hq")  # the demo's HQ, on its own data, at a new address
+    try:
+        round_one = run_cli("sync", "--workdir", str(workdir), "--hq", hq.url, "--json",
+                            env=officer, timeout=300)
+        assert round_one.returncode == 0, round_one.stderr
+        assert last_json(round_one.stdout)["sent"] > 0  # the tree heads signed since
+        hq.restart()  # SIGKILL the moment the round ended, then start on the same data
+        receipts = last_json(run_cli("sync", "receipts", "--workdir", str(workdir), "--json",
+                                     env=officer).stdout)["receipts"]
+        acknowledged = [r for r in receipts if r["state"] == "receipted"]
+        waiting = [r for r in receipts if r["state"] != "receipted"]
+        assert len(acknowledged) > 20
+        # Only the tree head the round's own session signed as it ended is still to go.
+        assert [r["kind"] for r in waiting] == ["tree_head"]
+        held = hq.admin("records").stdout
+        missing = [r["id"] for r in acknowledged
+                   if r["id"] not in held or r["sha256"] not in held]
+        assert missing == []
+        round_two = run_cli("sync", "--workdir", str(workdir), "--hq", hq.url, "--json",
+                            env=officer, timeout=300)
+        report = last_json(round_two.stdout)
+        assert round_two.returncode == 0, round_two.stderr
+        # Only the tree heads signed since go (that one, the one the receipts listing's session
+        # signed as it ended, and the round's own); nothing acknowledged before the kill.
+        assert report["failed"] == 0 and report["complete"]
+        assert report["sent"] == 3
+    finally:
+        hq.stop()
