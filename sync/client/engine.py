@@ -25,9 +25,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sync.client.backoff import backoff_delay
-from sync.client.receipts import log_head_problem, receipt_problem
+from sync.client.receipts import (
+    log_head_problem,
+    parse_log_head,
+    parse_manifest_answer,
+    parse_proof,
+    receipt_problem,
+)
 from sync.client.source import Enrolment, PendingItem, SyncSource
 from sync.client.throttle import TokenBucket
 from sync.client.transport import (
@@ -35,6 +42,7 @@ from sync.client.transport import (
     READ_TIMEOUT,
     HqConnection,
     HqError,
+    InsecureUrl,
     NetworkError,
 )
 from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
@@ -43,6 +51,8 @@ from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, sign
+
+T = TypeVar("T")
 
 __all__ = ["FATAL_STATUSES", "ItemFailure", "Progress", "SyncEngine", "SyncResult"]
 
@@ -82,7 +92,10 @@ class SyncResult:
     already_held: int = 0  # HQ had them already (manifest), receipt verified
     receipts_verified: int = 0
     failed: list[ItemFailure] = field(default_factory=list)
-    paused: str | None = None  # "not_enrolled", "device_revoked", "bad_receipt", ...
+    # HQ's fatal codes ("not_enrolled", "bad_signature", "device_revoked") or the client's:
+    # "bad_receipt" (not HQ's key), "bad_log" (HQ's receipt log rewritten), "bad_answer",
+    # "insecure_url"; a round-level request HQ refused for good carries HQ's code.
+    paused: str | None = None
     pause_message: str = ""
     offline: bool = False  # HQ could not be reached at all
     cancelled: bool = False
@@ -132,11 +145,15 @@ class SyncEngine:
             result.paused, result.pause_message = "not_enrolled", "this device is not enrolled"
             return result
         throttle = TokenBucket(self.bandwidth) if self.bandwidth else None
-        conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
-                            device_key=self.source.device_key(),
-                            connect_timeout=self.connect_timeout,
-                            read_timeout=self.read_timeout, throttle=throttle,
-                            clock_ms=self.clock_ms)
+        try:
+            conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
+                                device_key=self.source.device_key(),
+                                connect_timeout=self.connect_timeout,
+                                read_timeout=self.read_timeout, throttle=throttle,
+                                clock_ms=self.clock_ms)
+        except InsecureUrl as err:
+            result.paused, result.pause_message = "insecure_url", str(err)
+            return result
         try:
             _Round(self, enrolment, conn, result).run()
         except _Pause as pause:
@@ -196,7 +213,7 @@ class _Round:
                  "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
                  "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
             answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
-            receipts, audit, log_head = _parse_manifest(answer)
+            receipts, audit, log_head = _answer(parse_manifest_answer, answer)
             for receipt in receipts:
                 item = by_op.get(receipt.body.op_id)
                 if (item is not None and item.entry.op_id not in self.settled
@@ -277,13 +294,13 @@ class _Round:
         head = manifest_head
         if self.receipted_indexes or head is None:
             answer = self._retrying(self._json_call("GET", "/v1/log/head"))
-            head = _parse_signed(answer, LogHead, "receipt log head")
+            head = _answer(parse_log_head, answer)
         previous = self.source.last_log_head()
         proof: list[bytes] = []
         if previous is not None and previous.body.size < head.body.size:
             answer = self._retrying(self._json_call(
                 "GET", f"/v1/log/consistency?from={previous.body.size}&to={head.body.size}"))
-            proof = _parse_proof(answer)
+            proof = _answer(parse_proof, answer)
         problem = log_head_problem(head, previous, proof, self.enrolment)
         if problem is None and any(i >= head.body.size for i in self.receipted_indexes):
             problem = "a receipt of this round lies beyond HQ's receipt log head"
@@ -363,42 +380,13 @@ class _Round:
         raise AssertionError("unreachable")
 
 
+def _answer(parse: Callable[[object], T], value: object) -> T:
+    """``parse(value)``; an answer that is not what the protocol says pauses the round."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise _Pause("bad_answer", f"HQ's answer is malformed: {exc}") from None
+
+
 def _transient(err: HqError) -> bool:
     return err.status >= 500 or err.status in _TRANSIENT_STATUSES or err.code == "replayed"
-
-
-def _parse_signed(value: object, body_type: type[LogHead], what: str) -> Signed[LogHead]:
-    try:
-        return Signed.from_json(value, body_type)
-    except ValueError as exc:
-        raise _Pause("bad_answer", f"HQ's {what} is malformed: {exc}") from None
-
-
-def _parse_proof(answer: object) -> list[bytes]:
-    try:
-        assert isinstance(answer, dict)
-        hashes = answer["proof"]
-        assert isinstance(hashes, list)
-        return [bytes.fromhex(h) for h in hashes]
-    except (AssertionError, KeyError, TypeError, ValueError):
-        raise _Pause("bad_answer", "HQ's consistency proof is malformed") from None
-
-
-def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], int, Signed[LogHead] | None]:
-    """(receipts, countersigned audit size, log head) of a manifest answer."""
-    try:
-        if not isinstance(answer, dict) or answer.get("v") != 1:
-            raise ValueError("not a version 1 manifest answer")
-        receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
-        audit = answer.get("audit")
-        size = 0
-        if isinstance(audit, dict):
-            size = audit.get("tree_size", 0)
-            if type(size) is not int or size < 0:
-                raise ValueError("audit.tree_size must be a non-negative integer")
-        log = answer.get("log")
-        head = Signed.from_json(log, LogHead) if log is not None else None
-    except ValueError as exc:
-        raise _Pause("bad_answer", f"HQ's manifest answer is malformed: {exc}") from None
-    return receipts, size, head
-

@@ -4,6 +4,7 @@ asked to make. The same paths against the real HQ: test_e2e_*.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -303,3 +304,21 @@ def test_an_hq_that_dropped_a_receipt_from_its_log_is_caught(hq: TinyHqServer) -
     result = engine(source).run_round()
     assert result.paused == "bad_log"
     assert source.log_head == kept  # the newer head is not kept
+
+
+def test_an_hq_address_off_loopback_without_tls_pauses_the_round(hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    source.add_event()
+    assert source.enrolled is not None
+    source.enrolled = dataclasses.replace(source.enrolled, hq_url="http://192.0.2.7:8470")
+    result = engine(source).run_round()
+    assert result.paused == "insecure_url" and "https://" in result.pause_message
+
+
+def test_a_malformed_answer_pauses_the_round_without_a_traceback(hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    source.add_event()
+    hq.hq.garbled.add("/v1/sync/manifest")
+    result = engine(source).run_round()
+    assert result.paused == "bad_answer" and "malformed" in result.pause_message
+    assert source.receipts == {}
