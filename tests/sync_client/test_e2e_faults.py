@@ -13,6 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.client.engine import Progress
+from sync.client.enrol import enrol
+from sync.client.transport import NetworkError
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.hq_server import RunningHQ, start_hq
 from tests.sync_client.e2e import (
@@ -20,6 +22,7 @@ from tests.sync_client.e2e import (
     Killed,
     assert_delivered_once,
     device,
+    device_with,
     engine,
     hq_db,
     records_and_video,
@@ -293,3 +296,29 @@ def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> Non
         (countersigned,) = db.execute("SELECT tree_size FROM audit_heads WHERE device = ?",
                                       (source.device,)).fetchone()
     assert alerts and countersigned == 3
+
+
+def test_a_lost_enrolment_answer_is_asked_again_with_the_same_code(
+        hq_server: RunningHQ) -> None:
+    code = hq_server.enrol_code()
+    key = Ed25519PrivateKey.generate()
+    with FaultProxy(("127.0.0.1", hq_server.port), [Fault("lose_response", 0)]) as proxy:
+        with pytest.raises(NetworkError):
+            enrol(proxy.url, code, key, "desk-e2e")
+        pinned = enrol(proxy.url, code, key, "desk-e2e")  # the code is used, the answer kept
+    with hq_db(hq_server) as db:
+        (devices,) = db.execute("SELECT count(*) FROM devices").fetchone()
+    assert devices == 1
+    assert pinned.hq_url == proxy.url
+    source = device_with(key, dataclasses.replace(pinned, hq_url=hq_server.url))
+    source.add_event()
+    assert engine(source).run_round().complete
+
+
+def test_a_revoked_device_pauses_the_whole_queue(hq_server: RunningHQ) -> None:
+    source = device(hq_server)
+    records_and_video(source, video_chunks=1.5)
+    assert hq_server.admin("revoke-device", source.device).returncode == 0
+    result = engine(source).run_round()
+    assert result.paused == "device_revoked" and not result.complete
+    assert source.receipts == {} and source.failures == {}
