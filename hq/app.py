@@ -13,6 +13,8 @@ Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Ti
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -26,8 +28,8 @@ from hq import enrolment, records_api, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
-from hq.finalize import recover
-from hq.records_api import json_response
+from hq.finalize import expire, recover
+from hq.records_api import disk_full, json_response
 from hq.state import HQState, open_hq
 
 __all__ = ["create_app"]
@@ -50,10 +52,23 @@ def create_app(config: HQConfig) -> Starlette:
         assert isinstance(exc, HQError)
         return error_response(exc)
 
+    async def database_error(request: Request, exc: Exception) -> Response:
+        # SQLite rolled the transaction back: nothing was half-committed.
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            return error_response(disk_full())
+        raise exc
+
+    async def janitor() -> None:
+        while True:  # expired uploads and old nonces go, hourly
+            await asyncio.sleep(3600)
+            expire(state)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await recover(state)
+        task = asyncio.create_task(janitor())
         yield
+        task.cancel()
         state.close()
 
     routes = [
@@ -69,7 +84,8 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
     ]
+    handlers = {HQError: refused, sqlite3.OperationalError: database_error}
     app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
-                    exception_handlers={HQError: refused}, lifespan=lifespan)
+                    exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state
     return app

@@ -4,14 +4,14 @@ Every request but ``GET /v1/hq``, ``OPTIONS`` and ``POST /v1/enrol`` names its d
 carries an Ed25519 signature over HQ's id, the method, the target as sent, the body's
 SHA-256, a nonce and the device's clock (`sync.protocol.requests`). HQ refuses an unknown
 device (401), a revoked one (403), a bad signature (401), a body that is not the one signed
-(400) and a nonce it has seen (409, kept 30 days). It never refuses for clock skew: it
-records the device's offset, and every response carries HQ's time (`HQTimeMiddleware`).
+(400) and a nonce it has seen (409; nonces are kept 31 days, then `finalize.expire` drops
+them). It never refuses for clock skew: it records the device's offset, and every response
+carries HQ's time (`HQTimeMiddleware`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import sqlite3
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -31,11 +31,7 @@ from sync.protocol.requests import (
 )
 from sync.protocol.signing import Signature, verify_bytes
 
-__all__ = ["NONCE_KEEP_MS", "HQTimeMiddleware", "SignedCaller", "authenticate"]
-
-NONCE_KEEP_MS = 31 * 24 * 3600 * 1000  # at least the 30 days the protocol promises
-_PRUNE_EVERY = 1000
-_requests = itertools.count(1)
+__all__ = ["HQTimeMiddleware", "SignedCaller", "authenticate"]
 
 
 class SignedCaller:
@@ -97,8 +93,6 @@ def _remember_nonce(state: HQState, device: str, nonce: str, device_time_ms: int
         # The skew is information only (decision 25): squads are offline for days.
         conn.execute("UPDATE devices SET last_seen_ms = ?, last_skew_ms = ? WHERE device = ?",
                      (now, device_time_ms - now, device))
-        if next(_requests) % _PRUNE_EVERY == 1:
-            conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
 
 
 class HQTimeMiddleware:

@@ -22,7 +22,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -55,33 +55,41 @@ def _chunk_aad(index: int) -> bytes:
 
 
 class StagedFile:
-    """An upload being written: sealed chunks appended, fsynced, truncated on failure."""
+    """An upload being written: sealed chunks appended, fsynced, truncated on failure.
 
-    def __init__(self, path: Path, data_key: bytes, handle: BinaryIO) -> None:
+    Unbuffered (plain file-descriptor writes), so a failed write (a full disk) leaves nothing
+    in a buffer that a later flush could still push past the committed length."""
+
+    def __init__(self, path: Path, data_key: bytes, fd: int) -> None:
         self.path = path
         self._aead = AESGCM(data_key)
-        self._file = handle
+        self._fd = fd
 
     def append(self, plaintext: bytes, index: int) -> int:
         """Seal ``plaintext`` as chunk ``index`` at the end; return the bytes written."""
         sealed = self._aead.encrypt(_chunk_nonce(index), plaintext, _chunk_aad(index))
-        self._file.seek(0, os.SEEK_END)
-        self._file.write(len(sealed).to_bytes(_LEN, "big") + sealed)
+        record = memoryview(len(sealed).to_bytes(_LEN, "big") + sealed)
+        os.lseek(self._fd, 0, os.SEEK_END)
+        while record:
+            record = record[os.write(self._fd, record):]
         return _LEN + len(sealed)
 
     def sync(self) -> None:
-        """Flush and fsync: only after this may the offset move."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """fsync: only after this may the offset move."""
+        os.fsync(self._fd)
 
     def truncate(self, staged_bytes: int) -> None:
         """Cut the file back to the committed length (after a cut connection or a bad chunk)."""
-        self._file.flush()
-        self._file.truncate(_HEADER + staged_bytes)
-        os.fsync(self._file.fileno())
+        os.ftruncate(self._fd, _HEADER + staged_bytes)
+        os.fsync(self._fd)
+
+    def resume_at(self, staged_bytes: int) -> None:
+        """Drop whatever a killed HQ wrote past the committed length before appending."""
+        if os.fstat(self._fd).st_size != _HEADER + staged_bytes:
+            self.truncate(staged_bytes)
 
     def close(self) -> None:
-        self._file.close()
+        os.close(self._fd)
 
 
 class BlobStore(Protocol):
@@ -172,9 +180,13 @@ class FilesystemBlobStore:
                 created.flush()
                 os.fsync(created.fileno())
             _fsync_dir(self._staging)
-        handle = path.open("r+b")
-        data_key = self._data_key(handle.read(_HEADER))
-        return StagedFile(path, data_key, handle)
+        fd = os.open(path, os.O_RDWR)
+        try:
+            data_key = self._data_key(os.pread(fd, _HEADER, 0))
+        except BaseException:
+            os.close(fd)
+            raise
+        return StagedFile(path, data_key, fd)
 
     def staged_plaintext(self, upload_id: str) -> Iterator[bytes]:
         return self._plaintext(self._staged_path(upload_id))

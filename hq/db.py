@@ -47,6 +47,9 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE receipt_log (
         log_index INTEGER PRIMARY KEY, leaf_hash TEXT NOT NULL, receipt_id TEXT NOT NULL);
     CREATE TABLE log_state (id INTEGER PRIMARY KEY CHECK (id = 1), compact TEXT NOT NULL);
+    CREATE TABLE log_nodes (
+        height INTEGER NOT NULL, start INTEGER NOT NULL, node_hash TEXT NOT NULL,
+        PRIMARY KEY (height, start));
     CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,
                         stored_ms INTEGER NOT NULL);
     CREATE TABLE quarantine (

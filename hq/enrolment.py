@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hq.errors import HQError
+from hq.errors import HQError, read_body
 from hq.state import HQState, now_ms
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.requests import (
@@ -34,9 +34,12 @@ from sync.protocol.signing import key_id_for
 __all__ = ["CODE_VALID_MS", "hq_info", "issue_code", "post_enrol"]
 
 CODE_VALID_MS = 24 * 3600 * 1000
-_BAD_CODE = HQError(401, "bad_code", "the enrolment code is unknown, used, expired, or its "
-                    "MAC does not hold")
 _MAX_BODY = 64 * 1024
+
+
+def _bad_code() -> HQError:
+    return HQError(401, "bad_code", "the enrolment code is unknown, used, expired, or its MAC "
+                   "does not hold")
 
 
 def issue_code(conn: sqlite3.Connection, now: int) -> str:
@@ -81,16 +84,14 @@ def _parse(body: bytes) -> tuple[str, Ed25519PublicKey, str, str, bytes]:
 async def post_enrol(state: HQState, request: Request) -> Response:
     code_id = request.headers.get(HEADER_ENROL_CODE, "")
     mac = request.headers.get(HEADER_ENROL_MAC, "")
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise HQError(413, "too_large", "an enrolment request is small")
+    body = await read_body(request, _MAX_BODY)
     now = now_ms()
     row = state.db.one("SELECT * FROM enrol_codes WHERE code_id = ?", (code_id,))
     if row is None or row["expires_ms"] < now or not enrol_mac_matches(row["secret"], body, mac):
-        raise _BAD_CODE
+        raise _bad_code()
     key_hex, key, name, nonce, proof = _parse(body)
     if row["used_ms"] is not None and row["device_key"] != key_hex:
-        raise _BAD_CODE
+        raise _bad_code()
     try:
         key.verify(proof, enrol_proof_bytes(code_id, key_hex, nonce))
     except Exception:
@@ -110,11 +111,8 @@ async def post_enrol(state: HQState, request: Request) -> Response:
                              "WHERE code_id = ? AND used_ms IS NULL",
                              (now, key_hex, answer.decode("utf-8"), code_id)).rowcount
         if taken != 1:
-            raise _BAD_CODE
-        conn.execute("INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
-                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
-                     "name = excluded.name, code_id = excluded.code_id",
-                     (device, key_hex, name, now, code_id))
+            raise _bad_code()
+        state.receiver.enrol_in(conn, key, name, code_id)
     return _answer(secret, answer)
 
 

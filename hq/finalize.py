@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import signal
 import sqlite3
 from collections.abc import Iterator
 
@@ -27,7 +29,20 @@ from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
 from sync.protocol.signing import Signed
 
-__all__ = ["finalize", "recover", "stored_entry"]
+__all__ = ["CRASH_ENV", "NONCE_KEEP_MS", "crash_point", "expire", "finalize", "recover",
+           "stored_entry"]
+
+NONCE_KEEP_MS = 31 * 24 * 3600 * 1000  # at least the 30 days the protocol promises
+
+# Fault tests (issue 15) kill HQ at exact points of an upload: HQ_CRASH_AT names one, and HQ
+# SIGKILLs itself there, as a power cut would stop it. Unset in any real deployment.
+CRASH_ENV = "HQ_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """SIGKILL this process if the fault tests asked for a crash at ``name``."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def stored_entry(row: sqlite3.Row) -> Signed[OutboxEntry]:
@@ -65,6 +80,7 @@ async def finalize(state: HQState, row: sqlite3.Row) -> Signed[Receipt]:
             raise _discard(state, upload_id, f"the uploaded file of {entry.kind.value} "
                            f"{entry.entity_id} is not the announced SHA-256; discarded")
         state.blobs.adopt(upload_id, entry.sha256)
+        crash_point("blob-adopted")  # in the store, its row not yet committed
     else:  # renamed into place before a crash: check what is there
         digest, size = await run_in_threadpool(_digest, state.blobs.read(entry.sha256))
         if (digest, size) != (entry.sha256, entry.size):
@@ -90,16 +106,26 @@ def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry]) -> Si
     return receipt
 
 
-async def recover(state: HQState) -> None:
-    """At start: finish uploads whose last byte was committed before HQ stopped, and
-    forget expired ones."""
+def expire(state: HQState) -> None:
+    """Forget expired uploads (their staged bytes go) and nonces past their keeping time."""
     now = now_ms()
-    for row in state.db.all("SELECT * FROM uploads WHERE state = 'open'"):
-        if row["expires_ms"] < now:
-            state.blobs.discard(str(row["id"]))
-            with state.db.transaction() as conn:
-                conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
-        elif row["upload_offset"] == row["length"]:
-            # Discarded on HQError: the device's next HEAD finds no upload and starts again.
-            with contextlib.suppress(HQError):
-                await finalize(state, row)
+    for row in state.db.all("SELECT id FROM uploads WHERE state = 'open' AND expires_ms < ?",
+                            (now,)):
+        if str(row["id"]) in state.upload_holders:
+            continue  # a PATCH is running; it finds the upload expired at its next request
+        state.blobs.discard(str(row["id"]))
+        with state.db.transaction() as conn:
+            conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
+    with state.db.transaction() as conn:
+        conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
+
+
+async def recover(state: HQState) -> None:
+    """At start: forget what expired, and finish the uploads whose last byte was committed
+    before HQ stopped."""
+    expire(state)
+    for row in state.db.all("SELECT * FROM uploads WHERE state = 'open' AND "
+                            "upload_offset = length"):
+        # Discarded on HQError: the device's next HEAD finds no upload and starts again.
+        with contextlib.suppress(HQError):
+            await finalize(state, row)

@@ -3,8 +3,8 @@
 Each receipt takes the next index; its leaf is appended in the same transaction as the
 record row, so a receipt exists exactly when its leaf does. The log's right edge (a
 `CompactRange`) is kept in the database, so appending and signing a head never re-read the
-leaves; a consistency proof reads the leaves it needs (fine for the reference HQ; a tiled
-store of interior nodes, as the desktop's audit log has, can follow with the same walker).
+leaves; every perfect subtree an append completes is stored too, so a consistency proof reads
+O(log² n) nodes (`merkle.consistency_path` over stored subtrees), never the whole log.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hq.db import Database
 from sync.protocol.loghead import LogHead
-from sync.protocol.merkle import CompactRange, consistency_proof, leaf_hash
+from sync.protocol.merkle import (
+    CompactRange,
+    consistency_path,
+    fold_subtrees,
+    leaf_hash,
+    perfect_subtrees,
+)
 from sync.protocol.signing import Signed, sign
 
 __all__ = ["ReceiptLog"]
@@ -43,9 +49,12 @@ class ReceiptLog:
         compact = self._range(conn)
         index = compact.size
         leaf = leaf_hash(receipt_bytes)
-        compact.append(leaf)
+        completed = compact.append_subtrees(leaf)
         conn.execute("INSERT INTO receipt_log (log_index, leaf_hash, receipt_id) "
                      "VALUES (?, ?, ?)", (index, leaf.hex(), receipt_id))
+        for height, node in enumerate(completed[1:], start=1):
+            conn.execute("INSERT INTO log_nodes (height, start, node_hash) VALUES (?, ?, ?)",
+                         (height, index + 1 - (1 << height), node.hex()))
         conn.execute("INSERT INTO log_state (id, compact) VALUES (1, ?) "
                      "ON CONFLICT (id) DO UPDATE SET compact = excluded.compact",
                      (compact.to_bytes().hex(),))
@@ -66,7 +75,16 @@ class ReceiptLog:
         size, _ = self.root()
         if not 0 <= old_size <= new_size <= size:
             raise ValueError(f"sizes must satisfy 0 <= from <= to <= {size}")
-        leaves = [bytes.fromhex(r["leaf_hash"]) for r in self._db.all(
-            "SELECT leaf_hash FROM receipt_log WHERE log_index < ? ORDER BY log_index",
-            (new_size,))]
-        return consistency_proof(leaves, old_size)
+        return consistency_path(self._subtree, old_size, new_size)
+
+    def _subtree(self, lo: int, hi: int) -> bytes:
+        """MTH of leaves lo..hi-1 from the stored perfect subtrees that tile the range."""
+        roots = []
+        for start, height in perfect_subtrees(lo, hi):
+            row = (self._db.one("SELECT leaf_hash AS h FROM receipt_log WHERE log_index = ?",
+                                (start,)) if height == 0 else
+                   self._db.one("SELECT node_hash AS h FROM log_nodes WHERE height = ? AND "
+                                "start = ?", (height, start)))
+            assert row is not None, f"receipt log node {height}/{start} is missing"
+            roots.append(bytes.fromhex(row["h"]))
+        return fold_subtrees(roots)

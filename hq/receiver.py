@@ -94,12 +94,18 @@ class Receiver:
     def enrol(self, device_key: Ed25519PublicKey, name: str = "",
               code_id: str | None = None) -> str:
         """Accept records signed by ``device_key`` from now on; return the device id."""
-        device = key_id_for(device_key)
         with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO NOTHING",
-                (device, device_key.public_bytes_raw().hex(), name, self._clock_ms(), code_id))
+            return self.enrol_in(conn, device_key, name, code_id)
+
+    def enrol_in(self, conn: sqlite3.Connection, device_key: Ed25519PublicKey, name: str,
+                 code_id: str | None) -> str:
+        """`enrol` inside the caller's transaction (the one that spends the code)."""
+        device = key_id_for(device_key)
+        conn.execute(
+            "INSERT INTO devices (device, public_key, name, enrolled_ms, code_id) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
+            "name = excluded.name, code_id = excluded.code_id",
+            (device, device_key.public_bytes_raw().hex(), name, self._clock_ms(), code_id))
         return device
 
     def device_key(self, device: str) -> Ed25519PublicKey | None:

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hq.auth import authenticate
-from hq.errors import HQError
+from hq.errors import HQError, read_body
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Refused
 from hq.state import HQState
 from sync.protocol.canonical import canonical_json, parse_canonical
@@ -29,7 +29,7 @@ from sync.protocol.records import OutboxEntry, parse_kind
 from sync.protocol.signing import Signed
 from sync.protocol.wire import HEX64
 
-__all__ = ["DISK_FULL", "MAX_MANIFEST_ENTRIES", "get_log_consistency", "get_log_head",
+__all__ = ["MAX_MANIFEST_ENTRIES", "disk_full", "get_log_consistency", "get_log_head",
            "is_disk_full", "json_response", "post_manifest", "post_record", "refusal",
            "signed_entry"]
 
@@ -54,15 +54,14 @@ def is_disk_full(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-DISK_FULL = HQError(507, "insufficient_storage", "HQ's disk is full; try again later",
-                    {"Retry-After": "300"})
+def disk_full() -> HQError:
+    return HQError(507, "insufficient_storage", "HQ's disk is full; try again later",
+                   {"Retry-After": "300"})
 
 
 async def _json_body(state: HQState, request: Request, limit: int
                      ) -> tuple[str, Mapping[str, object]]:
-    body = await request.body()
-    if len(body) > limit:
-        raise HQError(413, "too_large", f"the body is over {limit} bytes")
+    body = await read_body(request, limit)
     caller = authenticate(state, request, body)
     try:
         value = parse_canonical(body)
@@ -113,7 +112,7 @@ async def post_record(state: HQState, request: Request) -> Response:
         raise refusal(exc) from None
     except OSError as exc:
         if is_disk_full(exc):
-            raise DISK_FULL from None
+            raise disk_full() from None
         raise
     return json_response({"receipt": receipt.to_json()})
 

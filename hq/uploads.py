@@ -29,10 +29,10 @@ from starlette.responses import Response
 
 from hq.auth import authenticate
 from hq.blobs import SEAL_SIZE, StagedFile
-from hq.errors import HQError
-from hq.finalize import commit, finalize
+from hq.errors import HQError, read_body
+from hq.finalize import commit, crash_point, finalize
 from hq.receiver import Refused
-from hq.records_api import DISK_FULL, is_disk_full, refusal, signed_entry
+from hq.records_api import disk_full, is_disk_full, refusal, signed_entry
 from hq.state import HQState, now_ms
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.receipt import Receipt
@@ -112,7 +112,7 @@ def _metadata_entry(request: Request) -> object:
 
 
 async def post_upload(state: HQState, request: Request) -> Response:
-    caller = authenticate(state, request, await request.body())
+    caller = authenticate(state, request, await read_body(request, 0))
     if request.headers.get("Tus-Resumable") != "1.0.0":
         raise HQError(412, "bad_request", "Tus-Resumable must be 1.0.0", TUS)
     length = _int_header(request, "Upload-Length")
@@ -225,14 +225,14 @@ async def patch_upload(state: HQState, request: Request) -> Response:
             raise HQError(400, "bad_request", "the chunk goes past Upload-Length")
         free = shutil.disk_usage(state.blobs.staging_dir).free
         if free - size - size // 64 < state.config.min_free:
-            raise DISK_FULL
+            raise disk_full()
         staged = state.blobs.stage(upload_id)
         try:
             chunks = await _receive(state, request, staged, row, size, algorithm, expected,
                                     caller.body_sha256)
             with state.db.transaction() as conn:
                 conn.execute("UPDATE uploads SET upload_offset = ?, staged_bytes = ?, "
-                             "chunks = ? WHERE id = ?",
+                             "chunks = ? WHERE id = ? AND state = 'open'",
                              (offset + size, chunks[0], chunks[1], upload_id))
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is left to read it
@@ -258,8 +258,10 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
     count). On any failure the file is cut back to what the database says, and HQError (or
     the client's disconnect) is raised."""
     committed, index = int(row["staged_bytes"]), int(row["chunks"])
+    staged.resume_at(committed)
     written, received = committed, 0
-    check, body = hashlib.new(algorithm), hashlib.sha256()
+    check = hashlib.new(algorithm)
+    body = check if algorithm == "sha256" else hashlib.sha256()  # hash the bytes once
     pending = bytearray()
     try:
         try:
@@ -268,7 +270,8 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
                 if received > size:
                     raise HQError(400, "bad_request", "the body is longer than Content-Length")
                 check.update(piece)
-                body.update(piece)
+                if body is not check:
+                    body.update(piece)
                 pending += piece
                 while len(pending) >= SEAL_SIZE:
                     written += staged.append(bytes(pending[:SEAL_SIZE]), index)
@@ -292,9 +295,10 @@ async def _receive(state: HQState, request: Request, staged: StagedFile, row: sq
             written += staged.append(bytes(pending), index)
             index += 1
         staged.sync()
+        crash_point("chunk-fsynced")  # before the offset moves
     except BaseException as exc:  # a cut, a refusal, a full disk: back to what is committed
         staged.truncate(committed)
         if isinstance(exc, OSError) and is_disk_full(exc):
-            raise DISK_FULL from None
+            raise disk_full() from None
         raise
     return written, index

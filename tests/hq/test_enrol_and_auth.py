@@ -8,10 +8,16 @@ unknown or revoked device are refused, and a device whose clock is days off is n
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hq.enrolment import CODE_VALID_MS
 from sync.protocol.canonical import canonical_json
 from tests.hq.client import Device, enrolled
 from tests.support.hq_server import RunningHQ
@@ -22,7 +28,7 @@ def test_a_device_enrols_once_with_a_code_and_pins_hqs_key(hq_server: RunningHQ)
     code = hq_server.enrol_code()
     first = device.enrol(code, name="interview room 2")
     assert first.status == 200, first.body
-    info = device.raw("GET", "/v1/hq").json()
+    info = hq_server.info()
     assert device.pinned is not None
     assert device.pinned.public_bytes_raw().hex() == info["receipt_key"]
     assert first.json()["device"] == device.id and first.json()["hq"] == info["hq"]
@@ -48,6 +54,9 @@ def test_a_wrong_mac_or_proof_enrols_nothing(hq_server: RunningHQ) -> None:
     assert (bad_proof.status, bad_proof.error) == (401, "bad_signature")
     assert device.pinned is None
     assert device.id not in hq_server.admin("devices").stdout
+    huge = device.raw("POST", "/v1/enrol", b"{" + b" " * (1024 * 1024) + b"}",
+                      {"SR-Enrol-Code": code.partition("-")[0], "SR-Enrol-MAC": "00"})
+    assert (huge.status, huge.error) == (413, "too_large")  # refused before it is read
     # The code was not spent by the failures.
     assert device.enrol(code).status == 200
 
@@ -102,3 +111,25 @@ def test_a_revoked_device_is_refused(hq_server: RunningHQ) -> None:
     # A new code does not bring a revoked key back.
     again = device.enrol(hq_server.enrol_code())
     assert (again.status, again.error) == (403, "device_revoked")
+
+
+def test_an_expired_code_is_refused_like_an_unknown_one(hq_server: RunningHQ) -> None:
+    code = hq_server.enrol_code()
+    # A day passes: the code's expiry, as the administrator's CLI wrote it, is now behind us.
+    with sqlite3.connect(hq_server.data_dir / "hq.db") as conn:
+        conn.execute("UPDATE enrol_codes SET expires_ms = expires_ms - ?", (CODE_VALID_MS,))
+    expired = Device(hq_server).enrol(code)
+    unknown = Device(hq_server).enrol("0000000000-" + code.partition("-")[2])
+    assert (expired.status, expired.body) == (401, unknown.body)
+
+
+def test_the_admin_cli_says_what_went_wrong_in_its_exit_code(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HQ_DATA"}
+    root = Path(__file__).resolve().parents[2]
+    no_data = subprocess.run([sys.executable, "-m", "hq", "devices"], cwd=root, env=env,
+                             capture_output=True, text=True, check=False)
+    assert no_data.returncode == 2 and "HQ_DATA" in no_data.stderr
+    data = str(tmp_path / "hq")
+    nothing = subprocess.run([sys.executable, "-m", "hq", "--data", data, "alerts"], cwd=root,
+                             env=env, capture_output=True, text=True, check=False)
+    assert (nothing.returncode, nothing.stdout.strip()) == (0, "no alerts")

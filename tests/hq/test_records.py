@@ -134,8 +134,10 @@ def test_a_sigkill_after_a_receipt_loses_nothing(hq_server: RunningHQ) -> None:
     entry = device.entry(CAPTURE, "st-9/p/1", data)
     receipt = device.send(entry, data)
     assert receipt.status == 200
-    head_before = device.call("GET", "/v1/log/head").json()
+    used = device.signed_headers("GET", "/v1/log/head", b"", nonce="used-before-the-kill")
+    head_before = device.raw("GET", "/v1/log/head", headers=used).json()
     hq_server.restart()  # SIGKILL: no shutdown, no flush
+    assert device.raw("GET", "/v1/log/head", headers=used).error == "replayed"
     assert device.send(entry, data).body == receipt.body
     head_after = device.call("GET", "/v1/log/head").json()
     assert (head_after["body"]["size"], head_after["body"]["root_hash"]) == (

@@ -18,21 +18,25 @@ and in a test module::
 
 API (kept small on purpose):
 
-- `hq_server` (fixture): a started `RunningHQ` in ``tmp_path / "hq"``; stopped at teardown.
+- `hq_server` (fixture): a started `RunningHQ` in ``tmp_path / "hq"``; stopped at teardown,
+  where the test fails if the server logged a traceback (an unhandled error in HQ).
 - `start_hq(data_dir, env=None)`: start one yourself (for settings through the environment,
   e.g. ``{"HQ_UPLOAD_EXPIRY_S": "1"}``, see `hq.config`); call ``.stop()`` when done.
 - `RunningHQ`: ``url`` (``http://127.0.0.1:<port>``), ``port``, ``data_dir``, ``pid``;
-  ``restart()`` SIGKILLs the process (if it runs) and starts HQ again on the same data
-  directory and port, waiting until it answers; ``kill()`` SIGKILLs it without restarting;
+  ``restart(env=None)`` SIGKILLs the process (if it runs) and starts HQ again on the same
+  data directory and port (with ``env`` merged into its environment), waiting until it
+  answers; ``kill()`` SIGKILLs it without restarting;
   ``stop()`` ends it (SIGKILL: HQ must survive that anyway); ``admin(*args)`` runs the admin
   CLI on the same data directory and returns the `CompletedProcess` (text, not checked);
-  ``enrol_code()`` issues a one-time code; ``log()`` is the server's output so far.
+  ``enrol_code()`` issues a one-time code; ``info()`` is ``GET /v1/hq`` (HQ's id and receipt
+  key, as JSON); ``log()`` is the server's output so far.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -121,9 +125,11 @@ class RunningHQ:
             self._process.wait(timeout=30)
         self._process = None
 
-    def restart(self) -> None:
-        """SIGKILL, then start HQ again on the same data directory and port."""
+    def restart(self, env: Mapping[str, str] | None = None) -> None:
+        """SIGKILL, then start HQ again on the same data directory and port; ``env`` adds or
+        replaces environment variables of the new process ("" unsets one for HQ)."""
         self.kill()
+        self._env.update(env or {})
         self.start()
 
     def stop(self) -> None:
@@ -138,6 +144,16 @@ class RunningHQ:
         done = self.admin("enrol-code")
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
+
+    def info(self) -> dict[str, object]:
+        """``GET /v1/hq``: HQ's id, receipt key and its key id."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", "/v1/hq")
+            answer: dict[str, object] = json.loads(connection.getresponse().read())
+            return answer
+        finally:
+            connection.close()
 
     def log(self) -> str:
         with contextlib.suppress(FileNotFoundError):
@@ -159,3 +175,5 @@ def hq_server(tmp_path: Path) -> Iterator[RunningHQ]:
         yield server
     finally:
         server.stop()
+    # Whatever a test did to it, HQ answers in its own words and never crashes in a handler.
+    assert "Traceback" not in server.log(), server.log()
