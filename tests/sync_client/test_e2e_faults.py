@@ -322,3 +322,27 @@ def test_a_revoked_device_pauses_the_whole_queue(hq_server: RunningHQ) -> None:
     result = engine(source).run_round()
     assert result.paused == "device_revoked" and not result.complete
     assert source.receipts == {} and source.failures == {}
+
+
+@pytest.mark.parametrize("crash_at", ["chunk-fsynced", "blob-adopted"])
+def test_hq_killed_between_storing_and_committing_loses_and_doubles_nothing(
+        tmp_path: Path, crash_at: str) -> None:
+    # HQ SIGKILLs itself after a chunk's fsync before its offset is committed, or after the
+    # finished blob is in the store before its row and receipt are committed.
+    dying = start_hq(tmp_path / "hq", {"HQ_CRASH_AT": crash_at})
+    with FaultProxy(("127.0.0.1", dying.port)) as proxy:
+        source = device(dying, proxy.url)
+        video = records_and_video(source, video_chunks=2.5)
+        first = engine(source, retries=1).run_round()
+        assert not first.complete and video.op_id not in source.receipts
+        assert first.sent == 4  # the records were committed before the crash
+        dying.kill()
+        again = start_hq(tmp_path / "hq")  # the same data, without the crash point
+        try:
+            proxy.upstream = ("127.0.0.1", again.port)
+            result = engine(source).run_round()
+            assert result.complete, result
+            assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
+            assert_delivered_once(source, again)
+        finally:
+            again.stop()
