@@ -253,8 +253,10 @@ class _Round:
                 self.engine.sleep(self._delay(attempt, err.retry_after))
             except NetworkError as err:
                 if attempt == self.engine.retries:
+                    # HQ is out of reach, not this item: the round ends here rather than
+                    # wait out the same retries for every item still pending.
                     self._fail(item, "network", str(err), retry=True)
-                    return
+                    raise
                 self.engine.sleep(self._delay(attempt, None))
             except ValueError as err:  # the local copy is not what the entry announced
                 self._fail(item, "local_data", str(err), retry=False)

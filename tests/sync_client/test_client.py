@@ -322,3 +322,21 @@ def test_a_malformed_answer_pauses_the_round_without_a_traceback(hq: TinyHqServe
     result = engine(source).run_round()
     assert result.paused == "bad_answer" and "malformed" in result.pause_message
     assert source.receipts == {}
+
+
+def test_hq_lost_mid_round_ends_the_round_after_one_item_s_retries(hq: TinyHqServer) -> None:
+    with FaultProxy(("127.0.0.1", hq.port)) as proxy:
+        source = enrolled(hq, proxy.url)
+        events = [source.add_event() for _ in range(5)]
+
+        def network_gone(p: Progress) -> None:
+            if p.records_done == 2:
+                proxy.close()
+
+        result = engine(source, progress=network_gone, retries=2).run_round()
+    assert result.offline and not result.complete
+    assert set(source.receipts) == {events[0].op_id, events[1].op_id}
+    assert [(f.op_id, f.error, f.retry) for f in result.failed] == [
+        (events[2].op_id, "network", True)]
+    assert source.failures[events[2].op_id][2] is not None  # a time to try again
+    assert not any(e.op_id in source.failures for e in events[3:])  # untouched
