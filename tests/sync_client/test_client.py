@@ -340,3 +340,14 @@ def test_hq_lost_mid_round_ends_the_round_after_one_item_s_retries(hq: TinyHqSer
         (events[2].op_id, "network", True)]
     assert source.failures[events[2].op_id][2] is not None  # a time to try again
     assert not any(e.op_id in source.failures for e in events[3:])  # untouched
+
+
+def test_an_hq_that_keeps_answering_409_does_not_hold_the_round_forever(
+        hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    medium = source.add_media(b"s" * (2 * CHUNK))
+    hq.hq.stuck = True
+    result = engine(source, retries=1).run_round()
+    assert result.offline
+    assert [(f.op_id, f.error) for f in result.failed] == [(medium.op_id, "network")]
+    assert medium.op_id not in source.receipts

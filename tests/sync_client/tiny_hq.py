@@ -67,6 +67,7 @@ class TinyHq:
     nonces: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)  # expired uploads: 410
     refuse_chunks: int = 0  # answer the next PATCHes with 460
+    stuck: bool = False  # answer every PATCH with 409 at the offset it already has
     garbled: set[str] = field(default_factory=set)  # paths answered with wrong JSON
     mitm: bool = False  # answer enrolment with another key and no valid MAC
     clock_offset_ms: int = 0
@@ -257,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(204)
         if self.command == "PATCH":
             hq.patched_bytes += len(body)
-            if int(self.headers["Upload-Offset"]) != len(upload.data):
+            if hq.stuck or int(self.headers["Upload-Offset"]) != len(upload.data):
                 raise HqRefusal(409, "offset_mismatch", headers)
             _algorithm, digest = self.headers["Upload-Checksum"].split(" ")
             if hq.refuse_chunks or base64.b64decode(digest) != hashlib.sha256(body).digest():
