@@ -107,7 +107,7 @@ def test_a_stalled_connection_is_given_up_and_the_upload_taken_over(tmp_path: Pa
                 if p.bytes_done == CHUNK and not proxy.fired and not proxy._faults:
                     proxy.add(Fault("stall", proxy.upstream_bytes + CHUNK // 2))
 
-            result = engine(source, progress=arm, read_timeout=1.0).run_round()
+            result = engine(source, progress=arm, read_timeout=3.0).run_round()
             assert result.complete, result
             assert proxy.fired
             assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
@@ -136,7 +136,7 @@ def test_hq_killed_mid_upload_and_restarted_loses_nothing(hq_server: RunningHQ) 
                 proxy.add(Fault("stall", proxy.upstream_bytes + CHUNK // 2))
                 killer.start()
 
-        result = engine(source, progress=arm, read_timeout=2.0, retries=8).run_round()
+        result = engine(source, progress=arm, read_timeout=3.0, retries=8).run_round()
         killer.join(timeout=60)
         assert restarted.is_set()
         assert result.complete, result
