@@ -84,3 +84,9 @@ def assert_delivered_once(source: MemorySource, hq: RunningHQ) -> None:
     tree_sizes = [int(e.entity_id) for e in source.entries if e.kind.value == "tree_head"]
     if tree_sizes:  # the device's audit trail is countersigned at its last head
         assert [h["tree_size"] for h in heads] == [max(tree_sizes)]
+
+
+def stop_clean(hq: RunningHQ) -> None:
+    """Stop an HQ a test started itself; like the fixture, fail if HQ logged a traceback."""
+    hq.stop()
+    assert "Traceback" not in hq.log(), hq.log()

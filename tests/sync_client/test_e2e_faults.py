@@ -26,6 +26,7 @@ from tests.sync_client.e2e import (
     engine,
     hq_db,
     records_and_video,
+    stop_clean,
 )
 
 # Request headers and small JSON requests around the chunks, for "at most one chunk" checks.
@@ -113,7 +114,7 @@ def test_a_stalled_connection_is_given_up_and_the_upload_taken_over(tmp_path: Pa
             assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
         assert_delivered_once(source, hq)
     finally:
-        hq.stop()
+        stop_clean(hq)
 
 
 def test_hq_killed_mid_upload_and_restarted_loses_nothing(hq_server: RunningHQ) -> None:
@@ -203,7 +204,7 @@ def test_an_expired_upload_is_created_again(tmp_path: Path) -> None:
         assert ("save_upload", f"{video.op_id}@None") in source.calls
         assert_delivered_once(source, hq)
     finally:
-        hq.stop()
+        stop_clean(hq)
 
 
 def test_a_client_clock_hours_off_works_and_receipts_carry_hq_time(
@@ -235,7 +236,7 @@ def test_hq_disk_full_leaves_the_medium_for_later_and_then_delivers(tmp_path: Pa
         assert video.op_id not in source.receipts
         assert result.sent == 4  # the records went; only the medium waits
     finally:
-        full.stop()
+        stop_clean(full)
     roomy = start_hq(data)
     try:
         assert source.enrolled is not None
@@ -243,7 +244,7 @@ def test_hq_disk_full_leaves_the_medium_for_later_and_then_delivers(tmp_path: Pa
         assert engine(source).run_round().complete
         assert_delivered_once(source, roomy)
     finally:
-        roomy.stop()
+        stop_clean(roomy)
 
 
 def test_receipts_under_another_key_are_refused_and_nothing_marked_sent(
@@ -273,7 +274,7 @@ def test_another_hq_in_the_middle_is_refused_and_nothing_marked_sent(
         assert result.paused == "not_enrolled" and not result.complete
         assert source.receipts == {} and source.log_head is None
     finally:
-        impostor.stop()
+        stop_clean(impostor)
 
 
 def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> None:
@@ -345,4 +346,4 @@ def test_hq_killed_between_storing_and_committing_loses_and_doubles_nothing(
             assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
             assert_delivered_once(source, again)
         finally:
-            again.stop()
+            stop_clean(again)
