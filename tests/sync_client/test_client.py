@@ -5,11 +5,19 @@ asked to make. The same paths against the real HQ: test_e2e_*.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import ipaddress
+import ssl
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
 
 from sync.client.backoff import backoff_delay
 from sync.client.engine import Progress, SyncEngine
@@ -351,3 +359,44 @@ def test_an_hq_that_keeps_answering_409_does_not_hold_the_round_forever(
     assert result.offline
     assert [(f.op_id, f.error) for f in result.failed] == [(medium.op_id, "network")]
     assert medium.op_id not in source.receipts
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (a test HQ's TLS identity)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hq-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "hq.pem", tmp_path / "hq.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_to_a_trusted_hq_works_and_an_untrusted_certificate_is_refused(
+        tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    with TinyHqServer() as server:
+        source = enrolled(server)
+        served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        served.load_cert_chain(cert, key)
+        server.server.socket = served.wrap_socket(server.server.socket, server_side=True)
+        url = f"https://127.0.0.1:{server.port}"
+        trusting = ssl.create_default_context(cafile=str(cert))
+        with HqConnection(url, hq_id="hq-tiny", device_key=source.key,
+                          ssl_context=trusting) as conn:
+            assert conn.request("GET", "/v1/log/head").status == 200
+        # The system's trust store does not know this certificate: another server in HQ's
+        # place, as far as the client can tell.
+        with HqConnection(url, hq_id="hq-tiny", device_key=source.key) as conn, \
+                pytest.raises(NetworkError, match="TLS"):
+            conn.request("GET", "/v1/log/head")
