@@ -21,6 +21,7 @@ here raises for the network: the round ends with a `SyncResult`.
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -124,8 +125,10 @@ class SyncEngine:
                  retries: int = 4, backoff_base: float = 1.0, backoff_cap: float = 30.0,
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.source = source
+        self.ssl_context = ssl_context  # None: the system's trust store (an HQ's own CA: here)
         self.bandwidth = bandwidth  # bytes per second; None: no cap
         self.progress = progress or (lambda p: None)
         self.cancel = cancel or threading.Event()
@@ -150,7 +153,7 @@ class SyncEngine:
                                 device_key=self.source.device_key(),
                                 connect_timeout=self.connect_timeout,
                                 read_timeout=self.read_timeout, throttle=throttle,
-                                clock_ms=self.clock_ms)
+                                clock_ms=self.clock_ms, ssl_context=self.ssl_context)
         except InsecureUrl as err:
             result.paused, result.pause_message = "insecure_url", str(err)
             return result
