@@ -12,8 +12,8 @@ from hq.db import Database
 from hq.enrolment import issue_code
 from hq.state import now_ms
 
-__all__ = ["alerts", "devices", "gaps", "new_enrol_code", "quarantine", "receipts", "records",
-           "revoke_device"]
+__all__ = ["alerts", "datasets", "devices", "gaps", "new_enrol_code", "quarantine", "receipts",
+           "records", "revoke_device"]
 
 
 def new_enrol_code(db: Database) -> str:
@@ -43,6 +43,11 @@ def records(db: Database, device: str | None = None) -> list[sqlite3.Row]:
 def receipts(db: Database, device: str | None = None) -> list[sqlite3.Row]:
     return db.all("SELECT log_index, device, kind, entity_id, receipt FROM records "
                   "WHERE (? IS NULL OR device = ?) ORDER BY log_index", (device, device))
+
+
+def datasets(db: Database) -> list[sqlite3.Row]:
+    """Every published version of every reference dataset."""
+    return db.all("SELECT * FROM ref_datasets ORDER BY name, version")
 
 
 def alerts(db: Database) -> list[sqlite3.Row]:

@@ -6,7 +6,8 @@ complete but not receipted (`finalize.recover`), and serves:
 - ``GET /v1/hq``, ``POST /v1/enrol`` (enrolment, unsigned: the one-time code authenticates);
 - ``POST /v1/sync/manifest``, ``POST /v1/records`` (signed requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
-- ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset).
+- ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset);
+- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data).
 
 Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time``.
 """
@@ -20,11 +21,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import enrolment, records_api, uploads
+from hq import enrolment, records_api, refdata, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
@@ -52,6 +53,9 @@ def create_app(config: HQConfig) -> Starlette:
         assert isinstance(exc, HQError)
         return error_response(exc)
 
+    async def gone(request: Request, exc: Exception) -> Response:
+        return Response(status_code=400)  # the device hung up mid-body: nobody reads this
+
     async def database_error(request: Request, exc: Exception) -> Response:
         # SQLite rolled the transaction back: nothing was half-committed.
         if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
@@ -78,13 +82,16 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
         Route("/v1/log/head", bind(records_api.get_log_head), methods=["GET"]),
         Route("/v1/log/consistency", bind(records_api.get_log_consistency), methods=["GET"]),
+        Route("/v1/ref/manifest", bind(refdata.get_ref_manifest), methods=["GET"]),
+        Route("/v1/ref/{name}/{version:int}", bind(refdata.get_dataset), methods=["GET"]),
         Route("/v1/uploads", bind(uploads.options_uploads), methods=["OPTIONS"]),
         Route("/v1/uploads", bind(uploads.post_upload), methods=["POST"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.head_upload), methods=["HEAD"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
     ]
-    handlers = {HQError: refused, sqlite3.OperationalError: database_error}
+    handlers = {HQError: refused, ClientDisconnect: gone,
+                sqlite3.OperationalError: database_error}
     app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state

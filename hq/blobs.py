@@ -16,10 +16,12 @@ evidence HQ holds. Every write is fsynced, and every rename has its directory fs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +38,7 @@ _NONCE = 12
 _TAG = 16
 _HEADER = len(_MAGIC) + _NONCE + 32 + _TAG
 _LEN = 4
+_PUT_PREFIX = "put-"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -149,18 +152,40 @@ class FilesystemBlobStore:
             raise ValueError("the blob's data key does not open with HQ's master key") from None
 
     def put(self, sha256: str, data: bytes) -> None:
-        """Store ``data`` (a record's payload) durably under its hash; a no-op if held."""
+        """Store ``data`` (a record's payload) durably under its hash; a no-op if held.
+
+        Two fsyncs (the file, then the folder it is renamed into): a record costs little."""
         target = self.path_for(sha256)
         if target.exists():
             return
-        staged = self.stage(f"put-{secrets.token_hex(8)}")
+        data_key, header = self._new_header()
+        aead = AESGCM(data_key)
+        parts = [header]
+        for index, start in enumerate(range(0, max(len(data), 1), SEAL_SIZE)):
+            sealed = aead.encrypt(_chunk_nonce(index), data[start:start + SEAL_SIZE],
+                                  _chunk_aad(index))
+            parts += [len(sealed).to_bytes(_LEN, "big"), sealed]
+        temporary = self._staging / f"{_PUT_PREFIX}{secrets.token_hex(8)}.part"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            for index, start in enumerate(range(0, max(len(data), 1), SEAL_SIZE)):
-                staged.append(data[start:start + SEAL_SIZE], index)
-            staged.sync()
-        finally:
-            staged.close()
-        self._move_into_place(staged.path, target)
+            record = memoryview(b"".join(parts))
+            while record:
+                record = record[os.write(fd, record):]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            temporary.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        self._move_into_place(temporary, target)
+
+    def sweep(self, older_than_s: float) -> None:
+        """Remove what a killed `put` left in staging (its file never reached the store)."""
+        cutoff = time.time() - older_than_s
+        for leftover in self._staging.glob(f"{_PUT_PREFIX}*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
@@ -203,10 +228,13 @@ class FilesystemBlobStore:
         self._staged_path(upload_id).unlink(missing_ok=True)
 
     def _move_into_place(self, source: Path, target: Path) -> None:
-        target.parent.mkdir(exist_ok=True, mode=0o700)
+        # Only the folder gaining the name is fsynced: if the staging folder's loss of it is
+        # forgotten in a crash, `discard` or `sweep` removes the leftover.
+        if not target.parent.exists():
+            target.parent.mkdir(mode=0o700)
+            _fsync_dir(target.parent.parent)
         os.replace(source, target)
         _fsync_dir(target.parent)
-        _fsync_dir(source.parent)
 
     def _plaintext(self, path: Path) -> Iterator[bytes]:
         with path.open("rb") as handle:

@@ -5,6 +5,7 @@
     devices | revoke-device DEVICE             list devices, revoke one
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
+    publish NAME FILE | datasets               publish reference data, list what is published
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
 translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("revoke-device").add_argument("device")
     for name in ("records", "receipts"):
         commands.add_parser(name).add_argument("--device")
+    publish = commands.add_parser("publish", help="publish a reference dataset")
+    publish.add_argument("name", help="roster, templates, revocations, …")
+    publish.add_argument("file")
+    commands.add_parser("datasets")
     for sub in commands.choices.values():
         sub.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
     return parser
@@ -55,11 +60,38 @@ def _serve(config: HQConfig) -> int:
 
     from hq.app import create_app
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
     print(f"HQ {app.state.hq.hq_id} serving http://{config.host}:{config.port}", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+    return 0
+
+
+def _publish(config: HQConfig, name: str, file: str) -> int:
+    from hq.refdata import publish
+    from hq.state import open_hq
+
+    try:
+        with open(file, "rb") as source:
+            data = source.read()
+        state = open_hq(config)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    try:
+        version, new = publish(state, name, data)
+    except ValueError as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        state.close()
+    print(f"{name} version {version} " + ("published" if new else
+                                          "unchanged: the same bytes are already published"))
     return 0
 
 
@@ -78,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(config)
+    if args.command == "publish":
+        return _publish(config, args.name, args.file)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
@@ -112,6 +146,11 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     if command == "receipts":
         for r in admin.receipts(db, args.device):
             print(f"{r['log_index']}  {r['device']}  {r['kind']} {r['entity_id']}  {r['receipt']}")
+        return 0
+    if command == "datasets":
+        for row in admin.datasets(db):
+            print(f"{row['name']} version {row['version']}  {row['size']} bytes  "
+                  f"sha256 {row['sha256']}  published {_when(row['published_ms'])}")
         return 0
     if command == "alerts":
         return _report([f"{_when(a['raised_ms'])}  {a['kind']}  {a['message']}"

@@ -2,9 +2,9 @@
 
 Each setting comes from the command line first, then the environment (``HQ_DATA``,
 ``HQ_ID``, ``HQ_HOST``, ``HQ_PORT``, ``HQ_MAX_UPLOAD``, ``HQ_UPLOAD_EXPIRY_S``,
-``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``), then the defaults below. HQ's id is chosen once, at the
-first start, and kept in the database: a device's signed requests name it, so it must not
-change under them.
+``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``), then the defaults below. HQ's id
+is chosen once, at the first start, and kept in the database: a device's signed requests name
+it, so it must not change under them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ DEFAULT_MAX_UPLOAD = 64 * 1024**3  # 64 GiB: a day of body-camera video with roo
 DEFAULT_UPLOAD_EXPIRY_S = 14 * 24 * 3600  # squads can be offline for days (sync-hq.md 3.4)
 DEFAULT_MIN_FREE = 256 * 1024**2  # HQ refuses a chunk (507) rather than fill its disk
 DEFAULT_LOCK_WAIT_S = 5.0  # a PATCH waits this long for a dead one before taking over
+DEFAULT_REF_VALIDITY_S = 7 * 24 * 3600  # a device warns of stale reference data after this
 
 
 def _env(name: str) -> str | None:
@@ -37,6 +38,7 @@ class HQConfig:
     upload_expiry_s: float = DEFAULT_UPLOAD_EXPIRY_S
     min_free: int = DEFAULT_MIN_FREE
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+    ref_validity_s: float = DEFAULT_REF_VALIDITY_S
 
     @property
     def db_path(self) -> Path:
@@ -64,4 +66,5 @@ class HQConfig:
             max_upload=int(number("HQ_MAX_UPLOAD", DEFAULT_MAX_UPLOAD)),
             upload_expiry_s=number("HQ_UPLOAD_EXPIRY_S", DEFAULT_UPLOAD_EXPIRY_S),
             min_free=int(number("HQ_MIN_FREE", DEFAULT_MIN_FREE)),
-            lock_wait_s=number("HQ_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S))
+            lock_wait_s=number("HQ_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S),
+            ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S))

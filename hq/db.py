@@ -2,7 +2,8 @@
 
 Everything HQ vouches for lives here: enrolled devices, one-time codes, seen nonces, the
 records and their receipts, the receipt log's leaves, upload sessions, held blobs,
-quarantine, alerts and each device's last countersigned audit head. The SQL stays inside what
+quarantine, alerts, each device's last countersigned audit head, and the published
+reference datasets. The SQL stays inside what
 SQLite 3.35+ and PostgreSQL share (text ids, INTEGER, ``INSERT … ON CONFLICT``, no
 AUTOINCREMENT, no BLOB columns: bytes are hex or canonical JSON text), so issue 16 can run the
 same statements on PostgreSQL. Durability: ``synchronous=FULL``, so a committed receipt
@@ -66,6 +67,9 @@ _MIGRATIONS: list[str] = [
         staged_bytes INTEGER NOT NULL, chunks INTEGER NOT NULL, created_ms INTEGER NOT NULL,
         expires_ms INTEGER NOT NULL, state TEXT NOT NULL, receipt TEXT);
     CREATE INDEX uploads_key ON uploads (device, op_id);
+    CREATE TABLE ref_datasets (
+        name TEXT NOT NULL, version INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL, published_ms INTEGER NOT NULL, PRIMARY KEY (name, version));
     CREATE TABLE audit_heads (
         device TEXT PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT NULL,
         receipt_id TEXT NOT NULL, countersigned_ms INTEGER NOT NULL);

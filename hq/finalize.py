@@ -107,7 +107,8 @@ def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry]) -> Si
 
 
 def expire(state: HQState) -> None:
-    """Forget expired uploads (their staged bytes go) and nonces past their keeping time."""
+    """Forget expired uploads (their staged bytes go), nonces past their keeping time, and
+    what a killed record write left in staging."""
     now = now_ms()
     for row in state.db.all("SELECT id FROM uploads WHERE state = 'open' AND expires_ms < ?",
                             (now,)):
@@ -118,6 +119,7 @@ def expire(state: HQState) -> None:
             conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
     with state.db.transaction() as conn:
         conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
+    state.blobs.sweep(older_than_s=3600)
 
 
 async def recover(state: HQState) -> None:

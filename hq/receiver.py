@@ -20,6 +20,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -35,12 +36,13 @@ from sync.protocol.ingest import IngestCertificate
 from sync.protocol.merkle import verify_consistency
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
-from sync.protocol.signing import Signed, key_id_for, sign
+from sync.protocol.signing import Signed, WireFormat, key_id_for, sign
 from sync.protocol.statement import StatementContent
 from sync.protocol.treehead import SignedTreeHead, TreeHead
 
 __all__ = ["AuditInconsistent", "Conflict", "Consistency", "Receiver", "Refused"]
 
+_Body = TypeVar("_Body", bound=WireFormat)
 _EVENT_KINDS = frozenset(
     {RecordKind.SIGNATURE_EVENT, RecordKind.OFFICER_EVENT, RecordKind.KEY_EVENT})
 
@@ -90,6 +92,10 @@ class Receiver:
 
     def now_ms(self) -> int:
         return self._clock_ms()
+
+    def sign(self, body: _Body) -> Signed[_Body]:
+        """Sign ``body`` with HQ's receipt key (reference-data manifests, log heads)."""
+        return sign(body, self._key)
 
     def enrol(self, device_key: Ed25519PublicKey, name: str = "",
               code_id: str | None = None) -> str:

@@ -51,8 +51,9 @@ def _hq_id(db: Database, wanted: str | None) -> str:
         return held
     chosen = wanted or f"hq-{secrets.token_hex(4)}"
     with db.transaction() as conn:
-        conn.execute("INSERT INTO meta (key, value) VALUES ('hq_id', ?) "
-                     "ON CONFLICT (key) DO NOTHING", (chosen,))
+        for key, value in (("hq_id", chosen), ("created_ms", str(now_ms()))):
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO NOTHING", (key, value))
     return db.meta("hq_id") or chosen
 
 

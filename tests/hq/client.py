@@ -8,6 +8,7 @@ It is deliberately not the desktop's sync engine: the tests drive HQ's wire prot
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http.client
 import json
@@ -69,9 +70,9 @@ class Device:
     def id(self) -> str:
         return key_id_for(self.key.public_key())
 
-    @property
+    @functools.cached_property
     def hq_id(self) -> str:
-        return str(self.raw("GET", "/v1/hq").json()["hq"])
+        return str(self.hq.info()["hq"])
 
     def raw(self, method: str, target: str, body: bytes = b"",
             headers: dict[str, str] | None = None) -> Reply:

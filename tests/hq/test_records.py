@@ -8,10 +8,14 @@ sits in HQ's receipt log, whose heads are linked by consistency proofs.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import socket
+import time
 from pathlib import Path
 
+from sync.protocol.canonical import canonical_json
 from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
 from sync.protocol.records import RecordKind
@@ -64,6 +68,22 @@ def test_other_content_under_a_held_id_is_quarantined(hq_server: RunningHQ) -> N
     answer = device.post_json("/v1/sync/manifest", {"v": 1, "entries": [
         _manifest_item(device, CAPTURE, "st-1/p/1", b"changed", "op-x")]}).json()
     assert answer["conflicts"] == ["op-x"]
+
+
+def test_a_record_cut_mid_body_is_not_received(hq_server: RunningHQ) -> None:
+    device = enrolled(hq_server)
+    data = b"capture" * 1000
+    entry = device.entry(CAPTURE, "st-cut/p/1", data)
+    body = canonical_json({"v": 1, "entry": entry.to_json(),
+                           "payload_b64": base64.b64encode(data).decode()})
+    headers = {**device.signed_headers("POST", "/v1/records", body),
+               "Content-Length": str(len(body)), "Host": "127.0.0.1"}
+    with socket.create_connection(("127.0.0.1", hq_server.port)) as sock:
+        sock.sendall(b"POST /v1/records HTTP/1.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n" + body[:500])
+    time.sleep(0.2)
+    assert "st-cut" not in hq_server.admin("records").stdout
+    assert device.send(entry, data).status == 200  # sent again whole, it is received
 
 
 def test_gaps_in_a_devices_sequence_are_visible(hq_server: RunningHQ) -> None:
