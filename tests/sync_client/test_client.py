@@ -94,6 +94,9 @@ def test_an_error_body_becomes_a_typed_error() -> None:
     err = parse_error(429, {"retry-after": "7"}, b'{"error":"busy","message":"later"}')
     assert (err.status, err.code, err.message, err.retry_after) == (429, "busy", "later", 7.0)
     assert parse_error(502, {}, b"<html>bad gateway</html>").code == "http_502"
+    # A HEAD's answer has no body: the status names the protocol's code.
+    assert parse_error(410, {}, b"").code == "upload_expired"
+    assert parse_error(403, {}, b"").code == "device_revoked"
 
 
 def test_signed_requests_pass_and_an_unknown_device_is_refused(hq: TinyHqServer) -> None:
