@@ -21,13 +21,21 @@ here raises for the network: the round ends with a `SyncResult`.
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sync.client.backoff import backoff_delay
-from sync.client.receipts import log_head_problem, receipt_problem
+from sync.client.receipts import (
+    log_head_problem,
+    parse_log_head,
+    parse_manifest_answer,
+    parse_proof,
+    receipt_problem,
+)
 from sync.client.source import Enrolment, PendingItem, SyncSource
 from sync.client.throttle import TokenBucket
 from sync.client.transport import (
@@ -35,6 +43,7 @@ from sync.client.transport import (
     READ_TIMEOUT,
     HqConnection,
     HqError,
+    InsecureUrl,
     NetworkError,
 )
 from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
@@ -43,6 +52,8 @@ from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, sign
+
+T = TypeVar("T")
 
 __all__ = ["FATAL_STATUSES", "ItemFailure", "Progress", "SyncEngine", "SyncResult"]
 
@@ -82,7 +93,10 @@ class SyncResult:
     already_held: int = 0  # HQ had them already (manifest), receipt verified
     receipts_verified: int = 0
     failed: list[ItemFailure] = field(default_factory=list)
-    paused: str | None = None  # "not_enrolled", "device_revoked", "bad_receipt", ...
+    # HQ's fatal codes ("not_enrolled", "bad_signature", "device_revoked") or the client's:
+    # "bad_receipt" (not HQ's key), "bad_log" (HQ's receipt log rewritten), "bad_answer",
+    # "insecure_url"; a round-level request HQ refused for good carries HQ's code.
+    paused: str | None = None
     pause_message: str = ""
     offline: bool = False  # HQ could not be reached at all
     cancelled: bool = False
@@ -111,8 +125,10 @@ class SyncEngine:
                  retries: int = 4, backoff_base: float = 1.0, backoff_cap: float = 30.0,
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.source = source
+        self.ssl_context = ssl_context  # None: the system's trust store (an HQ's own CA: here)
         self.bandwidth = bandwidth  # bytes per second; None: no cap
         self.progress = progress or (lambda p: None)
         self.cancel = cancel or threading.Event()
@@ -132,11 +148,15 @@ class SyncEngine:
             result.paused, result.pause_message = "not_enrolled", "this device is not enrolled"
             return result
         throttle = TokenBucket(self.bandwidth) if self.bandwidth else None
-        conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
-                            device_key=self.source.device_key(),
-                            connect_timeout=self.connect_timeout,
-                            read_timeout=self.read_timeout, throttle=throttle,
-                            clock_ms=self.clock_ms)
+        try:
+            conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
+                                device_key=self.source.device_key(),
+                                connect_timeout=self.connect_timeout,
+                                read_timeout=self.read_timeout, throttle=throttle,
+                                clock_ms=self.clock_ms, ssl_context=self.ssl_context)
+        except InsecureUrl as err:
+            result.paused, result.pause_message = "insecure_url", str(err)
+            return result
         try:
             _Round(self, enrolment, conn, result).run()
         except _Pause as pause:
@@ -196,7 +216,7 @@ class _Round:
                  "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
                  "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
             answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
-            receipts, audit, log_head = _parse_manifest(answer)
+            receipts, audit, log_head = _answer(parse_manifest_answer, answer)
             for receipt in receipts:
                 item = by_op.get(receipt.body.op_id)
                 if (item is not None and item.entry.op_id not in self.settled
@@ -236,8 +256,10 @@ class _Round:
                 self.engine.sleep(self._delay(attempt, err.retry_after))
             except NetworkError as err:
                 if attempt == self.engine.retries:
+                    # HQ is out of reach, not this item: the round ends here rather than
+                    # wait out the same retries for every item still pending.
                     self._fail(item, "network", str(err), retry=True)
-                    return
+                    raise
                 self.engine.sleep(self._delay(attempt, None))
             except ValueError as err:  # the local copy is not what the entry announced
                 self._fail(item, "local_data", str(err), retry=False)
@@ -277,13 +299,13 @@ class _Round:
         head = manifest_head
         if self.receipted_indexes or head is None:
             answer = self._retrying(self._json_call("GET", "/v1/log/head"))
-            head = _parse_signed(answer, LogHead, "receipt log head")
+            head = _answer(parse_log_head, answer)
         previous = self.source.last_log_head()
         proof: list[bytes] = []
         if previous is not None and previous.body.size < head.body.size:
             answer = self._retrying(self._json_call(
                 "GET", f"/v1/log/consistency?from={previous.body.size}&to={head.body.size}"))
-            proof = _parse_proof(answer)
+            proof = _answer(parse_proof, answer)
         problem = log_head_problem(head, previous, proof, self.enrolment)
         if problem is None and any(i >= head.body.size for i in self.receipted_indexes):
             problem = "a receipt of this round lies beyond HQ's receipt log head"
@@ -363,42 +385,13 @@ class _Round:
         raise AssertionError("unreachable")
 
 
+def _answer(parse: Callable[[object], T], value: object) -> T:
+    """``parse(value)``; an answer that is not what the protocol says pauses the round."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise _Pause("bad_answer", f"HQ's answer is malformed: {exc}") from None
+
+
 def _transient(err: HqError) -> bool:
     return err.status >= 500 or err.status in _TRANSIENT_STATUSES or err.code == "replayed"
-
-
-def _parse_signed(value: object, body_type: type[LogHead], what: str) -> Signed[LogHead]:
-    try:
-        return Signed.from_json(value, body_type)
-    except ValueError as exc:
-        raise _Pause("bad_answer", f"HQ's {what} is malformed: {exc}") from None
-
-
-def _parse_proof(answer: object) -> list[bytes]:
-    try:
-        assert isinstance(answer, dict)
-        hashes = answer["proof"]
-        assert isinstance(hashes, list)
-        return [bytes.fromhex(h) for h in hashes]
-    except (AssertionError, KeyError, TypeError, ValueError):
-        raise _Pause("bad_answer", "HQ's consistency proof is malformed") from None
-
-
-def _parse_manifest(answer: object) -> tuple[list[Signed[Receipt]], int, Signed[LogHead] | None]:
-    """(receipts, countersigned audit size, log head) of a manifest answer."""
-    try:
-        if not isinstance(answer, dict) or answer.get("v") != 1:
-            raise ValueError("not a version 1 manifest answer")
-        receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
-        audit = answer.get("audit")
-        size = 0
-        if isinstance(audit, dict):
-            size = audit.get("tree_size", 0)
-            if type(size) is not int or size < 0:
-                raise ValueError("audit.tree_size must be a non-negative integer")
-        log = answer.get("log")
-        head = Signed.from_json(log, LogHead) if log is not None else None
-    except ValueError as exc:
-        raise _Pause("bad_answer", f"HQ's manifest answer is malformed: {exc}") from None
-    return receipts, size, head
-

@@ -10,6 +10,7 @@ The device proves it holds its key by signing `enrol_proof_bytes`.
 from __future__ import annotations
 
 import json
+import ssl
 import uuid
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -52,13 +53,14 @@ def parse_code(code: str) -> tuple[str, str]:
 
 
 def enrol(hq_url: str, code: str, device_key: Ed25519PrivateKey, name: str, *,
-          connect_timeout: float = CONNECT_TIMEOUT,
-          read_timeout: float = READ_TIMEOUT) -> Enrolment:
+          connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+          ssl_context: ssl.SSLContext | None = None) -> Enrolment:
     """Enrol ``device_key`` with the HQ at ``hq_url``; what to keep (the pinned key) on success.
 
-    Raises `EnrolmentRefused` (HQ said no, or its answer is not authenticated by the code),
-    `HqError` is folded into it; `NetworkError` when HQ could not be reached (try again: a
-    repeated request with the same code and key gets the same answer)."""
+    Raises `EnrolmentRefused` when HQ said no (its error code) or its answer is not
+    authenticated by the code; `NetworkError` when HQ could not be reached (try again: a
+    repeated request with the same code and key gets the same answer); `InsecureUrl` (a
+    ValueError) for plain http:// off loopback."""
     code_id, secret = parse_code(code)
     device_hex = device_key.public_key().public_bytes_raw().hex()
     nonce = str(uuid.uuid4())
@@ -68,7 +70,7 @@ def enrol(hq_url: str, code: str, device_key: Ed25519PrivateKey, name: str, *,
     headers = {"Content-Type": "application/json", HEADER_ENROL_CODE: code_id,
                HEADER_ENROL_MAC: enrol_mac(secret, body)}
     with HqConnection(hq_url, hq_id="", device_key=None, connect_timeout=connect_timeout,
-                      read_timeout=read_timeout) as conn:
+                      read_timeout=read_timeout, ssl_context=ssl_context) as conn:
         try:
             answer = conn.request("POST", "/v1/enrol", body, headers=headers, signed=False)
         except HqError as err:

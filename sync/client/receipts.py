@@ -4,7 +4,8 @@ A receipt is kept only if it verifies with the pinned key (never a key HQ sends 
 says exactly what the device announced: its HQ, device, sequence number, op id, kind, record
 id, SHA-256 and size. A log head is kept only if it verifies the same way and extends the
 last one kept (a consistency proof), so HQ cannot quietly drop a receipt it gave. Each check
-returns the reason it failed, in English for the log, or None.
+returns the reason it failed, in English for the log, or None. The parsers read HQ's JSON
+answers strictly and raise ValueError for anything else.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
 from sync.protocol.signing import Signed
 
-__all__ = ["log_head_problem", "receipt_problem"]
+__all__ = ["log_head_problem", "parse_log_head", "parse_manifest_answer", "parse_proof",
+           "receipt_problem"]
 
 
 def receipt_problem(receipt: Signed[Receipt], entry: OutboxEntry,
@@ -50,3 +52,31 @@ def log_head_problem(head: Signed[LogHead], previous: Signed[LogHead] | None,
         return (f"HQ's receipt log of {new.size} receipts does not extend the one of "
                 f"{old.size} this device verified before: HQ dropped or rewrote receipts")
     return None
+
+
+def parse_manifest_answer(answer: object) -> tuple[list[Signed[Receipt]], int,
+                                                  Signed[LogHead] | None]:
+    """(receipts, the audit size HQ last countersigned, its log head) of a manifest answer."""
+    if not isinstance(answer, dict) or answer.get("v") != 1:
+        raise ValueError("not a version 1 manifest answer")
+    receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
+    audit = answer.get("audit")
+    size = 0
+    if isinstance(audit, dict):
+        size = audit.get("tree_size", 0)
+        if type(size) is not int or size < 0:
+            raise ValueError("audit.tree_size must be a non-negative integer")
+    log = answer.get("log")
+    return receipts, size, None if log is None else parse_log_head(log)
+
+
+def parse_log_head(value: object) -> Signed[LogHead]:
+    return Signed.from_json(value, LogHead)
+
+
+def parse_proof(answer: object) -> list[bytes]:
+    """The hashes of a ``{"proof": [hex, ...]}`` answer."""
+    hashes = answer.get("proof") if isinstance(answer, dict) else None
+    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+        raise ValueError("a consistency proof is {\"proof\": [hex, ...]}")
+    return [bytes.fromhex(h) for h in hashes]

@@ -80,7 +80,9 @@ class SyncSource(Protocol):
     def media_chunks(self, entry: OutboxEntry, start: int, chunk_size: int) -> Iterator[bytes]:
         """The medium's bytes from ``start``, in chunks of ``chunk_size`` (the last shorter).
 
-        Streamed from the encrypted vault: never a plaintext copy on disk."""
+        Streamed from the encrypted vault: never a plaintext copy on disk. The engine reads
+        one chunk ahead (while HQ stores the previous one) and may abandon the iterator
+        before its end (a cut, a cancel): release what it holds in a ``finally``."""
         ...
 
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
@@ -88,7 +90,8 @@ class SyncSource(Protocol):
         ...
 
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
-        """Remember (or forget, with None) the upload of an entry before bytes are sent."""
+        """Remember the upload of an entry: before its first byte is sent, then after each
+        chunk HQ acknowledged (the offset); None forgets it (HQ expired or lost it)."""
         ...
 
     def save_receipt(self, op_id: str, receipt: Signed[Receipt]) -> None:

@@ -128,9 +128,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# An answer to HEAD has no body: its status alone says what happened (protocol §2).
+_BODYLESS_CODES = {401: "not_enrolled", 403: "device_revoked", 404: "unknown_upload",
+                   410: "upload_expired", 507: "insufficient_storage"}
+
+
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> HqError:
-    """HQ's refusal as `HqError`; a body that is not HQ's JSON still gets a code by status."""
-    code, message = f"http_{status}", ""
+    """HQ's refusal as `HqError`; a body that is not HQ's JSON still gets a code by status
+    (the protocol's for a body-less answer, else ``http_<status>``, e.g. a proxy's 502)."""
+    code = _BODYLESS_CODES.get(status, f"http_{status}") if not body else f"http_{status}"
+    message = ""
     try:
         value = json.loads(body)
         if isinstance(value, dict):

@@ -37,6 +37,7 @@ __all__ = ["CHUNK_RESENDS", "CHUNK_SIZE", "Cancelled", "TusUploader", "parse_rec
 
 CHUNK_SIZE = 8 * 1024 * 1024
 CHUNK_RESENDS = 3  # a 460 more often than this is the local copy, not the network
+MAX_RESTARTS = 5  # 409s or re-creations in a row that bring the upload no further
 TUS_VERSION = "1.0.0"
 UPLOADS_PATH = "/v1/uploads"
 RECEIPT_HEADER = "SR-Receipt"
@@ -113,6 +114,7 @@ class TusUploader:
 
     def _send(self, entry: OutboxEntry, signed: Signed[OutboxEntry], url: str, offset: int
               ) -> Signed[Receipt]:
+        restarts = 0  # in a row without HQ's offset moving forward
         while True:
             if offset >= entry.size:
                 # Everything is at HQ but its answer with the receipt was lost: ask again.
@@ -124,6 +126,10 @@ class TusUploader:
             try:
                 return self._patch_from(entry, url, offset)
             except _Restart as restart:
+                restarts = restarts + 1 if restart.offset <= offset else 0
+                if restarts > MAX_RESTARTS:  # HQ's answers go round in circles: later
+                    raise NetworkError("HQ keeps sending the upload back to the same "
+                                       f"offset ({restart.offset})") from None
                 if restart.url is None:  # expired mid-way: a new upload from byte 0
                     self._forget(entry.op_id)
                     url, offset, receipt = self._create(entry, signed)

@@ -139,6 +139,7 @@ class FaultProxy:
         timer = getattr(self, "_timer", None)
         if timer is not None and timer is not current:
             timer.cancel()
+            timer.join(timeout=5)
 
     def _spawn(self, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]

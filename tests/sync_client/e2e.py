@@ -9,9 +9,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from sync.client.engine import SyncEngine
 from sync.client.enrol import enrol
 from sync.client.receipts import receipt_problem
+from sync.client.source import Enrolment
 from sync.protocol.records import OutboxEntry
 from tests.support.hq_server import RunningHQ
 from tests.sync_client.memory_source import MemorySource
@@ -27,6 +30,10 @@ def device(hq: RunningHQ, url: str | None = None) -> MemorySource:
     source = MemorySource()
     source.enrolled = enrol(url or hq.url, hq.enrol_code(), source.key, "desk-e2e")
     return source
+
+
+def device_with(key: Ed25519PrivateKey, enrolment: Enrolment) -> MemorySource:
+    return MemorySource(key=key, enrolled=enrolment)
 
 
 def records_and_video(source: MemorySource, video_chunks: float = 3.5) -> OutboxEntry:
@@ -77,3 +84,9 @@ def assert_delivered_once(source: MemorySource, hq: RunningHQ) -> None:
     tree_sizes = [int(e.entity_id) for e in source.entries if e.kind.value == "tree_head"]
     if tree_sizes:  # the device's audit trail is countersigned at its last head
         assert [h["tree_size"] for h in heads] == [max(tree_sizes)]
+
+
+def stop_clean(hq: RunningHQ) -> None:
+    """Stop an HQ a test started itself; like the fixture, fail if HQ logged a traceback."""
+    hq.stop()
+    assert "Traceback" not in hq.log(), hq.log()

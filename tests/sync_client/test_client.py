@@ -4,11 +4,20 @@ asked to make. The same paths against the real HQ: test_e2e_*.py."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import ipaddress
+import ssl
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
 
 from sync.client.backoff import backoff_delay
 from sync.client.engine import Progress, SyncEngine
@@ -85,6 +94,9 @@ def test_an_error_body_becomes_a_typed_error() -> None:
     err = parse_error(429, {"retry-after": "7"}, b'{"error":"busy","message":"later"}')
     assert (err.status, err.code, err.message, err.retry_after) == (429, "busy", "later", 7.0)
     assert parse_error(502, {}, b"<html>bad gateway</html>").code == "http_502"
+    # A HEAD's answer has no body: the status names the protocol's code.
+    assert parse_error(410, {}, b"").code == "upload_expired"
+    assert parse_error(403, {}, b"").code == "device_revoked"
 
 
 def test_signed_requests_pass_and_an_unknown_device_is_refused(hq: TinyHqServer) -> None:
@@ -303,3 +315,91 @@ def test_an_hq_that_dropped_a_receipt_from_its_log_is_caught(hq: TinyHqServer) -
     result = engine(source).run_round()
     assert result.paused == "bad_log"
     assert source.log_head == kept  # the newer head is not kept
+
+
+def test_an_hq_address_off_loopback_without_tls_pauses_the_round(hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    source.add_event()
+    assert source.enrolled is not None
+    source.enrolled = dataclasses.replace(source.enrolled, hq_url="http://192.0.2.7:8470")
+    result = engine(source).run_round()
+    assert result.paused == "insecure_url" and "https://" in result.pause_message
+
+
+def test_a_malformed_answer_pauses_the_round_without_a_traceback(hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    source.add_event()
+    hq.hq.garbled.add("/v1/sync/manifest")
+    result = engine(source).run_round()
+    assert result.paused == "bad_answer" and "malformed" in result.pause_message
+    assert source.receipts == {}
+
+
+def test_hq_lost_mid_round_ends_the_round_after_one_item_s_retries(hq: TinyHqServer) -> None:
+    with FaultProxy(("127.0.0.1", hq.port)) as proxy:
+        source = enrolled(hq, proxy.url)
+        events = [source.add_event() for _ in range(5)]
+
+        def network_gone(p: Progress) -> None:
+            if p.records_done == 2:
+                proxy.close()
+
+        result = engine(source, progress=network_gone, retries=2).run_round()
+    assert result.offline and not result.complete
+    assert set(source.receipts) == {events[0].op_id, events[1].op_id}
+    assert [(f.op_id, f.error, f.retry) for f in result.failed] == [
+        (events[2].op_id, "network", True)]
+    assert source.failures[events[2].op_id][2] is not None  # a time to try again
+    assert not any(e.op_id in source.failures for e in events[3:])  # untouched
+
+
+def test_an_hq_that_keeps_answering_409_does_not_hold_the_round_forever(
+        hq: TinyHqServer) -> None:
+    source = enrolled(hq)
+    medium = source.add_media(b"s" * (2 * CHUNK))
+    hq.hq.stuck = True
+    result = engine(source, retries=1).run_round()
+    assert result.offline
+    assert [(f.op_id, f.error) for f in result.failed] == [(medium.op_id, "network")]
+    assert medium.op_id not in source.receipts
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (a test HQ's TLS identity)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hq-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "hq.pem", tmp_path / "hq.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_to_a_trusted_hq_works_and_an_untrusted_certificate_is_refused(
+        tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    with TinyHqServer() as server:
+        source = enrolled(server)
+        served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        served.load_cert_chain(cert, key)
+        server.server.socket = served.wrap_socket(server.server.socket, server_side=True)
+        url = f"https://127.0.0.1:{server.port}"
+        trusting = ssl.create_default_context(cafile=str(cert))
+        with HqConnection(url, hq_id="hq-tiny", device_key=source.key,
+                          ssl_context=trusting) as conn:
+            assert conn.request("GET", "/v1/log/head").status == 200
+        # The system's trust store does not know this certificate: another server in HQ's
+        # place, as far as the client can tell.
+        with HqConnection(url, hq_id="hq-tiny", device_key=source.key) as conn, \
+                pytest.raises(NetworkError, match="TLS"):
+            conn.request("GET", "/v1/log/head")

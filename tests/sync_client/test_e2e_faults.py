@@ -13,6 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.client.engine import Progress
+from sync.client.enrol import enrol
+from sync.client.transport import NetworkError
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.hq_server import RunningHQ, start_hq
 from tests.sync_client.e2e import (
@@ -20,9 +22,11 @@ from tests.sync_client.e2e import (
     Killed,
     assert_delivered_once,
     device,
+    device_with,
     engine,
     hq_db,
     records_and_video,
+    stop_clean,
 )
 
 # Request headers and small JSON requests around the chunks, for "at most one chunk" checks.
@@ -104,13 +108,13 @@ def test_a_stalled_connection_is_given_up_and_the_upload_taken_over(tmp_path: Pa
                 if p.bytes_done == CHUNK and not proxy.fired and not proxy._faults:
                     proxy.add(Fault("stall", proxy.upstream_bytes + CHUNK // 2))
 
-            result = engine(source, progress=arm, read_timeout=1.0).run_round()
+            result = engine(source, progress=arm, read_timeout=3.0).run_round()
             assert result.complete, result
             assert proxy.fired
             assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
         assert_delivered_once(source, hq)
     finally:
-        hq.stop()
+        stop_clean(hq)
 
 
 def test_hq_killed_mid_upload_and_restarted_loses_nothing(hq_server: RunningHQ) -> None:
@@ -133,7 +137,7 @@ def test_hq_killed_mid_upload_and_restarted_loses_nothing(hq_server: RunningHQ) 
                 proxy.add(Fault("stall", proxy.upstream_bytes + CHUNK // 2))
                 killer.start()
 
-        result = engine(source, progress=arm, read_timeout=2.0, retries=8).run_round()
+        result = engine(source, progress=arm, read_timeout=3.0, retries=8).run_round()
         killer.join(timeout=60)
         assert restarted.is_set()
         assert result.complete, result
@@ -200,7 +204,7 @@ def test_an_expired_upload_is_created_again(tmp_path: Path) -> None:
         assert ("save_upload", f"{video.op_id}@None") in source.calls
         assert_delivered_once(source, hq)
     finally:
-        hq.stop()
+        stop_clean(hq)
 
 
 def test_a_client_clock_hours_off_works_and_receipts_carry_hq_time(
@@ -232,7 +236,7 @@ def test_hq_disk_full_leaves_the_medium_for_later_and_then_delivers(tmp_path: Pa
         assert video.op_id not in source.receipts
         assert result.sent == 4  # the records went; only the medium waits
     finally:
-        full.stop()
+        stop_clean(full)
     roomy = start_hq(data)
     try:
         assert source.enrolled is not None
@@ -240,7 +244,7 @@ def test_hq_disk_full_leaves_the_medium_for_later_and_then_delivers(tmp_path: Pa
         assert engine(source).run_round().complete
         assert_delivered_once(source, roomy)
     finally:
-        roomy.stop()
+        stop_clean(roomy)
 
 
 def test_receipts_under_another_key_are_refused_and_nothing_marked_sent(
@@ -270,7 +274,7 @@ def test_another_hq_in_the_middle_is_refused_and_nothing_marked_sent(
         assert result.paused == "not_enrolled" and not result.complete
         assert source.receipts == {} and source.log_head is None
     finally:
-        impostor.stop()
+        stop_clean(impostor)
 
 
 def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> None:
@@ -293,3 +297,53 @@ def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> Non
         (countersigned,) = db.execute("SELECT tree_size FROM audit_heads WHERE device = ?",
                                       (source.device,)).fetchone()
     assert alerts and countersigned == 3
+
+
+def test_a_lost_enrolment_answer_is_asked_again_with_the_same_code(
+        hq_server: RunningHQ) -> None:
+    code = hq_server.enrol_code()
+    key = Ed25519PrivateKey.generate()
+    with FaultProxy(("127.0.0.1", hq_server.port), [Fault("lose_response", 0)]) as proxy:
+        with pytest.raises(NetworkError):
+            enrol(proxy.url, code, key, "desk-e2e")
+        pinned = enrol(proxy.url, code, key, "desk-e2e")  # the code is used, the answer kept
+    with hq_db(hq_server) as db:
+        (devices,) = db.execute("SELECT count(*) FROM devices").fetchone()
+    assert devices == 1
+    assert pinned.hq_url == proxy.url
+    source = device_with(key, dataclasses.replace(pinned, hq_url=hq_server.url))
+    source.add_event()
+    assert engine(source).run_round().complete
+
+
+def test_a_revoked_device_pauses_the_whole_queue(hq_server: RunningHQ) -> None:
+    source = device(hq_server)
+    records_and_video(source, video_chunks=1.5)
+    assert hq_server.admin("revoke-device", source.device).returncode == 0
+    result = engine(source).run_round()
+    assert result.paused == "device_revoked" and not result.complete
+    assert source.receipts == {} and source.failures == {}
+
+
+@pytest.mark.parametrize("crash_at", ["chunk-fsynced", "blob-adopted"])
+def test_hq_killed_between_storing_and_committing_loses_and_doubles_nothing(
+        tmp_path: Path, crash_at: str) -> None:
+    # HQ SIGKILLs itself after a chunk's fsync before its offset is committed, or after the
+    # finished blob is in the store before its row and receipt are committed.
+    dying = start_hq(tmp_path / "hq", {"HQ_CRASH_AT": crash_at})
+    with FaultProxy(("127.0.0.1", dying.port)) as proxy:
+        source = device(dying, proxy.url)
+        video = records_and_video(source, video_chunks=2.5)
+        first = engine(source, retries=1).run_round()
+        assert not first.complete and video.op_id not in source.receipts
+        assert first.sent == 4  # the records were committed before the crash
+        dying.kill()
+        again = start_hq(tmp_path / "hq")  # the same data, without the crash point
+        try:
+            proxy.upstream = ("127.0.0.1", again.port)
+            result = engine(source).run_round()
+            assert result.complete, result
+            assert proxy.upstream_bytes - video.size <= CHUNK + OVERHEAD
+            assert_delivered_once(source, again)
+        finally:
+            stop_clean(again)

@@ -67,6 +67,8 @@ class TinyHq:
     nonces: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)  # expired uploads: 410
     refuse_chunks: int = 0  # answer the next PATCHes with 460
+    stuck: bool = False  # answer every PATCH with 409 at the offset it already has
+    garbled: set[str] = field(default_factory=set)  # paths answered with wrong JSON
     mitm: bool = False  # answer enrolment with another key and no valid MAC
     clock_offset_ms: int = 0
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -141,6 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if path == "/v1/enrol":
                     return self._enrol(body)
                 device = self._check_signature(body)
+                if path in hq.garbled:
+                    return self._json(200, {"v": 1, "receipts": [{"not": "a receipt"}]})
                 self._route(path, body, device)
         except HqRefusal as refusal:
             self._json(refusal.status, {"error": refusal.code, "message": refusal.code},
@@ -254,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(204)
         if self.command == "PATCH":
             hq.patched_bytes += len(body)
-            if int(self.headers["Upload-Offset"]) != len(upload.data):
+            if hq.stuck or int(self.headers["Upload-Offset"]) != len(upload.data):
                 raise HqRefusal(409, "offset_mismatch", headers)
             _algorithm, digest = self.headers["Upload-Checksum"].split(" ")
             if hq.refuse_chunks or base64.b64decode(digest) != hashlib.sha256(body).digest():
