@@ -30,7 +30,7 @@ from sync.client.engine import Progress, SyncEngine, SyncResult
 from sync.client.enrol import EnrolmentRefused
 from sync.client.enrol import enrol as enrol_device
 from sync.client.source import Enrolment
-from sync.client.transport import InsecureUrl, NetworkError
+from sync.client.transport import InsecureUrl, NetworkError, check_hq_url
 
 __all__ = ["Progress", "RoundReport", "enrol", "run_round"]
 
@@ -80,6 +80,11 @@ def run_round(store: Store, *, hq_url: str | None = None,
               cancel: threading.Event | None = None,
               bandwidth: float | None = None) -> RoundReport:
     """Send everything pending to HQ and keep the receipts; audited with its counts."""
+    if hq_url is not None:
+        try:  # a mistyped address is the officer's to fix, not a round that pauses
+            check_hq_url(hq_url)
+        except InsecureUrl as exc:
+            raise UserError(_insecure(hq_url)) from exc
     source = StoreSyncSource(store, hq_url=hq_url)
     if source.enrolment() is None:
         raise UserError(_("This device is not enrolled with HQ yet: run `statement-room sync "
@@ -87,11 +92,8 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
         store.write(store.sign_tree_head)  # the GUI's sync thread writes through its lane
-    try:
-        result = SyncEngine(source, progress=progress, cancel=cancel,
-                            bandwidth=bandwidth).run_round()
-    except InsecureUrl as exc:
-        raise UserError(_insecure(hq_url or "")) from exc
+    result = SyncEngine(source, progress=progress, cancel=cancel,
+                        bandwidth=bandwidth).run_round()
     enrolment = source.enrolment()
     pulled = None
     if enrolment is not None and not (result.offline or result.cancelled):
