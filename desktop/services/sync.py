@@ -73,8 +73,29 @@ def error_words(code: str) -> str:
         "payload_mismatch": _("The stored record differs from what was announced for it; "
                               "contact support."),
         "network": _("HQ could not be reached; it will be sent later."),
+        "bad_receipt": _("The answer is not signed with HQ's key pinned at enrolment (someone "
+                         "in between?); nothing was marked as delivered."),
+        "bad_log": _("HQ's list of receipts no longer contains receipts it gave before; "
+                     "nothing was marked as delivered. Contact HQ."),
+        "bad_answer": _("HQ's answer could not be read; it will be sent later."),
+        "insecure_url": _("The HQ address is not secure: HQ is reached over https:// (plain "
+                          "http:// only on this computer)."),
+        "receipt_mismatch": _("HQ's receipt names other content than the record sent; it "
+                              "waits for review."),
+        "local_data": _("The local copy is missing, purged or damaged; it cannot be sent."),
+        "checksum_mismatch": _("Part of the file was damaged on the way; it will be sent "
+                               "again."),
+        "body_mismatch": _("The request was damaged on the way; it will be sent again."),
+        "bad_request": _("HQ did not understand the request; contact support."),
+        "unknown_upload": _("HQ no longer knows the upload; it starts again."),
+        "upload_expired": _("The upload expired at HQ; it starts again."),
     }
-    return words.get(code, _("HQ answered with the error “{code}”.").format(code=code))
+    if code in words:
+        return words[code]
+    if code.startswith("http_"):
+        return _("HQ (or a proxy on the way) answered with HTTP status {status}; it will be "
+                 "sent later.").format(status=code.removeprefix("http_"))
+    return _("HQ answered with the error “{code}”.").format(code=code)
 
 
 @dataclass(frozen=True)
