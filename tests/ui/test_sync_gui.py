@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -27,10 +28,10 @@ from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.evidence import EvidencePanel
 from desktop.ui.main_window import MainWindow
-from desktop.ui.sync_dialogs import EnrolDialog, ReceiptsDialog
+from desktop.ui.sync_dialogs import EnrolDialog, PurgeDialog, PurgePolicyDialog, ReceiptsDialog
 from desktop.ui.sync_panel import SyncPanel
 from desktop.ui.sync_worker import SyncState, SyncTiming
-from tests.conftest import SECOND_PASSWORD, World, sign_as_team
+from tests.conftest import SECOND_PASSWORD, FakeClock, World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 from tests.support.hq_server import RunningHQ, hq_server
 
@@ -219,3 +220,90 @@ def test_a_plain_officer_gets_no_administrator_action(world: World, qtbot: QtBot
         window.close()
         store.close()
         ctx.bg.shutdown()
+
+
+def test_the_purge_lists_its_dry_run_first_and_follows_the_policy(
+        window: MainWindow, sealed: str, hq_server: RunningHQ, qtbot: QtBot,
+        clock: FakeClock) -> None:
+    enrol_in_dialog(window, hq_server, qtbot).close()
+    worker = window.sync.worker
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+
+    action(window, "Purge media held at HQ…").trigger()
+    purge = window.sync.dialog
+    assert isinstance(purge, PurgeDialog)
+    assert purge.summary.text() == "Would purge: 0 media, 0 B freed; 1 kept."
+    outcome = purge.table.item(0, 2)
+    assert outcome is not None and "retention of 30 days" in outcome.text()
+    assert outcome.text().startswith("Kept: Kept until ")
+    assert not purge.purge_button.isEnabled()
+    purge.close()
+
+    action(window, "HQ purge policy…").trigger()
+    policy = window.sync.dialog
+    assert isinstance(policy, PurgePolicyDialog)
+    assert (policy.durability.currentText(), policy.days.value()) == ("stored", 30)
+    policy.days.setValue(0)
+    policy.save_button.click()
+    assert policy.message.text() == ("Saved: media are purged once HQ holds them at least "
+                                     "“stored” and 0 days have passed since HQ's receipt.")
+    policy.close()
+
+    rounds = worker.rounds
+    action(window, "Sync now").trigger()  # HQ's log head kept here must cover the receipt
+    qtbot.waitUntil(lambda: worker.rounds > rounds and
+                    worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    # The store's clock is a test's fake one, days behind HQ's: it catches up (retention is
+    # counted from HQ's time of receipt).
+    clock.now = datetime.now().astimezone()
+    action(window, "Purge media held at HQ…").trigger()
+    purge = window.sync.dialog
+    assert isinstance(purge, PurgeDialog)
+    assert purge.summary.text() == "Would purge: 1 media, 195.3 KiB freed; 0 kept.", \
+        [c.reason for c in (purge.report.kept if purge.report else ())]
+    outcome = purge.table.item(0, 2)
+    assert outcome is not None
+    assert outcome.text().startswith("Would delete here: held at HQ (receipt ")
+    asked: list[str] = []
+    answers = [False, True]  # the officer says no, and then yes
+
+    def answer(text: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    purge.ask = answer
+    purge.purge_button.click()
+    assert purge.summary.text().startswith("Would purge: 1 media")
+    purge.purge_button.click()
+    assert asked[0].startswith("Delete the local copies of 1 media (195.3 KiB)?")
+    assert purge.summary.text() == "Purged: 1 media, 195.3 KiB freed; 0 kept."
+    assert not purge.purge_button.isEnabled()
+    purge.close()
+
+
+def test_sync_goes_on_behind_the_lock_and_shows_nothing(
+        window: MainWindow, sealed: str, hq_server: RunningHQ, qtbot: QtBot,
+        tmp_path: Path) -> None:
+    from tests.ui.test_lock import lock_by_shortcut, unlock
+
+    enrol_in_dialog(window, hq_server, qtbot).close()
+    worker = window.sync.worker
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    assert window.sync.status.isVisible()
+    dialog = lock_by_shortcut(window, qtbot)
+    assert not window.sync.status.isVisible()
+    rounds = worker.rounds
+    QTest.keySequence(window, QKeySequence("F9"))  # refused while locked
+    action(window, "Sync now").trigger()
+    qtbot.wait(200)
+    assert worker.rounds == rounds and worker.view.state is SyncState.UP_TO_DATE
+    more = tmp_path / "补充照片.jpg"
+    more.write_bytes(os.urandom(10_000))
+    evidence.import_path(window.ctx.require_store(), window.cases.current_case_id(), more)
+    worker.sync_now()  # a round that comes due behind the lock (its timer, the network)
+    qtbot.waitUntil(lambda: worker.rounds > rounds and
+                    worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    assert not window.sync.status.isVisible()
+    unlock(dialog, qtbot)
+    assert window.sync.status.isVisible()
+    assert status_text(window).startswith("HQ: everything sent")
