@@ -24,7 +24,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                           "--workdir.").format(path=args.workdir))
 
     quiet = args.json
-    result = run_demo(args.workdir, (lambda _line: None) if quiet else print)
+    result = run_demo(args.workdir, (lambda _line: None) if quiet else print,
+                      with_hq=not args.no_hq, hq_url=args.hq, hq_code=args.hq_code)
     if not quiet:
         from desktop.services.demo_login import DEMO_PASSWORD
 
@@ -40,3 +41,8 @@ def register(sub: Subparsers) -> None:
     """Add `demo`."""
     demo = command(sub, "demo", cmd_demo, _("run the headless end-to-end demo"))
     add_json(demo)
+    demo.add_argument("--hq", help=_("sync to the HQ at this address instead of starting the "
+                                     "embedded one"))
+    demo.add_argument("--hq-code", help=_("with --hq: the enrolment code from HQ's "
+                                          "administrator"))
+    demo.add_argument("--no-hq", action="store_true", help=_("do not sync to HQ"))

@@ -156,16 +156,18 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     with login_from_args(args) as store:
         report = purge(store, dry_run=args.dry_run)
-    verb = _("Would purge") if report.dry_run else _("Purged")
+    line = (_("Would purge {size} of evidence {items} (held at HQ, receipt {receipt}).")
+            if report.dry_run else
+            _("Purged {size} of evidence {items} (held at HQ, receipt {receipt})."))
     for check in report.purged:
-        print(_("{verb} {size} of evidence {items} (held at HQ, receipt {receipt}).").format(
-            verb=verb, size=_size(check.size), items=", ".join(check.item_ids),
-            receipt=check.receipt_id))
+        print(line.format(size=_size(check.size), items=", ".join(check.item_ids),
+                          receipt=check.receipt_id))
     for check in report.kept:
         print(_("Kept evidence {items}: {reason}").format(items=", ".join(check.item_ids),
                                                          reason=check.reason))
-    print(_("{verb}: {count} media, {size} freed.").format(
-        verb=verb, count=len(report.purged), size=_size(report.freed_bytes)))
+    total = (_("Would purge {count} media, freeing {size}.") if report.dry_run
+             else _("Purged {count} media, {size} freed."))
+    print(total.format(count=len(report.purged), size=_size(report.freed_bytes)))
     emit(args, {"dry_run": report.dry_run, "purged": len(report.purged),
                 "freed_bytes": report.freed_bytes, "kept": len(report.kept)})
     return EXIT_OK
@@ -199,7 +201,7 @@ def register(sub: Subparsers) -> None:
     add_json(parser)
     parser.add_argument("--hq", help=_("HQ's address for this round (default: the one "
                                        "enrolled with)"))
-    actions = parser.add_subparsers(dest="sync_action", metavar=_("ACTION"))
+    actions = parser.add_subparsers(dest="sync_action", metavar="ACTION")
 
     enrol = command(actions, "enrol", cmd_enrol, _("enrol this device with HQ"), login=True)
     enrol.add_argument("--hq", required=True, help=_("HQ's address, e.g. https://hq.example"))

@@ -10,9 +10,11 @@ log, is opened by the restoring officer like any login, and records `backup.rest
 
 The rollback rule (decision 23): the target's reach is the most audit events named by anything
 of the present store: its readable database, every anchor copy (the mirror on another volume
-too, even when the folder is empty) and the high-water mark. A backup holding fewer events, or
-whose log does not extend them (a different history), is refused unless forced; a forced
-restore is recorded with the size it replaced, and HQ's countersigned heads still show it.
+too, even when the folder is empty), the high-water mark and HQ's countersigned head. A
+backup holding fewer events, or whose log does not extend them (a different history), is
+refused unless forced; a forced restore is recorded with the size it replaced, moves HQ's
+countersignature aside with the rest (so the restored store opens), and HQ still refuses the
+older trail at the next sync.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Role
 from desktop.services.backup import OpenedBackup, open_backup
-from desktop.store import audit, officers
+from desktop.store import audit, countersign, officers
 from desktop.store.anchor import Anchor, read_anchor, write_anchor
 from desktop.store.audit_verify import verify_trail
 from desktop.store.backup import (
@@ -92,6 +94,10 @@ def _present(paths: StorePaths, backup: Connection, data_key: bytes, store_id: s
             continue
         if anchor is not None and anchor.store_id == store_id and anchor.is_authentic():
             seen(anchor.head.head.tree_size, anchor.head.head.root_hash)
+    with contextlib.suppress(UserError):  # HQ's countersignature names a reach too
+        held = countersign.read(paths.countersign)
+        if held is not None and held.store_id == store_id and held.is_authentic():
+            seen(held.head.head.tree_size, held.head.head.root_hash)
     with contextlib.suppress(MarkDamaged, OSError):
         mark = read_mark(paths.highwater, mark_key(data_key, store_id))
         if mark is not None:
@@ -179,7 +185,7 @@ def _copy_vault(opened: OpenedBackup, target: Path, aside: Path | None) -> None:
 def _store_files(paths: StorePaths) -> tuple[Path, ...]:
     return (paths.database, paths.database.with_name("store.db-wal"),
             paths.database.with_name("store.db-shm"), paths.key_file, paths.anchor,
-            paths.highwater, vault_directory(paths.workdir))
+            paths.highwater, paths.countersign, vault_directory(paths.workdir))
 
 
 def _move_aside(paths: StorePaths) -> Path:

@@ -2,7 +2,8 @@
 
 It creates (or reopens) a store, two demo officers, a case of sidewalk parking, the party,
 an inquiry statement with the template's opening questions and a few answers, searches it,
-signs the audit tree head and verifies the whole trail. Every name and number is synthetic
+signs the audit tree head and verifies the whole trail, then (from the command line) syncs
+everything to HQ, the embedded one by default. Every name and number is synthetic
 (administrative code 110101, valid check digit). Later issues extend the same run with the
 ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
 """
@@ -35,6 +36,7 @@ from desktop.domain.model import (
     TurnKind,
 )
 from desktop.services import audit_trail, devices, interview, records, signing
+from desktop.services.demo_hq import sync_with_hq
 from desktop.services.demo_login import (
     DEMO_ADMIN_CERTIFICATE,
     DEMO_MARKER,
@@ -196,8 +198,12 @@ def _search(store: Store, say: Callable[[str], None]) -> dict[str, int]:
     return hits
 
 
-def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Run the scripted demo in `workdir`; `say` receives progress lines for people."""
+def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False,
+             hq_url: str | None = None, hq_code: str | None = None) -> dict[str, Any]:
+    """Run the scripted demo in `workdir`; `say` receives progress lines for people.
+
+    With `with_hq` it ends by syncing to HQ (the embedded one started on loopback, or the
+    one at `hq_url`) and reports the counts under "sync" (desktop/services/demo_hq.py)."""
     paths = StorePaths(workdir)
     store, team = _open_demo_store(paths)
     with store:
@@ -224,6 +230,8 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             raise UserError(report.first_problem() or "")
         say(_("Audit trail verified: {size} events, {heads} tree heads").format(
             size=report.size, heads=report.heads_checked))
+        synced = (sync_with_hq(store, workdir, say, hq_url=hq_url, hq_code=hq_code)
+                  if with_hq or hq_url is not None else None)
         return {
             "ok": True,
             "store": str(paths.database),
@@ -240,4 +248,5 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> dict[str, Any]:
             "officer": team[0].certificate_no,
             "party": party.id,
             "identity_source": DEMO_READER,
+            **({} if synced is None else {"sync": synced}),
         }

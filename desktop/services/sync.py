@@ -18,6 +18,7 @@ receipt for a tree head is HQ's countersignature; it is copied beside the key fi
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from gettext import gettext as _
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Outcome
 from desktop.store import audit, countersign, dockings, documents, statements, sync_state
 from desktop.store.connection import Connection
@@ -69,8 +71,8 @@ def error_words(code: str) -> str:
         "hash_mismatch": _("HQ refused the file: its content did not match its fingerprint."),
         "too_large": _("The file is larger than HQ accepts."),
         "insufficient_storage": _("HQ's disk is full; it will be sent later."),
-        "payload_mismatch": _("The stored record differs from what was announced for it; "
-                              "contact support."),
+        "local_data": _("The stored record differs from what was announced for it, or "
+                        "cannot be read; contact support."),
         "network": _("HQ could not be reached; it will be sent later."),
     }
     return words.get(code, _("HQ answered with the error “{code}”.").format(code=code))
@@ -121,8 +123,11 @@ class StoreSyncSource:
                             attempts=p.attempts) for p in rows]
 
     def payload(self, entry: OutboxEntry) -> bytes:
-        with self._store.reading() as conn:
-            data = payload_bytes(conn, self._store.store_id, entry.kind, entry.entity_id)
+        try:
+            with self._store.reading() as conn:
+                data = payload_bytes(conn, self._store.store_id, entry.kind, entry.entity_id)
+        except (LookupError, UserError) as exc:  # the engine stops the item on a ValueError
+            raise PayloadMismatch(f"{entry.kind.value} {entry.entity_id}: {exc}") from exc
         _check_announced(entry, hashlib.sha256(data).hexdigest(), len(data))
         return data
 
@@ -133,9 +138,12 @@ class StoreSyncSource:
                 yield data[offset:offset + chunk_size]
             return
         if entry.kind is not RecordKind.EVIDENCE_ITEM:
-            raise ValueError(f"{entry.kind.value} is not sent as a medium")
+            raise PayloadMismatch(f"{entry.kind.value} is not sent as a medium")
         blob = blob_path(self._store.paths.workdir, entry.sha256, self._store.vault_key())
-        yield from plaintext_chunks(blob, self._store.vault_key(), start, chunk_size)
+        try:
+            yield from plaintext_chunks(blob, self._store.vault_key(), start, chunk_size)
+        except (OSError, UserError) as exc:  # missing, purged or damaged: stop this item
+            raise PayloadMismatch(f"evidence {entry.entity_id}: {exc}") from exc
 
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
         with self._store.reading() as conn:
@@ -242,7 +250,11 @@ def status(store: Store) -> SyncStatus:
         last = sync_state.last_round(conn)
         held = sync_state.countersigned(conn)
     waiting = [p for p in rows if p.queued.state != sync_state.RECEIPTED]
-    errors = tuple(dict.fromkeys(error_words(p.last_error) for p in waiting if p.last_error))
+    codes = [p.last_error for p in waiting if p.last_error]
+    stopped = None if last is None else json.loads(last[1]).get("stopped")
+    if isinstance(stopped, str):  # the whole last round stopped (offline, not enrolled...)
+        codes.insert(0, stopped)
+    errors = tuple(dict.fromkeys(error_words(code) for code in codes))
     return SyncStatus(
         hq_url=None if pinned is None else pinned.hq_url,
         pending_records=len(waiting), pending_bytes=sum(p.queued.size for p in waiting),
@@ -263,9 +275,12 @@ def save_enrolment(store: Store, enrolled: Enrolment) -> None:
                  replaced=None if previous is None else previous.hq_id)
 
 
-def record_round(store: Store, summary: dict[str, int]) -> None:
-    """Audit one round's summary (counts only) and keep it for `sync status`."""
+def record_round(store: Store, summary: dict[str, int], stopped: str | None = None) -> None:
+    """Audit one round's summary (counts, and the error code that stopped the whole round,
+    if one did) and keep it for `sync status`."""
+    details: dict[str, str | int | bool | None] = {k: int(v) for k, v in summary.items()}
+    details["stopped"] = stopped
     with store.transaction() as tx:
-        sync_state.save_round(tx.conn, tx.at, canonical_json(summary))
-        details: dict[str, str | int | bool | None] = {k: int(v) for k, v in summary.items()}
-        tx.audit(Action.SYNC_ROUND, None, Outcome.OK, **details)
+        sync_state.save_round(tx.conn, tx.at, canonical_json(details))
+        tx.audit(Action.SYNC_ROUND, None, Outcome.OK if stopped is None else Outcome.FAILED,
+                 **details)

@@ -44,14 +44,18 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
         raise UserError(_("HQ refused the enrolment: {reason}").format(
             reason=error_words(exc.code))) from exc
     except InsecureUrl as exc:
-        raise UserError(_("{url} is not a secure address: HQ is reached over https:// "
-                          "(plain http:// only on this computer).").format(url=hq_url)) from exc
+        raise UserError(_insecure(hq_url)) from exc
     except NetworkError as exc:
         raise UserError(_("HQ at {url} could not be reached; check the address and the "
                           "network, then try again.").format(url=hq_url)) from exc
     # Through the session's write lane: the GUI enrols from a thread of its own.
     store.write(lambda: save_enrolment(store, enrolled))
     return enrolled
+
+
+def _insecure(url: str) -> str:
+    return _("{url} is not a secure address: HQ is reached over https:// (plain http:// only "
+             "on this computer).").format(url=url)
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,17 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
         store.write(store.sign_tree_head)  # the GUI's sync thread writes through its lane
-    result = SyncEngine(source, progress=progress, cancel=cancel,
-                        bandwidth=bandwidth).run_round()
+    try:
+        result = SyncEngine(source, progress=progress, cancel=cancel,
+                            bandwidth=bandwidth).run_round()
+    except InsecureUrl as exc:
+        raise UserError(_insecure(hq_url or "")) from exc
     summary = {"sent": result.sent, "already_held": result.already_held,
                "receipts_verified": result.receipts_verified, "failed": len(result.failed),
                "bytes_sent": result.bytes_sent, "paused": int(result.paused is not None),
                "offline": int(result.offline)}
-    store.write(lambda: record_round(store, summary))
+    stopped = "network" if result.offline else result.paused
+    store.write(lambda: record_round(store, summary, stopped))
     keep_countersign_file(store)
     problems: list[str] = []
     if result.offline:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from desktop.domain.errors import UserError
-from desktop.services import sync
+from desktop.services import sync, sync_round
 from desktop.services.demo import run_demo
 from desktop.store import audit, sync_state
+from desktop.store.evidence import blob_path
 from desktop.store.sync_state import ReceiptRefused
 from sync.client.source import UploadProgress
 from sync.protocol.merkle import verify_consistency
@@ -148,4 +150,36 @@ def test_enrolment_and_rounds_are_audited(workdir: Path) -> None:
         with store.reading() as conn:
             actions = [r.action for r in audit.records(conn)]
         assert actions[-2:] == ["sync.enrolled", "sync.round"]
-        assert sync.status(store).last_round == '{"failed":0,"receipts":3,"sent":3}'
+        assert sync.status(store).last_round == (
+            '{"failed":0,"receipts":3,"sent":3,"stopped":null}')
+
+
+def test_a_round_without_hq_is_kept_as_a_problem_in_words(workdir: Path) -> None:
+    hq = TestHq()
+    with enrolled(workdir, hq) as (store, _source):  # enrolled at a port nobody listens on
+        report = sync_round.run_round(store)
+        assert report.result.offline and not report.complete
+        assert report.problems == ("HQ could not be reached; it will be sent later.",)
+        shown = sync.status(store)
+        assert shown.errors == ("HQ could not be reached; it will be sent later.",)
+        assert shown.pending_records > 0 and shown.receipted == 0
+        with pytest.raises(UserError, match="not a secure address"):
+            sync_round.run_round(store, hq_url="http://192.0.2.1:8470")
+
+
+def test_a_missing_or_damaged_local_copy_stops_only_its_item(workdir: Path) -> None:
+    store = login(workdir)
+    try:
+        source = sync.StoreSyncSource(store)
+        media = next(i.entry for i in source.pending()
+                     if i.entry.kind is RecordKind.EVIDENCE_ITEM)
+        blob_path(workdir, media.sha256, store.vault_key()).unlink()
+        with pytest.raises(ValueError, match=media.entity_id):  # what the engine catches
+            list(source.media_chunks(media, 0, 4096))
+        record = next(i.entry for i in source.pending() if i.entry.kind is RecordKind.STATEMENT)
+        ghost = replace(record, entity_id="no-such-statement")
+        with pytest.raises(ValueError, match="no-such-statement"):
+            source.payload(ghost)
+        assert sync.error_words("local_data").startswith("The stored record differs")
+    finally:
+        store.close()

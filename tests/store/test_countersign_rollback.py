@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from desktop.services import sync
-from desktop.services.demo import run_demo
+from desktop.services.backup import create_backup
+from desktop.services.backup_restore import OlderBackup, restore_backup
+from desktop.services.demo import DEMO_OFFICERS, run_demo
+from desktop.services.demo_login import DEMO_PASSWORD
 from desktop.store import countersign
 from desktop.store.store import StorePaths, StoreRolledBack
 from sync.protocol.records import RecordKind
@@ -70,3 +73,28 @@ def test_a_forged_countersignature_is_refused(pristine: Path, tmp_path: Path) ->
         kept.store_id, kept.head, kept.receipt, impostor.key.public_key().public_bytes_raw()))
     with pytest.raises(StoreRolledBack, match="not valid for this store"):
         login(workdir)
+
+
+def test_a_forced_restore_of_an_older_backup_sets_hq_s_countersignature_aside(
+        pristine: Path, tmp_path: Path) -> None:
+    workdir = copy_store(pristine, tmp_path)
+    drive = tmp_path / "drive"
+    store = login(workdir)
+    try:
+        create_backup(store, drive)
+    finally:
+        store.close()
+    hq = TestHq()
+    with enrolled(workdir, hq) as (store, source):
+        store.sign_tree_head()
+        receipt_everything(source, hq)
+    paths = StorePaths(workdir)
+    assert paths.countersign.exists()
+    with pytest.raises(OlderBackup):
+        restore_backup(drive, workdir, DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    result = restore_backup(drive, workdir, DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD,
+                            force=True)
+    assert result.forced and result.kept_aside is not None
+    assert (result.kept_aside / paths.countersign.name).exists()
+    assert not paths.countersign.exists()
+    login(workdir).close()  # the restored store opens; HQ refuses its trail at the next sync

@@ -1,0 +1,145 @@
+"""The demo's HQ: the reference server started as a process of its own on loopback, then the
+demo store enrolled with it, synced, its receipts checked and its media purged per policy.
+
+The desktop never imports the server (decision 25): HQ runs as ``python -m hq`` with its data
+in ``<demo folder>/hq``, so killing it and starting it again loses nothing it acknowledged,
+and the same folder serves the next run of the demo (the store stays enrolled; only the port
+changes, and a round may name the address it reaches HQ at). With ``--hq URL`` the demo uses
+that HQ instead, enrolling with the code given (once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from gettext import gettext as _
+from pathlib import Path
+from typing import Any
+
+from desktop.domain.errors import UserError
+from desktop.services import sync, sync_purge, sync_round
+from desktop.store import sync_state
+from desktop.store.store import Store
+from sync.protocol.records import RecordKind
+
+HQ_FOLDER = "hq"
+_START_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _hq_command(data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "hq", "--data", str(data), *args]
+
+
+def _answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/v1/hq")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def embedded_hq(data: Path) -> Iterator[str]:
+    """Run the reference HQ on loopback with its data in `data`; yield its URL."""
+    data.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log = (data / "server.log").open("ab")
+    # Our own interpreter running our own HQ module with fixed arguments, no shell.
+    process = subprocess.Popen(_hq_command(data, "serve", "--host", "127.0.0.1",  # noqa: S603
+                                           "--port", str(port)),
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise UserError(_("The demo's HQ did not start; its log is {path}.").format(
+                    path=data / "server.log"))
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _enrol_code(data: Path) -> str:
+    done = subprocess.run(_hq_command(data, "enrol-code"),  # noqa: S603 (as above)
+                          capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise UserError(_("The demo's HQ gave no enrolment code: {error}").format(
+            error=done.stderr.strip()))
+    return done.stdout.strip()
+
+
+def sync_with_hq(store: Store, workdir: Path, say: Callable[[str], None], *,
+                 hq_url: str | None = None, hq_code: str | None = None) -> dict[str, Any]:
+    """Enrol (once), sync everything, check the receipts, purge per policy; the counts."""
+    if hq_url is not None:
+        return _sync(store, hq_url, lambda: hq_code, say)
+    data = workdir / HQ_FOLDER
+    with embedded_hq(data) as url:
+        say(_("HQ started on {url} (data in {path})").format(url=url, path=data))
+        return _sync(store, url, lambda: _enrol_code(data), say)
+
+
+def _sync(store: Store, url: str, code: Callable[[], str | None],
+          say: Callable[[str], None]) -> dict[str, Any]:
+    with store.reading() as conn:
+        enrolled = sync_state.enrolment(conn)
+    if enrolled is None:
+        given = code()
+        if not given:
+            raise UserError(_("Give the enrolment code from HQ's administrator with "
+                              "--hq-code."))
+        enrolled = sync_round.enrol(store, url, given)
+        say(_("Enrolled with HQ {hq} as device {device}").format(
+            hq=enrolled.hq_id, device=enrolled.device_id))
+    report = sync_round.run_round(store, hq_url=url)
+    if not report.complete:
+        raise UserError("; ".join(report.problems) or _("The sync did not complete."))
+    counts = _acknowledged(store)
+    purged = sync_purge.purge(store)
+    status = sync.status(store)
+    say(_("Synced with HQ: {records} records and {media} media acknowledged, {verified} "
+          "receipts verified, audit trail countersigned up to {size} events; {purged} media "
+          "purged, {kept} kept per the purge policy").format(
+              records=counts["records_acknowledged"], media=counts["media_acknowledged"],
+              verified=counts["receipts_verified"], size=status.countersigned_size,
+              purged=len(purged.purged), kept=len(purged.kept)))
+    return {"hq": url, **counts, "sent": report.result.sent,
+            "audit_head_countersigned": status.countersigned_size,
+            "purged": len(purged.purged), "purge_kept": len(purged.kept),
+            "pending": status.pending_records}
+
+
+def _acknowledged(store: Store) -> dict[str, int]:
+    """Every receipt the store keeps, checked again against the pinned key and the entry."""
+    with store.reading() as conn:
+        rows = sync_state.entries(conn)
+        for row in rows:
+            if row.receipt is not None:  # ReceiptRefused unless it verifies and fits
+                sync_state.check_receipt(conn, row.queued.op_id, row.receipt)
+    rows = [r for r in rows if r.receipt is not None]
+    media = sum(r.queued.kind in (RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF)
+                for r in rows)
+    return {"records_acknowledged": len(rows) - media, "media_acknowledged": media,
+            "receipts_verified": len(rows)}
