@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.services import evidence
 from desktop.services.sync import error_words
 from desktop.store.store import unlock
 from desktop.ui.background import Background
-from desktop.ui.context import AppContext
+from desktop.ui.context import SETTINGS_FILE, AppContext
 from desktop.ui.evidence import EvidencePanel
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialogs import EnrolDialog, PurgeDialog, PurgePolicyDialog, ReceiptsDialog
@@ -307,3 +307,22 @@ def test_sync_goes_on_behind_the_lock_and_shows_nothing(
     unlock(dialog, qtbot)
     assert window.sync.status.isVisible()
     assert status_text(window).startswith("HQ: everything sent")
+
+
+def test_the_bandwidth_cap_is_a_setting_the_next_round_uses(
+        window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert window.sync.bandwidth() is None  # no cap unless one is set
+    asked: list[int] = []
+
+    def get_int(_parent: object, _title: str, label: str, value: int, *_a: object
+                ) -> tuple[int, bool]:
+        asked.append(value)
+        assert label == "Send to HQ at most this many KiB per second (0: no cap):"
+        return 512, True
+
+    monkeypatch.setattr(QInputDialog, "getInt", get_int)
+    action(window, "Sync bandwidth cap…").trigger()
+    assert asked == [0]
+    assert window.sync.bandwidth() == 512 * 1024  # bytes per second, read at each round
+    saved = (window.ctx.paths.workdir / SETTINGS_FILE).read_text("utf-8")
+    assert '"sync_bandwidth_kib": 512' in saved
