@@ -211,7 +211,10 @@ class SyncPanel(QDialog):
             SyncState.OFFLINE: _("HQ cannot be reached; sync tries again when it can."),
             SyncState.STOPPED: _("Sync is stopped."),
         }
-        self.state.setText(" ".join(filter(None, (states[view.state], next_try_text(view)))))
+        state, later = states[view.state], next_try_text(view)
+        # Two sentences: a space between them in English, none in Chinese.
+        self.state.setText(_("{state} {next_try}").format(state=state, next_try=later)
+                           if state and later else state or later)
         self.waiting.setVisible(status is not None)
         for label in (self.acknowledged, self.last_sync, self.countersigned):
             label.setVisible(status is not None and enrolled)
