@@ -209,6 +209,8 @@ class SyncPanel(QDialog):
             SyncState.UP_TO_DATE: _("Everything recorded has reached HQ."),
             SyncState.RETRYING: _("Some records were not sent; sync tries again by itself."),
             SyncState.OFFLINE: _("HQ cannot be reached; sync tries again when it can."),
+            SyncState.ATTENTION: _("HQ refused some records; they wait for a person (see "
+                                   "below). Everything else was sent."),
             SyncState.STOPPED: _("Sync is stopped."),
         }
         state, later = states[view.state], next_try_text(view)

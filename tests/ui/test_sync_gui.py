@@ -33,7 +33,7 @@ from desktop.ui.sync_panel import SyncPanel
 from desktop.ui.sync_worker import SyncState, SyncTiming
 from tests.conftest import SECOND_PASSWORD, FakeClock, World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
-from tests.support.hq_server import RunningHQ, hq_server
+from tests.support.hq_server import RunningHQ, hq_server, start_hq
 
 __all__ = ["hq_server"]
 
@@ -326,3 +326,32 @@ def test_the_bandwidth_cap_is_a_setting_the_next_round_uses(
     assert window.sync.bandwidth() == 512 * 1024  # bytes per second, read at each round
     saved = (window.ctx.paths.workdir / SETTINGS_FILE).read_text("utf-8")
     assert '"sync_bandwidth_kib": 512' in saved
+
+
+def test_a_refusal_from_hq_is_said_in_words_and_the_rest_is_sent(
+        window: MainWindow, sealed: str, tmp_path: Path, qtbot: QtBot) -> None:
+    # HQ takes files up to 100 kB: the photo (200 kB) and the signed PDF are refused.
+    hq = start_hq(tmp_path / "small-hq", env={"HQ_MAX_UPLOAD": "100000"})
+    try:
+        enrol_in_dialog(window, hq, qtbot).close()
+        worker = window.sync.worker
+        qtbot.waitUntil(lambda: worker.view.state is SyncState.ATTENTION,
+                        timeout=ROUND_TIMEOUT_MS)
+        too_large = error_words("too_large")
+        line = status_text(window)
+        assert line.startswith("HQ: 2 records waiting ("), line
+        assert line.endswith(too_large)
+        view = worker.view
+        assert view.status is not None and view.status.waiting_for_a_person == 2
+        assert view.status.receipted > 10  # the statement, its events, the tree head
+        window.sync.show_panel()
+        panel = window.sync.dialog
+        assert isinstance(panel, SyncPanel)
+        assert panel.state.text().startswith("HQ refused some records; they wait for a "
+                                             "person (see below). Everything else was sent.")
+        assert panel.problems.text() == f"Problem: {too_large}"
+        assert panel.waiting.text().startswith("Waiting to be sent: 2 records, ")
+        panel.close()
+    finally:
+        window.sync.stop()  # before HQ goes: the worker must not be mid-round at teardown
+        hq.stop()
