@@ -27,6 +27,7 @@ from gettext import gettext as _
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Outcome
 from desktop.store import audit, countersign, dockings, documents, statements, sync_state
 from desktop.store.connection import Connection
@@ -70,8 +71,8 @@ def error_words(code: str) -> str:
         "hash_mismatch": _("HQ refused the file: its content did not match its fingerprint."),
         "too_large": _("The file is larger than HQ accepts."),
         "insufficient_storage": _("HQ's disk is full; it will be sent later."),
-        "payload_mismatch": _("The stored record differs from what was announced for it; "
-                              "contact support."),
+        "local_data": _("The stored record differs from what was announced for it, or "
+                        "cannot be read; contact support."),
         "network": _("HQ could not be reached; it will be sent later."),
         "bad_receipt": _("The answer is not signed with HQ's key pinned at enrolment (someone "
                          "in between?); nothing was marked as delivered."),
@@ -143,8 +144,11 @@ class StoreSyncSource:
                             attempts=p.attempts) for p in rows]
 
     def payload(self, entry: OutboxEntry) -> bytes:
-        with self._store.reading() as conn:
-            data = payload_bytes(conn, self._store.store_id, entry.kind, entry.entity_id)
+        try:
+            with self._store.reading() as conn:
+                data = payload_bytes(conn, self._store.store_id, entry.kind, entry.entity_id)
+        except (LookupError, UserError) as exc:  # the engine stops the item on a ValueError
+            raise PayloadMismatch(f"{entry.kind.value} {entry.entity_id}: {exc}") from exc
         _check_announced(entry, hashlib.sha256(data).hexdigest(), len(data))
         return data
 
@@ -155,9 +159,12 @@ class StoreSyncSource:
                 yield data[offset:offset + chunk_size]
             return
         if entry.kind is not RecordKind.EVIDENCE_ITEM:
-            raise ValueError(f"{entry.kind.value} is not sent as a medium")
+            raise PayloadMismatch(f"{entry.kind.value} is not sent as a medium")
         blob = blob_path(self._store.paths.workdir, entry.sha256, self._store.vault_key())
-        yield from plaintext_chunks(blob, self._store.vault_key(), start, chunk_size)
+        try:
+            yield from plaintext_chunks(blob, self._store.vault_key(), start, chunk_size)
+        except (OSError, UserError) as exc:  # missing, purged or damaged: stop this item
+            raise PayloadMismatch(f"evidence {entry.entity_id}: {exc}") from exc
 
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
         with self._store.reading() as conn:

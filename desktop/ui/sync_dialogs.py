@@ -346,9 +346,10 @@ class PurgeDialog(QDialog):
         self.table.setRowCount(len(checks))
         for row, check in enumerate(checks):
             if check.reason is None:
-                verb = _("Would delete here") if report.dry_run else _("Deleted here")
-                outcome = _("{verb}: held at HQ (receipt {receipt})").format(
-                    verb=verb, receipt=check.receipt_id)
+                outcome = (_("Would delete here: held at HQ (receipt {receipt})")
+                           if report.dry_run else
+                           _("Deleted here: held at HQ (receipt {receipt})")).format(
+                    receipt=check.receipt_id)
             else:
                 outcome = _("Kept: {reason}").format(reason=check.reason)
             for column, value in enumerate((", ".join(check.item_ids), size_text(check.size),

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.sync import SyncStatus, status
 from desktop.ui.context import AppContext
+from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import screen_locked
 from desktop.ui.shortcuts import SYNC_NOW
 from desktop.ui.sync_dialogs import (
@@ -49,6 +50,7 @@ class MainWindow(Protocol):
     ctx: AppContext
     tabs: QTabWidget
     case_tab: QWidget
+    devices: DeviceBar
 
     def statusBar(self) -> QStatusBar: ...
     def menuBar(self) -> QMenuBar: ...
@@ -93,6 +95,9 @@ class SyncControls(QObject):
         self.status.clicked.connect(self.show_panel)
         self.worker.changed.connect(self.status.show_view)
         window.statusBar().addWidget(self.status, 1)
+        # The device bar's placeholder ("Offline: sync is not set up yet") predates sync:
+        # this line says it now.
+        window.devices.online.hide()
         self.dialog: QWidget | None = None  # the last one opened (tests look at it)
 
         menu = window.menuBar().addMenu(_("S&ync"))

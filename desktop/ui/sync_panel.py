@@ -82,6 +82,24 @@ def status_line(view: SyncView) -> str:
     return " · ".join(parts)
 
 
+def short_line(view: SyncView) -> str:
+    """The status line when the bar has little room (1024 wide): counts, then the problem."""
+    status, p = view.status, view.progress
+    if view.state is SyncState.SYNCING and p is not None:
+        done = p.bytes_done / p.bytes_total if p.bytes_total else \
+            p.records_done / max(p.records_total, 1)
+        return _("HQ: sending {done}/{total} ({percent}%)").format(
+            done=p.records_done, total=p.records_total, percent=int(100 * done))
+    if status is None or status.hq_url is None or view.state is SyncState.NOT_ENROLLED:
+        return status_line(view)
+    parts = [_("HQ: {count} waiting").format(count=status.pending_records)
+             if status.pending_records else _("HQ: everything sent")]
+    problems = problems_of(view)
+    if problems:
+        parts.append(problems[0])
+    return " · ".join(parts)
+
+
 def next_try_text(view: SyncView) -> str:
     if view.next_try_s is None:
         return ""
@@ -104,12 +122,14 @@ class SyncStatusButton(QPushButton):
         # The text is elided to the room it has: it never widens the window past 1024.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMaximumWidth(STATUS_WIDTH)
-        self.setMinimumWidth(120)
+        self.setMinimumWidth(200)
         self.full_text = ""
+        self.short_text = ""
         self.show_view(SyncView(SyncState.STARTING))
 
     def show_view(self, view: SyncView) -> None:
         self.full_text = status_line(view)
+        self.short_text = short_line(view)
         self.setToolTip(self.full_text + "\n" + _("Click for the sync details and Sync now."))
         self.setAccessibleName(self.full_text)
         self.setStyleSheet(f"QPushButton {{ {ERROR_STYLE} text-align: left; }}"
@@ -123,7 +143,9 @@ class SyncStatusButton(QPushButton):
     def _elide(self) -> None:
         metrics = QFontMetrics(self.font())
         width = max(self.width(), self.minimumWidth()) - 16
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, width))
+        text = self.full_text if metrics.horizontalAdvance(self.full_text) <= width else \
+            self.short_text
+        self.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
 
 
 class SyncPanel(QDialog):
@@ -187,9 +209,14 @@ class SyncPanel(QDialog):
             SyncState.UP_TO_DATE: _("Everything recorded has reached HQ."),
             SyncState.RETRYING: _("Some records were not sent; sync tries again by itself."),
             SyncState.OFFLINE: _("HQ cannot be reached; sync tries again when it can."),
+            SyncState.ATTENTION: _("HQ refused some records; they wait for a person (see "
+                                   "below). Everything else was sent."),
             SyncState.STOPPED: _("Sync is stopped."),
         }
-        self.state.setText(" ".join(filter(None, (states[view.state], next_try_text(view)))))
+        state, later = states[view.state], next_try_text(view)
+        # Two sentences: a space between them in English, none in Chinese.
+        self.state.setText(_("{state} {next_try}").format(state=state, next_try=later)
+                           if state and later else state or later)
         self.waiting.setVisible(status is not None)
         for label in (self.acknowledged, self.last_sync, self.countersigned):
             label.setVisible(status is not None and enrolled)

@@ -58,6 +58,7 @@ class SyncState(enum.Enum):
     SYNCING = "syncing"
     UP_TO_DATE = "up_to_date"  # the last round sent everything
     RETRYING = "retrying"  # the last round left something; a retry is scheduled
+    ATTENTION = "attention"  # HQ refused records; they wait for a person, the rest was sent
     OFFLINE = "offline"  # HQ cannot be reached; probing
     STOPPED = "stopped"
 
@@ -261,6 +262,12 @@ class SyncWorker(QObject):
             self._publish(SyncView(SyncState.OFFLINE, after, problems=report.problems,
                                    next_try_s=wait))
             return wait, failures + 1, True
+        if result.paused is None and not any(f.retry for f in result.failed):
+            # Only refusals (a conflict, a file too large): trying again sooner would not
+            # help; they wait for a person, new records go at the usual interval.
+            self._publish(SyncView(SyncState.ATTENTION, after, problems=report.problems,
+                                   next_try_s=timing.interval_s))
+            return timing.interval_s, 0, False
         wait = backoff_delay(failures, base=timing.backoff_base_s, cap=timing.backoff_cap_s)
         self._publish(SyncView(SyncState.RETRYING, after, problems=report.problems,
                                next_try_s=wait))

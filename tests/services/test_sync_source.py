@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from desktop.domain.errors import UserError
 from desktop.services import sync, sync_round
 from desktop.services.demo import run_demo
 from desktop.store import audit, sync_state
+from desktop.store.evidence import blob_path
 from desktop.store.sync_state import ReceiptRefused
 from sync.client.source import UploadProgress
 from sync.protocol.merkle import verify_consistency
@@ -163,3 +165,21 @@ def test_a_round_without_hq_is_kept_as_a_problem_in_words(workdir: Path) -> None
         assert shown.pending_records > 0 and shown.receipted == 0
         with pytest.raises(UserError, match="not a secure address"):
             sync_round.run_round(store, hq_url="http://192.0.2.1:8470")
+
+
+def test_a_missing_or_damaged_local_copy_stops_only_its_item(workdir: Path) -> None:
+    store = login(workdir)
+    try:
+        source = sync.StoreSyncSource(store)
+        media = next(i.entry for i in source.pending()
+                     if i.entry.kind is RecordKind.EVIDENCE_ITEM)
+        blob_path(workdir, media.sha256, store.vault_key()).unlink()
+        with pytest.raises(ValueError, match=media.entity_id):  # what the engine catches
+            list(source.media_chunks(media, 0, 4096))
+        record = next(i.entry for i in source.pending() if i.entry.kind is RecordKind.STATEMENT)
+        ghost = replace(record, entity_id="no-such-statement")
+        with pytest.raises(ValueError, match="no-such-statement"):
+            source.payload(ghost)
+        assert sync.error_words("local_data").startswith("The stored record differs")
+    finally:
+        store.close()

@@ -12,27 +12,28 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.services import evidence
 from desktop.services.sync import error_words
 from desktop.store.store import unlock
 from desktop.ui.background import Background
-from desktop.ui.context import AppContext
+from desktop.ui.context import SETTINGS_FILE, AppContext
 from desktop.ui.evidence import EvidencePanel
 from desktop.ui.main_window import MainWindow
-from desktop.ui.sync_dialogs import EnrolDialog, ReceiptsDialog
+from desktop.ui.sync_dialogs import EnrolDialog, PurgeDialog, PurgePolicyDialog, ReceiptsDialog
 from desktop.ui.sync_panel import SyncPanel
 from desktop.ui.sync_worker import SyncState, SyncTiming
-from tests.conftest import SECOND_PASSWORD, World, sign_as_team
+from tests.conftest import SECOND_PASSWORD, FakeClock, World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
-from tests.support.hq_server import RunningHQ, hq_server
+from tests.support.hq_server import RunningHQ, hq_server, start_hq
 
 __all__ = ["hq_server"]
 
@@ -219,3 +220,138 @@ def test_a_plain_officer_gets_no_administrator_action(world: World, qtbot: QtBot
         window.close()
         store.close()
         ctx.bg.shutdown()
+
+
+def test_the_purge_lists_its_dry_run_first_and_follows_the_policy(
+        window: MainWindow, sealed: str, hq_server: RunningHQ, qtbot: QtBot,
+        clock: FakeClock) -> None:
+    enrol_in_dialog(window, hq_server, qtbot).close()
+    worker = window.sync.worker
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+
+    action(window, "Purge media held at HQ…").trigger()
+    purge = window.sync.dialog
+    assert isinstance(purge, PurgeDialog)
+    assert purge.summary.text() == "Would purge: 0 media, 0 B freed; 1 kept."
+    outcome = purge.table.item(0, 2)
+    assert outcome is not None and "retention of 30 days" in outcome.text()
+    assert outcome.text().startswith("Kept: Kept until ")
+    assert not purge.purge_button.isEnabled()
+    purge.close()
+
+    action(window, "HQ purge policy…").trigger()
+    policy = window.sync.dialog
+    assert isinstance(policy, PurgePolicyDialog)
+    assert (policy.durability.currentText(), policy.days.value()) == ("stored", 30)
+    policy.days.setValue(0)
+    policy.save_button.click()
+    assert policy.message.text() == ("Saved: media are purged once HQ holds them at least "
+                                     "“stored” and 0 days have passed since HQ's receipt.")
+    policy.close()
+
+    rounds = worker.rounds
+    action(window, "Sync now").trigger()  # HQ's log head kept here must cover the receipt
+    qtbot.waitUntil(lambda: worker.rounds > rounds and
+                    worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    # The store's clock is a test's fake one, days behind HQ's: it catches up (retention is
+    # counted from HQ's time of receipt).
+    clock.now = datetime.now().astimezone()
+    action(window, "Purge media held at HQ…").trigger()
+    purge = window.sync.dialog
+    assert isinstance(purge, PurgeDialog)
+    assert purge.summary.text() == "Would purge: 1 media, 195.3 KiB freed; 0 kept.", \
+        [c.reason for c in (purge.report.kept if purge.report else ())]
+    outcome = purge.table.item(0, 2)
+    assert outcome is not None
+    assert outcome.text().startswith("Would delete here: held at HQ (receipt ")
+    asked: list[str] = []
+    answers = [False, True]  # the officer says no, and then yes
+
+    def answer(text: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    purge.ask = answer
+    purge.purge_button.click()
+    assert purge.summary.text().startswith("Would purge: 1 media")
+    purge.purge_button.click()
+    assert asked[0].startswith("Delete the local copies of 1 media (195.3 KiB)?")
+    assert purge.summary.text() == "Purged: 1 media, 195.3 KiB freed; 0 kept."
+    assert not purge.purge_button.isEnabled()
+    purge.close()
+
+
+def test_sync_goes_on_behind_the_lock_and_shows_nothing(
+        window: MainWindow, sealed: str, hq_server: RunningHQ, qtbot: QtBot,
+        tmp_path: Path) -> None:
+    from tests.ui.test_lock import lock_by_shortcut, unlock
+
+    enrol_in_dialog(window, hq_server, qtbot).close()
+    worker = window.sync.worker
+    qtbot.waitUntil(lambda: worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    assert window.sync.status.isVisible()
+    dialog = lock_by_shortcut(window, qtbot)
+    assert not window.sync.status.isVisible()
+    rounds = worker.rounds
+    QTest.keySequence(window, QKeySequence("F9"))  # refused while locked
+    action(window, "Sync now").trigger()
+    qtbot.wait(200)
+    assert worker.rounds == rounds and worker.view.state is SyncState.UP_TO_DATE
+    more = tmp_path / "补充照片.jpg"
+    more.write_bytes(os.urandom(10_000))
+    evidence.import_path(window.ctx.require_store(), window.cases.current_case_id(), more)
+    worker.sync_now()  # a round that comes due behind the lock (its timer, the network)
+    qtbot.waitUntil(lambda: worker.rounds > rounds and
+                    worker.view.state is SyncState.UP_TO_DATE, timeout=ROUND_TIMEOUT_MS)
+    assert not window.sync.status.isVisible()
+    unlock(dialog, qtbot)
+    assert window.sync.status.isVisible()
+    assert status_text(window).startswith("HQ: everything sent")
+
+
+def test_the_bandwidth_cap_is_a_setting_the_next_round_uses(
+        window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert window.sync.bandwidth() is None  # no cap unless one is set
+    asked: list[int] = []
+
+    def get_int(_parent: object, _title: str, label: str, value: int, *_a: object
+                ) -> tuple[int, bool]:
+        asked.append(value)
+        assert label == "Send to HQ at most this many KiB per second (0: no cap):"
+        return 512, True
+
+    monkeypatch.setattr(QInputDialog, "getInt", get_int)
+    action(window, "Sync bandwidth cap…").trigger()
+    assert asked == [0]
+    assert window.sync.bandwidth() == 512 * 1024  # bytes per second, read at each round
+    saved = (window.ctx.paths.workdir / SETTINGS_FILE).read_text("utf-8")
+    assert '"sync_bandwidth_kib": 512' in saved
+
+
+def test_a_refusal_from_hq_is_said_in_words_and_the_rest_is_sent(
+        window: MainWindow, sealed: str, tmp_path: Path, qtbot: QtBot) -> None:
+    # HQ takes files up to 100 kB: the photo (200 kB) and the signed PDF are refused.
+    hq = start_hq(tmp_path / "small-hq", env={"HQ_MAX_UPLOAD": "100000"})
+    try:
+        enrol_in_dialog(window, hq, qtbot).close()
+        worker = window.sync.worker
+        qtbot.waitUntil(lambda: worker.view.state is SyncState.ATTENTION,
+                        timeout=ROUND_TIMEOUT_MS)
+        too_large = error_words("too_large")
+        line = status_text(window)
+        assert line.startswith("HQ: 2 records waiting ("), line
+        assert line.endswith(too_large)
+        view = worker.view
+        assert view.status is not None and view.status.waiting_for_a_person == 2
+        assert view.status.receipted > 10  # the statement, its events, the tree head
+        window.sync.show_panel()
+        panel = window.sync.dialog
+        assert isinstance(panel, SyncPanel)
+        assert panel.state.text().startswith("HQ refused some records; they wait for a "
+                                             "person (see below). Everything else was sent.")
+        assert panel.problems.text() == f"Problem: {too_large}"
+        assert panel.waiting.text().startswith("Waiting to be sent: 2 records, ")
+        panel.close()
+    finally:
+        window.sync.stop()  # before HQ goes: the worker must not be mid-round at teardown
+        hq.stop()
