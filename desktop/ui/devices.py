@@ -100,9 +100,6 @@ class DeviceBar(QWidget):
             button.clicked.connect(lambda _checked=False, d=device: self.choose(d))
             self.buttons[device.value] = button
             layout.addWidget(button)
-        self.online = QLabel(_("Offline: sync is not set up yet"))
-        self.online.setObjectName("online-state")
-        layout.addWidget(self.online)
         self.timer = QTimer(self)
         self.timer.setInterval(5000)
         self.timer.timeout.connect(self.refresh)

@@ -95,9 +95,6 @@ class SyncControls(QObject):
         self.status.clicked.connect(self.show_panel)
         self.worker.changed.connect(self.status.show_view)
         window.statusBar().addWidget(self.status, 1)
-        # The device bar's placeholder ("Offline: sync is not set up yet") predates sync:
-        # this line says it now.
-        window.devices.online.hide()
         self.dialog: QWidget | None = None  # the last one opened (tests look at it)
 
         menu = window.menuBar().addMenu(_("S&ync"))

@@ -59,7 +59,6 @@ def test_device_bar_shows_the_emulated_devices(ui_ctx: AppContext, qtbot: QtBot)
     ui_ctx.settings.ports.idcard = "/dev/nonexistent-reader"
     window.devices.refresh()
     assert window.devices.buttons["idcard"].text() == "○ ID-card reader: not connected"
-    assert window.devices.online.text() == "Offline: sync is not set up yet"
 
 
 def test_a_device_check_due_while_the_window_closes_runs_nothing(ui_ctx: AppContext,
