@@ -45,6 +45,7 @@ from sync.client.transport import (
     HqError,
     InsecureUrl,
     NetworkError,
+    SendCancelled,
 )
 from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
 from sync.protocol.canonical import canonical_json
@@ -153,7 +154,8 @@ class SyncEngine:
                                 device_key=self.source.device_key(),
                                 connect_timeout=self.connect_timeout,
                                 read_timeout=self.read_timeout, throttle=throttle,
-                                clock_ms=self.clock_ms, ssl_context=self.ssl_context)
+                                clock_ms=self.clock_ms, ssl_context=self.ssl_context,
+                                cancel=self.cancel)
         except InsecureUrl as err:
             result.paused, result.pause_message = "insecure_url", str(err)
             return result
@@ -161,7 +163,7 @@ class SyncEngine:
             _Round(self, enrolment, conn, result).run()
         except _Pause as pause:
             result.paused, result.pause_message = pause.code, pause.message
-        except Cancelled:
+        except (Cancelled, SendCancelled):
             result.cancelled = True
         except NetworkError as err:
             result.offline, result.pause_message = True, str(err)

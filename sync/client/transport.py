@@ -21,6 +21,7 @@ import ipaddress
 import json
 import socket
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -50,6 +51,7 @@ __all__ = [
     "InsecureUrl",
     "NetworkError",
     "Response",
+    "SendCancelled",
     "check_hq_url",
     "parse_error",
 ]
@@ -57,6 +59,10 @@ __all__ = [
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0  # per socket read or write, not per request: a slow link still finishes
 _SEND_SLICE = 64 * 1024  # body slices: the bandwidth cap and the timeouts act per slice
+
+
+class SendCancelled(Exception):
+    """The round was cancelled while a request body was being sent; the connection is gone."""
 
 
 class InsecureUrl(ValueError):
@@ -168,8 +174,12 @@ class HqConnection:
                  connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  throttle: TokenBucket | None = None,
                  clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.scheme, self.host, self.port, self.base_path = check_hq_url(base_url)
+        # Checked before every body slice, so stopping (the window closing, a language switch)
+        # waits for at most one slice, not a whole chunk at a low bandwidth cap.
+        self.cancel = cancel
         self.hq_id = hq_id
         self._key = device_key
         self.device_id = key_id_for(device_key.public_key()) if device_key else ""
@@ -299,6 +309,9 @@ class HqConnection:
     def _send_body(self, conn: http.client.HTTPConnection, body: bytes) -> None:
         view = memoryview(body)
         for start in range(0, len(view), _SEND_SLICE):
+            if self.cancel is not None and self.cancel.is_set():
+                self.close()  # a half-sent body: HQ keeps only what it committed before
+                raise SendCancelled()
             piece = view[start:start + _SEND_SLICE]
             if self.throttle is not None:
                 self.throttle.take(len(piece))

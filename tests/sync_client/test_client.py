@@ -403,3 +403,20 @@ def test_https_to_a_trusted_hq_works_and_an_untrusted_certificate_is_refused(
         with HqConnection(url, hq_id="hq-tiny", device_key=source.key) as conn, \
                 pytest.raises(NetworkError, match="TLS"):
             conn.request("GET", "/v1/log/head")
+
+
+def test_a_cancel_stops_an_upload_within_a_slice_not_a_chunk(hq: TinyHqServer) -> None:
+    """Closing the window during a capped upload must not wait for the whole chunk."""
+    source = enrolled(hq)
+    chunk = 32 * CHUNK  # 2 MiB: many send slices of 64 KiB
+    source.add_media(b"d" * (4 * chunk), kind=RecordKind.EVIDENCE_ITEM)
+    cancel = threading.Event()
+    run = engine(source, bandwidth=512_000, cancel=cancel, chunk_size=chunk)
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    try:
+        result = run.run_round()
+    finally:
+        timer.cancel()
+    assert result.cancelled and not result.complete
+    assert 0 < result.bytes_sent < chunk  # stopped inside the first chunk
