@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from hq.db import Database
 from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import (
@@ -23,13 +21,13 @@ from sync.protocol.merkle import (
     leaf_hash,
     perfect_subtrees,
 )
-from sync.protocol.signing import Signed, sign
+from sync.protocol.signing import Signed, Signer, sign
 
 __all__ = ["ReceiptLog"]
 
 
 class ReceiptLog:
-    def __init__(self, db: Database, hq_id: str, key: Ed25519PrivateKey,
+    def __init__(self, db: Database, hq_id: str, key: Signer,
                  clock_ms: Callable[[], int]) -> None:
         self._db = db
         self._hq_id = hq_id

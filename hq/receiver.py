@@ -36,7 +36,7 @@ from sync.protocol.ingest import IngestCertificate
 from sync.protocol.merkle import verify_consistency
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
-from sync.protocol.signing import Signed, WireFormat, key_id_for, sign
+from sync.protocol.signing import Ed25519Signer, Signed, WireFormat, key_id_for, sign
 from sync.protocol.statement import StatementContent
 from sync.protocol.treehead import SignedTreeHead, TreeHead
 
@@ -74,16 +74,19 @@ class Consistency:
 class Receiver:
     """HQ's checks, records and receipts for records from enrolled devices."""
 
-    def __init__(self, db: Database, hq_id: str, key: Ed25519PrivateKey, blobs: BlobStore, *,
+    def __init__(self, db: Database, hq_id: str, key: Ed25519PrivateKey | Ed25519Signer,
+                 blobs: BlobStore, *,
                  clock_ms: Callable[[], int],
                  new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
         self.db = db
         self.hq_id = hq_id
         self.blobs = blobs
-        self._key = key
+        # Receipts, log heads and manifests are signed through the `Signer` interface, so an
+        # SM2 key on a token or behind a signing service can take Ed25519's place.
+        self._key = key if isinstance(key, Ed25519Signer) else Ed25519Signer(key)
         self._clock_ms = clock_ms
         self._new_id = new_id
-        self.log = ReceiptLog(db, hq_id, key, clock_ms)
+        self.log = ReceiptLog(db, hq_id, self._key, clock_ms)
 
     @property
     def public_key(self) -> Ed25519PublicKey:

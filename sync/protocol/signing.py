@@ -7,6 +7,10 @@ verification refuses a key whose id differs from the one named: an object cannot
 come from a key other than the one that signed it. Ed25519 sits behind these two functions
 only, so SM2 can be added as another algorithm later without touching the formats.
 
+`Signer` is what signs for a party that may keep its key elsewhere: HQ signs receipts,
+receipt-log heads and reference manifests through it, so an SM2 key on a token or behind a
+signing service can replace `Ed25519Signer` without touching the callers.
+
 `Signed` wraps any format of this package (anything with ``canonical_bytes``, ``to_json``
 and ``from_json``) so statements, certificates, outbox entries and receipts share one wire
 shape: ``{"body": …, "key_id": …, "signature": …}``.
@@ -30,8 +34,10 @@ from sync.protocol.wire import fields, req_str
 __all__ = [
     "KEY_ID_HEX_CHARS",
     "SIGNATURE_SIZE",
+    "Ed25519Signer",
     "Signature",
     "Signed",
+    "Signer",
     "WireFormat",
     "key_id_for",
     "sign",
@@ -127,6 +133,37 @@ class Signed(Generic[T]):
         return cls(body, signature)
 
 
-def sign(body: T, private_key: Ed25519PrivateKey) -> Signed[T]:
-    """Sign the canonical bytes of ``body``."""
-    return Signed(body, sign_bytes(body.canonical_bytes(), private_key))
+class Signer(Protocol):
+    """Signs bytes as one key; verifiers find the key by ``key_id`` (see `Signature`)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign_bytes(self, payload: bytes) -> Signature: ...
+
+
+@dataclass(frozen=True)
+class Ed25519Signer:
+    """A `Signer` over an Ed25519 private key held in memory."""
+
+    private_key: Ed25519PrivateKey
+
+    def __repr__(self) -> str:  # never show key material
+        return f"Ed25519Signer({self.key_id})"
+
+    @property
+    def key_id(self) -> str:
+        return key_id_for(self.private_key.public_key())
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    def sign_bytes(self, payload: bytes) -> Signature:
+        return sign_bytes(payload, self.private_key)
+
+
+def sign(body: T, signer: Ed25519PrivateKey | Signer) -> Signed[T]:
+    """Sign the canonical bytes of ``body`` with a key or a `Signer`."""
+    if isinstance(signer, Ed25519PrivateKey):
+        return Signed(body, sign_bytes(body.canonical_bytes(), signer))
+    return Signed(body, signer.sign_bytes(body.canonical_bytes()))

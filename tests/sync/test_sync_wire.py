@@ -18,7 +18,7 @@ from sync.protocol.requests import (
     enrol_mac_matches,
     enrol_proof_bytes,
 )
-from sync.protocol.signing import Signed, sign, sign_bytes, verify_bytes
+from sync.protocol.signing import Ed25519Signer, Signed, sign, sign_bytes, verify_bytes
 from sync.protocol.wire import UnsupportedVersion
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -113,3 +113,12 @@ def test_a_manifest_expires_and_refuses_bad_names_and_versions() -> None:
     wire["datasets"]["roster"]["version"] = 0
     with pytest.raises(ValueError, match="version"):
         RefManifest.from_json(wire)
+
+
+def test_a_signer_signs_like_its_key_and_never_shows_it() -> None:
+    signer = Ed25519Signer(KEY)
+    head = LogHead(hq="h", size=1, root_hash=bytes(32), hq_time_ms=1)
+    assert sign(head, signer) == sign(head, KEY)
+    assert sign(head, signer).verify(KEY.public_key())
+    assert signer.key_id == sign(head, KEY).signature.key_id
+    assert KEY.private_bytes_raw().hex() not in repr(signer)
