@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Outcome
+from desktop.services import refdata
 from desktop.store import audit, countersign, dockings, documents, statements, sync_state
 from desktop.store.connection import Connection
 from desktop.store.evidence import blob_path
@@ -83,7 +84,6 @@ def error_words(code: str) -> str:
                           "http:// only on this computer)."),
         "receipt_mismatch": _("HQ's receipt names other content than the record sent; it "
                               "waits for review."),
-        "local_data": _("The local copy is missing, purged or damaged; it cannot be sent."),
         "checksum_mismatch": _("Part of the file was damaged on the way; it will be sent "
                                "again."),
         "body_mismatch": _("The request was damaged on the way; it will be sent again."),
@@ -112,6 +112,8 @@ class SyncStatus:
     last_round: str | None
     errors: tuple[str, ...]  # in words, one per distinct problem
     countersigned_size: int | None
+    # When HQ's reference data expired, if it has (stale: it stays in use, with a warning).
+    reference_expired: datetime | None = None
 
 
 class StoreSyncSource:
@@ -270,6 +272,7 @@ def status(store: Store) -> SyncStatus:
         rows = sync_state.entries(conn)
         last = sync_state.last_round(conn)
         held = sync_state.countersigned(conn)
+    reference = refdata.status(store, now_ms())
     waiting = [p for p in rows if p.queued.state != sync_state.RECEIPTED]
     codes = [p.last_error for p in waiting if p.last_error]
     stopped = None if last is None else json.loads(last[1]).get("stopped")
@@ -282,7 +285,9 @@ def status(store: Store) -> SyncStatus:
         receipted=len(rows) - len(waiting),
         waiting_for_a_person=sum(p.queued.state == sync_state.FAILED for p in waiting),
         last_sync=None if last is None else last[0], last_round=None if last is None else last[1],
-        errors=errors, countersigned_size=None if held is None else held.tree_size)
+        errors=errors, countersigned_size=None if held is None else held.tree_size,
+        reference_expired=(datetime.fromtimestamp(reference.expires_ms / 1000).astimezone()
+                           if reference.stale and reference.expires_ms is not None else None))
 
 
 def save_enrolment(store: Store, enrolled: Enrolment) -> None:

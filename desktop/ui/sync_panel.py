@@ -52,7 +52,10 @@ def progress_text(view: SyncView) -> str | None:
 def problems_of(view: SyncView) -> tuple[str, ...]:
     """The problems in words: the last round's first, then those the outbox keeps."""
     kept = view.status.errors if view.status is not None else ()
-    return tuple(dict.fromkeys((*view.problems, *kept)))
+    stale = () if view.status is None or view.status.reference_expired is None else (
+        _("HQ's reference data is out of date (it expired {time}); the last good version "
+          "stays in use.").format(time=time_text(view.status.reference_expired)),)
+    return tuple(dict.fromkeys((*view.problems, *kept, *stale)))
 
 
 def status_line(view: SyncView) -> str:
