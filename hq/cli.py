@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
+    except BrokenPipeError:  # `records | head` closed the pipe: the reader has what it wants
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
     finally:
         db.close()
 

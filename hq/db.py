@@ -13,6 +13,7 @@ admin CLI can write while the server runs.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,7 +113,15 @@ class Database:
 def open_database(path: Path) -> Database:
     """Open (creating and migrating as needed) the database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    # HQ's database and its WAL are HQ's alone (records' entries, receipts, devices): created
+    # 0600 like the keys, whatever the umask of whoever starts HQ.
+    old_umask = os.umask(0o077)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                               timeout=10.0)
+        conn.execute("PRAGMA journal_mode=WAL")  # creates the -wal and -shm files now
+    finally:
+        os.umask(old_umask)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
