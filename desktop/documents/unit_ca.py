@@ -4,19 +4,11 @@
 CA with pathlen 0, keyCertSign + cRLSign). `issue` gives an officer, the unit seal or a
 statement-room device a P-256 key and a certificate under that root. Every subject names the
 unit actually configured (O=<unit>); officers carry their enforcement certificate number in
-`serialNumber`, devices their serial. Each end-entity certificate has keyUsage
-digitalSignature + nonRepudiation (critical), SKI/AKI, and a private non-critical
-extension that names its role, so an importer can tell an officer's certificate from the
-seal's or a device's:
-
-    ROLE_EXTENSION = 2.25.28683661531268330255528533512285135431.1   (under a UUID OID, X.667)
-    value: DER UTF8String "officer" | "seal" | "device"
-
-Officer and seal certificates carry it; a device certificate is told by its absence, its CN
-prefix "电子笔录室终端 " and serialNumber: with any extra extension (this one or a
-certificatePolicies OID) in the device certificate, poppler 22.12's pdfsig (NSS) reported
-"Unknown issue with Certificate" for the timestamped certification signature (decision 0015).
-Not an extendedKeyUsage: a private EKU makes NSS and Adobe refuse a certificate for signing.
+`serialNumber`, devices their serial. The profile (extensions, the private role
+extension officers and the seal carry, the device's CN prefix and why a device carries no
+role extension) is `sync.protocol.pki`'s, shared with HQ, which issues device certificates at
+enrolment (decision 26). Not an extendedKeyUsage: a private EKU makes NSS and Adobe refuse a
+certificate for signing.
 
 The root key is kept offline as a sealed file (`desktop.services.ca_root`: Argon2id, not the
 PBKDF2 of PKCS#8 or PKCS#12, which GPUs guess cheaply). `pkcs12_for` writes the
@@ -40,14 +32,24 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from desktop.domain.errors import UserError
+from sync.protocol import pki
+from sync.protocol.pki import (
+    CN_MAX_BYTES,
+    DEVICE_PREFIX,
+    OID_ARC,
+    ROLE_EXTENSION,
+    ROOT_SUFFIX,
+    certificate_role,
+    role_extension,
+)
+
+__all__ = ["CN_MAX_BYTES", "DEVICE_PREFIX", "KINDS", "OID_ARC", "ROLE_EXTENSION",
+           "ROOT_SUFFIX", "SEAL_SUFFIX", "CaIdentity", "Issued", "Kind", "certificate_role",
+           "create_unit_root", "issue", "key_matches", "pkcs12_for", "role_extension"]
 
 Kind = Literal["officer", "seal", "device"]
 KINDS: tuple[Kind, ...] = ("officer", "seal", "device")
-OID_ARC = "2.25.28683661531268330255528533512285135431"
-ROLE_EXTENSION = x509.ObjectIdentifier(OID_ARC + ".1")
 SEAL_SUFFIX = "执法专用章"
-DEVICE_PREFIX = "电子笔录室终端 "
-ROOT_SUFFIX = " 电子笔录签名根证书"
 P12_KDF_ROUNDS = 600_000
 
 
@@ -83,31 +85,18 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return moment.replace(microsecond=0)
 
 
-CN_MAX_BYTES = 64  # what `cryptography` enforces for commonName (UTF-8 bytes, not characters)
-
-
-def _common_name(unit: str, name: str) -> str:
-    """`name`, or, when "<unit>…" is too long for a commonName, the part after the unit
-    (the unit is in O= anyway): 14 hanzi of unit plus a suffix already exceed 64 bytes."""
-    if len(name.encode("utf-8")) <= CN_MAX_BYTES:
-        return name
-    short = name[len(unit):].strip() if name.startswith(unit) else name
-    if not short or len(short.encode("utf-8")) > CN_MAX_BYTES:
+def _fits(unit: str, name: str) -> None:
+    """A common name that cannot fit a certificate is the officer's problem, in words."""
+    try:
+        pki.fit_common_name(unit, name)
+    except ValueError:
         raise UserError(_("{what} is longer than a certificate allows (64 characters).")
-                        .format(what=name))
-    return short
+                        .format(what=name)) from None
 
 
 def _subject(unit: str, common_name: str, serial_number: str | None = None) -> x509.Name:
-    common_name = _common_name(unit, common_name)
-    attributes = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ]
-    if serial_number is not None:
-        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
-    return x509.Name(attributes)
+    _fits(unit, common_name)
+    return pki.subject(unit, common_name, serial_number)
 
 
 def _text(value: str | None, what: str) -> str:
@@ -125,22 +114,11 @@ def create_unit_root(unit: str, *, years: int = 20, now: dt.datetime | None = No
     unit = _text(unit, _("the unit's name"))
     moment = _now(now)
     key = ec.generate_private_key(ec.SECP384R1())
-    name = _subject(unit, _text(common_name or unit + ROOT_SUFFIX, _("a common name")))
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(moment - dt.timedelta(days=2))
-        .not_valid_after(moment + dt.timedelta(days=365 * years))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                     False), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                       critical=False)
-        .sign(key, hashes.SHA384())
-    )
+    name = _text(common_name or unit + ROOT_SUFFIX, _("a common name"))
+    _fits(unit, name)
+    certificate = pki.root_certificate(unit, key, common_name=name,
+                                       not_before=moment - pki.BACKDATE,
+                                       not_after=moment + dt.timedelta(days=365 * years))
     return CaIdentity(unit, key, certificate)
 
 
@@ -166,60 +144,12 @@ def issue(root: CaIdentity, kind: Kind, *, name: str | None = None, unit: str,
         serial = _text(name, _("the device's serial"))
         subject = _subject(unit, DEVICE_PREFIX + serial, _text(certificate_no or serial,
                                                                 _("the device's serial")))
-    moment = _now(now)
-    not_after = min(moment + dt.timedelta(days=365 * years),
-                    root.certificate.not_valid_after_utc)
     key = ec.generate_private_key(ec.SECP256R1())
-    root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(root.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(moment - dt.timedelta(days=2))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
-                                     False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
-            root_ski.value), critical=False)
-    )
-    if kind != "device":  # see the module docstring
-        builder = builder.add_extension(role_extension(kind), critical=False)
-    certificate = builder.sign(root.key, hashes.SHA384())
+    certificate = pki.end_entity_certificate(
+        root.key, root.certificate, key.public_key(), subject,
+        role=None if kind == "device" else kind,  # see sync.protocol.pki
+        now=_now(now), years=years)
     return Issued(kind, key, certificate, (root.certificate,))
-
-
-def _utf8_string(text: bytes) -> bytes:
-    if len(text) >= 128:
-        raise ValueError("role name too long")
-    return bytes([0x0C, len(text)]) + text
-
-
-def role_extension(kind: str) -> x509.UnrecognizedExtension:
-    """The private extension that says a certificate is an officer's, the seal's or a device's."""
-    return x509.UnrecognizedExtension(ROLE_EXTENSION, _utf8_string(kind.encode("ascii")))
-
-
-def certificate_role(certificate: x509.Certificate) -> str | None:
-    """The role written by `issue`, or None if the certificate carries no role extension.
-
-    A present but unreadable role is returned as "?" so that it never matches a real role.
-    """
-    try:
-        extension = certificate.extensions.get_extension_for_oid(ROLE_EXTENSION)
-    except x509.ExtensionNotFound:
-        return None
-    value = extension.value
-    raw = value.value if isinstance(value, x509.UnrecognizedExtension) else b""
-    if len(raw) < 2 or raw[0] != 0x0C or raw[1] != len(raw) - 2:
-        return "?"
-    try:
-        return raw[2:].decode("utf-8")
-    except UnicodeDecodeError:
-        return "?"
 
 
 def key_matches(key: PrivateKeyTypes, certificate: x509.Certificate) -> bool:
