@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 
+from hq import device_certs
 from hq.db import Database
 from hq.enrolment import issue_code
 from hq.state import now_ms
 
-__all__ = ["alerts", "datasets", "devices", "gaps", "new_enrol_code", "quarantine", "receipts",
-           "records", "revoke_device"]
+__all__ = ["alerts", "datasets", "device_certificates", "devices", "gaps", "new_enrol_code",
+           "quarantine", "receipts", "records", "revoke_device"]
 
 
 def new_enrol_code(db: Database) -> str:
@@ -22,15 +23,27 @@ def new_enrol_code(db: Database) -> str:
 
 
 def devices(db: Database) -> list[sqlite3.Row]:
-    return db.all("SELECT * FROM devices ORDER BY enrolled_ms")
+    """Every device, with the serial of the last certificate HQ issued it (or None)."""
+    return db.all("SELECT d.*, (SELECT c.serial FROM device_certificates c "
+                  "WHERE c.device = d.device ORDER BY c.issued_ms DESC LIMIT 1) "
+                  "AS certificate_serial FROM devices d ORDER BY d.enrolled_ms")
+
+
+def device_certificates(db: Database) -> list[sqlite3.Row]:
+    """Every device certificate HQ issued as the unit CA (revoked ones included)."""
+    return db.all("SELECT serial, device, not_before_ms, not_after_ms, issued_ms, revoked_ms "
+                  "FROM device_certificates ORDER BY issued_ms")
 
 
 def revoke_device(db: Database, device: str) -> bool:
-    """Revoke ``device``; False if HQ does not know it (revoking twice keeps the first time)."""
+    """Revoke ``device`` and the certificates HQ issued it; False if HQ does not know it
+    (revoking twice keeps the first time)."""
+    now = now_ms()
     with db.transaction() as conn:
         known = conn.execute("SELECT 1 FROM devices WHERE device = ?", (device,)).fetchone()
         conn.execute("UPDATE devices SET revoked_ms = ? WHERE device = ? AND revoked_ms IS NULL",
-                     (now_ms(), device))
+                     (now, device))
+        device_certs.revoke(conn, device, now)
     return known is not None
 
 

@@ -6,6 +6,9 @@
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
+    ca init --unit U | ca import ROOT_KEY_FILE --passphrase-file F | ca show
+                                               HQ as the unit CA: devices enrolling then
+                                               receive their signing certificate
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
 translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
@@ -51,7 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("name", help="roster, templates, revocations, laws or discretion")
     publish.add_argument("file")
     commands.add_parser("datasets")
-    for sub in commands.choices.values():
+    ca = commands.add_parser("ca", help="HQ as the unit CA (certificates at enrolment)")
+    ca_commands = ca.add_subparsers(dest="ca_command", required=True)
+    ca_commands.add_parser("init", help="make a new unit root").add_argument(
+        "--unit", required=True, help="the unit's name (O= of every certificate)")
+    imported = ca_commands.add_parser(
+        "import", help="take the root key file `statement-room ca init` wrote")
+    imported.add_argument("root_key_file")
+    imported.add_argument("--passphrase-file", required=True,
+                          help="a file holding the root key's passphrase (one line)")
+    ca_commands.add_parser("show", help="the root and the certificates issued")
+    for sub in (*commands.choices.values(), *ca_commands.choices.values()):
         sub.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
     return parser
 
@@ -96,6 +109,53 @@ def _publish(config: HQConfig, name: str, file: str) -> int:
     return 0
 
 
+def _passphrase(path: str) -> bytes:
+    """The passphrase in `path`: its first line, without the line ending an editor adds."""
+    with open(path, "rb") as source:
+        return source.read().split(b"\n", 1)[0].removesuffix(b"\r")
+
+
+def _ca(config: HQConfig, args: argparse.Namespace) -> int:
+    from hq import unit_ca
+
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if args.ca_command == "init":
+            ca = unit_ca.init_ca(config.data_dir, args.unit)
+        elif args.ca_command == "import":
+            with open(args.root_key_file, "rb") as source:
+                data = source.read()
+            ca = unit_ca.import_ca(config.data_dir, data, _passphrase(args.passphrase_file))
+        else:
+            held = unit_ca.load_ca(config.data_dir)
+            if held is None:
+                print("HQ holds no unit CA: devices enrol without a certificate")
+                return 0
+            ca = held
+    except (OSError, ValueError) as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    cert = ca.certificate
+    print(f"unit CA of {ca.unit}: {cert.subject.rfc4514_string()}\n"
+          f"  sha256 {unit_ca.fingerprint(cert)}\n"
+          f"  valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}")
+    if args.ca_command != "show":
+        print("devices enrolling from now on receive their signing certificate; give devices "
+              "that enrolled before a new code")
+        return 0
+    db = open_database(config.db_path)
+    try:
+        issued = admin.device_certificates(db)
+    finally:
+        db.close()
+    print(f"{len(issued)} device certificate(s) issued")
+    for row in issued:
+        state = f"revoked {_when(row['revoked_ms'])}" if row["revoked_ms"] else "valid"
+        print(f"  serial {row['serial']}  device {row['device']}  issued "
+              f"{_when(row['issued_ms'])}  until {_when(row['not_after_ms'])}  {state}")
+    return 0
+
+
 def _report(rows: list[str], empty: str) -> int:
     print("\n".join(rows) if rows else empty)
     return 1 if rows else 0
@@ -113,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(config)
     if args.command == "publish":
         return _publish(config, args.name, args.file)
+    if args.command == "ca":
+        return _ca(config, args)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
@@ -130,7 +192,7 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         return 0
     if command == "revoke-device":
         if admin.revoke_device(db, args.device):
-            print(f"device {args.device} revoked")
+            print(f"device {args.device} revoked, with the certificates HQ issued it")
             return 0
         print(f"no device {args.device} is enrolled", file=sys.stderr)
         return 1
@@ -138,7 +200,8 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         for d in admin.devices(db):
             state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"
             print(f"{d['device']}  {d['name'] or '-'}  enrolled {_when(d['enrolled_ms'])}  "
-                  f"{state}  last seen {_when(d['last_seen_ms'])}  "
+                  f"{state}  certificate {d['certificate_serial'] or '-'}  "
+                  f"last seen {_when(d['last_seen_ms'])}  "
                   f"clock offset {d['last_skew_ms'] if d['last_skew_ms'] is not None else '-'} ms")
         return 0
     if command == "records":

@@ -2,8 +2,8 @@
 
 Everything HQ vouches for lives here: enrolled devices, one-time codes, seen nonces, the
 records and their receipts, the receipt log's leaves, upload sessions, held blobs,
-quarantine, alerts, each device's last countersigned audit head, and the published
-reference datasets. The SQL stays inside what
+quarantine, alerts, each device's last countersigned audit head, the published
+reference datasets, and the device certificates HQ issued as the unit CA. The SQL stays inside what
 SQLite 3.35+ and PostgreSQL share (text ids, INTEGER, ``INSERT … ON CONFLICT``, no
 AUTOINCREMENT, no BLOB columns: bytes are hex or canonical JSON text), so issue 16 can run the
 same statements on PostgreSQL. Durability: ``synchronous=FULL``, so a committed receipt
@@ -21,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -74,6 +74,14 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE audit_heads (
         device TEXT PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT NULL,
         receipt_id TEXT NOT NULL, countersigned_ms INTEGER NOT NULL);
+    """,
+    # enrol-ca (decision 26): the device certificates HQ issued as the unit CA.
+    """
+    CREATE TABLE device_certificates (
+        serial TEXT PRIMARY KEY, device TEXT NOT NULL, code_id TEXT NOT NULL,
+        certificate TEXT NOT NULL, not_before_ms INTEGER NOT NULL,
+        not_after_ms INTEGER NOT NULL, issued_ms INTEGER NOT NULL, revoked_ms INTEGER);
+    CREATE INDEX device_certificates_device ON device_certificates (device);
     """,
 ]
 

@@ -7,20 +7,28 @@ without the code can neither enrol nor have his key pinned. An unknown, used or 
 and a wrong MAC get the same answer (401 ``bad_code``): nothing tells a guesser which it
 was. A lost answer costs nothing: the same code with the same device key gets the same
 answer, byte for byte.
+
+When HQ holds the unit CA (`hq.unit_ca`) and the request carries a ``csr`` for the device's
+new signing key, the answer also carries the device ``certificate`` and its ``chain`` up to
+and including the root (`hq.device_certs`, decision 26), under the same MAC.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
 import sqlite3
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hq import device_certs
 from hq.errors import HQError, read_body
 from hq.state import HQState, now_ms
+from hq.unit_ca import load_ca
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.requests import (
     HEADER_ENROL_CODE,
@@ -65,18 +73,23 @@ def _text(request: dict[str, object], key: str) -> str:
     return value
 
 
-def _parse(body: bytes) -> tuple[str, Ed25519PublicKey, str, str, bytes]:
+_FIELDS = {"v", "device_key", "name", "nonce", "proof"}
+
+
+def _parse(body: bytes) -> tuple[str, Ed25519PublicKey, str, str, bytes, str | None]:
     try:
         request = parse_canonical(body)
-        if not isinstance(request, dict) or set(request) != {
-                "v", "device_key", "name", "nonce", "proof"} or request["v"] != 1:
-            raise ValueError("an enrolment request has v, device_key, name, nonce and proof")
+        if not isinstance(request, dict) or set(request) - {"csr"} != _FIELDS or \
+                request["v"] != 1:
+            raise ValueError("an enrolment request has v, device_key, name, nonce and proof, "
+                             "and may have csr")
         key_hex, name, nonce, proof = (_text(request, k) for k in ("device_key", "name",
                                                                    "nonce", "proof"))
+        csr = _text(request, "csr") if "csr" in request else None
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
         if key.public_bytes_raw().hex() != key_hex:
             raise ValueError("device_key must be lowercase hex")
-        return key_hex, key, name, nonce, bytes.fromhex(proof)
+        return key_hex, key, name, nonce, bytes.fromhex(proof), csr
     except ValueError as exc:
         raise HQError(400, "bad_request", f"malformed enrolment request: {exc}") from None
 
@@ -89,13 +102,14 @@ async def post_enrol(state: HQState, request: Request) -> Response:
     row = state.db.one("SELECT * FROM enrol_codes WHERE code_id = ?", (code_id,))
     if row is None or row["expires_ms"] < now or not enrol_mac_matches(row["secret"], body, mac):
         raise _bad_code()
-    key_hex, key, name, nonce, proof = _parse(body)
+    key_hex, key, name, nonce, proof, csr_pem = _parse(body)
     if row["used_ms"] is not None and row["device_key"] != key_hex:
         raise _bad_code()
     try:
         key.verify(proof, enrol_proof_bytes(code_id, key_hex, nonce))
     except Exception:
         raise HQError(401, "bad_signature", "the proof of possession does not verify") from None
+    csr = None if csr_pem is None else device_certs.check_csr(csr_pem)
     secret = str(row["secret"])
     if row["answer"] is not None:  # the same request again after a lost answer
         return _answer(secret, row["answer"].encode("utf-8"))
@@ -103,9 +117,17 @@ async def post_enrol(state: HQState, request: Request) -> Response:
     revoked = state.db.one("SELECT revoked_ms FROM devices WHERE device = ?", (device,))
     if revoked is not None and revoked["revoked_ms"] is not None:
         raise HQError(403, "device_revoked", f"device {device} was revoked")
-    answer = canonical_json({"v": 1, "hq": state.hq_id, "device": device,
-                             "receipt_key": state.receiver.public_key.public_bytes_raw().hex(),
-                             "enrolled_ms": now})
+    fields: dict[str, object] = {
+        "v": 1, "hq": state.hq_id, "device": device,
+        "receipt_key": state.receiver.public_key.public_bytes_raw().hex(), "enrolled_ms": now}
+    ca = None if csr is None else load_ca(state.config.data_dir)
+    certificate: x509.Certificate | None = None
+    if ca is not None and csr is not None:
+        certificate = device_certs.issue(ca, csr, device, dt.datetime.fromtimestamp(
+            now / 1000, dt.UTC))
+        fields["certificate"] = device_certs.pem(certificate)
+        fields["chain"] = [device_certs.pem(ca.certificate)]
+    answer = canonical_json(fields)
     with state.db.transaction() as conn:
         taken = conn.execute("UPDATE enrol_codes SET used_ms = ?, device_key = ?, answer = ? "
                              "WHERE code_id = ? AND used_ms IS NULL",
@@ -113,6 +135,8 @@ async def post_enrol(state: HQState, request: Request) -> Response:
         if taken != 1:
             raise _bad_code()
         state.receiver.enrol_in(conn, key, name, code_id)
+        if certificate is not None:
+            device_certs.record(conn, certificate, device, code_id, now)
     return _answer(secret, answer)
 
 

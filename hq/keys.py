@@ -18,12 +18,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-__all__ = ["MASTER_KEY_SIZE", "load_master_key", "load_receipt_key"]
+__all__ = ["MASTER_KEY_SIZE", "load_master_key", "load_receipt_key", "write_private"]
 
 MASTER_KEY_SIZE = 32
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Create ``path`` readable by HQ's user only, durably, never overwriting a key."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -45,7 +45,7 @@ def load_receipt_key(data_dir: Path) -> Ed25519PrivateKey:
     if not path.exists():
         key = Ed25519PrivateKey.generate()
         with contextlib.suppress(FileExistsError):  # another HQ process made it first
-            _write_private(path, key.private_bytes(
+            write_private(path, key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption()))
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -59,7 +59,7 @@ def load_master_key(data_dir: Path) -> bytes:
     path = data_dir / "keys" / "master.key"
     if not path.exists():
         with contextlib.suppress(FileExistsError):
-            _write_private(path, secrets.token_bytes(MASTER_KEY_SIZE))
+            write_private(path, secrets.token_bytes(MASTER_KEY_SIZE))
     key = path.read_bytes()
     if len(key) != MASTER_KEY_SIZE:
         raise ValueError(f"{path} must hold {MASTER_KEY_SIZE} bytes")
