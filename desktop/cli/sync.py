@@ -107,13 +107,18 @@ def _when_ms(ms: int) -> str:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from desktop.services.device_certificate import received_words
     from desktop.services.sync_round import enrol
 
     with login_from_args(args) as store:
         enrolled = enrol(store, args.hq, args.code, args.name)
     print(_("Enrolled with HQ {hq} at {url} as device {device}.").format(
         hq=enrolled.hq_id, url=enrolled.hq_url, device=enrolled.device_id))
-    emit(args, {"hq": enrolled.hq_id, "url": enrolled.hq_url, "device": enrolled.device_id})
+    certificate = received_words(enrolled.certificate)
+    if certificate is not None:
+        print(certificate)
+    emit(args, {"hq": enrolled.hq_id, "url": enrolled.hq_url, "device": enrolled.device_id,
+                "device_certificate": enrolled.certificate is not None})
     return EXIT_OK
 
 

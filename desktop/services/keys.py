@@ -159,8 +159,9 @@ def _check_root(cert: x509.Certificate) -> None:
                                             end=cert.not_valid_after_utc.date()))
 
 
-def add_trust_root(store: Store, data: bytes) -> TrustRoot:
-    """Trust a root certificate (PEM or DER) for the unit's signing certificates."""
+def add_trust_root(store: Store, data: bytes, **why: str | None) -> TrustRoot:
+    """Trust a root certificate (PEM or DER) for the unit's signing certificates; `why`
+    (audited) says where it came from when not from an administrator's file."""
     _require_admin(store)
     try:
         cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
@@ -170,7 +171,7 @@ def add_trust_root(store: Store, data: bytes) -> TrustRoot:
     _check_root(cert)
     pem = cert.public_bytes(PEM)
     with store.transaction() as tx:
-        repo.add_trust_root(tx, fingerprint(cert), pem, cert.subject.rfc4514_string())
+        repo.add_trust_root(tx, fingerprint(cert), pem, cert.subject.rfc4514_string(), **why)
     return next(r for r in repo.trust_roots(store.conn) if r.fingerprint == fingerprint(cert))
 
 
@@ -218,8 +219,19 @@ def import_pkcs12(store: Store, data: bytes, passphrase: bytes | None, *, role: 
     the officer themselves, or the seal's custodians. Each password is checked like a login.
     """
     _require_admin(store)
-    holder_passwords = dict(holder_passwords or {})
     key, cert, extra = load_pkcs12(data, passphrase)
+    return import_identity(store, key, cert, extra, role=role, officer_id=officer_id,
+                           holder_passwords=holder_passwords)
+
+
+def import_identity(store: Store, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+                    cert: x509.Certificate, extra: Sequence[x509.Certificate], *, role: str,
+                    officer_id: str | None = None,
+                    holder_passwords: Mapping[str, str] | None = None) -> SigningIdentity:
+    """Import one identity, a key and its certificate (with `extra` certificates for its
+    chain), checked as `import_pkcs12` says; the active identity in that role is retired."""
+    _require_admin(store)
+    holder_passwords = dict(holder_passwords or {})
     officer = None
     if role == OFFICER:
         if officer_id is None:

@@ -290,15 +290,18 @@ def status(store: Store) -> SyncStatus:
                            if reference.stale and reference.expires_ms is not None else None))
 
 
-def save_enrolment(store: Store, enrolled: Enrolment) -> None:
-    """Pin HQ's key after a successful enrolment (audited)."""
+def save_enrolment(store: Store, enrolled: Enrolment, *,
+                   device_certificate: str | None = None) -> None:
+    """Pin HQ's key after a successful enrolment (audited, with the SHA-256 of the device
+    signing certificate HQ issued with it, if it did)."""
     with store.transaction() as tx:
         previous = sync_state.enrolment(tx.conn)
         sync_state.save_enrolment(tx.conn, enrolled, tx.at)
         tx.audit(Action.SYNC_ENROLLED, enrolled.hq_id, hq_url=enrolled.hq_url,
                  device=enrolled.device_id,
                  receipt_key=key_id_for(enrolled.receipt_key),
-                 replaced=None if previous is None else previous.hq_id)
+                 replaced=None if previous is None else previous.hq_id,
+                 device_certificate=device_certificate)
 
 
 def record_round(store: Store, summary: dict[str, int], stopped: str | None = None) -> None:

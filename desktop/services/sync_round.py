@@ -1,11 +1,12 @@
 """Enrolling with HQ and running one sync round on an unlocked store.
 
 `enrol` proves the device key to HQ with the administrator's one-time code and pins HQ's
-receipt key (audited); `run_round` runs the engine (`sync.client.engine`) over the store's
-`StoreSyncSource`, then pulls HQ's reference data (`sync_refdata`: a refusal is reported, never
-aborts the round, and keeps the last good data), audits the round's counts, and refreshes
-HQ's countersignature beside the key file. Both answer in the officer's words: HQ's English
-messages stay in the log.
+receipt key (audited), and, when HQ acts as the unit CA, takes the device signing
+certificate it issues (`device_certificate`); `run_round` runs the engine
+(`sync.client.engine`) over the store's `StoreSyncSource`, then pulls HQ's reference data
+(`sync_refdata`: a refusal is reported, never aborts the round, and keeps the last good
+data), audits the round's counts, and refreshes HQ's countersignature beside the key file.
+Both answer in the officer's words: HQ's English messages stay in the log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gettext import gettext as _
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Role
+from desktop.services import device_certificate
 from desktop.services.sync import (
     StoreSyncSource,
     error_words,
@@ -27,22 +29,28 @@ from desktop.services.sync import (
 from desktop.services.sync_refdata import RefdataPull, pull
 from desktop.store.store import Store
 from sync.client.engine import Progress, SyncEngine, SyncResult
-from sync.client.enrol import EnrolmentRefused
+from sync.client.enrol import Enrolled, EnrolmentRefused, parse_code
 from sync.client.enrol import enrol as enrol_device
-from sync.client.source import Enrolment
 from sync.client.transport import InsecureUrl, NetworkError, check_hq_url
+from sync.protocol.signing import key_id_for
 
 __all__ = ["Progress", "RoundReport", "enrol", "run_round"]
 
 
-def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enrolment:
-    """Enrol this store's device key with the HQ at `hq_url` (administrators only)."""
+def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enrolled:
+    """Enrol this store's device key with the HQ at `hq_url` (administrators only); if HQ
+    acts as the unit CA, the device signing certificate it issues becomes this statement
+    room's DEVICE identity (`enrolled.certificate` says so)."""
     if store.officer.role is not Role.ADMIN:
         raise UserError(_("Only an administrator can enrol this device with HQ."))
     source = StoreSyncSource(store)
     try:
+        code_id, _secret = parse_code(code)
+        signing_key = device_certificate.signing_key(source.device_key(), code_id)
         enrolled = enrol_device(hq_url, code, source.device_key(),
-                                name or f"Statement Room {store.store_id}")
+                                name or f"Statement Room {store.store_id}",
+                                csr=device_certificate.request_for(
+                                    signing_key, key_id_for(source.device_key().public_key())))
     except EnrolmentRefused as exc:
         raise UserError(_("HQ refused the enrolment: {reason}").format(
             reason=error_words(exc.code))) from exc
@@ -51,8 +59,17 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
     except NetworkError as exc:
         raise UserError(_("HQ at {url} could not be reached; check the address and the "
                           "network, then try again.").format(url=hq_url)) from exc
+    received = None if enrolled.certificate is None else device_certificate.checked(
+        signing_key, enrolled.certificate)  # before anything is kept: refused, nothing changes
+
+    def keep() -> None:
+        if received is not None:
+            device_certificate.install(store, received, enrolled.hq_id)
+        save_enrolment(store, enrolled,
+                       device_certificate=None if received is None else received.fingerprint)
+
     # Through the session's write lane: the GUI enrols from a thread of its own.
-    store.write(lambda: save_enrolment(store, enrolled))
+    store.write(keep)
     return enrolled
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desktop.domain.model import Action
+from desktop.domain.model import Action, Outcome
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.keys import (
@@ -76,16 +76,18 @@ def _identity(row: Any) -> SigningIdentity:
         retired_at=None if retired is None else datetime.fromisoformat(str(retired)))
 
 
-def add_trust_root(tx: Tx, fingerprint: str, cert_pem: bytes, subject: str) -> bool:
-    """Keep a root certificate; False when it was already there."""
+def add_trust_root(tx: Tx, fingerprint: str, cert_pem: bytes, subject: str,
+                   **why: str | None) -> bool:
+    """Keep a root certificate; False when it was already there. `why` goes into the audit
+    event (where the root came from, when not from an administrator's file)."""
     cursor = tx.conn.execute(
         "INSERT INTO trust_roots (fingerprint, cert_pem, subject, added_at, added_by)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING",
         (fingerprint, cert_pem, subject, tx.at.isoformat(), tx.actor))
     if cursor.rowcount == 0:
         return False
-    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, certificate_sha256=fingerprint,
-             **leaf_fields(tx.conn, "trust_roots", fingerprint))
+    tx.audit(Action.TRUST_ROOT_ADDED, fingerprint, Outcome.OK, certificate_sha256=fingerprint,
+             **why, **leaf_fields(tx.conn, "trust_roots", fingerprint))
     return True
 
 

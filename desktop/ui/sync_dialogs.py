@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.model import Role
 from desktop.services import sync_purge
+from desktop.services.device_certificate import received_words
 from desktop.services.sync import error_words
 from desktop.services.sync_round import enrol
 from desktop.store import sync_state
@@ -48,6 +49,7 @@ from desktop.store.sync_state import PurgePolicy
 from desktop.ui.context import AppContext
 from desktop.ui.evidence.describe import size_text, time_text
 from desktop.ui.screen_fit import fit_to_screen
+from sync.client.enrol import Enrolled
 from sync.client.source import Enrolment
 from sync.protocol.receipt import Durability
 from sync.protocol.records import RecordKind
@@ -136,12 +138,15 @@ class EnrolDialog(QDialog):
         self.message.setText(_("Enrolling with HQ…"))
         self.ctx.long(lambda store: enrol(store, url, code), self._done, self._failed)
 
-    def _done(self, enrolled: Enrolment) -> None:
+    def _done(self, enrolled: Enrolled) -> None:
         self._busy = False
         self.enrolled = enrolled
         self.code.clear()
-        self.message.setText(_("Enrolled with HQ {hq} at {url} as device {device}.").format(
-            hq=enrolled.hq_id, url=enrolled.hq_url, device=enrolled.device_id))
+        words = [_("Enrolled with HQ {hq} at {url} as device {device}.").format(
+            hq=enrolled.hq_id, url=enrolled.hq_url, device=enrolled.device_id)]
+        if (certificate := received_words(enrolled.certificate)) is not None:
+            words.append(certificate)
+        self.message.setText("\n".join(words))
         self._update()
 
     def _failed(self, exc: BaseException) -> None:

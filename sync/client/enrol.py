@@ -5,6 +5,11 @@ never crosses the wire: the request carries an HMAC of its body under it, and HQ
 HMAC of its own body. The device pins the receipt key only from an answer whose HMAC holds, so
 a man in the middle without the code can neither enrol the device nor get his key pinned.
 The device proves it holds its key by signing `enrol_proof_bytes`.
+
+With a ``csr`` (PEM PKCS#10 for a new signing key, self-signed as CSRs are), an HQ that holds
+the unit CA answers with the device certificate and its chain up to the root, under the same
+MAC; they come back in `Enrolled.certificate` for the caller to check and keep (decision 26).
+An HQ without a CA answers as before, and `Enrolled.certificate` is None.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import ssl
 import uuid
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -31,7 +37,25 @@ from sync.protocol.requests import (
 )
 from sync.protocol.signing import key_id_for
 
-__all__ = ["EnrolmentRefused", "enrol", "parse_code"]
+__all__ = ["Enrolled", "EnrolmentRefused", "IssuedCertificate", "enrol", "parse_code"]
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """What HQ issued for the CSR: the certificate and the chain above it, root last (PEM).
+
+    Authenticated only as HQ's answer is (the code's MAC): the caller checks that it fits
+    its key and chains to the root before keeping anything."""
+
+    certificate: bytes
+    chain: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Enrolled(Enrolment):
+    """An enrolment as HQ answered it: what to pin, and the certificate HQ issued, if any."""
+
+    certificate: IssuedCertificate | None = None
 
 
 class EnrolmentRefused(Exception):
@@ -54,8 +78,9 @@ def parse_code(code: str) -> tuple[str, str]:
 
 def enrol(hq_url: str, code: str, device_key: Ed25519PrivateKey, name: str, *,
           connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-          ssl_context: ssl.SSLContext | None = None) -> Enrolment:
-    """Enrol ``device_key`` with the HQ at ``hq_url``; what to keep (the pinned key) on success.
+          ssl_context: ssl.SSLContext | None = None, csr: bytes | None = None) -> Enrolled:
+    """Enrol ``device_key`` with the HQ at ``hq_url``; what to keep (the pinned key) on success,
+    with the certificate HQ issued for ``csr`` (PEM) if it acts as the unit CA.
 
     Raises `EnrolmentRefused` when HQ said no (its error code) or its answer is not
     authenticated by the code; `NetworkError` when HQ could not be reached (try again: a
@@ -65,8 +90,11 @@ def enrol(hq_url: str, code: str, device_key: Ed25519PrivateKey, name: str, *,
     device_hex = device_key.public_key().public_bytes_raw().hex()
     nonce = str(uuid.uuid4())
     proof = device_key.sign(enrol_proof_bytes(code_id, device_hex, nonce)).hex()
-    body = canonical_json({"v": REQUEST_SIGNING_VERSION, "device_key": device_hex,
-                           "name": name, "nonce": nonce, "proof": proof})
+    request: dict[str, object] = {"v": REQUEST_SIGNING_VERSION, "device_key": device_hex,
+                                  "name": name, "nonce": nonce, "proof": proof}
+    if csr is not None:
+        request["csr"] = csr.decode("ascii")
+    body = canonical_json(request)
     headers = {"Content-Type": "application/json", HEADER_ENROL_CODE: code_id,
                HEADER_ENROL_MAC: enrol_mac(secret, body)}
     with HqConnection(hq_url, hq_id="", device_key=None, connect_timeout=connect_timeout,
@@ -84,7 +112,19 @@ def enrol(hq_url: str, code: str, device_key: Ed25519PrivateKey, name: str, *,
     return _pinned(hq_url, answer.body, key_id_for(device_key.public_key()))
 
 
-def _pinned(hq_url: str, body: bytes, device_id: str) -> Enrolment:
+def _certificate(value: dict[str, object]) -> IssuedCertificate | None:
+    """The certificate and chain of an answer (PEM), or None when HQ issued none."""
+    if "certificate" not in value:
+        return None
+    certificate, chain = value["certificate"], value.get("chain")
+    if not (isinstance(certificate, str) and isinstance(chain, list) and chain
+            and all(isinstance(c, str) for c in chain)):
+        raise ValueError("certificate must be a PEM string and chain a list of them")
+    return IssuedCertificate(certificate.encode("ascii"),
+                             tuple(str(c).encode("ascii") for c in chain))
+
+
+def _pinned(hq_url: str, body: bytes, device_id: str) -> Enrolled:
     try:
         value = json.loads(body)
         if not isinstance(value, dict) or value.get("v") != REQUEST_SIGNING_VERSION:
@@ -94,9 +134,11 @@ def _pinned(hq_url: str, body: bytes, device_id: str) -> Enrolment:
                 and isinstance(key_hex, str)):
             raise ValueError("hq, device and receipt_key must be strings")
         receipt_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
-    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        issued = _certificate(value)
+    except (ValueError, KeyError, UnicodeError) as exc:
         raise EnrolmentRefused("bad_answer", f"HQ's enrolment answer is malformed: {exc}"
                                ) from None
     if device != device_id:
         raise EnrolmentRefused("bad_answer", f"HQ enrolled device {device}, not {device_id}")
-    return Enrolment(hq_url=hq_url, hq_id=hq_id, device_id=device_id, receipt_key=receipt_key)
+    return Enrolled(hq_url=hq_url, hq_id=hq_id, device_id=device_id, receipt_key=receipt_key,
+                    certificate=issued)
