@@ -53,7 +53,8 @@ def test_ca_init_keeps_the_root_sealed_and_devices_get_certificates(
     assert "holds no unit CA" in hq_server.admin("ca", "show").stdout
     made = hq_server.admin("ca", "init", "--unit", UNIT)
     assert made.returncode == 0, made.stderr
-    assert "电子笔录签名根证书" in made.stdout and "receive their signing certificate" in made.stdout
+    assert "电子笔录签名根证书" in made.stdout
+    assert "receive their signing certificate" in made.stdout
     again = hq_server.admin("ca", "init", "--unit", "another unit")
     assert again.returncode == 2 and "already holds a unit CA" in again.stderr
     at_rest = hq_server.data_dir / "keys" / "unit-ca.json"
@@ -127,7 +128,7 @@ def test_ca_import_takes_the_root_key_file_of_statement_room_ca(
         hq_server: RunningHQ, tmp_path: Path) -> None:
     root = desktop_ca.create_unit_root(UNIT)
     key_file = tmp_path / "root.key.json"
-    key_file.write_bytes(ca_root.export_root_key(root, "Ca-root-2026-passphrase".encode()))
+    key_file.write_bytes(ca_root.export_root_key(root, b"Ca-root-2026-passphrase"))
     wrong, right = tmp_path / "wrong", tmp_path / "right"
     wrong.write_text("not the passphrase\n")
     right.write_text("Ca-root-2026-passphrase\n")  # the line end an editor adds is not in it
