@@ -109,6 +109,34 @@ def _publish(config: HQConfig, name: str, file: str) -> int:
     return 0
 
 
+def _revoke(config: HQConfig, device: str) -> int:
+    """Revoke a device and its certificates, and publish those in ``revocations``."""
+    from hq.revocations import publish_revoked_certificates
+    from hq.state import open_hq
+
+    try:
+        state = open_hq(config)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if not admin.revoke_device(state.db, device):
+            print(f"no device {device} is enrolled", file=sys.stderr)
+            return 1
+        print(f"device {device} revoked, with the certificates HQ issued it")
+        try:
+            version = publish_revoked_certificates(state)
+        except ValueError as exc:  # a hand-published list HQ cannot read: say so, keep it
+            print(f"statement-room-hq: the revoked certificates were not published: {exc}",
+                  file=sys.stderr)
+            return 1
+        if version is not None:
+            print(f"revocations version {version} published with its certificates")
+        return 0
+    finally:
+        state.close()
+
+
 def _passphrase(path: str) -> bytes:
     """The passphrase in `path`: its first line, without the line ending an editor adds."""
     with open(path, "rb") as source:
@@ -175,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return _publish(config, args.name, args.file)
     if args.command == "ca":
         return _ca(config, args)
+    if args.command == "revoke-device":
+        return _revoke(config, args.device)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
@@ -190,12 +220,6 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     if command == "enrol-code":
         print(admin.new_enrol_code(db))
         return 0
-    if command == "revoke-device":
-        if admin.revoke_device(db, args.device):
-            print(f"device {args.device} revoked, with the certificates HQ issued it")
-            return 0
-        print(f"no device {args.device} is enrolled", file=sys.stderr)
-        return 1
     if command == "devices":
         for d in admin.devices(db):
             state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"

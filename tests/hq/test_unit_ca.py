@@ -2,7 +2,8 @@
 `statement-room ca` writes, `ca show`; a device enrolling with a CSR receives its certificate
 (the device profile of `sync.protocol.pki`, chained to HQ's root) under the enrolment MAC, the
 same answer again after a lost one, and a CSR that proves nothing is refused before the code
-is spent. An HQ without a CA enrols as before. Revoking a device revokes its certificates."""
+is spent. An HQ without a CA enrols as before. Revoking a device revokes its certificates and
+publishes them in the ``revocations`` dataset."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from desktop.services import ca_root
 from sync.protocol.canonical import canonical_json
 from sync.protocol.pki import DEVICE_PREFIX, certificate_role
 from sync.protocol.requests import enrol_mac, enrol_mac_matches, enrol_proof_bytes
-from tests.hq.client import Device, Reply
+from tests.hq.client import Device, Reply, enrolled
 from tests.support.hq_server import RunningHQ
 
 UNIT = "示例区综合行政执法局城南中队"
@@ -49,7 +50,7 @@ def enrol_with_csr(device: Device, code: str, csr: bytes) -> Reply:
 
 
 def test_ca_init_keeps_the_root_sealed_and_devices_get_certificates(
-        hq_server: RunningHQ) -> None:
+        hq_server: RunningHQ, tmp_path: Path) -> None:
     assert "holds no unit CA" in hq_server.admin("ca", "show").stdout
     made = hq_server.admin("ca", "init", "--unit", UNIT)
     assert made.returncode == 0, made.stderr
@@ -90,9 +91,23 @@ def test_ca_init_keeps_the_root_sealed_and_devices_get_certificates(
     shown = hq_server.admin("ca", "show").stdout
     assert "1 device certificate(s) issued" in shown and f"serial {serial}" in shown
     assert "valid" in shown.splitlines()[-1]
+    # Revoking the device revokes its certificate and publishes it to every device, beside
+    # what the administrator had published by hand.
+    by_hand = tmp_path / "revocations.json"
+    by_hand.write_text(json.dumps({"certificates": [{"sha256": "ab" * 32, "reason": "lost"}]}))
+    assert hq_server.admin("publish", "revocations", str(by_hand)).returncode == 0
     revoked = hq_server.admin("revoke-device", device.id)
     assert revoked.returncode == 0 and "with the certificates HQ issued it" in revoked.stdout
+    assert "revocations version 2 published" in revoked.stdout
     assert "revoked" in hq_server.admin("ca", "show").stdout.splitlines()[-1]
+    listed = enrolled(hq_server).call("GET", "/v1/ref/revocations/2")
+    assert listed.status == 200
+    (kept, entry) = listed.json()["certificates"]
+    assert kept == {"sha256": "ab" * 32, "reason": "lost"}
+    assert entry["sha256"] == certificate.fingerprint(hashes.SHA256()).hex()
+    assert device.id in entry["reason"]
+    again_revoked = hq_server.admin("revoke-device", device.id)
+    assert again_revoked.returncode == 0 and "published" not in again_revoked.stdout
 
 
 def test_a_csr_that_proves_nothing_is_refused_and_the_code_stays_unspent(
