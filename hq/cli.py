@@ -7,10 +7,12 @@
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
 
-Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
-translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
-(an unknown device to revoke, alerts, quarantined records or sequence gaps exist); 2 a usage
-or configuration error.
+Every command takes ``--data DIR`` (or ``HQ_DATA``) and ``--lang zh_CN|en`` (or ``HQ_LANG``;
+Chinese by default, `hq.i18n`): help, listings and messages are in the operator's language,
+while what HQ keeps and sends (alerts' and quarantine reasons, wire errors) stays English. The
+code `enrol-code` prints is alone on stdout (scripts read it). Exit codes: 0 done and nothing
+to report; 1 the answer is a problem (an unknown device to revoke, alerts, quarantined records
+or sequence gaps exist); 2 a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ import importlib.util
 import os
 import sys
 from datetime import UTC, datetime
+from gettext import gettext as _
 
 from hq import admin
 from hq.config import HQConfig
 from hq.db import Database, open_database
+from hq.enrolment import CODE_VALID_MS
+from hq.i18n import LANGUAGES, peek_language, set_language
 
 __all__ = ["main"]
 
@@ -36,23 +41,39 @@ def _when(ms: object) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statement-room-hq",
-                                     description="The reference HQ of Statement Room.")
-    parser.add_argument("--data", help="data directory (default: $HQ_DATA)")
+                                     description=_("The reference HQ server of Statement Room."))
+    parser.add_argument("--data", help=_("data directory (default: $HQ_DATA)"))
+    language = _("the operator's language (default: $HQ_LANG, else zh_CN)")
+    parser.add_argument("--lang", choices=LANGUAGES, help=language)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run HQ")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve = commands.add_parser("serve", help=_("run the HQ server"))
+    serve.add_argument("--host", help=_("the address to listen on (default: $HQ_HOST, else "
+                                        "127.0.0.1)"))
+    serve.add_argument("--port", type=int, help=_("the port to listen on (default: $HQ_PORT, "
+                                                  "else 8470)"))
+    helps = {"enrol-code": _("print a one-time enrolment code for a device: "
+                             "<code_id>-<secret>"),
+             "devices": _("list the enrolled devices"),
+             "alerts": _("list the alerts the operator must look at"),
+             "quarantine": _("list the records set aside for review (same id, other content)"),
+             "gaps": _("list the sequence numbers missing per device")}
     for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
-        commands.add_parser(name)
-    commands.add_parser("revoke-device").add_argument("device")
+        commands.add_parser(name, help=helps[name])
+    commands.add_parser("revoke-device", help=_("revoke a device: it is refused from now on")
+                        ).add_argument("device", help=_("the device's id (see devices)"))
+    helps = {"records": _("list the records HQ holds"),
+             "receipts": _("list the receipts HQ gave")}
     for name in ("records", "receipts"):
-        commands.add_parser(name).add_argument("--device")
-    publish = commands.add_parser("publish", help="publish a reference dataset")
-    publish.add_argument("name", help="roster, templates, revocations, laws or discretion")
-    publish.add_argument("file")
-    commands.add_parser("datasets")
+        commands.add_parser(name, help=helps[name]).add_argument(
+            "--device", help=_("only this device's"))
+    publish = commands.add_parser("publish", help=_("publish a reference dataset"))
+    publish.add_argument("name", help=_("roster, templates, revocations, laws or discretion"))
+    publish.add_argument("file", help=_("the dataset's file"))
+    commands.add_parser("datasets", help=_("list every published version of the reference "
+                                           "datasets"))
     for sub in commands.choices.values():
-        sub.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
+        sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
+        sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
     return parser
 
 
@@ -66,7 +87,8 @@ def _serve(config: HQConfig) -> int:
     except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
         print(f"statement-room-hq: {exc}", file=sys.stderr)
         return 2
-    print(f"HQ {app.state.hq.hq_id} serving http://{config.host}:{config.port}", flush=True)
+    print(_("HQ server {hq} serving http://{host}:{port}").format(
+        hq=app.state.hq.hq_id, host=config.host, port=config.port), flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
@@ -91,8 +113,9 @@ def _publish(config: HQConfig, name: str, file: str) -> int:
         return 2
     finally:
         state.close()
-    print(f"{name} version {version} " + ("published" if new else
-                                          "unchanged: the same bytes are already published"))
+    print((_("{name} version {version} published") if new else
+           _("{name} version {version} unchanged: the same bytes are already published")
+           ).format(name=name, version=version))
     return 0
 
 
@@ -102,7 +125,9 @@ def _report(rows: list[str], empty: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(peek_language(arguments))
+    args = _parser().parse_args(arguments)
     try:
         config = HQConfig.from_env(args.data, host=getattr(args, "host", None),
                                    port=getattr(args, "port", None))
@@ -127,25 +152,34 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     command = args.command
     if command == "enrol-code":
         print(admin.new_enrol_code(db))
+        # stdout holds the code alone (scripts read it); the operator's note goes to stderr.
+        print(_("A one-time enrolment code, valid for {hours} hours: give it to the "
+                "administrator of the device to enrol.").format(
+                    hours=CODE_VALID_MS // 3_600_000), file=sys.stderr)
         return 0
     if command == "revoke-device":
         if admin.revoke_device(db, args.device):
-            print(f"device {args.device} revoked")
+            print(_("device {device} revoked").format(device=args.device))
             return 0
-        print(f"no device {args.device} is enrolled", file=sys.stderr)
+        print(_("no device {device} is enrolled").format(device=args.device), file=sys.stderr)
         return 1
     if command == "devices":
         for d in admin.devices(db):
-            state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"
-            print(f"{d['device']}  {d['name'] or '-'}  enrolled {_when(d['enrolled_ms'])}  "
-                  f"{state}  last seen {_when(d['last_seen_ms'])}  "
-                  f"clock offset {d['last_skew_ms'] if d['last_skew_ms'] is not None else '-'} ms")
+            state = (_("revoked {when}").format(when=_when(d["revoked_ms"]))
+                     if d["revoked_ms"] else _("active"))
+            print(_("{device}  {name}  enrolled {enrolled}  {state}  last seen {seen}  "
+                    "clock offset {offset} ms").format(
+                device=d["device"], name=d["name"] or "-", enrolled=_when(d["enrolled_ms"]),
+                state=state, seen=_when(d["last_seen_ms"]),
+                offset=d["last_skew_ms"] if d["last_skew_ms"] is not None else "-"))
         return 0
     if command == "records":
         for r in admin.records(db, args.device):
-            print(f"{r['device']} #{r['device_seq']}  {r['kind']} {r['entity_id']}  "
-                  f"{r['size']} bytes  sha256 {r['sha256']}  receipt {r['log_index']}  "
-                  f"{_when(r['received_ms'])}")
+            print(_("{device} #{seq}  {kind} {id}  {size} bytes  sha256 {sha256}  "
+                    "receipt {index}  {received}").format(
+                device=r["device"], seq=r["device_seq"], kind=r["kind"], id=r["entity_id"],
+                size=r["size"], sha256=r["sha256"], index=r["log_index"],
+                received=_when(r["received_ms"])))
         return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):
@@ -153,17 +187,19 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         return 0
     if command == "datasets":
         for row in admin.datasets(db):
-            print(f"{row['name']} version {row['version']}  {row['size']} bytes  "
-                  f"sha256 {row['sha256']}  published {_when(row['published_ms'])}")
+            print(_("{name} version {version}  {size} bytes  sha256 {sha256}  "
+                    "published {when}").format(
+                name=row["name"], version=row["version"], size=row["size"],
+                sha256=row["sha256"], when=_when(row["published_ms"])))
         return 0
     if command == "alerts":
         return _report([f"{_when(a['raised_ms'])}  {a['kind']}  {a['message']}"
-                        for a in admin.alerts(db)], "no alerts")
+                        for a in admin.alerts(db)], _("no alerts"))
     if command == "quarantine":
         return _report([f"{_when(q['received_ms'])}  {q['device']} #{q['device_seq']}  "
                         f"{q['kind']} {q['entity_id']}  sha256 {q['sha256']}  {q['reason']}"
-                        for q in admin.quarantine(db)], "nothing in quarantine")
+                        for q in admin.quarantine(db)], _("nothing in quarantine"))
     assert command == "gaps"
-    return _report([f"device {device}: missing sequence numbers "
-                    f"{', '.join(map(str, missing))}"
-                    for device, missing in admin.gaps(db).items()], "no gaps")
+    return _report([_("device {device}: missing sequence numbers {numbers}").format(
+                        device=device, numbers=", ".join(map(str, missing)))
+                    for device, missing in admin.gaps(db).items()], _("no gaps"))
