@@ -316,12 +316,13 @@ def sync_screens(window: MainWindow, data: Path, language: str) -> None:
                 raise SystemExit(f"the sync round did not finish: {worker.view}")
             settle(1)
             time.sleep(0.05)
-        window.sync.show_panel()
-        shoot("13-sync", language)
-        window.sync.dialog.close()
-        window.sync.show_reference_data()
-        shoot("14-reference-data", language)
-        window.sync.dialog.close()
+        for show, name in ((window.sync.show_panel, "13-sync"),
+                           (window.sync.show_reference_data, "14-reference-data")):
+            show()
+            shoot(name, language)
+            dialog = window.sync.dialog
+            assert dialog is not None
+            dialog.close()
 
 
 def start_window_manager() -> subprocess.Popen[bytes] | None:
