@@ -10,10 +10,12 @@
                                                HQ as the unit CA: devices enrolling then
                                                receive their signing certificate
 
-Every command takes ``--data DIR`` (or ``HQ_DATA``). Output is plain English (HQ has no
-translations yet). Exit codes: 0 done and nothing to report; 1 the answer is a problem
-(an unknown device to revoke, alerts, quarantined records or sequence gaps exist); 2 a usage
-or configuration error.
+Every command takes ``--data DIR`` (or ``HQ_DATA``) and ``--lang zh_CN|en`` (or ``HQ_LANG``;
+Chinese by default, `hq.i18n`): help, listings and messages are in the operator's language,
+while what HQ keeps and sends (alerts' and quarantine reasons, wire errors) stays English. The
+code `enrol-code` prints is alone on stdout (scripts read it). Exit codes: 0 done and nothing
+to report; 1 the answer is a problem (an unknown device to revoke, alerts, quarantined records
+or sequence gaps exist); 2 a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ import importlib.util
 import os
 import sys
 from datetime import UTC, datetime
+from gettext import gettext as _
+from gettext import ngettext
 
 from hq import admin
 from hq.config import HQConfig
 from hq.db import Database, open_database
+from hq.enrolment import CODE_VALID_MS
+from hq.i18n import LANGUAGES, peek_language, set_language
 
 __all__ = ["main"]
 
@@ -39,33 +45,49 @@ def _when(ms: object) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statement-room-hq",
-                                     description="The reference HQ of Statement Room.")
-    parser.add_argument("--data", help="data directory (default: $HQ_DATA)")
+                                     description=_("The reference HQ server of Statement Room."))
+    parser.add_argument("--data", help=_("data directory (default: $HQ_DATA)"))
+    language = _("the operator's language (default: $HQ_LANG, else zh_CN)")
+    parser.add_argument("--lang", choices=LANGUAGES, help=language)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run HQ")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve = commands.add_parser("serve", help=_("run the HQ server"))
+    serve.add_argument("--host", help=_("the address to listen on (default: $HQ_HOST, else "
+                                        "127.0.0.1)"))
+    serve.add_argument("--port", type=int, help=_("the port to listen on (default: $HQ_PORT, "
+                                                  "else 8470)"))
+    helps = {"enrol-code": _("print a one-time enrolment code for a device: "
+                             "<code_id>-<secret>"),
+             "devices": _("list the enrolled devices"),
+             "alerts": _("list the alerts the operator must look at"),
+             "quarantine": _("list the records set aside for review (same id, other content)"),
+             "gaps": _("list the sequence numbers missing per device")}
     for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
-        commands.add_parser(name)
-    commands.add_parser("revoke-device").add_argument("device")
+        commands.add_parser(name, help=helps[name])
+    commands.add_parser("revoke-device", help=_("revoke a device: it is refused from now on")
+                        ).add_argument("device", help=_("the device's id (see devices)"))
+    helps = {"records": _("list the records HQ holds"),
+             "receipts": _("list the receipts HQ gave")}
     for name in ("records", "receipts"):
-        commands.add_parser(name).add_argument("--device")
-    publish = commands.add_parser("publish", help="publish a reference dataset")
-    publish.add_argument("name", help="roster, templates, revocations, laws or discretion")
-    publish.add_argument("file")
-    commands.add_parser("datasets")
-    ca = commands.add_parser("ca", help="HQ as the unit CA (certificates at enrolment)")
+        commands.add_parser(name, help=helps[name]).add_argument(
+            "--device", help=_("only this device's"))
+    publish = commands.add_parser("publish", help=_("publish a reference dataset"))
+    publish.add_argument("name", help=_("roster, templates, revocations, laws or discretion"))
+    publish.add_argument("file", help=_("the dataset's file"))
+    commands.add_parser("datasets", help=_("list every published version of the reference "
+                                           "datasets"))
+    ca = commands.add_parser("ca", help=_("HQ as the unit CA (certificates at enrolment)"))
     ca_commands = ca.add_subparsers(dest="ca_command", required=True)
-    ca_commands.add_parser("init", help="make a new unit root").add_argument(
-        "--unit", required=True, help="the unit's name (O= of every certificate)")
+    ca_commands.add_parser("init", help=_("make a new unit root")).add_argument(
+        "--unit", required=True, help=_("the unit's name (O= of every certificate)"))
     imported = ca_commands.add_parser(
-        "import", help="take the root key file `statement-room ca init` wrote")
-    imported.add_argument("root_key_file")
+        "import", help=_("take the root key file `statement-room ca init` wrote"))
+    imported.add_argument("root_key_file", help=_("the root key file"))
     imported.add_argument("--passphrase-file", required=True,
-                          help="a file holding the root key's passphrase (one line)")
-    ca_commands.add_parser("show", help="the root and the certificates issued")
+                          help=_("a file holding the root key's passphrase (one line)"))
+    ca_commands.add_parser("show", help=_("the root and the certificates issued"))
     for sub in (*commands.choices.values(), *ca_commands.choices.values()):
-        sub.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
+        sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
+        sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
     return parser
 
 
@@ -79,7 +101,8 @@ def _serve(config: HQConfig) -> int:
     except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
         print(f"statement-room-hq: {exc}", file=sys.stderr)
         return 2
-    print(f"HQ {app.state.hq.hq_id} serving http://{config.host}:{config.port}", flush=True)
+    print(_("HQ server {hq} serving http://{host}:{port}").format(
+        hq=app.state.hq.hq_id, host=config.host, port=config.port), flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
@@ -104,8 +127,9 @@ def _publish(config: HQConfig, name: str, file: str) -> int:
         return 2
     finally:
         state.close()
-    print(f"{name} version {version} " + ("published" if new else
-                                          "unchanged: the same bytes are already published"))
+    print((_("{name} version {version} published") if new else
+           _("{name} version {version} unchanged: the same bytes are already published")
+           ).format(name=name, version=version))
     return 0
 
 
@@ -121,17 +145,19 @@ def _revoke(config: HQConfig, device: str) -> int:
         return 2
     try:
         if not admin.revoke_device(state.db, device):
-            print(f"no device {device} is enrolled", file=sys.stderr)
+            print(_("no device {device} is enrolled").format(device=device), file=sys.stderr)
             return 1
-        print(f"device {device} revoked, with the certificates HQ issued it")
+        print(_("device {device} revoked, with the certificates HQ issued it").format(
+            device=device))
         try:
             version = publish_revoked_certificates(state)
         except ValueError as exc:  # a hand-published list HQ cannot read: say so, keep it
-            print(f"statement-room-hq: the revoked certificates were not published: {exc}",
-                  file=sys.stderr)
+            print(_("statement-room-hq: the revoked certificates were not published: {reason}"
+                    ).format(reason=exc), file=sys.stderr)
             return 1
         if version is not None:
-            print(f"revocations version {version} published with its certificates")
+            print(_("revocations version {version} published with its certificates").format(
+                version=version))
         return 0
     finally:
         state.close()
@@ -157,30 +183,34 @@ def _ca(config: HQConfig, args: argparse.Namespace) -> int:
         else:
             held = unit_ca.load_ca(config.data_dir)
             if held is None:
-                print("HQ holds no unit CA: devices enrol without a certificate")
+                print(_("HQ holds no unit CA: devices enrol without a certificate"))
                 return 0
             ca = held
     except (OSError, ValueError) as exc:
         print(f"statement-room-hq: {exc}", file=sys.stderr)
         return 2
     cert = ca.certificate
-    print(f"unit CA of {ca.unit}: {cert.subject.rfc4514_string()}\n"
-          f"  sha256 {unit_ca.fingerprint(cert)}\n"
-          f"  valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}")
+    print(_("unit CA of {unit}: {subject}\n  sha256 {sha256}\n  valid {start} to {end}").format(
+        unit=ca.unit, subject=cert.subject.rfc4514_string(), sha256=unit_ca.fingerprint(cert),
+        start=f"{cert.not_valid_before_utc:%Y-%m-%d}", end=f"{cert.not_valid_after_utc:%Y-%m-%d}"))
     if args.ca_command != "show":
-        print("devices enrolling from now on receive their signing certificate; give devices "
-              "that enrolled before a new code")
+        print(_("devices enrolling from now on receive their signing certificate; give "
+                "devices that enrolled before a new code"))
         return 0
     db = open_database(config.db_path)
     try:
         issued = admin.device_certificates(db)
     finally:
         db.close()
-    print(f"{len(issued)} device certificate(s) issued")
+    print(ngettext("{n} device certificate issued", "{n} device certificates issued",
+                   len(issued)).format(n=len(issued)))
     for row in issued:
-        state = f"revoked {_when(row['revoked_ms'])}" if row["revoked_ms"] else "valid"
-        print(f"  serial {row['serial']}  device {row['device']}  issued "
-              f"{_when(row['issued_ms'])}  until {_when(row['not_after_ms'])}  {state}")
+        state = (_("revoked {when}").format(when=_when(row["revoked_ms"]))
+                 if row["revoked_ms"] else _("valid"))
+        print(_("  serial {serial}  device {device}  issued {issued}  until {until}  {state}"
+                ).format(serial=row["serial"], device=row["device"],
+                         issued=_when(row["issued_ms"]), until=_when(row["not_after_ms"]),
+                         state=state))
     return 0
 
 
@@ -190,7 +220,9 @@ def _report(rows: list[str], empty: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(peek_language(arguments))
+    args = _parser().parse_args(arguments)
     try:
         config = HQConfig.from_env(args.data, host=getattr(args, "host", None),
                                    port=getattr(args, "port", None))
@@ -219,20 +251,28 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     command = args.command
     if command == "enrol-code":
         print(admin.new_enrol_code(db))
+        # stdout holds the code alone (scripts read it); the operator's note goes to stderr.
+        print(_("A one-time enrolment code, valid for {hours} hours: give it to the "
+                "administrator of the device to enrol.").format(
+                    hours=CODE_VALID_MS // 3_600_000), file=sys.stderr)
         return 0
     if command == "devices":
         for d in admin.devices(db):
-            state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"
-            print(f"{d['device']}  {d['name'] or '-'}  enrolled {_when(d['enrolled_ms'])}  "
-                  f"{state}  certificate {d['certificate_serial'] or '-'}  "
-                  f"last seen {_when(d['last_seen_ms'])}  "
-                  f"clock offset {d['last_skew_ms'] if d['last_skew_ms'] is not None else '-'} ms")
+            state = (_("revoked {when}").format(when=_when(d["revoked_ms"]))
+                     if d["revoked_ms"] else _("active"))
+            print(_("{device}  {name}  enrolled {enrolled}  {state}  certificate {serial}  "
+                    "last seen {seen}  clock offset {offset} ms").format(
+                device=d["device"], name=d["name"] or "-", enrolled=_when(d["enrolled_ms"]),
+                state=state, serial=d["certificate_serial"] or "-", seen=_when(d["last_seen_ms"]),
+                offset=d["last_skew_ms"] if d["last_skew_ms"] is not None else "-"))
         return 0
     if command == "records":
         for r in admin.records(db, args.device):
-            print(f"{r['device']} #{r['device_seq']}  {r['kind']} {r['entity_id']}  "
-                  f"{r['size']} bytes  sha256 {r['sha256']}  receipt {r['log_index']}  "
-                  f"{_when(r['received_ms'])}")
+            print(_("{device} #{seq}  {kind} {id}  {size} bytes  sha256 {sha256}  "
+                    "receipt {index}  {received}").format(
+                device=r["device"], seq=r["device_seq"], kind=r["kind"], id=r["entity_id"],
+                size=r["size"], sha256=r["sha256"], index=r["log_index"],
+                received=_when(r["received_ms"])))
         return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):
@@ -240,17 +280,19 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         return 0
     if command == "datasets":
         for row in admin.datasets(db):
-            print(f"{row['name']} version {row['version']}  {row['size']} bytes  "
-                  f"sha256 {row['sha256']}  published {_when(row['published_ms'])}")
+            print(_("{name} version {version}  {size} bytes  sha256 {sha256}  "
+                    "published {when}").format(
+                name=row["name"], version=row["version"], size=row["size"],
+                sha256=row["sha256"], when=_when(row["published_ms"])))
         return 0
     if command == "alerts":
         return _report([f"{_when(a['raised_ms'])}  {a['kind']}  {a['message']}"
-                        for a in admin.alerts(db)], "no alerts")
+                        for a in admin.alerts(db)], _("no alerts"))
     if command == "quarantine":
         return _report([f"{_when(q['received_ms'])}  {q['device']} #{q['device_seq']}  "
                         f"{q['kind']} {q['entity_id']}  sha256 {q['sha256']}  {q['reason']}"
-                        for q in admin.quarantine(db)], "nothing in quarantine")
+                        for q in admin.quarantine(db)], _("nothing in quarantine"))
     assert command == "gaps"
-    return _report([f"device {device}: missing sequence numbers "
-                    f"{', '.join(map(str, missing))}"
-                    for device, missing in admin.gaps(db).items()], "no gaps")
+    return _report([_("device {device}: missing sequence numbers {numbers}").format(
+                        device=device, numbers=", ".join(map(str, missing)))
+                    for device, missing in admin.gaps(db).items()], _("no gaps"))

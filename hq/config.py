@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from gettext import gettext as _
 from pathlib import Path
 
 __all__ = ["DEFAULT_PORT", "HQConfig"]
@@ -50,14 +51,15 @@ class HQConfig:
         """The configuration from explicit values, then the environment, then defaults."""
         data = data_dir or _env("HQ_DATA")
         if data is None:
-            raise ValueError("no data directory: give --data DIR or set HQ_DATA")
+            raise ValueError(_("no data directory: give --data DIR or set HQ_DATA"))
 
         def number(name: str, default: float) -> float:
             raw = _env(name)
             try:
                 return default if raw is None else float(raw)
             except ValueError:
-                raise ValueError(f"{name} must be a number, not {raw!r}") from None
+                raise ValueError(_("{name} must be a number, not {value!r}").format(
+                    name=name, value=raw)) from None
 
         return cls(
             data_dir=Path(data).resolve(), hq_id=_env("HQ_ID"),

@@ -14,6 +14,7 @@ that stops hearing from HQ warns of stale data in time.
 from __future__ import annotations
 
 import hashlib
+from gettext import gettext as _
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,8 +45,8 @@ def current_versions(db: Database) -> dict[str, tuple[DatasetVersion, int]]:
 def publish(state: HQState, name: str, data: bytes) -> tuple[int, bool]:
     """Publish ``data`` as the next version of ``name``: (version, True if new)."""
     if name not in DATASETS:  # a typo must not become a dataset every device fetches
-        raise ValueError(f"{name!r} is not a dataset name HQ publishes; the datasets are "
-                         f"{', '.join(DATASETS)}")
+        raise ValueError(_("{name!r} is not a dataset name HQ publishes; the datasets are "
+                           "{datasets}").format(name=name, datasets=", ".join(DATASETS)))
     sha256 = hashlib.sha256(data).hexdigest()
     held = current_versions(state.db).get(name)
     if held is not None and held[0].sha256 == sha256:

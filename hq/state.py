@@ -10,6 +10,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
+from gettext import gettext as _
 from typing import Any
 
 from hq.blobs import FilesystemBlobStore
@@ -47,7 +48,8 @@ def _hq_id(db: Database, wanted: str | None) -> str:
     held = db.meta("hq_id")
     if held is not None:
         if wanted is not None and wanted != held:
-            raise ValueError(f"this data directory belongs to HQ {held!r}, not {wanted!r}")
+            raise ValueError(_("this data directory belongs to HQ {held!r}, not {wanted!r}").format(
+                held=held, wanted=wanted))
         return held
     chosen = wanted or f"hq-{secrets.token_hex(4)}"
     with db.transaction() as conn:

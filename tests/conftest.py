@@ -22,6 +22,9 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# HQ processes the tests start (the admin CLI, `python3 -m hq serve`) speak English too; a
+# test of HQ in Chinese sets HQ_LANG itself (hq/i18n.py).
+os.environ["HQ_LANG"] = "en"
 
 from desktop import warnings_policy
 from desktop.domain.ids import new_id

@@ -16,9 +16,12 @@ It builds a demo store (synthetic people), then walks through the program as an 
 would: first-run setup, login, the main window with a case, the interview workspace (from
 the ID card, then questions and answers), read-back (the officer's dialog and the party's
 page), each officer signing with their own password, the signed statement, docking a
-body-worn recorder, the evidence with its custody, the verification report, and the
-administrators' signing keys. Each screen is a grab of the whole X screen, so dialogs are
-shown over their windows as an officer sees them. The devices are the `--demo-devices`
+body-worn recorder, the evidence with its custody, the verification report, the
+administrators' signing keys, and sync: the reference HQ on loopback (`python3 -m hq`, as
+the demo starts it) publishes a roster and an empty revocation list, the administrator enrols
+the store, and once a round has run the sync panel and the reference data from HQ are
+shown. Each screen is a grab of the whole X screen, so dialogs are shown over their windows
+as an officer sees them. The devices are the `--demo-devices`
 emulators with their default ports, and the exported PDF lies in a plainly named folder,
 so nothing of the script itself shows.
 """
@@ -26,6 +29,7 @@ so nothing of the script itself shows.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -272,11 +276,53 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     keys_page.keys_table.selectRow(1)
     shoot("12-keys", language)
     keys_page.close()
+
+    sync_screens(window, scratch / f"hq-{language}", language)
     window.close()
     ctx.require_store().close()
     for bg in BACKGROUNDS:
         bg.shutdown()
     BACKGROUNDS.clear()
+
+
+def sync_screens(window: MainWindow, data: Path, language: str) -> None:
+    """HQ on loopback publishes reference data; the store enrols and its sync worker runs a
+    round; then the sync panel and the reference data dialog."""
+    from desktop.services import sync_round
+    from desktop.services.demo import DEMO_OFFICERS
+    from desktop.services.demo_hq import embedded_hq
+    from desktop.ui.sync_worker import SyncState
+
+    def hq_admin(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "hq", "--data", str(data), *args],  # noqa: S603
+                              capture_output=True, text=True, check=True, timeout=60)
+        return done.stdout.strip()
+
+    with embedded_hq(data) as url:
+        roster = data / "roster.json"
+        roster.write_text(json.dumps({"officers": [
+            {"name": o.name, "certificate": o.certificate_no} for o in DEMO_OFFICERS]},
+            ensure_ascii=False), encoding="utf-8")
+        revocations = data / "revocations.json"
+        revocations.write_text('{"certificates": []}', encoding="utf-8")
+        hq_admin("publish", "roster", str(roster))
+        hq_admin("publish", "revocations", str(revocations))
+        sync_round.enrol(window.ctx.require_store(), url, hq_admin("enrol-code"), "城北中队 1 号机")
+        window.sync.ensure_started()  # the worker's first round runs at once
+        worker = window.sync.worker
+        deadline = time.monotonic() + 180
+        while worker.view.state is not SyncState.UP_TO_DATE:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the sync round did not finish: {worker.view}")
+            settle(1)
+            time.sleep(0.05)
+        for show, name in ((window.sync.show_panel, "13-sync"),
+                           (window.sync.show_reference_data, "14-reference-data")):
+            show()
+            shoot(name, language)
+            dialog = window.sync.dialog
+            assert dialog is not None
+            dialog.close()
 
 
 def start_window_manager() -> subprocess.Popen[bytes] | None:

@@ -10,8 +10,9 @@
 A round that could not send everything exits 1 with the reasons in words; what it did send
 stays sent. Each round also pulls HQ's reference data (roster, templates, revocations): what
 came is said, a refusal is said on stderr and keeps the last good data, and neither changes
-the exit code (the records' delivery decides it). `sync status` shows the versions held and
-warns when they are stale.
+the exit code (the records' delivery decides it). `sync status` shows the versions held,
+warns when they are stale (by HQ's clock, and says so when this computer's is far off), and
+why HQ's last reference data was refused if it was.
 """
 
 from __future__ import annotations
@@ -88,16 +89,10 @@ def cmd_round(args: argparse.Namespace) -> int:
     return EXIT_OK if report.complete else EXIT_REFUSED
 
 
-def _dataset(name: str) -> str:
-    """A reference dataset's name in the officer's words (the wire name if a new one)."""
-    words = {"roster": _("roster"), "templates": _("templates"),
-             "revocations": _("revocations"), "laws": _("laws"),
-             "discretion": _("discretion")}
-    return words.get(name, name)
-
-
 def _versions(versions: dict[str, int]) -> str:
-    return _(", ").join(_("{name} version {version}").format(name=_dataset(name),
+    from desktop.services.refdata import dataset_words
+
+    return _(", ").join(_("{name} version {version}").format(name=dataset_words(name),
                                                              version=version)
                         for name, version in sorted(versions.items()))
 
@@ -153,13 +148,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(_("Warning: HQ's reference data is out of date (it expired {when}); the last "
                 "good version stays in use until a sync brings a newer one.").format(
                     when=_when_ms(reference.expires_ms or 0)))
+    if reference.clock_note is not None and reference.expires_ms is not None:
+        print(reference.clock_note)
+    if reference.refusal is not None and reference.refused_at is not None:
+        print(_("HQ's last reference data was refused ({when}): {why}").format(
+            when=reference.refused_at.strftime("%Y-%m-%d %H:%M:%S"), why=reference.refusal))
     emit(args, {"hq": shown.hq_url, "pending_records": shown.pending_records,
                 "pending_bytes": shown.pending_bytes, "receipted": shown.receipted,
                 "waiting_for_a_person": shown.waiting_for_a_person,
                 "last_sync": shown.last_sync.isoformat() if shown.last_sync else None,
                 "countersigned_size": shown.countersigned_size, "errors": list(shown.errors),
                 "refdata": {"versions": reference.versions,
-                            "expires_ms": reference.expires_ms, "stale": reference.stale}})
+                            "expires_ms": reference.expires_ms, "stale": reference.stale,
+                            "hq_clock_offset_ms": reference.clock_offset_ms,
+                            "refused": reference.refusal}})
     return EXIT_OK
 
 

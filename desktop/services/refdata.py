@@ -6,8 +6,14 @@ anything is kept: the manifest verifies with the key pinned at enrolment and nam
 device enrolled with; it is not older than the one held (a replayed manifest would freeze the
 device on old data); no dataset goes back to a version below the one held (a rollback); and
 each dataset's bytes have the SHA-256 and size the manifest states. A refused manifest keeps
-nothing and leaves the device on its last good data. An expired manifest is "stale": the
-officer is warned and keeps working (an interview is never blocked for want of a network).
+nothing and leaves the device on its last good data, and the reason is kept (as a code, in
+words when shown) until a manifest is accepted. An expired manifest is "stale": the officer
+is warned and keeps working (an interview is never blocked for want of a network).
+
+The expiry is HQ's time, so it is judged by HQ's clock: this device's clock corrected by the
+offset the last round measured (`SR-HQ-Time`, kept by `desktop.services.sync_round`). A
+device whose clock is wrong by days neither calls fresh data stale nor keeps expired data
+fresh; when the offset is large (`LARGE_CLOCK_OFFSET_MS`) the status says which clock judged.
 
 The fetching is the caller's (`fetch(name, version) -> bytes`), so this works the same over
 the sync client, from a file carried by hand, or in a test.
@@ -17,33 +23,105 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from gettext import gettext as _
+from gettext import ngettext
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from desktop.domain.errors import UserError
-from desktop.store import refdata
+from desktop.store import refdata, sync_state
 from desktop.store.store import Store
 from sync.protocol.canonical import canonical_json
 from sync.protocol.refdata import RefManifest
 from sync.protocol.signing import Signed
 
 __all__ = [
+    "LARGE_CLOCK_OFFSET_MS",
     "RefdataRefused",
     "RefdataStatus",
     "RefdataUpdate",
     "accept",
+    "clock_words",
+    "dataset_words",
+    "refusal_words",
     "revoked_fingerprints",
     "status",
 ]
 
 REVOCATIONS = "revocations"
+# Beyond this the status says that HQ's clock judged the expiry: Kerberos's default tolerance
+# for clock skew, a drift an officer would not notice.
+LARGE_CLOCK_OFFSET_MS = 5 * 60 * 1000
+
+
+def dataset_words(name: str) -> str:
+    """A reference dataset's name in the officer's words (the wire name if a new one)."""
+    words = {"roster": _("roster"), "templates": _("templates"),
+             "revocations": _("revocations"), "laws": _("laws"),
+             "discretion": _("discretion")}
+    return words.get(name, name)
+
+
+def refusal_words(code: str, params: Mapping[str, str | int]) -> str:
+    """Why a manifest was refused, in the officer's words (`RefdataRefused.code`)."""
+    words = {
+        "unreadable": _("HQ's reference data could not be read ({problem}); the last good "
+                        "version stays in use."),
+        "bad_signature": _("HQ's reference data is not signed with the key pinned at "
+                           "enrolment; nothing was kept, the last good version stays in use."),
+        "other_hq": _("The reference data is from HQ 「{other}」, not from 「{hq}」 this device "
+                      "is enrolled with; nothing was kept."),
+        "replayed": _("HQ sent reference data older than the data this device already holds "
+                      "(a replay?); nothing was kept."),
+        "rollback": _("HQ offered version {offered} of 「{name}」, older than version "
+                      "{current} held here (a rollback); nothing was kept."),
+        "bad_dataset": _("Version {version} of 「{name}」 does not have the SHA-256 and size "
+                         "HQ's signed manifest states; nothing was kept."),
+    }
+    if code not in words:
+        return _("HQ's reference data was refused ({code}).").format(code=code)
+    shown = dict(params)
+    if "name" in shown:
+        shown["name"] = dataset_words(str(shown["name"]))
+    try:
+        return words[code].format(**shown)
+    except (KeyError, IndexError):  # kept by another version of the program
+        return _("HQ's reference data was refused ({code}).").format(code=code)
+
+
+def _duration(ms: int) -> str:
+    minutes = round(abs(ms) / 60_000)
+    if minutes >= 2 * 24 * 60:
+        days = round(minutes / (24 * 60))
+        return ngettext("{n} day", "{n} days", days).format(n=days)
+    if minutes >= 2 * 60:
+        hours = round(minutes / 60)
+        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+
+
+def clock_words(offset_ms: int) -> str:
+    """Which clock judged the expiry, when this device's is far from HQ's."""
+    if offset_ms > 0:  # HQ is ahead: this device's clock is behind
+        return _("This computer's clock is {amount} behind HQ's: the expiry is judged by "
+                 "HQ's clock.").format(amount=_duration(offset_ms))
+    return _("This computer's clock is {amount} ahead of HQ's: the expiry is judged by HQ's "
+             "clock.").format(amount=_duration(offset_ms))
 
 
 class RefdataRefused(UserError):
-    """HQ's reference data was not accepted; the message says why, and nothing was kept."""
+    """HQ's reference data was not accepted; the message says why, and nothing was kept.
+
+    `code` and `params` are what the store keeps of the reason (`refusal_words` gives the
+    words again later, in the language of the moment)."""
+
+    def __init__(self, code: str, **params: str | int) -> None:
+        super().__init__(refusal_words(code, params))
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -61,57 +139,77 @@ class RefdataStatus:
     versions: dict[str, int]
     issued_ms: int | None
     expires_ms: int | None
-    stale: bool
+    stale: bool  # judged by HQ's clock when an offset was measured
+    datasets: tuple[refdata.DatasetHeld, ...] = ()
+    received_at: datetime | None = None  # when the manifest held came (this device's clock)
+    clock_offset_ms: int | None = None  # HQ's time minus this device's, last measured
+    refusal: str | None = None  # why the last manifest was refused, in words
+    refused_at: datetime | None = None
+
+    @property
+    def clock_note(self) -> str | None:
+        """Which clock judged the expiry, when this device's is far from HQ's; else None."""
+        offset = self.clock_offset_ms
+        if offset is None or abs(offset) < LARGE_CLOCK_OFFSET_MS:
+            return None
+        return clock_words(offset)
 
 
 def _parse(signed_json: object) -> Signed[RefManifest]:
     try:
         return Signed.from_json(signed_json, RefManifest)
     except ValueError as exc:
-        raise RefdataRefused(_("HQ's reference data could not be read ({problem}); the "
-                               "last good version stays in use.").format(problem=exc)) from exc
+        raise RefdataRefused("unreadable", problem=str(exc)) from exc
 
 
 def accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, hq_id: str,
            fetch: Callable[[str, int], bytes]) -> RefdataUpdate:
-    """Check a signed manifest and keep every newer dataset it names, all or nothing."""
+    """Check a signed manifest and keep every newer dataset it names, all or nothing; a
+    refusal keeps only its reason (shown by `status`)."""
+    try:
+        return _accept(store, signed_json, pinned_key=pinned_key, hq_id=hq_id, fetch=fetch)
+    except RefdataRefused as refused:
+        code, params = refused.code, refused.params
+
+        def note() -> None:
+            with store.transaction() as tx:
+                refdata.save_refusal(tx, code, params)
+
+        store.write(note)
+        raise
+
+
+def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, hq_id: str,
+            fetch: Callable[[str, int], bytes]) -> RefdataUpdate:
     signed = _parse(signed_json)
     manifest = signed.body
     if not signed.verify(pinned_key):
-        raise RefdataRefused(_("HQ's reference data is not signed with the key pinned at "
-                               "enrolment; nothing was kept, the last good version stays in "
-                               "use."))
+        raise RefdataRefused("bad_signature")
     if manifest.hq != hq_id:
-        raise RefdataRefused(_("The reference data is from HQ 「{other}」, not from 「{hq}」 "
-                               "this device is enrolled with; nothing was kept.").format(
-            other=manifest.hq, hq=hq_id))
+        raise RefdataRefused("other_hq", other=manifest.hq, hq=hq_id)
     with store.reading() as conn:
         held_manifest = refdata.manifest(conn)
         held = refdata.held_versions(conn)
     if held_manifest is not None and manifest.issued_ms < held_manifest.issued_ms:
-        raise RefdataRefused(_("HQ sent reference data older than the data this device "
-                               "already holds (a replay?); nothing was kept."))
+        raise RefdataRefused("replayed")
     newer: dict[str, bytes] = {}
     for name, offered in sorted(manifest.datasets.items()):
         current = held.get(name, 0)
         if offered.version < current:
-            raise RefdataRefused(_("HQ offered version {offered} of 「{name}」, older than "
-                                   "version {current} held here (a rollback); nothing was "
-                                   "kept.").format(offered=offered.version, name=name,
-                                                   current=current))
+            raise RefdataRefused("rollback", offered=offered.version, name=name,
+                                 current=current)
         if offered.version == current:
             continue
         data = fetch(name, offered.version)
         if len(data) != offered.size or hashlib.sha256(data).hexdigest() != offered.sha256:
-            raise RefdataRefused(_("Version {version} of 「{name}」 does not have the SHA-256 "
-                                   "and size HQ's signed manifest states; nothing was "
-                                   "kept.").format(version=offered.version, name=name))
+            raise RefdataRefused("bad_dataset", version=offered.version, name=name)
         newer[name] = data
     wire = canonical_json(signed.to_json()).decode("utf-8")
 
     def keep() -> None:
         with store.transaction() as tx:
             refdata.save_manifest(tx, wire, manifest.issued_ms, manifest.expires_ms)
+            refdata.clear_refusal(tx)
             for name, data in newer.items():
                 offered = manifest.datasets[name]
                 refdata.accept_dataset(tx, name, offered.version, offered.sha256, data)
@@ -124,14 +222,25 @@ def accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, h
 
 
 def status(store: Store, now_ms: int) -> RefdataStatus:
-    """The versions held and whether the manifest behind them has expired."""
+    """What is held (each dataset's version and when it came), whether the manifest behind
+    it has expired by HQ's clock (`now_ms`, this device's clock, corrected by the offset last
+    measured), and why the last manifest was refused, if it was."""
     with store.reading() as conn:
         held_manifest = refdata.manifest(conn)
-        versions = refdata.held_versions(conn)
-    if held_manifest is None:
-        return RefdataStatus(versions, None, None, stale=False)
-    return RefdataStatus(versions, held_manifest.issued_ms, held_manifest.expires_ms,
-                         stale=now_ms >= held_manifest.expires_ms)
+        held = refdata.held_datasets(conn)
+        offset = sync_state.hq_offset(conn)
+        refused = refdata.refusal(conn)
+    hq_now_ms = now_ms + (offset or 0)
+    return RefdataStatus(
+        versions={d.name: d.version for d in held},
+        issued_ms=None if held_manifest is None else held_manifest.issued_ms,
+        expires_ms=None if held_manifest is None else held_manifest.expires_ms,
+        stale=held_manifest is not None and hq_now_ms >= held_manifest.expires_ms,
+        datasets=tuple(held),
+        received_at=None if held_manifest is None else held_manifest.received_at,
+        clock_offset_ms=offset,
+        refusal=None if refused is None else refusal_words(refused.code, refused.params),
+        refused_at=None if refused is None else refused.at)
 
 
 def revoked_fingerprints(store: Store) -> frozenset[str]:

@@ -304,12 +304,16 @@ def save_enrolment(store: Store, enrolled: Enrolment, *,
                  device_certificate=device_certificate)
 
 
-def record_round(store: Store, summary: dict[str, int], stopped: str | None = None) -> None:
+def record_round(store: Store, summary: dict[str, int], stopped: str | None = None, *,
+                 clock_offset_ms: int | None = None) -> None:
     """Audit one round's summary (counts, and the error code that stopped the whole round,
-    if one did) and keep it for `sync status`."""
+    if one did) and keep it for `sync status`, with HQ's clock offset when the round
+    measured it (a round that never reached HQ keeps the one measured before)."""
     details: dict[str, str | int | bool | None] = {k: int(v) for k, v in summary.items()}
     details["stopped"] = stopped
     with store.transaction() as tx:
         sync_state.save_round(tx.conn, tx.at, canonical_json(details))
+        if clock_offset_ms is not None:
+            sync_state.save_hq_offset(tx.conn, clock_offset_ms, tx.at)
         tx.audit(Action.SYNC_ROUND, None, Outcome.OK if stopped is None else Outcome.FAILED,
                  **details)

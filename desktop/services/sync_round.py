@@ -5,7 +5,8 @@ receipt key (audited), and, when HQ acts as the unit CA, takes the device signin
 certificate it issues (`device_certificate`); `run_round` runs the engine
 (`sync.client.engine`) over the store's `StoreSyncSource`, then pulls HQ's reference data
 (`sync_refdata`: a refusal is reported, never aborts the round, and keeps the last good
-data), audits the round's counts, and refreshes HQ's countersignature beside the key file.
+data), audits the round's counts, keeps HQ's clock offset the round measured (the reference
+data's expiry is judged by it), and refreshes HQ's countersignature beside the key file.
 Both answer in the officer's words: HQ's English messages stay in the log.
 """
 
@@ -95,8 +96,10 @@ class RoundReport:
 def run_round(store: Store, *, hq_url: str | None = None,
               progress: Callable[[Progress], None] | None = None,
               cancel: threading.Event | None = None,
-              bandwidth: float | None = None) -> RoundReport:
-    """Send everything pending to HQ and keep the receipts; audited with its counts."""
+              bandwidth: float | None = None,
+              clock_ms: Callable[[], int] | None = None) -> RoundReport:
+    """Send everything pending to HQ and keep the receipts; audited with its counts.
+    `clock_ms` is this device's clock (the system's by default)."""
     if hq_url is not None:
         try:  # a mistyped address is the officer's to fix, not a round that pauses
             check_hq_url(hq_url)
@@ -109,8 +112,10 @@ def run_round(store: Store, *, hq_url: str | None = None,
                           "administrator."))
     if not store.suspect:  # HQ countersigns the trail as it stands now, not a session ago
         store.write(store.sign_tree_head)  # the GUI's sync thread writes through its lane
-    result = SyncEngine(source, progress=progress, cancel=cancel,
-                        bandwidth=bandwidth).run_round()
+    engine = SyncEngine(source, progress=progress, cancel=cancel, bandwidth=bandwidth)
+    if clock_ms is not None:
+        engine.clock_ms = clock_ms
+    result = engine.run_round()
     enrolment = source.enrolment()
     pulled = None
     if enrolment is not None and not (result.offline or result.cancelled):
@@ -123,7 +128,8 @@ def run_round(store: Store, *, hq_url: str | None = None,
                "refdata_updated": 0 if pulled is None else len(pulled.updated),
                "refdata_refused": int(pulled is not None and pulled.refused)}
     stopped = "network" if result.offline else result.paused
-    store.write(lambda: record_round(store, summary, stopped))
+    store.write(lambda: record_round(store, summary, stopped,
+                                     clock_offset_ms=result.clock_offset_ms))
     keep_countersign_file(store)
     problems: list[str] = []
     if result.offline:

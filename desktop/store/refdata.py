@@ -5,12 +5,15 @@ HQ's signed manifest names the current version of each dataset (`sync.protocol.r
 against the manifest, then calls this module inside one transaction. Versions only grow and
 manifests only get newer (triggers in migration 0012 are the last guard), each accepted
 dataset is an audited write of a covered row, and a statement records at its sealing which
-versions it was made under.
+versions it was made under. Why the last manifest was refused is kept too (a code and its
+values, migration 0014), until one is accepted.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
@@ -18,14 +21,20 @@ from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 
 __all__ = [
+    "DatasetHeld",
     "HeldDataset",
     "HeldManifest",
+    "Refusal",
     "accept_dataset",
+    "clear_refusal",
     "dataset",
+    "held_datasets",
     "held_versions",
     "manifest",
     "record_versions_used",
+    "refusal",
     "save_manifest",
+    "save_refusal",
     "versions_used",
 ]
 
@@ -35,6 +44,7 @@ class HeldManifest:
     signed_json: str
     issued_ms: int
     expires_ms: int
+    received_at: datetime | None = None  # this device's clock
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,32 @@ class HeldDataset:
     data: bytes
 
 
+@dataclass(frozen=True)
+class DatasetHeld:
+    """What is held of one dataset, without its bytes."""
+
+    name: str
+    version: int
+    sha256: str
+    size: int
+    accepted_at: datetime  # this device's clock
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the last manifest was refused: a code and its values (the service has the words)."""
+
+    code: str
+    params: dict[str, str | int]
+    at: datetime
+
+
 def manifest(conn: Connection) -> HeldManifest | None:
     """The newest manifest accepted, or None before the first."""
-    row = conn.execute(
-        "SELECT signed_json, issued_ms, expires_ms FROM ref_manifest WHERE id = 1").fetchone()
-    return None if row is None else HeldManifest(str(row[0]), int(row[1]), int(row[2]))
+    row = conn.execute("SELECT signed_json, issued_ms, expires_ms, received_at FROM ref_manifest"
+                       " WHERE id = 1").fetchone()
+    return None if row is None else HeldManifest(str(row[0]), int(row[1]), int(row[2]),
+                                                 datetime.fromisoformat(str(row[3])))
 
 
 def save_manifest(tx: Tx, signed_json: str, issued_ms: int, expires_ms: int) -> None:
@@ -66,6 +97,14 @@ def held_versions(conn: Connection) -> dict[str, int]:
     """Name -> version of every dataset held."""
     return {str(r[0]): int(r[1])
             for r in conn.execute("SELECT name, version FROM ref_datasets ORDER BY name")}
+
+
+def held_datasets(conn: Connection) -> list[DatasetHeld]:
+    """Every dataset held (version, SHA-256, size, when accepted), by name."""
+    return [DatasetHeld(str(r[0]), int(r[1]), str(r[2]), int(r[3]),
+                        datetime.fromisoformat(str(r[4])))
+            for r in conn.execute("SELECT name, version, sha256, size, accepted_at"
+                                  " FROM ref_datasets ORDER BY name")]
 
 
 def dataset(conn: Connection, name: str) -> HeldDataset | None:
@@ -101,3 +140,30 @@ def versions_used(conn: Connection, statement_id: str) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in conn.execute(
         "SELECT name, version FROM statement_ref_versions WHERE statement_id = ?"
         " ORDER BY name", (statement_id,))}
+
+
+def save_refusal(tx: Tx, code: str, params: dict[str, str | int]) -> None:
+    """Keep why a manifest was refused (replacing the reason before)."""
+    tx.conn.execute("UPDATE sync_state SET refdata_refusal = ?, refdata_refused_at = ?"
+                    " WHERE id = 1",
+                    (json.dumps({"code": code, "params": params}, sort_keys=True),
+                     tx.at.isoformat()))
+
+
+def clear_refusal(tx: Tx) -> None:
+    """A manifest was accepted: no refusal stands any more."""
+    tx.conn.execute("UPDATE sync_state SET refdata_refusal = NULL, refdata_refused_at = NULL"
+                    " WHERE id = 1")
+
+
+def refusal(conn: Connection) -> Refusal | None:
+    """Why the last manifest was refused, or None when the last one was accepted (or none
+    came yet)."""
+    row = conn.execute("SELECT refdata_refusal, refdata_refused_at FROM sync_state"
+                       " WHERE id = 1").fetchone()
+    if row is None or row[0] is None:
+        return None
+    kept = json.loads(str(row[0]))
+    params = {str(k): v for k, v in dict(kept.get("params") or {}).items()
+              if isinstance(v, str | int)}
+    return Refusal(str(kept["code"]), params, datetime.fromisoformat(str(row[1])))

@@ -258,6 +258,19 @@ def last_round(conn: Connection) -> tuple[datetime, str] | None:
     return datetime.fromisoformat(str(row[0])), str(row[1])
 
 
+def save_hq_offset(conn: Connection, offset_ms: int, at: datetime) -> None:
+    """Keep HQ's time minus this device's clock, as a round measured it (`SR-HQ-Time`)."""
+    conn.execute("UPDATE sync_state SET hq_offset_ms = ?, hq_offset_at = ? WHERE id = 1",
+                 (offset_ms, at.isoformat()))
+
+
+def hq_offset(conn: Connection) -> int | None:
+    """HQ's time minus this device's clock (ms) as last measured; None before any round
+    reached HQ."""
+    row = conn.execute("SELECT hq_offset_ms FROM sync_state WHERE id = 1").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def purge_policy(conn: Connection) -> PurgePolicy:
     row = conn.execute("SELECT purge_durability, purge_retention_days FROM sync_state"
                        " WHERE id = 1").fetchone()

@@ -3,11 +3,12 @@
 `SyncControls` belongs to one main window: it starts the window's `SyncWorker` on the
 session's store and stops it (joining its thread) when the window closes, before the store
 is closed. The Sync menu holds "Sync now" (F9, Outlook's send-and-receive key: no editor or
-input method binds it), the sync panel, HQ's receipts of the statement or evidence item in
-view, and for administrators "Enrol with HQ…" and "Purge media held at HQ…"; the Settings
-menu gets the bandwidth cap and (administrators) the purge policy. Every slot refuses while
-the screen is locked (the lock disables the actions first), and the status line is hidden
-while locked: sync goes on behind the lock, nothing of it shows.
+input method binds it), the sync panel, the reference data held from HQ, HQ's receipts of
+the statement or evidence item in view, and for administrators "Enrol with HQ…" and "Purge
+media held at HQ…"; the Settings menu gets the bandwidth cap and (administrators) the purge
+policy. Every slot refuses while the screen is locked (the lock disables the actions first),
+and the status line is hidden while locked: sync goes on behind the lock, nothing of it
+shows.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from desktop.services.sync import SyncStatus, status
 from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import screen_locked
+from desktop.ui.refdata_dialog import RefdataDialog
 from desktop.ui.shortcuts import SYNC_NOW
 from desktop.ui.sync_dialogs import (
     EnrolDialog,
@@ -101,6 +103,7 @@ class SyncControls(QObject):
         self.sync_now_action = self._action(menu, _("Sync now"), self.sync_now,
                                             QKeySequence(SYNC_NOW))
         self._action(menu, _("Sync status…"), self.show_panel)
+        self._action(menu, _("Reference data from HQ…"), self.show_reference_data)
         menu.addSeparator()
         self._action(menu, _("HQ receipts of this statement…"), self.statement_receipts)
         self._action(menu, _("HQ receipts of this evidence item…"), self.evidence_receipts)
@@ -170,6 +173,9 @@ class SyncControls(QObject):
         if screen_locked():
             return
         self._open(SyncPanel(self.worker, self.parent_widget))
+
+    def show_reference_data(self) -> None:
+        self._open(RefdataDialog(self.ctx, self.parent_widget))
 
     def statement_receipts(self) -> None:
         statement_id = selected_statement_id(self.window)

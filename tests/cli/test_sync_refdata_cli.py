@@ -3,8 +3,9 @@
 published (audited), `sync status` shows the versions; a newer roster replaces the older one;
 a man in the middle (a copy of HQ's database with its own key) and an HQ restored from an old
 backup (HQ's key, an older manifest, then older datasets) are refused with nothing kept and
-the round still reported; a revocation list naming an officer's certificate stops that
-officer signing; an expired manifest makes `sync status` warn."""
+the round still reported, and `sync status` says why until a manifest is accepted; a
+revocation list naming an officer's certificate stops that officer signing; an expired
+manifest makes `sync status` warn."""
 
 from __future__ import annotations
 
@@ -164,6 +165,10 @@ def test_reference_data_comes_down_with_each_sync_and_only_from_the_pinned_hq(
     versions, roster, accepted = held(store)
     assert (versions, roster) == ({"revocations": 1, "roster": 2}, ROSTER_2)
     assert sorted(accepted) == [("revocations", 1), ("roster", 1), ("roster", 2)]
+    refusal = ok(run_cli("sync", "status", *workdir, env=admin)).stdout
+    assert "HQ's last reference data was refused (" in refusal
+    assert "): HQ offered version 1 of 「roster」, older than version 2 held here (a " \
+           "rollback); nothing was kept." in refusal
 
     # HQ revokes the second officer's certificate: after the next sync it cannot sign.
     with (ca / f"{SECOND[1]}.p12").open("rb") as p12:
@@ -175,6 +180,9 @@ def test_reference_data_comes_down_with_each_sync_and_only_from_the_pinned_hq(
     statement = ready_to_sign(store)
     third = last_json(ok(run_cli("sync", *workdir, "--json", env=admin)).stdout)
     assert third["refdata"]["updated"] == {"revocations": 2}
+    accepted_again = last_json(ok(run_cli("sync", "status", *workdir, "--json",
+                                          env=admin)).stdout)
+    assert accepted_again["refdata"]["refused"] is None  # a manifest was accepted since
     refused = run_cli("statement", "sign", *workdir, "--statement", statement, "--refused",
                       "当事人拒绝签名", "--witness", "见证人丁", "--custodian", ADMIN[1],
                       env={**login(FIRST), **own_secret(FIRST, SECOND, ADMIN)})
