@@ -185,6 +185,9 @@ class Statement:
     addendum_of: str | None = None
     refusal: SignatureRefusal | None = None
     form: StatementForm = StatementForm()
+    # The version of its content (sync.protocol.statement) the statement was signed with,
+    # which its PDF's digest is of; None until it is signed (the current version then).
+    content_version: int | None = None
 
 
 class BreakKind(StrEnum):

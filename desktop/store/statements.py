@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from gettext import gettext as _
+from typing import Any
 
 from desktop.domain import rules
 from desktop.domain.errors import UserError
@@ -35,7 +36,12 @@ from desktop.store.coverage import leaf_fields
 from desktop.store.officers import get_officer
 from desktop.store.tx import Tx
 from sync.protocol.records import RecordKind
-from sync.protocol.statement import ContentTurn, StatementContent
+from sync.protocol.statement import (
+    STATEMENT_CONTENT_VERSION,
+    ContentRefusal,
+    ContentTurn,
+    StatementContent,
+)
 
 _STATEMENT_COLUMNS = (
     "id, case_id, kind, place, started_at, ended_at, interviewer1_id, interviewer2_id,"
@@ -43,6 +49,13 @@ _STATEMENT_COLUMNS = (
     " refusal_witness_id, refusal_at, sequence, interpreter, interpreter_language, guardian,"
     " guardian_relation"
 )
+
+# The content version (sync.protocol.statement) a statement is fixed at when it is signed:
+# its PDF prints the digest of that version, so it is kept with the statement (migration
+# 0015; NULL on a signed row is version 1, the only one before). Tests set 1 here to make a
+# statement exactly as the program before decision 28 did.
+SIGNING_CONTENT_VERSION = STATEMENT_CONTENT_VERSION
+_SIGNED_STATES = (StatementState.SIGNED, StatementState.SEALED)
 
 
 # 第N次 when the officer entered none: 1 + the statements of the same kind taken earlier in
@@ -213,7 +226,8 @@ def revisions(conn: Connection, turn_id: str) -> list[TurnRevision]:
 
 def get_statement(conn: Connection, statement_id: str) -> Statement:
     row = conn.execute(
-        f"SELECT {_STATEMENT_COLUMNS}, created_at FROM statements WHERE id = ?", (statement_id,)
+        f"SELECT {_STATEMENT_COLUMNS}, created_at, content_version FROM statements WHERE id = ?",
+        (statement_id,)
     ).fetchone()
     if row is None:
         raise UserError(_("No such statement."))
@@ -238,12 +252,15 @@ def get_statement(conn: Connection, statement_id: str) -> Statement:
     form = StatementForm(sequence=sequence,
                          interpreter=row[17] or "", interpreter_language=row[18] or "",
                          guardian=row[19] or "", guardian_relation=row[20] or "")
+    state = StatementState(row[10])
+    content_version = (int(row[22]) if row[22] is not None
+                       else 1 if state in _SIGNED_STATES else None)
     return Statement(
         id=row[0], case_id=row[1], kind=StatementKind(row[2]), place=row[3],
         started_at=datetime.fromisoformat(row[4]), ended_at=_dt(row[5]),
         interviewer_ids=(row[6], row[7]), recorder_id=row[8], interviewee_id=row[9],
-        state=StatementState(row[10]), addendum_of=row[11], turns=turns, refusal=refusal,
-        form=form,
+        state=state, addendum_of=row[11], turns=turns, refusal=refusal, form=form,
+        content_version=content_version,
     )
 
 
@@ -282,6 +299,10 @@ def change_state(
         tx.audit(Action.REFUSAL_RECORDED, statement_id,
                  witness_sha256=text_digest(refusal.witness_name),
                  **leaf_fields(tx.conn, "statements", statement_id))
+    if target is StatementState.SIGNED:  # the content freezes: so does its version
+        stored = None if SIGNING_CONTENT_VERSION == 1 else SIGNING_CONTENT_VERSION
+        tx.conn.execute("UPDATE statements SET content_version = ? WHERE id = ?",
+                        (stored, statement_id))
     tx.conn.execute(
         "UPDATE statements SET state = ?, ended_at = ? WHERE id = ?",
         (target.value, ended_at.isoformat() if ended_at else None, statement_id),
@@ -299,7 +320,19 @@ def change_state(
 
 
 def statement_content(statement: Statement) -> StatementContent:
-    """The statement as HQ receives it (sync.protocol.statement): what was signed, as data."""
+    """The statement as HQ receives it (sync.protocol.statement): what was signed, as data,
+    in the content version it was signed with (or, before signing, will be)."""
+    version = statement.content_version or SIGNING_CONTENT_VERSION
+    extra: dict[str, Any] = {}
+    if version >= 2:  # the form and the refusal, as the PDF prints them
+        form, refusal = statement.form, statement.refusal
+        extra = {"sequence": form.sequence, "interpreter": _or_null(form.interpreter),
+                 "interpreter_language": _or_null(form.interpreter_language),
+                 "guardian": _or_null(form.guardian),
+                 "guardian_relation": _or_null(form.guardian_relation),
+                 "refusal": None if refusal is None else ContentRefusal(
+                     reason=refusal.reason, witness=refusal.witness_name,
+                     at=refusal.recorded_at.isoformat())}
     return StatementContent(
         id=statement.id, case=statement.case_id, kind=statement.kind.value,
         place=statement.place, started_at=statement.started_at.isoformat(),
@@ -309,6 +342,7 @@ def statement_content(statement: Statement) -> StatementContent:
         turns=tuple(ContentTurn(id=t.id, seq=t.seq, kind=t.kind.value,
                                 tag=t.tag.value if t.tag else None, revision=t.revision,
                                 text=t.text) for t in statement.turns),
+        version=version, **extra,
     )
 
 

@@ -126,8 +126,8 @@ def test_a_certificate_must_verify_with_the_device_key(tmp_path: Path) -> None:
 def test_an_unknown_version_is_refused_in_words(tmp_path: Path) -> None:
     hq = receiver(tmp_path)
     hq.enrol(DEVICE.public_key())
-    data = canonical_json(statement().to_json() | {"v": 2})
-    with pytest.raises(Refused, match="statement content: version 2 is not supported"):
+    data = canonical_json(statement().to_json() | {"v": 3})
+    with pytest.raises(Refused, match="statement content: version 3 is not supported"):
         hq.accept(announce(RecordKind.STATEMENT, statement().id, data, 1), data)
 
 

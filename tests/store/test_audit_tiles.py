@@ -125,12 +125,24 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_statement_content_version(conn)
     undo_sync_desktop(conn)
     undo_refdata(conn)
     undo_officer_disabled(conn)
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_statement_content_version(conn: Any) -> None:
+    """Migration 0015 undone: the statements' `content_version` dropped, 0010's
+    frozen-statement trigger back."""
+    conn.execute("DROP TRIGGER statements_signed_frozen")
+    conn.execute("ALTER TABLE statements DROP COLUMN content_version")
+    [form_fields] = [sql for number, _name, sql in _migrations() if number == 10]
+    [trigger] = [statement for statement in _split_sql(form_fields)
+                 if "CREATE TRIGGER statements_signed_frozen" in statement]
+    conn.execute(trigger)
 
 
 def undo_refdata(conn: Any) -> None:

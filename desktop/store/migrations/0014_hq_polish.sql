@@ -1,4 +1,4 @@
--- 0014 (slice "hq-polish"): HQ's clock as this device last measured it, and why HQ's last
+-- 0014: HQ's clock as this device last measured it, and why HQ's last
 -- reference data was refused (issue 15).
 --
 -- hq_offset_ms: HQ's time minus this device's clock, in ms, measured from `SR-HQ-Time` in the
