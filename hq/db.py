@@ -2,8 +2,8 @@
 
 Everything HQ vouches for lives here: enrolled devices, one-time codes, seen nonces, the
 records and their receipts, the receipt log's leaves, upload sessions, held blobs,
-quarantine, alerts, each device's last countersigned audit head, and the published
-reference datasets. The SQL stays inside what
+quarantine, alerts, each device's last countersigned audit head and its audit leaves, and
+the published reference datasets. The SQL stays inside what
 SQLite 3.35+ and PostgreSQL share (text ids, INTEGER, ``INSERT … ON CONFLICT``, no
 AUTOINCREMENT, no BLOB columns: bytes are hex or canonical JSON text), so issue 16 can run the
 same statements on PostgreSQL. Durability: ``synchronous=FULL``, so a committed receipt
@@ -21,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -74,6 +74,16 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE audit_heads (
         device TEXT PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT NULL,
         receipt_id TEXT NOT NULL, countersigned_ms INTEGER NOT NULL);
+    """,
+    # audit-leaves: every device's audit leaves (bytes in the blob store, `batch` names the
+    # blob and `batch_pos` the line), and the right edge of the leaves a countersigned head
+    # covers, so HQ checks each head's root without re-reading the trail (hq/audittrail.py).
+    """
+    CREATE TABLE audit_leaves (
+        device TEXT NOT NULL, leaf_index INTEGER NOT NULL, leaf_hash TEXT NOT NULL,
+        batch TEXT NOT NULL, batch_pos INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+        PRIMARY KEY (device, leaf_index));
+    ALTER TABLE audit_heads ADD COLUMN frontier TEXT;
     """,
 ]
 
