@@ -22,7 +22,14 @@ def new_enrol_code(db: Database) -> str:
 
 
 def devices(db: Database) -> list[sqlite3.Row]:
-    return db.all("SELECT * FROM devices ORDER BY enrolled_ms")
+    """Every device, with its audit trail at HQ: the leaves held (``audit_leaves``) and the
+    last countersigned head (``audit_size``, ``audit_root``, ``countersigned_ms``; NULL
+    before the first)."""
+    return db.all("SELECT d.*, h.tree_size AS audit_size, h.root_hash AS audit_root, "
+                  "h.countersigned_ms, (SELECT count(*) FROM audit_leaves l "
+                  "WHERE l.device = d.device) AS audit_leaves "
+                  "FROM devices d LEFT JOIN audit_heads h ON h.device = d.device "
+                  "ORDER BY d.enrolled_ms")
 
 
 def revoke_device(db: Database, device: str) -> bool:

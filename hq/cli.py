@@ -2,7 +2,7 @@
 
     serve [--data DIR] [--host H] [--port P]   run HQ (uvicorn; httptools/uvloop if present)
     enrol-code                                 print a one-time code: <code_id>-<secret>
-    devices | revoke-device DEVICE             list devices, revoke one
+    devices | revoke-device DEVICE             list devices (with their audit trails), revoke one
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
@@ -137,9 +137,13 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     if command == "devices":
         for d in admin.devices(db):
             state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"
+            head = ("no head countersigned" if d["audit_size"] is None else
+                    f"head countersigned at {d['audit_size']} (root {d['audit_root'][:16]}) "
+                    f"{_when(d['countersigned_ms'])}")
             print(f"{d['device']}  {d['name'] or '-'}  enrolled {_when(d['enrolled_ms'])}  "
                   f"{state}  last seen {_when(d['last_seen_ms'])}  "
-                  f"clock offset {d['last_skew_ms'] if d['last_skew_ms'] is not None else '-'} ms")
+                  f"clock offset {d['last_skew_ms'] if d['last_skew_ms'] is not None else '-'} ms"
+                  f"  audit trail {d['audit_leaves']} events held, {head}")
         return 0
     if command == "records":
         for r in admin.records(db, args.device):

@@ -289,7 +289,10 @@ class _Round:
                                    "payload_b64": base64.b64encode(payload).decode("ascii")}
         if entry.kind is RecordKind.TREE_HEAD:
             to_size = int(entry.entity_id)
-            proof = self.source.audit_consistency(self.audit_size, to_size)
+            # A head below what HQ countersigned (a store put back to an older copy signed
+            # it) has no proof to give: HQ refuses it and raises its alert, as it should.
+            proof = (self.source.audit_consistency(self.audit_size, to_size)
+                     if to_size >= self.audit_size else [])
             body["consistency"] = {"from_size": self.audit_size,
                                    "proof": [p.hex() for p in proof]}
             start, last = self._stage_leaves(to_size)
