@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.store import audit, outbox
 from hq.audittrail import LeafBatch
 from hq.blobs import FilesystemBlobStore
-from hq.db import open_database
+from hq.db import _MIGRATIONS, open_database
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Receiver, Refused
 from sync.protocol.canonical import canonical_json
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash
@@ -178,3 +179,34 @@ def test_a_tree_head_is_countersigned_only_if_it_extends_the_last_one(tmp_path: 
     assert hq.audit_head(device) == (7, root_hash(hashes[:7]))
     kinds = [r["kind"] for r in hq.db.all("SELECT kind FROM alerts")]
     assert kinds == ["audit_inconsistent"] * 2  # one per inconsistent head, however often sent
+
+
+def test_a_head_countersigned_before_hq_kept_leaves_is_followed_by_the_whole_trail(
+        tmp_path: Path) -> None:
+    # An HQ database of schema 1 that countersigned a head of 4 before leaves were kept.
+    leaves = audit_leaves(9)
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    old = sqlite3.connect(tmp_path / "hq.db")
+    old.executescript(_MIGRATIONS[0])
+    old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    old.execute("INSERT INTO schema_version (version) VALUES (1)")
+    old.execute("INSERT INTO audit_heads (device, tree_size, root_hash, receipt_id, "
+                "countersigned_ms) VALUES (?, 4, ?, 'r-1', 1)",
+                (key_id_for(DEVICE.public_key()), root_hash(hashes[:4]).hex()))
+    old.commit()
+    old.close()
+    hq = receiver(tmp_path)
+    device = hq.enrol(DEVICE.public_key())
+    assert hq.audit_head(device) == (4, root_hash(hashes[:4]))
+    assert hq.trails.verified(device).size == 0  # the manifest says: send from 0
+    signed = sign_tree_head(TreeHead(9, root_hash(hashes), 1_795_000_000_000, "store-1"),
+                            DEVICE)
+    data = signed.canonical_bytes()
+    proof = Consistency(4, tuple(consistency_proof(hashes, 4)))
+    with pytest.raises(Refused, match="send from 0 to 0"):  # from 4: HQ lacks 0 to 3
+        hq.accept(announce(RecordKind.TREE_HEAD, "9", data, 2), data, proof,
+                  LeafBatch(4, tuple(leaves[4:])))
+    hq.accept(announce(RecordKind.TREE_HEAD, "9", data, 2), data, proof,
+              LeafBatch(0, tuple(leaves)))
+    assert hq.trails.verified(device).size == 9
+    assert hq.trails.leaves(device, 0, 9) == leaves
