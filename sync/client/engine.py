@@ -8,8 +8,8 @@
    audit head it countersigned and its receipt-log head;
 2. records that are not media go inline (``POST /v1/records``); a tree head goes with the
    consistency proof from the last size HQ countersigned and the audit leaves HQ does not
-   hold yet up to its size: in batches ahead of it (``POST /v1/audit/leaves``) when there
-   are more than one call carries, the last batch with the head;
+   hold yet up to its size (`sync.client.leaves`: in batches ahead of it when there are more
+   than one call carries, the last batch with the head);
 3. media go by tus (`sync.client.tus`), resuming what a previous run left;
 4. the receipt-log head at the end must extend the last one kept (consistency proof) and
    cover every receipt of the round.
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sync.client.backoff import backoff_delay
+from sync.client.leaves import LeafSender, encode
 from sync.client.receipts import (
     log_head_problem,
     parse_log_head,
@@ -58,15 +59,10 @@ from sync.protocol.signing import Signed, sign
 
 T = TypeVar("T")
 
-__all__ = ["FATAL_STATUSES", "LEAF_BATCH", "LEAF_BATCH_BYTES", "ItemFailure", "Progress",
-           "SyncEngine", "SyncResult"]
+__all__ = ["FATAL_STATUSES", "ItemFailure", "Progress", "SyncEngine", "SyncResult"]
 
 FATAL_STATUSES = frozenset({401, 403})
 MANIFEST_BATCH = 1000
-# Audit leaves per call: HQ takes at most 1,000 (hq.audittrail), and 4 MiB of leaf bytes keeps
-# a call far under HQ's body limits whatever the leaves hold.
-LEAF_BATCH = 1000
-LEAF_BATCH_BYTES = 4 * 1024 * 1024
 _TRANSIENT_STATUSES = frozenset({408, 423, 429, 507})
 _STOP_ITEM_CODES = frozenset({"conflict", "audit_inconsistent"})
 
@@ -192,7 +188,7 @@ class _Round:
         self.receipted_indexes: list[int] = []
         self.audit_size = 0  # the last audit tree size HQ countersigned for this device
         self.audit_leaves = 0  # how many of the device's audit leaves HQ holds verified
-        self.leaves_staged: dict[int, int] = {}  # head size -> leaves HQ acknowledged for it
+        self.leaves = LeafSender(conn, self.source)
         self.records_done = self.bytes_done = 0
         self.records_total = self.bytes_total = 0
         self.media_offsets: dict[str, int] = {}
@@ -295,9 +291,8 @@ class _Round:
                      if to_size >= self.audit_size else [])
             body["consistency"] = {"from_size": self.audit_size,
                                    "proof": [p.hex() for p in proof]}
-            start, last = self._stage_leaves(to_size)
-            body["leaves_from"] = start
-            body["leaves"] = [base64.b64encode(leaf).decode("ascii") for leaf in last]
+            body["leaves_from"], last = self.leaves.ahead_of_head(self.audit_leaves, to_size)
+            body["leaves"] = encode(last)
         answer = self.conn.request("POST", "/v1/records", canonical_json(body),
                                    headers={"Content-Type": "application/json"}).json()
         if not isinstance(answer, dict) or "receipt" not in answer:
@@ -310,41 +305,6 @@ class _Round:
             self.audit_size = max(self.audit_size, int(entry.entity_id))
             self.audit_leaves = max(self.audit_leaves, int(entry.entity_id))
         return receipt
-
-    def _stage_leaves(self, to_size: int) -> tuple[int, list[bytes]]:
-        """Send the audit leaves HQ lacks up to ``to_size`` in batches ahead of the head, all
-        but the last; return the last (its first index and its leaves), which goes with the
-        head. A retry in the round continues after the batches HQ acknowledged."""
-        start = self.leaves_staged.get(to_size, self.audit_leaves)
-        while True:
-            batch = self._leaf_batch(start, to_size)
-            if start + len(batch) >= to_size:
-                return start, batch
-            body = canonical_json({"v": 1, "from": start, "leaves": [
-                base64.b64encode(leaf).decode("ascii") for leaf in batch]})
-            answer = self.conn.request("POST", "/v1/audit/leaves", body,
-                                       headers={"Content-Type": "application/json"}).json()
-            held = answer.get("leaves") if isinstance(answer, dict) else None
-            if held != start + len(batch):
-                raise NetworkError(f"HQ's answer to audit leaves from {start} holds {held!r} "
-                                   f"leaves, not {start + len(batch)}")
-            start = self.leaves_staged[to_size] = start + len(batch)
-
-    def _leaf_batch(self, start: int, to_size: int) -> list[bytes]:
-        """The leaves from ``start`` that fit one call (at least one, if any are due)."""
-        stop = min(to_size, start + LEAF_BATCH)
-        if stop <= start:
-            return []
-        leaves = self.source.audit_leaves(start, stop)
-        if len(leaves) != stop - start:  # the engine stops the item on a ValueError
-            raise ValueError(f"the store holds audit leaves only up to {start + len(leaves)}, "
-                             f"not {stop}")
-        total = 0
-        for count, leaf in enumerate(leaves):
-            total += len(leaf)
-            if total > LEAF_BATCH_BYTES and count:
-                return leaves[:count]
-        return leaves
 
     # -- 4. the receipt log --------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from hq.audittrail import AuditTrails
 from hq.blobs import FilesystemBlobStore
 from hq.db import open_database
 from hq.keys import load_master_key
-from sync.client.engine import LEAF_BATCH
+from sync.client.leaves import LEAF_BATCH
 from sync.protocol.merkle import CompactRange, leaf_hash, root_hash
 from sync.protocol.records import RecordKind
 from sync.protocol.signing import key_id_for

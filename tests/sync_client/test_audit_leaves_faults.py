@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.client.engine import LEAF_BATCH
+from sync.client.leaves import LEAF_BATCH
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.merkle import leaf_hash
 from tests.support.fault_proxy import Action, Fault, FaultProxy
