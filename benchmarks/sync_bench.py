@@ -111,6 +111,9 @@ class FileSource:
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
         return []
 
+    def audit_leaves(self, start: int, stop: int) -> list[bytes]:
+        return []
+
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
         self.upload = upload
 

@@ -23,10 +23,16 @@ def new_enrol_code(db: Database) -> str:
 
 
 def devices(db: Database) -> list[sqlite3.Row]:
-    """Every device, with the serial of the last certificate HQ issued it (or None)."""
+    """Every device, with the serial of the last certificate HQ issued it (or None) and its
+    audit trail at HQ: the leaves held (``audit_leaves``) and the last countersigned head
+    (``audit_size``, ``audit_root``, ``countersigned_ms``; NULL before the first)."""
     return db.all("SELECT d.*, (SELECT c.serial FROM device_certificates c "
                   "WHERE c.device = d.device ORDER BY c.issued_ms DESC LIMIT 1) "
-                  "AS certificate_serial FROM devices d ORDER BY d.enrolled_ms")
+                  "AS certificate_serial, h.tree_size AS audit_size, h.root_hash AS audit_root, "
+                  "h.countersigned_ms, (SELECT count(*) FROM audit_leaves l "
+                  "WHERE l.device = d.device) AS audit_leaves "
+                  "FROM devices d LEFT JOIN audit_heads h ON h.device = d.device "
+                  "ORDER BY d.enrolled_ms")
 
 
 def device_certificates(db: Database) -> list[sqlite3.Row]:

@@ -4,7 +4,8 @@
 complete but not receipted (`finalize.recover`), and serves:
 
 - ``GET /v1/hq``, ``POST /v1/enrol`` (enrolment, unsigned: the one-time code authenticates);
-- ``POST /v1/sync/manifest``, ``POST /v1/records`` (signed requests);
+- ``POST /v1/sync/manifest``, ``POST /v1/records``, ``POST /v1/audit/leaves`` (signed
+  requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
 - ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset);
 - ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data).
@@ -80,6 +81,7 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/enrol", bind(enrolment.post_enrol), methods=["POST"]),
         Route("/v1/sync/manifest", bind(records_api.post_manifest), methods=["POST"]),
         Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
+        Route("/v1/audit/leaves", bind(records_api.post_audit_leaves), methods=["POST"]),
         Route("/v1/log/head", bind(records_api.get_log_head), methods=["GET"]),
         Route("/v1/log/consistency", bind(records_api.get_log_consistency), methods=["GET"]),
         Route("/v1/ref/manifest", bind(refdata.get_ref_manifest), methods=["GET"]),

@@ -2,7 +2,7 @@
 
     serve [--data DIR] [--host H] [--port P]   run HQ (uvicorn; httptools/uvloop if present)
     enrol-code                                 print a one-time code: <code_id>-<secret>
-    devices | revoke-device DEVICE             list devices, revoke one
+    devices | revoke-device DEVICE             list devices (with their audit trails), revoke one
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
@@ -260,11 +260,17 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         for d in admin.devices(db):
             state = (_("revoked {when}").format(when=_when(d["revoked_ms"]))
                      if d["revoked_ms"] else _("active"))
+            head = (_("no head countersigned") if d["audit_size"] is None else
+                    _("head countersigned at {size} (root {root}) {when}").format(
+                        size=d["audit_size"], root=d["audit_root"][:16],
+                        when=_when(d["countersigned_ms"])))
             print(_("{device}  {name}  enrolled {enrolled}  {state}  certificate {serial}  "
-                    "last seen {seen}  clock offset {offset} ms").format(
+                    "last seen {seen}  clock offset {offset} ms  audit trail {leaves} events "
+                    "held, {head}").format(
                 device=d["device"], name=d["name"] or "-", enrolled=_when(d["enrolled_ms"]),
                 state=state, serial=d["certificate_serial"] or "-", seen=_when(d["last_seen_ms"]),
-                offset=d["last_skew_ms"] if d["last_skew_ms"] is not None else "-"))
+                offset=d["last_skew_ms"] if d["last_skew_ms"] is not None else "-",
+                leaves=d["audit_leaves"], head=head))
         return 0
     if command == "records":
         for r in admin.records(db, args.device):

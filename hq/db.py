@@ -2,8 +2,9 @@
 
 Everything HQ vouches for lives here: enrolled devices, one-time codes, seen nonces, the
 records and their receipts, the receipt log's leaves, upload sessions, held blobs,
-quarantine, alerts, each device's last countersigned audit head, the published
-reference datasets, and the device certificates HQ issued as the unit CA. The SQL stays inside what
+quarantine, alerts, each device's last countersigned audit head and its audit leaves, the
+published reference datasets, and the device certificates HQ issued as the unit CA. The SQL
+stays inside what
 SQLite 3.35+ and PostgreSQL share (text ids, INTEGER, ``INSERT … ON CONFLICT``, no
 AUTOINCREMENT, no BLOB columns: bytes are hex or canonical JSON text), so issue 16 can run the
 same statements on PostgreSQL. Durability: ``synchronous=FULL``, so a committed receipt
@@ -21,7 +22,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -75,13 +76,23 @@ _MIGRATIONS: list[str] = [
         device TEXT PRIMARY KEY, tree_size INTEGER NOT NULL, root_hash TEXT NOT NULL,
         receipt_id TEXT NOT NULL, countersigned_ms INTEGER NOT NULL);
     """,
-    # enrol-ca (decision 26): the device certificates HQ issued as the unit CA.
+    # 2 (decision 26): the device certificates HQ issued as the unit CA.
     """
     CREATE TABLE device_certificates (
         serial TEXT PRIMARY KEY, device TEXT NOT NULL, code_id TEXT NOT NULL,
         certificate TEXT NOT NULL, not_before_ms INTEGER NOT NULL,
         not_after_ms INTEGER NOT NULL, issued_ms INTEGER NOT NULL, revoked_ms INTEGER);
     CREATE INDEX device_certificates_device ON device_certificates (device);
+    """,
+    # 3: every device's audit leaves (bytes in the blob store, `batch` names the
+    # blob and `batch_pos` the line), and the right edge of the leaves a countersigned head
+    # covers, so HQ checks each head's root without re-reading the trail (hq/audittrail.py).
+    """
+    CREATE TABLE audit_leaves (
+        device TEXT NOT NULL, leaf_index INTEGER NOT NULL, leaf_hash TEXT NOT NULL,
+        batch TEXT NOT NULL, batch_pos INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+        PRIMARY KEY (device, leaf_index));
+    ALTER TABLE audit_heads ADD COLUMN frontier TEXT;
     """,
 ]
 

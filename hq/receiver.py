@@ -5,7 +5,8 @@ checks, in this order: the device is enrolled; the entry's signature verifies wi
 device's key; the bytes have the announced SHA-256 and size; and the bytes are what the kind
 says (a statement's content parses and is the statement named, an ingest certificate and a
 tree head verify with the same device key, an audit leaf is the event named, and a tree head
-extends the last head HQ countersigned for that device by a consistency proof). Then it
+extends the last head HQ countersigned for that device by a consistency proof and signs the
+root HQ computes over the device's audit leaves, `hq.audittrail`). Then it
 answers idempotently: the same record again gets the same receipt; the same record with other
 content is refused as a conflict, quarantined with an alert, never merged. Each new receipt
 takes the next index of HQ's receipt log in the same transaction as the record's row, and the
@@ -27,13 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from hq.audittrail import AuditTrails, LeafBatch
 from hq.blobs import BlobStore
 from hq.db import Database
 from hq.receiptlog import ReceiptLog
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.ingest import IngestCertificate
-from sync.protocol.merkle import verify_consistency
+from sync.protocol.merkle import CompactRange, verify_consistency
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Ed25519Signer, Signed, WireFormat, key_id_for, sign
@@ -87,6 +89,7 @@ class Receiver:
         self._clock_ms = clock_ms
         self._new_id = new_id
         self.log = ReceiptLog(db, hq_id, self._key, clock_ms)
+        self.trails = AuditTrails(db, blobs, clock_ms)
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -178,9 +181,19 @@ class Receiver:
                            f"already names {taken['kind']} {taken['entity_id']}")
         return None
 
+    def stage_leaves(self, device: str, batch: LeafBatch) -> int:
+        """Keep audit leaves ahead of the tree head they belong to; how many HQ now holds."""
+        try:
+            return self.trails.stage(device, batch)
+        except ValueError as exc:
+            raise Refused(str(exc)) from exc
+
     def accept(self, submitted: Signed[OutboxEntry], payload: bytes,
-               consistency: Consistency | None = None) -> Signed[Receipt]:
-        """Check one record, keep it and return its receipt; Refused or Conflict otherwise."""
+               consistency: Consistency | None = None,
+               leaves: LeafBatch | None = None) -> Signed[Receipt]:
+        """Check one record, keep it and return its receipt; Refused or Conflict otherwise.
+        A tree head's ``leaves`` are the last of the audit leaves up to its size (the earlier
+        ones staged before, `stage_leaves`)."""
         entry = submitted.body
         key = self.verify(submitted)
         if hashlib.sha256(payload).hexdigest() != entry.sha256 or len(payload) != entry.size:
@@ -190,14 +203,19 @@ class Receiver:
         if again is not None:
             return again
         head = self._check_payload(entry, payload, key, consistency)
+        # The requests of one HQ run one at a time on its event loop, so the staged leaves
+        # checked here are still those when the head's row commits below.
+        trail = None if head is None else self._check_leaves(entry.device, head, leaves)
         self.blobs.put(entry.sha256, payload)
         with self.db.transaction() as conn:
-            return self.commit(conn, submitted, head)
+            return self.commit(conn, submitted, head, trail)
 
     def commit(self, conn: sqlite3.Connection, submitted: Signed[OutboxEntry],
-               head: TreeHead | None = None) -> Signed[Receipt]:
+               head: TreeHead | None = None, trail: CompactRange | None = None
+               ) -> Signed[Receipt]:
         """Record a checked entry whose bytes the blob store holds, inside the caller's
-        transaction: the blob row, the record row, its receipt and its receipt-log leaf."""
+        transaction: the blob row, the record row, its receipt and its receipt-log leaf; for a
+        tree head, the head and the right edge of the leaves it covers (``trail``)."""
         entry = submitted.body
         now = self._clock_ms()
         receipt = Receipt(
@@ -219,10 +237,12 @@ class Receiver:
         if head is not None:  # this receipt is HQ's countersignature of the head
             conn.execute(
                 "INSERT INTO audit_heads (device, tree_size, root_hash, receipt_id, "
-                "countersigned_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
-                "tree_size = excluded.tree_size, root_hash = excluded.root_hash, "
-                "receipt_id = excluded.receipt_id, countersigned_ms = excluded.countersigned_ms",
-                (entry.device, head.tree_size, head.root_hash.hex(), receipt.receipt_id, now))
+                "countersigned_ms, frontier) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device) "
+                "DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, "
+                "receipt_id = excluded.receipt_id, countersigned_ms = excluded.countersigned_ms, "
+                "frontier = excluded.frontier",
+                (entry.device, head.tree_size, head.root_hash.hex(), receipt.receipt_id, now,
+                 None if trail is None else trail.to_bytes().hex()))
         return signed
 
     def alert(self, kind: str, device: str | None, message: str, key: str | None = None) -> None:
@@ -297,3 +317,23 @@ class Receiver:
             self.alert("audit_inconsistent", device, message,
                        f"{device}/audit/{head.tree_size}/{head.root_hash.hex()}")
             raise AuditInconsistent(message)
+
+    def _check_leaves(self, device: str, head: TreeHead, leaves: LeafBatch | None
+                      ) -> CompactRange:
+        """The right edge of the device's leaves up to the head's size, once their root is
+        the head's root; Refused if leaves are missing or malformed, AuditInconsistent (with
+        an alert) if the head signs another root than the one over the leaves HQ holds."""
+        try:
+            if leaves is not None:
+                self.trails.stage(device, leaves)
+            trail = self.trails.extended_to(device, head.tree_size)
+        except ValueError as exc:
+            raise Refused(f"tree_head {head.tree_size}: {exc}") from exc
+        if trail.root() != head.root_hash:
+            message = (f"tree head of {head.tree_size} entries from device {device} does not "
+                       f"sign the root of the {head.tree_size} audit leaves HQ received: "
+                       "altered leaves or a rewritten trail?")
+            self.alert("audit_inconsistent", device, message,
+                       f"{device}/audit-leaves/{head.tree_size}/{head.root_hash.hex()}")
+            raise AuditInconsistent(message)
+        return trail

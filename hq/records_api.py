@@ -5,7 +5,9 @@ and HQ's receipt log.
   ``missing``, or ``conflicts`` (HQ holds other content under that id), plus the device's last
   countersigned audit head and HQ's signed receipt-log head.
 - ``POST /v1/records``: one signed entry and its payload (base64), checked and kept by the
-  `Receiver`; a tree head comes with its consistency proof.
+  `Receiver`; a tree head comes with its consistency proof and the last of its audit leaves.
+- ``POST /v1/audit/leaves``: audit leaves ahead of their tree head, when there are more than
+  one call carries (`hq.audittrail`).
 - ``GET /v1/log/head``, ``GET /v1/log/consistency?from=&to=``: anyone enrolled may hold HQ to
   its log.
 """
@@ -20,21 +22,23 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hq.audittrail import MAX_LEAVES_PER_CALL, LeafBatch
 from hq.auth import authenticate
 from hq.errors import HQError, read_body
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Refused
 from hq.state import HQState
 from sync.protocol.canonical import canonical_json, parse_canonical
-from sync.protocol.records import OutboxEntry, parse_kind
+from sync.protocol.records import OutboxEntry, RecordKind, parse_kind
 from sync.protocol.signing import Signed
 from sync.protocol.wire import HEX64
 
 __all__ = ["MAX_MANIFEST_ENTRIES", "disk_full", "get_log_consistency", "get_log_head",
-           "is_disk_full", "json_response", "post_manifest", "post_record", "refusal",
-           "signed_entry"]
+           "is_disk_full", "json_response", "post_audit_leaves", "post_manifest", "post_record",
+           "refusal", "signed_entry"]
 
 MAX_MANIFEST_ENTRIES = 1000
 _MAX_RECORD_BODY = 96 * 1024 * 1024  # a record travels whole; media go by tus
+_MAX_LEAVES_BODY = 8 * 1024 * 1024  # a device sends at most 4 MiB of leaf bytes per call
 
 
 def json_response(value: object, status: int = 200) -> Response:
@@ -96,18 +100,37 @@ def _consistency(value: object) -> Consistency | None:
     return Consistency(size, tuple(bytes.fromhex(p) for p in proof))
 
 
+def _leaf_batch(start: object, leaves: object) -> LeafBatch:
+    if (type(start) is not int or start < 0 or not isinstance(leaves, list)
+            or not all(isinstance(leaf, str) for leaf in leaves)):
+        raise HQError(400, "bad_request", "audit leaves are a start index and a list of base64")
+    if len(leaves) > MAX_LEAVES_PER_CALL:
+        raise HQError(400, "bad_request", f"at most {MAX_LEAVES_PER_CALL} audit leaves per call")
+    try:
+        return LeafBatch(start, tuple(base64.b64decode(leaf, validate=True) for leaf in leaves))
+    except binascii.Error:
+        raise HQError(400, "bad_request", "an audit leaf is not base64") from None
+
+
 async def post_record(state: HQState, request: Request) -> Response:
     device, body = await _json_body(state, request, _MAX_RECORD_BODY)
-    if not set(body) <= {"v", "entry", "payload_b64", "consistency"} or \
-            not isinstance(body.get("payload_b64"), str):
-        raise HQError(400, "bad_request", "a record is {v, entry, payload_b64[, consistency]}")
+    if not set(body) <= {"v", "entry", "payload_b64", "consistency", "leaves_from",
+                         "leaves"} or not isinstance(body.get("payload_b64"), str):
+        raise HQError(400, "bad_request", "a record is {v, entry, payload_b64[, consistency, "
+                      "leaves_from, leaves]}")
     submitted = signed_entry(body.get("entry"), device)
+    is_head = submitted.body.kind is RecordKind.TREE_HEAD
+    if is_head != ("leaves" in body) or ("leaves" in body) != ("leaves_from" in body):
+        raise HQError(400, "bad_request", "a tree head, and only a tree head, comes with "
+                      "leaves_from and leaves")
+    leaves = _leaf_batch(body["leaves_from"], body["leaves"]) if is_head else None
     try:
         payload = base64.b64decode(str(body["payload_b64"]), validate=True)
     except binascii.Error:
         raise HQError(400, "bad_request", "payload_b64 is not base64") from None
     try:
-        receipt = state.receiver.accept(submitted, payload, _consistency(body.get("consistency")))
+        receipt = state.receiver.accept(submitted, payload, _consistency(body.get("consistency")),
+                                        leaves)
     except Refused as exc:
         raise refusal(exc) from None
     except OSError as exc:
@@ -115,6 +138,23 @@ async def post_record(state: HQState, request: Request) -> Response:
             raise disk_full() from None
         raise
     return json_response({"receipt": receipt.to_json()})
+
+
+async def post_audit_leaves(state: HQState, request: Request) -> Response:
+    """``{v, from, leaves}`` → ``{v, leaves: how many HQ now holds}``."""
+    device, body = await _json_body(state, request, _MAX_LEAVES_BODY)
+    if set(body) != {"v", "from", "leaves"}:
+        raise HQError(400, "bad_request", "audit leaves are {v, from, leaves}")
+    batch = _leaf_batch(body["from"], body["leaves"])
+    try:
+        held = state.receiver.stage_leaves(device, batch)
+    except Refused as exc:
+        raise refusal(exc) from None
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full() from None
+        raise
+    return json_response({"v": 1, "leaves": held})
 
 
 async def post_manifest(state: HQState, request: Request) -> Response:
@@ -142,7 +182,8 @@ async def post_manifest(state: HQState, request: Request) -> Response:
         else:
             conflicts.append(str(item["op_id"]))
     head = state.receiver.audit_head(device)
-    audit = None if head is None else {"tree_size": head[0], "root_hash": head[1].hex()}
+    audit = None if head is None else {"tree_size": head[0], "root_hash": head[1].hex(),
+                                       "leaves": state.receiver.trails.verified(device).size}
     return json_response({"v": 1, "receipts": receipts, "missing": missing,
                           "conflicts": conflicts, "audit": audit,
                           "log": state.receiver.log.head().to_json()})

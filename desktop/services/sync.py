@@ -2,10 +2,11 @@
 
 `StoreSyncSource` gives the engine (`sync.client.engine`, on a thread of its own) the
 outbox, the bytes each entry announced, the media streamed from the encrypted vault, the
-audit log's consistency proofs and the device key; it keeps what the engine reports (upload
-URLs and offsets, verified receipts, failures, receipt-log heads), each write durable before
-it returns. Reads use the store's read-only connection, writes go through the session's
-write lane (`Store.write`), so the engine never waits behind the GUI nor the GUI behind it.
+audit log's leaves and consistency proofs, and the device key; it keeps what the engine
+reports (upload URLs and offsets, verified receipts, failures, receipt-log heads), each
+write durable before it returns. Reads use the store's read-only connection, writes go
+through the session's write lane (`Store.write`), so the engine never waits behind the GUI
+nor the GUI behind it.
 
 The bytes of each kind are those `sync.protocol.records` names; `payload` refuses to hand
 over bytes whose SHA-256 or size is not what the entry announced (HQ would refuse them). A
@@ -171,6 +172,10 @@ class StoreSyncSource:
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
         with self._store.reading() as conn:
             return audit.prove_consistency(conn, from_size, to_size)
+
+    def audit_leaves(self, start: int, stop: int) -> list[bytes]:
+        with self._store.reading() as conn:
+            return [record.leaf_data() for record in audit.records(conn, start, stop)]
 
     def last_log_head(self) -> Signed[LogHead] | None:
         with self._store.reading() as conn:

@@ -4,6 +4,6 @@ Nothing here imports `desktop`: the engine talks to the store through `source.Sy
 which the desktop implements (`desktop.services.sync`). The modules, from the wire up:
 `transport` (one signed http.client connection, typed errors), `throttle` (the bandwidth
 cap), `backoff` (full jitter), `enrol` (the one-time code, pinning HQ's key), `receipts`
-(checks against the pinned key), `tus` (media uploads that resume), `engine` (one round),
-`refdata` (reference data down).
+(checks against the pinned key), `tus` (media uploads that resume), `leaves` (audit leaves
+with their tree heads), `engine` (one round), `refdata` (reference data down).
 """

@@ -7,7 +7,9 @@
    nothing, and a server with another key gets nothing marked sent), the conflicts, the last
    audit head it countersigned and its receipt-log head;
 2. records that are not media go inline (``POST /v1/records``); a tree head goes with the
-   consistency proof from the last size HQ countersigned;
+   consistency proof from the last size HQ countersigned and the audit leaves HQ does not
+   hold yet up to its size (`sync.client.leaves`: in batches ahead of it when there are more
+   than one call carries, the last batch with the head);
 3. media go by tus (`sync.client.tus`), resuming what a previous run left;
 4. the receipt-log head at the end must extend the last one kept (consistency proof) and
    cover every receipt of the round.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sync.client.backoff import backoff_delay
+from sync.client.leaves import LeafSender, encode
 from sync.client.receipts import (
     log_head_problem,
     parse_log_head,
@@ -184,6 +187,8 @@ class _Round:
         self.key = self.source.device_key()
         self.receipted_indexes: list[int] = []
         self.audit_size = 0  # the last audit tree size HQ countersigned for this device
+        self.audit_leaves = 0  # how many of the device's audit leaves HQ holds verified
+        self.leaves = LeafSender(conn, self.source)
         self.records_done = self.bytes_done = 0
         self.records_total = self.bytes_total = 0
         self.media_offsets: dict[str, int] = {}
@@ -226,7 +231,7 @@ class _Round:
                     self.result.already_held += 1
             # Conflicts HQ names here are still sent: HQ quarantines the other copy and
             # alerts its operator on the 409, which then stops the item for a person.
-            self.audit_size = audit
+            self.audit_size, self.audit_leaves = audit.tree_size, audit.leaves
         return log_head
 
     # -- 2 and 3. records and media --------------------------------------------------------
@@ -280,9 +285,14 @@ class _Round:
                                    "payload_b64": base64.b64encode(payload).decode("ascii")}
         if entry.kind is RecordKind.TREE_HEAD:
             to_size = int(entry.entity_id)
-            proof = self.source.audit_consistency(self.audit_size, to_size)
+            # A head below what HQ countersigned (a store put back to an older copy signed
+            # it) has no proof to give: HQ refuses it and raises its alert, as it should.
+            proof = (self.source.audit_consistency(self.audit_size, to_size)
+                     if to_size >= self.audit_size else [])
             body["consistency"] = {"from_size": self.audit_size,
                                    "proof": [p.hex() for p in proof]}
+            body["leaves_from"], last = self.leaves.ahead_of_head(self.audit_leaves, to_size)
+            body["leaves"] = encode(last)
         answer = self.conn.request("POST", "/v1/records", canonical_json(body),
                                    headers={"Content-Type": "application/json"}).json()
         if not isinstance(answer, dict) or "receipt" not in answer:
@@ -293,6 +303,7 @@ class _Round:
             raise NetworkError(f"HQ's receipt is malformed: {exc}") from None
         if entry.kind is RecordKind.TREE_HEAD:
             self.audit_size = max(self.audit_size, int(entry.entity_id))
+            self.audit_leaves = max(self.audit_leaves, int(entry.entity_id))
         return receipt
 
     # -- 4. the receipt log --------------------------------------------------------------

@@ -11,6 +11,7 @@ answers strictly and raise ValueError for anything else.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sync.client.source import Enrolment
 from sync.protocol.loghead import LogHead
@@ -19,8 +20,8 @@ from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
 from sync.protocol.signing import Signed
 
-__all__ = ["log_head_problem", "parse_log_head", "parse_manifest_answer", "parse_proof",
-           "receipt_problem"]
+__all__ = ["AuditAtHq", "log_head_problem", "parse_log_head", "parse_manifest_answer",
+           "parse_proof", "receipt_problem"]
 
 
 def receipt_problem(receipt: Signed[Receipt], entry: OutboxEntry,
@@ -54,20 +55,32 @@ def log_head_problem(head: Signed[LogHead], previous: Signed[LogHead] | None,
     return None
 
 
-def parse_manifest_answer(answer: object) -> tuple[list[Signed[Receipt]], int,
+@dataclass(frozen=True)
+class AuditAtHq:
+    """The device's audit trail as HQ holds it: the size of the last head it countersigned,
+    and how many leaves it holds verified (the next head's leaves start there)."""
+
+    tree_size: int = 0
+    leaves: int = 0
+
+
+def parse_manifest_answer(answer: object) -> tuple[list[Signed[Receipt]], AuditAtHq,
                                                   Signed[LogHead] | None]:
-    """(receipts, the audit size HQ last countersigned, its log head) of a manifest answer."""
+    """(receipts, the device's audit trail at HQ, HQ's log head) of a manifest answer."""
     if not isinstance(answer, dict) or answer.get("v") != 1:
         raise ValueError("not a version 1 manifest answer")
     receipts = [Signed.from_json(r, Receipt) for r in answer.get("receipts") or []]
     audit = answer.get("audit")
-    size = 0
+    at_hq = AuditAtHq()
     if isinstance(audit, dict):
-        size = audit.get("tree_size", 0)
+        size, leaves = audit.get("tree_size", 0), audit.get("leaves", 0)
         if type(size) is not int or size < 0:
             raise ValueError("audit.tree_size must be a non-negative integer")
+        if type(leaves) is not int or not 0 <= leaves <= size:
+            raise ValueError("audit.leaves must be an integer from 0 to audit.tree_size")
+        at_hq = AuditAtHq(size, leaves)
     log = answer.get("log")
-    return receipts, size, None if log is None else parse_log_head(log)
+    return receipts, at_hq, None if log is None else parse_log_head(log)
 
 
 def parse_log_head(value: object) -> Signed[LogHead]:

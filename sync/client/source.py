@@ -89,6 +89,11 @@ class SyncSource(Protocol):
         """Consistency proof of the device's audit log between two sizes."""
         ...
 
+    def audit_leaves(self, start: int, stop: int) -> list[bytes]:
+        """The canonical bytes of audit leaves ``start`` to ``stop - 1`` (fewer if the log is
+        shorter): what the log hashed, sent to HQ with the tree head that covers them."""
+        ...
+
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
         """Remember the upload of an entry: before its first byte is sent, then after each
         chunk HQ acknowledged (the offset); None forgets it (HQ expired or lost it)."""

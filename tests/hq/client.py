@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
@@ -135,12 +136,22 @@ class Device:
                     self.key)
 
     def send(self, entry: Signed[OutboxEntry], data: bytes,
-             consistency: dict[str, Any] | None = None) -> Reply:
+             consistency: dict[str, Any] | None = None,
+             leaves: tuple[int, list[bytes]] | None = None) -> Reply:
+        """``POST /v1/records``; a tree head's ``leaves`` are (the first's index, their bytes)."""
         body: dict[str, Any] = {"v": 1, "entry": entry.to_json(),
                                 "payload_b64": base64.b64encode(data).decode()}
         if consistency is not None:
             body["consistency"] = consistency
+        if leaves is not None:
+            body["leaves_from"] = leaves[0]
+            body["leaves"] = [base64.b64encode(leaf).decode() for leaf in leaves[1]]
         return self.post_json("/v1/records", body)
+
+    def send_leaves(self, start: int, leaves: list[bytes]) -> Reply:
+        """``POST /v1/audit/leaves``: leaves ahead of their tree head."""
+        return self.post_json("/v1/audit/leaves", {"v": 1, "from": start, "leaves": [
+            base64.b64encode(leaf).decode() for leaf in leaves]})
 
     # The tus subset.
 
@@ -189,6 +200,15 @@ class Device:
         sock = socket.create_connection(("127.0.0.1", self.hq.port))
         sock.sendall(head.encode("latin-1") + chunk[:sent])
         return sock
+
+
+def audit_leaves(count: int, start: int = 0, action: str = "search.run") -> list[bytes]:
+    """The canonical bytes of ``count`` audit leaves from index ``start``, as a store's log
+    holds them."""
+    return [AuditLeaf(idx=idx, id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{action}/{idx}")),
+                      at="2026-12-07T03:00:00.000+08:00", actor="officer-1", action=action,
+                      subject=None, outcome="ok", details={"hits": idx}).canonical_bytes()
+            for idx in range(start, start + count)]
 
 
 def enrolled(hq: RunningHQ) -> Device:

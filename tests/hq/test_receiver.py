@@ -8,14 +8,16 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.store import audit, outbox
+from hq.audittrail import LeafBatch
 from hq.blobs import FilesystemBlobStore
-from hq.db import open_database
+from hq.db import _MIGRATIONS, open_database
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Receiver, Refused
 from sync.protocol.canonical import canonical_json
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash
@@ -24,6 +26,7 @@ from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, key_id_for, sign
 from sync.protocol.treehead import TreeHead, sign_tree_head
 from tests.conftest import World
+from tests.hq.client import audit_leaves
 from tests.store.test_outbox import everything, payload
 from tests.sync.test_formats import certificate, statement
 
@@ -58,7 +61,12 @@ def test_everything_a_real_store_announces_is_received_once(world: World,
         data = payload(conn, world.store.store_id, row, media)
         submitted = sign(row.entry(device), device_key)
         wire = canonical_json(submitted.to_json())  # what crosses the network
-        got = hq.accept(Signed.from_json(json.loads(wire), OutboxEntry), data)
+        leaves = None
+        if row.kind is RecordKind.TREE_HEAD:  # with the audit leaves since the last head
+            start = hq.trails.verified(device).size
+            leaves = LeafBatch(start, tuple(r.leaf_data() for r in audit.records(
+                conn, start, int(row.entity_id))))
+        got = hq.accept(Signed.from_json(json.loads(wire), OutboxEntry), data, leaves=leaves)
         # The device checks the receipt against the key it pinned, and what it names.
         back = Signed.from_json(json.loads(canonical_json(got.to_json())), Receipt)
         assert back.verify(hq.public_key)
@@ -71,6 +79,11 @@ def test_everything_a_real_store_announces_is_received_once(world: World,
     size, root = hq.log_root()
     assert (size, root) == (len(receipts), root_hash([leaf_hash(r.canonical_bytes())
                                                       for r in receipts]))
+    # HQ holds the store's audit leaves up to its last head, byte for byte.
+    countersigned = hq.audit_head(device)
+    assert countersigned is not None
+    assert hq.trails.leaves(device, 0, countersigned[0]) == [
+        r.leaf_data() for r in audit.records(conn, 0, countersigned[0])]
 
 
 def test_the_same_record_with_other_content_is_a_conflict_and_kept(tmp_path: Path) -> None:
@@ -143,14 +156,16 @@ def test_gaps_in_the_sequence_are_visible(tmp_path: Path) -> None:
 def test_a_tree_head_is_countersigned_only_if_it_extends_the_last_one(tmp_path: Path) -> None:
     hq = receiver(tmp_path)
     device = hq.enrol(DEVICE.public_key())
-    leaves = [leaf_hash(f"event {n}".encode()) for n in range(10)]
+    leaves = audit_leaves(10)
+    hashes = [leaf_hash(leaf) for leaf in leaves]
 
     def head(size: int, seq: int, consistency: Consistency | None = None) -> Receipt:
-        signed = sign_tree_head(TreeHead(size, root_hash(leaves[:size]), 1_795_000_000_000,
+        signed = sign_tree_head(TreeHead(size, root_hash(hashes[:size]), 1_795_000_000_000,
                                          "store-1"), DEVICE)
         data = signed.canonical_bytes()
+        start = min(size, hq.trails.verified(device).size)
         return hq.accept(announce(RecordKind.TREE_HEAD, str(size), data, seq), data,
-                         consistency).body
+                         consistency, LeafBatch(start, tuple(leaves[start:size]))).body
 
     head(4, 1)  # the first head needs no proof
     with pytest.raises(AuditInconsistent, match="rolled-back"):
@@ -159,8 +174,39 @@ def test_a_tree_head_is_countersigned_only_if_it_extends_the_last_one(tmp_path: 
         head(7, 2, Consistency(4, (bytes(32),)))
     with pytest.raises(AuditInconsistent):  # a rolled-back store: smaller than the last head
         head(3, 2, Consistency(4, ()))
-    countersigned = head(7, 2, Consistency(4, tuple(consistency_proof(leaves[:7], 4))))
+    countersigned = head(7, 2, Consistency(4, tuple(consistency_proof(hashes[:7], 4))))
     assert countersigned.record_id == "7"
-    assert hq.audit_head(device) == (7, root_hash(leaves[:7]))
+    assert hq.audit_head(device) == (7, root_hash(hashes[:7]))
     kinds = [r["kind"] for r in hq.db.all("SELECT kind FROM alerts")]
     assert kinds == ["audit_inconsistent"] * 2  # one per inconsistent head, however often sent
+
+
+def test_a_head_countersigned_before_hq_kept_leaves_is_followed_by_the_whole_trail(
+        tmp_path: Path) -> None:
+    # An HQ database of schema 1 that countersigned a head of 4 before leaves were kept.
+    leaves = audit_leaves(9)
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    old = sqlite3.connect(tmp_path / "hq.db")
+    old.executescript(_MIGRATIONS[0])
+    old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    old.execute("INSERT INTO schema_version (version) VALUES (1)")
+    old.execute("INSERT INTO audit_heads (device, tree_size, root_hash, receipt_id, "
+                "countersigned_ms) VALUES (?, 4, ?, 'r-1', 1)",
+                (key_id_for(DEVICE.public_key()), root_hash(hashes[:4]).hex()))
+    old.commit()
+    old.close()
+    hq = receiver(tmp_path)
+    device = hq.enrol(DEVICE.public_key())
+    assert hq.audit_head(device) == (4, root_hash(hashes[:4]))
+    assert hq.trails.verified(device).size == 0  # the manifest says: send from 0
+    signed = sign_tree_head(TreeHead(9, root_hash(hashes), 1_795_000_000_000, "store-1"),
+                            DEVICE)
+    data = signed.canonical_bytes()
+    proof = Consistency(4, tuple(consistency_proof(hashes, 4)))
+    with pytest.raises(Refused, match="send from 0 to 0"):  # from 4: HQ lacks 0 to 3
+        hq.accept(announce(RecordKind.TREE_HEAD, "9", data, 2), data, proof,
+                  LeafBatch(4, tuple(leaves[4:])))
+    hq.accept(announce(RecordKind.TREE_HEAD, "9", data, 2), data, proof,
+              LeafBatch(0, tuple(leaves)))
+    assert hq.trails.verified(device).size == 9
+    assert hq.trails.leaves(device, 0, 9) == leaves

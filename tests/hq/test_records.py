@@ -21,7 +21,7 @@ from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash, verify
 from sync.protocol.records import RecordKind
 from sync.protocol.signing import Signed
 from sync.protocol.treehead import TreeHead, sign_tree_head
-from tests.hq.client import Device, Reply, enrolled
+from tests.hq.client import Device, Reply, audit_leaves, enrolled
 from tests.support.hq_server import RunningHQ
 
 CAPTURE = RecordKind.SIGNATURE_CAPTURE
@@ -99,29 +99,34 @@ def test_gaps_in_a_devices_sequence_are_visible(hq_server: RunningHQ) -> None:
 def test_a_tree_head_is_countersigned_only_with_a_consistency_proof(
         hq_server: RunningHQ) -> None:
     device = enrolled(hq_server)
-    leaves = [leaf_hash(f"audit event {n}".encode()) for n in range(12)]
+    leaves = audit_leaves(12)
 
     def send_head(size: int, proof_from: int | None = None, proof: list[bytes] | None = None,
-                  leaves_used: list[bytes] = leaves) -> tuple[int, str | None, Reply]:
-        head = sign_tree_head(TreeHead(size, root_hash(leaves_used[:size]), 1_795_000_000_000,
+                  trail: list[bytes] = leaves, leaves_from: int = 0
+                  ) -> tuple[int, str | None, Reply]:
+        hashes = [leaf_hash(leaf) for leaf in trail[:size]]
+        head = sign_tree_head(TreeHead(size, root_hash(hashes), 1_795_000_000_000,
                                        "store-1"), device.key).canonical_bytes()
         consistency = None if proof_from is None else {
             "from_size": proof_from, "proof": [p.hex() for p in (proof or [])]}
         reply = device.send(device.entry(RecordKind.TREE_HEAD, str(size), head), head,
-                            consistency)
+                            consistency, (leaves_from, trail[leaves_from:size]))
         return reply.status, reply.error, reply
 
     status, _, first = send_head(5)  # the first head needs no proof
     assert status == 200
     assert device.pinned is not None and first.receipt().verify(device.pinned)
-    assert send_head(9)[:2] == (409, "audit_inconsistent")
+    assert send_head(9, leaves_from=5)[:2] == (409, "audit_inconsistent")
     # A rolled-back store: its log was rewritten after entry 3.
-    rewritten = leaves[:3] + [leaf_hash(b"rewritten")] * 9
-    assert send_head(9, 5, consistency_proof(rewritten[:9], 5), rewritten)[:2] == (
+    rewritten = leaves[:3] + audit_leaves(9, start=3, action="rewritten")
+    rewritten_hashes = [leaf_hash(leaf) for leaf in rewritten]
+    assert send_head(9, 5, consistency_proof(rewritten_hashes[:9], 5), rewritten, 5)[:2] == (
         409, "audit_inconsistent")
-    assert send_head(9, 5, consistency_proof(leaves[:9], 5))[0] == 200
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    assert send_head(9, 5, consistency_proof(hashes[:9], 5), leaves, 5)[0] == 200
     answer = device.post_json("/v1/sync/manifest", {"v": 1, "entries": []}).json()
-    assert answer["audit"] == {"tree_size": 9, "root_hash": root_hash(leaves[:9]).hex()}
+    assert answer["audit"] == {"tree_size": 9, "root_hash": root_hash(hashes[:9]).hex(),
+                               "leaves": 9}
     alerts = hq_server.admin("alerts")
     assert alerts.returncode == 1 and "rolled-back" in alerts.stdout
 

@@ -1,6 +1,7 @@
 """What the end-to-end sync tests share: a device with records and media, enrolled with a
 real HQ process, and the check that follows every fault: nothing lost, nothing duplicated,
-every receipt verifies, the audit head is countersigned, the receipt log is consistent."""
+every receipt verifies, the audit head is countersigned over the leaves HQ holds, the receipt
+log is consistent."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sync.client.engine import SyncEngine
 from sync.client.enrol import enrol
 from sync.client.receipts import receipt_problem
 from sync.client.source import Enrolment
+from sync.protocol.merkle import leaf_hash
 from sync.protocol.records import OutboxEntry
 from tests.support.hq_server import RunningHQ
 from tests.sync_client.memory_source import MemorySource
@@ -79,11 +81,16 @@ def assert_delivered_once(source: MemorySource, hq: RunningHQ) -> None:
         log_size = db.execute("SELECT count(*) FROM receipt_log").fetchone()[0]
         heads = db.execute("SELECT tree_size FROM audit_heads WHERE device = ?",
                            (source.device,)).fetchall()
+        held_leaves = [bytes.fromhex(r[0]) for r in db.execute(
+            "SELECT leaf_hash FROM audit_leaves WHERE device = ? ORDER BY leaf_index",
+            (source.device,))]
     assert log_size == len(source.entries)
     assert source.log_head is not None and source.log_head.body.size == log_size
     tree_sizes = [int(e.entity_id) for e in source.entries if e.kind.value == "tree_head"]
     if tree_sizes:  # the device's audit trail is countersigned at its last head
         assert [h["tree_size"] for h in heads] == [max(tree_sizes)]
+        # and HQ holds its leaves up to there, byte for byte as the device hashed them
+        assert held_leaves == [leaf_hash(x) for x in source.leaves[:max(tree_sizes)]]
 
 
 def stop_clean(hq: RunningHQ) -> None:

@@ -39,7 +39,7 @@ class MemorySource:
     failures: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     log_head: Signed[LogHead] | None = None
-    audit_leaves: list[bytes] = field(default_factory=list)
+    leaves: list[bytes] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -58,17 +58,17 @@ class MemorySource:
 
     def add_event(self, action: str = "statement.signed") -> OutboxEntry:
         """An audit event: a leaf of the device's audit log, sent as a signature event."""
-        leaf = AuditLeaf(idx=len(self.audit_leaves), id=str(uuid.uuid4()),
+        leaf = AuditLeaf(idx=len(self.leaves), id=str(uuid.uuid4()),
                          at="2026-12-07T00:00:00+08:00", actor="officer-1", action=action,
                          subject=None, outcome="ok", details={})
         data = leaf.canonical_bytes()
-        self.audit_leaves.append(data)
+        self.leaves.append(data)
         return self._announce(RecordKind.SIGNATURE_EVENT, leaf.id, data)
 
     def add_tree_head(self) -> OutboxEntry:
         """A signed head of the audit log as it stands."""
-        size = len(self.audit_leaves)
-        root = root_hash([leaf_hash(x) for x in self.audit_leaves])
+        size = len(self.leaves)
+        root = root_hash([leaf_hash(x) for x in self.leaves])
         head = sign_tree_head(TreeHead(size, root, 1_765_000_000_000 + size, "device-audit"),
                               self.key)
         return self._announce(RecordKind.TREE_HEAD, str(size), head.canonical_bytes())
@@ -107,8 +107,11 @@ class MemorySource:
             yield data[offset:offset + chunk_size]
 
     def audit_consistency(self, from_size: int, to_size: int) -> list[bytes]:
-        leaves = [leaf_hash(x) for x in self.audit_leaves[:to_size]]
+        leaves = [leaf_hash(x) for x in self.leaves[:to_size]]
         return consistency_proof(leaves, from_size)
+
+    def audit_leaves(self, start: int, stop: int) -> list[bytes]:
+        return self.leaves[start:stop]
 
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
         self.calls.append(("save_upload", f"{op_id}@{upload.offset if upload else None}"))

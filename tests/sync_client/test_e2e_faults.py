@@ -285,7 +285,7 @@ def test_a_rolled_back_audit_trail_is_refused_by_hq(hq_server: RunningHQ) -> Non
     assert engine(source).run_round().complete
     # The store is replaced by another history of the same length (a restored older copy
     # that went on differently): its next head does not extend the one HQ countersigned.
-    source.audit_leaves[1] = source.audit_leaves[2]
+    source.leaves[1] = source.leaves[2]
     source.add_event()
     head = source.add_tree_head()
     result = engine(source).run_round()
