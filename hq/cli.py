@@ -3,6 +3,7 @@
     serve [--data DIR] [--host H] [--port P]   run HQ (uvicorn; httptools/uvloop if present)
     enrol-code                                 print a one-time code: <code_id>-<secret>
     devices | revoke-device DEVICE             list devices, revoke one
+    officers | revoke-officer DEVICE|ALL ID    list officers' HQ keys, revoke an officer
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
@@ -21,7 +22,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from hq import admin
+from hq import admin, officers
 from hq.config import HQConfig
 from hq.db import Database, open_database
 
@@ -42,9 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run HQ")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
+    for name in ("enrol-code", "devices", "officers", "alerts", "quarantine", "gaps"):
         commands.add_parser(name)
     commands.add_parser("revoke-device").add_argument("device")
+    revoke_officer = commands.add_parser("revoke-officer", help="refuse an officer's requests")
+    revoke_officer.add_argument("device", help="the device, or ALL for every device")
+    revoke_officer.add_argument("officer", help="the officer's id (see `officers`)")
     for name in ("records", "receipts"):
         commands.add_parser(name).add_argument("--device")
     publish = commands.add_parser("publish", help="publish a reference dataset")
@@ -134,6 +138,21 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
             return 0
         print(f"no device {args.device} is enrolled", file=sys.stderr)
         return 1
+    if command == "revoke-officer":
+        device = officers.ALL_DEVICES if args.device.upper() == "ALL" else args.device
+        known = officers.revoke_officer(db, device, args.officer)
+        where = "every device" if device == officers.ALL_DEVICES else f"device {device}"
+        print(f"officer {args.officer} revoked on {where}"
+              + ("" if known else " (not registered there yet: refused if it ever is)"))
+        return 0
+    if command == "officers":
+        for o in officers.list_officers(db):
+            state = f"revoked {_when(o['revoked_ms'])}" if o["revoked_ms"] else "active"
+            print(f"{o['device']}  {o['officer_id']}  {o['name']}  "
+                  f"enforcement no. {o['enforcement_no'] or '-'}  key {o['key_id']}  "
+                  f"registered {_when(o['registered_ms'])}  {state}"
+                  + ("  (key replaced after a password reset)" if o["replaced_key"] else ""))
+        return 0
     if command == "devices":
         for d in admin.devices(db):
             state = f"revoked {_when(d['revoked_ms'])}" if d["revoked_ms"] else "active"
@@ -145,7 +164,7 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
         for r in admin.records(db, args.device):
             print(f"{r['device']} #{r['device_seq']}  {r['kind']} {r['entity_id']}  "
                   f"{r['size']} bytes  sha256 {r['sha256']}  receipt {r['log_index']}  "
-                  f"{_when(r['received_ms'])}")
+                  f"{_when(r['received_ms'])}  officer {r['officer'] or '-'}")
         return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hq.auth import authenticate
+from hq.auth import SignedCaller, authenticate
 from hq.errors import HQError, read_body
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Refused
 from hq.state import HQState
@@ -60,7 +60,7 @@ def disk_full() -> HQError:
 
 
 async def _json_body(state: HQState, request: Request, limit: int
-                     ) -> tuple[str, Mapping[str, object]]:
+                     ) -> tuple[SignedCaller, Mapping[str, object]]:
     body = await read_body(request, limit)
     caller = authenticate(state, request, body)
     try:
@@ -69,7 +69,7 @@ async def _json_body(state: HQState, request: Request, limit: int
         raise HQError(400, "bad_request", f"the body is not canonical JSON: {exc}") from None
     if not isinstance(value, dict) or value.get("v") != 1:
         raise HQError(400, "bad_request", "the body must be a version 1 JSON object")
-    return caller.device, value
+    return caller, value
 
 
 def signed_entry(value: object, device: str) -> Signed[OutboxEntry]:
@@ -97,7 +97,8 @@ def _consistency(value: object) -> Consistency | None:
 
 
 async def post_record(state: HQState, request: Request) -> Response:
-    device, body = await _json_body(state, request, _MAX_RECORD_BODY)
+    caller, body = await _json_body(state, request, _MAX_RECORD_BODY)
+    device = caller.device
     if not set(body) <= {"v", "entry", "payload_b64", "consistency"} or \
             not isinstance(body.get("payload_b64"), str):
         raise HQError(400, "bad_request", "a record is {v, entry, payload_b64[, consistency]}")
@@ -107,7 +108,8 @@ async def post_record(state: HQState, request: Request) -> Response:
     except binascii.Error:
         raise HQError(400, "bad_request", "payload_b64 is not base64") from None
     try:
-        receipt = state.receiver.accept(submitted, payload, _consistency(body.get("consistency")))
+        receipt = state.receiver.accept(submitted, payload, _consistency(body.get("consistency")),
+                                        officer=caller.officer)
     except Refused as exc:
         raise refusal(exc) from None
     except OSError as exc:
@@ -118,7 +120,8 @@ async def post_record(state: HQState, request: Request) -> Response:
 
 
 async def post_manifest(state: HQState, request: Request) -> Response:
-    device, body = await _json_body(state, request, 4 * 1024 * 1024)
+    caller, body = await _json_body(state, request, 4 * 1024 * 1024)
+    device = caller.device
     entries = body.get("entries")
     if set(body) != {"v", "entries"} or not isinstance(entries, list):
         raise HQError(400, "bad_request", "a manifest is {v, entries}")
