@@ -125,12 +125,19 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
     undo_refdata(conn)
     undo_officer_disabled(conn)
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_officer_hq_keys(conn: Any) -> None:
+    """Migration 0014 undone: the officers' HQ keys and their registrations dropped."""
+    for table in ("officer_hq_registrations", "officer_hq_keys"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_refdata(conn: Any) -> None:
