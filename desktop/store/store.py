@@ -450,6 +450,7 @@ class Store:
             if sign and not self.suspect:
                 self.sign_tree_head()
         finally:
+            self.officer_hq_key = None  # the session's officer no longer acts
             self._close_reader()
             with contextlib.suppress(Exception):
                 self._conn.execute("PRAGMA optimize")

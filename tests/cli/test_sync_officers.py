@@ -14,10 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.store import audit, sync_state
 from desktop.store.store import Store, StorePaths, unlock
-from sync.client.source import Enrolment
+from sync.client.officers import register_officer
+from sync.client.source import ActingOfficer, Enrolment
 from sync.client.transport import HqConnection, HqError, OfficerSigner
 from sync.protocol.canonical import canonical_json
 from sync.protocol.signing import Ed25519Signer
@@ -106,6 +108,23 @@ def test_each_officer_acts_as_themselves_and_nobody_else(tmp_path: Path,
         finally:
             forged.close()
         assert (refused.value.status, refused.value.code) == (401, "bad_officer_signature")
+
+        # Nor can they register their key as the first officer's, or bind themselves a
+        # second key without naming the one it replaces: HQ refuses and alerts its operator.
+        for claimed, key in ((first, own_key), (second, Ed25519PrivateKey.generate())):
+            claim = ActingOfficer(
+                officer_id=claimed, name=SECOND[0], enforcement_no=SECOND[1],
+                signer=Ed25519Signer(key),
+                public_key_hex=key.public_key().public_bytes_raw().hex(), registered_key=None)
+            connection = _connection(session, enrolled, OfficerSigner(claimed,
+                                                                      Ed25519Signer(key)))
+            try:
+                with pytest.raises(HqError) as conflict:
+                    register_officer(connection, enrolled, claim)
+            finally:
+                connection.close()
+            assert (conflict.value.status, conflict.value.code) == (409, "officer_key_conflict")
+        assert hq_server.admin("alerts").stdout.count("officer_key_conflict") == 2
 
         # An officer-signed request sent twice does nothing the second time.
         honest = _connection(session, enrolled, OfficerSigner(second, Ed25519Signer(own_key)))
