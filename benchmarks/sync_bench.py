@@ -94,6 +94,12 @@ class FileSource:
     def device_key(self) -> Ed25519PrivateKey:
         return self._key
 
+    def acting_officer(self) -> None:  # the device alone: throughput, not who acted
+        return None
+
+    def save_officer_registration(self, officer_id: str, public_key_hex: str) -> None:
+        raise AssertionError("the benchmark's device acts for no officer")
+
     def pending(self) -> list[PendingItem]:
         if self.receipt is not None:
             return []

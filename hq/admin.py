@@ -55,7 +55,7 @@ def revoke_device(db: Database, device: str) -> bool:
 
 def records(db: Database, device: str | None = None) -> list[sqlite3.Row]:
     return db.all("SELECT device, device_seq, kind, entity_id, sha256, size, log_index, "
-                  "received_ms FROM records WHERE (? IS NULL OR device = ?) "
+                  "received_ms, officer FROM records WHERE (? IS NULL OR device = ?) "
                   "ORDER BY device, device_seq", (device, device))
 
 

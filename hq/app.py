@@ -4,6 +4,7 @@
 complete but not receipted (`finalize.recover`), and serves:
 
 - ``GET /v1/hq``, ``POST /v1/enrol`` (enrolment, unsigned: the one-time code authenticates);
+- ``POST /v1/officers`` (an officer's HQ key, signed by the device and that key, `officers`);
 - ``POST /v1/sync/manifest``, ``POST /v1/records``, ``POST /v1/audit/leaves`` (signed
   requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
@@ -26,7 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import enrolment, records_api, refdata, uploads
+from hq import enrolment, officers, records_api, refdata, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
@@ -79,6 +80,7 @@ def create_app(config: HQConfig) -> Starlette:
     routes = [
         Route("/v1/hq", bind(hq_info), methods=["GET"]),
         Route("/v1/enrol", bind(enrolment.post_enrol), methods=["POST"]),
+        Route("/v1/officers", bind(officers.post_officer), methods=["POST"]),
         Route("/v1/sync/manifest", bind(records_api.post_manifest), methods=["POST"]),
         Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
         Route("/v1/audit/leaves", bind(records_api.post_audit_leaves), methods=["POST"]),

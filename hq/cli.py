@@ -3,6 +3,7 @@
     serve [--data DIR] [--host H] [--port P]   run HQ (uvicorn; httptools/uvloop if present)
     enrol-code                                 print a one-time code: <code_id>-<secret>
     devices | revoke-device DEVICE             list devices (with their audit trails), revoke one
+    officers | revoke-officer DEVICE|ALL ID    list officers' HQ keys, revoke an officer
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
     publish NAME FILE | datasets               publish reference data, list what is published
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from gettext import gettext as _
 from gettext import ngettext
 
-from hq import admin
+from hq import admin, officers
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
@@ -58,15 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     helps = {"enrol-code": _("print a one-time enrolment code for a device: "
                              "<code_id>-<secret>"),
              "devices": _("list the enrolled devices"),
+             "officers": _("list the officers each device acts for, with their HQ keys"),
              "alerts": _("list the alerts the operator must look at"),
              "quarantine": _("list the records set aside for review (same id, other content)"),
              "gaps": _("list the sequence numbers missing per device")}
-    for name in ("enrol-code", "devices", "alerts", "quarantine", "gaps"):
+    for name in ("enrol-code", "devices", "officers", "alerts", "quarantine", "gaps"):
         commands.add_parser(name, help=helps[name])
     commands.add_parser("revoke-device", help=_("revoke a device: it is refused from now on")
                         ).add_argument("device", help=_("the device's id (see devices)"))
     helps = {"records": _("list the records HQ holds"),
              "receipts": _("list the receipts HQ gave")}
+    revoke_officer = commands.add_parser("revoke-officer",
+                                         help=_("refuse an officer's requests from now on"))
+    revoke_officer.add_argument("device", help=_("the device, or ALL for every device"))
+    revoke_officer.add_argument("officer", help=_("the officer's id (see officers)"))
     for name in ("records", "receipts"):
         commands.add_parser(name, help=helps[name]).add_argument(
             "--device", help=_("only this device's"))
@@ -256,6 +262,27 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
                 "administrator of the device to enrol.").format(
                     hours=CODE_VALID_MS // 3_600_000), file=sys.stderr)
         return 0
+    if command == "revoke-officer":
+        device = officers.ALL_DEVICES if args.device.upper() == "ALL" else args.device
+        known = officers.revoke_officer(db, device, args.officer)
+        if device == officers.ALL_DEVICES:
+            done = _("officer {officer} revoked on every device").format(officer=args.officer)
+        else:
+            done = _("officer {officer} revoked on device {device}").format(
+                officer=args.officer, device=device)
+        print(done if known else done + _(" (not registered there yet: refused if it ever is)"))
+        return 0
+    if command == "officers":
+        for o in officers.list_officers(db):
+            state = (_("revoked {when}").format(when=_when(o["revoked_ms"]))
+                     if o["revoked_ms"] else _("active"))
+            print(_("{device}  {officer}  {name}  enforcement no. {number}  key {key}  "
+                    "registered {when}  {state}").format(
+                device=o["device"], officer=o["officer_id"], name=o["name"],
+                number=o["enforcement_no"] or "-", key=o["key_id"],
+                when=_when(o["registered_ms"]), state=state)
+                  + (_("  (key replaced after a password reset)") if o["replaced_key"] else ""))
+        return 0
     if command == "devices":
         for d in admin.devices(db):
             state = (_("revoked {when}").format(when=_when(d["revoked_ms"]))
@@ -275,10 +302,10 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
     if command == "records":
         for r in admin.records(db, args.device):
             print(_("{device} #{seq}  {kind} {id}  {size} bytes  sha256 {sha256}  "
-                    "receipt {index}  {received}").format(
+                    "receipt {index}  {received}  officer {officer}").format(
                 device=r["device"], seq=r["device_seq"], kind=r["kind"], id=r["entity_id"],
                 size=r["size"], sha256=r["sha256"], index=r["log_index"],
-                received=_when(r["received_ms"])))
+                received=_when(r["received_ms"]), officer=r["officer"] or "-"))
         return 0
     if command == "receipts":
         for r in admin.receipts(db, args.device):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -93,6 +93,21 @@ _MIGRATIONS: list[str] = [
         batch TEXT NOT NULL, batch_pos INTEGER NOT NULL, received_ms INTEGER NOT NULL,
         PRIMARY KEY (device, leaf_index));
     ALTER TABLE audit_heads ADD COLUMN frontier TEXT;
+    """,
+    # 4 (decision 27): the officers each device acts for, the HQ key bound to
+    # each (device, officer) at its first registration, revocations by the HQ administrator
+    # (device '*' revokes the officer on every device), and who acted for each record.
+    """
+    CREATE TABLE officers (
+        device TEXT NOT NULL, officer_id TEXT NOT NULL, public_key TEXT NOT NULL,
+        key_id TEXT NOT NULL, name TEXT NOT NULL, enforcement_no TEXT,
+        registered_ms INTEGER NOT NULL, replaced_key TEXT,
+        PRIMARY KEY (device, officer_id));
+    CREATE TABLE officer_revocations (
+        device TEXT NOT NULL, officer_id TEXT NOT NULL, revoked_ms INTEGER NOT NULL,
+        PRIMARY KEY (device, officer_id));
+    ALTER TABLE records ADD COLUMN officer TEXT;
+    ALTER TABLE uploads ADD COLUMN officer TEXT;
     """,
 ]
 

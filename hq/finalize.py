@@ -86,11 +86,13 @@ async def finalize(state: HQState, row: sqlite3.Row) -> Signed[Receipt]:
         if (digest, size) != (entry.sha256, entry.size):
             raise _discard(state, upload_id, f"the staged file of {entry.kind.value} "
                            f"{entry.entity_id} was lost; send it again")
-    return commit(state, upload_id, submitted)
+    return commit(state, upload_id, submitted, row["officer"])
 
 
-def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry]) -> Signed[Receipt]:
-    """Receipt a held blob for this upload's entry, marking the upload done, in one go."""
+def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry],
+           officer: str | None) -> Signed[Receipt]:
+    """Receipt a held blob for this upload's entry, marking the upload done, in one go;
+    ``officer`` is who the device acted for when it created the upload."""
     try:
         again = state.receiver.admit(submitted)
     except Refused as exc:
@@ -99,7 +101,7 @@ def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry]) -> Si
             conn.execute("UPDATE uploads SET state = 'discarded' WHERE id = ?", (upload_id,))
         raise refusal(exc) from None
     with state.db.transaction() as conn:
-        receipt = again or state.receiver.commit(conn, submitted)
+        receipt = again or state.receiver.commit(conn, submitted, officer=officer)
         conn.execute("UPDATE uploads SET state = 'done', upload_offset = length, receipt = ? "
                      "WHERE id = ?", (canonical_json(receipt.to_json()).decode("utf-8"),
                                       upload_id))

@@ -190,10 +190,12 @@ class Receiver:
 
     def accept(self, submitted: Signed[OutboxEntry], payload: bytes,
                consistency: Consistency | None = None,
-               leaves: LeafBatch | None = None) -> Signed[Receipt]:
+               leaves: LeafBatch | None = None, *, officer: str | None = None
+               ) -> Signed[Receipt]:
         """Check one record, keep it and return its receipt; Refused or Conflict otherwise.
         A tree head's ``leaves`` are the last of the audit leaves up to its size (the earlier
-        ones staged before, `stage_leaves`)."""
+        ones staged before, `stage_leaves`). ``officer`` is who the device acted for (an
+        authenticated ``SR-Officer``), if anyone."""
         entry = submitted.body
         key = self.verify(submitted)
         if hashlib.sha256(payload).hexdigest() != entry.sha256 or len(payload) != entry.size:
@@ -208,10 +210,11 @@ class Receiver:
         trail = None if head is None else self._check_leaves(entry.device, head, leaves)
         self.blobs.put(entry.sha256, payload)
         with self.db.transaction() as conn:
-            return self.commit(conn, submitted, head, trail)
+            return self.commit(conn, submitted, head, trail, officer=officer)
 
     def commit(self, conn: sqlite3.Connection, submitted: Signed[OutboxEntry],
-               head: TreeHead | None = None, trail: CompactRange | None = None
+               head: TreeHead | None = None, trail: CompactRange | None = None, *,
+               officer: str | None = None
                ) -> Signed[Receipt]:
         """Record a checked entry whose bytes the blob store holds, inside the caller's
         transaction: the blob row, the record row, its receipt and its receipt-log leaf; for a
@@ -230,10 +233,12 @@ class Receiver:
                      "ON CONFLICT (sha256) DO NOTHING", (entry.sha256, entry.size, now))
         conn.execute(
             "INSERT INTO records (device, kind, entity_id, op_id, device_seq, sha256, size, "
-            "entry, receipt, log_index, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "entry, receipt, log_index, received_ms, officer) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.device, entry.kind.value, entry.entity_id, entry.op_id, entry.device_seq,
              entry.sha256, entry.size, canonical_json(submitted.to_json()).decode("utf-8"),
-             canonical_json(signed.to_json()).decode("utf-8"), receipt.log_index, now))
+             canonical_json(signed.to_json()).decode("utf-8"), receipt.log_index, now,
+             officer))
         if head is not None:  # this receipt is HQ's countersignature of the head
             conn.execute(
                 "INSERT INTO audit_heads (device, tree_size, root_hash, receipt_id, "

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hq.audittrail import MAX_LEAVES_PER_CALL, LeafBatch
-from hq.auth import authenticate
+from hq.auth import SignedCaller, authenticate
 from hq.errors import HQError, read_body
 from hq.receiver import AuditInconsistent, Conflict, Consistency, Refused
 from hq.state import HQState
@@ -64,7 +64,7 @@ def disk_full() -> HQError:
 
 
 async def _json_body(state: HQState, request: Request, limit: int
-                     ) -> tuple[str, Mapping[str, object]]:
+                     ) -> tuple[SignedCaller, Mapping[str, object]]:
     body = await read_body(request, limit)
     caller = authenticate(state, request, body)
     try:
@@ -73,7 +73,7 @@ async def _json_body(state: HQState, request: Request, limit: int
         raise HQError(400, "bad_request", f"the body is not canonical JSON: {exc}") from None
     if not isinstance(value, dict) or value.get("v") != 1:
         raise HQError(400, "bad_request", "the body must be a version 1 JSON object")
-    return caller.device, value
+    return caller, value
 
 
 def signed_entry(value: object, device: str) -> Signed[OutboxEntry]:
@@ -113,7 +113,8 @@ def _leaf_batch(start: object, leaves: object) -> LeafBatch:
 
 
 async def post_record(state: HQState, request: Request) -> Response:
-    device, body = await _json_body(state, request, _MAX_RECORD_BODY)
+    caller, body = await _json_body(state, request, _MAX_RECORD_BODY)
+    device = caller.device
     if not set(body) <= {"v", "entry", "payload_b64", "consistency", "leaves_from",
                          "leaves"} or not isinstance(body.get("payload_b64"), str):
         raise HQError(400, "bad_request", "a record is {v, entry, payload_b64[, consistency, "
@@ -130,7 +131,7 @@ async def post_record(state: HQState, request: Request) -> Response:
         raise HQError(400, "bad_request", "payload_b64 is not base64") from None
     try:
         receipt = state.receiver.accept(submitted, payload, _consistency(body.get("consistency")),
-                                        leaves)
+                                        leaves, officer=caller.officer)
     except Refused as exc:
         raise refusal(exc) from None
     except OSError as exc:
@@ -142,7 +143,8 @@ async def post_record(state: HQState, request: Request) -> Response:
 
 async def post_audit_leaves(state: HQState, request: Request) -> Response:
     """``{v, from, leaves}`` → ``{v, leaves: how many HQ now holds}``."""
-    device, body = await _json_body(state, request, _MAX_LEAVES_BODY)
+    caller, body = await _json_body(state, request, _MAX_LEAVES_BODY)
+    device = caller.device
     if set(body) != {"v", "from", "leaves"}:
         raise HQError(400, "bad_request", "audit leaves are {v, from, leaves}")
     batch = _leaf_batch(body["from"], body["leaves"])
@@ -158,7 +160,8 @@ async def post_audit_leaves(state: HQState, request: Request) -> Response:
 
 
 async def post_manifest(state: HQState, request: Request) -> Response:
-    device, body = await _json_body(state, request, 4 * 1024 * 1024)
+    caller, body = await _json_body(state, request, 4 * 1024 * 1024)
+    device = caller.device
     entries = body.get("entries")
     if set(body) != {"v", "entries"} or not isinstance(entries, list):
         raise HQError(400, "bad_request", "a manifest is {v, entries}")

@@ -138,13 +138,15 @@ async def post_upload(state: HQState, request: Request) -> Response:
     with state.db.transaction() as conn:
         conn.execute(
             "INSERT INTO uploads (id, device, op_id, entry, length, upload_offset, staged_bytes,"
-            " chunks, created_ms, expires_ms, state) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)",
+            " chunks, created_ms, expires_ms, state, officer)"
+            " VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
             (upload_id, caller.device, entry.op_id,
              canonical_json(submitted.to_json()).decode("utf-8"), length, now,
-             now + int(state.config.upload_expiry_s * 1000), "open"))
+             now + int(state.config.upload_expiry_s * 1000), "open", caller.officer))
     held = state.db.one("SELECT sha256 FROM blobs WHERE sha256 = ?", (entry.sha256,))
     if again is not None or (held is not None and state.blobs.exists(entry.sha256)):
-        commit(state, upload_id, submitted)  # HQ holds these bytes: receipt at once
+        # HQ holds these bytes: receipt at once
+        commit(state, upload_id, submitted, caller.officer)
     created = state.db.one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
     assert created is not None
     return _created(created)

@@ -269,6 +269,7 @@ class Action(StrEnum):
     SYNC_ENROLLED = "sync.enrolled"
     SYNC_ROUND = "sync.round"
     EVIDENCE_PURGED = "evidence.purged"
+    OFFICER_HQ_KEY_CREATED = "officer_hq_key.created"
 
 
 class Outcome(StrEnum):

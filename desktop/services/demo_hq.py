@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop.domain.errors import UserError
 from desktop.services import sync, sync_purge, sync_round
+from desktop.services.demo_login import demo_password
 from desktop.store import sync_state
 from desktop.store.store import Store
 from sync.protocol.records import RecordKind
@@ -111,6 +112,8 @@ def _sync(store: Store, url: str, code: Callable[[], str | None],
             raise UserError(_("Give the enrolment code from HQ's administrator with "
                               "--hq-code."))
         enrolled = sync_round.enrol(store, url, given)
+        # Enrolled in this session: its rounds act for the demo's officer from now on.
+        sync_round.act_for_officer(store, demo_password())
         say(_("Enrolled with HQ {hq} as device {device}").format(
             hq=enrolled.hq_id, device=enrolled.device_id))
     report = sync_round.run_round(store, hq_url=url)

@@ -31,17 +31,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, Outcome
 from desktop.services import refdata
-from desktop.store import audit, countersign, dockings, documents, statements, sync_state
+from desktop.store import (
+    audit,
+    countersign,
+    dockings,
+    documents,
+    officer_hq_keys,
+    statements,
+    sync_state,
+)
 from desktop.store.connection import Connection
 from desktop.store.evidence import blob_path
 from desktop.store.store import Store
 from desktop.store.vault_read import plaintext_chunks
-from sync.client.source import Enrolment, PendingItem, UploadProgress
+from sync.client.source import ActingOfficer, Enrolment, PendingItem, UploadProgress
 from sync.protocol.canonical import canonical_json
 from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
-from sync.protocol.signing import Signed, key_id_for
+from sync.protocol.signing import Ed25519Signer, Signed, key_id_for
 
 MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF})
 
@@ -91,6 +99,14 @@ def error_words(code: str) -> str:
         "bad_request": _("HQ did not understand the request; contact support."),
         "unknown_upload": _("HQ no longer knows the upload; it starts again."),
         "upload_expired": _("The upload expired at HQ; it starts again."),
+        "officer_unknown": _("HQ does not know your officer key on this device; it will be "
+                             "registered again at the next sync."),
+        "bad_officer_signature": _("HQ did not accept your officer signature; log in again "
+                                   "and sync, or contact HQ."),
+        "officer_revoked": _("HQ has revoked your permission to sync from this device; "
+                             "contact HQ. Other officers can still sync."),
+        "officer_key_conflict": _("HQ holds another officer key for you on this device; "
+                                  "nothing was sent for you. Contact HQ."),
     }
     if code in words:
         return words[code]
@@ -138,6 +154,33 @@ class StoreSyncSource:
 
     def device_key(self) -> Ed25519PrivateKey:
         return self._device_key
+
+    def acting_officer(self) -> ActingOfficer | None:
+        """The session's officer, signing with their HQ key (decision 27); None when the
+        session holds none (the device enrolled during this session: from the next login)."""
+        key = self._store.officer_hq_key
+        if key is None:
+            return None
+        officer = self._store.officer
+        with self._store.reading() as conn:
+            enrolled = sync_state.enrolment(conn)
+            registered = None if enrolled is None else officer_hq_keys.registered_key(
+                conn, enrolled.hq_id, officer.id)
+        return ActingOfficer(
+            officer_id=officer.id, name=officer.name,
+            enforcement_no=officer.certificate_no or None, signer=Ed25519Signer(key),
+            public_key_hex=key.public_key().public_bytes_raw().hex(),
+            registered_key=None if registered is None else registered.hex())
+
+    def save_officer_registration(self, officer_id: str, public_key_hex: str) -> None:
+        def run() -> None:
+            with self._store.transaction() as tx:
+                enrolled = sync_state.enrolment(tx.conn)
+                if enrolled is not None:
+                    officer_hq_keys.save_registration(tx, enrolled.hq_id, officer_id,
+                                                      bytes.fromhex(public_key_hex))
+
+        self._store.write(run)
 
     def pending(self) -> list[PendingItem]:
         with self._store.reading() as conn:

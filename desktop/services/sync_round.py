@@ -8,6 +8,9 @@ certificate it issues (`device_certificate`); `run_round` runs the engine
 data), audits the round's counts, keeps HQ's clock offset the round measured (the reference
 data's expiry is judged by it), and refreshes HQ's countersignature beside the key file.
 Both answer in the officer's words: HQ's English messages stay in the log.
+
+`act_for_officer` gives a session that enrolled the device its officer's HQ key at once (the
+key is otherwise made at the next login, the only other time the password is in hand).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from desktop.services.sync import (
     save_enrolment,
 )
 from desktop.services.sync_refdata import RefdataPull, pull
+from desktop.store import officer_hq_keys
+from desktop.store.officer_auth import authenticate
 from desktop.store.store import Store
 from sync.client.engine import Progress, SyncEngine, SyncResult
 from sync.client.enrol import Enrolled, EnrolmentRefused, parse_code
@@ -35,7 +40,7 @@ from sync.client.enrol import enrol as enrol_device
 from sync.client.transport import InsecureUrl, NetworkError, check_hq_url
 from sync.protocol.signing import key_id_for
 
-__all__ = ["Progress", "RoundReport", "enrol", "run_round"]
+__all__ = ["Progress", "RoundReport", "act_for_officer", "enrol", "run_round"]
 
 
 def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enrolled:
@@ -72,6 +77,15 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
     # Through the session's write lane: the GUI enrols from a thread of its own.
     store.write(keep)
     return enrolled
+
+
+def act_for_officer(store: Store, password: str) -> None:
+    """Open (or make, once enrolled) the session officer's HQ key with their password, checked
+    and counted like a login, so this session's rounds act for them (decision 27)."""
+    officer_id = store.officer.id
+    authenticate(store, officer_id, password)
+    store.officer_hq_key = store.write(lambda: officer_hq_keys.at_login(
+        store.conn, officer_id, password, store.transaction))
 
 
 def _insecure(url: str) -> str:

@@ -73,6 +73,7 @@ SYNCED_ACTIONS: dict[str, RecordKind] = {
     Action.SEAL_CUSTODIAN_ADDED.value: RecordKind.KEY_EVENT,
     Action.TRUST_ROOT_ADDED.value: RecordKind.KEY_EVENT,
     Action.ESCROW_SET.value: RecordKind.KEY_EVENT,
+    Action.OFFICER_HQ_KEY_CREATED.value: RecordKind.KEY_EVENT,
 }
 
 

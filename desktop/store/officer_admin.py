@@ -16,7 +16,7 @@ from gettext import gettext as _
 from desktop.domain.errors import UserError
 from desktop.domain.model import Officer, Role
 from desktop.domain.security import check_password_strength
-from desktop.store import officers, signing_keys
+from desktop.store import officer_hq_keys, officers, signing_keys
 from desktop.store.connection import guarded
 from desktop.store.keyfile import KeyFile, OfficerKey, update_key_file
 from desktop.store.keys import wrap_with_password
@@ -52,6 +52,7 @@ def disable_officer(store: Store, officer_id: str) -> Officer:
     def change(key_file: KeyFile) -> tuple[KeyFile, None]:
         with store.transaction() as tx:
             dropped = signing_keys.drop_wraps_of_officer(tx, officer.id)
+            officer_hq_keys.replace_for_officer(tx, officer.id)
             officers.set_disabled(tx, officer.id, True, signing_keys_dropped=dropped,
                                   login_removed=key_file.by_officer(officer.id) is not None)
         return key_file.without_officer(officer.id), None

@@ -24,13 +24,22 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
-from desktop.store import audit, evidence, officers, search, search_repair, signing_keys
+from desktop.store import (
+    audit,
+    evidence,
+    officer_hq_keys,
+    officers,
+    search,
+    search_repair,
+    signing_keys,
+)
 from desktop.store.anchor import Anchor, write_anchor
 from desktop.store.connection import Connection, StoreFull, guarded, open_database
 from desktop.store.continuity import (
@@ -118,6 +127,9 @@ class Store:
         self.continuity: Continuity | None = None
         self._mark = MarkWriter(paths.highwater, mark_key(data_key, key_file.store_id))
         self._mark_started = False
+        # The officer's own HQ key (decision 27), unwrapped at login, only ever in memory;
+        # None when the device is not enrolled (then requests are the device's alone).
+        self.officer_hq_key: Ed25519PrivateKey | None = None
 
     def __repr__(self) -> str:  # never show key material
         return f"Store({self.paths.workdir}, officer={self.officer.id})"
@@ -275,10 +287,16 @@ class Store:
                 if old_password is not None:
                     rewrapped = signing_keys.rewrap_for_officer(tx, officer_id, old_password,
                                                                 new_password)
+                    officer_hq_keys.rewrap_for_officer(tx, officer_id, old_password,
+                                                       new_password)
                     tx.audit(action, officer_id, signing_keys_rewrapped=rewrapped)
                 else:
                     dropped = signing_keys.drop_wraps_of_officer(tx, officer_id)
-                    tx.audit(action, officer_id, signing_keys_dropped=dropped)
+                    # The HQ key cannot be re-wrapped without the old password: a new one
+                    # comes at the officer's next login, registered as its replacement.
+                    replaced = officer_hq_keys.replace_for_officer(tx, officer_id)
+                    tx.audit(action, officer_id, signing_keys_dropped=dropped,
+                             hq_keys_replaced=replaced)
             return key_file, key_file
 
         self._key_file = update_key_file(self.paths.key_file, change)
@@ -432,6 +450,7 @@ class Store:
             if sign and not self.suspect:
                 self.sign_tree_head()
         finally:
+            self.officer_hq_key = None  # the session's officer no longer acts
             self._close_reader()
             with contextlib.suppress(Exception):
                 self._conn.execute("PRAGMA optimize")
@@ -556,6 +575,12 @@ def unlock(
     store.failed_attempts_since_login = since
     store.continuity = continuity
     store._start_mark()  # covers the login just committed
+    try:  # the password is in hand only now (decision 27)
+        store.officer_hq_key = officer_hq_keys.at_login(store.conn, officer.id, password,
+                                                        store.transaction)
+    except BaseException:
+        conn.close()
+        raise
     return store
 
 

@@ -2,6 +2,8 @@
 
 `SyncEngine.run_round` is what the desktop's sync worker (its own thread) and the CLI call:
 
+0. the acting officer's HQ key is registered if HQ does not have it yet (decision 27); every
+   request of the round is then signed by the device and by that officer;
 1. the manifest tells HQ what the device holds; HQ answers with receipts for what it already
    has (kept only if they verify with the key pinned at enrolment: a lost answer costs
    nothing, and a server with another key gets nothing marked sent), the conflicts, the last
@@ -32,6 +34,7 @@ from typing import TypeVar
 
 from sync.client.backoff import backoff_delay
 from sync.client.leaves import LeafSender, encode
+from sync.client.officers import register_officer
 from sync.client.receipts import (
     log_head_problem,
     parse_log_head,
@@ -39,7 +42,7 @@ from sync.client.receipts import (
     parse_proof,
     receipt_problem,
 )
-from sync.client.source import Enrolment, PendingItem, SyncSource
+from sync.client.source import ActingOfficer, Enrolment, PendingItem, SyncSource
 from sync.client.throttle import TokenBucket
 from sync.client.transport import (
     CONNECT_TIMEOUT,
@@ -48,6 +51,7 @@ from sync.client.transport import (
     HqError,
     InsecureUrl,
     NetworkError,
+    OfficerSigner,
     SendCancelled,
 )
 from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
@@ -152,18 +156,21 @@ class SyncEngine:
             result.paused, result.pause_message = "not_enrolled", "this device is not enrolled"
             return result
         throttle = TokenBucket(self.bandwidth) if self.bandwidth else None
+        officer = self.source.acting_officer()
         try:
             conn = HqConnection(enrolment.hq_url, hq_id=enrolment.hq_id,
                                 device_key=self.source.device_key(),
                                 connect_timeout=self.connect_timeout,
                                 read_timeout=self.read_timeout, throttle=throttle,
                                 clock_ms=self.clock_ms, ssl_context=self.ssl_context,
-                                cancel=self.cancel)
+                                cancel=self.cancel,
+                                officer=None if officer is None else OfficerSigner(
+                                    officer.officer_id, officer.signer))
         except InsecureUrl as err:
             result.paused, result.pause_message = "insecure_url", str(err)
             return result
         try:
-            _Round(self, enrolment, conn, result).run()
+            _Round(self, enrolment, conn, result, officer).run()
         except _Pause as pause:
             result.paused, result.pause_message = pause.code, pause.message
         except (Cancelled, SendCancelled):
@@ -181,8 +188,11 @@ class _Round:
     """The state of one round: what is pending, what was receipted, where progress stands."""
 
     def __init__(self, engine: SyncEngine, enrolment: Enrolment, conn: HqConnection,
-                 result: SyncResult) -> None:
+                 result: SyncResult, officer: ActingOfficer | None = None) -> None:
         self.engine, self.enrolment, self.conn, self.result = engine, enrolment, conn, result
+        self.officer = officer
+        if officer is not None:  # HQ lost the officer's key: register again, then retry
+            conn.reregister = self._register_officer
         self.source = engine.source
         self.key = self.source.device_key()
         self.receipted_indexes: list[int] = []
@@ -199,6 +209,8 @@ class _Round:
         self.records_total = len(pending)
         self.bytes_total = sum(i.entry.size for i in pending if i.is_media)
         self._report()
+        if self.officer is not None and not self.officer.registered:
+            self._retrying(self._register_officer)
         log_head = self._manifest(pending)
         uploader = TusUploader(self.conn, self.source, chunk_size=self.engine.chunk_size,
                                cancelled=self.engine.cancel.is_set,
@@ -210,6 +222,14 @@ class _Round:
                 raise Cancelled()
             self._deliver(item, uploader)
         self._check_log(log_head)
+
+    # -- 0. the acting officer -------------------------------------------------------------
+
+    def _register_officer(self) -> None:
+        assert self.officer is not None
+        register_officer(self.conn, self.enrolment, self.officer)
+        self.source.save_officer_registration(self.officer.officer_id,
+                                              self.officer.public_key_hex)
 
     # -- 1. manifest ---------------------------------------------------------------------
 

@@ -5,6 +5,10 @@ vault and the audit trail. The desktop implements this protocol (`desktop.servic
 its own store thread; tests implement it in memory. Every method that records progress
 (`save_upload`, `save_receipt`, `save_failure`, `save_log_head`) must be
 durable when it returns: the engine resumes from what they saved after a crash.
+
+`acting_officer` names the officer whose session runs the round (None: the device acts
+alone, as before decision 27): the engine registers their HQ key once per HQ and signs every
+request as the device and as that officer.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
-from sync.protocol.signing import Signed
+from sync.protocol.signing import Signed, Signer
 
-__all__ = ["Enrolment", "PendingItem", "SyncSource", "UploadProgress"]
+__all__ = ["ActingOfficer", "Enrolment", "PendingItem", "SyncSource", "UploadProgress"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,27 @@ class Enrolment:
     hq_id: str
     device_id: str
     receipt_key: Ed25519PublicKey  # pinned: every receipt and log head must verify with it
+
+
+@dataclass(frozen=True)
+class ActingOfficer:
+    """The officer a round acts for: who they are, their HQ key, and what HQ has of it."""
+
+    officer_id: str
+    name: str
+    enforcement_no: str | None
+    signer: Signer  # the officer's own HQ key (decision 27), held only in the session
+    public_key_hex: str  # its raw Ed25519 public key
+    # The key this device last registered for the officer at this HQ (hex); None: never.
+    # Another key than `public_key_hex` is registered again, naming this one as replaced.
+    registered_key: str | None
+
+    def __repr__(self) -> str:  # never show key material
+        return f"ActingOfficer({self.officer_id})"
+
+    @property
+    def registered(self) -> bool:
+        return self.registered_key == self.public_key_hex
 
 
 @dataclass(frozen=True)
@@ -63,6 +88,14 @@ class SyncSource(Protocol):
 
     def device_key(self) -> Ed25519PrivateKey:
         """The device key that signs requests and outbox entries."""
+        ...
+
+    def acting_officer(self) -> ActingOfficer | None:
+        """The officer this round acts for (the session's), None for the device alone."""
+        ...
+
+    def save_officer_registration(self, officer_id: str, public_key_hex: str) -> None:
+        """HQ bound ``public_key_hex`` to the officer on this device (`ActingOfficer`)."""
         ...
 
     def pending(self) -> list[PendingItem]:

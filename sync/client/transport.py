@@ -6,8 +6,12 @@ request with the device key over `request_signing_bytes` (SR-* headers), bounds 
 device clock's offset from HQ's ``SR-HQ-Time``, and turns every outcome into either a
 `Response` (2xx) or a typed exception: `HqError` for HQ's refusals (status, error code,
 message, ``Retry-After``), `NetworkError` for everything the network did. Nothing here
-retries except a ``409 replayed`` (a fresh nonce fixes it); what to retry is the engine's
+retries except a ``409 replayed`` (a fresh nonce fixes it) and a ``401 officer_unknown`` once
+its ``reregister`` hook has registered the officer again; what to retry is the engine's
 business.
+
+A connection that acts for an officer (`OfficerSigner`) names them in ``SR-Officer`` and
+signs every request a second time with the officer's own HQ key (decision 27).
 
 Plain ``http://`` is refused unless the host is a loopback address (the embedded HQ): on a
 real network TLS protects the statements' confidentiality (`InsecureUrl`).
@@ -37,11 +41,13 @@ from sync.protocol.requests import (
     HEADER_DEVICE,
     HEADER_HQ_TIME,
     HEADER_NONCE,
+    HEADER_OFFICER,
+    HEADER_OFFICER_SIGNATURE,
     HEADER_SIGNATURE,
     HEADER_TIME,
     SignedRequest,
 )
-from sync.protocol.signing import key_id_for
+from sync.protocol.signing import Signer, key_id_for
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -50,6 +56,7 @@ __all__ = [
     "HqError",
     "InsecureUrl",
     "NetworkError",
+    "OfficerSigner",
     "Response",
     "SendCancelled",
     "check_hq_url",
@@ -89,6 +96,14 @@ class HqError(Exception):
 
     def __str__(self) -> str:
         return f"HQ answered {self.status} {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class OfficerSigner:
+    """The officer a connection acts for, and the signer of their HQ key."""
+
+    officer_id: str
+    signer: Signer
 
 
 @dataclass(frozen=True)
@@ -175,8 +190,13 @@ class HqConnection:
                  throttle: TokenBucket | None = None,
                  clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
                  ssl_context: ssl.SSLContext | None = None,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None,
+                 officer: OfficerSigner | None = None,
+                 reregister: Callable[[], None] | None = None) -> None:
         self.scheme, self.host, self.port, self.base_path = check_hq_url(base_url)
+        self.officer = officer  # None: requests are the device's alone (SR-Officer absent)
+        # Registers the officer's HQ key again after HQ answered 401 officer_unknown.
+        self.reregister = reregister
         # Checked before every body slice, so stopping (the window closing, a language switch)
         # waits for at most one slice, not a whole chunk at a low bandwidth cap.
         self.cancel = cancel
@@ -223,15 +243,21 @@ class HqConnection:
         ``body_sha256`` (hex) saves hashing a body twice when the caller already did.
         ``while_waiting`` runs once the body is sent, before the answer is read: HQ works on
         the request (hashing, fsync) while the caller prepares the next one."""
-        for attempt in (0, 1):
+        replayed = reregistered = False
+        while True:
             try:
                 return self._once(method, path, body, headers or {}, signed, body_sha256,
                                   while_waiting)
             except HqError as err:
-                if err.status == 409 and err.code == "replayed" and attempt == 0:
+                if err.status == 409 and err.code == "replayed" and not replayed:
+                    replayed = True
                     continue  # another nonce; nothing was done (protocol §2)
+                if (err.code == "officer_unknown" and self.reregister is not None
+                        and not reregistered):
+                    reregistered = True  # HQ lost the officer's key: register it again
+                    self.reregister()
+                    continue
                 raise
-        raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, body: bytes, extra: Mapping[str, str],
               signed: bool, body_sha256: str | None,
@@ -280,10 +306,16 @@ class HqConnection:
         body_sha = body_sha256 or hashlib.sha256(body).hexdigest()
         request = SignedRequest(hq=self.hq_id, device=self.device_id, method=method.upper(),
                                 target=target, body_sha256=body_sha, nonce=str(uuid.uuid4()),
-                                time_ms=self._clock_ms())
-        return {HEADER_DEVICE: request.device, HEADER_NONCE: request.nonce,
-                HEADER_TIME: str(request.time_ms), HEADER_BODY_SHA256: body_sha,
-                HEADER_SIGNATURE: self._key.sign(request.signing_bytes()).hex()}
+                                time_ms=self._clock_ms(),
+                                officer=None if self.officer is None else self.officer.officer_id)
+        signed = request.signing_bytes()
+        headers = {HEADER_DEVICE: request.device, HEADER_NONCE: request.nonce,
+                   HEADER_TIME: str(request.time_ms), HEADER_BODY_SHA256: body_sha,
+                   HEADER_SIGNATURE: self._key.sign(signed).hex()}
+        if self.officer is not None:  # the same bytes, naming the officer, signed twice
+            headers[HEADER_OFFICER] = self.officer.officer_id
+            headers[HEADER_OFFICER_SIGNATURE] = self.officer.signer.sign_bytes(signed).value.hex()
+        return headers
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:

@@ -35,6 +35,8 @@ def test_the_demo_syncs_everything_to_its_embedded_hq_and_again(tmp_path: Path) 
                            "records"], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False)
     assert result["statement"] in held.stdout
+    # Every record acted for the demo's officer (decision 27), none for the device alone.
+    assert "  officer -" not in held.stdout and held.stdout.count("  officer ") > 10
 
 
 def test_the_demo_runs_without_hq_when_asked(tmp_path: Path) -> None:

@@ -126,6 +126,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
     undo_statement_content_version(conn)
+    undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
     undo_refdata(conn)
     undo_officer_disabled(conn)
@@ -143,6 +144,12 @@ def undo_statement_content_version(conn: Any) -> None:
     [trigger] = [statement for statement in _split_sql(form_fields)
                  if "CREATE TRIGGER statements_signed_frozen" in statement]
     conn.execute(trigger)
+
+
+def undo_officer_hq_keys(conn: Any) -> None:
+    """Migration 0016 undone: the officers' HQ keys and their registrations dropped."""
+    for table in ("officer_hq_registrations", "officer_hq_keys"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_refdata(conn: Any) -> None:

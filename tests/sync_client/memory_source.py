@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.client.source import Enrolment, PendingItem, UploadProgress
+from sync.client.source import ActingOfficer, Enrolment, PendingItem, UploadProgress
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash
@@ -41,6 +41,7 @@ class MemorySource:
     log_head: Signed[LogHead] | None = None
     leaves: list[bytes] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    officer: ActingOfficer | None = None  # None: the device acts alone (an old client)
 
     @property
     def device(self) -> str:
@@ -87,6 +88,14 @@ class MemorySource:
 
     def device_key(self) -> Ed25519PrivateKey:
         return self.key
+
+    def acting_officer(self) -> ActingOfficer | None:
+        return self.officer
+
+    def save_officer_registration(self, officer_id: str, public_key_hex: str) -> None:
+        self.calls.append(("save_officer_registration", officer_id))
+        if self.officer is not None and self.officer.officer_id == officer_id:
+            self.officer = replace(self.officer, registered_key=public_key_hex)
 
     def pending(self) -> list[PendingItem]:
         waiting = {op for op, (_, _, retry_at) in self.failures.items() if retry_at is None}
