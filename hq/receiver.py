@@ -205,6 +205,11 @@ class Receiver:
         if again is not None:
             return again
         head = self._check_payload(entry, payload, key, consistency)
+        if head is not None and self._is_older(entry.device, head):
+            # A head below the countersigned one, proven to be its prefix (a head whose first
+            # sending failed while a later one went through): countersigned, and the
+            # device's last head stays where it is.
+            head = None
         # The requests of one HQ run one at a time on its event loop, so the staged leaves
         # checked here are still those when the head's row commits below.
         trail = None if head is None else self._check_leaves(entry.device, head, leaves)
@@ -306,14 +311,24 @@ class Receiver:
             raise Refused(f"{what}: {exc}") from exc
         return None
 
+    def _is_older(self, device: str, head: TreeHead) -> bool:
+        last = self.audit_head(device)
+        return last is not None and head.tree_size < last[0]
+
     def _check_extends(self, device: str, head: TreeHead,
                        consistency: Consistency | None) -> None:
+        """The head extends the last countersigned one, or (a head below it) is its prefix:
+        in both cases ``consistency`` proves it from the smaller of the two to the larger."""
         last = self.audit_head(device)
         if last is None:
             return  # the first head HQ sees from this device needs no proof
         size, root = last
+        if head.tree_size < size:
+            older, newer = (head.tree_size, head.root_hash), (size, root)
+        else:
+            older, newer = (size, root), (head.tree_size, head.root_hash)
         ok = (consistency is not None and consistency.from_size == size
-              and verify_consistency(size, head.tree_size, root, head.root_hash,
+              and verify_consistency(older[0], newer[0], older[1], newer[1],
                                      list(consistency.proof)))
         if not ok:
             message = (f"tree head of {head.tree_size} entries from device {device} does not "

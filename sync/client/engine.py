@@ -305,10 +305,12 @@ class _Round:
                                    "payload_b64": base64.b64encode(payload).decode("ascii")}
         if entry.kind is RecordKind.TREE_HEAD:
             to_size = int(entry.entity_id)
-            # A head below what HQ countersigned (a store put back to an older copy signed
-            # it) has no proof to give: HQ refuses it and raises its alert, as it should.
+            # A head below what HQ countersigned goes with the proof that it is a prefix of
+            # that one (its first sending failed while a later head went through). A store
+            # put back to an older copy has no such proof to give: HQ refuses its head and
+            # raises its alert, as it should.
             proof = (self.source.audit_consistency(self.audit_size, to_size)
-                     if to_size >= self.audit_size else [])
+                     if to_size >= self.audit_size else self._prefix_proof(to_size))
             body["consistency"] = {"from_size": self.audit_size,
                                    "proof": [p.hex() for p in proof]}
             body["leaves_from"], last = self.leaves.ahead_of_head(self.audit_leaves, to_size)
@@ -325,6 +327,14 @@ class _Round:
             self.audit_size = max(self.audit_size, int(entry.entity_id))
             self.audit_leaves = max(self.audit_leaves, int(entry.entity_id))
         return receipt
+
+    def _prefix_proof(self, size: int) -> list[bytes]:
+        """The proof that this store's head of ``size`` is a prefix of the one HQ
+        countersigned, or nothing if the store cannot give one (it holds another history)."""
+        try:
+            return self.source.audit_consistency(size, self.audit_size)
+        except ValueError:
+            return []
 
     # -- 4. the receipt log --------------------------------------------------------------
 

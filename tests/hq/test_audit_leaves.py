@@ -29,7 +29,7 @@ from hq.blobs import FilesystemBlobStore
 from hq.db import open_database
 from hq.keys import load_master_key
 from sync.client.leaves import LEAF_BATCH
-from sync.protocol.merkle import CompactRange, leaf_hash, root_hash
+from sync.protocol.merkle import CompactRange, consistency_proof, leaf_hash, root_hash
 from sync.protocol.records import RecordKind
 from sync.protocol.signing import key_id_for
 from sync.protocol.treehead import TreeHead, sign_tree_head
@@ -277,3 +277,30 @@ def test_leaves_that_are_not_audit_leaves_or_out_of_place_are_refused(
     reply = device.send(device.entry(RecordKind.SIGNATURE_CAPTURE, "st/p/1", data), data,
                         None, (5, []))
     assert (reply.status, reply.error) == (400, "bad_request")
+
+
+def test_a_head_whose_sending_failed_while_a_later_one_went_through_is_countersigned(
+        hq_server: RunningHQ) -> None:
+    # Head 6 failed on the way (a cut connection), head 9 reached HQ; head 6 is sent again
+    # next round with the proof that it is a prefix of 9: countersigned, no alarm, and the
+    # device's countersigned head stays at 9.
+    device = enrolled(hq_server)
+    leaves = audit_leaves(9)
+    hashes = [leaf_hash(x) for x in leaves]
+    assert _send_head(device, _head(device, leaves, 9), 9, 0, leaves).status == 200
+    late = _head(device, leaves, 6)
+    proof = consistency_proof(hashes, 6)
+    reply = device.send(device.entry(RecordKind.TREE_HEAD, "6", late), late,
+                        {"from_size": 9, "proof": [p.hex() for p in proof]}, (9, []))
+    assert reply.status == 200, reply.body
+    assert hq_server.admin("alerts").returncode == 0
+    assert hq_rows(hq_server, device.id)[1]["tree_size"] == 9  # type: ignore[index]
+    # A head of 7 over another history has no such proof: refused, with the alarm.
+    other = _head(device, audit_leaves(7, action="rewritten"), 7)
+    proof = consistency_proof(hashes, 7)
+    reply = device.send(device.entry(RecordKind.TREE_HEAD, "7", other), other,
+                        {"from_size": 9, "proof": [p.hex() for p in proof]}, (9, []))
+    assert (reply.status, reply.error) == (409, "audit_inconsistent")
+    alerts = hq_server.admin("alerts")
+    assert alerts.returncode == 1 and "tree head of 7 entries" in alerts.stdout
+    assert hq_rows(hq_server, device.id)[1]["tree_size"] == 9  # type: ignore[index]
