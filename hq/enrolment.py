@@ -28,7 +28,7 @@ from starlette.responses import Response
 from hq import device_certs
 from hq.errors import HQError, read_body
 from hq.state import HQState, now_ms
-from hq.unit_ca import load_ca
+from hq.unit_ca import UnitCa, load_ca
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.requests import (
     HEADER_ENROL_CODE,
@@ -57,6 +57,18 @@ def issue_code(conn: sqlite3.Connection, now: int) -> str:
     conn.execute("INSERT INTO enrol_codes (code_id, secret, created_ms, expires_ms) "
                  "VALUES (?, ?, ?, ?)", (code_id, secret, now, now + CODE_VALID_MS))
     return f"{code_id}-{secret}"
+
+
+def _unit_ca(state: HQState) -> UnitCa | None:
+    """The unit CA HQ holds; a damaged one is the operator's to mend, not the device's: an
+    alert, and 503 so the device tries again later with the same, unspent code."""
+    try:
+        return load_ca(state.config.data_dir)
+    except ValueError as exc:
+        state.receiver.alert("unit_ca_damaged", None, f"enrolment could not issue a device "
+                             f"certificate: {exc}", "unit_ca_damaged")
+        raise HQError(503, "unavailable", "HQ cannot issue certificates now; its operator "
+                      "is alerted", {"Retry-After": "300"}) from None
 
 
 def hq_info(state: HQState) -> dict[str, object]:
@@ -120,7 +132,7 @@ async def post_enrol(state: HQState, request: Request) -> Response:
     fields: dict[str, object] = {
         "v": 1, "hq": state.hq_id, "device": device,
         "receipt_key": state.receiver.public_key.public_bytes_raw().hex(), "enrolled_ms": now}
-    ca = None if csr is None else load_ca(state.config.data_dir)
+    ca = None if csr is None else _unit_ca(state)
     certificate: x509.Certificate | None = None
     if ca is not None and csr is not None:
         certificate = device_certs.issue(ca, csr, device, dt.datetime.fromtimestamp(

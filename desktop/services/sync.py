@@ -105,6 +105,8 @@ def error_words(code: str) -> str:
                                    "and sync, or contact HQ."),
         "officer_revoked": _("HQ has revoked your permission to sync from this device; "
                              "contact HQ. Other officers can still sync."),
+        "unavailable": _("HQ cannot serve this now (its operator is alerted); try again "
+                         "later."),
         "officer_key_conflict": _("HQ holds another officer key for you on this device; "
                                   "nothing was sent for you. Contact HQ."),
     }

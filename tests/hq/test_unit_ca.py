@@ -129,6 +129,25 @@ def test_a_csr_that_proves_nothing_is_refused_and_the_code_stays_unspent(
     assert enrol_with_csr(device, code, good).status == 200
 
 
+def test_a_damaged_unit_ca_is_the_operators_alert_and_the_code_stays_unspent(
+        hq_server: RunningHQ) -> None:
+    assert hq_server.admin("ca", "init", "--unit", UNIT).returncode == 0
+    held = hq_server.data_dir / "keys" / "unit-ca.json"
+    document = json.loads(held.read_bytes())
+    document["ciphertext"] = "00" + document["ciphertext"][2:]
+    held.write_text(json.dumps(document), encoding="utf-8")
+    device, key = Device(hq_server), ec.generate_private_key(ec.SECP256R1())
+    code = hq_server.enrol_code()
+    reply = enrol_with_csr(device, code, csr_for(key))
+    assert (reply.status, reply.error) == (503, "unavailable")
+    assert reply.headers["retry-after"] == "300"
+    alerts = hq_server.admin("alerts")
+    assert alerts.returncode == 1 and "unit_ca_damaged" in alerts.stdout
+    assert "Traceback" not in hq_server.log()
+    assert device.id not in hq_server.admin("devices").stdout
+    assert hq_server.admin("ca", "show").returncode == 2  # says the file is damaged
+
+
 def test_hq_without_a_ca_enrols_as_before(hq_server: RunningHQ) -> None:
     device = Device(hq_server)
     reply = enrol_with_csr(device, hq_server.enrol_code(),
