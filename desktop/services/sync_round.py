@@ -43,12 +43,17 @@ from sync.protocol.signing import key_id_for
 __all__ = ["Progress", "RoundReport", "act_for_officer", "enrol", "run_round"]
 
 
-def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enrolled:
+def enrol(store: Store, hq_url: str, code: str, name: str | None = None, *,
+          password: str | None = None) -> Enrolled:
     """Enrol this store's device key with the HQ at `hq_url` (administrators only); if HQ
     acts as the unit CA, the device signing certificate it issues becomes this statement
-    room's DEVICE identity (`enrolled.certificate` says so)."""
+    room's DEVICE identity (`enrolled.certificate` says so). With the administrator's
+    `password` (checked first, counted like a login), this session's rounds then act for
+    them at once (`act_for_officer`)."""
     if store.officer.role is not Role.ADMIN:
         raise UserError(_("Only an administrator can enrol this device with HQ."))
+    if password is not None:
+        authenticate(store, store.officer.id, password)
     source = StoreSyncSource(store)
     try:
         code_id, _secret = parse_code(code)
@@ -76,14 +81,20 @@ def enrol(store: Store, hq_url: str, code: str, name: str | None = None) -> Enro
 
     # Through the session's write lane: the GUI enrols from a thread of its own.
     store.write(keep)
+    if password is not None:
+        _open_officer_key(store, password)
     return enrolled
 
 
 def act_for_officer(store: Store, password: str) -> None:
     """Open (or make, once enrolled) the session officer's HQ key with their password, checked
     and counted like a login, so this session's rounds act for them (decision 27)."""
+    authenticate(store, store.officer.id, password)
+    _open_officer_key(store, password)
+
+
+def _open_officer_key(store: Store, password: str) -> None:
     officer_id = store.officer.id
-    authenticate(store, officer_id, password)
     store.officer_hq_key = store.write(lambda: officer_hq_keys.at_login(
         store.conn, officer_id, password, store.transaction))
 

@@ -107,8 +107,13 @@ class EnrolDialog(QDialog):
         self.url.setPlaceholderText(_("e.g. https://hq.example"))
         self.code = QLineEdit()
         self.code.setPlaceholderText(_("<code id>-<secret>"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setToolTip(_("Your own password: this session's syncs then go to HQ "
+                                   "signed as you (otherwise from your next login)."))
         form.addRow(_("HQ address:"), self.url)
         form.addRow(_("One-time code:"), self.code)
+        form.addRow(_("Your password:"), self.password)
         layout.addLayout(form)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -121,22 +126,27 @@ class EnrolDialog(QDialog):
         layout.addWidget(buttons)
         self.url.textChanged.connect(self._update)
         self.code.textChanged.connect(self._update)
+        self.password.textChanged.connect(self._update)
         self._busy = False
         self._update()
 
     def _update(self) -> None:
-        self.enrol_button.setEnabled(bool(self.url.text().strip() and self.code.text().strip())
+        self.enrol_button.setEnabled(bool(self.url.text().strip() and self.code.text().strip()
+                                          and self.password.text())
                                      and not self._busy and self.enrolled is None)
 
     def submit(self) -> None:
-        url, code = self.url.text().strip(), self.code.text().strip()
-        if not (url and code) or self._busy:
+        url, code, password = self.url.text().strip(), self.code.text().strip(), \
+            self.password.text()
+        if not (url and code and password) or self._busy:
             return
+        self.password.clear()  # not kept in the widget longer than it takes
         self._busy = True
         self._update()
         self.message.setStyleSheet("")
         self.message.setText(_("Enrolling with HQ…"))
-        self.ctx.long(lambda store: enrol(store, url, code), self._done, self._failed)
+        self.ctx.long(lambda store: enrol(store, url, code, password=password), self._done,
+                      self._failed)
 
     def _done(self, enrolled: Enrolled) -> None:
         self._busy = False

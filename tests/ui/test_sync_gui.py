@@ -31,7 +31,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_dialogs import EnrolDialog, PurgeDialog, PurgePolicyDialog, ReceiptsDialog
 from desktop.ui.sync_panel import SyncPanel
 from desktop.ui.sync_worker import SyncState, SyncTiming
-from tests.conftest import SECOND_PASSWORD, FakeClock, World, sign_as_team
+from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 from tests.support.hq_server import RunningHQ, hq_server, start_hq
 
@@ -86,7 +86,10 @@ def enrol_in_dialog(window: MainWindow, hq: RunningHQ, qtbot: QtBot) -> EnrolDia
     assert not dialog.enrol_button.isEnabled()
     QTest.keyClicks(dialog.url, hq.url)
     QTest.keyClicks(dialog.code, hq.enrol_code())
+    assert not dialog.enrol_button.isEnabled()  # the administrator's own password too
+    QTest.keyClicks(dialog.password, PASSWORD)
     dialog.enrol_button.click()
+    assert dialog.password.text() == ""
     assert dialog.message.text().startswith("Enrolled with HQ "), dialog.message.text()
     return dialog
 
@@ -134,6 +137,10 @@ def test_enrolment_then_a_round_empties_the_queue_and_receipts_verify(
     assert panel.countersigned.text().startswith("Audit trail countersigned by HQ up to ")
     assert panel.sync_button.isEnabled() and not panel.problems.isVisible()
     panel.close()
+    # The administrator typed their password at enrolment: the rounds went as them.
+    officer = world.store.officer.id
+    records = hq_server.admin("records").stdout.splitlines()
+    assert records and all(line.endswith(f"officer {officer}") for line in records), records
 
     # The receipts of the statement selected in its case, and of the photo in its panel.
     window.show_case(world.case.id)
@@ -190,6 +197,22 @@ def test_hq_gone_is_said_in_words_and_sync_resumes_by_itself_when_it_is_back(
     assert status_text(window).startswith("HQ: everything sent")
     assert not panel.problems.isVisible()  # the panel follows, live
     panel.close()
+
+
+def test_a_wrong_password_at_enrolment_enrols_nothing(
+        window: MainWindow, hq_server: RunningHQ, qtbot: QtBot) -> None:
+    action(window, "Enrol with HQ…").trigger()
+    dialog = window.sync.dialog
+    assert isinstance(dialog, EnrolDialog)
+    QTest.keyClicks(dialog.url, hq_server.url)
+    QTest.keyClicks(dialog.code, hq_server.enrol_code())
+    QTest.keyClicks(dialog.password, "not the password")
+    dialog.enrol_button.click()
+    qtbot.waitUntil(lambda: not dialog.message.text().startswith("Enrolling"))
+    assert "password" in dialog.message.text().lower(), dialog.message.text()
+    assert dialog.enrolled is None and dialog.code.text() != ""
+    assert hq_server.admin("devices").stdout.strip() == ""
+    dialog.close()
 
 
 def test_a_plain_officer_gets_no_administrator_action(world: World, qtbot: QtBot,
