@@ -104,13 +104,22 @@ def short_line(view: SyncView) -> str:
 
 
 def next_try_text(view: SyncView) -> str:
+    """When the worker goes to HQ next: a routine sync after everything went, a new try
+    otherwise."""
     if view.next_try_s is None:
         return ""
     seconds = max(1, round(view.next_try_s))
+    routine = view.state is SyncState.UP_TO_DATE
     if seconds < 120:
+        if routine:
+            return ngettext("Next sync in about {n} second.", "Next sync in about {n} seconds.",
+                            seconds).format(n=seconds)
         return ngettext("Next try in about {n} second.", "Next try in about {n} seconds.",
                         seconds).format(n=seconds)
     minutes = round(seconds / 60)
+    if routine:
+        return ngettext("Next sync in about {n} minute.", "Next sync in about {n} minutes.",
+                        minutes).format(n=minutes)
     return ngettext("Next try in about {n} minute.", "Next try in about {n} minutes.",
                     minutes).format(n=minutes)
 
