@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.errors import UserError
+from desktop.i18n import current_language
 from desktop.services import sync, sync_purge, sync_round
 from desktop.services.demo_login import demo_password
 from desktop.store import sync_state
@@ -39,7 +40,9 @@ def _free_port() -> int:
 
 
 def _hq_command(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "hq", "--data", str(data), *args]
+    # The demo's HQ speaks to whoever watches the demo in the demo's own language.
+    return [sys.executable, "-m", "hq", "--data", str(data), "--lang", current_language(),
+            *args]
 
 
 def _answers(port: int) -> bool:
