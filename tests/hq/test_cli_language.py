@@ -56,10 +56,11 @@ def test_the_device_list_and_a_revocation_in_chinese(
     assert main(["--data", data, "devices"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(f"{device.id}  desk-1  注册于 20")
-    assert "  在用  最后联系 -  时钟偏差 - 毫秒" in line  # not seen since its enrolment
+    assert "  在用  证书 -  最后联系 -  时钟偏差 - 毫秒" in line  # not seen since its enrolment
+    assert line.endswith("审计日志已收 0 条事件，尚无会签的树头")
 
     assert main(["--data", data, "revoke-device", device.id]) == 0
-    assert capsys.readouterr().out == f"设备 {device.id} 已吊销\n"
+    assert capsys.readouterr().out == f"已吊销设备 {device.id} 及局机关为其签发的证书\n"
     assert main(["--data", data, "devices"]) == 0
     assert "  已于 20" in capsys.readouterr().out
     assert main(["--data", data, "revoke-device", "0123456789abcdef"]) == 1
