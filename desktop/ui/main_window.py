@@ -440,10 +440,12 @@ class MainWindow(QMainWindow):
             self.idle.unlocked()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.flush()
-        self.idle.stop()
-        self.devices.timer.stop()
-        self.sync.stop()  # before the store closes; a rebuilt window starts its own
+        try:
+            self.flush()
+        finally:  # whatever a last autosave met, no timer or sync thread outlives the window
+            self.idle.stop()
+            self.devices.timer.stop()
+            self.sync.stop()  # before the store closes; a rebuilt window starts its own
         if not self.closing_for_rebuild:
             store = self.ctx.store
             if store is not None:

@@ -92,6 +92,9 @@ def test_the_officer_sees_the_roster_its_version_and_until_when_it_is_valid(
 def test_a_refused_manifest_is_shown_with_its_reason_and_the_data_stays(
         window: MainWindow, synced: World) -> None:
     store = synced.store
+    # The window's sync worker would fetch HQ's good manifest again, which clears the
+    # refusal; stopped here so the refusal stays to be seen (it would until the next round).
+    window.sync.stop()
     with store.reading() as conn:
         enrolment = sync_state.enrolment(conn)
     assert enrolment is not None
