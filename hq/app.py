@@ -14,7 +14,7 @@ complete but not receipted (`finalize.recover`), and serves:
 
 Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time`` and
 ``SR-Request-Id``, and every request is counted and logged (`hq.requestlog`). The janitor
-runs every ``HQ_JANITOR_MINUTES`` (`hq.janitor`).
+runs at start and every ``HQ_JANITOR_MINUTES`` (`hq.janitor`).
 """
 
 from __future__ import annotations

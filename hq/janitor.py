@@ -6,7 +6,7 @@ One pass (`clean`, also `statement-room-hq janitor [--dry-run]`) removes:
   ``expired`` (the device creates the upload again, docs/protocols/sync.md §5). A session
   whose staged file was written in the last `BUSY_GRACE_S` is left for the next pass: a PATCH
   may be running in this or another HQ process;
-- nonces older than `finalize.NONCE_KEEP_MS` (the protocol promises 30 days);
+- nonces older than `NONCE_KEEP_MS` (the protocol promises 30 days);
 - staged audit-leaf batches a later batch replaced (`hq.audittrail`): a ``blobs`` row that no
   record, quarantined record, audit leaf or reference dataset names any more. Row and file go
   inside one write transaction, so no writer can name the blob between the check and the
@@ -18,8 +18,8 @@ One pass (`clean`, also `statement-room-hq janitor [--dry-run]`) removes:
 
 A pass never removes blobs while a backup runs (`maintenance_lock`, shared with
 `hq.backup`): the backup's database snapshot may name a batch a later one just replaced.
-`serve` runs a pass every ``HQ_JANITOR_MINUTES`` on a worker thread with its own database
-connection (`run_periodically`).
+`serve` runs a pass at start and every ``HQ_JANITOR_MINUTES``, on a worker thread with its
+own database connection (`run_periodically`).
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from hq.db import Database, open_database
-from hq.finalize import NONCE_KEEP_MS
 from hq.opsconfig import OpsSettings
 from hq.requestlog import log_event
 from hq.state import HQState, now_ms
 
-__all__ = ["BUSY_GRACE_S", "ORPHAN_GRACE_S", "JanitorReport", "clean", "maintenance_lock",
-           "run_periodically"]
+__all__ = ["BUSY_GRACE_S", "NONCE_KEEP_MS", "ORPHAN_GRACE_S", "JanitorReport", "clean",
+           "maintenance_lock", "run_periodically"]
 
 BUSY_GRACE_S = 600.0
+NONCE_KEEP_MS = 31 * 24 * 3600 * 1000  # at least the 30 days the protocol promises
 ORPHAN_GRACE_S = 3600.0
 _LOG = logging.getLogger("hq.janitor")
 _UNREFERENCED_BLOBS = (
@@ -177,12 +177,14 @@ def clean(state: HQState, settings: OpsSettings, *, dry_run: bool = False) -> Ja
 
 
 async def run_periodically(state: HQState, settings: OpsSettings) -> None:
-    """Inside `serve`: a pass every ``janitor_interval_s`` (none when it is 0), its I/O on a
-    worker thread so requests keep being answered; a failed pass is logged, not fatal."""
-    if settings.janitor_interval_s <= 0:
-        return
-    while True:
-        await asyncio.sleep(settings.janitor_interval_s)
+    """Inside `serve`: a pass at once, then every ``janitor_interval_s`` (never again when it
+    is 0), its I/O on a worker thread so requests keep being answered; a failed pass is
+    logged, not fatal."""
+    first = True
+    while first or settings.janitor_interval_s > 0:
+        if not first:
+            await asyncio.sleep(settings.janitor_interval_s)
+        first = False
         try:
             report = await run_in_threadpool(clean, state, settings)
         except Exception:
