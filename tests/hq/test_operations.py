@@ -25,9 +25,11 @@ HOUR_AGO = time.time() - 2 * 3600
 
 @pytest.fixture
 def ops_hq(tmp_path: Path) -> Iterator[RunningHQ]:
-    """An HQ whose uploads expire after 1 s, logging JSON, with no periodic janitor."""
+    """An HQ whose uploads expire after 1 s, logging JSON (also to a file), with no
+    periodic janitor after the one at start."""
     server = start_hq(tmp_path / "ops", {"HQ_UPLOAD_EXPIRY_S": "1", "HQ_LOG_FORMAT": "json",
-                                         "HQ_JANITOR_MINUTES": "0"})
+                                         "HQ_JANITOR_MINUTES": "0",
+                                         "HQ_LOG_FILE": str(tmp_path / "ops-hq.log")})
     try:
         yield server
     finally:
@@ -190,3 +192,7 @@ def test_each_request_is_one_json_log_line_with_its_request_id(ops_hq: RunningHQ
     assert any(x.get("request_id") == "lb-42" for x in lines)
     log = ops_hq.log()
     assert "payload words" not in log and "st-9" not in log
+    # The log file holds the same lines (rotated daily, kept HQ_LOG_RETENTION_DAYS).
+    in_file = (ops_hq.data_dir.parent / "ops-hq.log").read_text().splitlines()
+    assert [json.loads(x)["request_id"] for x in in_file if '"route":"/v1/records"' in x] == [
+        line["request_id"]]
