@@ -9,9 +9,12 @@ complete but not receipted (`finalize.recover`), and serves:
   requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
 - ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset);
-- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data).
+- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data);
+- ``GET /healthz``, ``GET /readyz``, ``GET /metrics`` (for the operator, `hq.health`).
 
-Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time``.
+Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time`` and
+``SR-Request-Id``, and every request is counted and logged (`hq.requestlog`). The janitor
+runs at start and every ``HQ_JANITOR_MINUTES`` (`hq.janitor`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hq import enrolment, officers, records_api, refdata, uploads
+from hq import janitor as janitor_pass
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
-from hq.finalize import expire, recover
+from hq.finalize import recover
+from hq.health import health_routes
+from hq.metrics import DatabaseFigures, Metrics
+from hq.opsconfig import OpsSettings
 from hq.records_api import disk_full, json_response
+from hq.requestlog import RequestLogMiddleware
 from hq.state import HQState, open_hq
 
 __all__ = ["create_app"]
@@ -40,8 +48,10 @@ __all__ = ["create_app"]
 Handler = Callable[[HQState, Request], Awaitable[Response]]
 
 
-def create_app(config: HQConfig) -> Starlette:
+def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlette:
+    settings = settings or OpsSettings.from_env()
     state = open_hq(config)
+    metrics, figures = Metrics(), DatabaseFigures(state)
 
     def bind(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -53,6 +63,7 @@ def create_app(config: HQConfig) -> Starlette:
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HQError)
+        metrics.refused(exc.code)
         return error_response(exc)
 
     async def gone(request: Request, exc: Exception) -> Response:
@@ -61,20 +72,17 @@ def create_app(config: HQConfig) -> Starlette:
     async def database_error(request: Request, exc: Exception) -> Response:
         # SQLite rolled the transaction back: nothing was half-committed.
         if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            metrics.refused("disk_full")
             return error_response(disk_full())
         raise exc
-
-    async def janitor() -> None:
-        while True:  # expired uploads and old nonces go, hourly
-            await asyncio.sleep(3600)
-            expire(state)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await recover(state)
-        task = asyncio.create_task(janitor())
+        task = asyncio.create_task(janitor_pass.run_periodically(state, settings))
         yield
         task.cancel()
+        figures.close()
         state.close()
 
     routes = [
@@ -93,10 +101,12 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.head_upload), methods=["HEAD"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
+        *health_routes(state, metrics, figures),
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
                 sqlite3.OperationalError: database_error}
-    app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
+    app = Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, metrics=metrics),
+                                         Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state
     return app

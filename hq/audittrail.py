@@ -91,6 +91,9 @@ class AuditTrails:
         self._blobs.put(name, data)  # sealed and durable before any row names it
         now = self._clock_ms()
         with self._db.transaction() as conn:
+            # Again under the write lock (a stat when held): the janitor removes a replaced
+            # batch's blob in its own write transaction, maybe just after the `put` above.
+            self._blobs.put(name, data)
             conn.execute("INSERT INTO blobs (sha256, size, stored_ms) VALUES (?, ?, ?) "
                          "ON CONFLICT (sha256) DO NOTHING", (name, len(data), now))
             conn.execute("DELETE FROM audit_leaves WHERE device = ? AND leaf_index >= ?",

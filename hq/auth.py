@@ -4,7 +4,7 @@ Every request but ``GET /v1/hq``, ``OPTIONS`` and ``POST /v1/enrol`` names its d
 carries an Ed25519 signature over HQ's id, the method, the target as sent, the body's
 SHA-256, a nonce and the device's clock (`sync.protocol.requests`). HQ refuses an unknown
 device (401), a revoked one (403), a bad signature (401), a body that is not the one signed
-(400) and a nonce it has seen (409; nonces are kept 31 days, then `finalize.expire` drops
+(400) and a nonce it has seen (409; nonces are kept 31 days, then `hq.janitor` drops
 them). It never refuses for clock skew: it records the device's offset, and every response
 carries HQ's time (`HQTimeMiddleware`).
 

@@ -6,6 +6,8 @@
     officers | revoke-officer DEVICE|ALL ID    list officers' HQ keys, revoke an officer
     records | receipts [--device D]            what HQ holds and the receipts it gave
     alerts | quarantine | gaps                 what the operator must look at
+    janitor [--dry-run] | ack-alert ID         maintenance (`hq.opscli`)
+    backup DEST | restore SRC                  backup and restore (`hq.backup`)
     publish NAME FILE | datasets               publish reference data, list what is published
     ca init --unit U | ca import ROOT_KEY_FILE --passphrase-file F | ca show
                                                HQ as the unit CA: devices enrolling then
@@ -29,7 +31,7 @@ from datetime import UTC, datetime
 from gettext import gettext as _
 from gettext import ngettext
 
-from hq import admin, officers
+from hq import admin, officers, opscli
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("--passphrase-file", required=True,
                           help=_("a file holding the root key's passphrase (one line)"))
     ca_commands.add_parser("show", help=_("the root and the certificates issued"))
+    opscli.add_commands(commands)
     for sub in (*commands.choices.values(), *ca_commands.choices.values()):
         sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
         sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
@@ -101,15 +104,21 @@ def _serve(config: HQConfig) -> int:
     import uvicorn
 
     from hq.app import create_app
+    from hq.opsconfig import OpsSettings
+    from hq.requestlog import configure_logging
 
     try:
-        app = create_app(config)
-    except (ValueError, RuntimeError) as exc:  # another HQ's data, a newer schema, a bad key
-        print(f"statement-room-hq: {exc}", file=sys.stderr)
+        settings = OpsSettings.from_env()
+        configure_logging(settings)
+        app = create_app(config, settings)
+    except (ValueError, RuntimeError, OSError) as exc:  # another HQ's data, a newer schema,
+        print(f"statement-room-hq: {exc}", file=sys.stderr)  # a bad key or setting
         return 2
     print(_("HQ server {hq} serving http://{host}:{port}").format(
         hq=app.state.hq.hq_id, host=config.host, port=config.port), flush=True)
+    # uvicorn's own messages go through HQ's log handler (`hq.requestlog`), in its format.
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning",
+                log_config=None, access_log=False,
                 http="httptools" if importlib.util.find_spec("httptools") else "h11",
                 loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
     return 0
@@ -243,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ca(config, args)
     if args.command == "revoke-device":
         return _revoke(config, args.device)
+    if args.command in opscli.COMMANDS:
+        return opscli.run(config, args)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
@@ -319,8 +330,15 @@ def _admin(args: argparse.Namespace, db: Database) -> int:
                 sha256=row["sha256"], when=_when(row["published_ms"])))
         return 0
     if command == "alerts":
-        return _report([f"{_when(a['raised_ms'])}  {a['kind']}  {a['message']}"
-                        for a in admin.alerts(db)], _("no alerts"))
+        alerts = admin.alerts(db)
+        if not alerts:
+            print(_("no alerts"))
+        for a in alerts:
+            acked = a["acknowledged_ms"]
+            print(f"{a['id']}  {_when(a['raised_ms'])}  {a['kind']}  {a['message']}"
+                  + (_("  (acknowledged {when})").format(when=_when(acked)) if acked else ""))
+        # A problem to report while an alert is open; acknowledged ones are only listed.
+        return 1 if any(not a["acknowledged_ms"] for a in alerts) else 0
     if command == "quarantine":
         return _report([f"{_when(q['received_ms'])}  {q['device']} #{q['device_seq']}  "
                         f"{q['kind']} {q['entity_id']}  sha256 {q['sha256']}  {q['reason']}"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -108,6 +108,12 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (device, officer_id));
     ALTER TABLE records ADD COLUMN officer TEXT;
     ALTER TABLE uploads ADD COLUMN officer TEXT;
+    """,
+    # 5 (hq-ops, decision 31): an alert the operator acknowledged (when, by whom); the
+    # janitor deletes acknowledged alerts past their retention, never an open one.
+    """
+    ALTER TABLE alerts ADD COLUMN acknowledged_ms INTEGER;
+    ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
     """,
 ]
 

@@ -23,16 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from hq.errors import HQError
 from hq.receiver import Refused
 from hq.records_api import refusal
-from hq.state import HQState, now_ms
+from hq.state import HQState
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
 from sync.protocol.signing import Signed
 
-__all__ = ["CRASH_ENV", "NONCE_KEEP_MS", "crash_point", "expire", "finalize", "recover",
-           "stored_entry"]
-
-NONCE_KEEP_MS = 31 * 24 * 3600 * 1000  # at least the 30 days the protocol promises
+__all__ = ["CRASH_ENV", "crash_point", "finalize", "recover", "stored_entry"]
 
 # Fault tests (issue 15) kill HQ at exact points of an upload: HQ_CRASH_AT names one, and HQ
 # SIGKILLs itself there, as a power cut would stop it. Unset in any real deployment.
@@ -108,26 +105,9 @@ def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry],
     return receipt
 
 
-def expire(state: HQState) -> None:
-    """Forget expired uploads (their staged bytes go), nonces past their keeping time, and
-    what a killed record write left in staging."""
-    now = now_ms()
-    for row in state.db.all("SELECT id FROM uploads WHERE state = 'open' AND expires_ms < ?",
-                            (now,)):
-        if str(row["id"]) in state.upload_holders:
-            continue  # a PATCH is running; it finds the upload expired at its next request
-        state.blobs.discard(str(row["id"]))
-        with state.db.transaction() as conn:
-            conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
-    with state.db.transaction() as conn:
-        conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
-    state.blobs.sweep(older_than_s=3600)
-
-
 async def recover(state: HQState) -> None:
-    """At start: forget what expired, and finish the uploads whose last byte was committed
-    before HQ stopped."""
-    expire(state)
+    """At start (after a janitor pass, `hq.janitor`): finish the uploads whose last byte was
+    committed before HQ stopped."""
     for row in state.db.all("SELECT * FROM uploads WHERE state = 'open' AND "
                             "upload_offset = length"):
         # Discarded on HQError: the device's next HEAD finds no upload and starts again.
