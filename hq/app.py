@@ -9,7 +9,8 @@ complete but not receipted (`finalize.recover`), and serves:
   requests);
 - ``GET /v1/log/head``, ``GET /v1/log/consistency`` (HQ's receipt log);
 - ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset);
-- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data).
+- ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data);
+- ``/room/…``: the supervision room's web pages (`hq.web`).
 
 Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time``.
 """
@@ -27,7 +28,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import enrolment, officers, records_api, refdata, uploads
+from hq import enrolment, officers, records_api, refdata, uploads, web
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
@@ -93,6 +94,7 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.head_upload), methods=["HEAD"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
+        web.room(state),  # the supervision room (电子监察室), under /room
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
                 sqlite3.OperationalError: database_error}

@@ -10,6 +10,8 @@
     ca init --unit U | ca import ROOT_KEY_FILE --passphrase-file F | ca show
                                                HQ as the unit CA: devices enrolling then
                                                receive their signing certificate
+    users add NAME --role R | users list | users disable NAME
+                                               the supervision room's users (`hq.web`)
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``) and ``--lang zh_CN|en`` (or ``HQ_LANG``;
 Chinese by default, `hq.i18n`): help, listings and messages are in the operator's language,
@@ -34,6 +36,7 @@ from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
 from hq.i18n import LANGUAGES, peek_language, set_language
+from hq.web.cli import add_users_parser, run_users
 
 __all__ = ["main"]
 
@@ -91,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("--passphrase-file", required=True,
                           help=_("a file holding the root key's passphrase (one line)"))
     ca_commands.add_parser("show", help=_("the root and the certificates issued"))
-    for sub in (*commands.choices.values(), *ca_commands.choices.values()):
+    users_commands = add_users_parser(commands)
+    for sub in (*commands.choices.values(), *ca_commands.choices.values(), *users_commands):
         sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
         sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
     return parser
@@ -255,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _admin(args: argparse.Namespace, db: Database) -> int:
     command = args.command
+    if command == "users":
+        return run_users(db, args)
     if command == "enrol-code":
         print(admin.new_enrol_code(db))
         # stdout holds the code alone (scripts read it); the operator's note goes to stderr.

@@ -1,0 +1,81 @@
+"""What the supervision room's pages read, built on `hq.admin` (the CLI's own queries).
+
+Stored alerts come from `hq.admin.alerts`; two more are derived on each view, as the CLI's
+``gaps`` derives its answer: sequence gaps per device, and a device whose clock was off by
+more than `CLOCK_ALERT_MS` at its last request (HQ records the offset and never refuses for
+it, decision 25, so the supervisor is who should hear of it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from hq import admin, officers
+from hq.db import Database
+
+__all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "Overview", "alert",
+           "derived_alerts", "device", "overview", "quarantined_for"]
+
+CLOCK_ALERT_MS = 5 * 60 * 1000  # as the desktop's own warning of a drifting clock (§7)
+MEDIA_KINDS = ("evidence_item", "statement_pdf")
+
+
+@dataclass(frozen=True)
+class DerivedAlert:
+    kind: str  # "gap" or "clock"
+    device: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    devices: list[sqlite3.Row]
+    officers: dict[str, list[sqlite3.Row]]
+    records: int
+    media: int
+    receipts: int
+    quarantined: int
+    alerts: list[sqlite3.Row]
+    derived: list[DerivedAlert]
+
+
+def _count(db: Database, sql: str, params: tuple[object, ...] = ()) -> int:
+    row = db.one(sql, params)
+    return 0 if row is None else int(row[0])
+
+
+def derived_alerts(db: Database, devices: list[sqlite3.Row]) -> list[DerivedAlert]:
+    found = [DerivedAlert("gap", name, ", ".join(map(str, missing)))
+             for name, missing in admin.gaps(db).items()]
+    found += [DerivedAlert("clock", str(d["device"]), str(d["last_skew_ms"]))
+              for d in devices
+              if d["last_skew_ms"] is not None and abs(int(d["last_skew_ms"])) > CLOCK_ALERT_MS]
+    return found
+
+
+def overview(db: Database) -> Overview:
+    devices = admin.devices(db)
+    per_device: dict[str, list[sqlite3.Row]] = {}
+    for row in officers.list_officers(db):
+        per_device.setdefault(str(row["device"]), []).append(row)
+    return Overview(
+        devices=devices, officers=per_device,
+        records=_count(db, "SELECT count(*) FROM records"),
+        media=_count(db, "SELECT count(*) FROM records WHERE kind IN (?, ?)", MEDIA_KINDS),
+        receipts=_count(db, "SELECT count(*) FROM receipt_log"),
+        quarantined=_count(db, "SELECT count(*) FROM quarantine"),
+        alerts=list(reversed(admin.alerts(db))), derived=derived_alerts(db, devices))
+
+
+def device(db: Database, device_id: str) -> sqlite3.Row | None:
+    """One device as `hq.admin.devices` lists it, or None."""
+    return next((d for d in admin.devices(db) if d["device"] == device_id), None)
+
+
+def alert(db: Database, alert_id: str) -> sqlite3.Row | None:
+    return db.one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+
+
+def quarantined_for(db: Database, device_id: str) -> list[sqlite3.Row]:
+    return [q for q in admin.quarantine(db) if q["device"] == device_id]
