@@ -1,0 +1,206 @@
+"""The supervision room's accounts and guards, over HTTP against a real HQ process: Argon2id
+and RFC 6238 TOTP, the ``users`` CLI, login with lockout and CSRF, the cookie's flags, the
+pages refused without a session or with bad parameters, and output escaped.
+
+The browser itself is in test_web_browser.py; here http.client speaks to HQ as a browser
+would, so each guard is seen at the status and header level."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+
+from hq.web import totp
+from hq.web.passwords import hash_password, verify_password
+from hq.web.users import MAX_FAILURES
+from tests.hq.client import Device
+from tests.hq.web_support import ROOT, add_user, hq_rows, totp_now
+from tests.support.hq_server import RunningHQ
+
+SUPERVISOR = ("zhang", "Supervise-2026!")
+ADMIN = ("root", "Administer-2026!")
+
+
+@dataclass
+class Visitor:
+    """A cookie jar and http.client: enough of a browser to see statuses and headers."""
+
+    hq: RunningHQ
+    cookies: dict[str, str] = field(default_factory=dict)
+    set_cookie_headers: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None
+                ) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.hq.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    self.set_cookie_headers.append(value)
+                    for key, morsel in SimpleCookie(value).items():
+                        if morsel.value and morsel["max-age"] != "0":
+                            self.cookies[key] = morsel.value
+                        else:
+                            self.cookies.pop(key, None)
+            return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                    response.read().decode("utf-8"))
+        finally:
+            connection.close()
+
+    def csrf(self, page: str) -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found, page
+        return found.group(1)
+
+    def login(self, name: str, password: str, code: str = "") -> tuple[int, str]:
+        _status, _headers, page = self.request("GET", "/room/login")
+        status, headers, body = self.request("POST", "/room/login", {
+            "csrf": self.csrf(page), "name": name, "password": password, "code": code})
+        return status, headers.get("location", body)
+
+
+def test_passwords_are_argon2id_and_totp_follows_rfc_6238() -> None:
+    stored = hash_password("correct horse battery")
+    assert stored.startswith("argon2id$t=3,m=65536,p=4$")
+    assert verify_password("correct horse battery", stored)
+    assert not verify_password("correct horse batterz", stored)
+    assert not verify_password("correct horse battery", stored.replace("t=3", "t=9"))
+    assert not verify_password("x", "plain text")
+    assert hash_password("same") != hash_password("same")  # salted
+    # RFC 6238 appendix B (SHA-1 secret "12345678901234567890"), the last six digits.
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    for at, code in ((59, "287082"), (1111111109, "081804"), (1111111111, "050471"),
+                     (1234567890, "005924"), (2000000000, "279037"), (20000000000, "353130")):
+        assert totp.code_at(secret, at // totp.STEP_S) == code
+        assert totp.matching_step(secret, code, at + totp.STEP_S) == at // totp.STEP_S
+        assert totp.matching_step(secret, code, at + 3 * totp.STEP_S) is None
+    assert totp.matching_step(secret, "28708", 59) is None
+
+
+def test_the_users_cli_adds_lists_and_disables(hq_server: RunningHQ) -> None:
+    assert add_user(hq_server, *SUPERVISOR[:1], "supervisor", SUPERVISOR[1]) is None
+    secret = add_user(hq_server, ADMIN[0], "admin", ADMIN[1])
+    assert secret is not None and re.fullmatch(r"[A-Z2-7]{32}", secret)
+
+    def cli(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hq", "--data", str(hq_server.data_dir),
+                               "--lang", "en", "users", *args], input=password + "\n",
+                              cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              check=False)
+
+    assert "already exists" in cli("add", "zhang", "--role", "legal",
+                                   password="Another-2026!").stderr
+    short = cli("add", "li", "--role", "legal", password="short")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    assert cli("add", "li", "--role", "auditor", password="Legal-2026!!").returncode == 2
+    listed = cli("list").stdout
+    assert "zhang  supervisor" in listed and "root  admin" in listed
+    assert cli("disable", "zhang").returncode == 0
+    assert "disabled" in cli("list").stdout.split("zhang", 1)[1].splitlines()[0]
+    assert cli("disable", "nobody").returncode == 1
+    # A disabled user cannot log in, with the same words as a wrong password.
+    status, _ = Visitor(hq_server).login(*SUPERVISOR)
+    assert status == 401
+    # The password is nowhere in the database, only its Argon2id hash.
+    rows = hq_rows(hq_server, "SELECT password_hash FROM web_users")
+    assert all(r["password_hash"].startswith("argon2id$") for r in rows)
+
+
+def test_login_sets_a_strict_cookie_and_locks_after_repeated_failures(
+        hq_server: RunningHQ) -> None:
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    visitor = Visitor(hq_server)
+    # The form's CSRF token must match its cookie.
+    status, _headers, page = visitor.request("GET", "/room/login")
+    assert status == 200
+    status, _headers, page = visitor.request("POST", "/room/login", {
+        "csrf": "x" * 43, "name": SUPERVISOR[0], "password": SUPERVISOR[1], "code": ""})
+    assert status == 403 and "页面已过期" in page
+    status, location = visitor.login(*SUPERVISOR)
+    assert (status, location) == (303, "/room/")
+    session_cookie = next(c for c in visitor.set_cookie_headers if "sr_hq_session=" in c)
+    assert "HttpOnly" in session_cookie and "SameSite=strict" in session_cookie
+    assert "Secure" not in session_cookie  # loopback over http; elsewhere it is Secure
+    assert visitor.request("GET", "/room/")[0] == 200
+    # Logout needs the session's CSRF token, and ends the session at HQ.
+    _status, _headers, page = visitor.request("GET", "/room/")
+    assert visitor.request("POST", "/room/logout", {"csrf": "y" * 43})[0] == 403
+    assert visitor.request("POST", "/room/logout", {"csrf": visitor.csrf(page)})[0] == 303
+    assert hq_rows(hq_server, "SELECT * FROM web_sessions") == []
+    assert visitor.request("GET", "/room/")[0] == 303
+
+    guesser = Visitor(hq_server)
+    statuses = [guesser.login(SUPERVISOR[0], f"guess-{n}-password")[0]
+                for n in range(MAX_FAILURES)]
+    assert statuses == [401] * (MAX_FAILURES - 1) + [429]
+    status, page = guesser.login(*SUPERVISOR)  # even the right password, while locked
+    assert status == 429 and "已暂时锁定" in page
+
+
+def test_an_administrator_needs_the_totp_code_and_never_the_same_twice(
+        hq_server: RunningHQ) -> None:
+    secret = add_user(hq_server, ADMIN[0], "admin", ADMIN[1])
+    assert secret is not None
+    visitor = Visitor(hq_server)
+    assert visitor.login(*ADMIN)[0] == 401  # the password alone is not enough
+    assert visitor.login(*ADMIN, code="000000" if totp_now(secret) != "000000" else "111111"
+                         )[0] == 401
+    code = totp_now(secret)
+    assert visitor.login(*ADMIN, code=code) == (303, "/room/")
+    assert Visitor(hq_server).login(*ADMIN, code=code)[0] == 401  # a replayed code
+
+
+def test_pages_need_a_session_and_take_only_valid_parameters(hq_server: RunningHQ) -> None:
+    secret = add_user(hq_server, ADMIN[0], "admin", ADMIN[1])
+    assert secret is not None
+    device = Device(hq_server)
+    assert device.enrol(hq_server.enrol_code(), name="<script>alert(1)</script>").status == 200
+    anonymous = Visitor(hq_server)
+    for path in ("/room/", f"/room/devices/{device.id}", f"/room/devices/{device.id}/records/1",
+                 "/room/alerts/00000000-0000-0000-0000-000000000000", "/room/admin/users",
+                 "/room/admin/access-log"):
+        status, headers, _ = anonymous.request("GET", path)
+        assert (status, headers["location"]) == (303, "/room/login"), path
+    assert anonymous.request("POST", "/room/admin/enrol-code", {"csrf": "z" * 43})[0] == 303
+
+    admin = Visitor(hq_server)
+    assert admin.login(*ADMIN, code=totp_now(secret))[0] == 303
+    status, headers, page = admin.request("GET", "/room/")
+    assert status == 200 and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store"
+    for path, expected in (("/room/?device=1", 400), ("/room/devices/ZZ", 400),
+                           (f"/room/devices/{device.id}?x=1", 400),
+                           ("/room/devices/0123456789abcdef", 404),
+                           ("/room/alerts/not-an-id", 400),
+                           ("/room/admin/access-log?page=0", 400),
+                           ("/room/admin/access-log?page=1&page=2", 400),
+                           ("/room/admin/access-log?page=99", 400),
+                           ("/room/admin/access-log?page=1", 200)):
+        assert admin.request("GET", path)[0] == expected, path
+    # The enrolment code needs the session's CSRF token.
+    assert admin.request("POST", "/room/admin/enrol-code", {"csrf": "z" * 43})[0] == 403
+    _status, _headers, page = admin.request("GET", "/room/admin/users")
+    status, _headers, page = admin.request("POST", "/room/admin/enrol-code",
+                                           {"csrf": admin.csrf(page)})
+    code = re.search(r'id="enrol-code">([0-9a-z]+-[0-9a-z]+)<', page)
+    assert status == 200 and code is not None
+    assert Device(hq_server).enrol(code.group(1)).status == 200  # a code that works
+    # Every one of those views is in the log, refused ones with their status.
+    logged = {(r["page"], r["status"]) for r in hq_rows(hq_server, "SELECT * FROM web_access_log")}
+    assert {("overview", 200), ("overview", 400), ("device", 404), ("access-log", 400),
+            ("enrol-code", 403), ("enrol-code", 200), ("login", 200)} <= logged
