@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-
 from hq.web import totp
 from hq.web.passwords import hash_password, verify_password
 from hq.web.users import MAX_FAILURES

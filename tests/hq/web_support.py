@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Browser, sync_playwright
+
 from hq.web import totp
 from tests.support.hq_server import RunningHQ
 
@@ -58,10 +60,8 @@ def hq_rows(hq: RunningHQ, sql: str, params: tuple[object, ...] = ()) -> list[sq
 
 
 @contextmanager
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """A headless Debian chromium under Playwright (never Playwright's own browser build)."""
-    from playwright.sync_api import sync_playwright
-
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=_CHROMIUM_ARGS)
