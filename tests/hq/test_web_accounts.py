@@ -13,11 +13,18 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hq.db import open_database
 from hq.web import totp
 from hq.web.passwords import hash_password, verify_password
-from hq.web.users import MAX_FAILURES
+from hq.web.sessions import COOKIE, IDLE_MS, lookup, set_cookie, start_session
+from hq.web.users import MAX_FAILURES, User
+from hq.web.users import add_user as add_user_row
 from tests.hq.client import Device
 from tests.hq.web_support import ROOT, add_user, hq_rows, totp_now
 from tests.support.hq_server import RunningHQ
@@ -202,3 +209,44 @@ def test_pages_need_a_session_and_take_only_valid_parameters(hq_server: RunningH
     logged = {(r["page"], r["status"]) for r in hq_rows(hq_server, "SELECT * FROM web_access_log")}
     assert {("overview", 200), ("overview", 400), ("device", 404), ("access-log", 400),
             ("enrol-code", 403), ("enrol-code", 200), ("login", 200)} <= logged
+
+
+def test_the_legal_office_reads_but_is_refused_the_administrators_pages(
+        hq_server: RunningHQ) -> None:
+    add_user(hq_server, "li", "legal", "Legal-office-2026")
+    legal = Visitor(hq_server)
+    assert legal.login("li", "Legal-office-2026") == (303, "/room/")
+    status, _headers, page = legal.request("GET", "/room/")
+    assert status == 200 and "li（法制员（只读））" in page and "用户管理" not in page
+    for path in ("/room/admin/users", "/room/admin/access-log"):
+        status, _headers, page = legal.request("GET", path)
+        assert status == 403 and "无权访问" in page
+
+
+def test_sessions_expire_when_idle_and_the_cookie_is_secure_off_loopback(
+        tmp_path: Path) -> None:
+    db = open_database(tmp_path / "hq.db")
+    try:
+        add_user_row(db, "zhang", "supervisor", "Supervise-2026!", 0)
+        user = User("zhang", "supervisor")
+        session_id = start_session(db, user, 1_000)
+
+        def request(host: str, cookie: str) -> Request:
+            return Request({"type": "http", "method": "GET", "path": "/room/", "scheme": "http",
+                            "query_string": b"", "server": (host, 80),
+                            "headers": [(b"host", host.encode()),
+                                        (b"cookie", f"{COOKIE}={cookie}".encode())]})
+
+        live = lookup(db, request("127.0.0.1", session_id), 1_000 + IDLE_MS - 1)
+        assert live is not None and live.user == user  # and its idle expiry moved on
+        assert lookup(db, request("127.0.0.1", session_id), 1_000 + 2 * IDLE_MS - 2) is not None
+        assert lookup(db, request("127.0.0.1", session_id), 1_000 + 4 * IDLE_MS) is None
+        assert lookup(db, request("127.0.0.1", "forged"), 2_000) is None
+        # The database holds the session id's hash, never the id the cookie carries.
+        assert db.one("SELECT 1 FROM web_sessions WHERE id_hash = ?", (session_id,)) is None
+
+        response = Response()
+        set_cookie(request("hq.bureau.example", ""), response, COOKIE, "v", None)
+        assert "Secure" in response.headers["set-cookie"]
+    finally:
+        db.close()

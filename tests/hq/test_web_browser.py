@@ -29,11 +29,8 @@ from tests.cli.helpers import run_cli
 from tests.cli.test_cli_end_to_end import ADMIN as OFFICER
 from tests.cli.test_cli_end_to_end import UNIT, login, ok
 from tests.hq.test_audit_leaves import add_events, device_id, open_store
-from tests.hq.web_support import CHROMIUM, add_user, browser, hq_rows, totp_now
+from tests.hq.web_support import add_user, browser, hq_rows, totp_now
 from tests.support.hq_server import RunningHQ, start_hq
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
 
 SUPERVISOR = ("张监察", "Supervise-2026!")
 ADMIN = ("root", "Administer-2026!")

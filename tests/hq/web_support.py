@@ -62,6 +62,7 @@ def hq_rows(hq: RunningHQ, sql: str, params: tuple[object, ...] = ()) -> list[sq
 @contextmanager
 def browser() -> Iterator[Browser]:
     """A headless Debian chromium under Playwright (never Playwright's own browser build)."""
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium)"
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=_CHROMIUM_ARGS)
