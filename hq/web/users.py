@@ -19,6 +19,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from enum import Enum
+from gettext import gettext as _
 
 from hq.db import Database
 from hq.web import totp
@@ -60,11 +61,11 @@ def add_user(db: Database, name: str, role: str, password: str, now_ms: int) -> 
     """Make a user; the TOTP secret for an administrator (shown once), else None. Raises
     ValueError for a bad name or role, a short password, or a name already taken."""
     if not valid_name(name):
-        raise ValueError("a user name is 1 to 64 letters, digits or . _ @ -")
+        raise ValueError(_("a user name is 1 to 64 letters, digits or . _ @ -"))
     if role not in ROLES:
-        raise ValueError(f"the role is one of {', '.join(ROLES)}")
+        raise ValueError(_("the role is one of {roles}").format(roles=", ".join(ROLES)))
     if len(password) < MIN_LENGTH:
-        raise ValueError(f"a password has at least {MIN_LENGTH} characters")
+        raise ValueError(_("a password has at least {n} characters").format(n=MIN_LENGTH))
     secret = totp.new_secret() if role == "admin" else None
     hashed = hash_password(password)
     with db.transaction() as conn:
@@ -73,7 +74,7 @@ def add_user(db: Database, name: str, role: str, password: str, now_ms: int) -> 
                          "created_ms, failed_logins) VALUES (?, ?, ?, ?, ?, 0)",
                          (name, role, hashed, secret, now_ms))
         except sqlite3.IntegrityError:
-            raise ValueError(f"a user {name} already exists") from None
+            raise ValueError(_("a user {name} already exists").format(name=name)) from None
     return secret
 
 
