@@ -55,8 +55,8 @@ def when(ms: object) -> str:
 def _offset(ms: object) -> str:
     if ms is None:
         return "—"
-    value = int(str(ms))
-    return f"{value / 1000:+.1f} 秒"
+    seconds = round(int(str(ms)) / 1000, 1)
+    return "0.0 秒" if seconds == 0 else f"{seconds:+.1f} 秒"  # never "-0.0"
 
 
 _ENV = Environment(loader=PackageLoader("hq.web", "templates"), autoescape=True,

@@ -7,10 +7,12 @@ would, so each guard is seen at the status and header level."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -25,7 +27,9 @@ from hq.web.passwords import hash_password, verify_password
 from hq.web.sessions import COOKIE, IDLE_MS, lookup, set_cookie, start_session
 from hq.web.users import MAX_FAILURES, User
 from hq.web.users import add_user as add_user_row
-from tests.hq.client import Device
+from sync.protocol.canonical import canonical_json
+from sync.protocol.records import RecordKind
+from tests.hq.client import Device, enrolled
 from tests.hq.web_support import ROOT, add_user, hq_rows, totp_now
 from tests.support.hq_server import RunningHQ
 
@@ -250,3 +254,26 @@ def test_sessions_expire_when_idle_and_the_cookie_is_secure_off_loopback(
         assert "Secure" in response.headers["set-cookie"]
     finally:
         db.close()
+
+
+def test_the_overview_derives_gap_and_clock_alerts(hq_server: RunningHQ) -> None:
+    add_user(hq_server, *SUPERVISOR[:1], "supervisor", SUPERVISOR[1])
+    device = enrolled(hq_server)
+    data = b"pen capture"
+    # Records 1 and 2 never arrive; the device's clock is 10 minutes behind HQ's.
+    entry = device.entry(RecordKind.SIGNATURE_CAPTURE, "st/p/3", data, seq=3)
+    behind = time.time_ns() // 1_000_000 - 10 * 60 * 1000
+    body = {"v": 1, "entry": entry.to_json(), "payload_b64": base64.b64encode(data).decode()}
+    reply = device.call("POST", "/v1/records", canonical_json(body),
+                        {"Content-Type": "application/json"}, time_ms=behind)
+    assert reply.status == 200, reply.body
+    visitor = Visitor(hq_server)
+    assert visitor.login(*SUPERVISOR)[0] == 303
+    _status, _headers, page = visitor.request("GET", "/room/")
+    alerts = page.split('<table class="alerts">', 1)[1].split("</table>", 1)[0]
+    assert "记录序号缺失" in alerts and "缺失序号：1, 2" in alerts
+    assert "终端时钟偏差过大" in alerts and "（阈值 300 秒）" in alerts
+    assert re.search(r"时钟偏差 -(599|600)\.\d 秒", alerts)
+    _status, _headers, page = visitor.request("GET", f"/room/devices/{device.id}")
+    assert "记录序号缺失：1, 2" in page and "签名笔迹" in page
+    assert re.search(r"终端时钟偏差过大：-(599|600)\.\d 秒", page)
