@@ -86,24 +86,22 @@ def _device_id(request: Request) -> str:
 async def device_page(state: HQState, request: Request, session: Session) -> View:
     query_values(request, _NO_QUERY)
     device_id = _device_id(request)
-    device = queries.device(state.db, device_id)
-    if device is None:
+    detail = queries.device_detail(state.db, device_id)
+    if detail is None:
         return View("not_found.html", status=404, device=device_id)
-    overview = queries.overview(state.db)
     return View("device.html", {
-        "d": device, "officers": overview.officers.get(device_id, []),
-        "records": admin.records(state.db, device_id),
-        "alerts": [a for a in overview.alerts if a["device"] == device_id],
-        "derived": [a for a in overview.derived if a.device == device_id],
-        "quarantined": queries.quarantined_for(state.db, device_id)}, device=device_id)
+        "d": detail.device, "officers": detail.officers, "records": detail.records,
+        "alerts": detail.alerts, "derived": detail.derived,
+        "quarantined": detail.quarantined}, device=device_id)
 
 
 async def record_page(state: HQState, request: Request, session: Session) -> View:
     query_values(request, _NO_QUERY)
     device_id = _device_id(request)
     seq = int(request.path_params["seq"])
-    row = state.db.one("SELECT * FROM records WHERE device = ? AND device_seq = ?",
-                       (device_id, seq))
+    if seq >= 2**63:  # beyond SQL's INTEGER: no record has it
+        raise BadRequest("seq")
+    row = queries.record(state.db, device_id, seq)
     if row is None:
         return View("not_found.html", status=404, device=device_id)
     return View("record.html", {"r": row}, device=device_id, record=str(row["entity_id"]))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from hq import admin, officers
 from hq.db import Database
 
-__all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "Overview", "alert",
-           "derived_alerts", "device", "overview", "quarantined_for"]
+__all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "DeviceDetail", "Overview", "alert",
+           "derived_alerts", "device", "device_detail", "overview", "quarantined_for", "record"]
 
 CLOCK_ALERT_MS = 5 * 60 * 1000  # as the desktop's own warning of a drifting clock (§7)
 MEDIA_KINDS = ("evidence_item", "statement_pdf")
@@ -71,6 +71,37 @@ def overview(db: Database) -> Overview:
 def device(db: Database, device_id: str) -> sqlite3.Row | None:
     """One device as `hq.admin.devices` lists it, or None."""
     return next((d for d in admin.devices(db) if d["device"] == device_id), None)
+
+
+@dataclass(frozen=True)
+class DeviceDetail:
+    device: sqlite3.Row
+    officers: list[sqlite3.Row]
+    records: list[sqlite3.Row]
+    alerts: list[sqlite3.Row]
+    derived: list[DerivedAlert]
+    quarantined: list[sqlite3.Row]
+
+
+def device_detail(db: Database, device_id: str) -> DeviceDetail | None:
+    """What the device page shows, or None for a device HQ does not know."""
+    row = device(db, device_id)
+    if row is None:
+        return None
+    return DeviceDetail(
+        device=row,
+        officers=[o for o in officers.list_officers(db) if o["device"] == device_id],
+        records=admin.records(db, device_id),
+        alerts=[a for a in reversed(admin.alerts(db)) if a["device"] == device_id],
+        derived=[a for a in derived_alerts(db, [row]) if a.device == device_id],
+        quarantined=quarantined_for(db, device_id))
+
+
+def record(db: Database, device_id: str, seq: int) -> sqlite3.Row | None:
+    """The record ``device_id`` sent as its ``seq``-th, as `hq.admin.records` lists it."""
+    return db.one("SELECT device, device_seq, kind, entity_id, sha256, size, log_index, "
+                  "received_ms, officer FROM records WHERE device = ? AND device_seq = ?",
+                  (device_id, seq))
 
 
 def alert(db: Database, alert_id: str) -> sqlite3.Row | None:

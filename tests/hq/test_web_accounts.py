@@ -195,6 +195,8 @@ def test_pages_need_a_session_and_take_only_valid_parameters(hq_server: RunningH
     for path, expected in (("/room/?device=1", 400), ("/room/devices/ZZ", 400),
                            (f"/room/devices/{device.id}?x=1", 400),
                            ("/room/devices/0123456789abcdef", 404),
+                           (f"/room/devices/{device.id}/records/1", 404),
+                           (f"/room/devices/{device.id}/records/{2**64}", 400),
                            ("/room/alerts/not-an-id", 400),
                            ("/room/admin/access-log?page=0", 400),
                            ("/room/admin/access-log?page=1&page=2", 400),
