@@ -16,7 +16,6 @@ from gettext import gettext as _
 from hq.db import Database
 from hq.state import now_ms
 from hq.web import totp
-from hq.web.render import when
 from hq.web.users import ROLES, add_user, disable_user, list_users
 
 __all__ = ["add_users_parser", "run_users"]
@@ -50,6 +49,8 @@ def _read_password() -> str | None:
 
 def run_users(db: Database, args: argparse.Namespace) -> int:
     if args.users_command == "list":
+        from hq.cli import _when as when  # the CLI's one way to print a time (UTC)
+
         for u in list_users(db):
             state = (_("disabled {when}").format(when=when(u["disabled_ms"]))
                      if u["disabled_ms"] else _("active"))
