@@ -69,6 +69,10 @@ def login_routes(state: HQState) -> list[Route | Mount]:
                                               form.get("password", ""))
         result, user = users.conclude_login(state.db, row, password_ok,
                                             form.get("code", "").replace(" ", ""), now_ms())
+        if user is None and row is not None:  # a failed login on a real account is kept
+            status = 429 if result is users.LoginResult.LOCKED else 401
+            access_log.record_view(state.db, users.User(str(row["name"]), str(row["role"])),
+                                   "login", status, now_ms())
         if result is users.LoginResult.LOCKED:
             return _login_form(request, "登录失败次数过多，该账号已暂时锁定，请十五分钟后再试。",
                                429, name)

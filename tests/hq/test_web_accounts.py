@@ -157,6 +157,11 @@ def test_login_sets_a_strict_cookie_and_locks_after_repeated_failures(
     assert statuses == [401] * (MAX_FAILURES - 1) + [429]
     status, page = guesser.login(*SUPERVISOR)  # even the right password, while locked
     assert status == 429 and "已暂时锁定" in page
+    # The administrators see the attempts on a real account in the access log.
+    tries = [r["status"] for r in hq_rows(hq_server, "SELECT status FROM web_access_log WHERE "
+                                          "user_name = ? AND page = 'login' ORDER BY at_ms",
+                                          (SUPERVISOR[0],))]
+    assert tries == [200] + [401] * (MAX_FAILURES - 1) + [429, 429]
 
 
 def test_an_administrator_needs_the_totp_code_and_never_the_same_twice(
