@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ca(config, args)
     if args.command == "revoke-device":
         return _revoke(config, args.device)
+    if args.command == "users":
+        return run_users(config, args)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)
@@ -259,8 +261,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _admin(args: argparse.Namespace, db: Database) -> int:
     command = args.command
-    if command == "users":
-        return run_users(db, args)
     if command == "enrol-code":
         print(admin.new_enrol_code(db))
         # stdout holds the code alone (scripts read it); the operator's note goes to stderr.

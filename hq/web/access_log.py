@@ -5,8 +5,8 @@ shown, or refused, is a row with the user, the role, HQ's time, the page's name,
 status, and the ids it showed (a device, a record, a party). Logins are rows too, failed ones
 on a real account included (401, 429 when locked), so administrators see attempts on an
 account; a name no account has is not kept (it may be a password typed in the wrong field).
-Ids only: the log holds no content. Parties do not reach HQ yet (no party or case records travel in the outbox), so the
-party column stays empty until they do.
+Ids only: the log holds no content. Parties do not reach HQ yet (no party or case records
+travel in the outbox), so the party column stays empty until they do.
 """
 
 from __future__ import annotations

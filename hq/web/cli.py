@@ -13,7 +13,9 @@ import getpass
 import sys
 from gettext import gettext as _
 
-from hq.db import Database
+from hq.config import HQConfig
+from hq.db import Database, open_database
+from hq.keys import load_master_key
 from hq.state import now_ms
 from hq.web import totp
 from hq.web.users import ROLES, add_user, disable_user, list_users
@@ -47,7 +49,16 @@ def _read_password() -> str | None:
     return first
 
 
-def run_users(db: Database, args: argparse.Namespace) -> int:
+def run_users(config: HQConfig, args: argparse.Namespace) -> int:
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = open_database(config.db_path)
+    try:
+        return _run(config, db, args)
+    finally:
+        db.close()
+
+
+def _run(config: HQConfig, db: Database, args: argparse.Namespace) -> int:
     if args.users_command == "list":
         from hq.cli import _when as when  # the CLI's one way to print a time (UTC)
 
@@ -68,7 +79,8 @@ def run_users(db: Database, args: argparse.Namespace) -> int:
     if password is None:
         return 2
     try:
-        secret = add_user(db, args.name, args.role, password, now_ms())
+        secret = add_user(db, load_master_key(config.data_dir), args.name, args.role,
+                          password, now_ms())
     except ValueError as exc:
         print(f"statement-room-hq: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from hq.keys import load_master_key
 from hq.state import HQState, now_ms
 from hq.web import access_log, sessions, users
 from hq.web.pages import LOGIN_PATH
@@ -47,6 +48,8 @@ def _login_form(request: Request, error: str | None, status: int, name: str = ""
 
 
 def login_routes(state: HQState) -> list[Route | Mount]:
+    master_key = load_master_key(state.config.data_dir)  # opens the administrators' TOTP
+
     async def show(request: Request) -> Response:
         try:
             query_values(request, {})
@@ -67,7 +70,7 @@ def login_routes(state: HQState) -> list[Route | Mount]:
         row = users.login_row(state.db, name)
         password_ok = await run_in_threadpool(users.password_matches, row,
                                               form.get("password", ""))
-        result, user = users.conclude_login(state.db, row, password_ok,
+        result, user = users.conclude_login(state.db, master_key, row, password_ok,
                                             form.get("code", "").replace(" ", ""), now_ms())
         if user is None and row is not None:  # a failed login on a real account is kept
             status = 429 if result is users.LoginResult.LOCKED else 401

@@ -15,11 +15,17 @@ count.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 from gettext import gettext as _
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hq.db import Database
 from hq.web import totp
@@ -27,7 +33,7 @@ from hq.web.passwords import MIN_LENGTH, hash_password, verify_password
 
 __all__ = ["LOCK_MS", "MAX_FAILURES", "ROLES", "LoginResult", "User", "add_user",
            "conclude_login", "disable_user", "list_users", "login_row", "password_matches",
-           "valid_name"]
+           "seal_totp", "valid_name"]
 
 ROLES = ("supervisor", "legal", "admin")
 MAX_FAILURES = 5
@@ -53,11 +59,35 @@ class LoginResult(Enum):
     LOCKED = "locked"
 
 
+def _totp_key(master_key: bytes) -> AESGCM:
+    return AESGCM(HKDF(hashes.SHA256(), 32, None, b"statement-room hq web totp v1"
+                       ).derive(master_key))
+
+
+def seal_totp(master_key: bytes, name: str, secret: str) -> str:
+    """The TOTP secret as stored: AES-256-GCM under a key derived from HQ's master key, bound
+    to the user's name, so a copied database or backup does not give the second factor."""
+    nonce = os.urandom(12)
+    sealed = _totp_key(master_key).encrypt(nonce, secret.encode("ascii"), name.encode())
+    return f"v1:{nonce.hex()}:{sealed.hex()}"
+
+
+def _open_totp(master_key: bytes, name: str, stored: str) -> str | None:
+    version, _, rest = stored.partition(":")
+    nonce_hex, _, sealed_hex = rest.partition(":")
+    try:
+        return _totp_key(master_key).decrypt(bytes.fromhex(nonce_hex), bytes.fromhex(
+            sealed_hex), name.encode()).decode("ascii") if version == "v1" else None
+    except (ValueError, InvalidTag):
+        return None
+
+
 def valid_name(name: str) -> bool:
     return _NAME.fullmatch(name) is not None
 
 
-def add_user(db: Database, name: str, role: str, password: str, now_ms: int) -> str | None:
+def add_user(db: Database, master_key: bytes, name: str, role: str, password: str,
+             now_ms: int) -> str | None:
     """Make a user; the TOTP secret for an administrator (shown once), else None. Raises
     ValueError for a bad name or role, a short password, or a name already taken."""
     if not valid_name(name):
@@ -72,7 +102,8 @@ def add_user(db: Database, name: str, role: str, password: str, now_ms: int) -> 
         try:
             conn.execute("INSERT INTO web_users (name, role, password_hash, totp_secret, "
                          "created_ms, failed_logins) VALUES (?, ?, ?, ?, ?, 0)",
-                         (name, role, hashed, secret, now_ms))
+                         (name, role, hashed, None if secret is None else
+                          seal_totp(master_key, name, secret), now_ms))
         except sqlite3.IntegrityError:
             raise ValueError(_("a user {name} already exists").format(name=name)) from None
     return secret
@@ -108,8 +139,8 @@ def password_matches(row: sqlite3.Row | None, password: str) -> bool:
     return verify_password(password, str(row["password_hash"]))
 
 
-def conclude_login(db: Database, row: sqlite3.Row | None, password_ok: bool, code: str,
-                   now_ms: int) -> tuple[LoginResult, User | None]:
+def conclude_login(db: Database, master_key: bytes, row: sqlite3.Row | None, password_ok: bool,
+                   code: str, now_ms: int) -> tuple[LoginResult, User | None]:
     """Judge a login attempt whose password was checked, and count it."""
     if row is None:
         return LoginResult.FAILED, None
@@ -121,7 +152,8 @@ def conclude_login(db: Database, row: sqlite3.Row | None, password_ok: bool, cod
     step = None
     if row["role"] == "admin":
         # No code is a failure like a wrong one: the answer must not confirm the password.
-        step = totp.matching_step(str(row["totp_secret"]), code, now_ms / 1000)
+        secret = _open_totp(master_key, name, str(row["totp_secret"]))
+        step = None if secret is None else totp.matching_step(secret, code, now_ms / 1000)
         last = row["last_totp_step"]
         if step is None or (last is not None and step <= int(last)):  # never the same twice
             return _fail(db, name, now_ms), None

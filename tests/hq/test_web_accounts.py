@@ -123,9 +123,12 @@ def test_the_users_cli_adds_lists_and_disables(hq_server: RunningHQ) -> None:
     # A disabled user cannot log in, with the same words as a wrong password.
     status, _ = Visitor(hq_server).login(*SUPERVISOR)
     assert status == 401
-    # The password is nowhere in the database, only its Argon2id hash.
-    rows = hq_rows(hq_server, "SELECT password_hash FROM web_users")
+    # The password is nowhere in the database, only its Argon2id hash; the TOTP secret is
+    # sealed under HQ's master key.
+    rows = hq_rows(hq_server, "SELECT password_hash, totp_secret FROM web_users")
     assert all(r["password_hash"].startswith("argon2id$") for r in rows)
+    [sealed] = [r["totp_secret"] for r in rows if r["totp_secret"] is not None]  # the admin's
+    assert sealed.startswith("v1:") and secret not in sealed
 
 
 def test_login_sets_a_strict_cookie_and_locks_after_repeated_failures(
@@ -238,7 +241,7 @@ def test_sessions_expire_when_idle_and_the_cookie_is_secure_off_loopback(
         tmp_path: Path) -> None:
     db = open_database(tmp_path / "hq.db")
     try:
-        add_user_row(db, "zhang", "supervisor", "Supervise-2026!", 0)
+        add_user_row(db, b"\0" * 32, "zhang", "supervisor", "Supervise-2026!", 0)
         user = User("zhang", "supervisor")
         session_id = start_session(db, user, 1_000)
 
