@@ -123,7 +123,8 @@ async def alert_page(state: HQState, request: Request, session: Session) -> View
 
 async def users_page(state: HQState, request: Request, session: Session) -> View:
     query_values(request, _NO_QUERY)
-    return View("users.html", {"users": users.list_users(state.db), "code": None})
+    return View("users.html", {"users": users.list_users(state.db), "code": None,
+                               "now": now_ms()})
 
 
 async def enrol_code(state: HQState, request: Request, session: Session) -> View:
@@ -131,7 +132,7 @@ async def enrol_code(state: HQState, request: Request, session: Session) -> View
     if not sessions.tokens_match(session.csrf, form.get("csrf")):
         return View("forbidden.html", status=403)
     return View("users.html", {"users": users.list_users(state.db),
-                               "code": admin.new_enrol_code(state.db)})
+                               "code": admin.new_enrol_code(state.db), "now": now_ms()})
 
 
 async def access_page(state: HQState, request: Request, session: Session) -> View:

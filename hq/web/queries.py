@@ -41,8 +41,8 @@ class Overview:
 
 
 def _count(db: Database, sql: str, params: tuple[object, ...] = ()) -> int:
-    row = db.one(sql, params)
-    return 0 if row is None else int(row[0])
+    row = db.one(sql, params)  # the count is named n: rows are read by name on every engine
+    return 0 if row is None else int(row["n"])
 
 
 def derived_alerts(db: Database, devices: list[sqlite3.Row]) -> list[DerivedAlert]:
@@ -61,10 +61,10 @@ def overview(db: Database) -> Overview:
         per_device.setdefault(str(row["device"]), []).append(row)
     return Overview(
         devices=devices, officers=per_device,
-        records=_count(db, "SELECT count(*) FROM records"),
-        media=_count(db, "SELECT count(*) FROM records WHERE kind IN (?, ?)", MEDIA_KINDS),
-        receipts=_count(db, "SELECT count(*) FROM receipt_log"),
-        quarantined=_count(db, "SELECT count(*) FROM quarantine"),
+        records=_count(db, "SELECT count(*) AS n FROM records"),
+        media=_count(db, "SELECT count(*) AS n FROM records WHERE kind IN (?, ?)", MEDIA_KINDS),
+        receipts=_count(db, "SELECT count(*) AS n FROM receipt_log"),
+        quarantined=_count(db, "SELECT count(*) AS n FROM quarantine"),
         alerts=list(reversed(admin.alerts(db))), derived=derived_alerts(db, devices))
 
 

@@ -165,6 +165,13 @@ def test_login_sets_a_strict_cookie_and_locks_after_repeated_failures(
                                           "user_name = ? AND page = 'login' ORDER BY at_ms",
                                           (SUPERVISOR[0],))]
     assert tries == [200] + [401] * (MAX_FAILURES - 1) + [429, 429]
+    secret = add_user(hq_server, ADMIN[0], "admin", ADMIN[1])
+    assert secret is not None
+    admin = Visitor(hq_server)
+    assert admin.login(*ADMIN, code=totp_now(secret))[0] == 303
+    _status, _headers, page = admin.request("GET", "/room/admin/users")
+    row = page.split("<td>zhang</td>", 1)[1].split("</tr>", 1)[0]
+    assert "锁定至" in row
 
 
 def test_an_administrator_needs_the_totp_code_and_never_the_same_twice(
