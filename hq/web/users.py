@@ -10,7 +10,8 @@ A login fails the same way for an unknown user, a disabled one, a wrong password
 or missing code (the page says only that it failed), and Argon2id runs for an unknown name
 too, so neither the words nor the time tell a guesser which names exist. After
 `MAX_FAILURES` failures in a row the account is locked for `LOCK_MS`; a success resets the
-count.
+count. The lock itself does tell, after `MAX_FAILURES` tries, that a name exists (an unknown
+name is never locked): the price of stopping password guessing on the real accounts.
 """
 
 from __future__ import annotations
