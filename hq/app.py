@@ -11,6 +11,7 @@ complete but not receipted (`finalize.recover`), and serves:
 - ``OPTIONS|POST /v1/uploads``, ``HEAD|PATCH|DELETE /v1/uploads/{id}`` (the tus subset);
 - ``GET /v1/ref/manifest``, ``GET /v1/ref/{name}/{version}`` (reference data);
 - ``GET /healthz``, ``GET /readyz``, ``GET /metrics`` (for the operator, `hq.health`).
+- ``/room/…``: the supervision room's web pages (`hq.web`).
 
 Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Time`` and
 ``SR-Request-Id``, and every request is counted and logged (`hq.requestlog`). The janitor
@@ -30,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import enrolment, officers, records_api, refdata, uploads
+from hq import enrolment, officers, records_api, refdata, uploads, web
 from hq import janitor as janitor_pass
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
@@ -102,6 +103,7 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
         Route("/v1/uploads/{upload_id}", bind(uploads.patch_upload), methods=["PATCH"]),
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
         *health_routes(state, metrics, figures),
+        web.room(state),  # the supervision room (电子监察室), under /room
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
                 sqlite3.OperationalError: database_error}

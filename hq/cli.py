@@ -12,6 +12,8 @@
     ca init --unit U | ca import ROOT_KEY_FILE --passphrase-file F | ca show
                                                HQ as the unit CA: devices enrolling then
                                                receive their signing certificate
+    users add NAME --role R | users list | users disable NAME
+                                               the supervision room's users (`hq.web`)
 
 Every command takes ``--data DIR`` (or ``HQ_DATA``) and ``--lang zh_CN|en`` (or ``HQ_LANG``;
 Chinese by default, `hq.i18n`): help, listings and messages are in the operator's language,
@@ -36,6 +38,7 @@ from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
 from hq.i18n import LANGUAGES, peek_language, set_language
+from hq.web.cli import add_users_parser, run_users
 
 __all__ = ["main"]
 
@@ -94,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
                           help=_("a file holding the root key's passphrase (one line)"))
     ca_commands.add_parser("show", help=_("the root and the certificates issued"))
     opscli.add_commands(commands)
-    for sub in (*commands.choices.values(), *ca_commands.choices.values()):
+    users_commands = add_users_parser(commands)
+    for sub in (*commands.choices.values(), *ca_commands.choices.values(), *users_commands):
         sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
         sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
     return parser
@@ -254,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         return _revoke(config, args.device)
     if args.command in opscli.COMMANDS:
         return opscli.run(config, args)
+    if args.command == "users":
+        return run_users(config, args)
     db = open_database(config.db_path)
     try:
         return _admin(args, db)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "Database", "open_database"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -109,11 +109,30 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE records ADD COLUMN officer TEXT;
     ALTER TABLE uploads ADD COLUMN officer TEXT;
     """,
-    # 5 (hq-ops, decision 31): an alert the operator acknowledged (when, by whom); the
+    # 5 (decision 31): an alert the operator acknowledged (when, by whom); the
     # janitor deletes acknowledged alerts past their retention, never an open one.
     """
     ALTER TABLE alerts ADD COLUMN acknowledged_ms INTEGER;
     ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+    """,
+    # 6 (decision 32): the supervision room's users (Argon2id password, TOTP secret
+    # for administrators, failed logins for the lockout), their server-side sessions (each
+    # with its CSRF token), and the log of every page they viewed (hq/web/).
+    """
+    CREATE TABLE web_users (
+        name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+        totp_secret TEXT, created_ms INTEGER NOT NULL, disabled_ms INTEGER,
+        failed_logins INTEGER NOT NULL, locked_until_ms INTEGER, last_login_ms INTEGER,
+        last_totp_step INTEGER);
+    CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, csrf TEXT NOT NULL,
+        created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+    CREATE INDEX web_sessions_user ON web_sessions (user_name);
+    CREATE TABLE web_access_log (
+        id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, user_name TEXT NOT NULL,
+        role TEXT NOT NULL, page TEXT NOT NULL, device TEXT, record TEXT, party TEXT,
+        status INTEGER NOT NULL);
+    CREATE INDEX web_access_log_at ON web_access_log (at_ms);
     """,
 ]
 

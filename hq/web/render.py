@@ -1,0 +1,121 @@
+"""Rendering and checking for the supervision room: templates, headers, forms, parameters.
+
+Templates are Jinja2 with autoescape on for every file (`select_autoescape` would leave
+``.html.j2`` or a string template unescaped; ``autoescape=True`` leaves nothing). They are
+written in Chinese only: the room is a Chinese application (issue 16), and the project's
+catalog is filled by `tools/i18n.py` from Python sources, which cannot see template text.
+Every page is sent with a strict Content-Security-Policy (no script, no inline style, nothing
+from another origin), ``no-store`` caching (pages hold personal data) and no referrer.
+Every query parameter and form field is checked against a pattern; anything unknown or
+malformed is a 400, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+__all__ = ["ALERT_ID", "DEVICE_ID", "PAGE_NUMBER", "BadRequest", "form_fields", "html",
+           "query_values", "when"]
+
+DEVICE_ID = re.compile(r"[0-9a-f]{16}")
+ALERT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,4}")
+_FORM_LIMIT = 16 * 1024
+_BEIJING = timezone(timedelta(hours=8))
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; font-src 'self'; "
+                               "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+class BadRequest(Exception):
+    """A request whose parameters or form are not what the page takes (400)."""
+
+
+def when(ms: object) -> str:
+    """HQ's milliseconds as Beijing time, as the bureau reads it."""
+    if ms is None:
+        return "—"
+    moment = datetime.fromtimestamp(int(str(ms)) / 1000, UTC).astimezone(_BEIJING)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _offset(ms: object) -> str:
+    if ms is None:
+        return "—"
+    seconds = round(int(str(ms)) / 1000, 1)
+    return "0.0 秒" if seconds == 0 else f"{seconds:+.1f} 秒"  # never "-0.0"
+
+
+_ENV = Environment(loader=PackageLoader("hq.web", "templates"), autoescape=True,
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV.filters["when"] = when
+_ENV.filters["offset"] = _offset
+_ENV.globals.update(
+    ROLE_NAMES={"supervisor": "监察员", "legal": "法制员（只读）", "admin": "管理员"},
+    ALERT_NAMES={"conflict": "同一编号内容不同（已隔离）",
+                 "audit_inconsistent": "审计链不一致（疑似存储被回滚）",
+                 "officer_key_replaced": "执法人员密钥已更换",
+                 "officer_key_conflict": "执法人员密钥冲突",
+                 "unit_ca_damaged": "单位证书文件损坏",
+                 "gap": "记录序号缺失", "clock": "终端时钟偏差过大"},
+    RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
+                  "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
+                  "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
+    PAGE_NAMES={"login": "登录", "overview": "监察总览", "device": "终端详情",
+                "record": "记录详情", "alert": "告警详情", "users": "用户管理",
+                "enrol-code": "生成注册码", "access-log": "访问记录"})
+
+
+def html(template: str, values: Mapping[str, object], status: int = 200) -> HTMLResponse:
+    body = _ENV.get_template(template).render(**values)
+    return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+
+def query_values(request: Request, allowed: Mapping[str, re.Pattern[str]]) -> dict[str, str]:
+    """The query parameters, each once, each known and matching its pattern."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        pattern = allowed.get(name)
+        if pattern is None or name in values or pattern.fullmatch(value) is None:
+            raise BadRequest(name)
+        values[name] = value
+    return values
+
+
+async def form_fields(request: Request, allowed: Mapping[str, re.Pattern[str]]
+                      ) -> dict[str, str]:
+    """A small urlencoded form: each field once, known, matching its pattern; missing fields
+    are absent from the answer (the caller decides whether that is an error)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != \
+            "application/x-www-form-urlencoded":
+        raise BadRequest("content-type")
+    body = b""
+    async for part in request.stream():
+        body += part
+        if len(body) > _FORM_LIMIT:
+            raise BadRequest("too large")
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
+                          max_num_fields=len(allowed))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("form") from None
+    values: dict[str, str] = {}
+    for name, items in parsed.items():
+        pattern = allowed.get(name)
+        if pattern is None or len(items) != 1 or pattern.fullmatch(items[0]) is None:
+            raise BadRequest(name)
+        values[name] = items[0]
+    return values
