@@ -17,7 +17,6 @@ Every refusal is the JSON of `errors.HQError`; every response carries ``SR-HQ-Ti
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -30,6 +29,7 @@ from starlette.routing import Route
 from hq import enrolment, officers, records_api, refdata, uploads
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
+from hq.db import is_disk_full
 from hq.errors import HQError, error_response
 from hq.finalize import expire, recover
 from hq.records_api import disk_full, json_response
@@ -59,9 +59,12 @@ def create_app(config: HQConfig) -> Starlette:
         return Response(status_code=400)  # the device hung up mid-body: nobody reads this
 
     async def database_error(request: Request, exc: Exception) -> Response:
-        # SQLite rolled the transaction back: nothing was half-committed.
-        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        # The database rolled the transaction back: nothing was half-committed.
+        if is_disk_full(exc):
             return error_response(disk_full())
+        if state.db.postgres:  # the server is away (a restart): the next request reconnects
+            return error_response(HQError(503, "unavailable", "HQ's database is unavailable",
+                                          {"Retry-After": "5"}))
         raise exc
 
     async def janitor() -> None:
@@ -95,7 +98,7 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
-                sqlite3.OperationalError: database_error}
+                **dict.fromkeys(state.db.operational_errors, database_error)}
     app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state
