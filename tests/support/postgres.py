@@ -5,6 +5,8 @@ cluster this module starts from Debian's binaries and stops by its process id.
   is set nor Debian's ``initdb`` is installed (`postgres_available` says which before
   collection; under ``CI`` a missing PostgreSQL fails instead: `.ci/run` installs it).
 - `PostgresServer.create_database()`: a fresh, empty database; its ``postgresql://`` URL.
+- `PostgresServer.restart`: stops the throwaway cluster (its sessions end) and starts it again
+  on the same port and data; None for a server given by ``HQ_TEST_PG_DSN`` (not ours to stop).
 
 The throwaway cluster: ``initdb`` refuses to run as root, so as root the cluster belongs to
 the ``postgres`` user Debian's package creates (``runuser``), in a temporary directory; it
@@ -26,7 +28,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -51,8 +53,9 @@ def postgres_available() -> bool:
 class PostgresServer:
     """A running PostgreSQL reachable at ``dsn`` (a superuser's, to its ``postgres`` db)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, restart: Callable[[], None] | None = None) -> None:
         self.dsn = dsn
+        self.restart = restart
 
     def create_database(self) -> str:
         """A new empty database; its URL."""
@@ -85,8 +88,9 @@ def _free_port() -> int:
 class _Cluster:
     """A throwaway cluster in a temporary directory, owned by a non-root user."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.durable = durable  # fsync as a deployment would (a benchmark's comparison)
         self.root = Path(tempfile.mkdtemp(prefix="hq-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -107,17 +111,29 @@ class _Cluster:
     def start(self) -> str:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "hq_test",
                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._start_server()
+        return f"host=127.0.0.1 port={self.port} user=hq_test dbname=postgres"
+
+    def _start_server(self) -> None:
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
-                   f"-c unix_socket_directories={self.root} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   f"-c unix_socket_directories={self.root} -c max_connections=200")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.root / "server.log"), "-w", "-t", str(_START_TIMEOUT_S),
                   "start")
         # The postmaster's pid is the first line of postmaster.pid: we stop it by that.
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
-        return f"host=127.0.0.1 port={self.port} user=hq_test dbname=postgres"
+
+    def restart(self) -> None:
+        self._stop_server()
+        self._start_server()
 
     def stop(self) -> None:
+        self._stop_server()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _stop_server(self) -> None:
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGINT)  # "fast" shutdown: ends sessions, exits
@@ -126,7 +142,7 @@ class _Cluster:
                 time.sleep(0.05)
             if _alive(self.pid):
                 os.kill(self.pid, signal.SIGKILL)
-        shutil.rmtree(self.root, ignore_errors=True)
+            self.pid = None
 
 
 def _alive(pid: int) -> bool:
@@ -151,6 +167,6 @@ def pg_cluster() -> Iterator[PostgresServer | None]:
         return
     cluster = _Cluster(bin_dir)
     try:
-        yield PostgresServer(cluster.start())
+        yield PostgresServer(cluster.start(), cluster.restart)
     finally:
         cluster.stop()
