@@ -202,7 +202,7 @@ class Database:
     """A connection with explicit transactions (autocommit outside `transaction`)."""
 
     def __init__(self, conn: Connection, reconnect: Any = None) -> None:
-        self.conn = conn
+        self._conn = conn
         self._reconnect = reconnect
         self.postgres = conn.postgres
         # The driver's errors that mean "the database could not do it now" (a full disk, a
@@ -212,18 +212,20 @@ class Database:
             import psycopg
             self.operational_errors = (psycopg.OperationalError,)
 
-    def _alive(self) -> Connection:
-        """The connection, opened again first if PostgreSQL dropped it (a server restart)."""
-        if self.postgres and (self.conn.raw.closed or self.conn.raw.broken):
+    @property
+    def conn(self) -> Connection:
+        """The connection (autocommit), opened again first if PostgreSQL dropped it (a
+        server restart: the request that met the dead one was refused, 503)."""
+        if self.postgres and (self._conn.raw.closed or self._conn.raw.broken):
             assert self._reconnect is not None
-            self.conn = self._reconnect()
-        return self.conn
+            self._conn = self._reconnect()
+        return self._conn
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction: on SQLite taken at once (BEGIN IMMEDIATE) so it never
         deadlocks; on PostgreSQL READ COMMITTED, with `Connection.lock` where order matters."""
-        conn = self._alive()
+        conn = self.conn
         if conn.postgres:
             with conn.raw.transaction():
                 yield conn
@@ -237,10 +239,10 @@ class Database:
         conn.raw.execute("COMMIT")
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
-        return self._alive().execute(sql, params).fetchone()
+        return self.conn.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
-        return self._alive().execute(sql, params).fetchall()
+        return self.conn.execute(sql, params).fetchall()
 
     def meta(self, key: str) -> str | None:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
@@ -254,7 +256,7 @@ class Database:
         if not self.postgres:
             yield
             return
-        conn = self._alive()
+        conn = self.conn
         conn.raw.execute("SELECT pg_advisory_lock(%s)", (_lock_key(name),))
         try:
             yield
@@ -266,13 +268,13 @@ class Database:
         on SQLite); `release` gives it back."""
         if not self.postgres:
             return True
-        row = self._alive().raw.execute("SELECT pg_try_advisory_lock(%s) AS taken",
+        row = self.conn.raw.execute("SELECT pg_try_advisory_lock(%s) AS taken",
                                         (_lock_key(name),)).fetchone()
         return bool(row["taken"])
 
     def release(self, name: str) -> None:
         if self.postgres:
-            self._release(self.conn, name)
+            self._release(self._conn, name)
 
     @staticmethod
     def _release(conn: Connection, name: str) -> None:
@@ -280,7 +282,7 @@ class Database:
             conn.raw.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(name),))
 
     def close(self) -> None:
-        self.conn.raw.close()
+        self._conn.raw.close()
 
 
 def is_disk_full(exc: BaseException) -> bool:

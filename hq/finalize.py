@@ -122,11 +122,16 @@ def expire(state: HQState) -> None:
     now = now_ms()
     for row in state.db.all("SELECT id FROM uploads WHERE state = 'open' AND expires_ms < ?",
                             (now,)):
-        if str(row["id"]) in state.upload_holders:
-            continue  # a PATCH is running; it finds the upload expired at its next request
-        state.blobs.discard(str(row["id"]))
-        with state.db.transaction() as conn:
-            conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
+        if str(row["id"]) in state.upload_holders or not state.db.try_hold(
+                upload_lock(str(row["id"]))):
+            continue  # a PATCH is running (here or in another HQ process); it finds the
+            # upload expired at its next request
+        try:
+            state.blobs.discard(str(row["id"]))
+            with state.db.transaction() as conn:
+                conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
+        finally:
+            state.db.release(upload_lock(str(row["id"])))
     with state.db.transaction() as conn:
         conn.execute("DELETE FROM nonces WHERE received_ms < ?", (now - NONCE_KEEP_MS,))
     state.blobs.sweep(older_than_s=3600)

@@ -178,19 +178,24 @@ class Receiver:
         """The receipt already given for this record, None if it is new, Conflict (after
         quarantining it) if HQ holds other content under its id or sequence number."""
         entry = submitted.body
-        held = self.held(entry.device, entry.kind, entry.entity_id)
-        if held is not None:
-            if held[0] == entry.sha256:
-                return held[1]  # a retry after a lost answer: the same receipt again
+        # One read for both questions: another HQ process may commit this very record
+        # between two reads, and its sequence number must then not look reused.
+        rows = self.db.all("SELECT kind, entity_id, sha256, receipt FROM records WHERE "
+                           "device = ? AND ((kind = ? AND entity_id = ?) OR device_seq = ?)",
+                           (entry.device, entry.kind.value, entry.entity_id, entry.device_seq))
+        same = [r for r in rows if (r["kind"], r["entity_id"]) == (entry.kind.value,
+                                                                   entry.entity_id)]
+        if same:
+            if same[0]["sha256"] == entry.sha256:  # a retry after a lost answer: the same
+                return Signed.from_json(parse_canonical(  # receipt again
+                    same[0]["receipt"].encode("utf-8")), Receipt)
             self._quarantine(submitted, payload, "same record, different content")
             raise Conflict(f"{entry.kind.value} {entry.entity_id} was already received with "
                            "other content; both copies are kept for review")
-        taken = self.db.one("SELECT kind, entity_id FROM records WHERE device = ? AND "
-                            "device_seq = ?", (entry.device, entry.device_seq))
-        if taken is not None:
+        if rows:
             self._quarantine(submitted, payload, "sequence number reused")
             raise Conflict(f"sequence number {entry.device_seq} of device {entry.device} "
-                           f"already names {taken['kind']} {taken['entity_id']}")
+                           f"already names {rows[0]['kind']} {rows[0]['entity_id']}")
         return None
 
     def stage_leaves(self, device: str, batch: LeafBatch) -> int:
