@@ -6,7 +6,9 @@ the receipt log stays one log, in order, without a hole or a repeated index.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,8 +36,9 @@ def two_hqs(pg_cluster: PostgresServer | None, tmp_path: Path
     if pg_cluster is None:
         pytest.skip("no PostgreSQL here (CI installs it; see tests/support/postgres.py)")
     url = pg_cluster.create_database()
-    first = start_hq(tmp_path / "hq", db_url=url)  # makes the keys and the schema
-    second = start_hq(tmp_path / "hq", db_url=url)
+    env = {"HQ_LOCK_WAIT_S": "1"}  # a PATCH waits 1 s for an upload's holder
+    first = start_hq(tmp_path / "hq", env, db_url=url)  # makes the keys and the schema
+    second = start_hq(tmp_path / "hq", env, db_url=url)
     try:
         yield first, second
     finally:
@@ -140,3 +143,43 @@ def test_the_same_record_at_both_processes_at_once_gets_one_receipt(
     assert countersigned == [{"tree_size": 12}]
     assert [row["leaf_index"] for row in held] == list(range(12))
     assert quarantined == []  # a record raced to both is no conflict
+
+
+def test_one_upload_is_created_once_and_written_by_one_process_at_a_time(
+        two_hqs: tuple[RunningHQ, RunningHQ]) -> None:
+    first, second = two_hqs
+    device = enrolled(first)
+    data = hashlib.shake_256(b"body-cam clip").digest(200_000)
+    entry = device.entry(RecordKind.EVIDENCE_ITEM, "ev-1", data)
+    barrier = threading.Barrier(2)
+
+    def create(hq: RunningHQ) -> Reply:
+        barrier.wait()
+        return _at(device, hq).create_upload(entry)
+
+    with ThreadPoolExecutor(2) as pool:
+        created = list(pool.map(create, (first, second)))
+    assert [c.status for c in created] == [201, 201]
+    location = created[0].headers["location"]
+    assert created[1].headers["location"] == location  # one Idempotency-Key, one upload
+
+    stalled = device.partial_patch(location, 0, data, 1000)  # at the first; then nothing
+    try:
+        time.sleep(0.3)  # the first process holds the upload
+        busy = _at(device, second).patch(location, 0, data)
+        assert (busy.status, busy.error) == (503, "unavailable")
+        assert busy.headers["retry-after"]
+    finally:
+        stalled.close()  # the stalled connection ends: the first process lets go
+    deadline = time.monotonic() + 10
+    while True:
+        done = _at(device, second).patch(location, 0, data)
+        if done.status != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert done.status == 204, done.body  # from offset 0: the stalled bytes never counted
+    receipt = done.receipt()
+    assert receipt.body.sha256 == entry.body.sha256
+    again = device.head(location)  # at the first process: the same receipt
+    assert again.receipt().to_json() == receipt.to_json()
+    _check_log(first, device, [receipt])
