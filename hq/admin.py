@@ -6,10 +6,8 @@ lets both run at once). Kept apart from the CLI so a later admin web page reads 
 
 from __future__ import annotations
 
-import sqlite3
-
 from hq import device_certs
-from hq.db import Database
+from hq.db import Database, Row
 from hq.enrolment import issue_code
 from hq.state import now_ms
 
@@ -22,7 +20,7 @@ def new_enrol_code(db: Database) -> str:
         return issue_code(conn, now_ms())
 
 
-def devices(db: Database) -> list[sqlite3.Row]:
+def devices(db: Database) -> list[Row]:
     """Every device, with the serial of the last certificate HQ issued it (or None) and its
     audit trail at HQ: the leaves held (``audit_leaves``) and the last countersigned head
     (``audit_size``, ``audit_root``, ``countersigned_ms``; NULL before the first)."""
@@ -35,7 +33,7 @@ def devices(db: Database) -> list[sqlite3.Row]:
                   "ORDER BY d.enrolled_ms")
 
 
-def device_certificates(db: Database) -> list[sqlite3.Row]:
+def device_certificates(db: Database) -> list[Row]:
     """Every device certificate HQ issued as the unit CA (revoked ones included)."""
     return db.all("SELECT serial, device, not_before_ms, not_after_ms, issued_ms, revoked_ms "
                   "FROM device_certificates ORDER BY issued_ms")
@@ -53,27 +51,29 @@ def revoke_device(db: Database, device: str) -> bool:
     return known is not None
 
 
-def records(db: Database, device: str | None = None) -> list[sqlite3.Row]:
+def records(db: Database, device: str | None = None) -> list[Row]:
+    # CAST: PostgreSQL must know a parameter's type, and NULL alone does not tell it.
     return db.all("SELECT device, device_seq, kind, entity_id, sha256, size, log_index, "
-                  "received_ms, officer FROM records WHERE (? IS NULL OR device = ?) "
-                  "ORDER BY device, device_seq", (device, device))
+                  "received_ms, officer FROM records WHERE (CAST(? AS TEXT) IS NULL OR "
+                  "device = ?) ORDER BY device, device_seq", (device, device))
 
 
-def receipts(db: Database, device: str | None = None) -> list[sqlite3.Row]:
+def receipts(db: Database, device: str | None = None) -> list[Row]:
     return db.all("SELECT log_index, device, kind, entity_id, receipt FROM records "
-                  "WHERE (? IS NULL OR device = ?) ORDER BY log_index", (device, device))
+                  "WHERE (CAST(? AS TEXT) IS NULL OR device = ?) ORDER BY log_index",
+                  (device, device))
 
 
-def datasets(db: Database) -> list[sqlite3.Row]:
+def datasets(db: Database) -> list[Row]:
     """Every published version of every reference dataset."""
     return db.all("SELECT * FROM ref_datasets ORDER BY name, version")
 
 
-def alerts(db: Database) -> list[sqlite3.Row]:
+def alerts(db: Database) -> list[Row]:
     return db.all("SELECT * FROM alerts ORDER BY raised_ms")
 
 
-def quarantine(db: Database) -> list[sqlite3.Row]:
+def quarantine(db: Database) -> list[Row]:
     return db.all("SELECT * FROM quarantine ORDER BY received_ms")
 
 

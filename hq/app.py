@@ -21,7 +21,6 @@ runs at start and every ``HQ_JANITOR_MINUTES`` (`hq.janitor`).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -35,6 +34,7 @@ from hq import enrolment, officers, records_api, refdata, uploads, web
 from hq import janitor as janitor_pass
 from hq.auth import HQTimeMiddleware
 from hq.config import HQConfig
+from hq.db import is_disk_full
 from hq.errors import HQError, error_response
 from hq.finalize import recover
 from hq.health import health_routes
@@ -71,10 +71,13 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
         return Response(status_code=400)  # the device hung up mid-body: nobody reads this
 
     async def database_error(request: Request, exc: Exception) -> Response:
-        # SQLite rolled the transaction back: nothing was half-committed.
-        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        # The database rolled the transaction back: nothing was half-committed.
+        if is_disk_full(exc):
             metrics.refused("disk_full")
             return error_response(disk_full())
+        if state.db.postgres:  # the server is away (a restart): the next request reconnects
+            return error_response(HQError(503, "unavailable", "HQ's database is unavailable",
+                                          {"Retry-After": "5"}))
         raise exc
 
     @asynccontextmanager
@@ -106,7 +109,7 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
         web.room(state),  # the supervision room (电子监察室), under /room
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
-                sqlite3.OperationalError: database_error}
+                **dict.fromkeys(state.db.operational_errors, database_error)}
     app = Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, metrics=metrics),
                                          Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)

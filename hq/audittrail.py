@@ -22,12 +22,11 @@ behind, unreferenced.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from hq.blobs import BlobStore
-from hq.db import Database
+from hq.db import Connection, Database
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.merkle import CompactRange, leaf_hash
 
@@ -53,7 +52,7 @@ class AuditTrails:
         self._blobs = blobs
         self._clock_ms = clock_ms
 
-    def verified(self, device: str, conn: sqlite3.Connection | None = None) -> CompactRange:
+    def verified(self, device: str, conn: Connection | None = None) -> CompactRange:
         """The right edge of the leaves the device's last countersigned head covers (empty
         before the first head, and for a head countersigned before HQ kept leaves)."""
         row = (conn or self._db.conn).execute(
@@ -62,7 +61,7 @@ class AuditTrails:
             return CompactRange()
         return CompactRange.from_bytes(bytes.fromhex(row["frontier"]))
 
-    def held(self, device: str, conn: sqlite3.Connection | None = None) -> int:
+    def held(self, device: str, conn: Connection | None = None) -> int:
         """How many leaves of the device HQ holds, staged ones included (contiguous from 0
         up to here, except that a head from before HQ kept leaves left none below it)."""
         db = conn or self._db.conn

@@ -18,7 +18,6 @@ does not verify (401 ``bad_officer_signature``) and an officer its administrator
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
@@ -129,12 +128,13 @@ def _check_officer(state: HQState, device: str, officer: str, signed: bytes,
 def _remember_nonce(state: HQState, device: str, nonce: str, device_time_ms: int) -> None:
     now = now_ms()
     with state.db.transaction() as conn:
-        try:
-            conn.execute("INSERT INTO nonces (device, nonce, received_ms) VALUES (?, ?, ?)",
-                         (device, nonce, now))
-        except sqlite3.IntegrityError:
+        # ON CONFLICT rather than catching the unique violation: it means the same on
+        # SQLite and PostgreSQL, and leaves a PostgreSQL transaction usable.
+        if conn.execute("INSERT INTO nonces (device, nonce, received_ms) VALUES (?, ?, ?) "
+                        "ON CONFLICT (device, nonce) DO NOTHING", (device, nonce, now)
+                        ).rowcount == 0:
             raise HQError(409, "replayed", f"nonce {nonce} was already used by device "
-                          f"{device}") from None
+                          f"{device}")
         # The skew is information only (decision 25): squads are offline for days.
         conn.execute("UPDATE devices SET last_seen_ms = ?, last_skew_ms = ? WHERE device = ?",
                      (now, device_time_ms - now, device))

@@ -230,8 +230,8 @@ class FilesystemBlobStore:
     def _move_into_place(self, source: Path, target: Path) -> None:
         # Only the folder gaining the name is fsynced: if the staging folder's loss of it is
         # forgotten in a crash, `discard` or `sweep` removes the leftover.
-        if not target.parent.exists():
-            target.parent.mkdir(mode=0o700)
+        if not target.parent.exists():  # another HQ process may make it at the same time
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             _fsync_dir(target.parent.parent)
         os.replace(source, target)
         _fsync_dir(target.parent)

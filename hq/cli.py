@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statement-room-hq",
                                      description=_("The reference HQ server of Statement Room."))
     parser.add_argument("--data", help=_("data directory (default: $HQ_DATA)"))
+    parser.add_argument("--db-url", help=_("a postgresql:// database instead of the SQLite "
+                                           "file in the data directory (default: $HQ_DB_URL)"))
     language = _("the operator's language (default: $HQ_LANG, else zh_CN)")
     parser.add_argument("--lang", choices=LANGUAGES, help=language)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -216,7 +218,7 @@ def _ca(config: HQConfig, args: argparse.Namespace) -> int:
         print(_("devices enrolling from now on receive their signing certificate; give "
                 "devices that enrolled before a new code"))
         return 0
-    db = open_database(config.db_path)
+    db = open_database(config.database)
     try:
         issued = admin.device_certificates(db)
     finally:
@@ -244,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     try:
         config = HQConfig.from_env(args.data, host=getattr(args, "host", None),
-                                   port=getattr(args, "port", None))
+                                   port=getattr(args, "port", None), db_url=args.db_url)
     except ValueError as exc:
         print(f"statement-room-hq: {exc}", file=sys.stderr)
         return 2
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         return opscli.run(config, args)
     if args.command == "users":
         return run_users(config, args)
-    db = open_database(config.db_path)
+    db = open_database(config.database)
     try:
         return _admin(args, db)
     except BrokenPipeError:  # `records | head` closed the pipe: the reader has what it wants

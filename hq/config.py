@@ -2,7 +2,9 @@
 
 Each setting comes from the command line first, then the environment (``HQ_DATA``,
 ``HQ_ID``, ``HQ_HOST``, ``HQ_PORT``, ``HQ_MAX_UPLOAD``, ``HQ_UPLOAD_EXPIRY_S``,
-``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``), then the defaults below. HQ's id
+``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``, ``HQ_DB_URL``), then the defaults
+below. The database is the SQLite file ``hq.db`` in the data directory unless ``HQ_DB_URL``
+(``--db-url``) names a ``postgresql://`` one (decision 29). HQ's id
 is chosen once, at the first start, and kept in the database: a device's signed requests name
 it, so it must not change under them.
 """
@@ -40,14 +42,20 @@ class HQConfig:
     min_free: int = DEFAULT_MIN_FREE
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
     ref_validity_s: float = DEFAULT_REF_VALIDITY_S
+    db_url: str | None = None  # None: the SQLite file `db_path`
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "hq.db"
 
+    @property
+    def database(self) -> Path | str:
+        """What `hq.db.open_database` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.db_url or self.db_path
+
     @classmethod
     def from_env(cls, data_dir: str | None = None, *, host: str | None = None,
-                 port: int | None = None) -> HQConfig:
+                 port: int | None = None, db_url: str | None = None) -> HQConfig:
         """The configuration from explicit values, then the environment, then defaults."""
         data = data_dir or _env("HQ_DATA")
         if data is None:
@@ -69,4 +77,5 @@ class HQConfig:
             upload_expiry_s=number("HQ_UPLOAD_EXPIRY_S", DEFAULT_UPLOAD_EXPIRY_S),
             min_free=int(number("HQ_MIN_FREE", DEFAULT_MIN_FREE)),
             lock_wait_s=number("HQ_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S),
-            ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S))
+            ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S),
+            db_url=db_url or _env("HQ_DB_URL"))

@@ -1,28 +1,47 @@
-"""HQ's database: one SQLite file in WAL mode, with SQL kept portable to PostgreSQL.
+"""HQ's database: one SQLite file in WAL mode by default, or PostgreSQL, behind one small adapter.
 
 Everything HQ vouches for lives here: enrolled devices, one-time codes, seen nonces, the
 records and their receipts, the receipt log's leaves, upload sessions, held blobs,
 quarantine, alerts, each device's last countersigned audit head and its audit leaves, the
-published reference datasets, and the device certificates HQ issued as the unit CA. The SQL
-stays inside what
-SQLite 3.35+ and PostgreSQL share (text ids, INTEGER, ``INSERT … ON CONFLICT``, no
-AUTOINCREMENT, no BLOB columns: bytes are hex or canonical JSON text), so issue 16 can run the
-same statements on PostgreSQL. Durability: ``synchronous=FULL``, so a committed receipt
-survives a power cut, and short ``BEGIN IMMEDIATE`` transactions with a busy timeout, so the
-admin CLI can write while the server runs.
+published reference datasets, and the device certificates HQ issued as the unit CA.
+
+Two engines, one SQL (decision 29). The embedded default is a SQLite file in the data
+directory; ``HQ_DB_URL=postgresql://…`` (or ``--db-url``) puts the same tables on PostgreSQL
+(psycopg 3), which several HQ processes can share. The statements stay inside what SQLite
+3.35+ and PostgreSQL share (text ids, integers, ``INSERT … ON CONFLICT``, no AUTOINCREMENT, no
+BLOB columns: bytes are hex or canonical JSON text) and are written once, with ``?``
+placeholders; `Connection` is the only place that knows the engine: it rewrites ``?`` to
+psycopg's ``%s``, gives rows as dicts by column name on both, and on PostgreSQL makes every
+INTEGER of the migrations a BIGINT (times in ms and sizes in bytes pass 2^31).
+
+Transactions are explicit (autocommit outside `Database.transaction`). On SQLite a
+transaction takes the single writer lock at once (``BEGIN IMMEDIATE``, busy timeout), which
+serializes HQ's writers whatever they are; ``synchronous=FULL``, so a committed receipt
+survives a power cut. On PostgreSQL transactions are READ COMMITTED and whatever must happen
+one at a time across processes names a lock: `Connection.lock` (held to the end of the
+transaction) and `Database.hold` / `Database.try_hold` (held by the process across several
+transactions); on SQLite these are no-ops, since there is one writer and one HQ process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
-__all__ = ["SCHEMA_VERSION", "Database", "open_database"]
+__all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
+           "open_database"]
 
 SCHEMA_VERSION = 6
+
+# A row by column name, on both engines.
+Row = dict[str, Any]
+Params = Sequence[object]
 
 # Each migration brings the schema from its index to the next version; never edit one that
 # has shipped, append another.
@@ -137,58 +156,210 @@ _MIGRATIONS: list[str] = [
 ]
 
 
+
+class Cursor(Protocol):
+    """What a statement gives back (sqlite3's and psycopg's cursors both are one)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Any: ...
+
+
+class _Result:
+    """A statement's rows as `Row` dicts, and how many rows it changed."""
+
+    def __init__(self, cursor: Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Row]:
+        return list(self._cursor.fetchall())
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for ``name`` (a collision only serializes more)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+class Connection:
+    """One connection to either engine, speaking HQ's ``?`` SQL and giving `Row` dicts."""
+
+    def __init__(self, raw: Any, postgres: bool) -> None:
+        self.raw = raw
+        self.postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: Params = ()) -> _Result:
+        return _Result(self.raw.execute(self._sql(sql), tuple(params)))
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        if self.postgres:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        else:
+            self.raw.executemany(sql, rows)
+
+    def lock(self, name: str) -> None:
+        """Wait for, then hold until this transaction ends, the lock called ``name``
+        (PostgreSQL: a transaction-level advisory lock; SQLite's writer lock is held already)."""
+        if self.postgres:
+            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(name),))
+
+
 class Database:
     """A connection with explicit transactions (autocommit outside `transaction`)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: Connection, reconnect: Any = None) -> None:
+        self._conn = conn
+        self._reconnect = reconnect
+        self.postgres = conn.postgres
+        # The driver's errors that mean "the database could not do it now" (a full disk, a
+        # lost server): app.py answers them in words instead of a 500.
+        self.operational_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+        if self.postgres:
+            import psycopg
+            self.operational_errors = (psycopg.OperationalError,)
+
+    @property
+    def conn(self) -> Connection:
+        """The connection (autocommit), opened again first if PostgreSQL dropped it (a
+        server restart: the request that met the dead one was refused, 503)."""
+        if self.postgres and (self._conn.raw.closed or self._conn.raw.broken):
+            assert self._reconnect is not None
+            self._conn = self._reconnect()
+        return self._conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE) so it never deadlocks."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: on SQLite taken at once (BEGIN IMMEDIATE) so it never
+        deadlocks; on PostgreSQL READ COMMITTED, with `Connection.lock` where order matters."""
+        conn = self.conn
+        if conn.postgres:
+            with conn.raw.transaction():
+                yield conn
+            return
+        conn.raw.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            yield conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            conn.raw.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        conn.raw.execute("COMMIT")
 
-    def one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
-        return row
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        return self.conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        return list(self.conn.execute(sql, params).fetchall())
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        return self.conn.execute(sql, params).fetchall()
 
     def meta(self, key: str) -> str | None:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row["value"])
 
+    @contextmanager
+    def hold(self, name: str) -> Iterator[None]:
+        """Hold the lock called ``name`` across several transactions of this process (a
+        session-level advisory lock on PostgreSQL, waited for; nothing on SQLite). Only
+        around code that does not await: the session is the whole process's."""
+        if not self.postgres:
+            yield
+            return
+        conn = self.conn
+        conn.raw.execute("SELECT pg_advisory_lock(%s)", (_lock_key(name),))
+        try:
+            yield
+        finally:
+            self._release(conn, name)
+
+    def try_hold(self, name: str) -> bool:
+        """Take the lock called ``name`` for this process if no other holds it (True; always
+        on SQLite); `release` gives it back."""
+        if not self.postgres:
+            return True
+        row = self.conn.raw.execute("SELECT pg_try_advisory_lock(%s) AS taken",
+                                        (_lock_key(name),)).fetchone()
+        return bool(row["taken"])
+
+    def release(self, name: str) -> None:
+        if self.postgres:
+            self._release(self._conn, name)
+
+    @staticmethod
+    def _release(conn: Connection, name: str) -> None:
+        if not (conn.raw.closed or conn.raw.broken):  # a lost session released it anyway
+            conn.raw.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(name),))
+
     def close(self) -> None:
-        self.conn.close()
+        self._conn.raw.close()
 
 
-def open_database(path: Path) -> Database:
-    """Open (creating and migrating as needed) the database at ``path``."""
+def is_disk_full(exc: BaseException) -> bool:
+    """The database refused a write for want of disk (SQLite's "full", SQLSTATE 53100)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "full" in str(exc)
+    return getattr(exc, "sqlstate", None) == "53100"
+
+
+def _open_sqlite(path: Path) -> Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # HQ's database and its WAL are HQ's alone (records' entries, receipts, devices): created
     # 0600 like the keys, whatever the umask of whoever starts HQ.
     old_umask = os.umask(0o077)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                               timeout=10.0)
-        conn.execute("PRAGMA journal_mode=WAL")  # creates the -wal and -shm files now
+        raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                              timeout=10.0)
+        raw.execute("PRAGMA journal_mode=WAL")  # creates the -wal and -shm files now
     finally:
         os.umask(old_umask)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=10000")
-    db = Database(conn)
-    with db.transaction():
+    raw.row_factory = _dict_row
+    raw.execute("PRAGMA synchronous=FULL")
+    raw.execute("PRAGMA busy_timeout=10000")
+    return Connection(raw, postgres=False)
+
+
+def _open_postgres(url: str) -> Connection:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    raw = psycopg.connect(url, autocommit=True, row_factory=dict_row,
+                          application_name="statement-room-hq")
+    return Connection(raw, postgres=True)
+
+
+def _ddl(conn: Connection, statement: str) -> str:
+    # PostgreSQL's INTEGER is 32 bits; HQ's integers are ms times, sizes and counters.
+    return re.sub(r"\bINTEGER\b", "BIGINT", statement) if conn.postgres else statement
+
+
+def open_database(where: Path | str) -> Database:
+    """Open (creating and migrating as needed) HQ's database: a SQLite file at a path, or a
+    ``postgresql://`` URL."""
+    target = str(where)
+    if target.startswith(("postgresql://", "postgres://")):
+        db = Database(_open_postgres(target), lambda: _open_postgres(target))
+    else:
+        db = Database(_open_sqlite(Path(target.removeprefix("sqlite:///"))))  # sqlite:////abs
+    with db.transaction() as conn:
+        conn.lock("schema")  # two HQ processes starting at once migrate one after the other
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = db.one("SELECT version FROM schema_version")
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
         version = 0 if row is None else int(row["version"])
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"the HQ database is of schema {version}; this HQ reads up to "
@@ -196,7 +367,7 @@ def open_database(path: Path) -> Database:
         for script in _MIGRATIONS[version:]:
             for statement in script.split(";"):
                 if statement.strip():
-                    conn.execute(statement)
+                    conn.execute(_ddl(conn, statement))
         if row is None:
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
         else:

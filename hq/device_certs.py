@@ -16,12 +16,12 @@ certificates revoked there, for the ``revocations`` dataset HQ publishes.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from hq.db import Connection
 from hq.errors import HQError
 from hq.unit_ca import UnitCa
 from sync.protocol import pki
@@ -62,7 +62,7 @@ def pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def record(conn: sqlite3.Connection, certificate: x509.Certificate, device: str,
+def record(conn: Connection, certificate: x509.Certificate, device: str,
            code_id: str, now_ms: int) -> None:
     """Keep what HQ issued, inside the transaction that spends the enrolment code."""
     conn.execute(
@@ -73,7 +73,7 @@ def record(conn: sqlite3.Connection, certificate: x509.Certificate, device: str,
          int(certificate.not_valid_after_utc.timestamp() * 1000), now_ms))
 
 
-def revoke(conn: sqlite3.Connection, device: str, now_ms: int) -> int:
+def revoke(conn: Connection, device: str, now_ms: int) -> int:
     """Mark every certificate of `device` revoked (the first time counts); how many."""
     return conn.execute("UPDATE device_certificates SET revoked_ms = ? "
                         "WHERE device = ? AND revoked_ms IS NULL", (now_ms, device)).rowcount

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
-import sqlite3
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -26,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hq import device_certs
+from hq.db import Connection
 from hq.errors import HQError, read_body
 from hq.state import HQState, now_ms
 from hq.unit_ca import UnitCa, load_ca
@@ -50,7 +50,7 @@ def _bad_code() -> HQError:
                    "does not hold")
 
 
-def issue_code(conn: sqlite3.Connection, now: int) -> str:
+def issue_code(conn: Connection, now: int) -> str:
     """A new one-time code, as the administrator hands it over: ``<code_id>-<secret>``."""
     code_id = secrets.token_hex(5)
     secret = base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()

@@ -15,13 +15,13 @@ import contextlib
 import hashlib
 import os
 import signal
-import sqlite3
 from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
 
+from hq.db import Row
 from hq.errors import HQError
-from hq.receiver import Refused
+from hq.receiver import Raced, Refused
 from hq.records_api import refusal
 from hq.state import HQState
 from sync.protocol.canonical import canonical_json, parse_canonical
@@ -29,7 +29,7 @@ from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
 from sync.protocol.signing import Signed
 
-__all__ = ["CRASH_ENV", "crash_point", "finalize", "recover", "stored_entry"]
+__all__ = ["CRASH_ENV", "crash_point", "finalize", "recover", "stored_entry", "upload_lock"]
 
 # Fault tests (issue 15) kill HQ at exact points of an upload: HQ_CRASH_AT names one, and HQ
 # SIGKILLs itself there, as a power cut would stop it. Unset in any real deployment.
@@ -42,7 +42,12 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def stored_entry(row: sqlite3.Row) -> Signed[OutboxEntry]:
+def upload_lock(upload_id: str) -> str:
+    """The lock one HQ process holds while it writes or finishes an upload (decision 29)."""
+    return f"upload:{upload_id}"
+
+
+def stored_entry(row: Row) -> Signed[OutboxEntry]:
     return Signed.from_json(parse_canonical(row["entry"].encode("utf-8")), OutboxEntry)
 
 
@@ -64,7 +69,7 @@ def _discard(state: HQState, upload_id: str, message: str) -> HQError:
     return HQError(422, "hash_mismatch", message)
 
 
-async def finalize(state: HQState, row: sqlite3.Row) -> Signed[Receipt]:
+async def finalize(state: HQState, row: Row) -> Signed[Receipt]:
     """Finish the upload of ``row`` (all bytes staged); HQError when it cannot be."""
     upload_id = str(row["id"])
     submitted = stored_entry(row)
@@ -97,11 +102,14 @@ def commit(state: HQState, upload_id: str, submitted: Signed[OutboxEntry],
         with state.db.transaction() as conn:
             conn.execute("UPDATE uploads SET state = 'discarded' WHERE id = ?", (upload_id,))
         raise refusal(exc) from None
-    with state.db.transaction() as conn:
-        receipt = again or state.receiver.commit(conn, submitted, officer=officer)
-        conn.execute("UPDATE uploads SET state = 'done', upload_offset = length, receipt = ? "
-                     "WHERE id = ?", (canonical_json(receipt.to_json()).decode("utf-8"),
-                                      upload_id))
+    try:
+        with state.db.transaction() as conn:
+            receipt = again or state.receiver.commit(conn, submitted, officer=officer)
+            conn.execute("UPDATE uploads SET state = 'done', upload_offset = length, "
+                         "receipt = ? WHERE id = ?",
+                         (canonical_json(receipt.to_json()).decode("utf-8"), upload_id))
+    except Raced:  # another HQ process receipted the same medium: `admit` now gives it
+        return commit(state, upload_id, submitted, officer)
     return receipt
 
 
@@ -110,6 +118,12 @@ async def recover(state: HQState) -> None:
     committed before HQ stopped."""
     for row in state.db.all("SELECT * FROM uploads WHERE state = 'open' AND "
                             "upload_offset = length"):
-        # Discarded on HQError: the device's next HEAD finds no upload and starts again.
-        with contextlib.suppress(HQError):
-            await finalize(state, row)
+        lock = upload_lock(str(row["id"]))
+        if not state.db.try_hold(lock):
+            continue  # another HQ process is finishing it right now
+        try:
+            # Discarded on HQError: the device's next HEAD finds no upload and starts again.
+            with contextlib.suppress(HQError):
+                await finalize(state, row)
+        finally:
+            state.db.release(lock)

@@ -37,6 +37,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from hq.db import Database, open_database
+from hq.finalize import upload_lock
 from hq.opsconfig import OpsSettings
 from hq.requestlog import log_event
 from hq.state import HQState, now_ms
@@ -107,13 +108,19 @@ def _expire_uploads(state: HQState, db: Database, report: JanitorReport, dry: bo
         staged = state.blobs.staging_dir / f"{upload_id}.part"
         if upload_id in state.upload_holders or _recent(staged, BUSY_GRACE_S):
             continue  # a PATCH is running; it finds the upload expired at its next request
-        report.expired_uploads += 1
-        report.bytes_freed += _size(staged)
-        if not dry:
-            state.blobs.discard(upload_id)
-            with db.transaction() as conn:
-                conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ? AND "
-                             "state = 'open'", (upload_id,))
+        lock = upload_lock(upload_id)
+        if not db.try_hold(lock):
+            continue  # another HQ process writes it right now (PostgreSQL's advisory lock)
+        try:
+            report.expired_uploads += 1
+            report.bytes_freed += _size(staged)
+            if not dry:
+                state.blobs.discard(upload_id)
+                with db.transaction() as conn:
+                    conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ? AND "
+                                 "state = 'open'", (upload_id,))
+        finally:
+            db.release(lock)
 
 
 def _replaced_batches(state: HQState, db: Database, report: JanitorReport, dry: bool) -> None:
@@ -153,17 +160,17 @@ def clean(state: HQState, settings: OpsSettings, *, dry_run: bool = False) -> Ja
     """One janitor pass on a database connection of its own (safe on a worker thread while
     HQ serves, or from the CLI beside a running HQ); with ``dry_run``, only count."""
     report = JanitorReport()
-    db = open_database(state.config.db_path)
+    db = open_database(state.config.database)
     try:
         _expire_uploads(state, db, report, dry_run)
         now = now_ms()
         nonce_cutoff = now - NONCE_KEEP_MS
         alert_cutoff = now - int(settings.alert_retention_s * 1000)
-        row = db.one("SELECT count(*) FROM nonces WHERE received_ms < ?", (nonce_cutoff,))
-        report.nonces = int(row[0]) if row else 0
-        row = db.one("SELECT count(*) FROM alerts WHERE acknowledged_ms IS NOT NULL AND "
+        row = db.one("SELECT count(*) AS n FROM nonces WHERE received_ms < ?", (nonce_cutoff,))
+        report.nonces = int(row["n"]) if row else 0
+        row = db.one("SELECT count(*) AS n FROM alerts WHERE acknowledged_ms IS NOT NULL AND "
                      "acknowledged_ms < ?", (alert_cutoff,))
-        report.alerts = int(row[0]) if row else 0
+        report.alerts = int(row["n"]) if row else 0
         if not dry_run:
             with db.transaction() as conn:
                 conn.execute("DELETE FROM nonces WHERE received_ms < ?", (nonce_cutoff,))

@@ -135,7 +135,7 @@ class DatabaseFigures:
 
     def database(self) -> Database:
         if self._db is None:
-            self._db = open_database(self._state.config.db_path)
+            self._db = open_database(self._state.config.database)
         return self._db
 
     def ping(self) -> None:
@@ -152,7 +152,8 @@ class DatabaseFigures:
 
             def scalar(sql: str) -> int:
                 row = db.one(sql)
-                return 0 if row is None or row[0] is None else int(row[0])
+                value = None if row is None else next(iter(row.values()), None)
+                return 0 if value is None else int(value)
 
             figures: dict[str, object] = {
                 "records_by_kind": {str(r["kind"]): int(r["n"]) for r in db.all(

@@ -15,14 +15,12 @@ officers are refused on every request (`hq.auth`) and cannot register again.
 
 from __future__ import annotations
 
-import sqlite3
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hq.auth import authenticate
-from hq.db import Database
+from hq.db import Database, Row
 from hq.errors import HQError, read_body
 from hq.records_api import json_response
 from hq.state import HQState, now_ms
@@ -125,7 +123,7 @@ def revoke_officer(db: Database, device: str, officer: str) -> bool:
     return known is not None
 
 
-def list_officers(db: Database) -> list[sqlite3.Row]:
+def list_officers(db: Database) -> list[Row]:
     """Every registered (device, officer) with its key and, if revoked, since when."""
     return db.all(
         "SELECT o.device, o.officer_id, o.name, o.enforcement_no, o.key_id, o.registered_ms, "

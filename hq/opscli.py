@@ -82,7 +82,7 @@ def _ack(config: HQConfig, alert: str) -> int:
     from hq.db import open_database
     from hq.state import now_ms
 
-    db = open_database(config.db_path)
+    db = open_database(config.database)
     try:
         row = db.one("SELECT acknowledged_ms FROM alerts WHERE id = ?", (alert,))
         if row is None:
@@ -106,6 +106,11 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
         return _janitor(config, args.dry_run)
     if args.command == "ack-alert":
         return _ack(config, args.alert)
+    if config.db_url is not None:  # the embedded lane's copy; PostgreSQL has its own tools
+        print(_("statement-room-hq: {command} copies the embedded HQ (SQLite and a folder); on "
+                "PostgreSQL and S3 follow docs/operations/hq-backup.md (pg_dump and the "
+                "bucket)").format(command=args.command), file=sys.stderr)
+        return 2
     try:
         if args.command == "backup":
             summary = backup(config.data_dir, Path(args.dest).resolve())

@@ -9,10 +9,9 @@ O(log² n) nodes (`merkle.consistency_path` over stored subtrees), never the who
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
-from hq.db import Database
+from hq.db import Connection, Database
 from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import (
     CompactRange,
@@ -34,15 +33,15 @@ class ReceiptLog:
         self._key = key
         self._clock_ms = clock_ms
 
-    def _range(self, conn: sqlite3.Connection) -> CompactRange:
+    def _range(self, conn: Connection) -> CompactRange:
         row = conn.execute("SELECT compact FROM log_state WHERE id = 1").fetchone()
         return CompactRange() if row is None else CompactRange.from_bytes(
             bytes.fromhex(row["compact"]))
 
-    def next_index(self, conn: sqlite3.Connection) -> int:
+    def next_index(self, conn: Connection) -> int:
         return self._range(conn).size
 
-    def append(self, conn: sqlite3.Connection, receipt_bytes: bytes, receipt_id: str) -> int:
+    def append(self, conn: Connection, receipt_bytes: bytes, receipt_id: str) -> int:
         """Append one receipt inside the caller's transaction; return its index."""
         compact = self._range(conn)
         index = compact.size

@@ -12,14 +12,21 @@ content is refused as a conflict, quarantined with an alert, never merged. Each 
 takes the next index of HQ's receipt log in the same transaction as the record's row, and the
 bytes are in the blob store (encrypted) before that transaction commits. Gaps in a device's
 sequence numbers are visible (`missing`).
+
+Several HQ processes may share one PostgreSQL (decision 29). The checks run without locks;
+the commit takes the receipt log's lock (`Connection.lock`, held to its end) and looks
+again whether another process committed the same record or sequence number meanwhile (then
+this one gives that receipt, or quarantines as a conflict). A tree head is checked and
+committed holding its device's audit lock (`Database.hold`), which staging leaves takes
+too, so the leaves and the head it was checked against are still those at its commit.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -30,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from hq.audittrail import AuditTrails, LeafBatch
 from hq.blobs import BlobStore
-from hq.db import Database
+from hq.db import Connection, Database
 from hq.receiptlog import ReceiptLog
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json, parse_canonical
@@ -42,7 +49,7 @@ from sync.protocol.signing import Ed25519Signer, Signed, WireFormat, key_id_for,
 from sync.protocol.statement import StatementContent
 from sync.protocol.treehead import SignedTreeHead, TreeHead
 
-__all__ = ["AuditInconsistent", "Conflict", "Consistency", "Receiver", "Refused"]
+__all__ = ["AuditInconsistent", "Conflict", "Consistency", "Raced", "Receiver", "Refused"]
 
 _Body = TypeVar("_Body", bound=WireFormat)
 _EVENT_KINDS = frozenset(
@@ -59,6 +66,11 @@ class Refused(Exception):
 
 class Conflict(Refused):
     """Same record (or sequence number) as one already received, different content (409)."""
+
+
+class Raced(Exception):
+    """Another HQ process committed this record (or its sequence number) between this
+    one's checks and its commit; nothing was written. `admit` now says what to answer."""
 
 
 class AuditInconsistent(Refused):
@@ -109,7 +121,7 @@ class Receiver:
         with self.db.transaction() as conn:
             return self.enrol_in(conn, device_key, name, code_id)
 
-    def enrol_in(self, conn: sqlite3.Connection, device_key: Ed25519PublicKey, name: str,
+    def enrol_in(self, conn: Connection, device_key: Ed25519PublicKey, name: str,
                  code_id: str | None) -> str:
         """`enrol` inside the caller's transaction (the one that spends the code)."""
         device = key_id_for(device_key)
@@ -166,25 +178,31 @@ class Receiver:
         """The receipt already given for this record, None if it is new, Conflict (after
         quarantining it) if HQ holds other content under its id or sequence number."""
         entry = submitted.body
-        held = self.held(entry.device, entry.kind, entry.entity_id)
-        if held is not None:
-            if held[0] == entry.sha256:
-                return held[1]  # a retry after a lost answer: the same receipt again
+        # One read for both questions: another HQ process may commit this very record
+        # between two reads, and its sequence number must then not look reused.
+        rows = self.db.all("SELECT kind, entity_id, sha256, receipt FROM records WHERE "
+                           "device = ? AND ((kind = ? AND entity_id = ?) OR device_seq = ?)",
+                           (entry.device, entry.kind.value, entry.entity_id, entry.device_seq))
+        same = [r for r in rows if (r["kind"], r["entity_id"]) == (entry.kind.value,
+                                                                   entry.entity_id)]
+        if same:
+            if same[0]["sha256"] == entry.sha256:  # a retry after a lost answer: the same
+                return Signed.from_json(parse_canonical(  # receipt again
+                    same[0]["receipt"].encode("utf-8")), Receipt)
             self._quarantine(submitted, payload, "same record, different content")
             raise Conflict(f"{entry.kind.value} {entry.entity_id} was already received with "
                            "other content; both copies are kept for review")
-        taken = self.db.one("SELECT kind, entity_id FROM records WHERE device = ? AND "
-                            "device_seq = ?", (entry.device, entry.device_seq))
-        if taken is not None:
+        if rows:
             self._quarantine(submitted, payload, "sequence number reused")
             raise Conflict(f"sequence number {entry.device_seq} of device {entry.device} "
-                           f"already names {taken['kind']} {taken['entity_id']}")
+                           f"already names {rows[0]['kind']} {rows[0]['entity_id']}")
         return None
 
     def stage_leaves(self, device: str, batch: LeafBatch) -> int:
         """Keep audit leaves ahead of the tree head they belong to; how many HQ now holds."""
         try:
-            return self.trails.stage(device, batch)
+            with self.audit_lock(device):
+                return self.trails.stage(device, batch)
         except ValueError as exc:
             raise Refused(str(exc)) from exc
 
@@ -201,23 +219,49 @@ class Receiver:
         if hashlib.sha256(payload).hexdigest() != entry.sha256 or len(payload) != entry.size:
             raise Refused(f"the bytes of {entry.kind.value} {entry.entity_id} do not match "
                           "the announced SHA-256 and size")
-        again = self.admit(submitted, payload)
-        if again is not None:
+        with self._audit_lock(entry):
+            try:
+                again = self.admit(submitted, payload)
+                if again is not None:
+                    return again
+                return self._check_and_commit(submitted, payload, key, consistency, leaves,
+                                              officer)
+            except Raced:
+                pass
+            again = self.admit(submitted, payload)  # the other process's receipt, or Conflict
+            if again is None:
+                raise Refused(f"{entry.kind.value} {entry.entity_id} was taken and lost "
+                              "by another HQ process; send it again")
             return again
+
+    def audit_lock(self, device: str) -> AbstractContextManager[None]:
+        """Held while a device's audit leaves or tree head are checked and kept: another HQ
+        process waits (`Database.hold`)."""
+        return self.db.hold(f"audit:{device}")
+
+    def _audit_lock(self, entry: OutboxEntry) -> AbstractContextManager[None]:
+        if entry.kind is RecordKind.TREE_HEAD:
+            return self.audit_lock(entry.device)
+        return nullcontext()
+
+    def _check_and_commit(self, submitted: Signed[OutboxEntry], payload: bytes,
+                          key: Ed25519PublicKey, consistency: Consistency | None,
+                          leaves: LeafBatch | None, officer: str | None) -> Signed[Receipt]:
+        entry = submitted.body
         head = self._check_payload(entry, payload, key, consistency)
         if head is not None and self._is_older(entry.device, head):
             # A head below the countersigned one, proven to be its prefix (a head whose first
             # sending failed while a later one went through): countersigned, and the
             # device's last head stays where it is.
             head = None
-        # The requests of one HQ run one at a time on its event loop, so the staged leaves
-        # checked here are still those when the head's row commits below.
+        # The device's audit lock is held (accept), so the staged leaves checked here are
+        # still those when the head's row commits below, whichever HQ process stages next.
         trail = None if head is None else self._check_leaves(entry.device, head, leaves)
         self.blobs.put(entry.sha256, payload)
         with self.db.transaction() as conn:
             return self.commit(conn, submitted, head, trail, officer=officer)
 
-    def commit(self, conn: sqlite3.Connection, submitted: Signed[OutboxEntry],
+    def commit(self, conn: Connection, submitted: Signed[OutboxEntry],
                head: TreeHead | None = None, trail: CompactRange | None = None, *,
                officer: str | None = None
                ) -> Signed[Receipt]:
@@ -225,6 +269,14 @@ class Receiver:
         transaction: the blob row, the record row, its receipt and its receipt-log leaf; for a
         tree head, the head and the right edge of the leaves it covers (``trail``)."""
         entry = submitted.body
+        # One receipt at a time across HQ processes: the next index is read and taken under
+        # this lock, so indexes never repeat and never skip.
+        conn.lock("receipt-log")
+        if conn.execute("SELECT 1 FROM records WHERE device = ? AND ((kind = ? AND "
+                        "entity_id = ?) OR device_seq = ?)",
+                        (entry.device, entry.kind.value, entry.entity_id, entry.device_seq)
+                        ).fetchone() is not None:
+            raise Raced(f"{entry.kind.value} {entry.entity_id} was committed meanwhile")
         now = self._clock_ms()
         receipt = Receipt(
             receipt_id=self._new_id(), hq=self.hq_id, device=entry.device,

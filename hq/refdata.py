@@ -53,11 +53,14 @@ def publish(state: HQState, name: str, data: bytes) -> tuple[int, bool]:
         return held[0].version, False
     state.blobs.put(sha256, data)
     with state.db.transaction() as conn:
+        conn.lock("ref_datasets")  # two publishers (processes) never take the same version
         row = conn.execute("SELECT MAX(version) AS v FROM ref_datasets WHERE name = ?",
                            (name,)).fetchone()
+        assert row is not None  # an aggregate always gives one row
         version = int(row["v"] or 0) + 1
         # Never earlier than a publication already made: the manifest's issued_ms only grows.
         last = conn.execute("SELECT MAX(published_ms) AS t FROM ref_datasets").fetchone()
+        assert last is not None
         published = max(now_ms(), int(last["t"] or 0) + 1)
         conn.execute("INSERT INTO ref_datasets (name, version, sha256, size, published_ms) "
                      "VALUES (?, ?, ?, ?, ?)", (name, version, sha256, len(data), published))

@@ -61,7 +61,7 @@ def _hq_id(db: Database, wanted: str | None) -> str:
 
 def open_hq(config: HQConfig) -> HQState:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = open_database(config.db_path)
+    db = open_database(config.database)
     hq_id = _hq_id(db, config.hq_id)
     key = load_receipt_key(config.data_dir)
     blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))

@@ -7,8 +7,11 @@ body hash hold and the file is fsynced does the offset move, in the database. An
 (a cut connection, a bad checksum, a full disk, a newer PATCH taking over) cuts the file
 back to the committed length: the offset never covers bytes HQ does not hold. One PATCH at a
 time per upload (an in-process lock); a PATCH that waited `lock_wait_s` for a holder that
-stopped sending cancels it and takes over. The PATCH that completes the upload finalizes it
-(`finalize`).
+stopped sending cancels it and takes over. Across HQ processes sharing one PostgreSQL the
+upload's advisory lock (`finalize.upload_lock`) keeps it to one process at a time: a PATCH
+that cannot take it within `lock_wait_s` is answered 503 with ``Retry-After`` (a holder in
+another process cannot be cancelled from here; its stalled connection ends on its own). The
+PATCH that completes the upload finalizes it (`finalize`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import binascii
 import hashlib
 import secrets
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.utils import formatdate
@@ -29,8 +31,9 @@ from starlette.responses import Response
 
 from hq.auth import authenticate
 from hq.blobs import SEAL_SIZE, StagedFile
+from hq.db import Row
 from hq.errors import HQError, read_body
-from hq.finalize import commit, crash_point, finalize
+from hq.finalize import commit, crash_point, finalize, upload_lock
 from hq.receiver import Refused
 from hq.records_api import disk_full, is_disk_full, refusal, signed_entry
 from hq.state import HQState, now_ms
@@ -56,7 +59,7 @@ def _receipt_header(receipt: Signed[Receipt] | str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def _expires(row: sqlite3.Row) -> str:
+def _expires(row: Row) -> str:
     return formatdate(row["expires_ms"] / 1000, usegmt=True)
 
 
@@ -67,7 +70,7 @@ async def options_uploads(state: HQState, request: Request) -> Response:
         "Tus-Max-Size": str(state.config.max_upload)}))
 
 
-def _upload(state: HQState, upload_id: str, device: str) -> sqlite3.Row:
+def _upload(state: HQState, upload_id: str, device: str) -> Row:
     """The upload, if it is the device's and alive; 404 or 410 otherwise."""
     row = state.db.one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
     if row is None or row["device"] != device or row["state"] in ("discarded", "terminated"):
@@ -82,7 +85,7 @@ def _upload(state: HQState, upload_id: str, device: str) -> sqlite3.Row:
     return row
 
 
-def _created(row: sqlite3.Row) -> Response:
+def _created(row: Row) -> Response:
     headers = _tus({"Location": f"/v1/uploads/{row['id']}", "Upload-Expires": _expires(row)})
     if row["state"] == "done":
         headers |= {"Upload-Offset": str(row["length"]),
@@ -129,13 +132,16 @@ async def post_upload(state: HQState, request: Request) -> Response:
         again = state.receiver.admit(submitted)
     except Refused as exc:
         raise refusal(exc) from None
-    for row in state.db.all("SELECT * FROM uploads WHERE device = ? AND op_id = ? AND state "
-                            "IN ('open', 'done')", (caller.device, entry.op_id)):
-        if row["state"] == "done" or row["expires_ms"] >= now_ms():
-            return _created(row)  # the same Idempotency-Key again: the same Location
     upload_id = secrets.token_hex(16)
     now = now_ms()
     with state.db.transaction() as conn:
+        # The same Idempotency-Key at two HQ processes at once still makes one upload.
+        conn.lock(f"upload-key:{caller.device}:{entry.op_id}")
+        for row in conn.execute("SELECT * FROM uploads WHERE device = ? AND op_id = ? AND "
+                                "state IN ('open', 'done')", (caller.device, entry.op_id)
+                                ).fetchall():
+            if row["state"] == "done" or row["expires_ms"] >= now:
+                return _created(row)  # the same Idempotency-Key again: the same Location
         conn.execute(
             "INSERT INTO uploads (id, device, op_id, entry, length, upload_offset, staged_bytes,"
             " chunks, created_ms, expires_ms, state, officer)"
@@ -195,6 +201,23 @@ async def _hold(state: HQState, upload_id: str) -> AsyncIterator[None]:
         state.superseded.discard(me)
 
 
+@asynccontextmanager
+async def _hold_across_processes(state: HQState, upload_id: str) -> AsyncIterator[None]:
+    """The upload's lock among HQ processes (PostgreSQL; nothing to wait for on SQLite)."""
+    lock = upload_lock(upload_id)
+    waited = 0.0
+    while not state.db.try_hold(lock):
+        if waited >= state.config.lock_wait_s:
+            raise HQError(503, "unavailable", f"upload {upload_id} is being written by "
+                          "another HQ process", _tus({"Retry-After": "5"}))
+        await asyncio.sleep(0.05)
+        waited += 0.05
+    try:
+        yield
+    finally:
+        state.db.release(lock)
+
+
 def _checksum(request: Request) -> tuple[str, bytes]:
     algorithm, _, value = request.headers.get("Upload-Checksum", "").partition(" ")
     if algorithm not in _ALGORITHMS:
@@ -208,7 +231,7 @@ def _checksum(request: Request) -> tuple[str, bytes]:
 async def patch_upload(state: HQState, request: Request) -> Response:
     caller = authenticate(state, request, None)
     upload_id = request.path_params["upload_id"]
-    async with _hold(state, upload_id):
+    async with _hold(state, upload_id), _hold_across_processes(state, upload_id):
         row = _upload(state, upload_id, caller.device)
         offset = _int_header(request, "Upload-Offset")
         if offset != row["upload_offset"]:
@@ -253,7 +276,7 @@ async def patch_upload(state: HQState, request: Request) -> Response:
             "Upload-Offset": str(row["length"]), "SR-Receipt": _receipt_header(receipt)}))
 
 
-async def _receive(state: HQState, request: Request, staged: StagedFile, row: sqlite3.Row,
+async def _receive(state: HQState, request: Request, staged: StagedFile, row: Row,
                    size: int, algorithm: str, expected: bytes, body_sha256: str
                    ) -> tuple[int, int]:
     """Stream the chunk into ``staged`` and fsync it; return the new (staged bytes, chunk

@@ -11,10 +11,9 @@ travel in the outbox), so the party column stays empty until they do.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
-from hq.db import Database
+from hq.db import Database, Row
 from hq.web.users import User
 
 __all__ = ["PAGE_SIZE", "count", "entries", "record_view"]
@@ -32,7 +31,7 @@ def record_view(db: Database, user: User, page: str, status: int, now_ms: int, *
                       party, status))
 
 
-def entries(db: Database, page: int) -> list[sqlite3.Row]:
+def entries(db: Database, page: int) -> list[Row]:
     """The log, newest first, ``PAGE_SIZE`` rows per page (page 1 the newest)."""
     return db.all("SELECT * FROM web_access_log ORDER BY at_ms DESC, id LIMIT ? OFFSET ?",
                   (PAGE_SIZE, (page - 1) * PAGE_SIZE))

@@ -51,7 +51,7 @@ def _read_password() -> str | None:
 
 def run_users(config: HQConfig, args: argparse.Namespace) -> int:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = open_database(config.db_path)
+    db = open_database(config.database)
     try:
         return _run(config, db, args)
     finally:

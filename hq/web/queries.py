@@ -8,11 +8,10 @@ it, decision 25, so the supervisor is who should hear of it).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from hq import admin, officers
-from hq.db import Database
+from hq.db import Database, Row
 
 __all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "DeviceDetail", "Overview", "alert",
            "derived_alerts", "device", "device_detail", "overview", "quarantined_for", "record"]
@@ -30,13 +29,13 @@ class DerivedAlert:
 
 @dataclass(frozen=True)
 class Overview:
-    devices: list[sqlite3.Row]
-    officers: dict[str, list[sqlite3.Row]]
+    devices: list[Row]
+    officers: dict[str, list[Row]]
     records: int
     media: int
     receipts: int
     quarantined: int
-    alerts: list[sqlite3.Row]
+    alerts: list[Row]
     derived: list[DerivedAlert]
 
 
@@ -45,7 +44,7 @@ def _count(db: Database, sql: str, params: tuple[object, ...] = ()) -> int:
     return 0 if row is None else int(row["n"])
 
 
-def derived_alerts(db: Database, devices: list[sqlite3.Row]) -> list[DerivedAlert]:
+def derived_alerts(db: Database, devices: list[Row]) -> list[DerivedAlert]:
     found = [DerivedAlert("gap", name, ", ".join(map(str, missing)))
              for name, missing in admin.gaps(db).items()]
     found += [DerivedAlert("clock", str(d["device"]), str(d["last_skew_ms"]))
@@ -56,7 +55,7 @@ def derived_alerts(db: Database, devices: list[sqlite3.Row]) -> list[DerivedAler
 
 def overview(db: Database) -> Overview:
     devices = admin.devices(db)
-    per_device: dict[str, list[sqlite3.Row]] = {}
+    per_device: dict[str, list[Row]] = {}
     for row in officers.list_officers(db):
         per_device.setdefault(str(row["device"]), []).append(row)
     return Overview(
@@ -68,19 +67,19 @@ def overview(db: Database) -> Overview:
         alerts=list(reversed(admin.alerts(db))), derived=derived_alerts(db, devices))
 
 
-def device(db: Database, device_id: str) -> sqlite3.Row | None:
+def device(db: Database, device_id: str) -> Row | None:
     """One device as `hq.admin.devices` lists it, or None."""
     return next((d for d in admin.devices(db) if d["device"] == device_id), None)
 
 
 @dataclass(frozen=True)
 class DeviceDetail:
-    device: sqlite3.Row
-    officers: list[sqlite3.Row]
-    records: list[sqlite3.Row]
-    alerts: list[sqlite3.Row]
+    device: Row
+    officers: list[Row]
+    records: list[Row]
+    alerts: list[Row]
     derived: list[DerivedAlert]
-    quarantined: list[sqlite3.Row]
+    quarantined: list[Row]
 
 
 def device_detail(db: Database, device_id: str) -> DeviceDetail | None:
@@ -97,16 +96,16 @@ def device_detail(db: Database, device_id: str) -> DeviceDetail | None:
         quarantined=quarantined_for(db, device_id))
 
 
-def record(db: Database, device_id: str, seq: int) -> sqlite3.Row | None:
+def record(db: Database, device_id: str, seq: int) -> Row | None:
     """The record ``device_id`` sent as its ``seq``-th, as `hq.admin.records` lists it."""
     return db.one("SELECT device, device_seq, kind, entity_id, sha256, size, log_index, "
                   "received_ms, officer FROM records WHERE device = ? AND device_seq = ?",
                   (device_id, seq))
 
 
-def alert(db: Database, alert_id: str) -> sqlite3.Row | None:
+def alert(db: Database, alert_id: str) -> Row | None:
     return db.one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
 
 
-def quarantined_for(db: Database, device_id: str) -> list[sqlite3.Row]:
+def quarantined_for(db: Database, device_id: str) -> list[Row]:
     return [q for q in admin.quarantine(db) if q["device"] == device_id]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 from gettext import gettext as _
@@ -28,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from hq.db import Database
+from hq.db import Database, Row
 from hq.web import totp
 from hq.web.passwords import MIN_LENGTH, hash_password, verify_password
 
@@ -100,17 +99,17 @@ def add_user(db: Database, master_key: bytes, name: str, role: str, password: st
     secret = totp.new_secret() if role == "admin" else None
     hashed = hash_password(password)
     with db.transaction() as conn:
-        try:
-            conn.execute("INSERT INTO web_users (name, role, password_hash, totp_secret, "
-                         "created_ms, failed_logins) VALUES (?, ?, ?, ?, ?, 0)",
-                         (name, role, hashed, None if secret is None else
-                          seal_totp(master_key, name, secret), now_ms))
-        except sqlite3.IntegrityError:
-            raise ValueError(_("a user {name} already exists").format(name=name)) from None
+        added = conn.execute("INSERT INTO web_users (name, role, password_hash, totp_secret, "
+                             "created_ms, failed_logins) VALUES (?, ?, ?, ?, ?, 0) "
+                             "ON CONFLICT (name) DO NOTHING",
+                             (name, role, hashed, None if secret is None else
+                              seal_totp(master_key, name, secret), now_ms)).rowcount
+    if added != 1:
+        raise ValueError(_("a user {name} already exists").format(name=name))
     return secret
 
 
-def list_users(db: Database) -> list[sqlite3.Row]:
+def list_users(db: Database) -> list[Row]:
     return db.all("SELECT name, role, created_ms, disabled_ms, failed_logins, "
                   "locked_until_ms, last_login_ms FROM web_users ORDER BY name")
 
@@ -126,12 +125,12 @@ def disable_user(db: Database, name: str, now_ms: int) -> bool:
     return known is not None
 
 
-def login_row(db: Database, name: str) -> sqlite3.Row | None:
+def login_row(db: Database, name: str) -> Row | None:
     """The account a login names, or None (also for a name no account could have)."""
     return db.one("SELECT * FROM web_users WHERE name = ?", (name,)) if valid_name(name) else None
 
 
-def password_matches(row: sqlite3.Row | None, password: str) -> bool:
+def password_matches(row: Row | None, password: str) -> bool:
     """Argon2id of ``password`` against the account's hash (a dummy one for no account, so
     the time is the same): blocking for a quarter second, run it off the event loop."""
     if row is None:
@@ -140,7 +139,7 @@ def password_matches(row: sqlite3.Row | None, password: str) -> bool:
     return verify_password(password, str(row["password_hash"]))
 
 
-def conclude_login(db: Database, master_key: bytes, row: sqlite3.Row | None, password_ok: bool,
+def conclude_login(db: Database, master_key: bytes, row: Row | None, password_ok: bool,
                    code: str, now_ms: int) -> tuple[LoginResult, User | None]:
     """Judge a login attempt whose password was checked, and count it."""
     if row is None:
@@ -171,7 +170,7 @@ def _fail(db: Database, name: str, now_ms: int) -> LoginResult:
                      (name,))
         row = conn.execute("SELECT failed_logins FROM web_users WHERE name = ?",
                            (name,)).fetchone()
-        if int(row["failed_logins"]) >= MAX_FAILURES:
+        if row is not None and int(row["failed_logins"]) >= MAX_FAILURES:
             conn.execute("UPDATE web_users SET failed_logins = 0, locked_until_ms = ? "
                          "WHERE name = ?", (now_ms + LOCK_MS, name))
             return LoginResult.LOCKED

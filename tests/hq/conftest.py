@@ -1,5 +1,12 @@
-"""The HQ tests run against a real HQ process (`tests.support.hq_server`)."""
+"""The HQ tests run against a real HQ process (`tests.support.hq_server`), on both lanes."""
 
-from tests.support.hq_server import hq_server
+import pytest
 
-__all__ = ["hq_server"]
+from tests.support.hq_server import hq_server, parametrize_hq_lanes
+from tests.support.postgres import pg_cluster
+
+__all__ = ["hq_server", "pg_cluster"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_hq_lanes(metafunc)  # every test using `hq_server` on SQLite and PostgreSQL

@@ -11,7 +11,6 @@ refused (422) without wedging the device: the right leaves then go through.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from desktop.store import audit, sync_state
 from desktop.store.store import Store, StorePaths, unlock
 from hq.audittrail import AuditTrails
 from hq.blobs import FilesystemBlobStore
-from hq.db import open_database
+from hq.db import Row
 from hq.keys import load_master_key
 from sync.client.leaves import LEAF_BATCH
 from sync.protocol.merkle import CompactRange, consistency_proof, leaf_hash, root_hash
@@ -79,22 +78,20 @@ def device_id(store: Store) -> str:
         return key_id_for(audit.device_private_key(conn).public_key())
 
 
-def hq_rows(hq: RunningHQ, device: str) -> tuple[list[sqlite3.Row], sqlite3.Row | None]:
+def hq_rows(hq: RunningHQ, device: str) -> tuple[list[Row], Row | None]:
     """HQ's leaf rows of ``device`` in index order, and its audit head row."""
-    conn = sqlite3.connect(f"file:{hq.data_dir / 'hq.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+    db = hq.database()
     try:
-        leaves = conn.execute("SELECT * FROM audit_leaves WHERE device = ? ORDER BY leaf_index",
-                              (device,)).fetchall()
-        head = conn.execute("SELECT * FROM audit_heads WHERE device = ?", (device,)).fetchone()
-        return leaves, head
+        leaves = db.all("SELECT * FROM audit_leaves WHERE device = ? ORDER BY leaf_index",
+                        (device,))
+        return leaves, db.one("SELECT * FROM audit_heads WHERE device = ?", (device,))
     finally:
-        conn.close()
+        db.close()
 
 
 def hq_leaf_bytes(hq: RunningHQ, device: str, stop: int) -> list[bytes]:
     """The leaves HQ holds, decrypted from its blob store with its own master key."""
-    db = open_database(hq.data_dir / "hq.db")
+    db = hq.database()
     try:
         blobs = FilesystemBlobStore(hq.data_dir, load_master_key(hq.data_dir))
         return AuditTrails(db, blobs, lambda: 0).leaves(device, 0, stop)

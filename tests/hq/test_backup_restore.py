@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sync.client.receipts import receipt_problem
 from tests.support.hq_server import RunningHQ, start_hq
 from tests.sync_client.e2e import (
@@ -31,6 +33,11 @@ _ROOT = Path(__file__).resolve().parents[2]
 def hq_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "hq", "--lang", "en", *args], cwd=_ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+# The embedded lane's backup (SQLite's backup API and the folders); on PostgreSQL the procedure
+# is pg_dump and the bucket (docs/operations/hq-backup.md), and the command refuses in words.
+pytestmark = pytest.mark.embedded_only
 
 
 def test_a_restored_hq_verifies_every_receipt_and_the_device_syncs_on(

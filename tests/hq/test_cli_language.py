@@ -50,20 +50,23 @@ def test_the_device_list_and_a_revocation_in_chinese(
         hq_server: RunningHQ, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     device = enrolled(hq_server)
-    data = str(hq_server.data_dir)
+    # On the PostgreSQL lane the admin commands are told the server's database (--db-url).
+    data = ["--data", str(hq_server.data_dir),
+            *(["--db-url", hq_server.db_url] if hq_server.db_url else [])]
     monkeypatch.setenv("HQ_LANG", "zh_CN")
 
-    assert main(["--data", data, "devices"]) == 0
+    assert main([*data, "devices"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(f"{device.id}  desk-1  注册于 20")
-    assert "  在用  证书 -  最后联系 -  时钟偏差 - 毫秒" in line  # not seen since its enrolment
+    # No certificate (HQ holds no unit CA), not seen since its enrolment.
+    assert "  在用  证书 -  最后联系 -  时钟偏差 - 毫秒" in line
     assert line.endswith("审计日志已收 0 条事件，尚无会签的树头")
 
-    assert main(["--data", data, "revoke-device", device.id]) == 0
+    assert main([*data, "revoke-device", device.id]) == 0
     assert capsys.readouterr().out == f"已吊销设备 {device.id} 及局机关为其签发的证书\n"
-    assert main(["--data", data, "devices"]) == 0
+    assert main([*data, "devices"]) == 0
     assert "  已于 20" in capsys.readouterr().out
-    assert main(["--data", data, "revoke-device", "0123456789abcdef"]) == 1
+    assert main([*data, "revoke-device", "0123456789abcdef"]) == 1
     assert capsys.readouterr().err == "没有已注册的设备 0123456789abcdef\n"
 
 

@@ -9,7 +9,6 @@ unknown or revoked device are refused, and a device whose clock is days off is n
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -116,8 +115,10 @@ def test_a_revoked_device_is_refused(hq_server: RunningHQ) -> None:
 def test_an_expired_code_is_refused_like_an_unknown_one(hq_server: RunningHQ) -> None:
     code = hq_server.enrol_code()
     # A day passes: the code's expiry, as the administrator's CLI wrote it, is now behind us.
-    with sqlite3.connect(hq_server.data_dir / "hq.db") as conn:
+    db = hq_server.database()
+    with db.transaction() as conn:
         conn.execute("UPDATE enrol_codes SET expires_ms = expires_ms - ?", (CODE_VALID_MS,))
+    db.close()
     expired = Device(hq_server).enrol(code)
     unknown = Device(hq_server).enrol("0000000000-" + code.partition("-")[2])
     assert (expired.status, expired.body) == (401, unknown.body)

@@ -11,7 +11,6 @@ import base64
 import http.client
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -30,7 +29,7 @@ from hq.web.users import add_user as add_user_row
 from sync.protocol.canonical import canonical_json
 from sync.protocol.records import RecordKind
 from tests.hq.client import Device, enrolled
-from tests.hq.web_support import ROOT, add_user, hq_rows, totp_now
+from tests.hq.web_support import add_user, hq_rows, totp_now
 from tests.support.hq_server import RunningHQ
 
 SUPERVISOR = ("zhang", "Supervise-2026!")
@@ -105,10 +104,7 @@ def test_the_users_cli_adds_lists_and_disables(hq_server: RunningHQ) -> None:
     assert secret is not None and re.fullmatch(r"[A-Z2-7]{32}", secret)
 
     def cli(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "hq", "--data", str(hq_server.data_dir),
-                               "--lang", "en", "users", *args], input=password + "\n",
-                              cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              check=False)
+        return hq_server.admin("--lang", "en", "users", *args, stdin=password + "\n")
 
     assert "already exists" in cli("add", "zhang", "--role", "legal",
                                    password="Another-2026!").stderr

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
+from hq.db import Row
 from hq.web import totp
 from tests.support.hq_server import RunningHQ
 
@@ -31,10 +29,8 @@ _CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 def add_user(hq: RunningHQ, name: str, role: str, password: str) -> str | None:
     """``statement-room-hq users add`` with the password on stdin; the admin's TOTP secret."""
-    done = subprocess.run([sys.executable, "-m", "hq", "--data", str(hq.data_dir), "--lang",
-                           "en", "users", "add", name, "--role", role],
-                          input=password + "\n", cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = hq.admin("--lang", "en", "users", "add", name, "--role", role,
+                    stdin=password + "\n")
     assert done.returncode == 0, done.stderr
     for line in done.stdout.splitlines():
         if line.startswith("otpauth://"):
@@ -50,13 +46,12 @@ def totp_now(secret: str) -> str:
     return totp.code_at(secret, int(time.time() // totp.STEP_S))
 
 
-def hq_rows(hq: RunningHQ, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{hq.data_dir / 'hq.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+def hq_rows(hq: RunningHQ, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
+    db = hq.database()  # on the HQ's own lane
     try:
-        return conn.execute(sql, params).fetchall()
+        return db.all(sql, params)
     finally:
-        conn.close()
+        db.close()
 
 
 @contextmanager

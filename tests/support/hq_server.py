@@ -19,10 +19,19 @@ and in a test module::
 API (kept small on purpose):
 
 - `hq_server` (fixture): a started `RunningHQ` in ``tmp_path / "hq"``; stopped at teardown,
-  where the test fails if the server logged a traceback (an unhandled error in HQ).
-- `start_hq(data_dir, env=None)`: start one yourself (for settings through the environment,
-  e.g. ``{"HQ_UPLOAD_EXPIRY_S": "1"}``, see `hq.config`); call ``.stop()`` when done.
-- `RunningHQ`: ``url`` (``http://127.0.0.1:<port>``), ``port``, ``data_dir``, ``pid``;
+  where the test fails if the server logged a traceback (an unhandled error in HQ). It runs
+  on the embedded lane (SQLite in the data directory) unless parametrized: a conftest whose
+  tests run on both lanes calls `parametrize_hq_lanes` from its ``pytest_generate_tests``
+  (and re-exports `pg_cluster`), and each such test runs as ``[sqlite]`` and
+  ``[postgresql]`` (a fresh database of `tests.support.postgres`' server per test). A test
+  marked ``@pytest.mark.embedded_only`` runs on the embedded lane alone (a slow fault test
+  that exercises no part of the database).
+- `start_hq(data_dir, env=None, db_url=None)`: start one yourself (for settings through the
+  environment, e.g. ``{"HQ_UPLOAD_EXPIRY_S": "1"}``, see `hq.config`); call ``.stop()`` when
+  done. Two `RunningHQ` on one data directory and one ``db_url`` are two HQ processes
+  sharing their database (decision 29).
+- `RunningHQ`: ``url`` (``http://127.0.0.1:<port>``), ``port``, ``data_dir``, ``pid``,
+  ``db_url`` (None on the embedded lane), ``database()`` (HQ's database, opened by the test);
   ``restart(env=None)`` SIGKILLs the process (if it runs) and starts HQ again on the same
   data directory and port (with ``env`` merged into its environment), waiting until it
   answers; ``kill()`` SIGKILLs it without restarting;
@@ -48,7 +57,12 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["RunningHQ", "hq_server", "start_hq"]
+from hq.db import Database, open_database
+from tests.support.postgres import PostgresServer, postgres_available
+
+__all__ = ["LANES", "RunningHQ", "hq_server", "parametrize_hq_lanes", "start_hq"]
+
+LANES = ("sqlite", "postgresql")
 
 _ROOT = Path(__file__).resolve().parents[2]
 _START_TIMEOUT_S = 30.0
@@ -63,10 +77,12 @@ def _free_port() -> int:
 class RunningHQ:
     """One HQ server process on loopback (see the module docstring)."""
 
-    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None,
+                 db_url: str | None = None) -> None:
         self.data_dir = data_dir
+        self.db_url = db_url
         self.port = _free_port()
-        self._env = {**os.environ, **(env or {}),
+        self._env = {**os.environ, **(env or {}), "HQ_DB_URL": db_url or "",
                      "PYTHONPATH": os.pathsep.join(filter(None, (
                          str(_ROOT), os.environ.get("PYTHONPATH"))))}
         self._log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -135,9 +151,9 @@ class RunningHQ:
     def stop(self) -> None:
         self.kill()
 
-    def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run ``statement-room-hq --data DIR <args>`` (the admin CLI)."""
-        return subprocess.run(self._command(*args), cwd=_ROOT, env=self._env,
+    def admin(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``statement-room-hq --data DIR <args>`` (the admin CLI; on this HQ's lane)."""
+        return subprocess.run(self._command(*args), cwd=_ROOT, env=self._env, input=stdin,
                               capture_output=True, text=True, timeout=60, check=False)
 
     def enrol_code(self) -> str:
@@ -155,22 +171,44 @@ class RunningHQ:
         finally:
             connection.close()
 
+    def database(self) -> Database:
+        """HQ's database as the server opens it (the test closes it)."""
+        return open_database(self.db_url or self.data_dir / "hq.db")
+
     def log(self) -> str:
         with contextlib.suppress(FileNotFoundError):
             return self._log_path.read_text(errors="replace")
         return ""
 
 
-def start_hq(data_dir: Path, env: Mapping[str, str] | None = None) -> RunningHQ:
-    """A started HQ on ``data_dir`` (created if absent); the caller stops it."""
-    server = RunningHQ(data_dir, env)
+def start_hq(data_dir: Path, env: Mapping[str, str] | None = None,
+             db_url: str | None = None) -> RunningHQ:
+    """A started HQ on ``data_dir`` (created if absent) and, if given, the PostgreSQL
+    database ``db_url``; the caller stops it."""
+    server = RunningHQ(data_dir, env, db_url)
     server.start()
     return server
 
 
+def parametrize_hq_lanes(metafunc: pytest.Metafunc) -> None:
+    """Run each test of ``metafunc`` that uses `hq_server` on both lanes (the PostgreSQL
+    one where PostgreSQL is available), or on the embedded one if marked ``embedded_only``."""
+    if "hq_server" not in metafunc.fixturenames:
+        return
+    embedded_only = metafunc.definition.get_closest_marker("embedded_only") is not None
+    lanes = [lane for lane in LANES if lane == "sqlite" or (
+        not embedded_only and (postgres_available() or os.environ.get("CI")))]
+    metafunc.parametrize("hq_server", lanes, indirect=True)
+
+
 @pytest.fixture
-def hq_server(tmp_path: Path) -> Iterator[RunningHQ]:
-    server = start_hq(tmp_path / "hq")
+def hq_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningHQ]:
+    db_url = None
+    if getattr(request, "param", "sqlite") == "postgresql":
+        cluster: PostgresServer | None = request.getfixturevalue("pg_cluster")
+        assert cluster is not None, "PostgreSQL vanished after collection"
+        db_url = cluster.create_database()
+    server = start_hq(tmp_path / "hq", db_url=db_url)
     try:
         yield server
     finally:

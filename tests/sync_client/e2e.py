@@ -6,12 +6,11 @@ log is consistent."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hq.db import Database
 from sync.client.engine import SyncEngine
 from sync.client.enrol import enrol
 from sync.client.receipts import receipt_problem
@@ -55,14 +54,13 @@ def engine(source: MemorySource, **options: object) -> SyncEngine:
 
 
 @contextlib.contextmanager
-def hq_db(hq: RunningHQ) -> Iterator[sqlite3.Connection]:
-    path = Path(hq.data_dir) / "hq.db"
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+def hq_db(hq: RunningHQ) -> Iterator[Database]:
+    """HQ's database, on either lane; rows by column name."""
+    db = hq.database()
     try:
-        yield conn
+        yield db
     finally:
-        conn.close()
+        db.close()
 
 
 def assert_delivered_once(source: MemorySource, hq: RunningHQ) -> None:
@@ -74,14 +72,12 @@ def assert_delivered_once(source: MemorySource, hq: RunningHQ) -> None:
     indexes = [r.body.log_index for r in source.receipts.values()]
     assert len(set(indexes)) == len(indexes)  # no receipt given twice
     with hq_db(hq) as db:
-        rows = db.execute("SELECT op_id, sha256 FROM records WHERE device = ?",
-                          (source.device,)).fetchall()
+        rows = db.all("SELECT op_id, sha256 FROM records WHERE device = ?", (source.device,))
         assert sorted((r["op_id"], r["sha256"]) for r in rows) == sorted(
             (e.op_id, e.sha256) for e in source.entries)  # nothing lost, nothing twice
-        log_size = db.execute("SELECT count(*) FROM receipt_log").fetchone()[0]
-        heads = db.execute("SELECT tree_size FROM audit_heads WHERE device = ?",
-                           (source.device,)).fetchall()
-        held_leaves = [bytes.fromhex(r[0]) for r in db.execute(
+        log_size = len(db.all("SELECT log_index FROM receipt_log"))
+        heads = db.all("SELECT tree_size FROM audit_heads WHERE device = ?", (source.device,))
+        held_leaves = [bytes.fromhex(r["leaf_hash"]) for r in db.all(
             "SELECT leaf_hash FROM audit_leaves WHERE device = ? ORDER BY leaf_index",
             (source.device,))]
     assert log_size == len(source.entries)

@@ -33,9 +33,9 @@ def long_trail(source: MemorySource, count: int) -> None:
 
 def hq_leaf_hashes(hq: RunningHQ, source: MemorySource) -> list[bytes]:
     with hq_db(hq) as db:
-        rows = db.execute("SELECT leaf_hash FROM audit_leaves WHERE device = ? "
-                          "ORDER BY leaf_index", (source.device,)).fetchall()
-    return [bytes.fromhex(r[0]) for r in rows]
+        rows = db.all("SELECT leaf_hash FROM audit_leaves WHERE device = ? "
+                      "ORDER BY leaf_index", (source.device,))
+    return [bytes.fromhex(r["leaf_hash"]) for r in rows]
 
 
 @pytest.mark.parametrize("action", ["rst", "lose_response"])

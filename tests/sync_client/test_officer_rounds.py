@@ -5,9 +5,6 @@ the officer's key the engine registers it again and the round completes."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.client.source import ActingOfficer
@@ -25,8 +22,8 @@ def _officer(officer_id: str = "officer-a") -> ActingOfficer:
 
 
 def _acting(hq: RunningHQ) -> list[str | None]:
-    with hq_db(hq) as conn:
-        return [row["officer"] for row in conn.execute(
+    with hq_db(hq) as db:
+        return [row["officer"] for row in db.all(
             "SELECT officer FROM records ORDER BY device_seq")]
 
 
@@ -63,10 +60,10 @@ def test_an_officer_hq_lost_is_registered_again(hq_server: RunningHQ) -> None:
     assert engine(source).run_round().complete
     # HQ's binding is gone (say, restored from a backup older than the registration).
     hq_server.kill()
-    conn = sqlite3.connect(Path(hq_server.data_dir) / "hq.db")
-    with conn:
+    db = hq_server.database()
+    with db.transaction() as conn:
         conn.execute("DELETE FROM officers")
-    conn.close()
+    db.close()
     hq_server.restart()
 
     source.add_event()
