@@ -2,7 +2,8 @@
 
 Each setting comes from the command line first, then the environment (``HQ_DATA``,
 ``HQ_ID``, ``HQ_HOST``, ``HQ_PORT``, ``HQ_MAX_UPLOAD``, ``HQ_UPLOAD_EXPIRY_S``,
-``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``), then the defaults below. HQ's id
+``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``, ``HQ_BLOBS``), then the defaults
+below. HQ's id
 is chosen once, at the first start, and kept in the database: a device's signed requests name
 it, so it must not change under them.
 """
@@ -40,6 +41,8 @@ class HQConfig:
     min_free: int = DEFAULT_MIN_FREE
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
     ref_validity_s: float = DEFAULT_REF_VALIDITY_S
+    # None: the blob folder in the data directory; "s3://bucket?endpoint=…" (hq.blobs_s3)
+    blobs: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -69,4 +72,5 @@ class HQConfig:
             upload_expiry_s=number("HQ_UPLOAD_EXPIRY_S", DEFAULT_UPLOAD_EXPIRY_S),
             min_free=int(number("HQ_MIN_FREE", DEFAULT_MIN_FREE)),
             lock_wait_s=number("HQ_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S),
-            ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S))
+            ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S),
+            blobs=_env("HQ_BLOBS"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from gettext import gettext as _
 from typing import Any
 
-from hq.blobs import FilesystemBlobStore
+from hq.blobs import BlobStore, FilesystemBlobStore
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.keys import load_master_key, load_receipt_key
@@ -31,7 +31,7 @@ class HQState:
     config: HQConfig
     db: Database
     hq_id: str
-    blobs: FilesystemBlobStore
+    blobs: BlobStore
     receiver: Receiver
     # Uploads whose PATCH is running: upload id -> the asyncio task holding it, and the
     # holders a newer PATCH took over from (uploads.py).
@@ -59,11 +59,20 @@ def _hq_id(db: Database, wanted: str | None) -> str:
     return db.meta("hq_id") or chosen
 
 
+def _blob_store(config: HQConfig, master_key: bytes) -> BlobStore:
+    """The folder in the data directory, or the object store ``HQ_BLOBS`` names."""
+    if config.blobs is None or config.blobs.startswith("file:"):
+        return FilesystemBlobStore(config.data_dir, master_key)
+    from hq.blobs_s3 import S3BlobStore, S3Location  # boto3 only where it is used
+
+    return S3BlobStore(S3Location.parse(config.blobs), master_key)
+
+
 def open_hq(config: HQConfig) -> HQState:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = open_database(config.db_path)
     hq_id = _hq_id(db, config.hq_id)
     key = load_receipt_key(config.data_dir)
-    blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))
+    blobs = _blob_store(config, load_master_key(config.data_dir))
     receiver = Receiver(db, hq_id, key, blobs, clock_ms=now_ms)
     return HQState(config, db, hq_id, blobs, receiver)
