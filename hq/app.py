@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from hq import enrolment, officers, records_api, refdata, uploads
 from hq.auth import HQTimeMiddleware
+from hq.blobs import BlobStoreUnavailable
 from hq.config import HQConfig
 from hq.errors import HQError, error_response
 from hq.finalize import expire, recover
@@ -64,6 +65,11 @@ def create_app(config: HQConfig) -> Starlette:
             return error_response(disk_full())
         raise exc
 
+    async def store_down(request: Request, exc: Exception) -> Response:
+        # The object store is down or failing (hq.blobs_s3): nothing was committed.
+        return error_response(HQError(503, "unavailable", f"HQ's blob store: {exc}",
+                                      {"Retry-After": "30"}))
+
     async def janitor() -> None:
         while True:  # expired uploads and old nonces go, hourly
             await asyncio.sleep(3600)
@@ -95,7 +101,7 @@ def create_app(config: HQConfig) -> Starlette:
         Route("/v1/uploads/{upload_id}", bind(uploads.delete_upload), methods=["DELETE"]),
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
-                sqlite3.OperationalError: database_error}
+                sqlite3.OperationalError: database_error, BlobStoreUnavailable: store_down}
     app = Starlette(routes=routes, middleware=[Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)
     app.state.hq = state

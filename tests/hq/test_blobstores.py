@@ -27,7 +27,7 @@ class Lane:
 
     open: Callable[[], BlobStore]
     stored: Callable[[], dict[str, bytes]]  # every object or file: name -> bytes
-    rewrite: Callable[[str, bytes], None]
+    rewrite: Callable[[str, bytes], object]
 
 
 def _filesystem_lane(root: Path) -> Lane:

@@ -99,6 +99,10 @@ class RunningSeaweedFS:
         return f"http://127.0.0.1:{self._ports[3]}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def pid(self) -> int:
         assert self._process is not None, "SeaweedFS is not running"
         return self._process.pid
@@ -111,6 +115,7 @@ class RunningSeaweedFS:
                    f"-filer.port={filer}", f"-s3.port={s3}", f"-s3.config={self._config}",
                    f"-master.port.grpc={grpc[0]}", f"-volume.port.grpc={grpc[1]}",
                    f"-filer.port.grpc={grpc[2]}", f"-s3.port.grpc={grpc[3]}",
+                   "-s3.port.iceberg=0", "-s3.port.lance=0",  # fixed ports otherwise
                    "-volume.max=16", "-master.volumeSizeLimitMB=256"]
         with (self.folder / "weed.log").open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -121,6 +126,8 @@ class RunningSeaweedFS:
                 break
             try:
                 client.list_buckets()
+                if self._bucket is not None:  # restarted: writable once volumes are back
+                    client.put_object(Bucket=self._bucket, Key="started", Body=b"")
                 return
             except Exception:  # not up yet, whatever botocore says
                 time.sleep(0.1)
