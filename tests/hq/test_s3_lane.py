@@ -1,7 +1,9 @@
 """HQ with its media in a real SeaweedFS (``HQ_BLOBS=s3://…``, decision 30), end to end: a
 device's sync round with records and a video, HQ restarted and the video read back and
 hashed; two HQ processes on one bucket finishing each other's upload; the object store going
-down mid-upload (SIGKILL of SeaweedFS), 503, and the device finishing once it is back.
+down mid-upload (SIGKILL of SeaweedFS), 503, and the device finishing once it is back; the
+object store full mid-upload (SeaweedFS out of volumes), and the device finishing once the
+operator gave it room.
 """
 
 from __future__ import annotations
@@ -162,3 +164,33 @@ def test_the_object_store_down_mid_upload_is_503_and_the_device_finishes_later(
         assert _sha256(_store(own_seaweedfs, place, hq).read(video.sha256)) == video.sha256
     finally:
         stop_clean(hq)
+
+
+def test_the_object_store_full_mid_upload_is_refused_and_the_device_finishes_once_it_has_room(
+        tmp_path: Path) -> None:
+    # One 8 MiB volume for the bucket: the 12 MiB video cannot fit. SeaweedFS answers a write
+    # it has no volume for with a bare 500 InternalError (its log says "No writable volumes"),
+    # so HQ cannot tell it from a failing store: 503 unavailable, retried later.
+    weed = RunningSeaweedFS(tmp_path / "seaweedfs", ["-volume.max=1",
+                                                     "-master.volumeSizeLimitMB=8"])
+    weed.start()
+    place = weed.new_place()
+    hq = start_hq(tmp_path / "hq", weed.hq_env(place))
+    try:
+        source = device(hq)
+        video = records_and_video(source, video_chunks=12)
+        first = engine(source).run_round()
+        assert [(f.entity_id, f.error, f.retry) for f in first.failed] == [
+            (video.entity_id, "unavailable", True)], first.failed
+        assert "No writable volumes" in weed.log()
+        assert hq.admin("records").stdout.count(video.entity_id) == 0
+        weed.kill()
+        weed.extra_args = ["-volume.max=8"]  # the operator adds disks
+        weed.start()
+        second = engine(source).run_round()
+        assert second.complete, second.failed
+        assert_delivered_once(source, hq)
+        assert _sha256(_store(weed, place, hq).read(video.sha256)) == video.sha256
+    finally:
+        stop_clean(hq)
+        weed.stop()

@@ -30,7 +30,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -78,8 +78,10 @@ def _free_ports(count: int) -> list[int]:
 class RunningSeaweedFS:
     """One ``weed server`` with its S3 gateway on 127.0.0.1 (see the module docstring)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, extra_args: Sequence[str] = ()) -> None:
+        """``extra_args`` go last on weed's command line (a later flag wins)."""
         self.folder = folder
+        self.extra_args = list(extra_args)  # read at each start
         self.access_key = f"hq-test-{secrets.token_hex(4)}"
         self.secret_key = secrets.token_hex(20)
         self._binary = weed_binary()
@@ -116,7 +118,7 @@ class RunningSeaweedFS:
                    f"-master.port.grpc={grpc[0]}", f"-volume.port.grpc={grpc[1]}",
                    f"-filer.port.grpc={grpc[2]}", f"-s3.port.grpc={grpc[3]}",
                    "-s3.port.iceberg=0", "-s3.port.lance=0",  # fixed ports otherwise
-                   "-volume.max=16", "-master.volumeSizeLimitMB=256"]
+                   "-volume.max=16", "-master.volumeSizeLimitMB=256", *self.extra_args]
         with (self.folder / "weed.log").open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + _START_TIMEOUT_S
