@@ -80,7 +80,8 @@ def _s3_errors(what: str) -> Iterator[None]:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in _MISSING_CODES or status == 404:
             raise FileNotFoundError(errno.ENOENT, f"{what}: not in the object store") from None
-        if code in _FULL_CODES or status == 507 or "writable volume" in message.lower():
+        # SeaweedFS out of volumes answers a bare 500 InternalError: 503 below, not 507.
+        if code in _FULL_CODES or status == 507:
             raise OSError(errno.ENOSPC, f"{what}: the object store is full ({code})") from None
         raise BlobStoreUnavailable(errno.EIO, f"{what}: the object store answered {code} "
                                    f"{message}") from None
