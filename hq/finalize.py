@@ -118,7 +118,10 @@ def expire(state: HQState) -> None:
                             (now,)):
         if str(row["id"]) in state.upload_holders:
             continue  # a PATCH is running; it finds the upload expired at its next request
-        state.blobs.discard(str(row["id"]))
+        try:
+            state.blobs.discard(str(row["id"]))
+        except BlobStoreUnavailable:
+            continue  # the object store is down: a later pass forgets it
         with state.db.transaction() as conn:
             conn.execute("UPDATE uploads SET state = 'expired' WHERE id = ?", (row["id"],))
     with state.db.transaction() as conn:
