@@ -28,6 +28,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from gettext import gettext as _
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -59,7 +60,8 @@ class S3Location:
     def parse(cls, url: str) -> S3Location:
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
-            raise ValueError(f"HQ_BLOBS must be s3://bucket[/prefix]?endpoint=…, not {url!r}")
+            raise ValueError(_("HQ_BLOBS must be s3://bucket[/prefix]?endpoint=…, not "
+                               "{value!r}").format(value=url))
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         prefix = parts.path.strip("/")
         return cls(parts.netloc, f"{prefix}/" if prefix else "", query.get("endpoint"),

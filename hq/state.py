@@ -11,7 +11,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from gettext import gettext as _
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hq.blobs import BlobStore, FilesystemBlobStore
 from hq.config import HQConfig
@@ -60,9 +62,16 @@ def _hq_id(db: Database, wanted: str | None) -> str:
 
 
 def _blob_store(config: HQConfig, master_key: bytes) -> BlobStore:
-    """The folder in the data directory, or the object store ``HQ_BLOBS`` names."""
-    if config.blobs is None or config.blobs.startswith("file:"):
+    """The folder in the data directory, another folder (``file:///path``), or the object
+    store ``HQ_BLOBS`` names (``s3://…``)."""
+    if config.blobs is None:
         return FilesystemBlobStore(config.data_dir, master_key)
+    if config.blobs.startswith("file:"):
+        folder = urlsplit(config.blobs).path
+        return FilesystemBlobStore(Path(folder) if folder else config.data_dir, master_key)
+    if not config.blobs.startswith("s3:"):
+        raise ValueError(_("HQ_BLOBS must be file:///folder or s3://bucket?endpoint=…, "
+                           "not {value!r}").format(value=config.blobs))
     from hq.blobs_s3 import S3BlobStore, S3Location  # boto3 only where it is used
 
     return S3BlobStore(S3Location.parse(config.blobs), master_key)

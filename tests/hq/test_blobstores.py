@@ -14,6 +14,8 @@ import pytest
 
 from hq.blobs import SEAL_SIZE, BlobStore, FilesystemBlobStore
 from hq.blobs_s3 import S3BlobStore, S3Location
+from hq.config import HQConfig
+from hq.state import open_hq
 from tests.support.seaweedfs import RunningSeaweedFS, seaweedfs
 
 __all__ = ["seaweedfs"]
@@ -156,3 +158,29 @@ def test_a_failed_chunk_is_cut_back_and_discard_forgets_the_upload(lane: Lane) -
     assert not store.is_staged(upload)
     assert [n for n in lane.stored() if upload in n] == []
     store.sweep(older_than_s=0)
+
+
+def test_hq_blobs_chooses_the_store(tmp_path: Path, seaweedfs: RunningSeaweedFS,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _data(1000, 5)
+    sha = hashlib.sha256(data).hexdigest()
+    elsewhere = tmp_path / "elsewhere"
+    state = open_hq(HQConfig(tmp_path / "hq", blobs=f"file://{elsewhere}"))
+    try:
+        state.blobs.put(sha, data)
+    finally:
+        state.close()
+    assert len(list((elsewhere / "blobs").rglob("*"))) == 2  # its folder, then the blob
+    place = seaweedfs.new_place()
+    for name, value in seaweedfs.hq_env(place).items():
+        if name != "HQ_BLOBS":
+            monkeypatch.setenv(name, value)
+    state = open_hq(HQConfig(tmp_path / "hq", blobs=seaweedfs.blobs_url(place)))
+    try:
+        assert isinstance(state.blobs, S3BlobStore) and not state.blobs.exists(sha)
+        state.blobs.put(sha, data)
+        assert b"".join(state.blobs.read(sha)) == data
+    finally:
+        state.close()
+    with pytest.raises(ValueError, match="HQ_BLOBS must be"):
+        open_hq(HQConfig(tmp_path / "hq", blobs="ftp://somewhere/blobs"))
