@@ -3,9 +3,8 @@
 Each setting comes from the command line first, then the environment (``HQ_DATA``,
 ``HQ_ID``, ``HQ_HOST``, ``HQ_PORT``, ``HQ_MAX_UPLOAD``, ``HQ_UPLOAD_EXPIRY_S``,
 ``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``, ``HQ_BLOBS``), then the defaults
-below. HQ's id
-is chosen once, at the first start, and kept in the database: a device's signed requests name
-it, so it must not change under them.
+below. HQ's id is chosen once, at the first start, and kept in the database: a device's
+signed requests name it, so it must not change under them.
 """
 
 from __future__ import annotations
