@@ -218,6 +218,25 @@ class BlobStore(Protocol):
 
     def sweep(self, older_than_s: float) -> None: ...
 
+    # For operations (janitor, health): what a store holds, without knowing how.
+
+    def stored_size(self, sha256: str) -> int:
+        """Bytes the blob takes in the store (0 if it is not held)."""
+        ...
+
+    def delete(self, sha256: str) -> None:
+        """Remove a blob no row names any more (a no-op if it is not held)."""
+        ...
+
+    def staged_uploads(self) -> Iterator[tuple[str, int, float]]:
+        """(upload id, bytes staged, last write as a Unix time) of every staged upload."""
+        ...
+
+    def probe(self) -> None:
+        """Write a small object durably where uploads are staged and remove it; raise
+        (OSError) if the store cannot take a write now."""
+        ...
+
 
 class FilesystemBlobStore:
     """`BlobStore` in two folders of the data directory: ``blobs/`` and ``staging/``."""
@@ -315,6 +334,33 @@ class FilesystemBlobStore:
 
     def discard(self, upload_id: str) -> None:
         self._staged_path(upload_id).unlink(missing_ok=True)
+
+    def stored_size(self, sha256: str) -> int:
+        try:
+            return self.path_for(sha256).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def delete(self, sha256: str) -> None:
+        self.path_for(sha256).unlink(missing_ok=True)
+
+    def staged_uploads(self) -> Iterator[tuple[str, int, float]]:
+        for path in self._staging.glob("*.part"):
+            if path.name.startswith(_PUT_PREFIX):
+                continue  # a record being written, `sweep`'s business
+            with contextlib.suppress(FileNotFoundError):
+                held = path.stat()
+                yield path.stem, held.st_size, held.st_mtime
+
+    def probe(self) -> None:
+        probe = self._staging / f"ready-{secrets.token_hex(6)}.probe"
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"ready")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
 
     def _move_into_place(self, source: Path, target: Path) -> None:
         # Only the folder gaining the name is fsynced: if the staging folder's loss of it is

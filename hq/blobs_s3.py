@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -212,12 +213,18 @@ class S3BlobStore:
 
     def _list(self, prefix: str) -> Iterator[tuple[str, float]]:
         """(key, last modified as a Unix time) of every object under ``prefix``."""
+        for key, _size, modified in self._list_sized(prefix):
+            yield key, modified
+
+    def _list_sized(self, prefix: str) -> Iterator[tuple[str, int, float]]:
+        """(key, size, last modified as a Unix time) of every object under ``prefix``."""
         with _s3_errors("listing"):
             pages = self._client.get_paginator("list_objects_v2").paginate(
                 Bucket=self._location.bucket, Prefix=prefix)
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield str(item["Key"]), item["LastModified"].timestamp()
+                    yield (str(item["Key"]), int(item["Size"]),
+                           item["LastModified"].timestamp())
 
     def _delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
@@ -228,7 +235,7 @@ class S3BlobStore:
 
     def _segments(self, upload_id: str) -> list[tuple[int, str]]:
         prefix = self._staging_prefix(upload_id)
-        found = [(int(key[len(prefix):]), key) for key, _ in self._list(prefix)
+        found = [(int(key[len(prefix):]), key) for key, _modified in self._list(prefix)
                  if key[len(prefix):].isdigit()]
         return sorted(found)
 
@@ -255,7 +262,7 @@ class S3BlobStore:
         try:
             header = self._get(header_key).read()
         except FileNotFoundError:
-            _, fresh = self._keys.new_header()
+            fresh = self._keys.new_header()[1]
             try:
                 self._put(header_key, fresh, IfNoneMatch="*")
             except BlobStoreUnavailable:
@@ -309,7 +316,8 @@ class S3BlobStore:
         header = self._staging_prefix(upload_id) + "header"
         if header_first:
             self._delete([header])
-        rest = [key for key, _ in self._list(self._staging_prefix(upload_id)) if key != header]
+        staged = self._list(self._staging_prefix(upload_id))
+        rest = [key for key, _modified in staged if key != header]
         self._delete(rest)
         if not header_first:
             self._delete([header])
@@ -329,3 +337,27 @@ class S3BlobStore:
             for has_header, keys, newest in uploads.values():
                 if not has_header and newest < cutoff:
                     self._delete(keys)
+
+    def stored_size(self, sha256: str) -> int:
+        try:
+            return self._size(self._blob_key(sha256))
+        except FileNotFoundError:
+            return 0
+
+    def delete(self, sha256: str) -> None:
+        self._delete([self._blob_key(sha256)])
+
+    def staged_uploads(self) -> Iterator[tuple[str, int, float]]:
+        prefix = self._key("staging/")
+        uploads: dict[str, tuple[int, float]] = {}
+        for key, size, modified in self._list_sized(prefix):
+            upload = key[len(prefix):].partition("/")[0]
+            held, newest = uploads.get(upload, (0, 0.0))
+            uploads[upload] = (held + size, max(newest, modified))
+        for upload, (held, newest) in uploads.items():
+            yield upload, held, newest
+
+    def probe(self) -> None:
+        key = self._key(f"probe/ready-{secrets.token_hex(6)}")
+        self._put(key, b"ready")
+        self._delete([key])

@@ -6,6 +6,7 @@ two HQ processes sharing the store.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,3 +185,26 @@ def test_hq_blobs_chooses_the_store(tmp_path: Path, seaweedfs: RunningSeaweedFS,
         state.close()
     with pytest.raises(ValueError, match="HQ_BLOBS must be"):
         open_hq(HQConfig(tmp_path / "hq", blobs="ftp://somewhere/blobs"))
+
+
+def test_what_operations_ask_of_a_store(lane: Lane) -> None:
+    store = lane.open()
+    data = _data(SEAL_SIZE + 10, 6)
+    sha = hashlib.sha256(data).hexdigest()
+    store.put(sha, data)
+    assert store.stored_size(sha) == len(lane.stored()[_blob_name(lane, sha)])
+    upload = "c" * 32
+    staged = store.stage(upload)
+    staged.resume_at(0)
+    staged.append(data[:SEAL_SIZE], 0)
+    staged.sync()
+    staged.close()
+    [(listed, size, modified)] = list(store.staged_uploads())
+    assert listed == upload and size > SEAL_SIZE and abs(modified - time.time()) < 300
+    store.probe()
+    assert [n for n in lane.stored() if "ready" in n] == []  # the probe cleaned up
+    store.delete(sha)
+    assert not store.exists(sha) and store.stored_size(sha) == 0
+    store.delete(sha)  # not held: a no-op
+    store.discard(upload)
+    assert list(store.staged_uploads()) == []
