@@ -33,6 +33,7 @@ from starlette.routing import Route
 from hq import enrolment, officers, records_api, refdata, uploads, web
 from hq import janitor as janitor_pass
 from hq.auth import HQTimeMiddleware
+from hq.blobs import BlobStoreUnavailable
 from hq.config import HQConfig
 from hq.db import is_disk_full
 from hq.errors import HQError, error_response
@@ -80,6 +81,11 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
                                           {"Retry-After": "5"}))
         raise exc
 
+    async def store_down(request: Request, exc: Exception) -> Response:
+        # The object store is down or failing (hq.blobs_s3): nothing was committed.
+        return error_response(HQError(503, "unavailable", f"HQ's blob store: {exc}",
+                                      {"Retry-After": "30"}))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await recover(state)
@@ -109,7 +115,8 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
         web.room(state),  # the supervision room (电子监察室), under /room
     ]
     handlers = {HQError: refused, ClientDisconnect: gone,
-                **dict.fromkeys(state.db.operational_errors, database_error)}
+                **dict.fromkeys(state.db.operational_errors, database_error),
+                BlobStoreUnavailable: store_down}
     app = Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, metrics=metrics),
                                          Middleware(HQTimeMiddleware)],
                     exception_handlers=handlers, lifespan=lifespan)

@@ -2,11 +2,12 @@
 
 Each setting comes from the command line first, then the environment (``HQ_DATA``,
 ``HQ_ID``, ``HQ_HOST``, ``HQ_PORT``, ``HQ_MAX_UPLOAD``, ``HQ_UPLOAD_EXPIRY_S``,
-``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``, ``HQ_DB_URL``), then the defaults
-below. The database is the SQLite file ``hq.db`` in the data directory unless ``HQ_DB_URL``
-(``--db-url``) names a ``postgresql://`` one (decision 29). HQ's id
-is chosen once, at the first start, and kept in the database: a device's signed requests name
-it, so it must not change under them.
+``HQ_MIN_FREE``, ``HQ_LOCK_WAIT_S``, ``HQ_REF_VALIDITY_S``, ``HQ_DB_URL``, ``HQ_BLOBS``),
+then the defaults below. The database is the SQLite file ``hq.db`` in the data directory
+unless ``HQ_DB_URL`` (``--db-url``) names a ``postgresql://`` one (decision 29); media are in
+the blob folder there unless ``HQ_BLOBS`` names an S3 bucket (decision 30). HQ's id is chosen
+once, at the first start, and kept in the database: a device's signed requests name it, so it
+must not change under them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class HQConfig:
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S
     ref_validity_s: float = DEFAULT_REF_VALIDITY_S
     db_url: str | None = None  # None: the SQLite file `db_path`
+    # None: the blob folder in the data directory; "s3://bucket?endpoint=…" (hq.blobs_s3)
+    blobs: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -78,4 +81,4 @@ class HQConfig:
             min_free=int(number("HQ_MIN_FREE", DEFAULT_MIN_FREE)),
             lock_wait_s=number("HQ_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S),
             ref_validity_s=number("HQ_REF_VALIDITY_S", DEFAULT_REF_VALIDITY_S),
-            db_url=db_url or _env("HQ_DB_URL"))
+            db_url=db_url or _env("HQ_DB_URL"), blobs=_env("HQ_BLOBS"))

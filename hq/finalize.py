@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
 
+from hq.blobs import BlobStoreUnavailable
 from hq.db import Row
 from hq.errors import HQError
 from hq.receiver import Raced, Refused
@@ -57,6 +58,8 @@ def _digest(chunks: Iterator[bytes]) -> tuple[str, int]:
         for chunk in chunks:
             hasher.update(chunk)
             size += len(chunk)
+    except BlobStoreUnavailable:
+        raise  # the store is down, not the file lost: 503, and finalize runs again later
     except (OSError, ValueError):
         return "", -1  # a lost or damaged staged file is not the announced content
     return hasher.hexdigest(), size
@@ -74,8 +77,7 @@ async def finalize(state: HQState, row: Row) -> Signed[Receipt]:
     upload_id = str(row["id"])
     submitted = stored_entry(row)
     entry = submitted.body
-    staged = state.blobs.staging_dir / f"{upload_id}.part"
-    if staged.exists():
+    if state.blobs.is_staged(upload_id):
         digest, size = await run_in_threadpool(
             _digest, state.blobs.staged_plaintext(upload_id))
         if (digest, size) != (entry.sha256, entry.size):
@@ -123,7 +125,8 @@ async def recover(state: HQState) -> None:
             continue  # another HQ process is finishing it right now
         try:
             # Discarded on HQError: the device's next HEAD finds no upload and starts again.
-            with contextlib.suppress(HQError):
+            # Left open while the object store is down: the device's next HEAD finishes it.
+            with contextlib.suppress(HQError, BlobStoreUnavailable):
                 await finalize(state, row)
         finally:
             state.db.release(lock)

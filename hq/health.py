@@ -18,8 +18,6 @@ per hour); a deployment lets only its monitoring network reach it (nginx ``allow
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import shutil
 
 from starlette.concurrency import run_in_threadpool
@@ -37,15 +35,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _blob_store_writable(state: HQState) -> None:
-    """Write, fsync and remove a small file where uploads are staged."""
-    probe = state.blobs.staging_dir / f"ready-{secrets.token_hex(6)}.probe"
-    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, b"ready")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-        probe.unlink(missing_ok=True)
+    """Write a small object durably where uploads are staged, and remove it."""
+    state.blobs.probe()
 
 
 async def _check(check: object, *args: object) -> str:

@@ -11,9 +11,11 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from gettext import gettext as _
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from hq.blobs import FilesystemBlobStore
+from hq.blobs import BlobStore, FilesystemBlobStore
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.keys import load_master_key, load_receipt_key
@@ -31,7 +33,7 @@ class HQState:
     config: HQConfig
     db: Database
     hq_id: str
-    blobs: FilesystemBlobStore
+    blobs: BlobStore
     receiver: Receiver
     # Uploads whose PATCH is running: upload id -> the asyncio task holding it, and the
     # holders a newer PATCH took over from (uploads.py).
@@ -59,11 +61,27 @@ def _hq_id(db: Database, wanted: str | None) -> str:
     return db.meta("hq_id") or chosen
 
 
+def _blob_store(config: HQConfig, master_key: bytes) -> BlobStore:
+    """The folder in the data directory, another folder (``file:///path``), or the object
+    store ``HQ_BLOBS`` names (``s3://…``)."""
+    if config.blobs is None:
+        return FilesystemBlobStore(config.data_dir, master_key)
+    if config.blobs.startswith("file:"):
+        folder = urlsplit(config.blobs).path
+        return FilesystemBlobStore(Path(folder) if folder else config.data_dir, master_key)
+    if not config.blobs.startswith("s3:"):
+        raise ValueError(_("HQ_BLOBS must be file:///folder or s3://bucket?endpoint=…, "
+                           "not {value!r}").format(value=config.blobs))
+    from hq.blobs_s3 import S3BlobStore, S3Location  # boto3 only where it is used
+
+    return S3BlobStore(S3Location.parse(config.blobs), master_key)
+
+
 def open_hq(config: HQConfig) -> HQState:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = open_database(config.database)
     hq_id = _hq_id(db, config.hq_id)
     key = load_receipt_key(config.data_dir)
-    blobs = FilesystemBlobStore(config.data_dir, load_master_key(config.data_dir))
+    blobs = _blob_store(config, load_master_key(config.data_dir))
     receiver = Receiver(db, hq_id, key, blobs, clock_ms=now_ms)
     return HQState(config, db, hq_id, blobs, receiver)

@@ -21,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import secrets
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.utils import formatdate
@@ -30,7 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from hq.auth import authenticate
-from hq.blobs import SEAL_SIZE, StagedFile
+from hq.blobs import SEAL_SIZE, Staged
 from hq.db import Row
 from hq.errors import HQError, read_body
 from hq.finalize import commit, crash_point, finalize, upload_lock
@@ -161,6 +160,14 @@ async def post_upload(state: HQState, request: Request) -> Response:
 async def head_upload(state: HQState, request: Request) -> Response:
     caller = authenticate(state, request, b"")
     row = _upload(state, request.path_params["upload_id"], caller.device)
+    if row["state"] == "open" and row["upload_offset"] == row["length"]:
+        # Every byte is held but finalize did not run through (the object store was down):
+        # the device asks where it stands, and gets its receipt.
+        async with _hold(state, str(row["id"])):
+            row = _upload(state, str(row["id"]), caller.device)
+            if row["state"] == "open":
+                await _finalize(state, row)
+                row = _upload(state, str(row["id"]), caller.device)
     headers = _tus({"Upload-Offset": str(row["upload_offset"]),
                     "Upload-Length": str(row["length"]), "Upload-Expires": _expires(row)})
     if row["state"] == "done":
@@ -248,8 +255,8 @@ async def patch_upload(state: HQState, request: Request) -> Response:
         size = _int_header(request, "Content-Length")
         if offset + size > row["length"]:
             raise HQError(400, "bad_request", "the chunk goes past Upload-Length")
-        free = shutil.disk_usage(state.blobs.staging_dir).free
-        if free - size - size // 64 < state.config.min_free:
+        free = state.blobs.free_bytes()  # None: an object store refuses when full
+        if free is not None and free - size - size // 64 < state.config.min_free:
             raise disk_full()
         staged = state.blobs.stage(upload_id)
         try:
@@ -267,16 +274,21 @@ async def patch_upload(state: HQState, request: Request) -> Response:
             return Response(status_code=204, headers=_tus({"Upload-Offset": str(offset + size)}))
         done = state.db.one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
         assert done is not None
-        state.finalizing.add(upload_id)  # re-hashing a large file is not a stalled PATCH
-        try:
-            receipt = await finalize(state, done)
-        finally:
-            state.finalizing.discard(upload_id)
+        receipt = await _finalize(state, done)
         return Response(status_code=204, headers=_tus({
             "Upload-Offset": str(row["length"]), "SR-Receipt": _receipt_header(receipt)}))
 
 
-async def _receive(state: HQState, request: Request, staged: StagedFile, row: Row,
+async def _finalize(state: HQState, row: Row) -> Signed[Receipt]:
+    upload_id = str(row["id"])
+    state.finalizing.add(upload_id)  # re-hashing a large file is not a stalled PATCH
+    try:
+        return await finalize(state, row)
+    finally:
+        state.finalizing.discard(upload_id)
+
+
+async def _receive(state: HQState, request: Request, staged: Staged, row: Row,
                    size: int, algorithm: str, expected: bytes, body_sha256: str
                    ) -> tuple[int, int]:
     """Stream the chunk into ``staged`` and fsync it; return the new (staged bytes, chunk
