@@ -183,3 +183,48 @@ def test_one_upload_is_created_once_and_written_by_one_process_at_a_time(
     again = device.head(location)  # at the first process: the same receipt
     assert again.receipt().to_json() == receipt.to_json()
     _check_log(first, device, [receipt])
+
+
+def test_one_process_killed_mid_upload_while_the_other_serves_loses_nothing(
+        two_hqs: tuple[RunningHQ, RunningHQ]) -> None:
+    # Issue 16: "kill one HQ process mid-upload while the other keeps serving". The device
+    # was writing to the first process, which is SIGKILLed with a PATCH in flight; the
+    # second (behind the same load balancer) goes on serving other records at once, and
+    # the device finishes the upload there from the last offset HQ committed.
+    first, second = two_hqs
+    device = enrolled(first)
+    data = hashlib.shake_256(b"body-cam clip, 3 MiB").digest(3 * 1024 * 1024)
+    entry = device.entry(RecordKind.EVIDENCE_ITEM, "ev-killed", data)
+    created = device.create_upload(entry)
+    assert created.status == 201, created.body
+    location = created.headers["location"]
+    part = 1024 * 1024
+    assert device.patch(location, 0, data[:part]).status == 204
+    stalled = device.partial_patch(location, part, data[part:], 200_000)
+    try:
+        time.sleep(0.3)  # the first process holds the upload, mid-PATCH
+        first.kill()
+    finally:
+        stalled.close()
+
+    at_second = _at(device, second)
+    note = b"a pen capture sent meanwhile"
+    served = at_second.send(device.entry(CAPTURE, "st-9/p/1", note), note)
+    assert served.status == 200, served.body  # the other process kept serving
+    assert int(at_second.head(location).headers["upload-offset"]) == part  # what was committed
+    deadline = time.monotonic() + 15  # PostgreSQL frees the dead process's lock
+    while True:
+        done = at_second.patch(location, part, data[part:])
+        if done.status != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert done.status == 204, done.body
+    receipt = done.receipt()
+    assert (receipt.body.sha256, receipt.body.size) == (entry.body.sha256, len(data))
+    _check_log(second, at_second, [served.receipt(), receipt])
+
+    first.start()  # back behind the load balancer: the same receipt, nothing doubled
+    assert device.head(location).receipt().to_json() == receipt.to_json()
+    again = device.send(device.entry(CAPTURE, "st-9/p/1", note), note)
+    assert again.receipt().to_json() == served.receipt().to_json()
+    _check_log(first, device, [served.receipt(), receipt])
