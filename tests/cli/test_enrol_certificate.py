@@ -44,44 +44,19 @@ from tests.cli.helpers import last_json, run_cli
 from tests.cli.test_cli_end_to_end import (
     ADMIN,
     CA_PASS,
-    CASE_NUMBER,
     FIRST,
-    SECOND,
     UNIT,
     login,
     ok,
-    own_secret,
     set_up_unit,
 )
+from tests.cli.test_sync_cli import signed_statement
 from tests.poppler import all_trusted, pdfsig_trusting
 from tests.support.hq_server import RunningHQ, hq_server
 
 __all__ = ["hq_server"]
 
 PEM = serialization.Encoding.PEM
-
-
-def _signed_statement(store: Path) -> str:
-    workdir = ("--workdir", str(store))
-    me = login(FIRST)
-    ok(run_cli("case", "new", *workdir, "--number", CASE_NUMBER, "--cause", "占道经营",
-               "--place", "城北路12号", env=me))
-    statement = last_json(ok(run_cli(
-        "statement", "new", *workdir, "--case", CASE_NUMBER, "--place", "城北中队询问室",
-        "--interviewer", FIRST[1], "--interviewer", SECOND[1], "--party-name", "测试人甲",
-        "--party-id-number", "110101199003071233", "--party-phone", "13900000001", "--json",
-        env=me)).stdout)["statement"]
-    shown = last_json(ok(run_cli("statement", "show", *workdir, statement, "--json",
-                                 env=me)).stdout)
-    for turn in shown["turns"]:
-        if turn["kind"] == "answer":
-            ok(run_cli("statement", "turn", "edit", *workdir, statement, str(turn["number"]),
-                       "明白。", env=me))
-    ok(run_cli("statement", "read-back", *workdir, statement, env=me))
-    ok(run_cli("statement", "sign", *workdir, "--statement", statement, "--refused",
-               "当事人拒绝签名", "--witness", "见证人丁", "--custodian", ADMIN[1],
-               env={**me, **own_secret(FIRST, SECOND, ADMIN)}))
-    return str(statement)
 
 
 def test_the_certificate_hq_issues_signs_statements_that_verify(
@@ -121,7 +96,7 @@ def test_the_certificate_hq_issues_signs_statements_that_verify(
     serial = format(certificate.serial_number, "x")
     assert serial in hq_server.admin("devices").stdout
 
-    statement = _signed_statement(store)
+    statement = signed_statement(store)
     with unlock(StorePaths(store), FIRST[1], FIRST[2]) as session:
         from desktop.store import documents
 

@@ -28,7 +28,9 @@ from tests.support.hq_server import RunningHQ, hq_server
 __all__ = ["hq_server"]
 
 
-def _signed_statement_and_evidence(store: Path, tmp_path: Path) -> tuple[str, str]:
+def signed_statement(store: Path) -> str:
+    """A statement read back and signed on an init store by the unit's officers (the party
+    refuses, a witness signs); its id."""
     workdir = ("--workdir", str(store))
     me = login(FIRST)
     ok(run_cli("case", "new", *workdir, "--number", CASE_NUMBER, "--cause", "占道经营",
@@ -48,6 +50,13 @@ def _signed_statement_and_evidence(store: Path, tmp_path: Path) -> tuple[str, st
     ok(run_cli("statement", "sign", *workdir, "--statement", statement, "--refused",
                "当事人拒绝签名", "--witness", "见证人丁", "--custodian", ADMIN[1],
                env={**me, **own_secret(FIRST, SECOND, ADMIN)}))
+    return str(statement)
+
+
+def _signed_statement_and_evidence(store: Path, tmp_path: Path) -> tuple[str, str]:
+    workdir = ("--workdir", str(store))
+    me = login(FIRST)
+    statement = signed_statement(store)
     photo = tmp_path / "现场照片.jpg"
     photo.write_bytes(os.urandom(300_000))
     items = last_json(ok(run_cli("evidence", "import", *workdir, "--case", CASE_NUMBER,
