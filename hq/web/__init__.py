@@ -2,7 +2,8 @@
 HQ administrators (issue 16, decision 32), mounted under ``/room`` by `hq.app`.
 
 Users and roles (`users`), Argon2id passwords (`passwords`), TOTP for administrators
-(`totp`), server-side sessions (`sessions`), the pages (`pages`, templates in Chinese under
+(`totp`), server-side sessions (`sessions`), the frame every page is served in (`frame`),
+the pages (`pages` and one module per part of the room, templates in Chinese under
 ``templates/``), the log of every view (`access_log`), and the ``users`` admin commands
 (`cli`).
 """
@@ -18,7 +19,11 @@ __all__ = ["room"]
 
 def room(state: HQState) -> Mount:
     """The supervision room's routes, under ``/room``."""
+    from hq.web import pages
     from hq.web.login import login_routes
-    from hq.web.pages import page_routes
 
-    return Mount("/room", routes=[*login_routes(state), *page_routes(state)])
+    # Each module of pages adds its routes here, one line each (hq.web.frame).
+    return Mount("/room", routes=[
+        *login_routes(state),
+        *pages.routes(state),
+    ])

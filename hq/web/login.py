@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from hq.keys import load_master_key
 from hq.state import HQState, now_ms
 from hq.web import access_log, sessions, users
-from hq.web.pages import LOGIN_PATH
+from hq.web.frame import LOGIN_PATH
 from hq.web.render import BadRequest, form_fields, html, query_values
 
 __all__ = ["login_routes"]
