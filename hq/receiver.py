@@ -35,12 +35,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from hq import catalog
 from hq.audittrail import AuditTrails, LeafBatch
 from hq.blobs import BlobStore
 from hq.db import Connection, Database
 from hq.receiptlog import ReceiptLog
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.canonical import canonical_json, parse_canonical
+from sync.protocol.context import EvidenceItemRecord, StatementContext
 from sync.protocol.ingest import IngestCertificate
 from sync.protocol.merkle import CompactRange, verify_consistency
 from sync.protocol.receipt import Durability, Receipt
@@ -259,15 +261,17 @@ class Receiver:
         trail = None if head is None else self._check_leaves(entry.device, head, leaves)
         self.blobs.put(entry.sha256, payload)
         with self.db.transaction() as conn:
-            return self.commit(conn, submitted, head, trail, officer=officer)
+            return self.commit(conn, submitted, head, trail, officer=officer, payload=payload)
 
     def commit(self, conn: Connection, submitted: Signed[OutboxEntry],
                head: TreeHead | None = None, trail: CompactRange | None = None, *,
-               officer: str | None = None
+               officer: str | None = None, payload: bytes | None = None
                ) -> Signed[Receipt]:
         """Record a checked entry whose bytes the blob store holds, inside the caller's
         transaction: the blob row, the record row, its receipt and its receipt-log leaf; for a
-        tree head, the head and the right edge of the leaves it covers (``trail``)."""
+        tree head, the head and the right edge of the leaves it covers (``trail``); and what
+        the supervision room derives from it (`hq.catalog`, from ``payload`` for a small
+        record, None for a medium)."""
         entry = submitted.body
         # One receipt at a time across HQ processes: the next index is read and taken under
         # this lock, so indexes never repeat and never skip.
@@ -305,6 +309,7 @@ class Receiver:
                 "frontier = excluded.frontier",
                 (entry.device, head.tree_size, head.root_hash.hex(), receipt.receipt_id, now,
                  None if trail is None else trail.to_bytes().hex()))
+        catalog.index(conn, entry, payload, now)
         return signed
 
     def alert(self, kind: str, device: str | None, message: str, key: str | None = None) -> None:
@@ -356,6 +361,12 @@ class Receiver:
                     raise Refused(f"{what}: the head is of another size")
                 self._check_extends(entry.device, head.head, consistency)
                 return head.head
+            elif (entry.kind is RecordKind.STATEMENT_CONTEXT
+                  and StatementContext.from_bytes(payload).statement != entry.entity_id):
+                raise Refused(f"{what}: the context is of another statement")
+            elif (entry.kind is RecordKind.EVIDENCE_RECORD
+                  and EvidenceItemRecord.from_bytes(payload).id != entry.entity_id):
+                raise Refused(f"{what}: the record is of another evidence item")
             elif (entry.kind in _EVENT_KINDS
                   and AuditLeaf.from_bytes(payload).id != entry.entity_id):
                 raise Refused(f"{what}: the audit leaf is of another event")

@@ -14,7 +14,10 @@ The bytes sent per kind (``sha256`` is over exactly these):
 - ``docking``: the canonical JSON of the `Signed` ingest certificate;
 - ``tree_head``: the canonical JSON of the signed tree head (the audit events since the last
   head go with it as their leaves, which HQ checks against the head's root);
-- ``signature_event``, ``officer_event``, ``key_event``: the audit leaf of the event.
+- ``signature_event``, ``officer_event``, ``key_event``: the audit leaf of the event;
+- ``statement_context``, ``evidence_record``: the canonical JSON of `StatementContext` and
+  `EvidenceItemRecord` (sync/protocol/context.py): whose statement, which case, which
+  officers; an evidence item's facts and custody.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class RecordKind(StrEnum):
     TREE_HEAD = "tree_head"
     OFFICER_EVENT = "officer_event"
     KEY_EVENT = "key_event"
+    STATEMENT_CONTEXT = "statement_context"
+    EVIDENCE_RECORD = "evidence_record"
 
     @property
     def priority(self) -> int:
@@ -69,6 +74,7 @@ VIDEO_PRIORITY = 3
 _PRIORITY = {
     RecordKind.OFFICER_EVENT: 0, RecordKind.KEY_EVENT: 0, RecordKind.TREE_HEAD: 0,
     RecordKind.SIGNATURE_EVENT: 1, RecordKind.STATEMENT: 1, RecordKind.DOCKING: 1,
+    RecordKind.STATEMENT_CONTEXT: 1, RecordKind.EVIDENCE_RECORD: 1,
     RecordKind.STATEMENT_PDF: 2, RecordKind.SIGNATURE_CAPTURE: 2, RecordKind.EVIDENCE_ITEM: 2,
 }
 

@@ -181,7 +181,8 @@ def test_ingest_file_fields_are_typed() -> None:
 def test_every_record_kind_has_a_priority_and_a_video_goes_last() -> None:
     assert {k.value for k in RecordKind} == {
         "statement", "statement_pdf", "signature_capture", "signature_event", "evidence_item",
-        "docking", "tree_head", "officer_event", "key_event"}
+        "docking", "tree_head", "officer_event", "key_event", "statement_context",
+        "evidence_record"}
     assert all(0 <= k.priority <= 2 for k in RecordKind)
     assert priority_for(RecordKind.EVIDENCE_ITEM, "video") == 3
     assert priority_for(RecordKind.EVIDENCE_ITEM, "photo") == 2
