@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -152,6 +152,22 @@ _MIGRATIONS: list[str] = [
         role TEXT NOT NULL, page TEXT NOT NULL, device TEXT, record TEXT, party TEXT,
         status INTEGER NOT NULL);
     CREATE INDEX web_access_log_at ON web_access_log (at_ms);
+    """,
+    # 7 (issue 16): the supervision room's catalog of statements and the officers they
+    # name (hq/catalog/statements.py), derived from the statement, its context and its PDF.
+    # No party's personal data: the party is its id; names and words stay sealed.
+    """
+    CREATE TABLE room_statements (
+        statement TEXT PRIMARY KEY, device TEXT NOT NULL, case_id TEXT, case_number TEXT,
+        matter TEXT, kind TEXT, unit TEXT, recorder TEXT, interviewers TEXT, party TEXT,
+        started_ms INTEGER, ended_ms INTEGER, content_sha256 TEXT, content_version INTEGER,
+        content_ms INTEGER, context_sha256 TEXT, context_ms INTEGER, pdf_sha256 TEXT,
+        pdf_ms INTEGER);
+    CREATE INDEX room_statements_case ON room_statements (case_id);
+    CREATE INDEX room_statements_started ON room_statements (started_ms);
+    CREATE TABLE room_officers (
+        officer TEXT PRIMARY KEY, name TEXT NOT NULL, certificate_no TEXT NOT NULL,
+        unit TEXT NOT NULL, seen_ms INTEGER NOT NULL);
     """,
 ]
 

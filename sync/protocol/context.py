@@ -149,7 +149,9 @@ class StatementContext:
     statement: str
     case: CaseSnapshot
     party: PartySnapshot
-    officers: tuple[OfficerSnapshot, ...]  # each officer the statement names, once
+    # each officer the statement names, once: the interviewers in their order (the first
+    # leads, and the statement counts for that officer's unit), then the recorder
+    officers: tuple[OfficerSnapshot, ...]
     version: int = field(default=CONTEXT_VERSION)
 
     def __post_init__(self) -> None:
