@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("desktop", "hardware", "sync", "hq")
+PACKAGES = ("desktop", "hardware", "sync", "hq", "verification")
 SKIP_DIRS = frozenset({"tests", "benchmarks", "__pycache__"})
 DOMAIN = "statement_room"
 LANGUAGE = "zh_CN"
