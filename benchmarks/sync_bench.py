@@ -69,6 +69,7 @@ from sync.protocol.canonical import canonical_json  # noqa: E402
 from sync.protocol.loghead import LogHead  # noqa: E402
 from sync.protocol.receipt import Receipt  # noqa: E402
 from sync.protocol.records import OutboxEntry, RecordKind  # noqa: E402
+from sync.protocol.restore import RestoreStatement  # noqa: E402
 from sync.protocol.signing import Signed, key_id_for, sign  # noqa: E402
 from tests.support.fault_proxy import Fault, FaultProxy  # noqa: E402
 from tests.support.hq_server import RunningHQ, start_hq  # noqa: E402
@@ -135,6 +136,9 @@ class FileSource:
 
     def save_log_head(self, head: Signed[LogHead]) -> None:
         self.head = head
+
+    def accept_restore(self, restore: Signed[RestoreStatement], head: Signed[LogHead]) -> int:
+        raise RuntimeError("the benchmark's HQ is never restored")
 
 
 @dataclass

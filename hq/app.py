@@ -103,6 +103,7 @@ def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlet
         Route("/v1/records", bind(records_api.post_record), methods=["POST"]),
         Route("/v1/audit/leaves", bind(records_api.post_audit_leaves), methods=["POST"]),
         Route("/v1/log/head", bind(records_api.get_log_head), methods=["GET"]),
+        Route("/v1/log/restores", bind(records_api.get_log_restores), methods=["GET"]),
         Route("/v1/log/consistency", bind(records_api.get_log_consistency), methods=["GET"]),
         Route("/v1/ref/manifest", bind(refdata.get_ref_manifest), methods=["GET"]),
         Route("/v1/ref/{name}/{version:int}", bind(refdata.get_dataset), methods=["GET"]),

@@ -51,6 +51,7 @@ class BackupSummary:
     hq_id: str
     files: int
     bytes: int
+    created_ms: int | None = None  # when the backup was taken (HQ's clock)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -219,4 +220,6 @@ def restore(src: Path, data_dir: Path) -> BackupSummary:
             for child in data_dir.iterdir():
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
-    return BackupSummary(str(manifest.get("hq_id")), len(entries), sum(e[2] for e in entries))
+    taken = manifest.get("created_ms")
+    return BackupSummary(str(manifest.get("hq_id")), len(entries), sum(e[2] for e in entries),
+                         taken if isinstance(taken, int) else None)

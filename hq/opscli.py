@@ -4,7 +4,10 @@
                              orphan staged files and acknowledged alerts past retention
     ack-alert ID             acknowledge an alert (see `alerts`): retention may then delete it
     backup DEST              an online, consistent copy of the embedded HQ into DEST
-    restore SRC              restore a backup into the (new or empty) data directory
+    restore SRC              restore a backup into the (new or empty) data directory, and
+                             sign the restore statement its devices act on (hq/restores.py)
+    restored [--backup-time T]   sign that statement after restoring by other means
+                             (PostgreSQL: pg_restore and the bucket)
 
 Messages are in the operator's language (`hq.i18n`); exit codes as in `hq.cli`.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
 
@@ -22,7 +26,7 @@ from hq.opsconfig import OpsSettings
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
-COMMANDS = ("janitor", "ack-alert", "backup", "restore")
+COMMANDS = ("janitor", "ack-alert", "backup", "restore", "restored")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +44,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     commands.add_parser("restore", help=_("restore a backup into the data directory (new or "
                                           "empty)")).add_argument(
         "src", help=_("the backup folder"))
+    restored = commands.add_parser(
+        "restored", help=_("declare that this HQ was restored from a backup: its devices then "
+                           "send again what the backup did not hold"))
+    restored.add_argument("--backup-time", metavar="ISO",
+                          help=_("when the backup was taken (ISO 8601 with offset)"))
 
 
 def _fail(exc: Exception) -> int:
@@ -106,6 +115,13 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
         return _janitor(config, args.dry_run)
     if args.command == "ack-alert":
         return _ack(config, args.alert)
+    if args.command == "restored":
+        try:
+            taken = (None if args.backup_time is None
+                     else int(datetime.fromisoformat(args.backup_time).timestamp() * 1000))
+        except ValueError as exc:
+            return _fail(exc)
+        return _declare_restore(config, taken)
     if config.db_url is not None:  # the embedded lane's copy; PostgreSQL has its own tools
         print(_("statement-room-hq: {command} copies the embedded HQ (SQLite and a folder); on "
                 "PostgreSQL and S3 follow docs/operations/hq-backup.md (pg_dump and the "
@@ -126,4 +142,19 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
     print(_("HQ server {hq} restored into {data}: {files} files, {mib} MiB; start it with "
             "serve").format(hq=summary.hq_id, data=config.data_dir, files=summary.files,
                             mib=_mib(summary.bytes)))
+    return _declare_restore(config, summary.created_ms)
+
+
+def _declare_restore(config: HQConfig, backup_ms: int | None) -> int:
+    from hq.restores import declare
+    from hq.state import open_hq
+
+    state = open_hq(config)
+    try:
+        statement = declare(state, backup_ms).body
+    finally:
+        state.close()
+    print(_("Restore statement signed: the receipt log restarts at {size} receipts. Devices "
+            "that synced after the backup send again what it did not hold.").format(
+                size=statement.log_size))
     return 0

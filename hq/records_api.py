@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hq import restores
 from hq.audittrail import MAX_LEAVES_PER_CALL, LeafBatch
 from hq.auth import SignedCaller, authenticate
 from hq.errors import HQError, read_body
@@ -33,8 +34,8 @@ from sync.protocol.signing import Signed
 from sync.protocol.wire import HEX64
 
 __all__ = ["MAX_MANIFEST_ENTRIES", "disk_full", "get_log_consistency", "get_log_head",
-           "is_disk_full", "json_response", "post_audit_leaves", "post_manifest", "post_record",
-           "refusal", "signed_entry"]
+           "get_log_restores", "is_disk_full", "json_response", "post_audit_leaves",
+           "post_manifest", "post_record", "refusal", "signed_entry"]
 
 MAX_MANIFEST_ENTRIES = 1000
 _MAX_RECORD_BODY = 96 * 1024 * 1024  # a record travels whole; media go by tus
@@ -195,6 +196,13 @@ async def post_manifest(state: HQState, request: Request) -> Response:
 async def get_log_head(state: HQState, request: Request) -> Response:
     authenticate(state, request, b"")
     return json_response(state.receiver.log.head().to_json())
+
+
+async def get_log_restores(state: HQState, request: Request) -> Response:
+    """Every restore statement HQ signed (hq/restores.py): how a device learns, in HQ's
+    signed words, that receipts it holds were lost in a restore."""
+    authenticate(state, request, b"")
+    return json_response({"v": 1, "restores": [s.to_json() for s in restores.statements(state)]})
 
 
 async def get_log_consistency(state: HQState, request: Request) -> Response:

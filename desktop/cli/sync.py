@@ -73,8 +73,9 @@ def cmd_round(args: argparse.Namespace) -> int:
     print(_("Sent {sent} records to HQ ({size}); {held} HQ already held; {verified} receipts "
             "verified.").format(sent=result.sent, size=_size(result.bytes_sent),
                                 held=result.already_held, verified=result.receipts_verified))
-    for problem in report.problems:
-        print(_("Not sent: {problem}").format(problem=problem), file=sys.stderr)
+    for problem in report.problems:  # a complete round's are news (HQ restored), not failures
+        print(problem if report.complete else _("Not sent: {problem}").format(problem=problem),
+              file=sys.stderr)
     pulled = report.refdata
     if pulled is not None and pulled.problem is not None:
         print(_("Reference data not accepted: {problem}").format(problem=pulled.problem),

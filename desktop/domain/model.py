@@ -268,6 +268,7 @@ class Action(StrEnum):
     REFDATA_ACCEPTED = "refdata.accepted"
     SYNC_ENROLLED = "sync.enrolled"
     SYNC_ROUND = "sync.round"
+    SYNC_HQ_RESTORED = "sync.hq_restored"
     EVIDENCE_PURGED = "evidence.purged"
     OFFICER_HQ_KEY_CREATED = "officer_hq_key.created"
 

@@ -49,6 +49,7 @@ from sync.protocol.canonical import canonical_json
 from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
+from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Ed25519Signer, Signed, key_id_for
 
 MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF})
@@ -109,6 +110,10 @@ def error_words(code: str) -> str:
                          "later."),
         "officer_key_conflict": _("HQ holds another officer key for you on this device; "
                                   "nothing was sent for you. Contact HQ."),
+        "lost_at_hq_purged": _("HQ was restored from a backup and no longer holds this file, "
+                               "and its copy here was removed after HQ's receipt: HQ must "
+                               "recover it from an earlier backup. Its fingerprint and "
+                               "receipt stay on record."),
     }
     if code in words:
         return words[code]
@@ -250,6 +255,21 @@ class StoreSyncSource:
 
     def save_log_head(self, head: Signed[LogHead]) -> None:
         self._write(lambda conn, _at: sync_state.save_log_head(conn, head))
+
+    def accept_restore(self, restore: Signed[RestoreStatement], head: Signed[LogHead]) -> int:
+        outcome: list[sync_state.RestoreOutcome] = []
+
+        def run() -> None:
+            with self._store.transaction() as tx:
+                done = sync_state.accept_restore(tx.conn, restore, head, tx.at)
+                tx.audit(Action.SYNC_HQ_RESTORED, restore.body.hq,
+                         log_size=restore.body.log_size, backup_ms=restore.body.backup_ms,
+                         restored_ms=restore.body.restored_ms, requeued=done.requeued,
+                         purged_and_lost=len(done.purged_and_lost))
+                outcome.append(done)
+
+        self._store.write(run)
+        return outcome[0].requeued
 
 
 def _check_announced(entry: OutboxEntry, sha256: str, size: int) -> None:

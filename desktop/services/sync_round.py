@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from gettext import gettext as _
+from gettext import ngettext
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Role
@@ -151,7 +152,8 @@ def run_round(store: Store, *, hq_url: str | None = None,
                "bytes_sent": result.bytes_sent, "paused": int(result.paused is not None),
                "offline": int(result.offline),
                "refdata_updated": 0 if pulled is None else len(pulled.updated),
-               "refdata_refused": int(pulled is not None and pulled.refused)}
+               "refdata_refused": int(pulled is not None and pulled.refused),
+               "requeued_after_restore": result.requeued_after_restore}
     stopped = "network" if result.offline else result.paused
     store.write(lambda: record_round(store, summary, stopped,
                                      clock_offset_ms=result.clock_offset_ms))
@@ -162,4 +164,11 @@ def run_round(store: Store, *, hq_url: str | None = None,
     if result.paused is not None:
         problems.append(error_words(result.paused))
     problems.extend(dict.fromkeys(error_words(f.error) for f in result.failed))
+    if result.hq_restored_at is not None:  # worth saying even when the round completed
+        problems.append(ngettext(
+            "HQ was restored from a backup and had lost {count} record sent from here; it "
+            "was sent again.",
+            "HQ was restored from a backup and had lost {count} records sent from here; they "
+            "were sent again.", result.requeued_after_restore).format(
+                count=result.requeued_after_restore))
     return RoundReport(result, summary, tuple(dict.fromkeys(problems)), pulled)

@@ -23,6 +23,7 @@ from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import RecordKind
+from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Signed
 
 RECEIPTED = "receipted"
@@ -240,6 +241,69 @@ def save_log_head(conn: Connection, head: Signed[LogHead]) -> None:
         raise ReceiptRefused("the receipt-log head is older than the one kept")
     conn.execute("UPDATE sync_state SET log_head = ? WHERE id = 1",
                  (canonical_json(head.to_json()),))
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """What accepting HQ's restore statement did: entries queued again, and media among them
+    whose local copy was purged (HQ held them; now neither side does)."""
+
+    requeued: int
+    purged_and_lost: tuple[str, ...]  # op ids
+
+
+def _keep_lost(conn: Connection, op_id: str, receipt: Signed[Receipt],
+               restore: Signed[RestoreStatement], at: datetime) -> None:
+    # The receipt as stored (its one spelling), so the trigger finds it (0017).
+    conn.execute("INSERT INTO outbox_lost_receipts (op_id, receipt, restore, lost_at)"
+                 " SELECT op_id, receipt, ?, ? FROM outbox WHERE op_id = ?",
+                 (canonical_json(restore.to_json()), at.isoformat(), op_id))
+
+
+def accept_restore(conn: Connection, restore: Signed[RestoreStatement],
+                   head: Signed[LogHead], at: datetime) -> RestoreOutcome:
+    """HQ was restored from a backup (sync.protocol.restore; the engine checked the statement
+    and that ``head`` extends the restored log): every entry whose receipt HQ gave before the
+    restore at an index the restore dropped is queued again, and ``head`` replaces the kept
+    head although it is smaller. Each lost receipt stays on record with the statement
+    (``outbox_lost_receipts``). A purged medium cannot go again: it waits for a person, its
+    old receipt kept in place as the record of what HQ once held."""
+    pinned = enrolment(conn)
+    if pinned is None or not restore.verify(pinned.receipt_key) \
+            or not head.verify(pinned.receipt_key):
+        raise ReceiptRefused("the restore statement does not verify with HQ's pinned key")
+    lost = restore.body
+    requeued, purged = 0, []
+    for progress in entries(conn, "state = ?", (RECEIPTED,)):
+        receipt = progress.receipt
+        if receipt is None or receipt.body.log_index < lost.log_size \
+                or receipt.body.hq_time_ms >= lost.restored_ms:
+            continue
+        queued = progress.queued
+        if queued.kind is RecordKind.EVIDENCE_ITEM \
+                and purged_receipt(conn, queued.sha256) is not None:
+            purged.append(queued.op_id)
+            _keep_lost(conn, queued.op_id, receipt, restore, at)
+            conn.execute("UPDATE outbox SET state = ?, last_error = ?, last_message = ?"
+                         " WHERE op_id = ?",
+                         (FAILED, "lost_at_hq_purged", "HQ lost this medium in a restore "
+                          "and its local copy was purged", queued.op_id))
+            continue
+        _keep_lost(conn, queued.op_id, receipt, restore, at)
+        conn.execute("UPDATE outbox SET state = ?, receipt = NULL, upload_url = NULL,"
+                     " server_offset = 0, attempts = 0, next_attempt_ms = NULL,"
+                     " last_error = NULL, last_message = NULL WHERE op_id = ?",
+                     (QUEUED, queued.op_id))
+        requeued += 1
+    held = countersigned(conn)
+    if held is not None and held.receipt.body.log_index >= lost.log_size \
+            and held.receipt.body.hq_time_ms < lost.restored_ms:
+        # HQ no longer holds that countersignature: the re-sent heads earn it again.
+        conn.execute("UPDATE sync_state SET countersigned_size = NULL, countersigned_root = NULL,"
+                     " countersigned_receipt = NULL WHERE id = 1")
+    conn.execute("UPDATE sync_state SET log_head = ? WHERE id = 1",
+                 (canonical_json(head.to_json()),))
+    return RestoreOutcome(requeued, tuple(purged))
 
 
 # Rounds and policy -------------------------------------------------------------------------

@@ -254,8 +254,9 @@ class SyncWorker(QObject):
         result = report.result
         if result.cancelled:
             return timing.interval_s, failures, False
-        if report.complete:
-            self._publish(SyncView(SyncState.UP_TO_DATE, after, next_try_s=timing.interval_s))
+        if report.complete:  # its problems can only be news (HQ restored from a backup)
+            self._publish(SyncView(SyncState.UP_TO_DATE, after, problems=report.problems,
+                                   next_try_s=timing.interval_s))
             return timing.interval_s, 0, False
         if result.offline:
             wait = _jittered(timing.probe_s)

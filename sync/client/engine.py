@@ -36,10 +36,12 @@ from sync.client.backoff import backoff_delay
 from sync.client.leaves import LeafSender, encode
 from sync.client.officers import register_officer
 from sync.client.receipts import (
+    fitting_restore,
     log_head_problem,
     parse_log_head,
     parse_manifest_answer,
     parse_proof,
+    parse_restores,
     receipt_problem,
 )
 from sync.client.source import ActingOfficer, Enrolment, PendingItem, SyncSource
@@ -57,6 +59,7 @@ from sync.client.transport import (
 from sync.client.tus import CHUNK_SIZE, Cancelled, TusUploader
 from sync.protocol.canonical import canonical_json
 from sync.protocol.loghead import LogHead
+from sync.protocol.merkle import verify_consistency
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed, sign
@@ -111,6 +114,10 @@ class SyncResult:
     clock_offset_ms: int | None = None  # HQ time minus device time
     log_size: int | None = None  # receipts in HQ's log, consistency-checked
     bytes_sent: int = 0  # request body bytes put on the wire (re-sends included)
+    # HQ was restored from a backup (its signed restore statement, sync.protocol.restore):
+    # the receipt-log size it restarted at, and how many records go to HQ again for it.
+    hq_restored_at: int | None = None
+    requeued_after_restore: int = 0
 
     @property
     def complete(self) -> bool:
@@ -205,12 +212,17 @@ class _Round:
         self.settled: set[str] = set()  # op ids receipted or failed this round
 
     def run(self) -> None:
-        pending = self.source.pending()
-        self.records_total = len(pending)
-        self.bytes_total = sum(i.entry.size for i in pending if i.is_media)
-        self._report()
         if self.officer is not None and not self.officer.registered:
             self._retrying(self._register_officer)
+        self._send(self.source.pending())
+        if self.result.hq_restored_at is not None:
+            # HQ was restored and lost receipts (_restored): what it lost goes again now.
+            self._send(self.source.pending())
+
+    def _send(self, pending: list[PendingItem]) -> None:
+        self.records_total += len(pending)
+        self.bytes_total += sum(i.entry.size for i in pending if i.is_media)
+        self._report()
         log_head = self._manifest(pending)
         uploader = TusUploader(self.conn, self.source, chunk_size=self.engine.chunk_size,
                                cancelled=self.engine.cancel.is_set,
@@ -352,11 +364,40 @@ class _Round:
         problem = log_head_problem(head, previous, proof, self.enrolment)
         if problem is None and any(i >= head.body.size for i in self.receipted_indexes):
             problem = "a receipt of this round lies beyond HQ's receipt log head"
-        if problem is not None:
+        if problem is not None and previous is not None and self._restored(head, previous):
+            problem = None  # HQ said, signed, that it lost receipts; they go again
+        elif problem is not None:
             raise _Pause("bad_log", problem)
-        if previous is None or head.body.size >= previous.body.size:
+        elif previous is None or head.body.size >= previous.body.size:
             self.source.save_log_head(head)
         self.result.log_size = head.body.size
+
+    def _restored(self, head: Signed[LogHead], previous: Signed[LogHead]) -> bool:
+        """Whether HQ signed a restore statement explaining why ``head`` does not extend
+        ``previous`` (`fitting_restore`), with ``head`` proven to extend the restored log;
+        if so the source re-queues every record whose receipt the restore lost."""
+        try:
+            answer = self._retrying(self._json_call("GET", "/v1/log/restores"))
+        except _Pause as pause:
+            if pause.code == "not_found":  # an HQ from before restore statements
+                return False
+            raise
+        restore = fitting_restore(_answer(parse_restores, answer), head, previous,
+                                  self.enrolment)
+        if restore is None:
+            return False
+        restored = restore.body
+        proof: list[bytes] = []
+        if restored.log_size < head.body.size:
+            answer = self._retrying(self._json_call(
+                "GET", f"/v1/log/consistency?from={restored.log_size}&to={head.body.size}"))
+            proof = _answer(parse_proof, answer)
+        if not verify_consistency(restored.log_size, head.body.size, restored.root_hash,
+                                  head.body.root_hash, proof):
+            return False
+        self.result.requeued_after_restore = self.source.accept_restore(restore, head)
+        self.result.hq_restored_at = restored.log_size
+        return True
 
     # -- helpers ---------------------------------------------------------------------------
 

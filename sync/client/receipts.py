@@ -18,10 +18,11 @@ from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import verify_consistency
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
+from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Signed
 
-__all__ = ["AuditAtHq", "log_head_problem", "parse_log_head", "parse_manifest_answer",
-           "parse_proof", "receipt_problem"]
+__all__ = ["AuditAtHq", "fitting_restore", "log_head_problem", "parse_log_head",
+           "parse_manifest_answer", "parse_proof", "parse_restores", "receipt_problem"]
 
 
 def receipt_problem(receipt: Signed[Receipt], entry: OutboxEntry,
@@ -53,6 +54,28 @@ def log_head_problem(head: Signed[LogHead], previous: Signed[LogHead] | None,
         return (f"HQ's receipt log of {new.size} receipts does not extend the one of "
                 f"{old.size} this device verified before: HQ dropped or rewrote receipts")
     return None
+
+
+def fitting_restore(restores: Sequence[Signed[RestoreStatement]], head: Signed[LogHead],
+                    previous: Signed[LogHead], enrolment: Enrolment
+                    ) -> Signed[RestoreStatement] | None:
+    """The restore statement that explains why ``head`` does not extend ``previous``: signed
+    with the pinned key by this HQ, restarting the log below ``previous`` (receipts this
+    device verified were lost) and at or below ``head``; the newest such. The caller still
+    checks that ``head`` extends the restored log (a consistency proof from its size)."""
+    fitting = [r for r in restores
+               if r.verify(enrolment.receipt_key) and r.body.hq == enrolment.hq_id
+               and r.body.log_size < previous.body.size
+               and r.body.log_size <= head.body.size]
+    return max(fitting, key=lambda r: r.body.restored_ms, default=None)
+
+
+def parse_restores(value: object) -> list[Signed[RestoreStatement]]:
+    """HQ's answer to ``GET /v1/log/restores``."""
+    if not isinstance(value, dict) or value.get("v") != 1 or set(value) != {"v", "restores"} \
+            or not isinstance(value["restores"], list):
+        raise ValueError("the restore statements answer is not as expected")
+    return [Signed.from_json(item, RestoreStatement) for item in value["restores"]]
 
 
 @dataclass(frozen=True)

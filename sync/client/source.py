@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sync.protocol.loghead import LogHead
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry
+from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Signed, Signer
 
 __all__ = ["ActingOfficer", "Enrolment", "PendingItem", "SyncSource", "UploadProgress"]
@@ -152,4 +153,12 @@ class SyncSource(Protocol):
 
     def save_log_head(self, head: Signed[LogHead]) -> None:
         """Keep a newer receipt-log head after its consistency proof verified."""
+        ...
+
+    def accept_restore(self, restore: Signed[RestoreStatement], head: Signed[LogHead]) -> int:
+        """HQ was restored (``restore`` verified with the pinned key, ``head`` proven to extend
+        the restored log): in one durable step, queue again every entry whose receipt HQ gave
+        before ``restore.body.restored_ms`` at an index at or above ``restore.body.log_size``
+        (HQ no longer holds it), keep ``head`` as the newest head even though it is smaller,
+        and record the restore; how many entries were queued again."""
         ...

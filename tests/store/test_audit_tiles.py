@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_hq_restore(conn)
     undo_statement_content_version(conn)
     undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
@@ -133,6 +134,16 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_hq_restore(conn: Any) -> None:
+    """Migration 0017 undone: the lost receipts dropped, 0013's receipt trigger back."""
+    conn.execute("DROP TABLE outbox_lost_receipts")
+    conn.execute("DROP TRIGGER outbox_receipt_kept")
+    [sync_desktop] = [sql for number, _name, sql in _migrations() if number == 13]
+    [trigger] = [statement for statement in _split_sql(sync_desktop)
+                 if "CREATE TRIGGER outbox_receipt_kept" in statement]
+    conn.execute(trigger)
 
 
 def undo_statement_content_version(conn: Any) -> None:

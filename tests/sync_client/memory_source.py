@@ -22,6 +22,7 @@ from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash
 from sync.protocol.receipt import Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
+from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Signed, key_id_for
 from sync.protocol.treehead import TreeHead, sign_tree_head
 
@@ -146,3 +147,13 @@ class MemorySource:
 
     def save_log_head(self, head: Signed[LogHead]) -> None:
         self.log_head = head
+
+    def accept_restore(self, restore: Signed[RestoreStatement], head: Signed[LogHead]) -> int:
+        self.calls.append(("accept_restore", str(restore.body.log_size)))
+        lost = [op for op, r in self.receipts.items()
+                if r.body.log_index >= restore.body.log_size
+                and r.body.hq_time_ms < restore.body.restored_ms]
+        for op_id in lost:
+            del self.receipts[op_id]
+        self.log_head = head
+        return len(lost)
