@@ -1,0 +1,225 @@
+"""The supervision room's evidence over HTTP against a real HQ process, on both lanes: items
+sent as the desktop sends them (record with custody and GPS track, medium, the docking's
+signed ingest certificate), listed and filtered; an item's page with its corrected time, its
+certificate verified at HQ against the enrolled device key (and a certificate replaced at
+rest shown as not verified), its track; the medium streamed with byte-exact Range answers;
+the missing-certificate alert; every view in the access log with the statement's party.
+
+The browser itself is in test_web_evidence_browser.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import itertools
+import re
+import uuid
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hq.blobs import SEAL_SIZE, FilesystemBlobStore
+from hq.catalog import index
+from hq.keys import load_master_key
+from sync.protocol.canonical import canonical_json
+from sync.protocol.records import OutboxEntry, RecordKind
+from sync.protocol.signing import sign
+from tests.hq.client import enrolled
+from tests.hq.evidence_support import (
+    PARTY_NAME,
+    Item,
+    certificate,
+    evidence_record,
+    png,
+    send_certificate,
+    send_context,
+    send_item,
+    track_custody,
+    wav,
+)
+from tests.hq.test_web_accounts import Visitor
+from tests.hq.web_support import add_user, hq_rows
+from tests.support.hq_server import RunningHQ
+
+SUPERVISOR = ("zhang", "Supervise-2026!")
+FIXES = 37
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def _get(visitor: Visitor, path: str, headers: dict[str, str] | None = None
+         ) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", visitor.hq.port, timeout=60)
+    cookie = "; ".join(f"{k}={v}" for k, v in visitor.cookies.items())
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie, **(headers or {})})
+        response = connection.getresponse()
+        return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                response.read())
+    finally:
+        connection.close()
+
+
+def test_evidence_pages_certificates_track_media_and_access_log(
+        hq_server: RunningHQ, tmp_path: Path) -> None:
+    device = enrolled(hq_server)
+    case, statement, party = _id(), _id(), _id()
+    send_context(device, case, statement, party)
+    docking_a, docking_b, docking_c = _id(), _id(), _id()
+    audio = Item(_id(), wav(36.0), "audio", docking_a,
+                 track_custody(tmp_path / "a", docking_a, FIXES))
+    assert len(audio.data) > SEAL_SIZE  # the medium spans two sealed chunks
+    photo = Item(_id(), png(), "photo", docking_b, {"docking": docking_b})
+    forged = Item(_id(), wav(1.0), "audio", docking_c, {"docking": docking_c})
+    # The certificate before its item's record and medium: any order makes the same row.
+    send_certificate(device, certificate(docking_a, case, statement, [audio]))
+    send_item(device, audio, case, statement)
+    send_item(device, photo, case, statement)  # its docking's certificate never comes
+    send_item(device, forged, case, statement)
+    send_certificate(device, certificate(docking_c, case, statement, [forged]))
+    # Someone holding HQ's master key and database replaces the stored certificate with one
+    # signed by another key: HQ checks it again on every view, so the page says so.
+    fake = canonical_json(sign(certificate(docking_c, case, statement, [forged]),
+                               Ed25519PrivateKey.generate()).to_json())
+    fake_sha = hashlib.sha256(fake).hexdigest()
+    FilesystemBlobStore(hq_server.data_dir, load_master_key(hq_server.data_dir)).put(
+        fake_sha, fake)
+    db = hq_server.database()
+    try:
+        with db.transaction() as conn:
+            conn.execute("UPDATE room_dockings SET certificate_sha256 = ? WHERE docking = ?",
+                         (fake_sha, docking_c))
+    finally:
+        db.close()
+
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    visitor = Visitor(hq_server)
+    assert visitor.login(*SUPERVISOR)[0] == 303
+
+    # The list: newest first, filters by case and device, checked parameters.
+    status, _headers, page = visitor.request("GET", "/room/evidence")
+    assert status == 200 and "共 3 件" in page
+    assert all(item.id in page for item in (audio, photo, forged))
+    assert "京东城罚〔2026〕88号" in page  # the case's number, from the statement's context
+    status, _headers, page = visitor.request("GET", f"/room/evidence?case={case}&device="
+                                                    f"{device.id}")
+    assert status == 200 and "共 3 件" in page
+    status, _headers, page = visitor.request("GET", f"/room/evidence?case={_id()}")
+    assert status == 200 and "共 0 件" in page and "没有符合条件的证据" in page
+    status, _headers, page = visitor.request("GET", f"/room/evidence?docking={docking_b}")
+    assert "共 1 件" in page and photo.id in page and audio.id not in page
+    for bad in ("?case=1;DROP", "?page=2", "?device=XYZ", f"?case={case}&case={case}"):
+        assert visitor.request("GET", "/room/evidence" + bad)[0] == 400, bad
+
+    # The audio item: facts, the corrected time, the verified certificate, the GPS track.
+    status, headers, page = visitor.request("GET", f"/room/evidence/{audio.id}")
+    assert status == 200
+    assert "media-src 'self'" in headers["content-security-policy"]
+    assert audio.sha256 in page and "+12.5 秒" in page
+    assert "2026-12-07 09:29:47" in page  # 09:30:00 on the recorder, 12.5 s fast
+    assert "减去对接时测得的记录仪时钟偏差" in page
+    assert "✓ 签名有效" in page and device.id in page
+    highlighted = re.search(r'<tr class="this">(.*?)</tr>', page, re.S)
+    assert highlighted is not None and audio.id in highlighted.group(1)
+    path = re.search(r'<path class="track" d="([^"]+)"', page)
+    assert path is not None and len(re.findall(r"[ML] ", path.group(1))) == FIXES
+    assert f"共 {FIXES} 个定位点" in page and "起 09:29:47" in page and "终 09:35:47" in page
+    assert f'<audio controls preload="metadata" src="/room/evidence/{audio.id}/media"' in page
+    assert "no-certificate" not in page and PARTY_NAME not in page
+
+    # The photo: an <img>, and the alert of the certificate that never came.
+    status, _headers, page = visitor.request("GET", f"/room/evidence/{photo.id}")
+    assert status == 200 and 'id="no-certificate"' in page
+    assert "未收到该次对接的入库证书" in page
+    assert f'<img src="/room/evidence/{photo.id}/media"' in page
+    status, _headers, page = visitor.request("GET", "/room/")
+    alert = re.search(r"<tr><td>当前</td><td>证据缺少对接入库证书</td>(.*?)</tr>", page, re.S)
+    assert alert is not None and docking_b in alert.group(1) and device.id in alert.group(1)
+    assert docking_a not in page and docking_c not in page
+
+    # The replaced certificate is shown as not verified.
+    status, _headers, page = visitor.request("GET", f"/room/evidence/{forged.id}")
+    assert status == 200 and "✗ 签名未通过核验：签名与总部登记的终端密钥不符" in page
+    assert "✓ 签名有效" not in page
+
+    # The medium: whole, and each kind of range, byte-exact.
+    media = f"/room/evidence/{audio.id}/media"
+    size = len(audio.data)
+    status, headers, body = _get(visitor, media)
+    assert (status, headers["content-type"], body) == (200, "audio/wav", audio.data)
+    assert headers["accept-ranges"] == "bytes" and headers["content-length"] == str(size)
+    assert headers["content-disposition"] == f'inline; filename="{audio.id}.wav"'
+    for asked, first, last in (("bytes=0-99", 0, 99),
+                               ("bytes=1048500-1048700", 1048500, 1048700),  # two chunks
+                               ("bytes=-500", size - 500, size - 1),
+                               (f"bytes={size - 10}-", size - 10, size - 1),
+                               (f"bytes=100-{size + 999}", 100, size - 1)):
+        status, headers, body = _get(visitor, media, {"Range": asked})
+        assert status == 206, asked
+        assert headers["content-range"] == f"bytes {first}-{last}/{size}", asked
+        assert body == audio.data[first:last + 1], asked
+    status, headers, body = _get(visitor, media, {"Range": f"bytes={size}-"})
+    assert status == 416 and headers["content-range"] == f"bytes */{size}"
+    status, _headers, body = _get(visitor, media, {"Range": "bytes=0-1,5-6"})
+    assert status == 200 and body == audio.data  # several ranges: the whole medium
+    status, headers, body = _get(visitor, f"/room/evidence/{photo.id}/media")
+    assert (status, headers["content-type"], body) == (200, "image/png", photo.data)
+    assert _get(visitor, f"/room/evidence/{_id()}/media")[0] == 404
+    assert _get(visitor, "/room/evidence/not-an-id")[0] == 400
+
+    # Every view of an item is logged with the item, its device and its statement's party.
+    rows = hq_rows(hq_server, "SELECT page, status, device, record, party FROM "
+                              "web_access_log WHERE user_name = ?", (SUPERVISOR[0],))
+    seen = {(r["page"], r["status"], r["device"], r["record"], r["party"]) for r in rows}
+    for item in (audio, photo, forged):
+        assert ("evidence-item", 200, device.id, item.id, party) in seen
+    assert ("evidence-media", 206, device.id, audio.id, party) in seen
+    assert ("evidence-media", 416, device.id, audio.id, party) in seen
+    assert ("evidence-media", 200, device.id, photo.id, party) in seen
+    assert sum(r["page"] == "evidence-media" and r["record"] == audio.id for r in rows) == 8
+    # The catalog holds no party data in the clear.
+    for table in ("room_evidence", "room_dockings"):
+        assert PARTY_NAME not in repr(hq_rows(hq_server, f"SELECT * FROM {table}"))
+
+
+def test_the_catalog_row_is_the_same_in_any_order_and_when_indexed_again(
+        hq_server: RunningHQ) -> None:
+    """An item's record, its medium and its docking's certificate, in each of the six
+    orders, twice over, on the lane's database: one row, the same each time."""
+    device_key = Ed25519PrivateKey.generate()
+    device = hashlib.sha256(device_key.public_key().public_bytes_raw()).hexdigest()[:16]
+    db = hq_server.database()
+    rows = []
+    try:
+        for order in itertools.permutations(("record", "medium", "docking")):
+            case, statement, docking = _id(), _id(), _id()
+            item = Item(_id(), png(), "photo", docking, {"docking": docking,
+                                                          "clock_offset_ms": -3000})
+            payloads = {
+                "record": (RecordKind.EVIDENCE_RECORD, item.id,
+                           evidence_record(item, case, statement).canonical_bytes()),
+                "medium": (RecordKind.EVIDENCE_ITEM, item.id, item.data),
+                "docking": (RecordKind.DOCKING, docking, canonical_json(sign(
+                    certificate(docking, case, statement, [item]), device_key).to_json()))}
+            for seq, name in enumerate(order * 2, 1):
+                kind, entity, data = payloads[name]
+                entry = OutboxEntry(op_id=_id(), device=device, device_seq=seq, kind=kind,
+                                    entity_id=entity, sha256=hashlib.sha256(data).hexdigest(),
+                                    size=len(data))
+                with db.transaction() as conn:
+                    index(conn, entry, None if name == "medium" else data, 1000)
+            row = db.one("SELECT * FROM room_evidence WHERE item = ?", (item.id,))
+            assert row is not None
+            assert row["case_id"] == case and row["docking"] == docking
+            assert row["clock_offset_ms"] == -3000  # the item's own record wins
+            assert row["source"] == "bodycam" and row["medium_ms"] == 1000
+            rows.append({k: v for k, v in row.items()
+                         if k not in ("item", "case_id", "statement", "docking", "record_sha256")})
+            assert db.one("SELECT files FROM room_dockings WHERE docking = ?",
+                          (docking,)) == {"files": 1}
+    finally:
+        db.close()
+    assert all(row == rows[0] for row in rows), rows
