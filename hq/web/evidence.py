@@ -160,10 +160,13 @@ async def item_page(state: HQState, request: Request, session: Session) -> View:
                                        str(row["medium_sha256"]))
         media_type = evidence_media.media_type(head)
     custody = {} if record is None else record.custody
+    importer = None if record is None else state.db.one(
+        "SELECT name, certificate_no FROM room_officers WHERE officer = ?", (record.imported_by,))
     track = evidence_plot.plot(evidence_plot.fixes(custody))
     gps = custody.get("gps")
     return _logged(View("evidence_item.html", {
-        "e": row, "r": record, "custody": custody, "c": certificate, "track": track,
+        "e": row, "r": record, "importer": importer, "custody": custody, "c": certificate,
+        "track": track,
         "gps": gps if isinstance(gps, dict) else None, "media_type": media_type,
         "element": None if media_type is None else evidence_media.element_for(media_type),
         "corrected_ms": aware_ms(custody.get("start_utc_corrected")),

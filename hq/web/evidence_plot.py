@@ -43,6 +43,16 @@ class Mark:
     label: str
     colour: str
 
+    @property
+    def anchor(self) -> str:
+        """Where the label goes: to the left of a mark near the right edge, so it stays in
+        the plot."""
+        return "end" if self.x > WIDTH - 140 else "start"
+
+    @property
+    def label_x(self) -> float:
+        return self.x - 10 if self.anchor == "end" else self.x + 10
+
 
 @dataclass(frozen=True)
 class Segment:

@@ -121,6 +121,7 @@ def test_evidence_pages_certificates_track_media_and_access_log(
     assert audio.sha256 in page and "+12.5 秒" in page
     assert "2026-12-07 09:29:47" in page  # 09:30:00 on the recorder, 12.5 s fast
     assert "减去对接时测得的记录仪时钟偏差" in page
+    assert "执法人员 王警官（执法证号 京01234）" in page  # who imported it, from the roster
     assert "✓ 签名有效" in page and device.id in page
     highlighted = re.search(r'<tr class="this">(.*?)</tr>', page, re.S)
     assert highlighted is not None and audio.id in highlighted.group(1)
