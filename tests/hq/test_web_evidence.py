@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hq.blobs import SEAL_SIZE, FilesystemBlobStore
-from hq.catalog import index
+from hq.catalog import index, reindex
 from hq.keys import load_master_key
 from sync.protocol.canonical import canonical_json
 from sync.protocol.records import OutboxEntry, RecordKind
@@ -80,15 +80,24 @@ def test_evidence_pages_certificates_track_media_and_access_log(
     send_item(device, photo, case, statement)  # its docking's certificate never comes
     send_item(device, forged, case, statement)
     send_certificate(device, certificate(docking_c, case, statement, [forged]))
-    # Someone holding HQ's master key and database replaces the stored certificate with one
-    # signed by another key: HQ checks it again on every view, so the page says so.
-    fake = canonical_json(sign(certificate(docking_c, case, statement, [forged]),
-                               Ed25519PrivateKey.generate()).to_json())
-    fake_sha = hashlib.sha256(fake).hexdigest()
-    FilesystemBlobStore(hq_server.data_dir, load_master_key(hq_server.data_dir)).put(
-        fake_sha, fake)
+    blobs = FilesystemBlobStore(hq_server.data_dir, load_master_key(hq_server.data_dir))
     db = hq_server.database()
     try:
+        # Indexed again from the records HQ holds (`reindex`), the catalog is the same.
+        tables = ("room_evidence", "room_dockings")
+        held = {t: db.all(f"SELECT * FROM {t} ORDER BY 1") for t in tables}
+        assert len(held["room_evidence"]) == 3 and len(held["room_dockings"]) == 2
+        with db.transaction() as conn:
+            for table in tables:
+                conn.execute(f"DELETE FROM {table}")
+        assert reindex(db, blobs) >= 8
+        assert {t: db.all(f"SELECT * FROM {t} ORDER BY 1") for t in tables} == held
+        # Someone holding HQ's master key and database replaces the stored certificate with
+        # one signed by another key: HQ checks it again on every view, so the page says so.
+        fake = canonical_json(sign(certificate(docking_c, case, statement, [forged]),
+                                   Ed25519PrivateKey.generate()).to_json())
+        fake_sha = hashlib.sha256(fake).hexdigest()
+        blobs.put(fake_sha, fake)
         with db.transaction() as conn:
             conn.execute("UPDATE room_dockings SET certificate_sha256 = ? WHERE docking = ?",
                          (fake_sha, docking_c))
