@@ -17,11 +17,14 @@ import re
 import uuid
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hq.blobs import SEAL_SIZE, FilesystemBlobStore
 from hq.catalog import index, reindex
 from hq.keys import load_master_key
+from hq.web.evidence_media import Unsatisfiable, element_for, media_type, requested_range
+from hq.web.evidence_plot import MAX_DRAWN, fixes, plot
 from sync.protocol.canonical import canonical_json
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import sign
@@ -43,6 +46,7 @@ from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import RunningHQ
 
 SUPERVISOR = ("zhang", "Supervise-2026!")
+OCTETS = "application/octet-stream"
 FIXES = 37
 
 
@@ -233,3 +237,53 @@ def test_the_catalog_row_is_the_same_in_any_order_and_when_indexed_again(
     finally:
         db.close()
     assert all(row == rows[0] for row in rows), rows
+
+
+def test_the_medium_type_is_read_from_its_bytes_and_decides_the_player() -> None:
+    ts = bytes([0x47]) + bytes(187) + bytes([0x47]) + bytes(10)
+    for head, name, element in (
+            (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "video/mp4", "video"),
+            (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "video/quicktime", None),
+            (b"\x1a\x45\xdf\xa3\x01\x00", "video/webm", "video"),
+            (wav(0.01)[:64], "audio/wav", "audio"), (png()[:64], "image/png", "img"),
+            (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg", "img"),
+            (b"ID3\x04\x00", "audio/mpeg", "audio"), (ts, "video/mp2t", None),
+            (b"RIFF\x00\x00\x00\x00AVI LIST", "video/x-msvideo", None),
+            (b"%PDF-1.7", "application/pdf", None), (b"\x00\x01\x02", OCTETS, None),
+            (b"", OCTETS, None)):
+        assert media_type(head) == name, head
+        assert element_for(name) == element, name
+
+
+def test_a_range_is_one_span_of_bytes_or_the_whole_medium() -> None:
+    size = 1000
+    for header, wanted in ((None, None), ("bytes=0-0", (0, 0)), ("bytes=10-", (10, 999)),
+                           ("bytes=-1", (999, 999)), ("bytes=-5000", (0, 999)),
+                           ("bytes=990-5000", (990, 999)), ("bytes=5-4", None),
+                           ("bytes=0-1,4-5", None), ("items=0-1", None), ("bytes=-", None),
+                           ("bytes=x-1", None), ("bytes=" + "9" * 30 + "-", None)):
+        assert requested_range(header, size) == wanted, header
+    for header, of in (("bytes=1000-", 1000), ("bytes=-0", 1000), ("bytes=0-", 0)):
+        with pytest.raises(Unsatisfiable):
+            requested_range(header, of)
+
+
+def test_the_track_plot_keeps_good_fixes_thins_long_tracks_and_marks_a_still_one() -> None:
+    good = ["2026-12-07T01:00:00+00:00", "39.9", "116.4"]
+    custody: dict[str, object] = {"gps": {"track": [
+        good, ["2026-12-07T09:00:00", "39.9", "116.4"],  # no zone: not an instant
+        ["2026-12-07T01:00:05+00:00", "95.0", "116.4"], ["bad"], "x",
+        ["2026-12-07T01:00:10+00:00", "north", "116.4"]]}}
+    still = plot(fixes(custody))
+    assert still is not None and still.total == still.drawn == 1 and still.ticks == []
+    assert still.path.count("M ") == 1 and still.path.count(" L ") == 0
+    assert plot(fixes({})) is None and plot(fixes({"gps": {"track": "none"}})) is None
+
+    long = [[f"2026-12-07T01:{i // 600:02d}:{i // 10 % 60:02d}.{i % 10}+00:00",
+             f"{39.9 + i * 1e-5:.7f}", f"{116.4 + i * 2e-5:.7f}"] for i in range(5003)]
+    drawn = plot(fixes({"gps": {"track": long}}))
+    assert drawn is not None and drawn.total == 5003 and drawn.drawn <= MAX_DRAWN + 1
+    last_x, last_y = drawn.path.rsplit("L ", 1)[1].split()
+    assert (float(last_x), float(last_y)) == (drawn.end.x, drawn.end.y)  # the last fix
+    assert drawn.start.colour != drawn.end.colour and len(drawn.ticks) == 4
+    assert 0 < drawn.end.x <= drawn.width and 0 < drawn.start.y <= drawn.height
