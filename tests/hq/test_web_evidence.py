@@ -287,3 +287,33 @@ def test_the_track_plot_keeps_good_fixes_thins_long_tracks_and_marks_a_still_one
     assert (float(last_x), float(last_y)) == (drawn.end.x, drawn.end.y)  # the last fix
     assert drawn.start.colour != drawn.end.colour and len(drawn.ticks) == 4
     assert 0 < drawn.end.x <= drawn.width and 0 < drawn.start.y <= drawn.height
+
+
+def test_the_list_is_newest_first_in_pages_that_keep_the_filter(hq_server: RunningHQ) -> None:
+    """Rows as the catalog holds them (55 items of one device, 3 of another): page 1 has the
+    50 newest, page 2 the rest, and the pager keeps the device filter."""
+    device, other = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"
+    items = [_id() for _ in range(55)]
+    db = hq_server.database()
+    try:
+        with db.transaction() as conn:
+            for n, (item, owner) in enumerate([*((i, device) for i in items),
+                                               *((_id(), other) for _ in range(3))]):
+                conn.execute("INSERT INTO room_evidence (item, device, kind, imported_ms) "
+                             "VALUES (?, ?, 'photo', ?)", (item, owner, 1_765_000_000_000 + n))
+    finally:
+        db.close()
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    visitor = Visitor(hq_server)
+    assert visitor.login(*SUPERVISOR)[0] == 303
+    status, _headers, first = visitor.request("GET", f"/room/evidence?device={device}")
+    assert status == 200 and "共 55 件，第 1 / 2 页" in first
+    shown = re.findall(r'<a href="/room/evidence/([0-9a-f-]{36})">', first)
+    assert shown == items[::-1][:50]  # newest first
+    assert f'href="/room/evidence?device={device}&amp;page=2">下一页' in first
+    status, _headers, second = visitor.request("GET", f"/room/evidence?device={device}&page=2")
+    assert status == 200 and "第 2 / 2 页" in second
+    assert re.findall(r'<a href="/room/evidence/([0-9a-f-]{36})">', second) == items[4::-1]
+    assert f'href="/room/evidence?device={device}&amp;page=1">上一页' in second
+    assert visitor.request("GET", f"/room/evidence?device={device}&page=3")[0] == 400
+    assert "共 58 件" in visitor.request("GET", "/room/evidence")[2]
