@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from hq.catalog.evidence import aware_ms
@@ -28,7 +29,14 @@ from hq.db import Database, Row
 from hq.state import HQState
 from hq.web import evidence_media, evidence_plot
 from hq.web.frame import NO_QUERY, View, page_route
-from hq.web.render import ALERT_ID, DEVICE_ID, PAGE_NUMBER, BadRequest, query_values
+from hq.web.render import (
+    ALERT_ID,
+    DEVICE_ID,
+    HEADERS,
+    PAGE_NUMBER,
+    BadRequest,
+    query_values,
+)
 from hq.web.sessions import Session
 from sync.protocol.canonical import parse_canonical
 from sync.protocol.context import EvidenceItemRecord
@@ -152,13 +160,21 @@ async def item_page(state: HQState, request: Request, session: Session) -> View:
     item, row = _item_row(state, request)
     if row is None:
         return View("not_found.html", status=404, record=item)
-    record = await run_in_threadpool(_custody, state, row)
+    damaged: list[str] = []  # what HQ holds of the item but cannot decrypt: altered at rest
+    try:
+        record = await run_in_threadpool(_custody, state, row)
+    except ValueError:
+        record = None
+        damaged.append("证据记录（保管链）")
     certificate = await run_in_threadpool(_certificate, state, row)
     media_type = None
     if row["medium_sha256"] is not None:
-        head = await run_in_threadpool(evidence_media.first_bytes, state.blobs,
-                                       str(row["medium_sha256"]))
-        media_type = evidence_media.media_type(head)
+        try:
+            head = await run_in_threadpool(evidence_media.first_bytes, state.blobs,
+                                           str(row["medium_sha256"]))
+            media_type = evidence_media.media_type(head)
+        except ValueError:
+            damaged.append("证据文件")
     custody = {} if record is None else record.custody
     importer = None if record is None else state.db.one(
         "SELECT name, certificate_no FROM room_officers WHERE officer = ?", (record.imported_by,))
@@ -166,7 +182,7 @@ async def item_page(state: HQState, request: Request, session: Session) -> View:
     gps = custody.get("gps")
     return _logged(View("evidence_item.html", {
         "e": row, "r": record, "importer": importer, "custody": custody, "c": certificate,
-        "track": track,
+        "track": track, "damaged": damaged,
         "gps": gps if isinstance(gps, dict) else None, "media_type": media_type,
         "element": None if media_type is None else evidence_media.element_for(media_type),
         "corrected_ms": aware_ms(custody.get("start_utc_corrected")),
@@ -180,7 +196,12 @@ async def item_media(state: HQState, request: Request, session: Session) -> View
         return View("not_found.html", status=404, record=item,
                     device=None if row is None else str(row["device"]))
     sha256 = str(row["medium_sha256"])
-    head = await run_in_threadpool(evidence_media.first_bytes, state.blobs, sha256)
+    try:
+        head = await run_in_threadpool(evidence_media.first_bytes, state.blobs, sha256)
+    except ValueError:  # altered at rest: nothing of it is sent
+        damaged = Response("总部存储中的证据文件无法解密或已被改动。", status_code=500,
+                           media_type="text/plain; charset=utf-8", headers=HEADERS)
+        return _logged(View("", status=500, response=damaged), row)
     response = evidence_media.media_response(
         state.blobs, sha256, int(row["medium_size"]), evidence_media.media_type(head), item,
         request.headers.get("range"))

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Send
 
 from hq.blobs import BlobStore
 from hq.web.render import HEADERS
@@ -116,22 +118,46 @@ def requested_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, size - 1 if last == "" else min(int(last), size - 1)
 
 
-def _plaintext(blobs: BlobStore, sha256: str, start: int, end: int) -> Iterator[bytes]:
-    """Bytes ``start`` to ``end`` (inclusive) of the medium, as they are decrypted."""
-    chunks = blobs.read(sha256)
-    position = 0
-    try:
-        for chunk in chunks:
-            following = position + len(chunk)
-            if following > start:
-                yield chunk[max(0, start - position):end + 1 - position]
-            position = following
-            if position > end:
-                return
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()  # the blob file is closed when the browser stops reading
+class _MediumResponse(StreamingResponse):
+    """Bytes ``start`` to ``end`` (inclusive) of a medium, decrypted as they are sent.
+
+    A chunk altered at rest ends the answer there without completing it: its length was
+    already sent, so the server closes the connection and the browser sees a broken transfer,
+    never altered or silently shortened bytes."""
+
+    def __init__(self, blobs: BlobStore, sha256: str, start: int, end: int, **kwargs: Any
+                 ) -> None:
+        self.altered = False
+        super().__init__(self._plaintext(blobs, sha256, start, end), **kwargs)
+
+    def _plaintext(self, blobs: BlobStore, sha256: str, start: int, end: int
+                   ) -> Iterator[bytes]:
+        if end < start:  # an empty medium
+            return
+        chunks = blobs.read(sha256)
+        position = 0
+        try:
+            for chunk in chunks:
+                following = position + len(chunk)
+                if following > start:
+                    yield chunk[max(0, start - position):end + 1 - position]
+                position = following
+                if position > end:
+                    return
+        except ValueError:
+            self.altered = True
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # the blob file is closed when the browser stops reading
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if not self.altered:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def media_response(blobs: BlobStore, sha256: str, size: int, name: str, item: str,
@@ -150,6 +176,6 @@ def media_response(blobs: BlobStore, sha256: str, size: int, name: str, item: st
     headers["Content-Length"] = str(end - start + 1)
     if wanted is not None:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    body = _plaintext(blobs, sha256, start, end) if size else iter(())
-    return StreamingResponse(body, status_code=200 if wanted is None else 206,
-                             media_type=name, headers=headers)
+    return _MediumResponse(blobs, sha256, start, end,
+                           status_code=200 if wanted is None else 206, media_type=name,
+                           headers=headers)

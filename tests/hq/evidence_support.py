@@ -40,7 +40,7 @@ from sync.protocol.records import RecordKind
 from sync.protocol.signing import sign
 from tests.hq.client import Device
 
-__all__ = ["CLOCK_OFFSET_MS", "PARTY_NAME", "START_LOCAL", "Item", "certificate",
+__all__ = ["CLOCK_OFFSET_MS", "PARTY_NAME", "START_LOCAL", "UPLOAD_CHUNK", "Item", "certificate",
            "evidence_record", "png", "send_certificate", "send_context", "send_item",
            "send_medium", "send_record", "track_custody", "wav"]
 
@@ -48,6 +48,7 @@ PARTY_NAME = "李四"
 START_LOCAL = datetime(2026, 12, 7, 9, 30, 0)  # the recorder's wall time in the file name
 CLOCK_OFFSET_MS = 12_500  # the recorder ran 12.5 s fast
 SERIAL = "BWC-0042"
+UPLOAD_CHUNK = 700_000  # each PATCH is one sealed chunk at HQ: a medium spans several
 
 
 def wav(seconds: float) -> bytes:
@@ -153,7 +154,7 @@ def send_context(device: Device, case: str, statement: str, party: str) -> None:
 
 def send_medium(device: Device, item: Item) -> None:
     reply = device.upload(device.entry(RecordKind.EVIDENCE_ITEM, item.id, item.data),
-                          item.data, chunk=700_000)
+                          item.data, chunk=UPLOAD_CHUNK)
     assert reply.status == 204 and "sr-receipt" in reply.headers, reply.body
 
 

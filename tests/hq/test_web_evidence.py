@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hq.blobs import SEAL_SIZE, FilesystemBlobStore
+from hq.blobs import HEADER_SIZE, FilesystemBlobStore
 from hq.catalog import index, reindex
 from hq.keys import load_master_key
 from hq.web.evidence_media import Unsatisfiable, element_for, media_type, requested_range
@@ -31,6 +31,7 @@ from sync.protocol.signing import sign
 from tests.hq.client import enrolled
 from tests.hq.evidence_support import (
     PARTY_NAME,
+    UPLOAD_CHUNK,
     Item,
     certificate,
     evidence_record,
@@ -73,9 +74,9 @@ def test_evidence_pages_certificates_track_media_and_access_log(
     case, statement, party = _id(), _id(), _id()
     send_context(device, case, statement, party)
     docking_a, docking_b, docking_c = _id(), _id(), _id()
-    audio = Item(_id(), wav(36.0), "audio", docking_a,
+    audio = Item(_id(), wav(45.0), "audio", docking_a,
                  track_custody(tmp_path / "a", docking_a, FIXES))
-    assert len(audio.data) > SEAL_SIZE  # the medium spans two sealed chunks
+    assert len(audio.data) > 2 * UPLOAD_CHUNK  # sealed in three chunks, as uploaded
     photo = Item(_id(), png(), "photo", docking_b, {"docking": docking_b})
     forged = Item(_id(), wav(1.0), "audio", docking_c, {"docking": docking_c})
     # The certificate before its item's record and medium: any order makes the same row.
@@ -167,7 +168,8 @@ def test_evidence_pages_certificates_track_media_and_access_log(
     assert headers["accept-ranges"] == "bytes" and headers["content-length"] == str(size)
     assert headers["content-disposition"] == f'inline; filename="{audio.id}.wav"'
     for asked, first, last in (("bytes=0-99", 0, 99),
-                               ("bytes=1048500-1048700", 1048500, 1048700),  # two chunks
+                               ("bytes=699900-700100", 699_900, 700_100),  # two chunks
+                               ("bytes=1048500-1400100", 1_048_500, 1_400_100),  # three
                                ("bytes=-500", size - 500, size - 1),
                                (f"bytes={size - 10}-", size - 10, size - 1),
                                (f"bytes=100-{size + 999}", 100, size - 1)):
@@ -193,7 +195,7 @@ def test_evidence_pages_certificates_track_media_and_access_log(
     assert ("evidence-media", 206, device.id, audio.id, party) in seen
     assert ("evidence-media", 416, device.id, audio.id, party) in seen
     assert ("evidence-media", 200, device.id, photo.id, party) in seen
-    assert sum(r["page"] == "evidence-media" and r["record"] == audio.id for r in rows) == 8
+    assert sum(r["page"] == "evidence-media" and r["record"] == audio.id for r in rows) == 9
     # The catalog holds no party data in the clear.
     for table in ("room_evidence", "room_dockings"):
         assert PARTY_NAME not in repr(hq_rows(hq_server, f"SELECT * FROM {table}"))
@@ -317,3 +319,37 @@ def test_the_list_is_newest_first_in_pages_that_keep_the_filter(hq_server: Runni
     assert f'href="/room/evidence?device={device}&amp;page=1">上一页' in second
     assert visitor.request("GET", f"/room/evidence?device={device}&page=3")[0] == 400
     assert "共 58 件" in visitor.request("GET", "/room/evidence")[2]
+
+
+def test_a_medium_altered_at_rest_is_never_sent_and_the_page_says_so(
+        hq_server: RunningHQ, tmp_path: Path) -> None:
+    device = enrolled(hq_server)
+    item = Item(_id(), wav(36.0), "audio", None, {})
+    send_item(device, item, _id(), _id())
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    visitor = Visitor(hq_server)
+    assert visitor.login(*SUPERVISOR)[0] == 303
+    blob = FilesystemBlobStore(hq_server.data_dir, load_master_key(hq_server.data_dir)
+                               ).path_for(item.sha256)
+    sealed = bytearray(blob.read_bytes())
+    # The blob: a header, then each sealed chunk after its 4-byte length (an upload's chunks
+    # are as its PATCHes sent them).
+    first_sealed = int.from_bytes(sealed[HEADER_SIZE:HEADER_SIZE + 4], "big")
+    boundary = first_sealed - 16  # plaintext bytes in the first chunk (less the GCM tag)
+    sealed[HEADER_SIZE + 4 + first_sealed + 4 + 10] ^= 1
+    blob.write_bytes(bytes(sealed))
+    media = f"/room/evidence/{item.id}/media"
+    # The first chunk is intact and sent; the altered one is not: the transfer breaks there.
+    status, _headers, body = _get(visitor, media, {"Range": "bytes=0-1023"})
+    assert status == 206 and body == item.data[:1024]
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        _get(visitor, media, {"Range": f"bytes={boundary - 100}-{boundary + 100}"})
+    assert cut.value.partial == item.data[boundary - 100:boundary]
+    sealed[HEADER_SIZE + 4 + 10] ^= 1  # now the first chunk too
+    blob.write_bytes(bytes(sealed))
+    status, _headers, body = _get(visitor, media)
+    assert status == 500 and body.decode() == "总部存储中的证据文件无法解密或已被改动。"
+    status, _headers, page = visitor.request("GET", f"/room/evidence/{item.id}")
+    assert status == 200 and 'id="damaged"' in page and "证据文件无法读取" in page
+    assert "<audio" not in page
+    assert "Traceback" not in hq_server.log()
