@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -168,6 +168,25 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE room_officers (
         officer TEXT PRIMARY KEY, name TEXT NOT NULL, certificate_no TEXT NOT NULL,
         unit TEXT NOT NULL, seen_ms INTEGER NOT NULL);
+    """,
+    # 8 (issue 16, evidence): the room's evidence items and the dockings whose ingest
+    # certificates HQ holds (hq/catalog/evidence.py), from an item's record, its medium
+    # and its docking's certificate, in any order. Ids, hashes, sizes and times only.
+    """
+    CREATE TABLE room_evidence (
+        item TEXT PRIMARY KEY, device TEXT NOT NULL, case_id TEXT, statement TEXT,
+        kind TEXT, source TEXT, size INTEGER, sha256 TEXT, sm3 TEXT, captured_ms INTEGER,
+        imported_ms INTEGER, docking TEXT, recorder_serial TEXT, clock_offset_ms INTEGER,
+        has_gps INTEGER, record_sha256 TEXT, record_ms INTEGER, medium_sha256 TEXT,
+        medium_size INTEGER, medium_ms INTEGER);
+    CREATE INDEX room_evidence_case ON room_evidence (case_id);
+    CREATE INDEX room_evidence_device ON room_evidence (device);
+    CREATE INDEX room_evidence_docking ON room_evidence (docking);
+    CREATE INDEX room_evidence_imported ON room_evidence (imported_ms);
+    CREATE TABLE room_dockings (
+        docking TEXT PRIMARY KEY, device TEXT NOT NULL, certificate_sha256 TEXT NOT NULL,
+        recorder_serial TEXT NOT NULL, case_id TEXT, files INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL);
     """,
 ]
 

@@ -1,9 +1,10 @@
 """What the supervision room's pages read, built on `hq.admin` (the CLI's own queries).
 
-Stored alerts come from `hq.admin.alerts`; two more are derived on each view, as the CLI's
-``gaps`` derives its answer: sequence gaps per device, and a device whose clock was off by
+Stored alerts come from `hq.admin.alerts`; more are derived on each view, as the CLI's
+``gaps`` derives its answer: sequence gaps per device, a device whose clock was off by
 more than `CLOCK_ALERT_MS` at its last request (HQ records the offset and never refuses for
-it, decision 25, so the supervisor is who should hear of it).
+it, decision 25, so the supervisor is who should hear of it), and evidence from a docking
+whose ingest certificate HQ never received (`hq.web.evidence.uncertified`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from hq import admin, officers
 from hq.db import Database, Row
+from hq.web.evidence import uncertified
 
 __all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "DeviceDetail", "Overview", "alert",
            "derived_alerts", "device", "device_detail", "overview", "quarantined_for", "record"]
@@ -22,7 +24,7 @@ MEDIA_KINDS = ("evidence_item", "statement_pdf")
 
 @dataclass(frozen=True)
 class DerivedAlert:
-    kind: str  # "gap" or "clock"
+    kind: str  # "gap", "clock", or "no_docking" (detail: the docking's id)
     device: str
     detail: str
 
@@ -50,6 +52,9 @@ def derived_alerts(db: Database, devices: list[Row]) -> list[DerivedAlert]:
     found += [DerivedAlert("clock", str(d["device"]), str(d["last_skew_ms"]))
               for d in devices
               if d["last_skew_ms"] is not None and abs(int(d["last_skew_ms"])) > CLOCK_ALERT_MS]
+    shown = {str(d["device"]) for d in devices}
+    found += [DerivedAlert("no_docking", str(u["device"]), str(u["docking"]))
+              for u in uncertified(db) if u["device"] in shown]
     return found
 
 

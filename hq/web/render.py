@@ -31,8 +31,8 @@ _FORM_LIMIT = 16 * 1024
 _BEIJING = timezone(timedelta(hours=8))
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; font-src 'self'; "
-                               "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'",
+                               "img-src 'self'; media-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -70,13 +70,15 @@ _ENV.globals.update(
                  "officer_key_replaced": "执法人员密钥已更换",
                  "officer_key_conflict": "执法人员密钥冲突",
                  "unit_ca_damaged": "单位证书文件损坏",
-                 "gap": "记录序号缺失", "clock": "终端时钟偏差过大"},
+                 "gap": "记录序号缺失", "clock": "终端时钟偏差过大",
+                 "no_docking": "证据缺少对接入库证书"},
     RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
                   "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
                   "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
     PAGE_NAMES={"login": "登录", "overview": "监察总览", "device": "终端详情",
                 "record": "记录详情", "alert": "告警详情", "users": "用户管理",
-                "enrol-code": "生成注册码", "access-log": "访问记录"})
+                "enrol-code": "生成注册码", "access-log": "访问记录",
+                "evidence": "证据列表", "evidence-item": "证据详情", "evidence-media": "证据文件"})
 
 
 def html(template: str, values: Mapping[str, object], status: int = 200) -> HTMLResponse:
