@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -168,6 +168,15 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE room_officers (
         officer TEXT PRIMARY KEY, name TEXT NOT NULL, certificate_no TEXT NOT NULL,
         unit TEXT NOT NULL, seen_ms INTEGER NOT NULL);
+    """,
+    # 8 (issue 16, room statistics and refdata): the last version of each reference dataset
+    # each device fetched (hq/refdata.py), for the room's device x dataset table, and who
+    # published each version from the room (NULL: from HQ's command line).
+    """
+    CREATE TABLE ref_fetches (
+        device TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+        fetched_ms INTEGER NOT NULL, PRIMARY KEY (device, name));
+    ALTER TABLE ref_datasets ADD COLUMN published_by TEXT;
     """,
 ]
 

@@ -76,7 +76,8 @@ _ENV.globals.update(
                   "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
     PAGE_NAMES={"login": "登录", "overview": "监察总览", "device": "终端详情",
                 "record": "记录详情", "alert": "告警详情", "users": "用户管理",
-                "enrol-code": "生成注册码", "access-log": "访问记录"})
+                "enrol-code": "生成注册码", "access-log": "访问记录",
+                "statistics": "统计", "refdata": "基础数据", "refdata-publish": "发布基础数据"})
 
 
 def html(template: str, values: Mapping[str, object], status: int = 200) -> HTMLResponse:
@@ -95,17 +96,18 @@ def query_values(request: Request, allowed: Mapping[str, re.Pattern[str]]) -> di
     return values
 
 
-async def form_fields(request: Request, allowed: Mapping[str, re.Pattern[str]]
-                      ) -> dict[str, str]:
-    """A small urlencoded form: each field once, known, matching its pattern; missing fields
-    are absent from the answer (the caller decides whether that is an error)."""
+async def form_fields(request: Request, allowed: Mapping[str, re.Pattern[str]], *,
+                      limit: int = _FORM_LIMIT) -> dict[str, str]:
+    """A small urlencoded form (at most ``limit`` bytes): each field once, known, matching
+    its pattern; missing fields are absent from the answer (the caller decides whether that
+    is an error)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != \
             "application/x-www-form-urlencoded":
         raise BadRequest("content-type")
     body = b""
     async for part in request.stream():
         body += part
-        if len(body) > _FORM_LIMIT:
+        if len(body) > limit:
             raise BadRequest("too large")
     try:
         parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
