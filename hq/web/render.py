@@ -71,6 +71,23 @@ _ENV.globals.update(
                  "officer_key_conflict": "执法人员密钥冲突",
                  "unit_ca_damaged": "单位证书文件损坏",
                  "gap": "记录序号缺失", "clock": "终端时钟偏差过大"},
+    # What each alert means and what to do, in the supervisor's words: the stored message is
+    # the receiver's English, shown beside it as the technical detail.
+    ALERT_DESCRIPTIONS={
+        "conflict": "终端以同一编号送来了内容不同的记录。总部保留先收到的内容，后到的记录已隔离、"
+                    "待人工核查；可能是终端存储被篡改，也可能是程序缺陷。",
+        "audit_inconsistent": "终端送来的审计树头不能延续总部已会签的树头，或与总部持有的审计事件"
+                              "不符。常见原因是终端存储被恢复为旧备份后继续使用，也可能是审计记录"
+                              "被改写。该终端此后的记录不会被会签，请核实终端情况。",
+        "officer_key_replaced": "终端上某执法人员的总部密钥已更换，通常是在该终端上重置了密码。"
+                                "如无人知晓此次重置，请吊销该执法人员。",
+        "officer_key_conflict": "终端为某执法人员送来的总部密钥与已登记的不同，总部已拒绝。可能是"
+                                "终端被重装，或有人冒用该人员身份，请核实。",
+        "unit_ca_damaged": "总部的单位证书文件无法读取，终端注册时无法签发设备证书（终端稍后会"
+                           "重试）。请运维人员修复或重新导入单位证书。",
+        "gap": "终端的记录序号有缺失，即部分记录尚未送达总部。通常在下次同步后消失；长期存在说明"
+               "记录丢失或被删除。",
+        "clock": "终端时钟与总部时钟相差超过阈值。笔录与证据上的时间来自终端时钟，请校准。"},
     RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
                   "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
                   "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
