@@ -115,13 +115,13 @@ class Bar:
     y: int
 
 
-CHART_LABEL_W, CHART_BAR_W, CHART_ROW_H = 210, 380, 28
+CHART_LABEL_W, CHART_BAR_W, CHART_ROW_H = 150, 320, 28
 
 
 def chart(items: list[tuple[str, float, str]]) -> list[Bar]:
     """Horizontal bars for (label, value, value as shown), scaled to the largest value."""
     top = max((value for _, value, _ in items), default=0) or 1
-    return [Bar(label if len(label) <= 13 else label[:12] + "…", shown,
+    return [Bar(label if len(label) <= 11 else label[:10] + "…", shown,
                 round(max(value, 0) / top * CHART_BAR_W, 1), index * CHART_ROW_H)
             for index, (label, value, shown) in enumerate(items)]
 
@@ -239,7 +239,7 @@ def delays(db: Database, period: Period) -> dict[str, object]:
         rows.append({"device": device, "name": name, "statements": len(found),
                      "median_ms": median, "p90_ms": _nearest_rank(found, 0.9),
                      "max_ms": found[-1]})
-        bars.append((f"{name}·{device[:6]}" if name else device, median, duration(median)))
+        bars.append((f"{name}·{device[:4]}" if name else device, median, duration(median)))
     return {"rows": rows, "chart": chart(bars)}
 
 

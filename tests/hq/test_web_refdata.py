@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from sync.protocol.signing import Signed
 from tests.hq.client import Device, enrolled
 from tests.hq.test_refdata import publish as publish_by_cli
 from tests.hq.test_web_accounts import Visitor
-from tests.hq.web_support import add_user, hq_rows, totp_now
-from tests.support.hq_server import RunningHQ
+from tests.hq.web_support import add_user, browser, hq_rows, totp_now
+from tests.support.hq_server import RunningHQ, start_hq
 
 SUPERVISOR = ("qian", "Supervise-2026!")
 ADMIN = ("sun", "Administer-2026!")
@@ -118,3 +119,54 @@ def test_an_administrator_publishes_and_sees_which_device_runs_which_version(
             (ADMIN[0], "refdata-publish", 403, None),
             (SUPERVISOR[0], "refdata-publish", 403, None),
             (SUPERVISOR[0], "refdata", 200, None)} <= logged
+
+
+def test_publishing_in_a_browser(tmp_path: Path) -> None:
+    """Debian's chromium: an administrator publishes a roster with the page's form and sees
+    the device x dataset table; a screenshot into ``SR_HQ_SCREENSHOTS``."""
+    hq = start_hq(tmp_path / "hq")
+    try:
+        up_to_date, behind = enrolled(hq), enrolled(hq)
+        publish_by_cli(hq, tmp_path, "roster", b'{"officers": []}')
+        publish_by_cli(hq, tmp_path, "templates", json.dumps(PHRASES).encode())
+        fetch_current(behind, "roster")
+        secret = add_user(hq, ADMIN[0], "admin", ADMIN[1])
+        assert secret is not None
+        shots = Path(os.environ.get("SR_HQ_SCREENSHOTS") or tmp_path / "shots")
+        shots.mkdir(parents=True, exist_ok=True)
+        with browser() as chromium:
+            context = chromium.new_context(viewport={"width": 1366, "height": 768},
+                                           locale="zh-CN")
+            try:
+                page = context.new_page()
+                page.goto(f"{hq.url}/room/login")
+                page.fill("input[name=name]", ADMIN[0])
+                page.fill("input[name=password]", ADMIN[1])
+                page.fill("input[name=code]", totp_now(secret))
+                with page.expect_navigation():
+                    page.click("button[type=submit]")
+                page.locator("nav a", has_text="基础数据").click()
+                page.wait_for_load_state()
+                assert page.locator("h1").inner_text() == "基础数据"
+                page.select_option("select[name=name]", "roster")
+                page.fill("textarea[name=data]", json.dumps(
+                    {"officers": [{"name": "王警官", "number": "110001"}]},
+                    ensure_ascii=False, indent=1))
+                with page.expect_navigation() as navigation:
+                    page.click("form.publish button[type=submit]")
+                assert navigation.value.status == 200
+                assert "第 2 版已发布" in page.locator("p.published").inner_text()
+                fetch_current(up_to_date, "roster")
+                fetch_current(up_to_date, "templates")
+                page.goto(f"{hq.url}/room/refdata")
+                table = page.locator("table.refdata-devices")
+                assert "旧版本" not in table.locator("tr", has_text=up_to_date.id).inner_text()
+                assert "旧版本" in table.locator("tr", has_text=behind.id).inner_text()
+                versions = page.locator("table.refdata-versions").first.inner_text()
+                assert ADMIN[0] in versions and "服务器命令行" in versions
+                page.screenshot(path=str(shots / "refdata.png"), full_page=True)
+            finally:
+                context.close()
+    finally:
+        hq.stop()
+    assert "Traceback" not in hq.log(), hq.log()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import statistics
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import quote
 
 from sync.protocol.context import CaseSnapshot, OfficerSnapshot, PartySnapshot, StatementContext
@@ -21,8 +23,8 @@ from sync.protocol.records import RecordKind
 from sync.protocol.statement import ContentTurn, StatementContent
 from tests.hq.client import Device, enrolled
 from tests.hq.test_web_accounts import Visitor
-from tests.hq.web_support import add_user, hq_rows
-from tests.support.hq_server import RunningHQ
+from tests.hq.web_support import add_user, browser, hq_rows
+from tests.support.hq_server import RunningHQ, start_hq
 
 BEIJING = timezone(timedelta(hours=8))
 SUPERVISOR = ("zhao", "Supervise-2026!")
@@ -176,3 +178,60 @@ def test_the_bureau_s_figures_are_what_the_devices_sent(hq_server: RunningHQ) ->
     logged = hq_rows(hq_server, "SELECT page, status FROM web_access_log WHERE user_name = ?",
                      (SUPERVISOR[0],))
     assert sum(1 for r in logged if r["page"] == "statistics" and r["status"] == 200) == 7
+
+
+def test_the_statistics_page_in_a_browser(tmp_path: Path) -> None:
+    """Debian's chromium: the figures as tables and SVG bar charts (no script), the period
+    form, and a CSV download; a screenshot into ``SR_HQ_SCREENSHOTS`` (docs/screenshots/hq)."""
+    hq = start_hq(tmp_path / "hq")
+    try:
+        north, south = enrolled(hq), enrolled(hq)
+        for device, case, matter, officers, minutes, hours in (
+                (north, "C1", "治安管理", (WANG, LI, LI), 35, 50),
+                (north, "C1", "治安管理", (LI, WANG, WANG), 50, 26),
+                (north, "C2", "交通管理", (LI, WANG, LI), 42, 20),
+                (north, "C6", "食品安全", (WANG, LI, WANG), 65, 8),
+                (south, "C3", "治安管理", (ZHOU, WU, WU), 28, 4),
+                (south, "C7", "消防管理", (WU, ZHOU, ZHOU), 55, 2)):
+            send_statement(device, case=case, matter=matter, kind="inquiry", minutes=minutes,
+                           ended_hours_ago=hours, officers=officers)
+        add_user(hq, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+        shots = Path(os.environ.get("SR_HQ_SCREENSHOTS") or tmp_path / "shots")
+        shots.mkdir(parents=True, exist_ok=True)
+        with browser() as chromium:
+            context = chromium.new_context(viewport={"width": 1366, "height": 768},
+                                           locale="zh-CN", accept_downloads=True)
+            try:
+                page = context.new_page()
+                page.goto(f"{hq.url}/room/login")
+                page.fill("input[name=name]", SUPERVISOR[0])
+                page.fill("input[name=password]", SUPERVISOR[1])
+                with page.expect_navigation():
+                    page.click("button[type=submit]")
+                page.locator("nav a", has_text="统计").click()
+                page.wait_for_load_state()
+                assert page.locator("h1").inner_text() == "统计"
+                charts = page.locator("figure.chart svg")
+                assert charts.count() == 5  # matters, units, officers, lengths, delays
+                matters = page.locator("figure.chart", has_text="各执法事项案件数")
+                assert matters.locator("rect").count() == 4
+                assert "治安管理" in (matters.locator("svg").text_content() or "")
+                assert page.locator("section.counts").inner_text().startswith("5")
+                with page.expect_download() as download:
+                    page.locator("#officers ~ p.download a").first.click()
+                saved = tmp_path / "officers.csv"
+                download.value.save_as(saved)
+                rows = list(csv.reader(io.StringIO(saved.read_text("utf-8-sig"))))
+                assert ["李警官", "110002", "城关派出所", "4", "4", "2", "2"] in rows
+                page.screenshot(path=str(shots / "statistics.png"), full_page=True)
+                # Another unit, chosen in the form.
+                page.select_option("select[name=unit]", "城南派出所")
+                with page.expect_navigation():
+                    page.click("form.period button[type=submit]")
+                assert "城南派出所" in page.locator("p.note").first.inner_text()
+                assert page.locator("section.counts").inner_text().startswith("2")
+            finally:
+                context.close()
+    finally:
+        hq.stop()
+    assert "Traceback" not in hq.log(), hq.log()
