@@ -30,6 +30,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     janitor = commands.add_parser(
         "janitor", help=_("remove what HQ no longer needs (expired uploads, old nonces, "
                           "replaced audit batches, orphan staged files, acknowledged alerts "
+                          "past retention, the room's expired sessions and access-log rows "
                           "past retention); never a record or its media"))
     janitor.add_argument("--dry-run", action="store_true",
                          help=_("only count what would be removed"))
