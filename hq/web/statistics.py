@@ -41,11 +41,10 @@ from hq.web.sessions import Session
 __all__ = ["KIND_NAMES", "TABLES", "Bar", "Period", "figures", "routes"]
 
 _BEIJING = timezone(timedelta(hours=8))
-_DAY_MS = 24 * 3600 * 1000
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 10  # a decade: anything longer is a typo
-_QUERY = {"from": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-          "to": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+_DATE = re.compile(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}")  # this century: no date overflows
+_QUERY = {"from": _DATE, "to": _DATE,
           "unit": re.compile(r"[^\x00-\x1f\x7f]{0,100}"),  # empty: every unit
           "format": re.compile(r"csv"),
           "table": re.compile(r"cases|officers|lengths|delays")}
@@ -120,7 +119,8 @@ CHART_LABEL_W, CHART_BAR_W, CHART_ROW_H = 150, 320, 28
 
 def chart(items: list[tuple[str, float, str]]) -> list[Bar]:
     """Horizontal bars for (label, value, value as shown), scaled to the largest value."""
-    top = max((value for _, value, _ in items), default=0) or 1
+    top = max((value for _, value, _ in items), default=0.0)
+    top = top if top > 0 else 1  # all zero or negative (a device clock ahead): no bars
     return [Bar(label if len(label) <= 11 else label[:10] + "…", shown,
                 round(max(value, 0) / top * CHART_BAR_W, 1), index * CHART_ROW_H)
             for index, (label, value, shown) in enumerate(items)]

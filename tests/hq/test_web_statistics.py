@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+from hq.web.statistics import CHART_BAR_W, chart, duration
 from sync.protocol.context import CaseSnapshot, OfficerSnapshot, PartySnapshot, StatementContext
 from sync.protocol.records import RecordKind
 from sync.protocol.statement import ContentTurn, StatementContent
@@ -172,7 +173,8 @@ def test_the_bureau_s_figures_are_what_the_devices_sent(hq_server: RunningHQ) ->
 
     # Parameters are checked: a bad date, an inverted period, a table without a format.
     for query in ("from=2026-02-30", f"from={beijing_days_ago(0)}&to={beijing_days_ago(5)}",
-                  "table=cases", "format=xls&table=cases", "unit=a&unit=b"):
+                  "to=9999-12-31", "table=cases", "format=xls&table=cases",
+                  "unit=a&unit=b"):
         assert visitor.request("GET", f"/room/statistics?{query}")[0] == 400, query
     # Each view is in the access log.
     logged = hq_rows(hq_server, "SELECT page, status FROM web_access_log WHERE user_name = ?",
@@ -235,3 +237,12 @@ def test_the_statistics_page_in_a_browser(tmp_path: Path) -> None:
     finally:
         hq.stop()
     assert "Traceback" not in hq.log(), hq.log()
+
+
+def test_bars_scale_to_the_largest_value_and_never_go_negative() -> None:
+    bars = chart([("治安管理", 4, "4"), ("一个很长很长很长的执法事项名称", 1, "1"),
+                  ("时钟超前的终端", -30, "−30 秒")])
+    assert [b.width for b in bars] == [CHART_BAR_W, CHART_BAR_W / 4, 0]
+    assert [b.y for b in bars] == [0, 28, 56] and bars[1].label.endswith("…")
+    assert [b.width for b in chart([("x", -5, "")])] == [0]  # no negative SVG width
+    assert duration(-61_000) == "−1 分 1 秒" and duration(3 * 86400_000) == "3 天 0 小时"
