@@ -53,7 +53,7 @@ Handler = Callable[[HQState, Request], Awaitable[Response]]
 def create_app(config: HQConfig, settings: OpsSettings | None = None) -> Starlette:
     settings = settings or OpsSettings.from_env()
     state = open_hq(config)
-    metrics, figures = Metrics(), DatabaseFigures(state)
+    metrics, figures = Metrics(settings.metrics_token), DatabaseFigures(state)
 
     def bind(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from gettext import gettext as _
 from pathlib import Path
 
+from hq.blobs import fsync_dir
 from hq.db import SCHEMA_VERSION
 from hq.janitor import maintenance_lock
 from hq.state import now_ms
@@ -52,14 +53,6 @@ class BackupSummary:
     files: int
     bytes: int
     created_ms: int | None = None  # when the backup was taken (HQ's clock)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy(source: Path, target: Path) -> tuple[str, int]:
@@ -146,7 +139,7 @@ def backup(data_dir: Path, dest: Path) -> BackupSummary:
         os.fsync(written.fileno())
     os.replace(temporary, dest / MANIFEST)
     for folder in {dest, *(dest / str(f["path"]) for f in files)}:
-        _fsync_dir(folder if folder.is_dir() else folder.parent)
+        fsync_dir(folder if folder.is_dir() else folder.parent)
     return BackupSummary(hq_id, len(files), sum(int(str(f["size"])) for f in files))
 
 
@@ -211,7 +204,7 @@ def restore(src: Path, data_dir: Path) -> BackupSummary:
                 raise BackupError(_("the backup changed while it was restored: {path}").format(
                     path=relative))
         for folder in {data_dir, *((data_dir / e[0]).parent for e in entries)}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     except BaseException:
         # Leave no half-restored HQ that could be started by mistake.
         if created:

@@ -34,7 +34,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["HEADER_SIZE", "SEAL_SIZE", "BlobKeys", "BlobStore", "BlobStoreUnavailable",
-           "FilesystemBlobStore", "Staged", "StagedFile", "read_sealed", "seal_chunk"]
+           "FilesystemBlobStore", "Staged", "StagedFile", "fsync_dir", "read_sealed",
+           "seal_chunk"]
 
 SEAL_SIZE = 1024 * 1024
 _MAGIC = b"SRB1"
@@ -47,7 +48,8 @@ _LEN = 4
 _PUT_PREFIX = "put-"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """fsync a folder, so the names created or renamed in it are durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -309,7 +311,7 @@ class FilesystemBlobStore:
                 created.write(header)
                 created.flush()
                 os.fsync(created.fileno())
-            _fsync_dir(self._staging)
+            fsync_dir(self._staging)
         fd = os.open(path, os.O_RDWR)
         try:
             data_key = self._keys.data_key(os.pread(fd, _HEADER, 0))
@@ -367,9 +369,9 @@ class FilesystemBlobStore:
         # forgotten in a crash, `discard` or `sweep` removes the leftover.
         if not target.parent.exists():  # another HQ process may make it at the same time
             target.parent.mkdir(mode=0o700, exist_ok=True)
-            _fsync_dir(target.parent.parent)
+            fsync_dir(target.parent.parent)
         os.replace(source, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     def _plaintext(self, path: Path) -> Iterator[bytes]:
         with path.open("rb") as handle:

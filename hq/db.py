@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -187,6 +187,15 @@ _MIGRATIONS: list[str] = [
         docking TEXT PRIMARY KEY, device TEXT NOT NULL, certificate_sha256 TEXT NOT NULL,
         recorder_serial TEXT NOT NULL, case_id TEXT, files INTEGER NOT NULL,
         received_ms INTEGER NOT NULL);
+    """,
+    # 9 (issue 16, room statistics and refdata): the last version of each reference dataset
+    # each device fetched (hq/refdata.py), for the room's device x dataset table, and who
+    # published each version from the room (NULL: from HQ's command line).
+    """
+    CREATE TABLE ref_fetches (
+        device TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+        fetched_ms INTEGER NOT NULL, PRIMARY KEY (device, name));
+    ALTER TABLE ref_datasets ADD COLUMN published_by TEXT;
     """,
 ]
 

@@ -1,5 +1,5 @@
-"""Health and metrics endpoints for load balancers and monitoring, unauthenticated like
-``GET /v1/hq``:
+"""Health and metrics endpoints for load balancers and monitoring (health unauthenticated
+like ``GET /v1/hq``; /metrics behind a bearer token or loopback, `hq.metrics`):
 
 - ``GET /healthz``: 200 ``{"status":"alive"}`` while the process answers (a liveness probe:
   restart the process when it fails);
@@ -12,7 +12,7 @@
 What /metrics shows (decision 31): counts, sizes and latencies labelled by route template,
 record kind, status and error code. No device, officer, party, case or record id and no
 content ever appears in it. It still tells the bureau's volume of work (records per kind
-per hour); a deployment lets only its monitoring network reach it (nginx ``allow``/``deny``).
+per hour): only a loopback client or the holder of ``HQ_METRICS_TOKEN`` reads it.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def health_routes(state: HQState, metrics: Metrics, figures: DatabaseFigures) ->
                             status_code=200 if ready else 503, headers=_NO_STORE)
 
     async def metrics_text(request: Request) -> Response:
+        refused = metrics.refusal(request)  # the token, or loopback only (hq.metrics)
+        if refused is not None:
+            return refused
         held = await run_in_threadpool(figures.read)
         return PlainTextResponse(metrics.render(held), headers=_NO_STORE,
                                  media_type="text/plain; version=0.0.4; charset=utf-8")

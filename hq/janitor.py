@@ -14,7 +14,10 @@ One pass (`clean`, also `statement-room-hq janitor [--dry-run]`) removes:
 - orphan staged files: a ``<id>.part`` whose session is not open (or has no row), and what a
   killed `put` left, once untouched for `ORPHAN_GRACE_S`;
 - acknowledged alerts past their retention (`OpsSettings.alert_retention_s`). Open alerts,
-  records, receipts, media, quarantined records and audit leaves are evidence: never deleted.
+  records, receipts, media, quarantined records and audit leaves are evidence: never deleted;
+- the supervision room's expired sessions, and its access-log rows older than
+  `OpsSettings.access_log_retention_s` (three years by default; never a newer row: the log
+  is evidence of who looked at what, `hq.opsconfig` says why).
 
 A pass never removes blobs while a backup runs (`maintenance_lock`, shared with
 `hq.backup`): the backup's database snapshot may name a batch a later one just replaced.
@@ -67,6 +70,8 @@ class JanitorReport:
     replaced_batches: int = 0
     orphan_files: int = 0
     alerts: int = 0
+    sessions: int = 0
+    access_log: int = 0
     bytes_freed: int = 0
     blobs_skipped_for_backup: bool = False
 
@@ -153,6 +158,24 @@ def _orphans(state: HQState, db: Database, report: JanitorReport, dry: bool) -> 
             state.blobs.sweep(older_than_s=ORPHAN_GRACE_S)
 
 
+def _room(db: Database, report: JanitorReport, now: int, settings: OpsSettings,
+          dry: bool) -> None:
+    """The room's sessions past their expiry, and access-log rows past retention (both
+    counted, then deleted in one transaction, by the same conditions)."""
+    log_cutoff = now - int(settings.access_log_retention_s * 1000)
+    expired = ("web_sessions", "expires_ms <= ?", now)
+    old_log = ("web_access_log", "at_ms < ?", log_cutoff)
+    counts = []
+    for table, condition, value in (expired, old_log):
+        row = db.one(f"SELECT count(*) AS n FROM {table} WHERE {condition}", (value,))
+        counts.append(int(row["n"]) if row else 0)
+    report.sessions, report.access_log = counts
+    if not dry:
+        with db.transaction() as conn:
+            for table, condition, value in (expired, old_log):
+                conn.execute(f"DELETE FROM {table} WHERE {condition}", (value,))
+
+
 def clean(state: HQState, settings: OpsSettings, *, dry_run: bool = False) -> JanitorReport:
     """One janitor pass on a database connection of its own (safe on a worker thread while
     HQ serves, or from the CLI beside a running HQ); with ``dry_run``, only count."""
@@ -168,6 +191,7 @@ def clean(state: HQState, settings: OpsSettings, *, dry_run: bool = False) -> Ja
         row = db.one("SELECT count(*) AS n FROM alerts WHERE acknowledged_ms IS NOT NULL AND "
                      "acknowledged_ms < ?", (alert_cutoff,))
         report.alerts = int(row["n"]) if row else 0
+        _room(db, report, now, settings, dry_run)
         if not dry_run:
             with db.transaction() as conn:
                 conn.execute("DELETE FROM nonces WHERE received_ms < ?", (nonce_cutoff,))

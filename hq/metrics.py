@@ -14,21 +14,34 @@ Two sources, on purpose:
 
 Labels are route templates (``/v1/uploads/{upload_id}``), methods, status codes, record kinds
 and error codes: never a device, officer, party or record id (decision 31).
+
+Who may scrape (`Metrics.refusal`): with ``HQ_METRICS_TOKEN`` set, whoever sends it as a
+bearer token (Prometheus's ``authorization`` setting), from anywhere; unset, only a client on
+the loopback interface whose request no proxy forwarded (no ``Forwarded``,
+``X-Forwarded-For`` or ``X-Real-IP``). The figures tell the bureau's volume of work, and a
+proxy on the same machine makes every request come from loopback: such a deployment sets the
+token (decision 31).
 """
 
 from __future__ import annotations
 
 import bisect
+import hmac
+import ipaddress
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 from hq.db import Database, open_database
 from hq.state import HQState
 
 __all__ = ["BUCKETS_S", "FIGURES_MAX_AGE_S", "DatabaseFigures", "Metrics"]
 
+_FORWARDED = ("forwarded", "x-forwarded-for", "x-real-ip")
 BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 FIGURES_MAX_AGE_S = 10.0
 
@@ -46,12 +59,34 @@ class _Histogram:
 class Metrics:
     """This process's counters; `observe_request` and `refused` are cheap and thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str | None = None) -> None:
+        self._token = token  # HQ_METRICS_TOKEN (hq.opsconfig)
         self._lock = threading.Lock()
         self.requests: Counter[tuple[str, str, int]] = Counter()
         self.latency: dict[str, _Histogram] = {}
         self.refusals: Counter[str] = Counter()
         self.received_bytes = 0
+
+    def refusal(self, request: Request) -> Response | None:
+        """None if ``request`` may read /metrics, else the answer refusing it: 401 asking for
+        the bearer token when one is configured, 403 to a client not on loopback or forwarded
+        by a proxy when none is."""
+        if self._token is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                    given.strip().encode("utf-8", "replace"), self._token.encode()):
+                return None
+            return PlainTextResponse("a bearer token is needed\n", status_code=401,
+                                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        host = request.client.host if request.client is not None else ""
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback and not any(name in request.headers for name in _FORWARDED):
+            return None
+        return PlainTextResponse("only from this machine, or with HQ_METRICS_TOKEN\n",
+                                 status_code=403)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float,
                         body_bytes: int) -> None:

@@ -1,7 +1,8 @@
 """The operator's maintenance commands of ``statement-room-hq`` (`hq.cli` adds them):
 
     janitor [--dry-run]      remove expired uploads, old nonces, replaced audit batches,
-                             orphan staged files and acknowledged alerts past retention
+                             orphan staged files, acknowledged alerts past retention, the
+                             room's expired sessions and access-log rows past retention
     ack-alert ID             acknowledge an alert (see `alerts`): retention may then delete it
     backup DEST              an online, consistent copy of the embedded HQ into DEST
     restore SRC              restore a backup into the (new or empty) data directory, and
@@ -33,6 +34,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     janitor = commands.add_parser(
         "janitor", help=_("remove what HQ no longer needs (expired uploads, old nonces, "
                           "replaced audit batches, orphan staged files, acknowledged alerts "
+                          "past retention, the room's expired sessions and access-log rows "
                           "past retention); never a record or its media"))
     janitor.add_argument("--dry-run", action="store_true",
                          help=_("only count what would be removed"))
@@ -75,13 +77,15 @@ def _janitor(config: HQConfig, dry_run: bool) -> int:
         state.close()
     print((_("janitor (dry run): would remove {uploads} expired uploads, {nonces} old nonces, "
              "{batches} replaced audit batches, {orphans} orphan staged files, {alerts} "
-             "acknowledged alerts; {mib} MiB would be freed") if dry_run else
+             "acknowledged alerts, {sessions} expired room sessions, {log} access-log rows "
+             "past retention; {mib} MiB would be freed") if dry_run else
            _("janitor: removed {uploads} expired uploads, {nonces} old nonces, {batches} "
              "replaced audit batches, {orphans} orphan staged files, {alerts} acknowledged "
-             "alerts; {mib} MiB freed")).format(
+             "alerts, {sessions} expired room sessions, {log} access-log rows past retention; "
+             "{mib} MiB freed")).format(
         uploads=report.expired_uploads, nonces=report.nonces,
         batches=report.replaced_batches, orphans=report.orphan_files, alerts=report.alerts,
-        mib=_mib(report.bytes_freed)))
+        sessions=report.sessions, log=report.access_log, mib=_mib(report.bytes_freed)))
     if report.blobs_skipped_for_backup:
         print(_("a backup is running: replaced audit batches are left for the next pass"))
     return 0

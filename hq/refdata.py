@@ -9,6 +9,11 @@ officers). The manifest is signed with HQ's receipt key (pinned by every device 
 enrolment): ``issued_ms`` is the time of the last publication, so it never goes backwards
 while nothing changes, and ``expires_ms`` is now plus the configured validity, so a device
 that stops hearing from HQ warns of stale data in time.
+
+Each version is published from the command line (``statement-room-hq publish``) or by an
+administrator in the supervision room (`hq.web.refdata_pages`), both through `publish`; the
+room's user is kept with the version. Each dataset fetch records the device and the version
+(`record_fetch`), so the room shows which device runs which version.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from sync.protocol.refdata import DatasetVersion, RefManifest
 from sync.protocol.signing import Signed
 
 __all__ = ["DATASETS", "current_versions", "get_dataset", "get_ref_manifest", "manifest",
-           "publish"]
+           "publish", "record_fetch"]
 
 DATASETS = ("roster", "templates", "revocations", "laws", "discretion")
 
@@ -42,8 +47,11 @@ def current_versions(db: Database) -> dict[str, tuple[DatasetVersion, int]]:
     return latest
 
 
-def publish(state: HQState, name: str, data: bytes) -> tuple[int, bool]:
-    """Publish ``data`` as the next version of ``name``: (version, True if new)."""
+def publish(state: HQState, name: str, data: bytes, *, by: str | None = None
+            ) -> tuple[int, bool]:
+    """Publish ``data`` as the next version of ``name``: (version, True if new). ``by`` is
+    the supervision room's user who published it (None: HQ's command line, whose operator
+    holds the server's shell)."""
     if name not in DATASETS:  # a typo must not become a dataset every device fetches
         raise ValueError(_("{name!r} is not a dataset name HQ publishes; the datasets are "
                            "{datasets}").format(name=name, datasets=", ".join(DATASETS)))
@@ -62,8 +70,9 @@ def publish(state: HQState, name: str, data: bytes) -> tuple[int, bool]:
         last = conn.execute("SELECT MAX(published_ms) AS t FROM ref_datasets").fetchone()
         assert last is not None
         published = max(now_ms(), int(last["t"] or 0) + 1)
-        conn.execute("INSERT INTO ref_datasets (name, version, sha256, size, published_ms) "
-                     "VALUES (?, ?, ?, ?, ?)", (name, version, sha256, len(data), published))
+        conn.execute("INSERT INTO ref_datasets (name, version, sha256, size, published_ms, "
+                     "published_by) VALUES (?, ?, ?, ?, ?, ?)",
+                     (name, version, sha256, len(data), published, by))
     return version, True
 
 
@@ -83,12 +92,26 @@ async def get_ref_manifest(state: HQState, request: Request) -> Response:
     return json_response(manifest(state).to_json())
 
 
+def record_fetch(db: Database, device: str, name: str, version: int, at_ms: int) -> None:
+    """Remember that ``device`` fetched ``version`` of ``name``: the highest version a
+    device fetched is the one it runs (it fetches only versions newer than those it holds,
+    and accepts them, since HQ's bytes match HQ's manifest), for the room's device x dataset
+    table. A device fetching an older version again does not move its row back."""
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO ref_fetches (device, name, version, fetched_ms) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT (device, name) DO UPDATE SET "
+                     "version = excluded.version, fetched_ms = excluded.fetched_ms "
+                     "WHERE excluded.version >= ref_fetches.version",
+                     (device, name, version, at_ms))
+
+
 async def get_dataset(state: HQState, request: Request) -> Response:
-    authenticate(state, request, b"")
+    caller = authenticate(state, request, b"")
     name, version = request.path_params["name"], request.path_params["version"]
     row = state.db.one("SELECT sha256, size FROM ref_datasets WHERE name = ? AND version = ?",
                        (name, version))
     if row is None:
         raise HQError(404, "unknown_dataset", f"no version {version} of dataset {name!r}")
     data = b"".join(state.blobs.read(str(row["sha256"])))
+    record_fetch(state.db, caller.device, str(name), int(version), now_ms())
     return Response(data, media_type="application/octet-stream")

@@ -72,13 +72,33 @@ _ENV.globals.update(
                  "unit_ca_damaged": "单位证书文件损坏",
                  "gap": "记录序号缺失", "clock": "终端时钟偏差过大",
                  "no_docking": "证据缺少对接入库证书"},
+    # What each alert means and what to do, in the supervisor's words: the stored message is
+    # the receiver's English, shown beside it as the technical detail.
+    ALERT_DESCRIPTIONS={
+        "conflict": "终端以同一编号送来了内容不同的记录。总部保留先收到的内容，后到的记录已隔离、"
+                    "待人工核查；可能是终端存储被篡改，也可能是程序缺陷。",
+        "audit_inconsistent": "终端送来的审计树头不能延续总部已会签的树头，或与总部持有的审计事件"
+                              "不符。常见原因是终端存储被恢复为旧备份后继续使用，也可能是审计记录"
+                              "被改写。该终端此后的记录不会被会签，请核实终端情况。",
+        "officer_key_replaced": "终端上某执法人员的总部密钥已更换，通常是在该终端上重置了密码。"
+                                "如无人知晓此次重置，请吊销该执法人员。",
+        "officer_key_conflict": "终端为某执法人员送来的总部密钥与已登记的不同，总部已拒绝。可能是"
+                                "终端被重装，或有人冒用该人员身份，请核实。",
+        "unit_ca_damaged": "总部的单位证书文件无法读取，终端注册时无法签发设备证书（终端稍后会"
+                           "重试）。请运维人员修复或重新导入单位证书。",
+        "gap": "终端的记录序号有缺失，即部分记录尚未送达总部。通常在下次同步后消失；长期存在说明"
+               "记录丢失或被删除。",
+        "clock": "终端时钟与总部时钟相差超过阈值。笔录与证据上的时间来自终端时钟，请校准。",
+        "no_docking": "收到了执法记录仪的证据文件，却没有收到其对接入库证书，无法核对该文件来自"
+                      "哪台记录仪、何时导入。对接尚未完成时也会短暂出现；长期存在请核实终端。"},
     RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
                   "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
                   "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
     PAGE_NAMES={"login": "登录", "overview": "监察总览", "device": "终端详情",
                 "record": "记录详情", "alert": "告警详情", "users": "用户管理",
                 "enrol-code": "生成注册码", "access-log": "访问记录",
-                "evidence": "证据列表", "evidence-item": "证据详情", "evidence-media": "证据文件"})
+                "evidence": "证据列表", "evidence-item": "证据详情", "evidence-media": "证据文件",
+                "statistics": "统计", "refdata": "基础数据", "refdata-publish": "发布基础数据"})
 
 
 def html(template: str, values: Mapping[str, object], status: int = 200) -> HTMLResponse:
@@ -97,17 +117,18 @@ def query_values(request: Request, allowed: Mapping[str, re.Pattern[str]]) -> di
     return values
 
 
-async def form_fields(request: Request, allowed: Mapping[str, re.Pattern[str]]
-                      ) -> dict[str, str]:
-    """A small urlencoded form: each field once, known, matching its pattern; missing fields
-    are absent from the answer (the caller decides whether that is an error)."""
+async def form_fields(request: Request, allowed: Mapping[str, re.Pattern[str]], *,
+                      limit: int = _FORM_LIMIT) -> dict[str, str]:
+    """A small urlencoded form (at most ``limit`` bytes): each field once, known, matching
+    its pattern; missing fields are absent from the answer (the caller decides whether that
+    is an error)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != \
             "application/x-www-form-urlencoded":
         raise BadRequest("content-type")
     body = b""
     async for part in request.stream():
         body += part
-        if len(body) > _FORM_LIMIT:
+        if len(body) > limit:
             raise BadRequest("too large")
     try:
         parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),

@@ -1,5 +1,6 @@
 """What an HQ operator expects, against real HQ processes: the janitor (on demand and inside
-``serve``), alert acknowledgement and retention, ``/healthz``, ``/readyz``, ``/metrics``, and
+``serve``), alert acknowledgement and retention, the room's sessions and access-log retention,
+``/healthz``, ``/readyz``, ``/metrics`` (token or loopback only), alerts in Chinese, and
 the structured log with its ``SR-Request-Id``."""
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
+from hq.metrics import Metrics
 from sync.protocol.records import RecordKind
 from tests.hq.client import Device, audit_leaves, enrolled
+from tests.hq.test_web_accounts import Visitor
+from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import RunningHQ, start_hq
 from tests.sync_client.e2e import stop_clean
 
@@ -196,3 +201,109 @@ def test_each_request_is_one_json_log_line_with_its_request_id(ops_hq: RunningHQ
     in_file = (ops_hq.data_dir.parent / "ops-hq.log").read_text().splitlines()
     assert [json.loads(x)["request_id"] for x in in_file if '"route":"/v1/records"' in x] == [
         line["request_id"]]
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def test_the_janitor_removes_expired_room_sessions_and_access_log_rows_past_retention(
+        hq_server: RunningHQ) -> None:
+    now = int(time.time() * 1000)
+    ages = {"four-years": 4 * 365, "two-years": 2 * 365, "hundred-days": 100, "today": 0}
+    db = hq_server.database()
+    try:
+        with db.transaction() as conn:
+            for name, days in ages.items():
+                conn.execute("INSERT INTO web_access_log (id, at_ms, user_name, role, page, "
+                             "status) VALUES (?, ?, 'zhang', 'supervisor', 'overview', 200)",
+                             (name, now - days * DAY_MS))
+            for name, expires in (("expired", now - 1000), ("live", now + 600_000)):
+                conn.execute("INSERT INTO web_sessions (id_hash, user_name, csrf, created_ms, "
+                             "expires_ms) VALUES (?, 'zhang', 'token', ?, ?)",
+                             (name, now - 3_600_000, expires))
+    finally:
+        db.close()
+
+    def left(table: str, column: str) -> set[str]:
+        return {str(r[column]) for r in hq_rows(hq_server, f"SELECT {column} FROM {table}")}
+
+    dry = hq_server.admin("--lang", "en", "janitor", "--dry-run")
+    assert "1 expired room sessions, 1 access-log rows past retention" in dry.stdout
+    assert left("web_access_log", "id") == set(ages)
+    # Three years by default: only the row of four years ago goes.
+    done = hq_server.admin("--lang", "en", "janitor")
+    assert "1 expired room sessions, 1 access-log rows past retention" in done.stdout
+    assert left("web_access_log", "id") == {"two-years", "hundred-days", "today"}
+    assert left("web_sessions", "id_hash") == {"live"}
+    # A shorter period, never below six months, and never a row newer than it.
+    hq_server.restart({"HQ_ACCESS_LOG_RETENTION_DAYS": "200"})  # serve's pass at start,
+    assert hq_server.admin("--lang", "en", "janitor").returncode == 0  # or this one
+    assert left("web_access_log", "id") == {"hundred-days", "today"}
+    with pytest.raises(RuntimeError, match="at least 183 days"):
+        hq_server.restart({"HQ_ACCESS_LOG_RETENTION_DAYS": "30"})
+    refused = hq_server.admin("--lang", "en", "janitor")
+    assert refused.returncode == 2 and "at least 183 days" in refused.stderr
+    assert left("web_access_log", "id") == {"hundred-days", "today"}
+    hq_server.restart({"HQ_ACCESS_LOG_RETENTION_DAYS": ""})  # the default again
+
+
+def test_metrics_need_the_token_or_a_loopback_client_no_proxy_forwarded(
+        ops_hq: RunningHQ, tmp_path: Path) -> None:
+    device = Device(ops_hq)
+    assert device.raw("GET", "/metrics").status == 200  # loopback, as Prometheus beside HQ
+    for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
+        forwarded = device.raw("GET", "/metrics", headers={header: "203.0.113.9"})
+        assert forwarded.status == 403, header  # a proxy on this machine passed it on
+        assert b"sr_hq_" not in forwarded.body
+    assert device.raw("GET", "/healthz").status == 200  # probes stay open
+    assert Metrics().refusal(scrape_request("192.0.2.7")) is not None
+    assert Metrics().refusal(scrape_request("::1")) is None
+
+    token = "scrape-token-0123456789"
+    guarded = start_hq(tmp_path / "guarded", {"HQ_METRICS_TOKEN": token})
+    try:
+        client = Device(guarded)
+        for given in ({}, {"Authorization": "Bearer wrong-token-0123456789"},
+                      {"Authorization": f"Basic {token}"}):
+            refused = client.raw("GET", "/metrics", headers=given)
+            assert refused.status == 401 and refused.headers["www-authenticate"].startswith(
+                "Bearer"), given
+        granted = client.raw("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert granted.status == 200 and b"sr_hq_receipts_issued 0" in granted.body
+        remote = Metrics(token).refusal(scrape_request("192.0.2.7", f"Bearer {token}"))
+        assert remote is None  # the token is what counts, from anywhere
+    finally:
+        stop_clean(guarded)
+    short = start_hq_refused(tmp_path / "short", {"HQ_METRICS_TOKEN": "short"})
+    assert "HQ_METRICS_TOKEN must be at least 16" in short
+
+
+def scrape_request(host: str, authorization: str | None = None) -> Request:
+    headers = [] if authorization is None else [(b"authorization", authorization.encode())]
+    return Request({"type": "http", "method": "GET", "path": "/metrics", "headers": headers,
+                    "client": (host, 40000), "query_string": b""})
+
+
+def start_hq_refused(data_dir: Path, env: dict[str, str]) -> str:
+    """What ``serve`` says when a setting keeps it from starting."""
+    with pytest.raises(RuntimeError) as refused:
+        start_hq(data_dir, env)
+    return str(refused.value)
+
+
+def test_alerts_are_explained_in_chinese_with_the_stored_message_as_detail(
+        hq_server: RunningHQ) -> None:
+    device = enrolled(hq_server)
+    _conflict_alert(device)
+    add_user(hq_server, "zhang", "supervisor", "Supervise-2026!")
+    visitor = Visitor(hq_server)
+    assert visitor.login("zhang", "Supervise-2026!")[0] == 303
+    _status, _headers, page = visitor.request("GET", "/room/")
+    alerts = page.split('<table class="alerts">', 1)[1].split("</table>", 1)[0]
+    assert "终端以同一编号送来了内容不同的记录" in alerts
+    assert "<summary>技术详情</summary>" in alerts and "quarantined" in alerts
+    alert_id = re.search(r'href="/room/alerts/([0-9a-f-]{36})"', alerts)
+    assert alert_id is not None
+    _status, _headers, page = visitor.request("GET", f"/room/alerts/{alert_id.group(1)}")
+    assert "<dt>技术详情</dt>" in page and "quarantined" in page
+    assert '<p class="hint">终端以同一编号送来了内容不同的记录' in page
