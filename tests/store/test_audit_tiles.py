@@ -137,7 +137,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
 
 
 def undo_hq_restore(conn: Any) -> None:
-    """Migration 0017 undone: the lost receipts dropped, 0013's receipt trigger back."""
+    """Migration 0018 undone: the lost receipts dropped, 0013's receipt trigger back."""
     conn.execute("DROP TABLE outbox_lost_receipts")
     conn.execute("DROP TRIGGER outbox_receipt_kept")
     [sync_desktop] = [sql for number, _name, sql in _migrations() if number == 13]

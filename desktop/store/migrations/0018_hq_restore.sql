@@ -1,4 +1,4 @@
--- 0017: receipts HQ lost when it was restored from a backup (sync.protocol.restore).
+-- 0018: receipts HQ lost when it was restored from a backup (sync.protocol.restore).
 --
 -- A receipted outbox entry keeps its receipt (0013's outbox_receipt_kept). When HQ signs that
 -- it was restored and no longer holds a receipt it gave, the entry must go again: the lost
