@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
-from desktop.store import outbox
+from desktop.store import context_records, outbox
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
@@ -154,10 +154,13 @@ def record_item(
     tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
              kind=kind, source=source, name_sha256=name_digest(original_name),
              docking=docking_id, **leaf_fields(tx.conn, "evidence_items", item_id))
-    # HQ receives the item with its medium: announced by the medium's hash and size.
+    # HQ receives the item's medium, announced by its hash and size, and the item's record
+    # (its facts and custody as imported: sync/protocol/context.py).
     outbox.enqueue(tx.conn, tx.at, RecordKind.EVIDENCE_ITEM, item_id, sha256, size,
                    media_kind=kind)
-    return get_item(tx.conn, item_id)
+    item = get_item(tx.conn, item_id)
+    context_records.announce_evidence_record(tx.conn, tx.at, item)
+    return item
 
 
 def check_statement_in_case(conn: Connection, case_id: str | None,

@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_context_records(conn)
     undo_statement_content_version(conn)
     undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
@@ -133,6 +134,12 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_context_records(conn: Any) -> None:
+    """Migration 0017 undone: the kept record bytes and the backfill's mark dropped."""
+    conn.execute("DROP TABLE outbox_payloads")
+    conn.execute("DELETE FROM meta WHERE key = 'context_records_backfill'")
 
 
 def undo_statement_content_version(conn: Any) -> None:
