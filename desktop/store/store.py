@@ -573,8 +573,12 @@ def unlock(
     # An import killed half-way leaves a temporary or an unreferenced blob; old names migrate.
     tidy_at_open(paths.workdir, conn, evidence.vault_master_key(data_key))
     if context_records.backfill_pending(conn):  # what an older program sealed or imported
-        with transaction(conn, clock, officer.id) as tx:
-            context_records.backfill(tx.conn, tx.at)
+        try:
+            with transaction(conn, clock, officer.id) as tx:
+                context_records.backfill(tx.conn, tx.at)
+        except BaseException:
+            conn.close()
+            raise
     store = Store(paths, conn, key_file, data_key, officer, clock)
     store.failed_attempts_since_login = since
     store.continuity = continuity
