@@ -5,6 +5,9 @@
     ack-alert ID             acknowledge an alert (see `alerts`): retention may then delete it
     backup DEST              an online, consistent copy of the embedded HQ into DEST
     restore SRC              restore a backup into the (new or empty) data directory
+    reindex                  derive the supervision room's rows again from every record HQ
+                             holds (`hq.catalog.reindex`: for records received before a
+                             part of the room existed; idempotent)
 
 Messages are in the operator's language (`hq.i18n`); exit codes as in `hq.cli`.
 """
@@ -22,7 +25,7 @@ from hq.opsconfig import OpsSettings
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
-COMMANDS = ("janitor", "ack-alert", "backup", "restore")
+COMMANDS = ("janitor", "ack-alert", "backup", "restore", "reindex")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +43,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     commands.add_parser("restore", help=_("restore a backup into the data directory (new or "
                                           "empty)")).add_argument(
         "src", help=_("the backup folder"))
+    commands.add_parser("reindex", help=_("derive the supervision room's lists again from every "
+                                          "record HQ holds (after an update that adds to "
+                                          "them); safe to run at any time"))
 
 
 def _fail(exc: Exception) -> int:
@@ -99,6 +105,24 @@ def _ack(config: HQConfig, alert: str) -> int:
     return 0
 
 
+def _reindex(config: HQConfig) -> int:
+    from hq.catalog import reindex
+    from hq.state import open_hq
+
+    try:
+        state = open_hq(config)
+    except (OSError, ValueError, RuntimeError) as exc:
+        return _fail(exc)
+    try:
+        seen = reindex(state.db, state.blobs)
+    except OSError as exc:  # a blob the store cannot give back (a full or missing disk)
+        return _fail(exc)
+    finally:
+        state.close()
+    print(_("reindex: {records} records indexed again").format(records=seen))
+    return 0
+
+
 def run(config: HQConfig, args: argparse.Namespace) -> int:
     from hq.backup import BackupError, backup, restore
 
@@ -106,6 +130,8 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
         return _janitor(config, args.dry_run)
     if args.command == "ack-alert":
         return _ack(config, args.alert)
+    if args.command == "reindex":
+        return _reindex(config)
     if config.db_url is not None:  # the embedded lane's copy; PostgreSQL has its own tools
         print(_("statement-room-hq: {command} copies the embedded HQ (SQLite and a folder); on "
                 "PostgreSQL and S3 follow docs/operations/hq-backup.md (pg_dump and the "
