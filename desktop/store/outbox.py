@@ -95,12 +95,6 @@ def kept_payload(conn: Connection, kind: RecordKind, entity_id: str) -> bytes:
     return bytes(row[0])
 
 
-def is_kept(conn: Connection, kind: RecordKind, entity_id: str) -> bool:
-    """Whether a record of this kind was announced for this entity (`enqueue_kept`)."""
-    return conn.execute("SELECT 1 FROM outbox_payloads WHERE kind = ? AND entity_id = ?",
-                        (kind.value, entity_id)).fetchone() is not None
-
-
 _COLUMNS = "op_id, device_seq, kind, entity_id, sha256, size, priority, state, created_at"
 
 

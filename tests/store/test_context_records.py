@@ -1,4 +1,4 @@
-"""A statement's context and an evidence item's record (desktop/store/context_records.py) on
+"""A statement's context (desktop/store/context_records.py) and an evidence item's record on
 a real store: announced in the commit that seals the statement or imports the item, with
 the case, party and officers as they stand then, sent with exactly the bytes announced even
 after the item is filed; and, for a store an older program wrote (sealed statements and
@@ -17,7 +17,8 @@ import pytest
 from desktop.domain.model import StatementState
 from desktop.services import evidence
 from desktop.services.sync import payload_bytes
-from desktop.store import context_records, outbox, statements
+from desktop.store import context_backfill, context_records, outbox, statements
+from desktop.store import evidence as records
 from desktop.store.store import Store, unlock
 from sync.protocol.context import EvidenceItemRecord, StatementContext
 from sync.protocol.records import RecordKind
@@ -102,7 +103,7 @@ def as_an_older_program(world: World, tmp_path: Path, monkeypatch: pytest.Monkey
     without context or record, at schema 16; closed. The photo's id."""
     with monkeypatch.context() as old:
         old.setattr(context_records, "announce_statement_context", lambda *a: None)
-        old.setattr(context_records, "announce_evidence_record", lambda *a: None)
+        old.setattr(records, "announce_record", lambda *a: None)
         seal(world)
         item_id = import_photo(world, tmp_path, world.case.id)
     conn = world.store.conn
@@ -127,7 +128,7 @@ def test_the_first_login_after_the_update_writes_what_was_missing_once(
         record = EvidenceItemRecord.from_bytes(payload_bytes(
             store.conn, store.store_id, RecordKind.EVIDENCE_RECORD, item_id))
         assert record.case == world.case.id
-        assert not context_records.backfill_pending(store.conn)
+        assert not context_backfill.backfill_pending(store.conn)
         before = outbox.all_entries(store.conn)
     finally:
         store.close()
@@ -137,7 +138,7 @@ def test_the_first_login_after_the_update_writes_what_was_missing_once(
                 if r.kind in outbox.KEPT_KINDS] == [r for r in before
                                                     if r.kind in outbox.KEPT_KINDS]
         with store.transaction() as tx:  # even run again by hand
-            assert context_records.backfill(tx.conn, tx.at) == (0, 0)
+            assert context_backfill.backfill(tx.conn, tx.at) == (0, 0)
     finally:
         store.close()
 
@@ -154,15 +155,15 @@ def test_a_backfill_that_fails_half_way_leaves_nothing_and_runs_at_the_next_logi
         raise Boom
 
     with monkeypatch.context() as failing:
-        failing.setattr(context_records, "announce_evidence_record", crash)
+        failing.setattr(records, "announce_record", crash)
         with pytest.raises(Boom):  # after the statement's context was written
             unlock(world.paths, "TEST0001", PASSWORD, clock=clock)
     with monkeypatch.context() as looking:  # a login that leaves the backfill for later
-        looking.setattr(context_records, "backfill_pending", lambda _conn: False)
+        looking.setattr(context_backfill, "backfill_pending", lambda _conn: False)
         store = unlock(world.paths, "TEST0001", PASSWORD, clock=clock)
     try:
         assert not {k for k, _ in kinds(store)} & outbox.KEPT_KINDS  # nothing half-written
-        assert context_records.backfill_pending(store.conn)  # and the mark is still there
+        assert context_backfill.backfill_pending(store.conn)  # and the mark is still there
     finally:
         store.close()
     store = unlock(world.paths, "TEST0001", PASSWORD, clock=clock)

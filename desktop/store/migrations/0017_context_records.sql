@@ -9,7 +9,7 @@
 --   entity, never changed, never deleted.
 -- meta 'context_records_backfill': statements sealed and evidence imported before this
 --   migration have no such records yet; the first login after it writes them
---   (desktop/store/context_records.py `backfill`) and removes the mark in the same
+--   (desktop/store/context_backfill.py) and removes the mark in the same
 --   transaction.
 
 CREATE TABLE outbox_payloads (
