@@ -7,10 +7,15 @@ knew (`OLDER_KINDS`), on the two paths that parse a kind (a manifest's entries i
 hq/records_api.py, and every signed entry through `OutboxEntry.from_json`): an unknown kind
 is refused exactly as that HQ refused it, 400 ``bad_request`` "unknown record kind '…'"
 (checked against the HQ of commit ae0ff12, whose hq/records_api.py is the current one).
+
+With ``OLDER_HQ_REFUSES=records`` only the signed entry is refused, not the manifest: as
+when, during an update, the manifest is answered by an HQ process already updated and the
+record by one not yet updated behind the same address.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from sync.protocol import records
@@ -34,8 +39,10 @@ def main() -> int:
     from hq import records_api
     from hq.cli import main as hq_main
 
-    # the manifest imported it by name
-    setattr(records_api, "parse_kind", older_parse_kind)  # noqa: B010 (not in its __all__)
+    # the manifest imported it by name (after the line above: it has the older one now)
+    manifest_kind = _parse_kind if os.environ.get("OLDER_HQ_REFUSES") == "records" else (
+        older_parse_kind)
+    setattr(records_api, "parse_kind", manifest_kind)  # noqa: B010 (not in its __all__)
     return hq_main()
 
 

@@ -45,10 +45,13 @@ def sealed_with_a_photo(world: World, tmp_path: Path) -> None:
     evidence.import_path(world.store, world.case.id, photo)
 
 
+# "manifest": the HQ refuses the manifest naming them (a round was paused by it before);
+# "records": the manifest passes, the record itself is refused (HQ processes mid-update).
+@pytest.mark.parametrize("refusing", ["manifest", "records"])
 def test_an_older_hq_refuses_the_new_kinds_the_rest_goes_and_they_follow_after_its_update(
-        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusing: str) -> None:
     sealed_with_a_photo(world, tmp_path)
-    older = OlderHQ(tmp_path / "hq")
+    older = OlderHQ(tmp_path / "hq", env={"OLDER_HQ_REFUSES": refusing})
     older.start()
     try:
         sync_round.enrol(world.store, older.url, older.enrol_code())
@@ -57,6 +60,9 @@ def test_an_older_hq_refuses_the_new_kinds_the_rest_goes_and_they_follow_after_i
         assert report.result.paused is None and not report.result.offline
         assert {(f.kind.value, f.error, f.retry) for f in report.result.failed} == {
             (kind, UNKNOWN_KIND, True) for kind in NEWER}
+        # HQ's own words kept for the log: from the manifest, or from the record's entry
+        assert all(("malformed outbox entry" in f.message) == (refusing == "records")
+                   for f in report.result.failed)
         assert error_words(UNKNOWN_KIND) in report.problems
         with world.store.reading() as conn:
             rows = sync_state.entries(conn)
