@@ -9,6 +9,9 @@
                              sign the restore statement its devices act on (hq/restores.py)
     restored [--backup-time T]   sign that statement after restoring by other means
                              (PostgreSQL: pg_restore and the bucket)
+    reindex                  derive the supervision room's rows again from every record HQ
+                             holds (`hq.catalog.reindex`: for records received before a
+                             part of the room existed; idempotent)
 
 Messages are in the operator's language (`hq.i18n`); exit codes as in `hq.cli`.
 """
@@ -27,7 +30,7 @@ from hq.opsconfig import OpsSettings
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 
-COMMANDS = ("janitor", "ack-alert", "backup", "restore", "restored")
+COMMANDS = ("janitor", "ack-alert", "backup", "restore", "restored", "reindex")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +54,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                            "send again what the backup did not hold"))
     restored.add_argument("--backup-time", metavar="ISO",
                           help=_("when the backup was taken (ISO 8601 with offset)"))
+    commands.add_parser("reindex", help=_("derive the supervision room's lists again from every "
+                                          "record HQ holds (after an update that adds to "
+                                          "them); safe to run at any time"))
 
 
 def _fail(exc: Exception) -> int:
@@ -112,6 +118,24 @@ def _ack(config: HQConfig, alert: str) -> int:
     return 0
 
 
+def _reindex(config: HQConfig) -> int:
+    from hq.catalog import reindex
+    from hq.state import open_hq
+
+    try:
+        state = open_hq(config)
+    except (OSError, ValueError, RuntimeError) as exc:
+        return _fail(exc)
+    try:
+        seen = reindex(state.db, state.blobs)
+    except OSError as exc:  # a blob the store cannot give back (a full or missing disk)
+        return _fail(exc)
+    finally:
+        state.close()
+    print(_("reindex: {records} records indexed again").format(records=seen))
+    return 0
+
+
 def run(config: HQConfig, args: argparse.Namespace) -> int:
     from hq.backup import BackupError, backup, restore
 
@@ -126,6 +150,8 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
         except ValueError as exc:
             return _fail(exc)
         return _declare_restore(config, taken)
+    if args.command == "reindex":
+        return _reindex(config)
     if config.db_url is not None:  # the embedded lane's copy; PostgreSQL has its own tools
         print(_("statement-room-hq: {command} copies the embedded HQ (SQLite and a folder); on "
                 "PostgreSQL and S3 follow docs/operations/hq-backup.md (pg_dump and the "

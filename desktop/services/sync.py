@@ -37,6 +37,7 @@ from desktop.store import (
     dockings,
     documents,
     officer_hq_keys,
+    outbox,
     statements,
     sync_state,
 )
@@ -114,6 +115,8 @@ def error_words(code: str) -> str:
                                "and its copy here was removed after HQ's receipt: HQ must "
                                "recover it from an earlier backup. Its fingerprint and "
                                "receipt stay on record."),
+        "unknown_kind": _("HQ does not know this kind of record yet (HQ is older than this "
+                          "program); it is kept and sent once HQ is updated."),
     }
     if code in words:
         return words[code]
@@ -282,7 +285,12 @@ def _check_announced(entry: OutboxEntry, sha256: str, size: int) -> None:
 
 def payload_bytes(conn: Connection, store_id: str, kind: RecordKind, entity_id: str) -> bytes:
     """The bytes HQ receives for one record (`sync.protocol.records`); media included (the
-    signed PDF), except evidence, which is streamed from the vault."""
+    signed PDF), except evidence, which is streamed from the vault. Each is rebuilt from its
+    rows, which never change once announced; a statement's context and an evidence item's
+    record describe rows that may (a case, an officer, a filing), so their bytes were kept
+    as announced (`outbox.enqueue_kept`)."""
+    if kind in outbox.KEPT_KINDS:
+        return outbox.kept_payload(conn, kind, entity_id)
     if kind is RecordKind.STATEMENT:
         return statements.statement_content(
             statements.get_statement(conn, entity_id)).canonical_bytes()

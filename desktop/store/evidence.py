@@ -29,6 +29,7 @@ from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 from desktop.store.vault_format import blob_name
 from sync.protocol.canonical import canonical_json
+from sync.protocol.context import EvidenceItemRecord
 from sync.protocol.records import RecordKind
 
 VAULT_DIRECTORY = "vault"
@@ -154,10 +155,32 @@ def record_item(
     tx.audit(Action.EVIDENCE_IMPORTED, item_id, case_id=case_id, sha256=sha256, size=size,
              kind=kind, source=source, name_sha256=name_digest(original_name),
              docking=docking_id, **leaf_fields(tx.conn, "evidence_items", item_id))
-    # HQ receives the item with its medium: announced by the medium's hash and size.
+    # HQ receives the item's medium, announced by its hash and size, and the item's record
+    # (its facts and custody as imported: sync/protocol/context.py).
     outbox.enqueue(tx.conn, tx.at, RecordKind.EVIDENCE_ITEM, item_id, sha256, size,
                    media_kind=kind)
-    return get_item(tx.conn, item_id)
+    item = get_item(tx.conn, item_id)
+    announce_record(tx.conn, tx.at, item)
+    return item
+
+
+def hq_record(item: EvidenceRecord) -> EvidenceItemRecord:
+    """The record HQ receives for an item: its facts and custody, without the file's
+    original name or path (the audit trail keeps only their hash)."""
+    return EvidenceItemRecord(
+        id=item.id, case=item.case_id, statement=item.statement_id, sha256=item.sha256,
+        sm3=item.sm3, size=item.size, kind=item.kind, source=item.source, marked=item.marked,
+        captured_at=item.captured_at, imported_at=item.imported_at.isoformat(),
+        imported_by=item.imported_by, device_serial=item.device_serial,
+        officer_number=item.officer_number, docking=item.docking_id,
+        device_path=item.device_path, custody=item.custody_details)
+
+
+def announce_record(conn: Connection, at: datetime, item: EvidenceRecord) -> None:
+    """Announce an item's record inside the caller's transaction. Its bytes are kept as
+    announced (`outbox.enqueue_kept`): a filing under a case later does not change them."""
+    outbox.enqueue_kept(conn, at, RecordKind.EVIDENCE_RECORD, item.id,
+                        hq_record(item).canonical_bytes())
 
 
 def check_statement_in_case(conn: Connection, case_id: str | None,

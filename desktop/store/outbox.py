@@ -4,11 +4,14 @@ Each writer of such a record (a sealed statement, its signed PDF and pen capture
 item, a completed docking, a signed tree head, a signature, officer or key event) calls
 `enqueue` inside the same transaction, so the record and its announcement commit or vanish
 together: a crash can never leave a record HQ will not hear of, nor an announcement of a
-record that does not exist. ``device_seq`` is the next number after the highest so far; the
-write lock of ``BEGIN IMMEDIATE`` makes it gapless and increasing (a rolled-back transaction
-takes its number with it). The kinds, and the bytes each announces, are defined in
-`sync.protocol.records`; the sync engine (issue 15) reads `pending` and updates ``state``
-and ``receipt``.
+record that does not exist. Most records are rebuilt from their (immutable) rows when sent;
+a record that describes rows which may still change (a statement's context, an evidence
+item's record) is announced with `enqueue_kept`, which keeps its exact bytes
+(``outbox_payloads``) for the sync to send. ``device_seq`` is the next number after the
+highest so far; the write lock of ``BEGIN IMMEDIATE`` makes it gapless and increasing (a
+rolled-back transaction takes its number with it). The kinds, and the bytes each announces,
+are defined in `sync.protocol.records`; the sync engine (issue 15) reads `pending` and
+updates ``state`` and ``receipt``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,30 @@ def enqueue_bytes(conn: Connection, at: datetime, kind: RecordKind, entity_id: s
                   payload: bytes) -> int:
     """Announce a record whose bytes are at hand: their SHA-256 and length."""
     return enqueue(conn, at, kind, entity_id, hashlib.sha256(payload).hexdigest(), len(payload))
+
+
+# The kinds whose bytes are kept at announcement (`enqueue_kept`), not rebuilt when sent.
+KEPT_KINDS = frozenset({RecordKind.STATEMENT_CONTEXT, RecordKind.EVIDENCE_RECORD})
+
+
+def enqueue_kept(conn: Connection, at: datetime, kind: RecordKind, entity_id: str,
+                 payload: bytes) -> int:
+    """Announce a record and keep its bytes (once per kind and entity: a second
+    announcement of the same record fails on the table's key, with the transaction)."""
+    if kind not in KEPT_KINDS:
+        raise ValueError(f"{kind.value} is rebuilt from its rows, not kept")
+    conn.execute("INSERT INTO outbox_payloads (kind, entity_id, payload) VALUES (?, ?, ?)",
+                 (kind.value, entity_id, payload))
+    return enqueue_bytes(conn, at, kind, entity_id, payload)
+
+
+def kept_payload(conn: Connection, kind: RecordKind, entity_id: str) -> bytes:
+    """The bytes `enqueue_kept` kept for a record; LookupError if there are none."""
+    row = conn.execute("SELECT payload FROM outbox_payloads WHERE kind = ? AND entity_id = ?",
+                       (kind.value, entity_id)).fetchone()
+    if row is None:
+        raise LookupError(f"no kept bytes for {kind.value} {entity_id}")
+    return bytes(row[0])
 
 
 _COLUMNS = "op_id, device_seq, kind, entity_id, sha256, size, priority, state, created_at"

@@ -29,7 +29,7 @@ from desktop.domain.model import (
     TurnKind,
     TurnRevision,
 )
-from desktop.store import outbox, refdata, search
+from desktop.store import context_records, outbox, refdata, search
 from desktop.store.audit import text_digest
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
@@ -352,9 +352,11 @@ def content_digest(statement: Statement) -> str:
 
 
 def _enqueue_for_sync(tx: Tx, statement: Statement) -> None:
-    """Transactional outbox: the sealed record is announced in the same commit."""
+    """Transactional outbox: the sealed record, and its context (case, party, officers as
+    they stand now), are announced in the same commit."""
     outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.STATEMENT, statement.id,
                          statement_content(statement).canonical_bytes())
+    context_records.announce_statement_context(tx.conn, tx.at, statement)
 
 
 def summary_rows(conn: Connection) -> list[tuple[str, str, str, str, str, datetime, int]]:

@@ -33,6 +33,7 @@ from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
 from desktop.store import (
     audit,
+    context_backfill,
     evidence,
     officer_hq_keys,
     officers,
@@ -571,6 +572,13 @@ def unlock(
     key_file = load_key_file(paths.key_file)
     # An import killed half-way leaves a temporary or an unreferenced blob; old names migrate.
     tidy_at_open(paths.workdir, conn, evidence.vault_master_key(data_key))
+    if context_backfill.backfill_pending(conn):  # what an older program sealed or imported
+        try:
+            with transaction(conn, clock, officer.id) as tx:
+                context_backfill.backfill(tx.conn, tx.at)
+        except BaseException:
+            conn.close()
+            raise
     store = Store(paths, conn, key_file, data_key, officer, clock)
     store.failed_attempts_since_login = since
     store.continuity = continuity

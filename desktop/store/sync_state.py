@@ -254,7 +254,7 @@ class RestoreOutcome:
 
 def _keep_lost(conn: Connection, op_id: str, receipt: Signed[Receipt],
                restore: Signed[RestoreStatement], at: datetime) -> None:
-    # The receipt as stored (its one spelling), so the trigger finds it (0017).
+    # The receipt as stored (its one spelling), so the trigger finds it (0018).
     conn.execute("INSERT INTO outbox_lost_receipts (op_id, receipt, restore, lost_at)"
                  " SELECT op_id, receipt, ?, ? FROM outbox WHERE op_id = ?",
                  (canonical_json(restore.to_json()), at.isoformat(), op_id))

@@ -75,6 +75,8 @@ def kind_words(kind: RecordKind) -> str:
         RecordKind.EVIDENCE_ITEM: _("Evidence item"), RecordKind.DOCKING: _("Docking"),
         RecordKind.TREE_HEAD: _("Audit tree head"), RecordKind.OFFICER_EVENT: _("Officer event"),
         RecordKind.KEY_EVENT: _("Key event"),
+        RecordKind.STATEMENT_CONTEXT: _("Statement context (case, party, officers)"),
+        RecordKind.EVIDENCE_RECORD: _("Evidence record (custody)"),
     }.get(kind, kind.value)
 
 

@@ -18,13 +18,18 @@
 
 Failures are classified per item (protocol §2): 401/403 pause the whole round, a conflict or a
 refusal stops that item until a person looks, anything transient is retried a few times in
-the round with full-jitter backoff and then left for a later round (`retry_at_ms`). Nothing
+the round with full-jitter backoff and then left for a later round (`retry_at_ms`). An HQ
+older than this client refuses a kind of record it does not know (400, "unknown record
+kind"), in the manifest or on the record: the entries of that kind are left for a later round
+(`UNKNOWN_KIND_RETRY_S`, until HQ is updated) and the round goes on with the rest. Nothing
 here raises for the network: the round ends with a `SyncResult`.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import re
 import ssl
 import threading
 import time
@@ -66,9 +71,17 @@ from sync.protocol.signing import Signed, sign
 
 T = TypeVar("T")
 
-__all__ = ["FATAL_STATUSES", "ItemFailure", "Progress", "SyncEngine", "SyncResult"]
+__all__ = ["FATAL_STATUSES", "UNKNOWN_KIND", "UNKNOWN_KIND_RETRY_S", "ItemFailure",
+           "Progress", "SyncEngine", "SyncResult"]
 
 FATAL_STATUSES = frozenset({401, 403})
+# The client's code for a record its HQ does not know the kind of (an HQ older than this
+# client): kept, and tried again after UNKNOWN_KIND_RETRY_S, since HQ is updated by a person
+# on its own schedule (each try costs HQ one refused request, not the round).
+UNKNOWN_KIND = "unknown_kind"
+UNKNOWN_KIND_RETRY_S = 3600.0
+# HQ's words for it (sync.protocol.records.parse_kind), in a 400 "bad_request".
+_UNKNOWN_KIND_RE = re.compile(r"unknown record kind '([a-z_]+)'")
 MANIFEST_BATCH = 1000
 _TRANSIENT_STATUSES = frozenset({408, 423, 429, 507})
 _STOP_ITEM_CODES = frozenset({"conflict", "audit_inconsistent"})
@@ -250,11 +263,7 @@ class _Round:
         log_head: Signed[LogHead] | None = None
         batches = [pending[i:i + MANIFEST_BATCH] for i in range(0, len(pending), MANIFEST_BATCH)]
         for batch in batches or [[]]:
-            body = canonical_json({"v": 1, "entries": [
-                {"op_id": i.entry.op_id, "device_seq": i.entry.device_seq,
-                 "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
-                 "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
-            answer = self._retrying(self._json_call("POST", "/v1/sync/manifest", body))
+            answer = self._manifest_call(batch)
             receipts, audit, log_head = _answer(parse_manifest_answer, answer)
             for receipt in receipts:
                 item = by_op.get(receipt.body.op_id)
@@ -265,6 +274,25 @@ class _Round:
             # alerts its operator on the 409, which then stops the item for a person.
             self.audit_size, self.audit_leaves = audit.tree_size, audit.leaves
         return log_head
+
+    def _manifest_call(self, batch: list[PendingItem]) -> object:
+        """HQ's answer to the manifest of ``batch``; the entries of a kind HQ does not know
+        are left for a later round, and the manifest is asked again without them."""
+        while True:
+            body = canonical_json({"v": 1, "entries": [
+                {"op_id": i.entry.op_id, "device_seq": i.entry.device_seq,
+                 "kind": i.entry.kind.value, "entity_id": i.entry.entity_id,
+                 "sha256": i.entry.sha256, "size": i.entry.size} for i in batch]})
+            call = self._json_call("POST", "/v1/sync/manifest", body)
+            try:
+                return self._retrying(functools.partial(_with_unknown_kind, call))
+            except _UnknownKind as unknown:
+                refused = [i for i in batch if i.entry.kind.value == unknown.kind]
+                if not refused:  # not one of ours: HQ refused the manifest itself
+                    raise _Pause(unknown.error.code, unknown.error.message) from None
+                for item in refused:
+                    self._postpone(item, unknown.error)
+                batch = [i for i in batch if i.entry.kind.value != unknown.kind]
 
     # -- 2 and 3. records and media --------------------------------------------------------
 
@@ -281,6 +309,9 @@ class _Round:
             except HqError as err:
                 if err.status in FATAL_STATUSES:
                     raise _Pause(err.code, err.message) from None
+                if _unknown_kind(err) == item.entry.kind.value:
+                    self._postpone(item, err)
+                    return
                 if not _transient(err):
                     self._fail(item, err.code, err.message or str(err), retry=False)
                     return
@@ -433,6 +464,11 @@ class _Round:
         self.result.failed.append(ItemFailure(item.entry.op_id, item.entry.kind,
                                               item.entry.entity_id, error, message, retry))
 
+    def _postpone(self, item: PendingItem, err: HqError) -> None:
+        """An entry whose kind HQ does not know: kept for a later round, HQ's words kept."""
+        self._fail(item, UNKNOWN_KIND, err.message or str(err), retry=True,
+                   retry_after=UNKNOWN_KIND_RETRY_S)
+
     def _media_progress(self, op_id: str, offset: int) -> None:
         self.media_offsets[op_id] = offset
         self._report()
@@ -467,6 +503,33 @@ class _Round:
             if self.engine.cancel.is_set():
                 raise Cancelled()
         raise AssertionError("unreachable")
+
+
+class _UnknownKind(Exception):
+    """HQ refused a request for naming a kind of record it does not know."""
+
+    def __init__(self, kind: str, error: HqError) -> None:
+        super().__init__(kind)
+        self.kind, self.error = kind, error
+
+
+def _unknown_kind(err: HqError) -> str | None:
+    """The kind HQ said it does not know, if that is what HQ refused."""
+    if err.status != 400 or err.code != "bad_request":
+        return None
+    found = _UNKNOWN_KIND_RE.search(err.message or "")
+    return None if found is None else found.group(1)
+
+
+def _with_unknown_kind(call: Callable[[], object]) -> object:
+    """``call()``; a refusal for an unknown kind raised as `_UnknownKind`."""
+    try:
+        return call()
+    except HqError as err:
+        kind = _unknown_kind(err)
+        if kind is None:
+            raise
+        raise _UnknownKind(kind, err) from None
 
 
 def _answer(parse: Callable[[object], T], value: object) -> T:

@@ -126,6 +126,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
     undo_hq_restore(conn)
+    undo_context_records(conn)
     undo_statement_content_version(conn)
     undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
@@ -144,6 +145,10 @@ def undo_hq_restore(conn: Any) -> None:
     [trigger] = [statement for statement in _split_sql(sync_desktop)
                  if "CREATE TRIGGER outbox_receipt_kept" in statement]
     conn.execute(trigger)
+def undo_context_records(conn: Any) -> None:
+    """Migration 0017 undone: the kept record bytes and the backfill's mark dropped."""
+    conn.execute("DROP TABLE outbox_payloads")
+    conn.execute("DELETE FROM meta WHERE key = 'context_records_backfill'")
 
 
 def undo_statement_content_version(conn: Any) -> None:

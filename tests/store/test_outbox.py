@@ -33,6 +33,8 @@ def payload(conn: Connection, store_id: str, row: outbox.Queued,
             media: dict[str, bytes]) -> bytes:
     """The bytes the sync will send for an outbox row, read back from the store."""
     kind, entity = row.kind, row.entity_id
+    if kind in outbox.KEPT_KINDS:  # kept as announced; their content is checked below
+        return outbox.kept_payload(conn, kind, entity)
     if kind is RecordKind.STATEMENT:
         return statements.statement_content(
             statements.get_statement(conn, entity)).canonical_bytes()
@@ -86,7 +88,14 @@ def test_every_kind_is_announced_once_with_the_bytes_it_names(world: World,
     assert by_kind[RecordKind.DOCKING] == 1
     # The photo, the video imported from a folder, and the same video taken by the docking.
     assert by_kind[RecordKind.EVIDENCE_ITEM] == 3
+    # Each with its record, and the sealed statement with its context, in the same commit.
+    assert by_kind[RecordKind.EVIDENCE_RECORD] == 3 and by_kind[RecordKind.STATEMENT_CONTEXT] == 1
+    items = {r.entity_id for r in rows if r.kind is RecordKind.EVIDENCE_ITEM}
+    assert {r.entity_id for r in rows if r.kind is RecordKind.EVIDENCE_RECORD} == items
     sealed = next(r for r in rows if r.kind is RecordKind.STATEMENT)
+    context = next(r for r in rows if r.kind is RecordKind.STATEMENT_CONTEXT)
+    assert (context.entity_id, context.device_seq) == (world.statement.id,
+                                                       sealed.device_seq + 1)
     assert sealed.sha256 == statements.content_digest(
         statements.get_statement(conn, world.statement.id))
     video = next(r for r in rows if r.kind is RecordKind.EVIDENCE_ITEM and r.size == len(VIDEO))
@@ -126,7 +135,8 @@ def test_a_failed_transaction_leaves_neither_record_nor_announcement(world: Worl
 
     with pytest.raises(Boom):
         item_and_event_then_fail()
-    assert inside == [len(before) + 2]  # inside the transaction both were announced
+    # inside the transaction the item's medium and record, and the event, were announced
+    assert inside == [len(before) + 3]
     assert outbox.all_entries(store.conn) == before
     assert len(records.all_items(store.conn)) == items
     assert audit.size(store.conn) == leaves
@@ -149,7 +159,8 @@ def test_a_failed_seal_is_not_announced_and_numbers_stay_gapless(world: World) -
     store.sign_tree_head()
     rows = outbox.all_entries(store.conn)
     assert [r.device_seq for r in rows] == list(range(1, len(rows) + 1))
-    assert [r.kind for r in rows][-2:] == [RecordKind.STATEMENT, RecordKind.TREE_HEAD]
+    assert [r.kind for r in rows][-3:] == [RecordKind.STATEMENT, RecordKind.STATEMENT_CONTEXT,
+                                           RecordKind.TREE_HEAD]
     with pytest.raises(UserError), store.transaction() as tx:  # sealing twice is refused
         statements.change_state(tx, sid, StatementState.SEALED)
     assert outbox.all_entries(store.conn) == rows

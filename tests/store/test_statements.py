@@ -109,7 +109,7 @@ def test_signed_statement_is_immutable_even_to_raw_sql(world: World) -> None:
     assert sealed.state is StatementState.SEALED
     outbox = conn.execute("SELECT kind, entity_id FROM outbox WHERE entity_id = ?",
                           (statement.id,)).fetchall()
-    assert outbox == [("statement", statement.id)]
+    assert outbox == [("statement", statement.id), ("statement_context", statement.id)]
 
 
 def test_correction_during_read_back_goes_back_to_draft(world: World) -> None:

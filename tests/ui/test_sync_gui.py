@@ -182,7 +182,8 @@ def test_hq_gone_is_said_in_words_and_sync_resumes_by_itself_when_it_is_back(
     action(window, "Sync now").trigger()
     qtbot.waitUntil(lambda: worker.view.state is SyncState.OFFLINE, timeout=ROUND_TIMEOUT_MS)
     offline = status_text(window)
-    assert offline.startswith("HQ: 1 record waiting (48.8 KiB)"), offline
+    # the photo and its evidence record (about half a KiB)
+    assert offline.startswith("HQ: 2 records waiting (49.3 KiB)"), offline
     assert offline.endswith(error_words("network")), offline
     assert "could not be reached" in offline
     window.sync.show_panel()
