@@ -4,7 +4,7 @@
 turns, signs a fresh tree head (the store's ordinary session-end path, which also refreshes
 the anchor), proves each event's inclusion in it (all proofs in one pass over the stored
 subtree roots, O(log n) each), builds the zip in memory
-(`desktop.documents.package`) and writes it through `export_files.exporting`: a private
+(`verification.package`) and writes it through `export_files.exporting`: a private
 temporary file beside the target, put in place only when complete, never over an existing
 file unless the caller says `force`, never into a folder that does not exist. The export
 itself is then audited with the package's SHA-256; that event necessarily comes after the
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 
-from desktop.documents import package_verifier
-from desktop.documents.package import (
+from verification import package_verifier
+from verification.package import (
     PackageEvent,
     PackageEvidence,
     PackageInfo,

@@ -52,7 +52,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from desktop.documents import package_verifier as verifier
+from verification import package_verifier as verifier
 from sync.protocol.merkle import leaf_hash
 from sync.protocol.treehead import SignedTreeHead
 
