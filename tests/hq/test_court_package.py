@@ -56,7 +56,7 @@ from tests.cli.test_cli_end_to_end import ADMIN, CA_PASS, CASE_NUMBER, UNIT, log
 from tests.cli.test_sync_cli import _signed_statement_and_evidence
 from tests.hq.client import Device, enrolled
 from tests.hq.test_web_accounts import Visitor
-from tests.hq.web_support import add_user, hq_rows, totp_now
+from tests.hq.web_support import add_user, browser, hq_rows, totp_now
 from tests.poppler import all_trusted, pdfsig_trusting
 from tests.support.hq_server import RunningHQ
 from verification import package_verifier as verifier
@@ -339,6 +339,29 @@ def test_a_statement_hq_cannot_package_yet_says_why(hq_server: RunningHQ) -> Non
     logged = hq_rows(hq_server, "SELECT device, record, status FROM web_access_log WHERE "
                                 "page = 'statement-package' AND status = 409")
     assert [(r["device"], r["record"]) for r in logged] == [(device.id, content)]
+
+
+def test_the_browser_shows_why_a_package_cannot_be_had_yet(
+        hq_server: RunningHQ, tmp_path: Path) -> None:
+    """In Debian's chromium, the 409 page says what HQ is waiting for (screenshot
+    ``package-unavailable.png``, into docs/screenshots/hq/ with SR_HQ_SCREENSHOTS)."""
+    statement = _content_only(enrolled(hq_server))
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    shots = Path(os.environ.get("SR_HQ_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with browser() as chromium:
+        page = chromium.new_page()
+        page.goto(f"{hq_server.url}/room/login")
+        page.fill("input[name=name]", SUPERVISOR[0])
+        page.fill("input[name=password]", SUPERVISOR[1])
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        response = page.goto(f"{hq_server.url}/room/statements/{statement}/package")
+        assert response is not None and response.status == 409
+        assert page.locator("h1").inner_text() == "证据包暂不能下载"
+        assert "总部尚未收到该笔录已签名的 PDF" in page.locator("p.error").inner_text()
+        page.screenshot(path=str(shots / "package-unavailable.png"), full_page=True)
+    assert "Traceback" not in hq_server.log()
 
 
 def _content_only(device: Device) -> str:
