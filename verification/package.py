@@ -6,6 +6,7 @@ into the bytes of one zip with a fixed layout:
 
     bagit.txt                  BagIt 1.0 declaration
     bag-info.txt               export time, statement id, case number, officer, tool version
+                               (and `Export-Source: hq` in a package HQ built, decision 36)
     manifest-sha256.txt        SHA-256 of every payload file
     manifest-sm3.txt           SM3 (GB/T 32905) of every payload file
     tagmanifest-sha256.txt     SHA-256 of bagit.txt, bag-info.txt, the manifests, the verifier
