@@ -16,6 +16,14 @@ and its key sealed with AES-256-GCM under a key derived (HKDF-SHA256) from HQ's 
 the root's fingerprint bound as associated data, the way HQ keeps its blobs' keys. Like the
 blob store, this defends copies and backups of the data folder, not a whole-machine
 compromise; a deployment moves the master key (or the CA) to an HSM behind the same calls.
+
+HQ's export certificate (decision 36): the court packages HQ builds for the supervision room
+are signed (their binding record) with a key HQ issues itself a certificate for under this
+root, in the profile `sync.protocol.pki` gives it (role "hq-export"), valid for a year and
+renewed a month before it ends, or when the root changed. Its key is kept like the root's
+(``data/keys/hq-export.json``, sealed under HQ's master key with its own derivation), and
+replaced in place on renewal (a package signed with the older one still verifies: both chain
+to the same root).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +47,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hq.keys import load_master_key, write_private
 from sync.protocol import pki
 
-__all__ = ["ROOT_YEARS", "UnitCa", "fingerprint", "import_ca", "init_ca", "load_ca",
-           "open_root_key_file"]
+__all__ = ["EXPORT_YEARS", "ROOT_YEARS", "ExportIdentity", "UnitCa", "export_identity",
+           "fingerprint", "import_ca", "init_ca", "load_ca", "open_root_key_file"]
 
 ROOT_YEARS = 20
+EXPORT_YEARS = 1
+_EXPORT_RENEW_BEFORE = dt.timedelta(days=30)
+_EXPORT_FORMAT = "statement-room-hq-export-key"
+_EXPORT_WRAP_INFO = b"statement-room hq export key wrap v1"
 _AT_REST_FORMAT = "statement-room-hq-unit-ca"
 _WRAP_INFO = b"statement-room hq unit-ca key wrap v1"
 # The sealed root-key file of `statement-room ca init` (desktop.store.sealed_file, kind
@@ -71,9 +84,9 @@ def _path(data_dir: Path) -> Path:
     return data_dir / "keys" / "unit-ca.json"
 
 
-def _wrap_key(data_dir: Path) -> AESGCM:
+def _wrap_key(data_dir: Path, info: bytes = _WRAP_INFO) -> AESGCM:
     master = load_master_key(data_dir)
-    return AESGCM(HKDF(hashes.SHA256(), 32, salt=None, info=_WRAP_INFO).derive(master))
+    return AESGCM(HKDF(hashes.SHA256(), 32, salt=None, info=info).derive(master))
 
 
 def _aad(certificate: x509.Certificate) -> bytes:
@@ -222,3 +235,80 @@ def import_ca(data_dir: Path, data: bytes, passphrase: bytes, *,
     _check_root(ca.key, ca.certificate, _now(now))
     _keep(data_dir, ca)
     return ca
+
+
+@dataclass(frozen=True)
+class ExportIdentity:
+    """HQ's export key and certificate, and the unit root it chains to."""
+
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    root: x509.Certificate
+
+    def __repr__(self) -> str:  # never show key material
+        return f"ExportIdentity({self.certificate.subject.rfc4514_string()!r})"
+
+    def sign(self, data: bytes) -> bytes:
+        """DER ECDSA P-256/SHA-256, deterministic (RFC 6979) like the device's binding."""
+        return self.key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+
+
+def _export_path(data_dir: Path) -> Path:
+    return data_dir / "keys" / "hq-export.json"
+
+
+def _held_export(data_dir: Path, ca: UnitCa, now: dt.datetime) -> ExportIdentity | None:
+    """The export identity HQ keeps, if it is still good: issued by this root and valid for
+    more than the renewal margin."""
+    path = _export_path(data_dir)
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_bytes())
+        if document.get("format") != _EXPORT_FORMAT or document.get("version") != 1:
+            raise ValueError("unknown format")
+        certificate = x509.load_pem_x509_certificate(document["certificate"].encode("ascii"))
+        der = _wrap_key(data_dir, _EXPORT_WRAP_INFO).decrypt(
+            bytes.fromhex(document["nonce"]), bytes.fromhex(document["ciphertext"]),
+            b"hq-export|" + fingerprint(certificate).encode("ascii"))
+        key = serialization.load_der_private_key(der, password=None)
+        certificate.verify_directly_issued_by(ca.certificate)
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidTag, InvalidSignature):
+        return None  # damaged, or under another root: issue a new one
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not (
+            certificate.not_valid_before_utc <= now
+            and now + _EXPORT_RENEW_BEFORE < certificate.not_valid_after_utc):
+        return None
+    return ExportIdentity(key, certificate, ca.certificate)
+
+
+def export_identity(data_dir: Path, hq_id: str, *, now: dt.datetime | None = None
+                    ) -> ExportIdentity | None:
+    """HQ's export identity under the unit CA it holds, issued (or renewed) when needed;
+    None when HQ holds no unit CA."""
+    ca = load_ca(data_dir)
+    if ca is None:
+        return None
+    moment = _now(now)
+    held = _held_export(data_dir, ca, moment)
+    if held is not None:
+        return held
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = pki.end_entity_certificate(
+        ca.key, ca.certificate, key.public_key(), pki.hq_export_subject(ca.unit, hq_id),
+        role=pki.HQ_EXPORT_ROLE, now=moment, years=EXPORT_YEARS)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    nonce = secrets.token_bytes(12)
+    sealed = _wrap_key(data_dir, _EXPORT_WRAP_INFO).encrypt(
+        nonce, der, b"hq-export|" + fingerprint(certificate).encode("ascii"))
+    document = {"format": _EXPORT_FORMAT, "version": 1, "nonce": nonce.hex(),
+                "ciphertext": sealed.hex(),
+                "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode()}
+    path = _export_path(data_dir)
+    # A fresh private file, then put in place (another HQ process renewing at the same time
+    # puts its own: either certificate chains to the root, so either serves).
+    staged = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    write_private(staged, json.dumps(document, sort_keys=True).encode("utf-8") + b"\n")
+    os.replace(staged, path)
+    return ExportIdentity(key, certificate, ca.certificate)

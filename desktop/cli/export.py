@@ -3,7 +3,7 @@
     statement-room export --workdir DIR --statement ID --out PKG.zip|FOLDER [--force]
                           [--with-media] [--json]
 
-writes a BagIt zip (see `desktop.documents.package`) holding the signed PDF, the statement's
+writes a BagIt zip (see `verification.package`) holding the signed PDF, the statement's
 audit events with inclusion proofs against a freshly signed tree head, SHA-256 and SM3
 manifests, the device certificate chain and the unit root, a binding record signed by the
 device certificate (decision 0017), the case's evidence manifest with each docking's signed

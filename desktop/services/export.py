@@ -4,7 +4,7 @@
 turns, signs a fresh tree head (the store's ordinary session-end path, which also refreshes
 the anchor), proves each event's inclusion in it (all proofs in one pass over the stored
 subtree roots, O(log n) each), builds the zip in memory
-(`desktop.documents.package`) and writes it through `export_files.exporting`: a private
+(`verification.package`) and writes it through `export_files.exporting`: a private
 temporary file beside the target, put in place only when complete, never over an existing
 file unless the caller says `force`, never into a folder that does not exist. The export
 itself is then audited with the package's SHA-256; that event necessarily comes after the
@@ -30,17 +30,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 
-from desktop.documents import package_verifier
-from desktop.documents.package import (
-    PackageEvent,
-    PackageEvidence,
-    PackageInfo,
-    PackageMedia,
-    PackageTrust,
-    build_package,
-    verifier_sha256,
-    write_package,
-)
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
 from desktop.services import keys
@@ -56,6 +45,21 @@ from desktop.store.store import Store
 from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to
 from sync.protocol.treehead import SignedTreeHead
+from verification import package_verifier
+from verification.package import (
+    PackageEvent,
+    PackageEvidence,
+    PackageInfo,
+    PackageMedia,
+    PackageTrust,
+    build_package,
+    custody_summary,
+    in_package,
+    media_extension,
+    statement_subjects,
+    verifier_sha256,
+    write_package,
+)
 
 EXPORTABLE_STATES = frozenset({StatementState.SIGNED, StatementState.SEALED})
 
@@ -86,10 +90,11 @@ def tool_version() -> str:
 
 
 def statement_events(store: Store, statement_id: str) -> list[AuditRecord]:
-    """Every audit event whose subject is the statement or one of its turns, by index."""
+    """Every audit event whose subject is the statement or one of its turns, by index (the
+    rule HQ's package follows too, `verification.package.statement_subjects`)."""
     statement = repo.get_statement(store.conn, statement_id)
     found: dict[int, AuditRecord] = {}
-    for subject in (statement.id, *(turn.id for turn in statement.turns)):
+    for subject in statement_subjects(statement.id, (turn.id for turn in statement.turns)):
         for record in audit.events_about(store.conn, subject):
             found[record.idx] = record
     return [found[idx] for idx in sorted(found)]
@@ -111,30 +116,11 @@ def package_trust(store: Store) -> PackageTrust:
         sign=device.sign_bytes)
 
 
-def _extension(name: str) -> str:
-    _stem, dot, ext = name.rpartition(".")
-    ext = ext.lower()
-    if dot and 1 <= len(ext) <= 8 and ext.isascii() and ext.isalnum():
-        return ext
-    return "bin"
-
-
 def _custody(item: EvidenceRecord) -> dict[str, object]:
-    """What the package says of an item's custody: strings and integers only."""
-    details = item.custody_details
-    gps = details.get("gps")
-    custody: dict[str, object] = {
-        "device_serial": item.device_serial,
-        "device_model": details.get("device_model"),
-        "device_path": item.device_path,
-        "device_mtime": item.device_mtime,
-        "officer_number": item.officer_number,
-        "clock_offset_ms": details.get("clock_offset_ms"),
-        "device_start_local": details.get("device_start_local"),
-        "start_utc_corrected": details.get("start_utc_corrected"),
-        "gps_fixes": gps.get("points") if isinstance(gps, dict) else None,
-    }
-    return {k: v for k, v in custody.items() if isinstance(v, str | int)}
+    """What the package says of an item's custody (`verification.package.custody_summary`)."""
+    return custody_summary(item.custody_details, device_serial=item.device_serial,
+                           device_path=item.device_path, device_mtime=item.device_mtime,
+                           officer_number=item.officer_number)
 
 
 class _Digests:
@@ -200,7 +186,7 @@ def case_evidence(store: Store, case_id: str, case_number: str, *,
     entries: list[dict[str, object]] = []
     media: dict[str, PackageMedia] = {}
     for item in items:
-        path = f"{package_verifier.MEDIA_PREFIX}{item.sha256}.{_extension(item.original_name)}"
+        path = f"{package_verifier.MEDIA_PREFIX}{item.sha256}.{media_extension(item.original_name)}"
         entries.append({
             "id": item.id, "original_name": item.original_name, "kind": item.kind,
             "source": item.source, "size": item.size, "sha256": item.sha256, "sm3": item.sm3,
@@ -240,7 +226,9 @@ def _gather(store: Store, statement_id: str, *, with_media: bool) -> _Parts:
     head = store.sign_tree_head()
     public = audit.device_public_keys(store.conn)[head.key_id].public_bytes_raw()
     size = head.head.tree_size
-    covered = [r for r in statement_events(store, statement_id) if r.idx < size]
+    subjects = statement_subjects(statement.id, (turn.id for turn in statement.turns))
+    covered = [r for r in statement_events(store, statement_id)
+               if in_package(r.idx, r.subject, subjects, size)]
     # All proofs in one pass: the nodes they share (the upper levels) are folded once.
     proofs = audit.prove_inclusions(store.conn, [r.idx for r in covered], size)
     events = [PackageEvent(record.idx, record.leaf_data(), tuple(proof))

@@ -14,6 +14,11 @@ verified exactly like one made by `statement-room ca issue`:
   extension: with any extra extension poppler's pdfsig reported "Unknown issue with
   Certificate" for the device's timestamped certification signature (decision 15). Its CN
   prefix is what names it a device.
+- HQ's export certificate (decision 36): the key HQ signs the court packages it builds with
+  (the binding record of a package a supervisor downloads), issued by HQ to itself under the
+  unit CA it runs: CN="电子笔录总部导出 <hq id>", serialNumber=<hq id>, and the role extension
+  "hq-export", so a court's verifier tells it from a device's and names HQ as the exporter.
+  It never signs a PDF, so pdfsig's dislike of extra extensions does not concern it.
 
 The role extension (a UUID OID, X.667, no registration needed)::
 
@@ -35,6 +40,8 @@ __all__ = [
     "BACKDATE",
     "CN_MAX_BYTES",
     "DEVICE_PREFIX",
+    "HQ_EXPORT_PREFIX",
+    "HQ_EXPORT_ROLE",
     "OID_ARC",
     "ROLE_EXTENSION",
     "ROOT_SUFFIX",
@@ -42,6 +49,7 @@ __all__ = [
     "device_subject",
     "end_entity_certificate",
     "fit_common_name",
+    "hq_export_subject",
     "role_extension",
     "root_certificate",
     "subject",
@@ -51,6 +59,8 @@ __all__ = [
 OID_ARC = "2.25.28683661531268330255528533512285135431"
 ROLE_EXTENSION = x509.ObjectIdentifier(OID_ARC + ".1")
 DEVICE_PREFIX = "电子笔录室终端 "
+HQ_EXPORT_PREFIX = "电子笔录总部导出 "
+HQ_EXPORT_ROLE = "hq-export"
 ROOT_SUFFIX = " 电子笔录签名根证书"
 CN_MAX_BYTES = 64  # what `cryptography` enforces for commonName (UTF-8 bytes, not characters)
 BACKDATE = dt.timedelta(days=2)  # validity starts this far back: squads' clocks drift offline
@@ -83,6 +93,11 @@ def subject(unit: str, common_name: str, serial_number: str | None = None) -> x5
 def device_subject(unit: str, serial: str, serial_number: str | None = None) -> x509.Name:
     """A statement-room device's subject: CN="电子笔录室终端 `serial`", serialNumber."""
     return subject(unit, DEVICE_PREFIX + serial, serial_number or serial)
+
+
+def hq_export_subject(unit: str, hq_id: str) -> x509.Name:
+    """HQ's export certificate's subject: CN="电子笔录总部导出 `hq_id`", serialNumber."""
+    return subject(unit, HQ_EXPORT_PREFIX + hq_id, hq_id)
 
 
 def unit_of(root: x509.Certificate) -> str:

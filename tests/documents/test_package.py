@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509 import load_pem_x509_certificate
 
-from desktop.documents import package_verifier as verifier
+from verification import package_verifier as verifier
 from desktop.documents import unit_ca
-from desktop.documents.package import (
+from verification.package import (
     PackageEvent,
     PackageInfo,
     PackageTrust,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.documents import package_verifier as verifier
+from verification import package_verifier as verifier
 from desktop.domain.ids import new_id
 from desktop.services import evidence, export
 from desktop.store import dockings

@@ -12,7 +12,7 @@ import pytest
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from desktop.documents import package_verifier as verifier
+from verification import package_verifier as verifier
 from desktop.documents.pki import TestPki
 from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import (

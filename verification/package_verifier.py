@@ -12,7 +12,10 @@ Trust comes from outside the package (issue 11, decision 0017): the unit root is
 the command line (the certificate, or its published SHA-256 fingerprint). The package's
 binding record (`trust/binding.json`) names the audit tree-head key, the store, the signed
 tree head and the SHA-256 of both tag manifests; the statement room's device certificate
-signs it (`trust/binding.sig`), and that certificate must chain to the given root. Without
+signs it (`trust/binding.sig`), or, for a package HQ built from what the device sent, HQ's
+export certificate (decision 36; the report says which, and `bag-info.txt` must agree), and
+that certificate must chain to the given root. The audit tree head is the device's own
+Ed25519 signature either way. Without
 a root, or without `cryptography`, the verifier still checks what it can, then says
 plainly which checks it could not run and that trust was NOT established (exit 3), never
 that the package holds.
@@ -145,6 +148,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "确认来自该单位的电子笔录室终端。",
                   "RESULT: the package verifies: every file, hash, signature and proof holds, "
                   "and it comes from a statement room of the unit whose root is {root}."),
+    "result_ok_hq": ("结论：证据包通过校验：每个文件、哈希、签名和证明均成立，且经单位根证书 "
+                     "{root} 确认由该单位总部导出（审计事件仍由电子笔录室终端签署的树头证明）。",
+                     "RESULT: the package verifies: every file, hash, signature and proof "
+                     "holds, and it was exported by the HQ of the unit whose root is {root} "
+                     "(the audit events are still proven against the tree head the statement "
+                     "room signed)."),
     "result_untrusted": ("结论：能运行的检查均通过，但未能确立信任：不能据此认定证据包真实。",
                          "RESULT: every check that could run holds, but trust was NOT "
                          "established: this does not show the package is authentic."),
@@ -396,10 +405,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "binding_signature": ("{path}：设备证书对绑定记录的签名验证不通过",
                           "{path}: the device certificate's signature of the binding record "
                           "does not verify"),
-    "ok_binding_signed": ("{path}：由设备证书 {subject} 签署",
-                          "{path}: signed by the device certificate {subject}"),
+    "ok_binding_signed": ("{path}：由设备证书 {subject} 签署（证据包由电子笔录室终端导出）",
+                          "{path}: signed by the device certificate {subject} (the package was "
+                          "exported by the statement room)"),
+    "ok_binding_signed_hq": ("{path}：由总部导出证书 {subject} 签署（证据包由总部依据终端上报的"
+                             "数据组装；审计树头仍为终端自己的签名）",
+                             "{path}: signed by HQ's export certificate {subject} (the package "
+                             "was assembled at HQ from what the device sent; the audit tree "
+                             "head is still the device's own signature)"),
+    "binding_signer_kind": ("{path}：签署绑定记录的证书 {subject} 既不是设备证书，也不是总部导出"
+                            "证书",
+                            "{path}: the certificate {subject} that signed the binding record "
+                            "is neither a device certificate nor HQ's export certificate"),
+    "export_source": ("bag-info.txt：Export-Source 为 {stated}，而绑定记录由{signer}签署",
+                      "bag-info.txt: Export-Source says {stated}, but the binding record is "
+                      "signed by {signer}"),
+    "signer_device": ("设备证书", "a device certificate"),
+    "signer_hq": ("总部导出证书", "HQ's export certificate"),
     "ok_chain": ("{path}：设备证书链可追溯到单位根证书 {subject}",
                  "{path}: the device certificate chains to the unit root {subject}"),
+    "ok_chain_hq": ("{path}：总部导出证书链可追溯到单位根证书 {subject}",
+                    "{path}: HQ's export certificate chains to the unit root {subject}"),
     "no_fingerprint": ("{path}：包内没有指纹为 {fingerprint} 的证书",
                        "{path}: no certificate in the package has the given fingerprint "
                        "{fingerprint}"),
@@ -1093,6 +1119,10 @@ FIELD_ROLES = {"Interviewer1": "officer", "Interviewer2": "officer", "Recorder":
                "Seal": "seal"}
 ROLE_EXTENSION_OID = "2.25.28683661531268330255528533512285135431.1"
 DEVICE_PREFIX = "电子笔录室终端 "
+# The binding's signer (decision 36): the statement room itself, or the unit's HQ, which
+# builds the package from what the device sent and signs with a certificate of this role.
+HQ_EXPORT_ROLE = "hq-export"
+SIGNER_DEVICE, SIGNER_HQ = "device", "hq"
 
 
 def fits_role(certificate: x509.Certificate, role: str) -> bool:
@@ -1186,6 +1216,7 @@ class Verdict:
     not_run: list[str] = field(default_factory=list)
     trusted: bool = False
     root_fingerprint: str | None = None
+    signer: str | None = None  # who signed the binding: SIGNER_DEVICE or SIGNER_HQ
 
 
 def _pem_certificates(members: dict[str, bytes], name: str) -> list[x509.Certificate]:
@@ -1229,6 +1260,28 @@ def check_chain(chain: Sequence[x509.Certificate], root: x509.Certificate,
                                  end=f"{cert.not_valid_after_utc:%Y-%m-%d}", at=f"{at:%Y-%m-%d}"))
 
 
+def signer_kind(certificate: x509.Certificate) -> str | None:
+    """Who may sign a binding record: a statement room's device certificate (its CN prefix,
+    no role extension), or HQ's export certificate (role "hq-export", decision 36); None for
+    any other certificate (an officer's, the seal's)."""
+    role = None
+    for extension in certificate.extensions:
+        if extension.oid.dotted_string == ROLE_EXTENSION_OID:
+            role = getattr(extension.value, "value", b"")
+    if role is not None:
+        return SIGNER_HQ if role == _utf8(HQ_EXPORT_ROLE) else None
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if names and str(names[0].value).startswith(DEVICE_PREFIX):
+        return SIGNER_DEVICE
+    return None
+
+
+def _utf8(text: str) -> bytes:
+    """The DER UTF8String of a short role name."""
+    raw = text.encode("utf-8")
+    return bytes([0x0C, len(raw)]) + raw
+
+
 def check_binding(members: dict[str, bytes], info: dict[str, str],
                   root: x509.Certificate | None, verdict: Verdict) -> None:
     """The binding record: signed by the device certificate, naming the tree-head key, the
@@ -1267,8 +1320,17 @@ def check_binding(members: dict[str, bytes], info: dict[str, str],
         _verify_with(device.public_key(), members[BINDING_SIG_PATH], members[BINDING_PATH])
     except (InvalidSignature, ValueError) as exc:
         raise fail("binding_signature", path=BINDING_SIG_PATH) from exc
-    verdict.lines.append(ok("ok_binding_signed", path=BINDING_SIG_PATH,
-                             subject=device.subject.rfc4514_string()))
+    subject = device.subject.rfc4514_string()
+    kind = signer_kind(device)
+    if kind is None:
+        raise fail("binding_signer_kind", path=BINDING_SIG_PATH, subject=subject)
+    stated = info.get("Export-Source", SIGNER_DEVICE)
+    if stated != kind:
+        raise fail("export_source", stated=stated, signer=message("signer_" + kind))
+    verdict.signer = kind
+    hq = kind == SIGNER_HQ
+    verdict.lines.append(ok("ok_binding_signed_hq" if hq else "ok_binding_signed",
+                            path=BINDING_SIG_PATH, subject=subject))
     if root is None:
         return
     at = datetime.fromtimestamp(int(sth["timestamp_ms"]) / 1000, tz=UTC)
@@ -1276,7 +1338,8 @@ def check_binding(members: dict[str, bytes], info: dict[str, str],
     check_chain(chain, root, at, notes)
     verdict.lines.extend(message("note", detail=note) for note in notes)
     verdict.trusted = True
-    verdict.lines.append(ok("ok_chain", path=CHAIN_PATH, subject=root.subject.rfc4514_string()))
+    verdict.lines.append(ok("ok_chain_hq" if hq else "ok_chain", path=CHAIN_PATH,
+                            subject=root.subject.rfc4514_string()))
 
 
 def canonical(value: object) -> bytes:
@@ -1407,7 +1470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for check in verdict.not_run:
         print(message("not_run", check=check))
     if verdict.trusted and not verdict.not_run:
-        print(message("result_ok", root=verdict.root_fingerprint))
+        print(message("result_ok_hq" if verdict.signer == SIGNER_HQ else "result_ok",
+                      root=verdict.root_fingerprint))
         return EXIT_OK
     print(message("result_untrusted"))
     return EXIT_UNTRUSTED

@@ -6,6 +6,7 @@ into the bytes of one zip with a fixed layout:
 
     bagit.txt                  BagIt 1.0 declaration
     bag-info.txt               export time, statement id, case number, officer, tool version
+                               (and `Export-Source: hq` in a package HQ built, decision 36)
     manifest-sha256.txt        SHA-256 of every payload file
     manifest-sm3.txt           SM3 (GB/T 32905) of every payload file
     tagmanifest-sha256.txt     SHA-256 of bagit.txt, bag-info.txt, the manifests, the verifier
@@ -19,7 +20,8 @@ into the bytes of one zip with a fixed layout:
     trust/device-chain.pem     the statement room's device certificate and its chain
     trust/unit-root.pem        the unit root(s) the device certificate chains to
     trust/binding.json         binds the tree-head key, the head and both tag manifests...
-    trust/binding.sig          ...signed (DER ECDSA) by the device certificate's key
+    trust/binding.sig          ...signed (DER ECDSA) by the device certificate's key, or
+                               by HQ's export certificate's for a package HQ built
     evidence/manifest.json     the case's evidence: hashes, times, custody, ingest certificates
     evidence/ingest/<docking>.json|.sig   each docking's signed ingest certificate (Ed25519)
     data/evidence/<sha256>.<ext>          with --with-media: the media, streamed from the vault
@@ -46,30 +48,49 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from desktop.documents import package_verifier as verifier
 from sync.protocol.merkle import leaf_hash
 from sync.protocol.treehead import SignedTreeHead
+from verification import package_verifier as verifier
 
 __all__ = [
+    "EXPORT_SOURCE_HQ",
     "PackageEvent",
     "PackageEvidence",
     "PackageInfo",
     "PackageMedia",
     "PackageTrust",
     "build_package",
+    "custody_summary",
+    "in_package",
+    "media_extension",
     "package_members",
+    "statement_subjects",
     "verifier_sha256",
     "verifier_source",
     "write_package",
 ]
 
 VERIFIER_SOURCE_PATH = Path(verifier.__file__)
+EXPORT_SOURCE_HQ = verifier.SIGNER_HQ  # `Export-Source` of a package HQ built (decision 36)
+
+
+def statement_subjects(statement_id: str, turn_ids: Iterable[str]) -> frozenset[str]:
+    """The audit subjects whose events a statement's package carries: the statement and
+    each of its turns (the desktop's export and HQ's select by the same rule)."""
+    return frozenset((statement_id, *turn_ids))
+
+
+def in_package(index: int, subject: str | None, subjects: frozenset[str],
+               tree_size: int) -> bool:
+    """Whether the audit event at `index` about `subject` goes into the package whose tree
+    head covers `tree_size` leaves: it is about the statement or a turn, and covered."""
+    return subject in subjects and index < tree_size
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,36 @@ class PackageEvidence:
     media: tuple[PackageMedia, ...] = ()
 
 
+def media_extension(name: str | None) -> str:
+    """The extension of a medium's name in data/evidence/ (from its original name or its
+    path on the recorder), "bin" when it has none the manifest's pattern allows."""
+    _stem, dot, ext = (name or "").rpartition(".")
+    ext = ext.lower()
+    if dot and 1 <= len(ext) <= 8 and ext.isascii() and ext.isalnum():
+        return ext
+    return "bin"
+
+
+def custody_summary(details: Mapping[str, object], *, device_serial: str | None,
+                    device_path: str | None, device_mtime: str | None,
+                    officer_number: str | None) -> dict[str, object]:
+    """What the evidence manifest says of an item's custody: strings and integers only
+    (the desktop's and HQ's packages alike; `details` as desktop/services/dock.py keeps it)."""
+    gps = details.get("gps")
+    custody: dict[str, object] = {
+        "device_serial": device_serial,
+        "device_model": details.get("device_model"),
+        "device_path": device_path,
+        "device_mtime": device_mtime,
+        "officer_number": officer_number,
+        "clock_offset_ms": details.get("clock_offset_ms"),
+        "device_start_local": details.get("device_start_local"),
+        "start_utc_corrected": details.get("start_utc_corrected"),
+        "gps_fixes": gps.get("points") if isinstance(gps, dict) else None,
+    }
+    return {k: v for k, v in custody.items() if isinstance(v, str | int)}
+
+
 def empty_evidence() -> PackageEvidence:
     return PackageEvidence({"v": 1, "format": verifier.EVIDENCE_FORMAT, "case_id": None,
                             "case_number": None, "media_included": False, "items": [],
@@ -126,7 +177,9 @@ README = """电子笔录室 法庭证据包
 ======================
 
 本证据包由电子笔录室（离线行政执法询问笔录系统）导出，内容为一份已签名、盖章的询问（讯问）笔录
-及其审计记录，供法院、复议机关或辩护方离线核验。
+及其审计记录，供法院、复议机关或辩护方离线核验。也可由总部依据终端上报的数据组装导出
+（bag-info.txt 中注明 Export-Source: hq）：此时绑定记录由总部导出证书签署，审计树头仍为终端
+自己的签名。
 
 包内文件
 --------
@@ -135,9 +188,10 @@ data/statement.pdf          已签名、盖章的笔录 PDF（PAdES 电子签名
 data/audit/events.jsonl     与本笔录有关的每条审计事件（原始数据）
 data/audit/proofs.json      每条事件在审计树中的包含证明（RFC 9162）
 data/audit/tree_head.json   终端签署的审计树头（Ed25519）
-trust/device-chain.pem      电子笔录室终端的设备证书及证书链
+trust/device-chain.pem      电子笔录室终端的设备证书及证书链（总部导出时为总部导出证书及其证书链）
 trust/unit-root.pem         出具单位的根证书
-trust/binding.json(.sig)    设备证书签署的绑定记录：审计树头公钥、树头、两份标签清单的哈希
+trust/binding.json(.sig)    设备证书（或总部导出证书）签署的绑定记录：审计树头公钥、树头、
+                            两份标签清单的哈希
 evidence/manifest.json      本案全部证据的清单：哈希（SHA-256、SM3）、大小、采集与入库时间、保管信息
                             （执法记录仪序列号、时钟偏差、校正时间、GPS 定位点数）
 evidence/ingest/            每次执法记录仪对接的入库证书及其 Ed25519 签名
@@ -171,6 +225,9 @@ class PackageInfo:
     exported_by: str
     exported_at: datetime
     tool_version: str
+    # None for the statement room's own export; `EXPORT_SOURCE_HQ` when HQ built it from what
+    # the device sent (bag-info's `Export-Source`, which the verifier holds to the signer)
+    export_source: str | None = None
 
 
 def verifier_source() -> bytes:
@@ -260,6 +317,8 @@ def package_members(
     members["bag-info.txt"] = "".join((
         _one_line("Bag-Software-Agent", f"statement-room {info.tool_version}"),
         _one_line("Case-Number", info.case_number),
+        *([] if info.export_source is None
+          else [_one_line("Export-Source", info.export_source)]),
         _one_line("Export-Time", info.exported_at.isoformat(timespec="seconds")),
         _one_line("Exported-By", info.exported_by),
         _one_line("External-Identifier", info.statement_id),
