@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -168,6 +168,16 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE room_officers (
         officer TEXT PRIMARY KEY, name TEXT NOT NULL, certificate_no TEXT NOT NULL,
         unit TEXT NOT NULL, seen_ms INTEGER NOT NULL);
+    """,
+    # 8 (issue 16, statements search): the room's keyed (blind) search index over statements
+    # (hq/catalog/search.py, decision 34): HMAC tokens of each character and character pair
+    # of a statement's searchable text, never the text; and which records were indexed.
+    """
+    CREATE TABLE room_search_tokens (
+        token TEXT NOT NULL, statement TEXT NOT NULL, PRIMARY KEY (token, statement));
+    CREATE TABLE room_search_sources (
+        statement TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+        PRIMARY KEY (statement, source));
     """,
 ]
 
