@@ -19,11 +19,12 @@ __all__ = ["room"]
 
 def room(state: HQState) -> Mount:
     """The supervision room's routes, under ``/room``."""
-    from hq.web import pages
+    from hq.web import pages, statements
     from hq.web.login import login_routes
 
     # Each module of pages adds its routes here, one line each (hq.web.frame).
     return Mount("/room", routes=[
         *login_routes(state),
         *pages.routes(state),
+        *statements.routes(state),
     ])
