@@ -18,6 +18,7 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
 from hq.audittrail import AuditTrails
 from hq.catalog.search import Searchable
+from hq.catalog.statements import iso_ms
 from hq.db import Row
 from hq.state import HQState, now_ms
 from sync.protocol.auditleaf import AuditLeaf
@@ -123,13 +124,19 @@ def page_png(pdf: bytes, number: int) -> bytes | None:
             document.close()
 
 
+def _ms(iso: str) -> int:
+    at = iso_ms(iso)
+    assert at is not None
+    return at
+
+
 @dataclass(frozen=True)
 class ProvenEvent:
     """One audit event about the statement and whether HQ proves it in the device's trail."""
 
     index: int
     action: str
-    at: str
+    at_ms: int  # the device's time of the event
     actor: str | None
     subject: str | None
     outcome: str
@@ -164,6 +171,6 @@ def statement_events(state: HQState, device: str, subjects: set[str]
             proof = inclusion_proof(hashes[:size], leaf.idx)
             proven = verify_inclusion(leaf_hash(data), leaf.idx, size, proof, root)
             proof_len = len(proof)
-        events.append(ProvenEvent(leaf.idx, leaf.action, leaf.at, leaf.actor, leaf.subject,
+        events.append(ProvenEvent(leaf.idx, leaf.action, _ms(leaf.at), leaf.actor, leaf.subject,
                                   leaf.outcome, size if proven else None, proven, proof_len))
     return events, head

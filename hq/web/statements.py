@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from hq import verdicts
 from hq.catalog import search
+from hq.catalog.statements import iso_ms
 from hq.db import Row
 from hq.state import HQState
 from hq.web import statement_records as sealed
@@ -64,11 +65,14 @@ def _officer_names(state: HQState, row: Row, records: sealed.StatementRecords) -
     """The statement's officers by name: from its context, else from the room's roster."""
     if records.context.value is not None:
         return [o.name for o in records.context.value.officers]
-    ids = [*json.loads(row["interviewers"] or "[]"), *([row["recorder"]] if row["recorder"]
-                                                       else [])]
+    ids = list(dict.fromkeys([*json.loads(row["interviewers"] or "[]"),
+                              *([row["recorder"]] if row["recorder"] else [])]))
+    if not ids:
+        return []
     names = {str(r["officer"]): str(r["name"]) for r in state.db.all(
-        "SELECT officer, name FROM room_officers")} if ids else {}
-    return [names.get(i, i) for i in dict.fromkeys(ids)]
+        f"SELECT officer, name FROM room_officers WHERE officer IN ({', '.join('?' * len(ids))})",
+        ids)}
+    return [names.get(i, i) for i in ids]
 
 
 def _listed(state: HQState, row: Row) -> Listed:
@@ -145,6 +149,7 @@ async def statement_page(state: HQState, request: Request, session: Session) -> 
         "s": row, "content": content, "context": context, "records": records,
         "officers": _officer_names(state, row, records), "events": events, "head": head,
         "events_problem": events_problem,
+        "refusal_ms": iso_ms(content.refusal.at) if content and content.refusal else None,
         "pdf": pdf, "pages": pages, "held": held,
         "verdict": verdicts.statement_verdict(state, statement),
         "KIND_NAMES": _KIND_NAMES, "TURN_NAMES": _TURN_NAMES},
