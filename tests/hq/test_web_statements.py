@@ -11,16 +11,20 @@ word of an answer and by the case number, and never by pairs that only coincide;
 tables hold no party name and no words of the statement; the statement's page shows the
 party, the turns and its audit events proven under the countersigned head; a page image is
 a PNG of an A4 page; each view is in the access log with the party; an altered or missing
-record gives a page that says so, never a 500.
+record gives a page that says so, never a 500. And with more statements than a page holds
+(sent by the test device alone): the list and the search page newest first, and each list
+logs one access-log row per party it shows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import re
 import shutil
 import struct
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -29,6 +33,7 @@ import pytest
 
 from hq.blobs import FilesystemBlobStore
 from hq.keys import load_master_key
+from hq.web.statements import PAGE_SIZE as PAGE
 from sync.protocol.context import CaseSnapshot, OfficerSnapshot, PartySnapshot, StatementContext
 from sync.protocol.records import RecordKind
 from tests.cli.helpers import last_json, run_cli
@@ -46,6 +51,7 @@ from tests.hq.client import enrolled
 from tests.hq.test_web_accounts import Visitor
 from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import RunningHQ
+from tests.sync import test_formats
 
 SUPERVISOR = ("zhang", "Supervise-2026!")
 PARTY_NAME = "欧阳晓琳"
@@ -263,3 +269,45 @@ def tables(hq: RunningHQ) -> list[str]:
     finally:
         db.close()
 
+
+
+def test_the_list_pages_newest_first_and_logs_each_party_it_shows(hq_server: RunningHQ) -> None:
+    device = enrolled(hq_server)
+    parties = []
+    for n in range(PAGE + 3):  # statements started on consecutive days, one party each
+        statement, party = str(uuid.UUID(int=n + 1, version=4)), f"party-{n:02d}"
+        content = dataclasses.replace(test_formats.statement(), id=statement,
+                                      interviewee=party,
+                                      started_at=f"2026-11-{n + 1:02d}T09:00:00+08:00")
+        context = StatementContext(
+            statement=statement, case=CaseSnapshot(f"case-{n}", f"城北〔2026〕{n + 100}号",
+                                                   CAUSE, "占道", "城北路"),
+            party=PartySnapshot(party, "resident_id", f"11010119900307{n:04d}",
+                                f"王小明{n:02d}", "male", "汉", None, "城北路", "公安",
+                                None, None, "", "", "manual"),
+            officers=(OfficerSnapshot("officer-1", "队员乙", FIRST[1], "城北中队"),))
+        for kind, data in ((RecordKind.STATEMENT, content.canonical_bytes()),
+                           (RecordKind.STATEMENT_CONTEXT, context.canonical_bytes())):
+            assert device.send(device.entry(kind, statement, data), data).status == 200
+        parties.append(party)
+    room = visitor(hq_server)
+
+    def names(path: str) -> list[str]:
+        status, _headers, page = room.request("GET", path)
+        assert status == 200, page
+        return re.findall(r"<td>(王小明\d\d)</td>", page)
+
+    newest = [f"王小明{n:02d}" for n in reversed(range(PAGE + 3))]
+    assert names("/room/statements") == newest[:PAGE]
+    assert names("/room/statements?page=2") == newest[PAGE:]
+    query = quote("小明")
+    assert names(f"/room/statements?q={query}") == newest[:PAGE]
+    status, _headers, page = room.request("GET", f"/room/statements?q={query}&page=2")
+    assert status == 200
+    assert re.findall(r"<td>(王小明\d\d)</td>", page) == newest[PAGE:]
+    assert f'href="/room/statements?q={query}&amp;page=1"' in page  # the way back
+    assert names(f"/room/statements?q={quote('明05')}") == ["王小明05"]
+    # Each list logged one row per party it showed, and no party it did not show.
+    log = hq_rows(hq_server, "SELECT party FROM web_access_log WHERE page = 'statements'")
+    shown = [r["party"] for r in log]
+    assert sorted(shown) == sorted([*parties, *parties, "party-05"])
