@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -23,7 +24,13 @@ from hq.db import Row
 from hq.state import HQState, now_ms
 from sync.protocol.auditleaf import AuditLeaf
 from sync.protocol.context import StatementContext
-from sync.protocol.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from sync.protocol.merkle import (
+    SubtreeHash,
+    inclusion_path,
+    leaf_hash,
+    node_hash,
+    verify_inclusion,
+)
 from sync.protocol.statement import StatementContent
 
 __all__ = ["PAGE_DPI", "ProvenEvent", "Sealed", "StatementRecords", "page_count", "page_png",
@@ -130,6 +137,29 @@ def _ms(iso: str) -> int:
     return at
 
 
+_CACHED_SUBTREE = 64  # leaves: larger subtrees are kept, smaller ones hashed again
+
+
+def _subtrees(hashes: Sequence[bytes]) -> SubtreeHash:
+    """Subtree hashes of the tree of ``hashes``: those of `_CACHED_SUBTREE` leaves or more
+    are computed once, so the proofs of all of a statement's events cost about one pass over
+    the device's leaves (not one each), holding a node per 32 leaves, not one per leaf."""
+    cached: dict[tuple[int, int], bytes] = {}
+
+    def subtree(lo: int, hi: int) -> bytes:
+        if hi - lo == 1:
+            return hashes[lo]
+        known = cached.get((lo, hi))
+        if known is not None:
+            return known
+        mid = lo + (1 << ((hi - lo - 1).bit_length() - 1))  # RFC 9162's split point
+        value = node_hash(subtree(lo, mid), subtree(mid, hi))
+        if hi - lo >= _CACHED_SUBTREE:
+            cached[lo, hi] = value
+        return value
+    return subtree
+
+
 @dataclass(frozen=True)
 class ProvenEvent:
     """One audit event about the statement and whether HQ proves it in the device's trail."""
@@ -161,6 +191,7 @@ def statement_events(state: HQState, device: str, subjects: set[str]
     # leaves has none below it: nothing is proven then, and the page says so).
     complete = head is not None and len(hashes) >= size
     root = None if head is None else bytes.fromhex(str(head["root_hash"]))
+    subtree = _subtrees(hashes[:size])
     events = []
     for data in trails.leaves(device, 0, len(hashes)):
         leaf = AuditLeaf.from_bytes(data)
@@ -168,7 +199,7 @@ def statement_events(state: HQState, device: str, subjects: set[str]
             continue
         proven, proof_len = False, 0
         if complete and root is not None and leaf.idx < size:
-            proof = inclusion_proof(hashes[:size], leaf.idx)
+            proof = inclusion_path(subtree, leaf.idx, size)
             proven = verify_inclusion(leaf_hash(data), leaf.idx, size, proof, root)
             proof_len = len(proof)
         events.append(ProvenEvent(leaf.idx, leaf.action, _ms(leaf.at), leaf.actor, leaf.subject,

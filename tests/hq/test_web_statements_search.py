@@ -1,6 +1,7 @@
 """The room's blind index (hq/catalog/search.py) on a real HQ database and blob store: what it
 normalises and cuts, that its tokens depend on HQ's key, that a process without the key
-indexes nothing and says so, and that ``reindex`` fills it idempotently."""
+indexes nothing and says so, and that ``reindex`` fills it idempotently; and the statement
+page's inclusion proofs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ import pytest
 
 from hq import catalog
 from hq.catalog import search
+from hq.web.statement_records import _subtrees
+from sync.protocol.merkle import (
+    inclusion_path,
+    inclusion_proof,
+    leaf_hash,
+    root_hash,
+    verify_inclusion,
+)
 from sync.protocol.records import RecordKind
 from tests.hq.test_receiver import DEVICE, announce, receiver
 from tests.sync.test_formats import statement
@@ -66,3 +75,16 @@ def test_without_the_key_nothing_is_indexed_until_reindex_fills_it(
     assert search.confirm(searchable, "（合成")
     assert not search.confirm(searchable, "姓名张三")
     assert not search.confirm(searchable, " ")
+
+
+def test_the_statement_pages_proofs_are_the_rfc_9162_audit_paths() -> None:
+    """The statement page proves its events with subtree hashes it computes once
+    (hq/web/statement_records.py): the same paths as RFC 9162's, for every size and leaf."""
+    for size in (1, 2, 3, 5, 64, 65, 130, 300):
+        hashes = [leaf_hash(bytes([size % 256, i % 256, i // 256])) for i in range(size)]
+        subtree = _subtrees(hashes)
+        root = root_hash(hashes)
+        for index in range(size):
+            path = inclusion_path(subtree, index, size)
+            assert path == inclusion_proof(hashes, index)
+            assert verify_inclusion(hashes[index], index, size, path, root)
