@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -196,6 +196,16 @@ _MIGRATIONS: list[str] = [
         device TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
         fetched_ms INTEGER NOT NULL, PRIMARY KEY (device, name));
     ALTER TABLE ref_datasets ADD COLUMN published_by TEXT;
+    """,
+    # 10 (issue 16, statements search): the room's keyed (blind) search index over statements
+    # (hq/catalog/search.py, decision 34): HMAC tokens of each character and character pair
+    # of a statement's searchable text, never the text; and which records were indexed.
+    """
+    CREATE TABLE room_search_tokens (
+        token TEXT NOT NULL, statement TEXT NOT NULL, PRIMARY KEY (token, statement));
+    CREATE TABLE room_search_sources (
+        statement TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+        PRIMARY KEY (statement, source));
     """,
 ]
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hq.blobs import BlobStore, FilesystemBlobStore
+from hq.catalog import search
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.keys import load_master_key, load_receipt_key
@@ -82,6 +83,8 @@ def open_hq(config: HQConfig) -> HQState:
     db = open_database(config.database)
     hq_id = _hq_id(db, config.hq_id)
     key = load_receipt_key(config.data_dir)
-    blobs = _blob_store(config, load_master_key(config.data_dir))
+    master_key = load_master_key(config.data_dir)
+    blobs = _blob_store(config, master_key)
+    search.use_master_key(master_key)  # the room's search index is keyed (hq/catalog/search)
     receiver = Receiver(db, hq_id, key, blobs, clock_ms=now_ms)
     return HQState(config, db, hq_id, blobs, receiver)

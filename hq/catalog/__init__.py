@@ -35,9 +35,10 @@ def indexers() -> dict[RecordKind, list[Indexer]]:
     """Every registered indexer by kind. Each part of the room keeps a module here with an
     ``INDEXERS: dict[RecordKind, Indexer]`` and adds it to ``parts`` (imported here, not at
     the top, so the parts may import this module's names)."""
-    from hq.catalog import evidence, statements
+    from hq.catalog import evidence, search, statements
 
-    parts: tuple[dict[RecordKind, Indexer], ...] = (statements.INDEXERS, evidence.INDEXERS)
+    parts: tuple[dict[RecordKind, Indexer], ...] = (statements.INDEXERS, evidence.INDEXERS,
+                                                    search.INDEXERS)
     found: dict[RecordKind, list[Indexer]] = {}
     for part in parts:
         for kind, indexer in part.items():

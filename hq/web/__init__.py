@@ -19,7 +19,7 @@ __all__ = ["room"]
 
 def room(state: HQState) -> Mount:
     """The supervision room's routes, under ``/room``."""
-    from hq.web import evidence, package_pages, pages, refdata_pages, statistics
+    from hq.web import evidence, package_pages, pages, refdata_pages, statements, statistics
     from hq.web.login import login_routes
 
     # Each module of pages adds its routes here, one line each (hq.web.frame).
@@ -30,4 +30,5 @@ def room(state: HQState) -> Mount:
         *statistics.routes(state),
         *refdata_pages.routes(state),
         *package_pages.routes(state),
+        *statements.routes(state),
     ])

@@ -46,6 +46,8 @@ class View:
     record: str | None = None
     party: str | None = None
     response: Response | None = None
+    # A page showing several parties (a list of statements): one access-log row each.
+    parties: tuple[str, ...] = ()
 
 
 Handler = Callable[[HQState, Request, Session], Awaitable[View]]
@@ -65,8 +67,9 @@ def page_route(state: HQState, path: str, name: str, handler: Handler, *,
                 view = await handler(state, request, session)
             except BadRequest:
                 view = View("bad_request.html", status=400)
-        access_log.record_view(state.db, session.user, name, view.status, now_ms(),
-                               device=view.device, record=view.record, party=view.party)
+        for party in view.parties or (view.party,):
+            access_log.record_view(state.db, session.user, name, view.status, now_ms(),
+                                   device=view.device, record=view.record, party=party)
         if view.response is not None:
             return view.response
         values = {"user": session.user, "csrf": session.csrf, "page": name, **view.values}

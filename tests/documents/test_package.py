@@ -22,15 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509 import load_pem_x509_certificate
 
-from verification import package_verifier as verifier
 from desktop.documents import unit_ca
-from verification.package import (
-    PackageEvent,
-    PackageInfo,
-    PackageTrust,
-    package_members,
-    verifier_sha256,
-)
 from desktop.documents.signer import SoftwareSigner
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action
@@ -42,6 +34,14 @@ from sync.protocol.treehead import TreeHead, sign_tree_head
 from tests.cli.helpers import last_json, run_cli
 from tests.conftest import World, sign_as_team
 from tests.services.test_signing import all_pages_signed, ready_for_signing
+from verification import package_verifier as verifier
+from verification.package import (
+    PackageEvent,
+    PackageInfo,
+    PackageTrust,
+    package_members,
+    verifier_sha256,
+)
 
 LOGIN = {"STATEMENT_ROOM_OFFICER": "33070021001", "STATEMENT_ROOM_PASSWORD": "Demo2026pass"}
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from verification import package_verifier as verifier
 from desktop.domain.ids import new_id
 from desktop.services import evidence, export
 from desktop.store import dockings
@@ -34,6 +33,7 @@ from tests.cli.helpers import last_json, run_cli
 from tests.conftest import World, sign_as_team
 from tests.documents.test_package import LOGIN, extract, failure, run_verifier
 from tests.services.test_signing import all_pages_signed, ready_for_signing
+from verification import package_verifier as verifier
 
 PHOTO = b"\xff\xd8\xff\xe0synthetic photo " + bytes(range(256)) * 40
 NOTE = "询问现场记录（测试数据）\n".encode() * 30

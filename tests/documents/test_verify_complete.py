@@ -12,7 +12,6 @@ import pytest
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from verification import package_verifier as verifier
 from desktop.documents.pki import TestPki
 from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import (
@@ -25,6 +24,7 @@ from desktop.documents.signing import (
 )
 from desktop.documents.verify import verify_pdf
 from tests.documents.conftest import PAGES, SignedStatement, field_specs, signer_from
+from verification import package_verifier as verifier
 
 generic: Any = _generic
 
