@@ -160,11 +160,11 @@ def _evidence(state: HQState, case_id: str | None, case_number: str) -> PackageE
     """The case's evidence manifest from the ``evidence_record`` records HQ holds, and the
     ingest certificate of each docking they name (from the same device) that HQ holds."""
     items: list[tuple[str, EvidenceItemRecord]] = []
-    if case_id is not None:
-        for row in state.db.all("SELECT device, sha256 FROM records WHERE kind = ? "
-                                "ORDER BY log_index", (RecordKind.EVIDENCE_RECORD.value,)):
-            record = EvidenceItemRecord.from_bytes(_blob(state, str(row["sha256"])))
-            if record.case == case_id:
+    if case_id is not None:  # the evidence catalog finds the case's records (hq/catalog)
+        for row in state.db.all("SELECT device, record_sha256 FROM room_evidence WHERE "
+                                "case_id = ? AND record_sha256 IS NOT NULL", (case_id,)):
+            record = EvidenceItemRecord.from_bytes(_blob(state, str(row["record_sha256"])))
+            if record.case == case_id:  # the sealed record, not the row, is the authority
                 items.append((str(row["device"]), record))
     items.sort(key=lambda pair: (pair[1].imported_at, pair[1].id))
     certificates: dict[str, bytes] = {}

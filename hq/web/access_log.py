@@ -5,8 +5,9 @@ shown, or refused, is a row with the user, the role, HQ's time, the page's name,
 status, and the ids it showed (a device, a record, a party). Logins are rows too, failed ones
 on a real account included (401, 429 when locked), so administrators see attempts on an
 account; a name no account has is not kept (it may be a password typed in the wrong field).
-Ids only: the log holds no content. Parties do not reach HQ yet (no party or case records
-travel in the outbox), so the party column stays empty until they do.
+Ids only: the log holds no content. A page that shows personal data of several parties (a
+list of statements) is one row per party (`hq.web.frame`), so "who looked at this party" is
+one query on the party's id (from the ``statement_context`` records HQ receives).
 """
 
 from __future__ import annotations

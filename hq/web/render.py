@@ -93,12 +93,16 @@ _ENV.globals.update(
                       "哪台记录仪、何时导入。对接尚未完成时也会短暂出现；长期存在请核实终端。"},
     RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
                   "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
-                  "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件"},
+                  "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件",
+                  "statement_context": "笔录背景（案件、当事人、人员）",
+                  "evidence_record": "证据登记（含保管链）"},
     PAGE_NAMES={"login": "登录", "overview": "监察总览", "device": "终端详情",
                 "record": "记录详情", "alert": "告警详情", "users": "用户管理",
                 "enrol-code": "生成注册码", "access-log": "访问记录",
                 "evidence": "证据列表", "evidence-item": "证据详情", "evidence-media": "证据文件",
-                "statistics": "统计", "refdata": "基础数据", "refdata-publish": "发布基础数据"})
+                "statistics": "统计", "refdata": "基础数据", "refdata-publish": "发布基础数据",
+                "statements": "案件与笔录", "statement": "笔录详情",
+                "statement-page": "笔录页面图像", "statement-package": "下载法庭证据包"})
 
 
 def html(template: str, values: Mapping[str, object], status: int = 200) -> HTMLResponse:
