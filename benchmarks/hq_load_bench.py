@@ -73,7 +73,7 @@ from sync.protocol.records import OutboxEntry, RecordKind  # noqa: E402
 from sync.protocol.signing import Signed  # noqa: E402
 from sync.protocol.statement import ContentTurn, StatementContent  # noqa: E402
 from tests.support.hq_server import RunningHQ, start_hq  # noqa: E402
-from tests.support.nginx import RunningNginx  # noqa: E402
+from tests.support.nginx import BALANCE_METHODS, RunningNginx  # noqa: E402
 from tests.support.postgres import PostgresServer, _bin_dir, _Cluster  # noqa: E402
 from tests.support.seaweedfs import RunningSeaweedFS  # noqa: E402
 from tests.sync_client.memory_source import MemorySource  # noqa: E402
@@ -96,15 +96,19 @@ class TimedSource(MemorySource):
     latency_s: dict[str, float] = field(default_factory=dict)
     timed: bool = True  # off for the untimed catch-up rounds
 
+    sends: Counter[str] = field(default_factory=Counter)  # bytes asked for, per record
+
     def _start(self, op_id: str) -> None:
         self.started.setdefault(op_id, time.perf_counter())
 
     def payload(self, entry: OutboxEntry) -> bytes:
         self._start(entry.op_id)
+        self.sends[entry.op_id] += 1  # once per attempt: more is a retry
         return super().payload(entry)
 
     def media_chunks(self, entry: OutboxEntry, start: int, chunk_size: int) -> Iterator[bytes]:
         self._start(entry.op_id)
+        self.sends[entry.op_id] += 1  # once per upload attempt (a resume included)
         return super().media_chunks(entry, start, chunk_size)
 
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
@@ -355,6 +359,7 @@ class Lane:
         small = [s for s, is_media in latencies if not is_media]
         servers = sum(v for k, v in self.cpu_s.items() if k != "devices")
         samples = self.lock["samples"]
+        held = self.lock["held"] / samples if samples else None
         return {
             "hq_processes": len(self.hqs),
             "devices": len(self.devices),
@@ -374,11 +379,17 @@ class Lane:
             "server_cpu_ms_per_record": round(1000 * servers / self.records, 2),
             "hq_cpu_s_per_gib": round(self.cpu_s["hq"] / (self.payload_bytes / (1 << 30)), 1),
             "enrol_s": round(self.enrol_s, 2),
+            "retried_records": sum(1 for d in self.devices for n in d.sends.values() if n > 1),
             "incomplete_rounds": self.incomplete_rounds,
             "catch_up_rounds": self.catch_up_rounds,
             "failures": dict(self.failures),
-            "receipt_log_lock_held_share": round(self.lock["held"] / samples, 3)
-            if samples else None,
+            "receipt_log_lock_held_share": None if held is None else round(held, 3),
+            # Held time per receipt, and the rate at which the lock alone would be always
+            # held: the ceiling the serialized part of a commit puts on one receipt log.
+            "receipt_log_lock_ms_per_record": None if held is None
+            else round(1000 * held * self.wall_s / self.records, 2),
+            "receipt_log_ceiling_records_per_s": None if not held
+            else round(self.records / (held * self.wall_s), 1),
             "receipt_log_lock_waited_share": round(self.lock["waited"] / samples, 3)
             if samples else None,
         }
@@ -439,7 +450,7 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         second = _second_process(first, folder / "hq-x2-b", two_env, two_url)
         stops.append(second.stop)
         balancer = RunningNginx(folder / "nginx", [first.port, second.port],
-                                workers=args.nginx_workers)
+                                workers=args.nginx_workers, balance=args.balance)
         balancer.start()
         stops.append(balancer.stop)
         lanes = [
@@ -462,6 +473,7 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         checks = {lane.name: lane.verify() for lane in lanes}
         fsync_end = fsync_p50_ms(folder)
         upstreams = balancer.upstream_counts()
+        statuses = balancer.status_counts()
         nginx_log = balancer.log()
         for hq in (embedded, one, first, second):
             if "Traceback" in hq.log():
@@ -495,7 +507,9 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         "ratios_vs_embedded": ratios,
         "lost": {n: f["lost"] for n, f in figures.items()},
         "duplicated": {n: f["duplicated"] for n, f in figures.items()},
+        "nginx_balance": args.balance,
         "nginx_upstream_requests": dict(upstreams),
+        "nginx_statuses": dict(statuses),
         "nginx_errors": sum(" [error] " in line for line in nginx_log.splitlines()),
         "postgresql": "Debian's, durable (fsync on), one database per lane",
         "fsync_4k_p50_ms_start": fsync_start, "fsync_4k_p50_ms_end": fsync_end,
@@ -515,6 +529,8 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=2, help="per device and round")
     parser.add_argument("--clip-kib", type=int, default=1536, help="one clip per round")
     parser.add_argument("--nginx-workers", type=int, default=1)
+    parser.add_argument("--balance", choices=BALANCE_METHODS, default="round_robin",
+                        help="nginx's choice of HQ process per request")
     parser.add_argument("--smoke", action="store_true",
                         help="5 devices, one round of 2 statements, 1 photo, a 256 KiB clip")
     args = parser.parse_args()

@@ -8,10 +8,12 @@ under a folder of ours, on 127.0.0.1 and a free port; stopped by its pid.
     balancer.start()                # nginx in the foreground, our child process
     ... talk to balancer.url ...
     balancer.upstream_counts()      # requests each HQ process answered (its access log)
+    balancer.status_counts()        # requests per HTTP status
     balancer.stop()                 # SIGQUIT (graceful), then SIGKILL, by its pid
 
-Round robin over the upstreams (nginx's default), per request: the PATCHes of one upload
-land on both processes in turn. What HQ's wire protocol needs from a proxy is set here:
+Round robin over the upstreams (nginx's default; ``least_conn`` on request), per request:
+the PATCHes of one upload land on both processes in turn. What HQ's wire protocol needs
+from a proxy is set here:
 
 - ``client_max_body_size 0``: a tus PATCH carries up to the device's chunk (8 MiB) and a
   tree head's record its audit leaves; nginx's default of 1 MiB would answer 413;
@@ -45,9 +47,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["NGINX_PATHS", "RunningNginx", "nginx_binary"]
+__all__ = ["BALANCE_METHODS", "NGINX_PATHS", "RunningNginx", "nginx_binary"]
 
 NGINX_PATHS = ("/usr/sbin/nginx",)
+BALANCE_METHODS = ("round_robin", "least_conn")
 _START_TIMEOUT_S = 20.0
 _STOP_GRACE_S = 5.0
 _WORKER_USER = "nobody"
@@ -71,7 +74,12 @@ class RunningNginx:
     """One nginx balancing over HQ processes on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self, folder: Path, upstream_ports: Sequence[int], *,
-                 workers: int = 1, keepalive: int = 64) -> None:
+                 workers: int = 1, keepalive: int = 64, balance: str = "round_robin"
+                 ) -> None:
+        """``balance``: ``round_robin`` (nginx's default) or ``least_conn`` (the upstream
+        with the fewest requests in flight: a process busy with a long upload gets none)."""
+        if balance not in BALANCE_METHODS:
+            raise ValueError(f"balance must be one of {BALANCE_METHODS}")
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed (Debian: apt-get install nginx-light)")
@@ -80,6 +88,7 @@ class RunningNginx:
         self.upstream_ports = list(upstream_ports)
         self.workers = workers
         self.keepalive = keepalive
+        self.balance = balance
         self.port = _free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -118,7 +127,8 @@ class RunningNginx:
             "    log_format upstream '$upstream_addr $status $request_method $request_length';\n"
             f"    access_log {self.access_log} upstream;\n"
             + temp
-            + "    upstream hq {\n" + servers
+            + "    upstream hq {\n"
+            + ("        least_conn;\n" if self.balance == "least_conn" else "") + servers
             + f"        keepalive {self.keepalive};\n"
             "    }\n"
             "    server {\n"
@@ -194,6 +204,16 @@ class RunningNginx:
             with contextlib.suppress(FileNotFoundError):
                 parts.append((self.folder / name).read_text(errors="replace"))
         return "\n".join(parts)
+
+    def status_counts(self) -> Counter[str]:
+        """Requests per HTTP status nginx answered (its access log)."""
+        counts: Counter[str] = Counter()
+        with contextlib.suppress(FileNotFoundError):
+            for line in self.access_log.read_text().splitlines():
+                fields = line.split(" ")
+                if len(fields) >= 4:
+                    counts[fields[-3]] += 1
+        return counts
 
     def upstream_counts(self, method: str | None = None) -> Counter[str]:
         """Requests per upstream (``127.0.0.1:port``) in the access log, of ``method`` if
