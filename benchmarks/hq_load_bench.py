@@ -474,7 +474,8 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         fsync_end = fsync_p50_ms(folder)
         upstreams = balancer.upstream_counts()
         statuses = balancer.status_counts()
-        nginx_log = balancer.log()
+        errors = [line[line.index("[error]"):][:240] for line in balancer.log().splitlines()
+                  if "[error]" in line]
         for hq in (embedded, one, first, second):
             if "Traceback" in hq.log():
                 raise RuntimeError(f"HQ logged a traceback:\n{hq.log()[-4000:]}")
@@ -510,7 +511,8 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         "nginx_balance": args.balance,
         "nginx_upstream_requests": dict(upstreams),
         "nginx_statuses": dict(statuses),
-        "nginx_errors": sum(" [error] " in line for line in nginx_log.splitlines()),
+        "nginx_errors": len(errors),
+        "nginx_first_errors": errors[:3],
         "postgresql": "Debian's, durable (fsync on), one database per lane",
         "fsync_4k_p50_ms_start": fsync_start, "fsync_4k_p50_ms_end": fsync_end,
         "cpus": os.cpu_count(),
