@@ -34,7 +34,8 @@ the 4 KiB write + fsync latency of the work folder is reported (the disk here ha
 state).
 
     python3 benchmarks/hq_load_bench.py [--devices N] [--rounds N] [--statements N]
-                                        [--photos N] [--clip-kib N] [--smoke]
+                                        [--photos N] [--clip-kib N] [--balance M]
+                                        [--logs DIR] [--smoke]
 
 Prints one JSON object on its last line; `meets_target` is information (target: nothing lost
 or doubled on any lane, and the two-process lane at least a third of the anchor's records/s).
@@ -46,6 +47,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -355,6 +357,12 @@ class Lane:
         latencies = [(d.latency_s[e.op_id], e.kind in _MEDIA) for d in self.devices
                      for e in d.entries if e.op_id in d.latency_s]
         every = [s for s, _ in latencies]
+        by_kind: dict[str, list[float]] = {}
+        for device in self.devices:
+            for entry in device.entries:
+                if entry.op_id in device.latency_s:
+                    by_kind.setdefault(entry.kind.value, []).append(
+                        device.latency_s[entry.op_id])
         media = [s for s, is_media in latencies if is_media]
         small = [s for s, is_media in latencies if not is_media]
         servers = sum(v for k, v in self.cpu_s.items() if k != "devices")
@@ -374,6 +382,7 @@ class Lane:
             "record_receipt_p99_ms": _ms(_pct(small, 99)),
             "media_receipt_p50_ms": _ms(_pct(media, 50)),
             "media_receipt_p99_ms": _ms(_pct(media, 99)),
+            "receipt_p99_ms_by_kind": {k: _ms(_pct(v, 99)) for k, v in sorted(by_kind.items())},
             "cpu_s": {k: round(v, 2) for k, v in sorted(self.cpu_s.items())},
             "hq_cpu_ms_per_record": round(1000 * self.cpu_s["hq"] / self.records, 2),
             "server_cpu_ms_per_record": round(1000 * servers / self.records, 2),
@@ -476,6 +485,12 @@ def _run(args: argparse.Namespace, folder: Path, workload: Workload) -> dict[str
         statuses = balancer.status_counts()
         errors = [line[line.index("[error]"):][:240] for line in balancer.log().splitlines()
                   if "[error]" in line]
+        if args.logs is not None:  # for a person to read: the servers' own request logs
+            args.logs.mkdir(parents=True, exist_ok=True)
+            for path in [*folder.glob("*-server.log"), balancer.access_log,
+                         balancer.folder / "error.log"]:
+                if path.exists():
+                    shutil.copy(path, args.logs / f"{path.parent.name}-{path.name}")
         for hq in (embedded, one, first, second):
             if "Traceback" in hq.log():
                 raise RuntimeError(f"HQ logged a traceback:\n{hq.log()[-4000:]}")
@@ -533,6 +548,8 @@ def main() -> int:
     parser.add_argument("--nginx-workers", type=int, default=1)
     parser.add_argument("--balance", choices=BALANCE_METHODS, default="round_robin",
                         help="nginx's choice of HQ process per request")
+    parser.add_argument("--logs", type=Path, default=None,
+                        help="copy HQ's and nginx's logs into this folder before cleaning up")
     parser.add_argument("--smoke", action="store_true",
                         help="5 devices, one round of 2 statements, 1 photo, a 256 KiB clip")
     args = parser.parse_args()

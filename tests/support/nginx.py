@@ -128,7 +128,8 @@ class RunningNginx:
             f"error_log {root / 'error.log'} warn;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
-            "    log_format upstream '$upstream_addr $status $request_method $request_length';\n"
+            "    log_format upstream '$status|$request_method|$request_length|$request_time|"
+            "$upstream_response_time|$upstream_addr';\n"
             f"    access_log {self.access_log} upstream;\n"
             + temp
             + "    upstream hq {\n"
@@ -215,22 +216,21 @@ class RunningNginx:
 
     def status_counts(self) -> Counter[str]:
         """Requests per HTTP status nginx answered (its access log)."""
-        counts: Counter[str] = Counter()
+        return Counter(fields[0] for fields in self._access())
+
+    def _access(self) -> list[list[str]]:
+        """The access log's lines as fields: status, method, request length, request time,
+        upstream response time(s), upstream address(es) ("a, b" when nginx tried two)."""
         with contextlib.suppress(FileNotFoundError):
-            for line in self.access_log.read_text().splitlines():
-                fields = line.split(" ")
-                if len(fields) >= 4:
-                    counts[fields[-3]] += 1
-        return counts
+            return [line.split("|") for line in self.access_log.read_text().splitlines()
+                    if line.count("|") == 5]
+        return []
 
     def upstream_counts(self, method: str | None = None) -> Counter[str]:
         """Requests per upstream (``127.0.0.1:port``) in the access log, of ``method`` if
         given; a request nginx passed to a second upstream after an error counts for both."""
         counts: Counter[str] = Counter()
-        with contextlib.suppress(FileNotFoundError):
-            for line in self.access_log.read_text().splitlines():
-                fields = line.split(" ")  # "<upstream>[, <upstream>] status method length"
-                if len(fields) >= 4 and (method is None or fields[-2] == method):
-                    for upstream in " ".join(fields[:-3]).split(", "):
-                        counts[upstream] += 1
+        for fields in self._access():
+            if method is None or fields[1] == method:
+                counts.update(fields[5].split(", "))
         return counts
