@@ -1,6 +1,7 @@
 """Benchmark HQ under many devices syncing at once (issue 16): the embedded HQ (SQLite and its
 folder, one process) as the anchor, HQ on PostgreSQL + SeaweedFS with one process, and the
-same with two processes behind Debian's nginx (round robin), in the same run, interleaved.
+same with two processes behind Debian's nginx (round robin, or ``--balance least_conn``), in
+the same run, interleaved.
 
 Each lane gets ``--devices`` simulated devices, each the desktop's real sync engine
 (`sync.client.engine.SyncEngine`, the wire protocol as the desktop speaks it, 8 MiB tus
@@ -15,8 +16,8 @@ the same records (sizes from one seed; the bytes are fresh random, as HQ dedupli
 by SHA-256). The lanes take turns, round by round, the order rotating.
 
 Measured per lane over the timed rounds: records/s and MB/s (payload bytes over wall time),
-p50/p99 receipt latency (from the engine asking the store for a record's bytes to the
-receipt saved: one request for a record, the whole tus upload for a medium), CPU seconds of
+p50/p99 receipt latency as the device sees it (`TimedSource`: one request for a record,
+the whole tus upload, creation included, for a medium), CPU seconds of
 the HQ processes and of PostgreSQL, SeaweedFS and nginx (each process tree from /proc, the
 reaped children included) and of the devices (this process, `time.process_time`). On the
 PostgreSQL lanes a sampler polls ``pg_locks`` every 20 ms for the receipt log's advisory lock
@@ -31,7 +32,8 @@ countersigned head are all there, and every device holds a verified receipt for 
 
 PostgreSQL runs durably (fsync on, as deployed), like HQ's SQLite (``synchronous=FULL``);
 the 4 KiB write + fsync latency of the work folder is reported (the disk here has a slow
-state).
+state). ``--logs DIR`` keeps HQ's request logs (each request's duration at HQ) and nginx's
+access log (request and upstream times) for a person to read.
 
     python3 benchmarks/hq_load_bench.py [--devices N] [--rounds N] [--statements N]
                                         [--photos N] [--clip-kib N] [--balance M]
@@ -91,35 +93,41 @@ ANCHOR = "embedded"
 
 @dataclass
 class TimedSource(MemorySource):
-    """A `MemorySource` that notes when the engine starts on a record and when its receipt
-    is saved: the receipt latency the device sees (retries included)."""
+    """A `MemorySource` that notes how long each record took to be receipted, as the device
+    sees it (retries included): a record from the engine asking for its bytes to its receipt
+    saved; a medium from the previous receipt of the round (the engine sends one item after
+    the other, and a medium's first request, the tus creation, has no hook of its own) to
+    its receipt."""
 
     started: dict[str, float] = field(default_factory=dict)
     latency_s: dict[str, float] = field(default_factory=dict)
+    sends: Counter[str] = field(default_factory=Counter)  # attempts per record
     timed: bool = True  # off for the untimed catch-up rounds
+    last_receipt: float | None = None  # in this round
 
-    sends: Counter[str] = field(default_factory=Counter)  # bytes asked for, per record
-
-    def _start(self, op_id: str) -> None:
-        self.started.setdefault(op_id, time.perf_counter())
+    def begin_round(self) -> None:
+        self.last_receipt = None
 
     def payload(self, entry: OutboxEntry) -> bytes:
-        self._start(entry.op_id)
+        self.started.setdefault(entry.op_id, time.perf_counter())
         self.sends[entry.op_id] += 1  # once per attempt: more is a retry
         return super().payload(entry)
 
     def media_chunks(self, entry: OutboxEntry, start: int, chunk_size: int) -> Iterator[bytes]:
-        self._start(entry.op_id)
+        self.started.setdefault(entry.op_id, self.last_receipt or time.perf_counter())
         self.sends[entry.op_id] += 1  # once per upload attempt (a resume included)
         return super().media_chunks(entry, start, chunk_size)
 
     def save_upload(self, op_id: str, upload: UploadProgress | None) -> None:
-        self._start(op_id)
+        # The creation's answer: the medium's clock started at the previous receipt.
+        self.started.setdefault(op_id, self.last_receipt or time.perf_counter())
         super().save_upload(op_id, upload)
 
     def save_receipt(self, op_id: str, receipt: Signed[Receipt]) -> None:
+        now = time.perf_counter()
         if self.timed and op_id in self.started and op_id not in self.latency_s:
-            self.latency_s[op_id] = time.perf_counter() - self.started[op_id]
+            self.latency_s[op_id] = now - self.started[op_id]
+        self.last_receipt = now
         super().save_receipt(op_id, receipt)
 
 
@@ -282,6 +290,8 @@ class Lane:
         sampler = LockSampler(self.db_url) if self.db_url else None
         if sampler is not None:
             sampler.__enter__()
+        for device in self.devices:
+            device.begin_round()
         before_cpu = self._cpu()
         start = time.perf_counter()
         with ThreadPoolExecutor(len(self.devices)) as pool:
