@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
 
-from hq.blobs import BlobStoreUnavailable
+from hq.blobs import BlobStoreUnavailable, off_loop
 from hq.db import Row
 from hq.errors import HQError
 from hq.receiver import Raced, Refused
@@ -77,13 +77,13 @@ async def finalize(state: HQState, row: Row) -> Signed[Receipt]:
     upload_id = str(row["id"])
     submitted = stored_entry(row)
     entry = submitted.body
-    if state.blobs.is_staged(upload_id):
+    if await off_loop(state.blobs.is_staged, upload_id):
         digest, size = await run_in_threadpool(
             _digest, state.blobs.staged_plaintext(upload_id))
         if (digest, size) != (entry.sha256, entry.size):
             raise _discard(state, upload_id, f"the uploaded file of {entry.kind.value} "
                            f"{entry.entity_id} is not the announced SHA-256; discarded")
-        state.blobs.adopt(upload_id, entry.sha256)
+        await off_loop(state.blobs.adopt, upload_id, entry.sha256)
         crash_point("blob-adopted")  # in the store, its row not yet committed
     else:  # renamed into place before a crash: check what is there
         digest, size = await run_in_threadpool(_digest, state.blobs.read(entry.sha256))

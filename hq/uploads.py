@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from hq.auth import authenticate
-from hq.blobs import SEAL_SIZE, Staged
+from hq.blobs import SEAL_SIZE, Staged, off_loop
 from hq.db import Row
 from hq.errors import HQError, read_body
 from hq.finalize import commit, crash_point, finalize, upload_lock
@@ -258,7 +258,7 @@ async def patch_upload(state: HQState, request: Request) -> Response:
         free = state.blobs.free_bytes()  # None: an object store refuses when full
         if free is not None and free - size - size // 64 < state.config.min_free:
             raise disk_full()
-        staged = state.blobs.stage(upload_id)
+        staged = await off_loop(state.blobs.stage, upload_id)
         try:
             chunks = await _receive(state, request, staged, row, size, algorithm, expected,
                                     caller.body_sha256)
@@ -295,7 +295,7 @@ async def _receive(state: HQState, request: Request, staged: Staged, row: Row,
     count). On any failure the file is cut back to what the database says, and HQError (or
     the client's disconnect) is raised."""
     committed, index = int(row["staged_bytes"]), int(row["chunks"])
-    staged.resume_at(committed)
+    await off_loop(staged.resume_at, committed)
     written, received = committed, 0
     check = hashlib.new(algorithm)
     body = check if algorithm == "sha256" else hashlib.sha256()  # hash the bytes once
@@ -311,7 +311,8 @@ async def _receive(state: HQState, request: Request, staged: Staged, row: Row,
                     body.update(piece)
                 pending += piece
                 while len(pending) >= SEAL_SIZE:
-                    written += staged.append(bytes(pending[:SEAL_SIZE]), index)
+                    written += await off_loop(staged.append, bytes(pending[:SEAL_SIZE]),
+                                              index)
                     index += 1
                     del pending[:SEAL_SIZE]
         except asyncio.CancelledError:
@@ -329,12 +330,12 @@ async def _receive(state: HQState, request: Request, staged: Staged, row: Row,
         if body.hexdigest() != body_sha256:
             raise HQError(400, "body_mismatch", "the body is not the one the request signed")
         if pending:
-            written += staged.append(bytes(pending), index)
+            written += await off_loop(staged.append, bytes(pending), index)
             index += 1
-        staged.sync()
+        await off_loop(staged.sync)
         crash_point("chunk-fsynced")  # before the offset moves
     except BaseException as exc:  # a cut, a refusal, a full disk: back to what is committed
-        staged.truncate(committed)
+        await off_loop(staged.truncate, committed)
         if isinstance(exc, OSError) and is_disk_full(exc):
             raise disk_full() from None
         raise
