@@ -50,7 +50,7 @@ from verification.pdf import (
 )
 from verification.printed import printed_statement
 
-__all__ = ["Verdict", "VerdictCheck", "clear_cache", "judge_pdf", "statement_verdict"]
+__all__ = ["Verdict", "VerdictCheck", "judge_pdf", "statement_verdict"]
 
 CACHE_SIZE = 256  # verdicts kept per process (a statement page shows one)
 
@@ -92,11 +92,6 @@ _cache: OrderedDict[tuple[object, ...], Verdict] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
 def _record(state: HQState, kind: RecordKind, statement_id: str,
             device: str | None = None) -> tuple[str, str] | None:
     """(device, sha256) of the latest ``kind`` record of the statement (``device``'s first)."""
@@ -130,16 +125,21 @@ def _sha256_of_pem(pem: str) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def _revoked(state: HQState, trust: _Trust) -> dict[str, str]:
+def _revoked(state: HQState, trust: _Trust) -> tuple[dict[str, str], str | None]:
     """Certificate SHA-256 -> when HQ revoked it (as shown): the published ``revocations``
-    (hand-made entries included) and every device certificate HQ marked revoked."""
+    (hand-made entries included) and every device certificate HQ marked revoked; and why the
+    published list could not be read, if it could not."""
     revoked: dict[str, str] = {}
+    problem = None
     if trust.published is not None:
-        for entry in listed_revocations(state):
-            revoked[str(entry["sha256"]).lower()] = str(entry.get("revoked_at") or "此前")
+        try:
+            for entry in listed_revocations(state):
+                revoked[str(entry["sha256"]).lower()] = str(entry.get("revoked_at") or "此前")
+        except (ValueError, KeyError) as exc:
+            problem = f"局机关发布的吊销列表无法读取（{type(exc).__name__}）"
     for _serial, revoked_ms, pem in trust.revoked_rows:
         revoked[_sha256_of_pem(pem)] = when(revoked_ms)
-    return revoked
+    return revoked, problem
 
 
 def _issued_to(state: HQState, device: str) -> set[str]:
@@ -201,7 +201,7 @@ def _judge(state: HQState, statement_id: str, sender: str, data: bytes,
         VerdictCheck("签名PDF", True, f"局机关保存的签名PDF（SHA-256 {sha256[:16]}…），"
                      f"共 {len(report.signatures)} 个签名"),
         _integrity(report), _chain(report, trust.root), _completeness(report),
-        _revocation(report, _revoked(state, trust)), digest, _device(state, report, sender)])
+        _revocation(report, *_revoked(state, trust)), digest, _device(state, report, sender)])
 
 
 def _verdict(checks: list[VerdictCheck], summary: str | None = None) -> Verdict:
@@ -282,13 +282,14 @@ def _completeness(report: VerificationReport) -> VerdictCheck:
                         f"应签的签名域均已签署，单位印章最后签署并锁定文档{refusal}")
 
 
-def _revocation(report: VerificationReport, revoked: dict[str, str]) -> VerdictCheck:
+def _revocation(report: VerificationReport, revoked: dict[str, str],
+                problem: str | None) -> VerdictCheck:
     found = [f"「{_field(s.field_name)}」的签名证书（{s.signer}）已于 "
              f"{revoked[s.signer_sha256]} 被局机关吊销"
              for s in report.signatures if s.signer_sha256 is not None
              and s.signer_sha256 in revoked]
-    if found:
-        return VerdictCheck("证书吊销", False, "；".join(found))
+    if found or problem:
+        return VerdictCheck("证书吊销", False, "；".join([*found, *([problem] if problem else [])]))
     return VerdictCheck("证书吊销", True, f"签名证书均不在局机关吊销的 {len(revoked)} 张证书"
                         "之列")
 
