@@ -14,11 +14,13 @@ template partial ``_verdict.html``: a Chinese summary and one check per line. No
 cannot judge yet (no signed PDF received). An HQ that holds no unit CA cannot say whether
 the signatures chain to the unit: the verdict says which trust is missing.
 
-Verifying a statement costs pyHanko's validation of every signature (hundreds of
-milliseconds), so verdicts are kept per process, keyed by what they depend on: the PDF's and
-the content's SHA-256, the sending device, the root and the revocation state. Revoking a
-certificate changes the key, so the next view recomputes; nothing needs invalidating by hand
-and several HQ processes never disagree for longer than a view.
+Verifying a statement costs pyHanko's validation of every signature (measured on a shared
+machine: about 95 ms CPU, 120 ms wall, for a refused statement's five signatures, and 190 ms CPU
+for eight; a kept verdict about 0.5 ms), so verdicts are kept per process, keyed by what they
+depend on: the PDF's and the content's SHA-256, the sending device, the root and the
+revocation state. Revoking a certificate changes the key, so the next view recomputes;
+nothing needs invalidating by hand and several HQ processes never disagree for longer than a
+view.
 """
 
 from __future__ import annotations
