@@ -21,12 +21,12 @@ from cryptography.hazmat.primitives import serialization
 from hq.refdata import current_versions, publish
 from hq.state import HQState
 
-__all__ = ["NAME", "publish_revoked_certificates"]
+__all__ = ["NAME", "listed_revocations", "publish_revoked_certificates"]
 
 NAME = "revocations"
 
 
-def _listed(state: HQState) -> list[dict[str, object]]:
+def listed_revocations(state: HQState) -> list[dict[str, object]]:
     """The entries of the latest published ``revocations`` (ValueError if unreadable)."""
     held = current_versions(state.db).get(NAME)
     if held is None:
@@ -41,7 +41,7 @@ def _listed(state: HQState) -> list[dict[str, object]]:
 
 def publish_revoked_certificates(state: HQState) -> int | None:
     """Publish every revoked device certificate not yet listed: the new version, or None."""
-    entries = _listed(state)
+    entries = listed_revocations(state)
     listed = {str(e["sha256"]).lower() for e in entries}
     added = []
     for row in state.db.all("SELECT serial, device, certificate, revoked_ms FROM "

@@ -24,15 +24,20 @@ from desktop.cli.common import (
     login_from_args,
     print_json,
 )
-from desktop.documents.verify import (
+from desktop.services.verify import (
+    load_certificates,
+    load_crls,
+    read_file,
+    stored_copy,
+    verify_document,
+)
+from verification.pdf import (
     SignatureReport,
     VerificationReport,
     coverage_label,
     field_label,
     modification_label,
-    verify_pdf,
 )
-from desktop.services.verify import load_certificates, load_crls, read_file, stored_copy
 
 EXIT_DOES_NOT_HOLD = 3
 
@@ -75,7 +80,7 @@ def _print_report(report: VerificationReport) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     data = read_file(args.file)
-    report = verify_pdf(data, load_certificates(args.trust), load_crls(args.crl))
+    report = verify_document(data, load_certificates(args.trust), load_crls(args.crl))
     record_problem = None
     record: dict[str, Any] | None = None
     if args.record_workdir is not None:

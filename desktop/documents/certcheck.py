@@ -7,11 +7,9 @@ an extendedKeyUsage (if any) that allows document signing, the role, and, if a k
 that the key belongs to the certificate. Each refusal is its own `CertificateRefused`
 subclass with a translated message naming the reason.
 
-Roles: certificates from `unit_ca` carry a role extension (officer, seal) or, for a device,
-none. A role extension, when present, must name the requested role. A certificate without
-one (a bureau CA's, or a device's) is accepted as a device only with the "电子笔录室终端" CN
-prefix, and as an officer only with a subject serialNumber; the caller compares
-`certificate_number(cert)` with the officer's enforcement certificate number.
+Roles: the rules are `verification.roles`' (shared with the PDF verifier on the desktop and at
+HQ); the caller compares `verification.roles.certificate_number(cert)` with the officer's
+enforcement certificate number.
 """
 
 from __future__ import annotations
@@ -22,12 +20,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from gettext import gettext as _
-from typing import Any, Literal
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
@@ -38,12 +36,11 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
-from desktop.documents.signer import common_name, to_asn1_certificate
-from desktop.documents.unit_ca import DEVICE_PREFIX, certificate_role, key_matches
+from desktop.documents.unit_ca import key_matches
 from desktop.domain.errors import UserError
+from verification.certificates import common_name, to_asn1_certificate
+from verification.roles import ROLES, Role, certificate_number, role_problem
 
-Role = Literal["officer", "seal", "device"]
-ROLES: tuple[Role, ...] = ("officer", "seal", "device")
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 ADOBE_AUTHENTIC_DOCUMENTS = x509.ObjectIdentifier("1.2.840.113583.1.1.5")
 SIGNING_EKUS = frozenset({DOCUMENT_SIGNING, ADOBE_AUTHENTIC_DOCUMENTS,
@@ -87,19 +84,8 @@ class CheckedCertificate:
     role: Role
 
 
-def certificate_number(certificate: x509.Certificate) -> str | None:
-    """The subject's serialNumber: an officer's enforcement certificate number."""
-    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    return str(values[0].value) if values else None
-
-
 def fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-
-def role_name(role: str) -> str:
-    return {"officer": _("an officer"), "seal": _("the unit seal"),
-            "device": _("a statement-room device")}.get(role, role)
 
 
 async def _validate(certificate: x509.Certificate, chain: Sequence[x509.Certificate],
@@ -162,33 +148,10 @@ def _usage(certificate: x509.Certificate, name: str) -> None:
         raise wrong
 
 
-def _role(certificate: x509.Certificate, role: Role, name: str) -> None:
-    carried = certificate_role(certificate)
-    wrong = CertificateWrongUsage(_("The certificate of {name} is not one for {role}.").format(
-        name=name, role=role_name(role)))
-    if carried is not None:
-        if carried != role:
-            raise wrong
-        return
-    is_device = name.startswith(DEVICE_PREFIX)
-    if role == "device" and not is_device:
-        raise wrong
-    if role != "device" and is_device:
-        raise wrong
-    if role == "officer" and certificate_number(certificate) is None:
-        raise CertificateWrongUsage(_("The certificate of {name} does not carry an "
-                                      "enforcement certificate number (serialNumber).")
-                                    .format(name=name))
-
-
-def fits_role(certificate: x509.Certificate, role: Role) -> bool:
-    """Whether `certificate` may sign as `role` by the rules an import applies; the verifier
-    asks it of the certificate that signed an officer's field or the seal."""
-    try:
-        _role(certificate, role, common_name(certificate))
-    except CertificateWrongUsage:
-        return False
-    return True
+def _role(certificate: x509.Certificate, role: Role) -> None:
+    problem = role_problem(certificate, role)
+    if problem is not None:
+        raise CertificateWrongUsage(problem)
 
 
 def check_certificate(certificate: x509.Certificate, chain: Sequence[x509.Certificate],
@@ -205,7 +168,7 @@ def check_certificate(certificate: x509.Certificate, chain: Sequence[x509.Certif
                                        "of {name}.").format(name=name))
     _usage(certificate, name)
     path = _path(certificate, chain, trust_roots, at)
-    _role(certificate, role, name)
+    _role(certificate, role)
     certs = tuple(x509.load_der_x509_certificate(c.dump())
                   for c in path.iter_certs(include_root=True))
     ordered = tuple(reversed(certs)) if certs and certs[-1] == certificate else certs

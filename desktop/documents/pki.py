@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from desktop.documents import unit_ca
-from desktop.documents.signer import common_name
+from verification.certificates import common_name
 
 PKCS12_PASSWORD = b"statement-room-test"
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey

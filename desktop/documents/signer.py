@@ -14,16 +14,15 @@ from gettext import gettext as _
 from typing import Any, Protocol, runtime_checkable
 
 from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from desktop.domain.errors import UserError
+from verification.certificates import common_name, to_asn1_certificate
 
 
 @runtime_checkable
@@ -43,16 +42,6 @@ class Signer(Protocol):
     def pyhanko_signer(self) -> Any:
         """A `pyhanko.sign.signers.Signer` that produces the CMS signature."""
         ...
-
-
-def common_name(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else certificate.subject.rfc4514_string()
-
-
-def to_asn1_certificate(certificate: x509.Certificate) -> Any:
-    """The same certificate as asn1crypto (what pyHanko works with)."""
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def to_asn1_key(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> Any:

@@ -38,8 +38,9 @@ from pkcs11 import Attribute, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11_errors
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
-from desktop.documents.signer import CertifiedSigner, common_name, to_asn1_certificate
+from desktop.documents.signer import CertifiedSigner
 from desktop.domain.errors import UserError
+from verification.certificates import common_name, to_asn1_certificate
 
 log = logging.getLogger(__name__)
 

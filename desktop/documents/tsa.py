@@ -19,7 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pyhanko.sign import timestamps
 
-from desktop.documents.signer import certificate_store, to_asn1_certificate, to_asn1_key
+from desktop.documents.signer import certificate_store, to_asn1_key
+from verification.certificates import to_asn1_certificate
 
 MAX_REQUEST = 64 * 1024
 

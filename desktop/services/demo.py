@@ -22,7 +22,6 @@ from cryptography.x509 import load_pem_x509_certificate
 
 from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.synthetic_signature import synthetic_signature
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import (
@@ -49,6 +48,7 @@ from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
 from desktop.services.export_files import ExportKind, statement_file_name
 from desktop.services.search import search_statements
+from desktop.services.verify import verify_document
 from desktop.store import cases, officers
 from desktop.store.files import atomic_write_bytes
 from desktop.store.meta import is_demo_store, mark_demo_store
@@ -161,7 +161,7 @@ def _sign_and_export(
     pdf_path = signing.export_document(store, statement_id, exports / statement_file_name(
         store, statement_id, ExportKind.SIGNED_PDF))
     root_path = export_trust_root(store, exports)
-    report = verify_pdf(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
+    report = verify_document(signed.pdf, [load_pem_x509_certificate(root_path.read_bytes())])
     if not report.bottom_line:
         raise UserError("; ".join(report.reasons))
     package = export_package(store, statement_id, exports / statement_file_name(

@@ -34,13 +34,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from desktop.documents import certcheck
-from desktop.documents.signer import common_name
 from desktop.domain.errors import UserError
 from desktop.services import keys
 from desktop.store import signing_keys as repo
 from desktop.store.store import Store
 from sync.client.enrol import IssuedCertificate
 from sync.protocol.pki import DEVICE_PREFIX
+from verification.certificates import common_name
 
 __all__ = ["DeviceCertificate", "checked", "install", "received_words", "request_for",
            "signing_key"]

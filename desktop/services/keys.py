@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from desktop.documents import certcheck
 from desktop.documents.certcheck import fingerprint
-from desktop.documents.signer import Signer, SoftwareSigner, common_name, load_pkcs12
+from desktop.documents.signer import Signer, SoftwareSigner, load_pkcs12
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, Outcome, Role
@@ -41,6 +41,9 @@ from desktop.store.keys import UnwrapError, unwrap_with_password, wrap_with_pass
 from desktop.store.lockout import AccountLocked
 from desktop.store.signing_keys import DEVICE, OFFICER, SEAL, SigningIdentity, TrustRoot
 from desktop.store.store import Store
+from verification.certificates import common_name
+from verification.roles import Role as CertificateRole
+from verification.roles import certificate_number
 
 PEM = serialization.Encoding.PEM
 
@@ -195,10 +198,10 @@ def _checked(store: Store, cert: x509.Certificate, chain: Sequence[x509.Certific
     if not roots:
         raise UserError(_("No trust root is set up yet: an administrator adds the unit's root "
                           "certificate first (statement-room keys add-root)."))
-    checked = certcheck.check_certificate(cert, chain, roots, role=cast(certcheck.Role, role),
+    checked = certcheck.check_certificate(cert, chain, roots, role=cast(CertificateRole, role),
                                           at=_now(), key=key)
     if officer is not None:
-        number = certcheck.certificate_number(cert)
+        number = certificate_number(cert)
         if number is None and common_name(cert) != officer.name:
             raise UserError(_("The certificate names {subject}, not officer {name}.").format(
                 subject=common_name(cert), name=officer.name))

@@ -1,6 +1,7 @@
 """Verifying a signed statement PDF for people: trust roots, the verdict, the stored copy.
 
-`check_document` runs `desktop.documents.verify.verify_pdf` against the given trust roots and,
+`check_document` runs `verify_document` (the shared `verification.pdf.verify_pdf`, its refusal
+as the desktop's `UserError`) against the given trust roots and,
 when a store is open, compares the file with the signed copies the store keeps (the exact
 copy, or that copy with incremental updates appended, such as HQ's validation data). The
 store's own trust root is the root of the chain of its device signing key, the certificate
@@ -18,11 +19,12 @@ from pathlib import Path
 
 from cryptography import x509
 
-from desktop.documents.verify import VerificationReport, verify_pdf
 from desktop.domain.errors import UserError
 from desktop.i18n import os_error_text
 from desktop.store import documents, signing_keys
 from desktop.store.store import Store
+from verification.errors import VerificationError
+from verification.pdf import VerificationReport, verify_pdf
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,16 @@ def stored_copy(store: Store, data: bytes) -> StoredCopy:
     return StoredCopy(found[0], found[1])
 
 
+def verify_document(data: bytes, trust_roots: Sequence[x509.Certificate],
+                    crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationReport:
+    """`verify_pdf`, with a file it cannot read refused as a `UserError` (its message, already
+    translated, is what the person sees)."""
+    try:
+        return verify_pdf(data, trust_roots, crls)
+    except VerificationError as exc:
+        raise UserError(exc.message) from exc
+
+
 def check_document(
     data: bytes,
     extra_roots: Sequence[x509.Certificate] = (),
@@ -113,7 +125,7 @@ def check_document(
 ) -> DocumentCheck:
     """Verify `data` against the store's root (if a store is open) and `extra_roots`."""
     roots = [*(store_trust_roots(store) if store is not None else []), *extra_roots]
-    report = verify_pdf(data, roots)
+    report = verify_document(data, roots)
     stored = stored_copy(store, data) if store is not None else None
     return DocumentCheck(report, stored, tuple(subject_name(c) for c in roots))
 

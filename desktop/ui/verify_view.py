@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.verify import SignatureReport, coverage_label, field_label
 from desktop.services.verify import DocumentCheck, check_file, load_certificates
 from desktop.ui.context import AppContext
 from desktop.ui.idle_lock import screen_locked
 from desktop.ui.labels import cell_text
 from desktop.ui.screen_fit import fit_to_screen
+from verification.pdf import SignatureReport, coverage_label, field_label
 
 
 def pdf_paths_from_drop(mime: QMimeData) -> list[Path]:

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from desktop.documents import certcheck, unit_ca
+from desktop.documents import unit_ca
 from desktop.documents.certcheck import (
     CertificateExpired,
     CertificateKeyMismatch,
@@ -19,6 +19,7 @@ from desktop.documents.certcheck import (
     CertificateWrongUsage,
     check_certificate,
 )
+from verification.roles import certificate_number
 
 UNIT = "测试市某区综合行政执法局"
 
@@ -39,7 +40,7 @@ def test_a_good_officer_certificate_is_described(root: unit_ca.CaIdentity,
                                 role="officer", key=officer.key)
     assert checked.path == (officer.certificate, root.certificate)
     assert checked.common_name == "钱测试" and checked.serial_number == "99000002"
-    assert certcheck.certificate_number(officer.certificate) == "99000002"
+    assert certificate_number(officer.certificate) == "99000002"
     assert len(checked.fingerprint) == 64 and checked.role == "officer"
     assert checked.not_before < checked.not_after
     seal = unit_ca.issue(root, "seal", unit=UNIT)

@@ -26,10 +26,10 @@ from desktop.documents.signing import (
     certify,
     sign_field,
 )
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from tests.documents.conftest import PAGES, SignedStatement, field_specs
 from tests.poppler import poppler_tool
+from verification.pdf import verify_pdf
 
 EXPECTED_SIGNATURES = ["Certification", *(f"Party{p + 1}" for p in range(PAGES)),
                        "Interviewer1", "Interviewer2", "Recorder", "Seal"]

@@ -36,10 +36,10 @@ from desktop.documents.token_signer import (
     find_token_keys,
     open_token_signer,
 )
-from desktop.documents.verify import verify_pdf
 from tests.documents.conftest import field_specs
 from tests.documents.softhsm import SoftHsm
 from tests.poppler import poppler_tool
+from verification.pdf import verify_pdf
 
 
 @pytest.fixture(scope="session")

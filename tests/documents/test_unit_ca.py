@@ -13,10 +13,10 @@ from cryptography.x509.oid import NameOID
 from desktop.documents import unit_ca
 from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from tests.documents.conftest import field_specs
 from tests.poppler import poppler_tool
+from verification.pdf import verify_pdf
 
 UNIT = "测试市某区综合行政执法局"
 

@@ -24,11 +24,13 @@ from desktop.cli import documents as cli_documents
 from desktop.documents.pki import TestPki
 from desktop.documents.signer import SoftwareSigner
 from desktop.documents.signing import INTERVIEWER1_FIELD, certify, sign_field
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from desktop.i18n import set_language
+from desktop.services.verify import verify_document
 from tests.documents.conftest import SignedStatement, field_specs
 from tests.poppler import poppler_tool
+from verification.errors import UnreadablePdf
+from verification.pdf import verify_pdf
 
 generic: Any = _generic  # pyHanko's PDF object model is untyped
 
@@ -118,14 +120,16 @@ def test_an_unsigned_pdf_does_not_hold(unsigned_pdf: bytes, pki: TestPki) -> Non
 def test_a_truncated_file_is_a_clear_error(signed_statement: SignedStatement, pki: TestPki,
                                            cut: float) -> None:
     data = signed_statement.data
-    with pytest.raises(UserError, match="not a readable PDF"):
+    with pytest.raises(UnreadablePdf, match="not a readable PDF"):
         verify_pdf(data[: int(len(data) * cut)], [pki.root.certificate])
 
 
 @pytest.mark.parametrize("garbage", [b"", b"hello", b"%PDF-1.7\n%%EOF\n", bytes(range(256)) * 8])
-def test_garbage_is_a_user_error(garbage: bytes, pki: TestPki) -> None:
-    with pytest.raises(UserError, match="not a readable PDF"):
+def test_garbage_is_a_clear_error(garbage: bytes, pki: TestPki) -> None:
+    with pytest.raises(UnreadablePdf, match="not a readable PDF"):
         verify_pdf(garbage, [pki.root.certificate])
+    with pytest.raises(UserError, match="not a readable PDF"):  # as the desktop shows it
+        verify_document(garbage, [pki.root.certificate])
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

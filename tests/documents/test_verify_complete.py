@@ -22,9 +22,9 @@ from desktop.documents.signing import (
     certify,
     sign_field,
 )
-from desktop.documents.verify import verify_pdf
 from tests.documents.conftest import PAGES, SignedStatement, field_specs, signer_from
 from verification import package_verifier as verifier
+from verification.pdf import verify_pdf
 
 generic: Any = _generic
 
@@ -94,8 +94,8 @@ def test_hq_validation_data_and_document_timestamp_still_hold(
     from pyhanko.sign.validation import add_validation_info
     from pyhanko_certvalidator import ValidationContext
 
-    from desktop.documents.signer import to_asn1_certificate
     from desktop.documents.tsa import LoopbackTsa
+    from verification.certificates import to_asn1_certificate
 
     reader = PdfFileReader(io.BytesIO(signed_statement.data))
     context = ValidationContext(trust_roots=[to_asn1_certificate(pki.root.certificate)],

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from cryptography.x509 import load_pem_x509_certificate
 
-from desktop.documents.verify import verify_pdf
 from desktop.domain.model import BreakKind, StatementForm, StatementState, TurnKind
 from desktop.services import interview, records, signing
 from desktop.services.demo_pki import export_trust_root
 from tests.conftest import FakeClock, World, make_party, provision_world_keys, sign_as_team
 from tests.poppler import poppler_tool
 from tests.services.test_signing import all_pages_signed
+from verification.pdf import verify_pdf
 
 
 def test_a_minors_statement_with_interpreter_and_break_signs_and_verifies(

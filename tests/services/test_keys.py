@@ -16,7 +16,6 @@ from cryptography.x509 import load_pem_x509_certificate
 from cryptography.x509.oid import NameOID
 
 from desktop.documents import unit_ca
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
 from desktop.services import interview, keys, signing
@@ -34,6 +33,7 @@ from tests.conftest import (
 )
 from tests.poppler import all_trusted, certificate_verdicts, pdfsig_trusting
 from tests.services.test_signing import all_pages_signed, ready_for_signing
+from verification.pdf import verify_pdf
 
 P12_PASS = b"p12-Passphrase-2026"
 

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_pem_x509_certificate
 
 from desktop.documents.token_signer import TokenRef
-from desktop.documents.verify import verify_pdf
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, StatementKind, StatementState, TurnKind
 from desktop.services import interview, keys, signing
@@ -21,6 +20,7 @@ from desktop.store.store import WrongCredentials
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
 from tests.poppler import all_trusted, certificate_verdicts, pdfsig_trusting
 from tests.services.test_signing import all_pages_signed
+from verification.pdf import verify_pdf
 
 TOKEN_OFFICER_PASSWORD = "Token2026password"
 

@@ -14,7 +14,6 @@ from cryptography.x509 import load_pem_x509_certificate
 from desktop.documents.capture import DECLARATION
 from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.synthetic_signature import synthetic_signature
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import Action, StatementState, TurnKind
 from desktop.services import interview, readback
@@ -31,6 +30,7 @@ from desktop.services.readback import (
 )
 from desktop.store import audit, documents
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
+from verification.pdf import verify_pdf
 
 
 def to_read_back(world: World, paragraphs: int = 60) -> None:

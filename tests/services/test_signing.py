@@ -18,7 +18,6 @@ from desktop.documents.page_signatures import FingerprintImage, PageSignature, R
 from desktop.documents.render import render_statement
 from desktop.documents.stamps import officer_stamp, with_fingerprint
 from desktop.documents.synthetic_signature import synthetic_signature
-from desktop.documents.verify import verify_pdf
 from desktop.domain.errors import RuleViolation, UserError
 from desktop.domain.model import Officer, SignatureRefusal, StatementState, TurnKind
 from desktop.services import interview, readback, signing
@@ -26,6 +25,7 @@ from desktop.services.demo_pki import TRUST_ROOT_NAME, export_trust_root
 from desktop.store import audit, documents, signing_keys
 from tests.conftest import World, provision_world_keys, sign_as_team
 from tests.poppler import poppler_tool
+from verification.pdf import verify_pdf
 
 
 def ready_for_signing(world: World, tmp_path: Path) -> Path:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.documents import unit_ca
-from desktop.documents.signer import common_name
 from desktop.domain.model import Officer
 from desktop.store import signing_keys
 from desktop.store.store import unlock
@@ -25,6 +24,7 @@ from desktop.ui.background import Background
 from desktop.ui.context import AppContext
 from desktop.ui.keys_page import KeysPage, open_keys_page
 from tests.conftest import PASSWORD, SECOND_PASSWORD, World
+from verification.certificates import common_name
 
 P12_PASS = "p12-Passphrase-2026"
 

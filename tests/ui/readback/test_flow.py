@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from desktop.documents.verify import verify_pdf
 from desktop.domain.model import StatementState
 from desktop.services import interview
 from desktop.store import documents
@@ -26,6 +25,7 @@ from tests.ui.readback.conftest import (
     sign_first_page,
     write_on,
 )
+from verification.pdf import verify_pdf
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.documents.capture import DECLARATION
-from desktop.documents.verify import verify_pdf
 from desktop.domain.model import StatementState
 from desktop.services import interview
 from desktop.store import documents
@@ -19,6 +18,7 @@ from desktop.ui.readback import ReadBackFlow
 from desktop.ui.readback.signature_pad import DECLARATION_HEIGHT_MM, DECLARATION_WIDTH_MM
 from tests.conftest import World
 from tests.ui.readback.conftest import officers_sign, write_on
+from verification.pdf import verify_pdf
 
 LEFT = Qt.MouseButton.LeftButton
 

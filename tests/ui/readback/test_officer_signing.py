@@ -23,7 +23,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.documents.stamps import DPI as STAMP_DPI
 from desktop.documents.token_signer import TokenRef
-from desktop.documents.verify import verify_pdf
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, StatementKind, StatementState
 from desktop.services import interview, keys, signing
@@ -42,6 +41,7 @@ from tests.ui.readback.conftest import (
     write_on,
 )
 from tests.ui.readback.test_flow import sign_every_page
+from verification.pdf import verify_pdf
 
 LEFT = Qt.MouseButton.LeftButton
 WRONG = "Wrong2026password"

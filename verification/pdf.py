@@ -7,7 +7,8 @@ how the document was modified after it (pyHanko's incremental-update diff analys
 overall `bottom_line` holds only when there is at least one signature and every signature
 and timestamp holds; otherwise `reasons` says why in translated words (altered bytes, an
 unexplained incremental update, an untrusted signer, no signatures). Input that is not a
-readable PDF raises `UserError`.
+readable PDF raises `UnreadablePdf`. The desktop (`desktop.services.verify`) and HQ's verdicts
+(`hq.verdicts`) run this same code, each with its own trust roots (decision 0035).
 
 pyHanko judges each signature on its own; three things it leaves to us (issue 11):
 
@@ -27,6 +28,7 @@ pyHanko judges each signature on its own; three things it leaves to us (issue 11
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -45,9 +47,9 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from desktop.documents.certcheck import Role, fits_role, role_name
-from desktop.documents.signer import to_asn1_certificate
-from desktop.domain.errors import UserError
+from verification.certificates import to_asn1_certificate
+from verification.errors import UnreadablePdf
+from verification.roles import Role, fits_role, role_name
 
 log = logging.getLogger(__name__)
 GOOD_COVERAGE = (SignatureCoverageLevel.ENTIRE_REVISION, SignatureCoverageLevel.ENTIRE_FILE)
@@ -57,7 +59,7 @@ CERTIFY_FIELD = "Certification"
 SEAL_FIELD = "Seal"
 DECLARATION_FIELD = "Declaration"
 OFFICER_FIELDS = ("Interviewer1", "Interviewer2", "Recorder")
-#: The role a field's signing certificate must be issued for (certcheck's rules).
+#: The role a field's signing certificate must be issued for (verification.roles).
 FIELD_ROLES: dict[str, Role] = {**dict.fromkeys(OFFICER_FIELDS, "officer"), SEAL_FIELD: "seal"}
 OPTIONAL_FIELDS = frozenset({"Witness"})  # the witness of a refusal signs on paper
 PARTY_FIELD = re.compile(r"Party([1-9][0-9]*)")
@@ -114,6 +116,7 @@ class SignatureReport:
     bottom_line: bool
     certifying: bool = False
     problem: str | None = None
+    signer_sha256: str | None = None  # SHA-256 of the signing certificate's DER, hex
 
 
 @dataclass(frozen=True)
@@ -227,8 +230,9 @@ def _signature(emb: Any, context: Any, certification: Any) -> SignatureReport:
     name = str(emb.field_name)
     try:
         signer = _cn(emb.signer_cert)
+        signer_sha256: str | None = hashlib.sha256(emb.signer_cert.dump()).hexdigest()
     except Exception:  # a CMS blob without a usable signer certificate
-        signer = "?"
+        signer, signer_sha256 = "?", None
     try:
         status = validate_pdf_signature(emb, signer_validation_context=context,
                                         ts_validation_context=context)
@@ -237,7 +241,7 @@ def _signature(emb: Any, context: Any, certification: Any) -> SignatureReport:
         return SignatureReport(
             name, signer, None, False, None, None, None, False, False, False, None, None,
             None, False, problem=_("Signature {field} is damaged and cannot be checked.")
-            .format(field=field_label(name)))
+            .format(field=field_label(name)), signer_sha256=signer_sha256)
     ts = status.timestamp_validity
     problem = _problem(status, name, signer) or _role_problem(emb, name, signer)
     return SignatureReport(
@@ -249,7 +253,7 @@ def _signature(emb: Any, context: Any, certification: Any) -> SignatureReport:
         coverage=_name(status.coverage), modification_level=_name(status.modification_level),
         docmdp_ok=status.docmdp_ok, bottom_line=bool(status.bottom_line) and problem is None,
         certifying=certification is not None and emb.sig_field.raw_get("/V") == certification,
-        problem=problem)
+        problem=problem, signer_sha256=signer_sha256)
 
 
 def _timestamp(emb: Any, context: Any) -> tuple[TimestampReport, str | None]:
@@ -403,8 +407,8 @@ def verify_pdf(data: bytes, trust_roots: Sequence[x509.Certificate],
         certification = _certification_reference(reader)
     except Exception as exc:  # pyHanko raises many types for broken files
         log.info("unreadable PDF: %s", type(exc).__name__)
-        raise UserError(_("The file is not a readable PDF document (damaged or truncated)."))\
-            from exc
+        raise UnreadablePdf(_("The file is not a readable PDF document (damaged or "
+                              "truncated).")) from exc
     context = _context(trust_roots, crls)
     signatures: list[SignatureReport] = []
     timestamps: list[TimestampReport] = []
