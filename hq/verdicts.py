@@ -150,6 +150,14 @@ def _issued_to(state: HQState, device: str) -> set[str]:
         "SELECT certificate FROM device_certificates WHERE device = ?", (device,))}
 
 
+def _issued_to_whom(state: HQState, certificate_sha256: str) -> str | None:
+    """The device HQ issued the certificate of this SHA-256 to, if HQ issued it."""
+    for row in state.db.all("SELECT device, certificate FROM device_certificates"):
+        if _sha256_of_pem(str(row["certificate"])) == certificate_sha256:
+            return str(row["device"])
+    return None
+
+
 def statement_verdict(state: HQState, statement_id: str) -> Verdict | None:
     """The verdict on ``statement_id``'s signed PDF, or None while HQ cannot judge it."""
     pdf = _record(state, RecordKind.STATEMENT_PDF, statement_id)
@@ -319,7 +327,10 @@ def _digest_check(state: HQState, statement_id: str, data: bytes,
 
 
 def _device(state: HQState, report: VerificationReport, sender: str) -> VerdictCheck:
-    """The device that sent the PDF certified it, with the certificate HQ issued it."""
+    """The device that sent the PDF certified it: with a certificate HQ issued it at
+    enrolment, or with one the unit issued offline (HQ never saw it: the certificate trust
+    check already ties it to the unit root). A certificate HQ issued to another device is a
+    failure: one terminal's statement arriving from another."""
     certification: SignatureReport | None = next(
         (s for s in report.signatures if s.field_name == CERTIFY_FIELD), None)
     if certification is None or certification.signer_sha256 is None:
@@ -327,5 +338,9 @@ def _device(state: HQState, report: VerificationReport, sender: str) -> VerdictC
     if certification.signer_sha256 in _issued_to(state, sender):
         return VerdictCheck("发送终端", True, f"认证签名使用的是局机关签发给发送终端 {sender} 的"
                             "设备证书")
-    return VerdictCheck("发送终端", False, f"认证签名的证书（{certification.signer}）不是局机关"
-                        f"签发给发送终端 {sender} 的设备证书")
+    owner = _issued_to_whom(state, certification.signer_sha256)
+    if owner is not None:
+        return VerdictCheck("发送终端", False, f"认证签名的证书（{certification.signer}）是局机关"
+                            f"签发给另一终端 {owner} 的，却由终端 {sender} 送来")
+    return VerdictCheck("发送终端", True, f"认证签名的证书（{certification.signer}）由单位"
+                        f"离线签发，未经局机关登记；由终端 {sender} 送来")

@@ -142,6 +142,8 @@ async def statement_page(state: HQState, request: Request, session: Session) -> 
     pdf = await asyncio.to_thread(sealed.read_pdf, state, row)
     pages = None if pdf.value is None else await asyncio.to_thread(sealed.page_count,
                                                                    pdf.value)
+    # 100-200 ms of CPU when not cached (hq/verdicts.py): off the event loop
+    verdict = await asyncio.to_thread(verdicts.statement_verdict, state, statement)
     held = state.db.all("SELECT device, device_seq, kind, received_ms FROM records WHERE "
                         "entity_id = ? AND kind IN ('statement', 'statement_context', "
                         "'statement_pdf') ORDER BY log_index", (statement,))
@@ -151,7 +153,7 @@ async def statement_page(state: HQState, request: Request, session: Session) -> 
         "events_problem": events_problem,
         "refusal_ms": iso_ms(content.refusal.at) if content and content.refusal else None,
         "pdf": pdf, "pages": pages, "held": held,
-        "verdict": verdicts.statement_verdict(state, statement),
+        "verdict": verdict,
         "KIND_NAMES": _KIND_NAMES, "TURN_NAMES": _TURN_NAMES},
         device=str(row["device"]), record=statement,
         party=context.party.id if context else row["party"])

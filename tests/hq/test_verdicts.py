@@ -143,10 +143,15 @@ def test_hq_recomputes_the_verdict_with_its_own_trust(tmp_path: Path,
         assert statement_verdict(state, second) is verdict  # kept while nothing changed
 
         # The first statement was certified with the device certificate the unit issued
-        # offline: it chains to the root, but HQ cannot tie it to the device that sent it.
+        # offline: it chains to the root; HQ says it never registered it.
         before = checks(statement_verdict(state, first))
-        assert [name for name, (passed, _d) in before.items() if not passed] == ["发送终端"]
-        assert "不是局机关签发给发送终端" in before["发送终端"][1]
+        assert all(passed for passed, _detail in before.values()), before
+        assert "由单位离线签发，未经局机关登记" in before["发送终端"][1]
+        # The certificate HQ issued this device, on a PDF another device sends: refused.
+        other = "0123456789abcdef"
+        relayed = checks(judge_pdf(state, second, held_pdf(state, second), other))
+        assert [name for name, (passed, _d) in relayed.items() if not passed] == ["发送终端"]
+        assert f"签发给另一终端 {device} 的，却由终端 {other} 送来" in relayed["发送终端"][1]
 
         # One byte changed after signing: every signature's bytes are altered.
         pdf = held_pdf(state, second)
