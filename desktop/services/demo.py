@@ -144,7 +144,7 @@ def _sign_and_export(
     the PDF, the court package and the (public) trust root are exported and checked."""
     passwords = {officer.id: demo_password() for officer in team}
     if signing.missing_signing_keys(store, statement_id):
-        install_demo_keys(store, team, passwords)
+        install_demo_keys(store, team, passwords, root_key_dir=exports)
     rendered = signing.prepare(store, statement_id, DECLARATION)
     signatures = ReadBackSignatures(
         PageSignature(page, synthetic_signature(page, digest, seed=page))

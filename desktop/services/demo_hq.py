@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from gettext import gettext as _
@@ -25,6 +27,7 @@ from desktop.domain.errors import UserError
 from desktop.i18n import current_language
 from desktop.services import sync, sync_purge, sync_round
 from desktop.services.demo_login import demo_password
+from desktop.services.demo_pki import ROOT_KEY_NAME
 from desktop.store import sync_state
 from desktop.store.store import Store
 from sync.protocol.records import RecordKind
@@ -102,7 +105,31 @@ def sync_with_hq(store: Store, workdir: Path, say: Callable[[str], None], *,
     data = workdir / HQ_FOLDER
     with embedded_hq(data) as url:
         say(_("HQ started on {url} (data in {path})").format(url=url, path=data))
+        with store.reading() as conn:
+            first = sync_state.enrolment(conn) is None
+        root_key = workdir / "exports" / ROOT_KEY_NAME
+        if first and root_key.exists():
+            _take_unit_root(data, root_key)
+            say(_("HQ took the demo unit's root: it issues the device's certificate at "
+                  "enrolment and verifies the statements it receives"))
         return _sync(store, url, lambda: _enrol_code(data), say)
+
+
+def _take_unit_root(data: Path, root_key: Path) -> None:
+    """`statement-room-hq ca import` of the demo unit's sealed root (demo_pki.ROOT_KEY_NAME),
+    the passphrase in a private file for the moment of the import."""
+    with tempfile.TemporaryDirectory(prefix="sr-demo-ca-") as private:
+        passphrase = Path(private) / "passphrase"
+        fd = os.open(passphrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(demo_password() + "\n")
+        done = subprocess.run(_hq_command(data, "ca", "import", str(root_key),  # noqa: S603
+                                          "--passphrase-file", str(passphrase)),
+                              capture_output=True, text=True, timeout=120, check=False,
+                              stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise UserError(_("The demo's HQ did not take the unit's root: {error}").format(
+            error=done.stderr.strip()))
 
 
 def _sync(store: Store, url: str, code: Callable[[], str | None],

@@ -184,6 +184,9 @@ class BodycamEmulator:
         self.password = password
         self.id_code = id_code
         self.clock_offset = float(clock_offset)  # device clock minus correct local time, s
+        # ... and what it was while the files were recorded (setting the clock later does
+        # not move the satellite times already written into the GPS sidecars)
+        self.recording_clock_offset = self.clock_offset
         self.utc_offset = utc_offset  # the zone the device clock is meant to show
         self.battery = battery
         self.resolution = resolution
@@ -382,7 +385,11 @@ class BodycamEmulator:
                 yield rel.rsplit(".", 1)[0] + ".NMEA", self._sidecar(spec)
 
     def _sidecar(self, spec: MediaSpec) -> bytes:
-        start = (self.recorded_at + timedelta(seconds=spec.offset_s)).replace(tzinfo=UTC)
+        # A GPS fix carries satellite time, in UTC: the device-local time of the file less
+        # the device clock's offset, out of the device's zone (a sidecar in local time would
+        # put the track hours away from its clip).
+        local = self.recorded_at + timedelta(seconds=spec.offset_s - self.recording_clock_offset)
+        start = (local - self.utc_offset).replace(tzinfo=UTC)
         lines = [
             gprmc(start + timedelta(seconds=i), 39.9042 + i * 1e-4, 116.4074 + i * 1e-4, 3.2)
             for i in range(5)

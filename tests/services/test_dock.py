@@ -82,6 +82,9 @@ def test_dock_takes_every_file_with_custody_and_a_signed_certificate(
     assert custody["start_utc_corrected"].startswith("2026-01-05T01:22:0")
     assert custody["gps"]["points"] == 5
     assert custody["gps"]["track"][0][1:] == ["39.9042000", "116.4074000"]
+    # The first fix is satellite time (UTC): the clip's corrected start, not its local clock.
+    assert custody["gps"]["track"][0][0].startswith(custody["start_utc_corrected"][:18]), (
+        custody["gps"]["track"][0][0], custody["start_utc_corrected"])
     assert "gps" not in stored[emulator.media_name(emulator.media[0])].custody_details
 
     # The clock was put right, and the docking says what it was.
