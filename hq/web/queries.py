@@ -3,8 +3,9 @@
 Stored alerts come from `hq.admin.alerts`; more are derived on each view, as the CLI's
 ``gaps`` derives its answer: sequence gaps per device, a device whose clock was off by
 more than `CLOCK_ALERT_MS` at its last request (HQ records the offset and never refuses for
-it, decision 25, so the supervisor is who should hear of it), and evidence from a docking
-whose ingest certificate HQ never received (`hq.web.evidence.uncertified`).
+it, decision 25, so the supervisor is who should hear of it), evidence from a docking
+whose ingest certificate HQ never received (`hq.web.evidence.uncertified`), and an
+interview that ran longer than `LONG_INTERVIEW_MS`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from hq import admin, officers
 from hq.db import Database, Row
 from hq.web.evidence import uncertified
 
-__all__ = ["CLOCK_ALERT_MS", "MEDIA_KINDS", "DerivedAlert", "DeviceDetail", "Overview", "alert",
-           "derived_alerts", "device", "device_detail", "overview", "quarantined_for", "record"]
+__all__ = ["CLOCK_ALERT_MS", "LONG_INTERVIEW_MS", "MEDIA_KINDS", "DerivedAlert", "DeviceDetail",
+           "Overview", "alert", "derived_alerts", "device", "device_detail", "long_interviews",
+           "overview", "quarantined_for", "record"]
 
 CLOCK_ALERT_MS = 5 * 60 * 1000  # as the desktop's own warning of a drifting clock (§7)
+# As the desktop's long-interview warning by default (desktop/config.py Settings): an
+# interview longer than this is one a supervisor should look at (rest, meals, consent).
+LONG_INTERVIEW_MS = 12 * 60 * 60 * 1000
 MEDIA_KINDS = ("evidence_item", "statement_pdf")
 
 
@@ -55,7 +60,18 @@ def derived_alerts(db: Database, devices: list[Row]) -> list[DerivedAlert]:
     shown = {str(d["device"]) for d in devices}
     found += [DerivedAlert("no_docking", str(u["device"]), str(u["docking"]))
               for u in uncertified(db) if u["device"] in shown]
+    found += [DerivedAlert("long_interview", str(r["device"]), str(r["statement"]))
+              for r in long_interviews(db) if r["device"] in shown]
     return found
+
+
+def long_interviews(db: Database) -> list[Row]:
+    """Statements whose interview ran past `LONG_INTERVIEW_MS` (by the device's own start and
+    end times), newest first."""
+    return db.all("SELECT statement, device, started_ms, ended_ms FROM room_statements "
+                  "WHERE ended_ms IS NOT NULL AND started_ms IS NOT NULL "
+                  "AND ended_ms - started_ms > ? ORDER BY started_ms DESC",
+                  (LONG_INTERVIEW_MS,))
 
 
 def overview(db: Database) -> Overview:

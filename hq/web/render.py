@@ -71,7 +71,7 @@ _ENV.globals.update(
                  "officer_key_conflict": "执法人员密钥冲突",
                  "unit_ca_damaged": "单位证书文件损坏",
                  "gap": "记录序号缺失", "clock": "终端时钟偏差过大",
-                 "no_docking": "证据缺少对接入库证书"},
+                 "no_docking": "证据缺少对接入库证书", "long_interview": "询问时间过长"},
     # What each alert means and what to do, in the supervisor's words: the stored message is
     # the receiver's English, shown beside it as the technical detail.
     ALERT_DESCRIPTIONS={
@@ -90,7 +90,9 @@ _ENV.globals.update(
                "记录丢失或被删除。",
         "clock": "终端时钟与总部时钟相差超过阈值。笔录与证据上的时间来自终端时钟，请校准。",
         "no_docking": "收到了执法记录仪的证据文件，却没有收到其对接入库证书，无法核对该文件来自"
-                      "哪台记录仪、何时导入。对接尚未完成时也会短暂出现；长期存在请核实终端。"},
+                      "哪台记录仪、何时导入。对接尚未完成时也会短暂出现；长期存在请核实终端。",
+        "long_interview": "一次询问从开始到结束超过 12 小时（与终端的长时询问提醒相同）。请核查"
+                          "询问期间是否保障了当事人的饮食和必要的休息时间，笔录是否如实记载。"},
     RECORD_NAMES={"statement": "笔录", "statement_pdf": "笔录PDF", "signature_capture": "签名笔迹",
                   "signature_event": "签名事件", "evidence_item": "证据", "docking": "设备对接",
                   "tree_head": "审计树头", "officer_event": "人员事件", "key_event": "密钥事件",

@@ -28,27 +28,30 @@ from tests.support.hq_server import RunningHQ, hq_server
 __all__ = ["hq_server"]
 
 
-def signed_statement(store: Path) -> str:
+def signed_statement(store: Path, *, new_case: bool = True, party: str = "测试人甲",
+                     phone: str = "13900000001", answer: str = "明白。",
+                     witness: str = "见证人丁") -> str:
     """A statement read back and signed on an init store by the unit's officers (the party
-    refuses, a witness signs); its id."""
+    refuses, a witness signs), in a new case or the one opened before; its id."""
     workdir = ("--workdir", str(store))
     me = login(FIRST)
-    ok(run_cli("case", "new", *workdir, "--number", CASE_NUMBER, "--cause", "占道经营",
-               "--place", "城北路12号", env=me))
+    if new_case:
+        ok(run_cli("case", "new", *workdir, "--number", CASE_NUMBER, "--cause", "占道经营",
+                   "--place", "城北路12号", env=me))
     statement = last_json(ok(run_cli(
         "statement", "new", *workdir, "--case", CASE_NUMBER, "--place", "城北中队询问室",
-        "--interviewer", FIRST[1], "--interviewer", SECOND[1], "--party-name", "测试人甲",
-        "--party-id-number", "110101199003071233", "--party-phone", "13900000001", "--json",
+        "--interviewer", FIRST[1], "--interviewer", SECOND[1], "--party-name", party,
+        "--party-id-number", "110101199003071233", "--party-phone", phone, "--json",
         env=me)).stdout)["statement"]
     shown = last_json(ok(run_cli("statement", "show", *workdir, statement, "--json",
                                  env=me)).stdout)
     for turn in shown["turns"]:
         if turn["kind"] == "answer":
             ok(run_cli("statement", "turn", "edit", *workdir, statement, str(turn["number"]),
-                       "明白。", env=me))
+                       answer, env=me))
     ok(run_cli("statement", "read-back", *workdir, statement, env=me))
     ok(run_cli("statement", "sign", *workdir, "--statement", statement, "--refused",
-               "当事人拒绝签名", "--witness", "见证人丁", "--custodian", ADMIN[1],
+               "当事人拒绝签名", "--witness", witness, "--custodian", ADMIN[1],
                env={**me, **own_secret(FIRST, SECOND, ADMIN)}))
     return str(statement)
 

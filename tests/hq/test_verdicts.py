@@ -31,12 +31,8 @@ from tests.cli.helpers import last_json, run_cli
 from tests.cli.test_cli_end_to_end import (
     ADMIN,
     CA_PASS,
-    CASE_NUMBER,
-    FIRST,
-    SECOND,
     login,
     ok,
-    own_secret,
     set_up_unit,
 )
 from tests.cli.test_sync_cli import signed_statement
@@ -51,24 +47,8 @@ CHECKS = ("签名PDF", "文件完整性", "证书信任", "签名齐全", "证�
 def another_statement(store: Path) -> str:
     """A second statement of the case `signed_statement` opened, read back and signed the
     same way (the party refuses, a witness signs); its id."""
-    workdir = ("--workdir", str(store))
-    me = login(FIRST)
-    statement = last_json(ok(run_cli(
-        "statement", "new", *workdir, "--case", CASE_NUMBER, "--place", "城北中队询问室",
-        "--interviewer", FIRST[1], "--interviewer", SECOND[1], "--party-name", "测试人乙",
-        "--party-id-number", "110101199003071233", "--party-phone", "13900000002", "--json",
-        env=me)).stdout)["statement"]
-    shown = last_json(ok(run_cli("statement", "show", *workdir, statement, "--json",
-                                 env=me)).stdout)
-    for turn in shown["turns"]:
-        if turn["kind"] == "answer":
-            ok(run_cli("statement", "turn", "edit", *workdir, statement, str(turn["number"]),
-                       "清楚。", env=me))
-    ok(run_cli("statement", "read-back", *workdir, statement, env=me))
-    ok(run_cli("statement", "sign", *workdir, "--statement", statement, "--refused",
-               "当事人拒绝签名", "--witness", "见证人丙", "--custodian", ADMIN[1],
-               env={**me, **own_secret(FIRST, SECOND, ADMIN)}))
-    return str(statement)
+    return signed_statement(store, new_case=False, party="测试人乙", phone="13900000002",
+                            answer="清楚。", witness="见证人丙")
 
 
 def enrol(store: Path, hq: RunningHQ) -> str:

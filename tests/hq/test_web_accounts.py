@@ -290,3 +290,4 @@ def test_the_overview_derives_gap_and_clock_alerts(hq_server: RunningHQ) -> None
     _status, _headers, page = visitor.request("GET", f"/room/devices/{device.id}")
     assert "记录序号缺失：1, 2" in page and "签名笔迹" in page
     assert re.search(r"终端时钟偏差过大：-(599|600)\.\d 秒", page)
+

@@ -38,11 +38,13 @@ from tests.hq.evidence_support import (
     track_custody,
     wav,
 )
-from tests.hq.test_web_browser import SUPERVISOR, Room, log_in
-from tests.hq.web_support import add_user, browser, hq_rows
+from tests.hq.test_web_browser import SUPERVISOR, Room, log_in, page
+from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import start_hq
 
 FIXES = 37
+
+__all__ = ["page"]  # the browser page fixture, shared with test_web_browser
 
 
 @dataclass
@@ -95,17 +97,6 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evidence]:
     finally:
         hq.stop()
     assert "Traceback" not in hq.log(), hq.log()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1366, "height": 768},
-                                       locale="zh-CN")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
 
 
 def _shot(evidence: Evidence, page: Page, name: str) -> None:

@@ -246,3 +246,22 @@ def test_bars_scale_to_the_largest_value_and_never_go_negative() -> None:
     assert [b.y for b in bars] == [0, 28, 56] and bars[1].label.endswith("…")
     assert [b.width for b in chart([("x", -5, "")])] == [0]  # no negative SVG width
     assert duration(-61_000) == "−1 分 1 秒" and duration(3 * 86400_000) == "3 天 0 小时"
+
+
+def test_an_interview_longer_than_twelve_hours_is_an_alert(hq_server: RunningHQ) -> None:
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    device = enrolled(hq_server)
+    team = tuple(OfficerSnapshot(f"off-{n}", f"执法人员{n}", f"3307002100{n}", "示范中队")
+                 for n in range(3))
+    long = send_statement(device, case="c-long", matter="占道经营", kind="inquiry",
+                          minutes=12 * 60 + 5, ended_hours_ago=1, officers=team)
+    send_statement(device, case="c-short", matter="占道经营", kind="inquiry",
+                   minutes=11 * 60 + 55, ended_hours_ago=1, officers=team)
+    visitor = Visitor(hq_server)
+    assert visitor.login(*SUPERVISOR)[0] == 303
+    _status, _headers, page = visitor.request("GET", "/room/")
+    alerts = page.split('<table class="alerts">', 1)[1].split("</table>", 1)[0]
+    assert alerts.count("询问时间过长") == 1  # the one of 12 h 5 min, not of 11 h 55 min
+    assert f'<a href="/room/statements/{long.statement}">' in alerts
+    _status, _headers, page = visitor.request("GET", f"/room/devices/{device.id}")
+    assert "询问时间过长" in page and long.statement in page
