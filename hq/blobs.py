@@ -136,23 +136,39 @@ class _Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-def read_sealed(keys: BlobKeys, handle: _Readable, name: str) -> Iterator[bytes]:
-    """The plaintext of a blob read from ``handle``, chunk by chunk; ValueError if it was
-    cut short or altered (``name`` says which blob, never its content hash)."""
+def read_sealed(keys: BlobKeys, handle: _Readable, name: str, start: int = 0
+                ) -> Iterator[bytes]:
+    """The plaintext of a blob read from ``handle`` from byte ``start`` on, chunk by chunk;
+    ValueError if it was cut short or altered (``name`` says which blob, never its content
+    hash). Chunks wholly before ``start`` are passed over undecrypted, and skipped on disk
+    when the handle can seek: a browser seeking into a long video costs one chunk."""
     aead = AESGCM(keys.data_key(handle.read(_HEADER)))
-    index = 0
+    seek = getattr(handle, "seek", None)
+    index = position = 0
     while True:
         length_bytes = handle.read(_LEN)
         if not length_bytes:
             return
         length = int.from_bytes(length_bytes, "big")
+        if len(length_bytes) != _LEN or length < _TAG:
+            raise ValueError(f"{name}: truncated blob file")
+        if position + length - _TAG <= start:  # wholly before the range asked for
+            if seek is not None:
+                seek(length, os.SEEK_CUR)
+            elif len(handle.read(length)) != length:
+                raise ValueError(f"{name}: truncated blob file")
+            position += length - _TAG
+            index += 1
+            continue
         sealed = handle.read(length)
-        if len(length_bytes) != _LEN or len(sealed) != length:
+        if len(sealed) != length:
             raise ValueError(f"{name}: truncated blob file")
         try:
-            yield aead.decrypt(_chunk_nonce(index), sealed, _chunk_aad(index))
+            plaintext = aead.decrypt(_chunk_nonce(index), sealed, _chunk_aad(index))
         except InvalidTag:
             raise ValueError(f"{name}: chunk {index} was altered") from None
+        yield plaintext[max(0, start - position):]
+        position += len(plaintext)
         index += 1
 
 
@@ -219,7 +235,9 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
-    def read(self, sha256: str) -> Iterator[bytes]: ...
+    def read(self, sha256: str, start: int = 0) -> Iterator[bytes]:
+        """The plaintext from byte ``start`` on, chunk by chunk (ValueError: altered)."""
+        ...
 
     def free_bytes(self) -> int | None:
         """Room left for staging, or None if the store does not say (it refuses when full)."""
@@ -316,9 +334,10 @@ class FilesystemBlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
-    def read(self, sha256: str) -> Iterator[bytes]:
-        """The plaintext of a held blob, chunk by chunk; ValueError if it was tampered with."""
-        return self._plaintext(self.path_for(sha256))
+    def read(self, sha256: str, start: int = 0) -> Iterator[bytes]:
+        """The plaintext of a held blob from byte ``start``, chunk by chunk; ValueError if it
+        was tampered with."""
+        return self._plaintext(self.path_for(sha256), start)
 
     def stage(self, upload_id: str) -> StagedFile:
         """Open the staging file of an upload, creating it (with its data key) if new."""
@@ -392,6 +411,6 @@ class FilesystemBlobStore:
         os.replace(source, target)
         fsync_dir(target.parent)
 
-    def _plaintext(self, path: Path) -> Iterator[bytes]:
+    def _plaintext(self, path: Path, start: int = 0) -> Iterator[bytes]:
         with path.open("rb") as handle:
-            yield from read_sealed(self._keys, handle, path.name)
+            yield from read_sealed(self._keys, handle, path.name, start)

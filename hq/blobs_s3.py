@@ -250,9 +250,11 @@ class S3BlobStore:
     def exists(self, sha256: str) -> bool:
         return self._has(self._blob_key(sha256))
 
-    def read(self, sha256: str) -> Iterator[bytes]:
+    def read(self, sha256: str, start: int = 0) -> Iterator[bytes]:
+        # The chunks before ``start`` stream past undecrypted (an object body cannot seek).
         key = self._blob_key(sha256)
-        return read_sealed(self._keys, _Concatenated(self, [key]), key.rsplit("/", 1)[-1])
+        return read_sealed(self._keys, _Concatenated(self, [key]), key.rsplit("/", 1)[-1],
+                           start)
 
     def free_bytes(self) -> int | None:
         return None  # the store refuses a write it has no room for: 507 then

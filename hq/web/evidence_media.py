@@ -134,14 +134,12 @@ class _MediumResponse(StreamingResponse):
                    ) -> Iterator[bytes]:
         if end < start:  # an empty medium
             return
-        chunks = blobs.read(sha256)
-        position = 0
+        chunks = blobs.read(sha256, start)  # the chunks before the range are not decrypted
+        position = start
         try:
             for chunk in chunks:
-                following = position + len(chunk)
-                if following > start:
-                    yield chunk[max(0, start - position):end + 1 - position]
-                position = following
+                yield chunk[:end + 1 - position]
+                position += len(chunk)
                 if position > end:
                     return
         except ValueError:

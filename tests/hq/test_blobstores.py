@@ -91,6 +91,23 @@ def test_put_then_read_back_and_nothing_in_clear(lane: Lane) -> None:
         b"".join(store.read(hashlib.sha256(b"never stored").hexdigest()))
 
 
+def test_reading_from_an_offset_gives_the_rest_and_still_checks_what_it_gives(
+        lane: Lane) -> None:
+    store = lane.open()
+    data = _data(3 * SEAL_SIZE + 999, 3)
+    sha = hashlib.sha256(data).hexdigest()
+    store.put(sha, data)
+    for start in (0, 1, SEAL_SIZE - 1, SEAL_SIZE, 2 * SEAL_SIZE + 5, len(data) - 1, len(data)):
+        assert b"".join(store.read(sha, start)) == data[start:], start
+    name = _blob_name(lane, sha)
+    altered = bytearray(lane.stored()[name])
+    altered[-10] ^= 1  # in the last chunk: a range reaching it is refused, an earlier one not
+    lane.rewrite(name, bytes(altered))
+    assert next(store.read(sha, SEAL_SIZE)) == data[SEAL_SIZE:2 * SEAL_SIZE]
+    with pytest.raises(ValueError, match="altered"):
+        b"".join(store.read(sha, 3 * SEAL_SIZE))
+
+
 def test_a_cut_or_altered_blob_is_refused(lane: Lane) -> None:
     store = lane.open()
     data = _data(SEAL_SIZE + 5000, 2)
