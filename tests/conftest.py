@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import locale
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -62,6 +63,12 @@ class FakeClock:
 
 def _english() -> None:
     set_language("en")
+    # Qt's own catalogs too, when a GUI test installed them (the launcher speaks the settings'
+    # language, Chinese by default): a key's name ("Return") would stay "回车" for the next
+    # test on this worker. Only where Qt is loaded already: other tests never import it.
+    gui = sys.modules.get("desktop.ui.app")
+    if gui is not None:
+        gui.install_qt_translations("en")
     # The C library keeps the translations of its own messages (an OSError's strerror) until
     # the messages locale changes, whatever LANGUAGE says by then (Qt sets the locale from the
     # environment): switched away and back, they are English again after a test in Chinese.

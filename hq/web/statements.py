@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hq import verdicts
 from hq.catalog import search
 from hq.catalog.statements import iso_ms
 from hq.db import Row
@@ -142,8 +141,12 @@ async def statement_page(state: HQState, request: Request, session: Session) -> 
     pdf = await asyncio.to_thread(sealed.read_pdf, state, row)
     pages = None if pdf.value is None else await asyncio.to_thread(sealed.page_count,
                                                                    pdf.value)
+    # Imported here: pyHanko is a third of a second to import, which HQ's start (and a
+    # restart while devices retry) should not pay before anyone opens a statement.
+    from hq.verdicts import statement_verdict
+
     # 100-200 ms of CPU when not cached (hq/verdicts.py): off the event loop
-    verdict = await asyncio.to_thread(verdicts.statement_verdict, state, statement)
+    verdict = await asyncio.to_thread(statement_verdict, state, statement)
     held = state.db.all("SELECT device, device_seq, kind, received_ms FROM records WHERE "
                         "entity_id = ? AND kind IN ('statement', 'statement_context', "
                         "'statement_pdf') ORDER BY log_index", (statement,))

@@ -140,7 +140,10 @@ def test_hq_killed_mid_upload_and_restarted_loses_nothing(hq_server: RunningHQ) 
                 proxy.add(Fault("stall", proxy.upstream_bytes + CHUNK // 2))
                 killer.start()
 
-        result = engine(source, progress=arm, read_timeout=3.0, retries=8).run_round()
+        # Retries over ~10 s: HQ's restart (a new process importing its stack) takes seconds
+        # on a loaded machine, and the round must outlast it.
+        result = engine(source, progress=arm, read_timeout=3.0, retries=8,
+                        backoff_cap=2.0).run_round()
         killer.join(timeout=60)
         assert restarted.is_set()
         assert result.complete, result
