@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from gettext import gettext as _
 from pathlib import Path
@@ -62,7 +63,8 @@ def _hq_id(db: Database, wanted: str | None) -> str:
     return db.meta("hq_id") or chosen
 
 
-def _blob_store(config: HQConfig, master_key: bytes) -> BlobStore:
+def _blob_store(config: HQConfig, master_key: bytes,
+                environ: Mapping[str, str] | None = None) -> BlobStore:
     """The folder in the data directory, another folder (``file:///path``), or the object
     store ``HQ_BLOBS`` names (``s3://…``)."""
     if config.blobs is None:
@@ -75,16 +77,18 @@ def _blob_store(config: HQConfig, master_key: bytes) -> BlobStore:
                            "not {value!r}").format(value=config.blobs))
     from hq.blobs_s3 import S3BlobStore, S3Location  # boto3 only where it is used
 
-    return S3BlobStore(S3Location.parse(config.blobs), master_key)
+    return S3BlobStore(S3Location.parse(config.blobs), master_key, environ)
 
 
-def open_hq(config: HQConfig) -> HQState:
+def open_hq(config: HQConfig, environ: Mapping[str, str] | None = None) -> HQState:
+    """HQ's state from its configuration; an object store's credentials come from
+    ``environ`` (the process's environment by default)."""
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = open_database(config.database)
     hq_id = _hq_id(db, config.hq_id)
     key = load_receipt_key(config.data_dir)
     master_key = load_master_key(config.data_dir)
-    blobs = _blob_store(config, master_key)
+    blobs = _blob_store(config, master_key, environ)
     search.use_master_key(master_key)  # the room's search index is keyed (hq/catalog/search)
     receiver = Receiver(db, hq_id, key, blobs, clock_ms=now_ms)
     return HQState(config, db, hq_id, blobs, receiver)

@@ -24,9 +24,7 @@ from desktop.services.sync_round import enrol, run_round
 from desktop.store import audit, sync_state
 from desktop.store.store import Store, StorePaths, unlock
 from hq.audittrail import AuditTrails
-from hq.blobs import FilesystemBlobStore
 from hq.db import Row
-from hq.keys import load_master_key
 from sync.client.leaves import LEAF_BATCH
 from sync.protocol.merkle import CompactRange, consistency_proof, leaf_hash, root_hash
 from sync.protocol.records import RecordKind
@@ -93,7 +91,7 @@ def hq_leaf_bytes(hq: RunningHQ, device: str, stop: int) -> list[bytes]:
     """The leaves HQ holds, decrypted from its blob store with its own master key."""
     db = hq.database()
     try:
-        blobs = FilesystemBlobStore(hq.data_dir, load_master_key(hq.data_dir))
+        blobs = hq.blobs()
         return AuditTrails(db, blobs, lambda: 0).leaves(device, 0, stop)
     finally:
         db.close()

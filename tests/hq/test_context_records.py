@@ -19,8 +19,6 @@ from desktop.store import evidence, statements
 from hardware.bodycam.emulator import BodycamEmulator
 from hardware.bodycam.emulator_driver import EmulatorDriver
 from hq.catalog import indexers
-from hq.config import HQConfig
-from hq.state import open_hq
 from sync.protocol.context import EvidenceItemRecord
 from sync.protocol.records import RecordKind
 from tests.conftest import World
@@ -89,7 +87,7 @@ def test_hq_holds_the_context_and_the_room_knows_case_unit_party_and_officers(
 def test_the_custody_and_gps_track_of_a_docked_video_arrive_intact(synced: Synced) -> None:
     sha256 = held(synced.hq, RecordKind.EVIDENCE_RECORD)[synced.video.id]
     hq = synced.hq
-    state = open_hq(HQConfig(hq.data_dir, db_url=hq.db_url))
+    state = hq.open_state()
     try:
         record = EvidenceItemRecord.from_bytes(b"".join(state.blobs.read(sha256)))
     finally:

@@ -15,6 +15,8 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 from sync.protocol.canonical import canonical_json
 from sync.protocol.loghead import LogHead
 from sync.protocol.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
@@ -175,6 +177,8 @@ def test_a_sigkill_after_a_receipt_loses_nothing(hq_server: RunningHQ) -> None:
     assert json.loads(receipts.split("  ", 4)[-1]) == receipt.json()["receipt"]
 
 
+# The folder's files; the bucket's objects are checked by test_blobstores.py.
+@pytest.mark.embedded_only
 def test_payloads_are_encrypted_at_rest(hq_server: RunningHQ) -> None:
     device = enrolled(hq_server)
     data = "笔录内容：被询问人张三陈述的经过".encode() * 50

@@ -10,7 +10,6 @@ resumes where it had committed; media are encrypted at rest.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,7 +74,8 @@ def test_an_upload_in_chunks_ends_with_a_receipt(hq_server: RunningHQ) -> None:
     # The whole thing again (a lost answer): the same receipt, no bytes.
     again = device.create_upload(entry)
     assert again.headers["upload-offset"] == str(len(data)) and again.receipt() == receipt
-    assert_nothing_in_clear(hq_server.data_dir, data[1000:1064], entry.body.sha256)
+    if hq_server.db_url is None:  # the folder's files; a bucket's objects: test_blobstores.py
+        assert_nothing_in_clear(hq_server.data_dir, data[1000:1064], entry.body.sha256)
 
 
 def test_a_cut_connection_moves_nothing_and_the_upload_resumes(hq_server: RunningHQ) -> None:
@@ -133,7 +133,7 @@ def test_an_upload_can_be_terminated(hq_server: RunningHQ) -> None:
     location = device.create_upload(device.entry(MEDIUM, "ev-t", data)).headers["location"]
     assert device.call("DELETE", location, headers={"Tus-Resumable": "1.0.0"}).status == 204
     assert device.head(location).status == 404
-    assert os.listdir(hq_server.data_dir / "staging") == []
+    assert list(hq_server.blobs().staged_uploads()) == []  # nothing staged is left
 
 
 def test_limits_expiry_and_a_stalled_patch(tight_hq: RunningHQ) -> None:

@@ -23,8 +23,7 @@ from typing import Any
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from hq.config import HQConfig
-from hq.state import HQState, open_hq
+from hq.state import HQState
 from hq.verdicts import Verdict, judge_pdf, statement_verdict
 from sync.protocol.records import RecordKind
 from tests.cli.helpers import last_json, run_cli
@@ -92,7 +91,7 @@ def test_hq_recomputes_the_verdict_with_its_own_trust(tmp_path: Path,
     device = enrol(store, hq_server)  # HQ holds no unit CA yet
     first = signed_statement(store)
     sync(store)
-    state = open_hq(HQConfig(hq_server.data_dir, db_url=hq_server.db_url))
+    state = hq_server.open_state()
     try:
         assert statement_verdict(state, "no-such-statement") is None
         untrusted = statement_verdict(state, first)

@@ -32,7 +32,6 @@ from urllib.parse import quote
 import pytest
 
 from hq.blobs import FilesystemBlobStore
-from hq.keys import load_master_key
 from hq.web.statements import PAGE_SIZE as PAGE
 from sync.protocol.context import CaseSnapshot, OfficerSnapshot, PartySnapshot, StatementContext
 from sync.protocol.records import RecordKind
@@ -224,14 +223,17 @@ def test_a_synced_statement_is_found_shown_and_proven_and_every_view_is_logged(
     assert sum(1 for r in log if r["page"] == "statements" and r["party"] == party) == 8
 
     # An altered context and a missing PDF: the page says so; the image is not found.
-    blobs = FilesystemBlobStore(hq_server.data_dir, load_master_key(hq_server.data_dir))
+    blobs = hq_server.blobs()
     (row,) = hq_rows(hq_server, "SELECT * FROM room_statements WHERE statement = ?",
                      (statement,))
-    context_file = blobs.path_for(row["context_sha256"])
-    altered = bytearray(context_file.read_bytes())
-    altered[-3] ^= 0x01
-    context_file.write_bytes(bytes(altered))
-    blobs.path_for(row["pdf_sha256"]).unlink()
+    if isinstance(blobs, FilesystemBlobStore):  # altered on disk
+        context_file = blobs.path_for(row["context_sha256"])
+        altered = bytearray(context_file.read_bytes())
+        altered[-3] ^= 0x01
+        context_file.write_bytes(bytes(altered))
+    else:  # gone from the bucket (an altered object: tests/hq/test_blobstores.py)
+        blobs.delete(row["context_sha256"])
+    blobs.delete(row["pdf_sha256"])
     status, _headers, page = room.request("GET", f"/room/statements/{statement}")
     assert status == 200, page
     assert "总部保存的记录无法读取（文件缺失或已被改动）" in page and PARTY_NAME not in page

@@ -20,10 +20,12 @@ API (kept small on purpose):
 
 - `hq_server` (fixture): a started `RunningHQ` in ``tmp_path / "hq"``; stopped at teardown,
   where the test fails if the server logged a traceback (an unhandled error in HQ). It runs
-  on the embedded lane (SQLite in the data directory) unless parametrized: a conftest whose
-  tests run on both lanes calls `parametrize_hq_lanes` from its ``pytest_generate_tests``
-  (and re-exports `pg_cluster`), and each such test runs as ``[sqlite]`` and
-  ``[postgresql]`` (a fresh database of `tests.support.postgres`' server per test). A test
+  on the embedded lane (SQLite and blobs in the data directory) unless parametrized: a
+  conftest whose tests run on both lanes calls `parametrize_hq_lanes` from its
+  ``pytest_generate_tests`` (and re-exports `pg_cluster` and `seaweedfs`), and each such test
+  runs as ``[sqlite]`` and ``[postgresql]``: a fresh database of `tests.support.postgres`'
+  server and a fresh bucket prefix of `tests.support.seaweedfs`' S3 server per test, the
+  deployment at scale (decisions 29, 30). A test
   marked ``@pytest.mark.embedded_only`` runs on the embedded lane alone (a slow fault test
   that exercises no part of the database).
 - `start_hq(data_dir, env=None, db_url=None)`: start one yourself (for settings through the
@@ -37,6 +39,8 @@ API (kept small on purpose):
   answers; ``kill()`` SIGKILLs it without restarting;
   ``stop()`` ends it (SIGKILL: HQ must survive that anyway); ``admin(*args)`` runs the admin
   CLI on the same data directory and returns the `CompletedProcess` (text, not checked);
+  ``blobs()`` is HQ's blob store (folder or bucket) under HQ's key;
+  ``open_state()`` opens HQ's whole state (database and blobs) as the process has it;
   ``enrol_code()`` issues a one-time code; ``info()`` is ``GET /v1/hq`` (HQ's id and receipt
   key, as JSON); ``log()`` is the server's output so far.
 """
@@ -57,7 +61,11 @@ from pathlib import Path
 
 import pytest
 
+from hq.blobs import BlobStore, FilesystemBlobStore
+from hq.config import HQConfig
 from hq.db import Database, open_database
+from hq.keys import load_master_key
+from hq.state import HQState, open_hq
 from tests.support.postgres import PostgresServer, postgres_available
 
 __all__ = ["LANES", "RunningHQ", "hq_server", "parametrize_hq_lanes", "start_hq"]
@@ -156,6 +164,23 @@ class RunningHQ:
         return subprocess.run(self._command(*args), cwd=_ROOT, env=self._env, input=stdin,
                               capture_output=True, text=True, timeout=60, check=False)
 
+    def open_state(self) -> HQState:
+        """HQ's state as this process has it (database and blob store on its lane), opened
+        by the test; close it after."""
+        config = HQConfig(self.data_dir, db_url=self.db_url, blobs=self._env.get("HQ_BLOBS"))
+        return open_hq(config, self._env)
+
+    def blobs(self) -> BlobStore:
+        """HQ's blob store as this process keeps it (its folder, or its bucket on the
+        PostgreSQL lane), opened by the test with HQ's own master key."""
+        key = load_master_key(self.data_dir)
+        url = self._env.get("HQ_BLOBS")
+        if not url:
+            return FilesystemBlobStore(self.data_dir, key)
+        from hq.blobs_s3 import S3BlobStore, S3Location
+
+        return S3BlobStore(S3Location.parse(url), key, self._env)
+
     def enrol_code(self) -> str:
         done = self.admin("enrol-code")
         assert done.returncode == 0, done.stderr
@@ -203,12 +228,15 @@ def parametrize_hq_lanes(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def hq_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningHQ]:
-    db_url = None
+    db_url, env = None, None
     if getattr(request, "param", "sqlite") == "postgresql":
         cluster: PostgresServer | None = request.getfixturevalue("pg_cluster")
         assert cluster is not None, "PostgreSQL vanished after collection"
         db_url = cluster.create_database()
-    server = start_hq(tmp_path / "hq", db_url=db_url)
+        # ... and the media in SeaweedFS's S3 (decision 30): a fresh bucket prefix per test.
+        store = request.getfixturevalue("seaweedfs")
+        env = store.hq_env(store.new_place())
+    server = start_hq(tmp_path / "hq", env=env, db_url=db_url)
     try:
         yield server
     finally:
