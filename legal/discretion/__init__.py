@@ -1,0 +1,1 @@
+"""Discretion standards as data and the engine that applies them."""

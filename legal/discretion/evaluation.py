@@ -1,0 +1,212 @@
+"""What the engine is given and what it answers: facts, reasoning steps, the evaluation, and
+the officer's choice with its deviation reason.
+
+These are the records a decision keeps (their JSON forms go into the store, the audit trail
+and the documents), so they carry everything needed to show the reasoning again later without
+the engine: the standard's id and version, the hash of the matter's row, and every step with
+its citations. `legal.discretion.engine` produces them; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from legal.discretion.model import FineRange, PartyType, TierLevel
+
+__all__ = ["Choice", "ChoiceRefused", "Deviation", "DeviationKind", "Evaluation", "Facts",
+           "MatterHit", "Outcome", "Step"]
+
+
+class Outcome(StrEnum):
+    PENALTY = "penalty"  # a penalty within the proposed tier
+    MAY_WAIVE = "may_waive"  # 可以不予行政处罚 (art. 33 ¶1, first violation): the officer decides
+    NO_PENALTY = "no_penalty"  # 不予行政处罚 (arts. 30, 31, 33)
+    TIME_BARRED = "time_barred"  # 不再给予行政处罚 (art. 36)
+
+
+class DeviationKind(StrEnum):
+    LIGHTER = "lighter"  # 从轻: below the tier, within the statutory range
+    MITIGATED = "mitigated"  # 减轻: below the statutory minimum (only on statutory grounds)
+    HEAVIER = "heavier"  # 从重: above the tier, never above the statutory maximum
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts of one case as the officer states them to the engine."""
+
+    matter_code: str
+    party_type: PartyType
+    conditions: frozenset[str]  # ticked condition codes (the standard's and the statutory)
+    violation_date: str | None = None  # ISO date the act was committed
+    violation_ended: str | None = None  # ISO date a continuing act ended (art. 36 ¶2)
+    discovered_date: str | None = None  # ISO date the bureau discovered it (art. 36)
+    on_the_spot: bool = False  # the officer proposes the simple procedure (arts. 51-52)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"matter_code": self.matter_code, "party_type": self.party_type.value,
+                "conditions": sorted(self.conditions), "violation_date": self.violation_date,
+                "violation_ended": self.violation_ended,
+                "discovered_date": self.discovered_date, "on_the_spot": self.on_the_spot}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Facts:
+        return cls(matter_code=str(d["matter_code"]), party_type=PartyType(d["party_type"]),
+                   conditions=frozenset(str(c) for c in d.get("conditions", ())),
+                   violation_date=d.get("violation_date"),
+                   violation_ended=d.get("violation_ended"),
+                   discovered_date=d.get("discovered_date"),
+                   on_the_spot=bool(d.get("on_the_spot", False)))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the reasoning, in Chinese as printed, with the articles it rests on."""
+
+    rule: str  # stable code: "matter", "tier", "art30", "art32", "art33", "art36", "art51"…
+    text: str  # "当事人主动消除违法行为危害后果，依法应当从轻或者减轻处罚。"
+    citations: tuple[str, ...] = ()  # "《中华人民共和国行政处罚法》第三十二条第（一）项"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "citations": list(self.citations)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Step:
+        return cls(rule=str(d["rule"]), text=str(d["text"]),
+                   citations=tuple(str(c) for c in d.get("citations", ())))
+
+
+def _range(r: FineRange | None) -> list[int] | None:
+    return None if r is None else [r.low, r.high]
+
+
+def _range_from(v: Any) -> FineRange | None:
+    return None if v is None else FineRange(int(v[0]), int(v[1]))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The engine's answer for one set of facts under one standard version."""
+
+    standard_id: str
+    standard_version_date: str
+    matter_code: str
+    matter_name: str
+    matter_row_hash: str  # `Matter.row_hash` of the row used
+    facts: Facts
+    outcome: Outcome
+    tier: TierLevel | None  # None when no penalty is given
+    statutory_range: FineRange | None  # the penalty clause's range for the party type
+    proposed_range: FineRange | None  # the tier's range (None: no fine proposed)
+    proposed_amount: int | None  # a single figure within proposed_range, or None
+    penalties: tuple[str, ...]  # kinds proposed, in words (警告, 罚款…)
+    mandatory_mitigation: bool  # art. 30/32: 应当从轻或者减轻
+    on_the_spot_allowed: bool  # arts. 51: within its limits and the standard allows it
+    hearing_right: bool  # art. 63: the party must be told of the right to a hearing
+    legal_review_required: bool  # art. 58
+    steps: tuple[Step, ...]
+    penalty_basis: tuple[str, ...]  # citations
+    violation_basis: tuple[str, ...]  # citations
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "standard_id": self.standard_id,
+            "standard_version_date": self.standard_version_date,
+            "matter_code": self.matter_code, "matter_name": self.matter_name,
+            "matter_row_hash": self.matter_row_hash, "facts": self.facts.to_json(),
+            "outcome": self.outcome.value,
+            "tier": None if self.tier is None else self.tier.value,
+            "statutory_range": _range(self.statutory_range),
+            "proposed_range": _range(self.proposed_range),
+            "proposed_amount": self.proposed_amount, "penalties": list(self.penalties),
+            "mandatory_mitigation": self.mandatory_mitigation,
+            "on_the_spot_allowed": self.on_the_spot_allowed,
+            "hearing_right": self.hearing_right,
+            "legal_review_required": self.legal_review_required,
+            "steps": [s.to_json() for s in self.steps],
+            "penalty_basis": list(self.penalty_basis),
+            "violation_basis": list(self.violation_basis),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Evaluation:
+        return cls(
+            standard_id=str(d["standard_id"]),
+            standard_version_date=str(d["standard_version_date"]),
+            matter_code=str(d["matter_code"]), matter_name=str(d["matter_name"]),
+            matter_row_hash=str(d["matter_row_hash"]), facts=Facts.from_json(d["facts"]),
+            outcome=Outcome(d["outcome"]),
+            tier=None if d["tier"] is None else TierLevel(d["tier"]),
+            statutory_range=_range_from(d["statutory_range"]),
+            proposed_range=_range_from(d["proposed_range"]),
+            proposed_amount=None if d["proposed_amount"] is None else int(d["proposed_amount"]),
+            penalties=tuple(str(p) for p in d["penalties"]),
+            mandatory_mitigation=bool(d["mandatory_mitigation"]),
+            on_the_spot_allowed=bool(d["on_the_spot_allowed"]),
+            hearing_right=bool(d["hearing_right"]),
+            legal_review_required=bool(d["legal_review_required"]),
+            steps=tuple(Step.from_json(s) for s in d["steps"]),
+            penalty_basis=tuple(str(c) for c in d["penalty_basis"]),
+            violation_basis=tuple(str(c) for c in d["violation_basis"]))
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """Why the officer's amount leaves the proposed tier: the kind and the written reason."""
+
+    kind: DeviationKind
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Deviation:
+        return cls(kind=DeviationKind(d["kind"]), reason=str(d["reason"]))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the officer decided, accepted by `legal.discretion.engine.choose`."""
+
+    waived: bool  # no penalty (NO_PENALTY, TIME_BARRED, or a MAY_WAIVE the officer took)
+    amount: int | None  # yuan; None when no fine
+    penalties: tuple[str, ...]
+    deviation: Deviation | None  # set exactly when the amount leaves the proposed range
+    steps: tuple[Step, ...]  # the steps the choice adds (the deviation and its basis)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"waived": self.waived, "amount": self.amount, "penalties": list(self.penalties),
+                "deviation": None if self.deviation is None else self.deviation.to_json(),
+                "steps": [s.to_json() for s in self.steps]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Choice:
+        return cls(waived=bool(d["waived"]),
+                   amount=None if d["amount"] is None else int(d["amount"]),
+                   penalties=tuple(str(p) for p in d["penalties"]),
+                   deviation=None if d["deviation"] is None
+                   else Deviation.from_json(d["deviation"]),
+                   steps=tuple(Step.from_json(s) for s in d["steps"]))
+
+
+class ChoiceRefused(ValueError):
+    """The officer's choice is not lawful under the evaluation. ``code`` is stable (the
+    desktop translates it); the message is English for logs."""
+
+    def __init__(self, code: str, message: str, **params: int | str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class MatterHit:
+    """A matter found by search: why it matched, for ranking and for showing."""
+
+    code: str
+    name: str
+    field: str
+    score: float
+    matched: str  # what matched: the name, the code, a keyword, words of the statement

@@ -1,0 +1,1 @@
+"""Statutes at article level: the model, the Markdown reader, citations."""
