@@ -25,10 +25,26 @@ from sync.protocol.canonical import parse_canonical
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed
 
-__all__ = ["Indexer", "index", "indexers", "reindex"]
+__all__ = ["Indexer", "index", "indexers", "reindex", "upsert_row"]
 
 Indexer = Callable[[Connection, OutboxEntry, bytes | None, int], None]
 """(transaction, the record's entry, its bytes or None for a medium, HQ's time of receipt)"""
+
+
+def upsert_row(conn: Connection, table: str, key: tuple[str, str], device: str,
+               values: dict[str, object], *, fill_only: bool = False) -> None:
+    """Insert a derived row or update the one there: ``key`` is (column, value) of the row's
+    own id. A record that is the row's authority overwrites with what it knows (a column it
+    does not know, None, keeps what is there); with ``fill_only`` only empty columns are
+    filled, so a record that merely mentions the row never overwrites its authority's
+    values, whichever arrives first."""
+    names = list(values)
+    new, old = ("excluded", table) if not fill_only else (table, "excluded")
+    conn.execute(
+        f"INSERT INTO {table} ({key[0]}, device, {', '.join(names)}) "
+        f"VALUES (?, ?, {', '.join('?' * len(names))}) ON CONFLICT ({key[0]}) DO UPDATE SET "
+        + ", ".join(f"{n} = COALESCE({new}.{n}, {old}.{n})" for n in names),
+        (key[1], device, *values.values()))
 
 
 def indexers() -> dict[RecordKind, list[Indexer]]:

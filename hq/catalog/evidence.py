@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hq.catalog import Indexer
+from hq.catalog import Indexer, upsert_row
 from hq.db import Connection
 from sync.protocol.canonical import parse_canonical
 from sync.protocol.context import EvidenceItemRecord
@@ -49,20 +49,6 @@ def captured_ms(record: EvidenceItemRecord) -> int | None:
     return corrected if corrected is not None else aware_ms(record.captured_at)
 
 
-def _merge(conn: Connection, item: str, device: str, values: dict[str, object], *,
-           authority: bool) -> None:
-    """Fill the item's row; ``authority`` (the item's own record) overwrites what is there
-    with what it knows, otherwise only empty columns are filled."""
-    names = list(values)
-    first, second = ("excluded", "room_evidence") if authority else ("room_evidence",
-                                                                     "excluded")
-    conn.execute(
-        f"INSERT INTO room_evidence (item, device, {', '.join(names)}) "
-        f"VALUES (?, ?, {', '.join('?' * len(names))}) ON CONFLICT (item) DO UPDATE SET "
-        + ", ".join(f"{n} = COALESCE({first}.{n}, {second}.{n})" for n in names),
-        (item, device, *values.values()))
-
-
 def _record(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int) -> None:
     assert payload is not None  # a small record always comes with its bytes
     record = EvidenceItemRecord.from_bytes(payload)
@@ -70,7 +56,7 @@ def _record(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int
     gps = custody.get("gps")
     track = gps.get("track") if isinstance(gps, dict) else None
     offset = custody.get("clock_offset_ms")
-    _merge(conn, record.id, entry.device, {
+    upsert_row(conn, "room_evidence", ("item", record.id), entry.device, {
         "case_id": record.case, "statement": record.statement, "kind": record.kind,
         "source": record.source, "size": record.size, "sha256": record.sha256,
         "sm3": record.sm3, "captured_ms": captured_ms(record),
@@ -78,13 +64,12 @@ def _record(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int
         "recorder_serial": record.device_serial,
         "clock_offset_ms": offset if isinstance(offset, int) else None,
         "has_gps": int(isinstance(track, list) and len(track) > 0),
-        "record_sha256": entry.sha256, "record_ms": at}, authority=True)
+        "record_sha256": entry.sha256, "record_ms": at})
 
 
 def _medium(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int) -> None:
-    _merge(conn, entry.entity_id, entry.device, {
-        "medium_sha256": entry.sha256, "medium_size": entry.size, "medium_ms": at},
-        authority=True)
+    upsert_row(conn, "room_evidence", ("item", entry.entity_id), entry.device, {
+        "medium_sha256": entry.sha256, "medium_size": entry.size, "medium_ms": at})
 
 
 def _docking(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int) -> None:
@@ -99,12 +84,12 @@ def _docking(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: in
     for file in certificate.files:
         if file.status != "stored":  # an earlier docking took it: that one is its docking
             continue
-        _merge(conn, file.id, entry.device, {
+        upsert_row(conn, "room_evidence", ("item", file.id), entry.device, {
             "case_id": certificate.case, "statement": certificate.statement,
             "kind": file.kind, "source": "bodycam", "size": file.size, "sha256": file.sha256,
             "sm3": file.sm3, "captured_ms": aware_ms(file.captured_at),
             "docking": certificate.docking, "recorder_serial": certificate.device.serial,
-            "clock_offset_ms": certificate.clock.offset_ms}, authority=False)
+            "clock_offset_ms": certificate.clock.offset_ms}, fill_only=True)
 
 
 INDEXERS: dict[RecordKind, Indexer] = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from hq.catalog import Indexer
+from hq.catalog import Indexer, upsert_row
 from hq.db import Connection
 from sync.protocol.context import StatementContext
 from sync.protocol.records import OutboxEntry, RecordKind
@@ -31,19 +31,10 @@ def iso_ms(value: str | None) -> int | None:
     return None if value is None else int(datetime.fromisoformat(value).timestamp() * 1000)
 
 
-def _upsert(conn: Connection, statement: str, device: str, values: dict[str, object]) -> None:
-    names = list(values)
-    conn.execute(
-        f"INSERT INTO room_statements (statement, device, {', '.join(names)}) "
-        f"VALUES (?, ?, {', '.join('?' * len(names))}) ON CONFLICT (statement) DO UPDATE SET "
-        + ", ".join(f"{n} = excluded.{n}" for n in names),
-        (statement, device, *values.values()))
-
-
 def _content(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int) -> None:
     assert payload is not None  # a small record always comes with its bytes
     content = StatementContent.from_bytes(payload)
-    _upsert(conn, content.id, entry.device, {
+    upsert_row(conn, "room_statements", ("statement", content.id), entry.device, {
         "case_id": content.case, "kind": content.kind, "recorder": content.recorder,
         "interviewers": json.dumps(list(content.interviewers)),
         "party": content.interviewee, "started_ms": iso_ms(content.started_at),
@@ -55,7 +46,7 @@ def _context(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: in
     assert payload is not None
     context = StatementContext.from_bytes(payload)
     lead = context.officers[0] if context.officers else None  # the first interviewer
-    _upsert(conn, context.statement, entry.device, {
+    upsert_row(conn, "room_statements", ("statement", context.statement), entry.device, {
         "case_id": context.case.id, "case_number": context.case.number,
         "matter": context.case.matter, "unit": None if lead is None else lead.unit,
         "party": context.party.id, "context_sha256": entry.sha256, "context_ms": at})
@@ -69,7 +60,8 @@ def _context(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: in
 
 
 def _pdf(conn: Connection, entry: OutboxEntry, payload: bytes | None, at: int) -> None:
-    _upsert(conn, entry.entity_id, entry.device, {"pdf_sha256": entry.sha256, "pdf_ms": at})
+    upsert_row(conn, "room_statements", ("statement", entry.entity_id), entry.device,
+               {"pdf_sha256": entry.sha256, "pdf_ms": at})
 
 
 INDEXERS: dict[RecordKind, Indexer] = {
