@@ -96,8 +96,9 @@ def shot(room: Room, page: Page, name: str) -> None:
     page.screenshot(path=str(room.shots / f"{name}.png"), full_page=True)
 
 
-def log_in(room: Room, page: Page, user: tuple[str, str], code: str = "") -> Response:
-    page.goto(f"{room.hq.url}/room/")
+def log_in(hq_url: str, page: Page, user: tuple[str, str], code: str = "") -> Response:
+    """Log in to the room at ``hq_url`` through its form, as a person would."""
+    page.goto(f"{hq_url}/room/")
     assert page.url.endswith("/room/login")  # no page without a session
     page.fill("input[name=name]", user[0])
     page.fill("input[name=password]", user[1])
@@ -112,7 +113,7 @@ def test_a_supervisor_sees_the_synced_device_and_the_alert_of_its_rolled_back_st
         room: Room, page: Page) -> None:
     page.goto(f"{room.hq.url}/room/login")
     shot(room, page, "1-login")
-    log_in(room, page, SUPERVISOR)
+    log_in(room.hq.url, page, SUPERVISOR)
     assert page.url == f"{room.hq.url}/room/"
     assert page.locator("h1").inner_text() == "监察总览"
     assert f"{SUPERVISOR[0]}（监察员）" in page.locator("header").inner_text()
@@ -156,7 +157,7 @@ def test_a_supervisor_sees_the_synced_device_and_the_alert_of_its_rolled_back_st
 
 
 def test_a_supervisor_cannot_reach_the_administrators_pages(room: Room, page: Page) -> None:
-    log_in(room, page, SUPERVISOR)
+    log_in(room.hq.url, page, SUPERVISOR)
     for path in ("/room/admin/users", "/room/admin/access-log"):
         response = page.goto(f"{room.hq.url}{path}")
         assert response is not None and response.status == 403
@@ -170,7 +171,7 @@ def test_a_supervisor_cannot_reach_the_administrators_pages(room: Room, page: Pa
 
 def test_an_administrator_gives_the_totp_code_and_reads_who_looked_at_what(
         room: Room, page: Page) -> None:
-    response = log_in(room, page, ADMIN)  # without the code
+    response = log_in(room.hq.url, page, ADMIN)  # without the code
     assert response.status == 401 and page.url.endswith("/room/login")
     assert "管理员须输入动态验证码" in page.locator("p.error").inner_text()
     shot(room, page, "7-login-refused")

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page
 
 from desktop.services.demo import run_demo
-from tests.hq.test_web_browser import page
+from tests.hq.test_web_browser import log_in, page
 from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import RunningHQ, start_hq
 
@@ -54,11 +54,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 def test_a_supervisor_finds_the_demo_statement_with_its_verdict_proofs_and_gps_track(
         demo: Demo, page: Page) -> None:
-    page.goto(f"{demo.hq.url}/room/login")
-    page.fill("input[name=name]", SUPERVISOR[0])
-    page.fill("input[name=password]", SUPERVISOR[1])
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(demo.hq.url, page, SUPERVISOR)
     page.locator("nav a", has_text="案件与笔录").click()
     page.wait_for_load_state()
     page.fill("input[name=q]", WORD)

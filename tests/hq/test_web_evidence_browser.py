@@ -118,7 +118,7 @@ def test_a_supervisor_sees_the_track_plays_the_medium_and_the_certificates(
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
     hq = evidence.room.hq
-    log_in(evidence.room, page, SUPERVISOR)
+    log_in(evidence.room.hq.url, page, SUPERVISOR)
     alert = page.locator("table.alerts tr", has_text="证据缺少对接入库证书")
     assert alert.count() == 1 and str(evidence.photo.docking) in alert.inner_text()
     _shot(evidence, page, "evidence-0-overview-alert")

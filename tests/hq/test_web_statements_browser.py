@@ -23,7 +23,7 @@ from playwright.sync_api import Page
 
 from tests.cli.helpers import last_json, run_cli
 from tests.cli.test_cli_end_to_end import CASE_NUMBER, FIRST, login, ok, set_up_unit
-from tests.hq.test_web_browser import page
+from tests.hq.test_web_browser import log_in, page
 from tests.hq.test_web_statements import ANSWER, PARTY_NAME, Signed, signed_statement, synced
 from tests.hq.web_support import add_user, hq_rows
 from tests.support.hq_server import RunningHQ, start_hq
@@ -68,11 +68,7 @@ def shot(room: Room, page: Page, name: str) -> None:
 
 def test_a_supervisor_finds_a_statement_and_sees_its_turns_proofs_and_pages(
         room: Room, page: Page) -> None:
-    page.goto(f"{room.hq.url}/room/login")
-    page.fill("input[name=name]", SUPERVISOR[0])
-    page.fill("input[name=password]", SUPERVISOR[1])
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(room.hq.url, page, SUPERVISOR)
     page.locator("nav a", has_text="案件与笔录").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "案件与笔录"
