@@ -35,6 +35,7 @@ _TOKEN = re.compile(
     r"|(?P<joint>以及|或者|[、，,和及与或])"
     r"|(?P<space>\s+)")
 
+_PRC = "中华人民共和国"
 _KINDS = ("statute", "article", "paragraph", "item_b", "item", "joint", "space")
 _ARTICLE, _PARAGRAPH, _ITEM = 1, 2, 3
 
@@ -135,6 +136,15 @@ def parse(text: str, *, default_statute: str = "") -> list[Citation]:
     return found
 
 
+def _without_state_name(library: Library, name: str) -> Statute | None:
+    """A statute whose title matches ``name`` once every 中华人民共和国 is left out of both:
+    《浙江省实施〈道路交通安全法〉办法》 names 浙江省实施《中华人民共和国道路交通安全法》办法. The
+    newest version answers, as `Library.statute` does for a title."""
+    wanted = name.replace(_PRC, "")
+    found = [s for s in library.statutes if s.title.replace(_PRC, "") == wanted]
+    return max(found, key=lambda s: s.version_date, default=None)
+
+
 def format(citation: Citation) -> str:
     """The canonical spelling: 《行政处罚法》第三十二条第一款第（一）项."""
     parts = []
@@ -161,7 +171,7 @@ def resolve(library: Library, citation: Citation | str) -> ResolvedCitation:
     if not citation.statute:
         raise CitationError("unknown_statute", "the citation names no statute",
                             statute="")
-    statute = library.statute(citation.statute)
+    statute = library.statute(citation.statute) or _without_state_name(library, citation.statute)
     if statute is None:
         raise CitationError("unknown_statute", f"no statute named 《{citation.statute}》 in "
                             f"this library", statute=citation.statute)

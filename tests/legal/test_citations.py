@@ -69,6 +69,8 @@ def test_resolving_quotes_the_article_the_paragraph_or_the_item() -> None:
     assert road.statute.short_title == "道路交通安全法" and road.article.label == "第五十六条"
     nested = resolve(LIBRARY, "《浙江省实施〈中华人民共和国道路交通安全法〉办法》第一条")
     assert nested.statute.version_date == "2014-11-28"
+    # As it is usually cited: the state's name left out of the nested title too.
+    assert resolve(LIBRARY, "《浙江省实施〈道路交通安全法〉办法》第一条").statute is nested.statute
 
 
 @pytest.mark.parametrize(("text", "code", "words"), [
