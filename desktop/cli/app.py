@@ -53,6 +53,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         evidence,
         export,
         keys,
+        laws,
         maintenance,
         officers,
         search,
@@ -75,6 +76,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         maintenance.register,
         backup.register,
         search.register,
+        laws.register,
         sync.register,
     )
 

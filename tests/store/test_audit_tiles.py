@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_law_library(conn)
     undo_hq_restore(conn)
     undo_context_records(conn)
     undo_statement_content_version(conn)
@@ -135,6 +136,12 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_law_library(conn: Any) -> None:
+    """Migration 0019 undone: the law library's index dropped (derived data only)."""
+    for table in ("law_fts", "law_articles", "law_statutes", "law_index_state"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_hq_restore(conn: Any) -> None:
