@@ -143,6 +143,11 @@ def choose(store: Store, decision_id: str, *, waive: bool, amount: int | None,
     _require_drafter(store, decision)
     _require_editable(decision)
     evaluation = _evaluation(decision)
+    refusal = check_request(evaluation, waive=waive, amount=amount, deviation=deviation)
+    if refusal is not None:  # refused here before the engine is asked, in the same words
+        code, message = refusal
+        _audit_refused_choice(store, decision, code, amount, deviation)
+        raise UserError(message)
     try:
         choice = penalty_inputs.choose(evaluation, waive=waive, amount=amount,
                                        deviation=deviation)
@@ -203,11 +208,17 @@ def check_choice(evaluation: Evaluation, choice: Choice) -> tuple[str, str] | No
 
     The engine checks the same; the service checks again because a choice is also kept from
     records handed to it, and a decision must never hold an amount beyond the law."""
-    deviation = choice.deviation
+    return check_request(evaluation, waive=choice.waived, amount=choice.amount,
+                         deviation=choice.deviation)
+
+
+def check_request(evaluation: Evaluation, *, waive: bool, amount: int | None,
+                  deviation: Deviation | None) -> tuple[str, str] | None:
+    """`check_choice` for what the officer asks, before the engine makes it a choice."""
     if deviation is not None and not deviation.reason.strip():
         return "deviation_reason_missing", _(
             "A penalty outside the proposed range needs a written reason for the deviation.")
-    if choice.waived:
+    if waive:
         if evaluation.outcome is EngineOutcome.PENALTY:
             return "waive_not_allowed", _(
                 "The evaluation proposes a penalty; no ground to waive it was found. State "
@@ -216,7 +227,6 @@ def check_choice(evaluation: Evaluation, choice: Choice) -> tuple[str, str] | No
     if evaluation.outcome in (EngineOutcome.NO_PENALTY, EngineOutcome.TIME_BARRED):
         return "penalty_not_allowed", _(
             "The law gives no penalty on these facts; the choice must be no penalty.")
-    amount = choice.amount
     if amount is None:
         return None
     if amount < 0:
@@ -249,11 +259,12 @@ def check_choice(evaluation: Evaluation, choice: Choice) -> tuple[str, str] | No
     if deviation is not None:
         below = amount < proposed.low
         if below != (deviation.kind in (DeviationKind.LIGHTER, DeviationKind.MITIGATED)):
-            return "deviation_direction", _(
-                "{amount} yuan is {where} the proposed range of {low} to {high} yuan; the "
-                "deviation chosen goes the other way.").format(
-                amount=_yuan(amount), where=_("below") if below else _("above"),
-                low=_yuan(proposed.low), high=_yuan(proposed.high))
+            text = (_("{amount} yuan is below the proposed range of {low} to {high} yuan; a "
+                      "heavier penalty goes the other way.") if below
+                    else _("{amount} yuan is above the proposed range of {low} to {high} yuan; "
+                           "a lighter or mitigated penalty goes the other way."))
+            return "deviation_direction", text.format(
+                amount=_yuan(amount), low=_yuan(proposed.low), high=_yuan(proposed.high))
     return None
 
 

@@ -145,7 +145,7 @@ def test_a_decision_needing_no_review_is_approved_when_chosen(bureau: Bureau) ->
     (choice(10, Deviation(DeviationKind.LIGHTER, "初次违法。")),
      "below the statutory minimum of 20 yuan", "below_statutory_minimum"),
     (choice(150, Deviation(DeviationKind.LIGHTER, "初次违法。")),
-     "the deviation chosen goes the other way", "deviation_direction"),
+     "a lighter or mitigated penalty goes the other way", "deviation_direction"),
 ])
 def test_a_refused_choice_changes_nothing_and_is_audited(
         bureau: Bureau, offered: object, message: str, code: str) -> None:
