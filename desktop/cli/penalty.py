@@ -110,7 +110,11 @@ def _print_decision(result: dict[str, Any]) -> None:
             print(_("Chosen: {penalties}, {amount} yuan").format(
                 penalties="、".join(choice["penalties"]), amount=choice["amount"]))
         if choice["deviation"] is not None:
-            print(_("Deviation ({kind}): {reason}").format(**choice["deviation"]))
+            kinds = {"lighter": _("lighter penalty"), "mitigated": _("mitigated penalty"),
+                     "heavier": _("heavier penalty")}
+            deviation = choice["deviation"]
+            print(_("Deviation ({kind}): {reason}").format(
+                kind=kinds.get(deviation["kind"], deviation["kind"]), reason=deviation["reason"]))
     for review in result["reviews"]:
         verdict = _("approved") if review["verdict"] == "approved" else _("returned")
         print(_("Legal review by {reviewer} at {at}: {verdict}").format(

@@ -16,7 +16,7 @@ from desktop.services import audit_trail, penalty
 from desktop.store import audit
 from desktop.store import penalty as repo
 from desktop.store.connection import Connection
-from legal.discretion.evaluation import Deviation, DeviationKind
+from legal.discretion.evaluation import Choice, Deviation, DeviationKind
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
 from tests.services.penalty_support import (
     LIBRARY,
@@ -314,3 +314,34 @@ def test_a_decided_decision_is_frozen(bureau: Bureau) -> None:
                         (decision_id,))
     with pytest.raises(UserError, match="already been signed"):
         penalty.require_signable(penalty.get(store, decision_id))
+
+
+def test_facts_evaluated_again_after_approval_start_over_and_keep_the_past(
+        bureau: Bureau) -> None:
+    decision_id = submitted(bureau)
+    bureau.as_reviewer()
+    penalty.approve(bureau.world.store, decision_id, "同意。", secret=REVIEWER_PASSWORD)
+    bureau.as_officer()
+    store = bureau.world.store
+    stated = facts("obstructs_traffic", "repeat_offence")
+    again = penalty.record_proposal(store, decision_id, stated,
+                                    evaluation(stated, row_hash="b" * 64), STANDARD, LIBRARY)
+    assert again.state is DecisionState.DRAFT and again.choice is None
+    assert again.facts == stated
+    with pytest.raises(UserError, match="not been chosen yet"):
+        penalty.require_signable(again)
+    assert [e.kind for e in penalty.history(store, decision_id)] == [
+        "proposal", "choice", "proposal"]
+    assert [e.matter_row_hash for e in penalty.history(store, decision_id)] == [
+        "a" * 64, "a" * 64, "b" * 64]
+    with pytest.raises(UserError, match="made for other facts"):
+        penalty.record_proposal(store, decision_id, facts(), evaluation(stated), STANDARD,
+                                LIBRARY)
+
+
+def test_waiving_a_penalty_the_evaluation_gives_is_refused(bureau: Bureau) -> None:
+    decision_id = drafted(bureau)
+    waived = Choice(waived=True, amount=None, penalties=(), deviation=None, steps=())
+    with pytest.raises(UserError, match="no ground to waive it was found"):
+        penalty.record_choice(bureau.world.store, decision_id, waived)
+    assert penalty.get(bureau.world.store, decision_id).choice == choice(80)
