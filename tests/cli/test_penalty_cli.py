@@ -1,9 +1,10 @@
 """`statement-room penalty`: the real command in a child process on a real store.
 
 The store is made in the test (officers, a legal reviewer, their keys, a case) and the case
-officer's decision is evaluated from the engine's records (tests/services/penalty_support.py);
-then the command line does what the officer and the reviewer do, each logged in as
-themselves, the reviewer typing their own secret (its variable) to sign.
+officer's decision is evaluated from the engine's records
+(tests/services/penalty_decision_support.py); then the command line does what the officer
+and the reviewer do, each logged in as themselves, the reviewer typing their own secret (its
+variable) to sign.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from desktop.services import penalty
 from tests.cli.helpers import last_json, run_cli
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
-from tests.services.penalty_support import (
+from tests.services.penalty_decision_support import (
     LIBRARY,
     REVIEWER_CERT,
     REVIEWER_PASSWORD,

@@ -18,7 +18,7 @@ from desktop.store import penalty as repo
 from desktop.store.connection import Connection
 from legal.discretion.evaluation import Choice, Deviation, DeviationKind
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
-from tests.services.penalty_support import (
+from tests.services.penalty_decision_support import (
     LIBRARY,
     REVIEWER_CERT,
     REVIEWER_PASSWORD,
