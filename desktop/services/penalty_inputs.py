@@ -22,6 +22,8 @@ from legal.discretion.evaluation import Choice, Deviation, Evaluation, Facts
 
 STANDARD_DATASET = "discretion"
 LIBRARY_DATASET = "laws"
+EXAMPLE_MARK = "（示例基准，非正式）"
+SYNTHETIC_MARK = "（合成数据）"
 
 
 def evaluate(store: Store, facts: Facts) -> Evaluation:
@@ -49,7 +51,11 @@ def datasets(store: Store) -> tuple[DatasetUsed, DatasetUsed | None]:
         raise UserError(_("No discretion standard is held on this computer; it arrives from "
                           "HQ with the next synchronisation."))
     library = law_library.held(store)
-    return (DatasetUsed(STANDARD_DATASET, standard.version, standard.sha256,
-                        f"{standard.title}（{standard.version_date}）"),
-            None if library is None else DatasetUsed(LIBRARY_DATASET, library.version,
-                                                     library.sha256, library.edition))
+    # The label is printed where the decision names its sources: an example standard or a
+    # synthetic library says so there too.
+    standard_label = f"{standard.title}（{standard.version_date}）" + (
+        EXAMPLE_MARK if standard.example else "")
+    return (DatasetUsed(STANDARD_DATASET, standard.version, standard.sha256, standard_label),
+            None if library is None else DatasetUsed(
+                LIBRARY_DATASET, library.version, library.sha256,
+                library.edition + (SYNTHETIC_MARK if library.synthetic else "")))
