@@ -345,3 +345,20 @@ def test_waiving_a_penalty_the_evaluation_gives_is_refused(bureau: Bureau) -> No
     with pytest.raises(UserError, match="no ground to waive it was found"):
         penalty.record_choice(bureau.world.store, decision_id, waived)
     assert penalty.get(bureau.world.store, decision_id).choice == choice(80)
+
+
+def test_a_history_or_decision_row_edited_behind_the_program_is_named(bureau: Bureau) -> None:
+    decision_id = drafted(bureau)
+    store = bureau.world.store
+    assert audit_trail.verify(store).ok
+    # someone holding the data key lowers the fine kept in the history and in the decision
+    store.conn.execute("DROP TRIGGER penalty_decision_history_no_update")
+    store.conn.execute("UPDATE penalty_decision_history SET body_json = replace(body_json,"
+                       " '\"amount\": 80', '\"amount\": 20') WHERE decision_id = ? AND seq = 2",
+                       (decision_id,))
+    store.conn.execute("UPDATE penalty_decisions SET choice_json = replace(choice_json,"
+                       " '\"amount\": 80', '\"amount\": 20') WHERE id = ?", (decision_id,))
+    assert penalty.get(store, decision_id).choice == choice(20)  # the edit took
+    problems = [p.message for p in audit_trail.verify(store).problems]
+    assert any(f"penalty_decision_history {decision_id}/2" in m for m in problems), problems
+    assert any(f"penalty_decisions {decision_id}" in m for m in problems), problems
