@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_penalty_decisions(conn)
     undo_law_library(conn)
     undo_hq_restore(conn)
     undo_context_records(conn)
@@ -136,6 +137,13 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_penalty_decisions(conn: Any) -> None:
+    """Migration 0020 undone: the penalty decisions, their history and reviews dropped (their
+    triggers and indexes go with them)."""
+    for table in ("penalty_reviews", "penalty_decision_history", "penalty_decisions"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_law_library(conn: Any) -> None:

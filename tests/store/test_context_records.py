@@ -27,6 +27,7 @@ from tests.store.test_audit_tiles import (
     undo_context_records,
     undo_hq_restore,
     undo_law_library,
+    undo_penalty_decisions,
 )
 from tests.store.test_statements import signed_statement
 
@@ -112,6 +113,7 @@ def as_an_older_program(world: World, tmp_path: Path, monkeypatch: pytest.Monkey
         item_id = import_photo(world, tmp_path, world.case.id)
     conn = world.store.conn
     conn.execute("BEGIN IMMEDIATE")
+    undo_penalty_decisions(conn)
     undo_law_library(conn)
     undo_hq_restore(conn)
     undo_context_records(conn)
