@@ -49,6 +49,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         cases,
         demo,
         devices,
+        discretion,
         documents,
         evidence,
         export,
@@ -76,6 +77,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         backup.register,
         search.register,
         sync.register,
+        discretion.register,
     )
 
 

@@ -5,6 +5,7 @@ accepted inside the tier and refused outside it without a reason of the right ki
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_partial_capacity_may_mitigate_but_need_not() -> None:
 
 
 def test_limitation_two_years_five_with_safety_harm_continuing_from_its_end() -> None:
-    old = {"violation_date": "2023-03-01", "discovered_date": "2025-03-02"}
+    old: dict[str, Any] = {"violation_date": "2023-03-01", "discovered_date": "2025-03-02"}
     barred = evaluate(STANDARD, facts(SIDEWALK, **old))
     assert barred.outcome is Outcome.TIME_BARRED and barred.proposed_amount is None
     assert f"{LAW}第三十六条第一款" in cited(barred) and "不再给予行政处罚" in barred.steps[1].text

@@ -12,6 +12,7 @@ from pathlib import Path
 from legal.discretion.engine import choose, evaluate
 from legal.discretion.evaluation import Deviation, DeviationKind, Facts
 from legal.discretion.model import STATUTORY_CONDITIONS, PartyType
+from legal.library.model import Library
 from legal.library.citations import CitationError, resolve
 from legal.library.markdown import read_library
 from tests.legal.discretion_support import SIDEWALK, starter_standard
@@ -19,7 +20,7 @@ from tests.legal.discretion_support import SIDEWALK, starter_standard
 LAWS = Path(__file__).resolve().parents[2] / "resources" / "laws"
 
 
-def _library():  # type: ignore[no-untyped-def]
+def _library() -> Library:
     files = {p.name: p.read_bytes() for p in sorted(LAWS.glob("*.md")) if p.name != "SOURCE.md"}
     return read_library(files, edition="测试", compiled="2026-12-07",
                         collection="LawRefBook/Laws", snapshot="2f4c5c2 (2025-04-19)",
