@@ -120,16 +120,22 @@ _lock = threading.Lock()
 _decoded: dict[str, tuple[Standard, engine.MatterIndex]] = {}
 
 
-def _load(store: Store) -> tuple[refdata.HeldDataset, Standard, engine.MatterIndex] | None:
+def _load(store: Store) -> tuple[refdata.DatasetHeld, Standard, engine.MatterIndex] | None:
+    # The version and hash alone first: the bytes (a few MB for a large standard) are read
+    # only when this version has not been decoded yet, not at every keystroke of a search.
     with store.reading() as conn:
-        dataset = refdata.dataset(conn, DATASET)
+        dataset = next((d for d in refdata.held_datasets(conn) if d.name == DATASET), None)
     if dataset is None:
         return None
     with _lock:
         cached = _decoded.get(dataset.sha256)
     if cached is None:
+        with store.reading() as conn:
+            held_bytes = refdata.dataset(conn, DATASET)
+        if held_bytes is None or held_bytes.sha256 != dataset.sha256:
+            return _load(store)  # a newer version arrived between the two reads
         try:
-            decoded = Standard.from_bytes(dataset.data)
+            decoded = Standard.from_bytes(held_bytes.data)
         except StandardError as exc:
             raise UserError(_("The discretion standard from HQ (version {version}) cannot be "
                               "read ({problem}).").format(version=dataset.version,
