@@ -250,3 +250,18 @@ def test_the_proposed_amount(fine: FineRange, mitigated: bool, amount: int) -> N
 def test_same_facts_same_evaluation_and_search() -> None:
     f = facts(SIDEWALK, "eliminated_harm", on_the_spot=True)
     assert evaluate(STANDARD, f) == evaluate(STANDARD, replace(f))
+
+
+def test_the_standards_own_exemption_tier_gives_no_penalty() -> None:
+    from legal.discretion.table import build_standard, rows_from_csv
+    from tests.legal.test_table import HEADER, ROWS
+
+    exempt = ("4,,,,,,,,,不予处罚,经教育后当场驶离且未妨碍通行,,不予罚款,不予罚款,,,,"
+              "示例文件,,")
+    standard = build_standard(rows_from_csv("\n".join([HEADER, *ROWS, exempt])), id="t",
+                              title="合成（测试）", version_date="2026-12-01",
+                              effective_date="2026-12-01", issuer="测试", example=True)
+    e = evaluate(standard, facts("T-1", condition_code("经教育后当场驶离且未妨碍通行")))
+    assert e.outcome is Outcome.NO_PENALTY
+    assert any("符合裁量基准本事项不予处罚情形" in s.text for s in e.steps)
+    assert evaluate(standard, facts("T-1")).outcome is Outcome.PENALTY
