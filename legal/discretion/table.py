@@ -236,14 +236,28 @@ def _statutory(row: Mapping[str, str], where: str) -> dict[PartyType, FineRange 
     return {party: _range(row, column, where) for party, column, _ in _PARTY_COLUMNS}
 
 
+def _level(text: str) -> tuple[TierLevel | None, str]:
+    """The tier a cell names, and what follows its name ("一般：…", "较重（…）")."""
+    text = text.strip()
+    if text in TIER_WORDS:
+        return TIER_WORDS[text], ""
+    for word in sorted(TIER_WORDS, key=len, reverse=True):
+        if text.startswith(word):
+            rest = text[len(word):].strip()
+            if rest[:1] in ("：", ":", "（", "(", "，", ",", "；", " ", "—", "-"):
+                rest = rest[1:].strip().removesuffix("）").removesuffix(")").strip()
+                return TIER_WORDS[word], rest
+    return None, ""
+
+
 def _tier(row: Mapping[str, str], where: str, statutory: Mapping[PartyType, FineRange | None],
           conditions: dict[str, str]) -> Tier:
-    level_text = row.get("阶次", "").strip()
-    level = TIER_WORDS.get(level_text)
+    level, rest = _level(row.get("阶次", ""))
     if level is None:
-        raise _fail(where, "阶次", f"{level_text!r} is not a tier (不予处罚, 轻微, 一般, 较重, "
-                                   "严重)")
-    condition_text = row.get("适用条件", "").strip()
+        raise _fail(where, "阶次", f"{row.get('阶次', '')!r} is not a tier (不予处罚, 轻微, 一般, "
+                                   "较重, 严重)")
+    # A published table's one column "阶次及适用条件" ("一般：驾驶人不在现场…") holds both.
+    condition_text = row.get("适用条件", "").strip() or rest
     codes: list[str] = []
     for words in _LIST_SPLIT.split(condition_text):
         if not _normalise_condition(words):
@@ -291,6 +305,16 @@ def _matter(group: _MatterRows) -> Matter:
         verified=_flag(row, "已核对", where))
 
 
+# Headers published tables use for the same columns.
+ALIASES: Mapping[str, str] = {"阶次及适用条件": "阶次", "执法事项代码": "事项代码",
+                              "执法事项名称": "事项名称", "处罚事项名称": "事项名称",
+                              "违法行为": "事项名称", "备 注": "备注"}
+
+
+def _aliased(row: Mapping[str, str]) -> dict[str, str]:
+    return {ALIASES.get(k.strip(), k.strip()): v for k, v in row.items()}
+
+
 def build_standard(rows: Sequence[Mapping[str, str]], *, id: str, title: str,
                    version_date: str, effective_date: str, issuer: str, example: bool,
                    hearing_thresholds: Mapping[PartyType, int] | None = None,
@@ -299,6 +323,7 @@ def build_standard(rows: Sequence[Mapping[str, str]], *, id: str, title: str,
     """The standard the rows state, with its metadata; StandardError names row and column."""
     if not rows:
         raise StandardError("the table has no rows")
+    rows = [_aliased(row) for row in rows]
     missing = [c for c in REQUIRED if c not in rows[0]]
     if missing:
         raise StandardError(f"the table has no column {', '.join(missing)} "

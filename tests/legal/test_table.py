@@ -104,3 +104,21 @@ def test_a_matter_that_comes_back_later_and_bad_dates_are_refused() -> None:
     with pytest.raises(StandardError, match="no column"):
         build_standard([{"名称": "x"}], id="t", title="t", version_date="2026-12-01",
                        effective_date="2026-12-01", issuer="x", example=True)
+
+
+def test_a_published_tables_combined_tier_and_condition_column() -> None:
+    header = HEADER.replace("阶次,适用条件", "阶次及适用条件,适用条件")
+    rows = [ROWS[0].replace("轻微,经指出后立即改正", "轻微：经指出后立即改正,"),
+            ROWS[1].replace(",一般,", ",一般（未及时驶离）,")]
+    standard = build_standard(rows_from_csv("\n".join([header, *rows])), id="t", title="t",
+                              version_date="2026-12-01", effective_date="2026-12-01",
+                              issuer="x", example=True)
+    matter = standard.matter("T-1")
+    assert matter is not None
+    assert [(t.level, t.condition_text) for t in matter.tiers] == [
+        (TierLevel.MINOR, "经指出后立即改正"), (TierLevel.GENERAL, "未及时驶离")]
+    assert matter.tiers[0].conditions == (condition_code("经指出后立即改正"),)
+    with pytest.raises(StandardError, match="column 阶次"):
+        build_standard(rows_from_csv("\n".join([header, ROWS[0].replace("轻微", "轻微些")])),
+                       id="t", title="t", version_date="2026-12-01",
+                       effective_date="2026-12-01", issuer="x", example=True)
