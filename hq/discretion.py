@@ -7,7 +7,7 @@ as the ``discretion`` dataset (`hq.refdata.publish`), for every device to pull:
         [--review-threshold individual=N] [--review-threshold unit=N]
 
 The table is CSV (UTF-8, with or without a BOM, as Excel saves "CSV UTF-8") or an Excel
-workbook (.xlsx, its first sheet, the header on its first non-empty row); its columns are
+workbook (.xlsx, its first sheet; a title above the header row is skipped); its columns are
 `legal.discretion.table`'s. Before anything is published, every check a decision will rely
 on is made, and any failure refuses the whole table, naming the row and the column:
 
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from hq.config import HQConfig
 from legal.discretion.model import PartyType, Standard, StandardError
-from legal.discretion.table import build_standard, rows_from_csv
+from legal.discretion.table import LINE, build_standard, rows_from_csv, rows_from_lines
 from legal.library.model import Library, LibraryError
 
 if TYPE_CHECKING:  # the server's modules load only when a table is imported (a light CLI)
@@ -93,12 +93,7 @@ def read_table(path: Path) -> list[dict[str, str]]:
             lines = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
-        lines = [line for line in lines if any(line)]
-        if not lines:
-            return []
-        header = lines[0]
-        return [{name: line[i] if i < len(line) else "" for i, name in enumerate(header) if name}
-                for line in lines[1:]]
+        return rows_from_lines(lines)
     raise DiscretionImportError(_("{file}: the table must be a .csv or an .xlsx file").format(
         file=path.name))
 
@@ -110,7 +105,7 @@ def _first_rows(rows: Sequence[Mapping[str, str]]) -> dict[str, str]:
         code = (row.get("事项代码") or "").strip()
         if code and code not in where:
             number = (row.get("序号") or "").strip()
-            where[code] = f"row {number}" if number else f"line {index + 2}"
+            where[code] = f"row {number}" if number else f"line {row.get(LINE) or index + 2}"
     return where
 
 

@@ -22,6 +22,8 @@ never contradict them). The columns, with Chinese headers as published tables ha
   condition gets a stable code derived from its words, so the same words keep their code
   across versions of the table.
 - 首违不罚, 当场处罚, 已核对: 是/否 (blank is 否).
+- Published tables' own headers are understood too (`ALIASES`: 阶次及适用条件 holding
+  "一般：条件…", 执法事项名称…), and a title line above the header is skipped.
 
 Every tier's range must lie within the matter's statutory range for that party type; a
 tier may fine a party type only where the statute does. Every problem is a `StandardError`
@@ -49,8 +51,8 @@ from legal.discretion.model import (
     TierLevel,
 )
 
-__all__ = ["COLUMNS", "REQUIRED", "TIER_WORDS", "build_standard", "condition_code",
-           "parse_amount", "rows_from_csv"]
+__all__ = ["ALIASES", "COLUMNS", "LINE", "REQUIRED", "TIER_WORDS", "build_standard",
+           "condition_code", "parse_amount", "rows_from_csv", "rows_from_lines"]
 
 COLUMNS = ("序号", "领域", "事项代码", "事项名称", "违法依据", "处罚依据", "法定处罚种类",
            "法定幅度（个人）", "法定幅度（单位）", "阶次", "适用条件", "处罚种类",
@@ -67,6 +69,12 @@ TIER_WORDS: Mapping[str, TierLevel] = {
     "严重": TierLevel.GRAVE,
     **{level.value: level for level in TierLevel},
 }
+# Headers published tables use for the same columns.
+ALIASES: Mapping[str, str] = {"阶次及适用条件": "阶次", "执法事项代码": "事项代码",
+                              "执法事项名称": "事项名称", "处罚事项名称": "事项名称",
+                              "违法行为": "事项名称", "备 注": "备注"}
+LINE = "\u0000line"  # the key under which `rows_from_lines` keeps each row's line number
+_HEADER_KEY: Mapping[str, str] = {**{c: c for c in COLUMNS}, **ALIASES}
 _YES = {"是", "Y", "y", "yes", "true", "1", "√", "✓"}
 _NO = {"否", "N", "n", "no", "false", "0", "", "×"}
 _NONE = {"", "无", "-", "—", "不予罚款", "不罚款", "不适用", "/"}
@@ -84,11 +92,23 @@ _LIST_SPLIT = re.compile(r"[；;\n]+")
 _WORDS_SPLIT = re.compile(r"[、，,；;/\s]+")
 
 
+def rows_from_lines(lines: Sequence[Sequence[str]]) -> list[dict[str, str]]:
+    """Rows keyed by the header: the first line naming the matter code column (a title or a
+    note above it, as published tables have, is skipped); empty lines are dropped."""
+    if not lines:
+        return []
+    start = next((i for i, line in enumerate(lines)
+                  if any(_HEADER_KEY.get(c.strip()) == "事项代码" for c in line)), 0)
+    header = [c.strip() for c in lines[start]]
+    return [{LINE: str(start + 2 + offset),  # where the file has it, for the messages
+             **{name: (line[i] if i < len(line) else "").strip()
+                for i, name in enumerate(header) if name}}
+            for offset, line in enumerate(lines[start + 1:]) if any(c.strip() for c in line)]
+
+
 def rows_from_csv(text: str) -> list[dict[str, str]]:
     """The rows of a CSV table (the caller decoded it; a UTF-8 BOM is dropped here)."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    return [{str(k).strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            for row in reader]
+    return rows_from_lines(list(csv.reader(io.StringIO(text.removeprefix("\ufeff")))))
 
 
 def _chinese_number(text: str) -> int:
@@ -186,8 +206,9 @@ class _MatterRows:
 
 
 def _where(row: Mapping[str, str], index: int) -> str:
+    """How a message names a row: its 序号, else its line in the file (else in the rows)."""
     number = row.get("序号", "").strip()
-    return f"row {number}" if number else f"line {index + 2}"  # the header is line 1
+    return f"row {number}" if number else f"line {row.get(LINE) or index + 2}"
 
 
 def _fail(where: str, column: str, problem: str) -> StandardError:
@@ -305,10 +326,6 @@ def _matter(group: _MatterRows) -> Matter:
         verified=_flag(row, "已核对", where))
 
 
-# Headers published tables use for the same columns.
-ALIASES: Mapping[str, str] = {"阶次及适用条件": "阶次", "执法事项代码": "事项代码",
-                              "执法事项名称": "事项名称", "处罚事项名称": "事项名称",
-                              "违法行为": "事项名称", "备 注": "备注"}
 
 
 def _aliased(row: Mapping[str, str]) -> dict[str, str]:
@@ -333,7 +350,7 @@ def build_standard(rows: Sequence[Mapping[str, str]], *, id: str, title: str,
     conditions: dict[str, str] = {}
     for index, raw in enumerate(rows):
         row = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
+        if not any(v for k, v in row.items() if k != LINE):
             continue  # a spreadsheet's empty line
         where = _where(row, index)
         code = row.get("事项代码", "")

@@ -35,7 +35,8 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "裁量基准"
-    sheet.append([])  # a blank first line, as tables often start
+    sheet.append(["示例裁量基准（合成，测试用）"])  # a title above the header, as published
+    sheet.append([])
     for row in rows:
         sheet.append([int(v) if v.isdigit() else (v or None) for v in row])
     book.save(path)

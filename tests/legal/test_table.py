@@ -122,3 +122,19 @@ def test_a_published_tables_combined_tier_and_condition_column() -> None:
         build_standard(rows_from_csv("\n".join([header, ROWS[0].replace("轻微", "轻微些")])),
                        id="t", title="t", version_date="2026-12-01",
                        effective_date="2026-12-01", issuer="x", example=True)
+
+
+def test_a_title_above_the_header_is_skipped() -> None:
+    text = "\n".join(["某某局行政处罚裁量基准（合成）,,,", ",,,", HEADER, *ROWS])
+    standard = build_standard(rows_from_csv(text), id="t", title="t", version_date="2026-12-01",
+                              effective_date="2026-12-01", issuer="x", example=True)
+    assert [m.code for m in standard.matters] == ["T-1"]
+
+
+def test_without_a_row_number_the_message_names_the_files_line() -> None:
+    rows = [r.split(",", 1)[1] for r in ROWS]  # no 序号 column
+    rows[1] = rows[1].replace("一般", "不存在的阶次")
+    text = "\n".join(["标题", HEADER.split(",", 1)[1], "", *rows])
+    with pytest.raises(StandardError, match="line 5, column 阶次"):
+        build_standard(rows_from_csv(text), id="t", title="t", version_date="2026-12-01",
+                       effective_date="2026-12-01", issuer="x", example=True)
