@@ -31,30 +31,18 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
 
-`choose`: inside the proposed range no deviation; outside, a `Deviation` with a reason
-that is not blank and the right kind (LIGHTER below the tier but not below the statutory
-minimum; MITIGATED below the statutory minimum, only on the statutory grounds of arts.
-30-32; HEAVIER above the tier, never under mandatory mitigation); never above the statutory
-maximum, never zero or negative; no amount when there is no penalty. A refusal is a
-`ChoiceRefused` with a stable code (the desktop translates it).
+`choose` (`legal.discretion.choice`, re-exported here) accepts the officer's amount inside
+the proposed range, and outside it only with a reasoned deviation of the right kind, never
+above the statutory maximum; a refusal is a `ChoiceRefused` with a stable code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
-from legal.discretion.evaluation import (
-    Choice,
-    ChoiceRefused,
-    Deviation,
-    DeviationKind,
-    Evaluation,
-    Facts,
-    MatterHit,
-    Outcome,
-    Step,
-)
+from legal.discretion.choice import choose
+from legal.discretion.evaluation import Evaluation, Facts, MatterHit, Outcome, Step
+from legal.discretion.law import ART32_ITEMS, FINE, LAW, ON_THE_SPOT_LIMITS, WARNING, yuan
 from legal.discretion.model import (
     STATUTORY_CONDITIONS,
     FineRange,
@@ -70,22 +58,12 @@ from legal.discretion.search import MatterIndex
 __all__ = ["ON_THE_SPOT_LIMITS", "FactsError", "MatterIndex", "choose", "evaluate",
            "proposed_amount", "search_matters", "suggest_matters"]
 
-LAW = "《中华人民共和国行政处罚法》"
-ON_THE_SPOT_LIMITS: Mapping[PartyType, int] = {PartyType.INDIVIDUAL: 200, PartyType.UNIT: 3000}
-FINE = "罚款"
-WARNING = "警告"
-# Art. 32 (一)-(四), art. 30's minors: 应当从轻或者减轻.
-_ART32 = {"eliminated_harm": "（一）", "coerced": "（二）", "confessed": "（三）",
-          "cooperated_merit": "（四）"}
-MITIGATION_GROUNDS = frozenset({"age_14_to_18", "mental_partial", *_ART32})
 _REVIEW = {"major_public_interest": "（一）", "major_rights_hearing": "（二）",
            "complex_case": "（三）"}
 # Penalty kinds of art. 63 (二)-(四) that give a hearing right whatever the fine.
 _HEARING_KINDS = ("降低资质等级", "吊销许可证", "吊销许可证件", "责令停产停业", "责令关闭",
                   "限制从业", "没收较大数额")
 _PARTY_WORDS = {PartyType.INDIVIDUAL: "公民", PartyType.UNIT: "法人或者其他组织"}
-_KIND_WORDS = {DeviationKind.LIGHTER: "从轻", DeviationKind.MITIGATED: "减轻",
-               DeviationKind.HEAVIER: "从重"}
 
 
 class FactsError(ValueError):
@@ -104,10 +82,6 @@ def search_matters(standard: Standard, query: str, limit: int = 20) -> list[Matt
 
 def suggest_matters(standard: Standard, text: str, limit: int = 5) -> list[MatterHit]:
     return MatterIndex(standard).suggest(text, limit)
-
-
-def _yuan(r: FineRange) -> str:
-    return f"{r.low}元" if r.low == r.high else f"{r.low}元至{r.high}元"
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -206,7 +180,7 @@ def _tier_step(matter: Matter, tier: Tier, facts: Facts, standard: Standard) -> 
     reason = (f"当事人具有「{'」「'.join(placed)}」情形" if placed
               else "当事人未具有从重、从轻情形，按一般情形")
     penalty = "、".join(tier.penalties) or "不予处罚"
-    amount = f"，罚款幅度为{_yuan(fine)}" if fine is not None else ""
+    amount = f"，罚款幅度为{yuan(fine)}" if fine is not None else ""
     source = f"（裁量基准来源：{tier.source}）" if tier.source else ""
     return Step("tier", f"{reason}，适用裁量基准「{matter.name}」的{_level_words(tier.level)}"
                         f"阶次（{tier.condition_text or '一般情形'}）：{penalty}{amount}。{source}",
@@ -227,7 +201,7 @@ def _mitigation_steps(ticked: frozenset[str]) -> tuple[list[Step], bool]:
     if "mental_partial" in ticked:
         steps.append(Step("art31", "当事人系尚未完全丧失辨认或者控制自己行为能力的精神病人、智力"
                                    "残疾人，可以从轻或者减轻行政处罚。", (f"{LAW}第三十一条",)))
-    for code, item in _ART32.items():
+    for code, item in ART32_ITEMS.items():
         if code in ticked:
             mandatory = True
             steps.append(Step("art32", f"当事人{STATUTORY_CONDITIONS[code]}，依法应当从轻或者减轻"
@@ -251,7 +225,7 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
     statutory = matter.statutory.get(party)
     steps = [Step("matter", f"本案违法行为属于裁量基准事项「{matter.name}」（{matter.code}）。"
                             f"当事人为{_PARTY_WORDS[party]}"
-                            + (f"，法定罚款幅度为{_yuan(statutory)}。" if statutory is not None
+                            + (f"，法定罚款幅度为{yuan(statutory)}。" if statutory is not None
                                else "，处罚依据对其未规定罚款金额幅度。"),
                   (*matter.violation_basis, *matter.penalty_basis))]
     limitation, barred = _limitation(facts)
@@ -371,104 +345,3 @@ def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outco
         mandatory_mitigation=mandatory, on_the_spot_allowed=spot, hearing_right=hearing,
         legal_review_required=review, steps=tuple(steps), penalty_basis=matter.penalty_basis,
         violation_basis=matter.violation_basis)
-
-
-def choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
-           deviation: Deviation | None) -> Choice:
-    """The officer's choice, accepted (a `Choice`) or refused (`ChoiceRefused`)."""
-    outcome = evaluation.outcome
-    if outcome in (Outcome.NO_PENALTY, Outcome.TIME_BARRED) or (
-            waive and outcome is Outcome.MAY_WAIVE):
-        if amount is not None or deviation is not None:
-            raise ChoiceRefused("no_penalty", "no penalty may be given: no amount, no deviation")
-        text = ("依法不再给予行政处罚。" if outcome is Outcome.TIME_BARRED else
-                "决定不予行政处罚，对当事人进行教育。")
-        return Choice(waived=True, amount=None, penalties=(), deviation=None,
-                      steps=(Step("choice", text, ()),))
-    if waive:
-        raise ChoiceRefused("cannot_waive", "the law gives no ground to waive the penalty")
-    if amount is None:
-        return _without_fine(evaluation, deviation)
-    if amount <= 0:
-        raise ChoiceRefused("amount_not_positive", f"a fine of {amount} yuan", amount=amount)
-    statutory = evaluation.statutory_range
-    if statutory is None:
-        raise ChoiceRefused("no_statutory_range", "the penalty clause gives this party type no "
-                                                  "fine range")
-    if amount > statutory.high:
-        raise ChoiceRefused("above_statutory_maximum", f"{amount} above {statutory.high}",
-                            amount=amount, maximum=statutory.high)
-    facts = evaluation.facts
-    limit = ON_THE_SPOT_LIMITS[facts.party_type]
-    if facts.on_the_spot and amount > limit:
-        raise ChoiceRefused("on_the_spot_limit", f"{amount} above {limit} on the spot",
-                            amount=amount, limit=limit)
-    if facts.on_the_spot and not evaluation.on_the_spot_allowed:
-        raise ChoiceRefused("on_the_spot_not_allowed", "not eligible for an on-the-spot decision")
-    tier = evaluation.proposed_range
-    penalties = tuple(dict.fromkeys((*[p for p in evaluation.penalties if p != WARNING], FINE)))
-    if tier is not None and amount in tier:
-        if deviation is not None:
-            raise ChoiceRefused("deviation_not_needed", "the amount is within the tier")
-        return Choice(waived=False, amount=amount, penalties=penalties, deviation=None,
-                      steps=(Step("choice", f"决定罚款{amount}元，在裁量幅度{_yuan(tier)}内。",
-                                  evaluation.penalty_basis),))
-    if tier is not None and amount < tier.low:
-        wanted = DeviationKind.LIGHTER if amount >= statutory.low else DeviationKind.MITIGATED
-    else:
-        wanted = DeviationKind.HEAVIER
-    _check_deviation(evaluation, deviation, wanted)
-    assert deviation is not None
-    return Choice(waived=False, amount=amount, penalties=penalties, deviation=deviation,
-                  steps=(_deviation_step(evaluation, amount, deviation),))
-
-
-def _without_fine(evaluation: Evaluation, deviation: Deviation | None) -> Choice:
-    others = tuple(p for p in evaluation.penalties if p != FINE)
-    if not others:
-        raise ChoiceRefused("amount_required", "the tier's penalty is a fine: give the amount")
-    if deviation is not None:
-        raise ChoiceRefused("deviation_not_needed", "no fine, nothing to deviate from")
-    if evaluation.facts.on_the_spot and not evaluation.on_the_spot_allowed:
-        raise ChoiceRefused("on_the_spot_not_allowed", "not eligible for an on-the-spot decision")
-    return Choice(waived=False, amount=None, penalties=others, deviation=None,
-                  steps=(Step("choice", f"决定给予{'、'.join(others)}。",
-                              evaluation.penalty_basis),))
-
-
-def _check_deviation(evaluation: Evaluation, deviation: Deviation | None,
-                     wanted: DeviationKind) -> None:
-    if deviation is None:
-        raise ChoiceRefused("deviation_required", "an amount outside the tier needs a reason",
-                            kind=wanted.value)
-    if not deviation.reason.strip():
-        raise ChoiceRefused("reason_required", "a deviation needs a written reason",
-                            kind=wanted.value)
-    if deviation.kind is not wanted:
-        raise ChoiceRefused("wrong_deviation_kind", f"this amount is {wanted.value}, "
-                            f"not {deviation.kind.value}", kind=wanted.value,
-                            given=deviation.kind.value)
-    if wanted is DeviationKind.MITIGATED and not (
-            evaluation.facts.conditions & MITIGATION_GROUNDS):
-        raise ChoiceRefused("mitigation_without_grounds", "below the statutory minimum only "
-                            "on the grounds of arts. 30-32")
-    if wanted is DeviationKind.HEAVIER and evaluation.mandatory_mitigation:
-        raise ChoiceRefused("heavier_under_mitigation", "the law requires a lighter or "
-                            "mitigated penalty")
-
-
-def _deviation_step(evaluation: Evaluation, amount: int, deviation: Deviation) -> Step:
-    tier = evaluation.proposed_range
-    where = f"裁量幅度{_yuan(tier)}" if tier is not None else "裁量基准本阶次（未设罚款）"
-    citations: list[str] = list(evaluation.penalty_basis)
-    if deviation.kind is DeviationKind.MITIGATED:
-        for code, item in _ART32.items():
-            if code in evaluation.facts.conditions:
-                citations.append(f"{LAW}第三十二条第{item}项")
-        if "age_14_to_18" in evaluation.facts.conditions:
-            citations.append(f"{LAW}第三十条")
-        if "mental_partial" in evaluation.facts.conditions:
-            citations.append(f"{LAW}第三十一条")
-    words = _KIND_WORDS[deviation.kind]
-    return Step("deviation", f"执法人员决定{words}处罚，罚款{amount}元，超出{where}。理由："
-                             f"{deviation.reason.strip()}", tuple(dict.fromkeys(citations)))
