@@ -49,6 +49,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         cases,
         demo,
         devices,
+        discretion,
         documents,
         evidence,
         export,
@@ -80,6 +81,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         search.register,
         laws.register,
         sync.register,
+        discretion.register,
     )
 
 
