@@ -271,6 +271,8 @@ class Action(StrEnum):
     SYNC_HQ_RESTORED = "sync.hq_restored"
     EVIDENCE_PURGED = "evidence.purged"
     OFFICER_HQ_KEY_CREATED = "officer_hq_key.created"
+    # issue 17 (DOC)
+    PENALTY_DOCUMENT_SIGNED = "penalty_document.signed"  # kept signed, with how it was served
 
 
 class Outcome(StrEnum):
