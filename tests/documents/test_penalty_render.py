@@ -125,8 +125,8 @@ def test_the_decision_not_to_penalise_gives_the_reason_and_no_fine(world: World,
     text = text_of(penalty_documents.draft(world.store, made, Kind.NO_PENALTY,
                                            quote()).pdf, tmp_path)
     assert "不予行政处罚决定书" in text and "示综执不罚字〔2026〕第1号" in text
-    assert "依据《中华人民共和国行政处罚法》第三十三条第一款的规定，本机关决定对当事人不予行政处罚" \
-        in text
+    assert ("依据《中华人民共和国行政处罚法》第三十三条第一款的规定，本机关决定对当事人"
+            "不予行政处罚") in text
     assert "违法行为轻微并及时改正，没有造成危害后果的，不予行政处罚" in text  # quoted
     assert "本机关已对当事人进行了教育" in text
     assert "罚款人民币" not in text and "缴纳罚款" not in text

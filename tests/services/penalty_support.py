@@ -15,15 +15,23 @@ branch).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 
 from desktop.domain.penalty import DatasetUsed, DecisionState, PenaltyDecision
-from legal.discretion.evaluation import Choice, Deviation, DeviationKind, Evaluation, Facts, \
-    Outcome, Step
+from legal.discretion.evaluation import (
+    Choice,
+    Deviation,
+    DeviationKind,
+    Evaluation,
+    Facts,
+    Outcome,
+    Step,
+)
 from legal.discretion.model import FineRange, PartyType, TierLevel
-from legal.library.model import Article, Level, Library, Source, Statute, Status
+from legal.library.model import Article, Level, Library, Source, Status, Statute
 
 PARKING = "《中华人民共和国道路交通安全法》第九十三条第二款"
 NO_PARKING_ON_PAVEMENT = "《中华人民共和国道路交通安全法》第五十六条第一款"
@@ -82,15 +90,15 @@ def library() -> Library:
                  "2021-01-22")))
 
 
-_CITATION = re.compile(r"《(.+?)》第([零一二三四五六七八九十百]+)条(?:第([一二三四五六七八九十]+)款)?"
-                       r"(?:第（([一二三四五六七八九十]+)）项)?$")
+_CITATION = re.compile(r"《(.+?)》第([零一二三四五六七八九十百]+)条"
+                       r"(?:第([一二三四五六七八九十]+)款)?(?:第（([一二三四五六七八九十]+)）项)?$")
 
 
 class QuoteError(LookupError):
     pass
 
 
-def quoting(lib: Library):  # type: ignore[no-untyped-def]
+def quoting(lib: Library) -> Callable[[str], str]:
     """A `quote(citation) -> text` over `lib`: the article, paragraph or item cited."""
 
     def quote(citation: str) -> str:
@@ -162,19 +170,19 @@ def hearing() -> Evaluation:
 
 def on_the_spot() -> Evaluation:
     return evaluation(facts=_facts(on_the_spot=True), proposed_amount=50,
-                      steps=evaluation().steps + (Step(
+                      steps=(*evaluation().steps, Step(
                           "art51", "对个人处以二百元以下罚款，违法事实确凿并有法定依据，"
                                    "可以当场作出行政处罚决定。",
-                          ("《中华人民共和国行政处罚法》第五十一条",)),))
+                          ("《中华人民共和国行政处罚法》第五十一条",))))
 
 
 def no_penalty() -> tuple[Evaluation, Choice]:
     evaluated = evaluation(
         outcome=Outcome.NO_PENALTY, tier=None, proposed_range=None, proposed_amount=None,
         penalties=(), facts=_facts(conditions=frozenset({"minor_corrected_no_harm"})),
-        steps=evaluation().steps[:1] + (Step(
+        steps=(*evaluation().steps[:1], Step(
             "art33", "当事人违法行为轻微并及时驶离改正，没有造成危害后果，依法不予行政处罚。",
-            (ART_33_1,)),))
+            (ART_33_1,))))
     return evaluated, Choice(waived=True, amount=None, penalties=(), deviation=None, steps=())
 
 

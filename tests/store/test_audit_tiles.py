@@ -125,6 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
+    undo_penalty_documents(conn)
     undo_hq_restore(conn)
     undo_context_records(conn)
     undo_statement_content_version(conn)
@@ -135,6 +136,12 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_penalty_documents(conn: Any) -> None:
+    """Migration 0021 undone: the signed penalty documents and their numbers dropped."""
+    for table in ("penalty_documents", "penalty_document_numbers"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_hq_restore(conn: Any) -> None:

@@ -23,7 +23,11 @@ from desktop.store.store import Store, unlock
 from sync.protocol.context import EvidenceItemRecord, StatementContext
 from sync.protocol.records import RecordKind
 from tests.conftest import PASSWORD, FakeClock, World
-from tests.store.test_audit_tiles import undo_context_records, undo_hq_restore
+from tests.store.test_audit_tiles import (
+    undo_context_records,
+    undo_hq_restore,
+    undo_penalty_documents,
+)
 from tests.store.test_statements import signed_statement
 
 
@@ -108,6 +112,7 @@ def as_an_older_program(world: World, tmp_path: Path, monkeypatch: pytest.Monkey
         item_id = import_photo(world, tmp_path, world.case.id)
     conn = world.store.conn
     conn.execute("BEGIN IMMEDIATE")
+    undo_penalty_documents(conn)
     undo_hq_restore(conn)
     undo_context_records(conn)
     conn.execute("PRAGMA user_version = 16")
