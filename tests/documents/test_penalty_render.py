@@ -206,3 +206,26 @@ def test_amounts_in_capital_figures(yuan: int, words: str) -> None:
 def test_unit_abbreviation_in_numbers() -> None:
     assert penalty_documents.unit_abbreviation("示例区综合行政执法局测试中队") == "示综执"
     assert penalty_documents.unit_abbreviation("某某市城市管理局") == "某某"
+
+
+def test_every_page_image_carries_a_code_that_ties_it_to_the_document(world: World) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    made = ps.decision(world.case.id, world.statement.id, world.admin.id,
+                       evaluated=ps.hearing())
+    draft = penalty_documents.draft(world.store, made, Kind.PRIOR_NOTICE, quote())
+    assert draft.page_count >= 2
+    for page, png in enumerate(draft.page_images, start=1):
+        with Image.open(io.BytesIO(png)) as image:
+            codes = [c.text for c in zxingcpp.read_barcodes(image)
+                     if c.format == zxingcpp.BarcodeFormat.QRCode]
+        assert codes == [f"SRP1:{made.id}:prior_notice:{draft.content.content_digest}:"
+                         f"{page}/{draft.page_count}"]
+    # Drafting again for the same moment gives the same pages, so a receipt signed on the
+    # draft shown binds to the document signed.
+    other = penalty_documents.draft(world.store, made, Kind.PRIOR_NOTICE, quote(),
+                                    at=draft.at)
+    assert other.page_bindings == draft.page_bindings  # deterministic for the same moment
