@@ -77,7 +77,7 @@ from legal.discretion.evaluation import Outcome
 from sync.protocol.canonical import canonical_json
 
 __all__ = ["DraftPenaltyDocument", "KeptPenaltyDocument", "Receipt", "SignableCheck",
-           "document_pdf", "documents", "draft", "enforcement_officers", "export",
+           "agency_name", "document_pdf", "documents", "draft", "enforcement_officers", "export",
            "kinds_for", "sign", "unit_abbreviation"]
 
 Receipt = SignatureCapture | SignatureRefusal
@@ -122,6 +122,13 @@ def unit_abbreviation(unit: str) -> str:
     if match:
         return match.group(1)[0] + "综执"
     return unit[:2]
+
+
+def agency_name(unit: str) -> str:
+    """The administrative organ that decides (art. 59 (六)): an officer's unit up to its
+    bureau (示例区综合行政执法局测试中队 -> 示例区综合行政执法局); a squad is not one."""
+    match = re.match(r".+?局", unit)
+    return match.group(0) if match else unit
 
 
 def enforcement_officers(store: Store, decision: PenaltyDecision) -> list[Officer]:
@@ -210,19 +217,20 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
              at: datetime, party_id: str | None, refusal: SignatureRefusal | None
              ) -> tuple[PenaltyDocumentContent, RenderedPenaltyDocument, int, str]:
     team = enforcement_officers(store, decision)
-    unit = team[0].unit
-    sequence = repo.next_number(store.conn, kind, unit, at.year)
+    agency = agency_name(team[0].unit)
+    # One sequence per number prefix: every squad of a bureau numbers in the bureau's series.
+    series = unit_abbreviation(agency)
+    sequence = repo.next_number(store.conn, kind, series, at.year)
     number = str(template("common")["number"]).format(
-        abbreviation=unit_abbreviation(unit), word=template(kind.value)["word"], year=at.year,
-        n=sequence)
+        abbreviation=series, word=template(kind.value)["word"], year=at.year, n=sequence)
     inputs = PenaltyInputs(
         decision=decision, kind=kind, case=cases.get_case(store.conn, decision.case_id),
         party=cases.get_party(store.conn, _party_id(store, decision, party_id)),
-        officers=tuple(team), unit=unit, number=number, at=at,
+        officers=tuple(team), unit=agency, number=number, at=at,
         evidence=_evidence(store, decision.case_id), notice=_notice(store, decision),
         refusal=refusal)
     content = compose(inputs, quote)
-    return content, render_penalty(content, at), sequence, unit
+    return content, render_penalty(content, at), sequence, series
 
 
 def draft(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quote: Quote, *,
@@ -234,7 +242,7 @@ def draft(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, qu
     """
     _check_kind(decision, kind)
     at = at or store.clock()
-    content, rendered, sequence, _unit = _compose(store, decision, kind, quote, at, party_id,
+    content, rendered, sequence, _series = _compose(store, decision, kind, quote, at, party_id,
                                                   refusal)
     return DraftPenaltyDocument(kind, content.number, sequence, at, content, rendered,
                                 page_pngs(rendered.pdf))
@@ -294,8 +302,8 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
         credentials.forget()
     try:
         signing.check_signers(store, [o.id for o in team_officers], team)
-        content, rendered, sequence, unit = _compose(store, decision, kind, quote, at,
-                                                     party_id, refusal)
+        content, rendered, sequence, series = _compose(store, decision, kind, quote, at,
+                                                       party_id, refusal)
         _check_receipt(receipt, rendered)
         pdf, kept_capture, applied = _signed_pdf(store, content, rendered, team_officers,
                                                  team, receipt, timestamper)
@@ -304,7 +312,7 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
     document_id = new_id()
     served: ReceiptCapture | SignatureRefusal = kept_capture or refusal_of(receipt)
     with store.transaction() as tx:
-        repo.take_number(tx, kind, unit, at.year, sequence)
+        repo.take_number(tx, kind, series, at.year, sequence)
         repo.keep(tx, repo.NewPenaltyDocument(
             id=document_id, decision_id=decision.id, case_id=decision.case_id, kind=kind,
             number=content.number, pdf=pdf, pages=rendered.page_count,

@@ -5,8 +5,8 @@ served: the party's signature for receipt (the pen capture behind the picture in
 box) or their refusal, with the reason and a witness. The triggers of migration 0021 keep
 the row unchanged for good, and its leaf in the audit trail covers it (`coverage`), so an
 edit behind the program is named by `audit verify`. Numbers come from one counter per kind,
-unit and year that only moves on by one (`next_number` reads it, `take_number` moves it in
-the transaction that keeps the document).
+series (the agency's abbreviation in the number) and year that only moves on by one
+(`next_number` reads it, `take_number` moves it in the transaction that keeps the document).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class NewPenaltyDocument:
 
 
 def next_number(conn: Connection, kind: PenaltyDocumentKind, unit: str, year: int) -> int:
-    """The number the next document of `kind` of `unit` in `year` will get (not taken)."""
+    """The number the next document of `kind` in series `unit` (the agency's abbreviation)
+    and `year` will get (not taken)."""
     row = conn.execute(
         "SELECT last FROM penalty_document_numbers WHERE kind = ? AND unit = ? AND year = ?",
         (kind.value, unit, year)).fetchone()

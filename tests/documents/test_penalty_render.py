@@ -94,7 +94,7 @@ def test_the_decision_carries_what_art_59_requires(world: World, tmp_path: Path)
     assert "六十日内" in text and "申请行政复议" in text and "六个月内" in text
     assert "提起行政诉讼" in text
     # (六) the agency and the date; the seal and the officers' boxes are on the page
-    assert "示例区综合行政执法局测试中队（印章）" in text and "2026年11月27日" in text
+    assert "示例区综合行政执法局（印章）" in text and "2026年11月27日" in text
     assert "测试管理员（执法证号：TEST0001）" in text and "测试队员（执法证号：TEST0002）" in text
     assert "送达回执" in text and "受送达人签名（捺印）" in text
     assert "听证" not in text  # no hearing due, no prior notice served yet
@@ -206,6 +206,8 @@ def test_amounts_in_capital_figures(yuan: int, words: str) -> None:
 def test_unit_abbreviation_in_numbers() -> None:
     assert penalty_documents.unit_abbreviation("示例区综合行政执法局测试中队") == "示综执"
     assert penalty_documents.unit_abbreviation("某某市城市管理局") == "某某"
+    assert penalty_documents.agency_name("示例区综合行政执法局测试中队") == "示例区综合行政执法局"
+    assert penalty_documents.agency_name("测试中队") == "测试中队"
 
 
 def test_every_page_image_carries_a_code_that_ties_it_to_the_document(world: World) -> None:

@@ -9,8 +9,9 @@
 --   'signed': the strokes' canonical JSON, the picture printed and the capture digest that
 --   binds them to the page), or their refusal to sign for it, with the reason and a witness
 --   ('refused', printed on the document as art. 52 asks).
--- penalty_document_numbers: the last number given per kind, unit and year; it only ever
---   moves on by one, so a number is never given twice nor skipped back.
+-- penalty_document_numbers: the last number given per kind, series and year (`unit`: the
+--   agency's abbreviation the number prints, 示综执); it only ever moves on by one, so a
+--   number is never given twice nor skipped back.
 
 CREATE TABLE penalty_documents (
     id                TEXT PRIMARY KEY,
