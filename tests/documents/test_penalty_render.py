@@ -231,3 +231,31 @@ def test_every_page_image_carries_a_code_that_ties_it_to_the_document(world: Wor
     other = penalty_documents.draft(world.store, made, Kind.PRIOR_NOTICE, quote(),
                                     at=draft.at)
     assert other.page_bindings == draft.page_bindings  # deterministic for the same moment
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_template_fills_every_placeholder(world: World, tmp_path: Path,
+                                                kind: Kind) -> None:
+    evaluated, choice = (ps.no_penalty() if kind is Kind.NO_PENALTY
+                         else ps.lighter_with_correction())
+    if kind is Kind.ON_THE_SPOT:
+        evaluated = ps.on_the_spot()
+        choice = ps.decision("c", None, "o", evaluated=evaluated).choice  # type: ignore[assignment]
+    made = ps.decision(world.case.id, world.statement.id, world.admin.id, evaluated=evaluated,
+                       choice=choice)
+    text = text_of(penalty_documents.draft(world.store, made, kind, quote()).pdf, tmp_path)
+    assert "{" not in text and "}" not in text
+    assert "示例区综合行政执法局" in text and "第1页" in text
+
+
+def test_a_unit_is_addressed_as_a_unit(world: World, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from legal.discretion.model import PartyType
+
+    evaluated = ps.evaluation()
+    evaluated = replace(evaluated, facts=replace(evaluated.facts, party_type=PartyType.UNIT))
+    text = draft_text(world, tmp_path, Kind.PRIOR_NOTICE, evaluated=evaluated)
+    assert text.startswith("示例区综合行政执法局行政处罚事先告知书")
+    assert "测试商店：" in text  # the party's workplace, addressed
+    assert "你单位的上述行为违反了" in text and "你单位有权进行陈述和申辩" in text
