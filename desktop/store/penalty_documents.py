@@ -168,3 +168,17 @@ def receipt_capture(conn: Connection, document_id: str) -> ReceiptCapture | None
     if row is None or row[0] is None:
         return None
     return ReceiptCapture(bytes(row[0]), bytes(row[1]), str(row[2]))
+
+
+def find_record(conn: Connection, pdf: bytes) -> tuple[str, bool] | None:
+    """The kept penalty document this PDF is: (document id, exact copy?), or None. Not exact:
+    the kept PDF with incremental updates appended (as `documents.find_record`)."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    row = conn.execute("SELECT id FROM penalty_documents WHERE sha256 = ?",
+                       (digest,)).fetchone()
+    if row is not None:
+        return str(row[0]), True
+    for document_id, kept in conn.execute("SELECT id, pdf FROM penalty_documents").fetchall():
+        if len(pdf) > len(kept) and pdf.startswith(bytes(kept)):
+            return str(document_id), False
+    return None

@@ -253,3 +253,25 @@ def test_a_stored_document_altered_behind_the_program_is_detected(world: World,
     assert not report.ok
     problems = " ".join(p.message for p in report.problems)
     assert f"penalty_documents {kept.id}" in problems and "does not match" in problems
+
+
+def test_the_verify_command_finds_the_exported_document_in_the_store(
+        world: World, keyed: Path, tmp_path: Path) -> None:
+    from tests.cli.helpers import last_json, run_cli
+
+    made = decision_of(world)
+    draft = penalty_documents.draft(world.store, made, Kind.DECISION, QUOTE)
+    kept = sign(world, made, Kind.DECISION, draft, receipt_for(draft))
+    exported = penalty_documents.export(world.store, kept.id, tmp_path / "decision.pdf")
+    world.store.close()
+    login = {"STATEMENT_ROOM_OFFICER": world.admin.certificate_no,
+             "STATEMENT_ROOM_PASSWORD": PASSWORD}
+    run = run_cli("verify", str(exported), "--trust", str(keyed), "--workdir",
+                  str(world.paths.workdir), "--json", env=login)
+    assert run.returncode == 0, run.stderr
+    result = last_json(run.stdout)
+    assert result["bottom_line"] is True and result["complete"] is True
+    assert result["record"]["penalty_document"] == kept.id and result["record"]["exact"]
+    words = run_cli("verify", str(exported), "--trust", str(keyed), "--workdir",
+                    str(world.paths.workdir), env=login)
+    assert f"this is the penalty document {kept.id} kept in this store" in words.stdout
