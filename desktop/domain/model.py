@@ -280,6 +280,8 @@ class Action(StrEnum):
     PENALTY_SUBMITTED = "penalty.submitted"
     PENALTY_REVIEWED = "penalty.reviewed"
     PENALTY_REVIEW_REFUSED = "penalty.review_refused"
+    # issue 17 (DOC)
+    PENALTY_DOCUMENT_SIGNED = "penalty_document.signed"  # kept signed, with how it was served
 
 
 class Outcome(StrEnum):

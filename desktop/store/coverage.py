@@ -72,6 +72,8 @@ TABLES: tuple[Covered, ...] = (
     Covered("penalty_decisions", ("id",), frozenset()),
     Covered("penalty_decision_history", ("decision_id", "seq"), frozenset()),
     Covered("penalty_reviews", ("id",), frozenset()),
+    # issue 17 (DOC): signed penalty documents and their service record
+    Covered("penalty_documents", ("id",), frozenset({"penalty_document.signed"})),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage

@@ -6,7 +6,7 @@ citing an article the library does not hold is refused naming its row and column
 Needs helper LAW's `legal.library.markdown.read_library` and `legal.library.citations`
 (issue 17): run after both branches are merged."""
 
-from __future__ import annotations  # noqa: I001 (legal.library.markdown arrives with LAW)
+from __future__ import annotations
 
 import hashlib
 from pathlib import Path

@@ -19,7 +19,7 @@ from desktop.store.store import unlock
 from legal.library.model import Level, Library
 from tests.conftest import PASSWORD, FakeClock, World
 from tests.legal.laws import shipped_library
-from tests.store.test_audit_tiles import undo_law_library
+from tests.store.test_audit_tiles import undo_migrations_after
 from tests.support.laws import send_laws
 
 LIBRARY = shipped_library()
@@ -153,8 +153,7 @@ def test_a_library_accepted_before_the_index_existed_is_indexed_at_the_next_logi
     send_laws(world.store, LIBRARY)
     conn = world.store.conn
     conn.execute("BEGIN IMMEDIATE")
-    undo_law_library(conn)
-    conn.execute("PRAGMA user_version = 18")
+    undo_migrations_after(conn, 18)
     conn.execute("COMMIT")
     world.store.close()
     store = unlock(world.paths, "TEST0001", PASSWORD, clock=clock)
