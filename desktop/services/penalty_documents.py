@@ -13,8 +13,15 @@ it; only then does one transaction take the document's number and keep the signe
 its service record. A failure on the way (a wrong password, a stale receipt) keeps nothing
 and uses no number. `documents`, `document_pdf` and `export` read back what was kept.
 
-The core functions take the loaded `PenaltyDecision` and a `quote` function. Wiring them to
-the decision store and the law library by id is the caller's: see `docs/decisions/0040`.
+The core functions take the loaded `PenaltyDecision` and a `quote` function. The program
+calls them by decision id through `draft_for` and `sign_for`, the one place that wires them
+to the decision store (`desktop.services.penalty`), the law library the decision used
+(`desktop.services.law_library.quote`) and the signing rule of each kind: the preliminary
+documents (the order to correct, the prior notice) need a chosen penalty; a final one (the
+decision, on the spot or not to penalise) needs `penalty.require_signable` (legal review
+where art. 58 requires it) and, where the decision calls for a prior notice, the notice signed
+first (art. 44: no decision before the party was told). Signing a final document marks the
+decision decided in the same transaction that keeps the document.
 """
 
 from __future__ import annotations
@@ -63,12 +70,13 @@ from desktop.domain import rules
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
-from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
-from desktop.services import keys, signing
+from desktop.domain.penalty import DecisionState, PenaltyDecision, PenaltyDocumentKind
+from desktop.services import keys, law_library, penalty, signing
 from desktop.services.export_files import write_export
 from desktop.services.officer_signing import HANDWRITING_DPI, Credentials
 from desktop.services.templates import load_template
 from desktop.store import cases, evidence, officers
+from desktop.store import penalty as decisions_repo
 from desktop.store import penalty_documents as repo
 from desktop.store import statements as statements_repo
 from desktop.store.penalty_documents import KeptPenaltyDocument, ReceiptCapture
@@ -312,6 +320,8 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
     document_id = new_id()
     served: ReceiptCapture | SignatureRefusal = kept_capture or refusal_of(receipt)
     with store.transaction() as tx:
+        if kind in FINAL_KINDS:  # the decision is made: never changed again
+            decisions_repo.set_decided(tx, decision.id)
         repo.take_number(tx, kind, series, at.year, sequence)
         repo.keep(tx, repo.NewPenaltyDocument(
             id=document_id, decision_id=decision.id, case_id=decision.case_id, kind=kind,
@@ -321,6 +331,51 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
         for field_name, details in applied:
             tx.audit(Action.SIGNATURE_APPLIED, document_id, field=field_name, **details)
     return repo.get(store.conn, document_id)
+
+
+FINAL_KINDS = frozenset({PenaltyDocumentKind.DECISION, PenaltyDocumentKind.ON_THE_SPOT,
+                         PenaltyDocumentKind.NO_PENALTY})
+
+
+def signing_rule(store: Store, kind: PenaltyDocumentKind) -> SignableCheck:
+    """What a decision must be for a document of `kind` to be signed (see the module's doc)."""
+    def preliminary(decision: PenaltyDecision) -> None:
+        if decision.state is DecisionState.DECIDED:
+            raise UserError(_("The decision has already been signed."))
+        if decision.evaluation is None or decision.choice is None:
+            raise UserError(_("The penalty has not been chosen yet; the decision cannot be "
+                              "signed."))
+
+    def final(decision: PenaltyDecision) -> None:
+        penalty.require_signable(decision)
+        due = kinds_for(decision)
+        kept = {k.kind for k in repo.for_decision(store.conn, decision.id)}
+        if PenaltyDocumentKind.PRIOR_NOTICE in due \
+                and PenaltyDocumentKind.PRIOR_NOTICE not in kept:
+            raise UserError(_("Serve the prior notice (行政处罚事先告知书) first: the party "
+                              "must be told of the proposed penalty and their rights before "
+                              "the decision is made."))
+
+    return final if kind in FINAL_KINDS else preliminary
+
+
+def draft_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
+              party_id: str | None = None, refusal: SignatureRefusal | None = None,
+              at: datetime | None = None) -> DraftPenaltyDocument:
+    """`draft` for the decision with this id, quoting the law library held."""
+    return draft(store, penalty.get(store, decision_id), kind,
+                 lambda citation: law_library.quote(store, citation), party_id=party_id,
+                 refusal=refusal, at=at)
+
+
+def sign_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
+             credentials: Credentials, receipt: Receipt, at: datetime,
+             party_id: str | None = None, timestamper: Any = None) -> KeptPenaltyDocument:
+    """`sign` for the decision with this id, under the signing rule of `kind`."""
+    return sign(store, penalty.get(store, decision_id), kind,
+                lambda citation: law_library.quote(store, citation),
+                require_signable=signing_rule(store, kind), credentials=credentials,
+                receipt=receipt, at=at, party_id=party_id, timestamper=timestamper)
 
 
 def refusal_of(receipt: Receipt) -> SignatureRefusal:

@@ -19,7 +19,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.model import SignatureRefusal
 from desktop.domain.penalty import PenaltyDecision
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
-from desktop.services import audit_trail, penalty_documents
+from desktop.services import audit_trail, penalty, penalty_documents
 from desktop.services.demo_pki import export_trust_root
 from desktop.services.officer_signing import Credentials
 from desktop.services.penalty_documents import DraftPenaltyDocument
@@ -64,7 +64,14 @@ def sign(world: World, made: PenaltyDecision, kind: Kind, draft: DraftPenaltyDoc
 
 
 def decision_of(world: World, **changes: object) -> PenaltyDecision:
-    return ps.decision(world.case.id, world.statement.id, world.admin.id, **changes)  # type: ignore[arg-type]
+    """The decision made of the support's records, kept through the decision service (signing
+    a final document marks the stored decision decided)."""
+    made = ps.decision(world.case.id, world.statement.id, world.admin.id, **changes)  # type: ignore[arg-type]
+    assert made.facts and made.evaluation and made.standard and made.choice
+    opened = penalty.open_decision(world.store, made.case_id, made.statement_id)
+    penalty.record_proposal(world.store, opened.id, made.facts, made.evaluation, made.standard,
+                            made.library)
+    return penalty.record_choice(world.store, opened.id, made.choice)
 
 
 def pdfsig(pdf: bytes, tmp_path: Path) -> str:
