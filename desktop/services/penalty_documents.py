@@ -15,13 +15,14 @@ and uses no number. `documents`, `document_pdf` and `export` read back what was 
 
 The core functions take the loaded `PenaltyDecision` and a `quote` function. The program
 calls them by decision id through `draft_for` and `sign_for`, the one place that wires them
-to the decision store (`desktop.services.penalty`), the law library the decision used
-(`desktop.services.law_library.quote`) and the signing rule of each kind: the preliminary
-documents (the order to correct, the prior notice) need a chosen penalty; a final one (the
-decision, on the spot or not to penalise) needs `penalty.require_signable` (legal review
-where art. 58 requires it) and, where the decision calls for a prior notice, the notice signed
-first (art. 44: no decision before the party was told). Signing a final document marks the
-decision decided in the same transaction that keeps the document.
+to the decision store (`desktop.services.penalty`), to the law library the decision used
+(`desktop.services.law_library.quote`; refused if HQ sent another version since) and to the
+signing rule of each kind (`signing_rule`): the preliminary documents (the order to correct,
+the prior notice) need a chosen penalty; a final one (the decision, on the spot or not to
+penalise) needs `penalty.require_signable` (legal review where art. 58 requires it) and,
+where the decision calls for a prior notice, the notice served first (art. 44: no decision
+before the party was told). Signing a final document marks the decision decided in the same
+transaction that keeps the document.
 """
 
 from __future__ import annotations
@@ -359,12 +360,25 @@ def signing_rule(store: Store, kind: PenaltyDocumentKind) -> SignableCheck:
     return final if kind in FINAL_KINDS else preliminary
 
 
+def _quote_for(store: Store, decision: PenaltyDecision) -> Quote:
+    """Quotes from the library version the decision was evaluated under, which is the one
+    held unless HQ sent a newer one since: then the documents would cite other text than the
+    reasoning did, so the officer evaluates again first."""
+    held = law_library.held(store)
+    if decision.library is not None and (held is None
+                                         or held.sha256 != decision.library.sha256):
+        raise UserError(_("The law library was updated since the penalty was proposed; "
+                          "evaluate the facts again so that the documents quote the articles "
+                          "the reasoning rests on."))
+    return lambda citation: law_library.quote(store, citation)
+
+
 def draft_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
               party_id: str | None = None, refusal: SignatureRefusal | None = None,
               at: datetime | None = None) -> DraftPenaltyDocument:
     """`draft` for the decision with this id, quoting the law library held."""
-    return draft(store, penalty.get(store, decision_id), kind,
-                 lambda citation: law_library.quote(store, citation), party_id=party_id,
+    decision = penalty.get(store, decision_id)
+    return draft(store, decision, kind, _quote_for(store, decision), party_id=party_id,
                  refusal=refusal, at=at)
 
 
@@ -372,8 +386,8 @@ def sign_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
              credentials: Credentials, receipt: Receipt, at: datetime,
              party_id: str | None = None, timestamper: Any = None) -> KeptPenaltyDocument:
     """`sign` for the decision with this id, under the signing rule of `kind`."""
-    return sign(store, penalty.get(store, decision_id), kind,
-                lambda citation: law_library.quote(store, citation),
+    decision = penalty.get(store, decision_id)
+    return sign(store, decision, kind, _quote_for(store, decision),
                 require_signable=signing_rule(store, kind), credentials=credentials,
                 receipt=receipt, at=at, party_id=party_id, timestamper=timestamper)
 

@@ -182,12 +182,13 @@ def _tier_step(matter: Matter, tier: Tier, facts: Facts, standard: Standard) -> 
     penalty = "、".join(tier.penalties) or "不予处罚"
     amount = f"，罚款幅度为{yuan(fine)}" if fine is not None else ""
     source = f"（裁量基准来源：{tier.source}）" if tier.source else ""
-    return Step("tier", f"{reason}，适用裁量基准「{matter.name}」的{_level_words(tier.level)}"
+    return Step("tier", f"{reason}，适用裁量基准「{matter.name}」的{tier_label(tier.level)}"
                         f"阶次（{tier.condition_text or '一般情形'}）：{penalty}{amount}。{source}",
                 matter.penalty_basis)
 
 
-def _level_words(level: TierLevel) -> str:
+def tier_label(level: TierLevel) -> str:
+    """A tier's name as standards and documents print it (轻微, 一般, 较重…)."""
     return {TierLevel.EXEMPT: "不予处罚", TierLevel.MINOR: "轻微", TierLevel.GENERAL: "一般",
             TierLevel.SERIOUS: "较重", TierLevel.GRAVE: "严重"}[level]
 
