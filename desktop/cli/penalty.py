@@ -9,6 +9,13 @@
     statement-room penalty queue [--json]
     statement-room penalty approve DECISION [--comments TEXT] [--json]
     statement-room penalty return DECISION --comments TEXT [--json]
+    statement-room penalty documents DECISION [--json]
+    statement-room penalty document DECISION KIND --out FILE.pdf [--signed] [--force] [--json]
+
+`documents` lists the documents a decision calls for and those signed; `document` writes one
+out: as drafted now from the decision, the case and the law library (unsigned, to read or
+print), or with `--signed` the copy signed and served in the statement room. Signing needs the
+party at the signature pad, so it is done in the window.
 
 `propose` opens a decision of the case (or evaluates an existing one again, `--decision`) and
 records the engine's evaluation of the facts in FILE.json (`legal.discretion.evaluation.Facts`
@@ -264,12 +271,74 @@ def cmd_return(args: argparse.Namespace) -> int:
     return _review(args, approve=False)
 
 
+def _kind_words() -> dict[str, str]:
+    from desktop.documents.penalty_text import title
+    from desktop.domain.penalty import PenaltyDocumentKind
+
+    return {kind.value: title(kind) for kind in PenaltyDocumentKind}
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from desktop.services import penalty, penalty_documents
+
+    with login_from_args(args) as store:
+        decision = penalty.get(store, args.decision)
+        due = [kind.value for kind in penalty_documents.kinds_for(decision)]
+        kept = penalty_documents.documents(store, decision.id)
+    signed = [{"id": k.id, "kind": k.kind.value, "number": k.number, "sha256": k.sha256,
+               "pages": k.pages, "receipt": k.receipt} for k in kept]
+    if args.json:
+        print_json({"decision": decision.id, "due": due, "signed": signed})
+        return 0
+    words = _kind_words()
+    done = {k["kind"]: k for k in signed}
+    if not due:
+        print(_("This decision calls for no document yet: evaluate the facts first."))
+    for kind in due:
+        if kind in done:
+            print(_("{title}: signed, {number} ({id})").format(
+                title=words[kind], number=done[kind]["number"], id=done[kind]["id"]))
+        else:
+            print(_("{title}: not signed yet").format(title=words[kind]))
+    return 0
+
+
+def cmd_document(args: argparse.Namespace) -> int:
+    from desktop.domain.penalty import PenaltyDocumentKind
+    from desktop.services import penalty_documents
+
+    kind = PenaltyDocumentKind(args.kind)
+    with login_from_args(args) as store:
+        if args.signed:
+            kept = [k for k in penalty_documents.documents(store, args.decision)
+                    if k.kind is kind]
+            if not kept:
+                raise UserError(_("No {title} of this decision is signed yet.").format(
+                    title=_kind_words()[kind.value]))
+            penalty_documents.export(store, kept[0].id, args.out, force=args.force)
+            result = {"path": str(args.out), "signed": True, "number": kept[0].number,
+                      "sha256": kept[0].sha256, "pages": kept[0].pages}
+            message = _("Signed copy written to {path}")
+        else:
+            drafted = penalty_documents.export_draft(store, args.decision, kind, args.out,
+                                                     force=args.force)
+            result = {"path": str(args.out), "signed": False, "number": drafted.number,
+                      "pages": drafted.page_count}
+            message = _("Drafted, not signed, written to {path}")
+    if args.json:
+        print_json(result)
+    else:
+        print(message.format(path=args.out))
+    return 0
+
+
 def _decision_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("decision", metavar="DECISION", help=_("the decision's id"))
 
 
 def register(sub: Subparsers) -> None:
-    """Add `penalty show|propose|choose|submit|queue|approve|return`."""
+    """Add `penalty show|propose|choose|submit|queue|approve|return|documents|document`."""
+    from desktop.domain.penalty import PenaltyDocumentKind
     from legal.discretion.evaluation import DeviationKind
 
     penalty = group(sub, "penalty", _("penalty decisions and legal review"), "penalty_command",
@@ -324,3 +393,22 @@ def register(sub: Subparsers) -> None:
     returned.add_argument("--comments", required=True, metavar="TEXT",
                           help=_("what the case officer must change"))
     add_json(returned)
+
+    documents = command(penalty, "documents", cmd_documents,
+                        _("the documents a decision calls for, and those signed"), login=True)
+    _decision_arg(documents)
+    add_json(documents)
+
+    document = command(penalty, "document", cmd_document,
+                       _("write a penalty document out (drafted now, or the signed copy)"),
+                       login=True)
+    _decision_arg(document)
+    document.add_argument("kind", choices=[k.value for k in PenaltyDocumentKind],
+                          help=_("which document"))
+    document.add_argument("--out", type=Path, required=True, metavar="FILE.pdf",
+                          help=_("where to write it"))
+    document.add_argument("--signed", action="store_true",
+                          help=_("the copy signed and served, not a draft"))
+    document.add_argument("--force", action="store_true",
+                          help=_("write over an existing file"))
+    add_json(document)

@@ -392,6 +392,18 @@ def sign_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
                 receipt=receipt, at=at, party_id=party_id, timestamper=timestamper)
 
 
+def export_draft(store: Store, decision_id: str, kind: PenaltyDocumentKind, path: Path, *,
+                 force: bool = False) -> DraftPenaltyDocument:
+    """Write the document as drafted now (unsigned: for reading or printing before it is
+    served) to `path`, never over a file unless `force`; audited like every export."""
+    drafted = draft_for(store, decision_id, kind)
+    written = write_export(path, drafted.pdf, force=force)
+    with store.transaction() as tx:
+        tx.audit(Action.DOCUMENT_EXPORTED, decision_id, name=path.name, sha256=written.sha256,
+                 kind=kind.value, draft=True)
+    return drafted
+
+
 def refusal_of(receipt: Receipt) -> SignatureRefusal:
     if not isinstance(receipt, SignatureRefusal):
         raise AssertionError("a signed receipt is kept as its capture")

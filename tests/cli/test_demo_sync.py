@@ -28,6 +28,7 @@ def test_the_demo_syncs_everything_to_its_embedded_hq_and_again(tmp_path: Path) 
     assert synced["audit_head_countersigned"] > result["tree_head"]["size"]
     assert (synced["purged"], synced["purge_kept"]) == (0, result["evidence"])  # 30 days
     check_penalty_step(result, tmp_path, first_number="第1号")
+    check_penalty_commands(workdir, result, tmp_path)
 
     second = last_json(run_cli("demo", "--workdir", str(workdir), "--json",
                                timeout=300).stdout)
@@ -77,6 +78,39 @@ def check_penalty_step(result: dict[str, Any], scratch: Path, first_number: str)
         text = subprocess.run([poppler_tool("pdftotext"), "-layout", str(pdf), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "第九十三条" in text and f"{penalty['amount']}元" in text.replace(" ", "")
+
+
+def check_penalty_commands(workdir: Path, result: dict[str, Any], scratch: Path) -> None:
+    """`statement-room penalty documents|document` on the demo's decision: what is due and
+    signed, the signed copy written out as kept, a draft generated from the decision."""
+    from desktop.services.demo_login import DEMO_ADMIN_CERTIFICATE, DEMO_PASSWORD
+
+    officer = {"STATEMENT_ROOM_OFFICER": DEMO_ADMIN_CERTIFICATE,
+               "STATEMENT_ROOM_PASSWORD": DEMO_PASSWORD}
+    decision = result["penalty"]["decision"]
+    listed = last_json(run_cli("penalty", "documents", decision, "--workdir", str(workdir),
+                               "--json", env=officer).stdout)
+    assert listed["due"] == ["prior_notice", "decision"]
+    assert [d["number"] for d in listed["signed"]] == [
+        d["number"] for d in result["penalty"]["documents"]]
+    signed = scratch / "signed.pdf"
+    written = run_cli("penalty", "document", decision, "decision", "--signed", "--out",
+                      str(signed), "--workdir", str(workdir), "--json", env=officer)
+    assert written.returncode == 0, written.stderr
+    assert signed.read_bytes() == Path(result["penalty"]["documents"][1]["pdf"]).read_bytes()
+    draft = scratch / "draft.pdf"
+    drafted = run_cli("penalty", "document", decision, "prior_notice", "--out", str(draft),
+                      "--workdir", str(workdir), env=officer)
+    assert drafted.returncode == 0, drafted.stderr
+    text = subprocess.run([poppler_tool("pdftotext"), str(draft), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "行政处罚事先告知书" in text and "陈述" in text and "申辩" in text
+    unsigned = subprocess.run([poppler_tool("pdfsig"), str(draft)], capture_output=True,
+                              text=True, check=False).stdout
+    assert "Signature is Valid." not in unsigned  # a draft is not the served document
+    again = run_cli("penalty", "document", decision, "prior_notice", "--out", str(draft),
+                    "--workdir", str(workdir), env=officer)
+    assert again.returncode != 0 and "draft.pdf" in again.stderr  # never over a file
 
 
 def test_the_demo_runs_without_hq_when_asked(tmp_path: Path) -> None:
