@@ -41,11 +41,11 @@ from gettext import ngettext
 
 from hq import admin, officers, opscli
 from hq import discretion as discretion_cli
+from hq import laws as laws_cli
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
 from hq.i18n import LANGUAGES, peek_language, set_language
-from hq.laws import add_laws_parser, run_laws
 from hq.web.cli import add_users_parser, run_users
 
 __all__ = ["main"]
@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     opscli.add_commands(commands)
     discretion_commands = discretion_cli.add_commands(commands)
     users_commands = add_users_parser(commands)
-    laws_commands = add_laws_parser(commands)
+    laws_commands = laws_cli.add_commands(commands)
     for sub in (*commands.choices.values(), *ca_commands.choices.values(), *users_commands,
                 *laws_commands, *discretion_commands):
         sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
@@ -275,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         return discretion_cli.run(config, args)
     if args.command == "users":
         return run_users(config, args)
-    if args.command == "laws":
-        return run_laws(config, args)
+    if args.command in laws_cli.COMMANDS:
+        return laws_cli.run(config, args)
     db = open_database(config.database)
     try:
         return _admin(args, db)

@@ -28,8 +28,10 @@ from hq.config import HQConfig
 from legal.library.markdown import read_library
 from legal.library.model import Level, Library, LibraryError
 
-__all__ = ["DEFAULT_COLLECTION", "DEFAULT_ORIGIN", "DEFAULT_SNAPSHOT", "add_laws_parser",
-           "build", "collect", "run_laws", "summary"]
+__all__ = ["COMMANDS", "DEFAULT_COLLECTION", "DEFAULT_ORIGIN", "DEFAULT_SNAPSHOT",
+           "add_commands", "build", "collect", "run", "summary"]
+
+COMMANDS = ("laws",)
 
 DEFAULT_COLLECTION = "LawRefBook/Laws"
 DEFAULT_SNAPSHOT = "2f4c5c2 (2025-04-19)"
@@ -98,7 +100,7 @@ def summary(library: Library) -> list[str]:
     return lines
 
 
-def add_laws_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                     ) -> list[argparse.ArgumentParser]:
     """The ``laws`` command and its subcommands (returned, so the caller adds ``--data`` and
     ``--lang`` to each)."""
@@ -127,7 +129,7 @@ def add_laws_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     return list(actions.choices.values())
 
 
-def run_laws(config: HQConfig, args: argparse.Namespace) -> int:
+def run(config: HQConfig, args: argparse.Namespace) -> int:
     """``laws import``: read, summarise, publish."""
     from hq.refdata import publish
     from hq.state import open_hq
