@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from gettext import gettext as _
+from gettext import ngettext
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -40,6 +41,7 @@ from desktop.ui.screen_fit import fit_to_screen
 from legal.library.model import Article, Library, Statute
 
 SEARCH_PAUSE_MS = 300  # typing pauses this long before a search runs (Enter: at once)
+STATUTE_COLUMN_WIDTH = 170  # long titles are elided; the full title is the tooltip
 MARK_STYLE = "background-color: #ffe58f;"
 _ERROR_STYLE = "color: #b00020;"
 _SYNTHETIC_STYLE = "color: #8a3b00; font-weight: bold;"
@@ -173,8 +175,14 @@ class LawBrowser(QWidget):
         self.results.setHeaderLabels([_("Statute"), _("Article"), _("Text"), _("Status"),
                                       _("Version date")])
         header = self.results.header()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(0, STATUTE_COLUMN_WIDTH)
+        header.sectionResized.connect(self._column_resized)
         self.results.setWordWrap(True)
         self.results.currentItemChanged.connect(self._result_chosen)
         self.results.itemActivated.connect(lambda item, _col: self._result_chosen(item))
@@ -247,12 +255,12 @@ class LawBrowser(QWidget):
         self.results.clear()
         for hit in hits:
             self._add_hit(hit)
+        self._fit_rows()
         self.count_label.setText(
             _("No article contains 「{query}」.").format(query=query) if not hits else
-            _("{count} articles shown for 「{query}」 (best first).").format(
+            ngettext("{count} article shown for 「{query}」.",
+                     "{count} articles shown for 「{query}」 (best first).", len(hits)).format(
                 count=len(hits), query=query))
-        self.results.resizeColumnToContents(0)
-        self.results.resizeColumnToContents(1)
 
     def _add_hit(self, hit: ArticleHit) -> QTreeWidgetItem:
         title = hit.short_title + (" " + _("(synthetic)") if hit.synthetic else "")
@@ -267,6 +275,24 @@ class LawBrowser(QWidget):
         snippet.setToolTip(hit.snippet)
         self.results.setItemWidget(item, 2, snippet)
         return item
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == 2:
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each row as high as its snippet wrapped to the text column's width (a label's own
+        size hint guesses a narrow width and leaves rows three times too high)."""
+        width = self.results.columnWidth(2)
+        if width <= 0:
+            return
+        for index in range(self.results.topLevelItemCount()):
+            item = self.results.topLevelItem(index)
+            widget = self.results.itemWidget(item, 2) if item is not None else None
+            if item is not None and isinstance(widget, QLabel):
+                # The view bounds a row by its widget's maximum height.
+                widget.setMaximumHeight(max(widget.heightForWidth(width), 1))
+        self.results.doItemsLayout()
 
     def hit_rows(self) -> list[list[str]]:
         """What the results list shows, row by row, as plain text (the snippet's too)."""

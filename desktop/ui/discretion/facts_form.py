@@ -16,7 +16,8 @@ import html
 from datetime import date
 from gettext import gettext as _
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -88,6 +89,40 @@ class MatterView(QGroupBox):
         self.source.setText(matter.source or _("not stated"))
 
 
+class ConditionBox(QWidget):
+    """A condition to tick: a check box and its words, wrapped (the law's words are long and
+    the panel is narrow); clicking the words ticks it too."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, words: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.box = QCheckBox()
+        self.box.setAccessibleName(words)
+        self.label = QLabel(words)
+        self.label.setWordWrap(True)
+        self.label.setBuddy(self.box)
+        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+        self.box.toggled.connect(self.toggled.emit)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() is Qt.MouseButton.LeftButton and self.isEnabled():
+            self.box.toggle()
+        super().mouseReleaseEvent(event)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def isChecked(self) -> bool:  # reads as the check box it stands for
+        return self.box.isChecked()
+
+    def setChecked(self, on: bool) -> None:
+        self.box.setChecked(on)
+
+
 class OptionalDate(QWidget):
     """A date the officer may leave unstated (the check box off)."""
 
@@ -151,13 +186,14 @@ class FactsForm(QGroupBox):
         self.statutory_box = QGroupBox(_("Statutory conditions (Administrative Penalty Law)"))
         self.statutory_layout = QVBoxLayout(self.statutory_box)
         layout.addWidget(self.statutory_box)
-        self.conditions: dict[str, QCheckBox] = {}
+        self.conditions: dict[str, ConditionBox] = {}
         self.violation_date = OptionalDate(_("Violation date:"), today)
         self.discovered_date = OptionalDate(_("Discovered on:"), today)
         for dated in (self.violation_date, self.discovered_date):
             dated.changed.connect(self.changed.emit)
             layout.addWidget(dated)
         self.on_the_spot = QCheckBox(_("Propose an on-the-spot decision (arts. 51–52)"))
+        self.on_the_spot.setMinimumWidth(0)
         self.on_the_spot.toggled.connect(lambda _on: self.changed.emit())
         layout.addWidget(self.on_the_spot)
 
@@ -182,9 +218,8 @@ class FactsForm(QGroupBox):
             box.deleteLater()
         self.conditions = {}
         for choice in choices:
-            box = QCheckBox(choice.words)
+            box = ConditionBox(choice.words)
             box.setChecked(choice.code in ticked)
-            box.setToolTip(choice.words)
             box.toggled.connect(lambda _on: self.changed.emit())
             target = self.statutory_layout if choice.statutory else self.own_layout
             target.addWidget(box)

@@ -120,6 +120,8 @@ class DiscretionPanel(QWidget):
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Everything wraps to the pane's width: scrolling sideways would hide the words.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         layout = QVBoxLayout(body)
         self.search = MatterSearch(ctx)

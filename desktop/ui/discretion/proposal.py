@@ -181,6 +181,10 @@ class ChoiceForm(QGroupBox):
         self.kind.addItem(_("— choose the kind of deviation —"), None)
         for kind in DeviationKind:
             self.kind.addItem(deviation_words(kind), kind)
+        # Its words are long; the panel is narrow: the box may be narrower than its items.
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(12)
         self.kind.currentIndexChanged.connect(self._changed)
         form.addRow(_("Deviation:"), self.kind)
         self.reason = QPlainTextEdit()
