@@ -187,3 +187,38 @@ def test_an_amount_outside_the_tier_needs_the_right_kind_and_a_reason(
     choice.reason.setPlainText("情节严重。")
     assert not choice.record_button.isEnabled()
     assert "200" in choice.refusal.text()
+
+
+def test_without_a_standard_the_panel_says_to_sync(qtbot: QtBot, world: World,
+                                                   ui_ctx: AppContext) -> None:
+    _workspace, panel = open_panel(qtbot, ui_ctx, world)
+    assert panel.standard_label.text().startswith(
+        "No discretion standard is held on this computer yet.")
+    assert "sync with HQ" in panel.standard_label.text()
+    assert not panel.search.isEnabled()
+    assert not panel.choice.record_button.isEnabled()
+    assert not panel.example_label.isVisible()
+
+
+def test_the_law_menu_shows_and_hides_the_panel_of_the_statement_open(
+        qtbot: QtBot, world: World, ui_ctx: AppContext) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    hold(world)
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.closing_for_rebuild = True  # the world fixture closes the store itself
+    window.show()
+    window.show_case(world.case.id)
+    window.open_statement(world.case.id, world.statement.id)
+    workspace = window.tabs.currentWidget()
+    assert isinstance(workspace, InterviewWorkspace)
+    [law_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "L&aw"]
+    [toggle] = [a for a in law_menu.actions() if a.text() == "Discretion panel"]
+    assert toggle.shortcut().toString() == "Ctrl+Shift+D"
+    toggle.trigger()
+    assert workspace.discretion is not None and workspace.discretion.isVisible()
+    assert workspace.discretion_button.isChecked()
+    toggle.trigger()
+    assert not workspace.discretion.isVisible()
+    window.close()
