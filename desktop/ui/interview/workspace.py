@@ -6,7 +6,8 @@ Enter moves on (creating the next answer after a question, the next question aft
 answer), a common question (Ctrl+1..9 or the list, where HQ's follow the unit's) goes into the
 current question or, from an answer, starts a new question, the opening checklist shows what
 read-back will require, a banner warns when the interview runs long, and "Proceed to
-read-back" asks the service to start read-back. When the interviewee asks for a correction
+read-back" asks the service to start read-back. The Discretion button (Ctrl+Shift+D) shows
+or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns. When the interviewee asks for a correction
 during read-back, the statement is back in draft and `reopen_for_correction` makes the open
 workspace editable again.
 """

@@ -222,3 +222,25 @@ def test_the_law_menu_shows_and_hides_the_panel_of_the_statement_open(
     toggle.trigger()
     assert not workspace.discretion.isVisible()
     window.close()
+
+
+def test_a_first_violation_may_go_unpunished_when_the_officer_so_decides(
+        qtbot: QtBot, world: World, ui_ctx: AppContext) -> None:
+    hold(world)
+    say_in_statement(world)
+    _workspace, panel = open_panel(qtbot, ui_ctx, world)
+    choose_sidewalk_parking(panel)
+    choice = panel.choice
+    assert not choice.waive.isEnabled()  # a penalty, as things stand
+    panel.facts_form.tick("初次违法且危害后果轻微并及时改正")
+    assert panel.proposal.outcome.text() == \
+        "No penalty may be given (first violation, art. 33)"
+    assert choice.waive.isEnabled() and not choice.waive.isChecked()
+    choice.waive.setChecked(True)
+    assert not choice.amount.isEnabled()
+    assert choice.record_button.isEnabled()
+    choice.record_button.click()
+    assert "Recorded: no penalty." in panel.state_label.text()
+    [decision] = penalty.for_case(store_of(ui_ctx), world.case.id)
+    assert decision.choice is not None and decision.choice.waived
+    assert decision.choice.amount is None
