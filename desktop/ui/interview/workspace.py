@@ -7,9 +7,9 @@ answer), a common question (Ctrl+1..9 or the list, where HQ's follow the unit's)
 current question or, from an answer, starts a new question, the opening checklist shows what
 read-back will require, a banner warns when the interview runs long, and "Proceed to
 read-back" asks the service to start read-back. The Discretion button (Ctrl+Shift+D) shows
-or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns. When the interviewee asks for a correction
-during read-back, the statement is back in draft and `reopen_for_correction` makes the open
-workspace editable again.
+or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns.
+When the interviewee asks for a correction during read-back, the statement is back in draft
+and `reopen_for_correction` makes the open workspace editable again.
 """
 
 from __future__ import annotations
