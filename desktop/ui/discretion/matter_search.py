@@ -34,6 +34,7 @@ class MatterSearch(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._suggestions: list[MatterHit] = []
+        self._hits: list[MatterHit] = []  # of the last search
         self._serial = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -59,7 +60,7 @@ class MatterSearch(QWidget):
 
     def set_suggestions(self, hits: list[MatterHit]) -> None:
         self._suggestions = hits
-        self._fill([])
+        self._fill(self._hits)
         self.note.setText("" if hits else _("Nothing in the statement matches a matter yet: "
                                             "search by name, code or words."))
 
@@ -69,6 +70,7 @@ class MatterSearch(QWidget):
         self._serial += 1
         serial = self._serial
         if not query:
+            self._hits = []
             self._fill([])
             return
         self._ctx.read(lambda store: discretion.search_matters(store, query),
@@ -78,6 +80,7 @@ class MatterSearch(QWidget):
     def _found(self, serial: int, query: str, hits: list[MatterHit]) -> None:
         if serial != self._serial:
             return
+        self._hits = hits
         self._fill(hits)
         self.note.setText(_("No matter matches 「{query}」.").format(query=query)
                           if not hits else "")

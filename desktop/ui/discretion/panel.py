@@ -198,6 +198,14 @@ class DiscretionPanel(QWidget):
             self._restore = decision
             self.choose_matter(decision.facts.matter_code)
 
+    def refresh_suggestions(self) -> None:
+        """Suggest again from the statement as it is now (shown again after more answers)."""
+        if self.standard is None:
+            return
+        statement_id = self.statement_id
+        self._ctx.read(lambda store: discretion.suggest_for_statement(store, statement_id),
+                       self.search.set_suggestions, self._failed)
+
     # --- the matter and the facts ---------------------------------------------------------
     def choose_matter(self, code: str) -> None:
         standard = self.standard

@@ -204,12 +204,16 @@ class InterviewWorkspace(QWidget):
         if self._statement is None:
             self.discretion_button.setChecked(False)
             return
+        if shown:
+            self.flush()  # the answers typed so far are what its suggestions read
         if shown and self.discretion is None:
             from desktop.ui.discretion import DiscretionPanel
 
             self.discretion = DiscretionPanel(self._ctx, self._case_id, self._statement.id,
                                               self.splitter)
             self.splitter.addWidget(self.discretion)
+        elif shown and self.discretion is not None:
+            self.discretion.refresh_suggestions()
         if self.discretion is None:
             return
         self.discretion.setVisible(shown)

@@ -244,3 +244,17 @@ def test_a_first_violation_may_go_unpunished_when_the_officer_so_decides(
     [decision] = penalty.for_case(store_of(ui_ctx), world.case.id)
     assert decision.choice is not None and decision.choice.waived
     assert decision.choice.amount is None
+
+
+def test_the_suggestions_follow_what_the_statement_says(qtbot: QtBot, world: World,
+                                                        ui_ctx: AppContext) -> None:
+    hold(world)
+    workspace, panel = open_panel(qtbot, ui_ctx, world)
+    assert panel.search.rows() == []
+    assert panel.search.note.text() == ("Nothing in the statement matches a matter yet: "
+                                        "search by name, code or words.")
+    say_in_statement(world)  # the interview goes on
+    workspace.discretion_button.click()  # hidden
+    workspace.discretion_button.click()  # shown again: read again
+    assert panel.search.rows()[0].startswith(f"From the statement: {MATTER} (")
+    assert panel.search.note.text() == ""
