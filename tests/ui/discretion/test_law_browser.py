@@ -136,4 +136,6 @@ def test_the_main_window_opens_it_from_the_law_menu(qtbot: QtBot, world: World,
     assert window.law_browser is shown  # one window, raised again
     [marked] = shown.marked_text()
     assert "二十元以上二百元以下罚款" in marked
+    window.lock()  # a window of its own, covered with the rest
+    assert not shown.isVisible()
     window.close()
