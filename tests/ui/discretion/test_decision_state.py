@@ -14,7 +14,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.discretion import DiscretionPanel
 from desktop.ui.interview import InterviewWorkspace
 from tests.conftest import PASSWORD, FakeClock, World
-from tests.services.penalty_support import (
+from tests.services.penalty_decision_support import (
     REVIEWER_CERT,
     REVIEWER_PASSWORD,
     add_reviewer,
