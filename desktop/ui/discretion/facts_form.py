@@ -80,12 +80,12 @@ class MatterView(QGroupBox):
                                               range=range_words(matter.statutory.get(p)))
                   for p in PartyType]
         kinds = "、".join(matter.statutory_penalties)
-        self.statutory.setText("; ".join(ranges) + (f" ({kinds})" if kinds else ""))
+        self.statutory.setText("\n".join([*ranges, *([kinds] if kinds else [])]))
         flags = [_("first violation may go unpunished (首违不罚)") if
                  matter.first_violation_exempt else _("no first-violation exemption"),
                  _("on-the-spot decision allowed") if matter.on_the_spot else
                  _("no on-the-spot decision")]
-        self.flags.setText("; ".join(flags))
+        self.flags.setText("\n".join(flags))
         self.source.setText(matter.source or _("not stated"))
 
 

@@ -44,7 +44,7 @@ class MatterSearch(QWidget):
         layout.addWidget(self.field)
         self.list = QListWidget()
         self.list.setWordWrap(True)
-        self.list.setMaximumHeight(170)
+        self.list.setMaximumHeight(120)
         layout.addWidget(self.list)
         self.note = QLabel("")
         self.note.setWordWrap(True)

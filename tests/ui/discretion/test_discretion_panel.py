@@ -64,7 +64,8 @@ def test_the_statement_suggests_the_sidewalk_parking_matter(qtbot: QtBot, world:
     choose_sidewalk_parking(panel)
     assert "《中华人民共和国道路交通安全法》第五十六条第一款" in panel.matter_view.violation.text()
     assert "《中华人民共和国道路交通安全法》第九十三条第二款" in panel.matter_view.penalty.text()
-    assert panel.matter_view.statutory.text().startswith("Individual: 20–200 yuan")
+    assert panel.matter_view.statutory.text().splitlines() == [
+        "Individual: 20–200 yuan", "Unit: no fine", "警告、罚款"]
     # The basis opens the law browser at the article, the cited paragraph marked.
     panel.matter_view.penalty.linkActivated.emit("《中华人民共和国道路交通安全法》第九十三条第二款")
     browser = workspace.window().law_browser  # type: ignore[attr-defined]
