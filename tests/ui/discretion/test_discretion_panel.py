@@ -259,3 +259,33 @@ def test_the_suggestions_follow_what_the_statement_says(qtbot: QtBot, world: Wor
     workspace.discretion_button.click()  # shown again: read again
     assert panel.search.rows()[0].startswith(f"From the statement: {MATTER} (")
     assert panel.search.note.text() == ""
+
+
+def test_the_dates_decide_the_limitation_and_on_the_spot_is_recorded(
+        qtbot: QtBot, world: World, ui_ctx: AppContext) -> None:
+    from PySide6.QtCore import QDate
+
+    hold(world)
+    say_in_statement(world)
+    _workspace, panel = open_panel(qtbot, ui_ctx, world)
+    choose_sidewalk_parking(panel)
+    form = panel.facts_form
+    assert not form.violation_date.edit.isEnabled()  # unstated until ticked
+    form.violation_date.known.setChecked(True)
+    form.violation_date.edit.setDate(QDate(2023, 3, 1))
+    form.discovered_date.known.setChecked(True)
+    form.discovered_date.edit.setDate(QDate(2026, 11, 20))
+    assert panel.proposal.outcome.text() == "Time-barred: no penalty (art. 36)"
+    assert any("第三十六条" in c for s in panel.proposal.evaluation.steps for c in s.citations)
+    assert panel.choice.waive.isChecked() and not panel.choice.waive.isEnabled()
+    assert not panel.choice.amount.isEnabled()
+
+    form.violation_date.edit.setDate(QDate(2026, 11, 19))
+    assert panel.proposal.outcome.text() == "Penalty"
+    form.on_the_spot.setChecked(True)
+    assert panel.choice.record_button.isEnabled()
+    panel.choice.record_button.click()
+    [decision] = penalty.for_case(store_of(ui_ctx), world.case.id)
+    assert decision.facts is not None and decision.facts.on_the_spot
+    assert (decision.facts.violation_date, decision.facts.discovered_date) == (
+        "2026-11-19", "2026-11-20")
