@@ -61,6 +61,15 @@ def test_the_statement_suggests_the_sidewalk_parking_matter(qtbot: QtBot, world:
     panel.search.field.setText("人行道")
     qtbot.keyClick(panel.search.field, Qt.Key.Key_Return)
     assert any(MATTER in row for row in panel.search.rows())
+    panel.search.field.setText("SR-001")  # by code: another matter, below the suggestion
+    qtbot.keyClick(panel.search.field, Qt.Key.Key_Return)
+    rows = panel.search.rows()
+    assert rows[0].startswith(f"From the statement: {MATTER}")
+    assert rows[1].startswith("临街建筑物阳台外、窗外、屋顶吊挂或者堆放有碍市容") and \
+        rows[1].endswith("(示例-SR-001, 市容环境)")
+    panel.search.field.setText("没有这种事项")
+    qtbot.keyClick(panel.search.field, Qt.Key.Key_Return)
+    assert panel.search.note.text() == "No matter matches 「没有这种事项」."
     choose_sidewalk_parking(panel)
     assert "《中华人民共和国道路交通安全法》第五十六条第一款" in panel.matter_view.violation.text()
     assert "《中华人民共和国道路交通安全法》第九十三条第二款" in panel.matter_view.penalty.text()
