@@ -198,9 +198,11 @@ class DiscretionPanel(QWidget):
             self._restore = decision
             self.choose_matter(decision.facts.matter_code)
 
-    def refresh_suggestions(self) -> None:
-        """Suggest again from the statement as it is now (shown again after more answers)."""
+    def refresh(self) -> None:
+        """Shown again: suggest from the statement as it is now (more answers were typed), or
+        read everything again while no standard was held (a sync may have brought one)."""
         if self.standard is None:
+            self.load()
             return
         statement_id = self.statement_id
         self._ctx.read(lambda store: discretion.suggest_for_statement(store, statement_id),

@@ -213,7 +213,7 @@ class InterviewWorkspace(QWidget):
                                               self.splitter)
             self.splitter.addWidget(self.discretion)
         elif shown and self.discretion is not None:
-            self.discretion.refresh_suggestions()
+            self.discretion.refresh()
         if self.discretion is None:
             return
         self.discretion.setVisible(shown)

@@ -298,3 +298,16 @@ def test_the_dates_decide_the_limitation_and_on_the_spot_is_recorded(
     assert decision.facts is not None and decision.facts.on_the_spot
     assert (decision.facts.violation_date, decision.facts.discovered_date) == (
         "2026-11-19", "2026-11-20")
+
+
+def test_a_standard_that_arrives_while_the_panel_is_open_is_used_when_shown_again(
+        qtbot: QtBot, world: World, ui_ctx: AppContext) -> None:
+    say_in_statement(world)
+    workspace, panel = open_panel(qtbot, ui_ctx, world)
+    assert panel.standard_label.text().startswith("No discretion standard is held")
+    hold(world)  # a sync brings one
+    workspace.discretion_button.click()
+    workspace.discretion_button.click()
+    assert panel.search.isEnabled()
+    assert panel.example_label.isVisible()
+    assert panel.search.rows()[0].startswith(f"From the statement: {MATTER} (")
