@@ -50,7 +50,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
 from desktop.ui.keys_page import is_admin, open_keys_page
-from desktop.ui.shortcuts import NEW_STATEMENT, READ_BACK, READ_CARD
+from desktop.ui.shortcuts import DISCRETION, LAW_LIBRARY, NEW_STATEMENT, READ_BACK, READ_CARD
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -152,6 +152,11 @@ class MainWindow(QMainWindow):
         self._action(statement, _("Proceed to read-back"),
                      lambda: self._in_workspace("request_read_back"), QKeySequence(READ_BACK))
 
+        law = self.menuBar().addMenu(_("L&aw"))
+        self._action(law, _("Law library…"), self.show_law_library, QKeySequence(LAW_LIBRARY))
+        self._action(law, _("Discretion panel"),
+                     lambda: self._in_workspace("toggle_discretion"), QKeySequence(DISCRETION))
+
         settings = self.menuBar().addMenu(_("&Settings"))
         self._action(settings, _("Idle lock after…"), self.set_idle_minutes)
         self._action(settings, _("Long-interview alert after…"), self.set_long_hours)
@@ -237,6 +242,12 @@ class MainWindow(QMainWindow):
     def show_keys_page(self) -> None:
         """The administrators' page for the unit's signing keys and trust roots."""
         self.keys_page = open_keys_page(self.ctx, self)
+
+    def show_law_library(self, citation: str | None = None) -> None:
+        """The law library browser (one window, raised when asked again)."""
+        from desktop.ui.law_browser import open_law_browser
+
+        open_law_browser(self.ctx, self, citation)
 
     def about(self) -> None:
         QMessageBox.about(self, _("About Statement Room"), _(

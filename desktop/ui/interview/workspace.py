@@ -6,15 +6,17 @@ Enter moves on (creating the next answer after a question, the next question aft
 answer), a common question (Ctrl+1..9 or the list, where HQ's follow the unit's) goes into the
 current question or, from an answer, starts a new question, the opening checklist shows what
 read-back will require, a banner warns when the interview runs long, and "Proceed to
-read-back" asks the service to start read-back. When the interviewee asks for a correction
-during read-back, the statement is back in draft and `reopen_for_correction` makes the open
-workspace editable again.
+read-back" asks the service to start read-back. The Discretion button (Ctrl+Shift+D) shows
+or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns.
+When the interviewee asks for a correction during read-back, the statement is back in draft
+and `reopen_for_correction` makes the open workspace editable again.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from gettext import gettext as _
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -50,7 +52,10 @@ from desktop.ui.interview.history import HistoryDialog
 from desktop.ui.interview.phrases import Phrase, load_phrases, phrase_for_key
 from desktop.ui.interview.turns import TurnRow
 from desktop.ui.labels import REQUIRED_OPENING, clock_time, kind_label, opening_label
-from desktop.ui.shortcuts import READ_BACK, READ_CARD, with_key
+from desktop.ui.shortcuts import DISCRETION, READ_BACK, READ_CARD, with_key
+
+if TYPE_CHECKING:  # built when first shown
+    from desktop.ui.discretion import DiscretionPanel
 
 DURATION_CHECK_MS = 60_000
 _WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"
@@ -165,6 +170,15 @@ class InterviewWorkspace(QWidget):
         bottom = QHBoxLayout()
         self.overall = QLabel("")
         bottom.addWidget(self.overall, 1)
+        # The discretion panel (issue 17) is a third pane of the splitter, built when first
+        # shown: a workspace that never shows it reads nothing of the standard.
+        self.discretion: DiscretionPanel | None = None
+        self.discretion_button = QPushButton(_("Discretion"))
+        self.discretion_button.setCheckable(True)
+        self.discretion_button.setToolTip(with_key(_("Show or hide the discretion panel"),
+                                                   DISCRETION))
+        self.discretion_button.toggled.connect(self.show_discretion)
+        bottom.addWidget(self.discretion_button)
         self.read_back_button = QPushButton(_("Proceed to read-back"))
         self.read_back_button.setToolTip(with_key(_("Proceed to read-back"), READ_BACK))
         self.read_back_button.clicked.connect(self.request_read_back)
@@ -181,6 +195,31 @@ class InterviewWorkspace(QWidget):
             self._sized = True
             width = max(self.splitter.width(), self.width())
             self.splitter.setSizes([width * 3 // 4, width - width * 3 // 4])
+
+    def toggle_discretion(self) -> None:
+        self.discretion_button.toggle()
+
+    def show_discretion(self, shown: bool) -> None:
+        """Show (building it once) or hide the discretion panel beside the turns."""
+        if self._statement is None:
+            self.discretion_button.setChecked(False)
+            return
+        if shown:
+            self.flush()  # the answers typed so far are what its suggestions read
+        if shown and self.discretion is None:
+            from desktop.ui.discretion import DiscretionPanel
+
+            self.discretion = DiscretionPanel(self._ctx, self._case_id, self._statement.id,
+                                              self.splitter)
+            self.splitter.addWidget(self.discretion)
+        elif shown and self.discretion is not None:
+            self.discretion.refresh()
+        if self.discretion is None:
+            return
+        self.discretion.setVisible(shown)
+        width = max(self.splitter.width(), self.width())
+        if shown:  # the turns keep half; the checklist and questions a sixth
+            self.splitter.setSizes([width // 2, width // 6, width - width // 2 - width // 6])
 
     # --- loading --------------------------------------------------------------------------
     def _started(self, statement: Statement, party: Party) -> None:
