@@ -33,9 +33,7 @@ from desktop.domain.model import Action, Officer, Outcome, Role
 from desktop.domain.security import LockoutPolicy, check_password_strength
 from desktop.store import (
     audit,
-    context_backfill,
     evidence,
-    law_index,
     officer_hq_keys,
     officers,
     search,
@@ -83,11 +81,11 @@ from desktop.store.lockout import (
     settle_attempt,
 )
 from desktop.store.lockout import lock_message as _lock_message
+from desktop.store.login_upkeep import upkeep_at_login
 from desktop.store.paths import ANCHOR_ENV, StorePaths
 from desktop.store.recovery import recover
 from desktop.store.threads import WriteLane, check_thread, inline
 from desktop.store.tx import Clock, Tx, system_clock, transaction
-from desktop.store.vault_tidy import tidy_at_open
 from sync.protocol.treehead import SignedTreeHead
 
 T = TypeVar("T")
@@ -571,22 +569,11 @@ def unlock(
         conn.close()
         raise
     key_file = load_key_file(paths.key_file)
-    # An import killed half-way leaves a temporary or an unreferenced blob; old names migrate.
-    tidy_at_open(paths.workdir, conn, evidence.vault_master_key(data_key))
-    if context_backfill.backfill_pending(conn):  # what an older program sealed or imported
-        try:
-            with transaction(conn, clock, officer.id) as tx:
-                context_backfill.backfill(tx.conn, tx.at)
-        except BaseException:
-            conn.close()
-            raise
-    if law_index.pending(conn):  # a law library accepted before its index existed (0019)
-        try:
-            with transaction(conn, clock, officer.id) as tx:
-                law_index.rebuild_held(tx.conn, tx.at)
-        except BaseException:
-            conn.close()
-            raise
+    try:  # what an update or a crash left for the next opening
+        upkeep_at_login(paths.workdir, conn, data_key, clock, officer.id)
+    except BaseException:
+        conn.close()
+        raise
     store = Store(paths, conn, key_file, data_key, officer, clock)
     store.failed_attempts_since_login = since
     store.continuity = continuity
