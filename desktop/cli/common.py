@@ -61,6 +61,29 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=_("end with one JSON line"))
 
 
+SEARCH_LIMIT_MAX = 1000  # more hits than anyone reads in a terminal; a script narrows instead
+
+
+def add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    """A search command's query and `--limit`, the same for every search."""
+    parser.add_argument("query")
+    parser.add_argument("--limit", type=int, default=20,
+                        help=_("at most this many hits (1 to {high})").format(
+                            high=SEARCH_LIMIT_MAX))
+
+
+def search_query(args: argparse.Namespace) -> str:
+    """The query of a search command, refused (translated) when blank or when `--limit` is
+    out of range."""
+    query = str(args.query).strip()
+    if not query:
+        raise UserError(_("Give the words to search for."))
+    if not 1 <= args.limit <= SEARCH_LIMIT_MAX:
+        raise UserError(_("--limit must be between 1 and {high}.").format(
+            high=SEARCH_LIMIT_MAX))
+    return query
+
+
 def text_checked(parser: argparse.ArgumentParser, handler: Handler) -> Handler:
     """`handler`, run only when every text argument is text.
 

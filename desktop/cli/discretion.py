@@ -21,10 +21,17 @@ from gettext import gettext as _
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.common import Subparsers, add_json, command, emit, group, login_from_args
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    add_search_arguments,
+    command,
+    emit,
+    group,
+    login_from_args,
+    search_query,
+)
 from desktop.domain.errors import UserError
-
-LIMIT_MAX = 1000
 
 
 def _standard_json(store: Any) -> dict[str, Any] | None:
@@ -78,11 +85,7 @@ def cmd_matters(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from desktop.services import discretion
 
-    query = args.query.strip()
-    if not query:
-        raise UserError(_("Give the words to search for."))
-    if not 1 <= args.limit <= LIMIT_MAX:
-        raise UserError(_("--limit must be between 1 and {high}.").format(high=LIMIT_MAX))
+    query = search_query(args)
     with login_from_args(args) as store:
         hits = discretion.search_matters(store, query, limit=args.limit)
     if args.json:
@@ -171,9 +174,7 @@ def register(sub: Subparsers) -> None:
     add_json(matters)
     search = command(discretion_cmd, "search", cmd_search, _("find matters by name, code, "
                                                              "keyword or field"), login=True)
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=20,
-                        help=_("at most this many hits (1 to {high})").format(high=LIMIT_MAX))
+    add_search_arguments(search)
     add_json(search)
     evaluate = command(discretion_cmd, "evaluate", cmd_evaluate,
                        _("apply the standard to the facts of a case (a JSON file)"),

@@ -14,10 +14,17 @@ import argparse
 from gettext import gettext as _
 from typing import Any
 
-from desktop.cli.common import Subparsers, add_json, command, emit, group, login_from_args
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    add_search_arguments,
+    command,
+    emit,
+    group,
+    login_from_args,
+    search_query,
+)
 from desktop.domain.errors import UserError
-
-LIMIT_MAX = 1000
 
 
 def _synthetic(flag: bool) -> str:
@@ -66,11 +73,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from desktop.services import law_library
     from desktop.store.search import highlight
 
-    query = args.query.strip()
-    if not query:
-        raise UserError(_("Give the words to search for."))
-    if not 1 <= args.limit <= LIMIT_MAX:
-        raise UserError(_("--limit must be between 1 and {high}.").format(high=LIMIT_MAX))
+    query = search_query(args)
     with login_from_args(args) as store:
         hits = law_library.search(store, query, limit=args.limit)
         held = law_library.held(store)
@@ -135,10 +138,7 @@ def register(sub: Subparsers) -> None:
                      login=True))
     search = command(actions, "search", cmd_search, _("search the statutes' articles"),
                      login=True)
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=20,
-                        help=_("at most this many articles (1 to {high})").format(
-                            high=LIMIT_MAX))
+    add_search_arguments(search)
     add_json(search)
     cite = command(actions, "cite", cmd_cite, _("the text of a citation, such as "
                                                 "《行政处罚法》第三十三条第二款"), login=True)

@@ -9,21 +9,22 @@ from __future__ import annotations
 import argparse
 from gettext import gettext as _
 
-from desktop.cli.common import Subparsers, add_json, command, emit, login_from_args
-from desktop.domain.errors import UserError
-
-LIMIT_MAX = 1000  # more hits than anyone reads in a terminal; a script pages by case instead
+from desktop.cli.common import (
+    Subparsers,
+    add_json,
+    add_search_arguments,
+    command,
+    emit,
+    login_from_args,
+    search_query,
+)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from desktop.services.search import search_statements
     from desktop.store.search import highlight
 
-    query = args.query.strip()
-    if not query:
-        raise UserError(_("Give the words to search for."))
-    if not 1 <= args.limit <= LIMIT_MAX:
-        raise UserError(_("--limit must be between 1 and {high}.").format(high=LIMIT_MAX))
+    query = search_query(args)
     with login_from_args(args) as store:
         hits = search_statements(store, query, args.limit)
     if args.json:
@@ -41,7 +42,5 @@ def cmd_search(args: argparse.Namespace) -> int:
 def register(sub: Subparsers) -> None:
     """Add `search`."""
     search = command(sub, "search", cmd_search, _("search statements"), login=True)
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=20,
-                        help=_("at most this many hits (1 to {high})").format(high=LIMIT_MAX))
+    add_search_arguments(search)
     add_json(search)
