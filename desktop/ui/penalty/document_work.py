@@ -15,6 +15,7 @@ from gettext import gettext as _
 
 from PySide6.QtGui import QImage
 
+from desktop.documents.penalty_text import Quote
 from desktop.domain.errors import UserError
 from desktop.domain.model import Case, SignatureRefusal
 from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
@@ -56,7 +57,7 @@ class Signed:
     images: tuple[QImage, ...]
 
 
-def _quote(store: Store) -> documents_service.Quote:
+def _quote(store: Store) -> Quote:
     from desktop.services import law_library
 
     return lambda citation: law_library.quote(store, citation)
@@ -93,7 +94,7 @@ def load_state(store: Store, decision_id: str) -> DocumentsState:
 
 
 def png_images(pages: tuple[bytes, ...]) -> tuple[QImage, ...]:
-    images = tuple(QImage.fromData(page, "PNG") for page in pages)
+    images = tuple(QImage.fromData(page) for page in pages)
     if any(image.isNull() for image in images):
         raise UserError(_("The pages of the document could not be shown."))
     return images
