@@ -85,8 +85,37 @@ def statement_html(dossier: Dossier) -> str:
     return "".join(lines)
 
 
+def choice_html(dossier: Dossier) -> str:
+    """What the officer chose, and any deviation with its written reason."""
+    choice = dossier.decision.choice
+    out: list[str] = []
+    title = _("The officer's choice")
+    out.append(f"<h4>{escape(title)}</h4>")
+    if choice is None:
+        out.append(f"<p>{escape(_('No penalty chosen yet.'))}</p>")
+    else:
+        if choice.waived:
+            chosen = _("No penalty")
+        elif choice.amount is not None:
+            chosen = _("{penalties}: {amount}").format(
+                penalties="、".join(choice.penalties) or _("Fine"), amount=yuan(choice.amount))
+        else:
+            chosen = "、".join(choice.penalties)
+        out.append(f"<p>{escape(chosen)}</p>")
+        if choice.deviation is not None:
+            deviation = choice.deviation
+            kind = _("Deviation: {kind}").format(kind=deviation_label(deviation.kind))
+            reason = _("Reason: {reason}").format(reason=deviation.reason)
+            out.append(f"<p style='{DEVIATION_STYLE}'><b>{escape(kind)}</b><br>"
+                       f"{escape(reason)}</p>")
+        else:
+            out.append(f"<p>{escape(_('Within the proposed range: no deviation.'))}</p>")
+    return "".join(out)
+
+
 def decision_html(dossier: Dossier) -> str:
-    """The standard, matter, facts, evaluation, reasoning, choice and reviews as rich text."""
+    """The standard and matter, the choice and the reviews so far, then the facts, the
+    evaluation and the reasoning with its citations, as rich text."""
     decision = dossier.decision
     out: list[str] = ["<table>"]
     out.append(_row(_("Discretion standard"), _dataset(decision.standard,
@@ -96,6 +125,18 @@ def decision_html(dossier: Dossier) -> str:
     if evaluation is not None:
         out.append(_row(_("Matter"), escape(f"{evaluation.matter_code} "
                                             f"{evaluation.matter_name}")))
+    out.append("</table>")
+    out.append(choice_html(dossier))  # what is reviewed comes first; its grounds follow
+    if decision.reviews:
+        out.append(f"<h4>{escape(_('Legal reviews'))}</h4>")
+        for review in decision.reviews:
+            line = _("{verdict} by {name} on {at}").format(
+                verdict=verdict_label(review.verdict), name=review.reviewer_name,
+                at=f"{review.at:%Y-%m-%d %H:%M}")
+            comments = (f"<br>{escape(_('Comments: {text}').format(text=review.comments))}"
+                        if review.comments else "")
+            out.append(f"<p><b>{escape(line)}</b>{comments}</p>")
+    out.append(f"<h4>{escape(_('Facts and evaluation'))}</h4><table>")
     if facts is not None:
         out.append(_row(_("Party type"), escape(party_type_label(facts.party_type))))
         if facts.violation_date:
@@ -131,35 +172,6 @@ def decision_html(dossier: Dossier) -> str:
             cited = "".join(f"<br><i>{escape(c)}</i>" for c in step.citations)
             out.append(f"<li>{escape(step.text)}{cited}</li>")
         out.append("</ol>")
-    out.append(f"<h4>{escape(_('The officer’s choice'))}</h4>")
-    if choice is None:
-        out.append(f"<p>{escape(_('No penalty chosen yet.'))}</p>")
-    else:
-        if choice.waived:
-            chosen = _("No penalty")
-        elif choice.amount is not None:
-            chosen = _("{penalties}: {amount}").format(
-                penalties="、".join(choice.penalties) or _("Fine"), amount=yuan(choice.amount))
-        else:
-            chosen = "、".join(choice.penalties)
-        out.append(f"<p>{escape(chosen)}</p>")
-        if choice.deviation is not None:
-            deviation = choice.deviation
-            kind = _("Deviation: {kind}").format(kind=deviation_label(deviation.kind))
-            reason = _("Reason: {reason}").format(reason=deviation.reason)
-            out.append(f"<p style='{DEVIATION_STYLE}'><b>{escape(kind)}</b><br>"
-                       f"{escape(reason)}</p>")
-        else:
-            out.append(f"<p>{escape(_('Within the proposed range: no deviation.'))}</p>")
-    if decision.reviews:
-        out.append(f"<h4>{escape(_('Legal reviews'))}</h4>")
-        for review in decision.reviews:
-            line = _("{verdict} by {name} on {at}").format(
-                verdict=verdict_label(review.verdict), name=review.reviewer_name,
-                at=f"{review.at:%Y-%m-%d %H:%M}")
-            comments = (f"<br>{escape(_('Comments: {text}').format(text=review.comments))}"
-                        if review.comments else "")
-            out.append(f"<p><b>{escape(line)}</b>{comments}</p>")
     return "".join(out)
 
 
@@ -178,6 +190,7 @@ class DecisionView(QWidget):
         self.evidence_list.setHeaderLabels([_("File"), _("Kind"), _("Imported"),
                                             _("SHA-256")])
         self.evidence_list.setRootIsDecorated(False)
+        self.evidence_list.setColumnWidth(0, 220)
         self.evidence_list.setAccessibleName(_("Evidence of the case"))
         self.decision_text = QTextBrowser()
         self.decision_text.setAccessibleName(_("Decision and reasoning"))

@@ -218,10 +218,10 @@ class PenaltyDocumentsDialog(QDialog):
         self.documents.clear()
         for kind in state.kinds:
             kept = state.kept_of(kind)
-            text = (_("{title}: signed, No. {number}").format(title=document_label(kind),
-                                                              number=kept.number)
+            text = (_("{title}\nSigned, No. {number}").format(title=document_label(kind),
+                                                               number=kept.number)
                     if kept is not None else
-                    _("{title}: not signed yet").format(title=document_label(kind)))
+                    _("{title}\nNot signed yet").format(title=document_label(kind)))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, kind.value)
             self.documents.addItem(item)
@@ -269,7 +269,7 @@ class PenaltyDocumentsDialog(QDialog):
         kind, decision_id = self.kind, self.decision_id
         if kind is None:
             return
-        self._set_busy(True, _("Preparing the {title}…").format(title=document_label(kind)))
+        self._set_busy(True, _("Preparing: {title}…").format(title=document_label(kind)))
         self.ctx.run(lambda store: work.draft(store, decision_id, kind, refusal),
                      lambda drafted: self._drafted(drafted, refusal), self._failed)
 
@@ -282,15 +282,15 @@ class PenaltyDocumentsDialog(QDialog):
         self._set_busy(False)
         title = document_label(drafted.document.kind)
         if self.state is not None and self.state.blocked:
-            self.say(_("The {title} is shown for reading only: the decision cannot be signed "
-                       "yet.").format(title=title))
+            self.say(_("{title}: shown for reading only; the decision cannot be signed yet."
+                       ).format(title=title))
         elif refusal is not None:
             self.say(_("Refusal recorded, witnessed by {witness}; it is printed on the "
                        "document. The officers can now sign and seal.").format(
                            witness=refusal.witness_name))
         else:
-            self.say(_("The {title} has {pages} page(s). Show it to the party to read and sign "
-                       "for receipt.").format(title=title, pages=drafted.document.page_count))
+            self.say(_("{title}: {pages} page(s). Show it to the party to read and sign for "
+                       "receipt.").format(title=title, pages=drafted.document.page_count))
 
     def _show_signed(self, kept: documents_service.KeptPenaltyDocument,
                      images: tuple[QImage, ...]) -> None:

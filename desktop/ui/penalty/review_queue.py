@@ -81,6 +81,8 @@ class ReviewQueue(QWidget):
         self.waiting: int | None = None  # decisions waiting, once the queue is loaded
         self.queue = QListWidget()
         self.queue.setAccessibleName(_("Decisions waiting for legal review"))
+        self.queue.setWordWrap(True)
+        self.queue.setMinimumWidth(240)
         self.queue.currentItemChanged.connect(self._chosen)
         self.empty = QLabel(_("No decision is waiting for legal review."))
         self.empty.setWordWrap(True)
@@ -89,7 +91,7 @@ class ReviewQueue(QWidget):
         self.view = DecisionView()
         self.comments = QPlainTextEdit()
         self.comments.setTabChangesFocus(True)
-        self.comments.setMaximumHeight(90)
+        self.comments.setMaximumHeight(70)
         self.comments.setPlaceholderText(_(
             "Your comments (required when returning: say what the officer must change)"))
         self.comments.setAccessibleName(_("Review comments"))
