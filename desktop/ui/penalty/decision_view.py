@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.model import TurnKind
 from desktop.domain.penalty import DatasetUsed
+from desktop.ui.evidence.describe import kind_text
 from desktop.ui.labels import kind_label, turn_label
 from desktop.ui.penalty.dossier import EXAMPLE_MARK, Dossier
 from desktop.ui.penalty.labels import (
@@ -222,7 +223,7 @@ class DecisionView(QWidget):
         self.statement_text.setHtml(statement_html(dossier))
         self.evidence_list.clear()
         for item in dossier.evidence:
-            row = QTreeWidgetItem([item.original_name, item.kind,
+            row = QTreeWidgetItem([item.original_name, kind_text(item.kind),
                                    f"{item.imported_at:%Y-%m-%d %H:%M}", item.sha256[:16]])
             row.setToolTip(3, item.sha256)
             self.evidence_list.addTopLevelItem(row)

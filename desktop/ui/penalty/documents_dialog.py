@@ -96,6 +96,7 @@ class PenaltyDocumentsDialog(QDialog):
         self.blocked.setVisible(False)
         self.documents = QListWidget()
         self.documents.setAccessibleName(_("Documents of the decision"))
+        self.documents.setSpacing(3)  # two lines each: title, then signed or not
         self.documents.currentRowChanged.connect(self._chosen)
         self.viewer = PageViewer()
         self.show_button = QPushButton(_("Show to the party to sign for receipt"))
