@@ -7,7 +7,9 @@ with page navigation and zoom on the left, and on the right the signature pad
 capture is bound to the page that holds the receipt box (`receipt_page`) and to what that page
 prints (`binding`), so it cannot be moved onto another version of the document. "Confirm"
 hands the capture to the officer's dialog (`confirmed`); an empty pad is refused in plain
-words. No file browser ever opens here.
+words. No file browser ever opens here. While the officer's screen is locked (`set_locked`,
+called by the screen lock) the window shows only a plain "locked" page, as the interviewee's
+window does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -82,9 +85,23 @@ class ReceiptWindow(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        self.locked_page = QLabel(_("The screen is locked. Please wait for the officer."))
+        self.locked_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.locked_page.setWordWrap(True)
+        self.cover = QStackedWidget()
+        self.cover.addWidget(splitter)
+        self.cover.addWidget(self.locked_page)
+        self.content = splitter
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.cover)
         self.resize(1100, 760)
+
+    def set_locked(self, locked: bool) -> None:
+        """Show the plain locked page instead of the document (the screen lock calls this)."""
+        self.cover.setCurrentWidget(self.locked_page if locked else self.content)
+
+    def is_locked(self) -> bool:
+        return self.cover.currentWidget() is self.locked_page
 
     def confirm(self) -> None:
         pad = self.pad_panel.pad
