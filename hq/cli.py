@@ -9,6 +9,12 @@
     janitor [--dry-run] | ack-alert ID         maintenance (`hq.opscli`)
     backup DEST | restore SRC                  backup and restore (`hq.backup`)
     publish NAME FILE | datasets               publish reference data, list what is published
+    laws import PATH... [--edition E] [--compiled DATE] [--collection C] [--snapshot S]
+                        [--origin O] [--level FILE=LEVEL]
+                                               read statute texts and publish the law library
+                                               (`hq.laws`)
+    discretion import FILE --id … [--example]  check the bureau's discretion table and publish it
+                                               (`hq.discretion`)
     ca init --unit U | ca import ROOT_KEY_FILE --passphrase-file F | ca show
                                                HQ as the unit CA: devices enrolling then
                                                receive their signing certificate
@@ -34,10 +40,12 @@ from gettext import gettext as _
 from gettext import ngettext
 
 from hq import admin, officers, opscli
+from hq import discretion as discretion_cli
 from hq.config import HQConfig
 from hq.db import Database, open_database
 from hq.enrolment import CODE_VALID_MS
 from hq.i18n import LANGUAGES, peek_language, set_language
+from hq.laws import add_laws_parser, run_laws
 from hq.web.cli import add_users_parser, run_users
 
 __all__ = ["main"]
@@ -99,8 +107,11 @@ def _parser() -> argparse.ArgumentParser:
                           help=_("a file holding the root key's passphrase (one line)"))
     ca_commands.add_parser("show", help=_("the root and the certificates issued"))
     opscli.add_commands(commands)
+    discretion_commands = discretion_cli.add_commands(commands)
     users_commands = add_users_parser(commands)
-    for sub in (*commands.choices.values(), *ca_commands.choices.values(), *users_commands):
+    laws_commands = add_laws_parser(commands)
+    for sub in (*commands.choices.values(), *ca_commands.choices.values(), *users_commands,
+                *laws_commands, *discretion_commands):
         sub.add_argument("--data", default=argparse.SUPPRESS, help=_("data directory"))
         sub.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=language)
     return parser
@@ -260,8 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         return _revoke(config, args.device)
     if args.command in opscli.COMMANDS:
         return opscli.run(config, args)
+    if args.command in discretion_cli.COMMANDS:
+        return discretion_cli.run(config, args)
     if args.command == "users":
         return run_users(config, args)
+    if args.command == "laws":
+        return run_laws(config, args)
     db = open_database(config.database)
     try:
         return _admin(args, db)

@@ -63,6 +63,11 @@ OFFICER_FIELDS = ("Interviewer1", "Interviewer2", "Recorder")
 FIELD_ROLES: dict[str, Role] = {**dict.fromkeys(OFFICER_FIELDS, "officer"), SEAL_FIELD: "seal"}
 OPTIONAL_FIELDS = frozenset({"Witness"})  # the witness of a refusal signs on paper
 PARTY_FIELD = re.compile(r"Party([1-9][0-9]*)")
+# A penalty document (issue 17, desktop.services.penalty_documents): its enforcement officers
+# sign Officer1, Officer2…, the party signs for receipt in Receipt (absent when the document
+# prints their refusal), the seal locks it.
+PENALTY_OFFICER_FIELD = re.compile(r"Officer([1-9][0-9]*)")
+RECEIPT_FIELD = "Receipt"
 # What `resources/templates/document.toml` prints for a refusal to sign.
 REFUSAL_MARKER = "拒绝签名，理由："
 INFO_KEYS_REWRITTEN = frozenset({"/ModDate", "/Producer"})
@@ -74,7 +79,11 @@ def field_label(name: str) -> str:
     party = PARTY_FIELD.fullmatch(name)
     if party:
         return _("Party, page {page}").format(page=party.group(1))
+    officer = PENALTY_OFFICER_FIELD.fullmatch(name)
+    if officer:
+        return _("Enforcement officer {n}").format(n=officer.group(1))
     words = {CERTIFY_FIELD: _("Certification (statement room)"), SEAL_FIELD: _("Unit seal"),
+             RECEIPT_FIELD: _("Party's receipt"),
              DECLARATION_FIELD: _("Party's declaration"), "Interviewer1": _("Interviewer 1"),
              "Interviewer2": _("Interviewer 2"), "Recorder": _("Recorder"),
              "Witness": _("Witness")}
@@ -204,7 +213,8 @@ def _problem(status: Any, name: str, signer: str) -> str | None:
 def _role_problem(emb: Any, name: str, signer: str) -> str | None:
     """An officer's field or the seal signed with a certificate issued for something else
     (the device's key, which every login opens, or another role's), by the import's rules."""
-    role = FIELD_ROLES.get(name)
+    role = FIELD_ROLES.get(name) or ("officer" if PENALTY_OFFICER_FIELD.fullmatch(name)
+                                     else None)
     if role is None:
         return None
     try:
@@ -368,6 +378,14 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
     party = {name for name in fields if PARTY_FIELD.fullmatch(name)}
     if CERTIFY_FIELD not in fields or not (party or SEAL_FIELD in fields):
         return Completeness(False)
+    penalty_officers = sorted((n for n in fields if PENALTY_OFFICER_FIELD.fullmatch(n)),
+                              key=lambda n: int(n[7:]))
+    if penalty_officers and not party:  # a penalty document: no per-page party fields
+        expected = [CERTIFY_FIELD, *([RECEIPT_FIELD] if RECEIPT_FIELD in fields else []),
+                    *penalty_officers, SEAL_FIELD]
+        extra = sorted(n for n in fields if n not in expected)
+        return _sealed_last(embedded, tuple(n for n in [*expected, *extra]
+                                            if not fields.get(n)), False)
     expected = [f"Party{page}" for page in range(1, pages + 1)]
     expected += sorted(party - set(expected), key=lambda n: int(n[5:]))
     refusal = not any(fields.get(name) for name in expected) and _refusal_printed(data)
@@ -379,6 +397,12 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
     extra = sorted(n for n in fields if n not in expected and n not in OPTIONAL_FIELDS
                    and not PARTY_FIELD.fullmatch(n) and n != DECLARATION_FIELD)
     missing = tuple(name for name in [*expected, *extra] if not fields.get(name))
+    return _sealed_last(embedded, missing, refusal)
+
+
+def _sealed_last(embedded: Sequence[Any], missing: tuple[str, ...], refusal: bool
+                 ) -> Completeness:
+    """The verdict on a document's fields: none left empty, the seal last and locking."""
     reasons: list[str] = []
     if missing:
         reasons.append(_("The statement is incomplete: these signature fields are not "

@@ -49,12 +49,15 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         cases,
         demo,
         devices,
+        discretion,
         documents,
         evidence,
         export,
         keys,
+        laws,
         maintenance,
         officers,
+        penalty,
         search,
         statements,
         sync,
@@ -65,6 +68,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         officers.register,
         cases.register,
         statements.register,
+        penalty.register,
         audit.register,
         devices.register,
         documents.register,
@@ -75,7 +79,9 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         maintenance.register,
         backup.register,
         search.register,
+        laws.register,
         sync.register,
+        discretion.register,
     )
 
 

@@ -92,7 +92,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         _print_report(report)
-        if record is not None and record_problem is None:
+        if record is not None and record_problem is None and record.get("penalty_document"):
+            print(_("Record: this is the penalty document {document} kept in this "
+                    "store{extra}.").format(
+                document=record["penalty_document"],
+                extra="" if record["exact"] else _(", with later incremental updates")))
+        elif record is not None and record_problem is None:
             print(_("Record: this is the document kept for statement {statement}{extra}.").format(
                 statement=record["statement"],
                 extra="" if record["exact"] else _(", with later incremental updates")))
@@ -107,6 +112,9 @@ def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any]
     """Compare the file with the signed PDF kept in the store at --workdir."""
     with login_from_args(args, workdir=args.record_workdir) as store:
         found = stored_copy(store, data)
+    if found.penalty_document_id is not None:
+        return {"statement": None, "penalty_document": found.penalty_document_id,
+                "exact": found.exact}, None
     if found.statement_id is None:
         return {"statement": None, "exact": False}, _(
             "The file is not a document kept in this store (not the signed copy of any "

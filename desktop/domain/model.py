@@ -271,6 +271,17 @@ class Action(StrEnum):
     SYNC_HQ_RESTORED = "sync.hq_restored"
     EVIDENCE_PURGED = "evidence.purged"
     OFFICER_HQ_KEY_CREATED = "officer_hq_key.created"
+    # issue 17 (PEN): penalty decisions and their legal review
+    PENALTY_OPENED = "penalty.opened"
+    PENALTY_PROPOSED = "penalty.proposed"
+    PENALTY_CHOSEN = "penalty.chosen"
+    PENALTY_CHOICE_REFUSED = "penalty.choice_refused"
+    PENALTY_STATE = "penalty.state"
+    PENALTY_SUBMITTED = "penalty.submitted"
+    PENALTY_REVIEWED = "penalty.reviewed"
+    PENALTY_REVIEW_REFUSED = "penalty.review_refused"
+    # issue 17 (DOC)
+    PENALTY_DOCUMENT_SIGNED = "penalty_document.signed"  # kept signed, with how it was served
 
 
 class Outcome(StrEnum):

@@ -71,6 +71,9 @@ class LegalReview:
     at: datetime
     signature: str  # hex: the reviewer's signature over the review's canonical record
     key_fingerprint: str  # SHA-256 (hex) of the reviewer's public key that signed
+    # SHA-256 (hex) of the canonical JSON of the evaluation and choice the review judged: an
+    # approval holds for exactly those (issue 17, PEN; decision 39)
+    reviewed_sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 It creates (or reopens) a store, two demo officers, a case of sidewalk parking, the party,
 an inquiry statement with the template's opening questions and a few answers, searches it,
 signs the audit tree head and verifies the whole trail, then (from the command line) syncs
-everything to HQ, the embedded one by default. Every name and number is synthetic
+everything to HQ, the embedded one by default, and with the law library and discretion
+standard HQ sends carries the case on to its signed penalty documents
+(desktop/services/demo_penalty.py). Every name and number is synthetic
 (administrative code 110101, valid check digit). Later issues extend the same run with the
 ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
 """
@@ -43,6 +45,7 @@ from desktop.services.demo_login import (
     DEMO_UNIT,
     demo_password,
 )
+from desktop.services.demo_penalty import decide
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
 from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
@@ -232,6 +235,9 @@ def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False
             size=report.size, heads=report.heads_checked))
         synced = (sync_with_hq(store, workdir, say, hq_url=hq_url, hq_code=hq_code)
                   if with_hq or hq_url is not None else None)
+        # The penalty step needs the law library and the standard HQ sent in that round.
+        decided = decide(store, case.id, statement.id, team, workdir / "exports",
+                         Path(exported["trust_root"]), say)
         return {
             "ok": True,
             "store": str(paths.database),
@@ -249,4 +255,5 @@ def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False
             "party": party.id,
             "identity_source": DEMO_READER,
             **({} if synced is None else {"sync": synced}),
+            **({} if decided is None else {"penalty": decided}),
         }

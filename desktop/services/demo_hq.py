@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from gettext import gettext as _
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from desktop.services.demo_login import demo_password
 from desktop.services.demo_pki import ROOT_KEY_NAME
 from desktop.store import sync_state
 from desktop.store.store import Store
+from resources.discretion import STARTER, STARTER_FILE
 from sync.protocol.records import RecordKind
 
 HQ_FOLDER = "hq"
@@ -112,7 +114,37 @@ def sync_with_hq(store: Store, workdir: Path, say: Callable[[str], None], *,
             _take_unit_root(data, root_key)
             say(_("HQ took the demo unit's root: it issues the device's certificate at "
                   "enrolment and verifies the statements it receives"))
+        _publish_reference_data(data)
+        say(_("HQ publishes the law library (the statute texts shipped with the program) and "
+              "the starter discretion standard (an example for the bureau to replace)"))
         return _sync(store, url, lambda: _enrol_code(data), say)
+
+
+def _run_hq(data: Path, *args: str, failure: str) -> None:
+    done = subprocess.run(_hq_command(data, *args),  # noqa: S603 (our own command)
+                          capture_output=True, text=True, timeout=300, check=False,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise UserError(failure.format(error=(done.stderr or done.stdout).strip()))
+
+
+def _publish_reference_data(data: Path) -> None:
+    """The law library and the starter standard, as HQ's administrator publishes them
+    (`statement-room-hq laws import`, `discretion import`; resources/discretion/README.md).
+    Publishing the same bytes again publishes nothing, so every run may do it."""
+    laws = Path(str(files("resources").joinpath("laws")))
+    _run_hq(data, "laws", "import", str(laws),
+            failure=_("The demo's HQ did not publish the law library: {error}"))
+    table = Path(str(files("resources.discretion").joinpath(STARTER_FILE)))
+    thresholds = [
+        argument for flag, key in (("--hearing-threshold", "hearing_thresholds"),
+                                   ("--review-threshold", "review_thresholds"))
+        for party, yuan in STARTER[key].items() for argument in (flag, f"{party}={yuan}")]
+    _run_hq(data, "discretion", "import", str(table), "--id", STARTER["id"],
+            "--title", STARTER["title"], "--version-date", STARTER["version_date"],
+            "--effective-date", STARTER["effective_date"], "--issuer", STARTER["issuer"],
+            *(["--example"] if STARTER["example"] else []), *thresholds,
+            failure=_("The demo's HQ did not publish the discretion standard: {error}"))
 
 
 def _take_unit_root(data: Path, root_key: Path) -> None:

@@ -16,7 +16,7 @@ statement in read-back with nothing half-signed kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from gettext import gettext as _
@@ -141,9 +141,26 @@ def unlock_team(store: Store, statement_id: str, secrets: Mapping[str, str], *,
     whose credential it was; signers already opened are closed again.
     """
     statement = repo.get_statement(store.conn, statement_id)
+    team = unlock_signers(store, signing_team(store, statement_id), secrets,
+                          custodian_id=custodian_id, seal_secret=seal_secret,
+                          handwriting=handwriting)
+    try:
+        check_team(store, statement, team)
+    except BaseException:
+        team.close()
+        raise
+    return team
+
+
+def unlock_signers(store: Store, signers: Sequence[Officer], secrets: Mapping[str, str], *,
+                   custodian_id: str, seal_secret: str | None = None,
+                   handwriting: Mapping[str, bytes] | None = None) -> SigningTeam:
+    """Unlock `signers` (officers, each with their own secret) and the seal, for any document
+    (`unlock_team` for a statement's; the penalty documents' officers too). The first
+    refusal stops as a `SignerRefused`; signers already opened are closed again."""
     opened: dict[str, AuthenticatedSigner] = {}
     try:
-        for officer in signing_team(store, statement_id):
+        for officer in signers:
             secret = secrets.get(officer.id, "")
             if not secret:
                 raise SignerRefused(officer.id, _("{name} has not authenticated to sign.")
@@ -160,9 +177,7 @@ def unlock_team(store: Store, statement_id: str, secrets: Mapping[str, str], *,
             seal = keys.unlock_seal(store, custodian_id, seal_secret)
         except UserError as exc:
             raise SignerRefused(SEAL_SLOT, exc.message) from exc
-        team = SigningTeam(opened, seal)
-        check_team(store, statement, team)
-        return team
+        return SigningTeam(opened, seal)
     except BaseException:
         for signer in opened.values():
             signer.close()
@@ -172,7 +187,14 @@ def unlock_team(store: Store, statement_id: str, secrets: Mapping[str, str], *,
 def check_team(store: Store, statement: Statement, team: SigningTeam) -> None:
     """Refuse unless every officer of the statement signs with their own, unlocked key and
     the seal was opened by one of its custodians; all of them still current."""
-    for _field, _box, officer_id, _label in _officer_fields(statement):
+    check_signers(store, [officer_id for _f, _b, officer_id, _l in _officer_fields(statement)],
+                  team)
+
+
+def check_signers(store: Store, officer_ids: Sequence[str], team: SigningTeam) -> None:
+    """Refuse unless each of `officer_ids` signs with their own, unlocked, current key and
+    the seal was opened by one of its custodians; none revoked."""
+    for officer_id in officer_ids:
         signer = team.officers.get(officer_id)
         officer = officers.get_officer(store.conn, officer_id)
         if signer is None:

@@ -21,7 +21,7 @@ from cryptography import x509
 
 from desktop.domain.errors import UserError
 from desktop.i18n import os_error_text
-from desktop.store import documents, signing_keys
+from desktop.store import documents, penalty_documents, signing_keys
 from desktop.store.store import Store
 from verification.errors import VerificationError
 from verification.pdf import VerificationReport, verify_pdf
@@ -31,8 +31,9 @@ from verification.pdf import VerificationReport, verify_pdf
 class StoredCopy:
     """How the file compares with the signed PDFs the store keeps."""
 
-    statement_id: str | None  # None: not a document kept in this store
+    statement_id: str | None  # None: not a statement kept in this store
     exact: bool = False  # byte-identical to the kept copy (else: kept copy + updates)
+    penalty_document_id: str | None = None  # a penalty document kept in this store (issue 17)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,12 @@ def subject_name(cert: x509.Certificate) -> str:
 
 def stored_copy(store: Store, data: bytes) -> StoredCopy:
     found = documents.find_record(store.conn, data)
-    if found is None:
-        return StoredCopy(None)
-    return StoredCopy(found[0], found[1])
+    if found is not None:
+        return StoredCopy(found[0], found[1])
+    penalty = penalty_documents.find_record(store.conn, data)
+    if penalty is not None:
+        return StoredCopy(None, penalty[1], penalty_document_id=penalty[0])
+    return StoredCopy(None)
 
 
 def verify_document(data: bytes, trust_roots: Sequence[x509.Certificate],

@@ -68,6 +68,12 @@ TABLES: tuple[Covered, ...] = (
     Covered("signing_identities", ("id",), frozenset({"signing_key.set"})),
     Covered("trust_roots", ("fingerprint",), frozenset({"trust_root.added"})),
     Covered("ref_datasets", ("name",), frozenset({"refdata.accepted"})),
+    # issue 17 (PEN): penalty decisions were covered from their first row on
+    Covered("penalty_decisions", ("id",), frozenset()),
+    Covered("penalty_decision_history", ("decision_id", "seq"), frozenset()),
+    Covered("penalty_reviews", ("id",), frozenset()),
+    # issue 17 (DOC): signed penalty documents and their service record
+    Covered("penalty_documents", ("id",), frozenset({"penalty_document.signed"})),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desktop.domain.model import Action
+from desktop.store import law_index
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
@@ -123,6 +124,8 @@ def accept_dataset(tx: Tx, name: str, version: int, sha256: str, data: bytes) ->
         (name, version, sha256, len(data), data, tx.at.isoformat()))
     tx.audit(Action.REFDATA_ACCEPTED, name, version=version, sha256=sha256,
              **leaf_fields(tx.conn, "ref_datasets", name))
+    if name == law_index.LAWS:  # searchable from the moment it is held (issue 17)
+        law_index.rebuild(tx.conn, version, sha256, data, tx.at)
 
 
 def record_versions_used(conn: Connection, statement_id: str) -> str | None:

@@ -341,13 +341,13 @@ def _ranked(
     idf = math.log((total_docs - len(docs) + 0.5) / (len(docs) + 0.5))
     idf = idf if idf > 0.0 else 1e-6
     average = total_tokens / total_docs
-    needle = _fold(query)
+    needle = fold(query)
     scored = []
     for doc in docs:
         if doc not in rows:
             continue  # cannot happen while both tables change in one transaction
         source, ref_id, statement, text, size = rows[doc]
-        frequency = _occurrences(_fold(text), needle)
+        frequency = _occurrences(fold(text), needle)
         if frequency == 0 or size is None:
             return _resolved(conn, _fts5_ranked(conn, phrase))
         # bm25 of fts5_aux.c, term for term: k1 = 1.2, b = 0.75, one phrase, one column,
@@ -461,8 +461,9 @@ def _texts(
     return texts
 
 
-def _fold(text: str) -> str:
-    """Lower-case like unicode61 does, keeping one character per character."""
+def fold(text: str) -> str:
+    """Lower-case like unicode61 does, keeping one character per character (also used by
+    the law library's index, `desktop.store.law_index`, which shares this tokenizer)."""
     folded = text.lower()
     if len(folded) == len(text):
         return folded
@@ -478,7 +479,7 @@ def make_snippet(
     Returns the snippet (with "…" where text was cut) and the non-overlapping [start, end)
     spans of every whole match inside it.
     """
-    folded_text, folded_query = _fold(text), _fold(query)
+    folded_text, folded_query = fold(text), fold(query)
     first = folded_text.find(folded_query) if folded_query else -1
     size = max(width, len(query) + 10)
     # Put the match a third of the way in: readers need more of what follows it. If Python's

@@ -35,6 +35,7 @@ from desktop.store import (
     audit,
     context_backfill,
     evidence,
+    law_index,
     officer_hq_keys,
     officers,
     search,
@@ -576,6 +577,13 @@ def unlock(
         try:
             with transaction(conn, clock, officer.id) as tx:
                 context_backfill.backfill(tx.conn, tx.at)
+        except BaseException:
+            conn.close()
+            raise
+    if law_index.pending(conn):  # a law library accepted before its index existed (0019)
+        try:
+            with transaction(conn, clock, officer.id) as tx:
+                law_index.rebuild_held(tx.conn, tx.at)
         except BaseException:
             conn.close()
             raise

@@ -13,6 +13,7 @@ library always has the same SHA-256 (HQ publishes the same bytes only once).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 FORMAT = "statement-room/law-library/1"
+_ITEM = re.compile(r"^[（(][〇零一二三四五六七八九十百]+[）)]")
 
 
 class LibraryError(ValueError):
@@ -89,7 +91,9 @@ class Article:
         return "\n".join((first, *self.paragraphs[1:]))
 
     def is_item(self, index: int) -> bool:
-        return self.paragraphs[index].startswith("（")
+        """An item (项) is a paragraph opening with its number in brackets: （一） as most
+        texts print it, (一) as some State Council texts do."""
+        return _ITEM.match(self.paragraphs[index]) is not None
 
     @property
     def clauses(self) -> tuple[str, ...]:

@@ -125,8 +125,7 @@ def downgrade_to_schema_8(conn: Any) -> None:
         conn.execute(f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log"
                      " BEGIN SELECT RAISE(ABORT, 'immutable: the audit log is append-only');"
                      " END")
-    undo_hq_restore(conn)
-    undo_context_records(conn)
+    undo_migrations_after(conn, 16)
     undo_statement_content_version(conn)
     undo_officer_hq_keys(conn)
     undo_sync_desktop(conn)
@@ -135,6 +134,40 @@ def downgrade_to_schema_8(conn: Any) -> None:
     undo_form_fields(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.execute("COMMIT")
+
+
+def undo_migrations_after(conn: Any, version: int) -> None:
+    """Step a store back to schema ``version`` inside the caller's transaction: the recent
+    migrations undone, newest first (what an older program's store holds). A new migration
+    adds its undo here; the check below fails until it does."""
+    steps = {21: undo_penalty_documents, 20: undo_penalty_decisions, 19: undo_law_library,
+             18: undo_hq_restore, 17: undo_context_records}
+    newest = max(number for number, _name, _sql in _migrations())
+    assert max(steps) == newest, f"migration {newest} has no undo in undo_migrations_after"
+    assert version >= min(steps) - 1, f"no undo for the migrations after {version}"
+    for number in sorted(steps, reverse=True):
+        if number > version:
+            steps[number](conn)
+    conn.execute(f"PRAGMA user_version = {version}")
+
+
+def undo_penalty_documents(conn: Any) -> None:
+    """Migration 0021 undone: the signed penalty documents and their numbers dropped."""
+    for table in ("penalty_documents", "penalty_document_numbers"):
+        conn.execute(f"DROP TABLE {table}")
+
+
+def undo_penalty_decisions(conn: Any) -> None:
+    """Migration 0020 undone: the penalty decisions, their history and reviews dropped (their
+    triggers and indexes go with them)."""
+    for table in ("penalty_reviews", "penalty_decision_history", "penalty_decisions"):
+        conn.execute(f"DROP TABLE {table}")
+
+
+def undo_law_library(conn: Any) -> None:
+    """Migration 0019 undone: the law library's index dropped (derived data only)."""
+    for table in ("law_fts", "law_articles", "law_statutes", "law_index_state"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def undo_hq_restore(conn: Any) -> None:

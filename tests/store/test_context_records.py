@@ -23,7 +23,7 @@ from desktop.store.store import Store, unlock
 from sync.protocol.context import EvidenceItemRecord, StatementContext
 from sync.protocol.records import RecordKind
 from tests.conftest import PASSWORD, FakeClock, World
-from tests.store.test_audit_tiles import undo_context_records, undo_hq_restore
+from tests.store.test_audit_tiles import undo_migrations_after
 from tests.store.test_statements import signed_statement
 
 
@@ -108,9 +108,7 @@ def as_an_older_program(world: World, tmp_path: Path, monkeypatch: pytest.Monkey
         item_id = import_photo(world, tmp_path, world.case.id)
     conn = world.store.conn
     conn.execute("BEGIN IMMEDIATE")
-    undo_hq_restore(conn)
-    undo_context_records(conn)
-    conn.execute("PRAGMA user_version = 16")
+    undo_migrations_after(conn, 16)
     conn.execute("COMMIT")
     assert not {k for k, _ in kinds(world.store)} & outbox.KEPT_KINDS
     world.store.close()

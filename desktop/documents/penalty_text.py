@@ -1,0 +1,336 @@
+"""What a penalty document says: its template filled from the decision, the case and the law.
+
+`compose` takes a penalty decision (the engine's evaluation and the officer's choice, as the
+decision recorded them), the case, the party, the officers, the document's number and date,
+and a `quote` function that gives the text of a cited article from the law-library version
+the decision used; it fills the kind's template (`resources/templates/penalty/<kind>.toml`,
+with `common.toml`) and returns `PenaltyDocumentContent`: every paragraph as printed, the
+reasoning steps with their citations, each cited article with its quoted text, and the
+digest of all of it that the document's QR codes carry. Parts of a template marked `when`
+appear only when their condition holds (the hearing rights only where the evaluation found
+art. 63 applies; the payment terms only with a fine). Nothing here reads a file but the
+templates, and nothing is invented: an article's text is only ever what `quote` gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from desktop.domain.model import Case, Officer, Party, SignatureRefusal
+from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
+from legal.discretion.evaluation import Outcome, Step
+from legal.discretion.model import PartyType
+
+Quote = Callable[[str], str]
+CONTENT_FORMAT = "statement-room/penalty-document/1"
+# The rules of the engine's steps that say why no penalty is given (arts. 30, 31, 33, 36).
+_WAIVER_RULES = ("art30", "art31", "art33", "art36")
+_DEFAULT_WAIVER = "《中华人民共和国行政处罚法》第三十三条第一款"
+
+
+@lru_cache(maxsize=8)
+def template(name: str) -> dict[str, Any]:
+    """A penalty template by file stem (`common` or a kind's value), read once."""
+    folder = resources.files("resources.templates").joinpath("penalty")
+    return tomllib.loads(folder.joinpath(f"{name}.toml").read_text("utf-8"))
+
+
+def title(kind: PenaltyDocumentKind) -> str:
+    return str(template(kind.value)["title"])
+
+
+def chinese_date(day: date) -> str:
+    return str(template("common")["date"]).format(year=day.year, month=day.month, day=day.day)
+
+
+def chinese_datetime(at: datetime) -> str:
+    return str(template("common")["datetime"]).format(
+        year=at.year, month=at.month, day=at.day, hour=at.hour, minute=at.minute)
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_LARGE_UNITS = ("", "万", "亿")
+
+
+def amount_in_words(yuan: int) -> str:
+    """Whole yuan in capital figures, as money is written on a decision: 壹佰元整."""
+    if yuan < 0 or yuan >= 10 ** 12:
+        raise ValueError(f"amount out of range: {yuan}")
+    if yuan == 0:
+        return "零元整"
+    groups: list[int] = []
+    while yuan:
+        groups.append(yuan % 10000)
+        yuan //= 10000
+    out = ""
+    zero_pending = False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            zero_pending = bool(out)
+            continue
+        digits = [group // 1000, group // 100 % 10, group // 10 % 10, group % 10]
+        if out and (zero_pending or digits[0] == 0):
+            out += "零"
+        zero_pending = False
+        text = ""
+        for position, digit in enumerate(digits):
+            unit = _SMALL_UNITS[3 - position]
+            if digit:
+                if zero_pending:
+                    text += "零"
+                    zero_pending = False
+                text += _DIGITS[digit] + unit
+            elif text:
+                zero_pending = True
+        zero_pending = False
+        out += text.lstrip("零") + _LARGE_UNITS[index]
+    return out + "元整"
+
+
+@dataclass(frozen=True)
+class PenaltyInputs:
+    """Everything a penalty document is composed from (loaded by the service)."""
+
+    decision: PenaltyDecision
+    kind: PenaltyDocumentKind
+    case: Case
+    party: Party
+    officers: tuple[Officer, ...]  # the enforcement officers named and signing, first the lead
+    unit: str  # the agency's name
+    number: str  # 文号
+    at: datetime  # when it is made and served (aware)
+    evidence: tuple[str, ...] = ()  # the evidence in words ("询问笔录（2026年11月27日）")
+    notice: tuple[str, date] | None = None  # (number, date) of the prior notice served
+    refusal: SignatureRefusal | None = None  # the party refused to sign for it
+
+
+@dataclass(frozen=True)
+class PenaltyDocumentContent:
+    """A penalty document as printed, before layout. `parts` are (style, text) with style
+    "addressee", "paragraph", "heading" or "step"."""
+
+    kind: PenaltyDocumentKind
+    decision_id: str
+    title: str
+    unit: str
+    number: str
+    dated: date
+    parts: tuple[tuple[str, str], ...]
+    citations: tuple[tuple[str, str], ...]  # (citation, quoted text)
+    sources: str  # which library and standard versions the citations and reasoning come from
+    officers: tuple[tuple[str, str], ...]  # (name, certificate number)
+    served: str  # the receipt's printed line
+    refusal: str  # the refusal as printed, or ""
+    content_digest: str  # SHA-256 of all of the above: what the QR codes carry
+
+
+def _joined(items: Sequence[str]) -> str:
+    words = template("common")["words"]
+    return str(words["list_separator"]).join(items) if items else str(
+        template("common")["empty"])
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _steps(decision: PenaltyDecision) -> list[Step]:
+    steps = list(decision.evaluation.steps) if decision.evaluation else []
+    return steps + (list(decision.choice.steps) if decision.choice else [])
+
+
+def penalty_words(decision: PenaltyDecision) -> str:
+    """The penalty in words: 罚款人民币100元（大写：壹佰元整）, 警告，并处…"""
+    words = template("common")["words"]
+    choice, evaluation = decision.choice, decision.evaluation
+    kinds = choice.penalties if choice else evaluation.penalties if evaluation else ()
+    amount = choice.amount if choice else evaluation.proposed_amount if evaluation else None
+    printed = []
+    for kind in kinds:
+        if kind == "罚款" and amount is not None:
+            printed.append(str(words["fine"]).format(amount=amount,
+                                                     words=amount_in_words(amount)))
+        else:
+            printed.append(kind)
+    if not printed:
+        return str(template("common")["empty"])
+    return printed[0] + "".join("，并处" + p for p in printed[1:])
+
+
+def _fine(decision: PenaltyDecision) -> bool:
+    amount = decision.choice.amount if decision.choice else None
+    return amount is not None and amount > 0
+
+
+def _party_type(decision: PenaltyDecision) -> PartyType:
+    facts = decision.facts or (decision.evaluation.facts if decision.evaluation else None)
+    return facts.party_type if facts else PartyType.INDIVIDUAL
+
+
+def _party_lines(inputs: PenaltyInputs) -> list[str]:
+    common, p = template("common"), inputs.party
+    empty = str(common["empty"])
+    if _party_type(inputs.decision) is PartyType.UNIT:
+        return [str(common["party"]["unit"]).format(workplace=p.workplace or empty, name=p.name),
+                str(common["party"]["unit_address"]).format(address=p.address or empty,
+                                                            phone=p.phone or empty)]
+    return [
+        str(common["party"]["individual"]).format(
+            name=p.name, sex=common["sex"][p.sex.value],
+            birth=chinese_date(p.birth_date) if p.birth_date else empty),
+        str(common["party"]["identity"]).format(id_kind=common["id_kind"][p.id_kind.value],
+                                                id_number=p.id_number),
+        str(common["party"]["address"]).format(address=p.address or empty,
+                                               phone=p.phone or empty),
+    ]
+
+
+def _facts(inputs: PenaltyInputs, who: str) -> str:
+    words = template("common")["words"]
+    facts = inputs.decision.facts
+    happened = facts.violation_date if facts else None
+    place = inputs.case.place or str(template("common")["empty"])
+    if happened:
+        return str(words["facts"]).format(date=chinese_date(date.fromisoformat(happened)),
+                                          party=who, place=place, act=inputs.case.cause)
+    return str(words["facts_no_date"]).format(party=who, place=place, act=inputs.case.cause)
+
+
+def _waiver_basis(steps: Sequence[Step]) -> list[str]:
+    found = _unique([c for s in steps if s.rule in _WAIVER_RULES for c in s.citations])
+    return found or [_DEFAULT_WAIVER]
+
+
+def _conditions(inputs: PenaltyInputs) -> dict[str, bool]:
+    evaluation = inputs.decision.evaluation
+    hearing = bool(evaluation and evaluation.hearing_right)
+    outcome = evaluation.outcome if evaluation else None
+    return {"hearing_right": hearing, "no_hearing_right": not hearing,
+            "fine": _fine(inputs.decision), "notice_served": inputs.notice is not None,
+            "education": outcome is not Outcome.TIME_BARRED}
+
+
+def _values(inputs: PenaltyInputs, steps: Sequence[Step]) -> dict[str, object]:
+    common, words = template("common"), template("common")["words"]
+    evaluation = inputs.decision.evaluation
+    unit_party = _party_type(inputs.decision) is PartyType.UNIT
+    who = (inputs.party.workplace or inputs.party.name) if unit_party else inputs.party.name
+    evidence = _joined(inputs.evidence) if inputs.evidence else str(words["evidence_default"])
+    notice_number, notice_date = inputs.notice or ("", inputs.at.date())
+    return {
+        "party": who, "you": words["you_unit" if unit_party else "you_individual"],
+        "facts": _facts(inputs, who),
+        "evidence": str(words["evidence"]).format(evidence=evidence),
+        "cause": inputs.case.cause, "case_number": inputs.case.number,
+        "violation_basis": _joined(evaluation.violation_basis if evaluation else ()),
+        "penalty_basis": _joined(evaluation.penalty_basis if evaluation else ()),
+        "penalty": penalty_words(inputs.decision),
+        "waiver_basis": _joined(_waiver_basis(steps)),
+        "officers": _joined([f"{o.name}（{o.certificate_no}）" for o in inputs.officers]),
+        "decided_at": chinese_datetime(inputs.at), "decided_place": inputs.case.place,
+        "notice_number": notice_number, "notice_date": chinese_date(notice_date),
+        "notice_rights": "、要求听证" if evaluation and evaluation.hearing_right else "",
+        **{key: common[key] for key in ("reconsideration_body", "court", "defence_days",
+                                        "hearing_days", "payment_days")},
+    }
+
+
+def _reasoning(steps: Sequence[Step], decision: PenaltyDecision) -> list[tuple[str, str]]:
+    words = template("common")["words"]
+    out = []
+    for n, step in enumerate(steps, start=1):
+        text = str(words["step"]).format(n=n, text=step.text)
+        if step.citations:
+            text += str(words["step_basis"]).format(citations=_joined(step.citations))
+        out.append(("step", text))
+    deviation = decision.choice.deviation if decision.choice else None
+    if deviation is not None and not any(deviation.reason in s.text for s in steps):
+        kind = words["deviation_kinds"][deviation.kind.value]
+        out.append(("step", str(words["deviation"]).format(kind=kind, reason=deviation.reason)))
+    return out
+
+
+def _citations(inputs: PenaltyInputs, spec: Mapping[str, Any], steps: Sequence[Step],
+               conditions: Mapping[str, bool]) -> list[str]:
+    evaluation = inputs.decision.evaluation
+    cited = list(evaluation.violation_basis) if evaluation else []
+    if inputs.kind is not PenaltyDocumentKind.NO_PENALTY and evaluation:
+        cited += evaluation.penalty_basis
+    else:
+        cited += _waiver_basis(steps)
+    cited += [c for s in steps for c in s.citations]
+    cited += spec.get("cites", [])
+    if conditions["hearing_right"]:
+        cited += spec.get("hearing_cites", [])
+    if conditions["education"]:
+        cited += spec.get("education_cites", [])
+    return _unique(cited)
+
+
+def compose(inputs: PenaltyInputs, quote: Quote) -> PenaltyDocumentContent:
+    """The document's content: the template filled in, every citation quoted by `quote`."""
+    spec, common = template(inputs.kind.value), template("common")
+    steps = _steps(inputs.decision)
+    conditions = _conditions(inputs)
+    values = _values(inputs, steps)
+    parts: list[tuple[str, str]] = []
+    for part in spec.get("part", []):
+        if part.get("when") and not conditions[str(part["when"])]:
+            continue
+        if part.get("heading"):
+            parts.append(("heading", str(part["heading"])))
+        block = part.get("block")
+        if block == "party":
+            parts.extend(("addressee", line) for line in _party_lines(inputs))
+        elif block == "reasoning":
+            parts.extend(_reasoning(steps, inputs.decision))
+        elif "text" in part:
+            text = str(part["text"]).format(**values)
+            parts.append(("addressee" if text.endswith("：") and len(parts) == 0
+                          else "paragraph", text))
+    citations = tuple((c, quote(c)) for c in _citations(inputs, spec, steps, conditions))
+    library = inputs.decision.library
+    standard = inputs.decision.standard
+    unknown = str(common["citations"]["unknown_source"])
+    sources = str(common["citations"]["sources"]).format(
+        library=library.label if library else unknown,
+        standard=standard.label if standard else unknown)
+    dated = inputs.at.date()
+    receipt = common["receipt"]
+    refusal = ""
+    if inputs.refusal is not None:
+        witness_id = (str(receipt["witness_id"]).format(number=inputs.refusal.witness_id_number)
+                      if inputs.refusal.witness_id_number else "")
+        refusal = str(receipt["refused"]).format(
+            reason=inputs.refusal.reason, witness=inputs.refusal.witness_name,
+            witness_id=witness_id, at=chinese_datetime(inputs.refusal.recorded_at))
+    record = {
+        "format": CONTENT_FORMAT, "kind": inputs.kind.value,
+        "decision_id": inputs.decision.id, "title": str(spec["title"]), "unit": inputs.unit,
+        "number": inputs.number, "dated": dated.isoformat(), "parts": parts,
+        "citations": citations, "sources": sources,
+        "officers": [(o.name, o.certificate_no) for o in inputs.officers],
+        "served": str(receipt["served"]).format(date=chinese_date(dated)), "refusal": refusal,
+    }
+    digest = hashlib.sha256(json.dumps(record, ensure_ascii=False, sort_keys=True,
+                                       separators=(",", ":")).encode("utf-8")).hexdigest()
+    return PenaltyDocumentContent(
+        kind=inputs.kind, decision_id=inputs.decision.id, title=str(spec["title"]),
+        unit=inputs.unit, number=inputs.number, dated=dated, parts=tuple(parts),
+        citations=citations, sources=sources,
+        officers=tuple((o.name, o.certificate_no) for o in inputs.officers),
+        served=str(record["served"]), refusal=refusal, content_digest=digest)

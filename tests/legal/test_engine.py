@@ -1,0 +1,267 @@
+"""The engine rule by rule on the starter standard: each rule of the Administrative Penalty
+Law gives its outcome, its Chinese reasoning and its citation; the officer's choice is
+accepted inside the tier and refused outside it without a reason of the right kind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from legal.discretion.engine import FactsError, choose, evaluate, proposed_amount
+from legal.discretion.evaluation import (
+    ChoiceRefused,
+    Deviation,
+    DeviationKind,
+    Evaluation,
+    Facts,
+    Outcome,
+)
+from legal.discretion.model import FineRange, PartyType, TierLevel
+from legal.discretion.table import condition_code
+from tests.legal.discretion_support import SIDEWALK, starter_standard
+
+STANDARD = starter_standard()
+LAW = "《中华人民共和国行政处罚法》"
+FUMES = "示例-YY-001"
+GARBAGE = "示例-LJ-001"
+BUILDING = "示例-GH-001"
+
+
+def facts(code: str = SIDEWALK, *conditions: str, party: PartyType = PartyType.INDIVIDUAL,
+          **dates: str | bool) -> Facts:
+    return Facts(matter_code=code, party_type=party, conditions=frozenset(conditions),
+                 **dates)  # type: ignore[arg-type]
+
+
+def rules(evaluation: Evaluation) -> list[str]:
+    return [s.rule for s in evaluation.steps]
+
+
+def cited(evaluation: Evaluation) -> set[str]:
+    return {c for s in evaluation.steps for c in s.citations}
+
+
+def test_sidewalk_parking_with_nothing_ticked_is_the_general_tier_on_the_spot() -> None:
+    e = evaluate(STANDARD, facts(on_the_spot=True))
+    assert e.outcome is Outcome.PENALTY and e.tier is TierLevel.GENERAL
+    assert e.statutory_range == FineRange(20, 200) and e.proposed_range == FineRange(80, 140)
+    assert e.proposed_amount == 110  # the middle of 80-140, to 10 yuan
+    assert e.on_the_spot_allowed and not e.hearing_right and not e.legal_review_required
+    assert rules(e) == ["matter", "art36", "tier", "amount", "art51"]
+    assert e.steps[0].citations == ("《中华人民共和国道路交通安全法》第五十六条第一款",
+                                    "《中华人民共和国道路交通安全法》第九十三条第二款")
+    assert "一般阶次" in e.steps[2].text and "80元至140元" in e.steps[2].text
+    assert "未超过对公民当场处罚200元以下" in e.steps[-1].text
+    assert e.matter_row_hash == STANDARD.matter(SIDEWALK).row_hash  # type: ignore[union-attr]
+    assert Evaluation.from_json(e.to_json()) == e
+
+
+def test_the_most_severe_ticked_tier_wins() -> None:
+    minor = condition_code("驾驶人虽不在现场但经通知后及时驶离")
+    serious = condition_code("妨碍通行时间较长或者造成交通堵塞")
+    assert evaluate(STANDARD, facts(SIDEWALK, minor)).tier is TierLevel.MINOR
+    both = evaluate(STANDARD, facts(SIDEWALK, minor, serious))
+    assert both.tier is TierLevel.SERIOUS and both.proposed_range == FineRange(140, 200)
+    assert "妨碍通行时间较长" in both.steps[2].text
+
+
+@pytest.mark.parametrize(("condition", "citation"), [
+    ("under_14", f"{LAW}第三十条"),
+    ("mental_no_control", f"{LAW}第三十一条"),
+    ("minor_corrected_no_harm", f"{LAW}第三十三条第一款"),
+    ("no_fault", f"{LAW}第三十三条第二款"),
+])
+def test_no_penalty_under_arts_30_31_33(condition: str, citation: str) -> None:
+    e = evaluate(STANDARD, facts(SIDEWALK, condition))
+    assert e.outcome is Outcome.NO_PENALTY and e.proposed_amount is None and e.tier is None
+    assert citation in cited(e) and f"{LAW}第三十三条第三款" in cited(e)  # education
+    assert any("不予行政处罚" in s.text for s in e.steps)
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(e, waive=False, amount=50, deviation=None)
+    assert refused.value.code == "no_penalty"
+    assert choose(e, waive=True, amount=None, deviation=None).waived
+
+
+def test_first_violation_may_be_waived_only_where_the_matter_lists_it() -> None:
+    listed = evaluate(STANDARD, facts(SIDEWALK, "first_slight_corrected"))
+    assert listed.outcome is Outcome.MAY_WAIVE and listed.proposed_amount == 110
+    assert choose(listed, waive=True, amount=None, deviation=None).waived
+    assert choose(listed, waive=False, amount=100, deviation=None).amount == 100
+    unlisted = evaluate(STANDARD, facts(FUMES, "first_slight_corrected"))
+    assert unlisted.outcome is Outcome.PENALTY
+    assert any("未将本事项列入首违不罚" in s.text for s in unlisted.steps)
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(unlisted, waive=True, amount=None, deviation=None)
+    assert refused.value.code == "cannot_waive"
+
+
+@pytest.mark.parametrize(("condition", "citation"), [
+    ("eliminated_harm", f"{LAW}第三十二条第（一）项"),
+    ("coerced", f"{LAW}第三十二条第（二）项"),
+    ("confessed", f"{LAW}第三十二条第（三）项"),
+    ("cooperated_merit", f"{LAW}第三十二条第（四）项"),
+    ("age_14_to_18", f"{LAW}第三十条"),
+])
+def test_mandatory_mitigation_proposes_the_tiers_lowest_amount(condition: str,
+                                                              citation: str) -> None:
+    e = evaluate(STANDARD, facts(FUMES, condition, party=PartyType.UNIT))
+    assert e.mandatory_mitigation and e.outcome is Outcome.PENALTY
+    assert e.proposed_range == FineRange(20_000, 35_000) and e.proposed_amount == 20_000
+    assert citation in cited(e) and any("应当从轻或者减轻" in s.text for s in e.steps)
+    # Below the statutory minimum (减轻) on this statutory ground, with a reason.
+    mitigated = choose(e, waive=False, amount=3000,
+                       deviation=Deviation(DeviationKind.MITIGATED, "主动拆除并赔偿"))
+    assert mitigated.amount == 3000 and citation in mitigated.steps[0].citations
+    assert "减轻" in mitigated.steps[0].text and "主动拆除并赔偿" in mitigated.steps[0].text
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(e, waive=False, amount=40_000, deviation=Deviation(DeviationKind.HEAVIER, "x"))
+    assert refused.value.code == "heavier_under_mitigation"
+
+
+def test_partial_capacity_may_mitigate_but_need_not() -> None:
+    e = evaluate(STANDARD, facts(FUMES, "mental_partial"))
+    assert not e.mandatory_mitigation and e.proposed_amount == 28_000
+    assert f"{LAW}第三十一条" in cited(e)
+    assert choose(e, waive=False, amount=4000, deviation=Deviation(
+        DeviationKind.MITIGATED, "限制行为能力")).amount == 4000
+
+
+def test_limitation_two_years_five_with_safety_harm_continuing_from_its_end() -> None:
+    old: dict[str, Any] = {"violation_date": "2023-03-01", "discovered_date": "2025-03-02"}
+    barred = evaluate(STANDARD, facts(SIDEWALK, **old))
+    assert barred.outcome is Outcome.TIME_BARRED and barred.proposed_amount is None
+    assert f"{LAW}第三十六条第一款" in cited(barred) and "不再给予行政处罚" in barred.steps[1].text
+    assert choose(barred, waive=True, amount=None, deviation=None).waived
+    on_the_day = evaluate(STANDARD, facts(SIDEWALK, violation_date="2023-03-01",
+                                          discovered_date="2025-03-01"))
+    assert on_the_day.outcome is Outcome.PENALTY
+    five = evaluate(STANDARD, facts(SIDEWALK, "safety_or_finance_harm", **old))
+    assert five.outcome is Outcome.PENALTY and "五年" in five.steps[1].text
+    continuing = evaluate(STANDARD, facts(SIDEWALK, violation_ended="2024-06-01", **old))
+    assert continuing.outcome is Outcome.PENALTY
+    assert f"{LAW}第三十六条第二款" in cited(continuing)
+    undated = evaluate(STANDARD, facts(SIDEWALK))
+    assert "未审查" in undated.steps[1].text
+    with pytest.raises(FactsError) as bad:
+        evaluate(STANDARD, facts(SIDEWALK, violation_date="去年", discovered_date="2025-01-01"))
+    assert bad.value.code == "bad_date"
+
+
+def test_on_the_spot_limits_of_art_51() -> None:
+    fumes = evaluate(STANDARD, facts(FUMES, on_the_spot=True))
+    assert not fumes.on_the_spot_allowed
+    spot = [s for s in fumes.steps if s.rule == "art51"]
+    assert len(spot) == 1 and "应当适用普通程序" in spot[0].text
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(fumes, waive=False, amount=28_000, deviation=None)
+    assert refused.value.code == "on_the_spot_limit"
+    sidewalk = evaluate(STANDARD, facts(on_the_spot=True))
+    assert sidewalk.on_the_spot_allowed
+    # An officer on the spot may not go beyond 200 yuan even with a reason.
+    serious = evaluate(STANDARD, facts(SIDEWALK, condition_code("妨碍通行时间较长或者造成交通堵塞"),
+                                       on_the_spot=True))
+    assert serious.on_the_spot_allowed and serious.proposed_amount == 170
+    assert "art51" not in rules(evaluate(STANDARD, facts(FUMES)))  # not asked, not explained
+
+
+def test_hearing_and_legal_review_thresholds_of_arts_63_and_58() -> None:
+    unit = evaluate(STANDARD, facts(GARBAGE, condition_code("情节严重：经责令改正后拒不改正"),
+                                    party=PartyType.UNIT))
+    assert unit.proposed_amount == 130_000 and unit.hearing_right and unit.legal_review_required
+    assert f"{LAW}第六十三条第一款第（一）项" in cited(unit)
+    assert {f"{LAW}第五十八条第（二）项", f"{LAW}第五十八条第（四）项"} <= cited(unit)
+    severe = condition_code("情节严重：经责令改正后拒不改正")
+    individual = evaluate(STANDARD, facts(GARBAGE, severe))
+    assert individual.proposed_amount == 600 and not individual.hearing_right
+    assert not individual.legal_review_required
+    complex_case = evaluate(STANDARD, facts(SIDEWALK, "complex_case"))
+    assert complex_case.legal_review_required and not complex_case.hearing_right
+    assert f"{LAW}第五十八条第（三）项" in cited(complex_case)
+
+
+def test_choices_inside_and_outside_the_tier() -> None:
+    e = evaluate(STANDARD, facts())
+    inside = choose(e, waive=False, amount=80, deviation=None)
+    assert inside.amount == 80 and inside.deviation is None and inside.penalties == ("罚款",)
+    lighter = Deviation(DeviationKind.LIGHTER, "当事人系残疾人，经济困难")
+    done = choose(e, waive=False, amount=50, deviation=lighter)
+    assert done.deviation == lighter and "从轻" in done.steps[0].text
+    heavier = choose(e, waive=False, amount=200, deviation=Deviation(
+        DeviationKind.HEAVIER, "拒不驶离并辱骂执法人员"))
+    assert heavier.amount == 200
+    for amount, deviation, code in [
+        (50, None, "deviation_required"),
+        (50, Deviation(DeviationKind.LIGHTER, "   "), "reason_required"),
+        (50, Deviation(DeviationKind.HEAVIER, "理由"), "wrong_deviation_kind"),
+        (10, Deviation(DeviationKind.MITIGATED, "理由"), "mitigation_without_grounds"),
+        (10, Deviation(DeviationKind.LIGHTER, "理由"), "wrong_deviation_kind"),
+        (201, Deviation(DeviationKind.HEAVIER, "理由"), "above_statutory_maximum"),
+        (0, None, "amount_not_positive"),
+        (-5, None, "amount_not_positive"),
+        (100, Deviation(DeviationKind.LIGHTER, "理由"), "deviation_not_needed"),
+    ]:
+        with pytest.raises(ChoiceRefused) as refused:
+            choose(e, waive=False, amount=amount, deviation=deviation)
+        assert refused.value.code == code, (amount, deviation)
+
+
+def test_a_warning_alone_and_a_tier_that_is_only_a_fine() -> None:
+    left = condition_code("驾驶人虽不在现场但经通知后及时驶离")
+    minor = evaluate(STANDARD, facts(SIDEWALK, left))
+    warning = choose(minor, waive=False, amount=None, deviation=None)
+    assert warning.penalties == ("警告",) and warning.amount is None
+    general = evaluate(STANDARD, facts())
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(general, waive=False, amount=None, deviation=None)
+    assert refused.value.code == "amount_required"
+
+
+def test_a_fine_the_statute_sets_as_a_share_of_cost_is_not_computed() -> None:
+    e = evaluate(STANDARD, facts(BUILDING, party=PartyType.UNIT))
+    assert e.outcome is Outcome.PENALTY and e.proposed_range is None and e.proposed_amount is None
+    assert "未规定罚款金额幅度" in e.steps[0].text
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(e, waive=False, amount=10_000, deviation=Deviation(DeviationKind.HEAVIER, "x"))
+    assert refused.value.code == "no_statutory_range"
+    chosen = choose(e, waive=False, amount=None, deviation=None)
+    assert any("百分之五" in p for p in chosen.penalties)
+
+
+def test_unknown_matter_and_condition_are_refused_with_codes() -> None:
+    with pytest.raises(FactsError) as unknown:
+        evaluate(STANDARD, facts("不存在"))
+    assert unknown.value.code == "unknown_matter"
+    with pytest.raises(FactsError) as condition:
+        evaluate(STANDARD, facts(SIDEWALK, "made_up"))
+    assert condition.value.code == "unknown_condition"
+
+
+@pytest.mark.parametrize(("fine", "mitigated", "amount"), [
+    (FineRange(20, 200), False, 110), (FineRange(5000, 50_000), False, 28_000),
+    (FineRange(80, 140), False, 110), (FineRange(1, 50), False, 26),
+    (FineRange(200, 200), False, 200), (FineRange(80, 140), True, 80),
+])
+def test_the_proposed_amount(fine: FineRange, mitigated: bool, amount: int) -> None:
+    assert proposed_amount(fine, mitigated=mitigated) == amount
+
+
+def test_same_facts_same_evaluation_and_search() -> None:
+    f = facts(SIDEWALK, "eliminated_harm", on_the_spot=True)
+    assert evaluate(STANDARD, f) == evaluate(STANDARD, replace(f))
+
+
+def test_the_standards_own_exemption_tier_gives_no_penalty() -> None:
+    from legal.discretion.table import build_standard, rows_from_csv
+    from tests.legal.test_table import HEADER, ROWS
+
+    exempt = ("4,,,,,,,,,不予处罚,经教育后当场驶离且未妨碍通行,,不予罚款,不予罚款,,,,"
+              "示例文件,,")
+    standard = build_standard(rows_from_csv("\n".join([HEADER, *ROWS, exempt])), id="t",
+                              title="合成（测试）", version_date="2026-12-01",
+                              effective_date="2026-12-01", issuer="测试", example=True)
+    e = evaluate(standard, facts("T-1", condition_code("经教育后当场驶离且未妨碍通行")))
+    assert e.outcome is Outcome.NO_PENALTY
+    assert any("符合裁量基准本事项不予处罚情形" in s.text for s in e.steps)
+    assert evaluate(standard, facts("T-1")).outcome is Outcome.PENALTY
