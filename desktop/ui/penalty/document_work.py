@@ -1,11 +1,13 @@
 """The store-thread half of the document flow: what the documents dialog asks, by decision id.
 
-The documents service (`desktop.services.penalty_documents`) works on a loaded decision and a
-`quote` function; this module loads the decision (`penalty.get`), quotes from the law library
-held (`law_library.quote`), passes the decision service's `require_signable` as the rule that
-refuses an unsignable decision, and turns pages into images for the windows (the draft's PNGs
-as they are; the signed PDF rendered in memory with its signature appearances). Nothing here
-touches a widget: every function runs on the store lane and returns plain values and QImages.
+The documents service (`desktop.services.penalty_documents`) drafts and signs by decision id
+(`draft_for`, `sign_for`: the decision store, the library's quotes and each kind's signing
+rule); this module asks each due document's rule up front (`signing_rule`: a chosen penalty for
+the prior notice; legal review where required, and the notice served first, for the decision),
+so the window can say why a document cannot be signed before anyone signs, and turns pages
+into images for the windows (the draft's PNGs as they are; the signed PDF rendered in memory
+with its signature appearances). Nothing here touches a widget: every function runs on the
+store lane and returns plain values and QImages.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from gettext import gettext as _
 
 from PySide6.QtGui import QImage
 
-from desktop.documents.penalty_text import Quote
 from desktop.domain.errors import UserError
 from desktop.domain.model import Case, SignatureRefusal
 from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
@@ -38,11 +39,15 @@ class DocumentsState:
     case: Case
     kinds: tuple[PenaltyDocumentKind, ...]
     kept: tuple[KeptPenaltyDocument, ...]
-    blocked: str  # why the decision cannot be signed now (translated); empty when it can
+    blocked: dict[PenaltyDocumentKind, str]  # why a due document cannot be signed now
     roster: Roster
 
     def kept_of(self, kind: PenaltyDocumentKind) -> KeptPenaltyDocument | None:
         return next((k for k in self.kept if k.kind is kind), None)
+
+    def blocked_for(self, kind: PenaltyDocumentKind | None) -> str:
+        """Why the document of `kind` cannot be signed now (translated); empty if it can."""
+        return "" if kind is None else self.blocked.get(kind, "")
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,6 @@ class Drafted:
 class Signed:
     document: KeptPenaltyDocument
     images: tuple[QImage, ...]
-
-
-def _quote(store: Store) -> Quote:
-    from desktop.services import law_library
-
-    return lambda citation: law_library.quote(store, citation)
 
 
 def roster(store: Store, decision: PenaltyDecision) -> Roster:
@@ -79,18 +78,18 @@ def roster(store: Store, decision: PenaltyDecision) -> Roster:
 
 def load_state(store: Store, decision_id: str) -> DocumentsState:
     decision = penalty.get(store, decision_id)
-    blocked = ""
-    try:
-        penalty.require_signable(decision)
-    except UserError as exc:
-        blocked = str(exc)
+    kinds = tuple(documents_service.kinds_for(decision))
     kept = tuple(documents_service.documents(store, decision_id))
-    if blocked and kept and all(any(k.kind is kind for k in kept)
-                                for kind in documents_service.kinds_for(decision)):
-        blocked = ""  # every document is signed: nothing is left to refuse
-    return DocumentsState(decision, cases.get_case(store.conn, decision.case_id),
-                          tuple(documents_service.kinds_for(decision)), kept, blocked,
-                          roster(store, decision))
+    blocked: dict[PenaltyDocumentKind, str] = {}
+    for kind in kinds:
+        if any(k.kind is kind for k in kept):
+            continue  # signed already: nothing to refuse
+        try:
+            documents_service.signing_rule(store, kind)(decision)
+        except UserError as exc:
+            blocked[kind] = str(exc)
+    return DocumentsState(decision, cases.get_case(store.conn, decision.case_id), kinds, kept,
+                          blocked, roster(store, decision))
 
 
 def png_images(pages: tuple[bytes, ...]) -> tuple[QImage, ...]:
@@ -103,8 +102,7 @@ def png_images(pages: tuple[bytes, ...]) -> tuple[QImage, ...]:
 def draft(store: Store, decision_id: str, kind: PenaltyDocumentKind,
           refusal: SignatureRefusal | None = None) -> Drafted:
     """The document as the party reads it (with their refusal printed, if they refused)."""
-    decision = penalty.get(store, decision_id)
-    document = documents_service.draft(store, decision, kind, _quote(store), refusal=refusal)
+    document = documents_service.draft_for(store, decision_id, kind, refusal=refusal)
     return Drafted(document, png_images(document.page_images))
 
 
@@ -112,14 +110,11 @@ def sign(store: Store, decision_id: str, drafted: DraftPenaltyDocument,
          credentials: Credentials, receipt: Receipt) -> Signed:
     """Sign, seal and keep the document the party read; its signed pages for the window."""
     try:
-        decision = penalty.get(store, decision_id)
-    except BaseException:
-        credentials.forget()  # the service forgets them itself once it has them
-        raise
-    kept = documents_service.sign(
-        store, decision, drafted.kind, _quote(store),
-        require_signable=penalty.require_signable, credentials=credentials,
-        receipt=receipt, at=drafted.at)
+        kept = documents_service.sign_for(store, decision_id, drafted.kind,
+                                          credentials=credentials, receipt=receipt,
+                                          at=drafted.at)
+    finally:
+        credentials.forget()  # whatever failed first, the secrets go (the service's too)
     return Signed(kept, tuple(render_pages(documents_service.document_pdf(store, kept.id))))
 
 

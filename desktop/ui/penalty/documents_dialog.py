@@ -11,9 +11,10 @@ signature would be). Then the officers sign in turn, each with their own passwor
 custodian applies the seal (`OfficerSigningPanel`, as for statements). The signed document is
 kept, its signed pages replace the draft, and it can be exported or printed.
 
-A decision that may not be signed yet (legal review required and not approved, returned by
-the reviewer, no penalty chosen) is said so at the top in the service's words, the reviewer's
-comments included, and nothing can be served or signed; its documents can still be read.
+A document that may not be signed yet is said so at the top in the service's words, and it
+cannot be served or signed, only read: each kind has its rule (`signing_rule`): the prior
+notice needs a chosen penalty; the decision needs legal review where art. 58 requires it (the
+reviewer's comments are shown when it was returned) and the prior notice served first.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class PenaltyDocumentsDialog(QDialog):
 
     def _refresh(self) -> None:
         state, idle = self.state, not self._busy
-        signable = state is not None and not state.blocked
+        signable = state is not None and not state.blocked_for(self.kind)
         open_draft = self.kept is None and self.drafted is not None
         refused = isinstance(self.receipt, SignatureRefusal)
         self.show_button.setEnabled(idle and signable and open_draft and not refused)
@@ -212,9 +213,6 @@ class PenaltyDocumentsDialog(QDialog):
         self.header.setText("<b>" + escape(_("Case {number}: {cause} · {state}").format(
             number=state.case.number, cause=state.case.cause,
             state=decision_state_label(decision.state))) + "</b>")
-        self.blocked.setText(_("Cannot be signed: {why}").format(why=state.blocked)
-                             if state.blocked else "")
-        self.blocked.setVisible(bool(state.blocked))
         self.documents.blockSignals(True)
         self.documents.clear()
         for kind in state.kinds:
@@ -239,6 +237,14 @@ class PenaltyDocumentsDialog(QDialog):
         self.documents.setCurrentRow(state.kinds.index(wanted))
         if self.documents.currentRow() == state.kinds.index(wanted) and self.kind != wanted:
             self._chosen(self.documents.currentRow())
+        self._show_blocked()  # the rules may have changed (e.g. the notice is served now)
+        self._refresh()
+
+    def _show_blocked(self) -> None:
+        """Why the document chosen cannot be signed now, at the top (hidden when it can)."""
+        why = self.state.blocked_for(self.kind) if self.state is not None else ""
+        self.blocked.setText(_("Cannot be signed: {why}").format(why=why) if why else "")
+        self.blocked.setVisible(bool(why))
 
     def document_texts(self) -> list[str]:
         return [self.documents.item(i).text() for i in range(self.documents.count())]
@@ -258,6 +264,7 @@ class PenaltyDocumentsDialog(QDialog):
         """Show the kept document of `kind`, or draft it for read-back."""
         self._close_party_window()
         self.kind, self.drafted, self.receipt = kind, None, None
+        self._show_blocked()
         kept = self.kept
         if kept is not None:
             self._set_busy(True, _("Opening the signed document…"))
@@ -282,7 +289,7 @@ class PenaltyDocumentsDialog(QDialog):
         self.viewer.set_pages(list(drafted.images))
         self._set_busy(False)
         title = document_label(drafted.document.kind)
-        if self.state is not None and self.state.blocked:
+        if self.state is not None and self.state.blocked_for(drafted.document.kind):
             self.say(_("{title}: shown for reading only; the decision cannot be signed yet."
                        ).format(title=title))
         elif refusal is not None:
@@ -305,7 +312,7 @@ class PenaltyDocumentsDialog(QDialog):
 
     def show_to_party(self) -> None:
         drafted = self.drafted
-        if drafted is None or self.state is None or self.state.blocked:
+        if drafted is None or self.state is None or self.state.blocked_for(self.kind):
             return
         document = drafted.document
         page = document.receipt_page
@@ -362,8 +369,8 @@ class PenaltyDocumentsDialog(QDialog):
         state, drafted = self.state, self.drafted
         if self._busy or state is None or drafted is None:
             return
-        if state.blocked:
-            self.say(state.blocked)
+        if state.blocked_for(self.kind):
+            self.say(state.blocked_for(self.kind))
             return
         if self.receipt is None:
             self.say(_("The party has not signed for receipt. Show the document to the party, "

@@ -70,7 +70,7 @@ def _is_example(store: Store, used: DatasetUsed | None) -> bool:
 
     held = discretion.held(store)
     return bool(held is not None and held.sha256 == used.sha256
-                and getattr(held, "example", False))
+                and held.example)
 
 
 def load_dossier(store: Store, decision_id: str) -> Dossier:
