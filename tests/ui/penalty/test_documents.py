@@ -7,15 +7,19 @@ that officer and signs nothing; the party's window shows nothing behind the scre
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 from cryptography.x509 import load_pem_x509_certificate
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.model import Action
 from desktop.domain.penalty import DecisionState, PenaltyDocumentKind
 from desktop.services import penalty, penalty_documents
+from desktop.store import audit
 from desktop.ui.main_window import MainWindow
 from desktop.ui.penalty import PenaltyDocumentsDialog
 from desktop.ui.penalty.documents_dialog import open_documents
@@ -147,6 +151,20 @@ def test_after_approval_the_notice_and_the_decision_are_served_signed_and_valid(
     assert dialog.documents.currentRow() == 0 and dialog.viewer.images
     dialog.export_to(tmp_path / "notice.pdf")
     assert dialog.status.text() == f"Exported to {tmp_path / 'notice.pdf'}"
+    # Printed as signed, in a preview; the print is kept in the audit trail.
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    preview = dialog.print_dialog
+    assert preview is not None and preview.isVisible() and NOTICE in preview.windowTitle()
+    qtbot.waitUntil(lambda: preview.pages_printed >= 2)
+    preview.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    preview.printer().setOutputFileName(str(tmp_path / "notice-printed.pdf"))
+    preview.accept()  # what its Print button does after printing
+    notice_id = penalty_documents.documents(bureau.store, decision.id)[0].id
+    printed = [json.loads(r.details) for r in audit.events_about(bureau.store.conn, notice_id)
+               if r.action == Action.DOCUMENT_EXPORTED]
+    assert printed[-1]["pages"] == preview.pages_printed
+    assert dialog.status.text() == (f"Printed {preview.pages_printed} page(s) on PDF file "
+                                    f"{tmp_path / 'notice-printed.pdf'}.")
 
     # The decision: the party refuses to sign for it; a witness is recorded.
     dialog.documents.setCurrentRow(1)
