@@ -67,8 +67,13 @@ def test_only_a_legal_reviewer_has_the_queue(bureau: Bureau, qtbot: QtBot) -> No
     review_menu = next(a.menu() for a in window.menuBar().actions()
                        if a.text() == "Legal &review")
     review_menu.actions()[0].trigger()
-    assert isinstance(window.tabs.currentWidget(), ReviewQueue)
+    tab = window.tabs.currentWidget()
+    assert isinstance(tab, ReviewQueue)
     assert tab_titles(window).count("Legal review (1)") == 1  # one tab, not a second
+    type_password(qtbot, tab, REVIEWER_PASSWORD)
+    with qtbot.waitSignal(tab.reviewed):
+        qtbot.mouseClick(tab.approve_button, Qt.MouseButton.LeftButton)
+    assert "Legal review (0)" in tab_titles(window)  # the queue updates its tab
 
 
 def test_the_decision_is_shown_on_one_screen(bureau: Bureau, qtbot: QtBot) -> None:
