@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.idle.lock_requested.connect(lambda: self.lock(LockReason.IDLE))
         self.idle.start()
         self.cases.refresh()
+        self.show_review_queue(activate=False)  # a legal reviewer finds the queue at login
 
     # ------------------------------------------------------------------ menus
 
@@ -156,6 +157,13 @@ class MainWindow(QMainWindow):
         self._action(law, _("Law library…"), self.show_law_library, QKeySequence(LAW_LIBRARY))
         self._action(law, _("Discretion panel"),
                      lambda: self._in_workspace("toggle_discretion"), QKeySequence(DISCRETION))
+        # Legal review (法制审核, issue 17): only a legal reviewer has the queue (the service
+        # refuses anyone else too).
+        self.review_tab: QWidget | None = None
+        if self._reviews():
+            review = self.menuBar().addMenu(_("Legal &review"))
+            self._action(review, _("Decisions waiting for legal review"),
+                         lambda: self.show_review_queue())
 
         settings = self.menuBar().addMenu(_("&Settings"))
         self._action(settings, _("Idle lock after…"), self.set_idle_minutes)
@@ -248,6 +256,28 @@ class MainWindow(QMainWindow):
         from desktop.ui.law_browser import open_law_browser
 
         open_law_browser(self.ctx, self, citation)
+
+    def _reviews(self) -> bool:
+        from desktop.ui.penalty.review_queue import is_legal_reviewer
+
+        return is_legal_reviewer(self.ctx)
+
+    def show_review_queue(self, activate: bool = True) -> None:
+        """The legal reviewer's queue of penalty decisions, in its own tab (one at a time)."""
+        if not self._reviews():
+            return
+        from desktop.ui.penalty.review_queue import ReviewQueue
+
+        if self.review_tab is None or self.tabs.indexOf(self.review_tab) < 0:
+            queue = ReviewQueue(self.ctx)
+            queue.count_changed.connect(lambda count, q=queue: self.tabs.setTabText(
+                self.tabs.indexOf(q), _("Legal review ({count})").format(count=count)))
+            self.review_tab = queue
+            self.tabs.addTab(queue, _("Legal review"))
+            if queue.waiting is not None:  # loaded already (a synchronous background)
+                queue.count_changed.emit(queue.waiting)
+        if activate:
+            self.tabs.setCurrentWidget(self.review_tab)
 
     def about(self) -> None:
         QMessageBox.about(self, _("About Statement Room"), _(
