@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.discretion import ConditionChoice
-from desktop.ui.discretion.words import party_words, range_words
+from desktop.ui.penalty.labels import party_type_label, yuan_range
 from legal.discretion.evaluation import Facts
 from legal.discretion.model import Matter, PartyType
 
@@ -76,8 +76,8 @@ class MatterView(QGroupBox):
             name=matter.name, code=matter.code, field=matter.field))
         self.violation.setText(citation_links(matter.violation_basis))
         self.penalty.setText(citation_links(matter.penalty_basis))
-        ranges = [_("{party}: {range}").format(party=party_words(p),
-                                              range=range_words(matter.statutory.get(p)))
+        ranges = [_("{party}: {range}").format(party=party_type_label(p),
+                                              range=yuan_range(matter.statutory.get(p)))
                   for p in PartyType]
         kinds = "、".join(matter.statutory_penalties)
         self.statutory.setText("\n".join([*ranges, *([kinds] if kinds else [])]))
@@ -169,7 +169,7 @@ class FactsForm(QGroupBox):
         self.party_buttons: dict[PartyType, QRadioButton] = {}
         self._party_group = QButtonGroup(self)
         for party in PartyType:
-            button = QRadioButton(party_words(party))
+            button = QRadioButton(party_type_label(party))
             self._party_group.addButton(button)
             self.party_buttons[party] = button
             party_row.addWidget(button)

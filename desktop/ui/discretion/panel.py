@@ -37,8 +37,8 @@ from desktop.ui.context import AppContext
 from desktop.ui.discretion.facts_form import FactsForm, MatterView
 from desktop.ui.discretion.matter_search import MatterSearch
 from desktop.ui.discretion.proposal import ChoiceForm, ProposalView
-from desktop.ui.discretion.words import state_words, yuan
 from desktop.ui.evidence.describe import time_text
+from desktop.ui.penalty.labels import decision_state_explained, yuan
 from legal.discretion.evaluation import DeviationKind, Evaluation, Facts, MatterHit
 from legal.discretion.model import Matter, PartyType, Standard
 
@@ -157,6 +157,12 @@ class DiscretionPanel(QWidget):
         self.submit_button.clicked.connect(self.submit_for_review)
         self.submit_button.hide()
         buttons.addWidget(self.submit_button)
+        # The decision's documents (desktop/ui/penalty): drafted, read back, served, signed.
+        self.documents_button = QPushButton(_("Documents…"))
+        self.documents_button.clicked.connect(self.open_documents)
+        self.documents_button.hide()
+        buttons.addWidget(self.documents_button)
+        self.documents_window: QWidget | None = None
         outer.addLayout(buttons)
         for widget in (self.matter_view, self.facts_form, self.proposal):
             widget.hide()
@@ -312,16 +318,28 @@ class DiscretionPanel(QWidget):
         self._ctx.run(lambda store: penalty.submit_for_review(store, decision_id),
                       self._recorded, self._record_refused)
 
+    def open_documents(self) -> None:
+        """The chosen decision's documents in their own window; the state follows a
+        signature (signing the decision itself decides it)."""
+        if self.decision is None:
+            return
+        from desktop.ui.penalty import open_documents
+
+        window = open_documents(self._ctx, self.decision.id, self)
+        window.document_signed.connect(lambda _document: self.reload_decision())
+        self.documents_window = window
+
     # --- the decision's state -------------------------------------------------------------
     def _show_decision(self, decision: PenaltyDecision | None) -> None:
         self.decision = decision
         self.state_label.setStyleSheet("")
         self.submit_button.hide()
+        self.documents_button.setVisible(decision is not None and decision.choice is not None)
         if decision is None:
             self.state_label.setText(_("No penalty decision recorded for this statement yet."))
             self.choice.set_may_record(True)
             return
-        lines = [_("Decision: {state}").format(state=state_words(decision.state))]
+        lines = [_("Decision: {state}").format(state=decision_state_explained(decision.state))]
         choice = decision.choice
         if choice is not None:
             lines.append(self.choice_words(decision))
@@ -342,7 +360,7 @@ class DiscretionPanel(QWidget):
         if decision.state in _EDITABLE:
             self.choice.set_may_record(True)
         else:
-            self.choice.set_may_record(False, state_words(decision.state))
+            self.choice.set_may_record(False, decision_state_explained(decision.state))
         self.decision_changed.emit(decision)
 
     @staticmethod

@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import UserError
 from desktop.services import discretion
-from desktop.ui.discretion.words import (
-    deviation_words,
-    outcome_words,
-    range_words,
-    tier_words,
+from desktop.ui.penalty.labels import (
+    deviation_explained,
+    outcome_label,
+    tier_label,
     yuan,
+    yuan_range,
 )
 from legal.discretion.evaluation import (
     Choice,
@@ -125,10 +125,10 @@ class ProposalView(QGroupBox):
                           self.proposed_amount, self.penalties, self.flags, self.steps):
                 label.setText("")
             return
-        self.outcome.setText(outcome_words(evaluation.outcome))
-        self.tier.setText(tier_words(evaluation.tier))
-        self.statutory.setText(range_words(evaluation.statutory_range))
-        self.proposed_range.setText(range_words(evaluation.proposed_range))
+        self.outcome.setText(outcome_label(evaluation.outcome))
+        self.tier.setText(tier_label(evaluation.tier))
+        self.statutory.setText(yuan_range(evaluation.statutory_range))
+        self.proposed_range.setText(yuan_range(evaluation.proposed_range))
         self.proposed_amount.setText(_("none") if evaluation.proposed_amount is None
                                      else yuan(evaluation.proposed_amount))
         self.penalties.setText("、".join(evaluation.penalties) or _("none"))
@@ -180,7 +180,7 @@ class ChoiceForm(QGroupBox):
         self.kind = QComboBox()
         self.kind.addItem(_("— choose the kind of deviation —"), None)
         for kind in DeviationKind:
-            self.kind.addItem(deviation_words(kind), kind)
+            self.kind.addItem(deviation_explained(kind), kind)
         # Its words are long; the panel is narrow: the box may be narrower than its items.
         self.kind.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -260,7 +260,7 @@ class ChoiceForm(QGroupBox):
             self.outside.setText(_("{amount} is outside the tier's range ({range}): choose the "
                                    "kind of deviation and write the reason.").format(
                 amount=yuan(self.amount_value() or 0),
-                range=range_words(evaluation.proposed_range)))
+                range=yuan_range(evaluation.proposed_range)))
         else:
             self.outside.setText("")
         self.outside.setVisible(outside)

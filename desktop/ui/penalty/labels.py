@@ -13,9 +13,9 @@ from desktop.domain.penalty import DecisionState, PenaltyDocumentKind, ReviewVer
 from legal.discretion.evaluation import DeviationKind, Outcome
 from legal.discretion.model import FineRange, PartyType, TierLevel
 
-__all__ = ["decision_state_label", "deviation_label", "document_label", "escape",
-           "outcome_label", "party_type_label", "tier_label", "verdict_label", "yuan",
-           "yuan_range"]
+__all__ = ["decision_state_explained", "decision_state_label", "deviation_explained",
+           "deviation_label", "document_label", "escape", "outcome_label", "party_type_label",
+           "tier_label", "verdict_label", "yuan", "yuan_range"]
 
 
 def decision_state_label(state: DecisionState) -> str:
@@ -26,6 +26,18 @@ def decision_state_label(state: DecisionState) -> str:
         DecisionState.RETURNED: _("Returned by the legal reviewer"),
         DecisionState.APPROVED: _("Approved"),
         DecisionState.DECIDED: _("Decided (signed)"),
+    }[state]
+
+
+def decision_state_explained(state: DecisionState) -> str:
+    """What the state means for the officer at the discretion panel (a sentence)."""
+    return {
+        DecisionState.DRAFT: _("Proposal recorded; no penalty chosen yet"),
+        DecisionState.CHOSEN: _("Penalty chosen; legal review is required before signing"),
+        DecisionState.IN_REVIEW: _("With the legal reviewer"),
+        DecisionState.RETURNED: _("Returned by the legal reviewer"),
+        DecisionState.APPROVED: _("Approved: the documents can be drawn up"),
+        DecisionState.DECIDED: _("Decided: the decision has been signed"),
     }[state]
 
 
@@ -76,6 +88,15 @@ def deviation_label(kind: DeviationKind) -> str:
         DeviationKind.LIGHTER: _("Lighter penalty (从轻)"),
         DeviationKind.MITIGATED: _("Mitigated penalty (减轻)"),
         DeviationKind.HEAVIER: _("Heavier penalty (从重)"),
+    }[kind]
+
+
+def deviation_explained(kind: DeviationKind) -> str:
+    """The kind with the rule it follows, where the officer chooses one."""
+    return {
+        DeviationKind.LIGHTER: _("Lighter (从轻): below the tier, within the statutory range"),
+        DeviationKind.MITIGATED: _("Mitigated (减轻): below the statutory minimum"),
+        DeviationKind.HEAVIER: _("Heavier (从重): above the tier"),
     }[kind]
 
 

@@ -74,7 +74,7 @@ def test_the_statement_suggests_the_sidewalk_parking_matter(qtbot: QtBot, world:
     assert "《中华人民共和国道路交通安全法》第五十六条第一款" in panel.matter_view.violation.text()
     assert "《中华人民共和国道路交通安全法》第九十三条第二款" in panel.matter_view.penalty.text()
     assert panel.matter_view.statutory.text().splitlines() == [
-        "Individual: 20–200 yuan", "Unit: no fine", "警告、罚款"]
+        "Individual: 20 to 200 yuan", "Unit (legal person or organisation): no fine", "警告、罚款"]
     # The basis opens the law browser at the article, the cited paragraph marked.
     panel.matter_view.penalty.linkActivated.emit("《中华人民共和国道路交通安全法》第九十三条第二款")
     browser = workspace.window().law_browser  # type: ignore[attr-defined]
@@ -97,14 +97,14 @@ def test_ticking_conditions_changes_the_proposal_and_its_reasoning(
     proposal = panel.proposal
     assert proposal.outcome.text() == "Penalty"
     assert proposal.tier.text() == "General"
-    assert proposal.proposed_range.text() == "80–140 yuan"
+    assert proposal.proposed_range.text() == "80 to 140 yuan"
     general_steps = proposal.step_texts()
     assert any("一般" in step for step in general_steps)
     assert panel.choice.amount.text() == proposal.proposed_amount.text().split()[0]
 
     panel.facts_form.tick(MINOR)
     assert proposal.tier.text() == "Minor"
-    assert proposal.proposed_range.text() == "20–80 yuan"
+    assert proposal.proposed_range.text() == "20 to 80 yuan"
     assert proposal.step_texts() != general_steps
     assert any("轻微" in step for step in proposal.step_texts())
 
@@ -122,6 +122,7 @@ def test_recording_the_proposal_lands_in_the_store_and_the_audit_trail(
     say_in_statement(world)
     _workspace, panel = open_panel(qtbot, ui_ctx, world)
     assert panel.state_label.text() == "No penalty decision recorded for this statement yet."
+    assert not panel.documents_button.isVisible()  # nothing chosen: no document is due
     choose_sidewalk_parking(panel)
     panel.facts_form.tick(MINOR)
     assert panel.choice.record_button.isEnabled()
@@ -143,6 +144,16 @@ def test_recording_the_proposal_lands_in_the_store_and_the_audit_trail(
                   if r.action == "penalty.chosen")
     assert chosen.get("amount") == amount or str(amount) in json.dumps(chosen)
 
+    # The decision's documents open from the panel, the prior notice first.
+    assert panel.documents_button.isVisible()
+    panel.documents_button.click()
+    window = panel.documents_window
+    assert window is not None  # closed below (it deletes itself on close)
+    listed = [window.documents.item(i).text() for i in range(window.documents.count())]
+    assert listed and "prior notice" in listed[0].lower()
+    assert any("decision" in text.lower() for text in listed[1:])
+    window.close()
+
     # A second panel on the same statement shows what was recorded.
     _again, shown = open_panel(qtbot, ui_ctx, world)
     assert shown.state_label.text() == panel.state_label.text()
@@ -159,12 +170,12 @@ def test_an_amount_outside_the_tier_needs_the_right_kind_and_a_reason(
     _workspace, panel = open_panel(qtbot, ui_ctx, world)
     choose_sidewalk_parking(panel)
     choice = panel.choice
-    assert panel.proposal.proposed_range.text() == "80–140 yuan"
+    assert panel.proposal.proposed_range.text() == "80 to 140 yuan"
     assert not choice.kind.isEnabled() and not choice.reason.isEnabled()
 
     choice.amount.setText("50")  # below the tier, within 20-200: 从轻
     assert choice.outside.isVisible()
-    assert choice.outside.text().startswith("50 yuan is outside the tier's range (80–140 yuan)")
+    assert choice.outside.text().startswith("50 yuan is outside the tier's range (80 to 140 yuan)")
     assert choice.kind.isEnabled() and choice.reason.isEnabled()
     assert not choice.record_button.isEnabled()
     assert choice.refusal.text().startswith("Cannot record yet: ")
@@ -244,7 +255,7 @@ def test_a_first_violation_may_go_unpunished_when_the_officer_so_decides(
     assert not choice.waive.isEnabled()  # a penalty, as things stand
     panel.facts_form.tick("初次违法且危害后果轻微并及时改正")
     assert panel.proposal.outcome.text() == \
-        "No penalty may be given (first violation, art. 33)"
+        "May be waived (first violation, art. 33)"
     assert choice.waive.isEnabled() and not choice.waive.isChecked()
     choice.waive.setChecked(True)
     assert not choice.amount.isEnabled()
@@ -284,7 +295,7 @@ def test_the_dates_decide_the_limitation_and_on_the_spot_is_recorded(
     form.violation_date.edit.setDate(QDate(2023, 3, 1))
     form.discovered_date.known.setChecked(True)
     form.discovered_date.edit.setDate(QDate(2026, 11, 20))
-    assert panel.proposal.outcome.text() == "Time-barred: no penalty (art. 36)"
+    assert panel.proposal.outcome.text() == "Time-barred (art. 36)"
     assert any("第三十六条" in c for s in panel.proposal.evaluation.steps for c in s.citations)
     assert panel.choice.waive.isChecked() and not panel.choice.waive.isEnabled()
     assert not panel.choice.amount.isEnabled()
