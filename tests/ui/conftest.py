@@ -9,12 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.store.store import Store
 from desktop.ui.background import Background
 from desktop.ui.context import DEMO_PORTS, AppContext, DevicePorts
 from tests.conftest import World
+
+
+@pytest.fixture(autouse=True, scope="session")
+def application_font(qapp: QApplication) -> str | None:
+    """The bundled Chinese font as the application font, as `run_gui` installs it: every GUI
+    test lays text out as an officer sees it, whichever tests ran before on its worker (the
+    printing module also registers the font, so without this a test's line breaks depended
+    on whether a printing test had run first)."""
+    from desktop.ui.app import install_font
+
+    return install_font(qapp)
 
 
 @pytest.fixture
