@@ -52,7 +52,7 @@ def choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
     """The officer's choice, accepted (a `Choice` with its hearing right and legal review
     set) or refused (`ChoiceRefused`)."""
     choice = _choose(evaluation, waive=waive, amount=amount, deviation=deviation)
-    settled = settle(evaluation, choice)
+    settled = _settled(evaluation, choice)
     if evaluation.facts.on_the_spot and settled.hearing_right:
         # A hearing needs the prior notice of the general procedure (arts. 63-64).
         raise ChoiceRefused("on_the_spot_not_allowed", "a penalty with a hearing right is not "
@@ -100,7 +100,16 @@ def consequences(evaluation: Evaluation, *, waived: bool, amount: int | None,
 def settle(evaluation: Evaluation, choice: Choice) -> Choice:
     """``choice`` with its hearing right and legal review set from ``evaluation`` (and the
     steps saying so). A choice that already states them must state what the law gives:
-    one that understates or overstates either is refused (``rights_mismatch``)."""
+    one that understates or overstates either is refused (``rights_mismatch``). A choice
+    that states neither, under an evaluation recorded before the thresholds were kept, is
+    left as it is: the evaluation's own findings stand for it, as `consequences` would say."""
+    if evaluation.thresholds is None and choice.hearing_right is None \
+            and choice.legal_review_required is None:
+        return choice
+    return _settled(evaluation, choice)
+
+
+def _settled(evaluation: Evaluation, choice: Choice) -> Choice:
     hearing, review, steps = consequences(evaluation, waived=choice.waived,
                                           amount=choice.amount, penalties=choice.penalties)
     if choice.hearing_right is None and choice.legal_review_required is None:

@@ -30,6 +30,13 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    party type, or a penalty kind of art. 63 (三)(四) is proposed.
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
+    Both thresholds are recorded in the evaluation (`Evaluation.thresholds`), and `choose`
+    applies the same rules (`law.hearing_grounds`, `law.review_grounds`) to the amount the
+    officer chose: what the party is told and whether review is needed follow the choice.
+
+Before all of these, the matter's penalty clause must provide a penalty for the party type
+(`provides_for`): a clause that fines another party type and not this one is refused
+(`FactsError` ``party_not_provided``), not evaluated into a fine nobody may impose.
 
 `choose` (`legal.discretion.choice`, re-exported here) accepts the officer's amount inside
 the proposed range, and outside it only with a reasoned deviation of the right kind, never
