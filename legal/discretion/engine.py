@@ -25,7 +25,8 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    tier, rounded to a round unit of about a tenth of the tier's width (10 yuan for 20-200,
    1,000 for 5,000-50,000): what an officer would write, and never outside the tier.
 8. Art. 51, on the spot: the standard allows it for the matter, the penalty is a warning
-   or a fine up to 200 yuan (citizen) / 3,000 yuan (unit), and nothing else is imposed.
+   or a fine up to 200 yuan (citizen) / 3,000 yuan (unit), nothing else is imposed, and it
+   gives no hearing right (rule 9: a hearing is told in the prior notice).
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
    party type, or a penalty kind of art. 63 (三)(四) is proposed.
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
@@ -284,17 +285,19 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
         steps.append(Step("amount", (f"依法应当从轻处罚，按裁量幅度下限拟处罚款{amount}元。"
                                      if mandatory else
                                      f"在裁量幅度内拟处罚款{amount}元（幅度中间值取整）。"), ()))
-    spot, spot_step = _on_the_spot(matter, tier, facts, amount)
+    hearing_steps: list[Step] = []
+    hearing = _hearing(standard, tier, party, amount, hearing_steps)
+    spot, spot_step = _on_the_spot(matter, tier, facts, amount, hearing)
     if spot_step is not None:
         steps.append(spot_step)
-    hearing = _hearing(standard, tier, party, amount, steps)
+    steps += hearing_steps
     review = _review(standard, facts, amount, hearing, steps)
     return _evaluation(standard, matter, facts, outcome, tier.level, statutory, fine, amount,
                        tier.penalties, mandatory, spot, hearing, review, steps)
 
 
-def _on_the_spot(matter: Matter, tier: Tier, facts: Facts,
-                 amount: int | None) -> tuple[bool, Step | None]:
+def _on_the_spot(matter: Matter, tier: Tier, facts: Facts, amount: int | None,
+                 hearing: bool) -> tuple[bool, Step | None]:
     limit = ON_THE_SPOT_LIMITS[facts.party_type]
     other = [p for p in tier.penalties if p not in (FINE, WARNING)]
     citation = (f"{LAW}第五十一条",)
@@ -305,6 +308,8 @@ def _on_the_spot(matter: Matter, tier: Tier, facts: Facts,
     elif amount is not None and amount > limit:
         allowed, why = False, f"拟处罚款{amount}元，超过对{_PARTY_WORDS[facts.party_type]}" \
                               f"当场处罚{limit}元以下的限额"
+    elif hearing:  # a hearing is told in the prior notice of the general procedure
+        allowed, why = False, "拟作出的行政处罚依法应当告知当事人有要求听证的权利"
     elif amount is None and FINE in tier.penalties:
         # A fine the standard gives no figure for (a share of a cost): art. 51's limit
         # cannot be shown to hold.

@@ -341,6 +341,12 @@ def test_no_hearing_on_the_spot() -> None:
     with pytest.raises(ChoiceRefused) as refused:
         choose(low, waive=False, amount=170, deviation=Deviation(DeviationKind.HEAVIER, "理由"))
     assert refused.value.code == "on_the_spot_not_allowed"
+    # Nor does the engine propose the simple procedure for a proposal with a hearing.
+    strict = replace(STANDARD, hearing_thresholds={PartyType.INDIVIDUAL: 100})
+    proposed = evaluate(strict, facts(on_the_spot=True))  # 110 yuan proposed
+    assert proposed.hearing_right and not proposed.on_the_spot_allowed
+    assert rules(proposed)[-3:] == ["art51", "art63", "art58"]
+    assert "听证" in proposed.steps[-3].text and "应当适用普通程序" in proposed.steps[-3].text
 
 
 def test_a_clause_that_fines_only_drivers_is_refused_for_a_unit() -> None:
