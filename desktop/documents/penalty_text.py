@@ -7,9 +7,10 @@ the decision used; it fills the kind's template (`resources/templates/penalty/<k
 with `common.toml`) and returns `PenaltyDocumentContent`: every paragraph as printed, the
 reasoning steps with their citations, each cited article with its quoted text, and the
 digest of all of it that the document's QR codes carry. Parts of a template marked `when`
-appear only when their condition holds (the hearing rights only where the evaluation found
-art. 63 applies; the payment terms only with a fine). Nothing here reads a file but the
-templates, and nothing is invented: an article's text is only ever what `quote` gives.
+appear only when their condition holds (the hearing rights only where art. 63 applies to the
+penalty as chosen, `PenaltyDecision.hearing_right`; the payment terms only with a fine).
+Nothing here reads a file but the templates, and nothing is invented: an article's text is
+only ever what `quote` gives.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def _waiver_basis(steps: Sequence[Step]) -> list[str]:
 
 def _conditions(inputs: PenaltyInputs) -> dict[str, bool]:
     evaluation = inputs.decision.evaluation
-    hearing = bool(evaluation and evaluation.hearing_right)
+    # The hearing right of the penalty as chosen (art. 63), not only as proposed.
+    hearing = inputs.decision.hearing_right
     outcome = evaluation.outcome if evaluation else None
     return {"hearing_right": hearing, "no_hearing_right": not hearing,
             "fine": _fine(inputs.decision), "notice_served": inputs.notice is not None,
@@ -243,7 +245,7 @@ def _values(inputs: PenaltyInputs, steps: Sequence[Step]) -> dict[str, object]:
         "officers": _joined([f"{o.name}（{o.certificate_no}）" for o in inputs.officers]),
         "decided_at": chinese_datetime(inputs.at), "decided_place": inputs.case.place,
         "notice_number": notice_number, "notice_date": chinese_date(notice_date),
-        "notice_rights": "、要求听证" if evaluation and evaluation.hearing_right else "",
+        "notice_rights": "、要求听证" if inputs.decision.hearing_right else "",
         **{key: common[key] for key in ("reconsideration_body", "court", "defence_days",
                                         "hearing_days", "payment_days")},
     }

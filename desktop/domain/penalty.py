@@ -93,7 +93,20 @@ class PenaltyDecision:
 
     @property
     def review_required(self) -> bool:
+        """Art. 58: legal review before the decision, for the penalty as chosen (the choice
+        judges the chosen amount; a choice recorded before it did so, or none yet, leaves the
+        evaluation's finding)."""
+        if self.choice is not None and self.choice.legal_review_required is not None:
+            return self.choice.legal_review_required
         return self.evaluation is not None and self.evaluation.legal_review_required
+
+    @property
+    def hearing_right(self) -> bool:
+        """Art. 63: the party is told of the right to a hearing, for the penalty as chosen
+        (as `review_required`, the choice's finding where it has one)."""
+        if self.choice is not None and self.choice.hearing_right is not None:
+            return self.choice.hearing_right
+        return self.evaluation is not None and self.evaluation.hearing_right
 
     @property
     def approved(self) -> bool:

@@ -107,13 +107,23 @@ def refusal_words(code: str, params: Mapping[str, int | str]) -> str:
         "unknown_matter": _("The discretion standard held has no matter {matter}."),
         "unknown_condition": _("The discretion standard held has no condition {condition}."),
         "bad_date": _("{value} is not a date (YYYY-MM-DD)."),
+        "party_not_provided": _("The penalty clause of “{name}” ({basis}) provides no penalty "
+                                "for {party_words}: it addresses another kind of party, and "
+                                "a penalty needs a clause that provides it (Administrative "
+                                "Penalty Law art. 4). Check the party type, or choose the "
+                                "matter whose clause applies to this party."),
+        "rights_mismatch": _("The choice states another hearing right or legal review than "
+                             "its penalty gives (arts. 58 and 63); choose the penalty again."),
     }.get(code)
     if words is None:
         return _("The discretion engine refused this ({code}).").format(code=code)
     kind = str(params.get("kind", ""))
     kind_words = {"lighter": _("lighter (从轻)"), "mitigated": _("mitigated (减轻)"),
                   "heavier": _("heavier (从重)")}.get(kind, kind)
-    return words.format(kind_words=kind_words, **params)
+    party = str(params.get("party", ""))
+    party_words = {"individual": _("an individual (公民)"),
+                   "unit": _("a unit (法人或者其他组织)")}.get(party, party)
+    return words.format(kind_words=kind_words, party_words=party_words, **params)
 
 
 _lock = threading.Lock()

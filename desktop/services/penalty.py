@@ -42,11 +42,20 @@ from desktop.domain.penalty import (
     ReviewVerdict,
 )
 from desktop.services import keys, penalty_inputs, refdata
+from desktop.services.discretion import DiscretionRefused
 from desktop.store import cases, officers, signing_keys
 from desktop.store import penalty as repo
 from desktop.store import statements as statements_repo
 from desktop.store.store import Store
-from legal.discretion.evaluation import Choice, Deviation, DeviationKind, Evaluation, Facts
+from legal.discretion.choice import settle as settle_choice
+from legal.discretion.evaluation import (
+    Choice,
+    ChoiceRefused,
+    Deviation,
+    DeviationKind,
+    Evaluation,
+    Facts,
+)
 from legal.discretion.evaluation import Outcome as EngineOutcome
 from sync.protocol.canonical import canonical_json
 
@@ -177,9 +186,19 @@ def record_choice(store: Store, decision_id: str, choice: Choice) -> PenaltyDeci
         code, message = refusal
         _audit_refused_choice(store, decision, code, choice.amount, choice.deviation)
         raise UserError(message)
+    # The hearing right and legal review follow the penalty as chosen (arts. 58, 63): the
+    # engine's rule sets them on a choice that does not state them, and refuses one that
+    # states others.
+    try:
+        choice = settle_choice(evaluation, choice)
+    except ChoiceRefused as exc:
+        _audit_refused_choice(store, decision, exc.code, choice.amount, choice.deviation)
+        raise DiscretionRefused(exc.code, exc.params) from exc
     # Needing no review, a choice is approved as made; needing one, any new choice (even
     # after an approval) waits for a review of exactly this choice.
-    state = DecisionState.CHOSEN if evaluation.legal_review_required else DecisionState.APPROVED
+    needs_review = (evaluation.legal_review_required if choice.legal_review_required is None
+                    else choice.legal_review_required)  # None: a record from before (settle)
+    state = DecisionState.CHOSEN if needs_review else DecisionState.APPROVED
     with store.transaction() as tx:
         repo.save_choice(tx, decision, choice, state)
     return get(store, decision_id)

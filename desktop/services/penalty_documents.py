@@ -104,8 +104,9 @@ def kinds_for(decision: PenaltyDecision) -> list[PenaltyDocumentKind]:
 
     An order to correct where the penalties include 责令改正; then a decision not to
     penalise when no penalty is given, an on-the-spot decision where the officer chose the
-    simple procedure and art. 51 allows it, else the prior notice and the decision. None
-    before the engine evaluated the facts.
+    simple procedure and art. 51 allows it and the penalty as chosen gives no hearing right
+    (a hearing is told in the prior notice, arts. 63-64), else the prior notice and the
+    decision. None before the engine evaluated the facts.
     """
     evaluation, choice = decision.evaluation, decision.choice
     if evaluation is None:
@@ -118,7 +119,8 @@ def kinds_for(decision: PenaltyDecision) -> list[PenaltyDocumentKind]:
                                                                   Outcome.TIME_BARRED)
     if waived:
         kinds.append(PenaltyDocumentKind.NO_PENALTY)
-    elif evaluation.facts.on_the_spot and evaluation.on_the_spot_allowed:
+    elif evaluation.facts.on_the_spot and evaluation.on_the_spot_allowed \
+            and not decision.hearing_right:
         kinds.append(PenaltyDocumentKind.ON_THE_SPOT)
     else:
         kinds += [PenaltyDocumentKind.PRIOR_NOTICE, PenaltyDocumentKind.DECISION]

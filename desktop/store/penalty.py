@@ -189,6 +189,9 @@ def save_choice(tx: Tx, decision: PenaltyDecision, choice: Choice,
              proposed_high=None if evaluation.proposed_range is None
              else evaluation.proposed_range.high,
              reviewed_sha256=reviewed_sha256(evaluation, choice),
+             # what the chosen penalty gives (arts. 58, 63), as the choice judged it
+             hearing_right=choice.hearing_right,
+             legal_review_required=choice.legal_review_required,
              **_versions(decision.standard, decision.library, evaluation.matter_row_hash),
              **leaf_fields(tx.conn, HISTORY, decision.id, seq))
     _state_leaf(tx, decision.id, state)

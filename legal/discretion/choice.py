@@ -7,9 +7,18 @@ statutory minimum), MITIGATED (below the statutory minimum, only on a ticked gro
 maximum, never zero or negative; no amount when there is no penalty; on the spot never above
 art. 51's limit. See docs/decisions/0038-discretion-engine.md. `legal.discretion.engine`
 re-exports `choose`.
+
+An accepted choice also says what the chosen penalty gives the party (`Choice.hearing_right`,
+art. 63) and whether it needs legal review (`Choice.legal_review_required`, art. 58), judged
+on the chosen amount and kinds by the thresholds the evaluation recorded (`law.
+hearing_grounds`, `law.review_grounds`, the engine's own rules), with a cited step wherever
+this differs from what the evaluation found for its proposal or rests on another amount.
+`settle` does the same for a choice made elsewhere (a record handed to the desktop).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from legal.discretion.evaluation import (
     Choice,
@@ -27,10 +36,12 @@ from legal.discretion.law import (
     MITIGATION_GROUNDS,
     ON_THE_SPOT_LIMITS,
     WARNING,
+    hearing_grounds,
+    review_grounds,
     yuan,
 )
 
-__all__ = ["choose"]
+__all__ = ["choose", "consequences", "settle"]
 
 _KIND_WORDS = {DeviationKind.LIGHTER: "从轻", DeviationKind.MITIGATED: "减轻",
                DeviationKind.HEAVIER: "从重"}
@@ -38,7 +49,81 @@ _KIND_WORDS = {DeviationKind.LIGHTER: "从轻", DeviationKind.MITIGATED: "减轻
 
 def choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
            deviation: Deviation | None) -> Choice:
-    """The officer's choice, accepted (a `Choice`) or refused (`ChoiceRefused`)."""
+    """The officer's choice, accepted (a `Choice` with its hearing right and legal review
+    set) or refused (`ChoiceRefused`)."""
+    choice = _choose(evaluation, waive=waive, amount=amount, deviation=deviation)
+    settled = _settled(evaluation, choice)
+    if evaluation.facts.on_the_spot and settled.hearing_right:
+        # A hearing needs the prior notice of the general procedure (arts. 63-64).
+        raise ChoiceRefused("on_the_spot_not_allowed", "a penalty with a hearing right is not "
+                            "decided on the spot")
+    return settled
+
+
+def consequences(evaluation: Evaluation, *, waived: bool, amount: int | None,
+                 penalties: tuple[str, ...]) -> tuple[bool, bool, tuple[Step, ...]]:
+    """(hearing right, legal review required, the steps saying so) for a chosen penalty.
+
+    Judged by the thresholds the evaluation recorded. An evaluation recorded before they were
+    kept (``thresholds`` None) cannot judge another amount: its own findings then stand, so
+    a right it found is never lost."""
+    thresholds = evaluation.thresholds
+    fine = None if waived else amount
+    hearing_by = [] if waived else hearing_grounds(
+        penalties, fine, None if thresholds is None else thresholds.hearing, chosen=True)
+    hearing = bool(hearing_by) or (thresholds is None and not waived
+                                   and evaluation.hearing_right)
+    review_by = review_grounds(evaluation.facts.conditions, fine,
+                               None if thresholds is None else thresholds.review, hearing,
+                               chosen=True)
+    review = bool(review_by) or (thresholds is None and evaluation.legal_review_required)
+    what = ("决定不予行政处罚" if waived else f"决定罚款{amount}元" if amount is not None
+            else f"决定给予{'、'.join(penalties)}")
+    other_amount = amount != evaluation.proposed_amount
+    steps: list[Step] = []
+    if hearing_by and (not evaluation.hearing_right or other_amount):
+        steps.append(Step("art63", f"{'；'.join(g for g, _ in hearing_by)}，应当告知当事人有要求"
+                                   "听证的权利。", tuple(dict.fromkeys(c for _, c in hearing_by))))
+    elif not hearing and evaluation.hearing_right:
+        steps.append(Step("art63", f"{what}，不属于行政处罚法第六十三条规定的听证情形，不告知"
+                                   "听证权利。", (f"{LAW}第六十三条",)))
+    if review_by and (not evaluation.legal_review_required or other_amount):
+        steps.append(Step("art58", f"{'；'.join(g for g, _ in review_by)}，在作出决定之前应当进行"
+                                   "法制审核；未经法制审核或者审核未通过的，不得作出决定。",
+                          tuple(dict.fromkeys(c for _, c in review_by))))
+    elif not review and evaluation.legal_review_required:
+        steps.append(Step("art58", f"{what}，不属于行政处罚法第五十八条规定应当进行法制审核的"
+                                   "情形。", (f"{LAW}第五十八条",)))
+    return hearing, review, tuple(steps)
+
+
+def settle(evaluation: Evaluation, choice: Choice) -> Choice:
+    """``choice`` with its hearing right and legal review set from ``evaluation`` (and the
+    steps saying so). A choice that already states them must state what the law gives:
+    one that understates or overstates either is refused (``rights_mismatch``). A choice
+    that states neither, under an evaluation recorded before the thresholds were kept, is
+    left as it is: the evaluation's own findings stand for it, as `consequences` would say."""
+    if evaluation.thresholds is None and choice.hearing_right is None \
+            and choice.legal_review_required is None:
+        return choice
+    return _settled(evaluation, choice)
+
+
+def _settled(evaluation: Evaluation, choice: Choice) -> Choice:
+    hearing, review, steps = consequences(evaluation, waived=choice.waived,
+                                          amount=choice.amount, penalties=choice.penalties)
+    if choice.hearing_right is None and choice.legal_review_required is None:
+        return replace(choice, hearing_right=hearing, legal_review_required=review,
+                       steps=(*choice.steps, *steps))
+    if (choice.hearing_right, choice.legal_review_required) != (hearing, review):
+        raise ChoiceRefused("rights_mismatch", "the choice states another hearing right or "
+                            "legal review than its penalty gives", hearing=str(hearing),
+                            review=str(review))
+    return choice
+
+
+def _choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
+            deviation: Deviation | None) -> Choice:
     outcome = evaluation.outcome
     if outcome in (Outcome.NO_PENALTY, Outcome.TIME_BARRED) or (
             waive and outcome is Outcome.MAY_WAIVE):
@@ -76,8 +161,10 @@ def choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
         return Choice(waived=False, amount=amount, penalties=penalties, deviation=None,
                       steps=(Step("choice", f"决定罚款{amount}元，在裁量幅度{yuan(tier)}内。",
                                   evaluation.penalty_basis),))
-    if tier is not None and amount < tier.low:
-        wanted = DeviationKind.LIGHTER if amount >= statutory.low else DeviationKind.MITIGATED
+    if amount < statutory.low:  # below the statutory minimum is 减轻, whatever the tier
+        wanted = DeviationKind.MITIGATED
+    elif tier is not None and amount < tier.low:
+        wanted = DeviationKind.LIGHTER
     else:
         wanted = DeviationKind.HEAVIER
     _check_deviation(evaluation, deviation, wanted)

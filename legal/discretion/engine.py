@@ -25,11 +25,19 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    tier, rounded to a round unit of about a tenth of the tier's width (10 yuan for 20-200,
    1,000 for 5,000-50,000): what an officer would write, and never outside the tier.
 8. Art. 51, on the spot: the standard allows it for the matter, the penalty is a warning
-   or a fine up to 200 yuan (citizen) / 3,000 yuan (unit), and nothing else is imposed.
+   or a fine up to 200 yuan (citizen) / 3,000 yuan (unit), nothing else is imposed, and it
+   gives no hearing right (rule 9: a hearing is told in the prior notice).
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
    party type, or a penalty kind of art. 63 (三)(四) is proposed.
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
+    Both thresholds are recorded in the evaluation (`Evaluation.thresholds`), and `choose`
+    applies the same rules (`law.hearing_grounds`, `law.review_grounds`) to the amount the
+    officer chose: what the party is told and whether review is needed follow the choice.
+
+Before all of these, the matter's penalty clause must provide a penalty for the party type
+(`provides_for`): a clause that fines another party type and not this one is refused
+(`FactsError` ``party_not_provided``), not evaluated into a fine nobody may impose.
 
 `choose` (`legal.discretion.choice`, re-exported here) accepts the officer's amount inside
 the proposed range, and outside it only with a reasoned deviation of the right kind, never
@@ -41,8 +49,17 @@ from __future__ import annotations
 from datetime import date
 
 from legal.discretion.choice import choose
-from legal.discretion.evaluation import Evaluation, Facts, MatterHit, Outcome, Step
-from legal.discretion.law import ART32_ITEMS, FINE, LAW, ON_THE_SPOT_LIMITS, WARNING, yuan
+from legal.discretion.evaluation import Evaluation, Facts, MatterHit, Outcome, Step, Thresholds
+from legal.discretion.law import (
+    ART32_ITEMS,
+    FINE,
+    LAW,
+    ON_THE_SPOT_LIMITS,
+    WARNING,
+    hearing_grounds,
+    review_grounds,
+    yuan,
+)
 from legal.discretion.model import (
     STATUTORY_CONDITIONS,
     FineRange,
@@ -56,19 +73,15 @@ from legal.discretion.model import (
 from legal.discretion.search import MatterIndex
 
 __all__ = ["ON_THE_SPOT_LIMITS", "FactsError", "MatterIndex", "choose", "evaluate",
-           "proposed_amount", "search_matters", "suggest_matters"]
+           "proposed_amount", "provides_for", "search_matters", "suggest_matters"]
 
-_REVIEW = {"major_public_interest": "（一）", "major_rights_hearing": "（二）",
-           "complex_case": "（三）"}
-# Penalty kinds of art. 63 (二)-(四) that give a hearing right whatever the fine.
-_HEARING_KINDS = ("降低资质等级", "吊销许可证", "吊销许可证件", "责令停产停业", "责令关闭",
-                  "限制从业", "没收较大数额")
 _PARTY_WORDS = {PartyType.INDIVIDUAL: "公民", PartyType.UNIT: "法人或者其他组织"}
 
 
 class FactsError(ValueError):
     """Facts the engine cannot evaluate: ``code`` is stable ("unknown_matter",
-    "unknown_condition", "bad_date"); the message is English for logs."""
+    "unknown_condition", "bad_date", "party_not_provided"); the message is English for
+    logs."""
 
     def __init__(self, code: str, message: str, **params: str) -> None:
         super().__init__(message)
@@ -224,6 +237,11 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
     ticked = facts.conditions
     party = facts.party_type
     statutory = matter.statutory.get(party)
+    if not provides_for(matter, party):
+        raise FactsError("party_not_provided", f"the penalty clause of matter {matter.code} "
+                         f"provides no penalty for party type {party.value}",
+                         matter=matter.code, name=matter.name, party=party.value,
+                         basis="、".join(matter.penalty_basis))
     steps = [Step("matter", f"本案违法行为属于裁量基准事项「{matter.name}」（{matter.code}）。"
                             f"当事人为{_PARTY_WORDS[party]}"
                             + (f"，法定罚款幅度为{yuan(statutory)}。" if statutory is not None
@@ -267,17 +285,19 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
         steps.append(Step("amount", (f"依法应当从轻处罚，按裁量幅度下限拟处罚款{amount}元。"
                                      if mandatory else
                                      f"在裁量幅度内拟处罚款{amount}元（幅度中间值取整）。"), ()))
-    spot, spot_step = _on_the_spot(matter, tier, facts, amount)
+    hearing_steps: list[Step] = []
+    hearing = _hearing(standard, tier, party, amount, hearing_steps)
+    spot, spot_step = _on_the_spot(matter, tier, facts, amount, hearing)
     if spot_step is not None:
         steps.append(spot_step)
-    hearing = _hearing(standard, tier, party, amount, steps)
+    steps += hearing_steps
     review = _review(standard, facts, amount, hearing, steps)
     return _evaluation(standard, matter, facts, outcome, tier.level, statutory, fine, amount,
                        tier.penalties, mandatory, spot, hearing, review, steps)
 
 
-def _on_the_spot(matter: Matter, tier: Tier, facts: Facts,
-                 amount: int | None) -> tuple[bool, Step | None]:
+def _on_the_spot(matter: Matter, tier: Tier, facts: Facts, amount: int | None,
+                 hearing: bool) -> tuple[bool, Step | None]:
     limit = ON_THE_SPOT_LIMITS[facts.party_type]
     other = [p for p in tier.penalties if p not in (FINE, WARNING)]
     citation = (f"{LAW}第五十一条",)
@@ -288,8 +308,16 @@ def _on_the_spot(matter: Matter, tier: Tier, facts: Facts,
     elif amount is not None and amount > limit:
         allowed, why = False, f"拟处罚款{amount}元，超过对{_PARTY_WORDS[facts.party_type]}" \
                               f"当场处罚{limit}元以下的限额"
+    elif hearing:  # a hearing is told in the prior notice of the general procedure
+        allowed, why = False, "拟作出的行政处罚依法应当告知当事人有要求听证的权利"
+    elif amount is None and FINE in tier.penalties:
+        # A fine the standard gives no figure for (a share of a cost): art. 51's limit
+        # cannot be shown to hold.
+        allowed, why = False, "拟处罚款的数额未能依裁量基准确定，无法认定未超过当场处罚的限额"
     else:
-        allowed, why = True, (f"拟处罚款{amount}元" if amount is not None else "拟给予警告") + \
+        proposed = (f"拟处罚款{amount}元" if amount is not None
+                    else f"拟给予{'、'.join(tier.penalties) or WARNING}")
+        allowed, why = True, proposed + \
             f"，未超过对{_PARTY_WORDS[facts.party_type]}当场处罚{limit}元以下罚款或者警告的限额"
     if not allowed and not facts.on_the_spot:
         return False, None  # nothing asked, nothing to explain
@@ -300,38 +328,40 @@ def _on_the_spot(matter: Matter, tier: Tier, facts: Facts,
 
 def _hearing(standard: Standard, tier: Tier, party: PartyType, amount: int | None,
              steps: list[Step]) -> bool:
-    threshold = standard.hearing_thresholds.get(party)
-    kinds = [k for k in tier.penalties if any(h in k for h in _HEARING_KINDS)]
-    if amount is not None and threshold is not None and amount >= threshold:
-        steps.append(Step("art63", f"拟处罚款{amount}元，达到较大数额罚款标准（{threshold}元），"
-                                   "应当告知当事人有要求听证的权利。",
-                          (f"{LAW}第六十三条第一款第（一）项",)))
-        return True
-    if kinds:
-        steps.append(Step("art63", f"拟给予{'、'.join(kinds)}，应当告知当事人有要求听证的权利。",
-                          (f"{LAW}第六十三条第一款",)))
-        return True
-    return False
+    grounds = hearing_grounds(tier.penalties, amount, standard.hearing_thresholds.get(party),
+                              chosen=False)
+    if not grounds:
+        return False
+    steps.append(Step("art63", f"{'；'.join(g for g, _ in grounds)}，应当告知当事人有要求听证"
+                               "的权利。", tuple(dict.fromkeys(c for _, c in grounds))))
+    return True
 
 
 def _review(standard: Standard, facts: Facts, amount: int | None, hearing: bool,
             steps: list[Step]) -> bool:
-    reasons: list[tuple[str, str]] = []
-    for code, item in _REVIEW.items():
-        if code in facts.conditions:
-            reasons.append((STATUTORY_CONDITIONS[code], f"{LAW}第五十八条第{item}项"))
-    if hearing and "major_rights_hearing" not in facts.conditions:
-        reasons.append(("拟作出的决定当事人有权要求听证", f"{LAW}第五十八条第（二）项"))
-    threshold = standard.review_thresholds.get(facts.party_type)
-    if amount is not None and threshold is not None and amount >= threshold:
-        reasons.append((f"拟处罚款{amount}元，达到本机关法制审核标准（{threshold}元）",
-                        f"{LAW}第五十八条第（四）项"))
-    if not reasons:
+    grounds = review_grounds(facts.conditions, amount,
+                             standard.review_thresholds.get(facts.party_type), hearing,
+                             chosen=False)
+    if not grounds:
         return False
-    steps.append(Step("art58", f"{'；'.join(r for r, _ in reasons)}，在作出决定之前应当进行法制"
+    steps.append(Step("art58", f"{'；'.join(r for r, _ in grounds)}，在作出决定之前应当进行法制"
                                "审核；未经法制审核或者审核未通过的，不得作出决定。",
-                      tuple(dict.fromkeys(c for _, c in reasons))))
+                      tuple(dict.fromkeys(c for _, c in grounds))))
     return True
+
+
+def provides_for(matter: Matter, party: PartyType) -> bool:
+    """Whether the matter's penalty clause provides a penalty for ``party``.
+
+    Not, when the clause sets a fine range for another party type and none for this one, and
+    no tier fines this one: the clause addresses the other (道路交通安全法 第九十三条 fines a
+    vehicle's driver, never a unit). A clause that sets no yuan range for anyone (a share of
+    a cost, or no fine at all) is taken to provide for every party type, as before. See
+    decision 38's addendum for the limit of this reading."""
+    if matter.statutory.get(party) is not None:
+        return True
+    others = any(r is not None for p, r in matter.statutory.items() if p is not party)
+    return not others or any(t.fine(party) is not None for t in matter.tiers)
 
 
 def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outcome,
@@ -345,4 +375,6 @@ def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outco
         proposed_range=fine, proposed_amount=amount, penalties=penalties,
         mandatory_mitigation=mandatory, on_the_spot_allowed=spot, hearing_right=hearing,
         legal_review_required=review, steps=tuple(steps), penalty_basis=matter.penalty_basis,
-        violation_basis=matter.violation_basis)
+        violation_basis=matter.violation_basis,
+        thresholds=Thresholds(hearing=standard.hearing_thresholds.get(facts.party_type),
+                              review=standard.review_thresholds.get(facts.party_type)))

@@ -16,7 +16,7 @@ from typing import Any
 from legal.discretion.model import FineRange, PartyType, TierLevel
 
 __all__ = ["Choice", "ChoiceRefused", "Deviation", "DeviationKind", "Evaluation", "Facts",
-           "MatterHit", "Outcome", "Step"]
+           "MatterHit", "Outcome", "Step", "Thresholds"]
 
 
 class Outcome(StrEnum):
@@ -86,6 +86,27 @@ def _range_from(v: Any) -> FineRange | None:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """The standard's figures that applied to the party type when the evaluation was made:
+    the 较大数额 fine from which art. 63 gives a hearing right, and the fine from which the
+    bureau requires legal review (art. 58 (四)); None where the standard sets none. Kept in
+    the evaluation so that `choose`, which does not see the standard, judges the officer's
+    amount by the same figures."""
+
+    hearing: int | None
+    review: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hearing": self.hearing, "review": self.review}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Thresholds:
+        hearing, review = d.get("hearing"), d.get("review")
+        return cls(hearing=None if hearing is None else int(hearing),
+                   review=None if review is None else int(review))
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """The engine's answer for one set of facts under one standard version."""
 
@@ -108,9 +129,16 @@ class Evaluation:
     steps: tuple[Step, ...]
     penalty_basis: tuple[str, ...]  # citations
     violation_basis: tuple[str, ...]  # citations
+    # The thresholds that applied (issue 17, DISC2). None only in a record made before they
+    # were kept: its JSON has no "thresholds" key and writes none back, so its hash (what a
+    # legal review signed) is unchanged.
+    thresholds: Thresholds | None = None
 
     def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = ({} if self.thresholds is None
+                                 else {"thresholds": self.thresholds.to_json()})
         return {
+            **extra,
             "standard_id": self.standard_id,
             "standard_version_date": self.standard_version_date,
             "matter_code": self.matter_code, "matter_name": self.matter_name,
@@ -148,7 +176,9 @@ class Evaluation:
             legal_review_required=bool(d["legal_review_required"]),
             steps=tuple(Step.from_json(s) for s in d["steps"]),
             penalty_basis=tuple(str(c) for c in d["penalty_basis"]),
-            violation_basis=tuple(str(c) for c in d["violation_basis"]))
+            violation_basis=tuple(str(c) for c in d["violation_basis"]),
+            thresholds=None if d.get("thresholds") is None
+            else Thresholds.from_json(d["thresholds"]))
 
 
 @dataclass(frozen=True)
@@ -175,11 +205,22 @@ class Choice:
     penalties: tuple[str, ...]
     deviation: Deviation | None  # set exactly when the amount leaves the proposed range
     steps: tuple[Step, ...]  # the steps the choice adds (the deviation and its basis)
+    # What the chosen penalty gives (issue 17, DISC2): a hearing right (art. 63) and legal
+    # review (art. 58), judged on the chosen amount and kinds by the evaluation's thresholds.
+    # None only in a record made before `choose` set them (its JSON has neither key, and
+    # writes none back): the evaluation's own flags then stand.
+    hearing_right: bool | None = None
+    legal_review_required: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.hearing_right is not None:
+            extra["hearing_right"] = self.hearing_right
+        if self.legal_review_required is not None:
+            extra["legal_review_required"] = self.legal_review_required
         return {"waived": self.waived, "amount": self.amount, "penalties": list(self.penalties),
                 "deviation": None if self.deviation is None else self.deviation.to_json(),
-                "steps": [s.to_json() for s in self.steps]}
+                "steps": [s.to_json() for s in self.steps], **extra}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Choice:
@@ -188,7 +229,13 @@ class Choice:
                    penalties=tuple(str(p) for p in d["penalties"]),
                    deviation=None if d["deviation"] is None
                    else Deviation.from_json(d["deviation"]),
-                   steps=tuple(Step.from_json(s) for s in d["steps"]))
+                   steps=tuple(Step.from_json(s) for s in d["steps"]),
+                   hearing_right=_flag(d.get("hearing_right")),
+                   legal_review_required=_flag(d.get("legal_review_required")))
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 class ChoiceRefused(ValueError):

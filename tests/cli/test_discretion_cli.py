@@ -100,6 +100,10 @@ def test_bad_input_is_a_sentence(tmp_path: Path) -> None:
         "unknown.json": (json.dumps({"matter_code": "示例-XX-1", "party_type": "unit"},
                                     ensure_ascii=False),
                          "The discretion standard held has no matter 示例-XX-1."),
+        # 道路交通安全法 第九十三条 fines the vehicle's driver: not a unit (issue 17, DISC2)
+        "unit.json": (json.dumps({"matter_code": SIDEWALK, "party_type": "unit"},
+                                 ensure_ascii=False),
+                      "provides no penalty for a unit (法人或者其他组织)"),
     }
     for name, (content, words) in cases.items():
         path = tmp_path / name

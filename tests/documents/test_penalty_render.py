@@ -16,7 +16,7 @@ from desktop.documents.penalty_text import Quote, amount_in_words
 from desktop.domain.errors import UserError
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
 from desktop.services import penalty_documents
-from legal.discretion.evaluation import Evaluation
+from legal.discretion.evaluation import Choice, Evaluation
 from tests.conftest import World
 from tests.poppler import poppler_tool
 from tests.services import penalty_support as ps
@@ -259,3 +259,23 @@ def test_a_unit_is_addressed_as_a_unit(world: World, tmp_path: Path) -> None:
     assert text.startswith("示例区综合行政执法局行政处罚事先告知书")
     assert "测试商店：" in text  # the party's workplace, addressed
     assert "你单位的上述行为违反了" in text and "你单位有权进行陈述和申辩" in text
+
+
+def test_the_hearing_paragraph_follows_the_penalty_as_chosen(world: World,
+                                                             tmp_path: Path) -> None:
+    """The evaluation proposed a penalty with a hearing right; the officer chose one without
+    (and the other way round): the notice tells of a hearing exactly when the choice gives
+    one (arts. 63-64), and a chosen hearing right takes an on-the-spot case to the notice."""
+    lowered = Choice(waived=False, amount=60, penalties=("罚款",), deviation=None, steps=(),
+                     hearing_right=False, legal_review_required=False)
+    text = draft_text(world, tmp_path, Kind.PRIOR_NOTICE, evaluated=ps.hearing(),
+                      choice=lowered)
+    assert "要求举行听证" not in text and "第六十四条" not in text
+    raised = Choice(waived=False, amount=100, penalties=("罚款",), deviation=None, steps=(),
+                    hearing_right=True, legal_review_required=True)
+    text = draft_text(world, tmp_path, Kind.PRIOR_NOTICE, choice=raised)
+    assert "有要求举行听证的权利" in text and "也未要求听证的" in text
+    spot = ps.decision(world.case.id, world.statement.id, world.admin.id,
+                       evaluated=ps.on_the_spot(), choice=raised)
+    assert penalty_documents.kinds_for(spot) == [Kind.PRIOR_NOTICE, Kind.DECISION]
+    assert spot.review_required and spot.hearing_right

@@ -9,14 +9,17 @@ from typing import Any
 
 import pytest
 
-from legal.discretion.engine import FactsError, choose, evaluate, proposed_amount
+from legal.discretion.choice import settle
+from legal.discretion.engine import FactsError, choose, evaluate, proposed_amount, provides_for
 from legal.discretion.evaluation import (
+    Choice,
     ChoiceRefused,
     Deviation,
     DeviationKind,
     Evaluation,
     Facts,
     Outcome,
+    Thresholds,
 )
 from legal.discretion.model import FineRange, PartyType, TierLevel
 from legal.discretion.table import condition_code
@@ -265,3 +268,110 @@ def test_the_standards_own_exemption_tier_gives_no_penalty() -> None:
     assert e.outcome is Outcome.NO_PENALTY
     assert any("符合裁量基准本事项不予处罚情形" in s.text for s in e.steps)
     assert evaluate(standard, facts("T-1")).outcome is Outcome.PENALTY
+
+
+ROAD = "示例-DL-001"  # 擅自占用城市道路: 1-20,000 yuan; 一般 2,000-10,000
+
+
+def test_a_heavier_choice_above_the_hearing_threshold_gives_a_hearing_and_review() -> None:
+    e = evaluate(STANDARD, facts(ROAD))
+    assert e.proposed_amount == 6000 and not e.hearing_right and e.legal_review_required
+    assert e.thresholds == Thresholds(hearing=10_000, review=5000)  # individual's figures
+    chosen = choose(e, waive=False, amount=15_000, deviation=Deviation(
+        DeviationKind.HEAVIER, "占道时间长达三个月，经两次责令仍不改正"))
+    assert chosen.hearing_right is True and chosen.legal_review_required is True
+    hearing = [s for s in chosen.steps if s.rule == "art63"]
+    assert len(hearing) == 1
+    assert hearing[0].text == ("决定罚款15000元，达到较大数额罚款标准（10000元），应当告知当事人"
+                               "有要求听证的权利。")
+    assert hearing[0].citations == (f"{LAW}第六十三条第一款第（一）项",)
+    review = [s for s in chosen.steps if s.rule == "art58"]
+    assert len(review) == 1
+    assert "决定罚款15000元，达到本机关法制审核标准（5000元）" in review[0].text
+    assert {f"{LAW}第五十八条第（二）项", f"{LAW}第五十八条第（四）项"} == set(review[0].citations)
+    assert Choice.from_json(chosen.to_json()) == chosen
+    # The threshold itself gives the right (较大数额: reached, not only exceeded).
+    at = choose(e, waive=False, amount=10_000, deviation=None)
+    assert at.hearing_right is True
+
+
+def test_a_lighter_choice_below_the_thresholds_drops_review_and_says_so() -> None:
+    e = evaluate(STANDARD, facts(ROAD))
+    chosen = choose(e, waive=False, amount=3000, deviation=None)  # inside the tier
+    assert chosen.hearing_right is False and chosen.legal_review_required is False
+    review = [s for s in chosen.steps if s.rule == "art58"]
+    assert len(review) == 1 and review[0].citations == (f"{LAW}第五十八条",)
+    assert review[0].text.startswith("决定罚款3000元，不属于")
+    # The proposal itself adds nothing the evaluation did not already say.
+    same = choose(e, waive=False, amount=6000, deviation=None)
+    assert same.legal_review_required is True and [s.rule for s in same.steps] == ["choice"]
+    # Art. 58 (一)-(三) hold whatever the amount; no penalty gives no hearing.
+    complex_case = evaluate(STANDARD, facts(ROAD, "complex_case"))
+    assert choose(complex_case, waive=False, amount=3000,
+                  deviation=None).legal_review_required is True
+    waived = evaluate(STANDARD, facts(ROAD, "minor_corrected_no_harm", "complex_case"))
+    none = choose(waived, waive=True, amount=None, deviation=None)
+    assert none.hearing_right is False and none.legal_review_required is True
+
+
+def test_records_made_before_the_thresholds_were_kept_still_load_and_judge() -> None:
+    e = evaluate(STANDARD, facts(ROAD))
+    old = e.to_json()
+    del old["thresholds"]
+    legacy = Evaluation.from_json(old)
+    assert legacy.thresholds is None and legacy.to_json() == old  # the same bytes, same hash
+    chosen = choose(e, waive=False, amount=6000, deviation=None).to_json()
+    del chosen["hearing_right"], chosen["legal_review_required"]
+    kept = Choice.from_json(chosen)
+    assert kept.hearing_right is None and kept.to_json() == chosen
+    # Without the figures another amount cannot be judged: the evaluation's findings stand.
+    lower = choose(legacy, waive=False, amount=3000, deviation=None)
+    assert lower.legal_review_required is True and lower.hearing_right is False
+    # A choice that states other rights than its penalty gives is refused.
+    with pytest.raises(ChoiceRefused) as refused:
+        settle(e, replace(choose(e, waive=False, amount=15_000, deviation=Deviation(
+            DeviationKind.HEAVIER, "理由")), hearing_right=False))
+    assert refused.value.code == "rights_mismatch"
+
+
+def test_no_hearing_on_the_spot() -> None:
+    spot = evaluate(STANDARD, facts(on_the_spot=True))
+    low = replace(spot, thresholds=Thresholds(hearing=150, review=None))
+    assert choose(low, waive=False, amount=140, deviation=None).hearing_right is False
+    with pytest.raises(ChoiceRefused) as refused:
+        choose(low, waive=False, amount=170, deviation=Deviation(DeviationKind.HEAVIER, "理由"))
+    assert refused.value.code == "on_the_spot_not_allowed"
+    # Nor does the engine propose the simple procedure for a proposal with a hearing.
+    strict = replace(STANDARD, hearing_thresholds={PartyType.INDIVIDUAL: 100})
+    proposed = evaluate(strict, facts(on_the_spot=True))  # 110 yuan proposed
+    assert proposed.hearing_right and not proposed.on_the_spot_allowed
+    assert rules(proposed)[-3:] == ["art51", "art63", "art58"]
+    assert "听证" in proposed.steps[-3].text and "应当适用普通程序" in proposed.steps[-3].text
+
+
+def test_a_clause_that_fines_only_drivers_is_refused_for_a_unit() -> None:
+    with pytest.raises(FactsError) as refused:
+        evaluate(STANDARD, facts(SIDEWALK, party=PartyType.UNIT))
+    assert refused.value.code == "party_not_provided"
+    assert refused.value.params == {
+        "matter": SIDEWALK, "name": "在人行道上违法停放机动车", "party": "unit",
+        "basis": "《中华人民共和国道路交通安全法》第九十三条第二款"}
+    sidewalk = STANDARD.matter(SIDEWALK)
+    assert sidewalk is not None and not provides_for(sidewalk, PartyType.UNIT)
+    assert provides_for(sidewalk, PartyType.INDIVIDUAL)
+    # A clause with no yuan range for anyone (a share of the cost) still applies to both.
+    building = STANDARD.matter(BUILDING)
+    assert building is not None and all(provides_for(building, p) for p in PartyType)
+
+
+def test_the_on_the_spot_step_names_what_is_proposed() -> None:
+    # Were a share-of-cost fine alone listed for the simple procedure, its amount is unknown:
+    # art. 51's limit cannot be shown to hold (and no warning is proposed to say it is).
+    listed = replace(STANDARD, matters=tuple(
+        replace(m, on_the_spot=True, tiers=tuple(replace(t, penalties=("罚款",))
+                                                 for t in m.tiers))
+        if m.code == BUILDING else m for m in STANDARD.matters))
+    share = evaluate(listed, facts(BUILDING, party=PartyType.UNIT, on_the_spot=True))
+    spot = [s for s in share.steps if s.rule == "art51"]
+    assert not share.on_the_spot_allowed and len(spot) == 1
+    assert "警告" not in spot[0].text and "数额未能依裁量基准确定" in spot[0].text

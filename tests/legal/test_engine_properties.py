@@ -6,6 +6,11 @@
   without a deviation, or above the statutory maximum;
 - the same facts under the same standard version always give the same evaluation, also after
   the standard went through its dataset bytes (what the desktop holds);
+- for every choice the engine accepts, its hearing right (art. 63) and legal review (art. 58)
+  are set exactly when the chosen fine reaches the threshold the evaluation recorded, or the
+  evaluation's own grounds hold (a penalty kind of art. 63, the conditions of art. 58);
+- a matter whose penalty clause fines another party type and not this one is refused for
+  this one (``party_not_provided``), and only then;
 - every matter search hit holds the query.
 """
 
@@ -13,17 +18,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from legal.discretion.engine import MatterIndex, choose, evaluate
+from legal.discretion.engine import FactsError, MatterIndex, choose, evaluate, provides_for
 from legal.discretion.evaluation import (
     ChoiceRefused,
     Deviation,
     DeviationKind,
+    Evaluation,
     Facts,
     Outcome,
 )
+from legal.discretion.law import HEARING_KINDS, REVIEW_ITEMS
 from legal.discretion.model import (
     STATUTORY_CONDITIONS,
     FineRange,
@@ -108,12 +116,25 @@ def cases(draw: st.DrawFn) -> tuple[Standard, Facts]:
     return standard, facts
 
 
+def evaluated(standard: Standard, facts: Facts) -> Evaluation:
+    """The evaluation, for facts whose matter's clause provides for the party type; the
+    others are refused with ``party_not_provided`` (checked here) and not generated on."""
+    matter = standard.matter(facts.matter_code)
+    assert matter is not None
+    if not provides_for(matter, facts.party_type):
+        with pytest.raises(FactsError) as refused:
+            evaluate(standard, facts)
+        assert refused.value.code == "party_not_provided"
+        assume(False)
+    return evaluate(standard, facts)
+
+
 @settings(deadline=None, max_examples=300)
 @given(cases())
 def test_the_proposed_amount_lies_within_the_statutory_range(case: tuple[Standard, Facts]
                                                              ) -> None:
     standard, facts = case
-    evaluation = evaluate(standard, facts)
+    evaluation = evaluated(standard, facts)
     matter = standard.matter(facts.matter_code)
     assert matter is not None
     statutory = matter.statutory[facts.party_type]
@@ -139,7 +160,7 @@ def test_the_proposed_amount_lies_within_the_statutory_range(case: tuple[Standar
 def test_a_deviation_without_a_reason_is_always_refused(
         case: tuple[Standard, Facts], amount: int, kind: DeviationKind, blank: str) -> None:
     standard, facts = case
-    evaluation = evaluate(standard, facts)
+    evaluation = evaluated(standard, facts)
     tier = evaluation.proposed_range
     assume(tier is None or amount not in tier)
     for deviation in (None, Deviation(kind, blank)):
@@ -155,7 +176,7 @@ def test_a_deviation_without_a_reason_is_always_refused(
 def test_no_choice_goes_above_the_statutory_maximum(case: tuple[Standard, Facts], amount: int,
                                                     kind: DeviationKind) -> None:
     standard, facts = case
-    evaluation = evaluate(standard, facts)
+    evaluation = evaluated(standard, facts)
     try:
         choice = choose(evaluation, waive=False, amount=amount,
                         deviation=Deviation(kind, "合成理由"))
@@ -174,11 +195,48 @@ def test_no_choice_goes_above_the_statutory_maximum(case: tuple[Standard, Facts]
 def test_the_same_facts_under_the_same_standard_give_the_same_evaluation(
         case: tuple[Standard, Facts]) -> None:
     standard, facts = case
-    first = evaluate(standard, facts)
+    first = evaluated(standard, facts)
     assert evaluate(standard, facts) == first
     held = Standard.from_bytes(standard.to_bytes())  # as the desktop decodes the dataset
     again = evaluate(held, Facts.from_json(facts.to_json()))
     assert again == first and again.to_json() == first.to_json()
+
+
+@settings(deadline=None, max_examples=300)
+@given(cases(), st.one_of(st.none(), st.integers(1, 600_000)),
+       st.sampled_from([None, *DeviationKind]), st.booleans())
+def test_hearing_and_review_follow_the_chosen_fine(
+        case: tuple[Standard, Facts], amount: int | None, kind: DeviationKind | None,
+        waive: bool) -> None:
+    standard, facts = case
+    evaluation = evaluated(standard, facts)
+    deviation = None if kind is None else Deviation(kind, "合成理由")
+    try:
+        choice = choose(evaluation, waive=waive, amount=amount, deviation=deviation)
+    except ChoiceRefused:
+        return
+    party = facts.party_type
+    hearing_at = standard.hearing_thresholds.get(party)
+    review_at = standard.review_thresholds.get(party)
+    # The thresholds that applied are part of the record, and survive its JSON.
+    assert evaluation.thresholds is not None
+    assert (evaluation.thresholds.hearing, evaluation.thresholds.review) == (hearing_at,
+                                                                             review_at)
+    assert Evaluation.from_json(evaluation.to_json()) == evaluation
+    fine = None if choice.waived else choice.amount
+    kinds = not choice.waived and any(h in p for p in choice.penalties for h in HEARING_KINDS)
+    hearing = kinds or (fine is not None and hearing_at is not None and fine >= hearing_at)
+    assert choice.hearing_right is hearing
+    review = (hearing or bool(facts.conditions & set(REVIEW_ITEMS))
+              or (fine is not None and review_at is not None and fine >= review_at))
+    assert choice.legal_review_required is review
+    # Said in a cited step wherever the choice differs from what the evaluation found.
+    if hearing != evaluation.hearing_right:
+        assert any(s.rule == "art63" and s.citations for s in choice.steps)
+    if review != evaluation.legal_review_required:
+        assert any(s.rule == "art58" and s.citations for s in choice.steps)
+    if facts.on_the_spot:
+        assert not hearing  # a hearing is told in a prior notice, never on the spot
 
 
 @settings(deadline=None, max_examples=200)

@@ -7,10 +7,11 @@ Needs helper LAW's `legal.library.markdown.read_library` and `legal.library.cita
 
 from __future__ import annotations  # noqa: I001 (legal.library.citations arrives with LAW)
 
+from dataclasses import replace
 from pathlib import Path
 
-from legal.discretion.engine import choose, evaluate
-from legal.discretion.evaluation import Deviation, DeviationKind, Facts
+from legal.discretion.engine import choose, evaluate, provides_for
+from legal.discretion.evaluation import Deviation, DeviationKind, Facts, Thresholds
 from legal.discretion.model import STATUTORY_CONDITIONS, PartyType
 from legal.library.model import Library
 from legal.library.citations import CitationError, resolve
@@ -34,6 +35,8 @@ def test_every_citation_of_the_starter_standard_and_the_engine_resolves() -> Non
     for matter in standard.matters:
         citations.update(matter.violation_basis, matter.penalty_basis)
         for party in PartyType:
+            if not provides_for(matter, party):
+                continue  # refused: the clause does not provide for this party type
             for code in ("", *STATUTORY_CONDITIONS):
                 facts = Facts(matter.code, party, frozenset({code} - {""}),
                               violation_date="2024-01-01", violation_ended="2024-02-01",
@@ -45,6 +48,17 @@ def test_every_citation_of_the_starter_standard_and_the_engine_resolves() -> Non
     mitigated = choose(sidewalk, waive=False, amount=10,
                        deviation=Deviation(DeviationKind.MITIGATED, "合成理由"))
     citations.update(mitigated.steps[0].citations)
+    # The steps a choice adds on the hearing right and legal review, either way.
+    general = evaluate(standard, Facts(SIDEWALK, PartyType.INDIVIDUAL, frozenset()))
+    low = replace(general, thresholds=Thresholds(hearing=150, review=150))
+    heavier = choose(low, waive=False, amount=200,
+                     deviation=Deviation(DeviationKind.HEAVIER, "合成理由"))
+    both = replace(low, hearing_right=True, legal_review_required=True)
+    lighter = choose(both, waive=False, amount=20,
+                     deviation=Deviation(DeviationKind.LIGHTER, "合成理由"))
+    assert {s.rule for s in heavier.steps} >= {"art63", "art58"}
+    assert {s.rule for s in lighter.steps} >= {"art63", "art58"}
+    citations.update(c for s in (*heavier.steps, *lighter.steps) for c in s.citations)
     unresolved = {}
     for citation in sorted(citations):
         try:
