@@ -111,6 +111,15 @@ def choice_html(dossier: Dossier) -> str:
                        f"{escape(reason)}</p>")
         else:
             out.append(f"<p>{escape(_('Within the proposed range: no deviation.'))}</p>")
+        # What the chosen penalty gives, which may differ from the proposal's (a heavier
+        # fine reaching the hearing threshold): the notice and the review follow these.
+        decision = dossier.decision
+        rights = [_("the party has the right to a hearing (art. 63)") if decision.hearing_right
+                  else _("no hearing right"),
+                  _("legal review is required (art. 58)") if decision.review_required
+                  else _("no legal review required")]
+        said = _("For the penalty chosen: {rights}").format(rights="; ".join(rights))
+        out.append(f"<p>{escape(said)}</p>")
     return "".join(out)
 
 

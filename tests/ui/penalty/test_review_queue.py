@@ -114,6 +114,9 @@ def test_the_reviewer_sees_a_deviation_and_its_reason(bureau: Bureau, qtbot: QtB
     shown = widget.view.decision_text.toPlainText()
     assert "Deviation: Lighter penalty (从轻)" in shown and f"Reason: {reason}" in shown
     assert "no deviation" not in shown
+    # What the chosen penalty gives (the review follows the choice, art. 58)
+    assert ("For the penalty chosen: no hearing right; legal review is required (art. 58)"
+            in shown)
 
 
 def test_return_needs_comments_and_the_officer_reads_them(bureau: Bureau,
