@@ -181,8 +181,11 @@ def _receipt_block(content: PenaltyDocumentContent, flow: Flow) -> None:
     """送达回执 at the end of the last page: the party's box and the date, or the refusal."""
     r = template("common")["receipt"]
     refusal_lines = wrap(content.refusal, BODY_SIZE, FRAME.w) if content.refusal else []
+    # A waiver is printed where a refusal would be, above the party's box they sign it in.
+    waiver_lines = wrap(content.waiver, BODY_SIZE, FRAME.w) if content.waiver else []
     box_h = 0.0 if refusal_lines else PARTY_BOX.h + 24.0
-    height = 24.0 + 2 * BODY_LEADING + len(refusal_lines) * BODY_LEADING + box_h
+    height = (24.0 + 2 * BODY_LEADING + len(refusal_lines + waiver_lines) * BODY_LEADING
+              + box_h)
 
     def draw(page: Page, top: float) -> None:
         page.rules.append((FRAME.x, top - 4.0, FRAME.right, top - 4.0))
@@ -194,7 +197,7 @@ def _receipt_block(content: PenaltyDocumentContent, flow: Flow) -> None:
         page.texts.append(TextItem(FRAME.x, baseline_in(y, BODY_SIZE, BODY_LEADING),
                                    content.served, BODY_SIZE))
         y -= BODY_LEADING
-        for line in refusal_lines:
+        for line in refusal_lines + waiver_lines:
             page.texts.append(TextItem(FRAME.x, baseline_in(y, BODY_SIZE, BODY_LEADING), line,
                                        BODY_SIZE))
             y -= BODY_LEADING

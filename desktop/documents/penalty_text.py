@@ -113,6 +113,9 @@ class PenaltyInputs:
     evidence: tuple[str, ...] = ()  # the evidence in words ("询问笔录（2026年11月27日）")
     notice: tuple[str, date] | None = None  # (number, date) of the prior notice served
     refusal: SignatureRefusal | None = None  # the party refused to sign for it
+    # On a prior notice: the party gives up the periods to state and defend (and to ask for
+    # a hearing) in writing, above their signature for receipt (`waiver` printed).
+    rights_waived: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class PenaltyDocumentContent:
     served: str  # the receipt's printed line
     refusal: str  # the refusal as printed, or ""
     content_digest: str  # SHA-256 of all of the above: what the QR codes carry
+    waiver: str = ""  # the party's waiver of the notice's periods as printed, or ""
 
 
 def _joined(items: Sequence[str]) -> str:
@@ -320,6 +324,11 @@ def compose(inputs: PenaltyInputs, quote: Quote) -> PenaltyDocumentContent:
         refusal = str(receipt["refused"]).format(
             reason=inputs.refusal.reason, witness=inputs.refusal.witness_name,
             witness_id=witness_id, at=chinese_datetime(inputs.refusal.recorded_at))
+    waiver = ""
+    if inputs.rights_waived:
+        if inputs.kind is not PenaltyDocumentKind.PRIOR_NOTICE or inputs.refusal is not None:
+            raise ValueError("only a party who signs for a prior notice waives its periods")
+        waiver = str(receipt["waiver_hearing" if inputs.decision.hearing_right else "waiver"])
     record = {
         "format": CONTENT_FORMAT, "kind": inputs.kind.value,
         "decision_id": inputs.decision.id, "title": str(spec["title"]), "unit": inputs.unit,
@@ -327,6 +336,7 @@ def compose(inputs: PenaltyInputs, quote: Quote) -> PenaltyDocumentContent:
         "citations": citations, "sources": sources,
         "officers": [(o.name, o.certificate_no) for o in inputs.officers],
         "served": str(receipt["served"]).format(date=chinese_date(dated)), "refusal": refusal,
+        **({"waiver": waiver} if waiver else {}),  # absent otherwise: older digests hold
     }
     digest = hashlib.sha256(json.dumps(record, ensure_ascii=False, sort_keys=True,
                                        separators=(",", ":")).encode("utf-8")).hexdigest()
@@ -335,4 +345,4 @@ def compose(inputs: PenaltyInputs, quote: Quote) -> PenaltyDocumentContent:
         unit=inputs.unit, number=inputs.number, dated=dated, parts=tuple(parts),
         citations=citations, sources=sources,
         officers=tuple((o.name, o.certificate_no) for o in inputs.officers),
-        served=str(record["served"]), refusal=refusal, content_digest=digest)
+        served=str(record["served"]), refusal=refusal, content_digest=digest, waiver=waiver)

@@ -10,8 +10,9 @@ officer takes the proposed amount. Legal review is asked for only where the eval
 art. 58 requires it (a sidewalk-parking fine does not), and then the demo cannot give it: a
 reviewer must log in to review, and the demo says so rather than pretend. The prior notice
 and the decision are drafted, signed for by the party (a synthetic signature, as the
-statement's), signed by both officers and sealed, exported, and verified against the unit's
-trust root like the statement.
+statement's; on the notice the party waives its periods to state and defend in writing, so
+the decision may follow at once), signed by both officers and sealed, exported, and
+verified against the unit's trust root like the statement.
 """
 
 from __future__ import annotations
@@ -88,13 +89,17 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
     roots = [load_pem_x509_certificate(trust_root.read_bytes())]
     made: list[dict[str, Any]] = []
     for kind in penalty_documents.kinds_for(decision):
-        draft = penalty_documents.draft_for(store, decision.id, kind)
+        # The party gives up the notice's periods in writing when signing for it (they
+        # admitted the facts), so the decision may follow at once; without that it would
+        # wait for the periods to run out.
+        waived = kind is PenaltyDocumentKind.PRIOR_NOTICE
+        draft = penalty_documents.draft_for(store, decision.id, kind, rights_waived=waived)
         page = draft.receipt_page
         receipt = synthetic_signature(page, draft.page_bindings[page], seed=31 + len(made))
         credentials = Credentials(secrets={o.id: demo_password() for o in team},
                                   custodian_id=team[0].id, custodian_secret=demo_password())
         kept = penalty_documents.sign_for(store, decision.id, kind, credentials=credentials,
-                                          receipt=receipt, at=draft.at)
+                                          receipt=receipt, at=draft.at, rights_waived=waived)
         path = penalty_documents.export(store, kept.id,
                                         exports / _file_name(kind, kept.number))
         report = verify_document(penalty_documents.document_pdf(store, kept.id), roots)
@@ -104,7 +109,8 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
               "{path}").format(number=kept.number, pages=kept.pages,
                                count=len(report.signatures), path=path))
         made.append({"kind": kind.value, "number": kept.number, "pdf": str(path),
-                     "sha256": kept.sha256, "signatures": len(report.signatures)})
+                     "sha256": kept.sha256, "signatures": len(report.signatures),
+                     "rights_waived": kept.rights_waived})
     decided = penalty.get(store, decision.id)
     return {
         "decision": decided.id, "state": decided.state.value,

@@ -21,8 +21,9 @@ signing rule of each kind (`signing_rule`): the preliminary documents (the order
 the prior notice) need a chosen penalty; a final one (the decision, on the spot or not to
 penalise) needs `penalty.require_signable` (legal review where art. 58 requires it) and,
 where the decision calls for a prior notice, the notice served first (art. 44: no decision
-before the party was told). Signing a final document marks the decision decided in the same
-transaction that keeps the document.
+before the party was told) and its periods to state and defend (and to ask for a hearing)
+run out, unless the party waived them in writing above their signature for the notice.
+Signing a final document marks the decision decided in the same transaction that keeps it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ from desktop.store import statements as statements_repo
 from desktop.store.penalty_documents import KeptPenaltyDocument, ReceiptCapture
 from desktop.store.store import Store
 from legal.discretion.evaluation import Outcome
+from legal.library.numerals import to_int
 from sync.protocol.canonical import canonical_json
 
 __all__ = ["DraftPenaltyDocument", "KeptPenaltyDocument", "Receipt", "SignableCheck",
@@ -225,7 +227,8 @@ def _check_kind(decision: PenaltyDecision, kind: PenaltyDocumentKind) -> None:
 
 
 def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quote: Quote,
-             at: datetime, party_id: str | None, refusal: SignatureRefusal | None
+             at: datetime, party_id: str | None, refusal: SignatureRefusal | None,
+             rights_waived: bool = False
              ) -> tuple[PenaltyDocumentContent, RenderedPenaltyDocument, int, str]:
     team = enforcement_officers(store, decision)
     agency = agency_name(team[0].unit)
@@ -239,22 +242,32 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
         party=cases.get_party(store.conn, _party_id(store, decision, party_id)),
         officers=tuple(team), unit=agency, number=number, at=at,
         evidence=_evidence(store, decision.case_id), notice=_notice(store, decision),
-        refusal=refusal)
+        refusal=refusal, rights_waived=rights_waived)
     content = compose(inputs, quote)
     return content, render_penalty(content, at), sequence, series
 
 
+def _check_waiver(kind: PenaltyDocumentKind, refusal: SignatureRefusal | None,
+                  rights_waived: bool) -> None:
+    if rights_waived and (kind is not PenaltyDocumentKind.PRIOR_NOTICE or refusal is not None):
+        raise UserError(_("Only a party who signs for the prior notice can waive its periods "
+                          "in writing."))
+
+
 def draft(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quote: Quote, *,
           party_id: str | None = None, refusal: SignatureRefusal | None = None,
-          at: datetime | None = None) -> DraftPenaltyDocument:
+          at: datetime | None = None, rights_waived: bool = False) -> DraftPenaltyDocument:
     """The document for read-back, rendered in memory with its page images; not kept.
 
-    With `refusal` it is the document as signed when the party refuses to sign for it.
+    With `refusal` it is the document as signed when the party refuses to sign for it; with
+    `rights_waived` (a prior notice) the party's waiver of its periods is printed above the
+    signature they give for it.
     """
     _check_kind(decision, kind)
+    _check_waiver(kind, refusal, rights_waived)
     at = at or store.clock()
     content, rendered, sequence, _series = _compose(store, decision, kind, quote, at, party_id,
-                                                  refusal)
+                                                  refusal, rights_waived)
     return DraftPenaltyDocument(kind, content.number, sequence, at, content, rendered,
                                 page_pngs(rendered.pdf))
 
@@ -281,8 +294,8 @@ def _check_receipt(receipt: Receipt, rendered: RenderedPenaltyDocument) -> None:
 
 def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quote: Quote, *,
          require_signable: SignableCheck, credentials: Credentials, receipt: Receipt,
-         at: datetime, party_id: str | None = None, timestamper: Any = None
-         ) -> KeptPenaltyDocument:
+         at: datetime, party_id: str | None = None, timestamper: Any = None,
+         rights_waived: bool = False) -> KeptPenaltyDocument:
     """Sign, seal and keep the document the party read (drafted at `at`), served as
     `receipt` says: their signature for receipt, or their refusal with a witness.
 
@@ -293,6 +306,8 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
     try:
         require_signable(decision)
         _check_kind(decision, kind)
+        refused = receipt if isinstance(receipt, SignatureRefusal) else None
+        _check_waiver(kind, refused, rights_waived)
         if any(k.kind is kind for k in repo.for_decision(store.conn, decision.id)):
             raise UserError(_("The {title} of this decision is already signed.").format(
                 title=template(kind.value)["title"]))
@@ -314,7 +329,7 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
     try:
         signing.check_signers(store, [o.id for o in team_officers], team)
         content, rendered, sequence, series = _compose(store, decision, kind, quote, at,
-                                                       party_id, refusal)
+                                                       party_id, refusal, rights_waived)
         _check_receipt(receipt, rendered)
         pdf, kept_capture, applied = _signed_pdf(store, content, rendered, team_officers,
                                                  team, receipt, timestamper)
@@ -330,10 +345,19 @@ def sign(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind, quo
             id=document_id, decision_id=decision.id, case_id=decision.case_id, kind=kind,
             number=content.number, pdf=pdf, pages=rendered.page_count,
             content_digest=content.content_digest, served_at=at,
-            receipt=served))
+            receipt=served, rights_waived=rights_waived))
         for field_name, details in applied:
             tx.audit(Action.SIGNATURE_APPLIED, document_id, field=field_name, **details)
     return repo.get(store.conn, document_id)
+
+
+def notice_period_days(hearing_right: bool) -> int:
+    """Days the prior notice gives the party to state and defend (and, with a hearing right,
+    to ask for a hearing): the longer of the two its template states."""
+    common = template("common")
+    periods = [str(common["defence_days"])] + ([str(common["hearing_days"])]
+                                               if hearing_right else [])
+    return max(to_int(period) for period in periods)
 
 
 FINAL_KINDS = frozenset({PenaltyDocumentKind.DECISION, PenaltyDocumentKind.ON_THE_SPOT,
@@ -352,12 +376,28 @@ def signing_rule(store: Store, kind: PenaltyDocumentKind) -> SignableCheck:
     def final(decision: PenaltyDecision) -> None:
         penalty.require_signable(decision)
         due = kinds_for(decision)
-        kept = {k.kind for k in repo.for_decision(store.conn, decision.id)}
-        if PenaltyDocumentKind.PRIOR_NOTICE in due \
-                and PenaltyDocumentKind.PRIOR_NOTICE not in kept:
+        if PenaltyDocumentKind.PRIOR_NOTICE not in due:
+            return
+        notices = [k for k in repo.for_decision(store.conn, decision.id)
+                   if k.kind is PenaltyDocumentKind.PRIOR_NOTICE]
+        if not notices:
             raise UserError(_("Serve the prior notice (行政处罚事先告知书) first: the party "
                               "must be told of the proposed penalty and their rights before "
                               "the decision is made."))
+        notice = notices[0]
+        if notice.rights_waived:
+            return
+        # The periods run from the day after the notice was received (the first day is not
+        # counted) for as many days as the notice states: the decision waits for them.
+        days = notice_period_days(decision.hearing_right)
+        opens = notice.served_at.date() + timedelta(days=days + 1)
+        if store.clock().date() < opens:
+            raise UserError(_(
+                "The party may state their case (or ask for a hearing) until {last}, as the "
+                "prior notice {number} told them; the decision can be signed from {opens}, or "
+                "earlier if they waived that period in writing when they signed for the "
+                "notice.").format(last=(opens - timedelta(days=1)).isoformat(),
+                                  number=notice.number, opens=opens.isoformat()))
 
     return final if kind in FINAL_KINDS else preliminary
 
@@ -377,21 +417,24 @@ def _quote_for(store: Store, decision: PenaltyDecision) -> Quote:
 
 def draft_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
               party_id: str | None = None, refusal: SignatureRefusal | None = None,
-              at: datetime | None = None) -> DraftPenaltyDocument:
+              at: datetime | None = None, rights_waived: bool = False
+              ) -> DraftPenaltyDocument:
     """`draft` for the decision with this id, quoting the law library held."""
     decision = penalty.get(store, decision_id)
     return draft(store, decision, kind, _quote_for(store, decision), party_id=party_id,
-                 refusal=refusal, at=at)
+                 refusal=refusal, at=at, rights_waived=rights_waived)
 
 
 def sign_for(store: Store, decision_id: str, kind: PenaltyDocumentKind, *,
              credentials: Credentials, receipt: Receipt, at: datetime,
-             party_id: str | None = None, timestamper: Any = None) -> KeptPenaltyDocument:
+             party_id: str | None = None, timestamper: Any = None,
+             rights_waived: bool = False) -> KeptPenaltyDocument:
     """`sign` for the decision with this id, under the signing rule of `kind`."""
     decision = penalty.get(store, decision_id)
     return sign(store, decision, kind, _quote_for(store, decision),
                 require_signable=signing_rule(store, kind), credentials=credentials,
-                receipt=receipt, at=at, party_id=party_id, timestamper=timestamper)
+                receipt=receipt, at=at, party_id=party_id, timestamper=timestamper,
+                rights_waived=rights_waived)
 
 
 def export_draft(store: Store, decision_id: str, kind: PenaltyDocumentKind, path: Path, *,

@@ -52,6 +52,7 @@ class KeptPenaltyDocument:
     receipt: str  # SIGNED or REFUSED
     refusal: SignatureRefusal | None
     created_at: datetime
+    rights_waived: bool = False  # a prior notice whose periods the party waived in writing
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class NewPenaltyDocument:
     content_digest: str
     served_at: datetime
     receipt: ReceiptCapture | SignatureRefusal
+    rights_waived: bool = False  # the party waived the prior notice's periods in writing
 
 
 def next_number(conn: Connection, kind: PenaltyDocumentKind, unit: str, year: int) -> int:
@@ -100,24 +102,26 @@ def keep(tx: Tx, document: NewPenaltyDocument) -> str:
     tx.conn.execute(
         "INSERT INTO penalty_documents (id, decision_id, case_id, kind, number, pdf, sha256,"
         " pages, content_digest, served_at, receipt, receipt_record, receipt_png,"
-        " receipt_digest, refusal_reason, witness_name, witness_id_number, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " receipt_digest, refusal_reason, witness_name, witness_id_number, rights_waived,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (document.id, document.decision_id, document.case_id, document.kind.value,
          document.number, document.pdf, digest, document.pages, document.content_digest,
          document.served_at.isoformat(), SIGNED if capture else REFUSED,
          capture.record if capture else None, capture.png if capture else None,
          capture.digest if capture else None, refusal.reason if refusal else None,
          refusal.witness_name if refusal else None,
-         (refusal.witness_id_number or None) if refusal else None, tx.at.isoformat()))
+         (refusal.witness_id_number or None) if refusal else None,
+         int(document.rights_waived), tx.at.isoformat()))
     tx.audit(Action.PENALTY_DOCUMENT_SIGNED, document.id, decision=document.decision_id,
              kind=document.kind.value, sha256=digest, pages=document.pages,
-             receipt=SIGNED if capture else REFUSED,
+             receipt=SIGNED if capture else REFUSED, rights_waived=document.rights_waived,
              **leaf_fields(tx.conn, "penalty_documents", document.id))
     return digest
 
 
 _COLUMNS = ("id, decision_id, case_id, kind, number, sha256, pages, content_digest, served_at,"
-            " receipt, refusal_reason, witness_name, witness_id_number, created_at")
+            " receipt, refusal_reason, witness_name, witness_id_number, created_at,"
+            " rights_waived")
 
 
 def _kept(row: tuple[object, ...]) -> KeptPenaltyDocument:
@@ -131,7 +135,7 @@ def _kept(row: tuple[object, ...]) -> KeptPenaltyDocument:
         kind=PenaltyDocumentKind(str(row[3])), number=str(row[4]), sha256=str(row[5]),
         pages=int(str(row[6])), content_digest=str(row[7]),
         served_at=datetime.fromisoformat(str(row[8])), receipt=str(row[9]), refusal=refusal,
-        created_at=datetime.fromisoformat(str(row[13])))
+        created_at=datetime.fromisoformat(str(row[13])), rights_waived=bool(row[14]))
 
 
 def for_decision(conn: Connection, decision_id: str) -> list[KeptPenaltyDocument]:

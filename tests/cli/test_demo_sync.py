@@ -65,6 +65,8 @@ def check_penalty_step(result: dict[str, Any], scratch: Path, first_number: str)
                                    if step["rule"] in ("matter", "tier"))
     assert penalty["legal_review_required"] is False
     assert [d["kind"] for d in penalty["documents"]] == ["prior_notice", "decision"]
+    # The party waived the notice's periods in writing, so the decision followed at once.
+    assert [d["rights_waived"] for d in penalty["documents"]] == [True, False]
     root = Path(result["trust_root"]).read_bytes()
     for index, document in enumerate(penalty["documents"]):
         assert document["number"].endswith(first_number)

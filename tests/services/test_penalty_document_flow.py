@@ -7,7 +7,10 @@ what the rules refuse on the way. Store, keys, engine, PDFs: all real."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,6 +29,7 @@ from sync.protocol.signing import sign
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
 from tests.legal.discretion_support import SIDEWALK, starter_standard
 from tests.legal.laws import shipped_library
+from tests.poppler import poppler_tool
 from tests.services.penalty_decision_support import (
     REVIEWER_CERT,
     REVIEWER_PASSWORD,
@@ -71,16 +75,17 @@ def decided_so_far(world: World, *conditions: str) -> str:
     return decision.id
 
 
-def serve(world: World, decision_id: str, kind: Kind) -> penalty_documents.KeptPenaltyDocument:
+def serve(world: World, decision_id: str, kind: Kind, *, waived: bool = False
+          ) -> penalty_documents.KeptPenaltyDocument:
     """Draft, have the party sign for it on the pad, and sign it as the officers."""
-    draft = penalty_documents.draft_for(world.store, decision_id, kind)
+    draft = penalty_documents.draft_for(world.store, decision_id, kind, rights_waived=waived)
     page = draft.receipt_page
     receipt = synthetic_signature(page, draft.page_bindings[page], seed=5)
     credentials = Credentials(secrets={world.admin.id: PASSWORD,
                                        world.second.id: SECOND_PASSWORD},
                               custodian_id=world.admin.id, custodian_secret=PASSWORD)
     return penalty_documents.sign_for(world.store, decision_id, kind, credentials=credentials,
-                                      receipt=receipt, at=draft.at)
+                                      receipt=receipt, at=draft.at, rights_waived=waived)
 
 
 def test_a_complex_case_is_reviewed_before_its_decision_is_signed(
@@ -99,6 +104,7 @@ def test_a_complex_case_is_reviewed_before_its_decision_is_signed(
     penalty.approve(case.store, decision_id, "事实清楚，依据正确，同意。",
                     secret=REVIEWER_PASSWORD)
     login(case, "TEST0002", SECOND_PASSWORD, clock)
+    clock.advance(days=6)  # the notice's five days to state and defend have run out
     decided = serve(case, decision_id, Kind.DECISION)
     assert decided.kind is Kind.DECISION
     final = penalty.get(case.store, decision_id)
@@ -116,8 +122,35 @@ def test_the_decision_waits_for_its_prior_notice(case: World, clock: FakeClock) 
     with pytest.raises(UserError, match="prior notice"):
         serve(case, decision_id, Kind.DECISION)
     assert penalty_documents.documents(case.store, decision_id) == []
-    serve(case, decision_id, Kind.PRIOR_NOTICE)
+    notice = serve(case, decision_id, Kind.PRIOR_NOTICE)
+    served = notice.served_at.date()
+    # Five days to state and defend, counted from the day after it was received (art. 45).
+    with pytest.raises(UserError, match=f"until {served + timedelta(days=5)}.*from "
+                                        f"{served + timedelta(days=6)}"):
+        serve(case, decision_id, Kind.DECISION)
+    clock.advance(days=5)
+    with pytest.raises(UserError, match="state their case"):
+        serve(case, decision_id, Kind.DECISION)
+    clock.advance(days=1)
     serve(case, decision_id, Kind.DECISION)
+    assert penalty.get(case.store, decision_id).state is DecisionState.DECIDED
+
+
+def test_a_party_who_waives_the_period_in_writing_is_decided_at_once(
+        case: World, clock: FakeClock, tmp_path: Path) -> None:
+    login(case, "TEST0002", SECOND_PASSWORD, clock)
+    decision_id = decided_so_far(case)
+    with pytest.raises(UserError, match="Only a party who signs for the prior notice"):
+        penalty_documents.draft_for(case.store, decision_id, Kind.DECISION,
+                                    rights_waived=True)
+    notice = serve(case, decision_id, Kind.PRIOR_NOTICE, waived=True)
+    assert notice.rights_waived
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(penalty_documents.document_pdf(case.store, notice.id))
+    text = subprocess.run([poppler_tool("pdftotext"), str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout.replace("\n", "")
+    assert "自愿放弃" in text and "陈述、申辩" in text  # above the party's signature
+    serve(case, decision_id, Kind.DECISION)  # the same day
     assert penalty.get(case.store, decision_id).state is DecisionState.DECIDED
 
 

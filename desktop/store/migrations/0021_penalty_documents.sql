@@ -32,8 +32,11 @@ CREATE TABLE penalty_documents (
     refusal_reason    TEXT,
     witness_name      TEXT,
     witness_id_number TEXT,
+    -- the party signed a waiver of the notice's periods above their receipt (prior notice)
+    rights_waived     INTEGER NOT NULL DEFAULT 0 CHECK (rights_waived IN (0, 1)),
     created_at        TEXT NOT NULL,
     UNIQUE (decision_id, kind),
+    CHECK (rights_waived = 0 OR (kind = 'prior_notice' AND receipt = 'signed')),
     CHECK ((receipt = 'signed' AND receipt_record IS NOT NULL AND receipt_png IS NOT NULL
             AND length(receipt_digest) = 64 AND refusal_reason IS NULL AND witness_name IS NULL)
         OR (receipt = 'refused' AND receipt_record IS NULL AND receipt_png IS NULL

@@ -166,8 +166,14 @@ def test_after_approval_the_notice_and_the_decision_are_served_signed_and_valid(
     assert dialog.status.text() == (f"Printed {preview.pages_printed} page(s) on PDF file "
                                     f"{tmp_path / 'notice-printed.pdf'}.")
 
-    # The decision: the party refuses to sign for it; a witness is recorded.
+    # The decision waits for the notice's five days to state and defend (art. 45) ...
     dialog.documents.setCurrentRow(1)
+    assert dialog.kind is PenaltyDocumentKind.DECISION
+    assert dialog.blocked.isVisible() and "state their case" in dialog.blocked.text()
+    bureau.clock.advance(days=6)  # ... which have run out now
+    dialog.reload(select=PenaltyDocumentKind.DECISION)
+
+    # The decision: the party refuses to sign for it; a witness is recorded.
     assert dialog.kind is PenaltyDocumentKind.DECISION and dialog.drafted is not None
     assert not dialog.blocked.isVisible()
     qtbot.mouseClick(dialog.refuse_button, Qt.MouseButton.LeftButton)
