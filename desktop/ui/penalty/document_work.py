@@ -100,9 +100,11 @@ def png_images(pages: tuple[bytes, ...]) -> tuple[QImage, ...]:
 
 
 def draft(store: Store, decision_id: str, kind: PenaltyDocumentKind,
-          refusal: SignatureRefusal | None = None) -> Drafted:
-    """The document as the party reads it (with their refusal printed, if they refused)."""
-    document = documents_service.draft_for(store, decision_id, kind, refusal=refusal)
+          refusal: SignatureRefusal | None = None, rights_waived: bool = False) -> Drafted:
+    """The document as the party reads it (with their refusal printed, if they refused, or
+    their waiver of the notice's periods above their signature)."""
+    document = documents_service.draft_for(store, decision_id, kind, refusal=refusal,
+                                           rights_waived=rights_waived)
     return Drafted(document, png_images(document.page_images))
 
 
@@ -112,7 +114,8 @@ def sign(store: Store, decision_id: str, drafted: DraftPenaltyDocument,
     try:
         kept = documents_service.sign_for(store, decision_id, drafted.kind,
                                           credentials=credentials, receipt=receipt,
-                                          at=drafted.at)
+                                          at=drafted.at,
+                                          rights_waived=bool(drafted.content.waiver))
     finally:
         credentials.forget()  # whatever failed first, the secrets go (the service's too)
     return Signed(kept, tuple(render_pages(documents_service.document_pdf(store, kept.id))))

@@ -24,10 +24,11 @@ from collections.abc import Callable
 from gettext import gettext as _
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -102,6 +103,11 @@ class PenaltyDocumentsDialog(QDialog):
         self.viewer = PageViewer()
         self.show_button = QPushButton(_("Show to the party to sign for receipt"))
         self.refuse_button = QPushButton(_("Party refuses to sign…"))
+        # On the prior notice the party may give up its periods in writing: the waiver is
+        # printed above their signature, so ticking it prepares the page again.
+        self.waiver_box = QCheckBox(_("The party waives the periods to state and defend "
+                                      "(printed above their signature)"))
+        self.waiver_box.toggled.connect(lambda _checked: self.draft(None))
         self.withdraw_button = QPushButton(_("Withdraw the refusal"))
         self.sign_button = QPushButton(_("Officers sign and seal"))
         self.export_button = QPushButton(_("Export PDF…"))
@@ -135,6 +141,7 @@ class PenaltyDocumentsDialog(QDialog):
         column = QVBoxLayout(side)
         column.addWidget(QLabel(_("Documents this decision calls for")))
         column.addWidget(self.documents, 1)
+        column.addWidget(self.waiver_box)
         for button in (self.show_button, self.refuse_button, self.withdraw_button,
                        self.export_button, self.print_button):
             column.addWidget(button)
@@ -190,6 +197,9 @@ class PenaltyDocumentsDialog(QDialog):
         signable = state is not None and not state.blocked_for(self.kind)
         open_draft = self.kept is None and self.drafted is not None
         refused = isinstance(self.receipt, SignatureRefusal)
+        notice = self.kind is PenaltyDocumentKind.PRIOR_NOTICE and self.kept is None
+        self.waiver_box.setVisible(notice)
+        self.waiver_box.setEnabled(idle and signable and open_draft and not refused)
         self.show_button.setEnabled(idle and signable and open_draft and not refused)
         self.refuse_button.setEnabled(idle and signable and open_draft and not refused)
         self.withdraw_button.setVisible(refused)
@@ -263,6 +273,8 @@ class PenaltyDocumentsDialog(QDialog):
     def choose(self, kind: PenaltyDocumentKind) -> None:
         """Show the kept document of `kind`, or draft it for read-back."""
         self._close_party_window()
+        with QSignalBlocker(self.waiver_box):
+            self.waiver_box.setChecked(False)
         self.kind, self.drafted, self.receipt = kind, None, None
         self._show_blocked()
         kept = self.kept
@@ -278,7 +290,9 @@ class PenaltyDocumentsDialog(QDialog):
         if kind is None:
             return
         self._set_busy(True, _("Preparing: {title}…").format(title=document_label(kind)))
-        self.ctx.run(lambda store: work.draft(store, decision_id, kind, refusal),
+        waived = (kind is PenaltyDocumentKind.PRIOR_NOTICE and refusal is None
+                  and self.waiver_box.isChecked())
+        self.ctx.run(lambda store: work.draft(store, decision_id, kind, refusal, waived),
                      lambda drafted: self._drafted(drafted, refusal), self._failed)
 
     def _drafted(self, drafted: Drafted, refusal: SignatureRefusal | None) -> None:
@@ -358,6 +372,8 @@ class PenaltyDocumentsDialog(QDialog):
         if refusal is None:
             return
         self._close_party_window()
+        with QSignalBlocker(self.waiver_box):  # a party who refuses to sign waives nothing
+            self.waiver_box.setChecked(False)
         self.draft(refusal)  # the document as signed with the refusal printed in it
 
     def withdraw_refusal(self) -> None:

@@ -246,3 +246,24 @@ def test_the_party_window_shows_nothing_while_the_screen_is_locked(bureau: Burea
         qtbot.keyClicks(lock.password, SECOND_PASSWORD)  # the case officer is logged in
         qtbot.keyClick(lock.password, Qt.Key.Key_Return)
     assert dialog.isVisible() and party.viewer.isVisible() and not party.is_locked()
+
+
+def test_a_party_who_waives_the_notices_periods_is_decided_the_same_day(
+        bureau: Bureau, qtbot: QtBot, tmp_path: Path) -> None:
+    """The waiver box prints the party's waiver above their signature for the notice; with
+    it, the decision need not wait for the five days (art. 45)."""
+    decision = bureau.decide(review=False)
+    dialog = documents(bureau, qtbot, decision.id)
+    assert dialog.kind is PenaltyDocumentKind.PRIOR_NOTICE and dialog.drafted is not None
+    assert dialog.waiver_box.isVisible() and not dialog.waiver_box.isChecked()
+    assert not dialog.drafted.document.content.waiver
+    dialog.waiver_box.setChecked(True)  # the page is prepared again, with the waiver on it
+    assert dialog.drafted is not None and "自愿放弃" in dialog.drafted.document.content.waiver
+    party_signs(qtbot, dialog)
+    officers_sign(qtbot, dialog, bureau)
+    [notice] = penalty_documents.documents(bureau.store, decision.id)
+    assert notice.rights_waived
+    assert not dialog.waiver_box.isVisible()  # the notice is signed: nothing to tick
+    dialog.documents.setCurrentRow(1)
+    assert dialog.kind is PenaltyDocumentKind.DECISION and not dialog.blocked.isVisible()
+    assert not dialog.waiver_box.isVisible()
