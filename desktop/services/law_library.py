@@ -52,27 +52,9 @@ class LibraryHeld:
     problem: str | None = None  # why it cannot be read (then it has no articles)
 
 
-@dataclass(frozen=True)
-class ArticleHit:
-    """One article found: its statute (title, level, status, version date) and a snippet;
-    ``spans`` index the matches inside ``snippet``."""
-
-    statute_id: str
-    title: str
-    short_title: str
-    level: str
-    status: str
-    version_date: str
-    effective_date: str | None
-    synthetic: bool
-    label: str
-    number: int
-    suffix: str
-    chapter: str
-    snippet: str
-    spans: tuple[tuple[int, int], ...]
-    title_hit: bool  # found by the statute's title, not (only) by the article's text
-    library_version: int
+# An article found, as the store's index answers it (statute header, snippet, spans): the
+# service hands the rows on as they are.
+ArticleHit = law_index.ArticleRow
 
 
 @dataclass(frozen=True)
@@ -161,12 +143,9 @@ def _held_or_refuse(store: Store) -> LibraryHeld:
 def search(store: Store, query: str, *, limit: int = 50) -> list[ArticleHit]:
     """Articles containing ``query`` (exact substring, one character and up) or of a statute
     whose title contains it, best first (`desktop.store.law_index`)."""
-    version = _held_or_refuse(store).version
+    _held_or_refuse(store)
     with store.reading() as conn:
-        rows = law_index.search(conn, query, limit)
-    return [ArticleHit(r.statute_id, r.title, r.short_title, r.level, r.status, r.version_date,
-                       r.effective_date, r.synthetic, r.label, r.number, r.suffix, r.chapter,
-                       r.snippet, r.spans, r.title_hit, version) for r in rows]
+        return law_index.search(conn, query, limit)
 
 
 def _refusal(error: CitationError, version: int) -> LawLibraryError:

@@ -86,6 +86,11 @@ class ArticleRow:
     snippet: str
     spans: tuple[tuple[int, int], ...]
 
+    @property
+    def library_version(self) -> int:
+        """The version of the ``laws`` dataset the article was indexed from."""
+        return self.dataset_version
+
 
 def state(conn: Connection) -> IndexState | None:
     """What the index holds, or None before the first library."""

@@ -61,7 +61,7 @@ from desktop.ui.penalty.labels import decision_state_label, document_label, esca
 from desktop.ui.penalty.receipt_window import ReceiptWindow
 from desktop.ui.printing import PrintPreview, print_statement
 from desktop.ui.readback.handover import place_party_window
-from desktop.ui.readback.officer_signing import ERROR_STYLE, OfficerSigningPanel, SignerRefused
+from desktop.ui.readback.officer_signing import ERROR_STYLE, OfficerSigningPanel
 from desktop.ui.readback.pages import PageViewer
 from desktop.ui.readback.refusal import RefusalDialog
 
@@ -437,14 +437,8 @@ class PenaltyDocumentsDialog(QDialog):
         if panel is None:
             self._failed(exc)
             return
-        panel.set_busy(False)
-        panel.say(_("Nothing was signed; the party's signature for receipt is kept."))
-        if isinstance(exc, SignerRefused):
-            panel.show_refusal(exc.slot, str(exc))
-        elif isinstance(exc, UserError):
-            panel.say(str(exc))
-        else:
-            report_error(exc, self)
+        panel.signing_failed(
+            exc, _("Nothing was signed; the party's signature for receipt is kept."))
 
     def _signed(self, signed: Signed) -> None:
         kept = signed.document

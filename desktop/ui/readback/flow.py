@@ -48,7 +48,7 @@ from desktop.ui.background import report_error
 from desktop.ui.busy import BusyBar
 from desktop.ui.context import AppContext
 from desktop.ui.readback.fingerprint import import_for_party, reader_source
-from desktop.ui.readback.officer_signing import OfficerSigningPanel, SignerRefused
+from desktop.ui.readback.officer_signing import OfficerSigningPanel
 from desktop.ui.readback.pages import PageViewer, render_pages
 from desktop.ui.readback.party_window import PartyWindow, place_party_window
 from desktop.ui.readback.preview import SignedPreview
@@ -463,14 +463,7 @@ class ReadBackFlow(QDialog):
         panel = self.officer_panel
         if panel is None:
             return
-        panel.set_busy(False)
-        panel.say(_("Nothing was signed; the interviewee's signatures are kept."))
-        if isinstance(exc, SignerRefused):
-            panel.show_refusal(exc.slot, str(exc))
-        elif isinstance(exc, UserError):
-            panel.say(str(exc))
-        else:
-            report_error(exc, self)
+        panel.signing_failed(exc, _("Nothing was signed; the interviewee's signatures are kept."))
 
     def _signed(self, result: Signed) -> None:
         _signed, images = result

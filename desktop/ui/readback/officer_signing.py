@@ -39,6 +39,7 @@ from desktop.documents.capture import SignatureCapture
 from desktop.domain.errors import UserError
 from desktop.services import signing
 from desktop.services.officer_signing import Credentials, Roster, Seat
+from desktop.ui.background import report_error
 from desktop.ui.busy import BusyBar
 from desktop.ui.readback.signature_pad import SignaturePadPanel
 
@@ -229,6 +230,19 @@ class OfficerSigningPanel(QWidget):
         self.seal_error.setVisible(False)
         self.seal_error.clear()
         self.say("")
+
+    def signing_failed(self, exc: BaseException, kept: str) -> None:
+        """Signing failed: say that nothing was signed and what is kept (`kept`), then why:
+        a refused credential beside its signer, a refusal in words, anything else reported
+        as a bug."""
+        self.set_busy(False)
+        self.say(kept)
+        if isinstance(exc, SignerRefused):
+            self.show_refusal(exc.slot, str(exc))
+        elif isinstance(exc, UserError):
+            self.say(str(exc))
+        else:
+            report_error(exc, self.window())
 
     def show_refusal(self, slot: str, message: str) -> None:
         """Show a refused credential beside its officer (or the seal) and focus that field."""
