@@ -51,6 +51,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -74,6 +75,8 @@ LANES = ("sqlite", "postgresql")
 
 _ROOT = Path(__file__).resolve().parents[2]
 _START_TIMEOUT_S = 30.0
+# The janitor's line in either log format, its pass done, skipped or failed (hq.janitor).
+_JANITOR_LINE = re.compile(r'(?m)^\S+ [A-Z]+ janitor\b|"event":"janitor')
 
 
 def _free_port() -> int:
@@ -109,13 +112,16 @@ class RunningHQ:
         return [sys.executable, "-m", "hq", "--data", str(self.data_dir), *args]
 
     def start(self) -> None:
-        """Start the server and wait until ``GET /v1/hq`` answers."""
+        """Start the server and wait until ``GET /v1/hq`` answers and the janitor's pass at
+        start has ended: it runs beside the first requests, and a test that plants expired
+        rows must not race it."""
+        passes = len(_JANITOR_LINE.findall(self.log()))
         for attempt in range(3):
             with self._log_path.open("ab") as log:
                 self._process = subprocess.Popen(
                     self._command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
                     cwd=_ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT)
-            if self._wait_ready():
+            if self._wait_ready() and self._wait_janitor(passes):
                 return
             self.kill()
             if attempt < 2 and "address already in use" in self.log().lower():
@@ -139,6 +145,17 @@ class RunningHQ:
                 pass
             finally:
                 connection.close()
+            time.sleep(0.05)
+        return False
+
+    def _wait_janitor(self, passes_before: int) -> bool:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if len(_JANITOR_LINE.findall(self.log())) > passes_before:
+                return True
+            assert self._process is not None
+            if self._process.poll() is not None:
+                return False
             time.sleep(0.05)
         return False
 
