@@ -139,6 +139,9 @@ class Settings:
     language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
     sync_bandwidth_kib: int = 0  # the sync's cap in KiB per second; 0 = no cap
     ports: DevicePorts = field(default_factory=DevicePorts)
+    # Record from the synthetic camera and microphone (issue 18) even without --demo-devices:
+    # a training room, or a machine whose camera is known to be missing.
+    synthetic_recording: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:

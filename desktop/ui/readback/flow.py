@@ -122,6 +122,11 @@ class ReadBackFlow(QDialog):
             else _("Show the pages to the interviewee first.")))
         self.sign_button.clicked.connect(self.sign_and_seal)
         self.close_button.clicked.connect(self.reject)
+        # The recording (issue 18) runs through the read-back; it is stopped after the
+        # interviewee's signatures, before the officers sign.
+        from desktop.ui.recording.readback_box import RecordingBox
+
+        self.recording = RecordingBox(ctx, statement_id)
         self.stack = QStackedWidget()
         self.work_area = self._work_area()
         self.stack.addWidget(self.work_area)
@@ -145,6 +150,7 @@ class ReadBackFlow(QDialog):
         column = QVBoxLayout(side)
         column.addWidget(declaration)
         column.addWidget(pages, 1)
+        column.addWidget(self.recording)
         for button in (self.show_button, self.fingerprint_button, self.refuse_button,
                        self.withdraw_button, self.correction_button):
             column.addWidget(button)
@@ -316,6 +322,11 @@ class ReadBackFlow(QDialog):
 
     def _all_signed(self) -> None:
         self._refresh()
+        self.recording.offer_stop()
+        if self.recording.controller.recording:
+            self._say(_("Every page is signed. Stop the recording, then the officers sign "
+                        "and seal the statement."))
+            return
         if self.session.handwritten:
             self._say(_("Every page is signed and the declaration is written. The officers "
                         "can now sign and seal the statement."))
@@ -357,6 +368,7 @@ class ReadBackFlow(QDialog):
         self._refresh()
         self._say(_("Refusal to sign recorded, witnessed by {witness}. The officers can now "
                     "sign and seal the statement.").format(witness=refusal.witness_name))
+        self.recording.offer_stop()
 
     def withdraw_refusal(self) -> None:
         self.session.signatures.withdraw_refusal()
@@ -405,6 +417,11 @@ class ReadBackFlow(QDialog):
                 if self.party_window is not None:
                     self.party_window.show_declaration_step()
                 return
+        if self.recording.controller.recording:
+            if self.ask(_("The recording is still running. Stop it now, then sign?")):
+                self.recording.signatures_done = True
+                self.recording.stop(lambda _summary: self.sign_and_seal())
+            return
         self._say(_("Looking up who signs…"))
         self._set_busy(True)
         self.ctx.run(lambda store: load_roster(store, self.statement_id), self._roster_loaded,
