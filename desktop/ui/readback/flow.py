@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -127,6 +128,7 @@ class ReadBackFlow(QDialog):
         from desktop.ui.recording.readback_box import RecordingBox
 
         self.recording = RecordingBox(ctx, statement_id)
+        self.recording.said.connect(self._say)
         self.stack = QStackedWidget()
         self.work_area = self._work_area()
         self.stack.addWidget(self.work_area)
@@ -144,18 +146,19 @@ class ReadBackFlow(QDialog):
         box.addWidget(self.declaration_mode)
         box.addWidget(self.declaration)
         box.addWidget(self.apply_button)
-        pages = QGroupBox(_("Pages to be signed"))
-        QVBoxLayout(pages).addWidget(self.pages)
+        pages = QTabWidget()  # beside the pages, the turns in the recording (issue 18)
+        pages.addTab(self.pages, _("Pages to be signed"))
+        pages.addTab(self.recording.turns_panel, _("Turns in the recording"))
         side = QWidget()
         column = QVBoxLayout(side)
         column.addWidget(declaration)
         column.addWidget(pages, 1)
-        column.addWidget(self.recording)
         for button in (self.show_button, self.fingerprint_button, self.refuse_button,
                        self.withdraw_button, self.correction_button):
             column.addWidget(button)
         column.addWidget(self.status)
         column.addWidget(self.busy_bar)
+        column.addWidget(self.recording)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.close_button)

@@ -111,10 +111,11 @@ class ReasonDialog(QDialog):
 class RecordingIndicator(QLabel):
     """"● REC 0:12:34" in red while recording, amber while paused, grey otherwise."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 scale: float = INDICATOR_SCALE) -> None:
         super().__init__(parent)
         font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * INDICATOR_SCALE)
+        font.setPointSizeF(font.pointSizeF() * scale)
         font.setBold(True)
         self.setFont(font)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,12 +1,16 @@
 """The recording in the read-back dialog: its indicator, stopping it, the turns to jump to.
 
-The recording runs through the read-back and is stopped once the interviewee has signed every
-page (or refused, with a witness), before the officers sign: the dialog calls `offer_stop`
-then, which says so and puts the focus on "Stop recording". Stopping earlier asks first.
-Below, the turns of the statement at their offsets in the recording, each with "▶ Jump to
-this moment" (activate the turn, or the button): the recording opens in a `PlaybackWindow`
-there, once it is stopped (a live recording is still being written). A statement without a
-recording shows "Record without video…" (the waiver), without which it cannot be signed.
+`RecordingBox` is one row (the dialog puts it above its Close and Sign buttons, so the dialog
+still fits a 1024x768 screen): the indicator with the recording's clock, "Stop recording",
+and for a statement without a recording "Record without video…" (the waiver, without which
+it cannot be signed). The recording runs through the read-back and is stopped once the
+interviewee has signed every page (or refused, with a witness), before the officers sign:
+the dialog calls `offer_stop` then, which says so and puts the focus on "Stop recording".
+Stopping earlier asks first. `turns_panel` (a tab beside the pages to be signed) lists the
+turns of the statement at their moments in the recording, with "▶ Jump to this moment"
+(activate the turn, or the button): the recording opens in a `PlaybackWindow` there, once
+it is stopped (a live recording is still being written). What the box has to say is shown
+above that list and emitted as `said` (the dialog's status line shows it).
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from gettext import gettext as _
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -40,12 +44,14 @@ from desktop.ui.recording.panel import (
 from desktop.ui.recording.playback import CHAPTER_TEXT, PlaybackWindow
 
 
-class RecordingBox(QGroupBox):
+class RecordingBox(QWidget):
     """See the module docstring."""
+
+    said = Signal(str)
 
     def __init__(self, ctx: AppContext, statement_id: str,
                  parent: QWidget | None = None) -> None:
-        super().__init__(_("Recording"), parent)
+        super().__init__(parent)
         self.ctx = ctx
         self.statement_id = statement_id
         self.controller = controller_for(ctx, statement_id)
@@ -54,7 +60,7 @@ class RecordingBox(QGroupBox):
         self.playback: PlaybackWindow | None = None
         self.waiver_dialog: ReasonDialog | None = None
         self._chapters_of: str | None = None  # the recording whose turns are listed
-        self.indicator = RecordingIndicator()
+        self.indicator = RecordingIndicator(scale=1.0)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         self.stop_button = QPushButton(_("Stop recording"))
@@ -65,23 +71,30 @@ class RecordingBox(QGroupBox):
         self.waive_button.clicked.connect(self.ask_waiver)
         self.turns = QListWidget()
         self.turns.setWordWrap(True)
-        self.turns.setMaximumHeight(140)
         self.turns.itemActivated.connect(self._jump_item)
         self.jump_button = QPushButton(_("▶ Jump to this moment"))
         self.jump_button.setAutoDefault(False)
         self.jump_button.clicked.connect(self.jump_to_selected)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.indicator)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.stop_button)
-        layout.addWidget(self.waive_button)
-        layout.addWidget(self.turns)
-        layout.addWidget(self.jump_button)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.indicator)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.waive_button)
+        row.addStretch(1)
+        self.turns_panel = QWidget()
+        column = QVBoxLayout(self.turns_panel)
+        column.addWidget(self.hint)
+        column.addWidget(self.turns, 1)
+        column.addWidget(self.jump_button)
         self.controller.changed.connect(self.refresh)
         self.controller.status_changed.connect(lambda _s: self.indicator.show_controller(
             self.controller))
-        self.controller.message.connect(self.hint.setText)
+        self.controller.message.connect(self._say)
         self.refresh()
+
+    def _say(self, text: str) -> None:
+        self.hint.setText(text)
+        self.said.emit(text)
 
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(self, _("Recording"), text)
@@ -119,7 +132,7 @@ class RecordingBox(QGroupBox):
         recording_id = summary.recording.id
         self._chapters_of = recording_id
         self.ctx.read(lambda store: recording_service.chapters(store, recording_id),
-                      self._show_turns, lambda exc: self.hint.setText(str(exc)))
+                      self._show_turns, lambda exc: self._say(str(exc)))
 
     def _show_turns(self, chapters: list[recording_service.Chapter]) -> None:
         self.turns.clear()
@@ -168,7 +181,7 @@ class RecordingBox(QGroupBox):
         """Open the recording at `media_ms` (once it is stopped)."""
         c = self.controller
         if c.recording:
-            self.hint.setText(_("The recording can be played once it is stopped."))
+            self._say(_("The recording can be played once it is stopped."))
             return
         if c.summary is None:
             return
