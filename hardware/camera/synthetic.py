@@ -84,7 +84,8 @@ def _draw_text(pixels: numpy.ndarray, text: str, y: int, x: int, size: int,
 
 def _ellipse(h: int, w: int) -> numpy.ndarray:
     yy, xx = numpy.mgrid[0:h, 0:w]
-    return ((yy - h / 2 + 0.5) / (h / 2)) ** 2 + ((xx - w / 2 + 0.5) / (w / 2)) ** 2 <= 1.0
+    inside: numpy.ndarray = ((yy - h / 2 + 0.5) / (h / 2)) ** 2 + ((xx - w / 2 + 0.5) / (w / 2)) ** 2 <= 1.0
+    return inside
 
 
 class SyntheticCamera:
