@@ -35,6 +35,9 @@ from desktop.store.vault_stream import Checkpoint
 MUXER_OPTIONS = {
     "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
     "flush_packets": "1",
+    # Keep the picture's times as given: by default the muxer shifted every stream by Opus's
+    # encoder delay (6.5 ms), which moved every frame but the first off the media clock.
+    "avoid_negative_ts": "make_non_negative",
 }
 VP9_OPTIONS = {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "lag-in-frames": "0"}
 AUDIO_CODEC = "libopus"
