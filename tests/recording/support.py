@@ -87,15 +87,17 @@ class Decoded:
     audio_rate: int
 
 
-def decode(data: bytes, *, pictures_at_ms: tuple[int, ...] = ()) -> tuple[Decoded,
-                                                                           dict[int, numpy.ndarray]]:
+Pictures = dict[int, numpy.ndarray]
+
+
+def decode(data: bytes, *, pictures_at_ms: tuple[int, ...] = ()) -> tuple[Decoded, Pictures]:
     """Decode everything; also return the RGB pictures shown at `pictures_at_ms`."""
     video_ms: list[int] = []
     keyframes: list[int] = []
     sound: list[numpy.ndarray] = []
     pictures: dict[int, numpy.ndarray] = {}
     rate = 0
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         vstream = container.streams.video[0]
         astreams = container.streams.audio
         for packet in container.demux():
