@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -42,12 +43,18 @@ class Session:
 
 
 def start(vault: Path, settings: RecordingSettings = SMALL, *, room: bool = True,
-          microphone: bool = True, name: str = ".rec-0-test.sr1") -> Session:
+          microphone: bool = True, name: str = ".rec-0-test.sr1",
+          on_checkpoint: Callable[[Checkpoint, int], None] | None = None) -> Session:
     writer = VaultWriter(vault, KEY, segment_size=settings.segment_size, temp_name=name)
     checkpoints: list[tuple[Checkpoint, int]] = []
     failures: list[str] = []
-    recorder = Recorder(writer, settings, started_at=STARTED,
-                        on_checkpoint=lambda point, ms: checkpoints.append((point, ms)),
+
+    def checkpointed(point: Checkpoint, media_ms: int) -> None:
+        checkpoints.append((point, media_ms))
+        if on_checkpoint is not None:
+            on_checkpoint(point, media_ms)
+
+    recorder = Recorder(writer, settings, started_at=STARTED, on_checkpoint=checkpointed,
                         on_failure=failures.append)
     drive = SyntheticDrive(
         recorder, SyntheticCamera(width=settings.width, height=settings.height, fps=settings.fps),
