@@ -116,7 +116,11 @@ def _to_mono(chunk: AudioChunk, rate: int) -> numpy.ndarray:
 
 
 class Recorder:
-    """One recording: push pictures, sound and the subtitle; `stop()` seals it in the vault."""
+    """One recording: push pictures, sound and the subtitle; `stop()` seals it in the vault.
+
+    `on_checkpoint(checkpoint, media_ms)` and `on_failure(message)` are called on the encoder
+    thread; they must not call back into the recorder's `stop` or `drain`.
+    """
 
     def __init__(self, writer: VaultWriter, settings: RecordingSettings, *,
                  started_at: datetime,
@@ -166,7 +170,7 @@ class Recorder:
         """Queue `item` (the caller holds `_cond`); False when it was dropped."""
         limit, count = ((MAX_QUEUED_PICTURES, self._pictures) if picture
                         else (MAX_QUEUED_SOUND, self._sounds))
-        if count >= limit:
+        if count >= limit and not isinstance(item, _Subtitle):  # a subtitle never waits
             if not wait:
                 self._dropped += 1
                 return False
@@ -226,7 +230,7 @@ class Recorder:
         """The question or answer being typed, shown from the next frame on."""
         with self._cond:
             if not self._stopping:
-                self._enqueue(_Subtitle(text), False, True)
+                self._enqueue(_Subtitle(text), False, False)
 
     def pause(self) -> None:
         """Stop recording pictures and sound; media time stops (the reason is the caller's)."""
@@ -400,8 +404,7 @@ class Recorder:
     def stop(self) -> StoppedRecording:
         """Encode what is queued, close the file and seal it in the vault (or keep the temporary
         file's checkpointed prefix after a failure)."""
-        self.drain()
-        with self._cond:
+        with self._cond:  # refuse new pushes; what is queued is still encoded
             self._stopping = True
             self._items.append(None)
             self._cond.notify_all()
