@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from gettext import gettext as _
+from pathlib import Path
 
 import numpy
 
@@ -38,7 +39,12 @@ from desktop.i18n import os_error_text
 from desktop.recording.compose import Compositor
 from desktop.recording.encoder import FragmentedMp4Encoder
 from desktop.recording.settings import RecordingSettings
-from desktop.store.vault_stream import Checkpoint, StoredBlob, VaultWriter
+from desktop.store.vault_stream import (
+    Checkpoint,
+    StoredBlob,
+    VaultWriter,
+    recording_temp_name,
+)
 from hardware.camera.frames import AudioChunk, VideoFrame
 
 MAX_QUEUED_PICTURES = 8
@@ -95,6 +101,13 @@ class _Subtitle:
 
 
 _Item = _Front | _Room | _Sound | _Subtitle
+
+
+def open_writer(vault_dir: Path, master_key: bytes, settings: RecordingSettings,
+                recording_id: str) -> VaultWriter:
+    """The vault writer a recording needs: its segment size, its ``.rec-`` temporary name."""
+    return VaultWriter(vault_dir, master_key, segment_size=settings.segment_size,
+                       temp_name=recording_temp_name(recording_id))
 
 
 def clock_text(media_ms: int) -> str:

@@ -61,6 +61,13 @@ TEMP_PREFIX = ".tmp-"
 # A recording's blob grows for hours under ``.rec-<pid>-<recording id>.sr1``; its checkpointed
 # prefix is evidence after a crash (salvaged, never swept), so `sweep_temporaries` leaves it.
 RECORDING_PREFIX = ".rec-"
+
+
+def recording_temp_name(recording_id: str) -> str:
+    """The temporary name of a recording's blob: ``.rec-<pid>-<recording id>.sr1``."""
+    if not recording_id or "/" in recording_id or "\\" in recording_id:
+        raise ValueError("not a recording id")
+    return f"{RECORDING_PREFIX}{os.getpid()}-{recording_id}{SUFFIX}"
 _ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
 # A long write is handed to the disk every so often: gigabytes of dirty pages would make any

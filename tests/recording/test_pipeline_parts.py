@@ -4,6 +4,7 @@ real-time drive, sound from other microphones, and reading what is not a recordi
 from __future__ import annotations
 
 import io
+import os
 import struct
 import threading
 from pathlib import Path
@@ -17,8 +18,10 @@ from desktop.domain.errors import UserError
 from desktop.recording.compose import wrap
 from desktop.recording.encoder import _BoxScanner, free_box, padding_for
 from desktop.recording.media import probe
+from desktop.recording.session import open_writer
+from desktop.store.vault_stream import sweep_temporaries
 from hardware.camera.frames import AudioChunk
-from tests.recording.support import SMALL, decode, plaintext, start
+from tests.recording.support import KEY, SMALL, decode, plaintext, start
 
 
 def test_padding_reaches_a_segment_boundary_with_a_whole_free_box() -> None:
@@ -103,3 +106,17 @@ def test_stopping_before_any_frame_stores_an_empty_recording(tmp_path: Path) -> 
 def test_what_is_not_a_recording_gets_a_clear_error() -> None:
     with pytest.raises(UserError, match="This recording cannot be read"):
         probe(io.BytesIO(b"not a recording" * 100))
+
+
+def test_a_recordings_writer_is_named_for_salvage_and_sweeps_spare_it(tmp_path: Path) -> None:
+    writer = open_writer(tmp_path, KEY, SMALL, "0192a7c0-rec")
+    try:
+        assert writer.temp_path.name == f".rec-{os.getpid()}-0192a7c0-rec.sr1"
+        os.utime(writer.temp_path, (0, 0))
+        assert sweep_temporaries(tmp_path) == 0 and writer.temp_path.exists()
+        writer.write(bytes(SMALL.segment_size))
+        assert writer.checkpoint().offset == SMALL.segment_size  # the recording's segments
+    finally:
+        writer.abort()
+    with pytest.raises(ValueError):
+        open_writer(tmp_path, KEY, SMALL, "../x")
