@@ -84,7 +84,9 @@ def _draw_text(pixels: numpy.ndarray, text: str, y: int, x: int, size: int,
 
 def _ellipse(h: int, w: int) -> numpy.ndarray:
     yy, xx = numpy.mgrid[0:h, 0:w]
-    inside: numpy.ndarray = ((yy - h / 2 + 0.5) / (h / 2)) ** 2 + ((xx - w / 2 + 0.5) / (w / 2)) ** 2 <= 1.0
+    dy = (yy - h / 2 + 0.5) / (h / 2)
+    dx = (xx - w / 2 + 0.5) / (w / 2)
+    inside: numpy.ndarray = dy**2 + dx**2 <= 1.0
     return inside
 
 
