@@ -365,3 +365,18 @@ def test_only_a_statement_s_own_states_are_recorded(world: World) -> None:
         write(world, lambda tx: recordings.begin(
             tx, recording_id=new_id(), statement_id=world.statement.id, temp_name=".tmp-1",
             codec="libvpx-vp9", width=1, height=1, fps=1))
+
+
+def test_the_evidence_panel_says_where_a_recording_came_from(world: World) -> None:
+    from desktop.ui.evidence.describe import item_details, source_text  # pure, no Qt
+
+    recording = start(world)
+    blob = stored(world, b"the interview")
+    finished = write(world, lambda tx: recordings.finish(tx, recording.id, sha256=blob.sha256,
+                                                         size=blob.size, duration_ms=1_000))
+    assert finished.evidence_item_id is not None
+    item = evidence.get_item(world.store.conn, finished.evidence_item_id)
+    assert source_text(item) == "interview recording"
+    text = item_details(item, None)
+    assert f"Recorded in the statement room: recording {recording.id}" in text
+    assert "Imported from a file" not in text
