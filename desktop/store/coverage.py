@@ -1,7 +1,8 @@
 """Which records the audit trail covers, and the content digest each leaf holds for its row.
 
 Every write of an audited record (a party, a case, a statement's metadata, a signed PDF, a
-pen capture, an evidence item, a docking, a signing identity, a trust root, an officer)
+pen capture, an evidence item, a docking, a signing identity, a trust root, an officer, a
+recording with its pauses and waiver)
 puts the digest of the row as it now stands into the leaf written in the same transaction:
 `{"record": table, "record_digest": hex}` (plus `record_key` for a table whose key is not the
 leaf's subject). `audit verify` recomputes the digest of every row and compares it with the
