@@ -25,6 +25,12 @@ If the writer had in fact finished the file (its last segment written and synced
 not yet done), the segment after the prefix already opens as the final one; rewriting it would
 encrypt a second message under that segment's nonce. The complete file is kept whole instead:
 it is verified to its end and renamed under its own content name.
+
+A salvage or a writer killed after its rename, before the store recorded the blob, leaves no
+temporary file: `seal_prefix` then finds the blob already made (the one named for the
+checkpoint, or a recording's blob whose prefix hashes to it, verified to its end) and returns
+it, so salvage at the next login records it. The tidy at open spares unreferenced blobs while
+a recording is unfinished (`vault_tidy`), so that blob is still there.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 from gettext import gettext as _
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +51,7 @@ from desktop.domain.errors import UserError
 from desktop.store.files import fsync_directory
 from desktop.store.vault_format import (
     PREAMBLE_SIZE,
+    SUFFIX,
     TAG_SIZE,
     Header,
     VaultIntegrityError,
@@ -51,13 +59,15 @@ from desktop.store.vault_format import (
     check_master_key,
     nonce,
 )
-from desktop.store.vault_read import _read_header
+from desktop.store.vault_read import _decrypt, _read_header, verify_blob
 from desktop.store.vault_stream import StoredBlob
 
 if TYPE_CHECKING:
     from hashlib import _Hash as Hash
 
 __all__ = ["NothingToSalvage", "seal_prefix"]
+
+_BLOB = re.compile(r"[0-9a-f]{64}" + re.escape(SUFFIX))
 
 
 class NothingToSalvage(UserError):
@@ -82,6 +92,11 @@ def seal_prefix(temp_path: Path, vault_dir: Path, master_key: bytes, offset: int
     try:
         handle = temp_path.open("r+b", buffering=0)
     except FileNotFoundError:
+        # Renamed already: by a salvage, or by its writer's finish, killed before the store
+        # recorded it (the tidy at open spares blobs while a recording is unfinished).
+        found = _sealed_before(vault_dir, master_key, offset, sha256)
+        if found is not None:
+            return found
         raise UserError(_("The interrupted recording {name} is missing from the vault: "
                           "nothing could be salvaged.").format(name=temp_path.name)) from None
     with handle:
@@ -122,6 +137,42 @@ def seal_prefix(temp_path: Path, vault_dir: Path, master_key: bytes, offset: int
     os.replace(temp_path, final)
     fsync_directory(vault_dir)
     return StoredBlob(sha256=name, sm3=None, size=size, path=final)
+
+
+def _sealed_before(vault_dir: Path, master_key: bytes, offset: int,
+                   sha256: str) -> StoredBlob | None:
+    """The blob a killed salvage or a killed writer already made of this recording: the one
+    named for the checkpoint's prefix, else a blob of a recording (no recorded length) whose
+    first `offset` bytes hash to the checkpoint's SHA-256, verified to its end."""
+    named = vault_dir / blob_name(master_key, sha256)
+    if named.exists():
+        verify_blob(named, master_key, sha256)
+        return StoredBlob(sha256=sha256, sm3=None, size=offset, path=named)
+    if not vault_dir.is_dir():
+        return None
+    for path in sorted(vault_dir.iterdir()):
+        if not _BLOB.fullmatch(path.name):
+            continue
+        try:
+            with path.open("rb", buffering=0) as handle:
+                header, aead = _read_header(path, handle, master_key)
+                seg = header.segment_size
+                end = PREAMBLE_SIZE + offset // seg * (seg + TAG_SIZE)
+                if (header.plaintext_len is not None or offset % seg
+                        or os.fstat(handle.fileno()).st_size <= end):
+                    continue
+                digest = _prefix_digest(path, handle.fileno(), header, aead, offset // seg)
+            if not hmac.compare_digest(digest.hexdigest(), sha256):
+                continue
+            whole = _decrypt(path, master_key, None)
+        except (OSError, VaultIntegrityError):
+            continue  # not this recording's (another key, another content, damaged)
+        if path.name != blob_name(master_key, whole):
+            continue
+        size = path.stat().st_size - PREAMBLE_SIZE
+        size -= TAG_SIZE * -(-size // (header.segment_size + TAG_SIZE))
+        return StoredBlob(sha256=whole, sm3=None, size=size, path=path)
+    return None
 
 
 def _prefix_digest(temp_path: Path, fd: int, header: Header, aead: AESGCM,

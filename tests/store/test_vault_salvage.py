@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 
 from desktop.domain.errors import UserError
-from desktop.store import evidence
+from desktop.domain.ids import new_id
+from desktop.domain.recording import Interruption
+from desktop.store import evidence, recordings
 from desktop.store.store import unlock
 from desktop.store.vault_format import PREAMBLE_SIZE, SUFFIX, TAG_SIZE, blob_name
 from desktop.store.vault_read import decrypt_to, verify_blob
 from desktop.store.vault_salvage import NothingToSalvage, seal_prefix
-from desktop.store.vault_stream import TEMP_PREFIX, VaultWriter
+from desktop.store.vault_stream import TEMP_PREFIX, VaultWriter, encrypt_file
 from tests.conftest import PASSWORD, World
 from tests.store.recording_media import crashed, decoded_frames, fragmented_mp4, laid_out
 
@@ -106,6 +108,40 @@ def test_a_writer_that_had_finished_keeps_its_whole_file(tmp_path: Path,
     assert plaintext(blob.path) == laid.data[:offset] + tail
 
 
+def test_a_salvage_killed_after_its_rename_finds_its_blob_again(tmp_path: Path,
+                                                                  recording: bytes) -> None:
+    laid = laid_out(recording, SEGMENT)
+    offset, sha256, _frames = laid.checkpoints[1]
+    temp = crashed(tmp_path, KEY, laid.data, SEGMENT)
+    first = seal_prefix(temp, tmp_path, KEY, offset, sha256)
+    # Killed before the store recorded it: the next login salvages the same recording again.
+    assert seal_prefix(temp, tmp_path, KEY, offset, sha256) == first
+    assert plaintext(first.path) == laid.data[:offset]
+
+
+def test_a_writer_killed_after_its_rename_is_found_among_the_blobs(tmp_path: Path,
+                                                                   recording: bytes) -> None:
+    laid = laid_out(recording, SEGMENT)
+    offset, sha256, _frames = laid.checkpoints[1]
+    # Other blobs of the vault: an import (its length recorded), another recording, a blob
+    # under another key; none of them is taken for this one.
+    imported = tmp_path / "import.bin"
+    imported.write_bytes(laid.data + b"imported")  # the same prefix
+    encrypt_file(imported, tmp_path, KEY, segment_size=SEGMENT)
+    for key, data in ((KEY, laid.data[:offset - 1] + b"x" + laid.data[offset:]),
+                      (bytes(32), laid.data)):
+        other = VaultWriter(tmp_path, key, segment_size=SEGMENT)
+        other.write(data)
+        other.finish()
+    writer = VaultWriter(tmp_path, KEY, segment_size=SEGMENT)
+    writer.write(laid.data)
+    done = writer.finish()
+    gone = tmp_path / f".rec-{os.getpid()}-gone{SUFFIX}"
+    found = seal_prefix(gone, tmp_path, KEY, offset, sha256)
+    assert found == done
+    assert plaintext(found.path) == laid.data
+
+
 def _kept(temp: Path, before: bytes) -> None:
     assert temp.exists() and temp.read_bytes() == before
     assert [p.name for p in temp.parent.iterdir()] == [temp.name]
@@ -160,6 +196,31 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         seal_prefix(tmp_path / ".rec-1-gone.sr1", tmp_path, KEY, SEGMENT, "0" * 64)
 
 
+def test_unreferenced_blobs_wait_while_a_recording_is_unfinished(world: World) -> None:
+    vault = evidence.vault_directory(world.paths.workdir)
+    vault.mkdir(parents=True, exist_ok=True)
+    # What a recorder killed after its rename leaves: a complete blob no record references.
+    blob = vault / ("1" * 64 + SUFFIX)
+    blob.write_bytes(b"the only copy of a recording")
+    rid = new_id()
+    with world.store.transaction() as tx:
+        recordings.begin(tx, recording_id=rid, statement_id=world.statement.id,
+                         temp_name=f".rec-{os.getpid()}-{rid}.sr1", codec="libvpx-vp9",
+                         width=64, height=48, fps=10)
+    reopen(world)
+    assert blob.exists()
+    with world.store.transaction() as tx:
+        recordings.finish_empty(tx, rid, interruption=Interruption.CRASH)
+    reopen(world)  # salvage done: the vault is tidied as before
+    assert not blob.exists()
+
+
+def reopen(world: World) -> None:
+    world.store.close()
+    world.store = unlock(world.paths, world.admin.certificate_no, PASSWORD,
+                         clock=world.store.clock)
+
+
 def test_opening_the_store_never_sweeps_a_recording_in_progress_or_orphaned(
         world: World) -> None:
     vault = evidence.vault_directory(world.paths.workdir)
@@ -172,9 +233,7 @@ def test_opening_the_store_never_sweeps_a_recording_in_progress_or_orphaned(
     for path in (orphan_import, orphan_recording, live_recording):
         path.write_bytes(b"partial ciphertext")
         os.utime(path, (0, 0))  # older than a day: an import's temporary goes regardless
-    world.store.close()
-    world.store = unlock(world.paths, world.admin.certificate_no, PASSWORD,
-                         clock=world.store.clock)
+    reopen(world)
     assert not orphan_import.exists()
     # A killed recording's file is what salvage seals at the next login: never swept.
     assert orphan_recording.read_bytes() == live_recording.read_bytes() == b"partial ciphertext"
