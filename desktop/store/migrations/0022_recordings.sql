@@ -114,8 +114,8 @@ CREATE TABLE recordings (
     CHECK ((state = 'interrupted') = (interruption IS NOT NULL))
 ) STRICT;
 CREATE INDEX recordings_statement ON recordings (statement_id, started_at);
+-- one live recording per statement; also what finds the unfinished ones at login
 CREATE UNIQUE INDEX recordings_live ON recordings (statement_id) WHERE state = 'recording';
-CREATE INDEX recordings_unfinished ON recordings (state) WHERE state = 'recording';
 
 CREATE TRIGGER recordings_no_delete BEFORE DELETE ON recordings
 BEGIN SELECT RAISE(ABORT, 'immutable: a recording is never deleted'); END;
