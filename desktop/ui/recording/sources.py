@@ -43,8 +43,10 @@ class SyntheticSources:
         self.description = _("synthetic camera, room camera and microphone (demo devices)")
         self.front = SyntheticCamera("synthetic-front", look="person", width=width,
                                      height=height, fps=fps)
-        self.room = SyntheticCamera("synthetic-room", look="room", width=width,
-                                    height=height, fps=fps) if room else None
+        # The room is shown as a quarter-width inset: drawn at that size, the compositor
+        # takes it as it is (a full-size room picture would be drawn, then decimated).
+        self.room = SyntheticCamera("synthetic-room", look="room", width=width // 4,
+                                    height=height // 4, fps=fps) if room else None
         self.microphone = SyntheticMicrophone()
         self.drive: SyntheticDrive | None = None
 
