@@ -267,6 +267,7 @@ class RecordingPanel(QGroupBox):
             self.preview_timer.start()
         else:
             self.preview_timer.stop()
+        self.preview.setVisible(c.recording)  # no empty black box before or after
         if not c.recording:
             self.preview.clear()
             self.wall_clock.setText("")

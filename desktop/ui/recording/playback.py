@@ -155,7 +155,9 @@ class PlaybackWindow(QWidget):
         mono.setStyleHint(QFont.StyleHint.TypeWriter)
         self.id_label = QLabel(recording.id)
         self.duration_label = QLabel(media_clock(recording.duration_ms or 0))
-        self.sha_label = QLabel(recording.sha256 or _("(not sealed)"))
+        digest = recording.sha256
+        # In two halves: 64 hex digits on one line would take the width from the picture.
+        self.sha_label = QLabel(f"{digest[:32]}\n{digest[32:]}" if digest else _("(not sealed)"))
         for label in (self.id_label, self.sha_label):
             label.setFont(mono)
             label.setWordWrap(True)
@@ -173,7 +175,8 @@ class PlaybackWindow(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([720, 380])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
