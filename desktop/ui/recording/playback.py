@@ -22,7 +22,7 @@ from collections.abc import Callable
 from gettext import gettext as _
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QIODevice, QObject, Qt, QUrl
+from PySide6.QtCore import QByteArray, QIODevice, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import (
@@ -51,7 +51,13 @@ SHOWN_KEPT = 250  # start times of the last frames shown, kept (what tests look 
 
 
 class MediaDevice(QIODevice):
-    """A readable, seekable binary file object as a read-only, random-access QIODevice."""
+    """A readable, seekable binary file object as a read-only, random-access QIODevice.
+
+    A read that fails (a vault segment that does not decrypt: tampered or damaged) ends the
+    data there and says why through `failed` (queued to the GUI thread: reads happen on Qt's
+    threads); what was read before it plays."""
+
+    failed = Signal(str)
 
     def __init__(self, source: Any, parent: QObject | None = None) -> None:
         super().__init__()
@@ -61,6 +67,7 @@ class MediaDevice(QIODevice):
         self._lock = threading.Lock()
         self._size = int(source.seek(0, 2))
         source.seek(0)
+        self.error: str | None = None
 
     def open_for_reading(self) -> bool:
         # Unbuffered: Qt's position is the source's, so `readData` reads at `pos()`.
@@ -77,10 +84,21 @@ class MediaDevice(QIODevice):
 
     def readData(self, maxlen: int) -> bytes:
         with self._lock:
-            if self._source.closed:
+            position = self.pos()
+            if self._source.closed or position >= self._size:
                 return b""
-            self._source.seek(self.pos())
-            return bytes(self._source.read(maxlen) or b"")
+            try:
+                self._source.seek(position)
+                return bytes(self._source.read(min(maxlen, self._size - position)) or b"")
+            except Exception as exc:  # noqa: BLE001 - any failure: the data ends, said in words
+                first = self.error is None
+                self.error = str(exc) or type(exc).__name__
+                # The data ends here (what comes before still reads): reading nothing before
+                # the end is taken as "try again" by the demuxer, forever.
+                self._size = position
+        if first:
+            self.failed.emit(self.error)
+        return b""
 
     def writeData(self, data: bytes | QByteArray) -> int:  # type: ignore[override]
         return -1
@@ -195,6 +213,7 @@ class PlaybackWindow(QWidget):
         media, chapters = opened
         self._fill_chapters(chapters)
         self.device = MediaDevice(media, self)
+        self.device.failed.connect(self._device_failed)
         if not self.device.open_for_reading():
             self.status.setText(_("The recording could not be opened."))
             return
@@ -231,11 +250,18 @@ class PlaybackWindow(QWidget):
                       QMediaPlayer.MediaStatus.BufferedMedia) and self.pending_ms is not None:
             start, self.pending_ms = self.pending_ms, None
             self.seek(start)
-        elif status is QMediaPlayer.MediaStatus.InvalidMedia:
+        elif status is QMediaPlayer.MediaStatus.InvalidMedia and (
+                self.device is None or self.device.error is None):
             self.status.setText(_("The recording cannot be played: {reason}").format(
                 reason=self.player.errorString() or _("unreadable media")))
 
+    def _device_failed(self, reason: str) -> None:
+        self.status.setText(_("The recording cannot be played past this point: {reason}").format(
+            reason=reason))
+
     def _player_failed(self, _error: QMediaPlayer.Error, text: str) -> None:
+        if self.device is not None and self.device.error is not None:
+            return  # the device said why, in our words
         self.status.setText(_("The recording cannot be played: {reason}").format(
             reason=text or _("unreadable media")))
 

@@ -5,13 +5,17 @@ Real store, real encoder and vault, synthetic sources pushed faster than real ti
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidgetItem
 from pytestqt.qtbot import QtBot
 
-from desktop.domain.model import TurnKind
+from desktop.domain.model import Action, TurnKind
 from desktop.services import recording as recording_service
 from desktop.services.recording import RecordingSummary
+from desktop.store import audit
+from desktop.store.evidence import blob_path
 from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.recording.controller import RecordingController
@@ -77,6 +81,10 @@ def test_playback_shows_frames_and_the_chapters_jump_to_their_turns(
     assert window.sha_label.text().replace("\n", "") == recording.sha256
     assert window.duration_label.text() == "0:00:05"
     qtbot.waitUntil(lambda: window.frames_shown > 0, timeout=10_000)
+    viewed = [json.loads(e.details) for e in audit.events_about(store_of(ui_ctx).conn,
+                                                                recording.id)
+              if e.action == Action.RECORDING_VIEWED.value]
+    assert [v["purpose"] for v in viewed] == ["playback"]  # the viewing is audited
     assert not window.view.image.isNull()
     assert window.view.image.width() == 640 and window.view.image.height() == 360
     texts = [item.text() for item in chapter_items(window)]
@@ -164,3 +172,24 @@ def test_read_back_offers_stopping_after_the_signatures_and_jumps_to_a_turn(
     # Opened at the answer's moment: no frame from before it was shown.
     assert all(wanted - FRAME_MS <= ms <= wanted + 1500 for ms in window.shown_ms), \
         list(window.shown_ms)
+
+
+def test_a_damaged_recording_plays_up_to_the_damage_and_says_why(
+        qtbot: QtBot, workspace: InterviewWorkspace, ui_ctx: AppContext) -> None:
+    controller = panel_of(workspace).controller
+    controller.start()
+    advance(controller, 4.0)
+    summary = stop(qtbot, controller)
+    recording = summary.recording
+    assert recording.sha256 is not None and recording.size is not None
+    store = store_of(ui_ctx)
+    blob = blob_path(store.paths.workdir, recording.sha256, store.vault_key())
+    damaged = bytearray(blob.read_bytes())
+    damaged[len(damaged) * 3 // 4] ^= 0xFF  # a byte of a segment three quarters in
+    blob.write_bytes(bytes(damaged))
+    window = PlaybackWindow(ui_ctx, summary)
+    show(qtbot, window, 1100, 620)
+    qtbot.waitUntil(lambda: window.status.text().startswith(
+        "The recording cannot be played past this point:"), timeout=10_000)
+    qtbot.waitUntil(lambda: window.frames_shown > 0, timeout=10_000)  # what came before plays
+    assert window.device is not None and window.device.error is not None
