@@ -90,7 +90,7 @@ class MediaDevice(QIODevice):
             try:
                 self._source.seek(position)
                 return bytes(self._source.read(min(maxlen, self._size - position)) or b"")
-            except Exception as exc:  # noqa: BLE001 - any failure: the data ends, said in words
+            except Exception as exc:  # any failure: the data ends there, said in words
                 first = self.error is None
                 self.error = str(exc) or type(exc).__name__
                 # The data ends here (what comes before still reads): reading nothing before
