@@ -53,6 +53,15 @@ def controller_for(ctx: AppContext, statement_id: str) -> RecordingController:
     return controller
 
 
+def stop_recordings(ctx: AppContext) -> None:
+    """The program closes: stop every recording this session makes, on the long lane (the
+    caller waits for it before the store closes), so each is sealed and kept as evidence
+    rather than left for salvage at the next login."""
+    for (ctx_id, _statement), controller in list(_controllers.items()):
+        if ctx_id == id(ctx) and controller.live is not None:
+            controller.stop()
+
+
 class RecordingController(QObject):
     """See the module docstring."""
 

@@ -25,7 +25,7 @@ from desktop.ui.recording.panel import status_warnings
 from tests.conftest import World
 from tests.ui.conftest import store_of
 from tests.ui.interview.keys import type_text
-from tests.ui.recording.conftest import SETTINGS, advance, panel_of, show
+from tests.ui.recording.conftest import SETTINGS, advance, panel_of, show, synthetic
 
 
 def click(qtbot: QtBot, button: Any) -> None:
@@ -210,3 +210,29 @@ def test_stopping_while_still_a_draft_asks_first(
     assert asked and "until the interviewee has signed every page" in asked[0]
     assert panel.controller.recording
     QApplication.processEvents()
+
+
+def test_closing_the_program_stops_and_keeps_the_recording(
+        qtbot: QtBot, ui_ctx: AppContext, world: World) -> None:
+    from desktop.store.store import unlock
+    from desktop.ui.main_window import MainWindow
+    from tests.conftest import PASSWORD
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_statement(world.case.id, world.statement.id)
+    ws = window.workspaces[world.statement.id]
+    panel = panel_of(ws)
+    synthetic(panel.controller)
+    click(qtbot, panel.start_button)
+    advance(panel.controller, 1.5)
+    window.close()  # closes the store too
+    assert recording_service.live(world.statement.id) is None
+    store = unlock(world.paths, world.admin.certificate_no, PASSWORD, clock=world.store.clock)
+    try:
+        (kept,) = recordings.for_statement(store.conn, world.statement.id)
+        assert kept.state is RecordingState.FINISHED and kept.interruption is None
+        assert kept.evidence_item_id is not None and (kept.duration_ms or 0) >= 1400
+    finally:
+        store.close(sign=False)
