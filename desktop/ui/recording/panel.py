@@ -41,6 +41,7 @@ from desktop.recording.session import RecorderStatus
 from desktop.services.recording import RecordingSummary
 from desktop.ui.context import AppContext
 from desktop.ui.recording.controller import RecordingController, controller_for
+from desktop.ui.recording.labels import media_clock
 from desktop.ui.recording.picture import PictureView
 from desktop.ui.recording.sources import has_camera
 
@@ -51,12 +52,6 @@ _PAUSED_STYLE = "background: #f9a825; color: black; padding: 4px 8px; border-rad
 _IDLE_STYLE = "background: #e0e0e0; color: #424242; padding: 4px 8px; border-radius: 4px;"
 _WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"
 _ERROR_STYLE = "color: #b00020;"
-
-
-def media_clock(ms: int) -> str:
-    """Elapsed recording time as H:MM:SS (hours, as an interview can run long)."""
-    seconds = max(0, ms) // 1000
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def pause_presets() -> list[str]:

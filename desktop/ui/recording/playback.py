@@ -43,7 +43,7 @@ from desktop.services.recording import RecordingSummary
 from desktop.store.store import Store
 from desktop.ui.context import AppContext
 from desktop.ui.labels import turn_label
-from desktop.ui.recording.panel import media_clock
+from desktop.ui.recording.labels import media_clock
 from desktop.ui.recording.picture import PictureView
 
 CHAPTER_TEXT = 40  # characters of a turn's text shown in the chapter list

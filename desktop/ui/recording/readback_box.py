@@ -35,12 +35,8 @@ from desktop.services.recording import RecordingSummary
 from desktop.ui.context import AppContext
 from desktop.ui.labels import turn_label
 from desktop.ui.recording.controller import controller_for
-from desktop.ui.recording.panel import (
-    ReasonDialog,
-    RecordingIndicator,
-    media_clock,
-    waiver_presets,
-)
+from desktop.ui.recording.labels import media_clock
+from desktop.ui.recording.panel import ReasonDialog, RecordingIndicator, waiver_presets
 from desktop.ui.recording.playback import CHAPTER_TEXT, PlaybackWindow
 
 

@@ -19,7 +19,7 @@ from desktop.store.evidence import blob_path
 from desktop.ui.context import AppContext
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.recording.controller import RecordingController
-from desktop.ui.recording.panel import media_clock
+from desktop.ui.recording.labels import media_clock
 from desktop.ui.recording.playback import PlaybackWindow
 from desktop.ui.recording.readback_box import RecordingBox
 from tests.conftest import World
