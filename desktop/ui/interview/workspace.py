@@ -9,7 +9,9 @@ read-back will require, a banner warns when the interview runs long, and "Procee
 read-back" asks the service to start read-back. The Discretion button (Ctrl+Shift+D) shows
 or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns.
 When the interviewee asks for a correction during read-back, the statement is back in draft
-and `reopen_for_correction` makes the open workspace editable again.
+and `reopen_for_correction` makes the open workspace editable again. Above the checklist, the
+recording panel (`desktop.ui.recording`, issue 18) previews and controls the statement's
+audio and video recording; while it records, the turn being typed is its subtitle.
 """
 
 from __future__ import annotations

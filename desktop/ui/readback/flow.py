@@ -11,7 +11,9 @@ written (or the refusal recorded), the officers sign in turn, each with their ow
 or token PIN, and a seal custodian applies the unit seal (`OfficerSigningPanel`; unlocked and
 signed on the store thread with `officer_signing.sign_in_turn`). A refused credential is shown
 beside its officer and keeps everything the interviewee signed. The signed pages then
-replace the working view.
+replace the working view. The statement's recording (`desktop.ui.recording.readback_box`)
+runs through the read-back: its row offers stopping it once the interviewee has signed, before
+the officers sign, and a tab beside the pages lists the turns to jump to in the recording.
 """
 
 from __future__ import annotations
