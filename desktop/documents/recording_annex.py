@@ -46,6 +46,7 @@ from desktop.documents.layout import (
     Flow,
     TextItem,
 )
+from verification.pdf import ANNEX_PAGE_KEY
 
 __all__ = ["AnnexPause", "AnnexRecording", "AnnexWaiver", "RecordingAnnex", "annex_lines",
            "append_pages", "clock_text", "render_annex"]
@@ -228,6 +229,8 @@ def append_pages(pdf: bytes, pages_pdf: bytes) -> bytes:
             "/Type": _name("/Page"), "/MediaBox": box,
             "/Resources": _dictionary({"/XObject": _dictionary({"/Annex": xobject})}),
             "/Contents": writer.add_object(content),
+            # Not a page the party signs: the verifier expects no party field on it.
+            ANNEX_PAGE_KEY: generic.BooleanObject(True),  # type: ignore[no-untyped-call]
         })
         writer.insert_page(page)  # type: ignore[no-untyped-call]
     out = io.BytesIO()
