@@ -328,26 +328,28 @@ def summary(store: Store, statement_id: str) -> RecordingSummary | None:
 
 
 def salvage(store: Store) -> list[RecordingSummary]:
-    """Seal and keep every unfinished recording whose writer process is gone (the login does
-    this too, `login_upkeep`); a recording live in this process is never touched."""
-    ended = []
+    """Seal and keep every unfinished recording whose writer is gone (the login does this
+    too, `login_upkeep`): another process that no longer exists, or this one when the
+    recording is no longer live here (its end failed half-way, e.g. on a full disk). A
+    recording live in this process is never touched."""
     with store.reading() as conn:
-        pending = recording_salvage.pending(conn)
-    for recording in pending:
-        if live_recordings.live(recording.statement_id) is not None:
-            continue
-
-        def keep(recording: Recording = recording) -> None:
+        pending = [r for r in recordings.unfinished(conn)
+                   if recording_salvage.writer_gone(r)
+                   or (recording_salvage.writer_pid(r) == os.getpid()
+                       and live_recordings.live(r.statement_id) is None)]
+    ended = []
+    for found in pending:
+        def keep(recording_id: str = found.id) -> None:
             with ingest_guard(vault_directory(store.paths.workdir)), \
                     store.transaction() as tx:
-                current = recordings.get(tx.conn, recording.id)
+                current = recordings.get(tx.conn, recording_id)
                 if current.state is RecordingState.RECORDING:
                     recording_salvage.salvage_recording(
                         tx, store.paths.workdir, store.vault_key(), current,
                         Interruption.CRASH)
 
         store.write(keep)
-        ended.append(_summary(store, recording.id))
+        ended.append(_summary(store, found.id))
     return ended
 
 
