@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from gettext import gettext as _
 from pathlib import Path
 
-from hardware.camera.frames import AudioChunk, VideoFrame
-
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import StatementState, TurnKind
@@ -58,6 +56,7 @@ from desktop.store.vault_format import SUFFIX, VaultIntegrityError
 from desktop.store.vault_read import decrypt_to, plaintext_chunks
 from desktop.store.vault_stream import RECORDING_PREFIX, Checkpoint, VaultWriter
 from desktop.store.vault_tidy import ingest_guard
+from hardware.camera.frames import AudioChunk, VideoFrame
 
 __all__ = ["Chapter", "LiveRecording", "MediaReader", "RecordingSummary", "chapters",
            "export", "live", "open_media", "record_without", "salvage", "start", "subtitle",

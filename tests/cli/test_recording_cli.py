@@ -9,8 +9,13 @@ from pathlib import Path
 from desktop.domain.model import StatementKind, StatementState, TurnKind
 from desktop.services import interview
 from tests.cli.helpers import last_json, run_cli
-from tests.conftest import PASSWORD, SECOND_PASSWORD, World, provision_world_keys
-from tests.conftest import without_recording_rule
+from tests.conftest import (
+    PASSWORD,
+    SECOND_PASSWORD,
+    World,
+    provision_world_keys,
+    without_recording_rule,
+)
 from tests.services.recording_support import ffprobe, start
 
 

@@ -18,13 +18,16 @@ from cryptography.x509 import load_pem_x509_certificate
 from desktop.domain.errors import UserError
 from desktop.domain.model import StatementState, TurnKind
 from desktop.domain.recording import RecordingState
-from desktop.services import interview, recording, signing
+from desktop.services import interview, recording
 from desktop.services.demo_pki import export_trust_root
+from desktop.services.export import export_package
 from desktop.store import audit, evidence, recordings
 from tests.conftest import World, provision_world_keys, sign_as_team, without_recording_rule
+from tests.documents.test_package import extract, run_verifier
 from tests.poppler import poppler_tool
 from tests.services.recording_support import decoded_seconds, ffprobe, start
 from tests.services.test_signing import all_pages_signed, pdfsig_lines
+from verification import package_verifier as verifier
 from verification.pdf import verify_pdf
 
 QA = (("车是你停的吗？", "是我停的。"), ("停了多久？", "大概十分钟。"))
@@ -100,7 +103,8 @@ def test_a_recorded_interview_is_bound_to_its_signed_statement(world: World,
     codecs = sorted(s["codec_name"] for s in probe["streams"])
     assert codecs == ["opus", "vp9"]
     assert abs(float(probe["format"]["duration"]) * 1000 - rec.duration_ms) <= 300
-    viewed = [json.loads(r.details).get("purpose") for r in audit.events_about(world.store.conn, rec.id)
+    viewed = [json.loads(r.details).get("purpose")
+              for r in audit.events_about(world.store.conn, rec.id)
               if r.action == "recording.viewed"]
     assert viewed == ["playback", "export"]
 
@@ -119,10 +123,36 @@ def test_a_recorded_interview_is_bound_to_its_signed_statement(world: World,
     assert f"SHA-256：{rec.sha256}" in annex and "状态：完整录制" in annex
     seconds_total = rec.duration_ms // 1000
     assert f"时长：00:00:{seconds_total:02d}" in annex
-    assert f"暂停（1）：于录像00:00:0" in annex and f"原因：{PAUSE_REASON}" in annex
+    assert "暂停（1）：于录像00:00:0" in annex and f"原因：{PAUSE_REASON}" in annex
     assert all("同步录音录像" not in page for page in pages[:-1])
     png = _render_last_page(path, tmp_path)
     assert png.stat().st_size > 10_000
+
+    # The court package lists the recording with its pauses and turn moments; with
+    # --with-media its media is the video item of the same SHA-256; the verifier holds it.
+    package = export_package(world.store, statement_id, tmp_path / "package.zip",
+                             with_media=True)
+    members = verifier.read_zip(package.path.read_bytes())
+    manifest = json.loads(members[verifier.EVIDENCE_MANIFEST_PATH])
+    (listed,) = manifest["recordings"]
+    assert (listed["id"], listed["sha256"], listed["size"], listed["duration_ms"]) == (
+        rec.id, rec.sha256, rec.size, rec.duration_ms)
+    assert [p["reason"] for p in listed["pauses"]] == [PAUSE_REASON]
+    assert [(t["kind"], t["media_ms"]) for t in listed["turns"]] == [
+        (m.kind.value, m.media_ms) for m in chapters]
+    assert hashlib.sha256(members[listed["media"]]).hexdigest() == rec.sha256
+    assert unit_root(world, tmp_path).is_file()
+    run = run_verifier(extract(package.path.read_bytes(), tmp_path / "package"), "--root",
+                       str(unit_root(world, tmp_path)))
+    assert run.returncode == verifier.EXIT_OK, run.stdout + run.stderr
+    assert "1 interview recordings, each bound to a video item" in run.stdout
+
+
+def unit_root(world: World, tmp_path: Path) -> Path:
+    assert world.unit_keys is not None
+    root = tmp_path / "ROOT.pem"
+    root.write_bytes(world.unit_keys.root_pem)
+    return root
 
 
 def _page_texts(pdf: Path) -> list[str]:
