@@ -282,6 +282,14 @@ class Action(StrEnum):
     PENALTY_REVIEW_REFUSED = "penalty.review_refused"
     # issue 17 (DOC)
     PENALTY_DOCUMENT_SIGNED = "penalty_document.signed"  # kept signed, with how it was served
+    # issue 18 (STORE): the synchronized audio and video recording of an interview
+    RECORDING_STARTED = "recording.started"
+    RECORDING_PAUSED = "recording.paused"
+    RECORDING_RESUMED = "recording.resumed"
+    RECORDING_FINISHED = "recording.finished"
+    RECORDING_SALVAGED = "recording.salvaged"  # ended by a crash or a full disk: prefix kept
+    RECORDING_WAIVED = "recording.waived"  # the statement is signed without a recording
+    RECORDING_VIEWED = "recording.viewed"  # played back or exported
 
 
 class Outcome(StrEnum):

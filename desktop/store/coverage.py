@@ -1,7 +1,8 @@
 """Which records the audit trail covers, and the content digest each leaf holds for its row.
 
 Every write of an audited record (a party, a case, a statement's metadata, a signed PDF, a
-pen capture, an evidence item, a docking, a signing identity, a trust root, an officer)
+pen capture, an evidence item, a docking, a signing identity, a trust root, an officer, a
+recording with its pauses and waiver)
 puts the digest of the row as it now stands into the leaf written in the same transaction:
 `{"record": table, "record_digest": hex}` (plus `record_key` for a table whose key is not the
 leaf's subject). `audit verify` recomputes the digest of every row and compares it with the
@@ -74,6 +75,11 @@ TABLES: tuple[Covered, ...] = (
     Covered("penalty_reviews", ("id",), frozenset()),
     # issue 17 (DOC): signed penalty documents and their service record
     Covered("penalty_documents", ("id",), frozenset({"penalty_document.signed"})),
+    # issue 18 (STORE): recordings, their pauses and waivers, covered from their first row
+    # (their checkpoints and turn marks are append-only, not audited one by one: decision 44)
+    Covered("recordings", ("id",), frozenset()),
+    Covered("recording_pauses", ("recording_id", "seq"), frozenset()),
+    Covered("recording_waivers", ("statement_id",), frozenset()),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage

@@ -35,7 +35,7 @@ from sync.protocol.records import RecordKind
 VAULT_DIRECTORY = "vault"
 VAULT_KEY_INFO = b"statement-room vault master v1"
 KINDS = ("video", "photo", "audio", "document", "other")
-SOURCES = ("folder", "bodycam")
+SOURCES = ("folder", "bodycam", "recorder")  # recorder: the statement room's own (0022)
 
 _COLUMNS = (
     "id, case_id, statement_id, sha256, sm3, size, kind, source, original_name, original_path,"

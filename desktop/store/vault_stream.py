@@ -58,6 +58,16 @@ from desktop.store.vault_format import (
 )
 
 TEMP_PREFIX = ".tmp-"
+# A recording's blob grows for hours under ``.rec-<pid>-<recording id>.sr1``; its checkpointed
+# prefix is evidence after a crash (salvaged, never swept), so `sweep_temporaries` leaves it.
+RECORDING_PREFIX = ".rec-"
+
+
+def recording_temp_name(recording_id: str) -> str:
+    """The temporary name of a recording's blob: ``.rec-<pid>-<recording id>.sr1``."""
+    if not recording_id or "/" in recording_id or "\\" in recording_id:
+        raise ValueError("not a recording id")
+    return f"{RECORDING_PREFIX}{os.getpid()}-{recording_id}{SUFFIX}"
 _ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
 # A long write is handed to the disk every so often: gigabytes of dirty pages would make any
@@ -108,6 +118,15 @@ def _write_error(exc: OSError) -> VaultWriteError:
     return VaultWriteError(_(
         "The evidence vault cannot be written ({error}). Nothing was stored; check the disk "
         "and import it again.").format(error=os_error_text(exc)))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A durable prefix of a blob being written: its first `offset` plaintext bytes (a whole
+    number of segments) are encrypted, written and fsynced, and their SHA-256 is `sha256`."""
+
+    offset: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -190,10 +209,18 @@ class VaultWriter:
 
     `length`, when the caller knows it up front, is recorded in the header and checked at
     `finish` (a source that grew or shrank meanwhile is refused).
+
+    A recorder names its temporary file (`temp_name`, ``.rec-<pid>-<id>.sr1``) and calls
+    `checkpoint` now and then: every whole segment so far becomes durable and its prefix hash is
+    returned, so a crash leaves a verifiable prefix. After a checkpoint the pending full segment
+    is committed as "not the last", so a blob finished right after one ends in an empty last
+    segment (the format allows it). On a write error the recorder calls `abandon`, which keeps
+    the temporary file for salvage instead of removing it.
     """
 
     def __init__(self, target_dir: Path, master_key: bytes, *, sm3: bool = False,
-                 segment_size: int = DEFAULT_SEGMENT_SIZE, length: int | None = None) -> None:
+                 segment_size: int = DEFAULT_SEGMENT_SIZE, length: int | None = None,
+                 temp_name: str | None = None) -> None:
         check_master_key(master_key)
         if not 1 <= segment_size <= MAX_SEGMENT_SIZE:
             raise ValueError("segment size out of range")
@@ -208,8 +235,12 @@ class VaultWriter:
         self._prefix = parse_header(header).nonce_prefix
         self._aead, mac_key = derive_keys(master_key, header, parse_header(header).salt)
         header_tag = hmac.new(mac_key, header, hashlib.sha256).digest()
+        if temp_name is not None and (Path(temp_name).name != temp_name
+                                      or temp_name in ("", ".", "..")):
+            raise ValueError("the temporary name must be a plain file name")
         # The writer's pid in the name lets a later sweep tell an orphan from a live ingest.
-        self._tmp = target_dir / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}"
+        self._tmp = target_dir / (
+            temp_name or f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{SUFFIX}")
         try:
             target_dir.mkdir(parents=True, exist_ok=True)
             self._fd: int | None = os.open(
@@ -229,6 +260,9 @@ class VaultWriter:
             self._free.put(i)
         self._refs = [0] * _RING
         self._lock = threading.Lock()
+        # Items each stage has finished (checkpoint waits until every stage caught up).
+        self._settled = threading.Condition(self._lock)
+        self._processed = [0] * (3 if sm3 else 2)
         self._errors: list[BaseException] = []
         self._failed = threading.Event()
         self._sha = hashlib.sha256()
@@ -241,9 +275,9 @@ class VaultWriter:
             stages.append(self._do_sm3)
         self._queues: list[queue.SimpleQueue[_Item]] = [queue.SimpleQueue() for _ in stages]
         self._threads = [
-            threading.Thread(target=self._consume, args=(q, fn), name=f"vault-{fn.__name__}",
-                             daemon=True)
-            for q, fn in zip(self._queues, stages, strict=True)
+            threading.Thread(target=self._consume, args=(q, fn, stage),
+                             name=f"vault-{fn.__name__}", daemon=True)
+            for stage, (q, fn) in enumerate(zip(self._queues, stages, strict=True))
         ]
         for thread in self._threads:
             thread.start()
@@ -258,10 +292,15 @@ class VaultWriter:
         """Plaintext bytes written so far."""
         return self._total
 
+    @property
+    def temp_path(self) -> Path:
+        """Where the blob grows until `finish` renames it (kept by `abandon` for salvage)."""
+        return self._tmp
+
     # -- stages (their own threads) -----------------------------------------------------------
 
     def _consume(self, work: queue.SimpleQueue[_Item],
-                 fn: Callable[[int, int, int, bool], None]) -> None:
+                 fn: Callable[[int, int, int, bool], None], stage: int) -> None:
         while (item := work.get()) is not None:
             i, n, index, last = item
             try:
@@ -271,10 +310,12 @@ class VaultWriter:
                 self._errors.append(exc)
                 self._failed.set()
             finally:
-                self._release(i)  # keep draining so the writer never blocks on a dead stage
+                self._release(i, stage)  # keep draining so the writer never blocks on a dead stage
 
-    def _release(self, i: int) -> None:
+    def _release(self, i: int, stage: int) -> None:
         with self._lock:
+            self._processed[stage] += 1
+            self._settled.notify_all()
             self._refs[i] -= 1
             done = self._refs[i] == 0
         if done:
@@ -360,6 +401,31 @@ class VaultWriter:
             if got < len(space):  # `_fill` reads short only at the end of the input
                 return
 
+    def checkpoint(self) -> Checkpoint:
+        """Make every whole segment written so far durable; return that prefix and its hash.
+
+        The pending full segment (if any) is committed as not the last one; bytes of a segment
+        still being filled are not covered (a recorder pads to a segment boundary first). Waits
+        for the stage threads, fsyncs, and hashes exactly the committed prefix. Raises
+        `VaultWriteError` when the vault refused a write (the previous checkpoint still holds).
+        """
+        self._check_open()
+        if self._full is not None:
+            self._dispatch(self._full, self._segment_size, False)
+            self._full = None
+        with self._settled:
+            self._settled.wait_for(lambda: min(self._processed) >= self._index)
+        if self._failed.is_set():
+            self._raise_stage_error()
+        assert self._fd is not None
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise _write_error(exc) from exc
+        # The SHA-256 stage is idle (everything dispatched is processed): copy its state.
+        return Checkpoint(offset=self._index * self._segment_size,
+                          sha256=self._sha.copy().hexdigest())
+
     # -- ending -------------------------------------------------------------------------------
 
     def _stop_stages(self) -> None:
@@ -390,6 +456,19 @@ class VaultWriter:
         self._failed.set()  # the stages skip what is still queued
         self._stop_stages()
         self._discard()
+
+    def abandon(self) -> None:
+        """Stop writing and close the temporary file but keep it (a recording whose writer
+        failed: its last checkpoint's prefix is salvaged from it). Safe to call twice."""
+        if self._closed:
+            return
+        self._failed.set()
+        self._stop_stages()
+        self._closed = True
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
     def finish(self) -> StoredBlob:
         """Encrypt the last segment, make the blob durable under its content name, return it."""

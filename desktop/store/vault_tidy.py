@@ -8,7 +8,11 @@ At open, once the store has said which contents it references (`evidence_items.s
    folder confirm that the store holds a file they already have); a crash half-way is harmless,
    each rename being atomic and the pass repeated at every open;
 3. complete blobs that no evidence record references are removed: an ingest killed after the
-   rename of its blob but before its record committed leaves one (a 300 MB file, say).
+   rename of its blob but before its record committed leaves one (a 300 MB file, say). Not
+   while a recording is unfinished in the store (decision 44): a recorder or a salvage
+   killed after renaming the recording's blob and before recording it as evidence leaves
+   the only copy of that recording, which salvage at login finds and records; the blobs
+   wait for the next open after it.
 
 Step 3 must never touch a blob being written or just written but not yet recorded. Every
 ingest holds a shared lock on ``.vault-ingest.lock`` beside the vault (`ingest_guard`) from
@@ -101,9 +105,15 @@ def tidy_at_open(workdir: Path, conn: Connection, master_key: bytes) -> TidyRepo
     with contextlib.suppress(OSError):
         temporaries = sweep_temporaries(vault, orphans_only=True)
         with _exclusive_now(vault) as exclusive:
-            renamed, unreferenced = _names(vault, conn, master_key, remove=exclusive)
+            renamed, unreferenced = _names(vault, conn, master_key,
+                                           remove=exclusive and not _recording_unfinished(conn))
         return TidyReport(temporaries, renamed, unreferenced)
     return TidyReport()
+
+
+def _recording_unfinished(conn: Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM recordings WHERE state = 'recording' LIMIT 1").fetchone()
+    return row is not None
 
 
 def _names(vault: Path, conn: Connection, master_key: bytes, *, remove: bool) -> tuple[int, int]:

@@ -140,8 +140,8 @@ def undo_migrations_after(conn: Any, version: int) -> None:
     """Step a store back to schema ``version`` inside the caller's transaction: the recent
     migrations undone, newest first (what an older program's store holds). A new migration
     adds its undo here; the check below fails until it does."""
-    steps = {21: undo_penalty_documents, 20: undo_penalty_decisions, 19: undo_law_library,
-             18: undo_hq_restore, 17: undo_context_records}
+    steps = {22: undo_recordings, 21: undo_penalty_documents, 20: undo_penalty_decisions,
+             19: undo_law_library, 18: undo_hq_restore, 17: undo_context_records}
     newest = max(number for number, _name, _sql in _migrations())
     assert max(steps) == newest, f"migration {newest} has no undo in undo_migrations_after"
     assert version >= min(steps) - 1, f"no undo for the migrations after {version}"
@@ -149,6 +149,27 @@ def undo_migrations_after(conn: Any, version: int) -> None:
         if number > version:
             steps[number](conn)
     conn.execute(f"PRAGMA user_version = {version}")
+
+
+def undo_recordings(conn: Any) -> None:
+    """Migration 0022 undone: the recordings' tables dropped (their triggers and indexes go
+    with them), evidence_items rebuilt as 0006 made it (its CHECK without 'recorder'), with
+    0006's own statements for the table, its indexes and its triggers."""
+    for table in ("recording_waivers", "recording_marks", "recording_pauses",
+                  "recording_checkpoints", "recordings"):
+        conn.execute(f"DROP TABLE {table}")
+    [dockings] = [sql for number, _name, sql in _migrations() if number == 6]
+    statements = _split_sql(dockings)
+    [table] = [s for s in statements if s.startswith("CREATE TABLE evidence_items_v6")]
+    conn.execute(table)
+    conn.execute("INSERT INTO evidence_items_v6 SELECT * FROM evidence_items")
+    conn.execute("DROP TABLE evidence_items")
+    conn.execute("ALTER TABLE evidence_items_v6 RENAME TO evidence_items")
+    for statement in statements:
+        if statement.startswith(("CREATE INDEX evidence_items",
+                                 "CREATE UNIQUE INDEX evidence_items",
+                                 "CREATE TRIGGER evidence_items")):
+            conn.execute(statement)
 
 
 def undo_penalty_documents(conn: Any) -> None:

@@ -50,6 +50,8 @@ def time_text(value: datetime | str | None) -> str:
 def source_text(item: EvidenceRecord) -> str:
     if item.source == "bodycam":
         return _("recorder {serial}").format(serial=item.device_serial or "?")
+    if item.source == "recorder":  # the statement room's own recording (issue 18)
+        return _("interview recording")
     return _("file import")
 
 
@@ -92,7 +94,10 @@ def item_details(item: EvidenceRecord, docking: Docking | None) -> str:
     lines.append("")
     lines.append(_("Custody"))
     custody = item.custody_details
-    if item.source != "bodycam":
+    if item.source == "recorder":
+        lines.append(_("Recorded in the statement room: recording {id}").format(
+            id=custody.get("recording", "?")))
+    elif item.source != "bodycam":
         lines.append(_("Imported from a file: {path}").format(path=item.original_path))
     if item.device_serial:
         lines.append(_("Device serial: {serial}").format(serial=item.device_serial))
