@@ -43,7 +43,7 @@ from desktop.domain.recording import (
     RecordingState,
     TurnMark,
 )
-from desktop.recording.session import Recorder, RecorderStatus
+from desktop.recording.session import Recorder, RecorderStatus, open_writer
 from desktop.recording.settings import RecordingSettings
 from desktop.services import live_recordings
 from desktop.services.export_files import exporting
@@ -52,9 +52,9 @@ from desktop.store import recording_salvage, recordings
 from desktop.store import statements as repo
 from desktop.store.evidence import blob_path, vault_directory
 from desktop.store.store import Store
-from desktop.store.vault_format import SUFFIX, VaultIntegrityError
+from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to, plaintext_chunks
-from desktop.store.vault_stream import RECORDING_PREFIX, Checkpoint, VaultWriter
+from desktop.store.vault_stream import Checkpoint, VaultWriter
 from desktop.store.vault_tidy import ingest_guard
 from hardware.camera.frames import AudioChunk, VideoFrame
 
@@ -295,8 +295,7 @@ def start(store: Store, statement_id: str, *,
     # Held until the media is an evidence item: no tidy may take the blob for unreferenced.
     guard.enter_context(ingest_guard(vault))
     try:
-        writer = VaultWriter(vault, store.vault_key(), segment_size=settings.segment_size,
-                             temp_name=f"{RECORDING_PREFIX}{os.getpid()}-{recording_id}{SUFFIX}")
+        writer = open_writer(vault, store.vault_key(), settings, recording_id)
     except BaseException:
         guard.close()
         raise
