@@ -65,8 +65,8 @@ def signing_problem(store: Store, statement_id: str) -> str | None:
     if any(r.sha256 is not None for r in found):
         return None
     return _("The interview has not been recorded. A statement is signed with its recording, "
-             "or with the officer's written reason why there is none (\"Record without…\", "
-             "e.g. a device failure), which is printed on the statement.")
+             "or with the officer's written reason why there is none (\"Record without "
+             "video…\", e.g. a device failure), which is printed on the statement.")
 
 
 def annex(store: Store, statement_id: str) -> RecordingAnnex | None:
