@@ -82,13 +82,11 @@ def open_statement(
         return repo.get_statement(tx.conn, statement.id)
 
 
-_SUBTITLE_PREFIX = {TurnKind.QUESTION: "问：", TurnKind.ANSWER: "答："}
-
-
 def _mark(tx: Tx, live: LiveHandle, turn_ids: tuple[str, ...]) -> None:
     """Mark turns at the recording's current moment (a turn marked already keeps its first
     mark); nothing if the recording ended meanwhile, so a turn is never refused for it."""
-    if recordings.live(tx.conn, live.statement_id) is None:
+    current = recordings.live(tx.conn, live.statement_id)
+    if current is None or current.id != live.recording_id:
         return
     media_ms = live.media_ms()
     for turn_id in turn_ids:
@@ -98,7 +96,7 @@ def _mark(tx: Tx, live: LiveHandle, turn_ids: tuple[str, ...]) -> None:
 def _show(live: LiveHandle | None, kind: TurnKind, text: str) -> None:
     """The turn as the recording's subtitle (问：… / 答：…, a note as it is)."""
     if live is not None:
-        live.set_subtitle(_SUBTITLE_PREFIX.get(kind, "") + text.strip())
+        live.set_subtitle(live_recordings.subtitle(kind, text))
 
 
 def add_turn(store: Store, statement_id: str, kind: TurnKind, text: str) -> Turn:

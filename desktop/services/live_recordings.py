@@ -12,7 +12,17 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-__all__ = ["LiveHandle", "active", "live", "register", "unregister"]
+from desktop.domain.model import TurnKind
+
+__all__ = ["LiveHandle", "active", "live", "register", "subtitle", "unregister"]
+
+_SUBTITLE_PREFIX = {TurnKind.QUESTION: "问：", TurnKind.ANSWER: "答："}
+
+
+def subtitle(kind: TurnKind, text: str) -> str:
+    """What the picture shows of a turn as it is typed (问：… / 答：…, a note as it is): the
+    statement's own language, like the printed statement."""
+    return _SUBTITLE_PREFIX.get(kind, "") + text.strip()
 
 
 class LiveHandle(Protocol):

@@ -24,14 +24,11 @@ officer's reason for a statement taken without a recording; signing asks
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from gettext import gettext as _
-from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
@@ -43,17 +40,16 @@ from desktop.domain.recording import (
     RecordingState,
     TurnMark,
 )
-from desktop.recording.session import Recorder, RecorderStatus, open_writer
+from desktop.recording.session import Recorder, RecorderStatus, StoppedRecording, open_writer
 from desktop.recording.settings import RecordingSettings
 from desktop.services import live_recordings
-from desktop.services.export_files import exporting
+from desktop.services.live_recordings import subtitle
+from desktop.services.recording_media import MediaReader, export, open_media
 from desktop.services.recording_rule import record_without
 from desktop.store import recording_salvage, recordings
 from desktop.store import statements as repo
-from desktop.store.evidence import blob_path, vault_directory
+from desktop.store.evidence import vault_directory
 from desktop.store.store import Store
-from desktop.store.vault_format import VaultIntegrityError
-from desktop.store.vault_read import decrypt_to, plaintext_chunks
 from desktop.store.vault_stream import Checkpoint, VaultWriter
 from desktop.store.vault_tidy import ingest_guard
 from hardware.camera.frames import AudioChunk, VideoFrame
@@ -79,15 +75,6 @@ class Chapter:
     kind: TurnKind
     text: str
     media_ms: int
-
-
-_SUBTITLE_PREFIX = {TurnKind.QUESTION: "问：", TurnKind.ANSWER: "答："}
-
-
-def subtitle(kind: TurnKind, text: str) -> str:
-    """What the picture shows of a turn as it is typed (问：… / 答：…, notes as they are);
-    the statement's own language, like the printed statement."""
-    return _SUBTITLE_PREFIX.get(kind, "") + text.strip()
 
 
 def _summary(store: Store, recording_id: str) -> RecordingSummary:
@@ -123,8 +110,10 @@ class LiveRecording:
         self._ended: RecordingSummary | None = None
         self._failure: str | None = None
         self._ender: threading.Thread | None = None
+        self._stopped: StoppedRecording | None = None
+        self._interruption: Interruption | None = None
         # What the store could not record (a checkpoint refused by a full disk): the earlier
-        # checkpoint stands; shown to the officer through `status`.
+        # checkpoint stands; for the window to show beside the recorder's status.
         self.store_problem: str | None = None
         self.recorder = Recorder(writer, settings, started_at=recording.started_at,
                                  on_checkpoint=self._on_checkpoint,
@@ -213,35 +202,38 @@ class LiveRecording:
             return self._ended
 
     def _end(self) -> RecordingSummary:
-        try:
-            stopped = self.recorder.stop()
-            if stopped.blob is not None:
-                interruption = Interruption.DEVICE if stopped.failure else None
+        """Stop the recorder (once) and record how the recording ended. If the store refuses
+        that (its disk is full too) nothing is forgotten: the recording stays registered, its
+        blob guarded, and `stop` tries the record again."""
+        if self._stopped is None:
+            self._stopped = self.recorder.stop()
+        stopped = self._stopped
+        if stopped.blob is not None:
+            blob = stopped.blob
+            interruption = Interruption.DEVICE if stopped.failure else None
 
-                def finish() -> None:
-                    with self._store.transaction() as tx:
-                        assert stopped.blob is not None
-                        recordings.finish(tx, self.recording_id, sha256=stopped.blob.sha256,
-                                          size=stopped.blob.size,
-                                          duration_ms=stopped.duration_ms,
-                                          interruption=interruption)
+            def finish() -> None:
+                with self._store.transaction() as tx:
+                    recordings.finish(tx, self.recording_id, sha256=blob.sha256,
+                                      size=blob.size, duration_ms=stopped.duration_ms,
+                                      interruption=interruption)
 
-                self._store.write(finish)
-            else:
-                self._writer.abandon()  # the temporary file stays: its prefix is the media
-                kind = _interruption_for(self._store)
+            self._store.write(finish)
+        else:
+            self._writer.abandon()  # the temporary file stays: its prefix is the media
+            if self._interruption is None:
+                self._interruption = _interruption_for(self._store)
+            kind = self._interruption
 
-                def keep_prefix() -> None:
-                    with self._store.transaction() as tx:
-                        current = recordings.get(tx.conn, self.recording_id)
-                        recording_salvage.salvage_recording(
-                            tx, self._store.paths.workdir, self._store.vault_key(), current,
-                            kind)
+            def keep_prefix() -> None:
+                with self._store.transaction() as tx:
+                    current = recordings.get(tx.conn, self.recording_id)
+                    recording_salvage.salvage_recording(
+                        tx, self._store.paths.workdir, self._store.vault_key(), current, kind)
 
-                self._store.write(keep_prefix)
-        finally:
-            live_recordings.unregister(self)
-            self._guard.close()
+            self._store.write(keep_prefix)
+        live_recordings.unregister(self)
+        self._guard.close()
         return _summary(self._store, self.recording_id)
 
     # -- the recorder's callbacks (its encoder thread) -------------------------------------
@@ -313,7 +305,18 @@ def start(store: Store, statement_id: str, *,
         writer.abort()
         guard.close()
         raise
-    recorder = LiveRecording(store, recording, writer, settings, guard)
+    try:
+        recorder = LiveRecording(store, recording, writer, settings, guard)
+    except BaseException:  # the encoder could not start: nothing was recorded
+        writer.abort()
+        guard.close()
+
+        def nothing_recorded() -> None:
+            with store.transaction() as tx:
+                recordings.finish_empty(tx, recording_id, interruption=Interruption.DEVICE)
+
+        store.write(nothing_recorded)
+        raise
     live_recordings.register(recorder)
     return recorder
 
@@ -362,122 +365,3 @@ def chapters(store: Store, recording_id: str) -> list[Chapter]:
                     turns[mark.turn_id].text, mark.media_ms)
             for mark in sorted(marks, key=lambda m: (m.media_ms, turns[m.turn_id].seq))
             if mark.turn_id in turns]
-
-
-# -- the media, decrypted in memory ------------------------------------------------------------
-
-_READ_CHUNK = 64 * 1024
-
-
-def _media_blob(store: Store, recording: Recording) -> tuple[Path, int, str]:
-    """(vault file, size, SHA-256) of an ended recording's media; refused otherwise."""
-    if recording.state is RecordingState.RECORDING:
-        raise UserError(_("The recording is still being made; stop it before playing or "
-                          "exporting it."))
-    if recording.sha256 is None or recording.size is None:
-        raise UserError(_("Nothing of recording {id} could be kept: it was interrupted before "
-                          "its first second was saved.").format(id=recording.id))
-    blob = blob_path(store.paths.workdir, recording.sha256, store.vault_key())
-    if not blob.is_file():
-        raise UserError(_("The media of recording {id} is missing from the vault.").format(
-            id=recording.id))
-    return blob, recording.size, recording.sha256
-
-
-class MediaReader(io.RawIOBase):
-    """A recording's media as a read-only, seekable file, decrypted in memory on demand.
-
-    Each read decrypts (and authenticates) only the segments it needs, sequential reads from
-    one pass over the file; nothing is ever written to disk. What a player (PyAV, Qt) needs.
-    """
-
-    def __init__(self, blob: Path, master_key: bytes, size: int) -> None:
-        super().__init__()
-        self._blob = blob
-        self._key = master_key
-        self._size = size
-        self._position = 0
-        self._chunks: Iterator[bytes] | None = None
-        self._pending = b""  # decrypted bytes at `_position` not yet handed out
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        target = base + offset
-        if target < 0:
-            raise ValueError("negative seek position")
-        if target != self._position:
-            self._position = target
-            self._chunks = None
-            self._pending = b""
-        return self._position
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        if self.closed:
-            raise ValueError("the recording is closed")
-        view = memoryview(buffer).cast("B")
-        if self._position >= self._size or not len(view):
-            return 0
-        if not self._pending:
-            if self._chunks is None:
-                self._chunks = plaintext_chunks(self._blob, self._key, self._position,
-                                                _READ_CHUNK)
-            self._pending = next(self._chunks, b"")
-            if not self._pending:
-                return 0
-        take = min(len(view), len(self._pending))
-        view[:take] = self._pending[:take]
-        self._pending = self._pending[take:]
-        self._position += take
-        return take
-
-    def close(self) -> None:
-        self._chunks = None
-        self._pending = b""
-        super().close()
-
-
-def _record_view(store: Store, recording_id: str, purpose: str) -> None:
-    def view() -> None:
-        with store.transaction() as tx:
-            recordings.record_view(tx, recording_id, purpose=purpose)
-
-    store.write(view)
-
-
-def open_media(store: Store, recording_id: str) -> MediaReader:
-    """The recording's media to play (see `MediaReader`), audited as viewed once here."""
-    with store.reading() as conn:
-        recording = recordings.get(conn, recording_id)
-    blob, size, _sha256 = _media_blob(store, recording)
-    reader = MediaReader(blob, store.vault_key(), size)
-    _record_view(store, recording_id, "playback")
-    return reader
-
-
-def export(store: Store, recording_id: str, path: Path, *, force: bool = False) -> Path:
-    """Write the recording's media to `path` (.mp4), the plaintext copy the officer asked for;
-    checked against its recorded SHA-256 before it is put in place, and audited."""
-    with store.reading() as conn:
-        recording = recordings.get(conn, recording_id)
-    blob, _size, sha256 = _media_blob(store, recording)
-    with exporting(path, force=force) as handle:
-        got = decrypt_to(blob, store.vault_key(), handle)
-        if got != sha256:
-            raise VaultIntegrityError(_(
-                "Recording {id} decrypted to content that does not match its recorded "
-                "SHA-256; nothing was exported.").format(id=recording_id))
-    _record_view(store, recording_id, "export")
-    return path
