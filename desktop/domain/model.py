@@ -282,7 +282,7 @@ class Action(StrEnum):
     PENALTY_REVIEW_REFUSED = "penalty.review_refused"
     # issue 17 (DOC)
     PENALTY_DOCUMENT_SIGNED = "penalty_document.signed"  # kept signed, with how it was served
-    # issue 18 (STORE): the synchronized audio and video recording of an interview
+    # issue 18: the synchronized audio and video recording of an interview
     RECORDING_STARTED = "recording.started"
     RECORDING_PAUSED = "recording.paused"
     RECORDING_RESUMED = "recording.resumed"

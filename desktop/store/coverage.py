@@ -75,7 +75,7 @@ TABLES: tuple[Covered, ...] = (
     Covered("penalty_reviews", ("id",), frozenset()),
     # issue 17 (DOC): signed penalty documents and their service record
     Covered("penalty_documents", ("id",), frozenset({"penalty_document.signed"})),
-    # issue 18 (STORE): recordings, their pauses and waivers, covered from their first row
+    # issue 18: recordings, their pauses and waivers, covered from their first row
     # (their checkpoints and turn marks are append-only, not audited one by one: decision 44)
     Covered("recordings", ("id",), frozenset()),
     Covered("recording_pauses", ("recording_id", "seq"), frozenset()),

@@ -1,10 +1,10 @@
 """Recordings of interviews in the store: their life, checkpoints, pauses, turn marks, waivers.
 
-A recording is begun for a statement that is not yet signed, while its media grows in the
-vault under a ``.rec-`` temporary name (desktop/recording, PIPE). About once a second of media
-the recorder makes a prefix of that file durable and the service records the checkpoint here
-(`add_checkpoint`): after a crash or a full disk, salvage (`vault_salvage.seal_prefix`) keeps
-exactly a prefix recorded here, and `finish` accepts an interrupted recording only if its
+A recording is begun for a statement that is not yet signed, while its media grows in the vault
+under a ``.rec-`` temporary name (`vault_stream.recording_temp_name`). About once a second of
+media the recorder makes a prefix of that file durable and the service records the checkpoint
+here (`add_checkpoint`): after a crash or a full disk, salvage (`vault_salvage.seal_prefix`)
+keeps exactly a prefix recorded here, and `finish` accepts an interrupted recording only if its
 hash and size are those of a recorded checkpoint (decision 44). `finish` records the media as
 an evidence item of the statement's case (kind ``video``, source ``recorder``) in the same
 transaction, so it reaches HQ through the media sync like any other evidence.
@@ -37,6 +37,7 @@ from desktop.store import evidence
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
+from desktop.store.vault_stream import RECORDING_PREFIX
 
 __all__ = ["RECORDING_KIND", "RECORDING_SOURCE", "add_checkpoint", "begin", "checkpoints",
            "finish", "finish_empty", "for_statement", "get", "last_checkpoint", "live",
@@ -45,7 +46,6 @@ __all__ = ["RECORDING_KIND", "RECORDING_SOURCE", "add_checkpoint", "begin", "che
 
 RECORDING_KIND = "video"
 RECORDING_SOURCE = "recorder"
-TEMP_PREFIX = ".rec-"  # desktop/store/vault_stream.RECORDING_PREFIX (PIPE)
 # Ended by losing the writer: what is kept is the prefix of a recorded checkpoint.
 _SALVAGED = (Interruption.CRASH, Interruption.DISK_FULL)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -135,8 +135,8 @@ def begin(tx: Tx, *, recording_id: str, statement_id: str, temp_name: str, codec
           width: int, height: int, fps: int) -> Recording:
     """Record that the recorder started for this statement (not yet signed, not recording)."""
     officer = _need_officer(tx)
-    if not temp_name.startswith(TEMP_PREFIX):
-        raise ValueError(f"a recording's temporary name starts with {TEMP_PREFIX!r}")
+    if not temp_name.startswith(RECORDING_PREFIX):
+        raise ValueError(f"a recording's temporary name starts with {RECORDING_PREFIX!r}")
     if min(width, height, fps) <= 0:
         raise ValueError("width, height and frame rate must be positive")
     case_id, state = _statement(tx.conn, statement_id)
