@@ -138,6 +138,9 @@ class Settings:
     sm3: bool = False  # also compute SM3 digests of evidence
     language: str = ""  # "" = $STATEMENT_ROOM_LANG or Chinese
     sync_bandwidth_kib: int = 0  # the sync's cap in KiB per second; 0 = no cap
+    # A statement is signed only with a recording of the interview, or the officer's written
+    # reason why there is none (decision 45); False only where no recorder is installed yet.
+    recording_required: bool = True
     ports: DevicePorts = field(default_factory=DevicePorts)
     # Record from the synthetic camera and microphone (issue 18) even without --demo-devices:
     # a training room, or a machine whose camera is known to be missing.

@@ -169,6 +169,15 @@ def make_party(name: str = "测试人甲", id_number: str = "110101199003071233"
                  phone="13900000001", workplace="测试商店")
 
 
+def without_recording_rule(workdir: Path, required: bool = False) -> None:
+    """Settings that sign statements without a recording of the interview, as a site without
+    a recorder would (decision 45): every test made before issue 18 signs statements it never
+    recorded. Tests of the rule call this with `required=True` (the default of a new store)."""
+    from desktop.config import Settings, settings_path
+
+    settings_path(workdir).write_bytes(Settings(recording_required=required).to_json())
+
+
 @dataclass
 class World:
     """A store with two officers, a case, a party and a draft inquiry statement."""
@@ -190,6 +199,7 @@ def world(tmp_path: Path, clock: FakeClock) -> Iterator[World]:
     second = make_officer("测试队员", "TEST0002")
     store = create_store(paths, admin, PASSWORD, clock=clock)
     store.add_officer(second, SECOND_PASSWORD)
+    without_recording_rule(paths.workdir)
     case = records.create_case(store, Case(id=new_id(), number="测试〔2026〕1号",
                                            cause="人行道违法停放机动车", matter="违停",
                                            place="测试路口"))

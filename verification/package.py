@@ -194,6 +194,8 @@ trust/binding.json(.sig)    设备证书（或总部导出证书）签署的绑�
                             两份标签清单的哈希
 evidence/manifest.json      本案全部证据的清单：哈希（SHA-256、SM3）、大小、采集与入库时间、保管信息
                             （执法记录仪序列号、时钟偏差、校正时间、GPS 定位点数）
+                            以及本笔录的同步录音录像（编号、SHA-256、大小、时长、暂停及原因、
+                            各问答在录像中的时间；其媒体即清单中同一 SHA-256 的视频证据）
 evidence/ingest/            每次执法记录仪对接的入库证书及其 Ed25519 签名
 data/evidence/              导出时加 --with-media 才附带：证据媒体文件原件（以 SHA-256 命名）
 manifest-*.txt, tagmanifest-*.txt   全部文件的 SHA-256 与 SM3（GB/T 32905）哈希

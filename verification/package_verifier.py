@@ -124,6 +124,12 @@ ITEM_FIELDS = frozenset({"id", "original_name", "kind", "source", "size", "sha25
                          "captured_at", "imported_at", "docking", "custody", "media"})
 INGEST_FIELDS = frozenset({"docking", "certificate", "signature", "signing_key_id",
                            "sha256"})
+# The statement's audio and video recordings (同步录音录像, decision 45), optional in the
+# evidence manifest: each names the evidence item that holds its media by SHA-256.
+RECORDINGS_KEY = "recordings"
+RECORDING_FIELDS = frozenset({"id", "statement_id", "state", "interruption", "started_at",
+                              "ended_at", "duration_ms", "sha256", "size", "codec", "width",
+                              "height", "fps", "evidence_item", "media", "pauses", "turns"})
 
 
 class PackageError(Exception):
@@ -330,6 +336,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "item {number} names a wrong media file"),
     "ev_item_docking": ("第 {number} 项所指采集记录的入库证书未列出",
                         "item {number} names a docking whose ingest certificate is not listed"),
+    "ev_recording_malformed": ("第 {number} 份录音录像记录格式错误",
+                               "recording {number} is malformed"),
+    "ev_recording_item": ("第 {number} 份录音录像记录所指的媒体不是清单中的视频证据",
+                          "recording {number} names media that is not a video item of the "
+                          "manifest"),
+    "evidence_recordings": ("通过  {path}：同步录音录像 {count} 份，各自对应清单中的视频证据"
+                            "（SHA-256、大小、媒体文件）",
+                            "ok  {path}: {count} interview recordings, each bound to a video "
+                            "item of the manifest (SHA-256, size, media file)"),
     "not_ingest_cert": ("{path}：不是采集记录 {docking} 的入库证书",
                         "{path}: not the ingest certificate of docking {docking}"),
     "cms_length": ("CMS：不支持的长度编码", "CMS: unsupported length"),
@@ -816,6 +831,7 @@ class Evidence:
     media_included: bool
     tag_files: list[str]
     media: list[str]
+    recordings: list[dict[str, object]] = field(default_factory=list)
 
 
 def _evidence_error(key: str, /, **values: object) -> PackageError:
@@ -843,8 +859,8 @@ def evidence_files(members: dict[str, bytes]) -> Evidence:
         return Evidence([], [], False, [], [])  # the layout check reports it missing
     _check_tag_hash(members, EVIDENCE_MANIFEST_PATH)
     doc = _json(members, EVIDENCE_MANIFEST_PATH)
-    if not isinstance(doc, dict) or set(doc) != EVIDENCE_FIELDS or doc["v"] != 1 \
-            or doc["format"] != EVIDENCE_FORMAT:
+    if not isinstance(doc, dict) or set(doc) - {RECORDINGS_KEY} != EVIDENCE_FIELDS \
+            or doc["v"] != 1 or doc["format"] != EVIDENCE_FORMAT:
         raise _evidence_error("ev_not_manifest")
     if members[EVIDENCE_MANIFEST_PATH] != canonical(doc):
         raise _evidence_error("ev_not_canonical")
@@ -883,7 +899,27 @@ def evidence_files(members: dict[str, bytes]) -> Evidence:
             media.add(str(path))
     for name in tag_files:
         _check_tag_hash(members, name)
-    return Evidence(items, certificates, included, sorted(tag_files), sorted(media))
+    return Evidence(items, certificates, included, sorted(tag_files), sorted(media),
+                    _recordings(doc.get(RECORDINGS_KEY, []), items))
+
+
+def _recordings(recordings: object, items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The statement's recordings: each with media names a video item by SHA-256, size and
+    media file (an interruption before anything was kept names none)."""
+    if not isinstance(recordings, list):
+        raise _evidence_error("ev_malformed")
+    videos = {(item["sha256"], item["size"], item["media"]) for item in items
+              if item["kind"] == "video"}
+    for number, recording in enumerate(recordings, 1):
+        if not isinstance(recording, dict) or set(recording) != RECORDING_FIELDS \
+                or not isinstance(recording["pauses"], list) \
+                or not isinstance(recording["turns"], list):
+            raise _evidence_error("ev_recording_malformed", number=number)
+        if recording["sha256"] is None:
+            continue
+        if (recording["sha256"], recording["size"], recording["media"]) not in videos:
+            raise _evidence_error("ev_recording_item", number=number)
+    return recordings
 
 
 def check_evidence(members: dict[str, bytes], evidence: Evidence, verdict: Verdict) -> None:
@@ -929,6 +965,9 @@ def check_evidence(members: dict[str, bytes], evidence: Evidence, verdict: Verdi
     else:
         verdict.lines.append(message("evidence_no_media", path=EVIDENCE_MANIFEST_PATH,
                                      count=count))
+    if evidence.recordings:
+        verdict.lines.append(message("evidence_recordings", path=EVIDENCE_MANIFEST_PATH,
+                                     count=len(evidence.recordings)))
     if not evidence.certificates:
         return
     verdict.lines.append(message("ingest_listed", count=len(evidence.certificates)))

@@ -334,14 +334,32 @@ def unexplained_revisions(reader: Any, embedded: Sequence[Any]) -> tuple[list[in
     return unexplained, info_changed
 
 
-def _refusal_printed(data: bytes) -> bool:
-    """Does the last page print the party's refusal to sign (pypdfium2 text)?"""
+# An annex page appended after a statement's own pages (the recording's, decision 45): it
+# carries no party signature field and is not one of the pages the party signed.
+ANNEX_PAGE_KEY = "/SRAnnex"
+
+
+def statement_pages(reader: Any) -> int:
+    """The statement's own pages: every page of the document but its annex pages."""
+    count = 0
+    nodes = [reader.root["/Pages"]]
+    while nodes:
+        node = nodes.pop()
+        if "/Kids" in node:
+            nodes.extend(kid.get_object() for kid in node["/Kids"])
+        elif ANNEX_PAGE_KEY not in node:
+            count += 1
+    return count
+
+
+def _refusal_printed(data: bytes, last_page: int) -> bool:
+    """Does the statement's last page print the party's refusal to sign (pypdfium2 text)?"""
     try:
         import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
         document = pdfium.PdfDocument(data)
         try:
-            page = document[len(document) - 1]
+            page = document[last_page]
             text = page.get_textpage().get_text_range()
         finally:
             document.close()
@@ -371,7 +389,7 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
     try:
         fields = {str(name): value is not None
                   for name, value, _ref in enumerate_sig_fields(reader, filled_status=None)}
-        pages = int(reader.root["/Pages"]["/Count"])
+        pages = statement_pages(reader)
     except Exception as exc:
         log.info("signature fields unreadable: %s", type(exc).__name__)
         return Completeness(False)
@@ -388,7 +406,8 @@ def completeness(data: bytes, reader: Any, embedded: Sequence[Any]) -> Completen
                                             if not fields.get(n)), False)
     expected = [f"Party{page}" for page in range(1, pages + 1)]
     expected += sorted(party - set(expected), key=lambda n: int(n[5:]))
-    refusal = not any(fields.get(name) for name in expected) and _refusal_printed(data)
+    refusal = not any(fields.get(name) for name in expected) and _refusal_printed(data,
+                                                                                 pages - 1)
     if refusal:
         expected = []
     if DECLARATION_FIELD in fields and not refusal:

@@ -1,7 +1,8 @@
 """The headless end-to-end demo on embedded defaults (`statement-room demo`).
 
 It creates (or reopens) a store, two demo officers, a case of sidewalk parking, the party,
-an inquiry statement with the template's opening questions and a few answers, searches it,
+an inquiry statement with the template's opening questions and a few answers, recorded with
+synthetic cameras and microphone (desktop/services/demo_recording.py), searches it,
 signs the audit tree head and verifies the whole trail, then (from the command line) syncs
 everything to HQ, the embedded one by default, and with the law library and discretion
 standard HQ sends carries the case on to its signed penalty documents
@@ -36,7 +37,7 @@ from desktop.domain.model import (
     StatementKind,
     TurnKind,
 )
-from desktop.services import audit_trail, devices, interview, records, signing
+from desktop.services import audit_trail, devices, interview, recording, records, signing
 from desktop.services.demo_hq import sync_with_hq
 from desktop.services.demo_login import (
     DEMO_ADMIN_CERTIFICATE,
@@ -47,12 +48,14 @@ from desktop.services.demo_login import (
 )
 from desktop.services.demo_penalty import decide
 from desktop.services.demo_pki import export_trust_root, install_demo_keys
+from desktop.services.demo_recording import DemoRecording, recording_json
 from desktop.services.dock import DockPolicy, DockReport, dock
 from desktop.services.export import export_package
 from desktop.services.export_files import ExportKind, statement_file_name
 from desktop.services.search import search_statements
 from desktop.services.verify import verify_document
 from desktop.store import cases, officers
+from desktop.store.evidence import items_for_case as evidence_items_for_case
 from desktop.store.files import atomic_write_bytes
 from desktop.store.meta import is_demo_store, mark_demo_store
 from desktop.store.search import highlight
@@ -85,6 +88,7 @@ QA = (
 DEMO_RECORDER_OFFSET_S = -37  # the emulated recorder's clock runs 37 s slow until docked
 SEARCHES = ("人行道", "药")
 DECLARATION = "以上笔录我看过，和我说的相符。"
+RECORDING_SUFFIX = "_同步录音录像.mp4"
 
 
 def _open_demo_store(paths: StorePaths) -> tuple[Store, list[Officer]]:
@@ -118,8 +122,10 @@ def _mark_demo(store: Store, paths: StorePaths) -> None:
         ).encode("utf-8"))
 
 
-def _interview(store: Store, team: list[Officer]) -> tuple[Case, Party, Statement]:
-    """A case, the interviewee from the ID-card reader, and the statement up to read-back."""
+def _interview(store: Store, team: list[Officer]
+               ) -> tuple[Case, Party, Statement, DemoRecording]:
+    """A case, the interviewee from the ID-card reader, and the statement up to read-back,
+    recorded from before its first question (still recording: the party signs next)."""
     number = f"示综执立〔2026〕{len(cases.list_cases(store.conn)) + 1:04d}号"
     case = records.create_case(store, Case(
         id=new_id(), number=number, cause="机动车人行道违法停放",
@@ -129,29 +135,45 @@ def _interview(store: Store, team: list[Officer]) -> tuple[Case, Party, Statemen
     statement = interview.open_statement(
         store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
         place="城北中队询问室一", interviewers=(team[0].id, team[1].id), recorder_id=team[1].id)
-    for turn in statement.turns:
-        if turn.kind is TurnKind.ANSWER and turn.tag in OPENING_ANSWERS:
-            interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
-    for question, answer_text in QA:
-        interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
-        answer_text = answer_text.format(name=party.name)
-        answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
-        interview.save_turn(store, answer.id, answer_text)  # autosave while typing
-    return case, party, interview.start_read_back(store, statement.id)
+    recorded = DemoRecording(store, statement.id)
+    try:
+        for turn in statement.turns:
+            if turn.kind is TurnKind.ANSWER and turn.tag in OPENING_ANSWERS:
+                recorded.before_turn()
+                interview.save_turn(store, turn.id, OPENING_ANSWERS[turn.tag])
+        for index, (question, answer_text) in enumerate(QA):
+            recorded.before_turn()
+            interview.add_turn(store, statement.id, TurnKind.QUESTION, question)
+            recorded.before_turn()
+            answer_text = answer_text.format(name=party.name)
+            answer = interview.add_turn(store, statement.id, TurnKind.ANSWER, answer_text[:4])
+            interview.save_turn(store, answer.id, answer_text)  # autosave while typing
+            if index == 1:
+                recorded.short_pause()
+        return case, party, interview.start_read_back(store, statement.id), recorded
+    except BaseException:
+        recorded.stop()  # what was recorded is kept, whatever stopped the demo
+        raise
 
 
 def _sign_and_export(
-    store: Store, statement_id: str, team: list[Officer], exports: Path
+    store: Store, statement_id: str, team: list[Officer], exports: Path,
+    recorded: DemoRecording,
 ) -> dict[str, Any]:
-    """Read-back as the demo plays it: the party signs every page, then officers and seal;
-    the PDF, the court package and the (public) trust root are exported and checked."""
+    """Read-back as the demo plays it: the party signs every page, the recording stops, then
+    officers and seal sign; the PDF (with the recording's annex page), the recording, the
+    court package and the (public) trust root are exported and checked."""
     passwords = {officer.id: demo_password() for officer in team}
-    if signing.missing_signing_keys(store, statement_id):
-        install_demo_keys(store, team, passwords, root_key_dir=exports)
-    rendered = signing.prepare(store, statement_id, DECLARATION)
-    signatures = ReadBackSignatures(
-        PageSignature(page, synthetic_signature(page, digest, seed=page))
-        for page, digest in enumerate(signing.page_digests(rendered)))
+    try:
+        if signing.missing_signing_keys(store, statement_id):
+            install_demo_keys(store, team, passwords, root_key_dir=exports)
+        rendered = signing.prepare(store, statement_id, DECLARATION)
+        signatures = ReadBackSignatures(
+            PageSignature(page, synthetic_signature(page, digest, seed=page))
+            for page, digest in enumerate(signing.page_digests(rendered)))
+    finally:
+        summary = recorded.stop()  # after the party's signatures, before the officers'
+
     # Each officer authenticates for their own signature; the administrator keeps the seal.
     signing_team = signing.unlock_team(store, statement_id, passwords, custodian_id=team[0].id)
     try:
@@ -169,9 +191,12 @@ def _sign_and_export(
         raise UserError("; ".join(report.reasons))
     package = export_package(store, statement_id, exports / statement_file_name(
         store, statement_id, ExportKind.COURT_PACKAGE))
+    media = recording.export(store, summary.recording.id, exports / statement_file_name(
+        store, statement_id, ExportKind.SIGNED_PDF).replace(".pdf", RECORDING_SUFFIX))
     return {"pdf": str(pdf_path), "pdf_sha256": signed.sha256, "pages": signed.pages,
             "signatures": len(report.signatures), "pdf_timestamped": signed.timestamped,
-            "package": str(package.path), "trust_root": str(root_path)}
+            "package": str(package.path), "trust_root": str(root_path),
+            "recording": {**recording_json(store, summary), "path": str(media)}}
 
 
 def _dock_recorder(store: Store, case_id: str, statement_id: str) -> DockReport:
@@ -211,11 +236,17 @@ def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False
     store, team = _open_demo_store(paths)
     with store:
         say(_("Store opened at {path}").format(path=paths.database))
-        case, party, statement = _interview(store, team)
+        case, party, statement, recorded = _interview(store, team)
         say(_("Identity read from the ID-card reader {url}").format(url=DEMO_READER))
         say(_("Case {case}: statement with {count} turns, now in read-back").format(
             case=case.number, count=len(statement.turns)))
-        exported = _sign_and_export(store, statement.id, team, workdir / "exports")
+        exported = _sign_and_export(store, statement.id, team, workdir / "exports", recorded)
+        media = exported["recording"]
+        say(_("Interview recorded: {duration} s of video, {turns} turns marked, SHA-256 "
+              "{sha256}, exported to {path}").format(
+                  duration=f"{media['duration_ms'] / 1000:.1f}",
+                  turns=len(media["turn_offsets"]), sha256=media["sha256"][:16],
+                  path=media["path"]))
         say(_("Signed and sealed: {pages} page(s), {count} signatures verified, {path}").format(
             pages=exported["pages"], count=exported["signatures"], path=exported["pdf"]))
         say(_("Court package: {path}").format(path=exported["package"]))
@@ -247,7 +278,8 @@ def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False
             "statement": statement.id,
             "statement_state": get_statement(store.conn, statement.id).state.value,
             **{k: v for k, v in exported.items() if k not in ("pages", "signatures")},
-            "evidence": len(docked.items),
+            # the case's evidence: the recorder's docked files and the interview's recording
+            "evidence": len(evidence_items_for_case(store.conn, case.id)),
             "docking": docked.docking.id,
             "search_hits": hits,
             "tree_head": {"size": head.head.tree_size, "root": head.head.root_hash.hex()},

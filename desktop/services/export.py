@@ -10,7 +10,9 @@ file unless the caller says `force`, never into a folder that does not exist. Th
 itself is then audited with the package's SHA-256; that event necessarily comes after the
 package and so is not inside it.
 
-The package always carries the case's evidence manifest (hashes, times, custody) and each
+The package always carries the case's evidence manifest (hashes, times, custody), with the
+statement's recordings (decision 45: identifier, SHA-256, size, duration, pauses with their
+reasons, each turn's moment; the media is the video item of the same SHA-256), and each
 docking's signed ingest certificate. With `with_media` the media go in too: each item is
 decrypted twice from the vault, in constant memory and never to a file of its own, first to
 learn its CRC-32 and SM3 (the zip header comes before the bytes), then straight into its zip
@@ -22,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from gettext import gettext as _
 from importlib import metadata
@@ -32,11 +34,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, StatementState
+from desktop.domain.recording import RecordingState
 from desktop.services import keys
 from desktop.services.evidence import missing_blob
 from desktop.services.export_files import check_target, exporting, write_export
 from desktop.services.verify import store_trust_roots
-from desktop.store import audit, cases, dockings, documents
+from desktop.store import audit, cases, dockings, documents, recordings
 from desktop.store import evidence as records
 from desktop.store import statements as repo
 from desktop.store.audit import AuditRecord
@@ -202,6 +205,42 @@ def case_evidence(store: Store, case_id: str, case_number: str, *,
     return PackageEvidence(manifest, certificates, tuple(media.values()))
 
 
+def _time(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def statement_recordings(store: Store, statement_id: str) -> list[dict[str, object]]:
+    """The manifest of the statement's audio and video recordings (decision 45): identifier,
+    state and interruption, times, duration, SHA-256, size and format, its media in the
+    package (the video item holding it), its pauses with their reasons and where each turn
+    was asked in it."""
+    statement = repo.get_statement(store.conn, statement_id)
+    turns = {turn.id: turn for turn in statement.turns}
+    listed: list[dict[str, object]] = []
+    for rec in recordings.for_statement(store.conn, statement_id):
+        if rec.state is RecordingState.RECORDING:
+            continue
+        marks = sorted(recordings.marks(store.conn, rec.id),
+                       key=lambda m: (m.media_ms, turns[m.turn_id].seq))
+        listed.append({
+            "id": rec.id, "statement_id": rec.statement_id, "state": rec.state.value,
+            "interruption": None if rec.interruption is None else rec.interruption.value,
+            "started_at": _time(rec.started_at), "ended_at": _time(rec.ended_at),
+            "duration_ms": rec.duration_ms, "sha256": rec.sha256, "size": rec.size,
+            "codec": rec.codec, "width": rec.width, "height": rec.height, "fps": rec.fps,
+            "evidence_item": rec.evidence_item_id,
+            "media": None if rec.sha256 is None else
+            f"{package_verifier.MEDIA_PREFIX}{rec.sha256}.mp4",
+            "pauses": [{"seq": p.seq, "media_ms": p.media_ms,
+                        "started_at": _time(p.started_at), "ended_at": _time(p.ended_at),
+                        "reason": p.reason} for p in recordings.pauses(store.conn, rec.id)],
+            "turns": [{"turn": m.turn_id, "seq": turns[m.turn_id].seq,
+                       "kind": turns[m.turn_id].kind.value, "media_ms": m.media_ms}
+                      for m in marks],
+        })
+    return listed
+
+
 @dataclass(frozen=True)
 class _Parts:
     """What goes into one statement's package."""
@@ -222,6 +261,10 @@ def _gather(store: Store, statement_id: str, *, with_media: bool) -> _Parts:
                           "package."))
     number = cases.get_case(store.conn, statement.case_id).number
     evidence = case_evidence(store, statement.case_id, number, with_media=with_media)
+    recorded = statement_recordings(store, statement_id)
+    if recorded:
+        evidence = replace(evidence, manifest={**evidence.manifest,
+                                               package_verifier.RECORDINGS_KEY: recorded})
     pdf = documents.signed_document(store.conn, statement_id)
     head = store.sign_tree_head()
     public = audit.device_public_keys(store.conn)[head.key_id].public_bytes_raw()

@@ -2,7 +2,9 @@
 name the interpreter and guardian (第N次询问 too), read back, sign.
 
 Each function is one durable transaction: when it returns, the change and its audit leaf
-are on disk, and the caller (GUI or CLI) may show it as saved.
+are on disk, and the caller (GUI or CLI) may show it as saved. While the statement is being
+recorded in this process (`live_recordings`), a turn created or first saved is marked with
+the recording's media time in that same transaction, and its text becomes the subtitle.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ from desktop.domain.model import (
     TurnKind,
     TurnRevision,
 )
+from desktop.services import live_recordings
+from desktop.services.live_recordings import LiveHandle
 from desktop.services.templates import load_template
-from desktop.store import cases, officers
+from desktop.store import cases, officers, recordings
 from desktop.store import statements as repo
 from desktop.store.store import Store
+from desktop.store.tx import Tx
 
 
 def open_statement(
@@ -77,9 +82,31 @@ def open_statement(
         return repo.get_statement(tx.conn, statement.id)
 
 
+def _mark(tx: Tx, live: LiveHandle, turn_ids: tuple[str, ...]) -> None:
+    """Mark turns at the recording's current moment (a turn marked already keeps its first
+    mark); nothing if the recording ended meanwhile, so a turn is never refused for it."""
+    current = recordings.live(tx.conn, live.statement_id)
+    if current is None or current.id != live.recording_id:
+        return
+    media_ms = live.media_ms()
+    for turn_id in turn_ids:
+        recordings.mark_turn(tx, live.recording_id, turn_id, media_ms)
+
+
+def _show(live: LiveHandle | None, kind: TurnKind, text: str) -> None:
+    """The turn as the recording's subtitle (问：… / 答：…, a note as it is)."""
+    if live is not None:
+        live.set_subtitle(live_recordings.subtitle(kind, text))
+
+
 def add_turn(store: Store, statement_id: str, kind: TurnKind, text: str) -> Turn:
+    live = live_recordings.live(statement_id) if live_recordings.active() else None
     with store.transaction() as tx:
-        return repo.add_turn(tx, statement_id, kind, text)
+        turn = repo.add_turn(tx, statement_id, kind, text)
+        if live is not None:
+            _mark(tx, live, (turn.id,))
+    _show(live, kind, text)
+    return turn
 
 
 def set_form(store: Store, statement_id: str, form: StatementForm) -> Statement:
@@ -114,13 +141,30 @@ def add_break(store: Store, statement_id: str, kind: BreakKind, start: datetime,
         statement = repo.get_statement(tx.conn, statement_id)
         rules.check_editable(statement.state)
         rules.check_break(statement, start, end, tx.at)
-        return repo.add_turn(tx, statement_id, TurnKind.NOTE, break_text(kind, start, end))
+        turn = repo.add_turn(tx, statement_id, TurnKind.NOTE, break_text(kind, start, end))
+        live = live_recordings.live(statement_id) if live_recordings.active() else None
+        if live is not None:
+            _mark(tx, live, (turn.id,))
+        return turn
 
 
 def save_turn(store: Store, turn_id: str, text: str) -> int:
-    """Autosave: the new text is durable (with its audit leaf) when this returns."""
+    """Autosave: the new text is durable (with its audit leaf) when this returns.
+
+    While recording, a turn first saved now (an opening answer the template put in before the
+    recording started) is marked now, with the question just before it if that has no mark
+    yet: the moment it was asked is when its answer began to be typed."""
+    if not live_recordings.active():
+        with store.transaction() as tx:
+            return repo.save_turn(tx, turn_id, text)
     with store.transaction() as tx:
-        return repo.save_turn(tx, turn_id, text)
+        revision = repo.save_turn(tx, turn_id, text)
+        statement_id, kind, question = repo.turn_context(tx.conn, turn_id)
+        live = live_recordings.live(statement_id)
+        if live is not None:
+            _mark(tx, live, (turn_id,) if question is None else (question, turn_id))
+    _show(live, kind, text)
+    return revision
 
 
 def history(store: Store, turn_id: str) -> list[TurnRevision]:

@@ -8,10 +8,13 @@ ruled space on the last page (or records the refusal with its witness), has the
 interviewers and the recorder sign with their own keys, and lets the unit seal lock the
 document. Each officer's key and the seal come in a `SigningTeam` of signers that their own
 officers unlocked with their password or token PIN (`desktop.services.keys`): being logged
-in signs nothing. Every signature's event in the audit trail says who authenticated, how
-and when. Only when the whole PDF is built does one transaction move the statement to
-signed and sealed and keep the PDF in the store, so a failure half-way leaves the
-statement in read-back with nothing half-signed kept.
+in signs nothing. A statement is signed once its recording was stopped, with that recording
+or the officer's reason why there is none (`recording_rule`, decision 45), printed on an
+annex page appended before certification, never on a page the party signed. Every
+signature's event in the audit trail says who authenticated, how and when. Only when the
+whole PDF is built does one transaction move the statement to signed and sealed and keep
+the PDF in the store, so a failure half-way leaves the statement in read-back with nothing
+half-signed kept.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from desktop.documents.capture import (
 )
 from desktop.documents.certcheck import fingerprint
 from desktop.documents.page_signatures import ReadBackSignatures
+from desktop.documents.recording_annex import append_pages, render_annex
 from desktop.documents.render import (
     DECLARATION_BOX,
     RenderedStatement,
@@ -65,7 +69,7 @@ from desktop.domain.model import (
     Statement,
     StatementState,
 )
-from desktop.services import keys, refdata
+from desktop.services import keys, recording_rule, refdata
 from desktop.services.export_files import write_export
 from desktop.services.keys import AuthenticatedSigner
 from desktop.services.templates import load_template
@@ -301,6 +305,18 @@ def _stale_pages_message(stale: tuple[int, ...], page_count: int) -> str:
         pages=pages)
 
 
+def _with_recording_annex(store: Store, statement_id: str, pdf: bytes) -> bytes:
+    """The read-back document with the annex page of its recording or waiver appended (none
+    when it has neither): the pages the party signed stay exactly as they were, and the
+    annex is covered by the certification and the officers' and seal's signatures that
+    follow (decision 45)."""
+    annex = recording_rule.annex(store, statement_id)
+    if annex is None:
+        return pdf
+    pages, _count = render_annex(annex, store.clock())
+    return append_pages(pdf, pages)
+
+
 def sign_statement(
     store: Store,
     statement_id: str,
@@ -323,6 +339,9 @@ def sign_statement(
     """
     statement = repo.get_statement(store.conn, statement_id)
     rules.check_signable(statement.state)
+    problem = recording_rule.signing_problem(store, statement_id)
+    if problem is not None:
+        raise UserError(problem)
     check_team(store, statement, team)
     rendered = prepare(store, statement_id, declaration, signatures.refusal)
     digests = page_digests(rendered)
@@ -355,14 +374,15 @@ def sign_statement(
         specs.append(_box(name, *boxes[field][0]))
     specs.append(_box(SEAL_FIELD, *boxes["seal"][0], locks=True))
 
+    document = _with_recording_annex(store, statement_id, rendered.pdf)
     device = keys.device_signer(store)
     try:
-        pdf = certify(rendered.pdf, specs, device, timestamper=timestamper,
+        pdf = certify(document, specs, device, timestamper=timestamper,
                       reason="笔录生成", location=statement.place)
     except TimestampUnavailable:
         # Offline: sign B-B throughout; HQ adds a document timestamp at sync (DESIGN §5).
         timestamper = None
-        pdf = certify(rendered.pdf, specs, device, reason="笔录生成", location=statement.place)
+        pdf = certify(document, specs, device, reason="笔录生成", location=statement.place)
     captures: list[tuple[str, int, SignatureCapture, bytes, bytes | None]] = []
     if signatures.refusal is None:
         for page_signature in signatures.signatures:

@@ -195,6 +195,23 @@ def save_turn(tx: Tx, turn_id: str, text: str) -> int:
     return int(revision) + 1
 
 
+def turn_context(conn: Connection, turn_id: str) -> tuple[str, TurnKind, str | None]:
+    """(statement id, kind) of a turn, and for an answer the id of the question right before
+    it, if any: where a recording marks the moment an answer (and its question) began."""
+    row = conn.execute("SELECT statement_id, seq, kind FROM turns WHERE id = ?",
+                       (turn_id,)).fetchone()
+    if row is None:
+        raise UserError(_("No such turn."))
+    statement_id, seq, kind = str(row[0]), int(row[1]), TurnKind(row[2])
+    question = None
+    if kind is TurnKind.ANSWER:
+        before = conn.execute("SELECT id FROM turns WHERE statement_id = ? AND seq = ?"
+                              " AND kind = ?", (statement_id, seq - 1,
+                                                TurnKind.QUESTION.value)).fetchone()
+        question = None if before is None else str(before[0])
+    return statement_id, kind, question
+
+
 def _insert_revision(tx: Tx, turn_id: str, statement_id: str, revision: int, text: str,
                      *, cover_turn: bool = False) -> None:
     # The first revision's leaf also covers the turn row (seq, kind, tag); autosaves do not

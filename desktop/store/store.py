@@ -114,6 +114,10 @@ class Store:
         self._read_lock = threading.Lock()
         # Where `write(fn)` runs: here without a background; the GUI's store lane otherwise.
         self.write_lane: WriteLane = inline
+        # Transactions of this session one at a time: without a background (the command line,
+        # tests), `write(fn)` runs on the calling thread, such as a recorder's encoder thread
+        # recording a checkpoint while the interview autosaves on another (issue 18).
+        self._transaction_lock = threading.RLock()
         self._key_file = key_file
         self._data_key = data_key
         self.officer = officer
@@ -187,11 +191,12 @@ class Store:
         """One durable transaction acting as the logged-in officer; once it has committed
         (before the caller may say "saved") the high-water mark records it."""
         check_thread()
-        if not self._mark_started:
-            self._start_mark()
-        with transaction(self._conn, self.clock, self.officer.id) as tx:
-            yield tx
-        self._advance_mark()
+        with self._transaction_lock:
+            if not self._mark_started:
+                self._start_mark()
+            with transaction(self._conn, self.clock, self.officer.id) as tx:
+                yield tx
+            self._advance_mark()
 
     @property
     def suspect(self) -> bool:

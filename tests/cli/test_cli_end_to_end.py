@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from tests.cli.helpers import last_json, run_cli
+from tests.conftest import without_recording_rule
 
 UNIT = "示例区综合行政执法局城北中队"
 ADMIN = ("管理员甲", "ADM-001", "Admin2026password")
@@ -47,6 +48,7 @@ def set_up_unit(tmp_path: Path) -> tuple[Path, Path]:
     store, ca = tmp_path / "store", tmp_path / "ca"
     ok(run_cli("init", "--workdir", str(store), "--name", ADMIN[0], "--certificate", ADMIN[1],
                "--unit", UNIT, env=login(ADMIN)))
+    without_recording_rule(store)  # its statements are signed without a recording
     for name, number, password in (FIRST, SECOND):
         ok(run_cli("officer", "add", "--workdir", str(store), "--name", name, "--certificate",
                    number, "--unit", UNIT,

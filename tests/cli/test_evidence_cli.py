@@ -52,7 +52,8 @@ def test_import_verify_export_round_trip(tmp_path: Path) -> None:
 def test_dock_a_recorder_on_the_demo_store_then_export_byte_identical(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
     demo = last_json(run_cli("demo", "--workdir", str(workdir), "--json").stdout)
-    assert demo["evidence"] == 7  # the demo docked its own recorder into the case
+    # the demo docked its own recorder into the case, and recorded the interview
+    assert demo["evidence"] == 8
     root = tmp_path / "recorder"
     url = f"emu-bodycam://?root={root}&offset=-90&size=300000"
     # No officer named: on a store the demo made, the demo officer logs in.

@@ -22,6 +22,7 @@ from tests.conftest import (
     World,
     make_party,
     sign_as_team,
+    without_recording_rule,
 )
 from tests.poppler import all_trusted, pdfsig_trusting
 from tests.services.test_signing import all_pages_signed, ready_for_signing
@@ -55,6 +56,7 @@ def unit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store, ca = tmp_path / "store", tmp_path / "ca"
     ok(run_cli("init", "--workdir", str(store), "--name", ADMIN[0], "--certificate", ADMIN[1],
                "--unit", UNIT, env=login(ADMIN)))
+    without_recording_rule(store)  # its statements are signed without a recording
     for name, number, password in (FIRST, SECOND):
         ok(run_cli("officer", "add", "--workdir", str(store), "--name", name, "--certificate",
                    number, "--unit", UNIT,
