@@ -142,6 +142,9 @@ class Settings:
     # reason why there is none (decision 45); False only where no recorder is installed yet.
     recording_required: bool = True
     ports: DevicePorts = field(default_factory=DevicePorts)
+    # Record from the synthetic camera and microphone (issue 18) even without --demo-devices:
+    # a training room, or a machine whose camera is known to be missing.
+    synthetic_recording: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -13,6 +13,7 @@ is closed and the session's tree head is signed.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from gettext import gettext as _
 from gettext import ngettext
@@ -490,6 +491,11 @@ class MainWindow(QMainWindow):
         if not self.closing_for_rebuild:
             store = self.ctx.store
             if store is not None:
+                # A recording still running is stopped and kept (issue 18); its module is
+                # only loaded if a statement was opened.
+                recording = sys.modules.get("desktop.ui.recording.controller")
+                if recording is not None:
+                    recording.stop_recordings(self.ctx)
                 self.ctx.bg.stop_long_work()  # a docking must not write to a closed store
                 self.ctx.bg.call(store.close)
                 self.ctx.store = None

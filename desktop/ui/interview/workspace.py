@@ -9,7 +9,9 @@ read-back will require, a banner warns when the interview runs long, and "Procee
 read-back" asks the service to start read-back. The Discretion button (Ctrl+Shift+D) shows
 or hides the discretion panel (`desktop.ui.discretion`) as a third pane beside the turns.
 When the interviewee asks for a correction during read-back, the statement is back in draft
-and `reopen_for_correction` makes the open workspace editable again.
+and `reopen_for_correction` makes the open workspace editable again. Above the checklist, the
+recording panel (`desktop.ui.recording`, issue 18) previews and controls the statement's
+audio and video recording; while it records, the turn being typed is its subtitle.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from desktop.ui.shortcuts import DISCRETION, READ_BACK, READ_CARD, with_key
 
 if TYPE_CHECKING:  # built when first shown
     from desktop.ui.discretion import DiscretionPanel
+    from desktop.ui.recording import RecordingPanel
 
 DURATION_CHECK_MS = 60_000
 _WARN_STYLE = "background: #fff3cd; color: #5c4400; padding: 4px;"
@@ -138,6 +141,8 @@ class InterviewWorkspace(QWidget):
         side = QWidget(splitter)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
+        self._side_layout = side_layout  # the recording panel goes on top once there is a statement
+        self.recording: RecordingPanel | None = None
         checklist = QGroupBox(_("Required before read-back"), side)
         check_layout = QVBoxLayout(checklist)
         self.checklist = {item: QLabel("") for item in REQUIRED_OPENING}
@@ -236,6 +241,7 @@ class InterviewWorkspace(QWidget):
             name=party.name, kind=kind_label(statement.kind), place=statement.place,
             started=started))
         self.bar.show_statement(statement, party)
+        self._show_recording(statement)
         for turn in statement.turns:
             self._add_row(turn)
         self._refresh_checklist()
@@ -248,6 +254,8 @@ class InterviewWorkspace(QWidget):
         """Editable in draft only; in draft the first empty turn (or the last) has the focus."""
         assert self._statement is not None
         editable = self._statement.state is StatementState.DRAFT
+        if self.recording is not None:
+            self.recording.set_statement_state(self._statement.state)
         for row in self._rows.values():
             row.set_read_only(not editable)
         self._show_message("" if editable else _(
@@ -288,8 +296,30 @@ class InterviewWorkspace(QWidget):
         editor.commit.connect(lambda r=row: self._commit(r))
         editor.navigate.connect(lambda step, r=row: self._navigate(r, step))
         editor.phrase.connect(self._phrase_key)
+        editor.textChanged.connect(lambda r=row: self._subtitle(r))
+        editor.focused.connect(lambda r=row: self._subtitle(r))
         row.history_requested.connect(self.show_history)
         return row
+
+    # --- recording (issue 18) -------------------------------------------------------------
+    def _show_recording(self, statement: Statement) -> None:
+        """The recording panel above the checklist: preview, indicator, start/pause/stop."""
+        if self.recording is None:
+            from desktop.ui.recording import RecordingPanel
+
+            self.recording = RecordingPanel(self._ctx, statement.id, self)
+            self._side_layout.insertWidget(0, self.recording)
+        self.recording.set_statement_state(statement.state)
+
+    def _subtitle(self, row: TurnRow) -> None:
+        """The turn being typed is the recording's subtitle (问：… / 答：…); nothing to do
+        when nothing is recorded, which is checked first: this runs on every key."""
+        panel = self.recording
+        if panel is None or panel.controller.live is None:
+            return
+        if row is not self.turns.current_row() and not row.editor.hasFocus():
+            return  # a turn changed by other means (a phrase inserted elsewhere)
+        panel.controller.set_turn_subtitle(row.turn.kind, row.text())
 
     def _add_hq_phrases(self, sent: tuple[hq_phrases.HqPhrase, ...]) -> None:
         """HQ's common questions after the unit's, marked as HQ's, without a shortcut."""
@@ -485,6 +515,8 @@ class InterviewWorkspace(QWidget):
         self.read_back_button.setEnabled(True)
         self.duration_timer.stop()
         self.bar.update_statement(statement)
+        if self.recording is not None:
+            self.recording.set_statement_state(statement.state)
         self.banner.hide()
         for row in self._rows.values():
             row.set_read_only(True)

@@ -11,7 +11,9 @@ written (or the refusal recorded), the officers sign in turn, each with their ow
 or token PIN, and a seal custodian applies the unit seal (`OfficerSigningPanel`; unlocked and
 signed on the store thread with `officer_signing.sign_in_turn`). A refused credential is shown
 beside its officer and keeps everything the interviewee signed. The signed pages then
-replace the working view.
+replace the working view. The statement's recording (`desktop.ui.recording.readback_box`)
+runs through the read-back: its row offers stopping it once the interviewee has signed, before
+the officers sign, and a tab beside the pages lists the turns to jump to in the recording.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -122,6 +125,12 @@ class ReadBackFlow(QDialog):
             else _("Show the pages to the interviewee first.")))
         self.sign_button.clicked.connect(self.sign_and_seal)
         self.close_button.clicked.connect(self.reject)
+        # The recording (issue 18) runs through the read-back; it is stopped after the
+        # interviewee's signatures, before the officers sign.
+        from desktop.ui.recording.readback_box import RecordingBox
+
+        self.recording = RecordingBox(ctx, statement_id)
+        self.recording.said.connect(self._say)
         self.stack = QStackedWidget()
         self.work_area = self._work_area()
         self.stack.addWidget(self.work_area)
@@ -139,8 +148,9 @@ class ReadBackFlow(QDialog):
         box.addWidget(self.declaration_mode)
         box.addWidget(self.declaration)
         box.addWidget(self.apply_button)
-        pages = QGroupBox(_("Pages to be signed"))
-        QVBoxLayout(pages).addWidget(self.pages)
+        pages = QTabWidget()  # beside the pages, the turns in the recording (issue 18)
+        pages.addTab(self.pages, _("Pages to be signed"))
+        pages.addTab(self.recording.turns_panel, _("Turns in the recording"))
         side = QWidget()
         column = QVBoxLayout(side)
         column.addWidget(declaration)
@@ -150,6 +160,7 @@ class ReadBackFlow(QDialog):
             column.addWidget(button)
         column.addWidget(self.status)
         column.addWidget(self.busy_bar)
+        column.addWidget(self.recording)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.close_button)
@@ -316,6 +327,11 @@ class ReadBackFlow(QDialog):
 
     def _all_signed(self) -> None:
         self._refresh()
+        self.recording.offer_stop()
+        if self.recording.controller.recording:
+            self._say(_("Every page is signed. Stop the recording, then the officers sign "
+                        "and seal the statement."))
+            return
         if self.session.handwritten:
             self._say(_("Every page is signed and the declaration is written. The officers "
                         "can now sign and seal the statement."))
@@ -357,6 +373,7 @@ class ReadBackFlow(QDialog):
         self._refresh()
         self._say(_("Refusal to sign recorded, witnessed by {witness}. The officers can now "
                     "sign and seal the statement.").format(witness=refusal.witness_name))
+        self.recording.offer_stop()
 
     def withdraw_refusal(self) -> None:
         self.session.signatures.withdraw_refusal()
@@ -405,6 +422,11 @@ class ReadBackFlow(QDialog):
                 if self.party_window is not None:
                     self.party_window.show_declaration_step()
                 return
+        if self.recording.controller.recording:
+            if self.ask(_("The recording is still running. Stop it now, then sign?")):
+                self.recording.signatures_done = True
+                self.recording.stop(lambda _summary: self.sign_and_seal())
+            return
         self._say(_("Looking up who signs…"))
         self._set_busy(True)
         self.ctx.run(lambda store: load_roster(store, self.statement_id), self._roster_loaded,
