@@ -103,6 +103,17 @@ class ReasonDialog(QDialog):
         super().accept()
 
 
+
+def open_waiver_dialog(controller: RecordingController, parent: QWidget) -> ReasonDialog:
+    """Ask why the statement is taken without a recording; OK records the waiver. The panel
+    and the read-back dialog offer it alike."""
+    dialog = ReasonDialog(_("Take the statement without a recording"), _(
+        "Why is the statement taken without audio and video recording? The reason is "
+        "recorded and printed in the statement."), waiver_presets(), parent)
+    dialog.accepted.connect(lambda: controller.waive(dialog.text()))
+    dialog.open()
+    return dialog
+
 class RecordingIndicator(QLabel):
     """"● REC 0:12:34" in red while recording, amber while paused, grey otherwise."""
 
@@ -339,12 +350,7 @@ class RecordingPanel(QGroupBox):
 
     def ask_waiver(self) -> None:
         self._message = ""
-        dialog = ReasonDialog(_("Take the statement without a recording"), _(
-            "Why is the statement taken without audio and video recording? The reason is "
-            "recorded and printed in the statement."), waiver_presets(), self)
-        dialog.accepted.connect(lambda: self.controller.waive(dialog.text()))
-        self.waiver_dialog = dialog
-        dialog.open()
+        self.waiver_dialog = open_waiver_dialog(self.controller, self)
 
     def stop(self) -> None:
         if self.statement_state is StatementState.DRAFT and not self.ask(_(

@@ -36,7 +36,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.labels import turn_label
 from desktop.ui.recording.controller import controller_for
 from desktop.ui.recording.labels import media_clock
-from desktop.ui.recording.panel import ReasonDialog, RecordingIndicator, waiver_presets
+from desktop.ui.recording.panel import ReasonDialog, RecordingIndicator, open_waiver_dialog
 from desktop.ui.recording.playback import CHAPTER_TEXT, PlaybackWindow
 
 
@@ -158,12 +158,7 @@ class RecordingBox(QWidget):
         self.controller.stop(on_done)
 
     def ask_waiver(self) -> None:
-        dialog = ReasonDialog(_("Take the statement without a recording"), _(
-            "Why is the statement taken without audio and video recording? The reason is "
-            "recorded and printed in the statement."), waiver_presets(), self)
-        dialog.accepted.connect(lambda: self.controller.waive(dialog.text()))
-        self.waiver_dialog = dialog
-        dialog.open()
+        self.waiver_dialog = open_waiver_dialog(self.controller, self)
 
     def _jump_item(self, item: QListWidgetItem) -> None:
         self.jump_to(int(item.data(Qt.ItemDataRole.UserRole)))
