@@ -70,6 +70,7 @@ from tests.conftest import (
     make_officer,
     make_party,
     sign_as_team,
+    without_recording_rule,
 )
 from tests.services.test_signing import all_pages_signed, ready_for_signing
 
@@ -179,6 +180,7 @@ def build(workdir: Path, events: int, rng: random.Random) -> tuple[StorePaths, s
     second = make_officer("测试队员", "TEST0002")
     store = create_store(paths, admin, PASSWORD)
     store.add_officer(second, SECOND_PASSWORD)
+    without_recording_rule(paths.workdir)  # the audit trail's scale, not the recording's
     statements = events // 10
     fill(store, events // 2, statements, rng)
     case = records.create_case(store, Case(id=new_id(), number="测试〔2026〕1号",

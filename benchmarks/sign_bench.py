@@ -55,6 +55,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.stamp import StaticStampStyle
 
 from benchmarks.common import fsync_p50_ms
+from desktop.config import Settings, settings_path
 from desktop.documents.capture import render_png
 from desktop.documents.page_signatures import PageSignature, ReadBackSignatures
 from desktop.documents.stamps import officer_stamp, text_stamp
@@ -130,6 +131,9 @@ def setup(workdir: Path) -> Bench:
     second = Officer(id=new_id(), name="李明华", certificate_no="33010012342",
                      unit="东城区综合行政执法局")
     store = create_store(StorePaths(workdir / "store"), first, PASSWORDS[0])
+    # The bare pyHanko anchor signs no recording annex (decision 45): neither do we here.
+    settings_path(StorePaths(workdir / "store").workdir).write_bytes(
+        Settings(recording_required=False).to_json())
     store.add_officer(second, PASSWORDS[1])
     case = records.create_case(store, Case(id=new_id(), number="东综执罚〔2026〕第0123号",
                                            cause="机动车人行道违法停车", matter="人行道违停",
