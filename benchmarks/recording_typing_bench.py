@@ -42,13 +42,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import fsync_p50_ms
-from benchmarks.typing_bench import TURNS, build_statement, measure, saved_as_shown, summary
+from benchmarks.typing_bench import (
+    TURNS,
+    build_statement,
+    measure,
+    open_workspace,
+    saved_as_shown,
+    summary,
+)
 from desktop.services import interview
 from desktop.store import recordings
 from desktop.store.store import Store
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
-from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.recording.controller import RecordingController
 
 TARGET_RATIO = 1.2
@@ -100,15 +106,7 @@ def main() -> int:
         bg = Background()
         ctx = AppContext(paths, bg, demo_devices=True)  # the synthetic sources, real time
         ctx.store = store
-        ws = InterviewWorkspace(ctx, case_id, statement_id)
-        ws.autosaver.delay_ms = 0  # one save per key, none coalesced away
-        ws.resize(1366, 768)
-        ws.show()
-        while len(ws.turns.rows) < TURNS or not ws.windowHandle().isExposed():
-            app.processEvents()
-        for _settle in range(20):
-            app.processEvents()
-            ws.turns.focus(len(ws.turns.rows) - 1)
+        ws = open_workspace(app, ctx, case_id, statement_id)
         assert ws.recording is not None
         controller = ws.recording.controller
         wait_for(app, lambda: controller.loaded, "the recording panel to load")

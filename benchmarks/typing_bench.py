@@ -100,6 +100,23 @@ def build_statement(root: Path) -> tuple[StorePaths, str, str, object]:
     return paths, case.id, statement.id, store
 
 
+def open_workspace(app: QApplication, ctx: AppContext, case_id: str,
+                   statement_id: str) -> InterviewWorkspace:
+    """The interview window on the statement, shown at 1366x768 with every turn laid out and
+    the last one in view and focused, autosaving once per key (none coalesced away): where
+    each typing benchmark starts typing."""
+    ws = InterviewWorkspace(ctx, case_id, statement_id)
+    ws.autosaver.delay_ms = 0
+    ws.resize(1366, 768)
+    ws.show()
+    while len(ws.turns.rows) < TURNS or not ws.windowHandle().isExposed():
+        app.processEvents()
+    for _settle in range(20):  # lay out 200 rows, then scroll the last into view
+        app.processEvents()
+        ws.turns.focus(len(ws.turns.rows) - 1)
+    return ws
+
+
 def settle(app: QApplication, ws: InterviewWorkspace, bg: Background) -> None:
     """Return once no save is in flight or waiting (the key's own save acknowledged and its
     indicator redrawn). It blocks on the store lane rather than polling the event loop, so
@@ -172,15 +189,7 @@ def main() -> int:
         bg = Background()
         ctx = AppContext(paths, bg)
         ctx.store = store  # type: ignore[assignment]
-        ws = InterviewWorkspace(ctx, case_id, statement_id)
-        ws.autosaver.delay_ms = 0  # one save per key, none coalesced away
-        ws.resize(1366, 768)
-        ws.show()
-        while len(ws.turns.rows) < TURNS or not ws.windowHandle().isExposed():
-            app.processEvents()
-        for _settle in range(20):  # lay out 200 rows, then scroll the last into view
-            app.processEvents()
-            ws.turns.focus(len(ws.turns.rows) - 1)
+        ws = open_workspace(app, ctx, case_id, statement_id)
         samples: dict[bool, list[float]] = {True: [], False: []}
         gui_cpu: dict[bool, list[float]] = {True: [], False: []}
         order = [True, False, False, True]

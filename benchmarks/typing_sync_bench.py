@@ -43,13 +43,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import fsync_p50_ms
-from benchmarks.typing_bench import TURNS, build_statement, measure, saved_as_shown, summary
+from benchmarks.typing_bench import (
+    TURNS,
+    build_statement,
+    measure,
+    open_workspace,
+    saved_as_shown,
+    summary,
+)
 from desktop.services import evidence, interview
 from desktop.services.sync_round import enrol
 from desktop.store.store import Store
 from desktop.ui.background import Background
 from desktop.ui.context import AppContext
-from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.sync_worker import SyncState, SyncWorker
 from tests.support.hq_server import start_hq
 
@@ -129,15 +135,7 @@ def main() -> int:
             ctx = AppContext(paths, bg)
             ctx.store = store
             enrol(store, hq.url, hq.enrol_code())
-            ws = InterviewWorkspace(ctx, case_id, statement_id)
-            ws.autosaver.delay_ms = 0  # one save per key, as typing_bench
-            ws.resize(1366, 768)
-            ws.show()
-            while len(ws.turns.rows) < TURNS or not ws.windowHandle().isExposed():
-                app.processEvents()
-            for _settle in range(20):
-                app.processEvents()
-                ws.turns.focus(len(ws.turns.rows) - 1)
+            ws = open_workspace(app, ctx, case_id, statement_id)
             cap = args.cap_mib * (1 << 20) if args.cap_mib > 0 else None
             samples: dict[bool, list[float]] = {True: [], False: []}
             gui_cpu: dict[bool, list[float]] = {True: [], False: []}
