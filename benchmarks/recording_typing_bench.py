@@ -8,8 +8,9 @@ key event to the last turn's next paint), so the benchmarks read the same.
 Mode "recording": the workspace's own recording panel records the statement as the officer's
 Start would, from the synthetic camera (person, 1280x720 at 25 fps), room camera and
 microphone pushed in real time by their own thread (`--demo-devices`), into the real
-recorder (Pillow overlays with the subtitle band, VP9 + Opus in fragmented MP4, encrypted into
-the vault with a checkpoint in the store every second). The panel's preview repaints ten
+recorder, whose encoding process (decision 47) composes the Pillow overlays with the subtitle
+band and encodes VP9 + Opus in fragmented MP4, encrypted into the vault, with a checkpoint
+recorded in the store every second. The panel's preview repaints ten
 times a second and every key sends the answer being typed to the subtitle (debounced), as in
 the program. Each recording block starts a recording and waits until its first second is
 encoded, then types; the recording is stopped after the block (outside the timed window).

@@ -1,15 +1,16 @@
 """Recording an interview in step with its statement (同步录音录像): start, pause, stop, keep.
 
 `start` opens a recording for a draft statement: the media grows encrypted in the vault under
-``.rec-<pid>-<recording id>.sr1`` (`VaultWriter`), the `Recorder` (desktop/recording) encodes
-what the camera(s) and microphone push, and each checkpoint it makes (a durable prefix and
-its SHA-256, about once a second of media) is recorded in the store through `Store.write`,
-so a crash or a full disk never loses what was recorded up to the last one. While it runs
-the recording is registered with `live_recordings`: every turn the interview creates is
-marked with the recording's media time, and its text becomes the subtitle. `LiveRecording`
-pauses (with the officer's reason, recorded and printed) and resumes; `stop` finishes the
-writer and records the media as an evidence item of the case and statement (so it reaches
-HQ through the media sync), and returns the summary. When the writer fails (the disk is
+``.rec-<pid>-<recording id>.sr1`` (`VaultWriter`), the `Recorder` (desktop/recording) takes
+what the camera(s) and microphone push, its encoding process composes and encodes it
+(`ChildEncoding`, decision 47: the work never slows the window's typing), and each checkpoint
+made (a durable prefix and its SHA-256, about once a second of media) is recorded in the store
+through `Store.write`, so a crash or a full disk never loses what was recorded up to the last
+one. While it runs the recording is registered with `live_recordings`: every turn the interview
+creates is marked with the recording's media time, and its text becomes the subtitle.
+`LiveRecording` pauses (with the officer's reason, recorded and printed) and resumes; `stop`
+finishes the writer and records the media as an evidence item of the case and statement (so it
+reaches HQ through the media sync), and returns the summary. When the writer fails (the disk is
 full) the recording ends by itself as interrupted: its last recorded checkpoint is sealed in
 place (`recording_salvage`, no extra space needed) and kept as the media.
 
@@ -40,7 +41,9 @@ from desktop.domain.recording import (
     RecordingState,
     TurnMark,
 )
-from desktop.recording.session import Recorder, RecorderStatus, StoppedRecording, open_writer
+from desktop.recording.child import ChildEncoding
+from desktop.recording.encoding import StoppedRecording
+from desktop.recording.session import Recorder, RecorderStatus
 from desktop.recording.settings import RecordingSettings
 from desktop.services import live_recordings
 from desktop.services.live_recordings import subtitle
@@ -50,7 +53,7 @@ from desktop.store import recording_salvage, recordings
 from desktop.store import statements as repo
 from desktop.store.evidence import vault_directory
 from desktop.store.store import Store
-from desktop.store.vault_stream import Checkpoint, VaultWriter
+from desktop.store.vault_stream import Checkpoint, recording_temp_name
 from desktop.store.vault_tidy import ingest_guard
 from hardware.camera.frames import AudioChunk, VideoFrame
 
@@ -100,11 +103,10 @@ def _interruption_for(store: Store) -> Interruption:
 class LiveRecording:
     """A recording this process is making: the recorder, and how it is kept in the store."""
 
-    def __init__(self, store: Store, recording: Recording, writer: VaultWriter,
+    def __init__(self, store: Store, recording: Recording, encoding: ChildEncoding,
                  settings: RecordingSettings, guard: contextlib.ExitStack) -> None:
         self._store = store
         self._recording = recording
-        self._writer = writer
         self._guard = guard
         self._end_lock = threading.Lock()
         self._ended: RecordingSummary | None = None
@@ -115,7 +117,7 @@ class LiveRecording:
         # What the store could not record (a checkpoint refused by a full disk): the earlier
         # checkpoint stands; for the window to show beside the recorder's status.
         self.store_problem: str | None = None
-        self.recorder = Recorder(writer, settings, started_at=recording.started_at,
+        self.recorder = Recorder(encoding, settings, started_at=recording.started_at,
                                  on_checkpoint=self._on_checkpoint,
                                  on_failure=self._on_failure)
 
@@ -219,8 +221,7 @@ class LiveRecording:
                                       interruption=interruption)
 
             self._store.write(finish)
-        else:
-            self._writer.abandon()  # the temporary file stays: its prefix is the media
+        else:  # the encoding kept the temporary file: its checkpointed prefix is the media
             if self._interruption is None:
                 self._interruption = _interruption_for(self._store)
             kind = self._interruption
@@ -286,8 +287,9 @@ def start(store: Store, statement_id: str, *,
     guard = contextlib.ExitStack()
     # Held until the media is an evidence item: no tidy may take the blob for unreferenced.
     guard.enter_context(ingest_guard(vault))
+    temp_name = recording_temp_name(recording_id)  # this process's pid: salvage's check
     try:
-        writer = open_writer(vault, store.vault_key(), settings, recording_id)
+        encoding = ChildEncoding.start(vault, store.vault_key(), settings, temp_name)
     except BaseException:
         guard.close()
         raise
@@ -296,19 +298,19 @@ def start(store: Store, statement_id: str, *,
             with store.transaction() as tx:
                 return recordings.begin(tx, recording_id=recording_id,
                                         statement_id=statement_id,
-                                        temp_name=writer.temp_path.name, codec=settings.codec,
+                                        temp_name=temp_name, codec=settings.codec,
                                         width=settings.width, height=settings.height,
                                         fps=settings.fps)
 
         recording = store.write(begin)
     except BaseException:
-        writer.abort()
+        encoding.abort()
         guard.close()
         raise
     try:
-        recorder = LiveRecording(store, recording, writer, settings, guard)
-    except BaseException:  # the encoder could not start: nothing was recorded
-        writer.abort()
+        recorder = LiveRecording(store, recording, encoding, settings, guard)
+    except BaseException:  # the recorder could not start: nothing was recorded
+        encoding.abort()
         guard.close()
 
         def nothing_recorded() -> None:

@@ -14,7 +14,8 @@ import av
 import numpy
 
 from desktop.recording.drive import SyntheticDrive
-from desktop.recording.session import Recorder, StoppedRecording
+from desktop.recording.encoding import StoppedRecording
+from desktop.recording.session import Recorder
 from desktop.recording.settings import RecordingSettings
 from desktop.store.vault_format import (
     HEADER_SIZE,
