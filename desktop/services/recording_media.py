@@ -2,10 +2,12 @@
 
 The media of an ended recording is a vault blob like any evidence item's. `MediaReader` reads
 it as a seekable, read-only file, decrypting (and authenticating) only the segments a read
-needs, never writing plaintext anywhere: what a player (PyAV, Qt) is given. Each opening is
-audited as a viewing; `export` writes the officer's plaintext copy (an MP4 file), checked
-against the recorded SHA-256 before it is put in place, audited too. Part of
-`desktop.services.recording` (decision 45).
+needs, never writing plaintext anywhere: what a player (PyAV, Qt) is given. A recording still
+being made plays too, up to its last checkpoint (the part already durable: the party asks
+during the read-back what they said a minute ago). Each opening is audited as a viewing;
+`export` writes the officer's plaintext copy (an MP4 file), checked against the recorded
+SHA-256 before it is put in place, audited too. Part of `desktop.services.recording` (decision
+45).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.recording import Recording, RecordingState
 from desktop.services.export_files import exporting
 from desktop.store import recordings
-from desktop.store.evidence import blob_path
+from desktop.store.evidence import blob_path, vault_directory
 from desktop.store.store import Store
 from desktop.store.vault_format import VaultIntegrityError
 from desktop.store.vault_read import decrypt_to, plaintext_chunks
@@ -51,11 +53,15 @@ class MediaReader(io.RawIOBase):
     one pass over the file; nothing is ever written to disk. What a player (PyAV, Qt) needs.
     """
 
-    def __init__(self, blob: Path, master_key: bytes, size: int) -> None:
+    def __init__(self, blob: Path, master_key: bytes, size: int, *,
+                 saved_ms: int | None = None) -> None:
         super().__init__()
         self._blob = blob
         self._key = master_key
         self._size = size
+        # Of a recording still being made: the media time its durable prefix (the first
+        # `size` bytes of the growing file) holds; None for an ended recording's blob.
+        self.saved_ms = saved_ms
         self._position = 0
         self._chunks: Iterator[bytes] | None = None
         self._pending = b""  # decrypted bytes at `_position` not yet handed out
@@ -92,8 +98,9 @@ class MediaReader(io.RawIOBase):
             return 0
         if not self._pending:
             if self._chunks is None:
-                self._chunks = plaintext_chunks(self._blob, self._key, self._position,
-                                                _READ_CHUNK)
+                self._chunks = plaintext_chunks(
+                    self._blob, self._key, self._position, _READ_CHUNK,
+                    durable_prefix=None if self.saved_ms is None else self._size)
             self._pending = next(self._chunks, b"")
             if not self._pending:
                 return 0
@@ -117,12 +124,28 @@ def _record_view(store: Store, recording_id: str, purpose: str) -> None:
     store.write(view)
 
 
+def _saved_so_far(store: Store, recording: Recording) -> MediaReader:
+    """A recording still being made, up to its last checkpoint (see the module)."""
+    with store.reading() as conn:
+        last = recordings.last_checkpoint(conn, recording.id)
+    temp = vault_directory(store.paths.workdir) / recording.temp_name
+    if last is None or not temp.is_file():
+        raise UserError(_("Nothing of this recording is saved yet: it can be played a few "
+                          "seconds after it started."))
+    offset, _sha256, media_ms = last
+    return MediaReader(temp, store.vault_key(), offset, saved_ms=media_ms)
+
+
 def open_media(store: Store, recording_id: str) -> MediaReader:
-    """The recording's media to play (see `MediaReader`), audited as viewed once here."""
+    """The recording's media to play (see `MediaReader`), audited as viewed once here; of a
+    recording still being made, what is saved so far (`MediaReader.saved_ms`)."""
     with store.reading() as conn:
         recording = recordings.get(conn, recording_id)
-    blob, size, _sha256 = _media_blob(store, recording)
-    reader = MediaReader(blob, store.vault_key(), size)
+    if recording.state is RecordingState.RECORDING:
+        reader = _saved_so_far(store, recording)
+    else:
+        blob, size, _sha256 = _media_blob(store, recording)
+        reader = MediaReader(blob, store.vault_key(), size)
     _record_view(store, recording_id, "playback")
     return reader
 

@@ -228,14 +228,18 @@ def decrypt_to(blob_path: Path, master_key: bytes, sink: BinaryIO) -> str:
     return _decrypt(blob_path, master_key, sink.write)
 
 
-def plaintext_chunks(blob_path: Path, master_key: bytes, start: int, chunk_size: int
-                     ) -> Iterator[bytes]:
+def plaintext_chunks(blob_path: Path, master_key: bytes, start: int, chunk_size: int, *,
+                     durable_prefix: int | None = None) -> Iterator[bytes]:
     """The plaintext of `blob_path` from byte `start`, in pieces of `chunk_size` (the last
     shorter), decrypted in memory only: what the sync engine uploads, resuming anywhere.
 
     Only the segments from the one holding `start` are read, each authenticated before any
     of its bytes are released; a failure raises `VaultIntegrityError` and the caller discards
-    what it received. No plaintext ever touches the disk."""
+    what it received. No plaintext ever touches the disk.
+
+    `durable_prefix`: `blob_path` is still being written (a recording's temporary file) and
+    only its first `durable_prefix` bytes, a whole number of segments that a checkpoint made
+    durable, are read; none of them is the last segment."""
     if start < 0 or chunk_size < 1:
         raise ValueError("start must be >= 0 and chunk_size >= 1")
     check_master_key(master_key)
@@ -244,12 +248,20 @@ def plaintext_chunks(blob_path: Path, master_key: bytes, start: int, chunk_size:
         file_size = os.fstat(handle.fileno()).st_size
         seg = header.segment_size
         stride = seg + TAG_SIZE
-        count = max(1, -(-(file_size - PREAMBLE_SIZE) // stride))
-        if header.plaintext_len is not None and file_size != blob_size(header.plaintext_len,
-                                                                        seg):
-            raise _fail(blob_path, _("its size does not match the length in its header."))
-        length = (count - 1) * seg + max(0, file_size - PREAMBLE_SIZE - (count - 1) * stride
-                                         - TAG_SIZE)
+        if durable_prefix is not None:
+            if durable_prefix % seg or durable_prefix <= 0:
+                raise ValueError("a durable prefix is a positive whole number of segments")
+            count = durable_prefix // seg
+            if file_size < PREAMBLE_SIZE + count * stride:
+                raise _fail(blob_path, _("truncated: it is shorter than its saved part."))
+            length = durable_prefix
+        else:
+            count = max(1, -(-(file_size - PREAMBLE_SIZE) // stride))
+            if header.plaintext_len is not None and file_size != blob_size(
+                    header.plaintext_len, seg):
+                raise _fail(blob_path, _("its size does not match the length in its header."))
+            length = (count - 1) * seg + max(0, file_size - PREAMBLE_SIZE
+                                             - (count - 1) * stride - TAG_SIZE)
         if start > length:
             raise ValueError(f"start {start} is beyond the {length} bytes of the medium")
         index = start // seg
@@ -259,7 +271,7 @@ def plaintext_chunks(blob_path: Path, master_key: bytes, start: int, chunk_size:
         plain = memoryview(bytearray(seg))
         pending = bytearray()
         while index < count:
-            last = index == count - 1
+            last = index == count - 1 and durable_prefix is None
             got = _fill(handle, data)
             n = got - TAG_SIZE
             if n < 0 or (not last and got != stride):

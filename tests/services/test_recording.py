@@ -204,3 +204,35 @@ def test_the_media_reader_seeks_and_reads_what_the_vault_holds(world: World) -> 
         assert media.read() == whole[-10:]
         media.seek(ended.size + 100)
         assert media.read(10) == b""
+
+
+def test_a_recording_still_being_made_plays_what_is_saved_so_far(world: World) -> None:
+    """The party asks during the read-back what they said: the durable part plays, the same
+    bytes the finished recording starts with; the viewing is audited; export still waits."""
+    rec = start(world.store, world.statement.id)
+    with pytest.raises(UserError, match="Nothing of this recording is saved yet"):
+        recording.open_media(world.store, rec.live.recording_id)
+    rec.drive.advance(3.0)
+    rec.live.recorder.drain()
+    with world.store.reading() as conn:
+        offset, sha256, saved_ms = recordings.last_checkpoint(conn, rec.live.recording_id) \
+            or (0, "", 0)
+    assert offset > 0
+    with recording.open_media(world.store, rec.live.recording_id) as media:
+        assert media.saved_ms == saved_ms >= 1000
+        assert media.size == offset
+        so_far = media.read()
+    assert hashlib.sha256(so_far).hexdigest() == sha256
+    seconds, frames = decoded_seconds(io.BytesIO(so_far))
+    assert frames > 0
+    assert seconds * 1000 <= saved_ms
+    with pytest.raises(UserError, match="still being made"):
+        recording.export(world.store, rec.live.recording_id, world.store.paths.workdir / "x.mp4")
+    ended = rec.live.stop().recording
+    with recording.open_media(world.store, ended.id) as media:
+        assert media.saved_ms is None
+        assert media.read()[:len(so_far)] == so_far  # what played was the recording's start
+    viewed = [json.loads(r.details).get("purpose")
+              for r in audit.events_about(world.store.conn, ended.id)
+              if r.action == "recording.viewed"]
+    assert viewed == ["playback", "playback"]

@@ -19,6 +19,7 @@ from desktop.store.vault_format import (
     HEADER_SIZE,
     PREAMBLE_SIZE,
     TAG_SIZE,
+    VaultIntegrityError,
     derive_keys,
     nonce,
     parse_header,
@@ -140,3 +141,38 @@ def test_sweep_leaves_recordings_alone(tmp_path: Path) -> None:
 def test_temp_name_must_be_a_plain_name(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError):
         VaultWriter(tmp_path, KEY, temp_name=name)
+
+
+def test_the_durable_prefix_of_a_blob_being_written_reads_and_is_authenticated(
+        tmp_path: Path) -> None:
+    """What playback of a recording still being made reads: exactly the checkpointed prefix,
+    each segment authenticated as a non-last one, from any start."""
+    vault = tmp_path / "vault"
+    data = _data(7 * SEGMENT + 100)
+    writer = VaultWriter(vault, KEY, segment_size=SEGMENT, temp_name=".rec-1-live.sr1")
+    writer.write(data[:5 * SEGMENT + 10])
+    point = writer.checkpoint()
+    writer.write(data[5 * SEGMENT + 10:])  # more, not yet durable
+    temp = writer.temp_path
+    assert point.offset == 5 * SEGMENT
+    got = b"".join(plaintext_chunks(temp, KEY, 0, 1000, durable_prefix=point.offset))
+    assert got == data[:point.offset]
+    assert hashlib.sha256(got).hexdigest() == point.sha256
+    middle = b"".join(plaintext_chunks(temp, KEY, 2 * SEGMENT + 5, 777,
+                                       durable_prefix=point.offset))
+    assert middle == data[2 * SEGMENT + 5:point.offset]
+    with pytest.raises(ValueError, match="whole number of segments"):
+        next(plaintext_chunks(temp, KEY, 0, 1000, durable_prefix=point.offset - 1))
+    with pytest.raises(ValueError, match="beyond"):
+        next(plaintext_chunks(temp, KEY, point.offset + 1, 10, durable_prefix=point.offset))
+    writer.abandon()
+    # A byte changed inside the prefix: the segment does not authenticate.
+    raw = bytearray(temp.read_bytes())
+    raw[PREAMBLE_SIZE + 3 * (SEGMENT + TAG_SIZE) + 17] ^= 0x01
+    temp.write_bytes(bytes(raw))
+    with pytest.raises(VaultIntegrityError):
+        b"".join(plaintext_chunks(temp, KEY, 0, SEGMENT, durable_prefix=point.offset))
+    # Cut shorter than the saved part: said so, not read past the end.
+    temp.write_bytes(bytes(raw[:PREAMBLE_SIZE + 2 * (SEGMENT + TAG_SIZE)]))
+    with pytest.raises(VaultIntegrityError, match="shorter than its saved part"):
+        next(plaintext_chunks(temp, KEY, 0, SEGMENT, durable_prefix=point.offset))

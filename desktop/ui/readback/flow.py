@@ -317,7 +317,8 @@ class ReadBackFlow(QDialog):
             return
         if self.party_window is None:
             self.party_window = PartyWindow(self.session,
-                                            fingerprint_source=reader_source(self.ctx))
+                                            fingerprint_source=reader_source(self.ctx),
+                                            recording_turns=self.recording.party_turns)
             self.party_window.signatures_changed.connect(lambda _page: self._refresh())
             self.party_window.all_signed.connect(self._all_signed)
             self.party_window.handed_back.connect(self._handed_back)

@@ -5,6 +5,8 @@ time and in large print (the window's text is larger than the officer's; the pag
 "Page X of Y", the pad, an optional fingerprint from the reader and the buttons to confirm
 the signature of this page or sign it again. A confirmed signature appears on the page at once,
 in the box where it will be signed in (`page_marks`), as does the handwritten declaration.
+With the statement recorded, a tab beside the pages lists its turns at their moments in the
+recording ("▶ Jump to this moment": the interviewee can hear what was said, on this screen).
 No file browser ever opens here: a scanned fingerprint is imported on the officer's side.
 A page cannot be left for the next one before it is signed: the window says so in plain
 words. Each confirmed signature becomes a
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -62,9 +65,11 @@ class PartyWindow(QWidget):
     handed_back = Signal()
 
     def __init__(self, session: ReadBackSession, parent: QWidget | None = None, *,
-                 fingerprint_source: FingerprintSource | None = None) -> None:
+                 fingerprint_source: FingerprintSource | None = None,
+                 recording_turns: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.session = session
+        self.recording_turns = recording_turns
         self.setWindowTitle(_("Read-back: read and sign every page"))
         large = QFont(self.font())
         large.setPointSizeF(large.pointSizeF() * TEXT_SCALE)
@@ -133,7 +138,13 @@ class PartyWindow(QWidget):
         self.steps.addWidget(signing)
         self.steps.addWidget(self.declaration_step)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.viewer)
+        if self.recording_turns is not None:  # the pages, and the turns to play back
+            self.left_tabs = QTabWidget()
+            self.left_tabs.addTab(self.viewer, _("Pages"))
+            self.left_tabs.addTab(self.recording_turns, _("Turns in the recording"))
+            splitter.addWidget(self.left_tabs)
+        else:
+            splitter.addWidget(self.viewer)
         splitter.addWidget(self.steps)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -234,6 +245,8 @@ class PartyWindow(QWidget):
 
     def go_to(self, index: int) -> None:
         if 0 <= index < self.page_count:
+            if self.recording_turns is not None:
+                self.left_tabs.setCurrentWidget(self.viewer)  # the page they turn to
             self.viewer.show_page(index)
             self._page_shown(index)
 

@@ -10,7 +10,8 @@ machines lack). Decision 46 records why QMediaPlayer rather than decoding with P
 
 The window shows the recording's id, duration and SHA-256, play/pause, a position slider and
 the chapters: each turn at its offset (问/答 and the start of its text) and each pause with its
-reason; activating one seeks there. `open_recording` loads a statement's recording and opens
+reason; activating one seeks there. A recording still being made plays up to its last
+checkpoint, and the window says so. `open_recording` loads a statement's recording and opens
 the window at a given offset (the read-back dialog's "jump to this moment").
 """
 
@@ -217,7 +218,14 @@ class PlaybackWindow(QWidget):
         if not self.device.open_for_reading():
             self.status.setText(_("The recording could not be opened."))
             return
-        self.status.setText("")
+        saved_ms = getattr(media, "saved_ms", None)
+        if saved_ms is not None:  # a recording still being made: what is saved so far
+            self.duration_label.setText(_("{time} so far").format(time=media_clock(saved_ms)))
+            self.slider.setRange(0, saved_ms)
+            self.status.setText(_("Still recording: this plays what is saved so far, up to "
+                                  "{time}.").format(time=media_clock(saved_ms)))
+        else:
+            self.status.setText("")
         self.player.setSourceDevice(self.device, QUrl("recording.mp4"))
         if self.pending_ms is None:
             self.player.play()

@@ -8,9 +8,11 @@ interviewee has signed every page (or refused, with a witness), before the offic
 the dialog calls `offer_stop` then, which says so and puts the focus on "Stop recording".
 Stopping earlier asks first. `turns_panel` (a tab beside the pages to be signed) lists the
 turns of the statement at their moments in the recording, with "▶ Jump to this moment"
-(activate the turn, or the button): the recording opens in a `PlaybackWindow` there, once
-it is stopped (a live recording is still being written). What the box has to say is shown
-above that list and emitted as `said` (the dialog's status line shows it).
+(activate the turn, or the button): the recording opens in a `PlaybackWindow` there. While it
+is still being made, what is saved so far plays (up to the last second or two). The party's
+window has the same list (`party_turns`): their playback opens on their screen. What the box
+has to say is shown above the officer's list and emitted as `said` (the dialog's status line
+shows it).
 """
 
 from __future__ import annotations
@@ -65,12 +67,14 @@ class RecordingBox(QWidget):
         self.waive_button = QPushButton(_("Record without video…"))
         self.waive_button.setAutoDefault(False)
         self.waive_button.clicked.connect(self.ask_waiver)
-        self.turns = QListWidget()
-        self.turns.setWordWrap(True)
-        self.turns.itemActivated.connect(self._jump_item)
-        self.jump_button = QPushButton(_("▶ Jump to this moment"))
-        self.jump_button.setAutoDefault(False)
-        self.jump_button.clicked.connect(self.jump_to_selected)
+        self.officer_turns = TurnsList()
+        self.officer_turns.jump.connect(lambda media_ms: self.jump_to(media_ms))
+        self.turns = self.officer_turns.turns
+        self.jump_button = self.officer_turns.jump_button
+        self.party_turns = TurnsList()
+        self.party_turns.jump.connect(lambda media_ms: self.jump_to(media_ms,
+                                                                    self.party_turns))
+        self.party_playback: PlaybackWindow | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.indicator)
@@ -80,8 +84,7 @@ class RecordingBox(QWidget):
         self.turns_panel = QWidget()
         column = QVBoxLayout(self.turns_panel)
         column.addWidget(self.hint)
-        column.addWidget(self.turns, 1)
-        column.addWidget(self.jump_button)
+        column.addWidget(self.officer_turns, 1)
         self.controller.changed.connect(self.refresh)
         self.controller.status_changed.connect(lambda _s: self.indicator.show_controller(
             self.controller))
@@ -103,7 +106,8 @@ class RecordingBox(QWidget):
         self.stop_button.setEnabled(not c.busy)
         self.waive_button.setVisible(c.loaded and not c.recording and c.summary is None
                                      and c.waiver is None)
-        self.jump_button.setEnabled(c.finished)
+        for turns in (self.officer_turns, self.party_turns):
+            turns.jump_button.setEnabled(c.finished or c.recording)
         if c.busy and c.recording:
             self.hint.setText(_("Stopping the recording…"))
         elif c.recording and self.signatures_done:
@@ -131,16 +135,8 @@ class RecordingBox(QWidget):
                       self._show_turns, lambda exc: self._say(str(exc)))
 
     def _show_turns(self, chapters: list[recording_service.Chapter]) -> None:
-        self.turns.clear()
-        for chapter in chapters:
-            text = chapter.text.replace("\n", " ")
-            if len(text) > CHAPTER_TEXT:
-                text = text[:CHAPTER_TEXT] + "…"
-            item = QListWidgetItem(f"▶ {media_clock(chapter.media_ms)}  "
-                                   f"{turn_label(chapter.kind)}{_(':')} {text}")
-            item.setData(Qt.ItemDataRole.UserRole, chapter.media_ms)
-            item.setToolTip(_("▶ Jump to this moment"))
-            self.turns.addItem(item)
+        for turns in (self.officer_turns, self.party_turns):
+            turns.show_chapters(chapters)
 
     # --- actions --------------------------------------------------------------------------
     def offer_stop(self) -> None:
@@ -160,25 +156,71 @@ class RecordingBox(QWidget):
     def ask_waiver(self) -> None:
         self.waiver_dialog = open_waiver_dialog(self.controller, self)
 
-    def _jump_item(self, item: QListWidgetItem) -> None:
-        self.jump_to(int(item.data(Qt.ItemDataRole.UserRole)))
+    def jump_to_selected(self) -> None:
+        self.officer_turns.jump_to_selected()
+
+    def jump_to(self, media_ms: int, near: QWidget | None = None) -> None:
+        """Open the recording at `media_ms` (of one still being made: what is saved so far),
+        on the screen of `near` (the party's list: their screen) or the officer's."""
+        c = self.controller
+        if c.summary is None:
+            return
+        window = self.playback if near is None else self.party_playback
+        # While recording, each jump opens what is saved by then (a window opened earlier
+        # holds less); once stopped, the open window seeks.
+        if window is not None and window.isVisible() and not c.recording and (
+                window.recording.state is c.summary.recording.state):
+            window.seek(media_ms)
+            window.raise_()
+            return
+        if window is not None:
+            window.close()
+        window = PlaybackWindow(self.ctx, c.summary, media_ms)
+        if near is not None:
+            screen = near.screen()
+            window.setScreen(screen)
+            window.move(screen.availableGeometry().topLeft())
+            self.party_playback = window
+        else:
+            self.playback = window
+        window.show()
+
+
+class TurnsList(QWidget):
+    """The statement's turns at their moments in the recording, and "▶ Jump to this moment"
+    (activating a turn does the same): `jump(media_ms)`."""
+
+    jump = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.turns = QListWidget()
+        self.turns.setWordWrap(True)
+        self.turns.itemActivated.connect(self._activated)
+        self.jump_button = QPushButton(_("▶ Jump to this moment"))
+        self.jump_button.setAutoDefault(False)
+        self.jump_button.clicked.connect(self.jump_to_selected)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.turns, 1)
+        column.addWidget(self.jump_button)
+
+    def show_chapters(self, chapters: list[recording_service.Chapter]) -> None:
+        self.turns.clear()
+        for chapter in chapters:
+            text = chapter.text.replace("\n", " ")
+            if len(text) > CHAPTER_TEXT:
+                text = text[:CHAPTER_TEXT] + "…"
+            item = QListWidgetItem(f"▶ {media_clock(chapter.media_ms)}  "
+                                   f"{turn_label(chapter.kind)}{_(':')} {text}")
+            item.setData(Qt.ItemDataRole.UserRole, chapter.media_ms)
+            item.setToolTip(_("▶ Jump to this moment"))
+            self.turns.addItem(item)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self.jump.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def jump_to_selected(self) -> None:
         item = self.turns.currentItem() or self.turns.item(0)
         if item is not None:
-            self._jump_item(item)
-
-    def jump_to(self, media_ms: int) -> None:
-        """Open the recording at `media_ms` (once it is stopped)."""
-        c = self.controller
-        if c.recording:
-            self._say(_("The recording can be played once it is stopped."))
-            return
-        if c.summary is None:
-            return
-        if self.playback is not None and self.playback.isVisible():
-            self.playback.seek(media_ms)
-            self.playback.raise_()
-            return
-        self.playback = PlaybackWindow(self.ctx, c.summary, media_ms)
-        self.playback.show()
+            self._activated(item)

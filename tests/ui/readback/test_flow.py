@@ -58,6 +58,15 @@ def test_party_window_shows_every_page_of_the_prepared_pdf(
     assert [open_flow.pages.item(i).text() for i in range(pages)] == [
         f"Page {i + 1}: not signed yet" for i in range(pages)]
     assert interview.get(world.store, world.statement.id).state is StatementState.READ_BACK
+    # Beside the pages, the turns in the recording (here: none; the statement has none).
+    tabs = party.left_tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Pages",
+                                                              "Turns in the recording"]
+    tabs.setCurrentIndex(1)
+    assert party.recording_turns is open_flow.recording.party_turns
+    assert open_flow.recording.party_turns.turns.count() == 0
+    party.go_to(0)  # turning a page shows the pages again
+    assert tabs.currentWidget() is party.viewer
 
 
 def test_signing_every_page_then_officers_and_seal(

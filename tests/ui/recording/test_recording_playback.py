@@ -150,8 +150,15 @@ def test_read_back_offers_stopping_after_the_signatures_and_jumps_to_a_turn(
     assert asked and controller.recording  # not before the signatures unless confirmed
     box.offer_stop()
     assert box.hint.text().startswith("Every signature of the interviewee is there")
-    box.jump_to(1000)
-    assert box.hint.text() == "The recording can be played once it is stopped."
+    box.jump_to(1000)  # still recording: what is saved so far plays
+    so_far = box.playback
+    assert so_far is not None
+    qtbot.addWidget(so_far)
+    qtbot.waitUntil(lambda: so_far.frames_shown > 0, timeout=10_000)
+    assert so_far.status.text().startswith(
+        "Still recording: this plays what is saved so far, up to 0:00:0"), so_far.status.text()
+    assert so_far.duration_label.text().endswith(" so far")
+    assert all(ms <= 4000 for ms in so_far.shown_ms)
     qtbot.mouseClick(box.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: controller.finished)
     assert len(asked) == 1  # after the signatures: no question asked
@@ -172,6 +179,18 @@ def test_read_back_offers_stopping_after_the_signatures_and_jumps_to_a_turn(
     # Opened at the answer's moment: no frame from before it was shown.
     assert all(wanted - FRAME_MS <= ms <= wanted + 1500 for ms in window.shown_ms), \
         list(window.shown_ms)
+    assert window is not so_far  # the stopped recording, not the part saved before
+    # The party's list: the same turns; their playback opens on their own (screen's) window.
+    party = box.party_turns
+    assert [party.turns.item(i).text() for i in range(party.turns.count())] == texts
+    party.turns.setCurrentRow(target)
+    qtbot.mouseClick(party.jump_button, Qt.MouseButton.LeftButton)
+    theirs = box.party_playback
+    assert theirs is not None
+    assert theirs is not window
+    qtbot.addWidget(theirs)
+    qtbot.waitUntil(lambda: theirs.frames_shown >= 2, timeout=10_000)
+    assert all(wanted - FRAME_MS <= ms <= wanted + 1500 for ms in theirs.shown_ms)
 
 
 def test_a_damaged_recording_plays_up_to_the_damage_and_says_why(
