@@ -7,7 +7,10 @@ encoder kept it for up to a switch interval, and a key's repaint waited for seve
 item over the child's standard input (wire.py); the child runs the same `Encoding` there and
 answers with checkpoints, progress (bytes written at a media time, for minutes left), a
 small preview picture about ten times a second, and a failure. A thread here reads the
-answers and calls `on_checkpoint` and `on_failure` from it.
+answers; another calls `on_checkpoint` and `on_failure`, in order. The reader must never wait
+on them: recording a checkpoint waits for the store's write lane, behind the autosaves of fast
+typing, and a reader stuck there stopped draining the child's answers, which stopped the
+child, which filled the queue here until camera frames were dropped.
 
 If the child dies (killed, out of memory), its end of the pipe closes: the recording fails with
 a message, and its temporary file keeps every checkpoint for the salvage; if this process dies
@@ -19,9 +22,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from gettext import gettext as _
 from pathlib import Path
 
@@ -30,6 +35,7 @@ import numpy
 import desktop
 from desktop.domain.errors import UserError
 from desktop.i18n import current_language
+from desktop.recording.compose import inset_source
 from desktop.recording.encoding import (
     FrontItem,
     Item,
@@ -42,7 +48,7 @@ from desktop.recording.encoding import (
     clock_text,
 )
 from desktop.recording.settings import RecordingSettings
-from desktop.recording.wire import Channel, ChannelClosed, picture_of
+from desktop.recording.wire import Channel, ChannelClosed, picture_of, widen_pipe
 from desktop.store.vault_stream import Checkpoint
 
 START_TIMEOUT_S = 60.0
@@ -68,10 +74,14 @@ def _child_environment() -> dict[str, str]:
 class ChildEncoding:
     """The encoding back end in a child process (see the module); `start` makes one."""
 
-    def __init__(self, process: subprocess.Popen[bytes], vault_dir: Path, temp_name: str) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], vault_dir: Path, temp_name: str,
+                 settings: RecordingSettings) -> None:
         assert process.stdin is not None
         assert process.stdout is not None
+        widen_pipe(process.stdin)
+        widen_pipe(process.stdout)
         self._process = process
+        self._width, self._height = settings.width, settings.height
         self._vault_dir = vault_dir
         self._temp_name = temp_name
         self._to_child = Channel(process.stdin)
@@ -92,6 +102,11 @@ class ChildEncoding:
         self._last_checkpoint: Checkpoint | None = None
         self._checkpoint_ms = 0
         self._reader: threading.Thread | None = None
+        # The callbacks, in order, off the reader thread (see the module); None ends it.
+        self._calls: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._caller = threading.Thread(target=self._call, name="recorder-child-calls",
+                                        daemon=True)
+        self._caller.start()
 
     @classmethod
     def start(cls, vault_dir: Path, master_key: bytes, settings: RecordingSettings,
@@ -105,7 +120,7 @@ class ChildEncoding:
         except OSError as exc:
             raise UserError(_("The recording could not start: its encoding process did not "
                               "run ({error}).").format(error=exc)) from exc
-        child = cls(process, vault_dir, temp_name)
+        child = cls(process, vault_dir, temp_name, settings)
         try:
             child._to_child.send(("open", str(vault_dir), bytes(master_key), settings,
                                   temp_name, current_language()))
@@ -114,6 +129,7 @@ class ChildEncoding:
             answer = None
         if answer is None or answer[0][0] != "ready":
             child._kill()
+            child._calls_done()
             why = (str(answer[0][1]) if answer is not None and answer[0][0] == "error"
                    else _("the encoding process ended"))
             raise UserError(_("The recording could not start: {error}").format(error=why))
@@ -160,8 +176,8 @@ class ChildEncoding:
                 pixels = item.frame.pixels
                 self._to_child.send(("front", pixels.shape, item.frame.at, item.media_ms,
                                      item.wall), pixels)
-            elif isinstance(item, RoomItem):
-                pixels = item.frame.pixels
+            elif isinstance(item, RoomItem):  # only what the inset shows crosses
+                pixels = inset_source(item.frame.pixels, self._width, self._height)
                 self._to_child.send(("room", pixels.shape, item.frame.at), pixels)
             elif isinstance(item, SoundItem):
                 self._to_child.send(("sound", item.first_sample),
@@ -191,6 +207,7 @@ class ChildEncoding:
             self._cond.wait_for(lambda: self._gone or self._stopped is not None)
             stopped = self._stopped
         self._wait_exit()
+        self._calls_done()
         if stopped is not None:
             return stopped
         with self._cond:
@@ -204,6 +221,7 @@ class ChildEncoding:
         with self._cond:
             self._cond.wait_for(lambda: self._gone)
         self._wait_exit()
+        self._calls_done()
         with contextlib.suppress(OSError):  # the child removes it; unless it died first
             (self._vault_dir / self._temp_name).unlink()
 
@@ -232,7 +250,7 @@ class ChildEncoding:
             _log.exception("reading the recording's encoding process failed")
         self._child_gone()
 
-    def _take(self, header: tuple[object, ...], raw: bytearray) -> None:
+    def _take(self, header: tuple[object, ...], raw: bytearray | memoryview) -> None:
         kind = header[0]
         if kind == "progress":
             _, media_ms, written = header
@@ -248,11 +266,9 @@ class ChildEncoding:
             point = Checkpoint(int(offset), str(sha256))  # type: ignore[call-overload]
             with self._cond:
                 self._last_checkpoint, self._checkpoint_ms = point, int(media_ms)  # type: ignore[call-overload]
-            if self._on_checkpoint is not None:
-                try:
-                    self._on_checkpoint(point, int(media_ms))  # type: ignore[call-overload]
-                except Exception:  # the prefix is durable either way; an older record holds
-                    _log.exception("recording checkpoint callback failed")
+            on_checkpoint, at_ms = self._on_checkpoint, int(media_ms)  # type: ignore[call-overload]
+            if on_checkpoint is not None:
+                self._calls.put(lambda: on_checkpoint(point, at_ms))
         elif kind == "failure":
             self._fail(str(header[1]))
         elif kind == "synced":
@@ -286,8 +302,20 @@ class ChildEncoding:
                 return
             self._failure_told = True
             message = self._failure
-        if self._on_failure is not None:
+        on_failure = self._on_failure
+        if on_failure is not None:
+            self._calls.put(lambda: on_failure(message))
+
+    def _call(self) -> None:
+        while (call := self._calls.get()) is not None:
             try:
-                self._on_failure(message)
-            except Exception:
-                _log.exception("recording failure callback failed")
+                call()
+            except Exception:  # a checkpoint's prefix is durable either way
+                _log.exception("a recording callback failed")
+
+    def _calls_done(self) -> None:
+        """Wait until every callback queued so far has run (the end is recorded after the
+        last checkpoint), and end the callbacks' thread."""
+        self._calls.put(None)
+        if self._caller is not threading.current_thread():
+            self._caller.join()

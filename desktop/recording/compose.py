@@ -11,6 +11,8 @@ overlays within decision 43's budget of 30 % over a bare encode.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +23,12 @@ from PIL import Image, ImageDraw, ImageFont
 from desktop.documents.fonts import font_path
 
 SUBTITLE_LINES = 2
+INSET_STEP = 4  # the room's inset is a quarter of the picture's width and height
+# Characters of a long subtitle that are wrapped: more than the lines shown hold even of the
+# narrowest characters (about 140 a line), and where that tail starts moves in steps of
+# TAIL_STEP characters.
+SUBTITLE_TAIL = 400
+TAIL_STEP = 100
 _CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -53,13 +61,20 @@ class _Overlay:
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    """Lines of `text` no wider than `width`: Chinese breaks anywhere, Latin words at spaces."""
+    """Lines of `text` no wider than `width`: Chinese breaks anywhere, Latin words at spaces.
+
+    Widths are the sum of each character's advance (cached per font): measuring the growing
+    line again at every character made a long answer's subtitle cost a core while it was typed.
+    """
+    advance = _advances(font)
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        line = ""
+        line, line_width = "", 0.0
         for char in paragraph:
-            if font.getlength(line + char) <= width or not line:
+            char_width = advance(char)
+            if line_width + char_width <= width or not line:
                 line += char
+                line_width += char_width
                 continue
             space = line.rfind(" ")
             if char != " " and space > 0 and line[space + 1:].isascii():
@@ -68,8 +83,34 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
             else:
                 lines.append(line.rstrip())
                 line = char.lstrip()
+            line_width = sum(advance(c) for c in line)
         lines.append(line)
     return lines
+
+
+@functools.lru_cache(maxsize=8)
+def _advances(font: ImageFont.FreeTypeFont) -> Callable[[str], float]:
+    """`font`'s advance width of one character, remembered."""
+    widths: dict[str, float] = {}
+
+    def advance(char: str) -> float:
+        width = widths.get(char)
+        if width is None:
+            width = widths[char] = float(font.getlength(char))
+        return width
+
+    return advance
+
+
+def inset_source(room: numpy.ndarray, width: int, height: int) -> numpy.ndarray:
+    """What of a room picture the inset of a `width` x `height` recording shows: a full-size
+    picture's every fourth pixel (a tenth of the cost of a filtered resize; an inset this small
+    shows the room, not detail), any other size as it is (resized when composed). The
+    recorder sends the child only this, a sixteenth of the picture."""
+    step = INSET_STEP
+    if room.shape[:2] == (height, width):
+        return room[:height // step * step:step, :width // step * step:step]
+    return room
 
 
 class Compositor:
@@ -83,9 +124,8 @@ class Compositor:
         self._clock_font = ImageFont.truetype(face, max(10, round(30 * scale)))
         self._subtitle_font = ImageFont.truetype(face, max(10, round(34 * scale)))
         self._margin = max(4, round(16 * scale))
-        self._inset_step = 4  # the inset is a quarter of the width
-        self._inset_w = width // self._inset_step
-        self._inset_h = height // self._inset_step
+        self._inset_w = width // INSET_STEP  # the inset is a quarter of the width
+        self._inset_h = height // INSET_STEP
         self._clock: tuple[str, _Overlay] | None = None
         self._subtitle: tuple[str, _Overlay | None] | None = None
 
@@ -129,8 +169,13 @@ class Compositor:
     def _render_subtitle(self, subtitle: str) -> _Overlay | None:
         if not subtitle.strip():
             return None
-        lines = wrap(subtitle.strip(), self._subtitle_font, self.width - 2 * self._margin)
-        lines = lines[-SUBTITLE_LINES:]  # what is being typed now: the end of the text
+        text = subtitle.strip()
+        # Only the end is shown (what is being typed now): wrap a tail that surely fills the
+        # lines shown, cut at a point that moves in steps, so the lines stay put as it grows.
+        if len(text) > SUBTITLE_TAIL:
+            text = text[(len(text) - SUBTITLE_TAIL) // TAIL_STEP * TAIL_STEP:]
+        lines = wrap(text, self._subtitle_font, self.width - 2 * self._margin)
+        lines = lines[-SUBTITLE_LINES:]
         _top, height = self.subtitle_band()
         image = Image.new("L", (self.width, height), 0)
         draw = ImageDraw.Draw(image)
@@ -159,12 +204,8 @@ class Compositor:
         return picture
 
     def _shrink(self, room: numpy.ndarray) -> numpy.ndarray:
-        step = self._inset_step
-        if room.shape[:2] == (self.height, self.width):
-            # Every fourth pixel: a tenth of the cost of a filtered resize; an inset this
-            # small shows the room, not detail.
-            return room[:self._inset_h * step:step, :self._inset_w * step:step]
-        return self._fit(room, self._inset_w, self._inset_h)
+        return self._fit(inset_source(room, self.width, self.height), self._inset_w,
+                         self._inset_h)
 
     @staticmethod
     def _fit(pixels: numpy.ndarray, width: int, height: int) -> numpy.ndarray:

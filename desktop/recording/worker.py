@@ -42,16 +42,18 @@ NICENESS = 5
 _log = logging.getLogger(__name__)
 
 
-def _item(header: tuple[object, ...], raw: bytearray) -> Item | None:
+def _item(header: tuple[object, ...], raw: bytearray | memoryview) -> Item | None:
+    """The item a message carries. `raw` is the channel's reused buffer: a front picture is
+    composed (copied) before the next message; what is kept longer is copied here."""
     kind = header[0]
     if kind == "front":
         _, shape, at, media_ms, wall = header
         return FrontItem(VideoFrame(picture_of(raw, shape), at), media_ms, wall)  # type: ignore[arg-type]
-    if kind == "room":
+    if kind == "room":  # kept as the inset until the next one
         _, shape, at = header
-        return RoomItem(VideoFrame(picture_of(raw, shape), at))  # type: ignore[arg-type]
+        return RoomItem(VideoFrame(picture_of(raw, shape).copy(), at))  # type: ignore[arg-type]
     if kind == "sound":
-        return SoundItem(samples_of(raw), header[1])  # type: ignore[arg-type]
+        return SoundItem(samples_of(raw).copy(), header[1])  # type: ignore[arg-type]
     if kind == "subtitle":
         return SubtitleItem(str(header[1]))
     return None
@@ -91,7 +93,7 @@ def serve(channel_in: Channel, channel_out: Channel) -> int:
         return 1
     preview_at = 0.0
     try:
-        while (received := channel_in.receive()) is not None:
+        while (received := channel_in.receive(reuse=True)) is not None:
             header, raw = received
             kind = header[0]
             item = _item(header, raw)

@@ -15,6 +15,8 @@ from sync.protocol.context import EvidenceItemRecord
 from sync.protocol.records import RecordKind
 from tests.conftest import World
 from tests.hq.test_context_records import held
+from tests.hq.test_web_accounts import Visitor
+from tests.hq.web_support import add_user
 from tests.store.recording_media import fragmented_mp4
 from tests.support.hq_server import RunningHQ
 from tests.sync_client.e2e import hq_db
@@ -60,3 +62,10 @@ def test_a_finished_recording_reaches_hq_as_evidence_of_its_statement(
     assert row is not None
     assert (row["source"], row["kind"], row["statement"], row["medium_sha256"]) == (
         "recorder", "video", world.statement.id, blob.sha256)
+    # A supervisor's page names where it came from, in words.
+    add_user(hq_server, "zhang", "supervisor", "Supervise-2026!")
+    visitor = Visitor(hq_server)
+    assert visitor.login("zhang", "Supervise-2026!")[0] == 303
+    status, _headers, page = visitor.request("GET", f"/room/evidence/{item.id}")
+    assert status == 200
+    assert "<dt>来源</dt><dd>同步录音录像</dd>" in page

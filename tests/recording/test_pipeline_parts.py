@@ -15,7 +15,7 @@ from PIL import ImageFont
 
 from desktop.documents.fonts import font_path
 from desktop.domain.errors import UserError
-from desktop.recording.compose import wrap
+from desktop.recording.compose import SUBTITLE_TAIL, TAIL_STEP, Compositor, wrap
 from desktop.recording.encoder import _BoxScanner, free_box, padding_for
 from desktop.recording.media import probe
 from desktop.recording.session import open_writer
@@ -120,3 +120,30 @@ def test_a_recordings_writer_is_named_for_salvage_and_sweeps_spare_it(tmp_path: 
         writer.abort()
     with pytest.raises(ValueError):
         open_writer(tmp_path, KEY, SMALL, "../x")
+
+
+def test_a_long_answer_is_measured_once_per_character_and_only_its_end_is_wrapped() -> None:
+    """Typing a long answer renders its subtitle again and again: measuring every growing line
+    afresh made a 1,000-character answer cost a whole core (found by the typing benchmark)."""
+    font = ImageFont.truetype(str(font_path()), 34)
+    measured: list[str] = []
+
+    class Counting(ImageFont.FreeTypeFont):
+        def getlength(self, text: str, *args: object, **kwargs: object) -> float:
+            measured.append(text)
+            return super().getlength(text)
+
+    counting = Counting(str(font_path()), 34)
+    answer = "答：" + "我在解放路东门的人行道上停车，大约二十分钟。" * 120  # 2,642 characters
+    lines = wrap(answer, counting, 1248)
+    assert "".join(lines) == answer
+    assert all(font.getlength(line) <= 1248 for line in lines)
+    assert all(len(text) == 1 for text in measured)  # characters, never whole lines
+    assert len(measured) == len(set(answer))  # each measured once
+    compositor = Compositor(1280, 720)
+    band = compositor.subtitle_overlay(answer)
+    tail = answer[(len(answer) - SUBTITLE_TAIL) // TAIL_STEP * TAIL_STEP:]
+    assert band is not None
+    same = compositor.subtitle_overlay(tail)  # the band shows the end, wrapped from the tail
+    assert same is not None
+    assert numpy.array_equal(band.glyphs, same.glyphs)
