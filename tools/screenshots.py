@@ -172,6 +172,11 @@ def walk(language: str, demo_root: Path, scratch: Path, threads: bool = False) -
     shoot("4-interview-header", language)
     workspace.header.start_button.click()
     settle()
+    # The interview is recorded from before its first question (the demo devices' synthetic
+    # camera and microphone): without it, or a recorded reason, it could not be signed.
+    assert workspace.recording is not None
+    workspace.recording.start_button.click()
+    settle()
     answers = ["看清楚了。", "听清楚了。", "不申请回避。"]
     rows = [r for r in workspace.turns.rows if r.kind_label.text() not in ("Q:", "问：")]
     for row, answer in zip(rows, answers, strict=False):

@@ -145,9 +145,9 @@ class _MuxOutput:
 class FragmentedMp4Encoder:
     """Encodes composed pictures and int16 sound into the sink; checkpoints about once a second.
 
-    Called from one thread (the recorder's encoder thread). Video times are media milliseconds;
-    audio times are sample counts. `on_checkpoint(checkpoint, media_ms)` is called after each
-    durable checkpoint.
+    Called from one thread (the one handling the recorder's items). Video times are media
+    milliseconds; audio times are sample counts. `on_checkpoint(checkpoint, media_ms)` is
+    called after each durable checkpoint.
     """
 
     def __init__(self, sink: RecordingSink, settings: RecordingSettings,

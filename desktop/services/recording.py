@@ -237,7 +237,7 @@ class LiveRecording:
         self._guard.close()
         return _summary(self._store, self.recording_id)
 
-    # -- the recorder's callbacks (its encoder thread) -------------------------------------
+    # -- the recorder's callbacks (a thread of its encoding's) ------------------------------
 
     def _on_checkpoint(self, checkpoint: Checkpoint, media_ms: int) -> None:
         def record() -> None:

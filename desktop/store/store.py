@@ -115,8 +115,8 @@ class Store:
         # Where `write(fn)` runs: here without a background; the GUI's store lane otherwise.
         self.write_lane: WriteLane = inline
         # Transactions of this session one at a time: without a background (the command line,
-        # tests), `write(fn)` runs on the calling thread, such as a recorder's encoder thread
-        # recording a checkpoint while the interview autosaves on another (issue 18).
+        # tests), `write(fn)` runs on the calling thread, such as the one recording a
+        # recording's checkpoints while the interview autosaves on another (issue 18).
         self._transaction_lock = threading.RLock()
         self._key_file = key_file
         self._data_key = data_key
