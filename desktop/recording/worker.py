@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from desktop.hardening import forbid_core_dumps
 from desktop.recording.encoding import (
     Encoding,
     FrontItem,
@@ -129,6 +130,9 @@ def main() -> int:
     os.dup2(2, 1)  # stray output must never enter the channel
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # It holds the vault key and the interview's pictures: a crash must not write them to a
+    # core file (the window's process forbids its own the same way).
+    forbid_core_dumps()
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     try:

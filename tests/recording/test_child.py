@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import resource
 import signal
 import threading
 import time
@@ -147,3 +148,24 @@ def test_a_message_cut_short_is_a_closed_channel_and_a_clean_end_is_none() -> No
         Channel(io.BytesIO(whole[:-1])).receive()
     with pytest.raises(ChannelClosed):
         Channel(io.BytesIO(whole[:5])).receive()
+
+
+def test_the_child_never_writes_a_core_file(tmp_path: Path) -> None:
+    """It holds the vault key and the pictures: its core size is 0 even when the window's
+    process was started with core files allowed."""
+    before = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (1 << 20, max(1 << 20, before[1])
+                                              if before[1] != resource.RLIM_INFINITY
+                                              else resource.RLIM_INFINITY))
+    try:
+        vault = tmp_path / "vault"
+        vault.mkdir()
+        child = ChildEncoding.start(vault, KEY, SMALL, TEMP)
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, before)
+    try:
+        limits = Path(f"/proc/{child.pid}/limits").read_text()
+        line = next(row for row in limits.splitlines() if row.startswith("Max core file size"))
+        assert line.split()[4:6] == ["0", "0"], line
+    finally:
+        child.abort()
