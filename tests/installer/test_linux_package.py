@@ -74,6 +74,19 @@ def test_the_menu_entry_is_named_in_chinese_and_starts_the_installed_program(
         "cn.gov.statementroom", "电子笔录室", build.version())
 
 
+def test_the_command_link_in_usr_bin_runs_the_program(unpacked: Path, tmp_path: Path) -> None:
+    """/usr/bin/statement-room is a link into /opt/apps: the program finds its folder from
+    the link (here a link to the unpacked copy, as the absolute one points outside it)."""
+    program = unpacked / build.PROGRAM.lstrip("/")
+    link = tmp_path / "bin" / "statement-room"
+    link.parent.mkdir()
+    link.symlink_to(program)
+    shown = subprocess.run([str(link), "--version"], capture_output=True, text=True,
+                           timeout=120, check=False, cwd=tmp_path)
+    assert (shown.returncode, shown.stdout.strip(), shown.stderr) == (
+        0, f"statement-room {build.version()}", "")
+
+
 def test_the_package_is_xz_compressed_under_150_mb_with_its_qt_libraries_as_depends(
         packaged: dict[str, Any]) -> None:
     deb = packaged["deb"]["path"]
@@ -120,7 +133,7 @@ def test_the_udev_rule_gives_the_officer_the_usb_readers_and_recorders(unpacked:
     # No maintainer script changes the system (the UOS store rejects them).
     control = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(build.deb_path())],
                              check=True, capture_output=True, timeout=60).stdout
-    listing = subprocess.run(["tar", "-tJ"], input=control, check=True, capture_output=True,
+    listing = subprocess.run(["tar", "-t"], input=control, check=True, capture_output=True,
                              timeout=60).stdout.decode().split()
     assert sorted(listing) == ["./", "./control"]
 
