@@ -87,6 +87,20 @@ def test_the_command_link_in_usr_bin_runs_the_program(unpacked: Path, tmp_path: 
         0, f"statement-room {build.version()}", "")
 
 
+def test_under_an_x_server_the_window_opens_with_the_systems_x_libraries(
+        unpacked: Path, tmp_path: Path) -> None:
+    """The bundle leaves X11/xcb to the system (Depends): under a real X server (Xvfb) the
+    bundled xcb platform plugin loads them and the first-run window opens, in Chinese."""
+    program = unpacked / build.PROGRAM.lstrip("/")
+    env = {**build._program_env(tmp_path), "STATEMENT_ROOM_LANG": "zh_CN",
+           "STATEMENT_ROOM_QUIT_AFTER_MS": "2000"}
+    shown = subprocess.run(["xvfb-run", "-a", str(program), "--workdir", str(tmp_path / "s")],
+                           capture_output=True, text=True, timeout=300, check=False,
+                           env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines() == ["window: 电子笔录室：首次运行设置"]
+
+
 def test_the_package_is_xz_compressed_under_150_mb_with_its_qt_libraries_as_depends(
         packaged: dict[str, Any]) -> None:
     deb = packaged["deb"]["path"]
