@@ -62,6 +62,11 @@ SECRET_PREFIX = "STATEMENT_ROOM_SECRET_"
 TSA_URL = "STATEMENT_ROOM_TSA_URL"
 """An RFC 3161 time-stamping authority; when set, every signature is timestamped."""
 
+# -- packaging checks ------------------------------------------------------------------------
+QUIT_AFTER_MS = "STATEMENT_ROOM_QUIT_AFTER_MS"
+"""For the installed program's smoke check (installer/build.py): the window prints the titles
+of the windows it shows this many milliseconds after it started, then quits."""
+
 
 def env(name: str) -> str | None:
     """The value of one of the variables above; None when unset or empty."""

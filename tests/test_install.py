@@ -76,7 +76,8 @@ def _pins() -> dict[str, str]:
 
 def test_constraints_pin_every_declared_dependency_within_its_bounds() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    declared = [*project["dependencies"], *extras["test"], *extras["package"]]
     pins = _pins()
     for text in declared:
         requirement = Requirement(text)

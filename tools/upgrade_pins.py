@@ -54,7 +54,7 @@ def newest_allowed(python: str) -> str:
         if _run([python, "-m", "venv", str(venv)]).returncode != 0:
             raise SystemExit("could not create a virtual environment (Debian: python3-venv)")
         pip = [str(venv / "bin" / "python"), "-m", "pip"]
-        if _run([*pip, "install", "-e", ".[test]"]).returncode != 0:
+        if _run([*pip, "install", "-e", ".[test,package]"]).returncode != 0:
             raise SystemExit("the newest allowed releases do not install; constraints.txt kept")
         frozen = _run([*pip, "freeze", "--exclude-editable"], capture=True)
         if frozen.returncode != 0:

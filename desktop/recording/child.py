@@ -58,7 +58,11 @@ _log = logging.getLogger(__name__)
 
 
 def worker_command() -> list[str]:
-    """How to start the encoding process with this interpreter."""
+    """How to start the encoding process with this interpreter; a frozen program (the
+    installed one, installer/statement-room.spec) has no `-m`: it is started again with the
+    hidden first argument that its entry (desktop/__main__.py) turns into the worker."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--recording-worker"]
     return [sys.executable, "-m", "desktop.recording.worker"]
 
 

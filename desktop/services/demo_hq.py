@@ -45,6 +45,12 @@ def _free_port() -> int:
 
 
 def _hq_command(data: Path, *args: str) -> list[str]:
+    if getattr(sys, "frozen", False):
+        # The installed program carries the client only (installer/statement-room.spec): HQ
+        # is a server's program, installed with pip where HQ runs (decision 48).
+        raise UserError(_("This installed program does not include the demo's HQ server. "
+                          "Run the demo with --no-hq, or with --hq URL and --hq-code to sync "
+                          "with a running HQ."))
     # The demo's HQ speaks to whoever watches the demo in the demo's own language.
     return [sys.executable, "-m", "hq", "--data", str(data), "--lang", current_language(),
             *args]

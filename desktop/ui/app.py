@@ -19,10 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from desktop import config
 from desktop.i18n import current_language, set_language
 from desktop.store.paths import StorePaths
 from desktop.ui.background import Background
@@ -171,6 +172,14 @@ class Launcher:
             lock.dialog.activateWindow()
 
 
+def _report_windows_and_quit(app: QApplication) -> None:
+    """The smoke check's end (config.QUIT_AFTER_MS): what the officer would see, then quit."""
+    for widget in app.topLevelWidgets():
+        if widget.isVisible():
+            print(f"window: {widget.windowTitle()}", flush=True)
+    app.quit()
+
+
 def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None = None) -> int:
     """Run the application until its last window closes; the exit status."""
     app = create_application()
@@ -189,6 +198,9 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
     apply_language(language or ctx.settings.language or None)
     launcher = Launcher(ctx)
     launcher.start()
+    quit_after = config.env(config.QUIT_AFTER_MS)
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after), lambda: _report_windows_and_quit(app))
     try:
         return app.exec()
     finally:
