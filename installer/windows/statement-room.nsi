@@ -44,6 +44,14 @@ SetCompressor /SOLID lzma
 !ifndef OUTFILE
   !define OUTFILE "statement-room-${VERSION}-setup.exe"
 !endif
+; What the Start menu starts: statement-room.exe, unless the spec builds a windowed
+; executable beside it (statement-room.exe must stay a console program for the subcommands).
+!ifndef GUI_EXE
+  !define GUI_EXE "statement-room.exe"
+!endif
+!if ! /FileExists "${DIST}\${GUI_EXE}"
+  !error "${DIST} has no ${GUI_EXE} (-DGUI_EXE)"
+!endif
 !ifndef PUBLISHER
   !define PUBLISHER "Statement Room"
 !endif
@@ -80,7 +88,7 @@ VIAddVersionKey /LANG=0 "FileDescription" "${APP_NAME} ${VERSION} setup"
 VIAddVersionKey /LANG=0 "LegalCopyright" "${PUBLISHER}"
 
 !define MUI_ABORTWARNING
-!define MUI_FINISHPAGE_RUN "$INSTDIR\${APP_EXE}"
+!define MUI_FINISHPAGE_RUN "$INSTDIR\${GUI_EXE}"
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
@@ -129,7 +137,7 @@ Section "$(SecProgram)" SecProgramId
   File /r "${DIST}\*.*"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
-  CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${APP_EXE}" "" "$INSTDIR\${APP_EXE}" 0
+  CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${GUI_EXE}" "" "$INSTDIR\${GUI_EXE}" 0
 
   ; Programs and Features ("Apps") entry.
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${APP_NAME}"
@@ -168,6 +176,7 @@ Section "un.$(SecProgram)" SecUnProgramId
     MessageBox MB_ICONEXCLAMATION|MB_OK "$(NotOurFolder)" /SD IDOK
   ${Else}
     Delete "$INSTDIR\${APP_EXE}"
+    Delete "$INSTDIR\${GUI_EXE}"
     RMDir /r "$INSTDIR\_internal"
   ${EndIf}
   Delete "$INSTDIR\uninstall.exe"
