@@ -375,7 +375,7 @@ def check_installed(prefix: WinePrefix, dist: Path, version: str) -> None:
     if not publisher:
         raise CheckFailed("the uninstall entry names no Publisher")
     expect_values(prefix, PACKAGE_COMMAND_KEY,
-                  {"": f'"{INSTALL_DIR / EXE}" verify-package "%1"'})
+                  {"": f'"{INSTALL_DIR / EXE}" verify-package --pause "%1"'})
     expect_values(prefix, OPEN_WITH_KEY, {PACKAGE_PROGID: ""})
 
 

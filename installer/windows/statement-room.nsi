@@ -160,7 +160,7 @@ Section "$(SecProgram)" SecProgramId
   WriteRegStr HKLM "Software\Classes\${PACKAGE_PROGID}\shell" "" "open"
   WriteRegStr HKLM "Software\Classes\${PACKAGE_PROGID}\shell\open" "" "$(PackageVerb)"
   WriteRegStr HKLM "Software\Classes\${PACKAGE_PROGID}\shell\open\command" "" \
-    '"$INSTDIR\${APP_EXE}" verify-package "%1"'
+    '"$INSTDIR\${APP_EXE}" verify-package --pause "%1"'
   WriteRegStr HKLM "Software\Classes\${PACKAGE_EXT}\OpenWithProgids" "${PACKAGE_PROGID}" ""
   WriteRegStr HKLM "Software\Classes\Applications\${APP_EXE}" "FriendlyAppName" "${APP_NAME}"
   WriteRegStr HKLM "Software\Classes\Applications\${APP_EXE}\SupportedTypes" "${PACKAGE_EXT}" ""

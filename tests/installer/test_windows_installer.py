@@ -105,7 +105,8 @@ def test_a_silent_install_puts_the_program_its_shortcut_entry_and_association(
     assert entry["DisplayName"] == "电子笔录室"
     assert entry["DisplayVersion"] == check.project_version()
     command = prefix.registry_values(check.PACKAGE_COMMAND_KEY)
-    assert command[""] == r'"C:\Program Files\StatementRoom\statement-room.exe" verify-package "%1"'
+    assert command[""] == (r'"C:\Program Files\StatementRoom\statement-room.exe" '
+                           r'verify-package --pause "%1"')
     # Offered in "Open with", never made the default program for every .zip.
     assert prefix.registry_values(r"HKLM\Software\Classes\.zip") in (None, {})
 
