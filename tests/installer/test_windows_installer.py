@@ -175,3 +175,22 @@ def test_an_upgrade_replaces_the_old_modules_and_keeps_the_data(
     assert entry["DisplayVersion"] == "0.1.1"
     for path, content in data.items():
         assert path.read_bytes() == content, path
+
+
+def test_a_linux_bundle_is_wrapped_with_its_launcher_named_for_windows(tmp_path: Path) -> None:
+    bundle = tmp_path / "linux" / "statement-room"
+    (bundle / "_internal" / "PySide6").mkdir(parents=True)
+    (bundle / "statement-room").write_bytes(b"\x7fELF launcher")
+    (bundle / "_internal" / "PySide6" / "libQt6Core.so.6").write_bytes(b"\x7fELF qt")
+
+    folder = check.stand_in_folder(tmp_path / "dist", bundle)
+
+    assert sorted(str(path) for path in check.folder_files(folder)) == [
+        "_internal/PySide6/libQt6Core.so.6", "statement-room.exe"]
+    assert (folder / "statement-room.exe").read_bytes() == b"\x7fELF launcher"
+    assert (bundle / "statement-room").exists()  # the Linux build itself is left alone
+
+
+def test_a_folder_that_is_not_a_linux_bundle_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(check.CheckFailed, match="no statement-room launcher"):
+        check.stand_in_folder(tmp_path / "dist", tmp_path)
