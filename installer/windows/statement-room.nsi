@@ -93,7 +93,8 @@ VIAddVersionKey /LANG=0 "FileDescription" "${APP_NAME} ${VERSION} setup"
 VIAddVersionKey /LANG=0 "LegalCopyright" "${PUBLISHER}"
 
 !define MUI_ABORTWARNING
-!define MUI_FINISHPAGE_RUN "$INSTDIR\${GUI_EXE}"
+; No "Run now" on the finish page: started from this elevated setup, the program would run
+; as the administrator who typed the UAC password and keep its data in that account.
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
