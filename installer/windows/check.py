@@ -114,7 +114,8 @@ def stand_in_folder(target: Path, linux_bundle: Path | None = None) -> Path:
         launcher = linux_bundle / "statement-room"
         if not launcher.is_file():
             raise CheckFailed(f"{linux_bundle} holds no statement-room launcher")
-        shutil.copytree(linux_bundle, target, symlinks=True)
+        # Links followed: a Windows bundle has none, and makensis would store their targets.
+        shutil.copytree(linux_bundle, target, symlinks=False)
         (target / "statement-room").rename(target / EXE)
         return target
     internal = target / "_internal"
