@@ -43,6 +43,8 @@ SCRIPT = Path(__file__).resolve().with_name("statement-room.nsi")
 APP_ID = "StatementRoom"
 DISPLAY_NAME = "电子笔录室"
 EXE = "statement-room.exe"
+# The spec's windowed twin (installer/statement-room.spec): the Start menu starts it.
+WINDOW_EXE = "statement-room-window.exe"
 UNINSTALLER = "uninstall.exe"
 INSTALL_DIR = PureWindowsPath(r"C:\Program Files") / APP_ID
 SHORTCUT = PureWindowsPath(r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs") / (
@@ -117,10 +119,12 @@ def stand_in_folder(target: Path, linux_bundle: Path | None = None) -> Path:
         # Links followed: a Windows bundle has none, and makensis would store their targets.
         shutil.copytree(linux_bundle, target, symlinks=False)
         (target / "statement-room").rename(target / EXE)
+        shutil.copyfile(target / EXE, target / WINDOW_EXE)
         return target
     internal = target / "_internal"
     internal.mkdir(parents=True)
     (target / EXE).write_bytes(STAND_IN_NOTE)
+    (target / WINDOW_EXE).write_bytes(STAND_IN_NOTE)
     shutil.copytree(REPOSITORY / "resources", internal / "resources",
                     ignore=shutil.ignore_patterns("__pycache__"))
     return target
@@ -363,8 +367,14 @@ def check_installed(prefix: WinePrefix, dist: Path, version: str) -> None:
                           f"{extra[:5]}")
     if UNINSTALLER not in {str(path) for path in found}:
         raise CheckFailed(f"no {UNINSTALLER} in {INSTALL_DIR}")
-    if not prefix.unix_path(SHORTCUT).is_file():
+    shortcut = prefix.unix_path(SHORTCUT)
+    if not shortcut.is_file():
         raise CheckFailed(f"no Start menu shortcut {SHORTCUT}")
+    if (dist / WINDOW_EXE).is_file():
+        # The shortcut starts the windowed twin: no console window behind the statement room.
+        link = shortcut.read_bytes()
+        if WINDOW_EXE.encode("utf-16-le") not in link and WINDOW_EXE.encode() not in link:
+            raise CheckFailed(f"the Start menu shortcut does not start {WINDOW_EXE}")
     expect_values(prefix, UNINSTALL_KEY, {
         "DisplayName": DISPLAY_NAME,
         "DisplayVersion": version,

@@ -49,10 +49,15 @@ SetCompressor ${COMPRESSOR}
 !ifndef OUTFILE
   !define OUTFILE "statement-room-${VERSION}-setup.exe"
 !endif
-; What the Start menu starts: statement-room.exe, unless the spec builds a windowed
-; executable beside it (statement-room.exe must stay a console program for the subcommands).
+; What the Start menu starts: the spec's windowed twin statement-room-window.exe when the
+; folder has it (no console behind the window), else statement-room.exe. statement-room.exe
+; stays the console program: the subcommands and the "Open with" verb print to it.
 !ifndef GUI_EXE
-  !define GUI_EXE "statement-room.exe"
+  !if /FileExists "${DIST}\statement-room-window.exe"
+    !define GUI_EXE "statement-room-window.exe"
+  !else
+    !define GUI_EXE "statement-room.exe"
+  !endif
 !endif
 !if ! /FileExists "${DIST}\${GUI_EXE}"
   !error "${DIST} has no ${GUI_EXE} (-DGUI_EXE)"

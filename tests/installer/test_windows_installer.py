@@ -187,8 +187,10 @@ def test_a_linux_bundle_is_wrapped_with_its_launcher_named_for_windows(tmp_path:
     folder = check.stand_in_folder(tmp_path / "dist", bundle)
 
     assert sorted(str(path) for path in check.folder_files(folder)) == [
-        "_internal/PySide6/libQt6Core.so.6", "_internal/libQt6Core.so", "statement-room.exe"]
+        "_internal/PySide6/libQt6Core.so.6", "_internal/libQt6Core.so",
+        "statement-room-window.exe", "statement-room.exe"]
     assert (folder / "statement-room.exe").read_bytes() == b"\x7fELF launcher"
+    assert (folder / "statement-room-window.exe").read_bytes() == b"\x7fELF launcher"
     assert (bundle / "statement-room").exists()  # the Linux build itself is left alone
 
 
