@@ -29,6 +29,10 @@ HOME = "STATEMENT_ROOM_HOME"
 ANCHOR = "STATEMENT_ROOM_ANCHOR"
 """A second copy of the signed tree-head anchor, outside the store folder (decision 18)."""
 
+LOG_DIR = "STATEMENT_ROOM_LOG_DIR"
+"""Where crash reports are written (default: the platform's log folder for the user,
+desktop/crash_reports.py)."""
+
 # -- language --------------------------------------------------------------------------------
 LANGUAGE = "STATEMENT_ROOM_LANG"
 """The interface language (zh_CN or en) when settings do not choose one."""
@@ -76,6 +80,11 @@ def env(name: str) -> str | None:
 
 def home() -> Path | None:
     value = env(HOME)
+    return Path(value) if value else None
+
+
+def log_dir() -> Path | None:
+    value = env(LOG_DIR)
     return Path(value) if value else None
 
 

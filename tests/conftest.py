@@ -79,6 +79,17 @@ def _english() -> None:
             locale.setlocale(locale.LC_MESSAGES, current)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def crash_reports_kept_apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Crash reports of the bugs tests provoke go to a folder of the run (the programs the
+    tests start inherit it), never to the tester's own log folder."""
+    from desktop import config
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.LOG_DIR, str(tmp_path_factory.mktemp("crash-reports")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
     _english()

@@ -8,8 +8,8 @@ Passwords never come from the command line (it is visible to other users and kep
 history): they come from the variables named in `desktop.config` or an interactive prompt.
 The officer logging in is named by certificate number with --officer or the officer
 variable. A refused operation prints a translated message and exits 1; anything else is a bug
-and exits 70 with its traceback on stderr (never written to disk, where it could leak
-personal data).
+and exits 70 with its traceback on stderr; the file written is a crash report without the
+messages or any value (desktop/crash_reports.py), since they could hold personal data.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ from desktop.cli.common import (
     add_workdir,
     default_workdir,
 )
+from desktop.crash_reports import write_crash_report
 from desktop.domain.errors import UserError
 from desktop.hardening import forbid_core_dumps
 from desktop.i18n import LANGUAGES, set_language
+from desktop.version import program_version
 
 
 def registers() -> tuple[Callable[[Subparsers], None], ...]:
@@ -114,16 +116,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(args.workdir, demo_devices=args.demo_devices, language=args.lang)
 
 
-def _version() -> str:
-    """The installed distribution's version (what a support call needs to know)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("statement-room")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
-
-
 def _add_window_options(parser: argparse.ArgumentParser) -> None:
     """The options of the window itself (no subcommand), shared by both parsers."""
     parser.add_argument("--lang", choices=LANGUAGES, help=_("user interface language"))
@@ -135,7 +127,8 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statement-room", description=_("Electronic statement room."))
-    parser.add_argument("--version", action="version", version=f"statement-room {_version()}",
+    parser.add_argument("--version", action="version",
+                        version=f"statement-room {program_version()}",
                         help=_("print the program's version and exit"))
     _add_window_options(parser)
     sub = parser.add_subparsers(dest="command")
@@ -191,10 +184,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted; everything shown as saved is kept."), file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception:
+    except Exception as exc:
         traceback.print_exc()
+        report = write_crash_report(exc)
         print(_("This is a bug in Statement Room. Nothing shown as saved was lost; please "
                 "report the text above."), file=sys.stderr)
+        if report is not None:
+            print(_("A report for HQ, without personal data, was saved as {path}.")
+                  .format(path=report), file=sys.stderr)
         return EXIT_BUG
 
 

@@ -9,6 +9,7 @@ officer can act on (a damaged file, a full disk), never a traceback.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import sqlcipher3
 
 from desktop.domain.errors import RuleViolation, UserError
+from desktop.store.files import fsync_directory
 
 Connection = Any  # sqlcipher3 ships no type information; this alias documents intent.
 
@@ -234,11 +236,69 @@ def open_database(path: Path, data_key: bytes, *, create: bool = False,
                     raise RuntimeError(f"the store is at schema {version}, not "
                                        f"{SCHEMA_VERSION}: open it for writing first")
             else:
+                snapshot_before_upgrade(conn, path, data_key)
                 migrate(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+# A program upgrade's migrations run on the officer's only copy of the statements: the
+# store as it was is kept beside it first, so an upgrade that fails (or a program that must
+# be rolled back) never costs what was saved. The vault is not copied: migrations never touch
+# it, and its blobs are content-named and never rewritten.
+UPGRADE_BACKUPS = "upgrade-backups"
+KEEP_UPGRADE_BACKUPS = 3
+
+
+def snapshot_before_upgrade(conn: Connection, path: Path, data_key: bytes) -> Path | None:
+    """Copy the store to `upgrade-backups/` beside it when migrations are pending; return the
+    copy (None when the schema is current or the store is new).
+
+    The copy is SQLCipher's `VACUUM INTO` from the open connection, so it is encrypted with
+    the store's own key and never exists in clear; it is made owner-only before SQLite writes
+    it, read back with the key before the migrations may start, and only the newest
+    `KEEP_UPGRADE_BACKUPS` copies are kept. A full disk or an unreadable copy stops the
+    login with the store untouched at its old schema.
+    """
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if current == 0 or current >= SCHEMA_VERSION:
+        return None
+    folder = path.parent / UPGRADE_BACKUPS
+    target = folder / f"{path.stem}-schema{current:04d}-{_utc_stamp()}.db"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise UserError(_("This version of Statement Room must update the store, and copies it "
+                          "first to {folder}, which cannot be written ({reason}). The store was "
+                          "not changed.").format(folder=folder, reason=exc.strerror or exc)
+                        ) from exc
+    try:
+        conn.execute("VACUUM INTO ?", (str(target),))
+        copy = _keyed_connection(target, data_key)
+        try:
+            copied = int(copy.execute("PRAGMA user_version").fetchone()[0])
+            problems = [str(r[0]) for r in copy.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            copy.close()
+        if copied != current or problems != ["ok"]:
+            raise StoreDamaged(_("The copy of the store taken before the upgrade could not be "
+                                 "read back; the store was not upgraded. Contact HQ."))
+        with target.open("rb") as written:
+            os.fsync(written.fileno())
+        fsync_directory(folder)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    for old in sorted(folder.glob(f"{path.stem}-schema*.db"))[:-KEEP_UPGRADE_BACKUPS]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def _utc_stamp() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def integrity_problems(conn: Connection) -> list[str]:

@@ -184,7 +184,7 @@ def run_gui(workdir: Path, *, demo_devices: bool = False, language: str | None =
     """Run the application until its last window closes; the exit status."""
     app = create_application()
     # A bug in a slot must not take the officer's window down: show it, keep running (the
-    # traceback goes to stderr only; a crash file could hold personal data).
+    # traceback goes to stderr only; the crash report file holds no message and no value).
     from desktop.ui.background import report_error
 
     sys.excepthook = lambda _type, exc, _tb: report_error(exc)

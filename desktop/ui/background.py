@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from desktop.crash_reports import write_crash_report
 from desktop.domain.errors import UserError
 from desktop.store.threads import forbidden_here
 
@@ -76,9 +77,13 @@ def report_error(exc: BaseException, parent: QWidget | None = None) -> None:
         QMessageBox.warning(parent, _("Statement Room"), str(exc))
         return
     traceback.print_exception(exc, file=sys.stderr)
+    report = write_crash_report(exc)
+    where = (_("A report for HQ, without personal data, was saved as {path}.").format(path=report)
+             if report is not None else
+             _("Details were written to the program's error output."))
     QMessageBox.critical(parent, _("Statement Room"), _(
         "An unexpected error occurred; the operation was not completed. Everything shown as "
-        "saved is safe. Details were written to the program's error output."))
+        "saved is safe.") + " " + where)
 
 
 class Background(QObject):

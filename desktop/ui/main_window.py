@@ -52,6 +52,7 @@ from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
 from desktop.ui.keys_page import is_admin, open_keys_page
 from desktop.ui.shortcuts import DISCRETION, LAW_LIBRARY, NEW_STATEMENT, READ_BACK, READ_CARD
+from desktop.version import program_version
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -110,6 +111,10 @@ class MainWindow(QMainWindow):
 
         self.devices = DeviceBar(ctx)
         self.statusBar().addPermanentWidget(self.devices)
+        # The version, always in sight: the first thing a support call asks.
+        self.version_label = QLabel(_("Version {version}").format(version=program_version()))
+        self.version_label.setStyleSheet("color: #555;")
+        self.statusBar().addPermanentWidget(self.version_label)
         self.officer_label = QLabel(_("Logged in: {name}").format(name=store.officer.name))
         self.statusBar().addWidget(self.officer_label)
         # Guesses at this officer's password since their last login: they are the one who
@@ -282,8 +287,10 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, _("About Statement Room"), _(
-            "Statement Room (电子笔录室): interview statements, evidence and audit for "
-            "administrative law enforcement. Everything is kept encrypted on this computer."))
+            "Statement Room (电子笔录室) {version}: interview statements, evidence and audit "
+            "for administrative law enforcement. Everything is kept encrypted on this "
+            "computer, in {folder}.").format(version=program_version(),
+                                            folder=self.ctx.paths.workdir))
 
     # ------------------------------------------------------------------ cases
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.services.demo_login import demo_login
 from desktop.ui.context import AppContext
+from desktop.version import program_version
 
 if TYPE_CHECKING:  # the store stack loads when it is used, keeping start-up quick
     from desktop.store.store import Store
@@ -225,6 +226,10 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.login_button)
+        self.version = QLabel(_("Version {version}").format(version=program_version()))
+        self.version.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.version.setStyleSheet("color: #555;")
+        layout.addWidget(self.version)
         demo = demo_login(ctx.paths.workdir)
         if demo is not None:
             hint = QLabel(_("Demo store: certificate number {login}, password {password}.")

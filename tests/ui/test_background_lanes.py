@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -130,3 +131,27 @@ def test_closing_stops_long_work_before_the_store_closes(
     assert cancel.is_set() and outcome == ["stopped"]
     assert not async_ctx.bg.lane_busy(Lane.LONG)
     assert get(async_ctx.require_store(), "docking") == "first file"
+
+
+def test_a_bug_shows_the_crash_dialog_with_where_its_report_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop import config
+    from desktop.ui.background import report_error
+
+    monkeypatch.setenv(config.LOG_DIR, str(tmp_path / "logs"))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical",
+                        staticmethod(lambda _parent, _title, text: shown.append(text)))
+    try:
+        raise RuntimeError("测试甲 110101199003071234")  # synthetic personal data
+    except RuntimeError as exc:
+        report_error(exc)
+
+    [report] = (tmp_path / "logs").glob("crash-*.txt")
+    assert shown == [
+        "An unexpected error occurred; the operation was not completed. Everything shown as "
+        f"saved is safe. A report for HQ, without personal data, was saved as {report}."]
+    text = report.read_text(encoding="utf-8")
+    assert "builtins.RuntimeError" in text and "测试甲" not in text

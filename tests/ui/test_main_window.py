@@ -151,3 +151,28 @@ def test_an_evidence_policy_changed_in_the_menu_is_kept_and_audited(
     qtbot.waitUntil(lambda: audited() == [("delete_originals", True)])
     assert ui_ctx.settings.delete_originals
     assert Settings.load(settings_path(world.paths.workdir)).delete_originals
+
+
+def test_the_version_is_in_the_status_bar_and_the_about_box(ui_ctx: AppContext,
+                                                             qtbot: QtBot) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QMessageBox
+
+    root = Path(__file__).resolve().parents[2]
+    version = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    window = _window(ui_ctx, qtbot)
+    assert window.version_label.isVisible()
+    assert window.version_label.text() == f"Version {version}"
+
+    shown: list[str] = []
+    original = QMessageBox.about
+    try:
+        QMessageBox.about = staticmethod(  # type: ignore[method-assign]
+            lambda _parent, _title, text: shown.append(text))
+        window.about()
+    finally:
+        QMessageBox.about = original  # type: ignore[method-assign]
+    assert shown and f"电子笔录室) {version}:" in shown[0]
+    assert str(ui_ctx.paths.workdir) in shown[0]

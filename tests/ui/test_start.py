@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -69,6 +70,9 @@ def test_login_shows_wrong_password_then_lockout_then_succeeds(world: World,
     dialog = LoginDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
+    version = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml")
+                            .read_text())["project"]["version"]
+    assert dialog.version.isVisible() and dialog.version.text() == f"Version {version}"
     dialog.certificate.setText(world.admin.certificate_no)
     qtbot.keyClicks(dialog.password, "wrong password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
