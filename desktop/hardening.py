@@ -5,8 +5,10 @@ memory while it runs; SQLCipher's memory security is off (decision 7), so a core
 write them to disk in the clear. The program therefore forbids core dumps for itself at
 start: a zero core-size limit (honoured by the kernel and by systemd-coredump) and, on Linux,
 the "not dumpable" flag, which also stops a piped core handler and other processes of the
-same user from attaching to read its memory. Crashes still print their Python traceback on
-stderr (never to a file).
+same user from attaching to read its memory. On Windows the installer excludes the program from
+Windows Error Reporting (installer/windows/statement-room.nsi). Crashes still print their Python
+traceback on stderr; the crash report file holds no message and no value
+(desktop/crash_reports.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _PR_SET_DUMPABLE = 4
 
 def forbid_core_dumps() -> None:
     """Best effort: a platform without these calls keeps its defaults (Windows has neither;
-    its installer turns off local crash dumps for the program instead)."""
+    its installer excludes the program from Windows Error Reporting instead)."""
     try:
         import resource
     except ImportError:  # Windows

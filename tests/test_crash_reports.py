@@ -96,7 +96,7 @@ def test_a_bug_in_a_command_tells_the_officer_where_the_report_is(
         return 0
 
     monkeypatch.setattr(cli_app, "cmd_gui", broken_window)
-    assert cli_app.main(["--workdir", str(log_dir.parent / "store")]) == 70
+    assert cli_app.main(["--lang", "en", "--workdir", str(log_dir.parent / "store")]) == 70
 
     [report] = log_dir.glob("crash-*.txt")
     err = capsys.readouterr().err

@@ -67,12 +67,28 @@ def worker_command() -> list[str]:
 
 
 def _child_environment() -> dict[str, str]:
-    """This environment, with the folder holding our packages first on the child's path
-    (a benchmark or a test may run from a checkout that is not installed)."""
+    """This environment, with the folder holding our packages first on the child's path when
+    the interpreter would not find them by itself (a benchmark or a test may run from a
+    checkout that is not installed). An installed program's folder is site-packages: put
+    first, it would come before the standard library, where a stray backport could shadow a
+    standard module, so it is left where the interpreter puts it."""
     env = dict(os.environ)
-    root = str(Path(desktop.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    root = Path(desktop.__file__).resolve().parent.parent
+    if root not in _interpreter_package_folders():
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(root), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def _interpreter_package_folders() -> set[Path]:
+    """The folders a fresh interpreter of this environment searches for installed packages."""
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    found = [*site.getsitepackages(), site.getusersitepackages(), paths["purelib"],
+             paths["platlib"]]
+    return {Path(folder).resolve() for folder in found if folder}
 
 
 class ChildEncoding:

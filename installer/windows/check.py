@@ -54,6 +54,7 @@ PACKAGE_PROGID = "StatementRoom.CourtPackage"
 PACKAGE_PROGID_KEY = rf"HKLM\Software\Classes\{PACKAGE_PROGID}"
 PACKAGE_COMMAND_KEY = rf"{PACKAGE_PROGID_KEY}\shell\open\command"
 OPEN_WITH_KEY = r"HKLM\Software\Classes\.zip\OpenWithProgids"
+WER_EXCLUDED_KEY = r"HKLM\Software\Microsoft\Windows\Windows Error Reporting\ExcludedApplications"
 DATA_FOLDER = "statement-room"  # platformdirs.user_data_dir("statement-room", appauthor=False)
 REMOVE_DATA_SWITCH = "/REMOVEDATA"
 
@@ -391,6 +392,9 @@ def check_installed(prefix: WinePrefix, dist: Path, version: str) -> None:
     expect_values(prefix, PACKAGE_COMMAND_KEY,
                   {"": f'"{INSTALL_DIR / EXE}" verify-package --pause "%1"'})
     expect_values(prefix, OPEN_WITH_KEY, {PACKAGE_PROGID: ""})
+    # No crash of the program goes to Windows Error Reporting with its memory.
+    excluded = [name for name in (EXE, WINDOW_EXE) if (dist / name).is_file()]
+    expect_values(prefix, WER_EXCLUDED_KEY, dict.fromkeys(excluded, "dword:00000001"))
 
 
 def expect_values(prefix: WinePrefix, key: str, expected: Mapping[str, str]) -> None:
@@ -420,6 +424,9 @@ def check_uninstalled(prefix: WinePrefix) -> None:
     left_with = prefix.registry_values(OPEN_WITH_KEY) or {}
     if PACKAGE_PROGID in left_with:
         raise CheckFailed(f"{OPEN_WITH_KEY} still offers {PACKAGE_PROGID}")
+    left_excluded = set(prefix.registry_values(WER_EXCLUDED_KEY) or {}) & {EXE, WINDOW_EXE}
+    if left_excluded:
+        raise CheckFailed(f"{WER_EXCLUDED_KEY} still names {sorted(left_excluded)}")
 
 
 def put_officer_data(prefix: WinePrefix) -> dict[Path, bytes]:

@@ -72,6 +72,9 @@ SetCompressor ${COMPRESSOR}
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
 !define PACKAGE_PROGID "StatementRoom.CourtPackage"
 !define PACKAGE_EXT ".zip"
+; Windows Error Reporting would send (and can keep) a crashed process's memory: decrypted
+; statements, the party's ID data, the store's key. The program's executables are excluded.
+!define WER_EXCLUDED "Software\Microsoft\Windows\Windows Error Reporting\ExcludedApplications"
 ; platformdirs.user_data_dir("statement-room", appauthor=False) on Windows.
 !define DATA_FOLDER "statement-room"
 
@@ -176,6 +179,9 @@ Section "$(SecProgram)" SecProgramId
   WriteRegStr HKLM "Software\Classes\Applications\${APP_EXE}" "FriendlyAppName" "${APP_NAME}"
   WriteRegStr HKLM "Software\Classes\Applications\${APP_EXE}\SupportedTypes" "${PACKAGE_EXT}" ""
   ${NotifyShell_AssocChanged}
+
+  WriteRegDWORD HKLM "${WER_EXCLUDED}" "${APP_EXE}" 1
+  WriteRegDWORD HKLM "${WER_EXCLUDED}" "${GUI_EXE}" 1
 SectionEnd
 
 Section "un.$(SecProgram)" SecUnProgramId
@@ -200,6 +206,8 @@ Section "un.$(SecProgram)" SecUnProgramId
   DeleteRegKey /ifempty HKLM "Software\Classes\${PACKAGE_EXT}\OpenWithProgids"
   DeleteRegKey HKLM "Software\Classes\Applications\${APP_EXE}"
   ${NotifyShell_AssocChanged}
+  DeleteRegValue HKLM "${WER_EXCLUDED}" "${APP_EXE}"
+  DeleteRegValue HKLM "${WER_EXCLUDED}" "${GUI_EXE}"
 SectionEnd
 
 Section /o "un.$(SecRemoveData)" SecRemoveDataId

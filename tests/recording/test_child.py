@@ -169,3 +169,22 @@ def test_the_child_never_writes_a_core_file(tmp_path: Path) -> None:
         assert line.split()[4:6] == ["0", "0"], line
     finally:
         child.abort()
+
+
+def test_the_childs_path_gets_a_checkout_but_never_puts_site_packages_first(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import site
+
+    import desktop
+    from desktop.recording import child
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    # Run from a checkout the interpreter does not know: the checkout goes first.
+    checkout = tmp_path / "checkout"
+    monkeypatch.setattr(desktop, "__file__", str(checkout / "desktop" / "__init__.py"))
+    assert child._child_environment()["PYTHONPATH"] == f"{checkout.resolve()}{os.pathsep}/elsewhere"
+    # Installed: the interpreter finds the program in its site-packages, after the standard
+    # library; the path is left as it was.
+    installed = Path(site.getsitepackages()[0])
+    monkeypatch.setattr(desktop, "__file__", str(installed / "desktop" / "__init__.py"))
+    assert child._child_environment()["PYTHONPATH"] == "/elsewhere"
