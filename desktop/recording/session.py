@@ -42,7 +42,8 @@ from desktop.recording.encoding import (
     SubtitleItem,
 )
 from desktop.recording.settings import RecordingSettings
-from desktop.store.vault_stream import Checkpoint, VaultWriter, recording_temp_name
+from desktop.store.vault_stream import Checkpoint, VaultWriter
+from desktop.store.vault_temporaries import recording_temp_name
 from hardware.camera.frames import AudioChunk, VideoFrame
 
 MAX_QUEUED_PICTURES = 8

@@ -53,7 +53,8 @@ from desktop.store import recording_salvage, recordings
 from desktop.store import statements as repo
 from desktop.store.evidence import vault_directory
 from desktop.store.store import Store
-from desktop.store.vault_stream import Checkpoint, recording_temp_name
+from desktop.store.vault_stream import Checkpoint
+from desktop.store.vault_temporaries import recording_temp_name
 from desktop.store.vault_tidy import ingest_guard
 from hardware.camera.frames import AudioChunk, VideoFrame
 

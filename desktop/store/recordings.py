@@ -1,7 +1,7 @@
 """Recordings of interviews in the store: their life, checkpoints, pauses, turn marks, waivers.
 
 A recording is begun for a statement that is not yet signed, while its media grows in the vault
-under a ``.rec-`` temporary name (`vault_stream.recording_temp_name`). About once a second of
+under a ``.rec-`` temporary name (`vault_temporaries.recording_temp_name`). About once a second of
 media the recorder makes a prefix of that file durable and the service records the checkpoint
 here (`add_checkpoint`): after a crash or a full disk, salvage (`vault_salvage.seal_prefix`)
 keeps exactly a prefix recorded here, and `finish` accepts an interrupted recording only if its
@@ -37,7 +37,7 @@ from desktop.store import evidence
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
-from desktop.store.vault_stream import RECORDING_PREFIX
+from desktop.store.vault_temporaries import RECORDING_PREFIX
 
 __all__ = ["RECORDING_KIND", "RECORDING_SOURCE", "add_checkpoint", "begin", "checkpoints",
            "finish", "finish_empty", "for_statement", "get", "last_checkpoint", "live",

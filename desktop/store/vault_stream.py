@@ -8,10 +8,9 @@ thread when asked) and to an AES-GCM + write thread; both hashlib and `cryptogra
 GIL on large buffers, so the stages overlap. Memory is bounded by the ring. `VaultWriter` is
 that pipeline with the bytes pushed in (`write(chunk)` … `finish()`), for a recorder that writes
 as it records; `encrypt_file` is a `VaultWriter` that reads its source straight into the ring.
-The blob is written
-under a ``.tmp-`` name, fsynced, renamed to its content name and the directory fsynced: a crash
-leaves at most a temporary file (see `sweep_temporaries`), never a partial blob under a content
-address. Reading blobs back lives in `vault_read`.
+The blob is written under a ``.tmp-`` name, fsynced, renamed to its content name and the
+directory fsynced: a crash leaves at most a temporary file (`vault_temporaries`), never a partial
+blob under a content address. Reading blobs back lives in `vault_read`.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import secrets
 import stat
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from gettext import gettext as _
@@ -56,19 +54,8 @@ from desktop.store.vault_format import (
     nonce,
     parse_header,
 )
+from desktop.store.vault_temporaries import TEMP_PREFIX
 
-TEMP_PREFIX = ".tmp-"
-# A recording's blob grows for hours under ``.rec-<pid>-<recording id>.sr1``; its checkpointed
-# prefix is evidence after a crash (salvaged, never swept), so `sweep_temporaries` leaves it.
-RECORDING_PREFIX = ".rec-"
-
-
-def recording_temp_name(recording_id: str) -> str:
-    """The temporary name of a recording's blob: ``.rec-<pid>-<recording id>.sr1``."""
-    if not recording_id or "/" in recording_id or "\\" in recording_id:
-        raise ValueError("not a recording id")
-    return f"{RECORDING_PREFIX}{os.getpid()}-{recording_id}{SUFFIX}"
-_ORPHAN_AFTER_S = 86400.0
 _RING = 8  # buffers in flight during ingest: 8 MiB of plaintext at the default segment size
 # A long write is handed to the disk every so often: gigabytes of dirty pages would make any
 # fsync elsewhere on the disk (an autosave's commit) wait for their write-back. On Linux the
@@ -563,52 +550,3 @@ def _encrypt_handle(handle: BinaryIO, target_dir: Path, master_key: bytes, want_
         writer.abort()
         raise
     return writer.finish()
-
-
-def _owner_alive(name: str) -> bool:
-    """Whether the process that named this temporary file is still running."""
-    pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
-    if not pid_text.isdigit():
-        return False  # an older or foreign name: nobody claims it
-    pid = int(pid_text)
-    if os.name != "posix":  # pragma: no cover - os.kill would terminate it on Windows
-        return True
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists (another user's) or cannot tell: spare it
-    return True
-
-
-def sweep_temporaries(
-    target_dir: Path, *, min_age_seconds: float = 0.0, orphans_only: bool = False
-) -> int:
-    """Delete temporary files left by interrupted ingests; return how many were removed.
-
-    With `orphans_only`, a temporary file whose writing process is still alive is spared
-    (this is what opening a store does, since another window may be importing right now);
-    `min_age_seconds` spares recent ones as well.
-    """
-    if not target_dir.is_dir():
-        return 0
-    removed = 0
-    now = time.time()
-    for entry in target_dir.iterdir():
-        if not entry.name.startswith(TEMP_PREFIX):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            age = now - entry.stat().st_mtime
-            if age < min_age_seconds:
-                continue
-            # A day-old temporary is abandoned even if its pid has been reused since.
-            if orphans_only and age < _ORPHAN_AFTER_S and _owner_alive(entry.name):
-                continue
-            entry.unlink()
-            removed += 1
-    if removed:
-        fsync_directory(target_dir)
-    return removed

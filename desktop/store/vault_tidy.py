@@ -37,7 +37,7 @@ from desktop.store.connection import Connection
 from desktop.store.evidence import vault_directory
 from desktop.store.files import fsync_directory
 from desktop.store.vault_format import SUFFIX, blob_name, naming_key
-from desktop.store.vault_stream import TEMP_PREFIX, sweep_temporaries
+from desktop.store.vault_temporaries import TEMP_PREFIX, sweep_temporaries
 
 LOCK_NAME = ".vault-ingest.lock"  # beside the vault folder, so its listing holds only blobs
 _BLOB = re.compile(r"[0-9a-f]{64}" + re.escape(SUFFIX))

@@ -29,7 +29,7 @@ from desktop.services import evidence
 from desktop.store import dockings
 from desktop.store import evidence as records
 from desktop.store.store import StorePaths, unlock
-from desktop.store.vault_stream import TEMP_PREFIX
+from desktop.store.vault_temporaries import TEMP_PREFIX
 from hardware.bodycam.emulator import BodycamEmulator
 from tests.conftest import PASSWORD, World
 

@@ -21,7 +21,7 @@ from desktop.services import evidence
 from desktop.store import evidence as records
 from desktop.store.store import StorePaths, unlock
 from desktop.store.vault_format import SUFFIX
-from desktop.store.vault_stream import TEMP_PREFIX
+from desktop.store.vault_temporaries import TEMP_PREFIX
 from desktop.store.vault_tidy import ingest_guard, tidy_at_open
 from tests.conftest import PASSWORD, World
 

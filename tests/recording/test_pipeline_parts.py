@@ -19,7 +19,7 @@ from desktop.recording.compose import SUBTITLE_TAIL, TAIL_STEP, Compositor, wrap
 from desktop.recording.encoder import _BoxScanner, free_box, padding_for
 from desktop.recording.media import probe
 from desktop.recording.session import open_writer
-from desktop.store.vault_stream import sweep_temporaries
+from desktop.store.vault_temporaries import sweep_temporaries
 from hardware.camera.frames import AudioChunk
 from tests.recording.support import KEY, SMALL, decode, plaintext, start
 

@@ -21,7 +21,7 @@ from desktop.domain.model import Officer, Role
 from desktop.services import evidence
 from desktop.store import evidence as records
 from desktop.store.store import StorePaths, create_store, unlock
-from desktop.store.vault_stream import TEMP_PREFIX
+from desktop.store.vault_temporaries import TEMP_PREFIX
 from tests.conftest import PASSWORD, FakeClock, World
 from tests.store.test_lockout_disk import _fill, small_disk  # noqa: F401 (a fixture)
 

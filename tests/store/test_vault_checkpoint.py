@@ -25,13 +25,8 @@ from desktop.store.vault_format import (
     parse_header,
 )
 from desktop.store.vault_read import decrypt_to, plaintext_chunks, verify_blob
-from desktop.store.vault_stream import (
-    RECORDING_PREFIX,
-    TEMP_PREFIX,
-    Checkpoint,
-    VaultWriter,
-    sweep_temporaries,
-)
+from desktop.store.vault_stream import Checkpoint, VaultWriter
+from desktop.store.vault_temporaries import RECORDING_PREFIX, TEMP_PREFIX, sweep_temporaries
 
 KEY = bytes(range(32))
 SEGMENT = 4096

@@ -25,7 +25,8 @@ from desktop.store.store import unlock
 from desktop.store.vault_format import PREAMBLE_SIZE, SUFFIX, TAG_SIZE, blob_name
 from desktop.store.vault_read import decrypt_to, verify_blob
 from desktop.store.vault_salvage import NothingToSalvage, seal_prefix
-from desktop.store.vault_stream import TEMP_PREFIX, VaultWriter, encrypt_file
+from desktop.store.vault_stream import VaultWriter, encrypt_file
+from desktop.store.vault_temporaries import TEMP_PREFIX
 from tests.conftest import PASSWORD, World
 from tests.store.recording_media import crashed, decoded_frames, fragmented_mp4, laid_out
 

@@ -25,7 +25,8 @@ from desktop.store.vault_format import (
     blob_size,
 )
 from desktop.store.vault_read import decrypt_to, verify_blob
-from desktop.store.vault_stream import encrypt_file, sweep_temporaries
+from desktop.store.vault_stream import encrypt_file
+from desktop.store.vault_temporaries import sweep_temporaries
 
 MIB = 1 << 20
 KEY = bytes(range(32))
@@ -537,7 +538,8 @@ def test_streaming_writer_stores_what_encrypt_file_stores(
 
 
 def test_streaming_writer_partial_blob_never_looks_complete(tmp_path: Path) -> None:
-    from desktop.store.vault_stream import TEMP_PREFIX, VaultWriter
+    from desktop.store.vault_stream import VaultWriter
+    from desktop.store.vault_temporaries import TEMP_PREFIX
 
     vault = tmp_path / "vault"
     writer = VaultWriter(vault, KEY)

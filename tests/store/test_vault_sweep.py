@@ -9,7 +9,7 @@ import sys
 from desktop.store import evidence as records
 from desktop.store.store import unlock
 from desktop.store.vault_format import SUFFIX
-from desktop.store.vault_stream import TEMP_PREFIX
+from desktop.store.vault_temporaries import TEMP_PREFIX
 from tests.conftest import PASSWORD, World
 
 
