@@ -18,6 +18,9 @@ from typing import Any
 
 import pkcs11
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as p11_errors
 
@@ -225,6 +228,27 @@ def test_find_token_keys_lists_keys_for_import(softhsm: SoftHsm, officer_ref: To
 def test_a_token_signer_is_a_signer(officer_ref: TokenRef, softhsm: SoftHsm) -> None:
     with open_token_signer(officer_ref, softhsm.user_pin) as signer:
         assert isinstance(signer, TokenSigner) and isinstance(signer, Signer)
+
+
+def test_bytes_signed_on_the_token_verify_as_a_software_keys_do(
+        officer_ref: TokenRef, softhsm: SoftHsm, pki: TestPki) -> None:
+    """A plain signature (a legal review's record) made on the token is DER ECDSA over
+    SHA-256: the check that verifies the same key's software signature verifies it."""
+    record = json.dumps({"review": "r-1", "verdict": "approved", "comments": "同意。"},
+                        ensure_ascii=False).encode("utf-8")
+    software = SoftwareSigner(pki.officers[0].key, pki.officers[0].certificate)
+    public = pki.officers[0].certificate.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    with open_token_signer(officer_ref, softhsm.user_pin) as signer:
+        on_token = signer.sign_bytes(record)
+        again = signer.sign_bytes(record)
+    for signature in (on_token, again, software.sign_bytes(record)):
+        public.verify(signature, record, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(InvalidSignature):
+        public.verify(on_token, record.replace(b"approved", b"returned"),
+                      ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(TokenError, match="enter the PIN again"):
+        signer.sign_bytes(record)  # logged out on leaving the block
 
 
 def test_a_locked_pin_is_its_own_error() -> None:
