@@ -12,6 +12,12 @@ the raw mechanism (CKM_ECDSA, CKM_RSA_PKCS), which tokens implement far more oft
 hash-and-sign ones (SoftHSM 2.6 has no CKM_ECDSA_SHA256). The PIN is passed to
 the login call and dropped; close the signer (or use it as a context manager) to log out.
 `find_token_keys` lists the signing keys with certificates on the tokens present, for import.
+`TokenSigner.sign_bytes` makes a plain signature of some bytes (not a PDF), the same as
+`SoftwareSigner.sign_bytes` gives and checked the same way: DER ECDSA over SHA-256, or RSA
+PKCS#1 v1.5 with SHA-256 (a legal review's record is signed so). The token hashes nothing:
+the digest (or, for RSA, its DigestInfo) goes to the raw mechanism, as for PDFs. An ECDSA
+signature from a token is not deterministic (RFC 6979 is a software choice); each is checked
+against the certificate before it is returned.
 
 Every PKCS#11 failure a user can act on becomes a translated `TokenError`. A GM/T 0016 SKF
 UKey or a remote SM2 signing service would be another class with the same three members
@@ -228,6 +234,11 @@ def _probe(key: Any, certificate: x509.Certificate) -> bool:
     return True
 
 
+# DER prefix of a DigestInfo for SHA-256 (RFC 8017 section 9.2, note 1): CKM_RSA_PKCS pads
+# and signs what it is given, so the algorithm identifier goes in with the digest.
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
 class TokenSigner(CertifiedSigner):
     """A `Signer` whose key stays on a PKCS#11 token; holds an open, logged-in session."""
 
@@ -240,6 +251,7 @@ class TokenSigner(CertifiedSigner):
         self._token_serial = _text(token.serial)
         self._certificate = certificate
         self._chain = chain
+        self._key = key  # a handle on the token: no key bytes
         key_id = bytes.fromhex(ref.key_id) if ref.key_id is not None else None
         key_label = None if key_id is not None else _text(key[Attribute.LABEL])
         self._signer = PKCS11Signer(
@@ -288,6 +300,41 @@ class TokenSigner(CertifiedSigner):
         if self._session is None:
             raise TokenError(_("The token session was closed; enter the PIN again to sign."))
         return self._signer
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A plain signature of `data` made on the token: DER ECDSA with SHA-256, or RSA
+        PKCS#1 v1.5 with SHA-256, which the certificate's public key verifies as it verifies
+        `SoftwareSigner.sign_bytes`. Checked against the certificate before it is returned,
+        so a token that answers garbage is said, not stored."""
+        if self._session is None:
+            raise TokenError(_("The token session was closed; enter the PIN again to sign."))
+        public = self._certificate.public_key()
+        digest = hashlib.sha256(data).digest()
+        try:
+            if isinstance(public, ec.EllipticCurvePublicKey):
+                raw = bytes(self._key.sign(digest, mechanism=Mechanism.ECDSA))
+                half = len(raw) // 2
+                signature = encode_dss_signature(int.from_bytes(raw[:half], "big"),
+                                                 int.from_bytes(raw[half:], "big"))
+                public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+            elif isinstance(public, rsa.RSAPublicKey):
+                signature = bytes(self._key.sign(_SHA256_DIGEST_INFO + digest,
+                                                 mechanism=Mechanism.RSA_PKCS))
+                public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                raise TokenCertificateMismatch(
+                    _("The key on the token is neither EC nor RSA; it cannot sign here."))
+        except (p11_errors.TokenNotPresent, p11_errors.DeviceRemoved,
+                p11_errors.SessionClosed, p11_errors.SessionHandleInvalid) as exc:
+            raise TokenNotFound(_("The token was removed while signing. Insert it, enter "
+                                  "the PIN again and sign again.")) from exc
+        except (p11_errors.PKCS11Error, InvalidSignature, ValueError) as exc:
+            log.warning("token %s: signature refused or not verifiable (%s)",
+                        self._token_serial, type(exc).__name__)
+            raise TokenError(_("The token did not make a valid signature. Reinsert it and "
+                               "try again; if it happens again, ask the certificate "
+                               "administrator to check the token.")) from exc
+        return signature
 
 
 def open_token_signer(ref: TokenRef, pin: str,

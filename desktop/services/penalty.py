@@ -7,10 +7,11 @@ tier needs a deviation with a written reason; nothing beyond the statutory range
 evaluation says legal review is required (art. 58 of the Administrative Penalty Law) the
 officer submits it and a legal reviewer, who is not the drafting officer, approves it or
 returns it with written comments, signing the review with their own key after typing their
-own secret (decision 16). An approval holds for exactly the evaluation and choice it judged:
-a new choice sends the decision back to CHOSEN for a new review. A decision that needs no
-review is APPROVED when chosen. `require_signable` is what the decision documents ask before
-signing.
+own secret (decision 16): the password of a software key, or the PIN of a hardware token
+(PKCS#11) that holds the key; either signature is verified the same way (`verify_review`).
+An approval holds for exactly the evaluation and choice it judged: a new choice sends the
+decision back to CHOSEN for a new review. A decision that needs no review is APPROVED when
+chosen. `require_signable` is what the decision documents ask before signing.
 
 Every proposal, choice, refusal, submission and review is audited with the standard's and the
 library's versions and SHA-256 and the matter row's hash (desktop/store/penalty.py). A refused
@@ -23,7 +24,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from gettext import gettext as _
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -308,13 +309,15 @@ def submit_for_review(store: Store, decision_id: str) -> PenaltyDecision:
 
 # -- legal review ----------------------------------------------------------------------------
 def approve(store: Store, decision_id: str, comments: str, *, secret: str) -> PenaltyDecision:
-    """The logged-in legal reviewer approves the decision, signing with their own key."""
+    """The logged-in legal reviewer approves the decision, signing with their own key
+    (`secret`: their password, or their token's PIN when the key is on a token)."""
     return _review(store, decision_id, ReviewVerdict.APPROVED, comments, secret)
 
 
 def return_for_changes(store: Store, decision_id: str, comments: str, *,
                        secret: str) -> PenaltyDecision:
-    """The logged-in legal reviewer returns the decision with written comments, signed."""
+    """The logged-in legal reviewer returns the decision with written comments, signed
+    (`secret` as for `approve`)."""
     return _review(store, decision_id, ReviewVerdict.RETURNED, comments, secret)
 
 
@@ -343,6 +346,17 @@ def key_fingerprint(certificate: x509.Certificate) -> str:
     )).hexdigest()
 
 
+@runtime_checkable
+class _SignsBytes(Protocol):
+    """A signer that signs plain bytes as `verify_review` checks them: a software key
+    (`SoftwareSigner`) or a key on a PKCS#11 token (`TokenSigner`)."""
+
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    def sign_bytes(self, data: bytes) -> bytes: ...
+
+
 def _review(store: Store, decision_id: str, verdict: ReviewVerdict, comments: str,
             secret: str) -> PenaltyDecision:
     reviewer = store.officer
@@ -363,12 +377,15 @@ def _review(store: Store, decision_id: str, verdict: ReviewVerdict, comments: st
         raise UserError(_("Returning a decision needs written comments saying what to "
                           "change."))
     reviewed = repo.reviewed_sha256(decision.evaluation, decision.choice)
-    signer = keys.unlock_signer(store, reviewer.id, secret)  # counted; failures audited
+    # `secret` is the reviewer's password, or the PIN of the token their key is on: the
+    # same credential the statement signers give (counted like a login; failures audited).
+    signer = keys.unlock_signer(store, reviewer.id, secret)
     try:
-        sign_bytes = getattr(signer.signer, "sign_bytes", None)
-        if sign_bytes is None:
-            raise UserError(_("A legal review cannot yet be signed with a key on a token; "
-                              "sign with a software key."))
+        if not isinstance(signer.signer, _SignsBytes):
+            raise UserError(_("The signing key of {name} cannot sign a legal review (it "
+                              "makes PDF signatures only). Ask the administrator for a "
+                              "software key or a PKCS#11 token.").format(name=reviewer.name))
+        sign_bytes = signer.signer.sign_bytes
         certificate = signer.signer.certificate
         if certificate_fingerprint(certificate) in refdata.revoked_fingerprints(store):
             raise UserError(_("The certificate of {name} is on HQ's list of revoked "

@@ -13,13 +13,20 @@ import logging
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pkcs11
 import pytest
-from pkcs11 import Attribute, ObjectClass
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+from pkcs11 import Attribute, KeyType, ObjectClass
 from pkcs11 import exceptions as p11_errors
+from pkcs11.util.rsa import encode_rsa_public_key
 
 from desktop.documents.pki import TestPki
 from desktop.documents.signer import Signer, SoftwareSigner
@@ -225,6 +232,62 @@ def test_find_token_keys_lists_keys_for_import(softhsm: SoftHsm, officer_ref: To
 def test_a_token_signer_is_a_signer(officer_ref: TokenRef, softhsm: SoftHsm) -> None:
     with open_token_signer(officer_ref, softhsm.user_pin) as signer:
         assert isinstance(signer, TokenSigner) and isinstance(signer, Signer)
+
+
+def test_bytes_signed_on_the_token_verify_as_a_software_keys_do(
+        officer_ref: TokenRef, softhsm: SoftHsm, pki: TestPki) -> None:
+    """A plain signature (a legal review's record) made on the token is DER ECDSA over
+    SHA-256: the check that verifies the same key's software signature verifies it."""
+    record = json.dumps({"review": "r-1", "verdict": "approved", "comments": "同意。"},
+                        ensure_ascii=False).encode("utf-8")
+    software = SoftwareSigner(pki.officers[0].key, pki.officers[0].certificate)
+    public = pki.officers[0].certificate.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    with open_token_signer(officer_ref, softhsm.user_pin) as signer:
+        on_token = signer.sign_bytes(record)
+        again = signer.sign_bytes(record)
+    for signature in (on_token, again, software.sign_bytes(record)):
+        public.verify(signature, record, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(InvalidSignature):
+        public.verify(on_token, record.replace(b"approved", b"returned"),
+                      ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(TokenError, match="enter the PIN again"):
+        signer.sign_bytes(record)  # logged out on leaving the block
+
+
+def test_bytes_signed_with_an_rsa_key_on_the_token_verify_as_pkcs1_v15(
+        officer_ref: TokenRef, softhsm: SoftHsm) -> None:
+    """An RSA key on a token signs plain bytes through the raw CKM_RSA_PKCS mechanism with
+    the SHA-256 DigestInfo: RSA PKCS#1 v1.5 with SHA-256, as a software RSA key signs. The
+    key pair is made on the token as session objects (gone when the session closes, so the
+    tokens the other tests share are unchanged); its certificate is issued by a throwaway
+    CA for the test."""
+    lib = pkcs11.lib(softhsm.module_path)
+    token = lib.get_token(token_label=softhsm.officer_token)
+    session = token.open(user_pin=softhsm.user_pin)
+    public_handle, private_handle = session.generate_keypair(
+        KeyType.RSA, 2048, store=False, id=b"\x09", label="review-rsa-test",
+        private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False})
+    public = serialization.load_der_public_key(
+        encode_rsa_public_key(public_handle))
+    assert isinstance(public, rsa.RSAPublicKey)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试审核员RSA")]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试CA")]))
+        .public_key(public).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+        .sign(ca_key, hashes.SHA256()))
+    ref = TokenRef(module_path=softhsm.module_path, token_label=softhsm.officer_token,
+                   key_id="09")
+    record = "审核记录：同意。".encode()
+    with TokenSigner(ref, session, token, certificate, private_handle) as signer:
+        signature = signer.sign_bytes(record)
+    public.verify(signature, record, padding.PKCS1v15(), hashes.SHA256())
+    with pytest.raises(InvalidSignature):
+        public.verify(signature, record + b".", padding.PKCS1v15(), hashes.SHA256())
 
 
 def test_a_locked_pin_is_its_own_error() -> None:

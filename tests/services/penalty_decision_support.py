@@ -11,6 +11,7 @@ rules, not the engine.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from desktop.domain.ids import new_id
 from desktop.domain.model import Officer, Role
@@ -102,3 +103,30 @@ def choice(amount: int = 80, deviation: Deviation | None = None) -> Choice:
 def lighter(amount: int, reason: str = "当事人系初次违法，且经指出后立即驶离。") -> Choice:
     return choice(amount, Deviation(DeviationKind.LIGHTER, reason))
 
+
+
+TOKEN_REVIEWER_CERT = "11010120230001"  # interviewer 1 of the test PKI, whose key SoftHSM holds
+TOKEN_REVIEWER_PASSWORD = "TokenReviewer2026password"
+
+
+def add_token_reviewer(world: World, pki: Any, softhsm: Any) -> Officer:
+    """A second legal reviewer whose signing key is on a hardware token (the SoftHSM2 token
+    of tests/documents/softhsm.py, `softhsm.user_pin`): the administrator (logged in) adds the
+    test PKI's root as a trust root and registers the token's key for them, as
+    `statement-room keys import-token` does. Their login password opens the store; only the
+    token's PIN opens their key."""
+    from cryptography.hazmat.primitives import serialization
+
+    from desktop.documents.token_signer import TokenRef
+    from desktop.services import keys
+
+    holder = pki.officers[0]
+    reviewer = Officer(id=new_id(), name=holder.name, certificate_no=TOKEN_REVIEWER_CERT,
+                       unit=world.admin.unit, role=Role.LEGAL_REVIEWER)
+    world.store.add_officer(reviewer, TOKEN_REVIEWER_PASSWORD)
+    keys.add_trust_root(world.store,
+                        pki.root.certificate.public_bytes(serialization.Encoding.PEM))
+    ref = TokenRef(module_path=softhsm.module_path, token_label=softhsm.officer_token,
+                   key_id=softhsm.key_id.hex())
+    keys.import_token_key(world.store, reviewer.id, ref.to_json(), holder.certificate)
+    return reviewer

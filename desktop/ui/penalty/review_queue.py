@@ -5,12 +5,13 @@ adds the tab and its menu entry for them alone, and the service refuses anyone e
 on the left holds the decisions waiting, oldest first; choosing one shows it on one screen
 (`DecisionView`: statement, evidence, standard, matter, facts, reasoning with citations,
 choice and deviation). Below, the reviewer writes comments and types THEIR OWN password in
-the same row the officers use to sign a statement (`officer_signing.SignerRow`), then
-approves, or returns the decision for changes: returning needs written comments and the
-button says so instead of sending an empty return. The review is signed and kept on the
-store thread (`penalty.approve` / `penalty.return_for_changes`); a refused password is shown
-beside the reviewer and nothing is kept. The result is shown, the decision is shown again
-with its verdict, and the queue reloads.
+the same row the officers use to sign a statement (`officer_signing.SignerRow`), or, when
+their key is on a hardware token, the token's PIN (the row then asks for the PIN, as it does
+for a statement signer), then approves, or returns the decision for changes: returning needs
+written comments and the button says so instead of sending an empty return. The review is
+signed and kept on the store thread (`penalty.approve` / `penalty.return_for_changes`); a
+refused password or PIN is shown beside the reviewer and nothing is kept. The result is
+shown, the decision is shown again with its verdict, and the queue reloads.
 """
 
 from __future__ import annotations
@@ -221,7 +222,8 @@ class ReviewQueue(QWidget):
     # --- the review ---------------------------------------------------------------------------
 
     def review(self, verdict: ReviewVerdict) -> None:
-        """Approve, or return with comments, signed with the reviewer's own password."""
+        """Approve, or return with comments, signed with the reviewer's own password (or
+        their token's PIN)."""
         decision, signer = self.decision, self.signer
         if self._busy or decision is None or signer is None \
                 or decision.state is not DecisionState.IN_REVIEW:
@@ -238,7 +240,9 @@ class ReviewQueue(QWidget):
         secret = signer.secret.text()
         signer.secret.clear()  # read once; never kept in the window
         if not secret:
-            signer.show_error(_("{name} enters their own password to sign the review.").format(
+            signer.show_error((
+                _("{name} enters their token PIN to sign the review.") if signer.seat.token
+                else _("{name} enters their own password to sign the review.")).format(
                 name=signer.seat.officer.name))
             signer.secret.setFocus()
             return
