@@ -80,7 +80,7 @@ def cmd_round(args: argparse.Namespace) -> int:
     if pulled is not None and pulled.problem is not None:
         print(_("Reference data not accepted: {problem}").format(problem=pulled.problem),
               file=sys.stderr)
-    elif pulled is not None and pulled.updated:
+    if pulled is not None and pulled.updated:  # a dataset set aside does not hold back others
         print(_("Reference data from HQ: {datasets}.").format(datasets=_versions(pulled.updated)))
     emit(args, {"complete": report.complete, **report.summary,
                 "problems": list(report.problems),

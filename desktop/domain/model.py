@@ -266,6 +266,7 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     REFDATA_ACCEPTED = "refdata.accepted"
+    REFDATA_REFUSED = "refdata.refused"  # a dataset this program cannot read: set aside
     SYNC_ENROLLED = "sync.enrolled"
     SYNC_ROUND = "sync.round"
     SYNC_HQ_RESTORED = "sync.hq_restored"

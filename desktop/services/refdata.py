@@ -10,6 +10,15 @@ nothing and leaves the device on its last good data, and the reason is kept (as 
 words when shown) until a manifest is accepted. An expired manifest is "stale": the officer
 is warned and keeps working (an interview is never blocked for want of a network).
 
+A dataset the officer works from (the law library, the discretion standard) is also decoded
+before it replaces the one held (and before the law index is rebuilt from it): a version that
+verifies but that this program cannot read (say a newer format from an upgraded HQ) is set
+aside, audited as refused, and said in words (`RefdataUpdate.refused`, and the status until a
+manifest is accepted whole); the last good version stays in use (the client works offline on
+it), and the rest of the manifest is kept, so that one unreadable dataset does not hold back
+the others. The same version is fetched and tried again at the next pull (an upgraded program
+may read it) but audited once; a newer readable version replaces the held one as usual.
+
 The expiry is HQ's time, so it is judged by HQ's clock: this device's clock corrected by the
 offset the last round measured (`SR-HQ-Time`, kept by `desktop.services.sync_round`). A
 device whose clock is wrong by days neither calls fresh data stale nor keeps expired data
@@ -24,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from gettext import gettext as _
 from gettext import ngettext
@@ -34,6 +43,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from desktop.domain.errors import UserError
 from desktop.store import refdata, sync_state
 from desktop.store.store import Store
+from legal.discretion.model import Standard, StandardError
+from legal.library.model import Library, LibraryError
 from sync.protocol.canonical import canonical_json
 from sync.protocol.refdata import RefManifest
 from sync.protocol.signing import Signed
@@ -52,6 +63,16 @@ __all__ = [
 ]
 
 REVOCATIONS = "revocations"
+# The datasets decoded before they replace the held version: those an officer works from,
+# whose decoding fails only at use (search, evaluation) when nothing checks it here.
+_DECODERS: dict[str, Callable[[bytes], object]] = {
+    "laws": Library.from_bytes, "discretion": Standard.from_bytes}
+# What a decoder raises for bytes it cannot read: its own error, and what a document of an
+# unexpected shape raises before the decoder can say so (an attribute missing on a list).
+_UNREADABLE = (LibraryError, StandardError, ValueError, TypeError, KeyError, AttributeError,
+               AssertionError)
+# A dataset set aside as unreadable, in the words of `refusal_words`.
+_SET_ASIDE = ("unreadable_dataset", "unreadable_first_dataset")
 # Beyond this the status says that HQ's clock judged the expiry: Kerberos's default tolerance
 # for clock skew, a drift an officer would not notice.
 LARGE_CLOCK_OFFSET_MS = 5 * 60 * 1000
@@ -80,6 +101,14 @@ def refusal_words(code: str, params: Mapping[str, str | int]) -> str:
                       "{current} held here (a rollback); nothing was kept."),
         "bad_dataset": _("Version {version} of 「{name}」 does not have the SHA-256 and size "
                          "HQ's signed manifest states; nothing was kept."),
+        "unreadable_dataset": _("Version {version} of 「{name}」 from HQ cannot be read by "
+                                "this program ({problem}); it was set aside and version "
+                                "{current} stays in use. If HQ was upgraded, this program may "
+                                "need upgrading too; otherwise ask HQ to publish it again."),
+        "unreadable_first_dataset": _("Version {version} of 「{name}」 from HQ cannot be read "
+                                      "by this program ({problem}); it was set aside and none "
+                                      "is held yet. If HQ was upgraded, this program may need "
+                                      "upgrading too; otherwise ask HQ to publish it again."),
     }
     if code not in words:
         return _("HQ's reference data was refused ({code}).").format(code=code)
@@ -126,10 +155,56 @@ class RefdataRefused(UserError):
 
 @dataclass(frozen=True)
 class RefdataUpdate:
-    """What one manifest changed: the datasets now at a newer version, and the rest."""
+    """What one manifest changed: the datasets now at a newer version, the rest, and those
+    whose new version this program cannot read (name -> why, in words; the held version of
+    each stays, and is among `unchanged`)."""
 
     updated: dict[str, int]
     unchanged: dict[str, int]
+    refused: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> str | None:
+        """The refused datasets in one paragraph, or None when every one was kept."""
+        return " ".join(self.refused.values()) or None
+
+
+@dataclass(frozen=True)
+class _SetAside:
+    """A verified version of a dataset that did not decode: what the refusal keeps of it."""
+
+    name: str
+    version: int
+    sha256: str
+    current: int  # the version held, which stays (0: none)
+    problem: str
+
+    @property
+    def code(self) -> str:
+        return _SET_ASIDE[0] if self.current else _SET_ASIDE[1]
+
+    @property
+    def params(self) -> dict[str, str | int]:
+        return {"name": self.name, "version": self.version, "current": self.current,
+                "sha256": self.sha256, "problem": self.problem}
+
+    def already_said(self, standing: refdata.Refusal | None) -> bool:
+        """Whether the refusal standing is this very version set aside (audited already)."""
+        return (standing is not None and standing.code in _SET_ASIDE
+                and standing.params.get("name") == self.name
+                and standing.params.get("sha256") == self.sha256)
+
+
+def _unreadable(name: str, data: bytes) -> str | None:
+    """Why this program cannot read a dataset it decodes, or None (also for the others)."""
+    decoder = _DECODERS.get(name)
+    if decoder is None:
+        return None
+    try:
+        decoder(data)
+    except _UNREADABLE as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 @dataclass(frozen=True)
@@ -164,8 +239,9 @@ def _parse(signed_json: object) -> Signed[RefManifest]:
 
 def accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, hq_id: str,
            fetch: Callable[[str, int], bytes]) -> RefdataUpdate:
-    """Check a signed manifest and keep every newer dataset it names, all or nothing; a
-    refusal keeps only its reason (shown by `status`)."""
+    """Check a signed manifest and keep every newer dataset it names, all or nothing (but
+    for a dataset this program cannot read, set aside: `RefdataUpdate.refused`); a refusal
+    keeps only its reason (shown by `status`)."""
     try:
         return _accept(store, signed_json, pinned_key=pinned_key, hq_id=hq_id, fetch=fetch)
     except RefdataRefused as refused:
@@ -193,6 +269,7 @@ def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, 
     if held_manifest is not None and manifest.issued_ms < held_manifest.issued_ms:
         raise RefdataRefused("replayed")
     newer: dict[str, bytes] = {}
+    set_aside: list[_SetAside] = []
     for name, offered in sorted(manifest.datasets.items()):
         current = held.get(name, 0)
         if offered.version < current:
@@ -203,13 +280,24 @@ def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, 
         data = fetch(name, offered.version)
         if len(data) != offered.size or hashlib.sha256(data).hexdigest() != offered.sha256:
             raise RefdataRefused("bad_dataset", version=offered.version, name=name)
+        problem = _unreadable(name, data)
+        if problem is not None:  # checked before anything replaces the held version
+            set_aside.append(_SetAside(name, offered.version, offered.sha256, current, problem))
+            continue
         newer[name] = data
     wire = canonical_json(signed.to_json()).decode("utf-8")
 
     def keep() -> None:
         with store.transaction() as tx:
             refdata.save_manifest(tx, wire, manifest.issued_ms, manifest.expires_ms)
+            standing = refdata.refusal(tx.conn)
             refdata.clear_refusal(tx)
+            for aside in set_aside:
+                if not aside.already_said(standing):
+                    refdata.refuse_dataset(tx, aside.name, aside.version, aside.sha256,
+                                           aside.problem)
+            if set_aside:  # the status says it until a manifest is accepted whole
+                refdata.save_refusal(tx, set_aside[0].code, set_aside[0].params)
             for name, data in newer.items():
                 offered = manifest.datasets[name]
                 refdata.accept_dataset(tx, name, offered.version, offered.sha256, data)
@@ -218,7 +306,9 @@ def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, 
     return RefdataUpdate(
         updated={name: manifest.datasets[name].version for name in newer},
         unchanged={name: d.version for name, d in manifest.datasets.items()
-                   if name not in newer})
+                   if name not in newer and not any(a.name == name for a in set_aside)}
+        | {a.name: a.current for a in set_aside if a.current},
+        refused={a.name: refusal_words(a.code, a.params) for a in set_aside})
 
 
 def status(store: Store, now_ms: int) -> RefdataStatus:

@@ -32,7 +32,7 @@ class RefdataPull:
 
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
-    problem: str | None = None  # in words; None when HQ's manifest was accepted
+    problem: str | None = None  # in words; None when HQ's manifest was accepted whole
 
     @property
     def refused(self) -> bool:
@@ -66,4 +66,6 @@ def pull(store: Store, enrolment: Enrolment, device_key: Ed25519PrivateKey, *,
             return RefdataPull(problem=_(
                 "HQ's reference data could not be fetched (HQ could not be reached); the "
                 "last good version stays in use."))
-    return RefdataPull(updated=update.updated, unchanged=update.unchanged)
+    # A dataset this program cannot read was set aside, the rest kept: both are news.
+    return RefdataPull(updated=update.updated, unchanged=update.unchanged,
+                       problem=update.problem)

@@ -3,9 +3,11 @@
 Everything here is derived from the ``laws`` bytes in ``ref_datasets`` (the signed, audited
 record) and rebuilt from them (`rebuild`): in the transaction that accepts a new version
 (`desktop.store.refdata.accept_dataset`), and at the first login of a store that accepted one
-before this index existed (`pending`, called by `desktop.store.store.unlock`). A library that
-cannot be decoded is recorded as such (`IndexState.problem`) with no articles, so a bad
-dataset never blocks the rest of a manifest and the service can say what is wrong.
+before this index existed (`pending`, called by `desktop.store.store.unlock`). A version that
+cannot be decoded never gets this far today: `desktop.services.refdata` decodes it first and
+sets it aside, so the index keeps the last good version. One held before that check (a store
+that accepted it with an older program) is recorded as such (`IndexState.problem`) with no
+articles, so the service can say what is wrong.
 
 Search uses the statements' design (`desktop.store.search`): one FTS5 token per character and
 a phrase query (`tokenize`, `match_expression`), so a hit is exactly an article containing the

@@ -5,8 +5,10 @@ HQ's signed manifest names the current version of each dataset (`sync.protocol.r
 against the manifest, then calls this module inside one transaction. Versions only grow and
 manifests only get newer (triggers in migration 0012 are the last guard), each accepted
 dataset is an audited write of a covered row, and a statement records at its sealing which
-versions it was made under. Why the last manifest was refused is kept too (a code and its
-values, migration 0014), until one is accepted.
+versions it was made under. A dataset whose bytes verified but which this program cannot read
+is never written over the held one (`refuse_dataset`: only an audit leaf). Why the last
+manifest (or a dataset of it) was refused is kept too (a code and its values, migration 0014),
+until a manifest is accepted whole.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from desktop.domain.model import Action
+from desktop.domain.model import Action, Outcome
 from desktop.store import law_index
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
@@ -34,6 +36,7 @@ __all__ = [
     "manifest",
     "record_versions_used",
     "refusal",
+    "refuse_dataset",
     "save_manifest",
     "save_refusal",
     "versions_used",
@@ -126,6 +129,18 @@ def accept_dataset(tx: Tx, name: str, version: int, sha256: str, data: bytes) ->
              **leaf_fields(tx.conn, "ref_datasets", name))
     if name == law_index.LAWS:  # searchable from the moment it is held (issue 17)
         law_index.rebuild(tx.conn, version, sha256, data, tx.at)
+
+
+# The audit leaf keeps the decoder's reason, cut to a line's length: it is HQ's data that is
+# wrong, and the whole reason is in the refusal kept beside the manifest.
+_PROBLEM_KEPT = 300
+
+
+def refuse_dataset(tx: Tx, name: str, version: int, sha256: str, problem: str) -> None:
+    """Audit that a verified version of a dataset was set aside because this program cannot
+    read it (outcome denied); nothing of it is kept, the version held stays in use."""
+    tx.audit(Action.REFDATA_REFUSED, name, Outcome.DENIED, version=version, sha256=sha256,
+             problem=problem[:_PROBLEM_KEPT])
 
 
 def record_versions_used(conn: Connection, statement_id: str) -> str | None:

@@ -2,19 +2,22 @@
 reference-data path (a signed manifest, the bytes checked): which version is held, matters
 found by search and by the statement's words, the conditions to tick, the evaluation, and
 refusals in the officer's words with the engine's code kept; a newer version replaces the
-decoded one."""
+decoded one, and one this program cannot read is set aside while the held one stays."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.domain.errors import UserError
-from desktop.domain.model import TurnKind
+from desktop.domain.model import Action, TurnKind
 from desktop.services import discretion, interview, refdata
+from desktop.store import audit
+from desktop.store import refdata as refdata_repo
 from legal.discretion.evaluation import Deviation, DeviationKind, Facts, Outcome
 from legal.discretion.model import PartyType
 from sync.protocol.refdata import DatasetVersion, RefManifest
@@ -133,7 +136,50 @@ def test_a_newer_version_replaces_the_one_held(held: World) -> None:
     assert evaluation.standard_version_date == "2027-01-01"
 
 
-def test_a_damaged_dataset_is_a_sentence_not_a_traceback(world: World) -> None:
+def test_an_unreadable_newer_version_is_set_aside_and_the_held_one_stays(held: World) -> None:
+    store = held.store
+    first = discretion.standard(store)
+    newer_format = b'{"format": "sr-discretion-99", "matters": []}'
+    publish(held, 2000, 2, newer_format)  # signed and hashed right: only the format is new
+    info = discretion.held(store)
+    assert info is not None and info.version == 1 and info.matters == 12
+    assert discretion.standard(store) is first
+    evaluation = discretion.evaluate(store, Facts(SIDEWALK, PartyType.INDIVIDUAL, frozenset()))
+    assert evaluation.standard_version_date == starter_standard().version_date
+    assert discretion.search_matters(store, "人行道")[0].code == SIDEWALK
+    shown = refdata.status(store, now_ms=2500)
+    assert shown.versions == {"discretion": 1} and shown.refusal is not None
+    assert ("Version 2 of 「discretion」 from HQ cannot be read by this program (not a "
+            "discretion standard of format") in shown.refusal
+    assert "version 1 stays in use" in shown.refusal
+    [leaf] = [r for r in audit.records(store.conn) if r.action == Action.REFDATA_REFUSED]
+    assert (leaf.subject, leaf.outcome, json.loads(leaf.details)["version"]) == (
+        "discretion", "denied", 2)
+    # A readable version 3 replaces version 1 as usual.
+    publish(held, 3000, 3, replace(starter_standard(), title="第三版（示例）").to_bytes())
+    info = discretion.held(store)
+    assert info is not None and (info.version, info.title) == (3, "第三版（示例）")
+    assert refdata.status(store, now_ms=3500).refusal is None
+
+
+def test_an_unreadable_first_standard_is_set_aside_and_none_is_held(world: World) -> None:
     publish(world, 1000, 1, b'{"format": "something else"}')
+    assert discretion.held(world.store) is None
+    with pytest.raises(UserError, match="No discretion standard is held yet"):
+        discretion.search_matters(world.store, "停车")
+    shown = refdata.status(world.store, now_ms=1500)
+    assert shown.refusal is not None and "none is held yet" in shown.refusal
+
+
+def test_an_unreadable_standard_an_older_program_kept_is_a_sentence_not_a_traceback(
+        world: World) -> None:
+    data = b'{"format": "something else"}'
+
+    def kept_unchecked() -> None:  # as an older program did, without decoding first
+        with world.store.transaction() as tx:
+            refdata_repo.accept_dataset(tx, "discretion", 1, hashlib.sha256(data).hexdigest(),
+                                        data)
+
+    world.store.write(kept_unchecked)
     with pytest.raises(UserError, match="cannot be read"):
         discretion.held(world.store)

@@ -2,19 +2,24 @@
 the transaction that accepts it, searched for exact substrings of any length (checked
 against a plain scan of the same articles), citations resolved and quoted from the held
 version; nothing held, a library that cannot be read and a citation that does not resolve
-are said in words; a store that accepted a library before the index existed gets it indexed
-at the next login."""
+are said in words; a version this program cannot read is set aside (audited, said) and the
+officer keeps searching the last good one; a store that accepted a library before the index
+existed gets it indexed at the next login."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import replace
 
 import pytest
 
-from desktop.services import audit_trail
+from desktop.domain.model import Action
+from desktop.services import audit_trail, refdata
 from desktop.services import law_library as laws
-from desktop.store import law_index
+from desktop.store import audit, law_index
+from desktop.store import refdata as refdata_repo
 from desktop.store.store import unlock
 from legal.library.model import Level, Library
 from tests.conftest import PASSWORD, FakeClock, World
@@ -122,7 +127,14 @@ def test_a_citation_that_does_not_resolve_says_why(world: World, text: str, code
     assert raised.value.code == code and words in raised.value.message
 
 
-def test_a_newer_version_replaces_the_index_and_a_damaged_one_is_said(world: World) -> None:
+def refused_leaves(world: World) -> list[tuple[str, str, dict[str, object]]]:
+    """The audit leaves of datasets set aside: (subject, outcome, details)."""
+    return [(str(r.subject), r.outcome, json.loads(r.details))
+            for r in audit.records(world.store.conn) if r.action == Action.REFDATA_REFUSED]
+
+
+def test_a_newer_version_replaces_the_index_and_an_unreadable_one_is_set_aside(
+        world: World) -> None:
     send_laws(world.store, LIBRARY)
     penalty = LIBRARY.statute("行政处罚法")
     assert penalty is not None
@@ -137,15 +149,78 @@ def test_a_newer_version_replaces_the_index_and_a_damaged_one_is_said(world: Wor
     assert laws.quote(world.store, "《合成测试法》第三十三条").startswith("第三十三条 违法行为轻微")
     with pytest.raises(laws.LawLibraryError, match="no statute named 《行政处罚法》"):
         laws.cite(world.store, "《行政处罚法》第三十三条")
+    with world.store.reading() as conn:
+        indexed_before = law_index.state(conn)
 
-    send_laws(world.store, b'{"format": "something else"}', version=3)
+    # HQ, upgraded, publishes version 3 in a format this program cannot read: correctly
+    # signed, the right hash, and set aside; the officer keeps searching version 2.
+    newer_format = b'{"format": "sr-laws-99", "statutes": []}'
+    update = send_laws(world.store, newer_format, version=3)
+    said = ("Version 3 of 「laws」 from HQ cannot be read by this program (not a law library "
+            "of format")
+    assert update.updated == {} and update.unchanged == {"laws": 2}
+    assert said in update.refused["laws"] and "version 2 stays in use" in update.refused["laws"]
+    assert update.problem == update.refused["laws"]
+    held = laws.held(world.store)
+    assert held is not None and (held.version, held.statutes, held.problem) == (2, 1, None)
+    hits = laws.search(world.store, "不予行政处罚", limit=100)
+    assert {h.short_title for h in hits} == {"合成测试法"} and all(
+        h.library_version == 2 for h in hits)
+    assert laws.quote(world.store, "《合成测试法》第三十三条").startswith("第三十三条 违法行为轻微")
+    with world.store.reading() as conn:
+        assert law_index.state(conn) == indexed_before  # the index was not rebuilt
+        assert refdata_repo.held_versions(conn) == {"laws": 2}
+    shown = refdata.status(world.store, now_ms=3_500)
+    assert shown.versions == {"laws": 2} and shown.refusal is not None and said in shown.refusal
+    [(subject, outcome, details)] = refused_leaves(world)
+    assert (subject, outcome, details["version"]) == ("laws", "denied", 3)
+    assert details["sha256"] == hashlib.sha256(newer_format).hexdigest()
+    assert str(details["problem"]).startswith("not a law library of format")
+
+    # The next pull offers it again: tried again (an upgraded program may read it), still set
+    # aside, said again, but audited once.
+    again = send_laws(world.store, newer_format, version=3)
+    assert again.refused == update.refused and len(refused_leaves(world)) == 1
+    assert laws.held(world.store) == held
+
+    # A readable version 4 replaces version 2 as usual; the refusal no longer stands.
+    update = send_laws(world.store, LIBRARY, version=4)
+    assert update.updated == {"laws": 4} and update.refused == {} and update.problem is None
+    held = laws.held(world.store)
+    assert held is not None and (held.version, held.statutes, held.synthetic) == (4, 19, False)
+    assert [h.label for h in laws.search(world.store, "不予行政处罚", limit=1)] == ["第三十条"]
+    assert refdata.status(world.store, now_ms=4_500).refusal is None
+    assert audit_trail.verify(world.store).ok
+
+
+def test_an_unreadable_first_library_is_set_aside_and_none_is_held(world: World) -> None:
+    update = send_laws(world.store, b"\xff not even text")
+    assert update.updated == {} and update.unchanged == {}
+    assert "Version 1 of 「laws」 from HQ cannot be read by this program" in update.refused["laws"]
+    assert "none is held yet" in update.refused["laws"]
+    assert laws.held(world.store) is None
+    with pytest.raises(laws.LawLibraryError, match="No law library is held") as raised:
+        laws.search(world.store, "罚")
+    assert raised.value.code == "no_library"
+    assert [(s, o) for s, o, _d in refused_leaves(world)] == [("laws", "denied")]
+
+
+def test_an_unreadable_library_an_older_program_kept_is_said_in_words(world: World) -> None:
+    # An older program wrote an unreadable version over the held one (the store write, as it
+    # did, without the service's check): search says so instead of failing with a traceback.
+    data = b'{"format": "something else"}'
+
+    def kept_unchecked() -> None:
+        with world.store.transaction() as tx:
+            refdata_repo.accept_dataset(tx, "laws", 3, hashlib.sha256(data).hexdigest(), data)
+
+    world.store.write(kept_unchecked)
     held = laws.held(world.store)
     assert held is not None and held.version == 3 and held.articles == 0
     assert held.problem is not None
     with pytest.raises(laws.LawLibraryError, match=re.escape(
             "The law library from HQ (laws version 3) cannot be read (not a law library")):
         laws.search(world.store, "罚")
-    assert audit_trail.verify(world.store).ok
 
 
 def test_a_library_accepted_before_the_index_existed_is_indexed_at_the_next_login(
