@@ -15,7 +15,7 @@ from legal.discretion.model import STATUTORY_CONDITIONS, FineRange, PartyType
 
 __all__ = ["ART32_ITEMS", "FINE", "HEARING_KINDS", "LAW", "MITIGATION_GROUNDS",
            "ON_THE_SPOT_LIMITS", "REVIEW_ITEMS", "WARNING", "hearing_grounds", "review_grounds",
-           "yuan"]
+           "threshold_words", "yuan"]
 
 LAW = "《中华人民共和国行政处罚法》"
 ON_THE_SPOT_LIMITS: Mapping[PartyType, int] = {PartyType.INDIVIDUAL: 200, PartyType.UNIT: 3000}
@@ -44,7 +44,7 @@ def _fined(amount: int, chosen: bool) -> str:
     return f"决定罚款{amount}元" if chosen else f"拟处罚款{amount}元"
 
 
-def _figure(threshold: int, example: bool) -> str:
+def threshold_words(threshold: int, example: bool) -> str:
     """A standard's threshold as the reasoning prints it: an example standard's figure is
     marked 示例, so that nobody takes it for the province's or the bureau's own."""
     return f"（示例：{threshold}元）" if example else f"（{threshold}元）"
@@ -60,7 +60,7 @@ def hearing_grounds(penalties: Sequence[str], amount: int | None, threshold: int
     grounds: list[tuple[str, str]] = []
     if amount is not None and threshold is not None and amount >= threshold:
         grounds.append((f"{_fined(amount, chosen)}，达到较大数额罚款标准"
-                        f"{_figure(threshold, example)}",
+                        f"{threshold_words(threshold, example)}",
                         f"{LAW}第六十三条第一款第（一）项"))
     kinds = [k for k in penalties if any(h in k for h in HEARING_KINDS)]
     if kinds:
@@ -84,6 +84,6 @@ def review_grounds(conditions: Collection[str], amount: int | None, threshold: i
         grounds.append(("拟作出的决定当事人有权要求听证", f"{LAW}第五十八条第（二）项"))
     if amount is not None and threshold is not None and amount >= threshold:
         grounds.append((f"{_fined(amount, chosen)}，达到本机关法制审核标准"
-                        f"{_figure(threshold, example)}",
+                        f"{threshold_words(threshold, example)}",
                         f"{LAW}第五十八条第（四）项"))
     return grounds

@@ -85,3 +85,13 @@ def test_a_bureaus_own_standard_prints_the_bare_figures() -> None:
                         "听证的权利。"]
     assert "示例" not in " ".join(s.text for s in e.steps if s.rule in ("art58", "art63"))
     assert "example" not in e.to_json()["thresholds"]  # the JSON of before, hash unchanged
+
+
+def test_a_fine_without_a_figure_says_the_hearing_right_is_to_be_judged() -> None:
+    # 城乡规划法 第六十四条 fines a share of the construction cost: no figure to compare.
+    e = evaluate(STANDARD, Facts("示例-GH-001", PartyType.UNIT, frozenset(),
+                                 violation_date="2026-11-20", discovered_date="2026-11-20"))
+    assert e.proposed_amount is None and not e.hearing_right
+    assert art63(e) == ["拟处罚款的数额未能依裁量基准确定，未依罚款数额判断当事人是否有要求听证"
+                        "的权利；罚款数额达到较大数额罚款标准（示例：100000元）的，应当告知当事人"
+                        "有要求听证的权利。"]
