@@ -24,7 +24,8 @@ The anchor holds the decoded library in memory (its decode time is reported, as 
 costs): that is the alternative the index in the store replaced (decision 0037).
 
 Prints one JSON object on its last line: p50/p95 wall per kind for both, the anchor/search
-p95 ratios, build and decode times, store size.
+p95 ratios, build and decode times, store size. Exits 1 (after printing) when any answer
+differs from the anchor's (`"correct": false`), as discretion_bench does.
 
     python3 benchmarks/law_search_bench.py [--articles N] [--smoke]
 """
@@ -264,7 +265,12 @@ def main() -> None:
         correct=report["result_mismatches"] == 0 and report["citations"]["mismatches"] == 0)
     if articles < 30_000:
         report["note"] = "smoke size: the comparison is meant for 30,000 articles"
+    if not report["correct"]:
+        report["error"] = "the index and the anchor disagree"
     print(json.dumps(report, ensure_ascii=False))
+    if not report["correct"]:
+        # A wrong answer is a failure, not a figure: CI's smoke run must go red on it.
+        sys.exit(1)
 
 
 if __name__ == "__main__":

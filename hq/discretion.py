@@ -5,6 +5,7 @@ as the ``discretion`` dataset (`hq.refdata.publish`), for every device to pull:
         --version-date YYYY-MM-DD --effective-date YYYY-MM-DD --issuer I [--example]
         [--source DOC] [--hearing-threshold individual=N] [--hearing-threshold unit=N]
         [--review-threshold individual=N] [--review-threshold unit=N]
+        [--no-hearing-threshold individual|unit]
 
 The table is CSV (UTF-8, with or without a BOM, as Excel saves "CSV UTF-8") or an Excel
 workbook (.xlsx, its first sheet; a title above the header row is skipped); its columns are
@@ -13,6 +14,13 @@ on is made, and any failure refuses the whole table, naming the row and the colu
 
 - the table reads as a standard (amounts, tiers, flags), and every tier's range lies within
   the statutory range of its matter (`legal.discretion.table.build_standard`);
+- rows marked as an example (示例 opening their code, source or remarks, as the starter
+  standard's are) are published only with ``--example``: otherwise devices would show an
+  example as the bureau's own standard, without its 示例 label;
+- a party type the standard fines has a hearing threshold (较大数额, art. 63), or the
+  administrator declares with ``--no-hearing-threshold PARTY`` that it has none (recorded in
+  the dataset, `Standard.no_hearing_threshold`): otherwise no fine would ever give that party
+  a hearing right, silently; devices say the right was not judged by the amount;
 - a law library (``laws``) is published, and every citation of every matter (违法依据,
   处罚依据) resolves in its current version (`legal.library.citations.resolve`): a standard
   must never cite an article the devices cannot show.
@@ -26,14 +34,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from gettext import gettext as _
 from gettext import ngettext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hq.config import HQConfig
-from legal.discretion.model import PartyType, Standard, StandardError
+from legal.discretion.model import Matter, PartyType, Standard, StandardError
 from legal.discretion.table import LINE, build_standard, rows_from_csv, rows_from_lines
 from legal.library.model import Library, LibraryError
 
@@ -150,12 +159,66 @@ def _check_citations(standard: Standard, library: Library,
     return checked
 
 
+_EXAMPLE_MARK = "示例"
+_PARTY_NAMES = {PartyType.INDIVIDUAL: "individual", PartyType.UNIT: "unit"}
+
+
+def _marked_example(matter: Matter) -> bool:
+    """Whether the matter's rows say they are an example: 示例 opening the code, the source
+    (of the matter or of a tier) or the remarks, as the starter standard marks every row."""
+    return any(text.strip().startswith(_EXAMPLE_MARK) for text in (
+        matter.code, matter.source, matter.remarks, *(t.source for t in matter.tiers)))
+
+
+def _check_example(standard: Standard, where: Mapping[str, str]) -> None:
+    """Refuse rows marked as an example in a standard not published as one."""
+    if standard.example:
+        return
+    marked = [where.get(m.code, m.code) for m in standard.matters if _marked_example(m)]
+    if marked:
+        shown = ", ".join(marked[:5]) + (", …" if len(marked) > 5 else "")
+        raise DiscretionImportError(ngettext(
+            "{n} matter is marked as an example (示例 in its code, source or remarks: {rows}) "
+            "but --example was not given: publish an example standard with --example, so "
+            "devices show it as one, or remove the marks from the bureau's own table",
+            "{n} matters are marked as an example (示例 in their code, source or remarks: "
+            "{rows}) but --example was not given: publish an example standard with "
+            "--example, so devices show it as one, or remove the marks from the bureau's own "
+            "table", len(marked)).format(n=len(marked), rows=shown))
+
+
+def _check_hearing_thresholds(standard: Standard) -> None:
+    """Refuse a standard that fines a party type with no hearing threshold for it, unless
+    the administrator declared there is none; and a declaration beside a threshold."""
+    problems: list[str] = []
+    for party in PartyType:
+        name = _PARTY_NAMES[party]
+        declared = party in standard.no_hearing_threshold
+        if declared and party in standard.hearing_thresholds:
+            problems.append(_("--no-hearing-threshold {party} contradicts --hearing-threshold "
+                              "{party}={yuan}: give one of them").format(
+                party=name, yuan=standard.hearing_thresholds[party]))
+            continue
+        fines = any(t.fine(party) is not None for m in standard.matters for t in m.tiers)
+        if fines and not declared and party not in standard.hearing_thresholds:
+            problems.append(_("the standard fines party type {party} but sets no hearing "
+                              "threshold for it (较大数额罚款, art. 63): give "
+                              "--hearing-threshold {party}=YUAN, or --no-hearing-threshold "
+                              "{party} to publish it without one (devices then say that the "
+                              "hearing right was not judged by the amount)").format(party=name))
+    if problems:
+        raise DiscretionImportError("\n".join(problems))
+
+
 def import_standard(state: HQState, rows: Sequence[Mapping[str, str]], *, id: str, title: str,
                     version_date: str, effective_date: str, issuer: str, example: bool,
                     hearing_thresholds: Mapping[PartyType, int] | None = None,
                     review_thresholds: Mapping[PartyType, int] | None = None,
+                    no_hearing_threshold: Collection[PartyType] = (),
                     source: str = "") -> ImportResult:
-    """Check the table (see the module docstring) and publish it as ``discretion``."""
+    """Check the table (see the module docstring) and publish it as ``discretion``.
+    ``no_hearing_threshold``: the party types the administrator declares the standard sets
+    no hearing threshold for, although it fines them (recorded in the dataset)."""
     from hq.refdata import publish
 
     try:
@@ -165,6 +228,10 @@ def import_standard(state: HQState, rows: Sequence[Mapping[str, str]], *, id: st
                                   review_thresholds=review_thresholds, source=source)
     except StandardError as exc:
         raise DiscretionImportError(str(exc)) from exc
+    standard = replace(standard, no_hearing_threshold=tuple(
+        p for p in PartyType if p in set(no_hearing_threshold)))
+    _check_example(standard, _first_rows(rows))
+    _check_hearing_thresholds(standard)
     laws_version, library = _current_laws(state)
     checked = _check_citations(standard, library, _first_rows(rows))
     version, new = publish(state, "discretion", standard.to_bytes())
@@ -179,6 +246,13 @@ def _threshold(text: str) -> tuple[PartyType, int]:
         raise argparse.ArgumentTypeError(_("{text!r}: write individual=N or unit=N (yuan)")
                                          .format(text=text))
     return _PARTY_WORDS[party.strip()], int(amount)
+
+
+def _party(text: str) -> PartyType:
+    if text.strip() not in _PARTY_WORDS:
+        raise argparse.ArgumentTypeError(_("{text!r}: write individual or unit").format(
+            text=text))
+    return _PARTY_WORDS[text.strip()]
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
@@ -206,6 +280,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                                                 "required (art. 58)"))):
         imported.add_argument(flag, type=_threshold, action="append", default=[],
                               metavar="PARTY=YUAN", help=what)
+    imported.add_argument("--no-hearing-threshold", type=_party, action="append", default=[],
+                          metavar="PARTY", help=_(
+                              "publish a standard that fines this party type without a "
+                              "hearing threshold (recorded in the dataset; devices say the "
+                              "hearing right was not judged by the amount)"))
     return [imported]
 
 
@@ -230,7 +309,8 @@ def run(config: HQConfig, args: argparse.Namespace) -> int:
             state, rows, id=args.id, title=args.title, version_date=args.version_date,
             effective_date=args.effective_date, issuer=args.issuer, example=args.example,
             source=args.source, hearing_thresholds=dict(args.hearing_threshold),
-            review_thresholds=dict(args.review_threshold))
+            review_thresholds=dict(args.review_threshold),
+            no_hearing_threshold=args.no_hearing_threshold)
     except DiscretionImportError as exc:
         print(_("statement-room-hq: the discretion table was not published:\n{reasons}").format(
             reasons=exc), file=sys.stderr)
@@ -263,3 +343,7 @@ def _summary(result: ImportResult) -> None:
                        unverified).format(n=unverified))
     if standard.example:
         print(_("an example standard: devices show it as one"))
+    for party in standard.no_hearing_threshold:
+        print(_("no hearing threshold for party type {party}, as declared: devices say the "
+                "hearing right was not judged by the amount").format(
+            party=_PARTY_NAMES[party]))

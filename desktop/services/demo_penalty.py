@@ -18,7 +18,6 @@ verified against the unit's trust root like the statement.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, timedelta
 from gettext import gettext as _
 from pathlib import Path
 from typing import Any
@@ -39,13 +38,21 @@ from legal.discretion.engine import tier_label
 from legal.discretion.evaluation import Facts
 from legal.discretion.model import PartyType
 
-__all__ = ["decide"]
-
-BEIJING = timedelta(hours=8)
+__all__ = ["decide", "demo_facts"]
 
 
 def _file_name(kind: PenaltyDocumentKind, number: str) -> str:
     return f"{title(kind)}-{number}.pdf".replace("/", "-")
+
+
+def demo_facts(store: Store, matter_code: str) -> Facts:
+    """The facts the demo's interview established, dated today by the store's clock: the
+    clock, and so the time zone, the penalty documents are dated by (`penalty_documents`
+    drafts at `store.clock()`). A date of its own zone (Beijing's, say, on a machine set to
+    UTC) would have the decision recite facts of a day after its own date."""
+    today = store.clock().date().isoformat()
+    return Facts(matter_code=matter_code, party_type=PartyType.INDIVIDUAL,
+                 conditions=frozenset(), violation_date=today, discovered_date=today)
 
 
 def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], exports: Path,
@@ -61,9 +68,7 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
     if not found:
         raise UserError(_("No matter of the discretion standard matches the statement."))
     matter = found[0]
-    today = (store.clock().astimezone(UTC) + BEIJING).date().isoformat()
-    facts = Facts(matter_code=matter.code, party_type=PartyType.INDIVIDUAL,
-                  conditions=frozenset(), violation_date=today, discovered_date=today)
+    facts = demo_facts(store, matter.code)
     decision = penalty.open_decision(store, case_id, statement_id)
     decision = penalty.propose(store, decision.id, facts)
     evaluation = decision.evaluation

@@ -1,4 +1,5 @@
-"""What the printer gets: the signed statement, the interviewee's copy, the package summary.
+"""What the printer gets: the signed statement, the interviewee's copy, the package summary,
+a signed penalty document.
 
 Paper leaves the statement room's control, so every print is recorded in the audit trail
 (`record_print`, as a `document.exported` event whose `kind` says which print) with the
@@ -40,6 +41,9 @@ class PrintKind(StrEnum):
     STATEMENT = "print"
     PARTY_COPY = "print_party_copy"
     PACKAGE_SUMMARY = "print_package_summary"
+    # A signed penalty document (prior notice, decision…): its own kind, so the audit trail
+    # does not record the print of a decision as the print of a statement.
+    PENALTY_DOCUMENT = "print_penalty_document"
 
 
 @dataclass(frozen=True)

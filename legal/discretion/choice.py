@@ -69,13 +69,15 @@ def consequences(evaluation: Evaluation, *, waived: bool, amount: int | None,
     a right it found is never lost."""
     thresholds = evaluation.thresholds
     fine = None if waived else amount
+    example = thresholds is not None and thresholds.example
     hearing_by = [] if waived else hearing_grounds(
-        penalties, fine, None if thresholds is None else thresholds.hearing, chosen=True)
+        penalties, fine, None if thresholds is None else thresholds.hearing, chosen=True,
+        example=example)
     hearing = bool(hearing_by) or (thresholds is None and not waived
                                    and evaluation.hearing_right)
     review_by = review_grounds(evaluation.facts.conditions, fine,
                                None if thresholds is None else thresholds.review, hearing,
-                               chosen=True)
+                               chosen=True, example=example)
     review = bool(review_by) or (thresholds is None and evaluation.legal_review_required)
     what = ("决定不予行政处罚" if waived else f"决定罚款{amount}元" if amount is not None
             else f"决定给予{'、'.join(penalties)}")

@@ -28,7 +28,11 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    or a fine up to 200 yuan (citizen) / 3,000 yuan (unit), nothing else is imposed, and it
    gives no hearing right (rule 9: a hearing is told in the prior notice).
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
-   party type, or a penalty kind of art. 63 (三)(四) is proposed.
+   party type, or a penalty kind of art. 63 (三)(四) is proposed. Where the standard sets no
+   threshold for the party type and the tier fines it, or the fine has no figure (a share
+   of a cost), a step says the hearing right was not judged by the amount (never silence:
+   no step would read as no right). An example
+   standard's thresholds are printed marked 示例 (here and in `choose`).
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
     Both thresholds are recorded in the evaluation (`Evaluation.thresholds`), and `choose`
@@ -58,6 +62,7 @@ from legal.discretion.law import (
     WARNING,
     hearing_grounds,
     review_grounds,
+    threshold_words,
     yuan,
 )
 from legal.discretion.model import (
@@ -328,8 +333,26 @@ def _on_the_spot(matter: Matter, tier: Tier, facts: Facts, amount: int | None,
 
 def _hearing(standard: Standard, tier: Tier, party: PartyType, amount: int | None,
              steps: list[Step]) -> bool:
-    grounds = hearing_grounds(tier.penalties, amount, standard.hearing_thresholds.get(party),
-                              chosen=False)
+    threshold = standard.hearing_thresholds.get(party)
+    if threshold is None and tier.fine(party) is not None:
+        # Without the 较大数额 figure no fine can be found to give a hearing right: say so,
+        # rather than let the absence of a hearing step read as "no right" (the officer
+        # judges the amount by the province's rule).
+        declared = "（发布时已声明不设）" if party in standard.no_hearing_threshold else ""
+        steps.append(Step("art63", f"裁量基准未规定对{_PARTY_WORDS[party]}“较大数额罚款”的数额"
+                                   f"标准{declared}，未依罚款数额判断当事人是否有要求听证的权利；"
+                                   "拟处罚款是否属于较大数额罚款，应当依照本省规定的标准认定。",
+                          (f"{LAW}第六十三条第一款第（一）项",)))
+    elif amount is None and any(FINE in p for p in tier.penalties):
+        # A fine the standard gives no figure for (a share of a cost): the amount cannot be
+        # compared with the threshold here, so the officer is told to, not left to infer.
+        figure = "" if threshold is None else threshold_words(threshold, standard.example)
+        steps.append(Step("art63", "拟处罚款的数额未能依裁量基准确定，未依罚款数额判断当事人是否"
+                                   f"有要求听证的权利；罚款数额达到较大数额罚款标准{figure}的，"
+                                   "应当告知当事人有要求听证的权利。",
+                          (f"{LAW}第六十三条第一款第（一）项",)))
+    grounds = hearing_grounds(tier.penalties, amount, threshold, chosen=False,
+                              example=standard.example)
     if not grounds:
         return False
     steps.append(Step("art63", f"{'；'.join(g for g, _ in grounds)}，应当告知当事人有要求听证"
@@ -341,7 +364,7 @@ def _review(standard: Standard, facts: Facts, amount: int | None, hearing: bool,
             steps: list[Step]) -> bool:
     grounds = review_grounds(facts.conditions, amount,
                              standard.review_thresholds.get(facts.party_type), hearing,
-                             chosen=False)
+                             chosen=False, example=standard.example)
     if not grounds:
         return False
     steps.append(Step("art58", f"{'；'.join(r for r, _ in grounds)}，在作出决定之前应当进行法制"
@@ -377,4 +400,5 @@ def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outco
         legal_review_required=review, steps=tuple(steps), penalty_basis=matter.penalty_basis,
         violation_basis=matter.violation_basis,
         thresholds=Thresholds(hearing=standard.hearing_thresholds.get(facts.party_type),
-                              review=standard.review_thresholds.get(facts.party_type)))
+                              review=standard.review_thresholds.get(facts.party_type),
+                              example=standard.example))

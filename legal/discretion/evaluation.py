@@ -95,15 +95,20 @@ class Thresholds:
 
     hearing: int | None
     review: int | None
+    # The figures are an example standard's: the reasoning marks them 示例. In the JSON only
+    # when true, so a record made before it was kept reads back with its own hash.
+    example: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"hearing": self.hearing, "review": self.review}
+        return {"hearing": self.hearing, "review": self.review} | (
+            {"example": True} if self.example else {})
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Thresholds:
         hearing, review = d.get("hearing"), d.get("review")
         return cls(hearing=None if hearing is None else int(hearing),
-                   review=None if review is None else int(review))
+                   review=None if review is None else int(review),
+                   example=bool(d.get("example", False)))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from legal.discretion.model import STATUTORY_CONDITIONS, FineRange, PartyType
 
 __all__ = ["ART32_ITEMS", "FINE", "HEARING_KINDS", "LAW", "MITIGATION_GROUNDS",
            "ON_THE_SPOT_LIMITS", "REVIEW_ITEMS", "WARNING", "hearing_grounds", "review_grounds",
-           "yuan"]
+           "threshold_words", "yuan"]
 
 LAW = "《中华人民共和国行政处罚法》"
 ON_THE_SPOT_LIMITS: Mapping[PartyType, int] = {PartyType.INDIVIDUAL: 200, PartyType.UNIT: 3000}
@@ -44,15 +44,23 @@ def _fined(amount: int, chosen: bool) -> str:
     return f"决定罚款{amount}元" if chosen else f"拟处罚款{amount}元"
 
 
+def threshold_words(threshold: int, example: bool) -> str:
+    """A standard's threshold as the reasoning prints it: an example standard's figure is
+    marked 示例, so that nobody takes it for the province's or the bureau's own."""
+    return f"（示例：{threshold}元）" if example else f"（{threshold}元）"
+
+
 def hearing_grounds(penalties: Sequence[str], amount: int | None, threshold: int | None, *,
-                    chosen: bool) -> list[tuple[str, str]]:
+                    chosen: bool, example: bool = False) -> list[tuple[str, str]]:
     """Why art. 63 gives the party a right to a hearing, as (words, citation) pairs; empty
     when it does not. ``chosen``: the officer's choice (决定…) rather than the engine's
     proposal (拟…). The fine counts when it reaches the standard's 较大数额 threshold for the
-    party type; the kinds of art. 63 (二)-(四) count whatever the fine."""
+    party type; the kinds of art. 63 (二)-(四) count whatever the fine. ``example``: the
+    threshold is an example standard's, printed as one."""
     grounds: list[tuple[str, str]] = []
     if amount is not None and threshold is not None and amount >= threshold:
-        grounds.append((f"{_fined(amount, chosen)}，达到较大数额罚款标准（{threshold}元）",
+        grounds.append((f"{_fined(amount, chosen)}，达到较大数额罚款标准"
+                        f"{threshold_words(threshold, example)}",
                         f"{LAW}第六十三条第一款第（一）项"))
     kinds = [k for k in penalties if any(h in k for h in HEARING_KINDS)]
     if kinds:
@@ -62,10 +70,12 @@ def hearing_grounds(penalties: Sequence[str], amount: int | None, threshold: int
 
 
 def review_grounds(conditions: Collection[str], amount: int | None, threshold: int | None,
-                   hearing: bool, *, chosen: bool) -> list[tuple[str, str]]:
+                   hearing: bool, *, chosen: bool, example: bool = False
+                   ) -> list[tuple[str, str]]:
     """Why art. 58 requires legal review before the decision, as (words, citation) pairs;
     empty when it does not: its conditions ticked, a hearing right (58 (二)), or the fine
-    reaching the bureau's review threshold for the party type (58 (四))."""
+    reaching the bureau's review threshold for the party type (58 (四)); ``example`` as for
+    `hearing_grounds`."""
     grounds: list[tuple[str, str]] = []
     for code, item in REVIEW_ITEMS.items():
         if code in conditions:
@@ -73,6 +83,7 @@ def review_grounds(conditions: Collection[str], amount: int | None, threshold: i
     if hearing and "major_rights_hearing" not in conditions:
         grounds.append(("拟作出的决定当事人有权要求听证", f"{LAW}第五十八条第（二）项"))
     if amount is not None and threshold is not None and amount >= threshold:
-        grounds.append((f"{_fined(amount, chosen)}，达到本机关法制审核标准（{threshold}元）",
+        grounds.append((f"{_fined(amount, chosen)}，达到本机关法制审核标准"
+                        f"{threshold_words(threshold, example)}",
                         f"{LAW}第五十八条第（四）项"))
     return grounds

@@ -149,6 +149,11 @@ class Standard:
     # Fines from which the bureau requires legal review (art. 58 (四): 其他情形), per party type.
     review_thresholds: Mapping[PartyType, int] = field(default_factory=dict)
     source: str = ""  # the document that published the standard
+    # The party types for which the publisher declared that the standard sets no 较大数额
+    # threshold although it fines them (HQ's import refuses that silence otherwise): the
+    # engine then says the hearing right was not judged by the amount. In the JSON only when
+    # declared, so a standard without the declaration keeps its bytes (and its SHA-256).
+    no_hearing_threshold: tuple[PartyType, ...] = ()
     _by_code: Mapping[str, Matter] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +174,8 @@ class Standard:
             "hearing_thresholds": {p.value: v for p, v in self.hearing_thresholds.items()},
             "review_thresholds": {p.value: v for p, v in self.review_thresholds.items()},
             "matters": [_matter_json(m) for m in self.matters],
-        }
+        } | ({"no_hearing_threshold": [p.value for p in self.no_hearing_threshold]}
+             if self.no_hearing_threshold else {})
 
     def to_bytes(self) -> bytes:
         return _canonical(self.to_json())
@@ -198,7 +204,9 @@ class Standard:
                                     for k, v in doc.get("hearing_thresholds", {}).items()},
                 review_thresholds={PartyType(k): int(v)
                                    for k, v in doc.get("review_thresholds", {}).items()},
-                matters=tuple(_matter_from(m) for m in doc["matters"]))
+                matters=tuple(_matter_from(m) for m in doc["matters"]),
+                no_hearing_threshold=tuple(PartyType(p)
+                                           for p in doc.get("no_hearing_threshold", ())))
         except (AssertionError, KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, StandardError):
                 raise

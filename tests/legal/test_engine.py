@@ -276,18 +276,18 @@ ROAD = "示例-DL-001"  # 擅自占用城市道路: 1-20,000 yuan; 一般 2,000-
 def test_a_heavier_choice_above_the_hearing_threshold_gives_a_hearing_and_review() -> None:
     e = evaluate(STANDARD, facts(ROAD))
     assert e.proposed_amount == 6000 and not e.hearing_right and e.legal_review_required
-    assert e.thresholds == Thresholds(hearing=10_000, review=5000)  # individual's figures
+    assert e.thresholds == Thresholds(hearing=10_000, review=5000, example=True)  # individual's
     chosen = choose(e, waive=False, amount=15_000, deviation=Deviation(
         DeviationKind.HEAVIER, "占道时间长达三个月，经两次责令仍不改正"))
     assert chosen.hearing_right is True and chosen.legal_review_required is True
     hearing = [s for s in chosen.steps if s.rule == "art63"]
     assert len(hearing) == 1
-    assert hearing[0].text == ("决定罚款15000元，达到较大数额罚款标准（10000元），应当告知当事人"
-                               "有要求听证的权利。")
+    assert hearing[0].text == ("决定罚款15000元，达到较大数额罚款标准（示例：10000元），应当告知"
+                               "当事人有要求听证的权利。")
     assert hearing[0].citations == (f"{LAW}第六十三条第一款第（一）项",)
     review = [s for s in chosen.steps if s.rule == "art58"]
     assert len(review) == 1
-    assert "决定罚款15000元，达到本机关法制审核标准（5000元）" in review[0].text
+    assert "决定罚款15000元，达到本机关法制审核标准（示例：5000元）" in review[0].text
     assert {f"{LAW}第五十八条第（二）项", f"{LAW}第五十八条第（四）项"} == set(review[0].citations)
     assert Choice.from_json(chosen.to_json()) == chosen
     # The threshold itself gives the right (较大数额: reached, not only exceeded).

@@ -126,8 +126,8 @@ def test_the_hearing_right_and_review_follow_the_amount_chosen(held: World,
     assert penalty_documents.kinds_for(heavier)[-2:] == [Kind.PRIOR_NOTICE, Kind.DECISION]
     text = notice_text(store, decision.id, tmp_path)
     assert "罚款人民币15000元" in text and "有要求举行听证的权利" in text
-    assert ("决定罚款15000元，达到较大数额罚款标准（10000元），应当告知当事人有要求听证的权利"
-            in text)
+    assert ("决定罚款15000元，达到较大数额罚款标准（示例：10000元），应当告知当事人有要求听证的"
+            "权利" in text)
     assert "《中华人民共和国行政处罚法》第六十四条" in text  # art. 64 quoted where told
     # The officer lowers it within the tier, below the review figure (5,000): no hearing,
     # no review, signable as chosen; the notice no longer offers a hearing.

@@ -527,7 +527,7 @@ class PenaltyDocumentsDialog(QDialog):
         where = (_("PDF file {path}").format(path=printer.outputFileName())
                  if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
                  else printer.printerName())
-        self.ctx.run(lambda store: record_print(store, document_id, PrintKind.STATEMENT,
+        self.ctx.run(lambda store: record_print(store, document_id, PrintKind.PENALTY_DOCUMENT,
                                                 pages=pages, printer=where),
                      lambda _none: self.say(_("Printed {pages} page(s) on {printer}.").format(
                          pages=pages, printer=where)), self._failed)

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.model import Action
 from desktop.domain.penalty import DecisionState, PenaltyDocumentKind
 from desktop.services import penalty, penalty_documents
+from desktop.services.printouts import PrintKind
 from desktop.store import audit
 from desktop.ui.main_window import MainWindow
 from desktop.ui.penalty import PenaltyDocumentsDialog
@@ -163,6 +164,9 @@ def test_after_approval_the_notice_and_the_decision_are_served_signed_and_valid(
     printed = [json.loads(r.details) for r in audit.events_about(bureau.store.conn, notice_id)
                if r.action == Action.DOCUMENT_EXPORTED]
     assert printed[-1]["pages"] == preview.pages_printed
+    # Audited as the print of a penalty document, not of a statement.
+    assert printed[-1]["kind"] == PrintKind.PENALTY_DOCUMENT.value == "print_penalty_document"
+    assert printed[-1]["printer"] == f"PDF file {tmp_path / 'notice-printed.pdf'}"
     assert dialog.status.text() == (f"Printed {preview.pages_printed} page(s) on PDF file "
                                     f"{tmp_path / 'notice-printed.pdf'}.")
 
