@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import locale
 import os
+import shutil
 import sys
 import threading
 import weakref
@@ -41,6 +42,8 @@ from desktop.domain.model import (
 )
 from desktop.i18n import set_language
 from desktop.services import interview, records
+from desktop.store.connection import open_database
+from desktop.store.keyfile import load_key_file
 from desktop.store.store import Store, StorePaths, create_store
 
 PASSWORD = "Test2026password"
@@ -203,9 +206,9 @@ class World:
     unit_keys: UnitKeys | None = None  # set by provision_world_keys
 
 
-@pytest.fixture
-def world(tmp_path: Path, clock: FakeClock) -> Iterator[World]:
-    paths = StorePaths(tmp_path / "store")
+def _build_world(paths: StorePaths, clock: FakeClock) -> World:
+    """A store with two officers, a case, a party and a draft statement, made through the
+    program's own calls (`create_store`, `add_officer`, the services)."""
     admin = make_officer("测试管理员", "TEST0001", Role.ADMIN)
     second = make_officer("测试队员", "TEST0002")
     store = create_store(paths, admin, PASSWORD, clock=clock)
@@ -218,7 +221,60 @@ def world(tmp_path: Path, clock: FakeClock) -> Iterator[World]:
     statement = interview.open_statement(
         store, case_id=case.id, interviewee_id=party.id, kind=StatementKind.INQUIRY,
         place="询问室", interviewers=(admin.id, second.id), recorder_id=second.id)
-    w = World(paths, store, admin, second, case, party, statement)
+    return World(paths, store, admin, second, case, party, statement)
+
+
+@dataclass(frozen=True)
+class WorldTemplate:
+    """One world as `_build_world` left it, its files at rest, and what reopens a copy."""
+
+    workdir: Path
+    data_key: bytes
+    now: datetime  # the fake clock when the world was ready
+    admin: Officer
+    second: Officer
+    case: Case
+    party: Party
+    statement: Statement
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> WorldTemplate:
+    """The world built once per worker. Building one costs two Argon2id derivations at the
+    production parameters (the key file refuses cheaper ones, decision 13), about a second
+    of CPU; hundreds of tests start from a world, so each gets a copy of these files instead.
+
+    Its session is ended the way a test's world is thrown away (the connection closed, no
+    logout recorded), after the write-ahead log is folded into the database file, so the
+    files hold exactly what the session had committed."""
+    clock = FakeClock()
+    built = _build_world(StorePaths(tmp_path_factory.mktemp("world-template") / "store"),
+                         clock)
+    store = built.store
+    data_key = store._data_key
+    store._close_reader()
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.conn.close()
+    store._mark.close()
+    return WorldTemplate(built.paths.workdir, data_key, clock.now, built.admin, built.second,
+                         built.case, built.party, built.statement)
+
+
+@pytest.fixture
+def world(tmp_path: Path, clock: FakeClock, world_template: WorldTemplate) -> Iterator[World]:
+    """A store of this test's own (a copy of `world_template`'s files in `tmp_path`), open as
+    `create_store` leaves it: the administrator's session, the clock where building left it.
+    The ids (store, officers, case, ...) are the template's, the same in every test of a
+    worker; a test that needs a store of a different identity creates one."""
+    template = world_template
+    paths = StorePaths(tmp_path / "store")
+    shutil.copytree(template.workdir, paths.workdir)
+    clock.now = template.now
+    store = Store(paths, open_database(paths.database, template.data_key),
+                  load_key_file(paths.key_file), template.data_key, template.admin, clock)
+    store._mark_started = True  # as in the session that built it: the mark exists
+    w = World(paths, store, template.admin, template.second, template.case, template.party,
+              template.statement)
     yield w
     try:
         w.store.conn.execute("SELECT 1")

@@ -25,18 +25,22 @@ import signal
 import sys
 import threading
 from gettext import gettext as _
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli.common import Subparsers, action, add_json, group, print_json
 from desktop.domain.errors import UserError
-from desktop.services import devices as device_service
-from desktop.services.devices import EMULATED, Device
-from hardware.idcard.emulator import IdCardReaderEmulator
-from hardware.idcard.payload import IdCardRead
+from desktop.services.device_kinds import EMULATED, Device
 from hardware.mrz import Framing, MrzRecord
+
+if TYPE_CHECKING:
+    # The device service loads the store and every driver: each handler imports it when it
+    # runs, not every start of the program (the parser imports every command module).
+    from desktop.services import devices as device_service
+    from hardware.idcard.payload import IdCardRead
 
 
 def cmd_devices_list(args: argparse.Namespace) -> int:
+    from desktop.services import devices as device_service
     from desktop.services.device_tools import served_emulators
 
     rows = [dataclasses.asdict(row) for row in device_service.list_ports(probe_each=args.probe)]
@@ -75,6 +79,8 @@ def mrz_json(record: MrzRecord) -> dict[str, Any]:
 
 
 def cmd_read_mrz(args: argparse.Namespace) -> int:
+    from desktop.services import devices as device_service
+
     record = device_service.read_mrz(args.port, timeout=args.timeout,
                                      framing=Framing(args.framing))
     result = mrz_json(record)
@@ -155,6 +161,8 @@ def _print_fields(result: dict[str, Any], labels: dict[str, str]) -> None:
 
 
 def cmd_read_id(args: argparse.Namespace) -> int:
+    from desktop.services import devices as device_service
+
     result = identity_json(device_service.read_id_card(args.port, wait=args.timeout))
     if args.json:
         print_json(result)
@@ -183,6 +191,8 @@ def _option_problem(exc: ValueError) -> str:
 
 def _control_card(served: device_service.Served, command_text: str) -> None:
     """One control typed to the ID-card emulator: lift the card or put it back."""
+    from hardware.idcard.emulator import IdCardReaderEmulator
+
     emulator = served.emulator
     if not isinstance(emulator, IdCardReaderEmulator):
         return
@@ -225,7 +235,9 @@ def _read_controls(served: device_service.Served, done: threading.Event) -> None
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
+    from desktop.services import devices as device_service
     from desktop.services.device_tools import announce_emulator
+    from hardware.idcard.emulator import IdCardReaderEmulator
 
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -13,7 +13,7 @@ import argparse
 import sys
 from gettext import gettext as _
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli.common import (
     EXIT_OK,
@@ -24,20 +24,9 @@ from desktop.cli.common import (
     login_from_args,
     print_json,
 )
-from desktop.services.verify import (
-    load_certificates,
-    load_crls,
-    read_file,
-    stored_copy,
-    verify_document,
-)
-from verification.pdf import (
-    SignatureReport,
-    VerificationReport,
-    coverage_label,
-    field_label,
-    modification_label,
-)
+
+if TYPE_CHECKING:
+    from verification.pdf import SignatureReport, VerificationReport
 
 EXIT_DOES_NOT_HOLD = 3
 
@@ -47,6 +36,8 @@ def _yes(value: bool | None) -> str:
 
 
 def _print_signature(sig: SignatureReport) -> None:
+    from verification.pdf import coverage_label, field_label, modification_label
+
     kind = _("certification") if sig.certifying else _("approval")
     print(_("[{field}] {signer} ({kind})").format(field=field_label(sig.field_name),
                                                    signer=sig.signer, kind=kind))
@@ -79,6 +70,10 @@ def _print_report(report: VerificationReport) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    # Here, not at the top: pyHanko and the verifier load only when `verify` runs, not on
+    # every start of the program (the parser imports every command module).
+    from desktop.services.verify import load_certificates, load_crls, read_file, verify_document
+
     data = read_file(args.file)
     report = verify_document(data, load_certificates(args.trust), load_crls(args.crl))
     record_problem = None
@@ -110,6 +105,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _check_record(args: argparse.Namespace, data: bytes) -> tuple[dict[str, Any], str | None]:
     """Compare the file with the signed PDF kept in the store at --workdir."""
+    from desktop.services.verify import stored_copy
+
     with login_from_args(args, workdir=args.record_workdir) as store:
         found = stored_copy(store, data)
     if found.penalty_document_id is not None:

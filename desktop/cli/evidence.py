@@ -32,9 +32,11 @@ from desktop.cli.common import (
     print_json,
 )
 from desktop.domain.errors import UserError
-from desktop.services.evidence import ImportedItem, SkippedEntry, printable
 
 if TYPE_CHECKING:
+    # The evidence service loads the store and the vault: its handlers import it when they
+    # run, not every start of the program (the parser imports every command module).
+    from desktop.services.evidence import ImportedItem, SkippedEntry
     from desktop.store.store import Store
 
 
@@ -67,6 +69,8 @@ CLOCK_WARNING_S = 30.0  # a recorder clock further off than this is corrected *a
 
 def _refuse_store_folder(path: Path, workdir: Path) -> None:
     """Importing the store (or its vault) into itself would double the disk, file by file."""
+    from desktop.services.evidence import printable
+
     source, store = path.resolve(), workdir.resolve()
     if source == store or store in source.parents:
         raise UserError(_("{path} is inside the store's own folder {store}; import evidence "
@@ -95,7 +99,7 @@ def _notes(item: ImportedItem) -> list[str]:
 def cmd_import(args: argparse.Namespace) -> int:
     if args.bodycam is not None:
         return _import_bodycam(args)
-    from desktop.services.evidence import ImportReport, import_path, regular_files
+    from desktop.services.evidence import ImportReport, import_path, printable, regular_files
 
     _refuse_store_folder(args.path, args.workdir)
     report = ImportReport()

@@ -21,7 +21,7 @@ import argparse
 from datetime import datetime
 from gettext import gettext as _
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop import config
 from desktop.cli.common import (
@@ -36,8 +36,9 @@ from desktop.cli.common import (
     target_officer,
 )
 from desktop.domain.errors import UserError
-from desktop.domain.model import Officer
-from desktop.ui.labels import key_kind_label, key_status_label, signing_role_label
+
+if TYPE_CHECKING:
+    from desktop.domain.model import Officer
 
 
 def cmd_add_root(args: argparse.Namespace) -> int:
@@ -52,6 +53,7 @@ def cmd_add_root(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from desktop.services import keys
+    from desktop.ui.labels import signing_role_label  # loads the store: not on every start
 
     data = keys.read_key_file(args.p12)
     with login_from_args(args) as store:
@@ -107,6 +109,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from desktop.documents.certcheck import fingerprint
     from desktop.services import keys
     from desktop.store import officers
+    from desktop.ui.labels import key_kind_label, key_status_label, signing_role_label
 
     with login_from_args(args) as store:
         listings = keys.list_keys(store)
@@ -135,6 +138,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_retire(args: argparse.Namespace) -> int:
     from desktop.services import keys
+    from desktop.ui.labels import signing_role_label
 
     with login_from_args(args) as store:
         retired = keys.retire_identity(store, args.identity)

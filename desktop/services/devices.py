@@ -25,6 +25,8 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, IdKind, Party, Sex
+from desktop.services.device_kinds import EMULATED as EMULATED
+from desktop.services.device_kinds import Device as Device
 from desktop.store import cases
 from desktop.store.store import Store
 from hardware import gnss
@@ -43,16 +45,6 @@ from hardware.mrz import Framing, MrzRecord
 from hardware.mrz import reader as mrz
 from hardware.pty import serve_on_pty
 from hardware.urlhandlers import build_emulator
-
-
-class Device(StrEnum):
-    """The devices of a workstation (the values name the fields of `config.DevicePorts`)."""
-
-    IDCARD = "idcard"
-    MRZ = "mrz"
-    BODYCAM = "bodycam"
-    GNSS = "gnss"
-    FINGERPRINT = "fingerprint"
 
 
 def device_name(device: Device) -> str:
@@ -335,7 +327,6 @@ def list_ports(*, probe_each: bool = False) -> list[PortRow]:
 # --------------------------------------------------------------------------- emulators
 
 
-EMULATED = tuple(device.value for device in Device)
 # Served for people trying the program: a card on the reader, a document swiped every few
 # seconds, unless options say otherwise.
 DEFAULT_OPTIONS = {Device.IDCARD: {"card": "resident"}, Device.MRZ: {"doc": "td3", "repeat": "3"}}

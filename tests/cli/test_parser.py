@@ -13,6 +13,8 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +119,26 @@ def test_the_window_start_skips_the_full_parser_only_when_nothing_else_is_asked(
         assert app._window_arguments(arguments) is None, arguments
     full = app.build_parser().parse_args(["--lang", "en", "--workdir", "x", "--demo-devices"])
     assert vars(full) == vars(args)
+
+
+# What the parser must not load: each command imports its stack when it runs. Every start of
+# the program builds the parser, so these would cost every command (and `--help`) their import.
+PARSER_DEFERRED = ("pyhanko", "pyhanko_certvalidator", "asn1crypto", "aiohttp", "sqlcipher3",
+                   "reportlab", "cryptography.hazmat", "cryptography.x509", "verification",
+                   "desktop.store", "desktop.documents", "desktop.services.devices",
+                   "desktop.ui", "hardware.idcard")
+
+
+def test_building_the_parser_loads_no_command_stack() -> None:
+    """`statement-room --help` and the parsing before any command stay light: the command
+    modules import their services in their handlers (read in a fresh interpreter, where
+    nothing else has loaded them)."""
+    script = ("import sys; from desktop.cli.app import build_parser; build_parser(); "
+              "print('\\n'.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=CLI_DIR.parents[1])
+    modules = set(done.stdout.split())
+    assert "desktop.cli.documents" in modules and "desktop.cli.devices" in modules
+    loaded = {name: sorted(m for m in modules if m == name or m.startswith(name + "."))
+              for name in PARSER_DEFERRED}
+    assert {name: found for name, found in loaded.items() if found} == {}
