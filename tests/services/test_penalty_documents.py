@@ -28,6 +28,14 @@ from desktop.store import penalty_documents as repo
 from tests.conftest import PASSWORD, World, provision_world_keys
 from tests.poppler import poppler_tool
 from tests.services import penalty_support as ps
+
+
+@pytest.fixture(autouse=True)
+def _unit_profile(request: pytest.FixtureRequest) -> None:
+    """The unit's legal particulars set by its administrator, as before any document (in
+    the tests that have a store)."""
+    if "world" in request.fixturenames:
+        ps.set_unit_profile(request.getfixturevalue("world").store)
 from verification.pdf import verify_pdf
 
 QUOTE = ps.quoting(ps.library())
