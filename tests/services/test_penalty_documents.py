@@ -28,6 +28,9 @@ from desktop.store import penalty_documents as repo
 from tests.conftest import PASSWORD, World, provision_world_keys
 from tests.poppler import poppler_tool
 from tests.services import penalty_support as ps
+from verification.pdf import verify_pdf
+
+QUOTE = ps.quoting(ps.library())
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +39,6 @@ def _unit_profile(request: pytest.FixtureRequest) -> None:
     the tests that have a store)."""
     if "world" in request.fixturenames:
         ps.set_unit_profile(request.getfixturevalue("world").store)
-from verification.pdf import verify_pdf
-
-QUOTE = ps.quoting(ps.library())
 
 
 def signable(_decision: PenaltyDecision) -> None:
