@@ -9,6 +9,8 @@ reasoning steps with their citations, each cited article with its quoted text, a
 digest of all of it that the document's QR codes carry. Parts of a template marked `when`
 appear only when their condition holds (the hearing rights only where art. 63 applies to the
 penalty as chosen, `PenaltyDecision.hearing_right`; the payment terms only with a fine).
+Where the party applies for reconsideration or sues and how a fine is paid come from the
+unit's particulars (`UnitParticulars`, set by its administrator: decision 51).
 Nothing here reads a file but the templates, and nothing is invented: an article's text is
 only ever what `quote` gives.
 """

@@ -24,6 +24,10 @@ where the decision calls for a prior notice, the notice served first (art. 44: n
 before the party was told) and its periods to state and defend (and to ask for a hearing)
 run out, unless the party waived them in writing above their signature for the notice.
 Signing a final document marks the decision decided in the same transaction that keeps it.
+Every document prints the unit's legal particulars its administrator set
+(`desktop.services.unit_profile`, decision 51): the number's abbreviation (one series per
+abbreviation), the reconsideration body, the court and the payment channels; none is drafted
+before they are set.
 """
 
 from __future__ import annotations
