@@ -48,17 +48,6 @@ def _file_name(kind: PenaltyDocumentKind, number: str) -> str:
     return f"{title(kind)}-{number}.pdf".replace("/", "-")
 
 
-def set_demo_unit_profile(store: Store) -> None:
-    """The demo's administrator sets the unit's legal particulars the documents print (an
-    example unit: the bodies are named for it, the payment details marked as an example);
-    a real unit's administrator sets its own (`statement-room unit set`)."""
-    unit_profile.set_profile(store, unit_profile.UnitParticularsRow(
-        abbreviation="示综执", reconsideration_body="示例区人民政府", court="示例区人民法院",
-        payee="示例区财政局（示例）", bank="示例银行示例区支行（示例）",
-        account="0000 0000 0000 0000（示例）",
-        payment_method="持本决定书到开户银行缴纳，或者通过统一公共支付平台在线缴纳"))
-
-
 def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], exports: Path,
            trust_root: Path, say: Callable[[str], None]) -> dict[str, Any] | None:
     """Carry the case to its signed penalty documents; what was done, for the demo's JSON.
@@ -142,3 +131,14 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
         "legal_review_required": False,
         "documents": made,
     }
+
+
+def set_demo_unit_profile(store: Store) -> None:
+    """The demo's administrator sets the unit's legal particulars the documents print (an
+    example unit: the bodies are named for it, the payment details marked as an example);
+    a real unit's administrator sets its own (`statement-room unit set`)."""
+    unit_profile.set_profile(store, unit_profile.UnitParticularsRow(
+        abbreviation="示综执", reconsideration_body="示例区人民政府", court="示例区人民法院",
+        payee="示例区财政局（示例）", bank="示例银行示例区支行（示例）",
+        account="0000 0000 0000 0000（示例）",
+        payment_method="持本决定书到开户银行缴纳，或者通过统一公共支付平台在线缴纳"))
