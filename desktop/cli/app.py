@@ -65,6 +65,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         search,
         statements,
         sync,
+        unit,
     )
 
     return (
@@ -88,6 +89,7 @@ def registers() -> tuple[Callable[[Subparsers], None], ...]:
         laws.register,
         sync.register,
         discretion.register,
+        unit.register,
     )
 
 

@@ -9,6 +9,8 @@ reasoning steps with their citations, each cited article with its quoted text, a
 digest of all of it that the document's QR codes carry. Parts of a template marked `when`
 appear only when their condition holds (the hearing rights only where art. 63 applies to the
 penalty as chosen, `PenaltyDecision.hearing_right`; the payment terms only with a fine).
+Where the party applies for reconsideration or sues and how a fine is paid come from the
+unit's particulars (`UnitParticulars`, set by its administrator: decision 51).
 Nothing here reads a file but the templates, and nothing is invented: an article's text is
 only ever what `quote` gives.
 """
@@ -99,6 +101,19 @@ def amount_in_words(yuan: int) -> str:
 
 
 @dataclass(frozen=True)
+class UnitParticulars:
+    """What the unit's administrator set for its documents to print (decision 51): where the
+    party applies for reconsideration or sues, and how a fine is paid (art. 59 (五))."""
+
+    reconsideration_body: str  # 嘉兴市南湖区人民政府
+    court: str  # 嘉兴市南湖区人民法院
+    payee: str  # 收款单位
+    bank: str  # 开户银行
+    account: str  # 账号
+    payment_method: str  # 缴款方式
+
+
+@dataclass(frozen=True)
 class PenaltyInputs:
     """Everything a penalty document is composed from (loaded by the service)."""
 
@@ -108,6 +123,7 @@ class PenaltyInputs:
     party: Party
     officers: tuple[Officer, ...]  # the enforcement officers named and signing, first the lead
     unit: str  # the agency's name
+    particulars: UnitParticulars  # the unit's legal particulars in force
     number: str  # 文号
     at: datetime  # when it is made and served (aware)
     evidence: tuple[str, ...] = ()  # the evidence in words ("询问笔录（2026年11月27日）")
@@ -250,8 +266,12 @@ def _values(inputs: PenaltyInputs, steps: Sequence[Step]) -> dict[str, object]:
         "decided_at": chinese_datetime(inputs.at), "decided_place": inputs.case.place,
         "notice_number": notice_number, "notice_date": chinese_date(notice_date),
         "notice_rights": "、要求听证" if inputs.decision.hearing_right else "",
-        **{key: common[key] for key in ("reconsideration_body", "court", "defence_days",
-                                        "hearing_days", "payment_days")},
+        "reconsideration_body": inputs.particulars.reconsideration_body,
+        "court": inputs.particulars.court,
+        "payment": str(common["payment"]).format(
+            method=inputs.particulars.payment_method, payee=inputs.particulars.payee,
+            bank=inputs.particulars.bank, account=inputs.particulars.account),
+        **{key: common[key] for key in ("defence_days", "hearing_days", "payment_days")},
     }
 
 

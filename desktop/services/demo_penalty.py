@@ -29,7 +29,7 @@ from desktop.documents.synthetic_signature import synthetic_signature
 from desktop.domain.errors import UserError
 from desktop.domain.model import Officer
 from desktop.domain.penalty import PenaltyDocumentKind
-from desktop.services import discretion, law_library, penalty, penalty_documents
+from desktop.services import discretion, law_library, penalty, penalty_documents, unit_profile
 from desktop.services.demo_login import demo_password
 from desktop.services.officer_signing import Credentials
 from desktop.services.verify import verify_document
@@ -64,6 +64,7 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
         say(_("No law library or discretion standard from HQ yet: the penalty step needs "
               "both (run the demo with HQ)."))
         return None
+    set_demo_unit_profile(store)
     found = discretion.suggest_for_statement(store, statement_id)
     if not found:
         raise UserError(_("No matter of the discretion standard matches the statement."))
@@ -135,3 +136,14 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
         "legal_review_required": False,
         "documents": made,
     }
+
+
+def set_demo_unit_profile(store: Store) -> None:
+    """The demo's administrator sets the unit's legal particulars the documents print (an
+    example unit: the bodies are named for it, the payment details marked as an example);
+    a real unit's administrator sets its own (`statement-room unit set`)."""
+    unit_profile.set_profile(store, unit_profile.UnitParticularsRow(
+        abbreviation="示综执", reconsideration_body="示例区人民政府", court="示例区人民法院",
+        payee="示例区财政局（示例）", bank="示例银行示例区支行（示例）",
+        account="0000 0000 0000 0000（示例）",
+        payment_method="持本决定书到开户银行缴纳，或者通过统一公共支付平台在线缴纳"))

@@ -24,6 +24,10 @@ where the decision calls for a prior notice, the notice served first (art. 44: n
 before the party was told) and its periods to state and defend (and to ask for a hearing)
 run out, unless the party waived them in writing above their signature for the notice.
 Signing a final document marks the decision decided in the same transaction that keeps it.
+Every document prints the unit's legal particulars its administrator set
+(`desktop.services.unit_profile`, decision 51): the number's abbreviation (one series per
+abbreviation), the reconsideration body, the court and the payment channels; none is drafted
+before they are set.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from desktop.documents.penalty_text import (
     PenaltyDocumentContent,
     PenaltyInputs,
     Quote,
+    UnitParticulars,
     chinese_date,
     compose,
     template,
@@ -73,7 +78,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
 from desktop.domain.penalty import DecisionState, PenaltyDecision, PenaltyDocumentKind
-from desktop.services import keys, law_library, penalty, signing
+from desktop.services import keys, law_library, penalty, signing, unit_profile
 from desktop.services.export_files import write_export
 from desktop.services.officer_signing import HANDWRITING_DPI, Credentials
 from desktop.services.templates import load_template
@@ -89,7 +94,7 @@ from sync.protocol.canonical import canonical_json
 
 __all__ = ["DraftPenaltyDocument", "KeptPenaltyDocument", "Receipt", "SignableCheck",
            "agency_name", "document_pdf", "documents", "draft", "enforcement_officers", "export",
-           "kinds_for", "sign", "unit_abbreviation"]
+           "kinds_for", "sign"]
 
 Receipt = SignatureCapture | SignatureRefusal
 SignableCheck = Callable[[PenaltyDecision], None]  # raises UserError when not signable
@@ -127,14 +132,6 @@ def kinds_for(decision: PenaltyDecision) -> list[PenaltyDocumentKind]:
     else:
         kinds += [PenaltyDocumentKind.PRIOR_NOTICE, PenaltyDocumentKind.DECISION]
     return kinds
-
-
-def unit_abbreviation(unit: str) -> str:
-    """The agency's short name in document numbers: 示例区综合行政执法局… -> 示综执."""
-    match = re.match(r"(.+?)(综合行政执法局|综合执法局)", unit)
-    if match:
-        return match.group(1)[0] + "综执"
-    return unit[:2]
 
 
 def agency_name(unit: str) -> str:
@@ -230,10 +227,12 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
              at: datetime, party_id: str | None, refusal: SignatureRefusal | None,
              rights_waived: bool = False
              ) -> tuple[PenaltyDocumentContent, RenderedPenaltyDocument, int, str]:
+    set_profile = unit_profile.require(store)  # refused, saying who sets it, before it is set
     team = enforcement_officers(store, decision)
     agency = agency_name(team[0].unit)
-    # One sequence per number prefix: every squad of a bureau numbers in the bureau's series.
-    series = unit_abbreviation(agency)
+    # One sequence per number prefix, the abbreviation the administrator set (decision 51):
+    # every squad of the unit numbers in its series, and two units never share one.
+    series = set_profile.abbreviation
     sequence = repo.next_number(store.conn, kind, series, at.year)
     number = str(template("common")["number"]).format(
         abbreviation=series, word=template(kind.value)["word"], year=at.year, n=sequence)
@@ -241,6 +240,10 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
         decision=decision, kind=kind, case=cases.get_case(store.conn, decision.case_id),
         party=cases.get_party(store.conn, _party_id(store, decision, party_id)),
         officers=tuple(team), unit=agency, number=number, at=at,
+        particulars=UnitParticulars(
+            reconsideration_body=set_profile.reconsideration_body, court=set_profile.court,
+            payee=set_profile.payee, bank=set_profile.bank, account=set_profile.account,
+            payment_method=set_profile.payment_method),
         evidence=_evidence(store, decision.case_id), notice=_notice(store, decision),
         refusal=refusal, rights_waived=rights_waived)
     content = compose(inputs, quote)

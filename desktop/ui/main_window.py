@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         settings.addSeparator()
         keys_action = self._action(settings, _("Signing keys…"), self.show_keys_page)
         keys_action.setVisible(is_admin(self.ctx))  # the page refuses anyone else too
+        unit_action = self._action(settings, _("Unit legal particulars…"),
+                                   self.show_unit_profile)
+        unit_action.setVisible(is_admin(self.ctx))  # the dialog refuses anyone else too
         # Sync with HQ: its menu, its settings, its status line and its worker thread.
         from desktop.ui.sync_menu import SyncControls
 
@@ -256,6 +259,12 @@ class MainWindow(QMainWindow):
     def show_keys_page(self) -> None:
         """The administrators' page for the unit's signing keys and trust roots."""
         self.keys_page = open_keys_page(self.ctx, self)
+
+    def show_unit_profile(self) -> None:
+        """The administrators' dialog for the unit's legal particulars (decision 51)."""
+        from desktop.ui.unit_profile_dialog import open_unit_profile
+
+        self.unit_profile_dialog = open_unit_profile(self.ctx, self)
 
     def show_law_library(self, citation: str | None = None) -> None:
         """The law library browser (one window, raised when asked again)."""

@@ -69,7 +69,8 @@ def check_penalty_step(result: dict[str, Any], scratch: Path, first_number: str)
     assert [d["rights_waived"] for d in penalty["documents"]] == [True, False]
     root = Path(result["trust_root"]).read_bytes()
     for index, document in enumerate(penalty["documents"]):
-        assert document["number"].endswith(first_number)
+        assert document["number"].startswith("示综执") and document["number"].endswith(
+            first_number)
         pdf = Path(document["pdf"])
         report = pdfsig_trusting(pdf, root, scratch / f"nss-{index}")
         signatures = report.count("Signature Validation:")
@@ -80,6 +81,10 @@ def check_penalty_step(result: dict[str, Any], scratch: Path, first_number: str)
         text = subprocess.run([poppler_tool("pdftotext"), "-layout", str(pdf), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "第九十三条" in text and f"{penalty['amount']}元" in text.replace(" ", "")
+        if document["kind"] == "decision":  # the bodies and channels the demo's admin set
+            flat = "".join(text.split())
+            assert "示例区人民政府申请行政复议" in flat and "示例区人民法院提起行政诉讼" in flat
+            assert "开户银行：示例银行示例区支行（示例）" in flat
 
 
 def check_penalty_commands(workdir: Path, result: dict[str, Any], scratch: Path) -> None:

@@ -22,6 +22,14 @@ from tests.poppler import poppler_tool
 from tests.services import penalty_support as ps
 
 
+@pytest.fixture(autouse=True)
+def _unit_profile(request: pytest.FixtureRequest) -> None:
+    """The unit's legal particulars set by its administrator, as before any document (in
+    the tests that have a store)."""
+    if "world" in request.fixturenames:
+        ps.set_unit_profile(request.getfixturevalue("world").store)
+
+
 def quote() -> Quote:
     return ps.quoting(ps.library())
 
@@ -87,12 +95,14 @@ def test_the_decision_carries_what_art_59_requires(world: World, tmp_path: Path)
     assert ("依据《中华人民共和国道路交通安全法》第九十三条第二款的规定，本机关决定对当事人作出如下"
             "行政处罚：罚款人民币100元（大写：壹佰元整）") in text
     # (四) how and by when to pay (art. 67: fifteen days), and the late-payment surcharge
-    assert "自收到本决定书之日起十五日内，到指定的银行或者通过电子支付系统缴纳罚款" in text
+    # and the channels to pay through, as the unit's administrator set them
+    assert (f"自收到本决定书之日起十五日内按以下方式缴纳罚款：{ps.PAYMENT_METHOD}（收款单位："
+            f"{ps.PAYEE}；开户银行：{ps.BANK}；账号：{flat(ps.ACCOUNT)}）") in text
     assert quoted("《中华人民共和国行政处罚法》第六十七条第三款") in text
     assert "每日按罚款数额的百分之三加处罚款" in text
     # (五) reconsideration and suit: the channels and time limits
-    assert "六十日内" in text and "申请行政复议" in text and "六个月内" in text
-    assert "提起行政诉讼" in text
+    assert f"六十日内向{ps.RECONSIDERATION_BODY}申请行政复议" in text
+    assert f"六个月内依法向{ps.COURT}提起行政诉讼" in text
     # (六) the agency and the date; the seal and the officers' boxes are on the page
     assert "示例区综合行政执法局（印章）" in text and "2026年11月27日" in text
     assert "测试管理员（执法证号：TEST0001）" in text and "测试队员（执法证号：TEST0002）" in text
@@ -203,9 +213,7 @@ def test_amounts_in_capital_figures(yuan: int, words: str) -> None:
     assert amount_in_words(yuan) == words
 
 
-def test_unit_abbreviation_in_numbers() -> None:
-    assert penalty_documents.unit_abbreviation("示例区综合行政执法局测试中队") == "示综执"
-    assert penalty_documents.unit_abbreviation("某某市城市管理局") == "某某"
+def test_the_deciding_agency_is_the_bureau_not_the_squad() -> None:
     assert penalty_documents.agency_name("示例区综合行政执法局测试中队") == "示例区综合行政执法局"
     assert penalty_documents.agency_name("测试中队") == "测试中队"
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib import resources
+from typing import Any
 
 from desktop.domain.penalty import DatasetUsed, DecisionState, PenaltyDecision
 from legal.discretion.evaluation import (
@@ -194,3 +195,31 @@ def lighter_with_correction() -> tuple[Evaluation, Choice]:
         waived=False, amount=30, penalties=("罚款", "责令改正"),
         deviation=Deviation(DeviationKind.LIGHTER, reason),
         steps=(Step("deviation", f"{reason}，依法从轻处罚，罚款三十元。", (ART_32_1,)),))
+
+
+# The unit's legal particulars the documents print (SYNTHETIC): set by the world's administrator
+# before any document is drafted, as a unit's administrator does once (decision 51).
+UNIT_ABBREVIATION = "示综执"
+RECONSIDERATION_BODY = "示例区人民政府"
+COURT = "示例区人民法院"
+PAYEE = "示例区财政局（测试）"
+BANK = "测试银行示例区支行"
+ACCOUNT = "1234 5678 9012 3456"
+PAYMENT_METHOD = "持本决定书到开户银行缴纳，或者通过统一公共支付平台在线缴纳"
+
+
+def unit_particulars(abbreviation: str = UNIT_ABBREVIATION, **overrides: str) -> Any:
+    from desktop.services.unit_profile import UnitParticularsRow
+
+    values = {"abbreviation": abbreviation, "reconsideration_body": RECONSIDERATION_BODY,
+              "court": COURT, "payee": PAYEE, "bank": BANK, "account": ACCOUNT,
+              "payment_method": PAYMENT_METHOD, **overrides}
+    return UnitParticularsRow(**values)
+
+
+def set_unit_profile(store: Any, abbreviation: str = UNIT_ABBREVIATION,
+                     **overrides: str) -> Any:
+    """Set the unit's particulars through the service, as the logged-in administrator."""
+    from desktop.services import unit_profile
+
+    return unit_profile.set_profile(store, unit_particulars(abbreviation, **overrides))

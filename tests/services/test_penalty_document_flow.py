@@ -37,6 +37,7 @@ from tests.services.penalty_decision_support import (
     login,
     provision_keys,
 )
+from tests.services.penalty_support import set_unit_profile
 
 HQ_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 
@@ -56,6 +57,7 @@ def publish(world: World, issued_ms: int, library: Library, version: int = 1) ->
 def case(world: World, clock: FakeClock) -> World:
     """The datasets held, everyone's keys, a legal reviewer; the case officer logged in."""
     publish(world, 1000, shipped_library())
+    set_unit_profile(world.store)
     provision_keys(world, add_reviewer(world))
     return world
 

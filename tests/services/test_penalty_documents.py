@@ -33,6 +33,14 @@ from verification.pdf import verify_pdf
 QUOTE = ps.quoting(ps.library())
 
 
+@pytest.fixture(autouse=True)
+def _unit_profile(request: pytest.FixtureRequest) -> None:
+    """The unit's legal particulars set by its administrator, as before any document (in
+    the tests that have a store)."""
+    if "world" in request.fixturenames:
+        ps.set_unit_profile(request.getfixturevalue("world").store)
+
+
 def signable(_decision: PenaltyDecision) -> None:
     """Stands in for the decision service's rule, which these decisions (approved) pass."""
 

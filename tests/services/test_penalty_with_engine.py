@@ -28,6 +28,7 @@ from tests.documents.test_penalty_render import text_of
 from tests.legal.discretion_support import SIDEWALK, starter_standard
 from tests.legal.laws import shipped_library
 from tests.services.penalty_decision_support import login
+from tests.services.penalty_support import set_unit_profile
 
 HQ_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 STANDARD_BYTES = starter_standard().to_bytes()
@@ -44,6 +45,7 @@ def held(world: World, clock: FakeClock) -> World:
         for name, d in data.items()}), HQ_KEY)
     refdata.accept(world.store, signed.to_json(), pinned_key=HQ_KEY.public_key(),
                    hq_id="hq-test", fetch=lambda name, _version: data[name])
+    set_unit_profile(world.store)  # by the administrator, before the case officer logs in
     login(world, "TEST0002", SECOND_PASSWORD, clock)
     return world
 

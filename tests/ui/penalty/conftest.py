@@ -36,6 +36,7 @@ from tests.services.penalty_decision_support import (
     REVIEWER_PASSWORD,
     add_reviewer,
 )
+from tests.services.penalty_support import set_unit_profile
 
 HQ_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72)))
 HQ_ID = "hq-penalty-ui-test"
@@ -135,6 +136,7 @@ def bureau(world: World, ui_ctx: AppContext, clock: FakeClock,
     reviewer = add_reviewer(world)
     passwords, root_pem = provision_keys(world, reviewer)
     deliver_reference_data(world.store)
+    set_unit_profile(world.store)  # the administrator's, before any document
     photo = tmp_path / "现场照片-人行道.jpg"
     photo.write_bytes(os.urandom(4_000))  # synthetic bytes: the list shows name and hash
     evidence.import_path(world.store, world.case.id, photo)
