@@ -13,12 +13,14 @@ from desktop.services.demo_penalty import demo_facts
 from tests.conftest import FakeClock, World
 from tests.legal.discretion_support import SIDEWALK
 from tests.legal.laws import shipped_library
+from tests.services.penalty_support import set_unit_profile
 from tests.services.test_penalty_document_flow import publish
 
 
 def test_the_demo_facts_and_the_documents_share_one_date(world: World,
                                                           clock: FakeClock) -> None:
     publish(world, 1000, shipped_library())
+    set_unit_profile(world.store)  # the administrator's, before any document
     clock.now = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)  # 8 December 04:00 in Beijing
     facts = demo_facts(world.store, SIDEWALK)  # the matter the demo's statement matches
     assert (facts.violation_date, facts.discovered_date) == ("2026-12-07", "2026-12-07")
