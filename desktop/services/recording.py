@@ -256,9 +256,13 @@ class LiveRecording:
         (on a thread of its own: the recorder's thread that calls this must not wait on
         itself)."""
         self._failure = message
-        self._ender = threading.Thread(target=self._end_after_failure,
-                                       name="recording-interrupted", daemon=True)
-        self._ender.start()
+        ender = threading.Thread(target=self._end_after_failure, name="recording-interrupted",
+                                 daemon=True)
+        ender.start()
+        # Named only once started: `stop` on another thread joins it, and joining a thread
+        # not yet started raises (seen under load). Before this line `stop` ends the
+        # recording itself, under the same lock, and the ender finds it ended.
+        self._ender = ender
 
     def _end_after_failure(self) -> None:
         with contextlib.suppress(Exception), self._end_lock:  # `stop` tries again, reports
