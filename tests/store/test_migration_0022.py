@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from desktop.store import evidence as records
-from desktop.store.connection import migrate
+from desktop.store.connection import SCHEMA_VERSION, migrate
 from tests.store.old_schema import database_at
 from tests.store.test_audit_tiles import undo_migrations_after
 
@@ -40,7 +40,7 @@ def test_evidence_recorded_before_0022_survives_and_recordings_are_accepted() ->
     with pytest.raises(Exception, match="CHECK constraint failed"):
         conn.execute(item_sql("item-3", "recorder").replace("'ab", "'ef"))
 
-    assert migrate(conn) == 22
+    assert migrate(conn) == SCHEMA_VERSION
     after = schema(conn)
     # The same indexes and triggers, the same table but for the one CHECK.
     assert {(t, n) for t, n, _s in after} == {(t, n) for t, n, _s in before}
@@ -69,7 +69,7 @@ def test_evidence_recorded_before_0022_survives_and_recordings_are_accepted() ->
     with pytest.raises(Exception, match="CHECK constraint failed"):
         undo_migrations_after(conn, 21)  # a recording's item cannot go back
     conn.execute("ROLLBACK")
-    fresh = database_at(22)
+    fresh = database_at(SCHEMA_VERSION)
     fresh.execute("BEGIN")
     undo_migrations_after(fresh, 21)
     fresh.execute("COMMIT")
