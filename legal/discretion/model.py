@@ -15,6 +15,15 @@ once in the standard's catalogue (`Standard.conditions`, code -> words), so the 
 words and the engine compares codes. The statutory conditions of the Administrative Penalty
 Law (arts. 30-33) have fixed codes (`STATUTORY_CONDITIONS`) that every standard understands.
 
+Fines that are a share or a multiple of a base (城乡规划法 第六十四条: 建设工程造价百分之五以上
+百分之十以下; 大气污染防治法: 货值金额一倍以上三倍以下) are a `FactorRange`: the kind
+(`FineBasis.SHARE_OF` or `MULTIPLE_OF`; `FIXED` is the yuan `FineRange`), the base's name and the
+factors as exact fractions (never float). A matter keeps them in `Matter.statutory_factors` and
+a tier in `Tier.factors`, beside the yuan ranges (which are then None for that party type); in
+the JSON only where present, so a standard without them keeps its bytes and every row its hash.
+The officer gives the base amount in the facts; `FactorRange.yuan_range` turns it into whole
+yuan (the low end rounded up, the high end down: never outside the statute). Decision 52.
+
 Each row keeps its provenance (`Matter.source`, `Tier.source`: the department document it
 derives from), and `Matter.row_hash` is the SHA-256 of the matter's canonical JSON: a decision
 records the hashes of the rows it used, so a later reader can tell whether they changed.
@@ -24,13 +33,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
-__all__ = ["FORMAT", "STATUTORY_CONDITIONS", "FineRange", "Matter", "PartyType", "Standard",
-           "StandardError", "Tier", "TierLevel"]
+_field = field
+
+__all__ = ["FORMAT", "STATUTORY_CONDITIONS", "FactorRange", "FineBasis", "FineRange", "Matter",
+           "PartyType", "Standard", "StandardError", "Tier", "TierLevel", "factor_words"]
 
 FORMAT = "statement-room/discretion-standard/1"
 
@@ -92,6 +106,109 @@ class FineRange:
         return other.low <= self.low and self.high <= other.high
 
 
+class FineBasis(StrEnum):
+    """What a fine range is measured in."""
+
+    FIXED = "fixed"  # whole yuan (`FineRange`)
+    SHARE_OF = "share_of"  # a share of a base: 建设工程造价百分之五以上百分之十以下
+    MULTIPLE_OF = "multiple_of"  # a multiple of a base: 违法所得一倍以上五倍以下
+
+
+def factor_words(value: Fraction, kind: FineBasis) -> str:
+    """A factor as statutes write it: 百分之五 (a share), 一倍 / 0.5倍 (a multiple)."""
+    if kind is FineBasis.SHARE_OF:
+        percent = value * 100
+        return f"百分之{_cjk(percent)}"
+    return f"{_cjk(value)}倍"
+
+
+_CJK_DIGITS = "零一二三四五六七八九"
+
+
+def _cjk(value: Fraction) -> str:
+    """Whole numbers below 100 in Chinese numerals (五, 十, 二十五), else Arabic digits."""
+    if value.denominator != 1 or not 0 <= value < 100:
+        return _plain(value)
+    n = int(value)
+    if n < 10:
+        return _CJK_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CJK_DIGITS[tens]) + "十" + ("" if ones == 0
+                                                             else _CJK_DIGITS[ones])
+
+
+def _plain(value: Fraction) -> str:
+    """A fraction in decimal digits where it has a finite one (0.5), else as n/d."""
+    as_decimal = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(as_decimal) == value:
+        return format(as_decimal.normalize(), "f")
+    return f"{value.numerator}/{value.denominator}"
+
+
+@dataclass(frozen=True)
+class FactorRange:
+    """A fine of a share or a multiple of a base, factors inclusive and exact.
+
+    ``low`` may be zero ("建设工程造价百分之十以下": a fine is never zero, so the yuan range then
+    starts at one yuan)."""
+
+    kind: FineBasis  # SHARE_OF or MULTIPLE_OF
+    base: str  # the base's name as the statute says it: 建设工程造价, 违法所得, 货值金额
+    low: Fraction
+    high: Fraction
+
+    def __post_init__(self) -> None:
+        if self.kind is FineBasis.FIXED:
+            raise StandardError("a fixed fine is a FineRange, not a FactorRange")
+        if not self.base.strip():
+            raise StandardError("a share or multiple of a fine needs the base it is taken of")
+        if not (isinstance(self.low, Fraction) and isinstance(self.high, Fraction)):
+            raise StandardError("factors are exact fractions")
+        if not 0 <= self.low <= self.high or self.high == 0:
+            raise StandardError(f"factors {self.low}-{self.high} are not a range")
+
+    def within(self, other: FactorRange) -> bool:
+        return (self.kind is other.kind and self.base == other.base
+                and other.low <= self.low and self.high <= other.high)
+
+    def yuan_range(self, base_amount: Decimal | Fraction) -> FineRange | None:
+        """The whole-yuan range of ``base_amount`` × the factors: the low end rounded up,
+        the high end rounded down, so every amount in it lies within the exact range; never
+        below one yuan. None when no whole yuan lies in it (a base too small)."""
+        base = Fraction(base_amount)
+        low = max(1, math.ceil(base * self.low))
+        high = math.floor(base * self.high)
+        return FineRange(low, high) if low <= high else None
+
+    def words(self) -> str:
+        """As a table and a decision write it: 建设工程造价百分之五以上百分之十以下."""
+        low, high = (factor_words(v, self.kind) for v in (self.low, self.high))
+        if self.low == self.high:
+            return f"{self.base}{low}"
+        if self.low == 0:
+            return f"{self.base}{high}以下"
+        return f"{self.base}{low}以上{high}以下"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "base": self.base, "low": _fraction_json(self.low),
+                "high": _fraction_json(self.high)}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> FactorRange:
+        return cls(kind=FineBasis(d["kind"]), base=str(d["base"]),
+                   low=_fraction_from(d["low"]), high=_fraction_from(d["high"]))
+
+
+def _fraction_json(value: Fraction) -> str:
+    return str(value)  # "1/20", "3": exact, and one spelling per value (hash-stable)
+
+
+def _fraction_from(value: object) -> Fraction:
+    if not isinstance(value, str):
+        raise StandardError(f"a factor is written as a fraction string, not {value!r}")
+    return Fraction(value)
+
+
 @dataclass(frozen=True)
 class Tier:
     level: TierLevel
@@ -100,9 +217,18 @@ class Tier:
     penalties: tuple[str, ...]  # penalty kinds in words as the table states them (警告, 罚款…)
     fines: Mapping[PartyType, FineRange | None]  # None: no fine for that party type
     source: str = ""  # 裁量基准来源
+    # A share or multiple of a base, per party type (its `fines` entry is then None).
+    factors: Mapping[PartyType, FactorRange] = field(default_factory=dict)
 
     def fine(self, party: PartyType) -> FineRange | None:
         return self.fines.get(party)
+
+    def factor(self, party: PartyType) -> FactorRange | None:
+        return self.factors.get(party)
+
+    def fines_party(self, party: PartyType) -> bool:
+        """The tier fines ``party``: in yuan or as a share or multiple of a base."""
+        return self.fine(party) is not None or party in self.factors
 
 
 @dataclass(frozen=True)
@@ -121,6 +247,15 @@ class Matter:
     source: str = ""  # 裁量基准来源 for the matter
     remarks: str = ""  # 备注
     verified: bool = False  # the ranges were checked against the official gazette
+    # The penalty clause's range as a share or multiple of a base, per party type (its
+    # `statutory` entry is then None).
+    # (`_field`: this class has an attribute named field.)
+    statutory_factors: Mapping[PartyType, FactorRange] = _field(default_factory=dict)
+
+    def base_name(self, party: PartyType) -> str | None:
+        """The base the fine for ``party`` is taken of (建设工程造价…), None for yuan ranges."""
+        factor = self.statutory_factors.get(party)
+        return None if factor is None else factor.base
 
     def row_json(self) -> dict[str, Any]:
         return _matter_json(self)
@@ -207,7 +342,7 @@ class Standard:
                 matters=tuple(_matter_from(m) for m in doc["matters"]),
                 no_hearing_threshold=tuple(PartyType(p)
                                            for p in doc.get("no_hearing_threshold", ())))
-        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        except (AssertionError, KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
             if isinstance(exc, StandardError):
                 raise
             raise StandardError(f"discretion standard damaged: {exc!r}") from exc
@@ -227,15 +362,31 @@ def _ranges_from(d: Mapping[str, Any]) -> dict[PartyType, FineRange | None]:
             for k, v in d.items()}
 
 
+def _factors_json(factors: Mapping[PartyType, FactorRange]) -> dict[str, Any]:
+    return {p.value: f.to_json() for p, f in factors.items()}
+
+
+def _factors_from(d: Mapping[str, Any]) -> dict[PartyType, FactorRange]:
+    return {PartyType(k): FactorRange.from_json(v) for k, v in d.items()}
+
+
+def _tier_json(t: Tier) -> dict[str, Any]:
+    # "factors" only where there are some: a row without them keeps its bytes and hash.
+    return {"level": t.level.value, "conditions": list(t.conditions),
+            "condition_text": t.condition_text, "penalties": list(t.penalties),
+            "fines": _ranges_json(t.fines), "source": t.source} | (
+        {"factors": _factors_json(t.factors)} if t.factors else {})
+
+
 def _matter_json(m: Matter) -> dict[str, Any]:
-    return {
+    extra = {"statutory_factors": _factors_json(m.statutory_factors)} \
+        if m.statutory_factors else {}
+    return extra | {
         "code": m.code, "name": m.name, "field": m.field,
         "violation_basis": list(m.violation_basis), "penalty_basis": list(m.penalty_basis),
         "statutory": _ranges_json(m.statutory),
         "statutory_penalties": list(m.statutory_penalties),
-        "tiers": [{"level": t.level.value, "conditions": list(t.conditions),
-                   "condition_text": t.condition_text, "penalties": list(t.penalties),
-                   "fines": _ranges_json(t.fines), "source": t.source} for t in m.tiers],
+        "tiers": [_tier_json(t) for t in m.tiers],
         "first_violation_exempt": m.first_violation_exempt, "on_the_spot": m.on_the_spot,
         "keywords": list(m.keywords), "source": m.source, "remarks": m.remarks,
         "verified": m.verified,
@@ -253,10 +404,12 @@ def _matter_from(d: Mapping[str, Any]) -> Matter:
                          conditions=tuple(str(c) for c in t["conditions"]),
                          condition_text=str(t["condition_text"]),
                          penalties=tuple(str(p) for p in t["penalties"]),
-                         fines=_ranges_from(t["fines"]), source=str(t.get("source", "")))
+                         fines=_ranges_from(t["fines"]), source=str(t.get("source", "")),
+                         factors=_factors_from(t.get("factors", {})))
                     for t in d["tiers"]),
         first_violation_exempt=bool(d.get("first_violation_exempt", False)),
         on_the_spot=bool(d.get("on_the_spot", False)),
         keywords=tuple(str(k) for k in d.get("keywords", ())),
         source=str(d.get("source", "")), remarks=str(d.get("remarks", "")),
-        verified=bool(d.get("verified", False)))
+        verified=bool(d.get("verified", False)),
+        statutory_factors=_factors_from(d.get("statutory_factors", {})))
