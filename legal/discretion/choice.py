@@ -142,6 +142,11 @@ def _choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
     if amount <= 0:
         raise ChoiceRefused("amount_not_positive", f"a fine of {amount} yuan", amount=amount)
     statutory = evaluation.statutory_range
+    if statutory is None and evaluation.statutory_factors is not None:
+        # A share or multiple of a base (decision 52) with no base given: no yuan to check.
+        raise ChoiceRefused("base_required", "the fine is a share or multiple of a base; "
+                            "give the base amount and evaluate again",
+                            base=evaluation.statutory_factors.base)
     if statutory is None:
         raise ChoiceRefused("no_statutory_range", "the penalty clause gives this party type no "
                                                   "fine range")

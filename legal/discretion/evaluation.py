@@ -10,7 +10,7 @@ its citations. `legal.discretion.engine` produces them; nothing here decides any
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -69,8 +69,18 @@ class Facts:
                    discovered_date=d.get("discovered_date"),
                    on_the_spot=bool(d.get("on_the_spot", False)),
                    base_amount=None if d.get("base_amount") is None
-                   else Decimal(str(d["base_amount"])),
+                   else _decimal(d["base_amount"]),
                    base_note=str(d.get("base_note", "")))
+
+
+def _decimal(value: Any) -> Decimal:
+    """A JSON number or string as an exact Decimal; ValueError when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
 
 
 @dataclass(frozen=True)

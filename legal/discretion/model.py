@@ -126,10 +126,20 @@ _CJK_DIGITS = "零一二三四五六七八九"
 
 
 def _cjk(value: Fraction) -> str:
-    """Whole numbers below 100 in Chinese numerals (五, 十, 二十五), else Arabic digits."""
-    if value.denominator != 1 or not 0 <= value < 100:
+    """Numbers below 100 in Chinese numerals (五, 十, 二十五, 七点五), else Arabic digits."""
+    if not 0 <= value < 100:
         return _plain(value)
-    n = int(value)
+    whole = int(value)
+    if value.denominator != 1:
+        decimals = _plain(value - whole)
+        if "/" in decimals:
+            return _plain(value)
+        return _cjk_whole(whole) + "点" + "".join(_CJK_DIGITS[int(d)]
+                                                 for d in decimals.removeprefix("0."))
+    return _cjk_whole(whole)
+
+
+def _cjk_whole(n: int) -> str:
     if n < 10:
         return _CJK_DIGITS[n]
     tens, ones = divmod(n, 10)

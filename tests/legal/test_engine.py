@@ -230,7 +230,7 @@ def test_a_share_of_cost_without_the_cost_is_not_computed_and_says_so() -> None:
     assert "未录入建设工程造价的数额" in base.text and "不拟定罚款数额" in base.text
     with pytest.raises(ChoiceRefused) as refused:
         choose(e, waive=False, amount=10_000, deviation=Deviation(DeviationKind.HEAVIER, "x"))
-    assert refused.value.code == "no_statutory_range"
+    assert refused.value.code == "base_required"
     chosen = choose(e, waive=False, amount=None, deviation=None)
     assert chosen.penalties == ("责令停止建设", "限期改正")
 

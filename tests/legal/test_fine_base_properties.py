@@ -166,7 +166,7 @@ def test_without_a_base_nothing_is_proposed_and_the_base_is_asked_for(
     e = evaluate(standard, Facts(CODE, party, frozenset()))
     assert e.proposed_amount is None and e.proposed_range is None and e.statutory_range is None
     assert any(s.rule == "base" and "未录入" in s.text for s in e.steps)
-    assert _chosen(e, 1000, None) == "no_statutory_range"
+    assert _chosen(e, 1000, None) == "base_required"
 
 
 @settings(max_examples=300, deadline=None)
