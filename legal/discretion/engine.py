@@ -20,6 +20,12 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    that is 情节严重 in one respect is not made 一般 by being ordinary in another; mitigation
    is then applied within the tier (and by the officer's deviation below it), not by picking
    a milder tier, which would hide the seriousness from the record.
+6a. A fine taken as a share or multiple of a base (decision 52, `legal.discretion.base`):
+   the facts' base amount times the statute's and the tier's factors, in whole yuan (low
+   end up, high end down), are the statutory and tier ranges from here on, and a ``base``
+   step says how; without a base amount no range or amount is proposed and the step says
+   the base is needed. A base that is no sum of money, is given for a yuan matter, or gives
+   no whole yuan is refused (`FactsError`).
 7. The proposed amount: the tier's lowest amount under mandatory mitigation (从轻 within the
    tier; 减轻 below it is the officer's reasoned deviation); otherwise the middle of the
    tier, rounded to a round unit of about a tenth of the tier's width (10 yuan for 20-200,
@@ -30,7 +36,7 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
    party type, or a penalty kind of art. 63 (三)(四) is proposed. Where the standard sets no
    threshold for the party type and the tier fines it, or the fine has no figure (a share
-   of a cost), a step says the hearing right was not judged by the amount (never silence:
+   of a cost whose base was not given), a step says the hearing right was not judged by the amount (never silence:
    no step would read as no right). An example
    standard's thresholds are printed marked 示例 (here and in `choose`).
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
