@@ -36,9 +36,9 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
    party type, or a penalty kind of art. 63 (三)(四) is proposed. Where the standard sets no
    threshold for the party type and the tier fines it, or the fine has no figure (a share
-   of a cost whose base was not given), a step says the hearing right was not judged by the amount (never silence:
-   no step would read as no right). An example
-   standard's thresholds are printed marked 示例 (here and in `choose`).
+   of a cost whose base was not given), a step says the hearing right was not judged by
+   the amount (never silence: no step would read as no right). An example standard's
+   thresholds are printed marked 示例 (here and in `choose`).
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
     Both thresholds are recorded in the evaluation (`Evaluation.thresholds`), and `choose`
