@@ -15,8 +15,10 @@ import pytest
 
 from desktop.documents.penalty_text import penalty_words
 from desktop.domain.errors import UserError
+from desktop.domain.model import Action
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
 from desktop.services import penalty, penalty_documents
+from desktop.store import audit
 from legal.discretion.evaluation import Deviation, DeviationKind, Facts
 from legal.discretion.model import FactorRange, FineBasis, FineRange, PartyType
 from tests.cli.helpers import last_json, run_cli
@@ -52,6 +54,9 @@ def test_the_decision_keeps_the_cost_its_note_and_the_factors(held: World) -> No
     [entry] = penalty.history(store, decision.id)
     assert entry.body["facts"]["base_amount"] == "120000"
     assert entry.body["evaluation"]["statutory_factors"]["high"] == "1/10"
+    [proposed] = [json.loads(r.details) for r in audit.events_about(store.conn, decision.id)
+                  if r.action == Action.PENALTY_PROPOSED.value]
+    assert proposed["base_amount"] == "120000" and proposed["proposed_amount"] == 9000
 
     with pytest.raises(UserError, match="outside the proposed range of 6,000 to 12,000"):
         penalty.choose(store, decision.id, waive=False, amount=5000, deviation=None)
