@@ -80,6 +80,8 @@ TABLES: tuple[Covered, ...] = (
     Covered("recordings", ("id",), frozenset()),
     Covered("recording_pauses", ("recording_id", "seq"), frozenset()),
     Covered("recording_waivers", ("statement_id",), frozenset()),
+    # issue 17 (helper C): who a case's party is, covered from its first row (decision 54)
+    Covered("case_parties", ("case_id", "version"), frozenset()),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage
