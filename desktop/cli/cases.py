@@ -3,6 +3,7 @@
     statement-room case new --number N --cause C [--matter M] [--place P] [--json]
     statement-room case list [--json]
     statement-room case show CASE [--json]
+    statement-room case party|party-unit|party-person CASE …   (desktop/cli/case_party.py)
 
 A case is named by its number (案件编号) or its id wherever one is asked for.
 """
@@ -13,6 +14,7 @@ import argparse
 from gettext import gettext as _
 from typing import Any
 
+from desktop.cli import case_party
 from desktop.cli.common import Subparsers, add_json, command, group, login_from_args, print_json
 
 
@@ -90,7 +92,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    """Add `case new|list|show`."""
+    """Add `case new|list|show|party|party-unit|party-person`."""
     case = group(sub, "case", _("cases"), "case_command", metavar="ACTION")
     new = command(case, "new", cmd_case_new, _("open a new case"), login=True)
     new.add_argument("--number", required=True, help=_("the case number (案件编号)"))
@@ -105,3 +107,4 @@ def register(sub: Subparsers) -> None:
                    _("show a case with its statements and evidence"), login=True)
     show.add_argument("case", metavar="CASE", help=_("the case number or id"))
     add_json(show)
+    case_party.register_actions(case)  # who the case's party is (decision 54)
