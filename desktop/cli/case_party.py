@@ -28,7 +28,7 @@ from desktop.cli.common import Subparsers, add_json, command, login_from_args, p
 TITLES = ("legal_representative", "principal")
 
 
-def _naming_json(kept: Any) -> dict[str, Any] | None:
+def naming_json(kept: Any) -> dict[str, Any] | None:
     if kept is None:
         return None
     unit = None if kept.unit is None else {
@@ -41,6 +41,14 @@ def title_label(value: str) -> str:
     """法定代表人 or 负责人 in the reader's language."""
     return {"legal_representative": _("Legal representative"),
             "principal": _("Principal")}[value]
+
+
+def party_line(kept: Any) -> str:
+    """Who the party is, on one line (`case show`)."""
+    if kept is None or kept.unit is None:
+        return _("Party: the person interviewed")
+    return _("Party: {name} (unit; unified social credit code {code})").format(
+        name=kept.unit.name, code=kept.unit.credit_code)
 
 
 def _print(case_number: str, kept: Any, history: list[Any], names: dict[str, str]) -> None:
@@ -78,8 +86,8 @@ def _report(args: argparse.Namespace, store: Any, case: Any) -> None:
         officer = officers.get_officer(store.conn, naming.set_by)
         names[naming.set_by] = f"{officer.name} ({officer.certificate_no})"
     if args.json:
-        print_json({"case": case.id, "number": case.number, "party": _naming_json(kept),
-                    "history": [_naming_json(h) for h in history]})
+        print_json({"case": case.id, "number": case.number, "party": naming_json(kept),
+                    "history": [naming_json(h) for h in history]})
         return
     _print(case.number, kept, history, names)
 

@@ -57,6 +57,7 @@ def cmd_case_list(args: argparse.Namespace) -> int:
 def cmd_case_show(args: argparse.Namespace) -> int:
     from desktop.domain.model import CaseStatus
     from desktop.domain.rules import state_label
+    from desktop.services import case_party as parties
     from desktop.services.cases import find_case, statement_rows
     from desktop.services.evidence import case_items
     from desktop.ui.labels import kind_label
@@ -65,9 +66,11 @@ def cmd_case_show(args: argparse.Namespace) -> int:
         case = find_case(store, args.case)
         statements = statement_rows(store, case.id)
         evidence = case_items(store, case.id)
+        party = parties.show(store, case.id)
     result: dict[str, Any] = {
         "id": case.id, "number": case.number, "cause": case.cause, "matter": case.matter,
         "place": case.place, "status": case.status.value,
+        "party": case_party.naming_json(party),  # null: the person interviewed
         "statements": [{"id": s.id, "kind": s.kind.value, "state": s.state.value,
                         "party": s.party_name, "started_at": s.started_at.isoformat(),
                         "turns": s.turns} for s in statements],
@@ -81,6 +84,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
     status = _("open") if case.status is CaseStatus.OPEN else _("closed")
     print(_("Matter: {matter}; place: {place}; status: {status}").format(
         matter=case.matter or "-", place=case.place or "-", status=status))
+    print(case_party.party_line(party))
     for row in statements:
         print("  " + _("Statement {id}: {kind}, {state}, {party}, {date}, {turns} turn(s)")
               .format(id=row.id, kind=kind_label(row.kind), state=state_label(row.state),

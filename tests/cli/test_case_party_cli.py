@@ -45,6 +45,13 @@ def test_a_unit_is_named_shown_and_corrected_with_a_reason(world: World) -> None
     assert "Version 1: 测试科技有限公司" in out
     assert "Version 2: 测试科技有限公司" in out and "(why: 系分公司，应为负责人)" in out
     assert "测试管理员 (TEST0001)" in out
+    case_show = run_cli("case", "show", number, *workdir, env=env)
+    assert case_show.returncode == 0, case_show.stderr
+    assert (f"Party: 测试科技有限公司 (unit; unified social credit code {CODE})"
+            in case_show.stdout)
+    case_json = last_json(run_cli("case", "show", number, "--json", *workdir, env=env).stdout)
+    assert case_json["party"]["version"] == 2
+    assert case_json["party"]["unit"]["representative_title"] == "principal"
 
     back = run_cli("case", "party-person", number, "--reason", "经核实当事人系个人", "--json",
                    *workdir, env=env)
