@@ -89,6 +89,7 @@ def test_the_decision_carries_what_art_59_requires(world: World, tmp_path: Path)
     assert "行政处罚决定书" in text and "示综执罚决字〔2026〕第1号" in text
     # (一) the party's name and address
     assert "当事人：测试人甲" in text and "住址：北京市东城区测试路8号" in text
+    assert "测试商店" not in text  # a person's workplace is never printed as their address
     # (二) the facts and the evidence
     assert "人行道违法停放机动车" in text and "等证据证实" in text
     # (三) the kind and basis of the penalty
