@@ -85,10 +85,12 @@ TABLES: tuple[Covered, ...] = (
     Covered("recordings", ("id",), frozenset()),
     Covered("recording_pauses", ("recording_id", "seq"), frozenset()),
     Covered("recording_waivers", ("statement_id",), frozenset()),
-    # issue 17 (decision 51): each setting of the unit's legal particulars, covered from
-    # schema 24's program on; a setting made before is "not covered", matched by its version
+    # issue 17 (decision 51): each setting of the unit's legal particulars, covered since
+    # the program of schema 24; a setting made before is "not covered", matched by its version
     Covered("unit_profiles", ("version",), frozenset({"setting.changed"}),
             legacy_subject="unit_profile", legacy_key_detail="version"),
+    # issue 17 (helper C): who a case's party is, covered from its first row (decision 54)
+    Covered("case_parties", ("case_id", "version"), frozenset()),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage
