@@ -96,7 +96,7 @@ class CasePartyDialog(QDialog):
         self.phone = QLineEdit()
         form.addRow(_("Name"), self.name)
         form.addRow(_("Unified social credit code"), self.credit_code)
-        form.addRow("", self.code_check)
+        form.addRow(self.code_check)  # the whole width: a long message wraps in full
         form.addRow(_("Title"), self.title)
         form.addRow(_("Name of the representative"), self.representative)
         form.addRow(_("Registered address (住所)"), self.address)
@@ -158,6 +158,24 @@ class CasePartyDialog(QDialog):
             self.code_check.setStyleSheet(OK_STYLE)
             self.code_check.setText(_("The check character matches."))
         self.save_button.setEnabled(not unit or problem is None)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow (never shrink, which would make the dialog jump at each keystroke) to show
+        the whole of a wrapped message: a form row keeps the height it had before."""
+        layout = self.layout()
+        if layout is None:
+            return
+        # A wrapped label in a form is given one line's height unless it asks for more.
+        width = self.code_check.width()
+        self.code_check.setMinimumHeight(
+            self.code_check.heightForWidth(width) if width > 0 and self.code_check.text() else 0)
+        for inner in (self.unit_form.layout(), layout):
+            if inner is not None:
+                inner.activate()
+        wanted = max(layout.totalHeightForWidth(self.width()), self.minimumSizeHint().height())
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
 
     def unit(self) -> UnitParty:
         """The unit as the fields say now (checked by the service when saved)."""

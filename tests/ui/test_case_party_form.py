@@ -65,6 +65,10 @@ def test_the_officer_names_a_unit_with_its_code_checked_as_typed(
     assert not dialog.save_button.isEnabled()
     qtbot.keyClicks(dialog.credit_code, CODE[10:17] + "8")  # the last character mistyped
     assert "check character does not match" in dialog.code_check.text()
+    # the long message wraps and is shown whole, not cut to the one line a form row had
+    label = dialog.code_check
+    assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing() * 1.5
+    assert label.height() >= label.heightForWidth(label.width())
     assert not dialog.save_button.isEnabled()
     qtbot.keyClick(dialog.credit_code, Qt.Key.Key_Backspace)
     qtbot.keyClicks(dialog.credit_code, CODE[17])
