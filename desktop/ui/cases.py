@@ -241,8 +241,9 @@ class CaseView(QWidget):
         self.party_dialog: QDialog | None = None
         ctx.read(lambda store: case_party.show(store, case.id), self._show_party)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([_("Party"), _("Kind"), _("State"), _("Started"),
-                                              _("Turns")])
+        # the person each statement heard (the case's party may be a unit, named above)
+        self.table.setHorizontalHeaderLabels([_("Interviewee"), _("Kind"), _("State"),
+                                              _("Started"), _("Turns")])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(
