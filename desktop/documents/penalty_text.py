@@ -11,6 +11,8 @@ appear only when their condition holds (the hearing rights only where art. 63 ap
 penalty as chosen, `PenaltyDecision.hearing_right`; the payment terms only with a fine).
 Where the party applies for reconsideration or sues and how a fine is paid come from the
 unit's particulars (`UnitParticulars`, set by its administrator: decision 51).
+A party that is a unit is named by the particulars the case holds for it (`UnitParty`,
+decision 54): its name, 统一社会信用代码, 法定代表人 or 负责人 and 住所.
 Nothing here reads a file but the templates, and nothing is invented: an article's text is
 only ever what `quote` gives.
 """
@@ -28,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from desktop.domain.model import Case, Officer, Party, SignatureRefusal
+from desktop.domain.model import Case, Officer, Party, SignatureRefusal, UnitParty
 from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
 from legal.discretion.evaluation import Outcome, Step
 from legal.discretion.model import FineBasis, PartyType, factor_words
@@ -133,6 +135,9 @@ class PenaltyInputs:
     # On a prior notice: the party gives up the periods to state and defend (and to ask for
     # a hearing) in writing, above their signature for receipt (`waiver` printed).
     rights_waived: bool = False
+    # The unit the case names as its party (decision 54), required when the decision is for
+    # a unit: the document names it, never the interviewee's workplace or home.
+    unit_party: UnitParty | None = None
 
 
 @dataclass(frozen=True)
@@ -236,21 +241,35 @@ def _party_type(decision: PenaltyDecision) -> PartyType:
     return facts.party_type if facts else PartyType.INDIVIDUAL
 
 
+def _unit_party(inputs: PenaltyInputs) -> UnitParty:
+    if inputs.unit_party is None:
+        raise ValueError("a decision for a unit needs the case's unit party")
+    return inputs.unit_party
+
+
 def _party_lines(inputs: PenaltyInputs) -> list[str]:
+    """The party block. A unit: the particulars art. 59 (一) asks of it (名称, 统一社会信用代码,
+    法定代表人（负责人）, 住所), never the interviewee's; a person: as read from their identity
+    document, their home address (住址) and never their workplace in its place."""
     common, p = template("common"), inputs.party
     empty = str(common["empty"])
+    party = common["party"]
     if _party_type(inputs.decision) is PartyType.UNIT:
-        return [str(common["party"]["unit"]).format(workplace=p.workplace or empty, name=p.name),
-                str(common["party"]["unit_address"]).format(address=p.address or empty,
-                                                            phone=p.phone or empty)]
+        unit = _unit_party(inputs)
+        return [str(party["unit"]).format(name=unit.name),
+                str(party["unit_code"]).format(credit_code=unit.credit_code),
+                str(party["unit_representative"]).format(
+                    title=common["representative_title"][unit.representative_title.value],
+                    representative=unit.representative),
+                str(party["unit_address"]).format(address=unit.address,
+                                                  phone=unit.phone or empty)]
     return [
-        str(common["party"]["individual"]).format(
+        str(party["individual"]).format(
             name=p.name, sex=common["sex"][p.sex.value],
             birth=chinese_date(p.birth_date) if p.birth_date else empty),
-        str(common["party"]["identity"]).format(id_kind=common["id_kind"][p.id_kind.value],
-                                                id_number=p.id_number),
-        str(common["party"]["address"]).format(address=p.address or empty,
-                                               phone=p.phone or empty),
+        str(party["identity"]).format(id_kind=common["id_kind"][p.id_kind.value],
+                                      id_number=p.id_number),
+        str(party["address"]).format(address=p.address or empty, phone=p.phone or empty),
     ]
 
 
@@ -284,7 +303,7 @@ def _values(inputs: PenaltyInputs, steps: Sequence[Step]) -> dict[str, object]:
     common, words = template("common"), template("common")["words"]
     evaluation = inputs.decision.evaluation
     unit_party = _party_type(inputs.decision) is PartyType.UNIT
-    who = (inputs.party.workplace or inputs.party.name) if unit_party else inputs.party.name
+    who = _unit_party(inputs).name if unit_party else inputs.party.name
     evidence = _joined(inputs.evidence) if inputs.evidence else str(words["evidence_default"])
     notice_number, notice_date = inputs.notice or ("", inputs.at.date())
     return {
