@@ -15,9 +15,9 @@ import pytest
 
 from desktop.documents.penalty_text import penalty_words
 from desktop.domain.errors import UserError
-from desktop.domain.model import Action
+from desktop.domain.model import Action, RepresentativeTitle, UnitParty
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
-from desktop.services import penalty, penalty_documents
+from desktop.services import case_party, penalty, penalty_documents
 from desktop.store import audit
 from legal.discretion.evaluation import Deviation, DeviationKind, Facts
 from legal.discretion.model import FactorRange, FineBasis, FineRange, PartyType
@@ -29,6 +29,18 @@ from tests.services.test_penalty_with_engine import OFFICER, held
 __all__ = ["held"]  # the fixture, shared with the engine's service tests
 
 BUILDING = "示例-GH-001"
+# The builder, a unit named as the case's party (decision 54; synthetic, valid check code).
+BUILDER = UnitParty(name="测试建筑工程有限公司", credit_code="91110101TE00000019",
+                    representative="测试法人丙",
+                    representative_title=RepresentativeTitle.LEGAL_REPRESENTATIVE,
+                    address="北京市东城区测试大街2号", phone="010-00000002")
+
+
+@pytest.fixture
+def builder(held: World) -> World:
+    """The starter standard held, the case officer logged in, the builder the case's party."""
+    case_party.set_unit(held.store, held.case.id, BUILDER)
+    return held
 
 
 def building(base: str | None, note: str = "造价核定书（合成）") -> Facts:
@@ -38,9 +50,9 @@ def building(base: str | None, note: str = "造价核定书（合成）") -> Fac
                  base_note="" if base is None else note)
 
 
-def test_the_decision_keeps_the_cost_its_note_and_the_factors(held: World) -> None:
-    store = held.store
-    decision = penalty.open_decision(store, held.case.id, held.statement.id)
+def test_the_decision_keeps_the_cost_its_note_and_the_factors(builder: World) -> None:
+    store = builder.store
+    decision = penalty.open_decision(store, builder.case.id, builder.statement.id)
     decision = penalty.propose(store, decision.id, building("120000"))
     kept = penalty.get(store, decision.id)  # read back from the store
     assert kept.facts is not None and kept.facts.base_amount == Decimal("120000")
@@ -72,9 +84,9 @@ def test_the_decision_keeps_the_cost_its_note_and_the_factors(held: World) -> No
         penalty_words(lighter)
 
 
-def test_without_the_cost_nothing_is_proposed_and_a_fine_is_refused(held: World) -> None:
-    store = held.store
-    decision = penalty.open_decision(store, held.case.id, held.statement.id)
+def test_without_the_cost_nothing_is_proposed_and_a_fine_is_refused(builder: World) -> None:
+    store = builder.store
+    decision = penalty.open_decision(store, builder.case.id, builder.statement.id)
     decision = penalty.propose(store, decision.id, building(None))
     assert decision.evaluation is not None and decision.evaluation.proposed_amount is None
     assert any("未录入建设工程造价的数额" in s.text for s in decision.evaluation.steps)
@@ -83,9 +95,9 @@ def test_without_the_cost_nothing_is_proposed_and_a_fine_is_refused(held: World)
     assert penalty.get(store, decision.id).choice is None  # nothing recorded
 
 
-def test_the_prior_notice_prints_the_cost_and_the_share(held: World, tmp_path: Path) -> None:
-    store = held.store
-    decision = penalty.open_decision(store, held.case.id, held.statement.id)
+def test_the_prior_notice_prints_the_cost_and_the_share(builder: World, tmp_path: Path) -> None:
+    store = builder.store
+    decision = penalty.open_decision(store, builder.case.id, builder.statement.id)
     decision = penalty.propose(store, decision.id, building("240000"))
     penalty.choose(store, decision.id, waive=False, amount=18_000, deviation=None)
     drafted = penalty_documents.draft_for(store, decision.id, Kind.PRIOR_NOTICE)
@@ -94,10 +106,10 @@ def test_the_prior_notice_prints_the_cost_and_the_share(held: World, tmp_path: P
     assert "建设工程造价为人民币240000元（依据：造价核定书（合成））" in text
 
 
-def test_the_command_line_takes_the_base_and_refuses_a_bad_one(held: World,
+def test_the_command_line_takes_the_base_and_refuses_a_bad_one(builder: World,
                                                                tmp_path: Path) -> None:
-    workdir = held.paths.workdir
-    held.store.close()
+    workdir = builder.paths.workdir
+    builder.store.close()
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(building("120000").to_json()), encoding="utf-8")
     result = run_cli("penalty", "propose", "测试〔2026〕1号", "--facts", str(facts), "--json",

@@ -12,12 +12,13 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.services import penalty
+from desktop.services import case_party, penalty
 from desktop.ui.context import AppContext
 from desktop.ui.discretion import DiscretionPanel
 from legal.discretion.evaluation import DeviationKind
 from legal.discretion.model import PartyType
 from tests.conftest import World
+from tests.services.test_penalty_share_of_base import BUILDER
 from tests.ui.conftest import store_of
 from tests.ui.discretion.support import hold, say_in_statement
 from tests.ui.discretion.test_discretion_panel import choose_sidewalk_parking, open_panel
@@ -37,6 +38,7 @@ def choose_building(qtbot: QtBot, panel: DiscretionPanel) -> None:
 def test_the_cost_gives_the_range_and_the_decision_keeps_it(qtbot: QtBot, world: World,
                                                             ui_ctx: AppContext) -> None:
     hold(world)
+    case_party.set_unit(store_of(ui_ctx), world.case.id, BUILDER)  # the builder is the party
     say_in_statement(world)
     _workspace, panel = open_panel(qtbot, ui_ctx, world)
     choose_sidewalk_parking(panel)
