@@ -399,9 +399,9 @@ def provides_for(matter: Matter, party: PartyType) -> bool:
 
     Not, when the clause sets a fine range for another party type and none for this one, and
     no tier fines this one: the clause addresses the other (道路交通安全法 第九十三条 fines a
-    vehicle's driver, never a unit). A clause that sets no yuan range for anyone (a share of
-    a cost, or no fine at all) is taken to provide for every party type, as before. See
-    decision 38's addendum for the limit of this reading."""
+    vehicle's driver, never a unit). A share or multiple of a base counts as a range (decision
+    52). A clause that sets no range for anyone (no fine at all) is taken to provide for every
+    party type, as before. See decision 38's addendum for the limit of this reading."""
     if matter.statutory.get(party) is not None or party in matter.statutory_factors:
         return True
     others = any(r is not None for p, r in matter.statutory.items() if p is not party) or any(
