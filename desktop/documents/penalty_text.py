@@ -25,6 +25,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 from desktop.domain.model import Case, Officer, Party, SignatureRefusal, UnitParty
 from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
 from legal.discretion.evaluation import Outcome, Step
-from legal.discretion.model import PartyType
+from legal.discretion.model import FineBasis, PartyType, factor_words
 
 Quote = Callable[[str], str]
 CONTENT_FORMAT = "statement-room/penalty-document/1"
@@ -188,13 +189,46 @@ def penalty_words(decision: PenaltyDecision) -> str:
     printed = []
     for kind in kinds:
         if kind == "罚款" and amount is not None:
-            printed.append(str(words["fine"]).format(amount=amount,
-                                                     words=amount_in_words(amount)))
+            printed.append(_fine_words(decision, amount, words))
         else:
             printed.append(kind)
     if not printed:
         return str(template("common")["empty"])
-    return printed[0] + "".join("，并处" + p for p in printed[1:])
+    first, base = printed[0], _share_of_base(decision)
+    if base is not None and first.startswith(base):
+        first = "处" + first  # 处建设工程造价（…）百分之五的罚款 when the fine comes first
+    return first + "".join("，并处" + p for p in printed[1:])
+
+
+def _share_of_base(decision: PenaltyDecision) -> str | None:
+    """The base's name where the fine was taken of a base the officer gave (decision 52)."""
+    evaluation = decision.evaluation
+    if evaluation is None or evaluation.statutory_factors is None \
+            or evaluation.facts.base_amount is None:
+        return None
+    return evaluation.statutory_factors.base
+
+
+def _fine_words(decision: PenaltyDecision, amount: int, words: Mapping[str, Any]) -> str:
+    """罚款人民币6000元（大写：…）; for a share or multiple of a base, the base, its amount and
+    the factor the amount is of it: 建设工程造价（人民币120000元）百分之五的罚款，计人民币6000元
+    （大写：…）. Where the amount is no short exact share of the base (its low end rounded up
+    to a whole yuan), the range it was chosen in is printed instead of a factor: never an
+    approximate figure."""
+    evaluation = decision.evaluation
+    in_words = amount_in_words(amount)
+    factors = None if evaluation is None else evaluation.statutory_factors
+    base = None if evaluation is None else evaluation.facts.base_amount
+    if evaluation is None or factors is None or base is None:
+        return str(words["fine"]).format(amount=amount, words=in_words)
+    share = Fraction(amount) / Fraction(base)
+    # Short and exact: a percentage with at most two decimals, a multiple with at most two.
+    short = (share * (10_000 if factors.kind is FineBasis.SHARE_OF else 100)).denominator == 1
+    ranged = evaluation.proposed_factors or factors
+    factor = (factor_words(share, factors.kind) if short
+              else ranged.words().removeprefix(ranged.base) + "幅度内")
+    return str(words["share_fine"]).format(base=factors.base, base_amount=format(base, "f"),
+                                           factor=factor, amount=amount, words=in_words)
 
 
 def _fine(decision: PenaltyDecision) -> bool:
