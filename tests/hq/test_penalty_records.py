@@ -1,0 +1,189 @@
+"""A penalty case reaches HQ (issue 17, decision 53), over real loopback HTTP to a real HQ
+process, on both lanes: a complex case decided on a real store (the engine's proposal, the
+prior notice served, a legal reviewer's signed approval, the decision signed and served), one
+real sync round, and HQ holds the decision, the review, both documents and their signed PDFs
+byte for byte, and the room's catalog lists them. A forged decision or review (its digest or
+its signature not holding) sent by an enrolled device is refused with words that say why,
+and nothing of it is kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+from desktop.domain.penalty import DecisionState
+from desktop.domain.penalty import PenaltyDocumentKind as Kind
+from desktop.services import penalty, penalty_documents, sync_round
+from desktop.store import outbox, penalty_records
+from desktop.store import penalty_documents as kept_documents
+from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
+from sync.protocol.records import RecordKind
+from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
+from tests.hq.client import enrolled
+from tests.services.penalty_decision_support import REVIEWER_CERT, REVIEWER_PASSWORD, login
+from tests.services.test_penalty_document_flow import case, decided_so_far, serve
+from tests.support.hq_server import RunningHQ
+from tests.sync_client.e2e import hq_db
+
+__all__ = ["case"]  # the fixture, used here
+
+
+@dataclass(frozen=True)
+class Decided:
+    world: World
+    decision: str
+    review: str
+    documents: dict[Kind, str]  # kind -> document id
+
+
+def decide_complex_case(world: World, clock: FakeClock) -> Decided:
+    """A complex case (art. 58 (三)): notice, legal review, decision; the second officer
+    logged in at the end, as after signing."""
+    decision_id = decided_so_far(world, "complex_case")
+    notice = serve(world, decision_id, Kind.PRIOR_NOTICE)
+    penalty.submit_for_review(world.store, decision_id)
+    login(world, REVIEWER_CERT, REVIEWER_PASSWORD, clock)
+    penalty.approve(world.store, decision_id, "事实清楚，依据正确，同意。",
+                    secret=REVIEWER_PASSWORD)
+    login(world, "TEST0002", SECOND_PASSWORD, clock)
+    clock.advance(days=6)
+    decided = serve(world, decision_id, Kind.DECISION)
+    made = penalty.get(world.store, decision_id)
+    assert made.state is DecisionState.DECIDED and made.last_review is not None
+    return Decided(world, decision_id, made.last_review.id,
+                   {Kind.PRIOR_NOTICE: notice.id, Kind.DECISION: decided.id})
+
+
+def held(hq: RunningHQ, kind: RecordKind) -> dict[str, str]:
+    with hq_db(hq) as db:
+        return {str(r["entity_id"]): str(r["sha256"]) for r in db.all(
+            "SELECT entity_id, sha256 FROM records WHERE kind = ?", (kind.value,))}
+
+
+def rows(hq: RunningHQ, sql: str) -> list[dict[str, object]]:
+    with hq_db(hq) as db:
+        return db.all(sql)
+
+
+def test_a_decided_case_reaches_hq_with_its_review_and_signed_documents(
+        case: World, clock: FakeClock, hq_server: RunningHQ) -> None:
+    decided = decide_complex_case(case, clock)
+    store = case.store
+    # Announced in the commits that made them, once each.
+    announced = [(q.kind, q.entity_id) for q in outbox.all_entries(store.conn)
+                 if q.kind in penalty_records.KINDS]
+    assert sorted(announced) == sorted([
+        (RecordKind.LEGAL_REVIEW, decided.review),
+        (RecordKind.PENALTY_DECISION, decided.decision),
+        *((k, d) for d in decided.documents.values()
+          for k in (RecordKind.PENALTY_DOCUMENT, RecordKind.PENALTY_DOCUMENT_PDF))])
+    store = login(case, case.admin.certificate_no, PASSWORD, clock)  # an administrator enrols
+    sync_round.enrol(store, hq_server.url, hq_server.enrol_code())
+    done = sync_round.run_round(store)
+    assert done.complete, done.problems
+
+    assert set(held(hq_server, RecordKind.PENALTY_DECISION)) == {decided.decision}
+    assert set(held(hq_server, RecordKind.LEGAL_REVIEW)) == {decided.review}
+    documents = set(decided.documents.values())
+    assert set(held(hq_server, RecordKind.PENALTY_DOCUMENT)) == documents
+    pdfs = held(hq_server, RecordKind.PENALTY_DOCUMENT_PDF)
+    assert set(pdfs) == documents
+    state = hq_server.open_state()
+    try:  # the signed PDFs, byte for byte as the desktop keeps them
+        for document_id, sha256 in pdfs.items():
+            assert b"".join(state.blobs.read(sha256)) == penalty_documents.document_pdf(
+                store, document_id)
+        record = PenaltyDecisionRecord.from_bytes(b"".join(state.blobs.read(
+            held(hq_server, RecordKind.PENALTY_DECISION)[decided.decision])))
+    finally:
+        state.close()
+    made = penalty.get(store, decided.decision)
+    assert made.choice is not None and made.standard is not None
+    assert (record.case, record.statement, record.amount, record.deviation_kind,
+            record.standard.version, record.standard.sha256, record.drafted_by) == (
+        case.case.id, case.statement.id, made.choice.amount, None, made.standard.version,
+        made.standard.sha256, made.officer_id)
+    assert record.decided_by == case.second.id  # logged in when the decision was signed
+
+    [decision_row] = rows(hq_server, "SELECT * FROM room_penalty_decisions")
+    assert made.evaluation is not None
+    assert (decision_row["decision"], decision_row["case_id"], decision_row["matter_code"],
+            decision_row["matter_name"], decision_row["amount"], decision_row["deviation"],
+            decision_row["standard_version"]) == (
+        decided.decision, case.case.id, made.evaluation.matter_code,
+        made.evaluation.matter_name, made.choice.amount, None, made.standard.version)
+    [review_row] = rows(hq_server, "SELECT * FROM room_legal_reviews")
+    assert (review_row["decision"], review_row["verdict"], review_row["reviewer_name"],
+            review_row["reviewed_sha256"]) == (decided.decision, "approved", "测试审核员",
+                                               decision_row["reviewed_sha256"])
+    listed = {str(r["kind"]): r for r in rows(hq_server,
+                                             "SELECT * FROM room_penalty_documents")}
+    assert set(listed) == {"prior_notice", "decision"}
+    for kind, document_id in decided.documents.items():
+        kept = kept_documents.get(store.conn, document_id)
+        row = listed[kind.value]
+        assert (row["document"], row["number"], row["sha256"], row["pdf_sha256"],
+                row["receipt"]) == (document_id, kept.number, kept.sha256, kept.sha256,
+                                    "signed")
+
+
+def _forged(data: bytes, change: dict[str, object]) -> bytes:
+    """The canonical record with some fields replaced (not re-signed, not re-hashed)."""
+    value = json.loads(data)
+    value.update(change)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode()
+
+
+def test_a_forged_decision_or_review_is_refused_with_words_that_say_why(
+        case: World, clock: FakeClock, hq_server: RunningHQ) -> None:
+    decided = decide_complex_case(case, clock)
+    conn = case.store.conn
+    decision = penalty_records.decision_record(conn, decided.decision)
+    review = penalty_records.review_record(conn, decided.review)
+    device = enrolled(hq_server)
+
+    # The amount raised after the review judged the choice: the digest no longer holds.
+    higher = dict(decision.choice, amount=(decision.amount or 0) + 1000)
+    forged = _forged(decision.canonical_bytes(), {"choice": higher})
+    reply = device.send(device.entry(RecordKind.PENALTY_DECISION, decision.id, forged), forged)
+    assert reply.status == 422 and reply.error == "refused", reply.body
+    assert "do not match the digest" in reply.json()["message"]
+
+    # A deviation without a written reason, with a digest made to match.
+    unexplained = dict(decision.choice, deviation={"kind": "heavier", "reason": " "})
+    forged = _forged(decision.canonical_bytes(), {
+        "choice": unexplained,
+        "reviewed_sha256": hashlib.sha256(json.dumps(
+            {"choice": unexplained, "evaluation": decision.evaluation}, ensure_ascii=False,
+            sort_keys=True, separators=(",", ":")).encode()).hexdigest()})
+    reply = device.send(device.entry(RecordKind.PENALTY_DECISION, decision.id, forged), forged)
+    assert reply.status == 422 and "no written reason" in reply.json()["message"], reply.body
+
+    # The reviewer's comments changed after they signed.
+    altered = dataclasses.replace(review, comments="同意。")
+    data = altered.canonical_bytes()
+    reply = device.send(device.entry(RecordKind.LEGAL_REVIEW, review.id, data), data)
+    assert reply.status == 422, reply.body
+    assert "signature does not match the review" in reply.json()["message"]
+
+    # Bytes other than those announced.
+    data = review.canonical_bytes()
+    entry = device.entry(RecordKind.LEGAL_REVIEW, review.id, data)
+    other = data.replace("同意".encode(), "不同".encode())  # same length, other words
+    assert other != data
+    reply = device.send(entry, other)
+    assert reply.status == 422 and "do not match the announced SHA-256" in (
+        reply.json()["message"]), reply.body
+
+    with hq_db(hq_server) as db:
+        assert db.all("SELECT kind FROM records WHERE kind IN (?, ?)",
+                      ("penalty_decision", "legal_review")) == []
+        assert db.all("SELECT * FROM room_penalty_decisions") == []
+    # The genuine review is accepted from the same device: only the forgeries were refused.
+    assert LegalReviewRecord.from_bytes(data).signature_problem() is None
+    reply = device.send(device.entry(RecordKind.LEGAL_REVIEW, review.id, data), data)
+    assert reply.status == 200, reply.body
+
