@@ -11,23 +11,68 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
+
+from desktop.documents import unit_ca
+from desktop.domain.model import StatementState
 from desktop.domain.penalty import DecisionState
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
-from desktop.services import penalty, penalty_documents, sync_round
-from desktop.store import outbox, penalty_records
+from desktop.services import ca_root, keys, penalty, penalty_documents, sync_round
+from desktop.store import outbox, penalty_records, statements
 from desktop.store import penalty_documents as kept_documents
 from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
 from sync.protocol.records import RecordKind
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
 from tests.hq.client import enrolled
-from tests.services.penalty_decision_support import REVIEWER_CERT, REVIEWER_PASSWORD, login
-from tests.services.test_penalty_document_flow import case, decided_so_far, serve
+from tests.hq.test_web_accounts import Visitor
+from tests.hq.test_web_statements import fetch
+from tests.hq.web_support import add_user, totp_now
+from tests.legal.laws import shipped_library
+from tests.poppler import poppler_tool
+from tests.services.penalty_decision_support import (
+    REVIEWER_CERT,
+    REVIEWER_PASSWORD,
+    add_reviewer,
+    login,
+)
+from tests.services.penalty_support import set_unit_profile
+from tests.services.test_penalty_document_flow import decided_so_far, publish, serve
+from tests.store.test_statements import signed_statement
 from tests.support.hq_server import RunningHQ
 from tests.sync_client.e2e import hq_db
 
-__all__ = ["case"]  # the fixture, used here
+ROOT_PASSPHRASE = "Unit-root-2026-passphrase"
+SUPERVISOR = ("zhang", "Supervise-2026!")
+LEGAL = ("li", "Legal-office-2026!")
+ADMIN = ("root", "Administer-2026!")
+
+
+@pytest.fixture
+def case(world: World, clock: FakeClock, tmp_path: Path) -> World:
+    """The case's statement sealed (its context names the officers to HQ), the datasets
+    held, a legal reviewer, everyone's keys from a unit root whose key file (as
+    `statement-room ca init` seals it) HQ may import; the case officer logged in."""
+    sealed = signed_statement(world).id
+    with world.store.transaction() as tx:
+        statements.change_state(tx, sealed, StatementState.SEALED)
+    publish(world, 1000, shipped_library())
+    set_unit_profile(world.store)
+    reviewer = add_reviewer(world)
+    root = unit_ca.create_unit_root(world.admin.unit)
+    keys.provision_from_unit_root(
+        world.store, root, [world.admin, world.second, reviewer],
+        {world.admin.id: PASSWORD, world.second.id: SECOND_PASSWORD,
+         reviewer.id: REVIEWER_PASSWORD},
+        custodian_id=world.admin.id, device_serial="SR-TEST-01", p12_rounds=2048)
+    (tmp_path / "root.key.json").write_bytes(
+        ca_root.export_root_key(root, ROOT_PASSPHRASE.encode()))
+    (tmp_path / "passphrase").write_text(ROOT_PASSPHRASE + "\n")
+    return world
 
 
 @dataclass(frozen=True)
@@ -56,6 +101,14 @@ def decide_complex_case(world: World, clock: FakeClock) -> Decided:
                    {Kind.PRIOR_NOTICE: notice.id, Kind.DECISION: decided.id})
 
 
+def synced(decided: Decided, clock: FakeClock, hq: RunningHQ) -> None:
+    """The administrator enrols the device and one real sync round runs."""
+    store = login(decided.world, decided.world.admin.certificate_no, PASSWORD, clock)
+    sync_round.enrol(store, hq.url, hq.enrol_code())
+    done = sync_round.run_round(store)
+    assert done.complete, done.problems
+
+
 def held(hq: RunningHQ, kind: RecordKind) -> dict[str, str]:
     with hq_db(hq) as db:
         return {str(r["entity_id"]): str(r["sha256"]) for r in db.all(
@@ -79,10 +132,8 @@ def test_a_decided_case_reaches_hq_with_its_review_and_signed_documents(
         (RecordKind.PENALTY_DECISION, decided.decision),
         *((k, d) for d in decided.documents.values()
           for k in (RecordKind.PENALTY_DOCUMENT, RecordKind.PENALTY_DOCUMENT_PDF))])
-    store = login(case, case.admin.certificate_no, PASSWORD, clock)  # an administrator enrols
-    sync_round.enrol(store, hq_server.url, hq_server.enrol_code())
-    done = sync_round.run_round(store)
-    assert done.complete, done.problems
+    synced(decided, clock, hq_server)
+    store = case.store
 
     assert set(held(hq_server, RecordKind.PENALTY_DECISION)) == {decided.decision}
     assert set(held(hq_server, RecordKind.LEGAL_REVIEW)) == {decided.review}
@@ -187,3 +238,77 @@ def test_a_forged_decision_or_review_is_refused_with_words_that_say_why(
     reply = device.send(device.entry(RecordKind.LEGAL_REVIEW, review.id, data), data)
     assert reply.status == 200, reply.body
 
+
+
+def _text(page: str) -> str:
+    """The page's text without its tags."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf_to_readers(
+        case: World, clock: FakeClock, hq_server: RunningHQ, tmp_path: Path) -> None:
+    imported = hq_server.admin("ca", "import", str(tmp_path / "root.key.json"),
+                               "--passphrase-file", str(tmp_path / "passphrase"))
+    assert imported.returncode == 0, imported.stderr
+    decided = decide_complex_case(case, clock)
+    synced(decided, clock, hq_server)
+    made = penalty.get(case.store, decided.decision)
+    assert made.choice is not None and made.evaluation is not None and made.standard
+    kept = {kind: kept_documents.get(case.store.conn, d)
+            for kind, d in decided.documents.items()}
+
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    room = Visitor(hq_server)
+    assert room.login(*SUPERVISOR)[0] == 303
+    status, _headers, page = room.request("GET", f"/room/cases/{case.case.id}")
+    assert status == 200, page
+    text = _text(page)
+    assert f"{made.evaluation.matter_name}（{made.evaluation.matter_code}）" in text
+    assert f"罚款人民币 {made.choice.amount} 元" in text
+    assert "在建议的裁量阶次内" in text
+    assert f"第 {made.standard.version} 版" in text and made.standard.label in text
+    assert f"{case.second.name}，" in text  # who decided, by name
+    assert "同意" in text and "测试审核员" in text and "事实清楚，依据正确，同意。" in text
+    for kind, title in ((Kind.PRIOR_NOTICE, "行政处罚事先告知书"),
+                        (Kind.DECISION, "行政处罚决定书")):
+        assert title in text and kept[kind].number in text
+    # HQ verified both signed PDFs against the unit root it holds
+    assert text.count("验证通过") == 2, text
+    # the statement page links to the case page
+    status, _headers, page = room.request("GET", f"/room/statements/{case.statement.id}")
+    assert status == 200 and f'href="/room/cases/{case.case.id}"' in page
+
+    # The signed decision, downloaded byte for byte, validates in pdfsig.
+    link = f"/room/cases/{case.case.id}/documents/{decided.documents[Kind.DECISION]}.pdf"
+    assert f'href="{link}"' in room.request("GET", f"/room/cases/{case.case.id}")[2]
+    status, headers, data = fetch(room, link)
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    assert data == penalty_documents.document_pdf(case.store, decided.documents[Kind.DECISION])
+    (tmp_path / "decision.pdf").write_bytes(data)
+    checked = subprocess.run([poppler_tool("pdfsig"), str(tmp_path / "decision.pdf")],
+                             capture_output=True, text=True)
+    assert checked.stdout.count("Signature Validation: Signature is Valid.") >= 3, (
+        checked.stdout)
+
+    # The same access rules as the statement's PDF: the legal office may, an administrator
+    # may not (refused and logged); every view is in the access log.
+    add_user(hq_server, LEGAL[0], "legal", LEGAL[1])
+    legal = Visitor(hq_server)
+    assert legal.login(*LEGAL)[0] == 303
+    assert fetch(legal, link)[0] == 200
+    secret = add_user(hq_server, ADMIN[0], "admin", ADMIN[1])
+    assert secret is not None
+    admin = Visitor(hq_server)
+    assert admin.login(ADMIN[0], ADMIN[1], totp_now(secret))[0] == 303
+    status, _headers, body = fetch(admin, link)
+    assert status == 403 and "仅限监察人员和法制部门" in body.decode()
+    assert "下载签名PDF" not in admin.request("GET", f"/room/cases/{case.case.id}")[2]
+    with hq_db(hq_server) as db:
+        logged = db.all("SELECT user_name, page, status, record FROM web_access_log "
+                        "WHERE page IN ('case', 'penalty-document') ORDER BY at_ms")
+    assert {(r["user_name"], r["page"], r["status"]) for r in logged} >= {
+        (SUPERVISOR[0], "case", 200), (SUPERVISOR[0], "penalty-document", 200),
+        (LEGAL[0], "penalty-document", 200), (ADMIN[0], "penalty-document", 403)}
+    # an unknown case is a 404, a malformed id a 400
+    assert room.request("GET", "/room/cases/0190aaaa-0000-7000-8000-000000000000")[0] == 404
+    assert room.request("GET", "/room/cases/not-a-case")[0] == 400
