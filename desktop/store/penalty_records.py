@@ -21,7 +21,9 @@ decision is announced later (`desktop.store.penalty_backfill`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import datetime
 
 from desktop.domain.model import Action
 from desktop.domain.penalty import DecisionState
@@ -37,7 +39,7 @@ from sync.protocol.penalty import (
 )
 from sync.protocol.records import RecordKind
 
-__all__ = ["KINDS", "announce_decision", "announce_document", "announce_review",
+__all__ = ["KINDS", "announce", "announce_decision", "announce_document", "announce_review",
            "decision_record", "document_record", "payload", "pdf_of", "review_record"]
 
 KINDS = frozenset({RecordKind.PENALTY_DECISION, RecordKind.LEGAL_REVIEW,
@@ -135,22 +137,24 @@ def pdf_of(conn: Connection, document_id: str) -> bytes:
     return bytes(row[0])
 
 
+def announce(conn: Connection, at: datetime, kind: RecordKind, entity_id: str) -> None:
+    """Announce one penalty record (its bytes as `payload` rebuilds them), inside the
+    caller's transaction."""
+    data = payload(conn, kind, entity_id)
+    outbox.enqueue(conn, at, kind, entity_id, hashlib.sha256(data).hexdigest(), len(data))
+
+
 def announce_decision(tx: Tx, decision_id: str) -> None:
     """Announce a decision just decided, inside the caller's transaction."""
-    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.PENALTY_DECISION, decision_id,
-                         decision_record(tx.conn, decision_id).canonical_bytes())
+    announce(tx.conn, tx.at, RecordKind.PENALTY_DECISION, decision_id)
 
 
 def announce_review(tx: Tx, review_id: str) -> None:
     """Announce a review just kept, inside the caller's transaction."""
-    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.LEGAL_REVIEW, review_id,
-                         review_record(tx.conn, review_id).canonical_bytes())
+    announce(tx.conn, tx.at, RecordKind.LEGAL_REVIEW, review_id)
 
 
 def announce_document(tx: Tx, document_id: str) -> None:
-    """Announce a document just kept signed and its PDF, inside the caller's transaction."""
-    record = document_record(tx.conn, document_id)
-    outbox.enqueue_bytes(tx.conn, tx.at, RecordKind.PENALTY_DOCUMENT, document_id,
-                         record.canonical_bytes())
-    outbox.enqueue(tx.conn, tx.at, RecordKind.PENALTY_DOCUMENT_PDF, document_id,
-                   record.sha256, record.size)
+    """Announce a document just kept signed, then its PDF, inside the caller's transaction."""
+    announce(tx.conn, tx.at, RecordKind.PENALTY_DOCUMENT, document_id)
+    announce(tx.conn, tx.at, RecordKind.PENALTY_DOCUMENT_PDF, document_id)

@@ -23,7 +23,7 @@ from desktop.domain.model import StatementState
 from desktop.domain.penalty import DecisionState
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
 from desktop.services import ca_root, keys, penalty, penalty_documents, sync_round
-from desktop.store import outbox, penalty_records, statements
+from desktop.store import outbox, penalty_backfill, penalty_records, statements
 from desktop.store import penalty_documents as kept_documents
 from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
 from sync.protocol.records import RecordKind
@@ -312,3 +312,48 @@ def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf
     # an unknown case is a 404, a malformed id a 400
     assert room.request("GET", "/room/cases/0190aaaa-0000-7000-8000-000000000000")[0] == 404
     assert room.request("GET", "/room/cases/not-a-case")[0] == 400
+
+
+def test_a_case_decided_before_decision_53_is_announced_once_at_the_next_login(
+        case: World, clock: FakeClock, hq_server: RunningHQ,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The program before decision 53 kept decisions, reviews and documents and announced
+    # none of them, nor had it the login's backfill: its store is made here by this program
+    # with the three announcements and that step off.
+    with monkeypatch.context() as older:
+        for name in ("announce_decision", "announce_review", "announce_document"):
+            older.setattr(penalty_records, name, lambda _tx, _id: None)
+        older.setattr(penalty_backfill, "pending", lambda _conn: False)
+        decided = decide_complex_case(case, clock)
+        conn = case.store.conn
+        assert [q for q in outbox.all_entries(conn) if q.kind in penalty_records.KINDS] == []
+    assert penalty_backfill.pending(case.store.conn)
+    before = outbox.all_entries(case.store.conn)
+
+    store = login(case, case.admin.certificate_no, PASSWORD, clock)  # the upkeep announces
+    after = outbox.all_entries(store.conn)
+    assert after[:len(before)] == before
+    # (the session that ended signed its tree head, too)
+    added = [q for q in after[len(before):] if q.kind is not RecordKind.TREE_HEAD]
+    assert [q.device_seq for q in after] == list(range(1, len(after) + 1))  # no gap
+    documents = list(decided.documents.values())
+    assert sorted((q.kind, q.entity_id) for q in added) == sorted([
+        (RecordKind.PENALTY_DECISION, decided.decision),
+        (RecordKind.LEGAL_REVIEW, decided.review),
+        *((k, d) for d in documents
+          for k in (RecordKind.PENALTY_DOCUMENT, RecordKind.PENALTY_DOCUMENT_PDF))])
+    # the bytes announced are those this program announces when it decides
+    decision = next(q for q in added if q.kind is RecordKind.PENALTY_DECISION)
+    record = penalty_records.decision_record(store.conn, decided.decision)
+    assert decision.sha256 == hashlib.sha256(record.canonical_bytes()).hexdigest()
+    assert record.decided_by == case.second.id
+
+    assert not penalty_backfill.pending(store.conn)
+    store = login(case, case.second.certificate_no, SECOND_PASSWORD, clock)
+    again = [q for q in outbox.all_entries(store.conn) if q.kind in penalty_records.KINDS]
+    assert again == [q for q in after if q.kind in penalty_records.KINDS]  # once: no more
+
+    synced(decided, clock, hq_server)
+    assert set(held(hq_server, RecordKind.PENALTY_DECISION)) == {decided.decision}
+    assert set(held(hq_server, RecordKind.LEGAL_REVIEW)) == {decided.review}
+    assert set(held(hq_server, RecordKind.PENALTY_DOCUMENT_PDF)) == set(documents)
