@@ -179,6 +179,16 @@ def test_a_decided_case_reaches_hq_with_its_review_and_signed_documents(
                 row["receipt"]) == (document_id, kept.number, kept.sha256, kept.sha256,
                                     "signed")
 
+    # `statement-room-hq reindex` gives the same rows back from the records HQ holds
+    tables = ("room_penalty_decisions", "room_legal_reviews", "room_penalty_documents")
+    before = [rows(hq_server, f"SELECT * FROM {t}") for t in tables]
+    with hq_db(hq_server) as db, db.transaction() as conn:
+        for table in tables:
+            conn.execute(f"DELETE FROM {table}")
+    done = hq_server.admin("reindex")
+    assert done.returncode == 0, done.stderr
+    assert [rows(hq_server, f"SELECT * FROM {t}") for t in tables] == before
+
 
 def _forged(data: bytes, change: dict[str, object]) -> bytes:
     """The canonical record with some fields replaced (not re-signed, not re-hashed)."""
