@@ -3,7 +3,8 @@
 - ``/room/cases/{case}``: the case's statements (from the statement catalog), its penalty
   decisions (matter, amount, deviation and its written reason, the standard's and the
   library's versions, who drafted and who decided, when), the legal reviews of each (verdict,
-  reviewer, comments, when; each review's signature was verified when HQ received it), and
+  reviewer, comments, when; each review's signature was verified when HQ received it, and
+  the page says whether the reviewer's certificate comes from the unit root HQ holds), and
   its penalty documents (kind, number, pages, service) with the verdict HQ recomputes on each
   signed PDF (hq/verdicts.py) and its download. A deviation's reason and a reviewer's comments
   are read from the sealed records, as a statement page reads its turns.
@@ -18,21 +19,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hq.db import Row
 from hq.state import HQState
+from hq.unit_ca import load_ca
 from hq.web.frame import NO_QUERY, View, page_route
 from hq.web.package_pages import DOWNLOAD_ROLES
 from hq.web.render import ALERT_ID, HEADERS, BadRequest, query_values
 from hq.web.sessions import Session
 from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
 
-__all__ = ["DOCUMENT_TITLES", "routes"]
+__all__ = ["DOCUMENT_TITLES", "officer_names", "reviewer_trust", "routes"]
 
 CASE_ID = ALERT_ID  # the desktop's ids are UUIDs (v7)
 DOCUMENT_TITLES = {"order_to_correct": "责令改正通知书", "prior_notice": "行政处罚事先告知书",
@@ -64,6 +69,28 @@ def _sealed(state: HQState, row: Row, parse: type[PenaltyDecisionRecord]
         return Shown(row, parse.from_bytes(data), None)
     except ValueError:
         return Shown(row, None, "记录内容无法解析")
+
+
+def reviewer_trust(state: HQState, review: LegalReviewRecord) -> tuple[bool, str]:
+    """Whether the reviewer's certificate (whose key signed the review, checked when HQ
+    received it) was issued by the unit root HQ holds and is valid now."""
+    try:
+        ca = load_ca(state.config.data_dir)
+    except (ValueError, OSError):
+        return False, "局机关的单位根证书无法读取"
+    if ca is None:
+        return False, "局机关未持有单位根证书，无法判断审核人证书的来源"
+    try:
+        certificate = x509.load_pem_x509_certificate(review.certificate.encode("ascii"))
+        certificate.verify_directly_issued_by(ca.certificate)
+    except (ValueError, TypeError, InvalidSignature):
+        return False, "审核人证书不是单位根证书签发的"
+    # Judged now, as HQ judges the documents' signatures (hq/verdicts.py): the time a review
+    # states is the desktop's clock, which HQ does not vouch for.
+    now = datetime.now(UTC)
+    if not (certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc):
+        return False, "审核人证书已过期或尚未生效"
+    return True, "审核人证书由单位根证书签发，现仍有效"
 
 
 def _case_id(request: Request) -> str:
@@ -101,6 +128,8 @@ def _gather(state: HQState, case: str) -> dict[str, object]:
         "SELECT * FROM room_penalty_decisions WHERE case_id = ? ORDER BY decided_ms", (case,))]
     reviews = [_sealed(state, r, LegalReviewRecord) for r in state.db.all(
         "SELECT * FROM room_legal_reviews WHERE case_id = ? ORDER BY at_ms", (case,))]
+    trust = {str(r.row["review"]): reviewer_trust(state, r.record) for r in reviews
+             if isinstance(r.record, LegalReviewRecord)}
     documents = state.db.all("SELECT * FROM room_penalty_documents WHERE case_id = ? "
                              "ORDER BY served_ms", (case,))
     from hq.verdicts import document_verdict  # pyHanko: imported when first needed
@@ -116,7 +145,7 @@ def _gather(state: HQState, case: str) -> dict[str, object]:
     number = next((str(s["case_number"]) for s in statements if s["case_number"]), None)
     return {"case": case, "case_number": number, "statements": statements,
             "decisions": decisions, "reviews": reviews, "documents": documents,
-            "verdicts": verdicts, "names": officer_names(state, ids),
+            "verdicts": verdicts, "trust": trust, "names": officer_names(state, ids),
             "can_download": False, "DOCUMENT_TITLES": DOCUMENT_TITLES,
             "DEVIATION_NAMES": DEVIATION_NAMES, "VERDICT_NAMES": VERDICT_NAMES}
 

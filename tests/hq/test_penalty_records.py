@@ -279,6 +279,8 @@ def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf
     assert f"第 {made.standard.version} 版" in text and made.standard.label in text
     assert f"{case.second.name}，" in text  # who decided, by name
     assert "同意" in text and "测试审核员" in text and "事实清楚，依据正确，同意。" in text
+    reviews = text[text.index("法制审核 审核结论"):]
+    assert "审核人证书由单位根证书签发，现仍有效" in reviews, reviews[:300]
     for kind, title in ((Kind.PRIOR_NOTICE, "行政处罚事先告知书"),
                         (Kind.DECISION, "行政处罚决定书")):
         assert title in text and kept[kind].number in text
