@@ -25,6 +25,7 @@ from desktop.domain.penalty import PenaltyDocumentKind as Kind
 from desktop.services import ca_root, keys, penalty, penalty_documents, sync_round
 from desktop.store import outbox, penalty_backfill, penalty_records, statements
 from desktop.store import penalty_documents as kept_documents
+from legal.discretion.evaluation import Deviation, DeviationKind
 from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
 from sync.protocol.records import RecordKind
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
@@ -83,10 +84,34 @@ class Decided:
     documents: dict[Kind, str]  # kind -> document id
 
 
-def decide_complex_case(world: World, clock: FakeClock) -> Decided:
+DEVIATION_REASON = "当事人多次在同一路段违法停放，经教育仍不改正（合成测试数据）"
+
+
+def deviate(world: World, decision_id: str) -> Deviation:
+    """Choose an amount outside the proposed tier with a written reason (从重 where the
+    statute leaves room above the tier, else 从轻); the deviation chosen."""
+    evaluation = penalty.get(world.store, decision_id).evaluation
+    assert evaluation is not None
+    proposed, statutory = evaluation.proposed_range, evaluation.statutory_range
+    assert proposed is not None and statutory is not None
+    if proposed.high < statutory.high:
+        amount, kind = proposed.high + 1, DeviationKind.HEAVIER
+    else:
+        assert proposed.low > statutory.low
+        amount, kind = proposed.low - 1, DeviationKind.LIGHTER
+    deviation = Deviation(kind, DEVIATION_REASON)
+    penalty.choose(world.store, decision_id, waive=False, amount=amount, deviation=deviation)
+    return deviation
+
+
+def decide_complex_case(world: World, clock: FakeClock, *, deviating: bool = False
+                        ) -> Decided:
     """A complex case (art. 58 (三)): notice, legal review, decision; the second officer
-    logged in at the end, as after signing."""
+    logged in at the end, as after signing. With `deviating`, the amount chosen leaves the
+    proposed tier, with a written reason."""
     decision_id = decided_so_far(world, "complex_case")
+    if deviating:
+        deviate(world, decision_id)
     notice = serve(world, decision_id, Kind.PRIOR_NOTICE)
     penalty.submit_for_review(world.store, decision_id)
     login(world, REVIEWER_CERT, REVIEWER_PASSWORD, clock)
@@ -260,7 +285,7 @@ def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf
     imported = hq_server.admin("ca", "import", str(tmp_path / "root.key.json"),
                                "--passphrase-file", str(tmp_path / "passphrase"))
     assert imported.returncode == 0, imported.stderr
-    decided = decide_complex_case(case, clock)
+    decided = decide_complex_case(case, clock, deviating=True)
     synced(decided, clock, hq_server)
     made = penalty.get(case.store, decided.decision)
     assert made.choice is not None and made.evaluation is not None and made.standard
@@ -275,7 +300,10 @@ def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf
     text = _text(page)
     assert f"{made.evaluation.matter_name}（{made.evaluation.matter_code}）" in text
     assert f"罚款人民币 {made.choice.amount} 元" in text
-    assert "在建议的裁量阶次内" in text
+    deviation = made.choice.deviation
+    assert deviation is not None  # its kind and its written reason, read from the record
+    words = {DeviationKind.HEAVIER: "从重", DeviationKind.LIGHTER: "从轻"}[deviation.kind]
+    assert re.search(f"{words}\\s*，理由：{re.escape(DEVIATION_REASON)}", text), text
     assert f"第 {made.standard.version} 版" in text and made.standard.label in text
     assert f"{case.second.name}，" in text  # who decided, by name
     assert "同意" in text and "测试审核员" in text and "事实清楚，依据正确，同意。" in text
