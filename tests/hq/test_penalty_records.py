@@ -397,3 +397,37 @@ def test_a_case_decided_before_decision_53_is_announced_once_at_the_next_login(
     assert set(held(hq_server, RecordKind.PENALTY_DECISION)) == {decided.decision}
     assert set(held(hq_server, RecordKind.LEGAL_REVIEW)) == {decided.review}
     assert set(held(hq_server, RecordKind.PENALTY_DOCUMENT_PDF)) == set(documents)
+
+
+def test_an_altered_document_pdf_is_shown_as_failing_its_verification(
+        case: World, clock: FakeClock, hq_server: RunningHQ, tmp_path: Path) -> None:
+    imported = hq_server.admin("ca", "import", str(tmp_path / "root.key.json"),
+                               "--passphrase-file", str(tmp_path / "passphrase"))
+    assert imported.returncode == 0, imported.stderr
+    decided = decide_complex_case(case, clock)
+    document_id = decided.documents[Kind.DECISION]
+    genuine = penalty_documents.document_pdf(case.store, document_id)
+    # One byte of the page's content changed after the signatures: same length, same
+    # structure, so the file still opens; its record names the altered bytes, so only the
+    # signatures can tell.
+    at = genuine.index(b"stream\n") + 20
+    altered = genuine[:at] + bytes([genuine[at] ^ 0x01]) + genuine[at + 1:]
+    record = dataclasses.replace(
+        penalty_records.document_record(case.store.conn, document_id),
+        sha256=hashlib.sha256(altered).hexdigest())
+    device = enrolled(hq_server)  # another terminal, enrolled, sending what it likes
+    data = record.canonical_bytes()
+    assert device.send(device.entry(RecordKind.PENALTY_DOCUMENT, document_id, data),
+                       data).status == 200
+    sent = device.upload(device.entry(RecordKind.PENALTY_DOCUMENT_PDF, document_id, altered),
+                         altered)
+    assert sent.status == 204, sent.body
+
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    room = Visitor(hq_server)
+    assert room.login(*SUPERVISOR)[0] == 303
+    status, _headers, page = room.request("GET", f"/room/cases/{case.case.id}")
+    assert status == 200, page
+    text = _text(page)
+    assert "验证未通过" in text and "文件完整性" in text, text
+    assert "验证通过" not in text.replace("验证未通过", "")
