@@ -199,7 +199,7 @@ def _check_hearing_thresholds(standard: Standard) -> None:
                               "{party}={yuan}: give one of them").format(
                 party=name, yuan=standard.hearing_thresholds[party]))
             continue
-        fines = any(t.fine(party) is not None for m in standard.matters for t in m.tiers)
+        fines = any(t.fines_party(party) for m in standard.matters for t in m.tiers)
         if fines and not declared and party not in standard.hearing_thresholds:
             problems.append(_("the standard fines party type {party} but sets no hearing "
                               "threshold for it (较大数额罚款, art. 63): give "

@@ -3,6 +3,7 @@
     statement-room case new --number N --cause C [--matter M] [--place P] [--json]
     statement-room case list [--json]
     statement-room case show CASE [--json]
+    statement-room case party|party-unit|party-person CASE …   (desktop/cli/case_party.py)
 
 A case is named by its number (案件编号) or its id wherever one is asked for.
 """
@@ -13,6 +14,7 @@ import argparse
 from gettext import gettext as _
 from typing import Any
 
+from desktop.cli import case_party
 from desktop.cli.common import Subparsers, add_json, command, group, login_from_args, print_json
 
 
@@ -55,6 +57,7 @@ def cmd_case_list(args: argparse.Namespace) -> int:
 def cmd_case_show(args: argparse.Namespace) -> int:
     from desktop.domain.model import CaseStatus
     from desktop.domain.rules import state_label
+    from desktop.services import case_party as parties
     from desktop.services.cases import find_case, statement_rows
     from desktop.services.evidence import case_items
     from desktop.ui.labels import kind_label
@@ -63,9 +66,11 @@ def cmd_case_show(args: argparse.Namespace) -> int:
         case = find_case(store, args.case)
         statements = statement_rows(store, case.id)
         evidence = case_items(store, case.id)
+        party = parties.show(store, case.id)
     result: dict[str, Any] = {
         "id": case.id, "number": case.number, "cause": case.cause, "matter": case.matter,
         "place": case.place, "status": case.status.value,
+        "party": case_party.naming_json(party),  # null: the person interviewed
         "statements": [{"id": s.id, "kind": s.kind.value, "state": s.state.value,
                         "party": s.party_name, "started_at": s.started_at.isoformat(),
                         "turns": s.turns} for s in statements],
@@ -79,6 +84,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
     status = _("open") if case.status is CaseStatus.OPEN else _("closed")
     print(_("Matter: {matter}; place: {place}; status: {status}").format(
         matter=case.matter or "-", place=case.place or "-", status=status))
+    print(case_party.party_line(party))
     for row in statements:
         print("  " + _("Statement {id}: {kind}, {state}, {party}, {date}, {turns} turn(s)")
               .format(id=row.id, kind=kind_label(row.kind), state=state_label(row.state),
@@ -90,7 +96,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    """Add `case new|list|show`."""
+    """Add `case new|list|show|party|party-unit|party-person`."""
     case = group(sub, "case", _("cases"), "case_command", metavar="ACTION")
     new = command(case, "new", cmd_case_new, _("open a new case"), login=True)
     new.add_argument("--number", required=True, help=_("the case number (案件编号)"))
@@ -105,3 +111,4 @@ def register(sub: Subparsers) -> None:
                    _("show a case with its statements and evidence"), login=True)
     show.add_argument("case", metavar="CASE", help=_("the case number or id"))
     add_json(show)
+    case_party.register_actions(case)  # who the case's party is (decision 54)

@@ -11,6 +11,8 @@ appear only when their condition holds (the hearing rights only where art. 63 ap
 penalty as chosen, `PenaltyDecision.hearing_right`; the payment terms only with a fine).
 Where the party applies for reconsideration or sues and how a fine is paid come from the
 unit's particulars (`UnitParticulars`, set by its administrator: decision 51).
+A party that is a unit is named by the particulars the case holds for it (`UnitParty`,
+decision 54): its name, 统一社会信用代码, 法定代表人 or 负责人 and 住所.
 Nothing here reads a file but the templates, and nothing is invented: an article's text is
 only ever what `quote` gives.
 """
@@ -23,14 +25,15 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from desktop.domain.model import Case, Officer, Party, SignatureRefusal
+from desktop.domain.model import Case, Officer, Party, SignatureRefusal, UnitParty
 from desktop.domain.penalty import PenaltyDecision, PenaltyDocumentKind
 from legal.discretion.evaluation import Outcome, Step
-from legal.discretion.model import PartyType
+from legal.discretion.model import FineBasis, PartyType, factor_words
 
 Quote = Callable[[str], str]
 CONTENT_FORMAT = "statement-room/penalty-document/1"
@@ -132,6 +135,9 @@ class PenaltyInputs:
     # On a prior notice: the party gives up the periods to state and defend (and to ask for
     # a hearing) in writing, above their signature for receipt (`waiver` printed).
     rights_waived: bool = False
+    # The unit the case names as its party (decision 54), required when the decision is for
+    # a unit: the document names it, never the interviewee's workplace or home.
+    unit_party: UnitParty | None = None
 
 
 @dataclass(frozen=True)
@@ -183,13 +189,46 @@ def penalty_words(decision: PenaltyDecision) -> str:
     printed = []
     for kind in kinds:
         if kind == "罚款" and amount is not None:
-            printed.append(str(words["fine"]).format(amount=amount,
-                                                     words=amount_in_words(amount)))
+            printed.append(_fine_words(decision, amount, words))
         else:
             printed.append(kind)
     if not printed:
         return str(template("common")["empty"])
-    return printed[0] + "".join("，并处" + p for p in printed[1:])
+    first, base = printed[0], _share_of_base(decision)
+    if base is not None and first.startswith(base):
+        first = "处" + first  # 处建设工程造价（…）百分之五的罚款 when the fine comes first
+    return first + "".join("，并处" + p for p in printed[1:])
+
+
+def _share_of_base(decision: PenaltyDecision) -> str | None:
+    """The base's name where the fine was taken of a base the officer gave (decision 52)."""
+    evaluation = decision.evaluation
+    if evaluation is None or evaluation.statutory_factors is None \
+            or evaluation.facts.base_amount is None:
+        return None
+    return evaluation.statutory_factors.base
+
+
+def _fine_words(decision: PenaltyDecision, amount: int, words: Mapping[str, Any]) -> str:
+    """罚款人民币6000元（大写：…）; for a share or multiple of a base, the base, its amount and
+    the factor the amount is of it: 建设工程造价（人民币120000元）百分之五的罚款，计人民币6000元
+    （大写：…）. Where the amount is no short exact share of the base (its low end rounded up
+    to a whole yuan), the range it was chosen in is printed instead of a factor: never an
+    approximate figure."""
+    evaluation = decision.evaluation
+    in_words = amount_in_words(amount)
+    factors = None if evaluation is None else evaluation.statutory_factors
+    base = None if evaluation is None else evaluation.facts.base_amount
+    if evaluation is None or factors is None or base is None:
+        return str(words["fine"]).format(amount=amount, words=in_words)
+    share = Fraction(amount) / Fraction(base)
+    # Short and exact: a percentage with at most two decimals, a multiple with at most two.
+    short = (share * (10_000 if factors.kind is FineBasis.SHARE_OF else 100)).denominator == 1
+    ranged = evaluation.proposed_factors or factors
+    factor = (factor_words(share, factors.kind) if short
+              else ranged.words().removeprefix(ranged.base) + "幅度内")
+    return str(words["share_fine"]).format(base=factors.base, base_amount=format(base, "f"),
+                                           factor=factor, amount=amount, words=in_words)
 
 
 def _fine(decision: PenaltyDecision) -> bool:
@@ -202,21 +241,35 @@ def _party_type(decision: PenaltyDecision) -> PartyType:
     return facts.party_type if facts else PartyType.INDIVIDUAL
 
 
+def _unit_party(inputs: PenaltyInputs) -> UnitParty:
+    if inputs.unit_party is None:
+        raise ValueError("a decision for a unit needs the case's unit party")
+    return inputs.unit_party
+
+
 def _party_lines(inputs: PenaltyInputs) -> list[str]:
+    """The party block. A unit: the particulars art. 59 (一) asks of it (名称, 统一社会信用代码,
+    法定代表人（负责人）, 住所), never the interviewee's; a person: as read from their identity
+    document, their home address (住址) and never their workplace in its place."""
     common, p = template("common"), inputs.party
     empty = str(common["empty"])
+    party = common["party"]
     if _party_type(inputs.decision) is PartyType.UNIT:
-        return [str(common["party"]["unit"]).format(workplace=p.workplace or empty, name=p.name),
-                str(common["party"]["unit_address"]).format(address=p.address or empty,
-                                                            phone=p.phone or empty)]
+        unit = _unit_party(inputs)
+        return [str(party["unit"]).format(name=unit.name),
+                str(party["unit_code"]).format(credit_code=unit.credit_code),
+                str(party["unit_representative"]).format(
+                    title=common["representative_title"][unit.representative_title.value],
+                    representative=unit.representative),
+                str(party["unit_address"]).format(address=unit.address,
+                                                  phone=unit.phone or empty)]
     return [
-        str(common["party"]["individual"]).format(
+        str(party["individual"]).format(
             name=p.name, sex=common["sex"][p.sex.value],
             birth=chinese_date(p.birth_date) if p.birth_date else empty),
-        str(common["party"]["identity"]).format(id_kind=common["id_kind"][p.id_kind.value],
-                                                id_number=p.id_number),
-        str(common["party"]["address"]).format(address=p.address or empty,
-                                               phone=p.phone or empty),
+        str(party["identity"]).format(id_kind=common["id_kind"][p.id_kind.value],
+                                      id_number=p.id_number),
+        str(party["address"]).format(address=p.address or empty, phone=p.phone or empty),
     ]
 
 
@@ -250,7 +303,7 @@ def _values(inputs: PenaltyInputs, steps: Sequence[Step]) -> dict[str, object]:
     common, words = template("common"), template("common")["words"]
     evaluation = inputs.decision.evaluation
     unit_party = _party_type(inputs.decision) is PartyType.UNIT
-    who = (inputs.party.workplace or inputs.party.name) if unit_party else inputs.party.name
+    who = _unit_party(inputs).name if unit_party else inputs.party.name
     evidence = _joined(inputs.evidence) if inputs.evidence else str(words["evidence_default"])
     notice_number, notice_date = inputs.notice or ("", inputs.at.date())
     return {

@@ -72,6 +72,35 @@ class Party:
     workplace: str = ""
 
 
+class PartyKind(StrEnum):
+    """Who the case's party (当事人) is: the person interviewed, or a unit (单位) that the
+    interviewee represents or works for (then 被询问人 and 当事人 are not the same)."""
+
+    PERSON = "person"
+    UNIT = "unit"
+
+
+class RepresentativeTitle(StrEnum):
+    """How the one who answers for a unit is titled on a document."""
+
+    LEGAL_REPRESENTATIVE = "legal_representative"  # 法定代表人 (a legal person)
+    PRINCIPAL = "principal"  # 负责人 (an unincorporated organisation, a branch)
+
+
+@dataclass(frozen=True)
+class UnitParty:
+    """A unit (法人或者其他组织) as the party of a case: what art. 59 of the Administrative
+    Penalty Law has a decision name (名称, 统一社会信用代码, 法定代表人（负责人）, 住所).
+    Checked by `desktop.domain.unit_party.checked` before it is kept."""
+
+    name: str
+    credit_code: str  # 统一社会信用代码, 18 characters (GB 32100-2015)
+    representative: str
+    representative_title: RepresentativeTitle
+    address: str  # 住所: the registered domicile
+    phone: str = ""
+
+
 class CaseStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -291,6 +320,9 @@ class Action(StrEnum):
     RECORDING_SALVAGED = "recording.salvaged"  # ended by a crash or a full disk: prefix kept
     RECORDING_WAIVED = "recording.waived"  # the statement is signed without a recording
     RECORDING_VIEWED = "recording.viewed"  # played back or exported
+    # issue 17 (helper C): the case's party as a unit (decision 54)
+    CASE_PARTY_SET = "case.party_set"  # the case's party named for the first time
+    CASE_PARTY_CHANGED = "case.party_changed"  # named again, with the reason why
 
 
 class Outcome(StrEnum):

@@ -112,6 +112,15 @@ def refusal_words(code: str, params: Mapping[str, int | str]) -> str:
                                 "a penalty needs a clause that provides it (Administrative "
                                 "Penalty Law art. 4). Check the party type, or choose the "
                                 "matter whose clause applies to this party."),
+        "base_required": _("This fine is taken of {base}: enter the amount of {base} and "
+                           "its evidence, and evaluate again; the fine is then computed from "
+                           "it."),
+        "bad_base": _("{amount} is not an amount of yuan: enter the base as a positive number "
+                      "with at most two decimals (e.g. 120000 or 98765.43)."),
+        "base_not_used": _("This matter's fine is set in yuan; it takes no base amount. Clear "
+                           "the base amount."),
+        "base_too_small": _("{base} of {amount} yuan gives no fine of at least one whole yuan; "
+                            "check the amount."),
         "rights_mismatch": _("The choice states another hearing right or legal review than "
                              "its penalty gives (arts. 58 and 63); choose the penalty again."),
     }.get(code)

@@ -42,7 +42,7 @@ from desktop.domain.penalty import (
     PenaltyDecision,
     ReviewVerdict,
 )
-from desktop.services import keys, penalty_inputs, refdata
+from desktop.services import case_party, keys, penalty_inputs, refdata
 from desktop.services.discretion import DiscretionRefused
 from desktop.store import cases, officers, signing_keys
 from desktop.store import penalty as repo
@@ -141,6 +141,8 @@ def record_proposal(store: Store, decision_id: str, facts: Facts, evaluation: Ev
     _require_editable(decision)
     if evaluation.facts != facts or evaluation.matter_code != facts.matter_code:
         raise UserError(_("The evaluation was made for other facts; evaluate again."))
+    # The standard's ranges differ for a unit: the facts are for the case's party (decision 54).
+    case_party.require_party_type(store.conn, decision.case_id, facts.party_type)
     with store.transaction() as tx:
         repo.save_proposal(tx, decision_id, facts, evaluation, standard, library)
     return get(store, decision_id)

@@ -78,7 +78,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.domain.model import Action, Officer, SignatureRefusal, StatementState
 from desktop.domain.penalty import DecisionState, PenaltyDecision, PenaltyDocumentKind
-from desktop.services import keys, law_library, penalty, signing, unit_profile
+from desktop.services import case_party, keys, law_library, penalty, signing, unit_profile
 from desktop.services.export_files import write_export
 from desktop.services.officer_signing import HANDWRITING_DPI, Credentials
 from desktop.services.templates import load_template
@@ -89,6 +89,7 @@ from desktop.store import statements as statements_repo
 from desktop.store.penalty_documents import KeptPenaltyDocument, ReceiptCapture
 from desktop.store.store import Store
 from legal.discretion.evaluation import Outcome
+from legal.discretion.model import PartyType
 from legal.library.numerals import to_int
 from sync.protocol.canonical import canonical_json
 
@@ -236,6 +237,10 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
     sequence = repo.next_number(store.conn, kind, series, at.year)
     number = str(template("common")["number"]).format(
         abbreviation=series, word=template(kind.value)["word"], year=at.year, n=sequence)
+    # The unit the case names as its party, when the decision is for one (decision 54).
+    facts = decision.facts or (decision.evaluation.facts if decision.evaluation else None)
+    unit_party = case_party.unit_for_documents(
+        store.conn, decision.case_id, facts.party_type if facts else PartyType.INDIVIDUAL)
     inputs = PenaltyInputs(
         decision=decision, kind=kind, case=cases.get_case(store.conn, decision.case_id),
         party=cases.get_party(store.conn, _party_id(store, decision, party_id)),
@@ -245,7 +250,7 @@ def _compose(store: Store, decision: PenaltyDecision, kind: PenaltyDocumentKind,
             payee=set_profile.payee, bank=set_profile.bank, account=set_profile.account,
             payment_method=set_profile.payment_method),
         evidence=_evidence(store, decision.case_id), notice=_notice(store, decision),
-        refusal=refusal, rights_waived=rights_waived)
+        refusal=refusal, rights_waived=rights_waived, unit_party=unit_party)
     content = compose(inputs, quote)
     return content, render_penalty(content, at), sequence, series
 

@@ -16,8 +16,11 @@ verifies but that this program cannot read (say a newer format from an upgraded 
 aside, audited as refused, and said in words (`RefdataUpdate.refused`, and the status until a
 manifest is accepted whole); the last good version stays in use (the client works offline on
 it), and the rest of the manifest is kept, so that one unreadable dataset does not hold back
-the others. The same version is fetched and tried again at the next pull (an upgraded program
-may read it) but audited once; a newer readable version replaces the held one as usual.
+the others. While that refusal stands, the same version (same name, version and SHA-256) is
+not fetched again by the same program, so a large library HQ cannot serve readably does not
+cost its download at every round; a program of another version (an upgrade may read it)
+fetches and tries it again, audited once all the same. A newer readable version replaces the
+held one as usual.
 
 The expiry is HQ's time, so it is judged by HQ's clock: this device's clock corrected by the
 offset the last round measured (`SR-HQ-Time`, kept by `desktop.services.sync_round`). A
@@ -43,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from desktop.domain.errors import UserError
 from desktop.store import refdata, sync_state
 from desktop.store.store import Store
+from desktop.version import program_version
 from legal.discretion.model import Standard, StandardError
 from legal.library.model import Library, LibraryError
 from sync.protocol.canonical import canonical_json
@@ -185,8 +189,22 @@ class _SetAside:
 
     @property
     def params(self) -> dict[str, str | int]:
+        # "program": which version of this program could not read it (`known_unreadable`)
         return {"name": self.name, "version": self.version, "current": self.current,
-                "sha256": self.sha256, "problem": self.problem}
+                "sha256": self.sha256, "problem": self.problem, "program": program_version()}
+
+    @classmethod
+    def known_unreadable(cls, standing: refdata.Refusal | None, name: str, offered_version: int,
+                         sha256: str, current: int) -> _SetAside | None:
+        """The standing refusal of this very version, when this program set it aside (so
+        fetching it again would only give the same answer); None otherwise."""
+        if standing is None or standing.code not in _SET_ASIDE:
+            return None
+        said = standing.params
+        if (said.get("name"), said.get("version"), said.get("sha256"), said.get("program")) \
+                != (name, offered_version, sha256, program_version()):
+            return None
+        return cls(name, offered_version, sha256, current, str(said.get("problem", "")))
 
     def already_said(self, standing: refdata.Refusal | None) -> bool:
         """Whether the refusal standing is this very version set aside (audited already)."""
@@ -266,6 +284,7 @@ def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, 
     with store.reading() as conn:
         held_manifest = refdata.manifest(conn)
         held = refdata.held_versions(conn)
+        standing = refdata.refusal(conn)
     if held_manifest is not None and manifest.issued_ms < held_manifest.issued_ms:
         raise RefdataRefused("replayed")
     newer: dict[str, bytes] = {}
@@ -276,6 +295,11 @@ def _accept(store: Store, signed_json: object, *, pinned_key: Ed25519PublicKey, 
             raise RefdataRefused("rollback", offered=offered.version, name=name,
                                  current=current)
         if offered.version == current:
+            continue
+        known = _SetAside.known_unreadable(standing, name, offered.version, offered.sha256,
+                                           current)
+        if known is not None:
+            set_aside.append(known)
             continue
         data = fetch(name, offered.version)
         if len(data) != offered.size or hashlib.sha256(data).hexdigest() != offered.sha256:

@@ -228,7 +228,12 @@ def _check_records(
             continue
         if record.subject and details.get("revision", 1) == 1:  # a turn's later revisions
             for name in coverage.CREATED_BY.get(record.action, ()):
-                legacy.setdefault(name, set()).add(record.subject)
+                named = coverage.BY_TABLE[name]
+                if not named.legacy_subject:
+                    legacy.setdefault(name, set()).add(record.subject)
+                elif record.subject == named.legacy_subject \
+                        and named.legacy_key_detail in details:
+                    legacy.setdefault(name, set()).add(str(details[named.legacy_key_detail]))
     secret = coverage.store_key(conn, create=False)
     if secret is None and latest:
         report.problems.append(Problem(min(r.idx for r, _d in latest.values()), _(

@@ -2,7 +2,7 @@
 
 Every write of an audited record (a party, a case, a statement's metadata, a signed PDF, a
 pen capture, an evidence item, a docking, a signing identity, a trust root, an officer, a
-recording with its pauses and waiver)
+recording with its pauses and waiver, a setting of the unit's legal particulars)
 puts the digest of the row as it now stands into the leaf written in the same transaction:
 `{"record": table, "record_digest": hex}` (plus `record_key` for a table whose key is not the
 leaf's subject). `audit verify` recomputes the digest of every row and compares it with the
@@ -52,6 +52,11 @@ class Covered:
     key: tuple[str, ...]
     # Leaves that recorded such a row before coverage (no digest): the row is "not covered".
     created_by: frozenset[str]
+    # For a table whose leaves name their row in a detail, not the subject (a unit profile:
+    # subject "unit_profile", the row's key in details["version"]): the subject and the detail
+    # by which a leaf from before coverage is matched to its row.
+    legacy_subject: str = ""
+    legacy_key_detail: str = ""
 
 
 TABLES: tuple[Covered, ...] = (
@@ -80,6 +85,12 @@ TABLES: tuple[Covered, ...] = (
     Covered("recordings", ("id",), frozenset()),
     Covered("recording_pauses", ("recording_id", "seq"), frozenset()),
     Covered("recording_waivers", ("statement_id",), frozenset()),
+    # issue 17 (decision 51): each setting of the unit's legal particulars, covered since
+    # the program of schema 24; a setting made before is "not covered", matched by its version
+    Covered("unit_profiles", ("version",), frozenset({"setting.changed"}),
+            legacy_subject="unit_profile", legacy_key_detail="version"),
+    # issue 17 (helper C): who a case's party is, covered from its first row (decision 54)
+    Covered("case_parties", ("case_id", "version"), frozenset()),
 )
 BY_TABLE = {covered.table: covered for covered in TABLES}
 # action -> tables whose rows it recorded before coverage
@@ -153,7 +164,10 @@ def digest(store: bytes, table: str, key: str, content: bytes) -> str:
 
 
 def leaf_fields(conn: Connection, table: str, *key: object) -> LeafFields:
-    """The details to add to the leaf recording a write of this row (read back as stored)."""
+    """The details to add to the leaf recording a write of this row (read back as stored).
+
+    The leaf names its row by its subject, unless the fields carry `record_key` (a key of
+    several columns, or a table whose leaves have a fixed subject)."""
     covered = BY_TABLE[table]
     where = " AND ".join(f"{c} = ?" for c in covered.key)
     cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", key)
@@ -167,7 +181,7 @@ def leaf_fields(conn: Connection, table: str, *key: object) -> LeafFields:
     fields = LeafFields(
         record=table,
         record_digest=digest(secret, table, text, canonical_row(columns, tuple(row))))
-    if len(covered.key) > 1:
+    if len(covered.key) > 1 or covered.legacy_subject:
         fields["record_key"] = text
     return fields
 

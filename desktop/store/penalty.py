@@ -166,6 +166,9 @@ def save_proposal(tx: Tx, decision_id: str, facts: Facts, evaluation: Evaluation
              tier=None if evaluation.tier is None else evaluation.tier.value,
              proposed_amount=evaluation.proposed_amount,
              legal_review_required=evaluation.legal_review_required,
+             # the base a share or multiple was taken of (decision 52), only where given
+             **({} if facts.base_amount is None
+                else {"base_amount": format(facts.base_amount, "f")}),
              **_versions(standard, library, evaluation.matter_row_hash),
              **leaf_fields(tx.conn, HISTORY, decision_id, seq))
     _state_leaf(tx, decision_id, DecisionState.DRAFT)

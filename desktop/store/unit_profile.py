@@ -2,9 +2,10 @@
 
 One row per setting in `unit_profiles`, never changed nor deleted; the one in force is the
 highest version. `save` adds a version in the caller's transaction with its audit leaf
-(`setting.changed`, subject `unit_profile`: the version, the abbreviation and the SHA-256 of
-the canonical JSON of what was set), so a change behind the program's back shows in
-`audit verify`'s terms and an earlier setting can still be read (`history`).
+(`setting.changed`, subject `unit_profile`: the version, the abbreviation, the SHA-256 of
+the canonical JSON of what was set, and the row's record digest, so `audit verify` checks
+every setting against its leaf, as it checks the other covered records), and an earlier
+setting can still be read (`history`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from desktop.domain.model import Action
 from desktop.store.connection import Connection
+from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
 from sync.protocol.canonical import canonical_json
 
@@ -81,5 +83,6 @@ def save(tx: Tx, particulars: UnitParticularsRow, officer_id: str) -> KeptUnitPr
         (version, *(getattr(particulars, name) for name in _FIELDS), tx.at.isoformat(),
          officer_id))
     tx.audit(Action.SETTING_CHANGED, AUDIT_SUBJECT, version=version,
-             abbreviation=particulars.abbreviation, sha256=particulars.digest())
+             abbreviation=particulars.abbreviation, sha256=particulars.digest(),
+             **leaf_fields(tx.conn, "unit_profiles", version))
     return KeptUnitProfile(version, particulars, tx.at, officer_id)

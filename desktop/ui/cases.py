@@ -6,7 +6,8 @@ statement match through the store's exact-substring Chinese index. `NewCaseDialo
 case. `CaseView` shows one case with its statements (state, party, turns): 新建笔录 starts one
 (Ctrl+Shift+N), and Enter or a double click on a statement opens it; 已签名文书 (“Signed
 document…”) shows a signed one to print or export it. The case's evidence panel goes below
-them.
+them. 当事人… (“Party of the case…”) names the case's party: the person interviewed or a unit
+(desktop.ui.case_party_form).
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.ids import new_id
 from desktop.domain.model import Case
-from desktop.services import records
+from desktop.services import case_party, records
+from desktop.services.case_party import KeptCaseParty
 from desktop.services.printouts import PRINTABLE_STATES
 from desktop.services.records import CaseSummary
 from desktop.services.search import search_statements
 from desktop.store.search import SearchHit
+from desktop.ui.case_party_form import CasePartyDialog, party_summary
 from desktop.ui.context import AppContext
 from desktop.ui.labels import kind_label, state_label
 from desktop.ui.shortcuts import NEW_STATEMENT, with_key
@@ -230,9 +233,17 @@ class CaseView(QWidget):
         details = QLabel(_("Cause: {cause}    Matter: {matter}    Place: {place}").format(
             cause=case.cause, matter=case.matter, place=case.place))
         details.setWordWrap(True)
+        # Who the party is (the person interviewed, or a unit: decision 54), and its form.
+        self.party_label = QLabel(_("Party: reading…"))
+        self.party_label.setWordWrap(True)
+        self.party_button = QPushButton(_("Party of the case…"))
+        self.party_button.clicked.connect(self.edit_party)
+        self.party_dialog: QDialog | None = None
+        ctx.read(lambda store: case_party.show(store, case.id), self._show_party)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([_("Party"), _("Kind"), _("State"), _("Started"),
-                                              _("Turns")])
+        # the person each statement heard (the case's party may be a unit, named above)
+        self.table.setHorizontalHeaderLabels([_("Interviewee"), _("Kind"), _("State"),
+                                              _("Started"), _("Turns")])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -270,11 +281,13 @@ class CaseView(QWidget):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.signed_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.party_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(title)
         top_layout.addWidget(details)
+        top_layout.addWidget(self.party_label)
         top_layout.addWidget(QLabel(_("Statements")))
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
@@ -285,6 +298,16 @@ class CaseView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._selection_changed()
+
+    def _show_party(self, held: KeptCaseParty | None) -> None:
+        self.party_label.setText(party_summary(held))
+
+    def edit_party(self) -> None:
+        """The case's party form (当事人): the person interviewed, or a unit."""
+        dialog = CasePartyDialog(self.ctx, self.summary.case.id, self)
+        dialog.saved.connect(self._show_party)
+        self.party_dialog = dialog
+        dialog.open()
 
     def _selected_signed(self) -> str | None:
         """The selected statement's id, if it is signed."""

@@ -50,6 +50,7 @@ from desktop.domain.model import Officer
 from desktop.services import keys
 from desktop.store import signing_keys as repo
 from desktop.store.store import Store
+from desktop.ui.admin_gate import admin_or_told
 from desktop.ui.background import report_error
 from desktop.ui.context import AppContext
 from desktop.ui.labels import key_kind_label, key_status_label, signing_role_label
@@ -66,15 +67,10 @@ def _date(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d")
 
 
-def is_admin(ctx: AppContext) -> bool:
-    return ctx.store is not None and keys.may_manage_keys(ctx.store.officer)
-
-
 def open_keys_page(ctx: AppContext, parent: QWidget | None = None) -> KeysPage | None:
     """The page for an administrator; anyone else is told why not (and gets nothing)."""
-    if not is_admin(ctx):
-        QMessageBox.information(parent, _("Signing keys"), _(
-            "Only an administrator can manage signing keys."))
+    if not admin_or_told(ctx, parent, _("Signing keys"),
+                         _("Only an administrator can manage signing keys.")):
         return None
     page = KeysPage(ctx, parent)
     page.open()

@@ -46,11 +46,12 @@ from desktop.domain.security import IdleLockPolicy
 from desktop.i18n import LANGUAGES, current_language
 from desktop.services import policy
 from desktop.services.records import CaseSummary
+from desktop.ui.admin_gate import is_admin
 from desktop.ui.cases import CaseListPanel, CaseView, NewCaseDialog
 from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import IdleLock, LockDialog, LockReason, ScreenLock, screen_locked
-from desktop.ui.keys_page import is_admin, open_keys_page
+from desktop.ui.keys_page import open_keys_page
 from desktop.ui.shortcuts import DISCRETION, LAW_LIBRARY, NEW_STATEMENT, READ_BACK, READ_CARD
 from desktop.version import program_version
 

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.model import Role
 from desktop.services import sync_purge
 from desktop.services.device_certificate import received_words
 from desktop.services.sync import error_words
@@ -46,6 +45,7 @@ from desktop.services.sync_round import enrol
 from desktop.store import sync_state
 from desktop.store.store import Store
 from desktop.store.sync_state import PurgePolicy
+from desktop.ui.admin_gate import is_admin
 from desktop.ui.context import AppContext
 from desktop.ui.evidence.describe import size_text, time_text
 from desktop.ui.screen_fit import fit_to_screen
@@ -55,13 +55,9 @@ from sync.protocol.receipt import Durability
 from sync.protocol.records import RecordKind
 
 
-def administers_sync(ctx: AppContext) -> bool:
-    return ctx.store is not None and ctx.store.officer.role is Role.ADMIN
-
-
 def refuse_unless_admin(ctx: AppContext, parent: QWidget | None, message: str) -> bool:
     """True for an administrator; anyone else is told `message` (and gets nothing)."""
-    if administers_sync(ctx):
+    if is_admin(ctx):
         return True
     QMessageBox.warning(parent, _("Statement Room"), message)
     return False

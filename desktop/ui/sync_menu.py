@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.sync import SyncStatus, status
+from desktop.ui.admin_gate import is_admin
 from desktop.ui.context import AppContext
 from desktop.ui.devices import DeviceBar
 from desktop.ui.idle_lock import screen_locked
@@ -39,7 +40,6 @@ from desktop.ui.sync_dialogs import (
     PurgeDialog,
     PurgePolicyDialog,
     ReceiptsDialog,
-    administers_sync,
     refuse_unless_admin,
 )
 from desktop.ui.sync_panel import SyncPanel, SyncStatusButton
@@ -108,7 +108,7 @@ class SyncControls(QObject):
         self._action(menu, _("HQ receipts of this statement…"), self.statement_receipts)
         self._action(menu, _("HQ receipts of this evidence item…"), self.evidence_receipts)
         menu.addSeparator()
-        admin = administers_sync(self.ctx)
+        admin = is_admin(self.ctx)
         self.enrol_action = self._action(menu, _("Enrol with HQ…"), self.enrol)
         self.purge_action = self._action(menu, _("Purge media held at HQ…"), self.purge)
         settings_menu.addSeparator()

@@ -19,15 +19,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.domain.errors import UserError
-from desktop.domain.model import Role
 from desktop.services import unit_profile
 from desktop.services.unit_profile import KeptUnitProfile, UnitParticularsRow
+from desktop.ui.admin_gate import admin_or_told
 from desktop.ui.context import AppContext
 
 ERROR_STYLE = "color: #b00020;"
@@ -40,10 +39,6 @@ _PLACEHOLDERS = {
     "account": "",
     "payment_method": "持本决定书到开户银行缴纳，或者通过统一公共支付平台在线缴纳",
 }
-
-
-def is_admin(ctx: AppContext) -> bool:
-    return ctx.store is not None and ctx.store.officer.role is Role.ADMIN
 
 
 class UnitProfileDialog(QDialog):
@@ -119,9 +114,8 @@ class UnitProfileDialog(QDialog):
 def open_unit_profile(ctx: AppContext, parent: QWidget | None = None
                       ) -> UnitProfileDialog | None:
     """The dialog for an administrator; anyone else is told who sets the particulars."""
-    if not is_admin(ctx):
-        QMessageBox.information(parent, _("Unit legal particulars"), _(
-            "Only an administrator can set the unit's legal particulars."))
+    if not admin_or_told(ctx, parent, _("Unit legal particulars"),
+                         _("Only an administrator can set the unit's legal particulars.")):
         return None
     dialog = UnitProfileDialog(ctx, parent)
     dialog.open()

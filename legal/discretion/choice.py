@@ -41,7 +41,7 @@ from legal.discretion.law import (
     yuan,
 )
 
-__all__ = ["choose", "consequences", "settle"]
+__all__ = ["choose", "consequences", "deviation_kind", "settle"]
 
 _KIND_WORDS = {DeviationKind.LIGHTER: "从轻", DeviationKind.MITIGATED: "减轻",
                DeviationKind.HEAVIER: "从重"}
@@ -142,6 +142,11 @@ def _choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
     if amount <= 0:
         raise ChoiceRefused("amount_not_positive", f"a fine of {amount} yuan", amount=amount)
     statutory = evaluation.statutory_range
+    if statutory is None and evaluation.statutory_factors is not None:
+        # A share or multiple of a base (decision 52) with no base given: no yuan to check.
+        raise ChoiceRefused("base_required", "the fine is a share or multiple of a base; "
+                            "give the base amount and evaluate again",
+                            base=evaluation.statutory_factors.base)
     if statutory is None:
         raise ChoiceRefused("no_statutory_range", "the penalty clause gives this party type no "
                                                   "fine range")
@@ -163,16 +168,30 @@ def _choose(evaluation: Evaluation, *, waive: bool, amount: int | None,
         return Choice(waived=False, amount=amount, penalties=penalties, deviation=None,
                       steps=(Step("choice", f"决定罚款{amount}元，在裁量幅度{yuan(tier)}内。",
                                   evaluation.penalty_basis),))
-    if amount < statutory.low:  # below the statutory minimum is 减轻, whatever the tier
-        wanted = DeviationKind.MITIGATED
-    elif tier is not None and amount < tier.low:
-        wanted = DeviationKind.LIGHTER
-    else:
-        wanted = DeviationKind.HEAVIER
+    wanted = deviation_kind(evaluation, amount)
+    assert wanted is not None  # outside the tier, within the statutory maximum
     _check_deviation(evaluation, deviation, wanted)
     assert deviation is not None
     return Choice(waived=False, amount=amount, penalties=penalties, deviation=deviation,
                   steps=(_deviation_step(evaluation, amount, deviation),))
+
+
+def deviation_kind(evaluation: Evaluation, amount: int) -> DeviationKind | None:
+    """The kind of deviation ``amount`` is from the evaluation's proposal: MITIGATED below
+    the statutory minimum (whatever the tier), LIGHTER below the tier, HEAVIER above it;
+    None inside the tier, above the statutory maximum, or without a statutory range.
+
+    Below the tier is never HEAVIER, also where the tier has no fine at all: an amount below
+    the statutory minimum is 减轻 whatever else holds (the form preselects this kind; the
+    officer writes the reason)."""
+    statutory, tier = evaluation.statutory_range, evaluation.proposed_range
+    if statutory is None or amount > statutory.high or (tier is not None and amount in tier):
+        return None
+    if amount < statutory.low:
+        return DeviationKind.MITIGATED
+    if tier is not None and amount < tier.low:
+        return DeviationKind.LIGHTER
+    return DeviationKind.HEAVIER  # above the tier, or a fine where the tier gives none
 
 
 def _without_fine(evaluation: Evaluation, deviation: Deviation | None) -> Choice:
@@ -193,13 +212,15 @@ def _check_deviation(evaluation: Evaluation, deviation: Deviation | None,
     if deviation is None:
         raise ChoiceRefused("deviation_required", "an amount outside the tier needs a reason",
                             kind=wanted.value)
-    if not deviation.reason.strip():
-        raise ChoiceRefused("reason_required", "a deviation needs a written reason",
-                            kind=wanted.value)
+    # The kind first: a wrong kind (从重 for an amount below the statutory minimum) is said
+    # as such, not hidden behind the missing reason.
     if deviation.kind is not wanted:
         raise ChoiceRefused("wrong_deviation_kind", f"this amount is {wanted.value}, "
                             f"not {deviation.kind.value}", kind=wanted.value,
                             given=deviation.kind.value)
+    if not deviation.reason.strip():
+        raise ChoiceRefused("reason_required", "a deviation needs a written reason",
+                            kind=wanted.value)
     if wanted is DeviationKind.MITIGATED and not (
             evaluation.facts.conditions & MITIGATION_GROUNDS):
         raise ChoiceRefused("mitigation_without_grounds", "below the statutory minimum only "

@@ -20,6 +20,12 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
    that is 情节严重 in one respect is not made 一般 by being ordinary in another; mitigation
    is then applied within the tier (and by the officer's deviation below it), not by picking
    a milder tier, which would hide the seriousness from the record.
+6a. A fine taken as a share or multiple of a base (decision 52, `legal.discretion.base`):
+   the facts' base amount times the statute's and the tier's factors, in whole yuan (low
+   end up, high end down), are the statutory and tier ranges from here on, and a ``base``
+   step says how; without a base amount no range or amount is proposed and the step says
+   the base is needed. A base that is no sum of money, is given for a yuan matter, or gives
+   no whole yuan is refused (`FactsError`).
 7. The proposed amount: the tier's lowest amount under mandatory mitigation (从轻 within the
    tier; 减轻 below it is the officer's reasoned deviation); otherwise the middle of the
    tier, rounded to a round unit of about a tenth of the tier's width (10 yuan for 20-200,
@@ -30,9 +36,9 @@ Order of the law's rules (行政处罚法 2021), each a `Step`:
 9. Art. 63, hearing: the proposed fine reaches the standard's 较大数额 threshold for the
    party type, or a penalty kind of art. 63 (三)(四) is proposed. Where the standard sets no
    threshold for the party type and the tier fines it, or the fine has no figure (a share
-   of a cost), a step says the hearing right was not judged by the amount (never silence:
-   no step would read as no right). An example
-   standard's thresholds are printed marked 示例 (here and in `choose`).
+   of a cost whose base was not given), a step says the hearing right was not judged by
+   the amount (never silence: no step would read as no right). An example standard's
+   thresholds are printed marked 示例 (here and in `choose`).
 10. Art. 58, legal review: its conditions ticked, the proposed fine reaching the standard's
     review threshold, or a hearing right (58 (二)).
     Both thresholds are recorded in the evaluation (`Evaluation.thresholds`), and `choose`
@@ -52,6 +58,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from legal.discretion.base import BaseError, base_step, measure
 from legal.discretion.choice import choose
 from legal.discretion.evaluation import Evaluation, Facts, MatterHit, Outcome, Step, Thresholds
 from legal.discretion.law import (
@@ -67,6 +74,7 @@ from legal.discretion.law import (
 )
 from legal.discretion.model import (
     STATUTORY_CONDITIONS,
+    FactorRange,
     FineRange,
     Matter,
     PartyType,
@@ -195,10 +203,12 @@ def proposed_amount(fine: FineRange, *, mitigated: bool) -> int:
 def _tier_step(matter: Matter, tier: Tier, facts: Facts, standard: Standard) -> Step:
     placed = [standard.condition_words(c) for c in tier.conditions if c in facts.conditions]
     fine = tier.fine(facts.party_type)
+    factors = tier.factor(facts.party_type)
     reason = (f"当事人具有「{'」「'.join(placed)}」情形" if placed
               else "当事人未具有从重、从轻情形，按一般情形")
     penalty = "、".join(tier.penalties) or "不予处罚"
-    amount = f"，罚款幅度为{yuan(fine)}" if fine is not None else ""
+    amount = (f"，罚款幅度为{yuan(fine)}" if fine is not None
+              else f"，罚款幅度为{factors.words()}" if factors is not None else "")
     source = f"（裁量基准来源：{tier.source}）" if tier.source else ""
     return Step("tier", f"{reason}，适用裁量基准「{matter.name}」的{tier_label(tier.level)}"
                         f"阶次（{tier.condition_text or '一般情形'}）：{penalty}{amount}。{source}",
@@ -241,15 +251,23 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
                          condition=", ".join(unknown))
     ticked = facts.conditions
     party = facts.party_type
-    statutory = matter.statutory.get(party)
     if not provides_for(matter, party):
         raise FactsError("party_not_provided", f"the penalty clause of matter {matter.code} "
                          f"provides no penalty for party type {party.value}",
                          matter=matter.code, name=matter.name, party=party.value,
                          basis="、".join(matter.penalty_basis))
+    tier = _pick_tier(matter, ticked)
+    try:  # the yuan ranges, from the base amount where the fine is a share or multiple
+        measured = measure(matter, tier, facts)
+    except BaseError as exc:
+        raise FactsError(exc.code, str(exc), **exc.params) from None
+    statutory = measured.statutory
+    factors = measured.statutory_factors
     steps = [Step("matter", f"本案违法行为属于裁量基准事项「{matter.name}」（{matter.code}）。"
                             f"当事人为{_PARTY_WORDS[party]}"
-                            + (f"，法定罚款幅度为{yuan(statutory)}。" if statutory is not None
+                            + (f"，法定罚款幅度为{factors.words()}。" if factors is not None
+                               else f"，法定罚款幅度为{yuan(statutory)}。"
+                               if statutory is not None
                                else "，处罚依据对其未规定罚款金额幅度。"),
                   (*matter.violation_basis, *matter.penalty_basis))]
     limitation, barred = _limitation(facts)
@@ -274,14 +292,16 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
                               (f"{LAW}第三十三条第三款",)))
         return _evaluation(standard, matter, facts, outcome, None, statutory, None, None, (),
                            False, False, False, _review(standard, facts, None, False, steps),
-                           steps)
+                           steps, factors, None)
     mitigation, mandatory = _mitigation_steps(ticked)
     steps += mitigation
-    tier = _pick_tier(matter, ticked)
     if tier is None:
         raise StandardError(f"matter {matter.code} has no tier that punishes")
     steps.append(_tier_step(matter, tier, facts, standard))
-    fine = tier.fine(party)
+    measuring = base_step(matter, measured, facts)
+    if measuring is not None:
+        steps.append(measuring)
+    fine = measured.tier
     if fine is not None and (statutory is None or not fine.within(statutory)):
         raise StandardError(f"matter {matter.code}: tier {tier.level.value} lies outside the "
                             "statutory range")
@@ -298,7 +318,8 @@ def evaluate(standard: Standard, facts: Facts) -> Evaluation:
     steps += hearing_steps
     review = _review(standard, facts, amount, hearing, steps)
     return _evaluation(standard, matter, facts, outcome, tier.level, statutory, fine, amount,
-                       tier.penalties, mandatory, spot, hearing, review, steps)
+                       tier.penalties, mandatory, spot, hearing, review, steps, factors,
+                       measured.tier_factors)
 
 
 def _on_the_spot(matter: Matter, tier: Tier, facts: Facts, amount: int | None,
@@ -334,7 +355,7 @@ def _on_the_spot(matter: Matter, tier: Tier, facts: Facts, amount: int | None,
 def _hearing(standard: Standard, tier: Tier, party: PartyType, amount: int | None,
              steps: list[Step]) -> bool:
     threshold = standard.hearing_thresholds.get(party)
-    if threshold is None and tier.fine(party) is not None:
+    if threshold is None and tier.fines_party(party):
         # Without the 较大数额 figure no fine can be found to give a hearing right: say so,
         # rather than let the absence of a hearing step read as "no right" (the officer
         # judges the amount by the province's rule).
@@ -378,19 +399,22 @@ def provides_for(matter: Matter, party: PartyType) -> bool:
 
     Not, when the clause sets a fine range for another party type and none for this one, and
     no tier fines this one: the clause addresses the other (道路交通安全法 第九十三条 fines a
-    vehicle's driver, never a unit). A clause that sets no yuan range for anyone (a share of
-    a cost, or no fine at all) is taken to provide for every party type, as before. See
-    decision 38's addendum for the limit of this reading."""
-    if matter.statutory.get(party) is not None:
+    vehicle's driver, never a unit). A share or multiple of a base counts as a range (decision
+    52). A clause that sets no range for anyone (no fine at all) is taken to provide for every
+    party type, as before. See decision 38's addendum for the limit of this reading."""
+    if matter.statutory.get(party) is not None or party in matter.statutory_factors:
         return True
-    others = any(r is not None for p, r in matter.statutory.items() if p is not party)
-    return not others or any(t.fine(party) is not None for t in matter.tiers)
+    others = any(r is not None for p, r in matter.statutory.items() if p is not party) or any(
+        p is not party for p in matter.statutory_factors)
+    return not others or any(t.fines_party(party) for t in matter.tiers)
 
 
 def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outcome,
                 tier: TierLevel | None, statutory: FineRange | None, fine: FineRange | None,
                 amount: int | None, penalties: tuple[str, ...], mandatory: bool, spot: bool,
-                hearing: bool, review: bool, steps: list[Step]) -> Evaluation:
+                hearing: bool, review: bool, steps: list[Step],
+                statutory_factors: FactorRange | None,
+                proposed_factors: FactorRange | None) -> Evaluation:
     return Evaluation(
         standard_id=standard.id, standard_version_date=standard.version_date,
         matter_code=matter.code, matter_name=matter.name, matter_row_hash=matter.row_hash,
@@ -401,4 +425,5 @@ def _evaluation(standard: Standard, matter: Matter, facts: Facts, outcome: Outco
         violation_basis=matter.violation_basis,
         thresholds=Thresholds(hearing=standard.hearing_thresholds.get(facts.party_type),
                               review=standard.review_thresholds.get(facts.party_type),
-                              example=standard.example))
+                              example=standard.example),
+        statutory_factors=statutory_factors, proposed_factors=proposed_factors)

@@ -10,10 +10,11 @@ its citations. `legal.discretion.engine` produces them; nothing here decides any
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from legal.discretion.model import FineRange, PartyType, TierLevel
+from legal.discretion.model import FactorRange, FineRange, PartyType, TierLevel
 
 __all__ = ["Choice", "ChoiceRefused", "Deviation", "DeviationKind", "Evaluation", "Facts",
            "MatterHit", "Outcome", "Step", "Thresholds"]
@@ -43,12 +44,21 @@ class Facts:
     violation_ended: str | None = None  # ISO date a continuing act ended (art. 36 ¶2)
     discovered_date: str | None = None  # ISO date the bureau discovered it (art. 36)
     on_the_spot: bool = False  # the officer proposes the simple procedure (arts. 51-52)
+    # The base a share or multiple is taken of (建设工程造价, 违法所得, 货值金额), in yuan as
+    # the officer established it, and a short note of its evidence (造价核定书…); None where
+    # the matter's fine is in yuan, or the base is not known yet (decision 52).
+    base_amount: Decimal | None = None
+    base_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        # The base only when given: facts recorded before it existed keep their bytes.
+        base: dict[str, Any] = {} if self.base_amount is None else {
+            "base_amount": format(self.base_amount, "f"), "base_note": self.base_note}
         return {"matter_code": self.matter_code, "party_type": self.party_type.value,
                 "conditions": sorted(self.conditions), "violation_date": self.violation_date,
                 "violation_ended": self.violation_ended,
-                "discovered_date": self.discovered_date, "on_the_spot": self.on_the_spot}
+                "discovered_date": self.discovered_date, "on_the_spot": self.on_the_spot,
+                **base}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Facts:
@@ -57,7 +67,20 @@ class Facts:
                    violation_date=d.get("violation_date"),
                    violation_ended=d.get("violation_ended"),
                    discovered_date=d.get("discovered_date"),
-                   on_the_spot=bool(d.get("on_the_spot", False)))
+                   on_the_spot=bool(d.get("on_the_spot", False)),
+                   base_amount=None if d.get("base_amount") is None
+                   else _decimal(d["base_amount"]),
+                   base_note=str(d.get("base_note", "")))
+
+
+def _decimal(value: Any) -> Decimal:
+    """A JSON number or string as an exact Decimal; ValueError when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,10 @@ def _range(r: FineRange | None) -> list[int] | None:
 
 def _range_from(v: Any) -> FineRange | None:
     return None if v is None else FineRange(int(v[0]), int(v[1]))
+
+
+def _factors_from(v: Any) -> FactorRange | None:
+    return None if v is None else FactorRange.from_json(v)
 
 
 @dataclass(frozen=True)
@@ -138,10 +165,20 @@ class Evaluation:
     # were kept: its JSON has no "thresholds" key and writes none back, so its hash (what a
     # legal review signed) is unchanged.
     thresholds: Thresholds | None = None
+    # The penalty clause's and the tier's ranges as a share or multiple of a base, where the
+    # matter measures the fine so (decision 52): `statutory_range` and `proposed_range` are
+    # then the whole-yuan ranges of the facts' base amount (None without it). In the JSON only
+    # when set, so an evaluation of a yuan range keeps its bytes and its hash.
+    statutory_factors: FactorRange | None = None
+    proposed_factors: FactorRange | None = None
 
     def to_json(self) -> dict[str, Any]:
         extra: dict[str, Any] = ({} if self.thresholds is None
                                  else {"thresholds": self.thresholds.to_json()})
+        if self.statutory_factors is not None:
+            extra["statutory_factors"] = self.statutory_factors.to_json()
+        if self.proposed_factors is not None:
+            extra["proposed_factors"] = self.proposed_factors.to_json()
         return {
             **extra,
             "standard_id": self.standard_id,
@@ -183,7 +220,9 @@ class Evaluation:
             penalty_basis=tuple(str(c) for c in d["penalty_basis"]),
             violation_basis=tuple(str(c) for c in d["violation_basis"]),
             thresholds=None if d.get("thresholds") is None
-            else Thresholds.from_json(d["thresholds"]))
+            else Thresholds.from_json(d["thresholds"]),
+            statutory_factors=_factors_from(d.get("statutory_factors")),
+            proposed_factors=_factors_from(d.get("proposed_factors")))
 
 
 @dataclass(frozen=True)

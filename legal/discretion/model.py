@@ -15,6 +15,15 @@ once in the standard's catalogue (`Standard.conditions`, code -> words), so the 
 words and the engine compares codes. The statutory conditions of the Administrative Penalty
 Law (arts. 30-33) have fixed codes (`STATUTORY_CONDITIONS`) that every standard understands.
 
+Fines that are a share or a multiple of a base (城乡规划法 第六十四条: 建设工程造价百分之五以上
+百分之十以下; 大气污染防治法: 货值金额一倍以上三倍以下) are a `FactorRange`: the kind
+(`FineBasis.SHARE_OF` or `MULTIPLE_OF`; `FIXED` is the yuan `FineRange`), the base's name and the
+factors as exact fractions (never float). A matter keeps them in `Matter.statutory_factors` and
+a tier in `Tier.factors`, beside the yuan ranges (which are then None for that party type); in
+the JSON only where present, so a standard without them keeps its bytes and every row its hash.
+The officer gives the base amount in the facts; `FactorRange.yuan_range` turns it into whole
+yuan (the low end rounded up, the high end down: never outside the statute). Decision 52.
+
 Each row keeps its provenance (`Matter.source`, `Tier.source`: the department document it
 derives from), and `Matter.row_hash` is the SHA-256 of the matter's canonical JSON: a decision
 records the hashes of the rows it used, so a later reader can tell whether they changed.
@@ -29,14 +38,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["FORMAT", "STATUTORY_CONDITIONS", "FineRange", "Matter", "PartyType", "Standard",
-           "StandardError", "Tier", "TierLevel"]
+from legal.discretion.ranges import (
+    FactorRange,
+    FineBasis,
+    FineRange,
+    StandardError,
+    factor_words,
+)
+
+_field = field
+
+__all__ = ["FORMAT", "STATUTORY_CONDITIONS", "FactorRange", "FineBasis", "FineRange", "Matter",
+           "PartyType", "Standard", "StandardError", "Tier", "TierLevel", "factor_words"]
 
 FORMAT = "statement-room/discretion-standard/1"
-
-
-class StandardError(ValueError):
-    """A standard (or its table or JSON) that cannot be used: the message says where."""
 
 
 class PartyType(StrEnum):
@@ -75,23 +90,6 @@ STATUTORY_CONDITIONS: Mapping[str, str] = {
     "complex_case": "案件情况疑难复杂、涉及多个法律关系",  # art. 58 (三)
 }
 
-
-@dataclass(frozen=True)
-class FineRange:
-    low: int  # yuan, inclusive
-    high: int  # yuan, inclusive
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.low <= self.high:
-            raise StandardError(f"fine range {self.low}-{self.high} is not a range")
-
-    def __contains__(self, amount: object) -> bool:
-        return isinstance(amount, int) and self.low <= amount <= self.high
-
-    def within(self, other: FineRange) -> bool:
-        return other.low <= self.low and self.high <= other.high
-
-
 @dataclass(frozen=True)
 class Tier:
     level: TierLevel
@@ -100,9 +98,18 @@ class Tier:
     penalties: tuple[str, ...]  # penalty kinds in words as the table states them (警告, 罚款…)
     fines: Mapping[PartyType, FineRange | None]  # None: no fine for that party type
     source: str = ""  # 裁量基准来源
+    # A share or multiple of a base, per party type (its `fines` entry is then None).
+    factors: Mapping[PartyType, FactorRange] = field(default_factory=dict)
 
     def fine(self, party: PartyType) -> FineRange | None:
         return self.fines.get(party)
+
+    def factor(self, party: PartyType) -> FactorRange | None:
+        return self.factors.get(party)
+
+    def fines_party(self, party: PartyType) -> bool:
+        """The tier fines ``party``: in yuan or as a share or multiple of a base."""
+        return self.fine(party) is not None or party in self.factors
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,15 @@ class Matter:
     source: str = ""  # 裁量基准来源 for the matter
     remarks: str = ""  # 备注
     verified: bool = False  # the ranges were checked against the official gazette
+    # The penalty clause's range as a share or multiple of a base, per party type (its
+    # `statutory` entry is then None).
+    # (`_field`: this class has an attribute named field.)
+    statutory_factors: Mapping[PartyType, FactorRange] = _field(default_factory=dict)
+
+    def base_name(self, party: PartyType) -> str | None:
+        """The base the fine for ``party`` is taken of (建设工程造价…), None for yuan ranges."""
+        factor = self.statutory_factors.get(party)
+        return None if factor is None else factor.base
 
     def row_json(self) -> dict[str, Any]:
         return _matter_json(self)
@@ -207,7 +223,7 @@ class Standard:
                 matters=tuple(_matter_from(m) for m in doc["matters"]),
                 no_hearing_threshold=tuple(PartyType(p)
                                            for p in doc.get("no_hearing_threshold", ())))
-        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        except (AssertionError, KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
             if isinstance(exc, StandardError):
                 raise
             raise StandardError(f"discretion standard damaged: {exc!r}") from exc
@@ -227,15 +243,31 @@ def _ranges_from(d: Mapping[str, Any]) -> dict[PartyType, FineRange | None]:
             for k, v in d.items()}
 
 
+def _factors_json(factors: Mapping[PartyType, FactorRange]) -> dict[str, Any]:
+    return {p.value: f.to_json() for p, f in factors.items()}
+
+
+def _factors_from(d: Mapping[str, Any]) -> dict[PartyType, FactorRange]:
+    return {PartyType(k): FactorRange.from_json(v) for k, v in d.items()}
+
+
+def _tier_json(t: Tier) -> dict[str, Any]:
+    # "factors" only where there are some: a row without them keeps its bytes and hash.
+    return {"level": t.level.value, "conditions": list(t.conditions),
+            "condition_text": t.condition_text, "penalties": list(t.penalties),
+            "fines": _ranges_json(t.fines), "source": t.source} | (
+        {"factors": _factors_json(t.factors)} if t.factors else {})
+
+
 def _matter_json(m: Matter) -> dict[str, Any]:
-    return {
+    extra = {"statutory_factors": _factors_json(m.statutory_factors)} \
+        if m.statutory_factors else {}
+    return extra | {
         "code": m.code, "name": m.name, "field": m.field,
         "violation_basis": list(m.violation_basis), "penalty_basis": list(m.penalty_basis),
         "statutory": _ranges_json(m.statutory),
         "statutory_penalties": list(m.statutory_penalties),
-        "tiers": [{"level": t.level.value, "conditions": list(t.conditions),
-                   "condition_text": t.condition_text, "penalties": list(t.penalties),
-                   "fines": _ranges_json(t.fines), "source": t.source} for t in m.tiers],
+        "tiers": [_tier_json(t) for t in m.tiers],
         "first_violation_exempt": m.first_violation_exempt, "on_the_spot": m.on_the_spot,
         "keywords": list(m.keywords), "source": m.source, "remarks": m.remarks,
         "verified": m.verified,
@@ -253,10 +285,12 @@ def _matter_from(d: Mapping[str, Any]) -> Matter:
                          conditions=tuple(str(c) for c in t["conditions"]),
                          condition_text=str(t["condition_text"]),
                          penalties=tuple(str(p) for p in t["penalties"]),
-                         fines=_ranges_from(t["fines"]), source=str(t.get("source", "")))
+                         fines=_ranges_from(t["fines"]), source=str(t.get("source", "")),
+                         factors=_factors_from(t.get("factors", {})))
                     for t in d["tiers"]),
         first_violation_exempt=bool(d.get("first_violation_exempt", False)),
         on_the_spot=bool(d.get("on_the_spot", False)),
         keywords=tuple(str(k) for k in d.get("keywords", ())),
         source=str(d.get("source", "")), remarks=str(d.get("remarks", "")),
-        verified=bool(d.get("verified", False)))
+        verified=bool(d.get("verified", False)),
+        statutory_factors=_factors_from(d.get("statutory_factors", {})))

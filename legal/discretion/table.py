@@ -8,7 +8,7 @@ never contradict them). The columns, with Chinese headers as published tables ha
 
     序号 领域 事项代码 事项名称 违法依据 处罚依据 法定处罚种类 法定幅度（个人） 法定幅度（单位）
     阶次 适用条件 处罚种类 裁量幅度（个人） 裁量幅度（单位） 首违不罚 当场处罚 关键词
-    裁量基准来源 备注 已核对
+    裁量基准来源 备注 已核对 罚款基数
 
 - Citations (违法依据, 处罚依据) are written as officers write them, several separated by
   "；": 《中华人民共和国道路交通安全法》第九十三条第二款.
@@ -16,6 +16,11 @@ never contradict them). The columns, with Chinese headers as published tables ha
   "1万元以上5万元以下", "5000-50000", "200元以下" (from one yuan: a fine is never zero),
   "5000元" (a fixed fine), "1万元以上" (a tier's range up to the statutory maximum), and
   "不予罚款" / "无" / "-" / blank (no fine for that party type).
+- A fine that is a share or a multiple of a base (decision 52) is read by
+  `legal.discretion.factors`: "建设工程造价百分之五以上百分之十以下", "违法所得一倍以上五倍以下",
+  "5%以上10%以下" with the base in the optional column 罚款基数, and a tier's sub-range of the
+  statutory one ("百分之八以上" runs to the statutory factor). A tier measured so needs a
+  statutory range measured the same way (same kind, same base) that holds it.
 - 阶次: 不予处罚 (免罚), 轻微, 一般, 较重, 严重.
 - 适用条件: conditions separated by "；" or line breaks. The words of a statutory condition
   (`STATUTORY_CONDITIONS`, arts. 30-33 and 58) are recognised and get its code; any other
@@ -40,8 +45,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from legal.discretion.factors import parse_factors
 from legal.discretion.model import (
     STATUTORY_CONDITIONS,
+    FactorRange,
     FineRange,
     Matter,
     PartyType,
@@ -57,11 +64,12 @@ __all__ = ["ALIASES", "COLUMNS", "LINE", "REQUIRED", "TIER_WORDS", "build_standa
 COLUMNS = ("序号", "领域", "事项代码", "事项名称", "违法依据", "处罚依据", "法定处罚种类",
            "法定幅度（个人）", "法定幅度（单位）", "阶次", "适用条件", "处罚种类",
            "裁量幅度（个人）", "裁量幅度（单位）", "首违不罚", "当场处罚", "关键词",
-           "裁量基准来源", "备注", "已核对")
+           "裁量基准来源", "备注", "已核对", "罚款基数")
 # Without these the table cannot be read at all.
 REQUIRED = ("事项代码", "事项名称", "处罚依据", "阶次", "裁量幅度（个人）", "裁量幅度（单位）")
 MATTER_COLUMNS = ("领域", "事项名称", "违法依据", "处罚依据", "法定处罚种类", "法定幅度（个人）",
-                  "法定幅度（单位）", "首违不罚", "当场处罚", "关键词", "备注", "已核对")
+                  "法定幅度（单位）", "首违不罚", "当场处罚", "关键词", "备注", "已核对",
+                  "罚款基数")
 
 TIER_WORDS: Mapping[str, TierLevel] = {
     "不予处罚": TierLevel.EXEMPT, "免罚": TierLevel.EXEMPT, "不予行政处罚": TierLevel.EXEMPT,
@@ -241,20 +249,43 @@ def _words(value: str) -> tuple[str, ...]:
 
 
 def _range(row: Mapping[str, str], column: str, where: str, *,
-           ceiling: int | None = None) -> FineRange | None:
+           ceiling: FineRange | FactorRange | None = None
+           ) -> FineRange | FactorRange | None:
+    """The fine a cell states: a share or multiple of a base, or yuan."""
+    text = row.get(column, "")
+    base = row.get("罚款基数", "").strip() or None
     try:
-        return parse_amount(row.get(column, ""), ceiling=ceiling)
+        factors = parse_factors(text, base=base, ceiling=ceiling
+                                if isinstance(ceiling, FactorRange) else None)
+    except ValueError as exc:
+        raise _fail(where, column, f"cannot read the share or multiple {text!r}: {exc}") \
+            from None
+    if factors is not None:
+        return factors
+    try:
+        return parse_amount(text, ceiling=ceiling.high if isinstance(ceiling, FineRange)
+                            else None)
     except ValueError:
-        raise _fail(where, column, f"cannot read the amount {row.get(column, '')!r} "
-                                   "(e.g. 20元以上200元以下, 5000-50000, 不予罚款)") from None
+        raise _fail(where, column, f"cannot read the amount {text!r} "
+                                   "(e.g. 20元以上200元以下, 5000-50000, 不予罚款, "
+                                   "建设工程造价百分之五以上百分之十以下)") from None
 
 
 _PARTY_COLUMNS = ((PartyType.INDIVIDUAL, "法定幅度（个人）", "裁量幅度（个人）"),
                   (PartyType.UNIT, "法定幅度（单位）", "裁量幅度（单位）"))
+Statutory = dict[PartyType, FineRange | FactorRange | None]
 
 
-def _statutory(row: Mapping[str, str], where: str) -> dict[PartyType, FineRange | None]:
+def _statutory(row: Mapping[str, str], where: str) -> Statutory:
     return {party: _range(row, column, where) for party, column, _ in _PARTY_COLUMNS}
+
+
+def _yuan_only(ranges: Statutory) -> dict[PartyType, FineRange | None]:
+    return {p: r if isinstance(r, FineRange) else None for p, r in ranges.items()}
+
+
+def _factors_only(ranges: Statutory) -> dict[PartyType, FactorRange]:
+    return {p: r for p, r in ranges.items() if isinstance(r, FactorRange)}
 
 
 def _level(text: str) -> tuple[TierLevel | None, str]:
@@ -271,7 +302,11 @@ def _level(text: str) -> tuple[TierLevel | None, str]:
     return None, ""
 
 
-def _tier(row: Mapping[str, str], where: str, statutory: Mapping[PartyType, FineRange | None],
+def _stated(limit: FineRange | FactorRange) -> str:
+    return f"{limit.low}-{limit.high}" if isinstance(limit, FineRange) else limit.words()
+
+
+def _tier(row: Mapping[str, str], where: str, statutory: Statutory,
           conditions: dict[str, str]) -> Tier:
     level, rest = _level(row.get("阶次", ""))
     if level is None:
@@ -289,23 +324,32 @@ def _tier(row: Mapping[str, str], where: str, statutory: Mapping[PartyType, Fine
         if code not in codes:
             codes.append(code)
     fines: dict[PartyType, FineRange | None] = {}
+    factors: dict[PartyType, FactorRange] = {}
     for party, statutory_column, column in _PARTY_COLUMNS:
         limit = statutory[party]
-        fine = _range(row, column, where, ceiling=None if limit is None else limit.high)
-        if fine is not None:
-            if limit is None:
-                raise _fail(where, column, f"a fine of {fine.low}-{fine.high} yuan, but "
-                                           f"{statutory_column} gives no range")
-            if not fine.within(limit):
-                raise _fail(where, column, f"{fine.low}-{fine.high} yuan is outside the "
-                                           f"statutory range {limit.low}-{limit.high} "
-                                           f"({statutory_column})")
-        fines[party] = fine
+        fine = _range(row, column, where, ceiling=limit)
+        fines[party] = fine if isinstance(fine, FineRange) else None
+        if fine is None:
+            continue
+        stated = f"{fine.low}-{fine.high} yuan" if isinstance(fine, FineRange) \
+            else fine.words()
+        if limit is None:
+            raise _fail(where, column, f"a fine of {stated}, but {statutory_column} gives "
+                                       "no range")
+        if isinstance(fine, FactorRange):
+            if not isinstance(limit, FactorRange) or not fine.within(limit):
+                raise _fail(where, column, f"{stated} is outside the statutory range "
+                                           f"{_stated(limit)} ({statutory_column})")
+            factors[party] = fine
+        elif not isinstance(limit, FineRange) or not fine.within(limit):
+            raise _fail(where, column, f"{stated} is outside the statutory range "
+                                       f"{_stated(limit)} ({statutory_column})")
     penalties = _words(row.get("处罚种类", ""))
     if level is not TierLevel.EXEMPT and not penalties:
         raise _fail(where, "处罚种类", "a tier that punishes names the penalty (警告, 罚款…)")
     return Tier(level=level, conditions=tuple(codes), condition_text=condition_text,
-                penalties=penalties, fines=fines, source=row.get("裁量基准来源", "").strip())
+                penalties=penalties, fines=fines, source=row.get("裁量基准来源", "").strip(),
+                factors=factors)
 
 
 def _matter(group: _MatterRows) -> Matter:
@@ -318,14 +362,13 @@ def _matter(group: _MatterRows) -> Matter:
         code=group.code, name=name, field=row.get("领域", "").strip(),
         violation_basis=_citations(row, "违法依据", where, required=False),
         penalty_basis=_citations(row, "处罚依据", where, required=True),
-        statutory=statutory, statutory_penalties=_words(row.get("法定处罚种类", "")),
+        statutory=_yuan_only(statutory), statutory_factors=_factors_only(statutory),
+        statutory_penalties=_words(row.get("法定处罚种类", "")),
         tiers=tuple(sorted(group.tiers, key=lambda t: list(TierLevel).index(t.level))),
         first_violation_exempt=_flag(row, "首违不罚", where),
         on_the_spot=_flag(row, "当场处罚", where), keywords=_words(row.get("关键词", "")),
         source=row.get("裁量基准来源", "").strip(), remarks=row.get("备注", "").strip(),
         verified=_flag(row, "已核对", where))
-
-
 
 
 def _aliased(row: Mapping[str, str]) -> dict[str, str]:

@@ -89,6 +89,7 @@ def test_the_decision_carries_what_art_59_requires(world: World, tmp_path: Path)
     assert "行政处罚决定书" in text and "示综执罚决字〔2026〕第1号" in text
     # (一) the party's name and address
     assert "当事人：测试人甲" in text and "住址：北京市东城区测试路8号" in text
+    assert "测试商店" not in text  # a person's workplace is never printed as their address
     # (二) the facts and the evidence
     assert "人行道违法停放机动车" in text and "等证据证实" in text
     # (三) the kind and basis of the penalty
@@ -257,16 +258,28 @@ def test_every_template_fills_every_placeholder(world: World, tmp_path: Path,
 
 
 def test_a_unit_is_addressed_as_a_unit(world: World, tmp_path: Path) -> None:
+    """A unit is addressed by the name the case holds for it (decision 54), never by the
+    interviewee's workplace; a unit decision on a case that names no unit is refused."""
     from dataclasses import replace
 
+    from desktop.domain.model import RepresentativeTitle, UnitParty
+    from desktop.services import case_party
     from legal.discretion.model import PartyType
 
     evaluated = ps.evaluation()
     evaluated = replace(evaluated, facts=replace(evaluated.facts, party_type=PartyType.UNIT))
+    with pytest.raises(UserError, match="names no unit"):
+        draft_text(world, tmp_path, Kind.PRIOR_NOTICE, evaluated=evaluated)
+    case_party.set_unit(world.store, world.case.id, UnitParty(
+        name="测试科技有限公司", credit_code="91110101TE00000019", representative="测试负责人丙",
+        representative_title=RepresentativeTitle.PRINCIPAL, address="北京市东城区测试大街1号"))
     text = draft_text(world, tmp_path, Kind.PRIOR_NOTICE, evaluated=evaluated)
     assert text.startswith("示例区综合行政执法局行政处罚事先告知书")
-    assert "测试商店：" in text  # the party's workplace, addressed
+    assert "测试科技有限公司：" in text and "测试商店" not in text
     assert "你单位的上述行为违反了" in text and "你单位有权进行陈述和申辩" in text
+    decision = draft_text(world, tmp_path, Kind.DECISION, evaluated=evaluated)
+    assert ("当事人：测试科技有限公司统一社会信用代码：91110101TE00000019负责人：测试负责人丙"
+            "住所：北京市东城区测试大街1号联系电话：—") in decision
 
 
 def test_the_hearing_paragraph_follows_the_penalty_as_chosen(world: World,

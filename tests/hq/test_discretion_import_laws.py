@@ -64,6 +64,13 @@ def test_the_starter_table_is_checked_and_published(hq_server: RunningHQ,
     assert hashlib.sha256(data).hexdigest() == offered.sha256
     standard = Standard.from_bytes(data)
     assert standard == starter_standard()
+    # Illegal construction's share of the construction cost arrives as exact factors
+    # (decision 52), from the CSV and from the .xlsx alike.
+    building = standard.matter("示例-GH-001")
+    assert building is not None
+    assert building.statutory_factors[PartyType.UNIT].words() == "建设工程造价百分之十以下"
+    general = building.tiers[0].factor(PartyType.INDIVIDUAL)
+    assert general is not None and general.words() == "建设工程造价百分之五以上百分之十以下"
     assert standard.review_thresholds == {PartyType.INDIVIDUAL: 5000, PartyType.UNIT: 50_000}
     assert standard.hearing_thresholds == {PartyType.INDIVIDUAL: 10_000, PartyType.UNIT: 100_000}
 

@@ -221,15 +221,18 @@ def test_a_warning_alone_and_a_tier_that_is_only_a_fine() -> None:
     assert refused.value.code == "amount_required"
 
 
-def test_a_fine_the_statute_sets_as_a_share_of_cost_is_not_computed() -> None:
+def test_a_share_of_cost_without_the_cost_is_not_computed_and_says_so() -> None:
     e = evaluate(STANDARD, facts(BUILDING, party=PartyType.UNIT))
     assert e.outcome is Outcome.PENALTY and e.proposed_range is None and e.proposed_amount is None
-    assert "未规定罚款金额幅度" in e.steps[0].text
+    assert e.statutory_range is None
+    assert "法定罚款幅度为建设工程造价百分之十以下" in e.steps[0].text
+    [base] = [s for s in e.steps if s.rule == "base"]
+    assert "未录入建设工程造价的数额" in base.text and "不拟定罚款数额" in base.text
     with pytest.raises(ChoiceRefused) as refused:
         choose(e, waive=False, amount=10_000, deviation=Deviation(DeviationKind.HEAVIER, "x"))
-    assert refused.value.code == "no_statutory_range"
+    assert refused.value.code == "base_required"
     chosen = choose(e, waive=False, amount=None, deviation=None)
-    assert any("百分之五" in p for p in chosen.penalties)
+    assert chosen.penalties == ("责令停止建设", "限期改正")
 
 
 def test_unknown_matter_and_condition_are_refused_with_codes() -> None:

@@ -134,7 +134,7 @@ def refused_leaves(world: World) -> list[tuple[str, str, dict[str, object]]]:
 
 
 def test_a_newer_version_replaces_the_index_and_an_unreadable_one_is_set_aside(
-        world: World) -> None:
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     send_laws(world.store, LIBRARY)
     penalty = LIBRARY.statute("行政处罚法")
     assert penalty is not None
@@ -177,11 +177,19 @@ def test_a_newer_version_replaces_the_index_and_an_unreadable_one_is_set_aside(
     assert details["sha256"] == hashlib.sha256(newer_format).hexdigest()
     assert str(details["problem"]).startswith("not a law library of format")
 
-    # The next pull offers it again: tried again (an upgraded program may read it), still set
-    # aside, said again, but audited once.
-    again = send_laws(world.store, newer_format, version=3)
+    # The next pull offers it again: the same program does not download it again (it could
+    # only set it aside again), still says it, and audits it once.
+    fetched: list[tuple[str, int]] = []
+    again = send_laws(world.store, newer_format, version=3, fetched=fetched)
+    assert fetched == []
     assert again.refused == update.refused and len(refused_leaves(world)) == 1
     assert laws.held(world.store) == held
+    # An upgraded program fetches and tries it again (this one still cannot read it).
+    monkeypatch.setattr(refdata, "program_version", lambda: "99.0")
+    again = send_laws(world.store, newer_format, version=3, fetched=fetched)
+    assert fetched == [("laws", 3)]
+    assert again.refused == update.refused and len(refused_leaves(world)) == 1
+    monkeypatch.undo()
 
     # A readable version 4 replaces version 2 as usual; the refusal no longer stands.
     update = send_laws(world.store, LIBRARY, version=4)

@@ -140,9 +140,9 @@ def undo_migrations_after(conn: Any, version: int) -> None:
     """Step a store back to schema ``version`` inside the caller's transaction: the recent
     migrations undone, newest first (what an older program's store holds). A new migration
     adds its undo here; the check below fails until it does."""
-    steps = {23: undo_unit_profile, 22: undo_recordings, 21: undo_penalty_documents,
-             20: undo_penalty_decisions, 19: undo_law_library, 18: undo_hq_restore,
-             17: undo_context_records}
+    steps = {24: undo_case_parties, 23: undo_unit_profile, 22: undo_recordings,
+             21: undo_penalty_documents, 20: undo_penalty_decisions, 19: undo_law_library,
+             18: undo_hq_restore, 17: undo_context_records}
     newest = max(number for number, _name, _sql in _migrations())
     assert max(steps) == newest, f"migration {newest} has no undo in undo_migrations_after"
     assert version >= min(steps) - 1, f"no undo for the migrations after {version}"
@@ -150,6 +150,11 @@ def undo_migrations_after(conn: Any, version: int) -> None:
         if number > version:
             steps[number](conn)
     conn.execute(f"PRAGMA user_version = {version}")
+
+
+def undo_case_parties(conn: Any) -> None:
+    """Migration 0024 undone: who the cases' parties are dropped (its triggers go with it)."""
+    conn.execute("DROP TABLE case_parties")
 
 
 def undo_unit_profile(conn: Any) -> None:

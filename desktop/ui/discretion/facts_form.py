@@ -5,8 +5,11 @@ and penalty basis as citations that open the law browser, the statutory range pe
 whether 首违不罚 and on-the-spot decisions are listed, and the row's source. `FactsForm` takes
 the facts: party type (individual or unit), the conditions as check boxes in the standard's
 own words (the standard's first, then the Administrative Penalty Law's), the violation and
-discovery dates (each may be left unstated: the limitation step then says so) and whether the
-officer proposes an on-the-spot decision. Every change emits `changed`; `facts()` is what
+discovery dates (each may be left unstated: the limitation step then says so), whether the
+officer proposes an on-the-spot decision, and, where the matter's fine is a share or multiple
+of a base (建设工程造价, 违法所得, 货值金额: decision 52), the base amount in yuan with a short note
+of its evidence (造价核定书…); left empty, the engine proposes no amount and says the base is
+needed. Every change emits `changed`; `facts()` is what
 the engine is given.
 """
 
@@ -14,10 +17,11 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from gettext import gettext as _
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -34,7 +39,14 @@ from PySide6.QtWidgets import (
 from desktop.services.discretion import ConditionChoice
 from desktop.ui.penalty.labels import party_type_label, yuan_range
 from legal.discretion.evaluation import Facts
-from legal.discretion.model import Matter, PartyType
+from legal.discretion.model import FactorRange, Matter, PartyType
+
+
+def statutory_words(matter: Matter, party: PartyType) -> str:
+    """The statutory range for ``party`` as the standard states it: yuan, or the share or
+    multiple of its base in the statute's words."""
+    factors = matter.statutory_factors.get(party)
+    return factors.words() if factors is not None else yuan_range(matter.statutory.get(party))
 
 
 def citation_links(citations: tuple[str, ...]) -> str:
@@ -77,7 +89,7 @@ class MatterView(QGroupBox):
         self.violation.setText(citation_links(matter.violation_basis))
         self.penalty.setText(citation_links(matter.penalty_basis))
         ranges = [_("{party}: {range}").format(party=party_type_label(p),
-                                              range=yuan_range(matter.statutory.get(p)))
+                                              range=statutory_words(matter, p))
                   for p in PartyType]
         kinds = "、".join(matter.statutory_penalties)
         self.statutory.setText("\n".join([*ranges, *([kinds] if kinds else [])]))
@@ -196,6 +208,56 @@ class FactsForm(QGroupBox):
         self.on_the_spot.setMinimumWidth(0)
         self.on_the_spot.toggled.connect(lambda _on: self.changed.emit())
         layout.addWidget(self.on_the_spot)
+        # The base of a fine taken as a share or multiple (decision 52).
+        self.base_box = QGroupBox(_("Base of the fine"))
+        base_form = QFormLayout(self.base_box)
+        self.base_explained = QLabel("")
+        self.base_explained.setWordWrap(True)
+        base_form.addRow(self.base_explained)
+        self.base_amount = QLineEdit()
+        self.base_amount.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"\d{0,13}(\.\d{0,2})?")))
+        self.base_amount.setPlaceholderText(_("yuan, e.g. 120000 or 98765.43"))
+        self.base_amount.textChanged.connect(lambda _t: self.changed.emit())
+        self.base_amount_label = QLabel(_("Amount (yuan):"))
+        base_form.addRow(self.base_amount_label, self.base_amount)
+        self.base_note = QLineEdit()
+        self.base_note.setPlaceholderText(_("the evidence of the amount, e.g. 造价核定书"))
+        self.base_note.textChanged.connect(lambda _t: self.changed.emit())
+        base_form.addRow(_("Evidence:"), self.base_note)
+        layout.addWidget(self.base_box)
+        self.base_box.hide()
+        self._base: FactorRange | None = None
+
+    def set_matter(self, matter: Matter | None) -> None:
+        """The matter chosen: the base field shows where its fine is a share or multiple of a
+        base (what was typed stays while the base is the same)."""
+        factors = None if matter is None else next(iter(matter.statutory_factors.values()),
+                                                    None)
+        if factors is None or self._base is None or factors.base != self._base.base:
+            for edit in (self.base_amount, self.base_note):
+                edit.blockSignals(True)
+                edit.clear()
+                edit.blockSignals(False)
+        self._base = factors
+        self.base_box.setVisible(factors is not None)
+        if factors is not None:
+            self.base_box.setTitle(_("Base of the fine: {base}").format(base=factors.base))
+            self.base_explained.setText(_(
+                "The fine is {words}: enter the amount of {base} as established, with its "
+                "evidence. Without it no amount is proposed.").format(
+                words=factors.words(), base=factors.base))
+            self.base_amount_label.setText(_("{base} (yuan):").format(base=factors.base))
+
+    def base_value(self) -> Decimal | None:
+        """The base amount typed, or None when the field is empty, hidden or not a number."""
+        text = self.base_amount.text().strip()
+        if self._base is None or not text:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return None
 
     def _party_toggled(self, on: bool) -> None:
         if on:  # one of the two buttons turned on: one change, not two
@@ -241,13 +303,19 @@ class FactsForm(QGroupBox):
         return Facts(matter_code=self._matter_code, party_type=self.party(),
                      conditions=self.ticked(), violation_date=self.violation_date.value(),
                      discovered_date=self.discovered_date.value(),
-                     on_the_spot=self.on_the_spot.isChecked())
+                     on_the_spot=self.on_the_spot.isChecked(),
+                     base_amount=(base := self.base_value()),
+                     base_note="" if base is None else self.base_note.text().strip())
 
     def show_facts(self, facts: Facts) -> None:
         """A recorded decision's facts, shown again (signals held: one evaluation after)."""
-        for widget in (self, self.violation_date, self.discovered_date):
+        for widget in (self, self.violation_date, self.discovered_date, self.base_amount,
+                       self.base_note):
             widget.blockSignals(True)
         try:
+            self.base_amount.setText("" if facts.base_amount is None
+                                     else format(facts.base_amount, "f"))
+            self.base_note.setText(facts.base_note)
             self.party_buttons[facts.party_type].setChecked(True)
             for code, box in self.conditions.items():
                 box.setChecked(code in facts.conditions)
@@ -255,6 +323,7 @@ class FactsForm(QGroupBox):
             self.discovered_date.set_value(facts.discovered_date)
             self.on_the_spot.setChecked(facts.on_the_spot)
         finally:
-            for widget in (self, self.violation_date, self.discovered_date):
+            for widget in (self, self.violation_date, self.discovered_date, self.base_amount,
+                           self.base_note):
                 widget.blockSignals(False)
         self.changed.emit()

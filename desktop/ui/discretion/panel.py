@@ -225,6 +225,7 @@ class DiscretionPanel(QWidget):
         self.matter = matter
         self.matter_view.show_matter(matter)
         self.matter_view.show()
+        self.facts_form.set_matter(matter)
         self._ctx.read(lambda store: discretion.conditions(store, code),
                        lambda choices: self._show_conditions(code, choices), self._failed)
 
@@ -249,7 +250,17 @@ class DiscretionPanel(QWidget):
         self._serial += 1
         serial = self._serial
         self._ctx.read(lambda store: discretion.evaluate(store, facts),
-                       lambda evaluation: self._evaluated(serial, evaluation), self._failed)
+                       lambda evaluation: self._evaluated(serial, evaluation),
+                       lambda exc: self._evaluation_failed(serial, exc))
+
+    def _evaluation_failed(self, serial: int, exc: BaseException) -> None:
+        """The engine refused these facts (a base that is no sum of money…): say why, and
+        show no proposal of earlier facts as if it were theirs."""
+        if serial != self._serial:
+            return
+        self._show_message(str(exc))
+        self.proposal.show_evaluation(None)
+        self.choice.set_evaluation(None)
 
     def _evaluated(self, serial: int, evaluation: Evaluation) -> None:
         if serial != self._serial:

@@ -1,13 +1,16 @@
 """The engine's proposal and the officer's choice.
 
 `ProposalView` shows an `Evaluation`: the outcome, the tier, the statutory and proposed
-ranges, the proposed amount, whether an on-the-spot decision is possible, whether the party
+ranges (for a fine taken of a base, decision 52: base × factors = the yuan range, or that the
+base is needed), the proposed amount, whether an on-the-spot decision is possible, whether the party
 must be told of a hearing and whether legal review is required, and every reasoning step in
 the engine's Chinese wording with its citations (links to the law browser).
 
 `ChoiceForm` takes the officer's choice: no penalty where the law allows it, or an amount.
 An amount inside the proposed range is recorded as it is; outside it, the kind of deviation
-(从轻、减轻、从重) and a written reason are required. The form asks the engine
+(从轻、减轻、从重) and a written reason are required; the kind the amount is (below the
+statutory minimum 减轻, below the tier 从轻, above it 从重) is preselected when the amount is
+typed, the officer writes the reason. The form asks the engine
 (`discretion.choose`, pure) on every change and, while the engine refuses, keeps the record
 button disabled and says why in the engine's refusal, translated.
 """
@@ -43,6 +46,7 @@ from desktop.ui.penalty.labels import (
     yuan,
     yuan_range,
 )
+from legal.discretion.choice import deviation_kind
 from legal.discretion.evaluation import (
     Choice,
     Deviation,
@@ -51,6 +55,7 @@ from legal.discretion.evaluation import (
     Outcome,
     Step,
 )
+from legal.discretion.model import FactorRange, FineRange
 
 _REFUSED_STYLE = "color: #b00020;"
 
@@ -79,6 +84,33 @@ def steps_html(evaluation: Evaluation, extra: tuple[Step, ...] = ()) -> str:
     return "".join(parts)
 
 
+def _range_text(yuan_range_: FineRange | None, factors: FactorRange | None) -> str:
+    """A range in yuan; for a fine of a base, the factors too (or only they, without the
+    base amount)."""
+    if factors is None:
+        return yuan_range(yuan_range_)
+    if yuan_range_ is None:
+        return factors.words()
+    return f"{factors.words()}: {yuan_range(yuan_range_)}"
+
+
+def base_line(evaluation: Evaluation) -> str:
+    """base × factors = the yuan range, or that the base is needed (decision 52)."""
+    factors = evaluation.proposed_factors or evaluation.statutory_factors
+    if factors is None:
+        return ""
+    base = evaluation.facts.base_amount
+    shown = evaluation.proposed_range or evaluation.statutory_range
+    if base is None or shown is None:
+        return _("Enter the amount of {base} to compute the fine ({words}); no amount is "
+                 "proposed without it.").format(base=factors.base, words=factors.words())
+    factor = factors.words().removeprefix(factors.base)
+    note = evaluation.facts.base_note.strip()
+    return _("{base} {amount} yuan × {factor} = {range}").format(
+        base=factors.base, amount=f"{base:,f}", factor=factor, range=yuan_range(shown)) + (
+        _(" (evidence: {note})").format(note=note) if note else "")
+
+
 class ProposalView(QGroupBox):
     """See the module docstring."""
 
@@ -99,6 +131,10 @@ class ProposalView(QGroupBox):
         form.addRow(_("Statutory range:"), self.statutory)
         form.addRow(_("Tier's range:"), self.proposed_range)
         form.addRow(_("Proposed amount:"), self.proposed_amount)
+        self.base_line = QLabel("")
+        self.base_line.setWordWrap(True)
+        self.base_row_label = QLabel(_("From the base:"))
+        form.addRow(self.base_row_label, self.base_line)
         form.addRow(_("Penalties:"), self.penalties)
         layout.addLayout(form)
         self.flags = QLabel("")
@@ -122,18 +158,28 @@ class ProposalView(QGroupBox):
         self.evaluation = evaluation
         if evaluation is None:
             for label in (self.outcome, self.tier, self.statutory, self.proposed_range,
-                          self.proposed_amount, self.penalties, self.flags, self.steps):
+                          self.proposed_amount, self.penalties, self.flags, self.steps,
+                          self.base_line):
                 label.setText("")
+            self._show_base_row(False)
             return
         self.outcome.setText(outcome_label(evaluation.outcome))
         self.tier.setText(tier_label(evaluation.tier))
-        self.statutory.setText(yuan_range(evaluation.statutory_range))
-        self.proposed_range.setText(yuan_range(evaluation.proposed_range))
+        self.statutory.setText(_range_text(evaluation.statutory_range,
+                                           evaluation.statutory_factors))
+        self.proposed_range.setText(_range_text(evaluation.proposed_range,
+                                                evaluation.proposed_factors))
+        self.base_line.setText(base_line(evaluation))
+        self._show_base_row(evaluation.statutory_factors is not None)
         self.proposed_amount.setText(_("none") if evaluation.proposed_amount is None
                                      else yuan(evaluation.proposed_amount))
         self.penalties.setText("、".join(evaluation.penalties) or _("none"))
         self.flags.setText("\n".join(self.flag_lines(evaluation)))
         self.steps.setText(steps_html(evaluation))
+
+    def _show_base_row(self, shown: bool) -> None:
+        self.base_row_label.setVisible(shown)
+        self.base_line.setVisible(shown)
 
     @staticmethod
     def flag_lines(evaluation: Evaluation) -> list[str]:
@@ -172,7 +218,7 @@ class ChoiceForm(QGroupBox):
         self.amount = QLineEdit()
         self.amount.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,9}")))
         self.amount.setPlaceholderText(_("yuan; empty for no fine"))
-        self.amount.textChanged.connect(self._changed)
+        self.amount.textChanged.connect(self._amount_edited)
         form.addRow(_("Fine (yuan):"), self.amount)
         self.outside = QLabel("")
         self.outside.setWordWrap(True)
@@ -248,6 +294,19 @@ class ChoiceForm(QGroupBox):
             self.amount.setText("" if evaluation.proposed_amount is None
                                 else str(evaluation.proposed_amount))
             self.amount.blockSignals(False)
+        self._changed()
+
+    def _amount_edited(self, *_args: object) -> None:
+        """The kind of deviation follows the amount typed: the engine's rule preselects it
+        (below the statutory minimum 减轻, never 从重); the officer writes the reason."""
+        evaluation, amount = self.evaluation, self.amount_value()
+        if evaluation is not None and amount is not None and self.outside_range():
+            wanted = deviation_kind(evaluation, amount)
+            index = self.kind.findData(wanted) if wanted is not None else -1
+            if index >= 0 and index != self.kind.currentIndex():
+                self.kind.blockSignals(True)
+                self.kind.setCurrentIndex(index)
+                self.kind.blockSignals(False)
         self._changed()
 
     def _changed(self, *_args: object) -> None:
