@@ -37,7 +37,7 @@ from typing import Any, Protocol
 __all__ = ["SCHEMA_VERSION", "Connection", "Cursor", "Database", "Row", "is_disk_full",
            "open_database"]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # A row by column name, on both engines.
 Row = dict[str, Any]
@@ -206,6 +206,33 @@ _MIGRATIONS: list[str] = [
     CREATE TABLE room_search_sources (
         statement TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
         PRIMARY KEY (statement, source));
+    """,
+    # 11 (issue 17, decision 53): the room's penalty decisions, legal reviews and penalty
+    # documents (hq/catalog/penalty.py), from their records and a document's signed PDF, in
+    # any order. Ids, amounts, kinds, versions, numbers and times; a deviation's reason and
+    # a reviewer's comments stay in the sealed records.
+    """
+    CREATE TABLE room_penalty_decisions (
+        decision TEXT PRIMARY KEY, device TEXT NOT NULL, case_id TEXT NOT NULL,
+        statement TEXT, matter_code TEXT NOT NULL,
+        matter_name TEXT NOT NULL, waived INTEGER NOT NULL, amount INTEGER,
+        deviation TEXT, standard_version INTEGER NOT NULL, standard_label TEXT NOT NULL,
+        matter_row_hash TEXT, library_version INTEGER, reviewed_sha256 TEXT NOT NULL,
+        decided_by TEXT NOT NULL, decided_ms INTEGER NOT NULL, record_sha256 TEXT NOT NULL,
+        received_ms INTEGER NOT NULL);
+    CREATE INDEX room_penalty_decisions_case ON room_penalty_decisions (case_id);
+    CREATE TABLE room_legal_reviews (
+        review TEXT PRIMARY KEY, device TEXT NOT NULL, decision TEXT NOT NULL,
+        case_id TEXT NOT NULL, verdict TEXT NOT NULL, reviewer TEXT NOT NULL,
+        reviewer_name TEXT, reviewed_sha256 TEXT NOT NULL, at_ms INTEGER NOT NULL,
+        record_sha256 TEXT NOT NULL, received_ms INTEGER NOT NULL);
+    CREATE INDEX room_legal_reviews_case ON room_legal_reviews (case_id);
+    CREATE TABLE room_penalty_documents (
+        document TEXT PRIMARY KEY, device TEXT NOT NULL, decision TEXT, case_id TEXT,
+        kind TEXT, number TEXT, sha256 TEXT, pages INTEGER, served_ms INTEGER,
+        receipt TEXT, rights_waived INTEGER, record_sha256 TEXT, record_ms INTEGER,
+        pdf_sha256 TEXT, pdf_ms INTEGER);
+    CREATE INDEX room_penalty_documents_case ON room_penalty_documents (case_id);
     """,
 ]
 

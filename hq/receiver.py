@@ -4,7 +4,9 @@ A device sends an outbox entry (signed with its device key) and the bytes it ann
 checks, in this order: the device is enrolled; the entry's signature verifies with that
 device's key; the bytes have the announced SHA-256 and size; and the bytes are what the kind
 says (a statement's content parses and is the statement named, an ingest certificate and a
-tree head verify with the same device key, an audit leaf is the event named, and a tree head
+tree head verify with the same device key, an audit leaf is the event named, a penalty
+decision's evaluation and choice match the digest it states and a legal review's signature
+holds with the reviewer's certificate (sync/protocol/penalty.py), and a tree head
 extends the last head HQ countersigned for that device by a consistency proof and signs the
 root HQ computes over the device's audit leaves, `hq.audittrail`). Then it
 answers idempotently: the same record again gets the same receipt; the same record with other
@@ -45,6 +47,7 @@ from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.context import EvidenceItemRecord, StatementContext
 from sync.protocol.ingest import IngestCertificate
 from sync.protocol.merkle import CompactRange, verify_consistency
+from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord, PenaltyDocumentRecord
 from sync.protocol.receipt import Durability, Receipt
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Ed25519Signer, Signed, WireFormat, key_id_for, sign
@@ -56,6 +59,26 @@ __all__ = ["AuditInconsistent", "Conflict", "Consistency", "Raced", "Receiver", 
 _Body = TypeVar("_Body", bound=WireFormat)
 _EVENT_KINDS = frozenset(
     {RecordKind.SIGNATURE_EVENT, RecordKind.OFFICER_EVENT, RecordKind.KEY_EVENT})
+_PENALTY_KINDS = frozenset(
+    {RecordKind.PENALTY_DECISION, RecordKind.LEGAL_REVIEW, RecordKind.PENALTY_DOCUMENT})
+
+
+def _check_penalty(entry: OutboxEntry, payload: bytes, what: str) -> None:
+    """A penalty decision, review or document is the one its entry names; a decision's
+    evaluation and choice are those its digest states, with a reason for any deviation
+    (checked as it parses); a review's signature holds with the reviewer's certificate."""
+    if entry.kind is RecordKind.PENALTY_DECISION:
+        if PenaltyDecisionRecord.from_bytes(payload).id != entry.entity_id:
+            raise Refused(f"{what}: the record is of another decision")
+    elif entry.kind is RecordKind.LEGAL_REVIEW:
+        review = LegalReviewRecord.from_bytes(payload)
+        if review.id != entry.entity_id:
+            raise Refused(f"{what}: the record is of another review")
+        problem = review.signature_problem()
+        if problem is not None:
+            raise Refused(f"{what}: {problem}")
+    elif PenaltyDocumentRecord.from_bytes(payload).id != entry.entity_id:
+        raise Refused(f"{what}: the record is of another document")
 
 
 class Refused(Exception):
@@ -370,6 +393,8 @@ class Receiver:
             elif (entry.kind in _EVENT_KINDS
                   and AuditLeaf.from_bytes(payload).id != entry.entity_id):
                 raise Refused(f"{what}: the audit leaf is of another event")
+            elif entry.kind in _PENALTY_KINDS:
+                _check_penalty(entry, payload, what)
         except ValueError as exc:  # includes UnsupportedVersion, with its own words
             raise Refused(f"{what}: {exc}") from exc
         return None

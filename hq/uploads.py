@@ -44,7 +44,8 @@ from sync.protocol.signing import Signed
 __all__ = ["MEDIA_KINDS", "delete_upload", "head_upload", "options_uploads", "patch_upload",
            "post_upload"]
 
-MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF})
+MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF,
+                         RecordKind.PENALTY_DOCUMENT_PDF})
 TUS = {"Tus-Resumable": "1.0.0"}
 _ALGORITHMS = ("sha256", "sha1")
 

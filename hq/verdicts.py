@@ -52,7 +52,7 @@ from verification.pdf import (
 )
 from verification.printed import printed_statement
 
-__all__ = ["Verdict", "VerdictCheck", "judge_pdf", "statement_verdict"]
+__all__ = ["Verdict", "VerdictCheck", "document_verdict", "judge_pdf", "statement_verdict"]
 
 CACHE_SIZE = 256  # verdicts kept per process (a statement page shows one)
 
@@ -224,6 +224,8 @@ def _verdict(checks: list[VerdictCheck], summary: str | None = None) -> Verdict:
 
 
 _FIELD_WORDS = {"Certification": "终端认证签名", "Seal": "单位印章", "Declaration": "当事人声明",
+                "Receipt": "受送达人签收", "Officer1": "执法人员一", "Officer2": "执法人员二",
+                "Officer3": "执法人员三",
                 "Interviewer1": "询问人一", "Interviewer2": "询问人二", "Recorder": "记录人",
                 "Witness": "见证人"}
 
@@ -344,3 +346,60 @@ def _device(state: HQState, report: VerificationReport, sender: str) -> VerdictC
                             f"签发给另一终端 {owner} 的，却由终端 {sender} 送来")
     return VerdictCheck("发送终端", True, f"认证签名的证书（{certification.signer}）由单位"
                         f"离线签发，未经局机关登记；由终端 {sender} 送来")
+
+
+def document_verdict(state: HQState, document_id: str, pdf_sha256: str,
+                     record_sha256: str | None, sender: str) -> Verdict:
+    """The verdict on a penalty document's signed PDF (issue 17, decision 53), as on a
+    statement's: every signature intact, chaining to the unit root and not revoked, every
+    field signed and the seal last, certified by the device that sent it; and the PDF is
+    the one its record (``penalty_document``: kind, number, service) names by SHA-256. Kept
+    per process like a statement's, keyed by what it depends on."""
+    trust = _trust(state)
+    key = ("penalty_document", state.hq_id, document_id, pdf_sha256, record_sha256, sender,
+           trust.key)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    try:
+        data = _read(state, pdf_sha256)
+    except Exception as exc:  # as for a statement's PDF: said on the page, not kept
+        return _verdict([VerdictCheck("签名PDF", False, f"局机关保存的PDF无法读取（"
+                                      f"{type(exc).__name__}）")])
+    verdict = _judge_document(state, data, record_sha256, sender, trust)
+    with _cache_lock:
+        _cache[key] = verdict
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return verdict
+
+
+def _judge_document(state: HQState, data: bytes, record_sha256: str | None, sender: str,
+                    trust: _Trust) -> Verdict:
+    sha256 = hashlib.sha256(data).hexdigest()
+    if record_sha256 == sha256:
+        named = VerdictCheck("文书登记", True, f"PDF与终端登记的文书一致（SHA-256 {sha256[:16]}…）")
+    elif record_sha256 is None:
+        named = VerdictCheck("文书登记", False, "局机关尚未收到该文书的登记记录")
+    else:
+        named = VerdictCheck("文书登记", False, f"PDF（SHA-256 {sha256[:16]}…）不是文书登记记录"
+                             f"所载的PDF（{record_sha256[:16]}…）")
+    if trust.root is None:
+        missing = trust.problem or ("局机关未持有单位根证书（管理员尚未执行 statement-room-hq "
+                                    "ca init 或 ca import），无法判断签名能否追溯到本单位")
+        return _verdict([VerdictCheck("信任根", False, missing), named],
+                        "无法验证签名：局机关缺少单位根证书这一信任根。")
+    try:
+        report = verify_pdf(data, [trust.root])
+    except VerificationError:
+        return _verdict([VerdictCheck("签名PDF", False, "局机关收到的文件不是可读的PDF文档"),
+                         named])
+    checks = [VerdictCheck("签名PDF", True, f"局机关保存的签名PDF（SHA-256 {sha256[:16]}…），"
+                           f"共 {len(report.signatures)} 个签名"),
+              _integrity(report), _chain(report, trust.root), _completeness(report),
+              _revocation(report, *_revoked(state, trust)), named,
+              _device(state, report, sender)]
+    failed = [c.name for c in checks if not c.ok]
+    return _verdict(checks, "验证通过：签名完整有效，证书可追溯到单位根证书且未被吊销，签章齐全，"
+                    "与终端登记的文书一致，由发送终端签署。" if not failed else None)

@@ -38,6 +38,7 @@ from desktop.store import (
     documents,
     officer_hq_keys,
     outbox,
+    penalty_records,
     statements,
     sync_state,
 )
@@ -53,7 +54,10 @@ from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.restore import RestoreStatement
 from sync.protocol.signing import Ed25519Signer, Signed, key_id_for
 
-MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF})
+MEDIA_KINDS = frozenset({RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF,
+                         RecordKind.PENALTY_DOCUMENT_PDF})
+# Media read whole from the store (a signed PDF), not streamed from the vault.
+_STORED_MEDIA = frozenset({RecordKind.STATEMENT_PDF, RecordKind.PENALTY_DOCUMENT_PDF})
 
 
 class PayloadMismatch(ValueError):
@@ -209,7 +213,7 @@ class StoreSyncSource:
         return data
 
     def media_chunks(self, entry: OutboxEntry, start: int, chunk_size: int) -> Iterator[bytes]:
-        if entry.kind is RecordKind.STATEMENT_PDF:
+        if entry.kind in _STORED_MEDIA:
             data = self.payload(entry)
             for offset in range(start, len(data), chunk_size):
                 yield data[offset:offset + chunk_size]
@@ -288,7 +292,8 @@ def payload_bytes(conn: Connection, store_id: str, kind: RecordKind, entity_id: 
     signed PDF), except evidence, which is streamed from the vault. Each is rebuilt from its
     rows, which never change once announced; a statement's context and an evidence item's
     record describe rows that may (a case, an officer, a filing), so their bytes were kept
-    as announced (`outbox.enqueue_kept`)."""
+    as announced (`outbox.enqueue_kept`). A penalty decision, review or document and its PDF
+    are rebuilt from rows that never change (`penalty_records`)."""
     if kind in outbox.KEPT_KINDS:
         return outbox.kept_payload(conn, kind, entity_id)
     if kind is RecordKind.STATEMENT:
@@ -296,6 +301,8 @@ def payload_bytes(conn: Connection, store_id: str, kind: RecordKind, entity_id: 
             statements.get_statement(conn, entity_id)).canonical_bytes()
     if kind is RecordKind.STATEMENT_PDF:
         return documents.signed_document(conn, entity_id)
+    if kind in penalty_records.KINDS:
+        return penalty_records.payload(conn, kind, entity_id)
     if kind is RecordKind.SIGNATURE_CAPTURE:
         statement_id, purpose, page = entity_id.rsplit("/", 2)
         row = conn.execute("SELECT record FROM signature_captures WHERE statement_id = ?"

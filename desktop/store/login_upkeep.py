@@ -4,11 +4,12 @@ left for the next opening, each step done once and only when needed.
 An import killed half-way leaves a temporary file or an unreferenced blob in the vault (and
 old names migrate); records an older program sealed or imported lack the context HQ now
 receives (migration 0017); a law library accepted before its index existed has none
-(migration 0019); a recording whose writer was killed is left unfinished in a ``.rec-``
-temporary (issue 18). Each later change of this kind adds its step to `STEPS`: a check that
-costs one query when there is nothing to do, and the work in its own transaction, audited
-there. The recordings' salvage is the exception: it needs the vault's folder and key, as the
-tidy does, and runs before the tidy (`recording_salvage`).
+(migration 0019); penalty decisions, reviews and documents an older program kept were never
+announced to HQ (decision 53, `penalty_backfill`); a recording whose writer was killed is
+left unfinished in a ``.rec-`` temporary (issue 18). Each later change of this kind adds its
+step to `STEPS`: a check that costs one query when there is nothing to do, and the work in
+its own transaction, audited there. The recordings' salvage is the exception: it needs the
+vault's folder and key, as the tidy does, and runs before the tidy (`recording_salvage`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from desktop.store import context_backfill, evidence, law_index, recording_salvage
+from desktop.store import (
+    context_backfill,
+    evidence,
+    law_index,
+    penalty_backfill,
+    recording_salvage,
+)
 from desktop.store.connection import Connection
 from desktop.store.tx import Clock, transaction
 from desktop.store.vault_tidy import tidy_at_open
@@ -31,6 +38,8 @@ STEPS: tuple[tuple[Callable[[Connection], bool], Callable[[Connection, datetime]
     (lambda conn: context_backfill.backfill_pending(conn),
      lambda conn, at: context_backfill.backfill(conn, at)),
     (lambda conn: law_index.pending(conn), lambda conn, at: law_index.rebuild_held(conn, at)),
+    (lambda conn: penalty_backfill.pending(conn),
+     lambda conn, at: penalty_backfill.backfill(conn, at)),
 )
 
 

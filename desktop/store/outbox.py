@@ -1,17 +1,17 @@
 """The transactional outbox: every record HQ will receive, announced in the record's commit.
 
 Each writer of such a record (a sealed statement, its signed PDF and pen captures, an evidence
-item, a completed docking, a signed tree head, a signature, officer or key event) calls
-`enqueue` inside the same transaction, so the record and its announcement commit or vanish
-together: a crash can never leave a record HQ will not hear of, nor an announcement of a
-record that does not exist. Most records are rebuilt from their (immutable) rows when sent;
-a record that describes rows which may still change (a statement's context, an evidence
-item's record) is announced with `enqueue_kept`, which keeps its exact bytes
-(``outbox_payloads``) for the sync to send. ``device_seq`` is the next number after the
-highest so far; the write lock of ``BEGIN IMMEDIATE`` makes it gapless and increasing (a
-rolled-back transaction takes its number with it). The kinds, and the bytes each announces,
-are defined in `sync.protocol.records`; the sync engine (issue 15) reads `pending` and
-updates ``state`` and ``receipt``.
+item, a completed docking, a signed tree head, a signature, officer or key event, a decided
+penalty decision, a legal review, a signed penalty document and its PDF) calls `enqueue` inside
+the same transaction, so the record and its announcement commit or vanish together: a crash can
+never leave a record HQ will not hear of, nor an announcement of a record that does not exist.
+Most records are rebuilt from their (immutable) rows when sent; a record that describes rows
+which may still change (a statement's context, an evidence item's record) is announced with
+`enqueue_kept`, which keeps its exact bytes (``outbox_payloads``) for the sync to send.
+``device_seq`` is the next number after the highest so far; the write lock of ``BEGIN
+IMMEDIATE`` makes it gapless and increasing (a rolled-back transaction takes its number with
+it). The kinds, and the bytes each announces, are defined in `sync.protocol.records`; the sync
+engine (issue 15) reads `pending` and updates ``state`` and ``receipt``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ appended to `penalty_decision_history` and never changed, so a choice replaced a
 review, or an evaluation made again on other facts, stays readable as it was. Reviews
 (`penalty_reviews`) are append-only and carry the reviewer's signature (migration 0020).
 
+A decision once DECIDED and every review are announced to HQ in the transaction that makes
+them (`penalty_records`, decision 53).
+
 Every write is a covered row (decision 19): the leaf written in the same transaction holds the
 row's digest. A write that touches the decision row and appends a history or review row writes
 two leaves: the event's (the appended row) and `penalty.state` (the decision row).
@@ -29,6 +32,7 @@ from desktop.domain.penalty import (
     PenaltyDecision,
     ReviewVerdict,
 )
+from desktop.store import penalty_records
 from desktop.store.connection import Connection
 from desktop.store.coverage import LeafFields, leaf_fields
 from desktop.store.tx import Tx
@@ -212,8 +216,10 @@ def set_state(tx: Tx, decision_id: str, state: DecisionState, action: Action,
 
 def set_decided(tx: Tx, decision_id: str) -> None:
     """The decision document is signed (for the documents' service): DECIDED, never changed
-    again (a trigger refuses any later update)."""
+    again (a trigger refuses any later update), and announced to HQ in the same transaction
+    (`penalty_records`, decision 53)."""
     set_state(tx, decision_id, DecisionState.DECIDED, Action.PENALTY_STATE)
+    penalty_records.announce_decision(tx, decision_id)
 
 
 def _state_leaf(tx: Tx, decision_id: str, state: DecisionState) -> None:
@@ -237,6 +243,7 @@ def add_review(tx: Tx, review: LegalReview, identity_id: str, state: DecisionSta
              key_fingerprint=review.key_fingerprint, identity=identity_id,
              **leaf_fields(tx.conn, REVIEWS, review.id))
     _state_leaf(tx, review.decision_id, state)
+    penalty_records.announce_review(tx, review.id)  # HQ receives it (decision 53)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 A document of a penalty decision is kept once it is signed, with its SHA-256 and how it was
 served: the party's signature for receipt (the pen capture behind the picture in its receipt
-box) or their refusal, with the reason and a witness. The triggers of migration 0021 keep
-the row unchanged for good, and its leaf in the audit trail covers it (`coverage`), so an
-edit behind the program is named by `audit verify`. Numbers come from one counter per kind,
-series (the agency's abbreviation in the number) and year that only moves on by one
+box) or their refusal, with the reason and a witness. The triggers of migration 0021 keep the
+row unchanged for good, and its leaf in the audit trail covers it (`coverage`), so an edit
+behind the program is named by `audit verify`. A kept document and its signed PDF are announced
+to HQ in the same transaction (`penalty_records`, decision 53). Numbers come from one counter
+per kind, series (the agency's abbreviation in the number) and year that only moves on by one
 (`next_number` reads it, `take_number` moves it in the transaction that keeps the document).
 """
 
@@ -19,6 +20,7 @@ from gettext import gettext as _
 from desktop.domain.errors import UserError
 from desktop.domain.model import Action, SignatureRefusal
 from desktop.domain.penalty import PenaltyDocumentKind
+from desktop.store import penalty_records
 from desktop.store.connection import Connection
 from desktop.store.coverage import leaf_fields
 from desktop.store.tx import Tx
@@ -116,6 +118,7 @@ def keep(tx: Tx, document: NewPenaltyDocument) -> str:
              kind=document.kind.value, sha256=digest, pages=document.pages,
              receipt=SIGNED if capture else REFUSED, rights_waived=document.rights_waived,
              **leaf_fields(tx.conn, "penalty_documents", document.id))
+    penalty_records.announce_document(tx, document.id)  # and its PDF (decision 53)
     return digest
 
 

@@ -73,6 +73,10 @@ def kind_words(kind: RecordKind) -> str:
         RecordKind.KEY_EVENT: _("Key event"),
         RecordKind.STATEMENT_CONTEXT: _("Statement context (case, party, officers)"),
         RecordKind.EVIDENCE_RECORD: _("Evidence record (custody)"),
+        RecordKind.PENALTY_DECISION: _("Penalty decision"),
+        RecordKind.LEGAL_REVIEW: _("Legal review"),
+        RecordKind.PENALTY_DOCUMENT: _("Penalty document (number, service)"),
+        RecordKind.PENALTY_DOCUMENT_PDF: _("Signed penalty document PDF"),
     }.get(kind, kind.value)
 
 

@@ -11,8 +11,8 @@ keyed, hq/catalog/statements.py). It must be idempotent (``ON CONFLICT DO NOTHIN
 existed (``statement-room-hq reindex``).
 
 Small records come with their bytes (``payload``); a medium (``statement_pdf``,
-``evidence_item``) is committed after its upload with ``payload`` None (its bytes are in the
-blob store, read with `hq.blobs.BlobStore.read` if an indexer needs them).
+``evidence_item``, ``penalty_document_pdf``) is committed after its upload with ``payload`` None
+(its bytes are in the blob store, read with `hq.blobs.BlobStore.read` if an indexer needs them).
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ from sync.protocol.canonical import parse_canonical
 from sync.protocol.records import OutboxEntry, RecordKind
 from sync.protocol.signing import Signed
 
-__all__ = ["Indexer", "index", "indexers", "reindex", "upsert_row"]
+__all__ = ["MEDIA", "Indexer", "index", "indexers", "reindex", "upsert_row"]
+
+# The kinds committed after their upload, with no payload given to their indexers.
+MEDIA = frozenset({RecordKind.STATEMENT_PDF, RecordKind.EVIDENCE_ITEM,
+                   RecordKind.PENALTY_DOCUMENT_PDF})
 
 Indexer = Callable[[Connection, OutboxEntry, bytes | None, int], None]
 """(transaction, the record's entry, its bytes or None for a medium, HQ's time of receipt)"""
@@ -51,10 +55,10 @@ def indexers() -> dict[RecordKind, list[Indexer]]:
     """Every registered indexer by kind. Each part of the room keeps a module here with an
     ``INDEXERS: dict[RecordKind, Indexer]`` and adds it to ``parts`` (imported here, not at
     the top, so the parts may import this module's names)."""
-    from hq.catalog import evidence, search, statements
+    from hq.catalog import evidence, penalty, search, statements
 
     parts: tuple[dict[RecordKind, Indexer], ...] = (statements.INDEXERS, evidence.INDEXERS,
-                                                    search.INDEXERS)
+                                                    search.INDEXERS, penalty.INDEXERS)
     found: dict[RecordKind, list[Indexer]] = {}
     for part in parts:
         for kind, indexer in part.items():
@@ -79,8 +83,7 @@ def reindex(db: Database, blobs: BlobStore, progress: Callable[[int], None] | No
     marks = ", ".join("?" * len(names))
     rows = db.all(f"SELECT entry, received_ms, kind FROM records WHERE kind IN ({marks}) "
                   "ORDER BY log_index", names)
-    small = {kind for kind in kinds
-             if kind not in (RecordKind.STATEMENT_PDF, RecordKind.EVIDENCE_ITEM)}
+    small = {kind for kind in kinds if kind not in MEDIA}
     for done, row in enumerate(rows, 1):
         entry = Signed.from_json(parse_canonical(str(row["entry"]).encode("utf-8")),
                                  OutboxEntry).body

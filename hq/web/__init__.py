@@ -19,7 +19,15 @@ __all__ = ["room"]
 
 def room(state: HQState) -> Mount:
     """The supervision room's routes, under ``/room``."""
-    from hq.web import evidence, package_pages, pages, refdata_pages, statements, statistics
+    from hq.web import (
+        cases,
+        evidence,
+        package_pages,
+        pages,
+        refdata_pages,
+        statements,
+        statistics,
+    )
     from hq.web.login import login_routes
 
     # Each module of pages adds its routes here, one line each (hq.web.frame).
@@ -31,4 +39,5 @@ def room(state: HQState) -> Mount:
         *refdata_pages.routes(state),
         *package_pages.routes(state),
         *statements.routes(state),
+        *cases.routes(state),
     ])

@@ -24,7 +24,7 @@ CLOCK_ALERT_MS = 5 * 60 * 1000  # as the desktop's own warning of a drifting clo
 # As the desktop's long-interview warning by default (desktop/config.py Settings): an
 # interview longer than this is one a supervisor should look at (rest, meals, consent).
 LONG_INTERVIEW_MS = 12 * 60 * 60 * 1000
-MEDIA_KINDS = ("evidence_item", "statement_pdf")
+MEDIA_KINDS = ("evidence_item", "statement_pdf", "penalty_document_pdf")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ def overview(db: Database) -> Overview:
     return Overview(
         devices=devices, officers=per_device,
         records=_count(db, "SELECT count(*) AS n FROM records"),
-        media=_count(db, "SELECT count(*) AS n FROM records WHERE kind IN (?, ?)", MEDIA_KINDS),
+        media=_count(db, "SELECT count(*) AS n FROM records WHERE kind IN "
+                     f"({', '.join('?' * len(MEDIA_KINDS))})", MEDIA_KINDS),
         receipts=_count(db, "SELECT count(*) AS n FROM receipt_log"),
         quarantined=_count(db, "SELECT count(*) AS n FROM quarantine"),
         alerts=list(reversed(admin.alerts(db))), derived=derived_alerts(db, devices))

@@ -18,6 +18,11 @@ The bytes sent per kind (``sha256`` is over exactly these):
 - ``statement_context``, ``evidence_record``: the canonical JSON of `StatementContext` and
   `EvidenceItemRecord` (sync/protocol/context.py): whose statement, which case, which
   officers; an evidence item's facts and custody.
+- ``penalty_decision``, ``legal_review``, ``penalty_document``: the canonical JSON of
+  `PenaltyDecisionRecord`, `LegalReviewRecord` and `PenaltyDocumentRecord`
+  (sync/protocol/penalty.py, issue 17): a decision as made, a reviewer's signed verdict, a
+  signed document's kind, number and service; ``penalty_document_pdf``: that document's
+  signed PDF (a medium, as ``statement_pdf``), under the document's id.
 """
 
 from __future__ import annotations
@@ -60,6 +65,10 @@ class RecordKind(StrEnum):
     KEY_EVENT = "key_event"
     STATEMENT_CONTEXT = "statement_context"
     EVIDENCE_RECORD = "evidence_record"
+    PENALTY_DECISION = "penalty_decision"
+    LEGAL_REVIEW = "legal_review"
+    PENALTY_DOCUMENT = "penalty_document"
+    PENALTY_DOCUMENT_PDF = "penalty_document_pdf"
 
     @property
     def priority(self) -> int:
@@ -75,7 +84,9 @@ _PRIORITY = {
     RecordKind.OFFICER_EVENT: 0, RecordKind.KEY_EVENT: 0, RecordKind.TREE_HEAD: 0,
     RecordKind.SIGNATURE_EVENT: 1, RecordKind.STATEMENT: 1, RecordKind.DOCKING: 1,
     RecordKind.STATEMENT_CONTEXT: 1, RecordKind.EVIDENCE_RECORD: 1,
+    RecordKind.PENALTY_DECISION: 1, RecordKind.LEGAL_REVIEW: 1, RecordKind.PENALTY_DOCUMENT: 1,
     RecordKind.STATEMENT_PDF: 2, RecordKind.SIGNATURE_CAPTURE: 2, RecordKind.EVIDENCE_ITEM: 2,
+    RecordKind.PENALTY_DOCUMENT_PDF: 2,
 }
 
 # Before issue 12 a sealed statement was queued under the transport name "record".

@@ -182,7 +182,8 @@ def test_every_record_kind_has_a_priority_and_a_video_goes_last() -> None:
     assert {k.value for k in RecordKind} == {
         "statement", "statement_pdf", "signature_capture", "signature_event", "evidence_item",
         "docking", "tree_head", "officer_event", "key_event", "statement_context",
-        "evidence_record"}
+        "evidence_record", "penalty_decision", "legal_review", "penalty_document",
+        "penalty_document_pdf"}
     assert all(0 <= k.priority <= 2 for k in RecordKind)
     assert priority_for(RecordKind.EVIDENCE_ITEM, "video") == 3
     assert priority_for(RecordKind.EVIDENCE_ITEM, "photo") == 2
