@@ -13,6 +13,7 @@ ID-card reader, the PDF and the evidence vault, adding keys to its JSON result.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ from desktop.domain.model import (
     TurnKind,
 )
 from desktop.services import audit_trail, devices, interview, recording, records, signing
-from desktop.services.demo_hq import sync_with_hq
+from desktop.services.demo_hq import hq_rounds
 from desktop.services.demo_login import (
     DEMO_ADMIN_CERTIFICATE,
     DEMO_MARKER,
@@ -264,11 +265,15 @@ def run_demo(workdir: Path, say: Callable[[str], None], *, with_hq: bool = False
             raise UserError(report.first_problem() or "")
         say(_("Audit trail verified: {size} events, {heads} tree heads").format(
             size=report.size, heads=report.heads_checked))
-        synced = (sync_with_hq(store, workdir, say, hq_url=hq_url, hq_code=hq_code)
-                  if with_hq or hq_url is not None else None)
-        # The penalty step needs the law library and the standard HQ sent in that round.
-        decided = decide(store, case.id, statement.id, team, workdir / "exports",
-                         Path(exported["trust_root"]), say)
+        with (hq_rounds(store, workdir, say, hq_url=hq_url, hq_code=hq_code)
+              if with_hq or hq_url is not None else contextlib.nullcontext()) as hq_round:
+            synced = None if hq_round is None else hq_round()
+            # The penalty step needs the law library and the standard HQ sent in that round.
+            decided = decide(store, case.id, statement.id, team, workdir / "exports",
+                             Path(exported["trust_root"]), say)
+            if hq_round is not None and decided is not None:
+                # the decision, its documents and their signed PDFs reach HQ (decision 53)
+                decided["sync"] = hq_round()
         return {
             "ok": True,
             "store": str(paths.database),

@@ -32,7 +32,6 @@ from desktop.services.demo_pki import ROOT_KEY_NAME
 from desktop.store import sync_state
 from desktop.store.store import Store
 from resources.discretion import STARTER, STARTER_FILE
-from sync.protocol.records import RecordKind
 
 HQ_FOLDER = "hq"
 _START_TIMEOUT_S = 30.0
@@ -105,11 +104,18 @@ def _enrol_code(data: Path) -> str:
     return done.stdout.strip()
 
 
-def sync_with_hq(store: Store, workdir: Path, say: Callable[[str], None], *,
-                 hq_url: str | None = None, hq_code: str | None = None) -> dict[str, Any]:
-    """Enrol (once), sync everything, check the receipts, purge per policy; the counts."""
+@contextlib.contextmanager
+def hq_rounds(store: Store, workdir: Path, say: Callable[[str], None], *,
+              hq_url: str | None = None, hq_code: str | None = None
+              ) -> Iterator[Callable[[], dict[str, Any]]]:
+    """HQ for the demo (embedded unless `hq_url` names one), kept up while the caller works:
+    yields what runs one round (enrol once, sync everything, check the receipts, purge per
+    policy) and returns its counts. The demo syncs, decides its penalty on the library and the
+    standard that round brought, then syncs again so the decision reaches HQ too."""
     if hq_url is not None:
-        return _sync(store, hq_url, lambda: hq_code, say)
+        url = hq_url
+        yield lambda: _sync(store, url, lambda: hq_code, say)
+        return
     data = workdir / HQ_FOLDER
     with embedded_hq(data) as url:
         say(_("HQ started on {url} (data in {path})").format(url=url, path=data))
@@ -123,7 +129,7 @@ def sync_with_hq(store: Store, workdir: Path, say: Callable[[str], None], *,
         _publish_reference_data(data)
         say(_("HQ publishes the law library (the statute texts shipped with the program) and "
               "the starter discretion standard (an example for the bureau to replace)"))
-        return _sync(store, url, lambda: _enrol_code(data), say)
+        yield lambda: _sync(store, url, lambda: _enrol_code(data), say)
 
 
 def _run_hq(data: Path, *args: str, failure: str) -> None:
@@ -210,7 +216,6 @@ def _acknowledged(store: Store) -> dict[str, int]:
             if row.receipt is not None:  # ReceiptRefused unless it verifies and fits
                 sync_state.check_receipt(conn, row.queued.op_id, row.receipt)
     rows = [r for r in rows if r.receipt is not None]
-    media = sum(r.queued.kind in (RecordKind.EVIDENCE_ITEM, RecordKind.STATEMENT_PDF)
-                for r in rows)
+    media = sum(r.queued.kind in sync.MEDIA_KINDS for r in rows)
     return {"records_acknowledged": len(rows) - media, "media_acknowledged": media,
             "receipts_verified": len(rows)}

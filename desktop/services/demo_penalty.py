@@ -114,7 +114,7 @@ def decide(store: Store, case_id: str, statement_id: str, team: list[Officer], e
         say(_("Signed and served: {number} ({pages} page(s), {count} signatures verified), "
               "{path}").format(number=kept.number, pages=kept.pages,
                                count=len(report.signatures), path=path))
-        made.append({"kind": kind.value, "number": kept.number, "pdf": str(path),
+        made.append({"id": kept.id, "kind": kind.value, "number": kept.number, "pdf": str(path),
                      "sha256": kept.sha256, "signatures": len(report.signatures),
                      "rights_waived": kept.rights_waived})
     decided = penalty.get(store, decision.id)

@@ -36,13 +36,24 @@ def test_the_demo_syncs_everything_to_its_embedded_hq_and_again(tmp_path: Path) 
     check_penalty_step(second, tmp_path / "again", first_number="第2号")
     again = second["sync"]
     # HQ came back on the same data: what it acknowledged is neither lost nor sent again.
-    assert again["receipts_verified"] == synced["receipts_verified"] + again["sent"]
-    assert again["pending"] == 0 and again["audit_head_countersigned"] > synced[
+    # (the first run's last round was the one after its penalty step)
+    last = result["penalty"]["sync"]
+    assert last["receipts_verified"] > synced["receipts_verified"]
+    assert again["receipts_verified"] == last["receipts_verified"] + again["sent"]
+    assert again["pending"] == 0 and again["audit_head_countersigned"] > last[
         "audit_head_countersigned"]
     held = subprocess.run([sys.executable, "-m", "hq", "--data", str(workdir / "hq"),
                            "records"], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False)
     assert result["statement"] in held.stdout
+    # The decision, its two documents and their signed PDFs reached HQ in the round after
+    # the penalty step (decision 53), each kind with the decision's or a document's id.
+    decided = result["penalty"]
+    assert decided["sync"]["pending"] == 0 and decided["sync"]["sent"] >= 5
+    assert f"penalty_decision {decided['decision']} " in held.stdout
+    for document in decided["documents"]:
+        assert f"penalty_document {document['id']} " in held.stdout
+        assert f"penalty_document_pdf {document['id']} " in held.stdout
     # Every record acted for the demo's officer (decision 27), none for the device alone.
     assert "  officer -" not in held.stdout and held.stdout.count("  officer ") > 10
 

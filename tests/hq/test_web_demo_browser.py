@@ -76,6 +76,21 @@ def test_a_supervisor_finds_the_demo_statement_with_its_verdict_proofs_and_gps_t
     assert page.locator("table.events", has_text="未能验证").count() == 0
     page.screenshot(path=str(demo.shots / "20-demo-statement.png"), full_page=True)
 
+    # The penalty the demo decided reached HQ in its last round (decision 53): the case page
+    # shows the amount and both signed documents, verified, for the supervisor to download.
+    page.locator("a", has_text="查看本案的处罚决定、法制审核与文书").click()
+    page.wait_for_load_state()
+    penalty = demo.result["penalty"]
+    assert page.locator("section.decisions dd.amount").inner_text().startswith(
+        f"罚款人民币 {penalty['amount']} 元")
+    numbers = page.locator("table.documents td.number").all_inner_texts()
+    assert numbers == [d["number"] for d in penalty["documents"]]
+    verdicts = page.locator("table.documents td span.ok").all_inner_texts()
+    assert len(verdicts) == 2 and all(v.startswith("验证通过") for v in verdicts), verdicts
+    assert page.locator("table.documents a", has_text="下载签名PDF").count() == 2
+    page.screenshot(path=str(demo.shots / "22-demo-case-penalty.png"), full_page=True)
+    page.go_back()
+
     page.locator("a", has_text="查看本案证据").click()
     page.wait_for_load_state()
     rows = page.locator("main table tbody tr")
