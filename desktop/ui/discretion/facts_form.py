@@ -263,8 +263,12 @@ class FactsForm(QGroupBox):
         if on:  # one of the two buttons turned on: one change, not two
             self.changed.emit()
 
-    def set_party(self, party: PartyType, note: str) -> None:
+    def set_party(self, party: PartyType, note: str, *, fixed: bool = False) -> None:
+        """Check ``party``; ``fixed``: the other type cannot be chosen here (the case names
+        its party)."""
         self.party_buttons[party].setChecked(True)
+        for button in self.party_buttons.values():
+            button.setEnabled(not fixed)
         self.party_note.setText(note)
         self.party_note.setVisible(bool(note))
 

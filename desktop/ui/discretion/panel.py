@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import UserError
 from desktop.domain.penalty import DecisionState, PenaltyDecision, ReviewVerdict
-from desktop.services import discretion, penalty
+from desktop.services import case_party, discretion, penalty
 from desktop.ui.context import AppContext
 from desktop.ui.discretion.facts_form import FactsForm, MatterView
 from desktop.ui.discretion.matter_search import MatterSearch
@@ -61,12 +61,14 @@ class _Loaded:
     suggestions: list[MatterHit]
     suggestion_problem: str
     decision: PenaltyDecision | None
+    party: case_party.KeptCaseParty | None  # the case's party; None: the person interviewed
 
 
 def _load(store: Store, case_id: str, statement_id: str) -> _Loaded:
     held = discretion.held(store)
+    party = case_party.show(store, case_id)
     if held is None:
-        return _Loaded(None, None, [], "", _latest(store, case_id, statement_id))
+        return _Loaded(None, None, [], "", _latest(store, case_id, statement_id), party)
     standard = discretion.standard(store)
     problem = ""
     try:
@@ -74,7 +76,7 @@ def _load(store: Store, case_id: str, statement_id: str) -> _Loaded:
     except UserError as exc:  # the statement cannot be read: say so, search still works
         suggestions, problem = [], str(exc)
     return _Loaded(held, standard, list(suggestions), problem,
-                   _latest(store, case_id, statement_id))
+                   _latest(store, case_id, statement_id), party)
 
 
 def _latest(store: Store, case_id: str, statement_id: str) -> PenaltyDecision | None:
@@ -167,9 +169,6 @@ class DiscretionPanel(QWidget):
         for widget in (self.matter_view, self.facts_form, self.proposal):
             widget.hide()
         self.choice.setEnabled(False)
-        self.facts_form.set_party(PartyType.INDIVIDUAL, _(
-            "Preset from the interviewee, a person; choose Unit when the party is an "
-            "organisation."))
         self.load()
 
     # --- loading --------------------------------------------------------------------------
@@ -179,6 +178,7 @@ class DiscretionPanel(QWidget):
                        self._failed)
 
     def _loaded(self, loaded: _Loaded) -> None:
+        self._show_party(loaded.party)
         held = loaded.held
         if held is None or loaded.standard is None:
             self.standard_label.setText(_(
@@ -204,15 +204,30 @@ class DiscretionPanel(QWidget):
             self._restore = decision
             self.choose_matter(decision.facts.matter_code)
 
+    def _show_party(self, party: case_party.KeptCaseParty | None) -> None:
+        """The party type comes from the case's party (decision 54): the engine would refuse
+        the other one, so it is shown, not offered."""
+        if party is not None and party.unit is not None:
+            self.facts_form.set_party(PartyType.UNIT, _(
+                "The case's party is a unit: {name}. It is named on the case (Party of the "
+                "case…).").format(name=party.unit.name), fixed=True)
+        else:
+            self.facts_form.set_party(PartyType.INDIVIDUAL, _(
+                "The case's party is the person interviewed. When it is a company or an "
+                "organisation, name it on the case (Party of the case…)."), fixed=True)
+
     def refresh(self) -> None:
-        """Shown again: suggest from the statement as it is now (more answers were typed), or
-        read everything again while no standard was held (a sync may have brought one)."""
+        """Shown again: suggest from the statement as it is now (more answers were typed) and
+        show the case's party as it is now (it may have been named meanwhile), or read
+        everything again while no standard was held (a sync may have brought one)."""
         if self.standard is None:
             self.load()
             return
-        statement_id = self.statement_id
+        statement_id, case_id = self.statement_id, self.case_id
         self._ctx.read(lambda store: discretion.suggest_for_statement(store, statement_id),
                        self.search.set_suggestions, self._failed)
+        self._ctx.read(lambda store: case_party.show(store, case_id), self._show_party,
+                       self._failed)
 
     # --- the matter and the facts ---------------------------------------------------------
     def choose_matter(self, code: str) -> None:

@@ -12,14 +12,16 @@ import json
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.services import penalty
+from desktop.services import case_party, penalty
 from desktop.store import audit
 from desktop.ui.context import AppContext
 from desktop.ui.discretion import DiscretionPanel
 from desktop.ui.interview import InterviewWorkspace
 from desktop.ui.law_browser import LawBrowser
 from legal.discretion.evaluation import DeviationKind
+from legal.discretion.model import PartyType
 from tests.conftest import World
+from tests.services.test_penalty_share_of_base import BUILDER
 from tests.ui.conftest import store_of
 from tests.ui.discretion.support import hold, say_in_statement
 
@@ -322,3 +324,28 @@ def test_a_standard_that_arrives_while_the_panel_is_open_is_used_when_shown_agai
     assert panel.search.isEnabled()
     assert panel.example_label.isVisible()
     assert panel.search.rows()[0].startswith(f"From the statement: {MATTER} (")
+
+
+def test_the_party_type_follows_the_case_s_party_and_its_change(
+        qtbot: QtBot, world: World, ui_ctx: AppContext) -> None:
+    hold(world)
+    say_in_statement(world)
+    workspace, panel = open_panel(qtbot, ui_ctx, world)
+    form = panel.facts_form
+    # the person interviewed: shown as the party type, not offered (the engine would refuse
+    # the other), and the note says where a unit is named
+    assert form.party() is PartyType.INDIVIDUAL
+    assert not any(b.isEnabled() for b in form.party_buttons.values())
+    assert "Party of the case" in form.party_note.text()
+    # a unit named on the case meanwhile: shown when the panel is shown again
+    case_party.set_unit(store_of(ui_ctx), world.case.id, BUILDER)
+    workspace.discretion_button.click()
+    workspace.discretion_button.click()
+    assert form.party() is PartyType.UNIT
+    assert BUILDER.name in form.party_note.text()
+    assert not any(b.isEnabled() for b in form.party_buttons.values())
+    choose_sidewalk_parking(panel)
+    # sidewalk parking fines the driver: for a unit party the engine says why it proposes
+    # nothing, rather than a range meant for a person
+    assert "provides no penalty for a unit" in panel.message.text()
+    assert panel.proposal.proposed_range.text() == ""
