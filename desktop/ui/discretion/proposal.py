@@ -126,6 +126,11 @@ class ProposalView(QGroupBox):
         self.proposed_range = QLabel("")
         self.proposed_amount = QLabel("")
         self.penalties = QLabel("")
+        # Wrapped: a share of a base states its factors in words ("建设工程造价百分之五以上
+        # 百分之十以下: …"), longer than the panel beside the interview is wide.
+        for label in (self.outcome, self.tier, self.statutory, self.proposed_range,
+                      self.proposed_amount, self.penalties):
+            label.setWordWrap(True)
         form.addRow(_("Outcome:"), self.outcome)
         form.addRow(_("Tier:"), self.tier)
         form.addRow(_("Statutory range:"), self.statutory)

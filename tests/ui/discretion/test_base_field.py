@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
 from desktop.services import case_party, penalty
@@ -40,7 +41,7 @@ def test_the_cost_gives_the_range_and_the_decision_keeps_it(qtbot: QtBot, world:
     hold(world)
     case_party.set_unit(store_of(ui_ctx), world.case.id, BUILDER)  # the builder is the party
     say_in_statement(world)
-    _workspace, panel = open_panel(qtbot, ui_ctx, world)
+    workspace, panel = open_panel(qtbot, ui_ctx, world)
     choose_sidewalk_parking(panel)
     form = panel.facts_form
     assert not form.base_box.isVisible()  # a fine in yuan takes no base
@@ -59,6 +60,13 @@ def test_the_cost_gives_the_range_and_the_decision_keeps_it(qtbot: QtBot, world:
     assert proposal.proposed_range.text() == \
         "建设工程造价百分之五以上百分之十以下: 6,000 to 12,000 yuan"
     assert proposal.statutory.text() == "建设工程造价百分之十以下: 1 to 12,000 yuan"
+    # the factors' long words wrap in the pane beside the interview, even on the smallest
+    # screen served (1024 wide): nothing is cut at its right edge (it never scrolls sideways)
+    workspace.resize(1024, 768)
+    qtbot.wait(20)
+    scroll = panel.findChild(QScrollArea)
+    assert scroll is not None and scroll.widget() is not None
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
     assert panel.choice.amount.text() == "9000"
     assert any("建设工程造价为人民币120000元（依据：造价核定书（合成））" in step
                for step in proposal.step_texts())
