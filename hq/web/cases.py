@@ -126,20 +126,25 @@ def _party(state: HQState, case: str) -> str | None:
 
 def _interviewees(state: HQState, case: str, decisions: list[Shown]) -> dict[str, str]:
     """Decision id -> the name of the person interviewed, for the decisions whose party is
-    that person: the party of the statement the decision's facts came from (its context),
-    else of the case's first statement HQ holds."""
-    first = _party(state, case)
+    that person: as the sealed context of the statement the decision's facts came from
+    names them (else of the case's first statement HQ holds a context of); the catalog
+    keeps only the party's id."""
+    from hq.web.statement_records import read_records  # pdfium: imported when first needed
+
     names: dict[str, str] = {}
     for shown in decisions:
         record = shown.record
         if not isinstance(record, PenaltyDecisionRecord) or record.party is not None:
             continue
         row = None if record.statement is None else state.db.one(
-            "SELECT party FROM room_statements WHERE statement = ? AND party IS NOT NULL",
+            "SELECT * FROM room_statements WHERE statement = ? AND context_sha256 IS NOT NULL",
             (record.statement,))
-        name = first if row is None else str(row["party"])
-        if name is not None:
-            names[record.id] = name
+        if row is None:
+            row = state.db.one("SELECT * FROM room_statements WHERE case_id = ? AND "
+                               "context_sha256 IS NOT NULL ORDER BY started_ms", (case,))
+        context = None if row is None else read_records(state, row).context.value
+        if context is not None:
+            names[record.id] = context.party.name
     return names
 
 
