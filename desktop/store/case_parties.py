@@ -58,6 +58,15 @@ def current(conn: Connection, case_id: str) -> KeptCaseParty | None:
     return None if row is None else _kept(tuple(row))
 
 
+def naming(conn: Connection, case_id: str, version: int) -> KeptCaseParty:
+    """One naming of the case's party, by its version."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM {TABLE} WHERE case_id = ? AND version = ?",
+                       (case_id, version)).fetchone()
+    if row is None:
+        raise LookupError(f"case {case_id} has no party naming {version}")
+    return _kept(tuple(row))
+
+
 def history(conn: Connection, case_id: str) -> list[KeptCaseParty]:
     """Every naming of the case's party, oldest first."""
     rows = conn.execute(f"SELECT {_COLUMNS} FROM {TABLE} WHERE case_id = ? ORDER BY version",

@@ -13,6 +13,10 @@ officers by id, never a name or number that may be corrected later. The evaluati
 choice are sent as the JSON text kept, parsed, not re-made by the engine's classes, so a later
 program that writes them otherwise still sends the bytes it announced.
 
+The decision's party (`party_of`) is the naming of the case's party in force when the
+decision was decided: the highest version of `case_parties` whose audit leaf comes before the
+leaf that decided it (none: the person interviewed, as for every case before 0024).
+
 Who decided and who signed are the actors of the audit leaves that recorded it (the leaf of
 the decision's move to DECIDED, the leaf of the document's keeping), and when is that leaf's
 time: the same answer when the record is built in that transaction and when an older store's
@@ -27,7 +31,7 @@ from datetime import datetime
 
 from desktop.domain.model import Action
 from desktop.domain.penalty import DecisionState
-from desktop.store import outbox
+from desktop.store import case_parties, outbox
 from desktop.store.connection import Connection
 from desktop.store.tx import Tx
 from sync.protocol.penalty import (
@@ -35,24 +39,54 @@ from sync.protocol.penalty import (
     LegalReviewRecord,
     PenaltyDecisionRecord,
     PenaltyDocumentRecord,
+    UnitParticulars,
     reviewed_sha256,
 )
 from sync.protocol.records import RecordKind
 
 __all__ = ["KINDS", "announce", "announce_decision", "announce_document", "announce_review",
-           "decision_record", "document_record", "payload", "pdf_of", "review_record"]
+           "decision_record", "document_record", "party_of", "payload", "pdf_of", "review_record"]
 
 KINDS = frozenset({RecordKind.PENALTY_DECISION, RecordKind.LEGAL_REVIEW,
                    RecordKind.PENALTY_DOCUMENT, RecordKind.PENALTY_DOCUMENT_PDF})
 
 
-def _leaf(conn: Connection, action: Action, subject: str) -> tuple[str, str]:
-    """(actor, time) of the last audit leaf of ``action`` about ``subject``."""
-    row = conn.execute("SELECT actor, at FROM audit_log WHERE subject = ? AND action = ?"
+def _leaf(conn: Connection, action: Action, subject: str) -> tuple[str, str, int]:
+    """(actor, time, index) of the last audit leaf of ``action`` about ``subject``."""
+    row = conn.execute("SELECT actor, at, idx FROM audit_log WHERE subject = ? AND action = ?"
                        " ORDER BY idx DESC LIMIT 1", (subject, action.value)).fetchone()
     if row is None or row[0] is None:
         raise LookupError(f"no {action.value} leaf of {subject}")
-    return str(row[0]), str(row[1])
+    return str(row[0]), str(row[1]), int(row[2])
+
+
+def party_of(conn: Connection, case_id: str, decided_leaf: int) -> UnitParticulars | None:
+    """The unit a decision names, or None for the person interviewed: the case's party as
+    named when the decision was decided (its leaf at index ``decided_leaf``).
+
+    The naming in force then is the highest version whose audit leaf (written in the same
+    transaction as the row) precedes the decision's: the log's order is the order of the
+    commits, and neither it nor the rows ever change, so every rebuild finds the same version
+    and sends the bytes announced. The rows' times would not do: `set_at` keeps microseconds
+    while a leaf's time keeps milliseconds, and a clock set back between the two commits
+    would reorder them. (A later naming is refused once a decision of the case is decided,
+    decision 54; this choice does not rest on that rule.)"""
+    row = conn.execute(
+        "SELECT max(CAST(json_extract(details, '$.version') AS INTEGER)) FROM audit_log"
+        " WHERE subject = ? AND action IN (?, ?) AND idx < ?",
+        (case_id, Action.CASE_PARTY_SET.value, Action.CASE_PARTY_CHANGED.value,
+         decided_leaf)).fetchone()
+    if row is None or row[0] is None:
+        return None
+    held = case_parties.naming(conn, case_id, int(row[0]))
+    if held.unit is None:
+        return None
+    unit = held.unit
+    return UnitParticulars(
+        version=held.version, name=unit.name, credit_code=unit.credit_code,
+        representative=unit.representative,
+        representative_title=unit.representative_title.value, address=unit.address,
+        phone=unit.phone)
 
 
 def decision_record(conn: Connection, decision_id: str) -> PenaltyDecisionRecord:
@@ -65,7 +99,7 @@ def decision_record(conn: Connection, decision_id: str) -> PenaltyDecisionRecord
     if row is None or row[4] != DecisionState.DECIDED.value or row[5] is None \
             or row[6] is None or row[7] is None:
         raise ValueError(f"decision {decision_id} is not decided")
-    actor, at = _leaf(conn, Action.PENALTY_STATE, decision_id)
+    actor, at, leaf = _leaf(conn, Action.PENALTY_STATE, decision_id)
     # The JSON as kept: the same dicts the engine's `to_json` gave when it was written, so
     # the digest is the one a review of this decision signed (penalty.reviewed_sha256).
     evaluation, choice = json.loads(row[5]), json.loads(row[6])
@@ -77,6 +111,7 @@ def decision_record(conn: Connection, decision_id: str) -> PenaltyDecisionRecord
             str(row[11]), int(row[12]), str(row[13]), str(row[14] or "")),
         evaluation=evaluation, choice=choice,
         reviewed_sha256=reviewed_sha256(evaluation, choice),
+        party=party_of(conn, str(row[1]), leaf),
         drafted_by=str(row[3]), decided_by=actor,
         decided_at=at)
 
@@ -107,7 +142,7 @@ def document_record(conn: Connection, document_id: str) -> PenaltyDocumentRecord
         " WHERE id = ?", (document_id,)).fetchone()
     if row is None:
         raise LookupError(f"no penalty document {document_id}")
-    actor, _at = _leaf(conn, Action.PENALTY_DOCUMENT_SIGNED, document_id)
+    actor, _at, _leaf_index = _leaf(conn, Action.PENALTY_DOCUMENT_SIGNED, document_id)
     return PenaltyDocumentRecord(
         id=str(row[0]), decision=str(row[1]), case=str(row[2]), kind=str(row[3]),
         number=str(row[4]), sha256=str(row[5]), size=int(row[6]), pages=int(row[7]),

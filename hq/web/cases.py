@@ -4,7 +4,10 @@
   decisions (matter, amount, deviation and its written reason, the standard's and the
   library's versions, who drafted and who decided, when), the legal reviews of each (verdict,
   reviewer, comments, when; each review's signature was verified when HQ received it, and
-  the page says whether the reviewer's certificate comes from the unit root HQ holds), and
+  the page says whether the reviewer's certificate comes from the unit root HQ holds), the
+  party each decision names (当事人: a unit's 名称, 统一社会信用代码, 法定代表人 or 负责人 and
+  住所 as the sealed decision record carries them, or the person interviewed, named as the
+  decision's statement names its party), and
   its penalty documents (kind, number, pages, service) with the verdict HQ recomputes on each
   signed PDF (hq/verdicts.py) and its download. A deviation's reason and a reviewer's comments
   are read from the sealed records, as a statement page reads its turns.
@@ -37,7 +40,7 @@ from hq.web.render import ALERT_ID, HEADERS, BadRequest, query_values
 from hq.web.sessions import Session
 from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
 
-__all__ = ["DOCUMENT_TITLES", "officer_names", "reviewer_trust", "routes"]
+__all__ = ["DOCUMENT_TITLES", "REPRESENTATIVE_TITLES", "officer_names", "reviewer_trust", "routes"]
 
 CASE_ID = ALERT_ID  # the desktop's ids are UUIDs (v7)
 DOCUMENT_TITLES = {"order_to_correct": "责令改正通知书", "prior_notice": "行政处罚事先告知书",
@@ -45,6 +48,7 @@ DOCUMENT_TITLES = {"order_to_correct": "责令改正通知书", "prior_notice": 
                    "no_penalty": "不予行政处罚决定书"}
 DEVIATION_NAMES = {"lighter": "从轻", "mitigated": "减轻", "heavier": "从重"}
 VERDICT_NAMES = {"approved": "同意", "returned": "退回"}
+REPRESENTATIVE_TITLES = {"legal_representative": "法定代表人", "principal": "负责人"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,30 @@ def _party(state: HQState, case: str) -> str | None:
     return None if row is None else str(row["party"])
 
 
+def _interviewees(state: HQState, case: str, decisions: list[Shown]) -> dict[str, str]:
+    """Decision id -> the name of the person interviewed, for the decisions whose party is
+    that person: as the sealed context of the statement the decision's facts came from
+    names them (else of the case's first statement HQ holds a context of); the catalog
+    keeps only the party's id."""
+    from hq.web.statement_records import read_records  # pdfium: imported when first needed
+
+    names: dict[str, str] = {}
+    for shown in decisions:
+        record = shown.record
+        if not isinstance(record, PenaltyDecisionRecord) or record.party is not None:
+            continue
+        row = None if record.statement is None else state.db.one(
+            "SELECT * FROM room_statements WHERE statement = ? AND context_sha256 IS NOT NULL",
+            (record.statement,))
+        if row is None:
+            row = state.db.one("SELECT * FROM room_statements WHERE case_id = ? AND "
+                               "context_sha256 IS NOT NULL ORDER BY started_ms", (case,))
+        context = None if row is None else read_records(state, row).context.value
+        if context is not None:
+            names[record.id] = context.party.name
+    return names
+
+
 def _gather(state: HQState, case: str) -> dict[str, object]:
     statements = state.db.all("SELECT statement, case_number, kind, started_ms, device FROM "
                               "room_statements WHERE case_id = ? ORDER BY started_ms",
@@ -146,8 +174,10 @@ def _gather(state: HQState, case: str) -> dict[str, object]:
     return {"case": case, "case_number": number, "statements": statements,
             "decisions": decisions, "reviews": reviews, "documents": documents,
             "verdicts": verdicts, "trust": trust, "names": officer_names(state, ids),
+            "interviewees": _interviewees(state, case, decisions),
             "can_download": False, "DOCUMENT_TITLES": DOCUMENT_TITLES,
-            "DEVIATION_NAMES": DEVIATION_NAMES, "VERDICT_NAMES": VERDICT_NAMES}
+            "DEVIATION_NAMES": DEVIATION_NAMES, "VERDICT_NAMES": VERDICT_NAMES,
+            "REPRESENTATIVE_TITLES": REPRESENTATIVE_TITLES}
 
 
 async def case_page(state: HQState, request: Request, session: Session) -> View:

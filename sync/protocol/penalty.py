@@ -13,9 +13,16 @@ id (HQ names them from the statements' contexts and the officers it registered):
   changes again): its case, the statement its facts came from, the standard's and
   the library's versions, the engine's evaluation and the officer's choice as kept (the
   amount, the deviation and its written reason are the choice's), the SHA-256 a legal review
-  judged (``reviewed_sha256``, over exactly that evaluation and choice, as kept), who drafted
-  it, who decided and when. HQ recomputes ``reviewed_sha256`` and refuses a record whose evaluation
-  or choice is not the one it states, or whose deviation has no written reason.
+  judged (``reviewed_sha256``, over exactly that evaluation and choice, as kept), the party
+  the decision names (``party``: ``{"kind": "person"}``, the person interviewed, whom HQ
+  knows from the statements' contexts, or ``{"kind": "unit", "version", "name",
+  "credit_code", "representative", "representative_title", "address", "phone"}``, the
+  naming of the case's unit party in force when it was decided; `UnitParticulars`), who
+  drafted it, who decided and when. HQ recomputes ``reviewed_sha256`` and refuses a record
+  whose evaluation or choice is not the one it states, whose deviation has no written
+  reason, or whose party is of an unknown kind or has a 统一社会信用代码 that does not pass
+  its check character (`legal.credit_code`, the check the desktop applies when the unit is
+  named: one implementation).
 - ``legal_review`` (`LegalReviewRecord`, entity id = the review's id), written when a legal
   reviewer approves or returns a decision: the verdict, the comments, the reviewer, and the
   reviewer's signature over `review_signed_bytes` with the certificate that holds the key;
@@ -42,12 +49,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from legal.credit_code import CreditCodeFault, credit_code_fault
 from sync.protocol.canonical import canonical_json, parse_canonical
 from sync.protocol.wire import check_version, fields, hex64, opt_str, req_bool, req_int, req_str
 
-__all__ = ["DOCUMENT_KINDS", "PENALTY_VERSION", "REVIEW_RECORD_KIND", "DatasetSnapshot",
-           "LegalReviewRecord", "PenaltyDecisionRecord", "PenaltyDocumentRecord",
-           "key_sha256", "review_signed_bytes", "reviewed_sha256"]
+__all__ = ["DOCUMENT_KINDS", "PARTY_KINDS", "PENALTY_VERSION", "REPRESENTATIVE_TITLES",
+           "REVIEW_RECORD_KIND", "DatasetSnapshot", "LegalReviewRecord",
+           "PenaltyDecisionRecord", "PenaltyDocumentRecord", "UnitParticulars", "key_sha256",
+           "party_json", "review_signed_bytes", "reviewed_sha256"]
 
 PENALTY_VERSION = 1
 REVIEW_RECORD_KIND = "statement-room/penalty-review/1"
@@ -57,6 +66,18 @@ _DOCUMENT = "penalty document"
 # desktop/domain/penalty.py PenaltyDocumentKind
 DOCUMENT_KINDS = frozenset({"order_to_correct", "prior_notice", "decision", "on_the_spot",
                             "no_penalty"})
+# desktop/domain/model.py PartyKind and RepresentativeTitle
+PARTY_KINDS = ("person", "unit")
+REPRESENTATIVE_TITLES = frozenset({"legal_representative", "principal"})
+_CREDIT_CODE_FAULTS = {
+    CreditCodeFault.EMPTY: "is empty",
+    CreditCodeFault.LENGTH: "does not have 18 characters",
+    CreditCodeFault.CHARACTER: "has a character other than a digit or a capital letter "
+                               "without I, O, S, V and Z",
+    CreditCodeFault.DIVISION: "does not have the administrative division's six digits as "
+                              "characters 3 to 8",
+    CreditCodeFault.CHECK: "does not match its check character (GB 32100-2015)",
+}
 VERDICTS = frozenset({"approved", "returned"})
 RECEIPTS = frozenset({"signed", "refused"})
 
@@ -95,8 +116,74 @@ class DatasetSnapshot:
                    hex64(what, d, "sha256"), req_str(what, d, "label"))
 
 
+_UNIT_KEYS = frozenset({"kind", "version", "name", "credit_code", "representative",
+                        "representative_title", "address", "phone"})
+
+
+@dataclass(frozen=True)
+class UnitParticulars:
+    """A unit named as a decision's party (当事人), as the case's naming in force when the
+    decision was decided (desktop/store/case_parties.py, that naming's ``version``): what art.
+    59 of the Administrative Penalty Law has the decision print. A decision whose party is
+    the person interviewed has none (``{"kind": "person"}`` on the wire)."""
+
+    version: int
+    name: str
+    credit_code: str  # 统一社会信用代码, as kept: 18 characters, upper case
+    representative: str
+    representative_title: str  # REPRESENTATIVE_TITLES
+    address: str  # 住所
+    phone: str
+
+    def __post_init__(self) -> None:
+        what = _DECISION + ".party"
+        if type(self.version) is not int or self.version < 1:
+            raise ValueError(f"{what}.version must be a whole number from 1")
+        for key in ("name", "representative", "address"):
+            if not str(getattr(self, key)).strip():
+                raise ValueError(f"{what}.{key} is empty: a unit party names it")
+        if self.representative_title not in REPRESENTATIVE_TITLES:
+            raise ValueError(f"{what}.representative_title must be one of "
+                             f"{sorted(REPRESENTATIVE_TITLES)}")
+        fault = credit_code_fault(self.credit_code)
+        if fault is not None:
+            raise ValueError(f"{what}.credit_code {self.credit_code!r} is not a unified social "
+                             f"credit code: it {_CREDIT_CODE_FAULTS[fault]}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "unit", "version": self.version, "name": self.name,
+                "credit_code": self.credit_code, "representative": self.representative,
+                "representative_title": self.representative_title, "address": self.address,
+                "phone": self.phone}
+
+    @classmethod
+    def from_json(cls, value: object) -> UnitParticulars | None:
+        """The unit of a decision's ``party``, or None when the party is the person."""
+        what = _DECISION + ".party"
+        if not isinstance(value, dict):
+            raise ValueError(f"{what} must be a JSON object")
+        kind = value.get("kind")
+        if kind not in PARTY_KINDS:
+            raise ValueError(f"{what}.kind {kind!r} is not a party kind (one of "
+                             f"{list(PARTY_KINDS)})")
+        if kind == "person":
+            fields(what, value, frozenset({"kind"}))
+            return None
+        d = fields(what, value, _UNIT_KEYS)
+        return cls(version=req_int(what, d, "version", minimum=1),
+                   name=req_str(what, d, "name"), credit_code=req_str(what, d, "credit_code"),
+                   representative=req_str(what, d, "representative"),
+                   representative_title=req_str(what, d, "representative_title"),
+                   address=req_str(what, d, "address"), phone=req_str(what, d, "phone"))
+
+
+def party_json(unit: UnitParticulars | None) -> dict[str, Any]:
+    """A decision's ``party`` on the wire."""
+    return {"kind": "person"} if unit is None else unit.to_json()
+
+
 _DECISION_KEYS = frozenset({"v", "id", "case", "statement", "standard", "library",
-                            "evaluation", "choice", "reviewed_sha256", "drafted_by",
+                            "evaluation", "choice", "reviewed_sha256", "party", "drafted_by",
                             "decided_by", "decided_at"})
 
 
@@ -112,6 +199,7 @@ class PenaltyDecisionRecord:
     evaluation: dict[str, Any]  # legal.discretion.evaluation.Evaluation.to_json()
     choice: dict[str, Any]  # legal.discretion.evaluation.Choice.to_json()
     reviewed_sha256: str
+    party: UnitParticulars | None  # None: the person interviewed
     drafted_by: str  # the id of the case officer who drafted it
     decided_by: str  # the id of the officer logged in when its final document was signed
     decided_at: str  # ISO 8601 with offset
@@ -175,7 +263,7 @@ class PenaltyDecisionRecord:
                 "statement": self.statement, "standard": self.standard.to_json(),
                 "library": None if self.library is None else self.library.to_json(),
                 "evaluation": self.evaluation, "choice": self.choice,
-                "reviewed_sha256": self.reviewed_sha256,
+                "reviewed_sha256": self.reviewed_sha256, "party": party_json(self.party),
                 "drafted_by": self.drafted_by, "decided_by": self.decided_by,
                 "decided_at": self.decided_at}
 
@@ -195,6 +283,7 @@ class PenaltyDecisionRecord:
                    else DatasetSnapshot.from_json(w + ".library", d["library"]),
                    evaluation=_object(w, d, "evaluation"), choice=_object(w, d, "choice"),
                    reviewed_sha256=hex64(w, d, "reviewed_sha256"),
+                   party=UnitParticulars.from_json(d["party"]),
                    drafted_by=req_str(w, d, "drafted_by"),
                    decided_by=req_str(w, d, "decided_by"),
                    decided_at=req_str(w, d, "decided_at"))

@@ -2,9 +2,11 @@
 process, on both lanes: a complex case decided on a real store (the engine's proposal, the
 prior notice served, a legal reviewer's signed approval, the decision signed and served), one
 real sync round, and HQ holds the decision, the review, both documents and their signed PDFs
-byte for byte, and the room's catalog lists them. A forged decision or review (its digest or
-its signature not holding) sent by an enrolled device is refused with words that say why,
-and nothing of it is kept."""
+byte for byte, and the room's catalog lists them. A case whose party is a unit reaches the
+case page with the unit's particulars as named when it was decided. A forged decision or
+review (its digest or its signature not holding, its party of an unknown kind or with a
+credit code that fails its check) sent by an enrolled device is refused with words that say
+why, and nothing of it is kept."""
 
 from __future__ import annotations
 
@@ -19,14 +21,15 @@ from pathlib import Path
 import pytest
 
 from desktop.documents import unit_ca
-from desktop.domain.model import StatementState
+from desktop.domain.model import RepresentativeTitle, StatementState, UnitParty
 from desktop.domain.penalty import DecisionState
 from desktop.domain.penalty import PenaltyDocumentKind as Kind
-from desktop.services import ca_root, keys, penalty, penalty_documents, sync_round
+from desktop.services import ca_root, case_party, keys, penalty, penalty_documents, sync_round
 from desktop.store import outbox, penalty_backfill, penalty_records, statements
 from desktop.store import penalty_documents as kept_documents
 from legal.discretion.evaluation import Deviation, DeviationKind
-from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord
+from legal.discretion.model import PartyType
+from sync.protocol.penalty import LegalReviewRecord, PenaltyDecisionRecord, UnitParticulars
 from sync.protocol.records import RecordKind
 from tests.conftest import PASSWORD, SECOND_PASSWORD, FakeClock, World
 from tests.hq.client import enrolled
@@ -43,6 +46,7 @@ from tests.services.penalty_decision_support import (
 )
 from tests.services.penalty_support import set_unit_profile
 from tests.services.test_penalty_document_flow import decided_so_far, publish, serve
+from tests.services.test_unit_party_documents import chosen
 from tests.store.test_statements import signed_statement
 from tests.support.hq_server import RunningHQ
 from tests.sync_client.e2e import hq_db
@@ -248,6 +252,22 @@ def test_a_forged_decision_or_review_is_refused_with_words_that_say_why(
     reply = device.send(device.entry(RecordKind.PENALTY_DECISION, decision.id, forged), forged)
     assert reply.status == 422 and "no written reason" in reply.json()["message"], reply.body
 
+    # A party of a kind HQ does not know, and a unit whose credit code fails its check
+    # character (the digest covers the evaluation and the choice, not the party: the party's
+    # own check refuses it).
+    unit = {"kind": "unit", "version": 1, "name": "示例伪造有限公司（合成）",
+            "credit_code": "91110101TE00000018", "representative": "测试法人丙",
+            "representative_title": "legal_representative", "address": "示例路2号（合成）",
+            "phone": ""}
+    for party, words in (({"kind": "company"}, "party.kind 'company' is not a party kind"),
+                         (unit, "'91110101TE00000018' is not a unified social credit code: "
+                                "it does not match its check character")):
+        forged = _forged(decision.canonical_bytes(), {"party": party})
+        reply = device.send(device.entry(RecordKind.PENALTY_DECISION, decision.id, forged),
+                            forged)
+        assert reply.status == 422 and reply.error == "refused", reply.body
+        assert words in reply.json()["message"], reply.body
+
     # The reviewer's comments changed after they signed.
     altered = dataclasses.replace(review, comments="同意。")
     data = altered.canonical_bytes()
@@ -306,6 +326,9 @@ def test_the_case_page_shows_the_decision_review_and_documents_and_hands_the_pdf
     assert re.search(f"{words}\\s*，理由：{re.escape(DEVIATION_REASON)}", text), text
     assert f"第 {made.standard.version} 版" in text and made.standard.label in text
     assert f"{case.second.name}，" in text  # who decided, by name
+    # the party: the person interviewed, named as the statement's context names them
+    assert f"当事人 被询问人（自然人）：{case.party.name}" in text, text
+    assert "统一社会信用代码" not in text
     assert "同意" in text and "测试审核员" in text and "事实清楚，依据正确，同意。" in text
     reviews = text[text.index("法制审核 审核结论"):]
     assert "审核人证书由单位根证书签发，现仍有效" in reviews, reviews[:300]
@@ -431,3 +454,61 @@ def test_an_altered_document_pdf_is_shown_as_failing_its_verification(
     text = _text(page)
     assert "验证未通过" in text and "文件完整性" in text, text
     assert "验证通过" not in text.replace("验证未通过", "")
+
+
+UNIT = UnitParty(name="示例建材有限公司（合成测试数据）", credit_code="91110101TE00000019",
+                 representative="测试法人甲",
+                 representative_title=RepresentativeTitle.PRINCIPAL,
+                 address="示例市示例区示例路1号（合成）", phone="010-00000002")
+MISTYPED = dataclasses.replace(UNIT, address="示例市示例区示例路9号（误录，合成）")
+
+
+def test_a_unit_party_reaches_the_case_page_as_named_when_it_was_decided(
+        case: World, clock: FakeClock, hq_server: RunningHQ) -> None:
+    # Named, corrected (version 2), then decided for the unit: the decision names version 2.
+    case_party.set_unit(case.store, case.case.id, MISTYPED)
+    clock.advance(days=1)
+    case_party.set_unit(case.store, case.case.id, UNIT, reason="住所录入有误，按营业执照更正")
+    decision_id = chosen(case, PartyType.UNIT)
+    serve(case, decision_id, Kind.PRIOR_NOTICE, waived=True)
+    serve(case, decision_id, Kind.DECISION)
+    assert penalty.get(case.store, decision_id).state is DecisionState.DECIDED
+    expected = UnitParticulars(
+        version=2, name=UNIT.name, credit_code=UNIT.credit_code,
+        representative=UNIT.representative, representative_title="principal",
+        address=UNIT.address, phone=UNIT.phone)
+    record = penalty_records.decision_record(case.store.conn, decision_id)
+    assert record.party == expected
+    [announced] = [q for q in outbox.all_entries(case.store.conn)
+                   if q.kind is RecordKind.PENALTY_DECISION]
+    assert announced.sha256 == hashlib.sha256(record.canonical_bytes()).hexdigest()
+
+    store = login(case, case.admin.certificate_no, PASSWORD, clock)
+    sync_round.enrol(store, hq_server.url, hq_server.enrol_code())
+    done = sync_round.run_round(store)
+    assert done.complete, done.problems
+    state = hq_server.open_state()
+    try:  # HQ keeps the record as sent, its party with it
+        kept = PenaltyDecisionRecord.from_bytes(b"".join(state.blobs.read(
+            held(hq_server, RecordKind.PENALTY_DECISION)[decision_id])))
+    finally:
+        state.close()
+    assert kept.party == expected
+
+    add_user(hq_server, SUPERVISOR[0], "supervisor", SUPERVISOR[1])
+    room = Visitor(hq_server)
+    assert room.login(*SUPERVISOR)[0] == 303
+    status, _headers, page = room.request("GET", f"/room/cases/{case.case.id}")
+    assert status == 200, page
+    text = _text(page)
+    assert f"当事人 {UNIT.name}（单位）" in text, text
+    assert f"统一社会信用代码 {UNIT.credit_code}" in text
+    assert f"负责人 {UNIT.representative}" in text
+    assert f"住所 {UNIT.address}" in text
+    assert MISTYPED.address not in text  # the naming in force, not the earlier one
+    assert "被询问人（自然人）" not in text
+    with hq_db(hq_server) as db:
+        logged = db.all("SELECT user_name, page, status, record FROM web_access_log "
+                        "WHERE page = 'case'")
+    assert [(r["user_name"], r["status"], r["record"]) for r in logged] == [
+        (SUPERVISOR[0], 200, case.case.id)]

@@ -1,6 +1,7 @@
 """The penalty records' wire format (sync/protocol/penalty.py, decision 53): each parses back
 to itself, refuses an unknown version or field, a decision whose evaluation and choice are
-not those its digest states or whose deviation has no reason, a document of an unknown kind;
+not those its digest states or whose deviation has no reason, a decision's party of an unknown
+kind or with a unified social credit code that fails its check, a document of an unknown kind;
 a review's signature holds with its certificate (ECDSA and RSA) and fails when anything it
 covers changes; and the bytes a reviewer signs are the desktop's own."""
 
@@ -23,6 +24,7 @@ from sync.protocol.penalty import (
     LegalReviewRecord,
     PenaltyDecisionRecord,
     PenaltyDocumentRecord,
+    UnitParticulars,
     key_sha256,
     reviewed_sha256,
 )
@@ -41,7 +43,8 @@ def decision(**changes: Any) -> PenaltyDecisionRecord:
         id="0190aaaa-0000-7000-8000-000000000001", case="0190aaaa-0000-7000-8000-00000000000c",
         statement=None, standard=DatasetSnapshot("discretion", 3, "a" * 64, "示例标准 2026"),
         library=None, evaluation=evaluation, choice=choice,
-        reviewed_sha256=reviewed_sha256(evaluation, choice), drafted_by="officer-1",
+        reviewed_sha256=reviewed_sha256(evaluation, choice), party=None,
+        drafted_by="officer-1",
         decided_by="officer-2", decided_at="2026-12-03T09:00:00+08:00")
     values.update(changes)
     return PenaltyDecisionRecord(**values)
@@ -69,6 +72,67 @@ def test_a_decision_not_matching_its_digest_or_without_a_reason_is_refused() -> 
         PenaltyDecisionRecord.from_json(value | {"v": 2})
     with pytest.raises(ValueError, match="extra"):
         PenaltyDecisionRecord.from_json(value | {"party_name": "张三"})
+
+
+UNIT = UnitParticulars(version=2, name="示例建材有限公司（合成）",
+                       credit_code="91110101TE00000019", representative="王示例",
+                       representative_title="legal_representative",
+                       address="示例市示例区示例路1号（合成）", phone="")
+
+
+def test_a_decisions_party_parses_back_a_unit_with_its_particulars_or_the_person() -> None:
+    person = decision()
+    assert person.to_json()["party"] == {"kind": "person"}
+    assert PenaltyDecisionRecord.from_bytes(person.canonical_bytes()).party is None
+    unit = decision(party=UNIT)
+    assert unit.to_json()["party"] == {
+        "kind": "unit", "version": 2, "name": UNIT.name, "credit_code": "91110101TE00000019",
+        "representative": "王示例", "representative_title": "legal_representative",
+        "address": UNIT.address, "phone": ""}
+    back = PenaltyDecisionRecord.from_bytes(unit.canonical_bytes())
+    assert back == unit and back.party == UNIT
+    assert back.canonical_bytes() == unit.canonical_bytes()
+
+
+def test_a_party_of_an_unknown_kind_or_with_a_wrong_credit_code_is_refused() -> None:
+    value = decision(party=UNIT).to_json()
+    unit = value["party"]
+
+    def parsed(party: object) -> PenaltyDecisionRecord:
+        return PenaltyDecisionRecord.from_json(value | {"party": party})
+
+    with pytest.raises(ValueError, match=r"party\.kind 'company' is not a party kind"):
+        parsed(unit | {"kind": "company"})
+    with pytest.raises(ValueError, match=r"party\.kind None is not a party kind"):
+        parsed({"name": UNIT.name})
+    with pytest.raises(ValueError, match="party must be a JSON object"):
+        parsed("person")
+    # the check character: the last character changed, then two characters swapped
+    with pytest.raises(ValueError, match=r"'91110101TE00000018' is not a unified social "
+                                         r"credit code: it does not match its check character"):
+        parsed(unit | {"credit_code": "91110101TE00000018"})
+    with pytest.raises(ValueError, match="check character"):
+        parsed(unit | {"credit_code": "91110101ET00000019"})
+    with pytest.raises(ValueError, match="does not have 18 characters"):
+        parsed(unit | {"credit_code": "9111010100000019"})
+    with pytest.raises(ValueError, match="character other than a digit"):
+        parsed(unit | {"credit_code": "91110101te00000019"})  # kept upper case, sent so
+    with pytest.raises(ValueError, match="administrative division"):
+        parsed(unit | {"credit_code": "911A0101TE0000001X"})
+    with pytest.raises(ValueError, match="representative_title"):
+        parsed(unit | {"representative_title": "法定代表人"})
+    with pytest.raises(ValueError, match=r"party\.address is empty"):
+        parsed(unit | {"address": " "})
+    with pytest.raises(ValueError, match=r"party\.version must be an integer"):
+        parsed(unit | {"version": 0})
+    with pytest.raises(ValueError, match="fields wrong"):  # a person carries no particulars
+        parsed({"kind": "person", "name": "张三"})
+    with pytest.raises(ValueError, match="fields wrong"):
+        parsed({k: v for k, v in unit.items() if k != "phone"})
+    without = {k: v for k, v in value.items() if k != "party"}
+    with pytest.raises(ValueError, match=r"missing \['party'\]"):
+        PenaltyDecisionRecord.from_json(without)
+    assert parsed(unit).party == UNIT
 
 
 def _certificate(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> x509.Certificate:
