@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.services import evidence as evidence_service
+from desktop.services import unit_profile
 from desktop.store.connection import open_database
 from desktop.store.keyfile import load_key_file
 from desktop.store.keys import unwrap_with_password
@@ -57,6 +58,11 @@ def test_every_record_edited_behind_the_program_is_named_on_an_init_store(
     photo = tmp_path / "scene.jpg"
     photo.write_bytes(os.urandom(4096))
     evidence_service.import_path(world.store, world.case.id, photo)
+    # the administrator sets the unit's legal particulars, as `statement-room unit set` does
+    unit_profile.set_profile(world.store, unit_profile.UnitParticularsRow(
+        abbreviation="测综执", reconsideration_body="测试区人民政府", court="测试区人民法院",
+        payee="测试区财政局", bank="测试银行测试支行", account="1234 5678 9012 3456",
+        payment_method="持本决定书到开户银行缴纳"))
     world.store.close()
     pristine = world.paths.workdir
     clean = run_cli("audit", "verify", "--workdir", str(pristine), env=ADMIN)
