@@ -193,14 +193,20 @@ def judge_pdf(state: HQState, statement_id: str, data: bytes, sender: str) -> Ve
     return _judge(state, statement_id, sender, data, content, _trust(state))
 
 
+def _without_root(trust: _Trust, other: VerdictCheck) -> Verdict:
+    """The verdict on a signed PDF (a statement's or a penalty document's) while HQ holds no
+    unit root to trace its signatures to: that, and the one check that needs no root."""
+    missing = trust.problem or ("局机关未持有单位根证书（管理员尚未执行 statement-room-hq "
+                                "ca init 或 ca import），无法判断签名能否追溯到本单位")
+    return _verdict([VerdictCheck("信任根", False, missing), other],
+                    "无法验证签名：局机关缺少单位根证书这一信任根。")
+
+
 def _judge(state: HQState, statement_id: str, sender: str, data: bytes,
            content: tuple[str, str] | None, trust: _Trust) -> Verdict:
     digest = _digest_check(state, statement_id, data, content)
     if trust.root is None:
-        missing = trust.problem or ("局机关未持有单位根证书（管理员尚未执行 statement-room-hq "
-                                    "ca init 或 ca import），无法判断签名能否追溯到本单位")
-        return _verdict([VerdictCheck("信任根", False, missing), digest],
-                        "无法验证签名：局机关缺少单位根证书这一信任根。")
+        return _without_root(trust, digest)
     try:
         report = verify_pdf(data, [trust.root])
     except VerificationError:
@@ -386,10 +392,7 @@ def _judge_document(state: HQState, data: bytes, record_sha256: str | None, send
         named = VerdictCheck("文书登记", False, f"PDF（SHA-256 {sha256[:16]}…）不是文书登记记录"
                              f"所载的PDF（{record_sha256[:16]}…）")
     if trust.root is None:
-        missing = trust.problem or ("局机关未持有单位根证书（管理员尚未执行 statement-room-hq "
-                                    "ca init 或 ca import），无法判断签名能否追溯到本单位")
-        return _verdict([VerdictCheck("信任根", False, missing), named],
-                        "无法验证签名：局机关缺少单位根证书这一信任根。")
+        return _without_root(trust, named)
     try:
         report = verify_pdf(data, [trust.root])
     except VerificationError:
