@@ -17,6 +17,7 @@ from collections.abc import Callable
 from gettext import gettext as _
 from gettext import ngettext
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -300,6 +301,8 @@ class CaseView(QWidget):
         self._selection_changed()
 
     def _show_party(self, held: KeptCaseParty | None) -> None:
+        if not shiboken6.isValid(self.party_label):
+            return  # the case was closed while its read was on the read lane
         self.party_label.setText(party_summary(held))
 
     def edit_party(self) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from gettext import gettext as _
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -207,6 +208,8 @@ class DiscretionPanel(QWidget):
     def _show_party(self, party: case_party.KeptCaseParty | None) -> None:
         """The party type comes from the case's party (decision 54): the engine would refuse
         the other one, so it is shown, not offered."""
+        if not shiboken6.isValid(self.facts_form):
+            return  # the panel was closed while its read was on the read lane
         if party is not None and party.unit is not None:
             self.facts_form.set_party(PartyType.UNIT, _(
                 "The case's party is a unit: {name}. It is named on the case (Party of the "
