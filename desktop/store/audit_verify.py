@@ -241,7 +241,10 @@ def _check_records(
             "checked against its audit record.")))
     # A store begun before records were covered may hold rows written with no leaf at all
     # (the signing identities migration 0008 carried over): those are reported, not failed.
-    began_uncovered = bool(legacy)
+    # Only a leaf from before coverage itself (version 1 of the leaves) says so: a unit
+    # profile set before it was covered (named by version) says nothing about other rows, and
+    # must not turn a forged row elsewhere into a mere note.
+    began_uncovered = any(not coverage.BY_TABLE[table].legacy_subject for table in legacy)
     seen: set[tuple[str, str]] = set()
     not_covered: dict[str, list[str]] = {}
     for covered in coverage.TABLES:

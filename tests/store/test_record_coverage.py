@@ -245,3 +245,31 @@ def test_records_of_an_earlier_store_are_reported_not_covered(
         conn.execute("UPDATE cases SET cause = '无' WHERE id = ?", (key,))
     code, message = verify(workdir)
     assert code == 1 and f"cases {key}" in message and "does not match" in message
+
+
+def test_an_early_unit_profile_does_not_excuse_a_forged_row_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store whose only leaf without a digest is a unit profile set before its coverage:
+    # that setting is "not covered", but a party row added behind the program still fails.
+    workdir = tmp_path / "early-profile"
+    run_demo(workdir, lambda _line: None)
+    monkeypatch.setattr("desktop.store.unit_profile.leaf_fields", lambda *_a: {})
+    _set_unit_profile(workdir)
+    monkeypatch.undo()
+    with raw_connection(workdir) as conn:
+        conn.execute(
+            "INSERT INTO parties (id, id_kind, id_number, name, sex, nation, birth_date, address,"
+            " authority, valid_from, valid_until, phone, workplace, source, created_at)"
+            " SELECT 'forged-party', id_kind, id_number, '赵六', sex, nation, birth_date, address,"
+            " authority, valid_from, valid_until, phone, workplace, source, created_at"
+            " FROM parties LIMIT 1")
+    code, message = verify(workdir)
+    assert code == 1
+    assert "parties forged-party has no audit record" in message
+    store = unlock(StorePaths(workdir), DEMO_OFFICERS[0].certificate_no, DEMO_PASSWORD)
+    try:
+        report = audit_trail.verify(store)
+    finally:
+        store.close()
+    assert "unit_profiles 1" in report.not_covered
